@@ -1,0 +1,21 @@
+#!/usr/bin/env bash
+# Prepares carry/ for the GPU machine, which has neither gRPC, Protobuf, RocksDB nor npm:
+# copies the given built binaries and every non-system shared library they load (ldd)
+# into carry/bin and carry/lib. Pass carry/ to the device tool's `carry`, then run there:
+#   LD_LIBRARY_PATH=carry/lib carry/bin/<binary> ...
+# Usage: scripts/device-bundle.sh build/bench/cpu_engine_bench build/server/chainacceld ...
+set -euo pipefail
+here="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+out="$here/carry"
+rm -rf "$out"
+mkdir -p "$out/bin" "$out/lib"
+# The C runtime and the kernel interface come from the target machine (glibc there is
+# newer, so binaries built here run there).
+system='^(linux-vdso|libc\.so|libm\.so|libdl\.so|libpthread\.so|librt\.so|ld-linux|libgcc_s\.so|libstdc\+\+\.so|libresolv\.so)'
+for bin in "$@"; do
+  cp "$bin" "$out/bin/"
+  ldd "$bin" | awk '/=>/ {print $1, $3}' | while read -r name path; do
+    if [[ ! "$name" =~ $system ]] && [ -f "$path" ]; then cp -L "$path" "$out/lib/$name"; fi
+  done
+done
+du -sh "$out"

@@ -1,0 +1,30 @@
+// AdminService: engines and GPUs (GetDevices), version, uptime and counters (GetStatus).
+#pragma once
+
+#include <vector>
+
+#include "chainaccel/v1/admin.grpc.pb.h"
+#include "engines/gpu/gpu_probe.h"
+#include "server/serving_state.h"
+
+namespace chainaccel::server {
+
+class AdminServiceImpl final : public v1::AdminService::CallbackService {
+ public:
+  // `gpus`: CUDA devices seen at start that no engine runs on yet.
+  AdminServiceImpl(ServingState& state, std::vector<GpuFacts> gpus)
+      : state_(state), gpus_(std::move(gpus)) {}
+
+  grpc::ServerUnaryReactor* GetDevices(grpc::CallbackServerContext* context,
+                                       const v1::GetDevicesRequest* request,
+                                       v1::GetDevicesResponse* response) override;
+  grpc::ServerUnaryReactor* GetStatus(grpc::CallbackServerContext* context,
+                                      const v1::GetStatusRequest* request,
+                                      v1::GetStatusResponse* response) override;
+
+ private:
+  ServingState& state_;
+  const std::vector<GpuFacts> gpus_;
+};
+
+}  // namespace chainaccel::server

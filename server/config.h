@@ -1,0 +1,41 @@
+// Config: everything chainacceld reads at start, from a YAML file and command-line flags
+// (flags win). docs/configuration.md lists every key; deploy/chainacceld.yaml is the
+// default file.
+#pragma once
+
+#include <string>
+
+#include "engines/status.h"
+#include "server/limits.h"
+
+namespace chainaccel::server {
+
+struct Config {
+  // gRPC listen address; port 0 binds a free port (see ready_file).
+  std::string listen = "127.0.0.1:50051";
+  // Prometheus /metrics address; empty disables the exposer.
+  std::string metrics_listen = "127.0.0.1:9464";
+  // CPU engine worker threads; 0 = one per hardware thread.
+  size_t threads = 0;
+  // Where the daemon keeps state (created at start; the execution engine stores its
+  // database here).
+  std::string data_dir = "data";
+  Limits limits;
+  // trace, debug, info, warn, error.
+  std::string log_level = "info";
+  // "text" or "json" (one JSON object per line).
+  std::string log_format = "text";
+  // How long a graceful shutdown waits for in-flight requests before cancelling them.
+  double shutdown_grace_seconds = 30;
+  // When set, the daemon writes "grpc=HOST:PORT\nmetrics=HOST:PORT\n" here once it serves.
+  std::string ready_file;
+};
+
+// Reads a YAML config file over *config (keys absent from the file keep their values).
+// INVALID_ARGUMENT names the file and the bad key; NOT_FOUND when the file is missing.
+Status LoadConfigFile(const std::string& path, Config* config);
+
+// Checks values that no type enforces (log level names, non-zero limits).
+Status ValidateConfig(const Config& config);
+
+}  // namespace chainaccel::server

@@ -1,0 +1,51 @@
+// Decoding and validation of untrusted request fields into engine-layer views.
+//
+// Every function checks structure only (packing, counts, limits, enum ranges) and
+// returns INVALID_ARGUMENT naming the field (and the item index where one is at fault)
+// or RESOURCE_EXHAUSTED for limits. Per-item content (a key of the wrong length, a
+// signature that does not parse) is left to the engine, which reports it per item.
+// The views point into the request message, which must outlive them.
+#pragma once
+
+#include <string_view>
+
+#include "chainaccel/v1/common.pb.h"
+#include "chainaccel/v1/hash.pb.h"
+#include "chainaccel/v1/merkle.pb.h"
+#include "chainaccel/v1/signature.pb.h"
+#include "engines/scheduler/scheduler.h"
+#include "engines/status.h"
+#include "engines/task.h"
+#include "server/limits.h"
+
+namespace chainaccel::server {
+
+// A ByteBatch as PackedItems. `field` names it in messages ("messages").
+Status DecodeByteBatch(const v1::ByteBatch& batch, std::string_view field, const Limits& limits,
+                       PackedItems* out);
+
+// n fixed-size items of a plain bytes field (e.g. 32-byte leaves).
+Status DecodeFixed(const std::string& bytes, size_t item_size, std::string_view field,
+                   const Limits& limits, PackedItems* out);
+
+Status DecodePlacement(v1::Placement placement, Placement* out);
+
+// The request as a task whose outputs point into *response (sized here).
+Status DecodeHashRequest(const v1::HashRequest& request, const Limits& limits,
+                         v1::HashResponse* response, HashTask* task);
+Status DecodeBuildTreeRequest(const v1::BuildTreeRequest& request, const Limits& limits,
+                              MerkleBuildTask* task);
+// Statuses go to `statuses` (resized here; the caller copies them into the response).
+Status DecodeVerifyProofsRequest(const v1::VerifyProofsRequest& request, const Limits& limits,
+                                 std::vector<ItemStatus>* statuses, MerkleVerifyTask* task);
+Status DecodeVerifyRequest(const v1::VerifyRequest& request, const Limits& limits,
+                           std::vector<ItemStatus>* statuses, SignatureVerifyTask* task);
+Status DecodeRecoverRequest(const v1::RecoverRequest& request, const Limits& limits,
+                            v1::RecoverResponse* response, std::vector<ItemStatus>* statuses,
+                            SignatureRecoverTask* task);
+
+// Writes statuses into a repeated ItemStatus field, returns the number of ITEM_OK.
+uint64_t EncodeItemStatuses(const std::vector<ItemStatus>& statuses,
+                            google::protobuf::RepeatedField<int>* out);
+
+}  // namespace chainaccel::server

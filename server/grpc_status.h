@@ -1,0 +1,12 @@
+// The one place where an engine-layer Status becomes a grpc::Status.
+#pragma once
+
+#include <grpcpp/support/status.h>
+
+#include "engines/status.h"
+
+namespace chainaccel::server {
+
+grpc::Status ToGrpcStatus(const Status& status);
+
+}  // namespace chainaccel::server

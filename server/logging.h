@@ -1,0 +1,13 @@
+// Logging set-up: spdlog to stderr, as text or one JSON object per line.
+#pragma once
+
+#include <string>
+
+#include "engines/status.h"
+
+namespace chainaccel::server {
+
+// REQUIRES: level and format validated (server/config.h ValidateConfig).
+void SetUpLogging(const std::string& level, const std::string& format);
+
+}  // namespace chainaccel::server

@@ -1,0 +1,126 @@
+// chainacceld: the chainaccel daemon.
+//
+// Reads an optional YAML config file (--config) and flags (flags win), serves until
+// SIGTERM or SIGINT, then shuts down gracefully and exits 0.
+#include <CLI/CLI.hpp>
+#include <spdlog/spdlog.h>
+
+#include <csignal>
+#include <fstream>
+#include <optional>
+
+#include "server/config.h"
+#include "server/logging.h"
+#include "server/server.h"
+#include "server/version.h"
+
+namespace {
+
+using chainaccel::Status;
+using chainaccel::server::Config;
+
+// Flags given on the command line; unset ones leave the config file's values.
+struct Flags {
+  std::string config_file;
+  std::optional<std::string> listen, metrics_listen, data_dir, log_level, log_format, ready_file;
+  std::optional<size_t> threads, max_message_bytes, max_batch_items, max_inflight_requests;
+  std::optional<double> shutdown_grace_seconds;
+};
+
+template <typename T, typename U>
+void Apply(const std::optional<T>& flag, U* field) {
+  if (flag) *field = *flag;
+}
+
+Status WriteReadyFile(const std::string& path, const std::string& grpc,
+                      const std::string& metrics) {
+  const std::string tmp = path + ".tmp";
+  {
+    std::ofstream out(tmp, std::ios::trunc);
+    out << "grpc=" << grpc << "\nmetrics=" << metrics << "\n";
+    if (!out) return Status::Internal("cannot write ready file " + tmp);
+  }
+  // Rename so that a reader never sees half a file.
+  if (std::rename(tmp.c_str(), path.c_str()) != 0) {
+    return Status::Internal("cannot rename ready file to " + path);
+  }
+  return Status::Ok();
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  Flags flags;
+  CLI::App app{"chainacceld: batched hashing, Merkle trees and signature checks over gRPC"};
+  app.set_version_flag("--version", std::string(chainaccel::server::kVersion));
+  app.option_defaults()->multi_option_policy(CLI::MultiOptionPolicy::TakeLast);
+  app.add_option("-c,--config", flags.config_file, "YAML config file")->check(CLI::ExistingFile);
+  app.add_option("--listen", flags.listen, "gRPC listen address (default 127.0.0.1:50051)");
+  app.add_option("--metrics-listen", flags.metrics_listen,
+                 "Prometheus /metrics address, empty to disable (default 127.0.0.1:9464)");
+  app.add_option("--threads", flags.threads, "CPU engine threads (0 = all hardware threads)");
+  app.add_option("--data-dir", flags.data_dir, "state directory (default ./data)");
+  app.add_option("--max-message-bytes", flags.max_message_bytes, "largest gRPC message");
+  app.add_option("--max-batch-items", flags.max_batch_items, "most items in one batch");
+  app.add_option("--max-inflight-requests", flags.max_inflight_requests,
+                 "most requests served at once");
+  app.add_option("--log-level", flags.log_level, "trace|debug|info|warn|error|off");
+  app.add_option("--log-format", flags.log_format, "text|json");
+  app.add_option("--shutdown-grace-seconds", flags.shutdown_grace_seconds,
+                 "how long shutdown waits for in-flight requests");
+  app.add_option("--ready-file", flags.ready_file,
+                 "write the bound addresses here once serving (for tests and supervisors)");
+  CLI11_PARSE(app, argc, argv);
+
+  Config config;
+  if (!flags.config_file.empty()) {
+    Status s = chainaccel::server::LoadConfigFile(flags.config_file, &config);
+    if (!s.ok()) {
+      std::fprintf(stderr, "chainacceld: %s\n", s.message().c_str());
+      return 2;
+    }
+  }
+  Apply(flags.listen, &config.listen);
+  Apply(flags.metrics_listen, &config.metrics_listen);
+  Apply(flags.threads, &config.threads);
+  Apply(flags.data_dir, &config.data_dir);
+  Apply(flags.max_message_bytes, &config.limits.max_message_bytes);
+  Apply(flags.max_batch_items, &config.limits.max_batch_items);
+  Apply(flags.max_inflight_requests, &config.limits.max_inflight_requests);
+  Apply(flags.log_level, &config.log_level);
+  Apply(flags.log_format, &config.log_format);
+  Apply(flags.shutdown_grace_seconds, &config.shutdown_grace_seconds);
+  Apply(flags.ready_file, &config.ready_file);
+  if (Status s = chainaccel::server::ValidateConfig(config); !s.ok()) {
+    std::fprintf(stderr, "chainacceld: %s\n", s.message().c_str());
+    return 2;
+  }
+  chainaccel::server::SetUpLogging(config.log_level, config.log_format);
+
+  // Block the shutdown signals in every thread (gRPC's and the engine's inherit the mask)
+  // and wait for them here.
+  sigset_t signals;
+  sigemptyset(&signals);
+  sigaddset(&signals, SIGTERM);
+  sigaddset(&signals, SIGINT);
+  pthread_sigmask(SIG_BLOCK, &signals, nullptr);
+
+  chainaccel::server::Server server(config);
+  if (Status s = server.Start(); !s.ok()) {
+    spdlog::critical("cannot start: {}", s.ToString());
+    return 1;
+  }
+  if (!config.ready_file.empty()) {
+    if (Status s = WriteReadyFile(config.ready_file, server.grpc_address(),
+                                  server.metrics_address());
+        !s.ok()) {
+      spdlog::critical("{}", s.ToString());
+      return 1;
+    }
+  }
+  int signal = 0;
+  sigwait(&signals, &signal);
+  spdlog::info("received {}", signal == SIGTERM ? "SIGTERM" : "SIGINT");
+  server.Shutdown();
+  return 0;
+}

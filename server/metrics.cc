@@ -1,0 +1,163 @@
+#include "server/metrics.h"
+
+#include <prometheus/collectable.h>
+#include <prometheus/counter.h>
+#include <prometheus/exposer.h>
+#include <prometheus/gauge.h>
+#include <prometheus/histogram.h>
+#include <prometheus/registry.h>
+#include <prometheus/text_serializer.h>
+
+#include <exception>
+
+namespace chainaccel::server {
+
+std::string_view ItemStatusName(ItemStatus status) {
+  switch (status) {
+    case ItemStatus::kUnspecified: return "unspecified";
+    case ItemStatus::kOk: return "ok";
+    case ItemStatus::kInvalid: return "invalid";
+    case ItemStatus::kMalformedPublicKey: return "malformed_public_key";
+    case ItemStatus::kMalformedSignature: return "malformed_signature";
+    case ItemStatus::kMalformedMessage: return "malformed_message";
+    case ItemStatus::kHighS: return "high_s";
+    case ItemStatus::kInvalidRecoveryId: return "invalid_recovery_id";
+    case ItemStatus::kRecoveryFailed: return "recovery_failed";
+    case ItemStatus::kIndexOutOfRange: return "index_out_of_range";
+    case ItemStatus::kMalformedProof: return "malformed_proof";
+  }
+  return "unknown";
+}
+
+namespace {
+
+// Reads engine counters when Prometheus scrapes, so they are never stale or double kept.
+class EngineCollector final : public prometheus::Collectable {
+ public:
+  explicit EngineCollector(std::vector<const Engine*> engines) : engines_(std::move(engines)) {}
+
+  std::vector<prometheus::MetricFamily> Collect() const override {
+    prometheus::MetricFamily busy{"chainaccel_engine_busy_seconds_total",
+                                  "Summed wall time of the batches each engine ran",
+                                  prometheus::MetricType::Counter, {}};
+    prometheus::MetricFamily batches{"chainaccel_engine_batches_total",
+                                     "Batches each engine ran", prometheus::MetricType::Counter,
+                                     {}};
+    prometheus::MetricFamily items{"chainaccel_engine_items_total", "Items each engine ran",
+                                   prometheus::MetricType::Counter, {}};
+    prometheus::MetricFamily healthy{"chainaccel_engine_healthy",
+                                     "1 when the engine takes work, 0 when it is out of service",
+                                     prometheus::MetricType::Gauge, {}};
+    for (const Engine* engine : engines_) {
+      const EngineStats stats = engine->stats();
+      std::vector<prometheus::ClientMetric::Label> labels{{"engine", engine->info().name}};
+      prometheus::ClientMetric m;
+      m.label = labels;
+      m.counter.value = stats.busy_seconds;
+      busy.metric.push_back(m);
+      m.counter.value = static_cast<double>(stats.batches);
+      batches.metric.push_back(m);
+      m.counter.value = static_cast<double>(stats.items);
+      items.metric.push_back(m);
+      m.counter.value = 0;
+      m.gauge.value = stats.healthy ? 1 : 0;
+      healthy.metric.push_back(m);
+    }
+    return {busy, batches, items, healthy};
+  }
+
+ private:
+  std::vector<const Engine*> engines_;
+};
+
+// Latency buckets from 100 µs (a small hash batch) to 60 s (a million Ed25519 checks on
+// a small machine).
+const prometheus::Histogram::BucketBoundaries kLatencyBuckets{
+    0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05,
+    0.1,    0.25,    0.5,    1,     2.5,    5,     10,   30,    60};
+
+}  // namespace
+
+struct Metrics::Families {
+  prometheus::Family<prometheus::Counter>& requests;
+  prometheus::Family<prometheus::Counter>& items;
+  prometheus::Family<prometheus::Histogram>& duration;
+  prometheus::Family<prometheus::Counter>& received;
+  prometheus::Family<prometheus::Counter>& sent;
+  prometheus::Gauge& in_flight;
+};
+
+Metrics::Metrics(std::vector<const Engine*> engines)
+    : registry_(std::make_shared<prometheus::Registry>()),
+      engine_collector_(std::make_shared<EngineCollector>(std::move(engines))) {
+  auto& in_flight_family = prometheus::BuildGauge()
+                               .Name("chainaccel_in_flight_requests")
+                               .Help("RPCs being served")
+                               .Register(*registry_);
+  families_.reset(new Families{
+      prometheus::BuildCounter()
+          .Name("chainaccel_requests_total")
+          .Help("RPCs finished, by method and gRPC status code")
+          .Register(*registry_),
+      prometheus::BuildCounter()
+          .Name("chainaccel_items_total")
+          .Help("Batch items processed, by method and item status")
+          .Register(*registry_),
+      prometheus::BuildHistogram()
+          .Name("chainaccel_request_duration_seconds")
+          .Help("RPC latency from arrival to finish")
+          .Register(*registry_),
+      prometheus::BuildCounter()
+          .Name("chainaccel_received_bytes_total")
+          .Help("Request message bytes received")
+          .Register(*registry_),
+      prometheus::BuildCounter()
+          .Name("chainaccel_sent_bytes_total")
+          .Help("Response message bytes sent")
+          .Register(*registry_),
+      in_flight_family.Add({}),
+  });
+}
+
+Metrics::~Metrics() = default;
+
+Status Metrics::Serve(const std::string& address, std::string* bound) {
+  try {
+    exposer_ = std::make_unique<prometheus::Exposer>(address, 2);
+  } catch (const std::exception& e) {
+    return Status::Unavailable("metrics: cannot serve on " + address + ": " + e.what());
+  }
+  exposer_->RegisterCollectable(registry_);
+  exposer_->RegisterCollectable(engine_collector_);
+  const auto ports = exposer_->GetListeningPorts();
+  std::string host = address.substr(0, address.rfind(':'));
+  *bound = host + ":" + (ports.empty() ? std::string("?") : std::to_string(ports.front()));
+  return Status::Ok();
+}
+
+void Metrics::RecordRequest(std::string_view method, std::string_view code, double seconds,
+                            size_t bytes_in, size_t bytes_out) {
+  const std::string m(method);
+  families_->requests.Add({{"method", m}, {"code", std::string(code)}}).Increment();
+  families_->duration.Add({{"method", m}}, kLatencyBuckets).Observe(seconds);
+  families_->received.Add({{"method", m}}).Increment(static_cast<double>(bytes_in));
+  families_->sent.Add({{"method", m}}).Increment(static_cast<double>(bytes_out));
+}
+
+void Metrics::RecordItems(std::string_view method, ItemStatus status, uint64_t count) {
+  if (count == 0) return;
+  families_->items
+      .Add({{"method", std::string(method)}, {"status", std::string(ItemStatusName(status))}})
+      .Increment(static_cast<double>(count));
+}
+
+void Metrics::AddInFlight(double delta) { families_->in_flight.Increment(delta); }
+
+std::string Metrics::Scrape() const {
+  auto families = registry_->Collect();
+  auto engine_families = engine_collector_->Collect();
+  families.insert(families.end(), engine_families.begin(), engine_families.end());
+  return prometheus::TextSerializer().Serialize(families);
+}
+
+}  // namespace chainaccel::server

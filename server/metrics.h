@@ -1,0 +1,65 @@
+// Metrics: the daemon's Prometheus metrics and their HTTP exposer.
+//
+//   chainaccel_requests_total{method,code}            RPCs finished, by gRPC status code
+//   chainaccel_items_total{method,status}             batch items, by item status
+//   chainaccel_request_duration_seconds{method}       RPC latency, arrival to finish
+//   chainaccel_received_bytes_total{method}           request message bytes
+//   chainaccel_sent_bytes_total{method}               response message bytes
+//   chainaccel_in_flight_requests                     RPCs being served
+//   chainaccel_engine_busy_seconds_total{engine}      summed wall time of engine batches
+//   chainaccel_engine_batches_total{engine}           batches run by each engine
+//   chainaccel_engine_items_total{engine}             items run by each engine
+//   chainaccel_engine_healthy{engine}                 1 when the engine takes work
+//
+// Thread-safe. Engine figures are read from Engine::stats() at scrape time.
+#pragma once
+
+#include <memory>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "engines/engine.h"
+#include "engines/status.h"
+#include "engines/task.h"
+
+namespace prometheus {
+class Exposer;
+class Registry;
+class Gauge;
+class Collectable;
+}  // namespace prometheus
+
+namespace chainaccel::server {
+
+class Metrics {
+ public:
+  // `engines` must outlive the Metrics.
+  explicit Metrics(std::vector<const Engine*> engines);
+  ~Metrics();
+
+  // Serves /metrics on `address` ("127.0.0.1:9464"; port 0 picks a free one) and sets
+  // *bound to the address actually bound. UNAVAILABLE when the address cannot be bound.
+  Status Serve(const std::string& address, std::string* bound);
+
+  void RecordRequest(std::string_view method, std::string_view code, double seconds,
+                     size_t bytes_in, size_t bytes_out);
+  void RecordItems(std::string_view method, ItemStatus status, uint64_t count);
+
+  void AddInFlight(double delta);
+
+  // The text exposition of every metric (what /metrics serves).
+  std::string Scrape() const;
+
+ private:
+  struct Families;
+  std::shared_ptr<prometheus::Registry> registry_;
+  std::shared_ptr<prometheus::Collectable> engine_collector_;
+  std::unique_ptr<Families> families_;
+  std::unique_ptr<prometheus::Exposer> exposer_;
+};
+
+// "ok", "invalid", "malformed_public_key", ...
+std::string_view ItemStatusName(ItemStatus status);
+
+}  // namespace chainaccel::server

@@ -1,0 +1,126 @@
+#include "server/server.h"
+
+#include <grpcpp/ext/proto_server_reflection_plugin.h>
+#include <grpcpp/health_check_service_interface.h>
+#include <grpcpp/server.h>
+#include <grpcpp/server_builder.h>
+#include <grpcpp/security/server_credentials.h>
+#include <spdlog/spdlog.h>
+
+#include <filesystem>
+#include <mutex>
+
+#include "engines/cpu/cpu_engine.h"
+#include "engines/gpu/gpu_probe.h"
+#include "engines/scheduler/direct_scheduler.h"
+#include "server/admin_service.h"
+#include "server/hash_service.h"
+#include "server/merkle_service.h"
+#include "server/metrics.h"
+#include "server/serving_state.h"
+#include "server/signature_service.h"
+#include "server/version.h"
+
+namespace chainaccel::server {
+
+struct Server::Impl {
+  // Declared in construction order; destroyed in reverse (services before the state
+  // they reference, the scheduler before the engine it runs on).
+  std::unique_ptr<CpuEngine> cpu;
+  std::unique_ptr<DirectScheduler> scheduler;
+  std::unique_ptr<Metrics> metrics;
+  ServingState state;
+  std::unique_ptr<HashServiceImpl> hash_service;
+  std::unique_ptr<MerkleServiceImpl> merkle_service;
+  std::unique_ptr<SignatureServiceImpl> signature_service;
+  std::unique_ptr<AdminServiceImpl> admin_service;
+  std::unique_ptr<grpc::Server> grpc_server;
+  std::once_flag shutdown_once;
+};
+
+Server::Server(Config config) : config_(std::move(config)), impl_(std::make_unique<Impl>()) {}
+
+Server::~Server() { Shutdown(); }
+
+Status Server::Start() {
+  Status s = ValidateConfig(config_);
+  if (!s.ok()) return s;
+  std::error_code ec;
+  std::filesystem::create_directories(config_.data_dir, ec);
+  if (ec) {
+    return Status::Internal("cannot create data directory " + config_.data_dir + ": " +
+                            ec.message());
+  }
+
+  Impl& impl = *impl_;
+  impl.cpu = std::make_unique<CpuEngine>(CpuEngine::Options{config_.threads});
+  impl.scheduler = std::make_unique<DirectScheduler>(impl.cpu.get());
+  impl.metrics = std::make_unique<Metrics>(impl.scheduler->engines());
+  if (!config_.metrics_listen.empty()) {
+    s = impl.metrics->Serve(config_.metrics_listen, &metrics_address_);
+    if (!s.ok()) return s;
+  }
+  impl.state.scheduler = impl.scheduler.get();
+  impl.state.metrics = impl.metrics.get();
+  impl.state.limits = config_.limits;
+
+  const std::vector<GpuFacts> gpus = ProbeGpus();
+  for (const GpuFacts& gpu : gpus) {
+    spdlog::info("GPU {} found: {} ({} SMs, {} MiB); no GPU engine in this release, work stays "
+                 "on the CPU",
+                 gpu.ordinal, gpu.name, gpu.multiprocessors, gpu.memory_bytes >> 20);
+  }
+  if (gpus.empty()) spdlog::info("no GPU in use ({})", GpuProbeNote());
+
+  impl.hash_service = std::make_unique<HashServiceImpl>(impl.state);
+  impl.merkle_service = std::make_unique<MerkleServiceImpl>(impl.state);
+  impl.signature_service = std::make_unique<SignatureServiceImpl>(impl.state);
+  impl.admin_service = std::make_unique<AdminServiceImpl>(impl.state, gpus);
+
+  grpc::EnableDefaultHealthCheckService(true);
+  grpc::reflection::InitProtoReflectionServerBuilderPlugin();
+  grpc::ServerBuilder builder;
+  int port = 0;
+  builder.AddListeningPort(config_.listen, grpc::InsecureServerCredentials(), &port);
+  // gRPC enables SO_REUSEPORT by default, which lets a second daemon silently share the
+  // port; one address is one daemon.
+  builder.AddChannelArgument(GRPC_ARG_ALLOW_REUSEPORT, 0);
+  builder.SetMaxReceiveMessageSize(static_cast<int>(config_.limits.max_message_bytes));
+  builder.SetMaxSendMessageSize(static_cast<int>(config_.limits.max_message_bytes));
+  builder.RegisterService(impl.hash_service.get());
+  builder.RegisterService(impl.merkle_service.get());
+  builder.RegisterService(impl.signature_service.get());
+  builder.RegisterService(impl.admin_service.get());
+  impl.grpc_server = builder.BuildAndStart();
+  if (!impl.grpc_server || port == 0) {
+    impl.grpc_server.reset();
+    return Status::Unavailable("cannot listen for gRPC on " + config_.listen);
+  }
+  grpc_address_ = config_.listen.substr(0, config_.listen.rfind(':')) + ":" + std::to_string(port);
+  impl.grpc_server->GetHealthCheckService()->SetServingStatus(true);
+  spdlog::info("chainacceld {} serving gRPC on {}, metrics on {}, CPU engine with {} threads",
+               kVersion, grpc_address_, metrics_address_.empty() ? "(off)" : metrics_address_,
+               impl.cpu->info().threads);
+  return Status::Ok();
+}
+
+void Server::Shutdown() {
+  std::call_once(impl_->shutdown_once, [this] {
+    Impl& impl = *impl_;
+    if (impl.grpc_server) {
+      spdlog::info("shutting down: {} requests in flight", impl.state.in_flight.load());
+      impl.grpc_server->GetHealthCheckService()->SetServingStatus(false);
+      const auto deadline =
+          std::chrono::system_clock::now() +
+          std::chrono::milliseconds(static_cast<int64_t>(config_.shutdown_grace_seconds * 1000));
+      // Stops accepting and waits for every in-flight call to finish (cancelling those
+      // still running at the deadline); their tasks complete on the scheduler meanwhile.
+      impl.grpc_server->Shutdown(deadline);
+      impl.grpc_server->Wait();
+    }
+    if (impl.scheduler) impl.scheduler->Shutdown();
+    spdlog::info("shut down");
+  });
+}
+
+}  // namespace chainaccel::server

@@ -1,0 +1,287 @@
+// chainacceld as a process: ready file, graceful shutdown on SIGTERM with a request in
+// flight, exit codes for bad configuration.
+#include <signal.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <catch2/catch.hpp>
+#include <atomic>
+#include <chrono>
+#include <condition_variable>
+#include <mutex>
+#include <filesystem>
+#include <fstream>
+#include <future>
+#include <thread>
+
+#include "reference.h"
+#include "test_server.h"
+
+namespace chainaccel::server {
+namespace {
+
+namespace fs = std::filesystem;
+
+// A chainacceld child process; killed (SIGKILL) if still running at destruction.
+class Daemon {
+ public:
+  explicit Daemon(std::vector<std::string> extra_args) {
+    dir_ = fs::temp_directory_path() / ("chainacceld-test-" + std::to_string(::getpid()) + "-" +
+                                        std::to_string(counter_++));
+    fs::create_directories(dir_);
+    std::vector<std::string> args{CHAINACCELD_PATH,
+                                  "--listen",
+                                  "127.0.0.1:0",
+                                  "--metrics-listen",
+                                  "127.0.0.1:0",
+                                  "--data-dir",
+                                  (dir_ / "data").string(),
+                                  "--ready-file",
+                                  (dir_ / "ready").string(),
+                                  "--log-level",
+                                  "info"};
+    args.insert(args.end(), extra_args.begin(), extra_args.end());
+    pid_ = fork();
+    REQUIRE(pid_ >= 0);
+    if (pid_ == 0) {
+      std::vector<char*> argv;
+      for (auto& a : args) argv.push_back(a.data());
+      argv.push_back(nullptr);
+      execv(argv[0], argv.data());
+      _exit(127);
+    }
+  }
+  ~Daemon() {
+    if (pid_ > 0 && !exited_) {
+      kill(pid_, SIGKILL);
+      waitpid(pid_, nullptr, 0);
+    }
+    std::error_code ec;
+    fs::remove_all(dir_, ec);
+  }
+
+  // Waits for the ready file; returns the gRPC address, or "" if the process exited.
+  std::string WaitReady() {
+    for (int i = 0; i < 600; ++i) {
+      std::ifstream in(dir_ / "ready");
+      std::string line;
+      if (std::getline(in, line) && line.rfind("grpc=", 0) == 0) return line.substr(5);
+      int status;
+      if (waitpid(pid_, &status, WNOHANG) == pid_) {
+        exited_ = true;
+        exit_status_ = status;
+        return "";
+      }
+      std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    }
+    return "";
+  }
+
+  // Waits for exit (up to `seconds`); returns the wait status or -1 on time-out.
+  int WaitExit(int seconds) {
+    if (exited_) return exit_status_;
+    for (int i = 0; i < seconds * 20; ++i) {
+      int status;
+      if (waitpid(pid_, &status, WNOHANG) == pid_) {
+        exited_ = true;
+        exit_status_ = status;
+        return status;
+      }
+      std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    }
+    return -1;
+  }
+
+  void Signal(int sig) { kill(pid_, sig); }
+
+  // The daemon's current thread count, from /proc.
+  int Threads() const {
+    std::ifstream in("/proc/" + std::to_string(pid_) + "/status");
+    for (std::string line; std::getline(in, line);) {
+      if (line.rfind("Threads:", 0) == 0) return std::stoi(line.substr(8));
+    }
+    return -1;
+  }
+
+ private:
+  static inline int counter_ = 0;
+  fs::path dir_;
+  pid_t pid_ = -1;
+  bool exited_ = false;
+  int exit_status_ = 0;
+};
+
+TEST_CASE("SIGTERM lets the in-flight request finish, then exits 0", "[process]") {
+  Daemon daemon({"--threads", "1"});
+  const std::string address = daemon.WaitReady();
+  REQUIRE_FALSE(address.empty());
+  auto channel = grpc::CreateChannel(address, grpc::InsecureChannelCredentials());
+  auto signatures = v1::SignatureService::NewStub(channel);
+  auto admin = v1::AdminService::NewStub(channel);
+
+  // About a second of Ed25519 work on one thread.
+  std::mt19937_64 rng(7);
+  testing::Ed25519Signer signer(rng);
+  const size_t n = 20000;
+  const std::string msg = testing::RandomBytes(rng, 32);
+  const std::string sig = signer.Sign(msg);
+  v1::VerifyRequest request;
+  request.set_scheme(v1::SIGNATURE_SCHEME_ED25519);
+  request.mutable_messages()->set_item_size(32);
+  request.mutable_public_keys()->set_item_size(32);
+  request.mutable_signatures()->set_item_size(64);
+  for (size_t i = 0; i < n; ++i) {
+    request.mutable_messages()->mutable_data()->append(msg);
+    request.mutable_public_keys()->mutable_data()->append(signer.public_key);
+    request.mutable_signatures()->mutable_data()->append(sig);
+  }
+  auto pending = std::async(std::launch::async, [&] {
+    v1::VerifyResponse response;
+    grpc::Status status = signatures->Verify(Context().get(), request, &response);
+    return std::make_pair(status, response.valid_count());
+  });
+  // Wait until the daemon has the request in flight, then ask it to stop.
+  bool in_flight = false;
+  for (int i = 0; i < 400 && !in_flight; ++i) {
+    v1::GetStatusResponse status;
+    if (admin->GetStatus(Context().get(), {}, &status).ok()) {
+      in_flight = status.in_flight_requests() == 1;
+    }
+    if (!in_flight) std::this_thread::sleep_for(std::chrono::milliseconds(5));
+  }
+  REQUIRE(in_flight);
+  daemon.Signal(SIGTERM);
+  auto [status, valid] = pending.get();
+  INFO(status.error_code() << ": " << status.error_message());
+  CHECK(status.ok());
+  CHECK(valid == n);
+  const int wait_status = daemon.WaitExit(60);
+  REQUIRE(wait_status != -1);
+  CHECK(WIFEXITED(wait_status));
+  CHECK(WEXITSTATUS(wait_status) == 0);
+}
+
+// n Ed25519 verification requests of `items` valid signatures each, sent at once with the
+// callback API; returns the statuses once all have finished.
+std::vector<grpc::Status> VerifyConcurrently(const std::string& address, int n, size_t items) {
+  grpc::ChannelArguments args;
+  args.SetMaxReceiveMessageSize(-1);
+  auto channel = grpc::CreateCustomChannel(address, grpc::InsecureChannelCredentials(), args);
+  auto stub = v1::SignatureService::NewStub(channel);
+  std::mt19937_64 rng(11);
+  testing::Ed25519Signer signer(rng);
+  const std::string msg = testing::RandomBytes(rng, 32);
+  const std::string sig = signer.Sign(msg);
+  v1::VerifyRequest request;
+  request.set_scheme(v1::SIGNATURE_SCHEME_ED25519);
+  request.mutable_messages()->set_item_size(32);
+  request.mutable_public_keys()->set_item_size(32);
+  request.mutable_signatures()->set_item_size(64);
+  for (size_t i = 0; i < items; ++i) {
+    request.mutable_messages()->mutable_data()->append(msg);
+    request.mutable_public_keys()->mutable_data()->append(signer.public_key);
+    request.mutable_signatures()->mutable_data()->append(sig);
+  }
+  std::vector<grpc::Status> statuses(n);
+  std::vector<v1::VerifyResponse> responses(n);
+  std::vector<std::unique_ptr<grpc::ClientContext>> contexts;
+  std::mutex mu;
+  std::condition_variable cv;
+  int done = 0;
+  for (int i = 0; i < n; ++i) {
+    contexts.push_back(Context());
+    stub->async()->Verify(contexts.back().get(), &request, &responses[i],
+                          [&, i](grpc::Status status) {
+                            if (status.ok() && responses[i].valid_count() != items) {
+                              status = grpc::Status(grpc::StatusCode::DATA_LOSS, "wrong verdicts");
+                            }
+                            std::lock_guard lock(mu);
+                            statuses[i] = status;
+                            if (++done == n) cv.notify_all();
+                          });
+  }
+  std::unique_lock lock(mu);
+  cv.wait(lock, [&] { return done == n; });
+  return statuses;
+}
+
+TEST_CASE("A thousand concurrent requests do not take a thousand threads", "[process]") {
+  Daemon daemon({"--threads", "2"});
+  const std::string address = daemon.WaitReady();
+  REQUIRE_FALSE(address.empty());
+  const int idle_threads = daemon.Threads();
+  std::atomic<bool> running{true};
+  std::atomic<int> peak{0};
+  std::thread sampler([&] {
+    while (running) {
+      peak = std::max(peak.load(), daemon.Threads());
+      std::this_thread::sleep_for(std::chrono::milliseconds(2));
+    }
+  });
+  const auto statuses = VerifyConcurrently(address, 1000, 100);
+  running = false;
+  sampler.join();
+  for (const auto& s : statuses) {
+    INFO(s.error_code() << ": " << s.error_message());
+    REQUIRE(s.ok());
+  }
+  INFO("idle threads " << idle_threads << ", peak " << peak.load());
+  // gRPC's own pollers and executor plus our 2 workers: a few dozen at most.
+  CHECK(peak.load() < 100);
+}
+
+TEST_CASE("Requests over the in-flight limit get RESOURCE_EXHAUSTED, others succeed",
+          "[process]") {
+  Daemon daemon({"--threads", "1", "--max-inflight-requests", "8"});
+  const std::string address = daemon.WaitReady();
+  REQUIRE_FALSE(address.empty());
+  const auto statuses = VerifyConcurrently(address, 200, 200);
+  int ok = 0, exhausted = 0;
+  for (const auto& s : statuses) {
+    if (s.ok()) {
+      ++ok;
+    } else {
+      INFO(s.error_code() << ": " << s.error_message());
+      REQUIRE(s.error_code() == grpc::StatusCode::RESOURCE_EXHAUSTED);
+      CHECK_THAT(s.error_message(), Catch::Contains("limit of 8 requests"));
+      ++exhausted;
+    }
+  }
+  CHECK(ok >= 8);
+  CHECK(exhausted > 0);
+  // Healthy afterwards: everything fits again.
+  const auto again = VerifyConcurrently(address, 4, 10);
+  for (const auto& s : again) CHECK(s.ok());
+}
+
+TEST_CASE("SIGINT on an idle daemon exits 0", "[process]") {
+  Daemon daemon({});
+  REQUIRE_FALSE(daemon.WaitReady().empty());
+  daemon.Signal(SIGINT);
+  const int wait_status = daemon.WaitExit(30);
+  REQUIRE(wait_status != -1);
+  CHECK(WIFEXITED(wait_status));
+  CHECK(WEXITSTATUS(wait_status) == 0);
+}
+
+TEST_CASE("A bad configuration exits 2 before serving", "[process]") {
+  Daemon daemon({"--log-format", "xml"});
+  CHECK(daemon.WaitReady().empty());
+  const int wait_status = daemon.WaitExit(10);
+  CHECK(WIFEXITED(wait_status));
+  CHECK(WEXITSTATUS(wait_status) == 2);
+}
+
+TEST_CASE("An address already in use exits 1", "[process]") {
+  Daemon first({});
+  const std::string address = first.WaitReady();
+  REQUIRE_FALSE(address.empty());
+  Daemon second({"--listen", address});
+  CHECK(second.WaitReady().empty());
+  const int wait_status = second.WaitExit(10);
+  CHECK(WIFEXITED(wait_status));
+  CHECK(WEXITSTATUS(wait_status) == 1);
+}
+
+}  // namespace
+}  // namespace chainaccel::server

@@ -1,0 +1,375 @@
+// Every RPC over gRPC against the reference libraries, including batches where some
+// items are malformed (each gets its own status, the others their verdicts).
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <grpcpp/generic/generic_stub.h>
+
+#include <catch2/catch.hpp>
+
+#include "reference.h"
+#include "test_server.h"
+
+namespace chainaccel::server {
+namespace {
+
+using testing::Keccak256;
+using testing::RandomBytes;
+using testing::Sha256;
+
+uint64_t Seed() {
+  const char* env = std::getenv("CHAINACCEL_TEST_SEED");
+  const uint64_t seed = env ? std::strtoull(env, nullptr, 10) : std::random_device{}();
+  UNSCOPED_INFO("CHAINACCEL_TEST_SEED=" << seed);
+  return seed;
+}
+
+// Packs items as a ByteBatch, fixed-size when `fixed` (REQUIRES equal sizes).
+v1::ByteBatch Pack(const std::vector<std::string>& items, bool fixed) {
+  v1::ByteBatch b;
+  if (fixed) {
+    b.set_item_size(static_cast<uint32_t>(items.at(0).size()));
+  } else {
+    b.add_offsets(0);
+  }
+  for (const auto& item : items) {
+    b.mutable_data()->append(item);
+    if (!fixed) b.add_offsets(b.data().size());
+  }
+  return b;
+}
+
+std::string Slice32(const std::string& s, size_t i) { return s.substr(32 * i, 32); }
+
+TEST_CASE("Hash matches OpenSSL and Crypto++ for every algorithm and layout", "[grpc]") {
+  TestServer t;
+  std::mt19937_64 rng(Seed());
+  std::vector<std::string> variable;
+  for (size_t len = 0; len < 300; ++len) variable.push_back(RandomBytes(rng, len));
+  std::vector<std::string> fixed;
+  for (int i = 0; i < 500; ++i) fixed.push_back(RandomBytes(rng, 64));
+
+  for (auto algorithm : {v1::HASH_ALGORITHM_SHA256, v1::HASH_ALGORITHM_SHA256D,
+                         v1::HASH_ALGORITHM_KECCAK256}) {
+    for (const auto* items : {&variable, &fixed}) {
+      v1::HashRequest request;
+      request.set_algorithm(algorithm);
+      *request.mutable_messages() = Pack(*items, items == &fixed);
+      v1::HashResponse response;
+      REQUIRE(t.hash->Hash(Context().get(), request, &response).ok());
+      CHECK(response.engine() == "cpu");
+      REQUIRE(response.digests().size() == 32 * items->size());
+      for (size_t i = 0; i < items->size(); ++i) {
+        const std::string& m = (*items)[i];
+        const std::string expected = algorithm == v1::HASH_ALGORITHM_SHA256    ? Sha256(m)
+                                     : algorithm == v1::HASH_ALGORITHM_SHA256D ? Sha256(Sha256(m))
+                                                                               : Keccak256(m);
+        INFO("algorithm " << algorithm << " item " << i);
+        REQUIRE(Slice32(response.digests(), i) == expected);
+      }
+    }
+  }
+}
+
+TEST_CASE("BuildTree roots and proofs round-trip through VerifyProofs", "[grpc]") {
+  TestServer t;
+  std::mt19937_64 rng(Seed());
+  const std::string l0 = RandomBytes(rng, 32), l1 = RandomBytes(rng, 32),
+                    l2 = RandomBytes(rng, 32);
+
+  SECTION("BITCOIN: three leaves duplicate the last node") {
+    v1::BuildTreeRequest request;
+    request.set_scheme(v1::MERKLE_SCHEME_BITCOIN);
+    request.set_leaves(l0 + l1 + l2);
+    v1::BuildTreeResponse response;
+    REQUIRE(t.merkle->BuildTree(Context().get(), request, &response).ok());
+    auto d = [](const std::string& m) { return Sha256(Sha256(m)); };
+    CHECK(response.root() == d(d(l0 + l1) + d(l2 + l2)));
+    CHECK(response.leaf_count() == 3);
+  }
+  SECTION("RFC6962: raw entries and leaf hashes give the same root") {
+    const std::vector<std::string> entries{"", "a", "bc", "def", "ghij"};
+    v1::BuildTreeRequest raw;
+    raw.set_scheme(v1::MERKLE_SCHEME_RFC6962);
+    raw.set_leaf_encoding(v1::LEAF_ENCODING_RAW_ENTRIES);
+    *raw.mutable_entries() = Pack(entries, false);
+    v1::BuildTreeRequest hashed;
+    hashed.set_scheme(v1::MERKLE_SCHEME_RFC6962);
+    std::string leaf_hashes;
+    for (const auto& e : entries) leaf_hashes += Sha256(std::string(1, '\0') + e);
+    hashed.set_leaves(leaf_hashes);
+    v1::BuildTreeResponse a, b;
+    REQUIRE(t.merkle->BuildTree(Context().get(), raw, &a).ok());
+    REQUIRE(t.merkle->BuildTree(Context().get(), hashed, &b).ok());
+    CHECK(a.root() == b.root());
+    auto node = [](const std::string& x, const std::string& y) {
+      return Sha256(std::string(1, '\1') + x + y);
+    };
+    // n = 5 splits 4 | 1.
+    const std::string left = node(node(Slice32(leaf_hashes, 0), Slice32(leaf_hashes, 1)),
+                                  node(Slice32(leaf_hashes, 2), Slice32(leaf_hashes, 3)));
+    CHECK(a.root() == node(left, Slice32(leaf_hashes, 4)));
+  }
+  SECTION("every scheme: proofs of every leaf verify, a wrong leaf does not") {
+    std::vector<std::string> leaves;
+    for (int i = 0; i < 13; ++i) leaves.push_back(RandomBytes(rng, 32));
+    std::string packed;
+    for (const auto& l : leaves) packed += l;
+    for (auto scheme : {v1::MERKLE_SCHEME_BITCOIN, v1::MERKLE_SCHEME_RFC6962,
+                        v1::MERKLE_SCHEME_OZ_KECCAK_SORTED}) {
+      v1::BuildTreeRequest request;
+      request.set_scheme(scheme);
+      request.set_leaves(packed);
+      if (scheme == v1::MERKLE_SCHEME_OZ_KECCAK_SORTED) request.set_sort_leaves(true);
+      for (uint64_t i = 0; i < leaves.size(); ++i) request.add_proof_indices(i);
+      v1::BuildTreeResponse built;
+      REQUIRE(t.merkle->BuildTree(Context().get(), request, &built).ok());
+      REQUIRE(built.proof_lengths_size() == static_cast<int>(leaves.size()));
+
+      v1::VerifyProofsRequest verify;
+      verify.set_scheme(scheme);
+      verify.set_root(built.root());
+      verify.set_leaf_count(leaves.size());
+      verify.set_leaves(packed);
+      for (uint64_t i = 0; i < leaves.size(); ++i) verify.add_leaf_indices(i);
+      verify.set_proof_hashes(built.proof_hashes());
+      *verify.mutable_proof_lengths() = built.proof_lengths();
+      v1::VerifyProofsResponse verdicts;
+      REQUIRE(t.merkle->VerifyProofs(Context().get(), verify, &verdicts).ok());
+      INFO("scheme " << scheme);
+      CHECK(verdicts.valid_count() == leaves.size());
+
+      // Swap two leaves: both proofs now fail (OZ: the sorted pair hides a swap only
+      // for siblings, so swap leaves 0 and 12, which never share a parent).
+      std::string swapped = packed;
+      std::swap_ranges(swapped.begin(), swapped.begin() + 32, swapped.begin() + 32 * 12);
+      verify.set_leaves(swapped);
+      REQUIRE(t.merkle->VerifyProofs(Context().get(), verify, &verdicts).ok());
+      CHECK(verdicts.status(0) == v1::ITEM_INVALID);
+      CHECK(verdicts.status(12) == v1::ITEM_INVALID);
+      CHECK(verdicts.valid_count() == leaves.size() - 2);
+    }
+  }
+}
+
+TEST_CASE("Verify gives one verdict per item, malformed items included", "[grpc]") {
+  TestServer t;
+  std::mt19937_64 rng(Seed());
+
+  SECTION("Ed25519") {
+    testing::Ed25519Signer signer(rng);
+    std::vector<std::string> msgs, keys, sigs;
+    for (int i = 0; i < 6; ++i) {
+      msgs.push_back(RandomBytes(rng, i * 10));
+      keys.push_back(signer.public_key);
+      sigs.push_back(signer.Sign(msgs.back()));
+    }
+    sigs[1][5] ^= 1;                 // flipped bit
+    keys[2] = keys[2].substr(0, 31);  // short key
+    sigs[3] = sigs[3].substr(0, 63);  // short signature
+    msgs[4] += "x";                   // different message
+    v1::VerifyRequest request;
+    request.set_scheme(v1::SIGNATURE_SCHEME_ED25519);
+    *request.mutable_messages() = Pack(msgs, false);
+    *request.mutable_public_keys() = Pack(keys, false);
+    *request.mutable_signatures() = Pack(sigs, false);
+    v1::VerifyResponse response;
+    REQUIRE(t.signature->Verify(Context().get(), request, &response).ok());
+    REQUIRE(response.status_size() == 6);
+    CHECK(response.status(0) == v1::ITEM_OK);
+    CHECK(response.status(1) == v1::ITEM_INVALID);
+    CHECK(response.status(2) == v1::ITEM_MALFORMED_PUBLIC_KEY);
+    CHECK(response.status(3) == v1::ITEM_MALFORMED_SIGNATURE);
+    CHECK(response.status(4) == v1::ITEM_INVALID);
+    CHECK(response.status(5) == v1::ITEM_OK);
+    CHECK(response.valid_count() == 2);
+  }
+  SECTION("ECDSA secp256k1 with pre-hash, compact and DER, mixed key formats") {
+    testing::Secp256k1Signer signer(rng);
+    std::vector<std::string> msgs, keys, compact, der;
+    for (int i = 0; i < 5; ++i) {
+      msgs.push_back(RandomBytes(rng, 40 + i));
+      keys.push_back(i % 2 ? signer.compressed_key : signer.uncompressed_key);
+      compact.push_back(signer.SignEcdsaCompact(Keccak256(msgs.back())));
+      der.push_back(signer.SignEcdsaDer(Keccak256(msgs.back())));
+    }
+    keys[1][0] = 0x05;  // bad prefix
+    for (auto* sigs : {&compact, &der}) {
+      v1::VerifyRequest request;
+      request.set_scheme(v1::SIGNATURE_SCHEME_ECDSA_SECP256K1);
+      request.set_pre_hash(v1::PRE_HASH_KECCAK256);
+      if (sigs == &der) request.set_signature_encoding(v1::SIGNATURE_ENCODING_DER);
+      *request.mutable_messages() = Pack(msgs, false);
+      *request.mutable_public_keys() = Pack(keys, false);
+      *request.mutable_signatures() = Pack(*sigs, sigs == &compact);
+      v1::VerifyResponse response;
+      REQUIRE(t.signature->Verify(Context().get(), request, &response).ok());
+      REQUIRE(response.status_size() == 5);
+      CHECK(response.status(0) == v1::ITEM_OK);
+      CHECK(response.status(1) == v1::ITEM_MALFORMED_PUBLIC_KEY);
+      CHECK(response.status(2) == v1::ITEM_OK);
+      CHECK(response.status(3) == v1::ITEM_OK);
+      CHECK(response.status(4) == v1::ITEM_OK);
+    }
+    // Without pre-hash the message must be the 32-byte hash.
+    v1::VerifyRequest request;
+    request.set_scheme(v1::SIGNATURE_SCHEME_ECDSA_SECP256K1);
+    *request.mutable_messages() = Pack({Keccak256(msgs[0]), msgs[0]}, false);
+    *request.mutable_public_keys() = Pack({keys[0], keys[0]}, true);
+    *request.mutable_signatures() = Pack({compact[0], compact[0]}, true);
+    v1::VerifyResponse response;
+    REQUIRE(t.signature->Verify(Context().get(), request, &response).ok());
+    CHECK(response.status(0) == v1::ITEM_OK);
+    CHECK(response.status(1) == v1::ITEM_MALFORMED_MESSAGE);
+  }
+  SECTION("BIP-340 Schnorr") {
+    testing::Secp256k1Signer signer(rng);
+    const std::string m = RandomBytes(rng, 32);
+    std::string sig = signer.SignSchnorr(m, rng);
+    std::string bad = sig;
+    bad[40] ^= 0x80;
+    v1::VerifyRequest request;
+    request.set_scheme(v1::SIGNATURE_SCHEME_SCHNORR_BIP340);
+    *request.mutable_messages() = Pack({m, m}, true);
+    *request.mutable_public_keys() = Pack({signer.xonly_key, signer.xonly_key}, true);
+    *request.mutable_signatures() = Pack({sig, bad}, true);
+    v1::VerifyResponse response;
+    REQUIRE(t.signature->Verify(Context().get(), request, &response).ok());
+    CHECK(response.status(0) == v1::ITEM_OK);
+    CHECK(response.status(1) == v1::ITEM_INVALID);
+  }
+}
+
+TEST_CASE("Recover returns keys and addresses, and per-item failures", "[grpc]") {
+  TestServer t;
+  std::mt19937_64 rng(Seed());
+  testing::Secp256k1Signer a(rng), b(rng);
+  const std::string h0 = RandomBytes(rng, 32), h1 = RandomBytes(rng, 32);
+  std::string s0 = a.SignRecoverable(h0);
+  std::string s1 = b.SignRecoverable(h1);
+  s1[64] = static_cast<char>(s1[64] + 27);  // Ethereum's v = 27/28
+  std::string s2 = s0;
+  s2[64] = 5;  // out of range
+  v1::RecoverRequest request;
+  request.set_hashes(h0 + h1 + h0);
+  request.set_signatures(s0 + s1 + s2);
+  v1::RecoverResponse response;
+  REQUIRE(t.signature->Recover(Context().get(), request, &response).ok());
+  REQUIRE(response.status_size() == 3);
+  CHECK(response.status(0) == v1::ITEM_OK);
+  CHECK(response.status(1) == v1::ITEM_OK);
+  CHECK(response.status(2) == v1::ITEM_INVALID_RECOVERY_ID);
+  CHECK(response.recovered_count() == 2);
+  CHECK(response.public_keys().substr(0, 64) == a.uncompressed_key.substr(1));
+  CHECK(response.public_keys().substr(64, 64) == b.uncompressed_key.substr(1));
+  CHECK(response.public_keys().substr(128, 64) == std::string(64, '\0'));
+  CHECK(response.addresses().substr(0, 20) == a.address);
+  CHECK(response.addresses().substr(20, 20) == b.address);
+  CHECK(response.addresses().substr(40, 20) == std::string(20, '\0'));
+}
+
+// Plain HTTP/1.0 GET on loopback; returns the whole response.
+std::string HttpGet(const std::string& host_port, const std::string& path) {
+  const auto colon = host_port.rfind(':');
+  sockaddr_in addr{};
+  addr.sin_family = AF_INET;
+  addr.sin_port = htons(static_cast<uint16_t>(std::stoi(host_port.substr(colon + 1))));
+  inet_pton(AF_INET, host_port.substr(0, colon).c_str(), &addr.sin_addr);
+  int fd = socket(AF_INET, SOCK_STREAM, 0);
+  REQUIRE(fd >= 0);
+  REQUIRE(connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) == 0);
+  const std::string request = "GET " + path + " HTTP/1.0\r\nHost: x\r\n\r\n";
+  REQUIRE(write(fd, request.data(), request.size()) == static_cast<ssize_t>(request.size()));
+  std::string out;
+  char buf[4096];
+  for (ssize_t n; (n = read(fd, buf, sizeof buf)) > 0;) out.append(buf, static_cast<size_t>(n));
+  close(fd);
+  return out;
+}
+
+TEST_CASE("Admin, health, reflection and metrics report what happened", "[grpc]") {
+  TestServer t;
+  v1::HashRequest request;
+  request.set_algorithm(v1::HASH_ALGORITHM_SHA256);
+  request.mutable_messages()->set_data(std::string(64 * 10, 'a'));
+  request.mutable_messages()->set_item_size(64);
+  v1::HashResponse response;
+  REQUIRE(t.hash->Hash(Context().get(), request, &response).ok());
+  request.set_algorithm(v1::HASH_ALGORITHM_UNSPECIFIED);
+  REQUIRE_FALSE(t.hash->Hash(Context().get(), request, &response).ok());
+
+  v1::GetDevicesResponse devices;
+  REQUIRE(t.admin->GetDevices(Context().get(), {}, &devices).ok());
+  REQUIRE(devices.devices_size() >= 1);
+  CHECK(devices.devices(0).name() == "cpu");
+  CHECK(devices.devices(0).kind() == "cpu");
+  CHECK(devices.devices(0).threads() == 2);
+  CHECK(devices.devices(0).healthy());
+  CHECK(devices.devices(0).tasks_size() == 5);
+  CHECK(devices.devices(0).batches() >= 1);
+
+  v1::GetStatusResponse status;
+  REQUIRE(t.admin->GetStatus(Context().get(), {}, &status).ok());
+  CHECK_FALSE(status.version().empty());
+  CHECK(status.uptime_seconds() > 0);
+  REQUIRE(status.tasks_size() == 5);
+  CHECK(status.tasks(0).task() == "hash");
+  CHECK(status.tasks(0).requests() == 2);
+  CHECK(status.tasks(0).failed_requests() == 1);
+  CHECK(status.tasks(0).items() == 10);
+
+  CHECK(t.Serving());
+
+  const std::string metrics = HttpGet(t.server().metrics_address(), "/metrics");
+  CHECK_THAT(metrics, Catch::Contains("200 OK"));
+  CHECK_THAT(metrics, Catch::Contains(
+                          "chainaccel_requests_total{code=\"OK\",method=\"Hash\"} 1"));
+  CHECK_THAT(metrics, Catch::Contains("chainaccel_requests_total{code=\"INVALID_ARGUMENT\","
+                                      "method=\"Hash\"} 1"));
+  CHECK_THAT(metrics, Catch::Contains("chainaccel_items_total{method=\"Hash\",status=\"ok\"} 10"));
+  CHECK_THAT(metrics, Catch::Contains("chainaccel_request_duration_seconds_bucket"));
+  CHECK_THAT(metrics, Catch::Contains("chainaccel_engine_busy_seconds_total{engine=\"cpu\"}"));
+  CHECK_THAT(metrics, Catch::Contains("chainaccel_received_bytes_total{method=\"Hash\"}"));
+
+  // Server reflection: ServerReflectionInfo with list_services = "" (field 7) lists our
+  // services (the response's service names appear as plain strings).
+  grpc::GenericStub stub(t.channel());
+  grpc::CompletionQueue cq;
+  auto ctx = Context();
+  auto call = stub.PrepareCall(ctx.get(), "/grpc.reflection.v1alpha.ServerReflection/ServerReflectionInfo", &cq);
+  void* tag;
+  bool ok;
+  call->StartCall(reinterpret_cast<void*>(1));
+  REQUIRE(cq.Next(&tag, &ok));
+  REQUIRE(ok);
+  const std::string list_services("\x3a\x00", 2);
+  grpc::Slice slice(list_services.data(), list_services.size());
+  grpc::ByteBuffer out(&slice, 1);
+  call->Write(out, reinterpret_cast<void*>(2));
+  REQUIRE(cq.Next(&tag, &ok));
+  grpc::ByteBuffer in;
+  call->Read(&in, reinterpret_cast<void*>(3));
+  REQUIRE(cq.Next(&tag, &ok));
+  REQUIRE(ok);
+  std::vector<grpc::Slice> slices;
+  in.Dump(&slices);
+  std::string bytes;
+  for (auto& s : slices) bytes.append(reinterpret_cast<const char*>(s.begin()), s.size());
+  CHECK_THAT(bytes, Catch::Contains("chainaccel.v1.HashService"));
+  CHECK_THAT(bytes, Catch::Contains("chainaccel.v1.SignatureService"));
+  CHECK_THAT(bytes, Catch::Contains("grpc.health.v1.Health"));
+  call->WritesDone(reinterpret_cast<void*>(4));
+  REQUIRE(cq.Next(&tag, &ok));
+  grpc::Status finish;
+  call->Finish(&finish, reinterpret_cast<void*>(5));
+  while (cq.Next(&tag, &ok) && tag != reinterpret_cast<void*>(5)) {
+  }
+  cq.Shutdown();
+  while (cq.Next(&tag, &ok)) {
+  }
+}
+
+}  // namespace
+}  // namespace chainaccel::server

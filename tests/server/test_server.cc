@@ -1,0 +1,82 @@
+#include "test_server.h"
+
+#include <grpcpp/generic/generic_stub.h>
+
+#include <catch2/catch.hpp>
+#include <condition_variable>
+#include <filesystem>
+#include <mutex>
+
+namespace chainaccel::server {
+
+Config TestServer::DefaultConfig() {
+  Config c;
+  c.listen = "127.0.0.1:0";
+  c.metrics_listen = "127.0.0.1:0";
+  c.threads = 2;
+  c.data_dir = (std::filesystem::temp_directory_path() / "chainaccel-test-data").string();
+  c.log_level = "warn";
+  return c;
+}
+
+TestServer::TestServer(Config config) : server_(std::make_unique<Server>(std::move(config))) {
+  Status s = server_->Start();
+  INFO(s.ToString());
+  REQUIRE(s.ok());
+  grpc::ChannelArguments args;
+  args.SetMaxReceiveMessageSize(-1);
+  args.SetMaxSendMessageSize(-1);
+  channel_ = grpc::CreateCustomChannel(server_->grpc_address(),
+                                       grpc::InsecureChannelCredentials(), args);
+  hash = v1::HashService::NewStub(channel_);
+  merkle = v1::MerkleService::NewStub(channel_);
+  signature = v1::SignatureService::NewStub(channel_);
+  admin = v1::AdminService::NewStub(channel_);
+}
+
+TestServer::~TestServer() { server_->Shutdown(); }
+
+bool TestServer::Serving() {
+  // grpc.health.v1.HealthCheckRequest{service: ""} is the empty message; the response's
+  // field 1 (status) is SERVING = 1, encoded 08 01.
+  auto [status, response] = RawUnaryCall(channel_, "/grpc.health.v1.Health/Check", "");
+  return status.ok() && response == std::string("\x08\x01", 2);
+}
+
+std::pair<grpc::Status, std::string> RawUnaryCall(const std::shared_ptr<grpc::Channel>& channel,
+                                                  const std::string& method,
+                                                  const std::string& request) {
+  grpc::GenericStub stub(channel);
+  grpc::Slice slice(request.data(), request.size());
+  grpc::ByteBuffer request_buffer(&slice, 1);
+  grpc::ByteBuffer response_buffer;
+  auto ctx = Context();
+  std::mutex mu;
+  std::condition_variable cv;
+  bool done = false;
+  grpc::Status status;
+  stub.UnaryCall(ctx.get(), method, grpc::StubOptions(), &request_buffer, &response_buffer,
+                 [&](grpc::Status s) {
+                   std::lock_guard lock(mu);
+                   status = s;
+                   done = true;
+                   cv.notify_all();
+                 });
+  std::unique_lock lock(mu);
+  cv.wait(lock, [&] { return done; });
+  std::string bytes;
+  if (status.ok()) {
+    std::vector<grpc::Slice> slices;
+    response_buffer.Dump(&slices);
+    for (auto& sl : slices) bytes.append(reinterpret_cast<const char*>(sl.begin()), sl.size());
+  }
+  return {status, bytes};
+}
+
+std::unique_ptr<grpc::ClientContext> Context() {
+  auto ctx = std::make_unique<grpc::ClientContext>();
+  ctx->set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(60));
+  return ctx;
+}
+
+}  // namespace chainaccel::server
