@@ -14,8 +14,13 @@ packages=(
   libsecp256k1-dev libsodium-dev libssl-dev libcrypto++-dev
   libyaml-cpp-dev libcli11-dev
   wabt librocksdb-dev
-  nodejs npm
 )
+with_npm=1
+if [ "${1:-}" = "--no-npm" ]; then with_npm=0; fi
+# Node.js runs the test peers only; a working node/npm from elsewhere (Node 20) is kept.
+if [ "$with_npm" = 1 ] && ! { command -v node && command -v npm; } >/dev/null 2>&1; then
+  packages+=(nodejs npm)
+fi
 
 sudo_cmd=()
 if [ "$(id -u)" -ne 0 ]; then sudo_cmd=(sudo); fi
@@ -26,15 +31,6 @@ for p in "${packages[@]}"; do
     missing+=("$p")
   fi
 done
-# nodejs/npm may come from outside Debian (e.g. a preinstalled Node 20); accept a working npm.
-if command -v npm >/dev/null 2>&1 && command -v node >/dev/null 2>&1; then
-  filtered=()
-  for p in "${missing[@]}"; do
-    case "$p" in nodejs|npm) ;; *) filtered+=("$p") ;; esac
-  done
-  missing=("${filtered[@]+"${filtered[@]}"}")
-fi
-
 if [ "${#missing[@]}" -gt 0 ]; then
   echo "install-deps: installing ${missing[*]}"
   export DEBIAN_FRONTEND=noninteractive
@@ -44,9 +40,12 @@ else
   echo "install-deps: Debian packages present"
 fi
 
-if [ "${1:-}" != "--no-npm" ] && [ -f "$here/tests/node/package.json" ]; then
-  if [ ! -d "$here/tests/node/node_modules" ] || [ "$here/tests/node/package.json" -nt "$here/tests/node/node_modules" ]; then
+if [ "$with_npm" = 1 ]; then
+  # The Node.js test peers (tests/node); tests/node/run.sh makes the same check.
+  node_dir="$here/tests/node"
+  if [ ! -f "$node_dir/node_modules/.package-lock.json" ] ||
+     [ "$node_dir/package-lock.json" -nt "$node_dir/node_modules/.package-lock.json" ]; then
     echo "install-deps: npm test peers"
-    (cd "$here/tests/node" && npm install --no-audit --no-fund --loglevel=error && touch node_modules)
+    (cd "$node_dir" && npm ci --ignore-scripts --no-audit --no-fund --loglevel=error)
   fi
 fi

@@ -97,7 +97,12 @@ Status Server::Start() {
     return Status::Unavailable("cannot listen for gRPC on " + config_.listen);
   }
   grpc_address_ = config_.listen.substr(0, config_.listen.rfind(':')) + ":" + std::to_string(port);
-  impl.grpc_server->GetHealthCheckService()->SetServingStatus(true);
+  // "" is the whole server; each service also answers for itself.
+  auto* health = impl.grpc_server->GetHealthCheckService();
+  for (const char* service : {"", "chainaccel.v1.HashService", "chainaccel.v1.MerkleService",
+                              "chainaccel.v1.SignatureService", "chainaccel.v1.AdminService"}) {
+    health->SetServingStatus(service, true);
+  }
   spdlog::info("chainacceld {} serving gRPC on {}, metrics on {}, CPU engine with {} threads",
                kVersion, grpc_address_, metrics_address_.empty() ? "(off)" : metrics_address_,
                impl.cpu->info().threads);

@@ -321,6 +321,13 @@ TEST_CASE("Admin, health, reflection and metrics report what happened", "[grpc]"
   CHECK(status.tasks(0).items() == 10);
 
   CHECK(t.Serving());
+  // Each service answers for itself too (HealthCheckRequest.service is field 1).
+  const std::string service = "chainaccel.v1.SignatureService";
+  auto [health, serving] =
+      RawUnaryCall(t.channel(), "/grpc.health.v1.Health/Check",
+                   std::string("\x0a") + static_cast<char>(service.size()) + service);
+  CHECK(health.ok());
+  CHECK(serving == std::string("\x08\x01", 2));
 
   const std::string metrics = HttpGet(t.server().metrics_address(), "/metrics");
   CHECK_THAT(metrics, Catch::Contains("200 OK"));

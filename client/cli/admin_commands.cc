@@ -1,0 +1,117 @@
+// chainaccel devices|status|health: what the daemon runs on and how it is doing.
+#include <cinttypes>
+#include <cstdio>
+#include <memory>
+#include <nlohmann/json.hpp>
+
+#include "client/cli/command.h"
+
+namespace chainaccel::cli {
+namespace {
+
+using nlohmann::json;
+
+// printf into a std::string.
+template <typename... Args>
+std::string Format(const char* format, Args... args) {
+  const int size = std::snprintf(nullptr, 0, format, args...);
+  std::string out(static_cast<size_t>(size), '\0');
+  std::snprintf(out.data(), out.size() + 1, format, args...);
+  return out;
+}
+
+int RunDevices(bool as_json, const GlobalOptions& global) {
+  const std::vector<DeviceInfo> devices = Unwrap(MakeClient(global).GetDevices());
+  std::string out;
+  if (as_json) {
+    json doc = json::array();
+    for (const DeviceInfo& d : devices) {
+      doc.push_back({{"name", d.name},
+                     {"kind", d.kind},
+                     {"model", d.model},
+                     {"threads", d.threads},
+                     {"memory_bytes", d.memory_bytes},
+                     {"multiprocessors", d.multiprocessors},
+                     {"compute_capability", d.compute_capability},
+                     {"healthy", d.healthy},
+                     {"tasks", d.tasks},
+                     {"batches", d.batches},
+                     {"busy_seconds", d.busy_seconds}});
+    }
+    out = doc.dump() + "\n";
+  } else {
+    for (const DeviceInfo& d : devices) {
+      out += d.name + " (" + d.kind + ") " + (d.healthy ? "healthy" : "UNHEALTHY") + "\n";
+      out += "  model:   " + d.model + "\n";
+      if (d.threads != 0) out += Format("  threads: %u\n", d.threads);
+      if (d.memory_bytes != 0) {
+        out += Format("  memory:  %.1f GiB, %u SMs, compute capability %s\n",
+                      static_cast<double>(d.memory_bytes) / (1 << 30), d.multiprocessors,
+                      d.compute_capability.c_str());
+      }
+      out += "  tasks:   " + Join(d.tasks, ", ") + "\n";
+      out += Format("  batches: %" PRIu64 ", busy %.3f s\n", d.batches, d.busy_seconds);
+    }
+  }
+  WriteStdout(out);
+  return kExitOk;
+}
+
+int RunStatus(bool as_json, const GlobalOptions& global) {
+  const DaemonStatus status = Unwrap(MakeClient(global).GetStatus());
+  std::string out;
+  if (as_json) {
+    json tasks = json::array();
+    for (const TaskCounters& t : status.tasks) {
+      tasks.push_back({{"task", t.task},
+                       {"requests", t.requests},
+                       {"failed_requests", t.failed_requests},
+                       {"items", t.items}});
+    }
+    out = json{{"version", status.version},
+               {"uptime_seconds", status.uptime_seconds},
+               {"in_flight_requests", status.in_flight_requests},
+               {"tasks", std::move(tasks)}}
+              .dump() +
+          "\n";
+  } else {
+    out += "version:   " + status.version + "\n";
+    out += Format("uptime:    %.1f s\n", status.uptime_seconds);
+    out += Format("in flight: %" PRIu64 "\n", status.in_flight_requests);
+    out += Format("%-18s %12s %12s %14s\n", "task", "requests", "failed", "items");
+    for (const TaskCounters& t : status.tasks) {
+      out += Format("%-18s %12" PRIu64 " %12" PRIu64 " %14" PRIu64 "\n", t.task.c_str(),
+                    t.requests, t.failed_requests, t.items);
+    }
+  }
+  WriteStdout(out);
+  return kExitOk;
+}
+
+int RunHealth(const std::string& service, const GlobalOptions& global) {
+  const HealthStatus health = Unwrap(MakeClient(global).CheckHealth(service));
+  WriteStdout(std::string(HealthStatusName(health)) + "\n");
+  return health == HealthStatus::kServing ? kExitOk : kExitInvalid;
+}
+
+}  // namespace
+
+void AddAdminCommands(CLI::App* app, const GlobalOptions* global, CommandRun* run) {
+  auto devices_json = std::make_shared<bool>(false);
+  CLI::App* devices = app->add_subcommand("devices", "List the daemon's engines");
+  devices->add_flag("--json", *devices_json, "Print JSON");
+  devices->callback([=] { *run = [=] { return RunDevices(*devices_json, *global); }; });
+
+  auto status_json = std::make_shared<bool>(false);
+  CLI::App* status = app->add_subcommand("status", "Version, uptime and per-task counters");
+  status->add_flag("--json", *status_json, "Print JSON");
+  status->callback([=] { *run = [=] { return RunStatus(*status_json, *global); }; });
+
+  auto service = std::make_shared<std::string>();
+  CLI::App* health = app->add_subcommand(
+      "health", "grpc.health.v1 check; prints SERVING etc., exit 0 only if SERVING");
+  health->add_option("--service", *service, "Service to ask about (default: the whole daemon)");
+  health->callback([=] { *run = [=] { return RunHealth(*service, *global); }; });
+}
+
+}  // namespace chainaccel::cli
