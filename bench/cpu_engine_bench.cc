@@ -5,12 +5,17 @@
 //   engine  - a CpuEngine with T threads running the items as one batch, submitted to
 //             the engine's own pool as the DirectScheduler does, so that exactly T
 //             threads work (T = 1 always, then every --threads value).
+//   plain_parallel - the plain loop split into T slices on T threads (per-item ops), the
+//             hardware's all-core rate with no engine in the way;
 // and prints one JSON line per measurement:
 //   {"op","impl","threads","items","seconds","items_per_s","ratio_vs_plain_per_core"}
 // where ratio_vs_plain_per_core = items_per_s / (plain items_per_s * threads): 1.0 means
 // the engine adds nothing to the library's cost and scales perfectly.
 //
 // Usage: cpu_engine_bench [--ops a,b,...] [--items N] [--min-seconds S] [--threads 1,2,4]
+//                         [--rounds R]
+// Each configuration is measured R times (default 5), interleaved with the others, each
+// time for at least S seconds (default 0.3); the median is printed.
 // Ops: sha256 sha256d keccak256 (64-byte messages), ed25519 ecdsa schnorr (verify, valid
 // signatures, 32-byte messages), recover, merkle_bitcoin merkle_rfc6962 merkle_oz
 // (2^20 leaves by default, OZ without sorting).
@@ -55,7 +60,11 @@ struct Options {
                                   "ecdsa",   "schnorr", "recover",        "merkle_bitcoin",
                                   "merkle_rfc6962", "merkle_oz"};
   size_t items = 0;  // 0: each op's default
-  double min_seconds = 1.0;
+  double min_seconds = 0.3;
+  // Measurements of each configuration, interleaved (plain, engine T1, T2, ...; again),
+  // so that drift of a shared machine's speed hits all configurations alike; the median
+  // is reported.
+  size_t rounds = 5;
   std::vector<size_t> threads;
 };
 
@@ -72,7 +81,7 @@ std::vector<std::string> SplitList(const std::string& list) {
   std::fprintf(stderr,
                "cpu_engine_bench: %s\n"
                "usage: cpu_engine_bench [--ops a,b,...] [--items N] [--min-seconds S] "
-               "[--threads 1,2,4]\n",
+               "[--threads 1,2,4] [--rounds R]\n",
                problem);
   std::exit(2);
 }
@@ -92,6 +101,8 @@ Options ParseOptions(int argc, char** argv) {
       options.items = std::stoul(value);
     } else if (arg == "--min-seconds") {
       options.min_seconds = std::stod(value);
+    } else if (arg == "--rounds") {
+      options.rounds = std::max<size_t>(1, std::stoul(value));
     } else if (arg == "--threads") {
       options.threads.clear();
       for (const std::string& t : SplitList(value)) options.threads.push_back(std::stoul(t));
@@ -145,13 +156,17 @@ const secp256k1_context* Secp256k1() {
 struct Operation {
   std::string name;
   size_t items = 0;
-  std::function<void()> plain;
+  // The plain loop over items [begin, end) (per-item ops), or over the whole input.
+  std::function<void(size_t begin, size_t end)> plain;
   std::function<Task()> task;
+  // Items are independent, so the plain loop can also run as T slices on T threads.
+  bool per_item = true;
 };
 
 constexpr size_t kMessageSize = 64;
 constexpr size_t kDefaultHashItems = size_t{1} << 20;
-constexpr size_t kDefaultSignatureItems = 8192;
+// Enough that 16 threads each get thousands of items per batch.
+constexpr size_t kDefaultSignatureItems = 65536;
 constexpr size_t kDefaultLeaves = size_t{1} << 20;
 // Distinct signatures generated per signature op; batches repeat them.
 constexpr size_t kDistinctSignatures = 1024;
@@ -170,9 +185,9 @@ Operation HashOperation(const std::string& name, HashAlgorithm algorithm, size_t
   switch (algorithm) {
     case HashAlgorithm::kSha256:
     case HashAlgorithm::kSha256d:
-      op.plain = [data, n, twice = algorithm == HashAlgorithm::kSha256d] {
+      op.plain = [data, twice = algorithm == HashAlgorithm::kSha256d](size_t begin, size_t end) {
         PlainSha256 sha;
-        for (size_t i = 0; i < n; ++i) {
+        for (size_t i = begin; i < end; ++i) {
           const uint8_t* m = data->messages.data() + i * kMessageSize;
           uint8_t* out = data->digests.data() + i * 32;
           if (twice) {
@@ -184,9 +199,9 @@ Operation HashOperation(const std::string& name, HashAlgorithm algorithm, size_t
       };
       break;
     case HashAlgorithm::kKeccak256:
-      op.plain = [data, n] {
+      op.plain = [data](size_t begin, size_t end) {
         CryptoPP::Keccak_256 keccak;
-        for (size_t i = 0; i < n; ++i) {
+        for (size_t i = begin; i < end; ++i) {
           keccak.CalculateDigest(data->digests.data() + i * 32,
                                  data->messages.data() + i * kMessageSize, kMessageSize);
         }
@@ -239,10 +254,10 @@ Operation VerifyOperation(const std::string& name, SignatureScheme scheme, size_
   data->status.resize(n);
 
   Operation op{name, n, nullptr, nullptr};
-  op.plain = [data, n, scheme] {
+  op.plain = [data, scheme](size_t begin, size_t end) {
     const secp256k1_context* ctx = Secp256k1();
     size_t valid = 0;
-    for (size_t i = 0; i < n; ++i) {
+    for (size_t i = begin; i < end; ++i) {
       const uint8_t* m = data->messages.data() + 32 * i;
       const uint8_t* k = data->keys.data() + data->key_size * i;
       const uint8_t* s = data->signatures.data() + 64 * i;
@@ -266,7 +281,7 @@ Operation VerifyOperation(const std::string& name, SignatureScheme scheme, size_
         }
       }
     }
-    if (valid != n) std::fprintf(stderr, "plain %zu of %zu valid\n", valid, n);
+    if (valid != end - begin) std::fprintf(stderr, "plain %zu of %zu valid\n", valid, end - begin);
   };
   op.task = [data, scheme] {
     return Task(SignatureVerifyTask{scheme, PreHash::kNone, SignatureEncoding::kCompact, false,
@@ -301,10 +316,10 @@ Operation RecoverOperation(size_t n, std::mt19937_64& rng) {
   data->status.resize(n);
 
   Operation op{"recover", n, nullptr, nullptr};
-  op.plain = [data, n] {
+  op.plain = [data](size_t begin, size_t end) {
     const secp256k1_context* ctx = Secp256k1();
     CryptoPP::Keccak_256 keccak;
-    for (size_t i = 0; i < n; ++i) {
+    for (size_t i = begin; i < end; ++i) {
       const uint8_t* s = data->signatures.data() + 65 * i;
       secp256k1_ecdsa_recoverable_signature sig;
       secp256k1_pubkey key;
@@ -388,7 +403,8 @@ Operation MerkleOperation(const std::string& name, MerkleScheme scheme, size_t n
                           std::mt19937_64& rng) {
   auto leaves = std::make_shared<Bytes>(testing::RandomBytes(rng, n * 32));
   Operation op{name, n, nullptr, nullptr};
-  op.plain = [leaves, scheme] {
+  op.per_item = false;
+  op.plain = [leaves, scheme](size_t, size_t) {
     const Bytes root = scheme == MerkleScheme::kOzKeccakSorted
                            ? PlainOzRoot(*leaves)
                            : PlainLevelRoot(*leaves, scheme == MerkleScheme::kBitcoin);
@@ -446,6 +462,23 @@ double SecondsPerRun(double min_seconds, const std::function<void()>& once) {
   return elapsed / static_cast<double>(runs);
 }
 
+// The plain loop as `threads` slices on as many threads: what the hardware gives when
+// every core runs the library at once (all-core clocks, shared caches), with no engine.
+void RunPlainParallel(const Operation& op, size_t threads) {
+  std::vector<std::thread> workers;
+  for (size_t t = 0; t < threads; ++t) {
+    workers.emplace_back([&op, t, threads] {
+      op.plain(op.items * t / threads, op.items * (t + 1) / threads);
+    });
+  }
+  for (auto& w : workers) w.join();
+}
+
+double Median(std::vector<double> v) {
+  std::sort(v.begin(), v.end());
+  return v[v.size() / 2];
+}
+
 // Runs the task on the engine's pool, as the DirectScheduler does, and waits for it.
 void RunOnEngine(CpuEngine& engine, const Operation& op) {
   Task task = op.task();
@@ -458,14 +491,22 @@ void RunOnEngine(CpuEngine& engine, const Operation& op) {
   }
 }
 
+// parallel_seconds: the plain loop's time on as many threads (0: not measured); the
+// engine's ratio to it says what the engine costs when every core is busy.
 void Print(const std::string& op, const char* impl, size_t threads, size_t items,
-           double seconds, double plain_items_per_s) {
+           double seconds, double plain_items_per_s, double parallel_seconds) {
   const double items_per_s = static_cast<double>(items) / seconds;
+  std::string vs_parallel;
+  if (parallel_seconds > 0) {
+    char buf[64];
+    std::snprintf(buf, sizeof buf, ",\"ratio_vs_plain_parallel\":%.3f", parallel_seconds / seconds);
+    vs_parallel = buf;
+  }
   std::printf(
       "{\"op\":\"%s\",\"impl\":\"%s\",\"threads\":%zu,\"items\":%zu,\"seconds\":%.6f,"
-      "\"items_per_s\":%.1f,\"ratio_vs_plain_per_core\":%.3f}\n",
+      "\"items_per_s\":%.1f,\"ratio_vs_plain_per_core\":%.3f%s}\n",
       op.c_str(), impl, threads, items, seconds, items_per_s,
-      items_per_s / (plain_items_per_s * static_cast<double>(threads)));
+      items_per_s / (plain_items_per_s * static_cast<double>(threads)), vs_parallel.c_str());
   std::fflush(stdout);
 }
 
@@ -481,14 +522,39 @@ int main(int argc, char** argv) {
   thread_counts.insert(1);
   for (const std::string& name : options.ops) {
     const Operation op = MakeOperation(name, options.items, rng);
-    const double plain = SecondsPerRun(options.min_seconds, op.plain);
-    const double plain_items_per_s = static_cast<double>(op.items) / plain;
-    Print(op.name, "plain", 1, op.items, plain, plain_items_per_s);
+    std::vector<std::unique_ptr<CpuEngine>> engines;
     for (size_t threads : thread_counts) {
-      CpuEngine engine(CpuEngine::Options{threads});
-      const double seconds =
-          SecondsPerRun(options.min_seconds, [&] { RunOnEngine(engine, op); });
-      Print(op.name, "engine", threads, op.items, seconds, plain_items_per_s);
+      engines.push_back(std::make_unique<CpuEngine>(CpuEngine::Options{threads}));
+    }
+    // samples[0]: plain; samples[1 + k]: engines[k]; parallel[k]: plain on T threads.
+    std::vector<std::vector<double>> samples(1 + engines.size());
+    std::vector<std::vector<double>> parallel(engines.size());
+    for (size_t round = 0; round < options.rounds; ++round) {
+      samples[0].push_back(SecondsPerRun(options.min_seconds, [&] { op.plain(0, op.items); }));
+      size_t k = 0;
+      for (size_t threads : thread_counts) {
+        samples[1 + k].push_back(
+            SecondsPerRun(options.min_seconds, [&] { RunOnEngine(*engines[k], op); }));
+        if (op.per_item && threads > 1) {
+          parallel[k].push_back(
+              SecondsPerRun(options.min_seconds, [&] { RunPlainParallel(op, threads); }));
+        }
+        ++k;
+      }
+    }
+    const double plain = Median(samples[0]);
+    const double plain_items_per_s = static_cast<double>(op.items) / plain;
+    Print(op.name, "plain", 1, op.items, plain, plain_items_per_s, 0);
+    size_t k = 0;
+    for (size_t threads : thread_counts) {
+      const double parallel_seconds = parallel[k].empty() ? 0 : Median(parallel[k]);
+      if (parallel_seconds > 0) {
+        Print(op.name, "plain_parallel", threads, op.items, parallel_seconds, plain_items_per_s,
+              0);
+      }
+      Print(op.name, "engine", threads, op.items, Median(samples[1 + k]), plain_items_per_s,
+            parallel_seconds);
+      ++k;
     }
   }
   return 0;

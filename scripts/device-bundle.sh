@@ -14,8 +14,11 @@ mkdir -p "$out/bin" "$out/lib"
 system='^(linux-vdso|libc\.so|libm\.so|libdl\.so|libpthread\.so|librt\.so|ld-linux|libgcc_s\.so|libstdc\+\+\.so|libresolv\.so)'
 for bin in "$@"; do
   cp "$bin" "$out/bin/"
+  strip --strip-debug "$out/bin/$(basename "$bin")"
   ldd "$bin" | awk '/=>/ {print $1, $3}' | while read -r name path; do
     if [[ ! "$name" =~ $system ]] && [ -f "$path" ]; then cp -L "$path" "$out/lib/$name"; fi
   done
 done
+# Debug info stays here: the device tool carries at most 64 MiB.
+strip --strip-debug "$out"/lib/*
 du -sh "$out"
