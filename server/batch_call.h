@@ -70,4 +70,19 @@ class BatchCall {
   Encode encode_;
 };
 
+// One batch RPC from start to finish: admission, placement, `decode`, submit, `encode`.
+//   decode(T& task, std::vector<ItemStatus>& item_statuses) -> Status fills the task from
+//     the request (and sizes outputs in the response);
+//   encode(const T& task, const std::vector<ItemStatus>& item_statuses,
+//          const std::string& engine) fills the response once the task has run.
+// Returns the reactor the handler must return.
+template <typename T, typename Decode, typename Encode>
+grpc::ServerUnaryReactor* ServeBatch(ServingState& state, grpc::CallbackServerContext* context,
+                                     std::string_view method, TaskType type,
+                                     const google::protobuf::Message& request,
+                                     google::protobuf::Message* response,
+                                     int placement_value, Decode decode, Encode encode);
+
 }  // namespace chainaccel::server
+
+#include "server/batch_call_inl.h"

@@ -8,18 +8,14 @@ namespace chainaccel::server {
 grpc::ServerUnaryReactor* HashServiceImpl::Hash(grpc::CallbackServerContext* context,
                                                 const v1::HashRequest* request,
                                                 v1::HashResponse* response) {
-  auto* call = new BatchCall(state_, context, "Hash", TaskType::kHash, *request, response);
-  Placement placement;
-  Status s = call->admission();
-  if (s.ok()) s = DecodePlacement(request->placement(), &placement);
-  if (s.ok()) {
-    s = DecodeHashRequest(*request, state_.limits, response,
-                          &call->task().emplace<HashTask>());
-  }
-  if (!s.ok()) return call->Finish(s);
-  return call->Submit(placement, [response](const std::string& engine) {
-    response->set_engine(engine);
-  });
+  return ServeBatch<HashTask>(
+      state_, context, "Hash", TaskType::kHash, *request, response, request->placement(),
+      [&](HashTask& task, std::vector<ItemStatus>&) {
+        return DecodeHashRequest(*request, state_.limits, response, &task);
+      },
+      [response](const HashTask&, const std::vector<ItemStatus>&, const std::string& engine) {
+        response->set_engine(engine);
+      });
 }
 
 }  // namespace chainaccel::server

@@ -8,40 +8,34 @@ namespace chainaccel::server {
 grpc::ServerUnaryReactor* SignatureServiceImpl::Verify(grpc::CallbackServerContext* context,
                                                        const v1::VerifyRequest* request,
                                                        v1::VerifyResponse* response) {
-  auto* call = new BatchCall(state_, context, "Verify", TaskType::kSignatureVerify, *request,
-                             response);
-  Placement placement;
-  Status s = call->admission();
-  if (s.ok()) s = DecodePlacement(request->placement(), &placement);
-  if (s.ok()) {
-    s = DecodeVerifyRequest(*request, state_.limits, &call->item_statuses(),
-                            &call->task().emplace<SignatureVerifyTask>());
-  }
-  if (!s.ok()) return call->Finish(s);
-  return call->Submit(placement, [call, response](const std::string& engine) {
-    response->set_valid_count(EncodeItemStatuses(call->item_statuses(), response->mutable_status()));
-    response->set_engine(engine);
-  });
+  return ServeBatch<SignatureVerifyTask>(
+      state_, context, "Verify", TaskType::kSignatureVerify, *request, response,
+      request->placement(),
+      [&](SignatureVerifyTask& task, std::vector<ItemStatus>& statuses) {
+        return DecodeVerifyRequest(*request, state_.limits, &statuses, &task);
+      },
+      [response](const SignatureVerifyTask&, const std::vector<ItemStatus>& statuses,
+                 const std::string& engine) {
+        response->set_valid_count(EncodeItemStatuses(statuses, response->mutable_status()));
+        response->set_engine(engine);
+      });
 }
 
 grpc::ServerUnaryReactor* SignatureServiceImpl::Recover(grpc::CallbackServerContext* context,
                                                         const v1::RecoverRequest* request,
                                                         v1::RecoverResponse* response) {
-  auto* call = new BatchCall(state_, context, "Recover", TaskType::kSignatureRecover, *request,
-                             response);
-  Placement placement;
-  Status s = call->admission();
-  if (s.ok()) s = DecodePlacement(request->placement(), &placement);
-  if (s.ok()) {
-    s = DecodeRecoverRequest(*request, state_.limits, response, &call->item_statuses(),
-                             &call->task().emplace<SignatureRecoverTask>());
-  }
-  if (!s.ok()) return call->Finish(s);
-  return call->Submit(placement, [call, response](const std::string& engine) {
-    response->set_recovered_count(
-        EncodeItemStatuses(call->item_statuses(), response->mutable_status()));
-    response->set_engine(engine);
-  });
+  return ServeBatch<SignatureRecoverTask>(
+      state_, context, "Recover", TaskType::kSignatureRecover, *request, response,
+      request->placement(),
+      [&](SignatureRecoverTask& task, std::vector<ItemStatus>& statuses) {
+        return DecodeRecoverRequest(*request, state_.limits, response, &statuses, &task);
+      },
+      [response](const SignatureRecoverTask&, const std::vector<ItemStatus>& statuses,
+                 const std::string& engine) {
+        response->set_recovered_count(
+            EncodeItemStatuses(statuses, response->mutable_status()));
+        response->set_engine(engine);
+      });
 }
 
 }  // namespace chainaccel::server
