@@ -254,6 +254,34 @@ TEST_CASE("Requests over the in-flight limit get RESOURCE_EXHAUSTED, others succ
   for (const auto& s : again) CHECK(s.ok());
 }
 
+// Runs a shell command; returns its exit status and standard output.
+std::pair<int, std::string> Shell(const std::string& command) {
+  FILE* pipe = popen(command.c_str(), "r");
+  REQUIRE(pipe != nullptr);
+  std::string out;
+  char buf[4096];
+  for (size_t n; (n = fread(buf, 1, sizeof buf, pipe)) > 0;) out.append(buf, n);
+  const int status = pclose(pipe);
+  return {WIFEXITED(status) ? WEXITSTATUS(status) : -1, out};
+}
+
+TEST_CASE("The chainaccel CLI talks to the daemon", "[process]") {
+  Daemon daemon({});
+  const std::string address = daemon.WaitReady();
+  REQUIRE_FALSE(address.empty());
+  const std::string cli = std::string(CHAINACCEL_CLI_PATH) + " --address " + address;
+  auto [rc, out] = Shell("printf '616263\\n\\n' | " + cli + " hash --algo sha256");
+  CHECK(rc == 0);
+  CHECK_THAT(out, Catch::Contains(
+                      "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad"));
+  std::tie(rc, out) = Shell(cli + " health");
+  CHECK(rc == 0);
+  CHECK_THAT(out, Catch::Contains("SERVING"));
+  std::tie(rc, out) = Shell(cli + " devices");
+  CHECK(rc == 0);
+  CHECK_THAT(out, Catch::Contains("cpu"));
+}
+
 TEST_CASE("SIGINT on an idle daemon exits 0", "[process]") {
   Daemon daemon({});
   REQUIRE_FALSE(daemon.WaitReady().empty());
