@@ -41,11 +41,13 @@ else
 fi
 
 if [ "$with_npm" = 1 ]; then
-  # The Node.js test peers (tests/node); tests/node/run.sh makes the same check.
-  node_dir="$here/tests/node"
-  if [ ! -f "$node_dir/node_modules/.package-lock.json" ] ||
-     [ "$node_dir/package-lock.json" -nt "$node_dir/node_modules/.package-lock.json" ]; then
-    echo "install-deps: npm test peers"
-    (cd "$node_dir" && npm ci --ignore-scripts --no-audit --no-fund --loglevel=error)
-  fi
+  # The Node.js test peers (tests/node; its run.sh makes the same check) and the
+  # Kubernetes manifest validator (deploy/kubernetes).
+  for node_dir in "$here/tests/node" "$here/deploy/kubernetes"; do
+    if [ ! -f "$node_dir/node_modules/.package-lock.json" ] ||
+       [ "$node_dir/package-lock.json" -nt "$node_dir/node_modules/.package-lock.json" ]; then
+      echo "install-deps: npm packages in ${node_dir#"$here"/}"
+      (cd "$node_dir" && npm ci --ignore-scripts --no-audit --no-fund --loglevel=error)
+    fi
+  done
 fi
