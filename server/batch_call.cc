@@ -12,6 +12,7 @@ BatchCall::BatchCall(ServingState& state, grpc::CallbackServerContext* context,
                      std::string_view method, TaskType type,
                      const google::protobuf::Message& request, google::protobuf::Message* response)
     : state_(state),
+      context_(context),
       reactor_(context->DefaultReactor()),
       method_(method),
       type_(type),
@@ -37,7 +38,7 @@ grpc::ServerUnaryReactor* BatchCall::Finish(const Status& status) {
     RecordItems();
   } else {
     counters.failed_requests.fetch_add(1, std::memory_order_relaxed);
-    if (status.code() == Status::Code::kInternal || status.code() == Status::Code::kUnavailable) {
+    if (status.code() == Status::Code::kInternal) {
       spdlog::warn("{} failed: {}", method_, status.ToString());
     } else {
       spdlog::debug("{} rejected: {}", method_, status.ToString());
@@ -58,11 +59,13 @@ grpc::ServerUnaryReactor* BatchCall::Submit(Placement placement, Encode encode) 
   encode_ = std::move(encode);
   grpc::ServerUnaryReactor* reactor = reactor_;
   // After Submit the completion may run (and delete this) at any moment.
-  state_.scheduler->Submit(&task_, placement, [this](const Status& status,
-                                                     const std::string& engine) {
-    if (status.ok()) encode_(engine);
-    Finish(status);
-  });
+  state_.scheduler->Submit(
+      &task_, placement,
+      [this](const Status& status, const std::string& engine) {
+        if (status.ok()) encode_(engine);
+        Finish(status);
+      },
+      [context = context_] { return context->IsCancelled(); });
   return reactor;
 }
 

@@ -58,6 +58,7 @@ class BatchCall {
   void RecordItems();
 
   ServingState& state_;
+  grpc::CallbackServerContext* context_;
   grpc::ServerUnaryReactor* reactor_;
   std::string_view method_;
   TaskType type_;

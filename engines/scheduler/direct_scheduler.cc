@@ -2,7 +2,8 @@
 
 namespace chainaccel {
 
-void DirectScheduler::Submit(Task* task, Placement placement, Completion done) {
+void DirectScheduler::Submit(Task* task, Placement placement, Completion done,
+                             Cancelled cancelled) {
   Status refusal;
   {
     std::lock_guard lock(mu_);
@@ -25,8 +26,11 @@ void DirectScheduler::Submit(Task* task, Placement placement, Completion done) {
     });
     return;
   }
-  cpu_->pool().Post([this, task, engine, done = std::move(done)] {
-    Status status = cpu_->Run(*task);
+  cpu_->pool().Post([this, task, engine, done = std::move(done),
+                     cancelled = std::move(cancelled)] {
+    const Status status = cancelled && cancelled()
+                              ? Status::Cancelled("the client gave up before the batch ran")
+                              : cpu_->Run(*task);
     done(status, engine);
     Finished();
   });

@@ -19,7 +19,8 @@ class DirectScheduler final : public Scheduler {
   explicit DirectScheduler(CpuEngine* cpu) : cpu_(cpu) {}
   ~DirectScheduler() override { Shutdown(); }
 
-  void Submit(Task* task, Placement placement, Completion done) override;
+  void Submit(Task* task, Placement placement, Completion done,
+              Cancelled cancelled = nullptr) override;
   void Shutdown() override;
   std::vector<const Engine*> engines() const override { return {cpu_}; }
 

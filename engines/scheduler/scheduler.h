@@ -27,11 +27,18 @@ class Scheduler {
 
   virtual ~Scheduler() = default;
 
+  // Tells whether the caller has given up on a task (its client cancelled or its
+  // deadline passed); must be cheap and callable from any thread.
+  using Cancelled = std::function<bool()>;
+
   // Runs `task` and then calls `done` exactly once, from a scheduler thread (never from
   // inside Submit). The task must stay alive and untouched until `done` is called.
   // A task that cannot be placed (PLACEMENT_GPU without a GPU) completes with
-  // FAILED_PRECONDITION; after Shutdown, tasks complete with UNAVAILABLE.
-  virtual void Submit(Task* task, Placement placement, Completion done) = 0;
+  // FAILED_PRECONDITION; after Shutdown, tasks complete with UNAVAILABLE. A task whose
+  // `cancelled` (if given) is true when its turn comes completes with CANCELLED without
+  // running, so that work nobody waits for does not delay the rest.
+  virtual void Submit(Task* task, Placement placement, Completion done,
+                      Cancelled cancelled = nullptr) = 0;
 
   // Stops taking tasks and waits until every submitted task has completed.
   virtual void Shutdown() = 0;

@@ -8,6 +8,8 @@
 #include <grpcpp/generic/generic_stub.h>
 
 #include <catch2/catch.hpp>
+#include <future>
+#include <thread>
 
 #include "reference.h"
 #include "test_server.h"
@@ -376,6 +378,72 @@ TEST_CASE("Admin, health, reflection and metrics report what happened", "[grpc]"
   cq.Shutdown();
   while (cq.Next(&tag, &ok)) {
   }
+}
+
+}  // namespace
+}  // namespace chainaccel::server
+
+namespace chainaccel::server {
+namespace {
+
+TEST_CASE("A batch whose client gave up is not run", "[grpc]") {
+  Config config = TestServer::DefaultConfig();
+  config.threads = 1;
+  TestServer t(config);
+  std::mt19937_64 rng(Seed());
+
+  // Keep the only worker busy for about a second.
+  testing::Ed25519Signer signer(rng);
+  const std::string msg = RandomBytes(rng, 32);
+  const std::string sig = signer.Sign(msg);
+  v1::VerifyRequest busy;
+  busy.set_scheme(v1::SIGNATURE_SCHEME_ED25519);
+  busy.mutable_messages()->set_item_size(32);
+  busy.mutable_public_keys()->set_item_size(32);
+  busy.mutable_signatures()->set_item_size(64);
+  for (int i = 0; i < 20000; ++i) {
+    busy.mutable_messages()->mutable_data()->append(msg);
+    busy.mutable_public_keys()->mutable_data()->append(signer.public_key);
+    busy.mutable_signatures()->mutable_data()->append(sig);
+  }
+  v1::VerifyResponse busy_response;
+  auto busy_context = Context();
+  std::promise<grpc::Status> busy_done;
+  t.signature->async()->Verify(busy_context.get(), &busy, &busy_response,
+                               [&](grpc::Status s) { busy_done.set_value(s); });
+  for (int i = 0; i < 400; ++i) {
+    v1::GetStatusResponse status;
+    REQUIRE(t.admin->GetStatus(Context().get(), {}, &status).ok());
+    if (status.in_flight_requests() == 1) break;
+    std::this_thread::sleep_for(std::chrono::milliseconds(2));
+  }
+
+  // This one waits behind it and its deadline passes first.
+  v1::HashRequest late;
+  late.set_algorithm(v1::HASH_ALGORITHM_SHA256);
+  late.mutable_messages()->set_data("abc");
+  late.mutable_messages()->set_item_size(3);
+  v1::HashResponse late_response;
+  grpc::ClientContext late_context;
+  late_context.set_deadline(std::chrono::system_clock::now() + std::chrono::milliseconds(50));
+  CHECK(t.hash->Hash(&late_context, late, &late_response).error_code() ==
+        grpc::StatusCode::DEADLINE_EXCEEDED);
+
+  REQUIRE(busy_done.get_future().get().ok());
+  CHECK(busy_response.valid_count() == 20000);
+  // Once both have finished, the engine has run one batch: the late one was dropped.
+  v1::GetStatusResponse status;
+  for (int i = 0; i < 500; ++i) {
+    REQUIRE(t.admin->GetStatus(Context().get(), {}, &status).ok());
+    if (status.in_flight_requests() == 0) break;
+    std::this_thread::sleep_for(std::chrono::milliseconds(2));
+  }
+  REQUIRE(status.in_flight_requests() == 0);
+  CHECK(status.tasks(0).task() == "hash");
+  CHECK(status.tasks(0).failed_requests() == 1);
+  v1::GetDevicesResponse devices;
+  REQUIRE(t.admin->GetDevices(Context().get(), {}, &devices).ok());
+  CHECK(devices.devices(0).batches() == 1);
 }
 
 }  // namespace
