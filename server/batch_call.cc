@@ -4,20 +4,22 @@
 
 #include <array>
 
+#include <grpcpp/impl/codegen/proto_utils.h>
+
 #include "server/grpc_status.h"
 
 namespace chainaccel::server {
 
 BatchCall::BatchCall(ServingState& state, grpc::CallbackServerContext* context,
-                     std::string_view method, TaskType type,
-                     const google::protobuf::Message& request, google::protobuf::Message* response)
+                     std::string_view method, TaskType type, const grpc::ByteBuffer& raw_request,
+                     grpc::ByteBuffer* raw_response)
     : state_(state),
       context_(context),
       reactor_(context->DefaultReactor()),
       method_(method),
       type_(type),
-      request_(request),
-      response_(response),
+      raw_request_(raw_request),
+      raw_response_(raw_response),
       started_(std::chrono::steady_clock::now()) {
   const uint64_t in_flight = state_.in_flight.fetch_add(1, std::memory_order_relaxed) + 1;
   state_.metrics->AddInFlight(1);
@@ -28,7 +30,16 @@ BatchCall::BatchCall(ServingState& state, grpc::CallbackServerContext* context,
   }
 }
 
-grpc::ServerUnaryReactor* BatchCall::Finish(const Status& status) {
+grpc::ServerUnaryReactor* BatchCall::Finish(const Status& given) {
+  Status status = given;
+  if (status.ok()) {
+    bool own_buffer = false;
+    const grpc::Status serialized = grpc::SerializationTraits<google::protobuf::Message>::Serialize(
+        *response_, raw_response_, &own_buffer);
+    if (!serialized.ok()) {
+      status = Status::Internal("cannot serialize the response: " + serialized.error_message());
+    }
+  }
   const double seconds =
       std::chrono::duration<double>(std::chrono::steady_clock::now() - started_).count();
   TaskCounters& counters = state_.counters[static_cast<size_t>(type_)];
@@ -44,13 +55,13 @@ grpc::ServerUnaryReactor* BatchCall::Finish(const Status& status) {
       spdlog::debug("{} rejected: {}", method_, status.ToString());
     }
   }
-  const size_t bytes_out = status.ok() ? response_->ByteSizeLong() : 0;
+  const size_t bytes_out = status.ok() ? raw_response_->Length() : 0;
   state_.metrics->RecordRequest(method_, StatusCodeName(status.code()), seconds,
-                                request_.ByteSizeLong(), bytes_out);
+                                raw_request_.Length(), bytes_out);
   state_.metrics->AddInFlight(-1);
   state_.in_flight.fetch_sub(1, std::memory_order_relaxed);
   grpc::ServerUnaryReactor* reactor = reactor_;
-  delete this;  // before Finish: the request and response die with the RPC
+  delete this;  // before Finish: gRPC's buffers die with the RPC
   reactor->Finish(ToGrpcStatus(status));
   return reactor;
 }

@@ -1,30 +1,55 @@
 // Template definitions for server/batch_call.h.
 #pragma once
 
+#include <grpcpp/impl/codegen/proto_utils.h>
+
 #include <utility>
 
-#include "chainaccel/v1/common.pb.h"
 #include "server/batch_call.h"
 #include "server/decode.h"
 
 namespace chainaccel::server {
 
-template <typename T, typename Decode, typename Encode>
+template <typename M>
+Status BatchCall::ParseRequest(const M** out) {
+  M* message = google::protobuf::Arena::CreateMessage<M>(&arena_);
+  // Deserialize consumes the buffer it is given: give it a copy (slices are shared).
+  grpc::ByteBuffer copy(raw_request_);
+  if (!grpc::SerializationTraits<M>::Deserialize(&copy, message).ok()) {
+    return Status::InvalidArgument("request: the bytes are not a valid " +
+                                   message->GetDescriptor()->full_name() +
+                                   " (truncated or malformed protobuf)");
+  }
+  *out = message;
+  return Status::Ok();
+}
+
+template <typename M>
+M* BatchCall::NewResponse() {
+  M* message = google::protobuf::Arena::CreateMessage<M>(&arena_);
+  response_ = message;
+  return message;
+}
+
+template <typename Request, typename Response, typename T, typename Decode, typename Encode>
 grpc::ServerUnaryReactor* ServeBatch(ServingState& state, grpc::CallbackServerContext* context,
                                      std::string_view method, TaskType type,
-                                     const google::protobuf::Message& request,
-                                     google::protobuf::Message* response,
-                                     int placement_value, Decode decode, Encode encode) {
-  auto* call = new BatchCall(state, context, method, type, request, response);
+                                     const grpc::ByteBuffer* raw_request,
+                                     grpc::ByteBuffer* raw_response, Decode decode,
+                                     Encode encode) {
+  auto* call = new BatchCall(state, context, method, type, *raw_request, raw_response);
+  Response* response = call->NewResponse<Response>();
   T& task = call->task().template emplace<T>();
+  const Request* request = nullptr;
   Placement placement = Placement::kAuto;
   Status s = call->admission();
-  if (s.ok()) s = DecodePlacement(static_cast<v1::Placement>(placement_value), &placement);
-  if (s.ok()) s = decode(task, call->item_statuses());
+  if (s.ok()) s = call->ParseRequest(&request);
+  if (s.ok()) s = DecodePlacement(request->placement(), &placement);
+  if (s.ok()) s = decode(*request, response, task, call->item_statuses());
   if (!s.ok()) return call->Finish(s);
-  return call->Submit(placement, [call, &task, encode = std::move(encode)](
+  return call->Submit(placement, [call, &task, response, encode = std::move(encode)](
                                      const std::string& engine) {
-    encode(task, call->item_statuses(), engine);
+    encode(task, call->item_statuses(), engine, response);
   });
 }
 

@@ -6,16 +6,14 @@
 namespace chainaccel::server {
 
 grpc::ServerUnaryReactor* HashServiceImpl::Hash(grpc::CallbackServerContext* context,
-                                                const v1::HashRequest* request,
-                                                v1::HashResponse* response) {
-  return ServeBatch<HashTask>(
-      state_, context, "Hash", TaskType::kHash, *request, response, request->placement(),
-      [&](HashTask& task, std::vector<ItemStatus>&) {
-        return DecodeHashRequest(*request, state_.limits, response, &task);
-      },
-      [response](const HashTask&, const std::vector<ItemStatus>&, const std::string& engine) {
-        response->set_engine(engine);
-      });
+                                                const grpc::ByteBuffer* request,
+                                                grpc::ByteBuffer* response) {
+  return ServeBatch<v1::HashRequest, v1::HashResponse, HashTask>(
+      state_, context, "Hash", TaskType::kHash, request, response,
+      [this](const v1::HashRequest& r, v1::HashResponse* out, HashTask& task,
+             std::vector<ItemStatus>&) { return DecodeHashRequest(r, state_.limits, out, &task); },
+      [](const HashTask&, const std::vector<ItemStatus>&, const std::string& engine,
+         v1::HashResponse* out) { out->set_engine(engine); });
 }
 
 }  // namespace chainaccel::server

@@ -6,13 +6,15 @@
 
 namespace chainaccel::server {
 
-class HashServiceImpl final : public v1::HashService::CallbackService {
+// Methods are raw (see server/batch_call.h): they parse the request themselves.
+class HashServiceImpl final
+    : public v1::HashService::WithRawCallbackMethod_Hash<v1::HashService::Service> {
  public:
   explicit HashServiceImpl(ServingState& state) : state_(state) {}
 
   grpc::ServerUnaryReactor* Hash(grpc::CallbackServerContext* context,
-                                 const v1::HashRequest* request,
-                                 v1::HashResponse* response) override;
+                                 const grpc::ByteBuffer* request,
+                                 grpc::ByteBuffer* response) override;
 
  private:
   ServingState& state_;

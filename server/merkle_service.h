@@ -6,16 +6,19 @@
 
 namespace chainaccel::server {
 
-class MerkleServiceImpl final : public v1::MerkleService::CallbackService {
+// Methods are raw (see server/batch_call.h): they parse the request themselves.
+class MerkleServiceImpl final
+    : public v1::MerkleService::WithRawCallbackMethod_BuildTree<
+          v1::MerkleService::WithRawCallbackMethod_VerifyProofs<v1::MerkleService::Service>> {
  public:
   explicit MerkleServiceImpl(ServingState& state) : state_(state) {}
 
   grpc::ServerUnaryReactor* BuildTree(grpc::CallbackServerContext* context,
-                                      const v1::BuildTreeRequest* request,
-                                      v1::BuildTreeResponse* response) override;
+                                      const grpc::ByteBuffer* request,
+                                      grpc::ByteBuffer* response) override;
   grpc::ServerUnaryReactor* VerifyProofs(grpc::CallbackServerContext* context,
-                                         const v1::VerifyProofsRequest* request,
-                                         v1::VerifyProofsResponse* response) override;
+                                         const grpc::ByteBuffer* request,
+                                         grpc::ByteBuffer* response) override;
 
  private:
   ServingState& state_;

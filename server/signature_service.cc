@@ -6,35 +6,34 @@
 namespace chainaccel::server {
 
 grpc::ServerUnaryReactor* SignatureServiceImpl::Verify(grpc::CallbackServerContext* context,
-                                                       const v1::VerifyRequest* request,
-                                                       v1::VerifyResponse* response) {
-  return ServeBatch<SignatureVerifyTask>(
-      state_, context, "Verify", TaskType::kSignatureVerify, *request, response,
-      request->placement(),
-      [&](SignatureVerifyTask& task, std::vector<ItemStatus>& statuses) {
-        return DecodeVerifyRequest(*request, state_.limits, &statuses, &task);
+                                                       const grpc::ByteBuffer* request,
+                                                       grpc::ByteBuffer* response) {
+  return ServeBatch<v1::VerifyRequest, v1::VerifyResponse, SignatureVerifyTask>(
+      state_, context, "Verify", TaskType::kSignatureVerify, request, response,
+      [this](const v1::VerifyRequest& r, v1::VerifyResponse*, SignatureVerifyTask& task,
+             std::vector<ItemStatus>& statuses) {
+        return DecodeVerifyRequest(r, state_.limits, &statuses, &task);
       },
-      [response](const SignatureVerifyTask&, const std::vector<ItemStatus>& statuses,
-                 const std::string& engine) {
-        response->set_valid_count(EncodeItemStatuses(statuses, response->mutable_status()));
-        response->set_engine(engine);
+      [](const SignatureVerifyTask&, const std::vector<ItemStatus>& statuses,
+         const std::string& engine, v1::VerifyResponse* out) {
+        out->set_valid_count(EncodeItemStatuses(statuses, out->mutable_status()));
+        out->set_engine(engine);
       });
 }
 
 grpc::ServerUnaryReactor* SignatureServiceImpl::Recover(grpc::CallbackServerContext* context,
-                                                        const v1::RecoverRequest* request,
-                                                        v1::RecoverResponse* response) {
-  return ServeBatch<SignatureRecoverTask>(
-      state_, context, "Recover", TaskType::kSignatureRecover, *request, response,
-      request->placement(),
-      [&](SignatureRecoverTask& task, std::vector<ItemStatus>& statuses) {
-        return DecodeRecoverRequest(*request, state_.limits, response, &statuses, &task);
+                                                        const grpc::ByteBuffer* request,
+                                                        grpc::ByteBuffer* response) {
+  return ServeBatch<v1::RecoverRequest, v1::RecoverResponse, SignatureRecoverTask>(
+      state_, context, "Recover", TaskType::kSignatureRecover, request, response,
+      [this](const v1::RecoverRequest& r, v1::RecoverResponse* out, SignatureRecoverTask& task,
+             std::vector<ItemStatus>& statuses) {
+        return DecodeRecoverRequest(r, state_.limits, out, &statuses, &task);
       },
-      [response](const SignatureRecoverTask&, const std::vector<ItemStatus>& statuses,
-                 const std::string& engine) {
-        response->set_recovered_count(
-            EncodeItemStatuses(statuses, response->mutable_status()));
-        response->set_engine(engine);
+      [](const SignatureRecoverTask&, const std::vector<ItemStatus>& statuses,
+         const std::string& engine, v1::RecoverResponse* out) {
+        out->set_recovered_count(EncodeItemStatuses(statuses, out->mutable_status()));
+        out->set_engine(engine);
       });
 }
 

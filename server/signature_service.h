@@ -6,16 +6,19 @@
 
 namespace chainaccel::server {
 
-class SignatureServiceImpl final : public v1::SignatureService::CallbackService {
+// Methods are raw (see server/batch_call.h): they parse the request themselves.
+class SignatureServiceImpl final
+    : public v1::SignatureService::WithRawCallbackMethod_Verify<
+          v1::SignatureService::WithRawCallbackMethod_Recover<v1::SignatureService::Service>> {
  public:
   explicit SignatureServiceImpl(ServingState& state) : state_(state) {}
 
   grpc::ServerUnaryReactor* Verify(grpc::CallbackServerContext* context,
-                                   const v1::VerifyRequest* request,
-                                   v1::VerifyResponse* response) override;
+                                   const grpc::ByteBuffer* request,
+                                   grpc::ByteBuffer* response) override;
   grpc::ServerUnaryReactor* Recover(grpc::CallbackServerContext* context,
-                                    const v1::RecoverRequest* request,
-                                    v1::RecoverResponse* response) override;
+                                    const grpc::ByteBuffer* request,
+                                    grpc::ByteBuffer* response) override;
 
  private:
   ServingState& state_;
