@@ -3,7 +3,7 @@
 // For each operation it measures, in one process:
 //   plain   - one thread calling the library directly over every item (the baseline);
 //   engine  - a CpuEngine with T threads running the items as one batch, submitted to
-//             the engine's own pool as the DirectScheduler does, so that exactly T
+//             the engine's own pool as the scheduler does, so that exactly T
 //             threads work (T = 1 always, then every --threads value).
 //   plain_parallel - the plain loop split into T slices on T threads (per-item ops), the
 //             hardware's all-core rate with no engine in the way;
@@ -479,7 +479,7 @@ double Median(std::vector<double> v) {
   return v[v.size() / 2];
 }
 
-// Runs the task on the engine's pool, as the DirectScheduler does, and waits for it.
+// Runs the task on the engine's pool, as the scheduler does, and waits for it.
 void RunOnEngine(CpuEngine& engine, const Operation& op) {
   Task task = op.task();
   std::promise<Status> done;

@@ -45,13 +45,14 @@ Status LoadConfigFile(const std::string& path, Config* config) {
   if (!root.IsMap()) return Status::InvalidArgument(path + ": must be a mapping of keys");
   Status s = CheckKeys(root,
                        {"listen", "metrics_listen", "threads", "data_dir", "limits", "log",
-                        "shutdown_grace_seconds"},
+                        "shutdown_grace_seconds", "gpu_min_batch_items"},
                        path);
   if (s.ok()) s = Read(root, "listen", path, &config->listen);
   if (s.ok()) s = Read(root, "metrics_listen", path, &config->metrics_listen);
   if (s.ok()) s = Read(root, "threads", path, &config->threads);
   if (s.ok()) s = Read(root, "data_dir", path, &config->data_dir);
   if (s.ok()) s = Read(root, "shutdown_grace_seconds", path, &config->shutdown_grace_seconds);
+  if (s.ok()) s = Read(root, "gpu_min_batch_items", path, &config->gpu_min_batch_items);
   if (!s.ok()) return s;
   if (const YAML::Node limits = root["limits"]) {
     s = CheckKeys(limits, {"max_message_bytes", "max_batch_items", "max_inflight_requests"},

@@ -21,6 +21,9 @@ struct Config {
   // database here).
   std::string data_dir = "data";
   Limits limits;
+  // PLACEMENT_AUTO sends batches of at least this many items to a GPU, when one runs the
+  // task (see engines/scheduler/routing_scheduler.h).
+  size_t gpu_min_batch_items = 16384;
   // trace, debug, info, warn, error.
   std::string log_level = "info";
   // "text" or "json" (one JSON object per line).

@@ -23,7 +23,8 @@ using chainaccel::server::Config;
 struct Flags {
   std::string config_file;
   std::optional<std::string> listen, metrics_listen, data_dir, log_level, log_format, ready_file;
-  std::optional<size_t> threads, max_message_bytes, max_batch_items, max_inflight_requests;
+  std::optional<size_t> threads, max_message_bytes, max_batch_items, max_inflight_requests,
+      gpu_min_batch_items;
   std::optional<double> shutdown_grace_seconds;
 };
 
@@ -64,6 +65,8 @@ int main(int argc, char** argv) {
   app.add_option("--max-batch-items", flags.max_batch_items, "most items in one batch");
   app.add_option("--max-inflight-requests", flags.max_inflight_requests,
                  "most requests served at once");
+  app.add_option("--gpu-min-batch-items", flags.gpu_min_batch_items,
+                 "PLACEMENT_AUTO sends batches this large or larger to a GPU");
   app.add_option("--log-level", flags.log_level, "trace|debug|info|warn|error|off");
   app.add_option("--log-format", flags.log_format, "text|json");
   app.add_option("--shutdown-grace-seconds", flags.shutdown_grace_seconds,
@@ -87,6 +90,7 @@ int main(int argc, char** argv) {
   Apply(flags.max_message_bytes, &config.limits.max_message_bytes);
   Apply(flags.max_batch_items, &config.limits.max_batch_items);
   Apply(flags.max_inflight_requests, &config.limits.max_inflight_requests);
+  Apply(flags.gpu_min_batch_items, &config.gpu_min_batch_items);
   Apply(flags.log_level, &config.log_level);
   Apply(flags.log_format, &config.log_format);
   Apply(flags.shutdown_grace_seconds, &config.shutdown_grace_seconds);

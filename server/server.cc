@@ -12,7 +12,7 @@
 
 #include "engines/cpu/cpu_engine.h"
 #include "engines/gpu/gpu_probe.h"
-#include "engines/scheduler/direct_scheduler.h"
+#include "engines/scheduler/routing_scheduler.h"
 #include "server/admin_service.h"
 #include "server/hash_service.h"
 #include "server/merkle_service.h"
@@ -27,7 +27,7 @@ struct Server::Impl {
   // Declared in construction order; destroyed in reverse (services before the state
   // they reference, the scheduler before the engine it runs on).
   std::unique_ptr<CpuEngine> cpu;
-  std::unique_ptr<DirectScheduler> scheduler;
+  std::unique_ptr<RoutingScheduler> scheduler;
   std::unique_ptr<Metrics> metrics;
   ServingState state;
   std::unique_ptr<HashServiceImpl> hash_service;
@@ -54,7 +54,9 @@ Status Server::Start() {
 
   Impl& impl = *impl_;
   impl.cpu = std::make_unique<CpuEngine>(CpuEngine::Options{config_.threads});
-  impl.scheduler = std::make_unique<DirectScheduler>(impl.cpu.get());
+  impl.scheduler = std::make_unique<RoutingScheduler>(
+      impl.cpu.get(), std::vector<Engine*>{},
+      RoutingScheduler::Options{config_.gpu_min_batch_items});
   impl.metrics = std::make_unique<Metrics>(impl.scheduler->engines());
   if (!config_.metrics_listen.empty()) {
     s = impl.metrics->Serve(config_.metrics_listen, &metrics_address_);

@@ -28,7 +28,7 @@ class CpuEngine final : public Engine {
   Status Run(Task& task) override;
   EngineStats stats() const override;
 
-  // The engine's workers. The DirectScheduler runs tasks on them too.
+  // The engine's workers. The scheduler runs CPU tasks on them too.
   ThreadPool& pool() { return *pool_; }
 
  private:

@@ -379,7 +379,7 @@ TEST_CASE("Run is safe from many threads and from inside the engine's own pool",
                          reinterpret_cast<uint8_t*>(digests.data())};
     return engine.Run(task).ok() && digests == expected;
   };
-  // As the DirectScheduler does: Run inside a pool task, with all workers busy.
+  // As the scheduler does: Run inside a pool task, with all workers busy.
   std::vector<std::future<bool>> in_pool;
   for (int i = 0; i < 4; ++i) {
     auto promise = std::make_shared<std::promise<bool>>();

@@ -2,8 +2,8 @@
 //
 // Asynchronous: Submit returns at once and the completion runs later on a worker
 // thread, so that no server thread blocks per in-flight request. Implementations decide
-// which engine runs a task (DirectScheduler: the CPU engine; later the hybrid scheduler
-// coalesces requests and routes by measured cost).
+// which engine runs a task (RoutingScheduler: by placement and batch size; later the
+// hybrid scheduler coalesces requests and routes by measured cost).
 #pragma once
 
 #include <functional>

@@ -1,0 +1,67 @@
+// RoutingScheduler: runs each task on the CPU engine or on a GPU engine.
+//
+// The rule until the hybrid scheduler (cost-based, coalescing) lands:
+//   PLACEMENT_CPU  -> the CPU engine;
+//   PLACEMENT_GPU  -> a healthy GPU engine that supports the task, else FAILED_PRECONDITION;
+//   PLACEMENT_AUTO -> a healthy GPU engine that supports the task when the batch has at
+//                     least `gpu_min_batch_items` items, else the CPU engine.
+// GPUs are taken round-robin. Each GPU engine has one dispatch thread of its own (a GPU
+// batch blocks its thread while it streams through the device, and must not take a CPU
+// worker). When a GPU batch fails (the engine reports a device fault), the batch is run
+// again on the CPU engine, so no request is lost; the completion then names "cpu".
+// Thread-safe.
+#pragma once
+
+#include <atomic>
+#include <condition_variable>
+#include <memory>
+#include <mutex>
+#include <vector>
+
+#include "engines/cpu/cpu_engine.h"
+#include "engines/cpu/thread_pool.h"
+#include "engines/scheduler/scheduler.h"
+
+namespace chainaccel {
+
+class RoutingScheduler final : public Scheduler {
+ public:
+  struct Options {
+    // PLACEMENT_AUTO sends batches of at least this many items to a GPU. Below it the
+    // copies to and from the device cost more than the CPU engine needs.
+    size_t gpu_min_batch_items = 16384;
+  };
+
+  // `cpu` and every engine in `gpus` must outlive the scheduler.
+  RoutingScheduler(CpuEngine* cpu, std::vector<Engine*> gpus, const Options& options);
+  ~RoutingScheduler() override;
+
+  void Submit(Task* task, Placement placement, Completion done,
+              Cancelled cancelled = nullptr) override;
+  void Shutdown() override;
+  std::vector<const Engine*> engines() const override;
+
+  // GPU batches that failed and were run again on the CPU.
+  uint64_t gpu_fallbacks() const { return gpu_fallbacks_.load(std::memory_order_relaxed); }
+
+ private:
+  // A healthy GPU that runs `type`, round-robin; -1 when there is none.
+  int PickGpu(TaskType type);
+  void RunOnCpu(Task* task, Completion done, Cancelled cancelled);
+  void Finished();
+
+  CpuEngine* const cpu_;
+  const std::vector<Engine*> gpus_;
+  const Options options_;
+  std::vector<std::unique_ptr<ThreadPool>> gpu_dispatch_;  // one thread per GPU
+  std::atomic<uint64_t> next_gpu_{0};
+  std::atomic<uint64_t> gpu_fallbacks_{0};
+
+  std::mutex mu_;
+  // Guarded by mu_.
+  std::condition_variable idle_;
+  size_t in_flight_ = 0;
+  bool stopping_ = false;
+};
+
+}  // namespace chainaccel
