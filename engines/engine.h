@@ -33,6 +33,8 @@ struct EngineStats {
   uint64_t batches = 0;
   uint64_t items = 0;
   double busy_seconds = 0;
+  // Batches the engine failed on its own account (a device fault), not for bad input.
+  uint64_t faults = 0;
   bool healthy = true;
 };
 

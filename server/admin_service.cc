@@ -26,6 +26,7 @@ grpc::ServerUnaryReactor* AdminServiceImpl::GetDevices(grpc::CallbackServerConte
     }
     d->set_batches(stats.batches);
     d->set_busy_seconds(stats.busy_seconds);
+    d->set_faults(stats.faults);
   }
   // GPUs present but without an engine yet: listed with no tasks.
   for (const GpuFacts& gpu : gpus_) {

@@ -45,6 +45,10 @@ class EngineCollector final : public prometheus::Collectable {
                                      {}};
     prometheus::MetricFamily items{"chainaccel_engine_items_total", "Items each engine ran",
                                    prometheus::MetricType::Counter, {}};
+    prometheus::MetricFamily faults{"chainaccel_engine_faults_total",
+                                    "Batches an engine failed through a fault of its own (such "
+                                    "batches are re-run on the CPU)",
+                                    prometheus::MetricType::Counter, {}};
     prometheus::MetricFamily healthy{"chainaccel_engine_healthy",
                                      "1 when the engine takes work, 0 when it is out of service",
                                      prometheus::MetricType::Gauge, {}};
@@ -59,11 +63,13 @@ class EngineCollector final : public prometheus::Collectable {
       batches.metric.push_back(m);
       m.counter.value = static_cast<double>(stats.items);
       items.metric.push_back(m);
+      m.counter.value = static_cast<double>(stats.faults);
+      faults.metric.push_back(m);
       m.counter.value = 0;
       m.gauge.value = stats.healthy ? 1 : 0;
       healthy.metric.push_back(m);
     }
-    return {busy, batches, items, healthy};
+    return {busy, batches, items, faults, healthy};
   }
 
  private:

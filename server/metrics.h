@@ -9,6 +9,7 @@
 //   chainaccel_engine_busy_seconds_total{engine}      summed wall time of engine batches
 //   chainaccel_engine_batches_total{engine}           batches run by each engine
 //   chainaccel_engine_items_total{engine}             items run by each engine
+//   chainaccel_engine_faults_total{engine}            batches failed by a device fault
 //   chainaccel_engine_healthy{engine}                 1 when the engine takes work
 //
 // Thread-safe. Engine figures are read from Engine::stats() at scrape time.
