@@ -9,11 +9,7 @@
 #include <cstdint>
 #include <cstring>
 
-#if defined(__CUDACC__)
-#define CHAINACCEL_HD __host__ __device__ __forceinline__
-#else
-#define CHAINACCEL_HD inline
-#endif
+#include "kernels/host_device.h"
 
 namespace chainaccel::kernels {
 
@@ -44,6 +40,26 @@ CHAINACCEL_HD uint64_t Rotl64(uint64_t x, unsigned n) {
   return static_cast<uint64_t>(new_hi) << 32 | new_lo;
 #else
   return n == 0 ? x : (x << n) | (x >> (64 - n));
+#endif
+}
+
+// Three-input XOR, one LOP3 per 32-bit half on the device. Written out because the
+// compiler, left alone, computes Keccak's θ term D[x] = C[x-1] ^ rot(C[x+1]) once and
+// XORs it into five lanes (60 LOP3 a round) instead of one three-input XOR a lane (50).
+CHAINACCEL_HD uint64_t Xor3(uint64_t a, uint64_t b, uint64_t c) {
+#if defined(__CUDA_ARCH__)
+  uint32_t lo, hi;
+  asm("lop3.b32 %0, %1, %2, %3, 0x96;"
+      : "=r"(lo)
+      : "r"(static_cast<uint32_t>(a)), "r"(static_cast<uint32_t>(b)),
+        "r"(static_cast<uint32_t>(c)));
+  asm("lop3.b32 %0, %1, %2, %3, 0x96;"
+      : "=r"(hi)
+      : "r"(static_cast<uint32_t>(a >> 32)), "r"(static_cast<uint32_t>(b >> 32)),
+        "r"(static_cast<uint32_t>(c >> 32)));
+  return static_cast<uint64_t>(hi) << 32 | lo;
+#else
+  return a ^ b ^ c;
 #endif
 }
 

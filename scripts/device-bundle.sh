@@ -2,7 +2,7 @@
 # Prepares carry/ for the GPU machine, which has neither gRPC, Protobuf, RocksDB nor npm:
 # copies the given built binaries and every non-system shared library they load (ldd)
 # into carry/bin and carry/lib. Pass carry/ to the device tool's `carry`, then run there:
-#   LD_LIBRARY_PATH=carry/lib carry/bin/<binary> ...
+#   LD_LIBRARY_PATH=carry/lib:/usr/local/cuda/lib64 carry/bin/<binary> ...
 # Usage: scripts/device-bundle.sh build/bench/cpu_engine_bench build/server/chainacceld ...
 set -euo pipefail
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -11,7 +11,9 @@ rm -rf "$out"
 mkdir -p "$out/bin" "$out/lib"
 # The C runtime and the kernel interface come from the target machine (glibc there is
 # newer, so binaries built here run there).
-system='^(linux-vdso|libc\.so|libm\.so|libdl\.so|libpthread\.so|librt\.so|ld-linux|libgcc_s\.so|libstdc\+\+\.so|libresolv\.so)'
+# CUDA's own libraries (cuBLAS, the runtime) are installed there too, and far too large to
+# carry: run with LD_LIBRARY_PATH=carry/lib:/usr/local/cuda/lib64.
+system='^(linux-vdso|libc\.so|libm\.so|libdl\.so|libpthread\.so|librt\.so|ld-linux|libgcc_s\.so|libstdc\+\+\.so|libresolv\.so|libcuda\.so|libcudart\.so|libcublas|libcublasLt)'
 for bin in "$@"; do
   cp "$bin" "$out/bin/"
   strip --strip-debug "$out/bin/$(basename "$bin")"

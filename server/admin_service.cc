@@ -28,7 +28,7 @@ grpc::ServerUnaryReactor* AdminServiceImpl::GetDevices(grpc::CallbackServerConte
     d->set_busy_seconds(stats.busy_seconds);
     d->set_faults(stats.faults);
   }
-  // GPUs present but without an engine yet: listed with no tasks.
+  // GPUs present but not run by an engine: listed with no tasks.
   for (const GpuFacts& gpu : gpus_) {
     v1::Device* d = response->add_devices();
     d->set_name("gpu:" + std::to_string(gpu.ordinal));
@@ -37,7 +37,7 @@ grpc::ServerUnaryReactor* AdminServiceImpl::GetDevices(grpc::CallbackServerConte
     d->set_memory_bytes(gpu.memory_bytes);
     d->set_multiprocessors(gpu.multiprocessors);
     d->set_compute_capability(gpu.compute_capability);
-    d->set_healthy(true);
+    d->set_healthy(false);
   }
   auto* reactor = context->DefaultReactor();
   reactor->Finish(grpc::Status::OK);

@@ -11,7 +11,8 @@ namespace chainaccel::server {
 
 class AdminServiceImpl final : public v1::AdminService::CallbackService {
  public:
-  // `gpus`: CUDA devices seen at start that no engine runs on yet.
+  // `gpus`: CUDA devices seen at start that no engine runs (disabled, not listed, or
+  // failed to open); listed with no tasks and unhealthy.
   AdminServiceImpl(ServingState& state, std::vector<GpuFacts> gpus)
       : state_(state), gpus_(std::move(gpus)) {}
 

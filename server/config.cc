@@ -45,7 +45,8 @@ Status LoadConfigFile(const std::string& path, Config* config) {
   if (!root.IsMap()) return Status::InvalidArgument(path + ": must be a mapping of keys");
   Status s = CheckKeys(root,
                        {"listen", "metrics_listen", "threads", "data_dir", "limits", "log",
-                        "shutdown_grace_seconds", "gpu_min_batch_items"},
+                        "shutdown_grace_seconds", "gpu_enabled", "gpu_devices", "gpu_retest_seconds",
+                        "gpu_min_batch_items"},
                        path);
   if (s.ok()) s = Read(root, "listen", path, &config->listen);
   if (s.ok()) s = Read(root, "metrics_listen", path, &config->metrics_listen);
@@ -53,6 +54,9 @@ Status LoadConfigFile(const std::string& path, Config* config) {
   if (s.ok()) s = Read(root, "data_dir", path, &config->data_dir);
   if (s.ok()) s = Read(root, "shutdown_grace_seconds", path, &config->shutdown_grace_seconds);
   if (s.ok()) s = Read(root, "gpu_min_batch_items", path, &config->gpu_min_batch_items);
+  if (s.ok()) s = Read(root, "gpu_enabled", path, &config->gpu_enabled);
+  if (s.ok()) s = Read(root, "gpu_devices", path, &config->gpu_devices);
+  if (s.ok()) s = Read(root, "gpu_retest_seconds", path, &config->gpu_retest_seconds);
   if (!s.ok()) return s;
   if (const YAML::Node limits = root["limits"]) {
     s = CheckKeys(limits, {"max_message_bytes", "max_batch_items", "max_inflight_requests"},
@@ -90,6 +94,12 @@ Status ValidateConfig(const Config& config) {
   }
   if (config.limits.max_batch_items == 0 || config.limits.max_inflight_requests == 0) {
     return Status::InvalidArgument("limits must be positive");
+  }
+  for (int ordinal : config.gpu_devices) {
+    if (ordinal < 0) return Status::InvalidArgument("gpu_devices: negative ordinal");
+  }
+  if (config.gpu_retest_seconds <= 0) {
+    return Status::InvalidArgument("gpu_retest_seconds must be positive");
   }
   if (config.shutdown_grace_seconds < 0) {
     return Status::InvalidArgument("shutdown_grace_seconds must not be negative");

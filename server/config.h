@@ -4,6 +4,7 @@
 #pragma once
 
 #include <string>
+#include <vector>
 
 #include "engines/status.h"
 #include "server/limits.h"
@@ -21,6 +22,12 @@ struct Config {
   // database here).
   std::string data_dir = "data";
   Limits limits;
+  // Use CUDA GPUs (each must pass its start-up self-test). Needs a build with CUDA.
+  bool gpu_enabled = true;
+  // Ordinals of the GPUs to use; empty means every visible one.
+  std::vector<int> gpu_devices;
+  // How often an unhealthy GPU engine runs its self-test again to come back into service.
+  double gpu_retest_seconds = 60;
   // PLACEMENT_AUTO sends batches of at least this many items to a GPU, when one runs the
   // task (see engines/scheduler/routing_scheduler.h).
   size_t gpu_min_batch_items = 16384;

@@ -25,7 +25,9 @@ struct Flags {
   std::optional<std::string> listen, metrics_listen, data_dir, log_level, log_format, ready_file;
   std::optional<size_t> threads, max_message_bytes, max_batch_items, max_inflight_requests,
       gpu_min_batch_items;
-  std::optional<double> shutdown_grace_seconds;
+  std::optional<double> shutdown_grace_seconds, gpu_retest_seconds;
+  std::optional<bool> gpu_enabled;
+  std::optional<std::vector<int>> gpu_devices;
 };
 
 template <typename T, typename U>
@@ -65,6 +67,11 @@ int main(int argc, char** argv) {
   app.add_option("--max-batch-items", flags.max_batch_items, "most items in one batch");
   app.add_option("--max-inflight-requests", flags.max_inflight_requests,
                  "most requests served at once");
+  app.add_option("--gpu", flags.gpu_enabled, "use CUDA GPUs (true|false, default true)");
+  app.add_option("--gpu-devices", flags.gpu_devices, "GPU ordinals to use (default: all)")
+      ->delimiter(',');
+  app.add_option("--gpu-retest-seconds", flags.gpu_retest_seconds,
+                 "how often an unhealthy GPU re-runs its self-test");
   app.add_option("--gpu-min-batch-items", flags.gpu_min_batch_items,
                  "PLACEMENT_AUTO sends batches this large or larger to a GPU");
   app.add_option("--log-level", flags.log_level, "trace|debug|info|warn|error|off");
@@ -91,6 +98,9 @@ int main(int argc, char** argv) {
   Apply(flags.max_batch_items, &config.limits.max_batch_items);
   Apply(flags.max_inflight_requests, &config.limits.max_inflight_requests);
   Apply(flags.gpu_min_batch_items, &config.gpu_min_batch_items);
+  Apply(flags.gpu_enabled, &config.gpu_enabled);
+  Apply(flags.gpu_devices, &config.gpu_devices);
+  Apply(flags.gpu_retest_seconds, &config.gpu_retest_seconds);
   Apply(flags.log_level, &config.log_level);
   Apply(flags.log_format, &config.log_format);
   Apply(flags.shutdown_grace_seconds, &config.shutdown_grace_seconds);

@@ -9,6 +9,7 @@
 #include <prometheus/text_serializer.h>
 
 #include <exception>
+#include <mutex>
 
 namespace chainaccel::server {
 
@@ -34,9 +35,13 @@ namespace {
 // Reads engine counters when Prometheus scrapes, so they are never stale or double kept.
 class EngineCollector final : public prometheus::Collectable {
  public:
-  explicit EngineCollector(std::vector<const Engine*> engines) : engines_(std::move(engines)) {}
+  void SetEngines(std::vector<const Engine*> engines) {
+    std::lock_guard lock(mu_);
+    engines_ = std::move(engines);
+  }
 
   std::vector<prometheus::MetricFamily> Collect() const override {
+    std::lock_guard lock(mu_);
     prometheus::MetricFamily busy{"chainaccel_engine_busy_seconds_total",
                                   "Summed wall time of the batches each engine ran",
                                   prometheus::MetricType::Counter, {}};
@@ -73,6 +78,8 @@ class EngineCollector final : public prometheus::Collectable {
   }
 
  private:
+  mutable std::mutex mu_;
+  // Guarded by mu_.
   std::vector<const Engine*> engines_;
 };
 
@@ -93,9 +100,9 @@ struct Metrics::Families {
   prometheus::Gauge& in_flight;
 };
 
-Metrics::Metrics(std::vector<const Engine*> engines)
+Metrics::Metrics()
     : registry_(std::make_shared<prometheus::Registry>()),
-      engine_collector_(std::make_shared<EngineCollector>(std::move(engines))) {
+      engine_collector_(std::make_shared<EngineCollector>()) {
   auto& in_flight_family = prometheus::BuildGauge()
                                .Name("chainaccel_in_flight_requests")
                                .Help("RPCs being served")
@@ -155,6 +162,10 @@ void Metrics::RecordItems(std::string_view method, ItemStatus status, uint64_t c
   families_->items
       .Add({{"method", std::string(method)}, {"status", std::string(ItemStatusName(status))}})
       .Increment(static_cast<double>(count));
+}
+
+void Metrics::SetEngines(std::vector<const Engine*> engines) {
+  static_cast<EngineCollector&>(*engine_collector_).SetEngines(std::move(engines));
 }
 
 void Metrics::AddInFlight(double delta) { families_->in_flight.Increment(delta); }

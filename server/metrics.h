@@ -35,9 +35,11 @@ namespace chainaccel::server {
 
 class Metrics {
  public:
-  // `engines` must outlive the Metrics.
-  explicit Metrics(std::vector<const Engine*> engines);
+  Metrics();
   ~Metrics();
+
+  // The engines whose counters /metrics reports; each must outlive the Metrics.
+  void SetEngines(std::vector<const Engine*> engines);
 
   // Serves /metrics on `address` ("127.0.0.1:9464"; port 0 picks a free one) and sets
   // *bound to the address actually bound. UNAVAILABLE when the address cannot be bound.

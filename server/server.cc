@@ -11,7 +11,7 @@
 #include <mutex>
 
 #include "engines/cpu/cpu_engine.h"
-#include "engines/gpu/gpu_probe.h"
+#include "engines/gpu/device_pool.h"
 #include "engines/scheduler/routing_scheduler.h"
 #include "server/admin_service.h"
 #include "server/hash_service.h"
@@ -27,8 +27,9 @@ struct Server::Impl {
   // Declared in construction order; destroyed in reverse (services before the state
   // they reference, the scheduler before the engine it runs on).
   std::unique_ptr<CpuEngine> cpu;
-  std::unique_ptr<RoutingScheduler> scheduler;
   std::unique_ptr<Metrics> metrics;
+  std::unique_ptr<DevicePool> gpus;
+  std::unique_ptr<RoutingScheduler> scheduler;
   ServingState state;
   std::unique_ptr<HashServiceImpl> hash_service;
   std::unique_ptr<MerkleServiceImpl> merkle_service;
@@ -54,30 +55,27 @@ Status Server::Start() {
 
   Impl& impl = *impl_;
   impl.cpu = std::make_unique<CpuEngine>(CpuEngine::Options{config_.threads});
-  impl.scheduler = std::make_unique<RoutingScheduler>(
-      impl.cpu.get(), std::vector<Engine*>{},
-      RoutingScheduler::Options{config_.gpu_min_batch_items});
-  impl.metrics = std::make_unique<Metrics>(impl.scheduler->engines());
+  // The metrics endpoint comes up before the GPUs are opened and self-tested.
+  impl.metrics = std::make_unique<Metrics>();
   if (!config_.metrics_listen.empty()) {
     s = impl.metrics->Serve(config_.metrics_listen, &metrics_address_);
     if (!s.ok()) return s;
   }
+  impl.gpus = std::make_unique<DevicePool>(DevicePool::Options{
+      config_.gpu_enabled, config_.gpu_devices,
+      std::chrono::milliseconds(static_cast<int64_t>(config_.gpu_retest_seconds * 1000))});
+  impl.scheduler = std::make_unique<RoutingScheduler>(
+      impl.cpu.get(), impl.gpus->engines(),
+      RoutingScheduler::Options{config_.gpu_min_batch_items});
+  impl.metrics->SetEngines(impl.scheduler->engines());
   impl.state.scheduler = impl.scheduler.get();
   impl.state.metrics = impl.metrics.get();
   impl.state.limits = config_.limits;
 
-  const std::vector<GpuFacts> gpus = ProbeGpus();
-  for (const GpuFacts& gpu : gpus) {
-    spdlog::info("GPU {} found: {} ({} SMs, {} MiB); no GPU engine in this release, work stays "
-                 "on the CPU",
-                 gpu.ordinal, gpu.name, gpu.multiprocessors, gpu.memory_bytes >> 20);
-  }
-  if (gpus.empty()) spdlog::info("no GPU in use ({})", GpuProbeNote());
-
   impl.hash_service = std::make_unique<HashServiceImpl>(impl.state);
   impl.merkle_service = std::make_unique<MerkleServiceImpl>(impl.state);
   impl.signature_service = std::make_unique<SignatureServiceImpl>(impl.state);
-  impl.admin_service = std::make_unique<AdminServiceImpl>(impl.state, gpus);
+  impl.admin_service = std::make_unique<AdminServiceImpl>(impl.state, impl.gpus->unused());
 
   grpc::EnableDefaultHealthCheckService(true);
   grpc::reflection::InitProtoReflectionServerBuilderPlugin();
@@ -105,9 +103,11 @@ Status Server::Start() {
                               "chainaccel.v1.SignatureService", "chainaccel.v1.AdminService"}) {
     health->SetServingStatus(service, true);
   }
-  spdlog::info("chainacceld {} serving gRPC on {}, metrics on {}, CPU engine with {} threads",
-               kVersion, grpc_address_, metrics_address_.empty() ? "(off)" : metrics_address_,
-               impl.cpu->info().threads);
+  spdlog::info(
+      "chainacceld {} serving gRPC on {}, metrics on {}, CPU engine with {} threads, {} GPU "
+      "engine(s)",
+      kVersion, grpc_address_, metrics_address_.empty() ? "(off)" : metrics_address_,
+      impl.cpu->info().threads, impl.gpus->engines().size());
   return Status::Ok();
 }
 

@@ -392,7 +392,8 @@ TEST_CASE("A batch whose client gave up is not run", "[grpc]") {
   TestServer t(config);
   std::mt19937_64 rng(Seed());
 
-  // Keep the only worker busy for about a second.
+  // Keep the only worker busy for a few seconds: far longer than the late request's
+  // deadline below, on any machine.
   testing::Ed25519Signer signer(rng);
   const std::string msg = RandomBytes(rng, 32);
   const std::string sig = signer.Sign(msg);
@@ -401,7 +402,8 @@ TEST_CASE("A batch whose client gave up is not run", "[grpc]") {
   busy.mutable_messages()->set_item_size(32);
   busy.mutable_public_keys()->set_item_size(32);
   busy.mutable_signatures()->set_item_size(64);
-  for (int i = 0; i < 20000; ++i) {
+  constexpr int kBusyItems = 80000;
+  for (int i = 0; i < kBusyItems; ++i) {
     busy.mutable_messages()->mutable_data()->append(msg);
     busy.mutable_public_keys()->mutable_data()->append(signer.public_key);
     busy.mutable_signatures()->mutable_data()->append(sig);
@@ -411,12 +413,17 @@ TEST_CASE("A batch whose client gave up is not run", "[grpc]") {
   std::promise<grpc::Status> busy_done;
   t.signature->async()->Verify(busy_context.get(), &busy, &busy_response,
                                [&](grpc::Status s) { busy_done.set_value(s); });
-  for (int i = 0; i < 400; ++i) {
+  bool in_flight = false;
+  for (int i = 0; i < 5000 && !in_flight; ++i) {
     v1::GetStatusResponse status;
     REQUIRE(t.admin->GetStatus(Context().get(), {}, &status).ok());
-    if (status.in_flight_requests() == 1) break;
-    std::this_thread::sleep_for(std::chrono::milliseconds(2));
+    in_flight = status.in_flight_requests() == 1;
+    if (!in_flight) std::this_thread::sleep_for(std::chrono::milliseconds(2));
   }
+  REQUIRE(in_flight);
+  // In flight counts from arrival; parsing and decoding the 10 MB request take a few
+  // milliseconds more before the batch holds the worker. The batch then runs for seconds.
+  std::this_thread::sleep_for(std::chrono::milliseconds(300));
 
   // This one waits behind it and its deadline passes first.
   v1::HashRequest late;
@@ -425,12 +432,12 @@ TEST_CASE("A batch whose client gave up is not run", "[grpc]") {
   late.mutable_messages()->set_item_size(3);
   v1::HashResponse late_response;
   grpc::ClientContext late_context;
-  late_context.set_deadline(std::chrono::system_clock::now() + std::chrono::milliseconds(50));
+  late_context.set_deadline(std::chrono::system_clock::now() + std::chrono::milliseconds(20));
   CHECK(t.hash->Hash(&late_context, late, &late_response).error_code() ==
         grpc::StatusCode::DEADLINE_EXCEEDED);
 
   REQUIRE(busy_done.get_future().get().ok());
-  CHECK(busy_response.valid_count() == 20000);
+  CHECK(busy_response.valid_count() == kBusyItems);
   // Once both have finished, the engine has run one batch: the late one was dropped.
   v1::GetStatusResponse status;
   for (int i = 0; i < 500; ++i) {

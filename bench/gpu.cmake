@@ -1,0 +1,14 @@
+# gpu_hash_bench: the hashing kernels on one GPU, kernel-only and end to end (see the
+# comment at the top of gpu_hash_bench.cu). Included from bench/CMakeLists.txt with
+# include(gpu.cmake); builds only where CUDA was found.
+if(CHAINACCEL_HAVE_CUDA)
+  # CUDA sources take the project's C++20; CMake 3.25 needs nvcc's flag for it spelled out
+  # (the same two lines as in kernels/CMakeLists.txt, for this directory).
+  set(CMAKE_CUDA20_STANDARD_COMPILE_OPTION "-std=c++20")
+  set(CMAKE_CUDA20_EXTENSION_COMPILE_OPTION "-std=c++20")
+  add_executable(gpu_hash_bench "${CMAKE_CURRENT_LIST_DIR}/gpu_hash_bench.cu")
+  target_compile_options(gpu_hash_bench PRIVATE $<$<COMPILE_LANGUAGE:CUDA>:-lineinfo>)
+  target_link_libraries(gpu_hash_bench PRIVATE
+    chainaccel_kernels chainaccel_engine chainaccel_warnings CUDA::cudart_static
+    OpenSSL::Crypto PkgConfig::SECP256K1 PkgConfig::SODIUM PkgConfig::CRYPTOPP)
+endif()
