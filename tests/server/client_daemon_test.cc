@@ -13,17 +13,10 @@ using testing::Keccak256;
 using testing::RandomBytes;
 using testing::Sha256;
 
-uint64_t Seed() {
-  const char* env = std::getenv("CHAINACCEL_TEST_SEED");
-  const uint64_t seed = env ? std::strtoull(env, nullptr, 10) : std::random_device{}();
-  UNSCOPED_INFO("CHAINACCEL_TEST_SEED=" << seed);
-  return seed;
-}
-
 TEST_CASE("The C++ client runs every RPC against the daemon", "[client]") {
   TestServer t;
   Client client(t.server().grpc_address());
-  std::mt19937_64 rng(Seed());
+  std::mt19937_64 rng(TestSeed());
 
   SECTION("Hash, fixed and variable layouts") {
     std::vector<std::string> messages;

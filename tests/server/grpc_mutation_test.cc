@@ -9,13 +9,6 @@
 namespace chainaccel::server {
 namespace {
 
-uint64_t Seed() {
-  const char* env = std::getenv("CHAINACCEL_TEST_SEED");
-  const uint64_t seed = env ? std::strtoull(env, nullptr, 10) : std::random_device{}();
-  UNSCOPED_INFO("CHAINACCEL_TEST_SEED=" << seed);
-  return seed;
-}
-
 // Valid requests of every batch method, serialized, with the method's full name.
 std::vector<std::pair<std::string, std::string>> SeedRequests(std::mt19937_64& rng) {
   std::vector<std::pair<std::string, std::string>> out;
@@ -115,7 +108,7 @@ std::string Mutate(std::string bytes, std::mt19937_64& rng) {
 
 TEST_CASE("Mutated requests never crash or wedge the daemon", "[grpc][bad]") {
   TestServer t;
-  std::mt19937_64 rng(Seed());
+  std::mt19937_64 rng(TestSeed());
   const auto seeds = SeedRequests(rng);
   int ok = 0, rejected = 0;
   for (int i = 0; i < 3000; ++i) {

@@ -21,13 +21,6 @@ using testing::Keccak256;
 using testing::RandomBytes;
 using testing::Sha256;
 
-uint64_t Seed() {
-  const char* env = std::getenv("CHAINACCEL_TEST_SEED");
-  const uint64_t seed = env ? std::strtoull(env, nullptr, 10) : std::random_device{}();
-  UNSCOPED_INFO("CHAINACCEL_TEST_SEED=" << seed);
-  return seed;
-}
-
 // Packs items as a ByteBatch, fixed-size when `fixed` (REQUIRES equal sizes).
 v1::ByteBatch Pack(const std::vector<std::string>& items, bool fixed) {
   v1::ByteBatch b;
@@ -47,7 +40,7 @@ std::string Slice32(const std::string& s, size_t i) { return s.substr(32 * i, 32
 
 TEST_CASE("Hash matches OpenSSL and Crypto++ for every algorithm and layout", "[grpc]") {
   TestServer t;
-  std::mt19937_64 rng(Seed());
+  std::mt19937_64 rng(TestSeed());
   std::vector<std::string> variable;
   for (size_t len = 0; len < 300; ++len) variable.push_back(RandomBytes(rng, len));
   std::vector<std::string> fixed;
@@ -77,7 +70,7 @@ TEST_CASE("Hash matches OpenSSL and Crypto++ for every algorithm and layout", "[
 
 TEST_CASE("BuildTree roots and proofs round-trip through VerifyProofs", "[grpc]") {
   TestServer t;
-  std::mt19937_64 rng(Seed());
+  std::mt19937_64 rng(TestSeed());
   const std::string l0 = RandomBytes(rng, 32), l1 = RandomBytes(rng, 32),
                     l2 = RandomBytes(rng, 32);
 
@@ -158,7 +151,7 @@ TEST_CASE("BuildTree roots and proofs round-trip through VerifyProofs", "[grpc]"
 
 TEST_CASE("Verify gives one verdict per item, malformed items included", "[grpc]") {
   TestServer t;
-  std::mt19937_64 rng(Seed());
+  std::mt19937_64 rng(TestSeed());
 
   SECTION("Ed25519") {
     testing::Ed25519Signer signer(rng);
@@ -246,7 +239,7 @@ TEST_CASE("Verify gives one verdict per item, malformed items included", "[grpc]
 
 TEST_CASE("Recover returns keys and addresses, and per-item failures", "[grpc]") {
   TestServer t;
-  std::mt19937_64 rng(Seed());
+  std::mt19937_64 rng(TestSeed());
   testing::Secp256k1Signer a(rng), b(rng);
   const std::string h0 = RandomBytes(rng, 32), h1 = RandomBytes(rng, 32);
   std::string s0 = a.SignRecoverable(h0);
@@ -390,7 +383,7 @@ TEST_CASE("A batch whose client gave up is not run", "[grpc]") {
   Config config = TestServer::DefaultConfig();
   config.threads = 1;
   TestServer t(config);
-  std::mt19937_64 rng(Seed());
+  std::mt19937_64 rng(TestSeed());
 
   // Keep the only worker busy for a few seconds: far longer than the late request's
   // deadline below, on any machine.

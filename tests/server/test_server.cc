@@ -6,6 +6,7 @@
 #include <condition_variable>
 #include <filesystem>
 #include <mutex>
+#include <random>
 
 namespace chainaccel::server {
 
@@ -71,6 +72,13 @@ std::pair<grpc::Status, std::string> RawUnaryCall(const std::shared_ptr<grpc::Ch
     for (auto& sl : slices) bytes.append(reinterpret_cast<const char*>(sl.begin()), sl.size());
   }
   return {status, bytes};
+}
+
+uint64_t TestSeed() {
+  const char* env = std::getenv("CHAINACCEL_TEST_SEED");
+  const uint64_t seed = env ? std::strtoull(env, nullptr, 10) : std::random_device{}();
+  UNSCOPED_INFO("CHAINACCEL_TEST_SEED=" << seed);
+  return seed;
 }
 
 std::unique_ptr<grpc::ClientContext> Context() {

@@ -45,6 +45,10 @@ std::pair<grpc::Status, std::string> RawUnaryCall(const std::shared_ptr<grpc::Ch
                                                   const std::string& method,
                                                   const std::string& request);
 
+// The random seed of a test: CHAINACCEL_TEST_SEED (decimal) when set, else a fresh one;
+// reported with the test's failures so that any run can be replayed.
+uint64_t TestSeed();
+
 // A ClientContext with a 60 s deadline.
 std::unique_ptr<grpc::ClientContext> Context();
 
