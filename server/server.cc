@@ -24,12 +24,14 @@
 namespace chainaccel::server {
 
 struct Server::Impl {
-  // Declared in construction order; destroyed in reverse (services before the state
-  // they reference, the scheduler before the engine it runs on).
+  // Destroyed in reverse order of declaration: the server and services before the state
+  // they reference, the metrics endpoint (which reads the engines) before the scheduler,
+  // the scheduler (its GPU dispatch threads) before the GPU engines, all before the CPU
+  // engine.
   std::unique_ptr<CpuEngine> cpu;
-  std::unique_ptr<Metrics> metrics;
   std::unique_ptr<DevicePool> gpus;
   std::unique_ptr<RoutingScheduler> scheduler;
+  std::unique_ptr<Metrics> metrics;
   ServingState state;
   std::unique_ptr<HashServiceImpl> hash_service;
   std::unique_ptr<MerkleServiceImpl> merkle_service;
