@@ -39,11 +39,11 @@
 #include <memory>
 #include <random>
 #include <set>
-#include <sstream>
 #include <string>
 #include <thread>
 #include <vector>
 
+#include "bench/split_list.h"
 #include "engines/cpu/cpu_engine.h"
 #include "engines/cpu/testing/random.h"
 #include "engines/cpu/testing/signing.h"
@@ -67,15 +67,6 @@ struct Options {
   size_t rounds = 5;
   std::vector<size_t> threads;
 };
-
-std::vector<std::string> SplitList(const std::string& list) {
-  std::vector<std::string> out;
-  std::stringstream in(list);
-  for (std::string item; std::getline(in, item, ',');) {
-    if (!item.empty()) out.push_back(item);
-  }
-  return out;
-}
 
 [[noreturn]] void Usage(const char* problem) {
   std::fprintf(stderr,

@@ -39,10 +39,10 @@
 #include <cstring>
 #include <ctime>
 #include <random>
-#include <sstream>
 #include <string>
 #include <vector>
 
+#include "bench/split_list.h"
 #include "engines/cpu/hashes.h"
 #include "kernels/hash_kernels.cuh"
 #include "kernels/hash_launch.h"
@@ -69,15 +69,6 @@ struct Options {
   std::vector<std::string> ops = {"sha256", "sha256d", "keccak256"};
   std::vector<std::string> variants = {"library", "generic", "variable"};
 };
-
-std::vector<std::string> SplitList(const std::string& list) {
-  std::vector<std::string> out;
-  std::stringstream in(list);
-  for (std::string item; std::getline(in, item, ',');) {
-    if (!item.empty()) out.push_back(item);
-  }
-  return out;
-}
 
 [[noreturn]] void Usage(const char* problem) {
   std::fprintf(stderr,

@@ -121,20 +121,8 @@ TEST_CASE("SIGTERM lets the in-flight request finish, then exits 0", "[process]"
 
   // About a second of Ed25519 work on one thread.
   std::mt19937_64 rng(7);
-  testing::Ed25519Signer signer(rng);
   const size_t n = 20000;
-  const std::string msg = testing::RandomBytes(rng, 32);
-  const std::string sig = signer.Sign(msg);
-  v1::VerifyRequest request;
-  request.set_scheme(v1::SIGNATURE_SCHEME_ED25519);
-  request.mutable_messages()->set_item_size(32);
-  request.mutable_public_keys()->set_item_size(32);
-  request.mutable_signatures()->set_item_size(64);
-  for (size_t i = 0; i < n; ++i) {
-    request.mutable_messages()->mutable_data()->append(msg);
-    request.mutable_public_keys()->mutable_data()->append(signer.public_key);
-    request.mutable_signatures()->mutable_data()->append(sig);
-  }
+  const v1::VerifyRequest request = RepeatedEd25519Batch(rng, n);
   auto pending = std::async(std::launch::async, [&] {
     v1::VerifyResponse response;
     grpc::Status status = signatures->Verify(Context().get(), request, &response);
@@ -169,19 +157,7 @@ std::vector<grpc::Status> VerifyConcurrently(const std::string& address, int n, 
   auto channel = grpc::CreateCustomChannel(address, grpc::InsecureChannelCredentials(), args);
   auto stub = v1::SignatureService::NewStub(channel);
   std::mt19937_64 rng(11);
-  testing::Ed25519Signer signer(rng);
-  const std::string msg = testing::RandomBytes(rng, 32);
-  const std::string sig = signer.Sign(msg);
-  v1::VerifyRequest request;
-  request.set_scheme(v1::SIGNATURE_SCHEME_ED25519);
-  request.mutable_messages()->set_item_size(32);
-  request.mutable_public_keys()->set_item_size(32);
-  request.mutable_signatures()->set_item_size(64);
-  for (size_t i = 0; i < items; ++i) {
-    request.mutable_messages()->mutable_data()->append(msg);
-    request.mutable_public_keys()->mutable_data()->append(signer.public_key);
-    request.mutable_signatures()->mutable_data()->append(sig);
-  }
+  const v1::VerifyRequest request = RepeatedEd25519Batch(rng, items);
   std::vector<grpc::Status> statuses(n);
   std::vector<v1::VerifyResponse> responses(n);
   std::vector<std::unique_ptr<grpc::ClientContext>> contexts;

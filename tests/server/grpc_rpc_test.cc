@@ -387,20 +387,8 @@ TEST_CASE("A batch whose client gave up is not run", "[grpc]") {
 
   // Keep the only worker busy for a few seconds: far longer than the late request's
   // deadline below, on any machine.
-  testing::Ed25519Signer signer(rng);
-  const std::string msg = RandomBytes(rng, 32);
-  const std::string sig = signer.Sign(msg);
-  v1::VerifyRequest busy;
-  busy.set_scheme(v1::SIGNATURE_SCHEME_ED25519);
-  busy.mutable_messages()->set_item_size(32);
-  busy.mutable_public_keys()->set_item_size(32);
-  busy.mutable_signatures()->set_item_size(64);
   constexpr int kBusyItems = 80000;
-  for (int i = 0; i < kBusyItems; ++i) {
-    busy.mutable_messages()->mutable_data()->append(msg);
-    busy.mutable_public_keys()->mutable_data()->append(signer.public_key);
-    busy.mutable_signatures()->mutable_data()->append(sig);
-  }
+  const v1::VerifyRequest busy = RepeatedEd25519Batch(rng, kBusyItems);
   v1::VerifyResponse busy_response;
   auto busy_context = Context();
   std::promise<grpc::Status> busy_done;

@@ -1,5 +1,7 @@
 #include "test_server.h"
 
+#include "reference.h"
+
 #include <grpcpp/generic/generic_stub.h>
 
 #include <catch2/catch.hpp>
@@ -72,6 +74,23 @@ std::pair<grpc::Status, std::string> RawUnaryCall(const std::shared_ptr<grpc::Ch
     for (auto& sl : slices) bytes.append(reinterpret_cast<const char*>(sl.begin()), sl.size());
   }
   return {status, bytes};
+}
+
+v1::VerifyRequest RepeatedEd25519Batch(std::mt19937_64& rng, size_t n) {
+  testing::Ed25519Signer signer(rng);
+  const std::string msg = testing::RandomBytes(rng, 32);
+  const std::string sig = signer.Sign(msg);
+  v1::VerifyRequest request;
+  request.set_scheme(v1::SIGNATURE_SCHEME_ED25519);
+  request.mutable_messages()->set_item_size(32);
+  request.mutable_public_keys()->set_item_size(32);
+  request.mutable_signatures()->set_item_size(64);
+  for (size_t i = 0; i < n; ++i) {
+    request.mutable_messages()->mutable_data()->append(msg);
+    request.mutable_public_keys()->mutable_data()->append(signer.public_key);
+    request.mutable_signatures()->mutable_data()->append(sig);
+  }
+  return request;
 }
 
 uint64_t TestSeed() {

@@ -4,6 +4,7 @@
 #include <grpcpp/grpcpp.h>
 
 #include <memory>
+#include <random>
 #include <string>
 
 #include "chainaccel/v1/admin.grpc.pb.h"
@@ -44,6 +45,10 @@ class TestServer {
 std::pair<grpc::Status, std::string> RawUnaryCall(const std::shared_ptr<grpc::Channel>& channel,
                                                   const std::string& method,
                                                   const std::string& request);
+
+// A VerifyRequest of n copies of one valid Ed25519 signature (fixed layout), made with
+// a key and message drawn from rng: CPU work of a known size whose verdicts are all ITEM_OK.
+v1::VerifyRequest RepeatedEd25519Batch(std::mt19937_64& rng, size_t n);
 
 // The random seed of a test: CHAINACCEL_TEST_SEED (decimal) when set, else a fresh one;
 // reported with the test's failures so that any run can be replayed.
