@@ -6,12 +6,12 @@ import { describe, test } from 'node:test';
 import { secp256k1 } from '@noble/curves/secp256k1.js';
 import { sha256 } from '@noble/hashes/sha2.js';
 import { keccak_256 } from '@noble/hashes/sha3.js';
-import { bytesToBigInt, fixedBatch, hex, variableBatch } from './helpers/batch.mjs';
+import { bytesToBigInt, fixedBatch, variableBatch } from './helpers/batch.mjs';
 import { useDaemon } from './helpers/daemon.mjs';
 import { Rng, testSeed } from './helpers/random.mjs';
 import { compact, decodesAsKey, der, N, P, secretKey } from './helpers/secp256k1_items.mjs';
 import { unary } from './helpers/rpc.mjs';
-import { assertStatuses } from './helpers/verdicts.mjs';
+import { assertSignatureVerdicts } from './helpers/verdicts.mjs';
 
 const seed = testSeed('ecdsa.test.mjs');
 const daemon = useDaemon();
@@ -58,12 +58,6 @@ function verify(items, { preHash, encoding = 'SIGNATURE_ENCODING_COMPACT', allow
   return unary(daemon.clients.signature, 'Verify', request);
 }
 
-function assertVerdicts(response, items, expectedOf = (it) => it.expected) {
-  assertStatuses(response.status, items, expectedOf,
-    (it) => `pk=${hex(it.publicKey)} sig=${hex(it.signature)} msg=${hex(it.message)}`);
-  assert.equal(response.valid_count, response.status.filter((s) => s === 'ITEM_OK').length, 'valid_count');
-}
-
 describe('ECDSA_SECP256K1', () => {
   for (const preHash of Object.keys(preHashes)) {
     for (const encoding of ['SIGNATURE_ENCODING_COMPACT', 'SIGNATURE_ENCODING_DER']) {
@@ -78,7 +72,7 @@ describe('ECDSA_SECP256K1', () => {
           return it;
         });
         const response = await verify(items, { preHash, encoding });
-        assertVerdicts(response, items);
+        assertSignatureVerdicts(response, items);
         assert.equal(response.valid_count, items.length);
       });
     }
@@ -87,7 +81,7 @@ describe('ECDSA_SECP256K1', () => {
   test('fixed-size layout: 33-byte keys, 64-byte signatures, PRE_HASH_KECCAK256', async () => {
     const rng = new Rng(seed, 'ecdsa/fixed');
     const items = Array.from({ length: 100 }, () => ({ ...makeItem(rng, 'PRE_HASH_KECCAK256', true), kind: 'ok', expected: 'ITEM_OK' }));
-    assertVerdicts(await verify(items, { preHash: 'PRE_HASH_KECCAK256', layout: 'fixed' }), items);
+    assertSignatureVerdicts(await verify(items, { preHash: 'PRE_HASH_KECCAK256', layout: 'fixed' }), items);
   });
 
   test('high-S (s\' = n - s): ITEM_HIGH_S by default, ITEM_OK with allow_high_s', async () => {
@@ -104,9 +98,9 @@ describe('ECDSA_SECP256K1', () => {
         items.push(it);
       }
       const strict = await verify(items, { preHash: 'PRE_HASH_SHA256', encoding });
-      assertVerdicts(strict, items, (it) => (it.high ? 'ITEM_HIGH_S' : 'ITEM_OK'));
+      assertSignatureVerdicts(strict, items, (it) => (it.high ? 'ITEM_HIGH_S' : 'ITEM_OK'));
       const lax = await verify(items, { preHash: 'PRE_HASH_SHA256', encoding, allowHighS: true });
-      assertVerdicts(lax, items, () => 'ITEM_OK');
+      assertSignatureVerdicts(lax, items, () => 'ITEM_OK');
     }
   });
 
@@ -200,8 +194,8 @@ describe('ECDSA_SECP256K1', () => {
     if (it.kind !== 'msgLength') assert.equal(ok, it.lax === 'ITEM_OK', `noble disagrees with the expectation for ${it.kind}`);
     }
 
-    assertVerdicts(await verify(items, { preHash: 'PRE_HASH_NONE' }), items, (it) => it.strict);
-    assertVerdicts(await verify(items, { preHash: 'PRE_HASH_NONE', allowHighS: true }), items, (it) => it.lax);
+    assertSignatureVerdicts(await verify(items, { preHash: 'PRE_HASH_NONE' }), items, (it) => it.strict);
+    assertSignatureVerdicts(await verify(items, { preHash: 'PRE_HASH_NONE', allowHighS: true }), items, (it) => it.lax);
   });
 
   test('DER: strict BIP 66 parsing, each bad encoding its own verdict', async () => {
@@ -243,6 +237,6 @@ describe('ECDSA_SECP256K1', () => {
       break;
     }
     rng.shuffle(items);
-    assertVerdicts(await verify(items, { preHash: 'PRE_HASH_KECCAK256', encoding: 'SIGNATURE_ENCODING_DER' }), items);
+    assertSignatureVerdicts(await verify(items, { preHash: 'PRE_HASH_KECCAK256', encoding: 'SIGNATURE_ENCODING_DER' }), items);
   });
 });

@@ -4,12 +4,12 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { schnorr } from '@noble/curves/secp256k1.js';
-import { bigIntToBytes, bytesToBigInt, fixedBatch, hex, variableBatch } from './helpers/batch.mjs';
+import { bigIntToBytes, bytesToBigInt, fixedBatch, variableBatch } from './helpers/batch.mjs';
 import { useDaemon } from './helpers/daemon.mjs';
 import { Rng, testSeed } from './helpers/random.mjs';
 import { N, P, secretKey } from './helpers/secp256k1_items.mjs';
 import { unary } from './helpers/rpc.mjs';
-import { assertStatuses } from './helpers/verdicts.mjs';
+import { assertSignatureVerdicts } from './helpers/verdicts.mjs';
 
 const seed = testSeed('schnorr.test.mjs');
 const daemon = useDaemon();
@@ -46,18 +46,12 @@ function verify(items, layout) {
   return unary(daemon.clients.signature, 'Verify', request);
 }
 
-function assertVerdicts(response, items) {
-  assertStatuses(response.status, items, (it) => it.expected,
-    (it) => `pk=${hex(it.publicKey)} sig=${hex(it.signature)} msg=${hex(it.message)}`);
-  assert.equal(response.valid_count, response.status.filter((s) => s === 'ITEM_OK').length, 'valid_count');
-}
-
 describe('SCHNORR_BIP340', () => {
   test('noble signatures over 32-byte messages verify (fixed layout)', async () => {
     const rng = new Rng(seed, 'schnorr/valid');
     const items = Array.from({ length: 300 }, () => ({ ...makeItem(rng), kind: 'ok', expected: 'ITEM_OK' }));
     const response = await verify(items, 'fixed');
-    assertVerdicts(response, items);
+    assertSignatureVerdicts(response, items);
     assert.equal(response.valid_count, items.length);
   });
 
@@ -72,7 +66,7 @@ describe('SCHNORR_BIP340', () => {
         'hex',
       ),
     };
-    assertVerdicts(await verify([item], 'fixed'), [item]);
+    assertSignatureVerdicts(await verify([item], 'fixed'), [item]);
   });
 
   test('messages of other lengths (0, 1, 31, 33, 64, 100, 300 bytes)', async () => {
@@ -81,7 +75,7 @@ describe('SCHNORR_BIP340', () => {
     for (const len of [0, 1, 31, 33, 64, 100, 300]) {
       for (let i = 0; i < 5; i++) items.push({ ...makeItem(rng, len), kind: `ok, ${len}-byte message`, expected: 'ITEM_OK' });
     }
-    assertVerdicts(await verify(items, 'variable'), items);
+    assertSignatureVerdicts(await verify(items, 'variable'), items);
   });
 
   test('bit flips, wrong lengths and out-of-range values, each with its own verdict', async () => {
@@ -149,6 +143,6 @@ describe('SCHNORR_BIP340', () => {
       }
       assert.equal(ok, it.expected === 'ITEM_OK', `noble disagrees with the expectation for ${it.kind}`);
     }
-    assertVerdicts(await verify(items, 'variable'), items);
+    assertSignatureVerdicts(await verify(items, 'variable'), items);
   });
 });

@@ -1,6 +1,7 @@
 // Comparison of per-item ItemStatus verdicts that reports every mismatch at once,
 // grouped by the kind of item, so that one run shows the whole pattern of a bug.
 import assert from 'node:assert/strict';
+import { hex } from './batch.mjs';
 
 // statuses: the daemon's verdicts; items: what was sent, each with a `kind`;
 // expectedOf(item): the expected status, or an array of the statuses the contract
@@ -23,4 +24,12 @@ export function assertStatuses(statuses, items, expectedOf, describe) {
     const lines = [...groups].map(([key, g]) => `  ${key} (${g.count}x); e.g. ${g.example}`);
     assert.fail(`${mismatches} of ${items.length} verdicts differ:\n${lines.join('\n')}`);
   }
+}
+
+// The verdicts of a SignatureService.Verify response against each item's expected status
+// (items carry message, publicKey, signature), and valid_count against the verdicts.
+export function assertSignatureVerdicts(response, items, expectedOf = (it) => it.expected) {
+  assertStatuses(response.status, items, expectedOf,
+    (it) => `pk=${hex(it.publicKey)} sig=${hex(it.signature)} msg=${hex(it.message)}`);
+  assert.equal(response.valid_count, response.status.filter((s) => s === 'ITEM_OK').length, 'valid_count');
 }
