@@ -12,3 +12,12 @@ if(CHAINACCEL_HAVE_CUDA)
     chainaccel_kernels chainaccel_engine chainaccel_warnings CUDA::cudart_static
     OpenSSL::Crypto PkgConfig::SECP256K1 PkgConfig::SODIUM PkgConfig::CRYPTOPP)
 endif()
+
+# gpu_merkle_bench: Merkle trees on the GPU (kernels, a pinned pipeline, the GpuEngine)
+# next to the CPU engine (see the comment at the top of gpu_merkle_bench.cc).
+if(CHAINACCEL_HAVE_CUDA)
+  add_executable(gpu_merkle_bench "${CMAKE_CURRENT_LIST_DIR}/gpu_merkle_bench.cc")
+  target_link_libraries(gpu_merkle_bench PRIVATE
+    chainaccel_gpu_engine chainaccel_kernels chainaccel_engine chainaccel_warnings
+    CUDA::cudart_static Threads::Threads)
+endif()

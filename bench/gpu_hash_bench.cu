@@ -42,6 +42,7 @@
 #include <string>
 #include <vector>
 
+#include "bench/gpu_timing.h"
 #include "bench/split_list.h"
 #include "engines/cpu/hashes.h"
 #include "kernels/hash_kernels.cuh"
@@ -51,6 +52,8 @@
 namespace chainaccel {
 namespace {
 
+using bench::Median;
+using bench::TimeWithEvents;
 using testing::CudaCheck;
 using testing::DeviceBuffer;
 using testing::PinnedBuffer;
@@ -114,12 +117,6 @@ HashAlgorithm AlgorithmOf(const std::string& op) {
   if (op == "sha256d") return HashAlgorithm::kSha256d;
   if (op == "keccak256") return HashAlgorithm::kKeccak256;
   Usage(("unknown op " + op).c_str());
-}
-
-double Median(std::vector<double> v) {
-  std::sort(v.begin(), v.end());
-  const size_t n = v.size();
-  return n % 2 == 1 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;
 }
 
 void CheckStatus(const Status& status) {
@@ -233,28 +230,6 @@ struct Bandwidth {
   double h2d = 0;
   double d2h = 0;
 };
-
-// Median seconds of `runs` timings of `enqueue` on the default stream (events).
-template <class F>
-std::vector<double> TimeWithEvents(int warmups, int runs, F enqueue) {
-  cudaEvent_t start, stop;
-  CudaCheck(cudaEventCreate(&start), "cudaEventCreate");
-  CudaCheck(cudaEventCreate(&stop), "cudaEventCreate");
-  for (int i = 0; i < warmups; ++i) enqueue();
-  std::vector<double> seconds;
-  for (int i = 0; i < runs; ++i) {
-    CudaCheck(cudaEventRecord(start, nullptr), "cudaEventRecord");
-    enqueue();
-    CudaCheck(cudaEventRecord(stop, nullptr), "cudaEventRecord");
-    CudaCheck(cudaEventSynchronize(stop), "cudaEventSynchronize");
-    float ms = 0;
-    CudaCheck(cudaEventElapsedTime(&ms, start, stop), "cudaEventElapsedTime");
-    seconds.push_back(ms / 1e3);
-  }
-  CudaCheck(cudaEventDestroy(start), "cudaEventDestroy");
-  CudaCheck(cudaEventDestroy(stop), "cudaEventDestroy");
-  return seconds;
-}
 
 Bandwidth MeasureBandwidth(int runs) {
   constexpr size_t kBytes = size_t{1} << 30;

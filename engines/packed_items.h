@@ -46,6 +46,12 @@ class PackedItems {
   // All items' bytes, end to end.
   ByteView data() const { return data_; }
 
+  // Where item i starts in data(); offset(size()) == data().size().
+  size_t offset(size_t i) const {
+    if (item_size_ != 0) return i * item_size_;
+    return i == count_ ? data_.size() : static_cast<size_t>(offsets_[i]);
+  }
+
   ByteView operator[](size_t i) const {
     if (item_size_ != 0) return data_.subspan(i * item_size_, item_size_);
     return data_.subspan(offsets_[i], offsets_[i + 1] - offsets_[i]);

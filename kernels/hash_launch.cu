@@ -1,12 +1,10 @@
 #include "kernels/hash_launch.h"
 
-#include <cstdlib>
-#include <cstring>
 #include <limits>
 #include <string>
 
-#include "kernels/cuda_status.h"
 #include "kernels/hash_kernels.cuh"
+#include "kernels/launch_check.h"
 
 namespace chainaccel::kernels {
 
@@ -24,38 +22,11 @@ std::string_view HashAlgorithmName(HashAlgorithm algorithm) {
 
 namespace {
 
-bool SyncAfterEachLaunch() {
-  const char* value = std::getenv("CHAINACCEL_CUDA_SYNC");
-  return value != nullptr && std::strcmp(value, "1") == 0;
-}
+unsigned BlockCount(size_t count) { return GridBlocks(count, kHashThreadsPerBlock); }
 
-// One thread per message: the block count, or 0 when the grid cannot index that many
-// (over 2^31 - 1 blocks, about 5.5e11 messages).
-unsigned BlockCount(size_t count) {
-  const size_t blocks = (count + kHashThreadsPerBlock - 1) / kHashThreadsPerBlock;
-  if (blocks > static_cast<size_t>(std::numeric_limits<int>::max())) return 0;
-  return static_cast<unsigned>(blocks);
-}
-
-// Clears the calling thread's last-error slot before a launch, so that CheckLaunch reports
-// this launch and not a stale error of an earlier runtime call (which that call returned
-// itself). A sticky fault of the device survives the clearing and fails the launch.
-void ClearLastError() { static_cast<void>(cudaGetLastError()); }
-
-// The checks after a launch: the launch's own error, then, in debug mode, the kernel's.
-Status CheckLaunch(const char* wrapper, HashAlgorithm algorithm, cudaStream_t stream) {
-  const auto what = [&](const char* step) {
-    return std::string(wrapper) + "(" + std::string(HashAlgorithmName(algorithm)) + ")" + step;
-  };
-  if (cudaError_t error = cudaGetLastError(); error != cudaSuccess) {
-    return CudaStatus(error, what(""));
-  }
-  if (SyncAfterEachLaunch()) {
-    if (cudaError_t error = cudaStreamSynchronize(stream); error != cudaSuccess) {
-      return CudaStatus(error, what(" [CHAINACCEL_CUDA_SYNC]"));
-    }
-  }
-  return Status::Ok();
+Status CheckHashLaunch(const char* wrapper, HashAlgorithm algorithm, cudaStream_t stream) {
+  return CheckLaunch(std::string(wrapper) + "(" + std::string(HashAlgorithmName(algorithm)) + ")",
+                     stream);
 }
 
 template <HashAlgorithm kAlgorithm>
@@ -102,7 +73,7 @@ Status LaunchHashFixed(HashAlgorithm algorithm, const uint8_t* messages, size_t 
     return Status::InvalidArgument("LaunchHashFixed: " + std::to_string(count) +
                                    " messages are more than one launch can index");
   }
-  ClearLastError();
+  ClearLastCudaError();
   switch (algorithm) {
     case HashAlgorithm::kSha256:
       EnqueueFixed<HashAlgorithm::kSha256>(messages, item_size, count, digests, blocks, stream);
@@ -116,7 +87,7 @@ Status LaunchHashFixed(HashAlgorithm algorithm, const uint8_t* messages, size_t 
                                               stream);
       break;
   }
-  return CheckLaunch("LaunchHashFixed", algorithm, stream);
+  return CheckHashLaunch("LaunchHashFixed", algorithm, stream);
 }
 
 Status LaunchHashVariable(HashAlgorithm algorithm, const uint8_t* messages,
@@ -138,7 +109,7 @@ Status LaunchHashVariable(HashAlgorithm algorithm, const uint8_t* messages,
     return Status::InvalidArgument("LaunchHashVariable: " + std::to_string(count) +
                                    " messages are more than one launch can index");
   }
-  ClearLastError();
+  ClearLastCudaError();
   switch (algorithm) {
     case HashAlgorithm::kSha256:
       EnqueueVariable<HashAlgorithm::kSha256>(messages, offsets, count, digests, blocks,
@@ -153,7 +124,7 @@ Status LaunchHashVariable(HashAlgorithm algorithm, const uint8_t* messages,
                                                  stream);
       break;
   }
-  return CheckLaunch("LaunchHashVariable", algorithm, stream);
+  return CheckHashLaunch("LaunchHashVariable", algorithm, stream);
 }
 
 }  // namespace chainaccel::kernels

@@ -2,8 +2,9 @@
 # On the GPU machine (device tool), from a carry/ bundle made by
 #   scripts/device-bundle.sh build/engines/gpu/gpu_engine_tests build/server/chainacceld \
 #     build/client/chainaccel
-# runs the GPU engine tests, then the daemon with its GPU: devices, and hash batches
-# forced to the GPU and placed automatically, checked by the bench client.
+# runs the GPU engine tests, then the daemon with its GPU: devices, hash batches forced
+# to the GPU and placed automatically (checked by the bench client), and Merkle trees
+# built on the GPU and on the CPU through the daemon and compared.
 set -uo pipefail
 export LD_LIBRARY_PATH="$PWD/carry/lib:/usr/local/cuda/lib64"
 out="${OUT:-out}"
@@ -25,6 +26,26 @@ done
 carry/bin/chainaccel --address "$address" bench --op keccak256 --batch 1048576 --concurrency 2 \
   --duration 4 --warmup 1 --placement gpu --json --quiet
 printf '616263\n' | carry/bin/chainaccel --address "$address" hash --algo sha256
+# Merkle trees through the daemon: GPU and CPU placement must print the same root and
+# proofs (300k random leaves, a non-power of two; raw entries of random length).
+od -An -v -tx1 -w32 -N $((32 * 300001)) /dev/urandom | tr -d ' ' > "$work/leaves.txt"
+od -An -v -tx1 -w7 -N $((7 * 50000)) /dev/urandom | tr -d ' ' > "$work/entries.txt"
+for args in "--scheme bitcoin" "--scheme rfc6962" "--scheme oz" "--scheme oz --sort-leaves" \
+            "--scheme rfc6962 --raw-entries"; do
+  input="$work/leaves.txt"; [[ "$args" == *raw-entries* ]] && input="$work/entries.txt"
+  for placement in gpu cpu; do
+    # shellcheck disable=SC2086
+    carry/bin/chainaccel --address "$address" merkle build $args --input "$input" \
+      --proof 0 1 2 77777 49999 --placement "$placement" > "$work/tree.$placement"
+  done
+  if cmp -s "$work/tree.gpu" "$work/tree.cpu" && [ -s "$work/tree.gpu" ]; then
+    echo "merkle build $args: GPU == CPU ($(head -c 80 "$work/tree.gpu" | head -1))"
+  else
+    echo "merkle build $args: GPU and CPU DIFFER"; diff "$work/tree.gpu" "$work/tree.cpu" | head -5
+  fi
+done
+carry/bin/chainaccel --address "$address" bench --op merkle-bitcoin --batch 1048576 \
+  --concurrency 2 --duration 4 --warmup 1 --placement gpu --json --quiet
 curl -s "$metrics/metrics" | grep -E '^chainaccel_engine_(batches|faults|healthy)' || true
 kill -TERM "$pid"; wait "$pid"; echo "daemon exit $?"
 grep -E "GPU|gpu" "$out/daemon.log" | head -5

@@ -288,7 +288,14 @@ void BuildLevels(ThreadPool* pool, const SchemeShape& shape, const BuildPlan& pl
   std::memcpy(task.root.data(), below.data(), kHashSize);
 }
 
-Status CheckBuildTask(const MerkleBuildTask& task) {
+}  // namespace
+
+Status CheckMerkleBuildTask(const MerkleBuildTask& task) {
+  SchemeShape shape;
+  if (!ShapeOf(task.scheme, &shape)) {
+    return Status::InvalidArgument("merkle: unknown scheme " +
+                                   std::to_string(static_cast<int>(task.scheme)));
+  }
   const size_t n = task.leaves.size();
   if (task.leaves_are_entries && task.scheme != MerkleScheme::kRfc6962) {
     return Status::InvalidArgument("merkle: raw entries are only for RFC6962");
@@ -322,16 +329,11 @@ Status CheckBuildTask(const MerkleBuildTask& task) {
   return Status::Ok();
 }
 
-}  // namespace
-
 Status BuildMerkleTree(MerkleBuildTask& task, ThreadPool* pool) {
-  SchemeShape shape;
-  if (!ShapeOf(task.scheme, &shape)) {
-    return Status::InvalidArgument("merkle: unknown scheme " +
-                                   std::to_string(static_cast<int>(task.scheme)));
-  }
-  Status s = CheckBuildTask(task);
+  Status s = CheckMerkleBuildTask(task);
   if (!s.ok()) return s;
+  SchemeShape shape;
+  ShapeOf(task.scheme, &shape);
 
   const size_t n = task.leaves.size();
   const size_t proofs = task.proof_indices.size();

@@ -30,6 +30,10 @@ namespace chainaccel {
 // below the leaf count, an unknown scheme.
 Status BuildMerkleTree(MerkleBuildTask& task, ThreadPool* pool);
 
+// The checks BuildMerkleTree makes before building (every engine makes the same ones):
+// OK, or INVALID_ARGUMENT naming the first broken REQUIRES listed above.
+Status CheckMerkleBuildTask(const MerkleBuildTask& task);
+
 // Number of 32-byte hashes in the BITCOIN or RFC6962 proof of leaf `index` of a tree of
 // `leaf_count` leaves: BITCOIN has one per level (ceil(log2(leaf_count))), RFC6962 one
 // per level where the node has a sibling (RFC 6962 §2.1.1 PATH). 0 for OZ_KECCAK_SORTED,

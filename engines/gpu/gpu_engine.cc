@@ -14,6 +14,7 @@
 #include <variant>
 #include <vector>
 
+#include "engines/cpu/merkle.h"
 #include "kernels/cuda_status.h"
 #include "kernels/hash_launch.h"
 
@@ -28,13 +29,6 @@ constexpr size_t kMaxChunkBytes = size_t{1} << 34;  // 16 GiB of messages
 bool IsKnown(HashAlgorithm a) {
   return a == HashAlgorithm::kSha256 || a == HashAlgorithm::kSha256d ||
          a == HashAlgorithm::kKeccak256;
-}
-
-// Where message i of a batch starts in messages.data(); i == size() gives the end.
-// PackedItems keeps its offsets private, so they are read back from the item views.
-size_t Offset(const PackedItems& messages, size_t i) {
-  if (i == messages.size()) return messages.data().size();
-  return static_cast<size_t>(messages[i].data() - messages.data().data());
 }
 
 std::string Hex(const uint8_t* bytes, size_t n) {
@@ -330,28 +324,39 @@ Status GpuEngine::AllocateLanes() {
 
 Status GpuEngine::Run(Task& task) {
   HashTask* hash = std::get_if<HashTask>(&task);
-  if (hash == nullptr) {
+  MerkleBuildTask* merkle = std::get_if<MerkleBuildTask>(&task);
+  if (hash == nullptr && merkle == nullptr) {
     return Status::Unimplemented(info_.name + " does not run " +
                                  std::string(TaskTypeName(TaskTypeOf(task))));
   }
-  if (!IsKnown(hash->algorithm)) {
+  if (hash != nullptr && !IsKnown(hash->algorithm)) {
     return Status::InvalidArgument("algorithm: unknown value " +
                                    std::to_string(static_cast<int>(hash->algorithm)));
   }
+  if (merkle != nullptr) {
+    if (Status s = CheckMerkleBuildTask(*merkle); !s.ok()) return s;
+    // The empty RFC 6962 tree is a constant (SHA-256 of nothing): no device work.
+    if (merkle->leaves.empty()) return BuildMerkleTree(*merkle, nullptr);
+  }
   const auto start = std::chrono::steady_clock::now();
-  Status s;
   {
     std::lock_guard lock(mu_);
     if (!healthy_.load()) {
       return Status::Unavailable(info_.name +
                                  " is unhealthy after a CUDA fault; run the batch elsewhere");
     }
-    s = HashBatch(*hash, /*inject=*/true);
-    if (!s.ok()) return Fault(s, "a hash batch");
+    const Status s = hash != nullptr ? HashBatch(*hash, /*inject=*/true)
+                                     : MerkleBatch(*merkle, /*inject=*/true);
+    if (s.code() == Status::Code::kResourceExhausted) {
+      // Too little device memory for this batch is not a fault of the device.
+      spdlog::warn("{}: {}; the batch goes elsewhere", info_.name, s.ToString());
+      return Status(s.code(), info_.name + ": " + s.message());
+    }
+    if (!s.ok()) return Fault(s, hash != nullptr ? "a hash batch" : "a Merkle tree");
   }
   const auto elapsed = std::chrono::steady_clock::now() - start;
   batches_.fetch_add(1, std::memory_order_relaxed);
-  items_.fetch_add(hash->messages.size(), std::memory_order_relaxed);
+  items_.fetch_add(TaskItemCount(task), std::memory_order_relaxed);
   busy_nanos_.fetch_add(
       static_cast<uint64_t>(
           std::chrono::duration_cast<std::chrono::nanoseconds>(elapsed).count()),
@@ -379,12 +384,12 @@ Status GpuEngine::HashBatch(HashTask& task, bool inject) {
     } else {
       // The offsets are non-decreasing: the largest end whose bytes fit, found by
       // bisection over (next, limit].
-      const size_t budget = Offset(messages, next) + options_.chunk_bytes;
+      const size_t budget = messages.offset(next) + options_.chunk_bytes;
       size_t lo = next + 1;  // fits, or is alone in its chunk
       size_t hi = limit;
       while (lo < hi) {
         const size_t mid = lo + (hi - lo + 1) / 2;
-        if (Offset(messages, mid) <= budget) {
+        if (messages.offset(mid) <= budget) {
           lo = mid;
         } else {
           hi = mid - 1;
@@ -413,9 +418,9 @@ Status GpuEngine::LaunchChunk(Lane& lane, const HashTask& task, size_t first, si
                               bool inject) {
   const PackedItems& messages = task.messages;
   const bool fixed = messages.fixed();
-  const size_t begin = fixed ? first * messages.item_size() : Offset(messages, first);
+  const size_t begin = fixed ? first * messages.item_size() : messages.offset(first);
   const size_t end = fixed ? (first + count) * messages.item_size()
-                           : Offset(messages, first + count);
+                           : messages.offset(first + count);
   const size_t bytes = end - begin;
   const uint8_t* const source = messages.data().data() + begin;
   const cudaStream_t stream = lane.stream.get();
@@ -448,7 +453,7 @@ Status GpuEngine::LaunchChunk(Lane& lane, const HashTask& task, size_t first, si
   // Offsets in, rebased so that the chunk's first message starts at 0.
   if (!fixed) {
     auto* offsets = reinterpret_cast<uint64_t*>(lane.offsets.data());
-    for (size_t i = 0; i < count; ++i) offsets[i] = Offset(messages, first + i) - begin;
+    for (size_t i = 0; i < count; ++i) offsets[i] = messages.offset(first + i) - begin;
     offsets[count] = bytes;
     s = CudaStatus(cudaMemcpyAsync(lane.device_offsets.data(), lane.offsets.data(),
                                    (count + 1) * sizeof(uint64_t), cudaMemcpyHostToDevice,

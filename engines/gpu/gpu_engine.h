@@ -1,4 +1,4 @@
-// GpuEngine: runs HASH tasks on one CUDA device (Merkle and signatures come later).
+// GpuEngine: runs HASH and MERKLE_BUILD tasks on one CUDA device (signatures come later).
 //
 // A batch streams through the device in chunks over two lanes. A lane is a stream, an
 // event and page-locked (pinned) input/offsets/output staging buffers with their device
@@ -80,13 +80,26 @@ class GpuEngine final : public Engine {
   // name "gpu:N", kind kGpu, and the device's product name, global memory, SMs and
   // compute capability.
   const EngineInfo& info() const override { return info_; }
-  // kHash only.
-  bool Supports(TaskType type) const override { return type == TaskType::kHash; }
+  // kHash and kMerkleBuild.
+  bool Supports(TaskType type) const override {
+    return type == TaskType::kHash || type == TaskType::kMerkleBuild;
+  }
 
-  // Runs a HashTask (engine.h has the contract). Returns UNIMPLEMENTED for any other
-  // task type, INVALID_ARGUMENT for an unknown algorithm, UNAVAILABLE right away when
-  // the engine is unhealthy, and INTERNAL or UNAVAILABLE (the device's error, prefixed
-  // with the engine's name) when a CUDA call fails during the batch.
+  // Runs a HashTask or a MerkleBuildTask (engine.h has the contract). Returns
+  // UNIMPLEMENTED for any other task type; INVALID_ARGUMENT for an unknown algorithm or
+  // a Merkle task that breaks the REQUIRES of engines/task.h (CheckMerkleBuildTask of
+  // engines/cpu/merkle.h); UNAVAILABLE right away when the engine is unhealthy;
+  // RESOURCE_EXHAUSTED when the device has too little free memory for a tree (not a
+  // fault: the engine stays healthy); and INTERNAL or UNAVAILABLE (the device's error,
+  // prefixed with the engine's name) when a CUDA call fails during the batch.
+  //
+  // Merkle trees: the leaves stream in through both lanes in chunks of an even number of
+  // leaves, each chunk's level-1 parents hashed behind its copy (BITCOIN, RFC6962 leaf
+  // hashes; RFC6962 raw entries are hashed into leaf hashes chunk by chunk instead); the
+  // rest of the tree, the OZ leaf sort and the proofs follow on lane 0
+  // (kernels/merkle_launch.h). Device memory per tree, taken stream-ordered from the
+  // device's pool for the batch only: 64 bytes per leaf, plus 72 more when OZ leaves are
+  // sorted, plus the proofs.
   Status Run(Task& task) override;
 
   // batches/items/busy_seconds count the batches that completed OK (a failed one is
@@ -127,6 +140,8 @@ class GpuEngine final : public Engine {
   // The batch through both lanes. REQUIRES: mu_ held, task.algorithm known.
   // inject: whether this batch's chunks count for Options::fail_after_chunks.
   Status HashBatch(HashTask& task, bool inject);
+  // A Merkle tree on both lanes (gpu_merkle.cc). REQUIRES: mu_ held, the task checked.
+  Status MerkleBatch(MerkleBuildTask& task, bool inject);
   // Stages task items [first, first + count) on `lane` and enqueues their hashing.
   Status LaunchChunk(Lane& lane, const HashTask& task, size_t first, size_t count,
                      bool inject);

@@ -23,6 +23,7 @@
 #include "engines/cpu/cpu_engine.h"
 #include "engines/cpu/testing/random.h"
 #include "engines/cpu/testing/reference_hashes.h"
+#include "engines/gpu/gpu_test_engines.h"
 
 namespace chainaccel {
 namespace {
@@ -35,25 +36,9 @@ constexpr HashAlgorithm kAlgorithms[] = {HashAlgorithm::kSha256, HashAlgorithm::
                                          HashAlgorithm::kKeccak256};
 
 
-CpuEngine& Cpu() {
-  static CpuEngine cpu(CpuEngine::Options{.threads = 2});
-  return cpu;
-}
-
-std::unique_ptr<GpuEngine> MakeGpu(const GpuEngine::Options& options = {}) {
-  Status status;
-  std::unique_ptr<GpuEngine> gpu = GpuEngine::Create(0, options, &status);
-  INFO(status.ToString());
-  REQUIRE(status.ok());
-  REQUIRE(gpu != nullptr);
-  return gpu;
-}
-
-// The engine with default options, shared by the tests that do not inject faults.
-GpuEngine& Gpu() {
-  static std::unique_ptr<GpuEngine> gpu = MakeGpu();
-  return *gpu;
-}
+CpuEngine& Cpu() { return testing::ReferenceCpu(); }
+GpuEngine& Gpu() { return testing::SharedGpu(); }
+using testing::MakeGpu;
 
 // A packed batch owning its bytes; the view points into it, so keep it put.
 struct Batch {
@@ -127,15 +112,17 @@ TEST_CASE("GpuEngine describes its device and passes its self-test", "[gpu_engin
   CHECK(gpu.faults() == 0);
 }
 
-TEST_CASE("GpuEngine runs HASH only and checks the algorithm", "[gpu_engine]") {
+TEST_CASE("GpuEngine runs HASH and MERKLE_BUILD only and checks their input", "[gpu_engine]") {
   GpuEngine& gpu = Gpu();
   CHECK(gpu.Supports(TaskType::kHash));
-  CHECK_FALSE(gpu.Supports(TaskType::kMerkleBuild));
+  CHECK(gpu.Supports(TaskType::kMerkleBuild));
   CHECK_FALSE(gpu.Supports(TaskType::kMerkleVerify));
   CHECK_FALSE(gpu.Supports(TaskType::kSignatureVerify));
   CHECK_FALSE(gpu.Supports(TaskType::kSignatureRecover));
-  Task merkle = MerkleBuildTask{};
-  CHECK(gpu.Run(merkle).code() == Status::Code::kUnimplemented);
+  Task verify = MerkleVerifyTask{};
+  CHECK(gpu.Run(verify).code() == Status::Code::kUnimplemented);
+  Task no_leaves = MerkleBuildTask{};  // BITCOIN needs a leaf
+  CHECK(gpu.Run(no_leaves).code() == Status::Code::kInvalidArgument);
 
   const std::vector<uint8_t> data(64, 1);
   std::vector<uint8_t> digest(32);

@@ -1,0 +1,44 @@
+// Timing helpers of the GPU benchmarks: medians, and kernels timed with CUDA events on
+// the default stream after warm-up (/work/.library/device/METHOD.md's method).
+#pragma once
+
+#include <cuda_runtime_api.h>
+
+#include <algorithm>
+#include <vector>
+
+#include "kernels/testing/device_buffer.h"
+
+namespace chainaccel::bench {
+
+inline double Median(std::vector<double> v) {
+  std::sort(v.begin(), v.end());
+  const size_t n = v.size();
+  return n % 2 == 1 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;
+}
+
+// Seconds of each of `runs` timings of `enqueue` on the default stream, measured with
+// events after `warmups` untimed calls.
+template <class F>
+std::vector<double> TimeWithEvents(int warmups, int runs, F enqueue) {
+  using testing::CudaCheck;
+  cudaEvent_t start, stop;
+  CudaCheck(cudaEventCreate(&start), "cudaEventCreate");
+  CudaCheck(cudaEventCreate(&stop), "cudaEventCreate");
+  for (int i = 0; i < warmups; ++i) enqueue();
+  std::vector<double> seconds;
+  for (int i = 0; i < runs; ++i) {
+    CudaCheck(cudaEventRecord(start, nullptr), "cudaEventRecord");
+    enqueue();
+    CudaCheck(cudaEventRecord(stop, nullptr), "cudaEventRecord");
+    CudaCheck(cudaEventSynchronize(stop), "cudaEventSynchronize");
+    float ms = 0;
+    CudaCheck(cudaEventElapsedTime(&ms, start, stop), "cudaEventElapsedTime");
+    seconds.push_back(ms / 1e3);
+  }
+  CudaCheck(cudaEventDestroy(start), "cudaEventDestroy");
+  CudaCheck(cudaEventDestroy(stop), "cudaEventDestroy");
+  return seconds;
+}
+
+}  // namespace chainaccel::bench

@@ -1,0 +1,87 @@
+// Host launch wrappers of the Merkle kernels: a whole tree (root and proofs) over leaves
+// in device memory for BITCOIN, RFC6962 and OZ_KECCAK_SORTED (docs/merkle.md), one level
+// on its own (so that a caller can hash level 1 chunk by chunk while later leaves are
+// still being copied in), and the stable sort of OZ_KECCAK_SORTED's leaves.
+//
+// Memory: the caller owns every buffer (CUB's habit): scratch is sized by the *Bytes
+// functions and handed in. A tree keeps only two levels above the leaves at a time (two
+// buffers of ceil(n/2) nodes, MerkleScratchBytes); each level's proof hashes are gathered
+// before the level's buffer is reused.
+//
+// Every pointer is a device pointer of the current device, 16-byte aligned (node buffers
+// hold 32-byte nodes end to end). The wrappers only enqueue work on `stream`: inputs must
+// stay alive and unchanged, and outputs unread, until the stream has passed it.
+//
+// Returns: OK once everything is enqueued; INVALID_ARGUMENT for an unknown scheme, a null
+// or misaligned pointer, or a tree too large to index, checked before any CUDA call;
+// otherwise the CUDA error of the failing launch or copy (kernels/cuda_status.h), after
+// which the outputs are unspecified. CHAINACCEL_CUDA_SYNC=1 synchronizes after every
+// launch (kernels/launch_check.h). Thread-safe (each call works on the caller's stream).
+#pragma once
+
+#include <cuda_runtime_api.h>
+
+#include <cstddef>
+#include <cstdint>
+
+#include "engines/status.h"
+#include "engines/task.h"
+
+namespace chainaccel::kernels {
+
+// Bytes of scratch a tree of `leaf_count` leaves needs: two level buffers of
+// ceil(leaf_count / 2) nodes each, the second 256-byte aligned.
+size_t MerkleScratchBytes(uint64_t leaf_count);
+
+// The first level buffer inside `scratch`: where MerkleTreeLaunch::first_level_done
+// expects level 1 (node i = parent of leaves 2i and 2i + 1).
+uint8_t* MerkleScratchLevel1(uint8_t* scratch);
+
+// next[i] = parent of level nodes 2i and 2i + 1, for i < (size + 1) / 2; the lone last
+// node of an odd level is paired with itself (BITCOIN) or copied up (RFC6962).
+// REQUIRES: scheme is BITCOIN or RFC6962 (OZ_KECCAK_SORTED's heap has no levels; it is
+// INVALID_ARGUMENT); `level` holds size nodes, `next` (size + 1) / 2, not overlapping.
+// size == 0 enqueues nothing.
+Status LaunchMerkleLevel(MerkleScheme scheme, const uint8_t* level, uint64_t size,
+                         uint8_t* next, cudaStream_t stream);
+
+// A whole tree. Proof k is that of the leaf at `proof_positions[k]` of `leaves`; its
+// hashes go bottom up to proof_hashes[32 * proof_offsets[k] ...], as many as the scheme
+// gives that leaf: BITCOIN and RFC6962 MerkleProofLength (engines/cpu/merkle.h),
+// OZ_KECCAK_SORTED the heap depth of its node, floor(log2(2n - 1 - position)).
+struct MerkleTreeLaunch {
+  MerkleScheme scheme = MerkleScheme::kBitcoin;
+  // n >= 1 leaves of 32 bytes (RFC6962: leaf hashes; OZ_KECCAK_SORTED: in tree order,
+  // i.e. already sorted when the request sorts them).
+  const uint8_t* leaves = nullptr;
+  uint64_t leaf_count = 0;
+  const uint64_t* proof_positions = nullptr;  // proof_count, each < leaf_count
+  const uint64_t* proof_offsets = nullptr;    // proof_count, in hashes
+  uint64_t proof_count = 0;
+  uint8_t* proof_hashes = nullptr;  // may be null when proof_count == 0
+  uint8_t* root = nullptr;          // 32 bytes
+  uint8_t* scratch = nullptr;       // MerkleScratchBytes(leaf_count) bytes
+  // BITCOIN, RFC6962: MerkleScratchLevel1(scratch) already holds level 1 (LaunchMerkleLevel
+  // of every leaf, possibly in several launches over even-sized runs of leaves).
+  bool first_level_done = false;
+};
+Status LaunchMerkleTree(const MerkleTreeLaunch& tree, cudaStream_t stream);
+
+// Bytes of scratch LaunchOzSortLeaves needs for `leaf_count` leaves (CUB's radix sort
+// temporary storage included). REQUIRES: leaf_count <= 2^32 - 1. Returns 0 for a count
+// out of range.
+size_t OzSortScratchBytes(uint64_t leaf_count);
+
+// Sorts the leaves ascending, bytewise, keeping equal leaves in input order (a stable
+// sort, as JavaScript's in OpenZeppelin's SimpleMerkleTree): sorted[s] is the leaf at
+// position s of the order and position[i] the position of input leaf i. Four stable
+// radix sorts of (64-bit key word, leaf index) pairs, least significant word first.
+Status LaunchOzSortLeaves(const uint8_t* leaves, uint64_t leaf_count, uint8_t* sorted,
+                          uint64_t* position, void* scratch, size_t scratch_bytes,
+                          cudaStream_t stream);
+
+// out[j] = values[indices[j]] for j < count (the sorted positions of the proved leaves).
+Status LaunchGatherU64(const uint64_t* values, const uint64_t* indices, uint64_t count,
+                       uint64_t* out, cudaStream_t stream);
+
+}  // namespace chainaccel::kernels

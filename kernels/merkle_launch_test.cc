@@ -1,0 +1,305 @@
+// Tests of kernels/merkle_nodes.cuh and kernels/merkle_launch.h.
+//
+// Host tests (everywhere): the parent-node functions, compiled as plain C++, against the
+// CPU engine's two-leaf trees; the wrappers' argument checks. Device tests, tagged
+// [device] (skipped where no GPU is present): whole trees with proofs for every scheme
+// against the CPU engine (engines/cpu/merkle.h) over leaf counts 1 .. 2^22, and the OZ
+// leaf sort against std::stable_sort with many equal and near-equal leaves. Outputs are
+// poisoned first, so an unwritten proof hash fails.
+#include "kernels/merkle_launch.h"
+
+#include <catch2/catch.hpp>
+
+#include <cuda_runtime_api.h>
+
+#include <algorithm>
+#include <array>
+#include <bit>
+#include <cstring>
+#include <numeric>
+#include <vector>
+
+#include "engines/cpu/merkle.h"
+#include "engines/cpu/testing/random.h"
+#include "kernels/merkle_nodes.cuh"
+#include "kernels/testing/device_buffer.h"
+
+namespace chainaccel::kernels {
+namespace {
+
+using testing::DeviceBuffer;
+
+constexpr MerkleScheme kSchemes[] = {MerkleScheme::kBitcoin, MerkleScheme::kRfc6962,
+                                     MerkleScheme::kOzKeccakSorted};
+
+std::vector<uint8_t> RandomLeaves(std::mt19937_64& rng, size_t n) {
+  return testing::RandomBytes(rng, 32 * n);
+}
+
+// The CPU engine's tree over `leaves` (32 bytes each) with the proofs of `indices`.
+MerkleBuildTask CpuTree(MerkleScheme scheme, const std::vector<uint8_t>& leaves,
+                        const std::vector<uint64_t>& indices, bool sort_leaves) {
+  MerkleBuildTask task;
+  task.scheme = scheme;
+  task.leaves = PackedItems::Fixed(ByteView(leaves.data(), leaves.size()), 32);
+  task.sort_leaves = sort_leaves;
+  task.proof_indices = indices;
+  REQUIRE(BuildMerkleTree(task, nullptr).ok());
+  return task;
+}
+
+// ---- Host: the node functions -----------------------------------------------------------
+
+TEST_CASE("Parent-node functions equal the CPU engine's two-leaf roots", "[merkle_launch]") {
+  auto rng = testing::MakeRng("merkle parent nodes");
+  for (int round = 0; round < 200; ++round) {
+    std::vector<uint8_t> leaves = RandomLeaves(rng, 2);
+    if (round % 4 == 1) std::memcpy(leaves.data() + 32, leaves.data(), 31);  // near-equal
+    if (round % 4 == 2) std::memcpy(leaves.data() + 32, leaves.data(), 32);  // equal
+    uint32_t left[8], right[8], parent[8];
+    std::memcpy(left, leaves.data(), 32);
+    std::memcpy(right, leaves.data() + 32, 32);
+    for (MerkleScheme scheme : kSchemes) {
+      if (scheme == MerkleScheme::kBitcoin) BitcoinParent(left, right, parent);
+      if (scheme == MerkleScheme::kRfc6962) Rfc6962Parent(left, right, parent);
+      if (scheme == MerkleScheme::kOzKeccakSorted) OzParent(left, right, parent);
+      const MerkleBuildTask cpu = CpuTree(scheme, leaves, {}, false);
+      INFO("scheme " << static_cast<int>(scheme) << " round " << round);
+      CHECK(std::memcmp(parent, cpu.root.data(), 32) == 0);
+    }
+    // hashPair is symmetric.
+    uint32_t swapped[8];
+    OzParent(right, left, swapped);
+    OzParent(left, right, parent);
+    CHECK(std::memcmp(parent, swapped, 32) == 0);
+  }
+}
+
+TEST_CASE("NodeLess orders nodes bytewise", "[merkle_launch]") {
+  uint8_t a[32] = {}, b[32] = {};
+  uint32_t x[8], y[8];
+  b[31] = 1;  // differs in the last byte only
+  std::memcpy(x, a, 32);
+  std::memcpy(y, b, 32);
+  CHECK(NodeLess(x, y));
+  CHECK_FALSE(NodeLess(y, x));
+  CHECK_FALSE(NodeLess(x, x));
+  a[0] = 1;  // a first byte outweighs every later one
+  std::memcpy(x, a, 32);
+  CHECK(NodeLess(y, x));
+}
+
+// ---- Host: argument checks (each returns before any CUDA call) --------------------------
+
+uint8_t* const kSomeDevicePointer = reinterpret_cast<uint8_t*>(uintptr_t{1} << 40);
+
+TEST_CASE("LaunchMerkleLevel rejects OZ, null and misaligned buffers", "[merkle_launch]") {
+  CHECK(LaunchMerkleLevel(MerkleScheme::kOzKeccakSorted, kSomeDevicePointer, 4,
+                          kSomeDevicePointer, nullptr)
+            .code() == Status::Code::kInvalidArgument);
+  CHECK(LaunchMerkleLevel(MerkleScheme::kBitcoin, nullptr, 4, kSomeDevicePointer, nullptr)
+            .code() == Status::Code::kInvalidArgument);
+  CHECK(LaunchMerkleLevel(MerkleScheme::kBitcoin, kSomeDevicePointer + 4, 4,
+                          kSomeDevicePointer, nullptr)
+            .code() == Status::Code::kInvalidArgument);
+  CHECK(LaunchMerkleLevel(MerkleScheme::kRfc6962, nullptr, 0, nullptr, nullptr).ok());
+}
+
+TEST_CASE("LaunchMerkleTree rejects bad trees before any CUDA call", "[merkle_launch]") {
+  MerkleTreeLaunch tree;
+  tree.leaves = kSomeDevicePointer;
+  tree.root = kSomeDevicePointer;
+  tree.scratch = kSomeDevicePointer;
+  tree.leaf_count = 0;
+  CHECK(LaunchMerkleTree(tree, nullptr).code() == Status::Code::kInvalidArgument);
+  tree.leaf_count = 8;
+  tree.scheme = static_cast<MerkleScheme>(9);
+  CHECK(LaunchMerkleTree(tree, nullptr).code() == Status::Code::kInvalidArgument);
+  tree.scheme = MerkleScheme::kOzKeccakSorted;
+  tree.first_level_done = true;
+  CHECK(LaunchMerkleTree(tree, nullptr).code() == Status::Code::kInvalidArgument);
+  tree.first_level_done = false;
+  tree.proof_count = 1;  // no proof buffers
+  CHECK(LaunchMerkleTree(tree, nullptr).code() == Status::Code::kInvalidArgument);
+  tree.proof_count = 0;
+  tree.scratch = nullptr;
+  CHECK(LaunchMerkleTree(tree, nullptr).code() == Status::Code::kInvalidArgument);
+}
+
+TEST_CASE("OzSortScratchBytes and LaunchOzSortLeaves reject counts out of range",
+          "[merkle_launch]") {
+  CHECK(OzSortScratchBytes(0) == 0);
+  CHECK(OzSortScratchBytes(uint64_t{1} << 32) == 0);
+  CHECK(LaunchOzSortLeaves(kSomeDevicePointer, 0, kSomeDevicePointer,
+                           reinterpret_cast<uint64_t*>(kSomeDevicePointer), kSomeDevicePointer,
+                           1 << 20, nullptr)
+            .code() == Status::Code::kInvalidArgument);
+}
+
+// ---- Device: whole trees against the CPU engine -----------------------------------------
+
+void Check(const Status& s) {
+  INFO(s.ToString());
+  REQUIRE(s.ok());
+}
+
+// Builds the tree of `leaves` on the device as the GPU engine does (sort, positions,
+// offsets, tree) and compares root and proofs with the CPU engine's.
+void CheckTreeMatchesCpu(MerkleScheme scheme, const std::vector<uint8_t>& leaves,
+                         const std::vector<uint64_t>& indices, bool sort_leaves,
+                         bool first_level_by_halves) {
+  const uint64_t n = leaves.size() / 32;
+  INFO("scheme " << static_cast<int>(scheme) << ", " << n << " leaves, "
+                 << indices.size() << " proofs, sorted " << sort_leaves);
+  const MerkleBuildTask cpu = CpuTree(scheme, leaves, indices, sort_leaves);
+
+  DeviceBuffer<uint8_t> device_leaves(leaves.size());
+  device_leaves.Upload(leaves.data(), leaves.size());
+  std::vector<uint64_t> positions = indices;
+  DeviceBuffer<uint8_t> sorted;
+  if (sort_leaves) {
+    sorted = DeviceBuffer<uint8_t>(leaves.size());
+    DeviceBuffer<uint64_t> position(n);
+    DeviceBuffer<uint8_t> scratch(OzSortScratchBytes(n));
+    REQUIRE(scratch.size() > 0);
+    Check(LaunchOzSortLeaves(device_leaves.get(), n, sorted.get(), position.get(),
+                             scratch.get(), scratch.size(), nullptr));
+    if (!indices.empty()) {
+      DeviceBuffer<uint64_t> device_indices(indices.size());
+      device_indices.Upload(indices.data(), indices.size());
+      DeviceBuffer<uint64_t> gathered(indices.size());
+      Check(LaunchGatherU64(position.get(), device_indices.get(), indices.size(),
+                            gathered.get(), nullptr));
+      positions = gathered.Download();
+    }
+  }
+  std::vector<uint64_t> offsets(indices.size());
+  uint64_t total = 0;
+  for (size_t k = 0; k < indices.size(); ++k) {
+    offsets[k] = total;
+    total += scheme == MerkleScheme::kOzKeccakSorted
+                 ? std::bit_width(2 * n - 1 - positions[k]) - 1
+                 : MerkleProofLength(scheme, n, indices[k]);
+  }
+  REQUIRE(total * 32 == cpu.proof_hashes.size());
+
+  DeviceBuffer<uint64_t> device_positions(positions.size());
+  device_positions.Upload(positions.data(), positions.size());
+  DeviceBuffer<uint64_t> device_offsets(offsets.size());
+  device_offsets.Upload(offsets.data(), offsets.size());
+  DeviceBuffer<uint8_t> proofs(32 * total);
+  proofs.Fill(0xa5);
+  DeviceBuffer<uint8_t> root(32);
+  root.Fill(0xa5);
+  DeviceBuffer<uint8_t> scratch(MerkleScratchBytes(n));
+
+  MerkleTreeLaunch tree;
+  tree.scheme = scheme;
+  tree.leaves = sort_leaves ? sorted.get() : device_leaves.get();
+  tree.leaf_count = n;
+  tree.proof_positions = device_positions.get();
+  tree.proof_offsets = device_offsets.get();
+  tree.proof_count = indices.size();
+  tree.proof_hashes = proofs.get();
+  tree.root = root.get();
+  tree.scratch = scratch.get();
+  if (first_level_by_halves && scheme != MerkleScheme::kOzKeccakSorted) {
+    // Level 1 in two launches, split at an even leaf, as the engine does chunk by chunk.
+    const uint64_t split = (n / 2) & ~uint64_t{1};
+    uint8_t* level1 = MerkleScratchLevel1(scratch.get());
+    Check(LaunchMerkleLevel(scheme, device_leaves.get(), split, level1, nullptr));
+    Check(LaunchMerkleLevel(scheme, device_leaves.get() + 32 * split, n - split,
+                            level1 + 16 * split, nullptr));
+    tree.first_level_done = true;
+  }
+  Check(LaunchMerkleTree(tree, nullptr));
+  REQUIRE(cudaDeviceSynchronize() == cudaSuccess);
+  const std::vector<uint8_t> gpu_root = root.Download();
+  CHECK(std::memcmp(gpu_root.data(), cpu.root.data(), 32) == 0);
+  const std::vector<uint8_t> gpu_proofs = proofs.Download();
+  CHECK(gpu_proofs == cpu.proof_hashes);
+}
+
+std::vector<uint64_t> SomeIndices(std::mt19937_64& rng, uint64_t n, size_t count) {
+  std::vector<uint64_t> indices;
+  if (n <= count) {
+    indices.resize(n);
+    std::iota(indices.begin(), indices.end(), 0);
+    return indices;
+  }
+  indices = {0, n - 1, n / 2, n - 2};
+  while (indices.size() < count) indices.push_back(rng() % n);
+  return indices;
+}
+
+TEST_CASE("Trees of 1..300 leaves with every proof match the CPU", "[device][merkle]") {
+  auto rng = testing::MakeRng("merkle small trees");
+  for (MerkleScheme scheme : kSchemes) {
+    for (uint64_t n = 1; n <= 300; ++n) {
+      const std::vector<uint8_t> leaves = RandomLeaves(rng, n);
+      const std::vector<uint64_t> indices = SomeIndices(rng, n, 300);
+      CheckTreeMatchesCpu(scheme, leaves, indices, false, n % 2 == 0);
+      if (scheme == MerkleScheme::kOzKeccakSorted) {
+        CheckTreeMatchesCpu(scheme, leaves, indices, true, false);
+      }
+    }
+  }
+}
+
+TEST_CASE("Trees of 2^k - 1, 2^k, 2^k + 1 and random sizes up to 2^22 match the CPU",
+          "[device][merkle][large]") {
+  auto rng = testing::MakeRng("merkle large trees");
+  std::vector<uint64_t> sizes;
+  for (int k = 9; k <= 22; k += 3) {
+    sizes.push_back((uint64_t{1} << k) - 1);
+    sizes.push_back(uint64_t{1} << k);
+    sizes.push_back((uint64_t{1} << k) + 1);
+  }
+  for (int i = 0; i < 6; ++i) sizes.push_back(testing::RandomSize(rng, 1000, uint64_t{1} << 22));
+  for (MerkleScheme scheme : kSchemes) {
+    for (uint64_t n : sizes) {
+      const std::vector<uint8_t> leaves = RandomLeaves(rng, n);
+      const std::vector<uint64_t> indices = SomeIndices(rng, n, 64);
+      CheckTreeMatchesCpu(scheme, leaves, indices, false, true);
+      if (scheme == MerkleScheme::kOzKeccakSorted) {
+        CheckTreeMatchesCpu(scheme, leaves, indices, true, false);
+      }
+    }
+  }
+}
+
+TEST_CASE("OZ leaf sort is stable and bytewise on equal and near-equal leaves",
+          "[device][merkle][sort]") {
+  auto rng = testing::MakeRng("merkle oz sort");
+  for (uint64_t n : {uint64_t{1}, uint64_t{2}, uint64_t{3}, uint64_t{1000}, uint64_t{65537}}) {
+    // Leaves from a small pool, each differing from the others in one byte position
+    // (first, a middle word boundary, last), so that every key word decides some order.
+    std::vector<uint8_t> leaves(32 * n, 0x5a);
+    for (uint64_t i = 0; i < n; ++i) {
+      const int at = std::array<int, 5>{0, 7, 8, 23, 31}[rng() % 5];
+      leaves[32 * i + at] = static_cast<uint8_t>(rng() % 4);
+    }
+    DeviceBuffer<uint8_t> device_leaves(leaves.size());
+    device_leaves.Upload(leaves.data(), leaves.size());
+    DeviceBuffer<uint8_t> sorted(leaves.size());
+    DeviceBuffer<uint64_t> position(n);
+    DeviceBuffer<uint8_t> scratch(OzSortScratchBytes(n));
+    Check(LaunchOzSortLeaves(device_leaves.get(), n, sorted.get(), position.get(),
+                             scratch.get(), scratch.size(), nullptr));
+    std::vector<uint64_t> order(n);
+    std::iota(order.begin(), order.end(), 0);
+    std::stable_sort(order.begin(), order.end(), [&](uint64_t a, uint64_t b) {
+      return std::memcmp(&leaves[32 * a], &leaves[32 * b], 32) < 0;
+    });
+    const std::vector<uint8_t> gpu_sorted = sorted.Download();
+    const std::vector<uint64_t> gpu_position = position.Download();
+    INFO(n << " leaves");
+    for (uint64_t s = 0; s < n; ++s) {
+      REQUIRE(std::memcmp(&gpu_sorted[32 * s], &leaves[32 * order[s]], 32) == 0);
+      REQUIRE(gpu_position[order[s]] == s);
+    }
+  }
+}
+
+}  // namespace
+}  // namespace chainaccel::kernels
