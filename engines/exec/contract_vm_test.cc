@@ -1,0 +1,228 @@
+#include "engines/exec/contract_vm.h"
+
+#include <catch2/catch.hpp>
+
+#include <map>
+
+#include "engines/exec/testing/transactions.h"
+#include "engines/exec/testing/wat.h"
+
+namespace chainaccel::exec {
+namespace {
+
+using testing::ExampleContract;
+using testing::ParseU64;
+using testing::U64;
+using testing::WatToWasm;
+
+class MapState final : public HostState {
+ public:
+  ReadResult Read(std::string_view key, std::string* value) override {
+    auto it = data.find(std::string(key));
+    if (it == data.end()) return ReadResult::kAbsent;
+    *value = it->second;
+    return ReadResult::kFound;
+  }
+  void Write(std::string_view key, const std::string* value) override {
+    if (value) {
+      data[std::string(key)] = *value;
+    } else {
+      data.erase(std::string(key));
+    }
+  }
+  std::map<std::string, std::string> data;
+};
+
+std::shared_ptr<const PreparedContract> Prepare(const std::vector<uint8_t>& wasm,
+                                                const VmLimits& limits = {}) {
+  std::shared_ptr<const PreparedContract> p;
+  Status s = PrepareContract(wasm, limits, &p);
+  INFO(s.ToString());
+  REQUIRE(s.ok());
+  return p;
+}
+
+Status PrepareStatus(std::string_view wat) {
+  std::shared_ptr<const PreparedContract> p;
+  return PrepareContract(WatToWasm(wat), VmLimits{}, &p);
+}
+
+CallContext Ctx(std::string_view function, uint64_t gas = 1'000'000,
+                std::string_view input = {}) {
+  CallContext c;
+  c.function = function;
+  c.gas_limit = gas;
+  c.input = ByteView(reinterpret_cast<const uint8_t*>(input.data()), input.size());
+  return c;
+}
+
+constexpr std::string_view kLoopWat = R"(
+(module
+  (memory (export "memory") 1)
+  (func (export "spin") (loop $l (br $l)))
+  (func (export "count") (local $i i32)
+    (block $done
+      (loop $l
+        (br_if $done (i32.ge_u (local.get $i) (i32.const 100)))
+        (local.set $i (i32.add (local.get $i) (i32.const 1)))
+        (br $l))))
+  (func $rec (param i32) (result i32) (call $rec (i32.add (local.get 0) (i32.const 1))))
+  (func (export "recurse") (drop (call $rec (i32.const 0))))
+  (func (export "grow")
+    (if (i32.ne (memory.grow (i32.const 100)) (i32.const -1)) (then unreachable)))
+  (func (export "divzero") (drop (i32.div_u (i32.const 1) (i32.const 0)))))
+)";
+
+TEST_CASE("Counter contract counts and charges the same gas every time", "[vm]") {
+  auto counter = Prepare(ExampleContract("counter"));
+  ContractVm vm{VmLimits{}};
+  MapState state;
+  uint64_t first_gas = 0;
+  for (uint64_t i = 1; i <= 5; ++i) {
+    CallOutcome out = vm.Call(*counter, Ctx("increment"), state);
+    REQUIRE(out.kind == CallOutcome::Kind::kOk);
+    CHECK(ParseU64(out.return_data) == i);
+    if (i == 1) first_gas = out.gas_used;
+    if (i > 1) CHECK(out.gas_used == first_gas + 8 / 8 * 1);  // reads 8 bytes from i = 2 on
+  }
+  CallOutcome get = vm.Call(*counter, Ctx("get"), state);
+  CHECK(ParseU64(get.return_data) == 5);
+  CHECK(state.data.at("count") == U64(5));
+}
+
+TEST_CASE("Infinite loop runs out of gas and uses exactly its limit", "[vm]") {
+  auto c = Prepare(WatToWasm(kLoopWat));
+  ContractVm vm{VmLimits{}};
+  MapState state;
+  CallOutcome out = vm.Call(*c, Ctx("spin", 50'000), state);
+  CHECK(out.kind == CallOutcome::Kind::kOutOfGas);
+  CHECK(out.gas_used == 50'000);
+}
+
+TEST_CASE("Gas of a loop grows with its iterations, deterministically", "[vm]") {
+  auto c = Prepare(WatToWasm(kLoopWat));
+  ContractVm vm{VmLimits{}};
+  MapState state;
+  CallOutcome a = vm.Call(*c, Ctx("count"), state);
+  CallOutcome b = vm.Call(*c, Ctx("count"), state);
+  REQUIRE(a.kind == CallOutcome::Kind::kOk);
+  CHECK(a.gas_used == b.gas_used);
+  // 100 iterations of a 9-instruction loop body at least.
+  CHECK(a.gas_used > 900);
+  CallOutcome short_gas = vm.Call(*c, Ctx("count", a.gas_used - 1), state);
+  CHECK(short_gas.kind == CallOutcome::Kind::kOutOfGas);
+  CallOutcome exact = vm.Call(*c, Ctx("count", a.gas_used), state);
+  CHECK(exact.kind == CallOutcome::Kind::kOk);
+}
+
+TEST_CASE("Deep recursion traps, memory cannot grow past the limit, traps are reported",
+          "[vm]") {
+  auto c = Prepare(WatToWasm(kLoopWat));
+  ContractVm vm{VmLimits{}};
+  MapState state;
+  CallOutcome rec = vm.Call(*c, Ctx("recurse", 100'000'000), state);
+  CHECK(rec.kind == CallOutcome::Kind::kTrapped);
+  CHECK(rec.gas_used < 100'000'000);
+  CHECK(vm.Call(*c, Ctx("grow"), state).kind == CallOutcome::Kind::kOk);
+  CallOutcome div = vm.Call(*c, Ctx("divzero"), state);
+  CHECK(div.kind == CallOutcome::Kind::kTrapped);
+  CHECK_THAT(div.message, Catch::Contains("divide by zero"));
+  CallOutcome none = vm.Call(*c, Ctx("nope"), state);
+  CHECK(none.kind == CallOutcome::Kind::kTrapped);
+  // The VM still works after traps.
+  CHECK(vm.Call(*c, Ctx("count"), state).kind == CallOutcome::Kind::kOk);
+}
+
+TEST_CASE("Token contract: mint, transfer, revert on insufficient balance, events", "[vm]") {
+  auto token = Prepare(ExampleContract("token"));
+  ContractVm vm{VmLimits{}};
+  MapState state;
+  CallContext c = Ctx("mint", 1'000'000);
+  c.caller.fill(1);
+  const std::string amount = U64(100);
+  c.input = ByteView(reinterpret_cast<const uint8_t*>(amount.data()), 8);
+  REQUIRE(vm.Call(*token, c, state).kind == CallOutcome::Kind::kOk);
+
+  Hash32 bob;
+  bob.fill(2);
+  std::string input = testing::AddressBytes(bob) + U64(30);
+  c.function = "transfer";
+  c.input = ByteView(reinterpret_cast<const uint8_t*>(input.data()), input.size());
+  CallOutcome t = vm.Call(*token, c, state);
+  REQUIRE(t.kind == CallOutcome::Kind::kOk);
+  REQUIRE(t.events.size() == 1);
+  CHECK(t.events[0].topic == "transfer");
+  CHECK(t.events[0].data.size() == 72);
+
+  std::string big = testing::AddressBytes(bob) + U64(71);
+  c.input = ByteView(reinterpret_cast<const uint8_t*>(big.data()), big.size());
+  CallOutcome r = vm.Call(*token, c, state);
+  CHECK(r.kind == CallOutcome::Kind::kReverted);
+  CHECK(r.message == "insufficient balance");
+
+  std::string who = testing::AddressBytes(bob);
+  c.function = "balance";
+  c.input = ByteView(reinterpret_cast<const uint8_t*>(who.data()), who.size());
+  CHECK(ParseU64(vm.Call(*token, c, state).return_data) == 30);
+}
+
+TEST_CASE("Bad contracts are rejected at deploy with the rule they break", "[vm]") {
+  std::shared_ptr<const PreparedContract> p;
+  const std::vector<uint8_t> junk = {0x00, 0x61, 0x73, 0x6d, 0x02, 0x00};
+  Status s = PrepareContract(junk, VmLimits{}, &p);
+  CHECK(s.code() == Status::Code::kInvalidArgument);
+  CHECK_THAT(s.message(), Catch::Contains("malformed wasm"));
+
+  s = PrepareStatus(R"((module (import "env" "exit" (func)) (memory (export "memory") 1)))");
+  CHECK_THAT(s.message(), Catch::Contains("forbidden import env.exit"));
+  s = PrepareStatus(R"((module (import "wasi" "fd_write" (func)) (memory (export "memory") 1)))");
+  CHECK_THAT(s.message(), Catch::Contains("forbidden import"));
+  s = PrepareStatus(R"((module (import "env" "caller" (func (param i64))) (memory (export "memory") 1)))");
+  CHECK_THAT(s.message(), Catch::Contains("wrong signature"));
+  s = PrepareStatus(R"((module (import "env" "memory" (memory 1))))");
+  CHECK_THAT(s.message(), Catch::Contains("only host functions"));
+  s = PrepareStatus(R"((module (memory (export "memory") 1)
+      (func (export "f") (drop (f32.add (f32.const 1) (f32.const 2))))))");
+  CHECK_THAT(s.message(), Catch::Contains("floating point"));
+  s = PrepareStatus(R"((module (memory (export "memory") 1)
+      (func (export "f") (local f64))))");
+  CHECK_THAT(s.message(), Catch::Contains("floating point"));
+  s = PrepareStatus(R"((module (memory (export "memory") 1)
+      (func (export "f") (drop (i32.trunc_f32_s (f32.const 1))))))");
+  CHECK_THAT(s.message(), Catch::Contains("floating point"));
+  s = PrepareStatus(R"((module (memory (export "memory") 1000)))");
+  CHECK_THAT(s.message(), Catch::Contains("initial memory"));
+  s = PrepareStatus(R"((module (memory 1)))");
+  CHECK_THAT(s.message(), Catch::Contains("export its memory"));
+  s = PrepareStatus(R"((module (memory (export "memory") 1) (func $s) (start $s)))");
+  CHECK_THAT(s.message(), Catch::Contains("start function"));
+  s = PrepareStatus(R"((module (memory (export "memory") 1)
+      (func (export "f") (memory.fill (i32.const 0) (i32.const 0) (i32.const 10)))))");
+  CHECK(s.code() == Status::Code::kInvalidArgument);
+
+  VmLimits small;
+  small.max_code_bytes = 16;
+  s = PrepareContract(ExampleContract("token"), small, &p);
+  CHECK_THAT(s.message(), Catch::Contains("over the limit"));
+}
+
+TEST_CASE("Oversized input and out-of-bounds host calls trap", "[vm]") {
+  auto counter = Prepare(ExampleContract("counter"));
+  ContractVm vm{VmLimits{}};
+  MapState state;
+  std::string huge(VmLimits{}.max_input_bytes + 1, 'x');
+  CallOutcome out = vm.Call(*counter, Ctx("increment", 1'000'000, huge), state);
+  CHECK(out.kind == CallOutcome::Kind::kTrapped);
+  CHECK_THAT(out.message, Catch::Contains("input"));
+
+  auto c = Prepare(WatToWasm(R"((module
+      (import "env" "return_data" (func $r (param i32 i32)))
+      (memory (export "memory") 1)
+      (func (export "f") (call $r (i32.const 65530) (i32.const 100)))))"));
+  CallOutcome oob = vm.Call(*c, Ctx("f"), state);
+  CHECK(oob.kind == CallOutcome::Kind::kTrapped);
+  CHECK_THAT(oob.message, Catch::Contains("out of bounds"));
+}
+
+}  // namespace
+}  // namespace chainaccel::exec

@@ -1,0 +1,105 @@
+// ExecutionEngine: the chain behind ExecutionService. It keeps the committed state
+// (StateStore), the prepared contracts (one per code hash), and an executor, and runs a
+// block as: check the height, verify every signature as one batch on an Engine, execute
+// (sequential or Block-STM), compute the state root (docs/execution.md, "State root")
+// on the Engine, commit atomically.
+//
+// Thread-safe: blocks and deployments run one at a time; Call and GetState run
+// concurrently with each other and wait for a commit in progress.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <shared_mutex>
+#include <string>
+#include <unordered_map>
+#include <vector>
+
+#include "engines/engine.h"
+#include "engines/exec/block.h"
+#include "engines/exec/contract_vm.h"
+#include "engines/exec/executor.h"
+#include "engines/exec/state_store.h"
+
+namespace chainaccel::exec {
+
+enum class ExecutorKind : uint8_t { kSequential, kBlockStm };
+
+struct ExecutionOptions {
+  std::string db_path;  // RocksDB folder, created if missing
+  ExecutorKind executor = ExecutorKind::kBlockStm;
+  size_t threads = 1;  // Block-STM threads
+  VmLimits limits;
+  size_t max_block_transactions = 100000;
+};
+
+struct BlockResult {
+  std::vector<Receipt> receipts;
+  Hash32 state_root{};
+  uint64_t gas_used = 0;
+};
+
+class ExecutionEngine {
+ public:
+  // `engine` verifies signatures and builds the state-root tree; it must outlive this
+  // object and support kSignatureVerify and kMerkleBuild. INTERNAL when the database
+  // does not open.
+  static Status Open(const ExecutionOptions& options, Engine* engine,
+                     std::unique_ptr<ExecutionEngine>* out);
+  ~ExecutionEngine();
+
+  // Deploys `wasm` at SHA-256("chainaccel-contract-v1" || code hash || salt).
+  // INVALID_ARGUMENT for a module that breaks the contract rules; FAILED_PRECONDITION
+  // when a contract already lives at that address.
+  Status Deploy(ByteView wasm, ByteView salt, Hash32* address, Hash32* code_hash);
+
+  // Executes and commits block `height`. FAILED_PRECONDITION when height is not the
+  // committed height + 1 (a replayed or skipped height) or when parent_root is given
+  // and differs from the committed root; INVALID_ARGUMENT for more than
+  // max_block_transactions; INTERNAL when the commit fails (nothing is committed).
+  Status ExecuteBlock(uint64_t height, uint64_t time, const std::optional<Hash32>& parent_root,
+                      std::vector<Transaction> transactions, BlockResult* out);
+
+  // Runs a read-only call against the latest committed state; its writes are dropped.
+  // The block context is the committed height and time 0.
+  Status Call(const Hash32& contract, std::string_view function, ByteView input,
+              uint64_t gas_limit, const Hash32& caller, Receipt* out);
+
+  // The value of a state key at `height` (latest when empty). NOT_FOUND when the height
+  // is outside the kept history. *found_height is the height read.
+  Status GetState(std::string_view key, std::optional<uint64_t> height,
+                  std::optional<std::string>* value, uint64_t* found_height);
+
+  uint64_t height() const;
+  Hash32 state_root() const;
+  const ExecutionOptions& options() const { return options_; }
+
+  // The state root of a state (docs/execution.md, "State root").
+  static Status ComputeStateRoot(Engine& engine,
+                                 const std::map<std::string, std::string, std::less<>>& state,
+                                 const WriteSet* overlay, Hash32* root);
+
+ private:
+  ExecutionEngine(const ExecutionOptions& options, Engine* engine);
+  // The prepared contract deployed at `address`, or nullptr. REQUIRES: mu_ held.
+  std::shared_ptr<const PreparedContract> ContractAt(const Hash32& address);
+  void VerifySignatures(const std::vector<Transaction>& txs, std::vector<uint8_t>* ok);
+
+  const ExecutionOptions options_;
+  Engine* const engine_;
+  std::unique_ptr<StateStore> store_;
+  std::unique_ptr<BlockExecutor> executor_;
+
+  // Shared by calls and state reads; exclusive for blocks and deployments.
+  mutable std::shared_mutex mu_;
+  // Guarded by prepared_mu_ (taken inside mu_).
+  std::mutex prepared_mu_;
+  std::map<Hash32, std::shared_ptr<const PreparedContract>> prepared_;
+  // Guarded by call_mu_: the interpreter of read-only calls.
+  std::mutex call_mu_;
+  std::unique_ptr<ContractVm> call_vm_;
+};
+
+}  // namespace chainaccel::exec

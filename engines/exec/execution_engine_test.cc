@@ -1,0 +1,143 @@
+#include "engines/exec/execution_engine.h"
+
+#include <catch2/catch.hpp>
+
+#include "engines/cpu/cpu_engine.h"
+#include "engines/cpu/testing/random.h"
+#include "engines/cpu/testing/reference_merkle.h"
+#include "engines/exec/testing/temp_dir.h"
+#include "engines/exec/testing/transactions.h"
+#include "engines/exec/testing/wat.h"
+
+namespace chainaccel::exec {
+namespace {
+
+using testing::Account;
+using testing::AddressBytes;
+using testing::ParseU64;
+using testing::SignedCall;
+using testing::U64;
+
+std::unique_ptr<ExecutionEngine> OpenEngine(const std::string& path, Engine& cpu,
+                                            ExecutorKind kind = ExecutorKind::kBlockStm) {
+  ExecutionOptions options;
+  options.db_path = path;
+  options.executor = kind;
+  options.threads = 4;
+  std::unique_ptr<ExecutionEngine> e;
+  Status s = ExecutionEngine::Open(options, &cpu, &e);
+  INFO(s.ToString());
+  REQUIRE(s.ok());
+  return e;
+}
+
+ByteView Bytes(const std::string& s) {
+  return {reinterpret_cast<const uint8_t*>(s.data()), s.size()};
+}
+
+TEST_CASE("ExecutionEngine: deploy, signed blocks, receipts, heights, restart", "[engine]") {
+  auto rng = chainaccel::testing::MakeRng("execution engine");
+  CpuEngine cpu(CpuEngine::Options{2});
+  testing::TempDir dir;
+  Account alice = testing::MakeAccount(rng), bob = testing::MakeAccount(rng);
+  Hash32 token, code_hash;
+  Hash32 root2;
+  {
+    auto engine = OpenEngine(dir.path(), cpu);
+    const auto wasm = testing::ExampleContract("token");
+    REQUIRE(engine->Deploy(wasm, {}, &token, &code_hash).ok());
+    CHECK(engine->Deploy(wasm, {}, &token, &code_hash).code() ==
+          Status::Code::kFailedPrecondition);
+
+    std::vector<Transaction> block1 = {
+        SignedCall(alice, token, "mint", U64(1000), 1'000'000, 0),
+        SignedCall(alice, token, "transfer", AddressBytes(bob.address) + U64(250), 1'000'000, 1),
+        SignedCall(bob, token, "transfer", AddressBytes(alice.address) + U64(251), 1'000'000, 0),
+    };
+    Transaction forged = SignedCall(bob, token, "mint", U64(5), 1'000'000, 1);
+    forged.input = U64(5000);  // signature no longer matches
+    block1.push_back(forged);
+    BlockResult r1;
+    REQUIRE(engine->ExecuteBlock(1, 100, std::nullopt, block1, &r1).ok());
+    REQUIRE(r1.receipts.size() == 4);
+    CHECK(r1.receipts[0].status == ReceiptStatus::kOk);
+    CHECK(r1.receipts[1].status == ReceiptStatus::kOk);
+    CHECK(r1.receipts[1].events.size() == 1);
+    CHECK(r1.receipts[2].status == ReceiptStatus::kReverted);
+    CHECK(r1.receipts[2].message == "insufficient balance");
+    CHECK(r1.receipts[3].status == ReceiptStatus::kBadSignature);
+    CHECK(engine->height() == 1);
+
+    // Replayed and skipped heights, wrong parent root.
+    BlockResult r;
+    CHECK(engine->ExecuteBlock(1, 100, std::nullopt, {}, &r).code() ==
+          Status::Code::kFailedPrecondition);
+    CHECK(engine->ExecuteBlock(3, 100, std::nullopt, {}, &r).code() ==
+          Status::Code::kFailedPrecondition);
+    Hash32 wrong{};
+    CHECK(engine->ExecuteBlock(2, 100, wrong, {}, &r).code() ==
+          Status::Code::kFailedPrecondition);
+
+    BlockResult r2;
+    REQUIRE(engine->ExecuteBlock(2, 101, r1.state_root,
+                                 {SignedCall(bob, token, "transfer",
+                                             AddressBytes(alice.address) + U64(50), 1'000'000, 2)},
+                                 &r2)
+                .ok());
+    CHECK(r2.receipts[0].status == ReceiptStatus::kOk);
+    root2 = r2.state_root;
+
+    // Read-only call and state at heights.
+    Receipt balance;
+    REQUIRE(engine->Call(token, "balance", Bytes(AddressBytes(bob.address)), 1'000'000,
+                         alice.address, &balance)
+                .ok());
+    CHECK(ParseU64(balance.return_data) == 200);
+    std::optional<std::string> v;
+    uint64_t at = 0;
+    const std::string bob_key = StateKey(token, "b" + AddressBytes(bob.address));
+    REQUIRE(engine->GetState(bob_key, 1, &v, &at).ok());
+    CHECK(ParseU64(*v) == 250);
+    REQUIRE(engine->GetState(bob_key, std::nullopt, &v, &at).ok());
+    CHECK(at == 2);
+    CHECK(ParseU64(*v) == 200);
+  }
+  // Restart: same height, root and contracts.
+  auto engine = OpenEngine(dir.path(), cpu, ExecutorKind::kSequential);
+  CHECK(engine->height() == 2);
+  CHECK(engine->state_root() == root2);
+  Receipt balance;
+  REQUIRE(engine->Call(token, "balance", Bytes(AddressBytes(alice.address)), 1'000'000,
+                       alice.address, &balance)
+              .ok());
+  CHECK(ParseU64(balance.return_data) == 800);
+}
+
+TEST_CASE("State root is RFC 6962 over length-prefixed key || value entries", "[engine]") {
+  CpuEngine cpu(CpuEngine::Options{1});
+  std::map<std::string, std::string, std::less<>> state = {{"a", "1"}, {"bb", "22"}};
+  WriteSet overlay = {{"a", std::nullopt}, {"c", "3"}};
+  Hash32 root;
+  REQUIRE(ExecutionEngine::ComputeStateRoot(cpu, state, &overlay, &root).ok());
+  // Entries after the overlay: "bb" -> "22", "c" -> "3".
+  auto entry = [](std::string k, std::string v) {
+    std::vector<uint8_t> e = {0, 0, 0, static_cast<uint8_t>(k.size())};
+    e.insert(e.end(), k.begin(), k.end());
+    e.insert(e.end(), v.begin(), v.end());
+    return e;
+  };
+  using chainaccel::testing::BuildReferenceTree;
+  using chainaccel::testing::ReferenceRfc6962LeafHash;
+  const auto e1 = entry("bb", "22"), e2 = entry("c", "3");
+  const Hash32 expected =
+      BuildReferenceTree(MerkleScheme::kRfc6962,
+                         {ReferenceRfc6962LeafHash(e1), ReferenceRfc6962LeafHash(e2)})
+          .root;
+  CHECK(root == expected);
+  Hash32 empty;
+  REQUIRE(ExecutionEngine::ComputeStateRoot(cpu, {}, nullptr, &empty).ok());
+  CHECK(empty == BuildReferenceTree(MerkleScheme::kRfc6962, {}).root);
+}
+
+}  // namespace
+}  // namespace chainaccel::exec

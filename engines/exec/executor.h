@@ -1,0 +1,41 @@
+// Block executors: the sequential reference and Block-STM. Both give, for every block,
+// exactly the receipts and net writes of running the transactions one after another in
+// block order over the block's starting state.
+#pragma once
+
+#include <cstddef>
+#include <memory>
+#include <string>
+
+#include "engines/exec/block.h"
+#include "engines/exec/contract_vm.h"
+
+namespace chainaccel::exec {
+
+class BlockExecutor {
+ public:
+  virtual ~BlockExecutor() = default;
+  // Executes the block. Not reentrant: one Execute at a time per executor.
+  // REQUIRES: input.contracts and input.signature_ok have one entry per transaction;
+  // input.state stays unchanged during the call.
+  virtual BlockOutput Execute(const BlockInput& input) = 0;
+  // "sequential" or "block-stm".
+  virtual std::string name() const = 0;
+};
+
+// Runs transactions one after another on the calling thread.
+std::unique_ptr<BlockExecutor> NewSequentialExecutor(const VmLimits& limits);
+
+// Block-STM (Gelashvili et al., "Block-STM: Scaling Blockchain Execution by Turning
+// Ordering Curse to a Performance Blessing", 2022) on `threads` threads (the caller's
+// plus threads - 1 started per block). REQUIRES: threads >= 1.
+std::unique_ptr<BlockExecutor> NewBlockStmExecutor(const VmLimits& limits, size_t threads);
+
+// Runs transaction `index` of `block` against `state`: a failed receipt without running
+// anything for a bad signature or an unknown contract, else the contract call. Writes go
+// to `state` as the call makes them; the caller keeps them only for a kOk receipt.
+// `blocked` is set when a read hit Block-STM's ESTIMATE (the receipt is then void).
+Receipt RunTransaction(ContractVm& vm, const BlockInput& block, size_t index,
+                       HostState& state, bool* blocked);
+
+}  // namespace chainaccel::exec
