@@ -6,7 +6,7 @@
 //   kernel   - the leaves resident on the device: LaunchMerkleTree (plus the leaf sort for
 //              OZ sorted), root and 64 proofs; CUDA events after warm-up, median of R.
 //   pipeline - the leaves in pinned host memory: 16 chunks over 2 streams, each chunk's
-//              level 1 hashed behind its copy, then the rest of the tree and the root
+//              subtree hashed behind its copy, then the top of the tree and the root
 //              back; host clock around the synchronized whole, median. The floor is the
 //              copy of the leaves at the measured pinned host-to-device rate.
 //   engine   - GpuEngine::Run of a MerkleBuildTask from pageable host memory, as the
@@ -22,9 +22,11 @@
 //   {"bench":"merkle_engine","scheme","engine","threads","leaves","median_s","leaves_per_s",
 //    "match"}
 // Usage: gpu_merkle_bench [--leaves N] [--runs R] [--schemes bitcoin,rfc6962,oz,oz_sorted]
+//                         [--copy-threads 4,8]  (one GPU engine per value)
 #include <cuda_runtime_api.h>
 
 #include <algorithm>
+#include <bit>
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
@@ -58,12 +60,14 @@ struct Options {
   size_t leaves = size_t{1} << 24;
   int runs = 20;
   std::vector<std::string> schemes = {"bitcoin", "rfc6962", "oz", "oz_sorted"};
+  // GpuEngine::Options::copy_threads of each GPU engine measured.
+  std::vector<size_t> copy_threads = {GpuEngine::Options{}.copy_threads};
 };
 
 [[noreturn]] void Usage(const char* problem) {
   std::fprintf(stderr,
                "gpu_merkle_bench: %s\nusage: gpu_merkle_bench [--leaves N] [--runs R] "
-               "[--schemes bitcoin,rfc6962,oz,oz_sorted]\n",
+               "[--schemes bitcoin,rfc6962,oz,oz_sorted] [--copy-threads 4,8]\n",
                problem);
   std::exit(2);
 }
@@ -82,6 +86,9 @@ Options ParseOptions(int argc, char** argv) {
       o.runs = std::stoi(value());
     } else if (arg == "--schemes") {
       o.schemes = SplitList(value());
+    } else if (arg == "--copy-threads") {
+      o.copy_threads.clear();
+      for (const std::string& t : SplitList(value())) o.copy_threads.push_back(std::stoul(t));
     } else {
       Usage(("unknown option " + arg).c_str());
     }
@@ -172,9 +179,14 @@ int Main(int argc, char** argv) {
               bytes, h2d_s, bytes / h2d_s);
 
   CpuEngine cpu(CpuEngine::Options{});
-  Status status;
-  std::unique_ptr<GpuEngine> gpu = GpuEngine::Create(0, GpuEngine::Options{}, &status);
-  CheckStatus(status);
+  std::vector<std::unique_ptr<GpuEngine>> gpus;
+  for (size_t threads : o.copy_threads) {
+    GpuEngine::Options options;
+    options.copy_threads = threads;
+    Status status;
+    gpus.push_back(GpuEngine::Create(0, options, &status));
+    CheckStatus(status);
+  }
   cudaStream_t streams[2];
   for (auto& s : streams) {
     CudaCheck(cudaStreamCreateWithFlags(&s, cudaStreamNonBlocking), "cudaStreamCreate");
@@ -242,8 +254,10 @@ int Main(int argc, char** argv) {
     if (!sc.sort && sc.scheme != MerkleScheme::kOzKeccakSorted) {
       kernels::MerkleTreeLaunch root_only = tree;
       root_only.proof_count = 0;
-      root_only.first_level_done = true;
       const size_t per_chunk = n / kChunks;
+      // Chunks of 2^k leaves hold whole k-level subtrees (power-of-two --leaves).
+      const uint32_t subtree_levels = static_cast<uint32_t>(std::countr_zero(per_chunk));
+      root_only.levels_done = subtree_levels;
       const double pipeline_s = MedianHostSeconds(1, o.runs, [&] {
         for (int c = 0; c < kChunks; ++c) {
           const cudaStream_t s = streams[c % 2];
@@ -251,9 +265,9 @@ int Main(int argc, char** argv) {
           CudaCheck(cudaMemcpyAsync(device_leaves.get() + 32 * first, pinned.get() + 32 * first,
                                     32 * per_chunk, cudaMemcpyHostToDevice, s),
                     "cudaMemcpyAsync");
-          CheckStatus(kernels::LaunchMerkleLevel(
-              sc.scheme, device_leaves.get() + 32 * first, per_chunk,
-              kernels::MerkleScratchLevel1(scratch.get()) + 16 * first, s));
+          CheckStatus(kernels::LaunchMerkleSubtree(sc.scheme, device_leaves.get(), n, first,
+                                                   per_chunk, subtree_levels, scratch.get(),
+                                                   s));
         }
         CudaCheck(cudaStreamSynchronize(streams[1]), "cudaStreamSynchronize");
         CudaCheck(cudaStreamSynchronize(streams[0]), "cudaStreamSynchronize");
@@ -276,7 +290,13 @@ int Main(int argc, char** argv) {
     }
 
     // The engines, from pageable memory, with the 64 proofs.
-    for (Engine* engine : {static_cast<Engine*>(gpu.get()), static_cast<Engine*>(&cpu)}) {
+    std::vector<Engine*> engines;
+    for (const auto& gpu : gpus) engines.push_back(gpu.get());
+    engines.push_back(&cpu);
+    for (size_t e = 0; e < engines.size(); ++e) {
+      Engine* engine = engines[e];
+      // GPU engines report their copy threads, the CPU engine its workers.
+      const size_t threads = e < gpus.size() ? o.copy_threads[e] : cpu.info().threads;
       Task task = build;
       const double engine_s = MedianHostSeconds(1, std::max(3, o.runs / 4), [&] {
         task = build;
@@ -286,12 +306,12 @@ int Main(int argc, char** argv) {
       const bool match = got.root == expected.root && got.proof_hashes == expected.proof_hashes &&
                          got.proof_lengths == expected.proof_lengths;
       std::printf("{\"bench\":\"merkle_engine\",\"scheme\":\"%s\",\"engine\":\"%s\","
-                  "\"threads\":%u,\"leaves\":%zu,\"median_s\":%.6e,\"leaves_per_s\":%.4e,"
+                  "\"threads\":%zu,\"leaves\":%zu,\"median_s\":%.6e,\"leaves_per_s\":%.4e,"
                   "\"match\":%s}\n",
-                  name.c_str(), engine->info().name.c_str(), engine->info().threads, n,
+                  name.c_str(), engine->info().name.c_str(), threads, n,
                   engine_s, n / engine_s, match ? "true" : "false");
-      std::snprintf(line, sizeof(line), "engine    %-9s %-6s %9.3f ms  %7.3f G leaves/s  match %d",
-                    name.c_str(), engine->info().name.c_str(), engine_s * 1e3,
+      std::snprintf(line, sizeof(line), "engine    %-9s %-6s %2zu threads %9.3f ms  %7.3f G leaves/s  match %d",
+                    name.c_str(), engine->info().name.c_str(), threads, engine_s * 1e3,
                     n / engine_s * 1e-9, match);
       table.push_back(line);
     }

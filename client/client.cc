@@ -218,7 +218,7 @@ Result<std::vector<DeviceInfo>> Client::GetDevices() const {
         d.threads(), d.memory_bytes(), d.multiprocessors(),
         std::move(*d.mutable_compute_capability()), d.healthy(),
         std::vector<std::string>(d.tasks().begin(), d.tasks().end()), d.batches(),
-        d.busy_seconds()});
+        d.busy_seconds(), d.faults(), d.memory_free_bytes()});
   }
   return devices;
 }

@@ -199,6 +199,8 @@ struct DeviceInfo {
   std::vector<std::string> tasks;
   uint64_t batches = 0;
   double busy_seconds = 0;
+  uint64_t faults = 0;
+  uint64_t memory_free_bytes = 0;  // GPU: free device memory when asked
 };
 
 struct TaskCounters {

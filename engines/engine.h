@@ -36,6 +36,8 @@ struct EngineStats {
   // Batches the engine failed on its own account (a device fault), not for bad input.
   uint64_t faults = 0;
   bool healthy = true;
+  // GPU: device memory free right now (cudaMemGetInfo), 0 where unknown or for the CPU.
+  uint64_t memory_free_bytes = 0;
 };
 
 class Engine {

@@ -57,36 +57,40 @@ __global__ void __launch_bounds__(kMerkleThreadsPerBlock, kHashMinBlocksPerSm)
   StoreNode(parent, next + 32 * i);
 }
 
-// Proof hashes of level `level` (k, of `size` nodes) for every requested leaf. The
-// leaf's ancestor at level k is node p = position >> k (both schemes keep a node's
-// position halving from level to level); its sibling is p ^ 1. BITCOIN: the sibling, or
-// p itself where p is the lone duplicated last node; entry k of the proof. RFC6962: the
-// sibling when it exists, as the entry after those of the lower levels that had one.
+// The levels of a BITCOIN or RFC6962 tree below the root, for the proof kernel: level k
+// (0 = the leaves) is nodes[k], of size[k] nodes. Passed by value (a kernel parameter).
+struct MerkleLevels {
+  static constexpr int kMaxLevels = 64;
+  const uint8_t* nodes[kMaxLevels];
+  uint64_t size[kMaxLevels];
+  uint32_t count;  // levels below the root
+};
+
+// Every proof hash of every requested leaf, one thread per proof. The leaf's ancestor at
+// level k is node p = position >> k (both schemes keep a node's position halving from
+// level to level); its sibling is p ^ 1. BITCOIN: the sibling, or p itself where p is the
+// lone duplicated last node: one entry per level. RFC6962: the sibling where it exists,
+// else no entry at that level (the lone node moved up unchanged).
 template <MerkleScheme kScheme>
-__global__ void MerkleLevelProofKernel(const uint8_t* __restrict__ level, uint64_t size,
-                                       uint32_t k, uint64_t leaf_count,
-                                       const uint64_t* __restrict__ positions,
-                                       const uint64_t* __restrict__ offsets,
-                                       uint64_t proof_count, uint8_t* __restrict__ proofs) {
+__global__ void MerkleProofsKernel(MerkleLevels levels, const uint64_t* __restrict__ positions,
+                                   const uint64_t* __restrict__ offsets, uint64_t proof_count,
+                                   uint8_t* __restrict__ proofs) {
   const uint64_t j = uint64_t{blockIdx.x} * blockDim.x + threadIdx.x;
   if (j >= proof_count) return;
   const uint64_t position = positions[j];
-  const uint64_t p = position >> k;
-  uint64_t sibling = p ^ 1;
-  uint64_t entry = k;
-  if constexpr (kScheme == MerkleScheme::kRfc6962) {
-    if (sibling >= size) return;
-    entry = 0;
-    for (uint32_t below = 0; below < k; ++below) {
-      const uint64_t below_size = ((leaf_count - 1) >> below) + 1;
-      entry += ((position >> below) ^ 1) < below_size ? 1 : 0;
+  uint8_t* out = proofs + 32 * offsets[j];
+  for (uint32_t k = 0; k < levels.count; ++k) {
+    const uint64_t p = position >> k;
+    uint64_t sibling = p ^ 1;
+    if (sibling >= levels.size[k]) {
+      if constexpr (kScheme == MerkleScheme::kRfc6962) continue;
+      sibling = p;
     }
-  } else {
-    if (sibling >= size) sibling = p;
+    uint32_t node[8];
+    LoadNode(levels.nodes[k] + 32 * sibling, node);
+    StoreNode(node, out);
+    out += 32;
   }
-  uint32_t node[8];
-  LoadNode(level + 32 * sibling, node);
-  StoreNode(node, proofs + 32 * (offsets[j] + entry));
 }
 
 // OZ_KECCAK_SORTED works on OpenZeppelin's heap array of 2n - 1 nodes: node t has

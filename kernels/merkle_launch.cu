@@ -20,8 +20,21 @@ constexpr int kCopyThreadsPerBlock = 256;
 
 size_t AlignUp256(size_t bytes) { return (bytes + 255) / 256 * 256; }
 
-size_t LevelBufferBytes(uint64_t leaf_count) {
+// Two OZ heap rows of at most ceil(n / 2) nodes each.
+size_t RowBufferBytes(uint64_t leaf_count) {
   return AlignUp256(kNodeBytes * ((leaf_count + 1) / 2));
+}
+
+// Nodes of level j of a BITCOIN or RFC6962 tree of n >= 1 leaves.
+uint64_t LevelSize(uint64_t leaf_count, uint32_t level) {
+  return ((leaf_count - 1) >> level) + 1;
+}
+
+// Offset of level j >= 1 in the scratch: the levels 1 .. j - 1 before it, each aligned.
+size_t LevelOffset(uint64_t leaf_count, uint32_t level) {
+  size_t offset = 0;
+  for (uint32_t j = 1; j < level; ++j) offset += AlignUp256(kNodeBytes * LevelSize(leaf_count, j));
+  return offset;
 }
 
 bool Aligned16(const void* p) { return (reinterpret_cast<uintptr_t>(p) & 15) == 0; }
@@ -50,47 +63,41 @@ Status Launch(const std::string& what, Kernel kernel, int threads, uint64_t coun
   return CheckLaunch(what, stream);
 }
 
-Status LevelAndProofs(MerkleScheme scheme, const uint8_t* level, uint64_t size, uint32_t k,
-                      uint8_t* next, const MerkleTreeLaunch& tree, cudaStream_t stream) {
-  if (next != nullptr) {
-    if (Status s = LaunchMerkleLevel(scheme, level, size, next, stream); !s.ok()) return s;
-  }
-  const std::string what = std::string("LaunchMerkleTree(") + SchemeName(scheme) + ") proofs";
-  if (scheme == MerkleScheme::kBitcoin) {
-    return Launch(what, MerkleLevelProofKernel<MerkleScheme::kBitcoin>, kCopyThreadsPerBlock,
-                  tree.proof_count, stream, level, size, k, tree.leaf_count,
-                  tree.proof_positions, tree.proof_offsets, tree.proof_count,
-                  tree.proof_hashes);
-  }
-  return Launch(what, MerkleLevelProofKernel<MerkleScheme::kRfc6962>, kCopyThreadsPerBlock,
-                tree.proof_count, stream, level, size, k, tree.leaf_count, tree.proof_positions,
-                tree.proof_offsets, tree.proof_count, tree.proof_hashes);
-}
-
-// BITCOIN and RFC6962: level by level, two buffers in turn.
+// BITCOIN and RFC6962: the levels above levels_done, each into its place in the scratch,
+// then every proof in one launch.
 Status LevelTree(const MerkleTreeLaunch& tree, cudaStream_t stream) {
-  uint8_t* buffers[2] = {tree.scratch, tree.scratch + LevelBufferBytes(tree.leaf_count)};
-  const uint8_t* level = tree.leaves;
-  uint64_t size = tree.leaf_count;
-  uint32_t k = 0;
-  if (tree.first_level_done && size > 1) {
-    // Level 1 is there already: only level 0's proof hashes remain to be taken.
-    Status s = LevelAndProofs(tree.scheme, level, size, k, nullptr, tree, stream);
+  const uint64_t n = tree.leaf_count;
+  const uint32_t height = MerkleTreeHeight(n);
+  const auto level_nodes = [&](uint32_t j) -> uint8_t* {
+    return j == 0 ? const_cast<uint8_t*>(tree.leaves) : MerkleScratchLevel(tree.scratch, n, j);
+  };
+  for (uint32_t j = tree.levels_done; j < height; ++j) {
+    Status s = LaunchMerkleLevel(tree.scheme, level_nodes(j), LevelSize(n, j),
+                                 level_nodes(j + 1), stream);
     if (!s.ok()) return s;
-    level = buffers[0];
-    size = (size + 1) / 2;
-    k = 1;
   }
-  while (size > 1) {
-    uint8_t* next = buffers[k % 2];
-    Status s = LevelAndProofs(tree.scheme, level, size, k, next, tree, stream);
+  if (tree.proof_count != 0) {
+    MerkleLevels levels{};
+    levels.count = height;
+    for (uint32_t j = 0; j < height; ++j) {
+      levels.nodes[j] = level_nodes(j);
+      levels.size[j] = LevelSize(n, j);
+    }
+    const std::string what = std::string("LaunchMerkleTree(") + SchemeName(tree.scheme) +
+                             ") proofs";
+    Status s = tree.scheme == MerkleScheme::kBitcoin
+                   ? Launch(what, MerkleProofsKernel<MerkleScheme::kBitcoin>,
+                            kCopyThreadsPerBlock, tree.proof_count, stream, levels,
+                            tree.proof_positions, tree.proof_offsets, tree.proof_count,
+                            tree.proof_hashes)
+                   : Launch(what, MerkleProofsKernel<MerkleScheme::kRfc6962>,
+                            kCopyThreadsPerBlock, tree.proof_count, stream, levels,
+                            tree.proof_positions, tree.proof_offsets, tree.proof_count,
+                            tree.proof_hashes);
     if (!s.ok()) return s;
-    level = next;
-    size = (size + 1) / 2;
-    ++k;
   }
-  return CudaStatus(cudaMemcpyAsync(tree.root, level, kNodeBytes, cudaMemcpyDeviceToDevice,
-                                    stream),
+  return CudaStatus(cudaMemcpyAsync(tree.root, level_nodes(height), kNodeBytes,
+                                    cudaMemcpyDeviceToDevice, stream),
                     "LaunchMerkleTree: root copy");
 }
 
@@ -103,7 +110,7 @@ Status HeapTree(const MerkleTreeLaunch& tree, cudaStream_t stream) {
                                       cudaMemcpyDeviceToDevice, stream),
                       "LaunchMerkleTree: root copy");
   }
-  uint8_t* buffers[2] = {tree.scratch, tree.scratch + LevelBufferBytes(n)};
+  uint8_t* buffers[2] = {tree.scratch, tree.scratch + RowBufferBytes(n)};
   const uint32_t deepest_inner_row = 63 - static_cast<uint32_t>(__builtin_clzll(n - 1));
   for (int64_t d = deepest_inner_row; d >= 0; --d) {
     const uint64_t row_first = (uint64_t{1} << d) - 1;
@@ -153,9 +160,19 @@ bool OzSortLayoutFor(uint64_t leaf_count, OzSortLayout* layout) {
 
 }  // namespace
 
-size_t MerkleScratchBytes(uint64_t leaf_count) { return 2 * LevelBufferBytes(leaf_count); }
+size_t MerkleScratchBytes(uint64_t leaf_count) {
+  if (leaf_count == 0) return 0;
+  return std::max(LevelOffset(leaf_count, MerkleTreeHeight(leaf_count) + 1),
+                  2 * RowBufferBytes(leaf_count));
+}
 
-uint8_t* MerkleScratchLevel1(uint8_t* scratch) { return scratch; }
+uint8_t* MerkleScratchLevel(uint8_t* scratch, uint64_t leaf_count, uint32_t level) {
+  return scratch + LevelOffset(leaf_count, level);
+}
+
+uint32_t MerkleTreeHeight(uint64_t leaf_count) {
+  return leaf_count <= 1 ? 0 : static_cast<uint32_t>(64 - __builtin_clzll(leaf_count - 1));
+}
 
 Status LaunchMerkleLevel(MerkleScheme scheme, const uint8_t* level, uint64_t size,
                          uint8_t* next, cudaStream_t stream) {
@@ -178,6 +195,35 @@ Status LaunchMerkleLevel(MerkleScheme scheme, const uint8_t* level, uint64_t siz
                 parents, stream, level, size, next);
 }
 
+Status LaunchMerkleSubtree(MerkleScheme scheme, const uint8_t* leaves, uint64_t leaf_count,
+                           uint64_t first, uint64_t count, uint32_t levels, uint8_t* scratch,
+                           cudaStream_t stream) {
+  if (count == 0 || levels == 0) return Status::Ok();
+  const uint64_t align = levels < 64 ? uint64_t{1} << levels : 0;
+  const bool ends = first + count == leaf_count;
+  if (first >= leaf_count || count > leaf_count - first || levels > MerkleTreeHeight(leaf_count) ||
+      first % align != 0 || (!ends && count % align != 0)) {
+    return Status::InvalidArgument("LaunchMerkleSubtree: leaves [" + std::to_string(first) +
+                                   ", +" + std::to_string(count) + ") of " +
+                                   std::to_string(leaf_count) + " do not hold whole " +
+                                   std::to_string(levels) + "-level subtrees");
+  }
+  if (scratch == nullptr || !Aligned16(scratch)) {
+    return Status::InvalidArgument("LaunchMerkleSubtree: null or misaligned scratch");
+  }
+  for (uint32_t j = 0; j < levels; ++j) {
+    // The run's nodes at level j: from first >> j to the end of the run (or the level).
+    const uint64_t begin = first >> j;
+    const uint64_t size = ends ? LevelSize(leaf_count, j) - begin : count >> j;
+    const uint8_t* in = j == 0 ? leaves : MerkleScratchLevel(scratch, leaf_count, j);
+    uint8_t* out = MerkleScratchLevel(scratch, leaf_count, j + 1);
+    Status s = LaunchMerkleLevel(scheme, in + kNodeBytes * begin, size,
+                                 out + kNodeBytes * (begin / 2), stream);
+    if (!s.ok()) return s;
+  }
+  return Status::Ok();
+}
+
 Status LaunchMerkleTree(const MerkleTreeLaunch& tree, cudaStream_t stream) {
   if (SchemeName(tree.scheme) == nullptr) {
     return Status::InvalidArgument("LaunchMerkleTree: unknown scheme " +
@@ -198,9 +244,10 @@ Status LaunchMerkleTree(const MerkleTreeLaunch& tree, cudaStream_t stream) {
        tree.proof_hashes == nullptr || !Aligned16(tree.proof_hashes))) {
     return Status::InvalidArgument("LaunchMerkleTree: null or misaligned proof buffers");
   }
-  if (tree.first_level_done && tree.scheme == MerkleScheme::kOzKeccakSorted) {
+  if (tree.levels_done != 0 && (tree.scheme == MerkleScheme::kOzKeccakSorted ||
+                                 tree.levels_done > MerkleTreeHeight(tree.leaf_count))) {
     return Status::InvalidArgument(
-        "LaunchMerkleTree: first_level_done is for BITCOIN and RFC6962 only");
+        "LaunchMerkleTree: levels_done is for BITCOIN and RFC6962, at most the tree's height");
   }
   if (tree.scheme == MerkleScheme::kOzKeccakSorted) return HeapTree(tree, stream);
   return LevelTree(tree, stream);

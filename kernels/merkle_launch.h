@@ -1,12 +1,15 @@
 // Host launch wrappers of the Merkle kernels: a whole tree (root and proofs) over leaves
-// in device memory for BITCOIN, RFC6962 and OZ_KECCAK_SORTED (docs/merkle.md), one level
-// on its own (so that a caller can hash level 1 chunk by chunk while later leaves are
-// still being copied in), and the stable sort of OZ_KECCAK_SORTED's leaves.
+// in device memory for BITCOIN, RFC6962 and OZ_KECCAK_SORTED (docs/merkle.md); the
+// subtree of a run of leaves on its own (LaunchMerkleSubtree: a caller hashes each chunk
+// of leaves while later ones are still being copied in); and the stable sort of
+// OZ_KECCAK_SORTED's leaves.
 //
 // Memory: the caller owns every buffer (CUB's habit): scratch is sized by the *Bytes
-// functions and handed in. A tree keeps only two levels above the leaves at a time (two
-// buffers of ceil(n/2) nodes, MerkleScratchBytes); each level's proof hashes are gathered
-// before the level's buffer is reused.
+// functions and handed in, and given back by the caller as soon as the tree's root and
+// proofs have been copied out. BITCOIN and RFC6962 keep their levels above the leaves
+// (about one node per leaf) until one proof kernel has read every proof off them;
+// OZ_KECCAK_SORTED keeps two heap rows at a time, taking each row's proof hashes before
+// its buffer is reused.
 //
 // Every pointer is a device pointer of the current device, 16-byte aligned (node buffers
 // hold 32-byte nodes end to end). The wrappers only enqueue work on `stream`: inputs must
@@ -29,13 +32,18 @@
 
 namespace chainaccel::kernels {
 
-// Bytes of scratch a tree of `leaf_count` leaves needs: two level buffers of
-// ceil(leaf_count / 2) nodes each, the second 256-byte aligned.
+// Bytes of scratch a tree of `leaf_count` leaves needs: BITCOIN and RFC6962 keep every
+// level above the leaves (level j, j >= 1, has ((n - 1) >> j) + 1 nodes: about n nodes in
+// all), since proofs are read off them at the end; OZ_KECCAK_SORTED keeps two heap rows
+// of at most ceil(n / 2) nodes. Each level or row starts 256-byte aligned.
 size_t MerkleScratchBytes(uint64_t leaf_count);
 
-// The first level buffer inside `scratch`: where MerkleTreeLaunch::first_level_done
-// expects level 1 (node i = parent of leaves 2i and 2i + 1).
-uint8_t* MerkleScratchLevel1(uint8_t* scratch);
+// Where level `level` (>= 1) of a BITCOIN or RFC6962 tree of `leaf_count` leaves lives
+// inside `scratch`: node i of that level is at 32 * i from the returned pointer.
+uint8_t* MerkleScratchLevel(uint8_t* scratch, uint64_t leaf_count, uint32_t level);
+
+// Levels above the leaves (the root's level): ceil(log2(leaf_count)), 0 for one leaf.
+uint32_t MerkleTreeHeight(uint64_t leaf_count);
 
 // next[i] = parent of level nodes 2i and 2i + 1, for i < (size + 1) / 2; the lone last
 // node of an odd level is paired with itself (BITCOIN) or copied up (RFC6962).
@@ -44,6 +52,17 @@ uint8_t* MerkleScratchLevel1(uint8_t* scratch);
 // size == 0 enqueues nothing.
 Status LaunchMerkleLevel(MerkleScheme scheme, const uint8_t* level, uint64_t size,
                          uint8_t* next, cudaStream_t stream);
+
+// Levels 1 .. `levels` of the subtree over leaves [first, first + count) of a BITCOIN or
+// RFC6962 tree of `leaf_count` leaves (all of them at `leaves`), into the scratch
+// (MerkleScratchLevel): what a caller runs on each chunk of leaves as soon as it has
+// been copied in, so that little of the tree is left once the last chunk lands.
+// REQUIRES: first is a multiple of 2^levels; count is too, or the run ends the leaves
+// (then its lone last nodes are the level's own); levels <= MerkleTreeHeight. Otherwise
+// INVALID_ARGUMENT.
+Status LaunchMerkleSubtree(MerkleScheme scheme, const uint8_t* leaves, uint64_t leaf_count,
+                           uint64_t first, uint64_t count, uint32_t levels, uint8_t* scratch,
+                           cudaStream_t stream);
 
 // A whole tree. Proof k is that of the leaf at `proof_positions[k]` of `leaves`; its
 // hashes go bottom up to proof_hashes[32 * proof_offsets[k] ...], as many as the scheme
@@ -61,9 +80,10 @@ struct MerkleTreeLaunch {
   uint8_t* proof_hashes = nullptr;  // may be null when proof_count == 0
   uint8_t* root = nullptr;          // 32 bytes
   uint8_t* scratch = nullptr;       // MerkleScratchBytes(leaf_count) bytes
-  // BITCOIN, RFC6962: MerkleScratchLevel1(scratch) already holds level 1 (LaunchMerkleLevel
-  // of every leaf, possibly in several launches over even-sized runs of leaves).
-  bool first_level_done = false;
+  // BITCOIN, RFC6962: levels 1 .. levels_done are already in the scratch
+  // (LaunchMerkleSubtree over every leaf); the launch builds the levels above them.
+  // REQUIRES: levels_done <= MerkleTreeHeight(leaf_count).
+  uint32_t levels_done = 0;
 };
 Status LaunchMerkleTree(const MerkleTreeLaunch& tree, cudaStream_t stream);
 

@@ -116,14 +116,42 @@ TEST_CASE("LaunchMerkleTree rejects bad trees before any CUDA call", "[merkle_la
   tree.scheme = static_cast<MerkleScheme>(9);
   CHECK(LaunchMerkleTree(tree, nullptr).code() == Status::Code::kInvalidArgument);
   tree.scheme = MerkleScheme::kOzKeccakSorted;
-  tree.first_level_done = true;
+  tree.levels_done = 1;
   CHECK(LaunchMerkleTree(tree, nullptr).code() == Status::Code::kInvalidArgument);
-  tree.first_level_done = false;
+  tree.scheme = MerkleScheme::kBitcoin;
+  tree.levels_done = 4;  // 8 leaves have 3 levels
+  CHECK(LaunchMerkleTree(tree, nullptr).code() == Status::Code::kInvalidArgument);
+  tree.levels_done = 0;
   tree.proof_count = 1;  // no proof buffers
   CHECK(LaunchMerkleTree(tree, nullptr).code() == Status::Code::kInvalidArgument);
   tree.proof_count = 0;
   tree.scratch = nullptr;
   CHECK(LaunchMerkleTree(tree, nullptr).code() == Status::Code::kInvalidArgument);
+}
+
+TEST_CASE("LaunchMerkleSubtree rejects runs that are not whole subtrees", "[merkle_launch]") {
+  const auto subtree = [](uint64_t n, uint64_t first, uint64_t count, uint32_t levels) {
+    return LaunchMerkleSubtree(MerkleScheme::kBitcoin, kSomeDevicePointer, n, first, count,
+                               levels, kSomeDevicePointer, nullptr)
+        .code();
+  };
+  constexpr auto kBad = Status::Code::kInvalidArgument;
+  CHECK(subtree(100, 2, 4, 2) == kBad);   // first not a multiple of 4
+  CHECK(subtree(100, 4, 6, 2) == kBad);   // count not a multiple of 4, not the end
+  CHECK(subtree(100, 96, 8, 2) == kBad);  // past the end
+  CHECK(subtree(100, 0, 100, 8) == kBad); // 100 leaves have 7 levels
+  CHECK(subtree(100, 0, 0, 2) == Status::Code::kOk);
+  CHECK(subtree(100, 4, 4, 0) == Status::Code::kOk);
+}
+
+TEST_CASE("MerkleTreeHeight is ceil(log2(n))", "[merkle_launch]") {
+  CHECK(MerkleTreeHeight(1) == 0);
+  CHECK(MerkleTreeHeight(2) == 1);
+  CHECK(MerkleTreeHeight(3) == 2);
+  CHECK(MerkleTreeHeight(4) == 2);
+  CHECK(MerkleTreeHeight(5) == 3);
+  CHECK(MerkleTreeHeight(uint64_t{1} << 24) == 24);
+  CHECK(MerkleTreeHeight((uint64_t{1} << 24) + 1) == 25);
 }
 
 TEST_CASE("OzSortScratchBytes and LaunchOzSortLeaves reject counts out of range",
@@ -145,9 +173,11 @@ void Check(const Status& s) {
 
 // Builds the tree of `leaves` on the device as the GPU engine does (sort, positions,
 // offsets, tree) and compares root and proofs with the CPU engine's.
+// subtree_levels > 0 (BITCOIN, RFC6962): the levels up to it are built first, run by run
+// of 2^subtree_levels leaves, as the GPU engine does chunk by chunk.
 void CheckTreeMatchesCpu(MerkleScheme scheme, const std::vector<uint8_t>& leaves,
                          const std::vector<uint64_t>& indices, bool sort_leaves,
-                         bool first_level_by_halves) {
+                         uint32_t subtree_levels) {
   const uint64_t n = leaves.size() / 32;
   INFO("scheme " << static_cast<int>(scheme) << ", " << n << " leaves, "
                  << indices.size() << " proofs, sorted " << sort_leaves);
@@ -203,14 +233,14 @@ void CheckTreeMatchesCpu(MerkleScheme scheme, const std::vector<uint8_t>& leaves
   tree.proof_hashes = proofs.get();
   tree.root = root.get();
   tree.scratch = scratch.get();
-  if (first_level_by_halves && scheme != MerkleScheme::kOzKeccakSorted) {
-    // Level 1 in two launches, split at an even leaf, as the engine does chunk by chunk.
-    const uint64_t split = (n / 2) & ~uint64_t{1};
-    uint8_t* level1 = MerkleScratchLevel1(scratch.get());
-    Check(LaunchMerkleLevel(scheme, device_leaves.get(), split, level1, nullptr));
-    Check(LaunchMerkleLevel(scheme, device_leaves.get() + 32 * split, n - split,
-                            level1 + 16 * split, nullptr));
-    tree.first_level_done = true;
+  subtree_levels = std::min(subtree_levels, MerkleTreeHeight(n));
+  if (subtree_levels > 0 && scheme != MerkleScheme::kOzKeccakSorted) {
+    const uint64_t run = uint64_t{1} << subtree_levels;
+    for (uint64_t first = 0; first < n; first += run) {
+      Check(LaunchMerkleSubtree(scheme, device_leaves.get(), n, first, std::min(run, n - first),
+                                subtree_levels, scratch.get(), nullptr));
+    }
+    tree.levels_done = subtree_levels;
   }
   Check(LaunchMerkleTree(tree, nullptr));
   REQUIRE(cudaDeviceSynchronize() == cudaSuccess);
@@ -238,9 +268,9 @@ TEST_CASE("Trees of 1..300 leaves with every proof match the CPU", "[device][mer
     for (uint64_t n = 1; n <= 300; ++n) {
       const std::vector<uint8_t> leaves = RandomLeaves(rng, n);
       const std::vector<uint64_t> indices = SomeIndices(rng, n, 300);
-      CheckTreeMatchesCpu(scheme, leaves, indices, false, n % 2 == 0);
+      CheckTreeMatchesCpu(scheme, leaves, indices, false, static_cast<uint32_t>(n % 5));
       if (scheme == MerkleScheme::kOzKeccakSorted) {
-        CheckTreeMatchesCpu(scheme, leaves, indices, true, false);
+        CheckTreeMatchesCpu(scheme, leaves, indices, true, 0);
       }
     }
   }
@@ -260,9 +290,11 @@ TEST_CASE("Trees of 2^k - 1, 2^k, 2^k + 1 and random sizes up to 2^22 match the 
     for (uint64_t n : sizes) {
       const std::vector<uint8_t> leaves = RandomLeaves(rng, n);
       const std::vector<uint64_t> indices = SomeIndices(rng, n, 64);
-      CheckTreeMatchesCpu(scheme, leaves, indices, false, true);
-      if (scheme == MerkleScheme::kOzKeccakSorted) {
-        CheckTreeMatchesCpu(scheme, leaves, indices, true, false);
+      CheckTreeMatchesCpu(scheme, leaves, indices, false, 0);
+      if (scheme != MerkleScheme::kOzKeccakSorted) {
+        CheckTreeMatchesCpu(scheme, leaves, indices, false, 1 + static_cast<uint32_t>(rng() % 20));
+      } else {
+        CheckTreeMatchesCpu(scheme, leaves, indices, true, 0);
       }
     }
   }

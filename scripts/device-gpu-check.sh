@@ -36,7 +36,7 @@ for args in "--scheme bitcoin" "--scheme rfc6962" "--scheme oz" "--scheme oz --s
   for placement in gpu cpu; do
     # shellcheck disable=SC2086
     carry/bin/chainaccel --address "$address" merkle build $args --input "$input" \
-      --proof 0 1 2 77777 49999 --placement "$placement" > "$work/tree.$placement"
+      --proof 0 1 2 12345 49999 --placement "$placement" > "$work/tree.$placement"
   done
   if cmp -s "$work/tree.gpu" "$work/tree.cpu" && [ -s "$work/tree.gpu" ]; then
     echo "merkle build $args: GPU == CPU ($(head -c 80 "$work/tree.gpu" | head -1))"
@@ -46,6 +46,6 @@ for args in "--scheme bitcoin" "--scheme rfc6962" "--scheme oz" "--scheme oz --s
 done
 carry/bin/chainaccel --address "$address" bench --op merkle-bitcoin --batch 1048576 \
   --concurrency 2 --duration 4 --warmup 1 --placement gpu --json --quiet
-curl -s "$metrics/metrics" | grep -E '^chainaccel_engine_(batches|faults|healthy)' || true
+curl -s "$metrics/metrics" | grep -E '^chainaccel_engine_(batches|faults|healthy|memory)' || true
 kill -TERM "$pid"; wait "$pid"; echo "daemon exit $?"
 grep -E "GPU|gpu" "$out/daemon.log" | head -5

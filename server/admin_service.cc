@@ -27,6 +27,7 @@ grpc::ServerUnaryReactor* AdminServiceImpl::GetDevices(grpc::CallbackServerConte
     d->set_batches(stats.batches);
     d->set_busy_seconds(stats.busy_seconds);
     d->set_faults(stats.faults);
+    d->set_memory_free_bytes(stats.memory_free_bytes);
   }
   // GPUs present but not run by an engine: listed with no tasks.
   for (const GpuFacts& gpu : gpus_) {

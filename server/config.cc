@@ -46,7 +46,7 @@ Status LoadConfigFile(const std::string& path, Config* config) {
   Status s = CheckKeys(root,
                        {"listen", "metrics_listen", "threads", "data_dir", "limits", "log",
                         "shutdown_grace_seconds", "gpu_enabled", "gpu_devices", "gpu_retest_seconds",
-                        "gpu_min_batch_items"},
+                        "gpu_min_batch_items", "execution_db", "executor", "execution_threads"},
                        path);
   if (s.ok()) s = Read(root, "listen", path, &config->listen);
   if (s.ok()) s = Read(root, "metrics_listen", path, &config->metrics_listen);
@@ -57,6 +57,9 @@ Status LoadConfigFile(const std::string& path, Config* config) {
   if (s.ok()) s = Read(root, "gpu_enabled", path, &config->gpu_enabled);
   if (s.ok()) s = Read(root, "gpu_devices", path, &config->gpu_devices);
   if (s.ok()) s = Read(root, "gpu_retest_seconds", path, &config->gpu_retest_seconds);
+  if (s.ok()) s = Read(root, "execution_db", path, &config->execution_db);
+  if (s.ok()) s = Read(root, "executor", path, &config->executor);
+  if (s.ok()) s = Read(root, "execution_threads", path, &config->execution_threads);
   if (!s.ok()) return s;
   if (const YAML::Node limits = root["limits"]) {
     s = CheckKeys(limits, {"max_message_bytes", "max_batch_items", "max_inflight_requests"},
@@ -100,6 +103,10 @@ Status ValidateConfig(const Config& config) {
   }
   if (config.gpu_retest_seconds <= 0) {
     return Status::InvalidArgument("gpu_retest_seconds must be positive");
+  }
+  if (config.executor != "block-stm" && config.executor != "sequential") {
+    return Status::InvalidArgument("executor '" + config.executor +
+                                   "' is not block-stm or sequential");
   }
   if (config.shutdown_grace_seconds < 0) {
     return Status::InvalidArgument("shutdown_grace_seconds must not be negative");

@@ -31,6 +31,12 @@ struct Config {
   // PLACEMENT_AUTO sends batches of at least this many items to a GPU, when one runs the
   // task (see engines/scheduler/routing_scheduler.h).
   size_t gpu_min_batch_items = 16384;
+  // The execution engine's RocksDB folder; empty means <data_dir>/execution.
+  std::string execution_db;
+  // "block-stm" (parallel) or "sequential" (the reference); the results are identical.
+  std::string executor = "block-stm";
+  // Block-STM threads; 0 = the CPU engine's thread count.
+  size_t execution_threads = 0;
   // trace, debug, info, warn, error.
   std::string log_level = "info";
   // "text" or "json" (one JSON object per line).

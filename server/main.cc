@@ -22,9 +22,10 @@ using chainaccel::server::Config;
 // Flags given on the command line; unset ones leave the config file's values.
 struct Flags {
   std::string config_file;
-  std::optional<std::string> listen, metrics_listen, data_dir, log_level, log_format, ready_file;
+  std::optional<std::string> listen, metrics_listen, data_dir, log_level, log_format, ready_file,
+      execution_db, executor;
   std::optional<size_t> threads, max_message_bytes, max_batch_items, max_inflight_requests,
-      gpu_min_batch_items;
+      gpu_min_batch_items, execution_threads;
   std::optional<double> shutdown_grace_seconds, gpu_retest_seconds;
   std::optional<bool> gpu_enabled;
   std::optional<std::vector<int>> gpu_devices;
@@ -74,6 +75,11 @@ int main(int argc, char** argv) {
                  "how often an unhealthy GPU re-runs its self-test");
   app.add_option("--gpu-min-batch-items", flags.gpu_min_batch_items,
                  "PLACEMENT_AUTO sends batches this large or larger to a GPU");
+  app.add_option("--execution-db", flags.execution_db,
+                 "execution state database (default <data-dir>/execution)");
+  app.add_option("--executor", flags.executor, "block-stm|sequential (default block-stm)");
+  app.add_option("--execution-threads", flags.execution_threads,
+                 "Block-STM threads (0 = the CPU engine's threads)");
   app.add_option("--log-level", flags.log_level, "trace|debug|info|warn|error|off");
   app.add_option("--log-format", flags.log_format, "text|json");
   app.add_option("--shutdown-grace-seconds", flags.shutdown_grace_seconds,
@@ -101,6 +107,9 @@ int main(int argc, char** argv) {
   Apply(flags.gpu_enabled, &config.gpu_enabled);
   Apply(flags.gpu_devices, &config.gpu_devices);
   Apply(flags.gpu_retest_seconds, &config.gpu_retest_seconds);
+  Apply(flags.execution_db, &config.execution_db);
+  Apply(flags.executor, &config.executor);
+  Apply(flags.execution_threads, &config.execution_threads);
   Apply(flags.log_level, &config.log_level);
   Apply(flags.log_format, &config.log_format);
   Apply(flags.shutdown_grace_seconds, &config.shutdown_grace_seconds);

@@ -57,6 +57,12 @@ class EngineCollector final : public prometheus::Collectable {
     prometheus::MetricFamily healthy{"chainaccel_engine_healthy",
                                      "1 when the engine takes work, 0 when it is out of service",
                                      prometheus::MetricType::Gauge, {}};
+    prometheus::MetricFamily memory{"chainaccel_engine_memory_bytes",
+                                    "GPU engines: the device's global memory",
+                                    prometheus::MetricType::Gauge, {}};
+    prometheus::MetricFamily memory_free{"chainaccel_engine_memory_free_bytes",
+                                         "GPU engines: the device's free memory at the scrape",
+                                         prometheus::MetricType::Gauge, {}};
     for (const Engine* engine : engines_) {
       const EngineStats stats = engine->stats();
       std::vector<prometheus::ClientMetric::Label> labels{{"engine", engine->info().name}};
@@ -73,8 +79,14 @@ class EngineCollector final : public prometheus::Collectable {
       m.counter.value = 0;
       m.gauge.value = stats.healthy ? 1 : 0;
       healthy.metric.push_back(m);
+      if (engine->info().kind == EngineKind::kGpu) {
+        m.gauge.value = static_cast<double>(engine->info().memory_bytes);
+        memory.metric.push_back(m);
+        m.gauge.value = static_cast<double>(stats.memory_free_bytes);
+        memory_free.metric.push_back(m);
+      }
     }
-    return {busy, batches, items, faults, healthy};
+    return {busy, batches, items, faults, healthy, memory, memory_free};
   }
 
  private:

@@ -13,7 +13,9 @@
 #include "engines/cpu/cpu_engine.h"
 #include "engines/gpu/device_pool.h"
 #include "engines/scheduler/routing_scheduler.h"
+#include "engines/exec/execution_engine.h"
 #include "server/admin_service.h"
+#include "server/execution_service.h"
 #include "server/hash_service.h"
 #include "server/merkle_service.h"
 #include "server/metrics.h"
@@ -29,6 +31,8 @@ struct Server::Impl {
   // the scheduler (its GPU dispatch threads) before the GPU engines, all before the CPU
   // engine.
   std::unique_ptr<CpuEngine> cpu;
+  // Verifies signatures and builds state roots on `cpu`.
+  std::unique_ptr<exec::ExecutionEngine> execution;
   std::unique_ptr<DevicePool> gpus;
   std::unique_ptr<RoutingScheduler> scheduler;
   std::unique_ptr<Metrics> metrics;
@@ -37,6 +41,7 @@ struct Server::Impl {
   std::unique_ptr<MerkleServiceImpl> merkle_service;
   std::unique_ptr<SignatureServiceImpl> signature_service;
   std::unique_ptr<AdminServiceImpl> admin_service;
+  std::unique_ptr<ExecutionServiceImpl> execution_service;
   std::unique_ptr<grpc::Server> grpc_server;
   std::once_flag shutdown_once;
 };
@@ -57,6 +62,20 @@ Status Server::Start() {
 
   Impl& impl = *impl_;
   impl.cpu = std::make_unique<CpuEngine>(CpuEngine::Options{config_.threads});
+  {
+    exec::ExecutionOptions options;
+    options.db_path = config_.execution_db.empty()
+                          ? (std::filesystem::path(config_.data_dir) / "execution").string()
+                          : config_.execution_db;
+    options.executor = config_.executor == "sequential" ? exec::ExecutorKind::kSequential
+                                                        : exec::ExecutorKind::kBlockStm;
+    options.threads = config_.execution_threads != 0 ? config_.execution_threads
+                                                     : impl.cpu->info().threads;
+    s = exec::ExecutionEngine::Open(options, impl.cpu.get(), &impl.execution);
+    if (!s.ok()) return s;
+    spdlog::info("execution state at height {} in {} ({} executor, {} threads)",
+                 impl.execution->height(), options.db_path, config_.executor, options.threads);
+  }
   // The metrics endpoint comes up before the GPUs are opened and self-tested.
   impl.metrics = std::make_unique<Metrics>();
   if (!config_.metrics_listen.empty()) {
@@ -78,6 +97,7 @@ Status Server::Start() {
   impl.merkle_service = std::make_unique<MerkleServiceImpl>(impl.state);
   impl.signature_service = std::make_unique<SignatureServiceImpl>(impl.state);
   impl.admin_service = std::make_unique<AdminServiceImpl>(impl.state, impl.gpus->unused());
+  impl.execution_service = std::make_unique<ExecutionServiceImpl>(*impl.execution);
 
   grpc::EnableDefaultHealthCheckService(true);
   grpc::reflection::InitProtoReflectionServerBuilderPlugin();
@@ -93,6 +113,7 @@ Status Server::Start() {
   builder.RegisterService(impl.merkle_service.get());
   builder.RegisterService(impl.signature_service.get());
   builder.RegisterService(impl.admin_service.get());
+  builder.RegisterService(impl.execution_service.get());
   impl.grpc_server = builder.BuildAndStart();
   if (!impl.grpc_server || port == 0) {
     impl.grpc_server.reset();
@@ -102,7 +123,8 @@ Status Server::Start() {
   // "" is the whole server; each service also answers for itself.
   auto* health = impl.grpc_server->GetHealthCheckService();
   for (const char* service : {"", "chainaccel.v1.HashService", "chainaccel.v1.MerkleService",
-                              "chainaccel.v1.SignatureService", "chainaccel.v1.AdminService"}) {
+                              "chainaccel.v1.SignatureService", "chainaccel.v1.AdminService",
+                              "chainaccel.v1.ExecutionService"}) {
     health->SetServingStatus(service, true);
   }
   spdlog::info(

@@ -36,7 +36,9 @@ int RunDevices(bool as_json, const GlobalOptions& global) {
                      {"healthy", d.healthy},
                      {"tasks", d.tasks},
                      {"batches", d.batches},
-                     {"busy_seconds", d.busy_seconds}});
+                     {"busy_seconds", d.busy_seconds},
+                     {"faults", d.faults},
+                     {"memory_free_bytes", d.memory_free_bytes}});
     }
     out = doc.dump() + "\n";
   } else {
@@ -45,12 +47,14 @@ int RunDevices(bool as_json, const GlobalOptions& global) {
       out += "  model:   " + d.model + "\n";
       if (d.threads != 0) out += Format("  threads: %u\n", d.threads);
       if (d.memory_bytes != 0) {
-        out += Format("  memory:  %.1f GiB, %u SMs, compute capability %s\n",
-                      static_cast<double>(d.memory_bytes) / (1 << 30), d.multiprocessors,
+        out += Format("  memory:  %.1f GiB (%.1f GiB free), %u SMs, compute capability %s\n",
+                      static_cast<double>(d.memory_bytes) / (1 << 30),
+                      static_cast<double>(d.memory_free_bytes) / (1 << 30), d.multiprocessors,
                       d.compute_capability.c_str());
       }
       out += "  tasks:   " + Join(d.tasks, ", ") + "\n";
-      out += Format("  batches: %" PRIu64 ", busy %.3f s\n", d.batches, d.busy_seconds);
+      out += Format("  batches: %" PRIu64 ", busy %.3f s, faults %" PRIu64 "\n", d.batches,
+                    d.busy_seconds, d.faults);
     }
   }
   WriteStdout(out);

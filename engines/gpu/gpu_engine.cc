@@ -519,6 +519,15 @@ EngineStats GpuEngine::stats() const {
   s.busy_seconds = static_cast<double>(busy_nanos_.load(std::memory_order_relaxed)) * 1e-9;
   s.faults = faults_.load(std::memory_order_relaxed);
   s.healthy = healthy_.load();
+  // Makes this engine's device current on the calling thread (a metrics or admin thread,
+  // which does no other CUDA work).
+  size_t free_bytes = 0, total_bytes = 0;
+  if (cudaSetDevice(ordinal_) == cudaSuccess &&
+      cudaMemGetInfo(&free_bytes, &total_bytes) == cudaSuccess) {
+    s.memory_free_bytes = free_bytes;
+  } else {
+    static_cast<void>(cudaGetLastError());  // not this thread's concern later
+  }
   return s;
 }
 

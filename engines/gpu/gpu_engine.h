@@ -60,9 +60,12 @@ class GpuEngine final : public Engine {
     int64_t fail_after_chunks = -1;
     // Threads that copy each chunk between the caller's memory and the pinned staging
     // buffers (with the calling thread). One thread moves ~4-6 GB/s on the 16-core GPU
-    // hosts measured, a tenth of pinned PCIe bandwidth (~55 GB/s); 4 + 1 threads bring the
-    // host side closer to it. 0: the calling thread alone.
-    size_t copy_threads = 4;
+    // hosts measured, a tenth of pinned PCIe bandwidth (~55 GB/s). A 2^24-leaf BITCOIN
+    // tree from pageable memory on the H100 host (bench/RESULTS.md): 19.0 ms with 4 + 1
+    // threads, 15.9 ms with 8 + 1, 15.1 ms with 12 + 1 (the pinned copy alone: 9.7 ms);
+    // 8 takes most of the gain and leaves the CPU engine half the cores while a GPU batch
+    // streams. 0: the calling thread alone.
+    size_t copy_threads = 8;
   };
 
   // Opens device `ordinal`: reads its properties, allocates both lanes and runs SelfTest.
@@ -93,13 +96,13 @@ class GpuEngine final : public Engine {
   // fault: the engine stays healthy); and INTERNAL or UNAVAILABLE (the device's error,
   // prefixed with the engine's name) when a CUDA call fails during the batch.
   //
-  // Merkle trees: the leaves stream in through both lanes in chunks of an even number of
-  // leaves, each chunk's level-1 parents hashed behind its copy (BITCOIN, RFC6962 leaf
-  // hashes; RFC6962 raw entries are hashed into leaf hashes chunk by chunk instead); the
-  // rest of the tree, the OZ leaf sort and the proofs follow on lane 0
-  // (kernels/merkle_launch.h). Device memory per tree, taken stream-ordered from the
-  // device's pool for the batch only: 64 bytes per leaf, plus 72 more when OZ leaves are
-  // sorted, plus the proofs.
+  // Merkle trees: the leaves stream in through both lanes in chunks of 2^k leaves (the
+  // most that fit a lane's buffers), each chunk's k-level subtree hashed behind its copy
+  // (BITCOIN, RFC6962 leaf hashes; RFC6962 raw entries are hashed into leaf hashes chunk
+  // by chunk instead); the top of the tree, the OZ leaf sort and the proofs follow on
+  // lane 0 (kernels/merkle_launch.h). Device memory per tree, taken stream-ordered from
+  // the device's pool for the batch only: about 64 bytes per leaf, plus 72 more when OZ
+  // leaves are sorted, plus the proofs.
   Status Run(Task& task) override;
 
   // batches/items/busy_seconds count the batches that completed OK (a failed one is

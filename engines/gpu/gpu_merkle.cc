@@ -56,10 +56,18 @@ Status GpuEngine::MerkleBatch(MerkleBuildTask& task, bool inject) {
   }
   if (!s.ok()) return s;
 
-  // ---- Leaves in, level 1 behind them (BITCOIN, RFC6962 leaf hashes) ------------------
-  const bool level1_by_chunk = !task.leaves_are_entries &&
-                               task.scheme != MerkleScheme::kOzKeccakSorted;
-  uint8_t* const level1 = kernels::MerkleScratchLevel1(scratch.data());
+  // ---- Leaves in, each chunk's subtree behind it (BITCOIN, RFC6962 leaf hashes) -------
+  // Chunks of 2^k leaves (the most that fit a lane), so that levels 1 .. k of each chunk
+  // depend on that chunk alone and are hashed while the next chunks are copied in; once
+  // the last chunk lands, only the top levels (n / 2^k nodes) remain.
+  const size_t chunk_fit = std::max<size_t>(
+      1, std::min(options_.chunk_bytes / kNodeBytes, options_.chunk_items));
+  const size_t chunk_leaves = std::bit_floor(chunk_fit);
+  const uint32_t subtree_levels =
+      (task.leaves_are_entries || task.scheme == MerkleScheme::kOzKeccakSorted)
+          ? 0
+          : std::min<uint32_t>(static_cast<uint32_t>(std::countr_zero(chunk_leaves)),
+                               kernels::MerkleTreeHeight(n));
   bool lane_busy[2] = {false, false};
   size_t next = 0;
   size_t chunk = 0;
@@ -73,18 +81,15 @@ Status GpuEngine::MerkleBatch(MerkleBuildTask& task, bool inject) {
     }
     size_t count;
     if (!task.leaves_are_entries) {
-      // An even number of leaves per chunk (but the last), so that level 1's pairs
-      // never straddle two chunks.
-      count = std::min({n - next, options_.chunk_bytes / kNodeBytes, options_.chunk_items});
-      if (count > 1 && next + count < n) count &= ~size_t{1};
+      count = std::min(n - next, chunk_leaves);
       Copy(lane.input.data(), task.leaves.data().data() + next * kNodeBytes,
            count * kNodeBytes);
       s = CudaStatus(cudaMemcpyAsync(leaves.data() + next * kNodeBytes, lane.input.data(),
                                      count * kNodeBytes, cudaMemcpyHostToDevice, stream),
                      "cudaMemcpyAsync (leaves in)");
-      if (s.ok() && level1_by_chunk) {
-        s = kernels::LaunchMerkleLevel(task.scheme, leaves.data() + next * kNodeBytes, count,
-                                       level1 + next / 2 * kNodeBytes, stream);
+      if (s.ok()) {
+        s = kernels::LaunchMerkleSubtree(task.scheme, leaves.data(), n, next, count,
+                                         subtree_levels, scratch.data(), stream);
       }
     } else {
       // RFC 6962 raw entries: the leaf hash SHA256(0x00 || entry), staged with its prefix.
@@ -238,7 +243,7 @@ Status GpuEngine::MerkleBatch(MerkleBuildTask& task, bool inject) {
   tree.proof_hashes = output.data() + kNodeBytes;
   tree.root = output.data();
   tree.scratch = scratch.data();
-  tree.first_level_done = level1_by_chunk;
+  tree.levels_done = subtree_levels;
   s = kernels::LaunchMerkleTree(tree, main);
   if (!s.ok()) return s;
 

@@ -1,0 +1,157 @@
+#include "server/execution_service.h"
+
+#include <cstring>
+#include <utility>
+
+#include "server/grpc_status.h"
+
+namespace chainaccel::server {
+namespace {
+
+// Default gas of a read-only Call that names none.
+constexpr uint64_t kDefaultCallGas = 10'000'000;
+
+ByteView Bytes(const std::string& s) {
+  return {reinterpret_cast<const uint8_t*>(s.data()), s.size()};
+}
+
+Status ReadHash(const std::string& field, std::string_view name, Hash32* out) {
+  if (field.size() != 32) {
+    return Status::InvalidArgument(std::string(name) + " must be 32 bytes, not " +
+                                   std::to_string(field.size()));
+  }
+  std::memcpy(out->data(), field.data(), 32);
+  return Status::Ok();
+}
+
+Status DecodeTransaction(const v1::Transaction& in, size_t i, exec::Transaction* out) {
+  const std::string where = "transactions[" + std::to_string(i) + "]";
+  if (in.scheme() != v1::TX_SIGNATURE_SCHEME_ED25519 &&
+      in.scheme() != v1::TX_SIGNATURE_SCHEME_SECP256K1) {
+    return Status::InvalidArgument(where + ".scheme must be ED25519 or SECP256K1");
+  }
+  out->scheme = static_cast<exec::TxScheme>(in.scheme());
+  Status s = ReadHash(in.contract(), where + ".contract", &out->contract);
+  if (!s.ok()) return s;
+  out->public_key = in.public_key();
+  out->signature = in.signature();
+  out->function = in.function();
+  out->input = in.input();
+  out->gas_limit = in.gas_limit();
+  out->nonce = in.nonce();
+  return Status::Ok();
+}
+
+void EncodeReceipt(const exec::Receipt& r, v1::Receipt* out) {
+  out->set_status(static_cast<v1::ReceiptStatus>(r.status));
+  out->set_gas_used(r.gas_used);
+  out->set_return_data(r.return_data);
+  for (const exec::Event& e : r.events) {
+    v1::Event* ev = out->add_events();
+    ev->set_topic(e.topic);
+    ev->set_data(e.data);
+  }
+  out->set_message(r.message);
+}
+
+// Runs fn() on the workers and finishes the call with its status.
+template <typename Fn>
+grpc::ServerUnaryReactor* RunOn(ThreadPool& workers, grpc::CallbackServerContext* context,
+                                Fn fn) {
+  grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
+  workers.Post([reactor, fn = std::move(fn)]() mutable { reactor->Finish(ToGrpcStatus(fn())); });
+  return reactor;
+}
+
+}  // namespace
+
+ExecutionServiceImpl::ExecutionServiceImpl(exec::ExecutionEngine& engine) : engine_(engine) {}
+ExecutionServiceImpl::~ExecutionServiceImpl() = default;
+
+grpc::ServerUnaryReactor* ExecutionServiceImpl::DeployContract(
+    grpc::CallbackServerContext* context, const v1::DeployContractRequest* request,
+    v1::DeployContractResponse* response) {
+  return RunOn(workers_, context, [this, request, response]() {
+    Hash32 address, code_hash;
+    Status s = engine_.Deploy(Bytes(request->wasm()), Bytes(request->salt()), &address,
+                              &code_hash);
+    if (!s.ok()) return s;
+    response->set_address(address.data(), address.size());
+    response->set_code_hash(code_hash.data(), code_hash.size());
+    std::shared_ptr<const exec::PreparedContract> prepared;
+    if (exec::PrepareContract(Bytes(request->wasm()), engine_.options().limits, &prepared)
+            .ok()) {
+      for (const std::string& e : prepared->entry_points()) response->add_entry_points(e);
+    }
+    return Status::Ok();
+  });
+}
+
+grpc::ServerUnaryReactor* ExecutionServiceImpl::ExecuteBlock(
+    grpc::CallbackServerContext* context, const v1::ExecuteBlockRequest* request,
+    v1::ExecuteBlockResponse* response) {
+  return RunOn(workers_, context, [this, request, response]() {
+    std::optional<Hash32> parent;
+    if (!request->parent_state_root().empty()) {
+      parent.emplace();
+      Status s = ReadHash(request->parent_state_root(), "parent_state_root", &*parent);
+      if (!s.ok()) return s;
+    }
+    std::vector<exec::Transaction> txs(request->transactions_size());
+    for (int i = 0; i < request->transactions_size(); ++i) {
+      Status s = DecodeTransaction(request->transactions(i), i, &txs[i]);
+      if (!s.ok()) return s;
+    }
+    exec::BlockResult result;
+    Status s = engine_.ExecuteBlock(request->height(), request->time(), parent, std::move(txs),
+                                    &result);
+    if (!s.ok()) return s;
+    for (const exec::Receipt& r : result.receipts) EncodeReceipt(r, response->add_receipts());
+    response->set_state_root(result.state_root.data(), result.state_root.size());
+    response->set_height(request->height());
+    response->set_gas_used(result.gas_used);
+    response->set_executor(engine_.options().executor == exec::ExecutorKind::kSequential
+                               ? "sequential"
+                               : "block-stm");
+    return Status::Ok();
+  });
+}
+
+grpc::ServerUnaryReactor* ExecutionServiceImpl::Call(grpc::CallbackServerContext* context,
+                                                     const v1::CallRequest* request,
+                                                     v1::CallResponse* response) {
+  return RunOn(workers_, context, [this, request, response]() {
+    Hash32 contract, caller{};
+    Status s = ReadHash(request->contract(), "contract", &contract);
+    if (s.ok() && !request->caller().empty()) s = ReadHash(request->caller(), "caller", &caller);
+    if (!s.ok()) return s;
+    exec::Receipt receipt;
+    const uint64_t gas = request->gas_limit() == 0 ? kDefaultCallGas : request->gas_limit();
+    uint64_t height = 0;
+    s = engine_.Call(contract, request->function(), Bytes(request->input()), gas, caller,
+                     &receipt, &height);
+    if (!s.ok()) return s;
+    EncodeReceipt(receipt, response->mutable_receipt());
+    response->set_height(height);
+    return Status::Ok();
+  });
+}
+
+grpc::ServerUnaryReactor* ExecutionServiceImpl::GetState(grpc::CallbackServerContext* context,
+                                                         const v1::GetStateRequest* request,
+                                                         v1::GetStateResponse* response) {
+  return RunOn(workers_, context, [this, request, response]() {
+    std::optional<std::string> value;
+    uint64_t height = 0;
+    std::optional<uint64_t> at;
+    if (request->height() != 0) at = request->height();
+    Status s = engine_.GetState(request->key(), at, &value, &height);
+    if (!s.ok()) return s;
+    response->set_found(value.has_value());
+    if (value) response->set_value(*value);
+    response->set_height(height);
+    return Status::Ok();
+  });
+}
+
+}  // namespace chainaccel::server
