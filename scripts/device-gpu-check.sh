@@ -44,8 +44,10 @@ for args in "--scheme bitcoin" "--scheme rfc6962" "--scheme oz" "--scheme oz --s
     echo "merkle build $args: GPU and CPU DIFFER"; diff "$work/tree.gpu" "$work/tree.cpu" | head -5
   fi
 done
-carry/bin/chainaccel --address "$address" bench --op merkle-bitcoin --batch 1048576 \
-  --concurrency 2 --duration 4 --warmup 1 --placement gpu --json --quiet
+for placement in gpu cpu; do
+  carry/bin/chainaccel --address "$address" bench --op merkle-bitcoin --batch 1048576 \
+    --concurrency 2 --duration 4 --warmup 1 --placement "$placement" --json --quiet
+done
 curl -s "$metrics/metrics" | grep -E '^chainaccel_engine_(batches|faults|healthy|memory)' || true
 kill -TERM "$pid"; wait "$pid"; echo "daemon exit $?"
 grep -E "GPU|gpu" "$out/daemon.log" | head -5
