@@ -22,7 +22,7 @@ struct Packed {
   PackedItems View() const { return PackedItems::Variable(data, offsets); }
 };
 
-// Committed state seen through a block's net writes (for Call, nothing; kept simple).
+// A read-only call's view: its own writes over committed state.
 class CommittedView final : public HostState {
  public:
   CommittedView(const StateReader& base, const Hash32& contract)
@@ -248,8 +248,10 @@ Status ExecutionEngine::ExecuteBlock(uint64_t height, uint64_t time,
 }
 
 Status ExecutionEngine::Call(const Hash32& contract, std::string_view function, ByteView input,
-                             uint64_t gas_limit, const Hash32& caller, Receipt* out) {
+                             uint64_t gas_limit, const Hash32& caller, Receipt* out,
+                             uint64_t* height) {
   std::shared_lock lock(mu_);
+  if (height != nullptr) *height = store_->height();
   auto prepared = ContractAt(contract);
   if (!prepared) {
     *out = Receipt{ReceiptStatus::kUnknownContract, 0, {}, {}, "no contract at that address"};

@@ -63,9 +63,11 @@ class ExecutionEngine {
                       std::vector<Transaction> transactions, BlockResult* out);
 
   // Runs a read-only call against the latest committed state; its writes are dropped.
-  // The block context is the committed height and time 0.
+  // The block context is the committed height (also written to *height when not null)
+  // and time 0. An unknown contract gives an UNKNOWN_CONTRACT receipt.
   Status Call(const Hash32& contract, std::string_view function, ByteView input,
-              uint64_t gas_limit, const Hash32& caller, Receipt* out);
+              uint64_t gas_limit, const Hash32& caller, Receipt* out,
+              uint64_t* height = nullptr);
 
   // The value of a state key at `height` (latest when empty). NOT_FOUND when the height
   // is outside the kept history. *found_height is the height read.

@@ -63,6 +63,9 @@ TEST_CASE("ValidateConfig rejects bad levels and limits", "[config]") {
   c = Config{};
   c.log_format = "xml";
   CHECK(ValidateConfig(c).code() == Status::Code::kInvalidArgument);
+  c = Config{};
+  c.executor = "optimistic";
+  CHECK(ValidateConfig(c).code() == Status::Code::kInvalidArgument);
 }
 
 TEST_CASE("The shipped default config loads and validates", "[config]") {
@@ -71,6 +74,8 @@ TEST_CASE("The shipped default config loads and validates", "[config]") {
   CHECK(ValidateConfig(c).ok());
   CHECK(c.listen == "127.0.0.1:50051");
   CHECK(c.metrics_listen == "127.0.0.1:9464");
+  CHECK(c.executor == "block-stm");
+  CHECK(c.execution_db.empty());
 }
 
 }  // namespace

@@ -4,7 +4,10 @@
 
 #include <grpcpp/generic/generic_stub.h>
 
+#include <unistd.h>
+
 #include <catch2/catch.hpp>
+#include <atomic>
 #include <condition_variable>
 #include <filesystem>
 #include <mutex>
@@ -18,11 +21,19 @@ Config TestServer::DefaultConfig() {
   c.metrics_listen = "127.0.0.1:0";
   c.threads = 2;
   c.data_dir = (std::filesystem::temp_directory_path() / "chainaccel-test-data").string();
+  // The execution database is locked by the server that opens it: one per test server
+  // (ctest runs test processes in parallel), removed when the server goes.
+  static std::atomic<int> servers{0};
+  c.execution_db = (std::filesystem::temp_directory_path() /
+                    ("chainaccel-test-exec-" + std::to_string(::getpid()) + "-" +
+                     std::to_string(servers++)))
+                       .string();
   c.log_level = "warn";
   return c;
 }
 
-TestServer::TestServer(Config config) : server_(std::make_unique<Server>(std::move(config))) {
+TestServer::TestServer(Config config)
+    : exec_db_(config.execution_db), server_(std::make_unique<Server>(std::move(config))) {
   Status s = server_->Start();
   INFO(s.ToString());
   REQUIRE(s.ok());
@@ -37,7 +48,14 @@ TestServer::TestServer(Config config) : server_(std::make_unique<Server>(std::mo
   admin = v1::AdminService::NewStub(channel_);
 }
 
-TestServer::~TestServer() { server_->Shutdown(); }
+TestServer::~TestServer() {
+  server_->Shutdown();
+  server_.reset();
+  if (exec_db_.find("chainaccel-test-exec-") != std::string::npos) {
+    std::error_code ec;
+    std::filesystem::remove_all(exec_db_, ec);
+  }
+}
 
 bool TestServer::Serving() {
   // grpc.health.v1.HealthCheckRequest{service: ""} is the empty message; the response's

@@ -35,6 +35,7 @@ class TestServer {
   bool Serving();
 
  private:
+  std::string exec_db_;  // removed at destruction when DefaultConfig made it
   std::unique_ptr<Server> server_;
   std::shared_ptr<grpc::Channel> channel_;
 };
