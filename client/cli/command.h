@@ -108,5 +108,7 @@ void AddSigCommand(CLI::App* app, const GlobalOptions* global, CommandRun* run);
 // devices, status, health.
 void AddAdminCommands(CLI::App* app, const GlobalOptions* global, CommandRun* run);
 void AddBenchCommand(CLI::App* app, const GlobalOptions* global, CommandRun* run);
+// deploy, exec (ExecutionService).
+void AddExecCommands(CLI::App* app, const GlobalOptions* global, CommandRun* run);
 
 }  // namespace chainaccel::cli

@@ -28,6 +28,7 @@ int main(int argc, char** argv) {
   AddSigCommand(&app, &global, &run);
   AddAdminCommands(&app, &global, &run);
   AddBenchCommand(&app, &global, &run);
+  AddExecCommands(&app, &global, &run);
 
   try {
     app.parse(argc, argv);

@@ -70,6 +70,7 @@ class DaemonProcess {
   }
 
   v1::ExecutionService::Stub& stub() { return *stub_; }
+  const std::string& address() const { return address_; }
 
  private:
   std::string Ready() const { return data_dir_ + ".ready"; }
@@ -291,6 +292,50 @@ TEST_CASE("kill -9 during block commits: the daemon restarts at the last acknowl
   CHECK(acknowledged > 0);
   // The kills landed inside ExecuteBlock calls, not only between them.
   CHECK(killed_in_call >= 3);
+}
+
+}  // namespace
+}  // namespace chainaccel::exec
+
+namespace chainaccel::exec {
+namespace {
+
+// Runs `command`, returns its standard output and sets *status to its exit code.
+std::string Run(const std::string& command, int* status) {
+  std::string out;
+  FILE* pipe = popen(command.c_str(), "r");
+  REQUIRE(pipe != nullptr);
+  char buf[4096];
+  for (size_t n; (n = fread(buf, 1, sizeof buf, pipe)) > 0;) out.append(buf, n);
+  const int rc = pclose(pipe);
+  *status = WIFEXITED(rc) ? WEXITSTATUS(rc) : -1;
+  return out;
+}
+
+TEST_CASE("chainaccel deploy and exec against the daemon", "[daemon][cli]") {
+  testing::TempDir dir;
+  DaemonProcess daemon(dir.Sub("data"));
+  const std::string cli = std::string(CHAINACCEL_CLI_PATH) + " --address " + daemon.address();
+  int rc = 0;
+  std::string out = Run(cli + " deploy " + CHAINACCEL_EXAMPLE_WASM_DIR "/counter.wasm", &rc);
+  REQUIRE(rc == 0);
+  CHECK_THAT(out, Catch::Contains("entry_points: increment get"));
+  const std::string address = out.substr(out.find("address: ") + 9, 64);
+  const std::string key(64, '7');
+  const std::string call = cli + " exec --contract " + address + " --function increment --key " + key;
+  out = Run(call, &rc);
+  CHECK(rc == 0);
+  CHECK_THAT(out, Catch::Contains("height: 1") && Catch::Contains("return_data: 0100000000000000"));
+  out = Run(call + " --nonce 1", &rc);
+  CHECK_THAT(out, Catch::Contains("height: 2") && Catch::Contains("return_data: 0200000000000000"));
+  out = Run(cli + " exec --contract " + address + " --function get --read-only", &rc);
+  CHECK(rc == 0);
+  CHECK_THAT(out, Catch::Contains("return_data: 0200000000000000"));
+  out = Run(cli + " exec --contract " + address + " --function nope --key " + key, &rc);
+  CHECK(rc == 1);
+  CHECK_THAT(out, Catch::Contains("status: TRAPPED"));
+  Run(cli + " deploy " + dir.Sub("missing.wasm") + " 2>/dev/null", &rc);
+  CHECK(rc == 2);
 }
 
 }  // namespace
