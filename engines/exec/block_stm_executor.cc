@@ -404,6 +404,11 @@ class BlockRun {
     }
   }
 
+  ExecutorStats stats() const {
+    return ExecutorStats{executions_.load(), validations_.load(), aborts_.load(),
+                         suspensions_.load()};
+  }
+
   BlockOutput TakeOutput() {
     BlockOutput out;
     out.receipts = std::move(receipts_);
@@ -418,7 +423,9 @@ class BlockRun {
                    input_.transactions[version.txn_idx].contract);
       bool blocked = false;
       Receipt receipt = RunTransaction(vm, input_, version.txn_idx, view, &blocked);
+      executions_.fetch_add(1, std::memory_order_relaxed);
       if (blocked) {
+        suspensions_.fetch_add(1, std::memory_order_relaxed);
         if (scheduler_.AddDependency(version.txn_idx, view.blocking_txn())) return std::nullopt;
         continue;  // the blocking transaction finished meanwhile: re-execute now
       }
@@ -457,9 +464,13 @@ class BlockRun {
 
   std::optional<Task> NeedsReexecution(Version version) {
     const bool valid = ValidateReadSet(version.txn_idx);
+    validations_.fetch_add(1, std::memory_order_relaxed);
     const bool aborted = !valid && scheduler_.TryValidationAbort(version.txn_idx,
                                                                  version.incarnation);
-    if (aborted) memory_.ConvertWritesToEstimates(version.txn_idx);
+    if (aborted) {
+      aborts_.fetch_add(1, std::memory_order_relaxed);
+      memory_.ConvertWritesToEstimates(version.txn_idx);
+    }
     return scheduler_.FinishValidation(version.txn_idx, aborted);
   }
 
@@ -478,6 +489,10 @@ class BlockRun {
     std::shared_ptr<const ReadSet> reads;  // guarded by mu
   };
   std::vector<ReadSetSlot> read_sets_;
+  std::atomic<uint64_t> executions_{0};
+  std::atomic<uint64_t> validations_{0};
+  std::atomic<uint64_t> aborts_{0};
+  std::atomic<uint64_t> suspensions_{0};
 };
 
 class BlockStmExecutor final : public BlockExecutor {
@@ -488,6 +503,7 @@ class BlockStmExecutor final : public BlockExecutor {
 
   BlockOutput Execute(const BlockInput& input) override {
     auto run = std::make_unique<BlockRun>(input);
+    stats_ = ExecutorStats{};
     if (input.transactions.empty()) return run->TakeOutput();
     const size_t threads = std::min(vms_.size(), input.transactions.size());
     std::vector<std::thread> helpers;
@@ -496,13 +512,16 @@ class BlockStmExecutor final : public BlockExecutor {
     }
     run->Work(*vms_[0]);
     for (std::thread& h : helpers) h.join();
+    stats_ = run->stats();
     return run->TakeOutput();
   }
 
   std::string name() const override { return "block-stm"; }
+  ExecutorStats last_stats() const override { return stats_; }
 
  private:
   std::vector<std::unique_ptr<ContractVm>> vms_;
+  ExecutorStats stats_;
 };
 
 }  // namespace

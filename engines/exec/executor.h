@@ -12,6 +12,14 @@
 
 namespace chainaccel::exec {
 
+// What the last Execute did (for benchmarks and metrics).
+struct ExecutorStats {
+  uint64_t executions = 0;   // transaction runs, incarnations included
+  uint64_t validations = 0;  // read-set validations (Block-STM)
+  uint64_t aborts = 0;       // incarnations aborted by validation (Block-STM)
+  uint64_t suspensions = 0;  // executions stopped at an ESTIMATE (Block-STM)
+};
+
 class BlockExecutor {
  public:
   virtual ~BlockExecutor() = default;
@@ -21,6 +29,8 @@ class BlockExecutor {
   virtual BlockOutput Execute(const BlockInput& input) = 0;
   // "sequential" or "block-stm".
   virtual std::string name() const = 0;
+  // Counters of the last Execute.
+  virtual ExecutorStats last_stats() const = 0;
 };
 
 // Runs transactions one after another on the calling thread.

@@ -69,6 +69,7 @@ class SequentialExecutor final : public BlockExecutor {
   BlockOutput Execute(const BlockInput& input) override {
     BlockOutput out;
     out.receipts.reserve(input.transactions.size());
+    stats_ = ExecutorStats{input.transactions.size(), 0, 0, 0};
     for (size_t i = 0; i < input.transactions.size(); ++i) {
       SequentialView view(input.transactions[i].contract, out.writes, *input.state);
       bool blocked = false;
@@ -82,9 +83,11 @@ class SequentialExecutor final : public BlockExecutor {
   }
 
   std::string name() const override { return "sequential"; }
+  ExecutorStats last_stats() const override { return stats_; }
 
  private:
   ContractVm vm_;
+  ExecutorStats stats_;
 };
 
 }  // namespace

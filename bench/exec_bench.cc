@@ -1,0 +1,312 @@
+// exec_bench: block execution throughput, sequential vs Block-STM, as JSON lines.
+//
+// Workloads (10,000 transactions a block by default, signatures taken as verified, so
+// that this measures execution; the batch signature check is measured by
+// cpu_engine_bench):
+//   transfer_low   token transfers between distinct accounts (transfer i: 2i -> 2i+1)
+//   transfer_high  token transfers over 10,000 accounts where the sender and the
+//                  receiver are each one of 100 hot accounts (1%) with probability 0.9
+//   swap           constant-product pool swaps, directions alternating: every swap
+//                  reads and writes both reserves (a chain of dependencies)
+// For each workload: the sequential executor, then Block-STM at each --threads value,
+// each run --rounds times in interleaved order; the median run is reported with the
+// executor's counters. Then the cost breakdown lines ("breakdown"): the VM alone on a
+// plain map (instantiation, a no-op call, a transfer), the sequential executor per
+// transaction, Block-STM on 1 thread per transaction.
+//
+// Usage: exec_bench [--txs N] [--rounds R] [--threads 1,2,4,8,16] [--workloads a,b,c]
+#include <algorithm>
+#include <chrono>
+#include <cstdio>
+#include <cstdlib>
+#include <map>
+#include <random>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "bench/split_list.h"
+#include "engines/exec/executor.h"
+#include "engines/exec/testing/transactions.h"
+#include "engines/exec/testing/wat.h"
+
+namespace chainaccel::exec {
+namespace {
+
+using testing::U64;
+
+struct Options {
+  size_t txs = 10000;
+  size_t rounds = 5;
+  std::vector<size_t> threads = {1, 2, 4, 8, 16};
+  std::vector<std::string> workloads = {"transfer_low", "transfer_high", "swap"};
+};
+
+class MapReader final : public StateReader {
+ public:
+  bool Get(std::string_view key, std::string* value) const override {
+    auto it = data.find(key);
+    if (it == data.end()) return false;
+    *value = it->second;
+    return true;
+  }
+  std::map<std::string, std::string, std::less<>> data;
+};
+
+struct Workload {
+  std::string name;
+  std::vector<Transaction> txs;
+  std::vector<const PreparedContract*> contracts;
+  std::vector<uint8_t> signature_ok;
+  MapReader state;
+
+  BlockInput Input() const {
+    BlockInput in;
+    in.height = 1;
+    in.time = 1;
+    in.transactions = txs;
+    in.contracts = contracts;
+    in.signature_ok = signature_ok;
+    in.state = &state;
+    return in;
+  }
+};
+
+std::shared_ptr<const PreparedContract> Prepare(const std::vector<uint8_t>& wasm) {
+  std::shared_ptr<const PreparedContract> p;
+  Status s = PrepareContract(wasm, VmLimits{}, &p);
+  if (!s.ok()) {
+    std::fprintf(stderr, "exec_bench: %s\n", s.ToString().c_str());
+    std::exit(1);
+  }
+  return p;
+}
+
+// An account's public key: 32 bytes derived from its number (signatures are not checked
+// here, so no key pair is needed).
+std::string PublicKey(size_t i) {
+  std::string k(32, '\0');
+  for (int b = 0; b < 8; ++b) k[b] = static_cast<char>(i >> (8 * b));
+  k[31] = 1;
+  return k;
+}
+
+Workload Transfers(const std::string& name, size_t n, const PreparedContract& token,
+                   bool high_contention, std::mt19937_64& rng) {
+  Workload w;
+  w.name = name;
+  Hash32 token_address;
+  token_address.fill(0x70);
+  const size_t accounts = high_contention ? 10000 : 2 * n;
+  const size_t hot = high_contention ? accounts / 100 : 0;
+  std::vector<Hash32> address(accounts);
+  for (size_t i = 0; i < accounts; ++i) {
+    address[i] = SenderAddress(PublicKey(i));
+    w.state.data[StateKey(token_address, "b" + testing::AddressBytes(address[i]))] =
+        U64(1'000'000'000'000);
+  }
+  auto pick = [&](bool hot_side) {
+    if (hot_side && rng() % 10 != 0) return static_cast<size_t>(rng() % hot);
+    return static_cast<size_t>(rng() % accounts);
+  };
+  for (size_t i = 0; i < n; ++i) {
+    const size_t from = high_contention ? pick(true) : 2 * i;
+    const size_t to = high_contention ? pick(true) : 2 * i + 1;
+    Transaction tx;
+    tx.public_key = PublicKey(from);
+    tx.contract = token_address;
+    tx.function = "transfer";
+    tx.input = testing::AddressBytes(address[to]) + U64(1 + rng() % 1000);
+    tx.gas_limit = 1'000'000;
+    w.txs.push_back(std::move(tx));
+    w.contracts.push_back(&token);
+    w.signature_ok.push_back(1);
+  }
+  return w;
+}
+
+Workload Swaps(size_t n, const PreparedContract& pool) {
+  Workload w;
+  w.name = "swap";
+  Hash32 pool_address;
+  pool_address.fill(0x50);
+  w.state.data[StateKey(pool_address, "rx")] = U64(1'000'000'000'000);
+  w.state.data[StateKey(pool_address, "ry")] = U64(1'000'000'000'000);
+  for (size_t i = 0; i < n; ++i) {
+    Transaction tx;
+    tx.public_key = PublicKey(i);
+    tx.contract = pool_address;
+    tx.function = i % 2 == 0 ? "swap_x_for_y" : "swap_y_for_x";
+    tx.input = U64(1000 + i % 977) + U64(0);
+    tx.gas_limit = 1'000'000;
+    w.txs.push_back(std::move(tx));
+    w.contracts.push_back(&pool);
+    w.signature_ok.push_back(1);
+  }
+  return w;
+}
+
+double Seconds(std::chrono::steady_clock::duration d) {
+  return std::chrono::duration<double>(d).count();
+}
+
+struct Run {
+  double seconds = 0;
+  ExecutorStats stats;
+  size_t ok = 0;
+};
+
+Run RunOnce(BlockExecutor& executor, const Workload& w) {
+  const auto t0 = std::chrono::steady_clock::now();
+  const BlockOutput out = executor.Execute(w.Input());
+  Run r;
+  r.seconds = Seconds(std::chrono::steady_clock::now() - t0);
+  r.stats = executor.last_stats();
+  for (const Receipt& rc : out.receipts) r.ok += rc.status == ReceiptStatus::kOk;
+  return r;
+}
+
+void PrintRun(const Workload& w, const std::string& executor, size_t threads, const Run& r,
+              size_t rounds, bool equal) {
+  std::printf(
+      "{\"bench\":\"exec\",\"workload\":\"%s\",\"executor\":\"%s\",\"threads\":%zu,"
+      "\"txs\":%zu,\"ok\":%zu,\"seconds\":%.6f,\"tps\":%.0f,\"executions\":%llu,"
+      "\"validations\":%llu,\"aborts\":%llu,\"suspensions\":%llu,\"rounds\":%zu,"
+      "\"hardware_threads\":%u,\"equal_to_sequential\":%s}\n",
+      w.name.c_str(), executor.c_str(), threads, w.txs.size(), r.ok, r.seconds,
+      static_cast<double>(w.txs.size()) / r.seconds,
+      static_cast<unsigned long long>(r.stats.executions),
+      static_cast<unsigned long long>(r.stats.validations),
+      static_cast<unsigned long long>(r.stats.aborts),
+      static_cast<unsigned long long>(r.stats.suspensions), rounds,
+      std::thread::hardware_concurrency(), equal ? "true" : "false");
+  std::fflush(stdout);
+}
+
+void BenchWorkload(const Workload& w, const Options& options) {
+  auto sequential = NewSequentialExecutor(VmLimits{});
+  std::vector<std::unique_ptr<BlockExecutor>> stm;
+  for (size_t t : options.threads) stm.push_back(NewBlockStmExecutor(VmLimits{}, t));
+  // Every executor's result is checked against the sequential one once.
+  const BlockOutput reference = sequential->Execute(w.Input());
+  std::vector<bool> equal(stm.size());
+  for (size_t i = 0; i < stm.size(); ++i) equal[i] = stm[i]->Execute(w.Input()) == reference;
+
+  std::vector<std::vector<Run>> runs(stm.size() + 1);
+  for (size_t round = 0; round < options.rounds; ++round) {
+    runs[0].push_back(RunOnce(*sequential, w));
+    for (size_t i = 0; i < stm.size(); ++i) runs[i + 1].push_back(RunOnce(*stm[i], w));
+  }
+  auto median = [](std::vector<Run> v) {
+    std::sort(v.begin(), v.end(), [](const Run& a, const Run& b) { return a.seconds < b.seconds; });
+    return v[v.size() / 2];
+  };
+  PrintRun(w, "sequential", 1, median(runs[0]), options.rounds, true);
+  for (size_t i = 0; i < stm.size(); ++i) {
+    PrintRun(w, "block-stm", options.threads[i], median(runs[i + 1]), options.rounds, equal[i]);
+  }
+}
+
+// A HostState over a map: the VM with no executor around it.
+class MapState final : public HostState {
+ public:
+  ReadResult Read(std::string_view key, std::string* value) override {
+    auto it = data.find(key);
+    if (it == data.end()) return ReadResult::kAbsent;
+    *value = it->second;
+    return ReadResult::kFound;
+  }
+  void Write(std::string_view key, const std::string* value) override {
+    if (value) data[std::string(key)] = *value;
+  }
+  std::map<std::string, std::string, std::less<>> data;
+};
+
+void Breakdown(const Workload& low, const PreparedContract& token, const Options& options) {
+  const size_t n = low.txs.size();
+  ContractVm vm{VmLimits{}};
+  auto noop = Prepare(testing::WatToWasm(R"((module (memory (export "memory") 1)
+      (func (export "noop"))))"));
+  MapState state;
+  CallContext ctx;
+  ctx.function = "noop";
+  ctx.gas_limit = 1'000'000;
+  auto t0 = std::chrono::steady_clock::now();
+  for (size_t i = 0; i < n; ++i) vm.Call(*noop, ctx, state);
+  const double noop_us = Seconds(std::chrono::steady_clock::now() - t0) * 1e6 / n;
+
+  // Transfers on a plain map: the VM and its host calls, no executor.
+  for (const auto& [k, v] : low.state.data) state.data[k.substr(32)] = v;
+  t0 = std::chrono::steady_clock::now();
+  for (size_t i = 0; i < n; ++i) {
+    const Transaction& tx = low.txs[i];
+    CallContext c;
+    c.caller = SenderAddress(tx.public_key);
+    c.contract = tx.contract;
+    c.function = tx.function;
+    c.input = ByteView(reinterpret_cast<const uint8_t*>(tx.input.data()), tx.input.size());
+    c.gas_limit = tx.gas_limit;
+    vm.Call(token, c, state);
+  }
+  const double vm_us = Seconds(std::chrono::steady_clock::now() - t0) * 1e6 / n;
+
+  auto sequential = NewSequentialExecutor(VmLimits{});
+  auto stm1 = NewBlockStmExecutor(VmLimits{}, 1);
+  std::vector<double> seq, stm;
+  for (size_t r = 0; r < options.rounds; ++r) {
+    seq.push_back(RunOnce(*sequential, low).seconds);
+    stm.push_back(RunOnce(*stm1, low).seconds);
+  }
+  std::sort(seq.begin(), seq.end());
+  std::sort(stm.begin(), stm.end());
+  std::printf(
+      "{\"bench\":\"exec_breakdown\",\"workload\":\"transfer_low\",\"txs\":%zu,"
+      "\"vm_instantiate_noop_us\":%.2f,\"vm_transfer_on_map_us\":%.2f,"
+      "\"sequential_us_per_tx\":%.2f,\"block_stm_1_thread_us_per_tx\":%.2f}\n",
+      n, noop_us, vm_us, seq[seq.size() / 2] * 1e6 / n, stm[stm.size() / 2] * 1e6 / n);
+}
+
+Options ParseOptions(int argc, char** argv) {
+  Options o;
+  for (int i = 1; i + 1 < argc; i += 2) {
+    const std::string flag = argv[i], value = argv[i + 1];
+    if (flag == "--txs") {
+      o.txs = std::stoul(value);
+    } else if (flag == "--rounds") {
+      o.rounds = std::max<size_t>(1, std::stoul(value));
+    } else if (flag == "--threads") {
+      o.threads.clear();
+      for (const std::string& t : chainaccel::SplitList(value)) o.threads.push_back(std::stoul(t));
+    } else if (flag == "--workloads") {
+      o.workloads = chainaccel::SplitList(value);
+    } else {
+      std::fprintf(stderr, "exec_bench: unknown flag %s\n", flag.c_str());
+      std::exit(2);
+    }
+  }
+  return o;
+}
+
+}  // namespace
+}  // namespace chainaccel::exec
+
+int main(int argc, char** argv) {
+  using namespace chainaccel::exec;
+  const Options options = ParseOptions(argc, argv);
+  auto token = Prepare(testing::ExampleContract("token"));
+  auto pool = Prepare(testing::ExampleContract("swap"));
+  std::mt19937_64 rng(42);
+  std::unique_ptr<Workload> low;
+  for (const std::string& name : options.workloads) {
+    if (name == "transfer_low") {
+      low = std::make_unique<Workload>(Transfers(name, options.txs, *token, false, rng));
+      BenchWorkload(*low, options);
+    } else if (name == "transfer_high") {
+      BenchWorkload(Transfers(name, options.txs, *token, true, rng), options);
+    } else if (name == "swap") {
+      BenchWorkload(Swaps(options.txs, *pool), options);
+    }
+  }
+  if (low) Breakdown(*low, *token, options);
+  return 0;
+}
