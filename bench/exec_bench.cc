@@ -187,6 +187,10 @@ void BenchWorkload(const Workload& w, const Options& options) {
   auto sequential = NewSequentialExecutor(VmLimits{});
   std::vector<std::unique_ptr<BlockExecutor>> stm;
   for (size_t t : options.threads) stm.push_back(NewBlockStmExecutor(VmLimits{}, t));
+  // Last: the adaptive executor up to the most threads (its level settles over the
+  // correctness run and the rounds: this is its steady state on a stream of such blocks).
+  const size_t max_threads = *std::max_element(options.threads.begin(), options.threads.end());
+  stm.push_back(NewAdaptiveExecutor(VmLimits{}, max_threads));
   // Every executor's result is checked against the sequential one once.
   const BlockOutput reference = sequential->Execute(w.Input());
   std::vector<bool> equal(stm.size());
@@ -203,7 +207,10 @@ void BenchWorkload(const Workload& w, const Options& options) {
   };
   PrintRun(w, "sequential", 1, median(runs[0]), options.rounds, true);
   for (size_t i = 0; i < stm.size(); ++i) {
-    PrintRun(w, "block-stm", options.threads[i], median(runs[i + 1]), options.rounds, equal[i]);
+    const bool adaptive = i == options.threads.size();
+    PrintRun(w, adaptive ? "adaptive" : "block-stm",
+             adaptive ? max_threads : options.threads[i], median(runs[i + 1]), options.rounds,
+             equal[i]);
   }
 }
 

@@ -104,9 +104,10 @@ Status ValidateConfig(const Config& config) {
   if (config.gpu_retest_seconds <= 0) {
     return Status::InvalidArgument("gpu_retest_seconds must be positive");
   }
-  if (config.executor != "block-stm" && config.executor != "sequential") {
+  if (config.executor != "block-stm" && config.executor != "sequential" &&
+      config.executor != "adaptive") {
     return Status::InvalidArgument("executor '" + config.executor +
-                                   "' is not block-stm or sequential");
+                                   "' is not block-stm, adaptive or sequential");
   }
   if (config.shutdown_grace_seconds < 0) {
     return Status::InvalidArgument("shutdown_grace_seconds must not be negative");

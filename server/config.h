@@ -33,7 +33,8 @@ struct Config {
   size_t gpu_min_batch_items = 16384;
   // The execution engine's RocksDB folder; empty means <data_dir>/execution.
   std::string execution_db;
-  // "block-stm" (parallel) or "sequential" (the reference); the results are identical.
+  // "block-stm" (parallel), "adaptive" (Block-STM whose thread count follows contention,
+  // down to sequential) or "sequential" (the reference); the results are identical.
   std::string executor = "block-stm";
   // Block-STM threads; 0 = the CPU engine's thread count.
   size_t execution_threads = 0;

@@ -110,9 +110,7 @@ grpc::ServerUnaryReactor* ExecutionServiceImpl::ExecuteBlock(
     response->set_state_root(result.state_root.data(), result.state_root.size());
     response->set_height(request->height());
     response->set_gas_used(result.gas_used);
-    response->set_executor(engine_.options().executor == exec::ExecutorKind::kSequential
-                               ? "sequential"
-                               : "block-stm");
+    response->set_executor(result.executor);
     return Status::Ok();
   });
 }

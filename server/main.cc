@@ -77,7 +77,8 @@ int main(int argc, char** argv) {
                  "PLACEMENT_AUTO sends batches this large or larger to a GPU");
   app.add_option("--execution-db", flags.execution_db,
                  "execution state database (default <data-dir>/execution)");
-  app.add_option("--executor", flags.executor, "block-stm|sequential (default block-stm)");
+  app.add_option("--executor", flags.executor,
+                 "block-stm|adaptive|sequential (default block-stm)");
   app.add_option("--execution-threads", flags.execution_threads,
                  "Block-STM threads (0 = the CPU engine's threads)");
   app.add_option("--log-level", flags.log_level, "trace|debug|info|warn|error|off");

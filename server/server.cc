@@ -68,6 +68,7 @@ Status Server::Start() {
                           ? (std::filesystem::path(config_.data_dir) / "execution").string()
                           : config_.execution_db;
     options.executor = config_.executor == "sequential" ? exec::ExecutorKind::kSequential
+                       : config_.executor == "adaptive" ? exec::ExecutorKind::kAdaptive
                                                         : exec::ExecutorKind::kBlockStm;
     options.threads = config_.execution_threads != 0 ? config_.execution_threads
                                                      : impl.cpu->info().threads;

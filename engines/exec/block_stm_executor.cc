@@ -149,6 +149,12 @@ class Scheduler {
 
   bool done() const { return done_marker_.load(std::memory_order_acquire); }
 
+  // Whether an incarnation of txn_idx is running right now.
+  bool IsExecuting(uint32_t txn_idx) {
+    std::lock_guard<std::mutex> lock(status_[txn_idx].mu);
+    return status_[txn_idx].status == Status::kExecuting;
+  }
+
   std::optional<Task> NextTask() {
     if (validation_idx_.load() < execution_idx_.load()) {
       if (auto v = NextVersionToValidate()) return Task{*v, TaskKind::kValidation};
@@ -325,9 +331,13 @@ struct ReadRecord {
 
 class StmView final : public HostState {
  public:
-  StmView(const MVMemory& memory, const StateReader& base, uint32_t txn_idx,
-          const Hash32& contract)
-      : memory_(memory), base_(base), txn_idx_(txn_idx), contract_(contract) {}
+  StmView(const MVMemory& memory, Scheduler& scheduler, const StateReader& base,
+          uint32_t txn_idx, const Hash32& contract)
+      : memory_(memory),
+        scheduler_(scheduler),
+        base_(base),
+        txn_idx_(txn_idx),
+        contract_(contract) {}
 
   ReadResult Read(std::string_view key, std::string* value) override {
     std::string k = StateKey(contract_, key);
@@ -344,8 +354,17 @@ class StmView final : public HostState {
     }
     bool present = false;
     std::string v;
-    const auto outcome = memory_.Read(k, txn_idx_, &v, &present);
+    auto outcome = memory_.Read(k, txn_idx_, &v, &present);
     using Kind = MVMemory::ReadOutcome::Kind;
+    // An ESTIMATE whose writer is re-executing right now: wait for its new writes instead
+    // of suspending (a suspension throws this execution away and re-runs it later; on a
+    // chain of dependent transactions that costs more than the wait). Only running
+    // writers are waited for, and they have lower indices, so every chain of waits ends
+    // at a writer that is not waiting: no deadlock.
+    while (outcome.kind == Kind::kEstimate && scheduler_.IsExecuting(outcome.version.txn_idx)) {
+      std::this_thread::yield();
+      outcome = memory_.Read(k, txn_idx_, &v, &present);
+    }
     if (outcome.kind == Kind::kEstimate) {
       blocking_txn_ = outcome.version.txn_idx;
       return ReadResult::kBlocked;
@@ -372,6 +391,7 @@ class StmView final : public HostState {
 
  private:
   const MVMemory& memory_;
+  Scheduler& scheduler_;
   const StateReader& base_;
   const uint32_t txn_idx_;
   const Hash32& contract_;
@@ -400,7 +420,12 @@ class BlockRun {
     while (!scheduler_.done()) {
       if (task && task->kind == TaskKind::kExecution) task = TryExecute(vm, task->version);
       if (task && task->kind == TaskKind::kValidation) task = NeedsReexecution(task->version);
-      if (!task) task = scheduler_.NextTask();
+      if (!task) {
+        task = scheduler_.NextTask();
+        // Nothing to do until another thread finishes its task: give it the core (with
+        // more threads than cores, spinning here starves the thread everyone waits for).
+        if (!task) std::this_thread::yield();
+      }
     }
   }
 
@@ -419,7 +444,7 @@ class BlockRun {
  private:
   std::optional<Task> TryExecute(ContractVm& vm, Version version) {
     for (;;) {
-      StmView view(memory_, *input_.state, version.txn_idx,
+      StmView view(memory_, scheduler_, *input_.state, version.txn_idx,
                    input_.transactions[version.txn_idx].contract);
       bool blocked = false;
       Receipt receipt = RunTransaction(vm, input_, version.txn_idx, view, &blocked);

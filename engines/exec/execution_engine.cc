@@ -59,9 +59,17 @@ Status ExecutionEngine::Open(const ExecutionOptions& options, Engine* engine,
   std::unique_ptr<ExecutionEngine> e(new ExecutionEngine(options, engine));
   Status s = StateStore::Open(options.db_path, &e->store_);
   if (!s.ok()) return s;
-  e->executor_ = options.executor == ExecutorKind::kSequential
-                     ? NewSequentialExecutor(options.limits)
-                     : NewBlockStmExecutor(options.limits, options.threads);
+  switch (options.executor) {
+    case ExecutorKind::kSequential:
+      e->executor_ = NewSequentialExecutor(options.limits);
+      break;
+    case ExecutorKind::kBlockStm:
+      e->executor_ = NewBlockStmExecutor(options.limits, options.threads);
+      break;
+    case ExecutorKind::kAdaptive:
+      e->executor_ = NewAdaptiveExecutor(options.limits, options.threads);
+      break;
+  }
   e->call_vm_ = std::make_unique<ContractVm>(options.limits);
   *out = std::move(e);
   return Status::Ok();
@@ -242,6 +250,7 @@ Status ExecutionEngine::ExecuteBlock(uint64_t height, uint64_t time,
   if (!s.ok()) return s;
   out->receipts = std::move(output.receipts);
   out->state_root = root;
+  out->executor = executor_->name();
   out->gas_used = 0;
   for (const Receipt& r : out->receipts) out->gas_used += r.gas_used;
   return Status::Ok();

@@ -25,12 +25,12 @@
 
 namespace chainaccel::exec {
 
-enum class ExecutorKind : uint8_t { kSequential, kBlockStm };
+enum class ExecutorKind : uint8_t { kSequential, kBlockStm, kAdaptive };
 
 struct ExecutionOptions {
   std::string db_path;  // RocksDB folder, created if missing
   ExecutorKind executor = ExecutorKind::kBlockStm;
-  size_t threads = 1;  // Block-STM threads
+  size_t threads = 1;  // Block-STM threads (adaptive: the most)
   VmLimits limits;
   size_t max_block_transactions = 100000;
 };
@@ -39,6 +39,7 @@ struct BlockResult {
   std::vector<Receipt> receipts;
   Hash32 state_root{};
   uint64_t gas_used = 0;
+  std::string executor;  // "sequential", "block-stm" or "adaptive"
 };
 
 class ExecutionEngine {

@@ -41,6 +41,13 @@ std::unique_ptr<BlockExecutor> NewSequentialExecutor(const VmLimits& limits);
 // plus threads - 1 started per block). REQUIRES: threads >= 1.
 std::unique_ptr<BlockExecutor> NewBlockStmExecutor(const VmLimits& limits, size_t threads);
 
+// Block-STM with a thread count chosen per block from the last block's wasted work
+// (re-executions and suspended executions per transaction): above 0.5 the next block
+// gets half the threads, below 0.1 twice as many (up to max_threads); one level below
+// 2 threads is the sequential executor, from which every 8th block probes 2 threads
+// again. Results are those of any executor: identical to sequential.
+std::unique_ptr<BlockExecutor> NewAdaptiveExecutor(const VmLimits& limits, size_t max_threads);
+
 // Runs transaction `index` of `block` against `state`: a failed receipt without running
 // anything for a bad signature or an unknown contract, else the contract call. Writes go
 // to `state` as the call makes them; the caller keeps them only for a kOk receipt.

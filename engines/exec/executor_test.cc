@@ -180,7 +180,7 @@ size_t PropertyBlocks() {
   return 2000;
 }
 
-TEST_CASE("Block-STM equals sequential on random blocks at 1, 2, 4 and 8 threads",
+TEST_CASE("Block-STM equals sequential on random blocks at 1, 2, 4 and 8 threads (and adaptive)",
           "[executor][property]") {
   auto rng = chainaccel::testing::MakeRng("block-stm property");
   auto stress = PrepareStress();
@@ -190,6 +190,7 @@ TEST_CASE("Block-STM equals sequential on random blocks at 1, 2, 4 and 8 threads
   auto sequential = NewSequentialExecutor(VmLimits{});
   std::vector<std::unique_ptr<BlockExecutor>> parallel;
   for (size_t t : {1, 2, 4, 8}) parallel.push_back(NewBlockStmExecutor(VmLimits{}, t));
+  parallel.push_back(NewAdaptiveExecutor(VmLimits{}, 8));
 
   const size_t blocks = PropertyBlocks();
   size_t txs = 0, non_ok = 0;

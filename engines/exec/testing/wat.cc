@@ -35,8 +35,10 @@ std::vector<uint8_t> WatToWasm(std::string_view wat) {
 }
 
 std::vector<uint8_t> ExampleContract(std::string_view name) {
-  const std::string path =
-      std::string(CHAINACCEL_EXAMPLE_CONTRACTS_DIR) + "/" + std::string(name) + ".wat";
+  // The environment may point elsewhere (a copy of the tree on another machine).
+  const char* dir = std::getenv("CHAINACCEL_EXAMPLE_CONTRACTS_DIR");
+  const std::string path = std::string(dir ? dir : CHAINACCEL_EXAMPLE_CONTRACTS_DIR) + "/" +
+                           std::string(name) + ".wat";
   std::ifstream in(path);
   if (!in) {
     std::fprintf(stderr, "ExampleContract: cannot read %s\n", path.c_str());

@@ -12,7 +12,8 @@ namespace chainaccel::exec::testing {
 // test's own).
 std::vector<uint8_t> WatToWasm(std::string_view wat);
 
-// examples/contracts/<name>.wat compiled ("counter", "token", "swap").
+// examples/contracts/<name>.wat compiled ("counter", "token", "swap"); the folder is
+// $CHAINACCEL_EXAMPLE_CONTRACTS_DIR when set.
 std::vector<uint8_t> ExampleContract(std::string_view name);
 
 }  // namespace chainaccel::exec::testing
