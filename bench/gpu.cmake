@@ -21,3 +21,12 @@ if(CHAINACCEL_HAVE_CUDA)
     chainaccel_gpu_engine chainaccel_kernels chainaccel_engine chainaccel_warnings
     CUDA::cudart_static Threads::Threads)
 endif()
+
+# gpu_signature_bench: ECDSA secp256k1 verification and recovery on the GPU (kernels and
+# GpuEngine) next to the CPU engine (see the comment at the top of gpu_signature_bench.cc).
+if(CHAINACCEL_HAVE_CUDA)
+  add_executable(gpu_signature_bench "${CMAKE_CURRENT_LIST_DIR}/gpu_signature_bench.cc")
+  target_link_libraries(gpu_signature_bench PRIVATE
+    chainaccel_gpu_engine chainaccel_kernels chainaccel_engine_testing chainaccel_engine
+    chainaccel_warnings CUDA::cudart_static Threads::Threads)
+endif()

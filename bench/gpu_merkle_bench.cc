@@ -48,6 +48,7 @@ namespace chainaccel {
 namespace {
 
 using bench::Median;
+using bench::MedianWallSeconds;
 using bench::TimeWithEvents;
 using testing::CudaCheck;
 using testing::DeviceBuffer;
@@ -103,19 +104,6 @@ void CheckStatus(const Status& status) {
   if (status.ok()) return;
   std::fprintf(stderr, "gpu_merkle_bench: %s\n", status.ToString().c_str());
   std::exit(1);
-}
-
-template <class F>
-double MedianHostSeconds(int warmups, int runs, F run) {
-  for (int i = 0; i < warmups; ++i) run();
-  std::vector<double> seconds;
-  for (int i = 0; i < runs; ++i) {
-    const auto start = std::chrono::steady_clock::now();
-    run();
-    seconds.push_back(
-        std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count());
-  }
-  return Median(seconds);
 }
 
 struct Scheme {
@@ -258,7 +246,7 @@ int Main(int argc, char** argv) {
       // Chunks of 2^k leaves hold whole k-level subtrees (power-of-two --leaves).
       const uint32_t subtree_levels = static_cast<uint32_t>(std::countr_zero(per_chunk));
       root_only.levels_done = subtree_levels;
-      const double pipeline_s = MedianHostSeconds(1, o.runs, [&] {
+      const double pipeline_s = MedianWallSeconds(1, o.runs, [&] {
         for (int c = 0; c < kChunks; ++c) {
           const cudaStream_t s = streams[c % 2];
           const size_t first = per_chunk * c;
@@ -298,7 +286,7 @@ int Main(int argc, char** argv) {
       // GPU engines report their copy threads, the CPU engine its workers.
       const size_t threads = e < gpus.size() ? o.copy_threads[e] : cpu.info().threads;
       Task task = build;
-      const double engine_s = MedianHostSeconds(1, std::max(3, o.runs / 4), [&] {
+      const double engine_s = MedianWallSeconds(1, std::max(3, o.runs / 4), [&] {
         task = build;
         CheckStatus(engine->Run(task));
       });

@@ -5,6 +5,7 @@
 #include <cuda_runtime_api.h>
 
 #include <algorithm>
+#include <chrono>
 #include <vector>
 
 #include "kernels/testing/device_buffer.h"
@@ -39,6 +40,21 @@ std::vector<double> TimeWithEvents(int warmups, int runs, F enqueue) {
   CudaCheck(cudaEventDestroy(start), "cudaEventDestroy");
   CudaCheck(cudaEventDestroy(stop), "cudaEventDestroy");
   return seconds;
+}
+
+// Median wall-clock seconds of `runs` calls of `run` after `warmups` untimed ones (for
+// work that synchronizes itself: engine batches, host-side pipelines).
+template <class F>
+double MedianWallSeconds(int warmups, int runs, F run) {
+  for (int i = 0; i < warmups; ++i) run();
+  std::vector<double> seconds;
+  for (int i = 0; i < runs; ++i) {
+    const auto start = std::chrono::steady_clock::now();
+    run();
+    seconds.push_back(
+        std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count());
+  }
+  return Median(seconds);
 }
 
 }  // namespace chainaccel::bench

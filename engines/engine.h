@@ -46,6 +46,11 @@ class Engine {
 
   virtual const EngineInfo& info() const = 0;
   virtual bool Supports(TaskType type) const = 0;
+  // Whether the engine runs this particular task: by default whether it supports its
+  // type; an engine that runs only some variants of a type (a GPU engine that verifies
+  // ECDSA but not Ed25519 signatures) says no to the others, and the scheduler keeps
+  // them elsewhere.
+  virtual bool Accepts(const Task& task) const { return Supports(TaskTypeOf(task)); }
 
   // Runs the batch to completion on the calling thread (using the engine's own workers
   // as it sees fit) and fills the task's outputs.

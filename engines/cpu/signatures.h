@@ -33,7 +33,8 @@ ItemStatus VerifyEd25519(ByteView message, ByteView public_key, ByteView signatu
 
 // ECDSA over secp256k1 of a 32-byte message hash.
 // ITEM_MALFORMED_PUBLIC_KEY unless the key is 33 bytes (0x02/0x03 || X) or 65 bytes
-// (0x04 || X || Y; hybrid 0x06/0x07 keys are refused) and on the curve;
+// (0x04 || X || Y, or hybrid 0x06/0x07 || X || Y with the prefix's parity matching Y, as
+// secp256k1_ec_pubkey_parse accepts) and on the curve;
 // ITEM_MALFORMED_SIGNATURE unless the signature is 64 bytes r || s (compact) or strict
 // DER that secp256k1_ecdsa_signature_parse_der accepts, with 1 <= r, s < n;
 // ITEM_MALFORMED_MESSAGE unless `message_hash` is 32 bytes; ITEM_HIGH_S when s > n/2

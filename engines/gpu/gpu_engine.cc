@@ -17,6 +17,7 @@
 #include "engines/cpu/merkle.h"
 #include "kernels/cuda_status.h"
 #include "kernels/hash_launch.h"
+#include "kernels/secp256k1.cuh"
 
 namespace chainaccel {
 namespace {
@@ -74,6 +75,27 @@ constexpr KatDigests kKatDigests[] = {
       "4e03657aea45a94fc7d47ba826c8d667c0d1e6e33a64a036ec44f58fa12d6c45",
       "45d3b367a6904e6e8d502ee04999a7c27647f91fa845d456525fd352ae3d7371"}},
 };
+
+// The secp256k1 known answer, made with libsecp256k1 (secp256k1_ecdsa_sign_recoverable):
+// secret key SHA-256("chainaccel self-test key"), hash SHA-256("chainaccel self-test
+// message"), recovery id 0.
+constexpr const char* kEcdsaKatHash =
+    "1cb1dc0df616dc78c21018bd164e5e4981179e3f87af7d829e599932bba020d4";
+constexpr const char* kEcdsaKatSignature =
+    "95e601fed41b31925f9ebc181d4543f127f9cc390e1928b63491cae58fb8a500"
+    "7f4c678ce9db3121f8675806234d965e9c40a27d8ea392d2c3ec77e6277135ff";
+constexpr const char* kEcdsaKatCompressedKey =
+    "03e52088e78c8e73cc38cabc756e2e17a9fa4e64edbd6510b8d1f5dca2349f6248";
+constexpr const char* kEcdsaKatAddress = "311d97cc167ed5693096707bb677cd227b54bcec";
+
+std::vector<uint8_t> FromHex(std::string_view hex) {
+  std::vector<uint8_t> out(hex.size() / 2);
+  const auto nibble = [](char c) { return c <= '9' ? c - '0' : c - 'a' + 10; };
+  for (size_t i = 0; i < out.size(); ++i) {
+    out[i] = static_cast<uint8_t>(nibble(hex[2 * i]) << 4 | nibble(hex[2 * i + 1]));
+  }
+  return out;
+}
 
 // Compares digest `got` of message `m` with the expected hex digest.
 Status CheckKat(HashAlgorithm algorithm, size_t m, const char* layout, const uint8_t* got,
@@ -317,7 +339,20 @@ Status GpuEngine::AllocateLanes() {
     if (s.ok()) s = DeviceBuffer::Allocate(output_bytes, &lane.device_output);
     if (!s.ok()) return s;
   }
-  return Status::Ok();
+  // The fixed-base table of G, built on the host once per process.
+  static const std::vector<kernels::AffinePoint> table = [] {
+    std::vector<kernels::AffinePoint> t(kernels::kGeneratorTableEntries);
+    kernels::BuildSecp256k1GeneratorTable(t.data());
+    return t;
+  }();
+  const size_t table_bytes = table.size() * sizeof(kernels::AffinePoint);
+  Status s = DeviceBuffer::Allocate(table_bytes, &generator_table_);
+  if (s.ok()) {
+    s = CudaStatus(cudaMemcpy(generator_table_.data(), table.data(), table_bytes,
+                              cudaMemcpyHostToDevice),
+                   "cudaMemcpy (secp256k1 generator table)");
+  }
+  return s;
 }
 
 // ---- Batches ---------------------------------------------------------------------------
@@ -325,7 +360,9 @@ Status GpuEngine::AllocateLanes() {
 Status GpuEngine::Run(Task& task) {
   HashTask* hash = std::get_if<HashTask>(&task);
   MerkleBuildTask* merkle = std::get_if<MerkleBuildTask>(&task);
-  if (hash == nullptr && merkle == nullptr) {
+  SignatureVerifyTask* verify = std::get_if<SignatureVerifyTask>(&task);
+  SignatureRecoverTask* recover = std::get_if<SignatureRecoverTask>(&task);
+  if (!Accepts(task)) {
     return Status::Unimplemented(info_.name + " does not run " +
                                  std::string(TaskTypeName(TaskTypeOf(task))));
   }
@@ -345,14 +382,27 @@ Status GpuEngine::Run(Task& task) {
       return Status::Unavailable(info_.name +
                                  " is unhealthy after a CUDA fault; run the batch elsewhere");
     }
-    const Status s = hash != nullptr ? HashBatch(*hash, /*inject=*/true)
-                                     : MerkleBatch(*merkle, /*inject=*/true);
+    Status s;
+    const char* what = "";
+    if (hash != nullptr) {
+      s = HashBatch(*hash, /*inject=*/true);
+      what = "a hash batch";
+    } else if (merkle != nullptr) {
+      s = MerkleBatch(*merkle, /*inject=*/true);
+      what = "a Merkle tree";
+    } else if (verify != nullptr) {
+      s = VerifyBatch(*verify, /*inject=*/true);
+      what = "a signature batch";
+    } else {
+      s = RecoverBatch(*recover, /*inject=*/true);
+      what = "a recovery batch";
+    }
     if (s.code() == Status::Code::kResourceExhausted) {
       // Too little device memory for this batch is not a fault of the device.
       spdlog::warn("{}: {}; the batch goes elsewhere", info_.name, s.ToString());
       return Status(s.code(), info_.name + ": " + s.message());
     }
-    if (!s.ok()) return Fault(s, hash != nullptr ? "a hash batch" : "a Merkle tree");
+    if (!s.ok()) return Fault(s, what);
   }
   const auto elapsed = std::chrono::steady_clock::now() - start;
   batches_.fetch_add(1, std::memory_order_relaxed);
@@ -588,7 +638,59 @@ Status GpuEngine::SelfTestLocked() {
       if (!s.ok()) return s;
     }
   }
+  Status s = EcdsaSelfTest();
+  if (!s.ok()) return s;
   return SgemmSelfTest(lanes_[0].stream.get());
+}
+
+Status GpuEngine::EcdsaSelfTest() {
+  // Recovery of the known answer (v = 27 and v = 0), and verification of it under the
+  // right hash (ITEM_OK) and a hash with one bit flipped (ITEM_INVALID).
+  const std::vector<uint8_t> hash = FromHex(kEcdsaKatHash);
+  const std::vector<uint8_t> rs = FromHex(kEcdsaKatSignature);
+  const std::vector<uint8_t> key = FromHex(kEcdsaKatCompressedKey);
+  std::vector<uint8_t> hashes, signatures;
+  for (uint8_t v : {uint8_t{27}, uint8_t{0}}) {
+    hashes.insert(hashes.end(), hash.begin(), hash.end());
+    signatures.insert(signatures.end(), rs.begin(), rs.end());
+    signatures.push_back(v);
+  }
+  std::vector<uint8_t> keys(2 * 64), addresses(2 * 20);
+  std::vector<ItemStatus> statuses(2);
+  SignatureRecoverTask recover{2, hashes.data(), signatures.data(), false, keys.data(),
+                               addresses.data(), statuses.data()};
+  Status s = RecoverBatch(recover, /*inject=*/false);
+  if (!s.ok()) return s;
+  for (size_t i = 0; i < 2; ++i) {
+    const std::string address = Hex(addresses.data() + 20 * i, 20);
+    if (statuses[i] != ItemStatus::kOk || address != kEcdsaKatAddress) {
+      return Status::FailedPrecondition("self-test: ECDSA recovery gave status " +
+                                        std::to_string(static_cast<int>(statuses[i])) +
+                                        ", address " + address + ", expected " +
+                                        kEcdsaKatAddress);
+    }
+  }
+  std::vector<uint8_t> messages = hash;
+  messages.insert(messages.end(), hash.begin(), hash.end());
+  messages[32] ^= 1;
+  std::vector<uint8_t> two_keys = key, two_signatures = rs;
+  two_keys.insert(two_keys.end(), key.begin(), key.end());
+  two_signatures.insert(two_signatures.end(), rs.begin(), rs.end());
+  SignatureVerifyTask verify;
+  verify.scheme = SignatureScheme::kEcdsaSecp256k1;
+  verify.messages = PackedItems::Fixed(messages, 32);
+  verify.public_keys = PackedItems::Fixed(two_keys, 33);
+  verify.signatures = PackedItems::Fixed(two_signatures, 64);
+  verify.status = statuses.data();
+  s = VerifyBatch(verify, /*inject=*/false);
+  if (!s.ok()) return s;
+  if (statuses[0] != ItemStatus::kOk || statuses[1] != ItemStatus::kInvalid) {
+    return Status::FailedPrecondition(
+        "self-test: ECDSA verification gave statuses " +
+        std::to_string(static_cast<int>(statuses[0])) + ", " +
+        std::to_string(static_cast<int>(statuses[1])) + ", expected 1 (OK), 2 (INVALID)");
+  }
+  return Status::Ok();
 }
 
 }  // namespace chainaccel

@@ -1,4 +1,5 @@
-// GpuEngine: runs HASH and MERKLE_BUILD tasks on one CUDA device (signatures come later).
+// GpuEngine: runs HASH, MERKLE_BUILD, ECDSA secp256k1 SIGNATURE_VERIFY and
+// SIGNATURE_RECOVER tasks on one CUDA device (Ed25519 and BIP-340 stay on the CPU).
 //
 // A batch streams through the device in chunks over two lanes. A lane is a stream, an
 // event and page-locked (pinned) input/offsets/output staging buffers with their device
@@ -27,6 +28,7 @@
 
 #include <atomic>
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <mutex>
 
@@ -83,13 +85,17 @@ class GpuEngine final : public Engine {
   // name "gpu:N", kind kGpu, and the device's product name, global memory, SMs and
   // compute capability.
   const EngineInfo& info() const override { return info_; }
-  // kHash and kMerkleBuild.
+  // kHash, kMerkleBuild, kSignatureVerify (ECDSA only: see Accepts), kSignatureRecover.
   bool Supports(TaskType type) const override {
-    return type == TaskType::kHash || type == TaskType::kMerkleBuild;
+    return type == TaskType::kHash || type == TaskType::kMerkleBuild ||
+           type == TaskType::kSignatureVerify || type == TaskType::kSignatureRecover;
   }
+  // Supports, except SignatureVerifyTasks of another scheme than ECDSA_SECP256K1.
+  bool Accepts(const Task& task) const override;
 
-  // Runs a HashTask or a MerkleBuildTask (engine.h has the contract). Returns
-  // UNIMPLEMENTED for any other task type; INVALID_ARGUMENT for an unknown algorithm or
+  // Runs a HashTask, MerkleBuildTask, SignatureVerifyTask (ECDSA_SECP256K1) or
+  // SignatureRecoverTask (engine.h has the contract). Returns UNIMPLEMENTED for any
+  // other task (MerkleVerifyTask, Ed25519 or BIP-340 verification); INVALID_ARGUMENT for an unknown algorithm or
   // a Merkle task that breaks the REQUIRES of engines/task.h (CheckMerkleBuildTask of
   // engines/cpu/merkle.h); UNAVAILABLE right away when the engine is unhealthy;
   // RESOURCE_EXHAUSTED when the device has too little free memory for a tree (not a
@@ -103,6 +109,12 @@ class GpuEngine final : public Engine {
   // lane 0 (kernels/merkle_launch.h). Device memory per tree, taken stream-ordered from
   // the device's pool for the batch only: about 64 bytes per leaf, plus 72 more when OZ
   // leaves are sorted, plus the proofs.
+  //
+  // Signatures: each chunk's items are staged into fixed-size records on the copy
+  // threads (kernels/ecdsa_records.h: sizes, DER parsed by libsecp256k1), pre-hashed on
+  // the device when the task asks, and verified or recovered one thread per signature
+  // with the acceptance rules of the CPU engine (kernels/ecdsa.cuh); a chunk's staging
+  // overlaps the other lane's device work.
   Status Run(Task& task) override;
 
   // batches/items/busy_seconds count the batches that completed OK (a failed one is
@@ -114,8 +126,9 @@ class GpuEngine final : public Engine {
 
   // Known-answer test of the device: SHA-256, SHA-256d and Keccak-256 of fixed and
   // variable batches ("", "abc", the 56-byte NIST message) through the engine's own
-  // lanes, compared with the published digests, and a 64x64 cuBLAS SGEMM compared with a
-  // CPU loop. Returns OK and marks the engine healthy when everything matches;
+  // lanes, compared with the published digests; ECDSA secp256k1 recovery and
+  // verification of a known answer (libsecp256k1's); and a 64x64 cuBLAS SGEMM compared
+  // with a CPU loop. Returns OK and marks the engine healthy when everything matches;
   // otherwise marks it unhealthy, counts a fault and returns FAILED_PRECONDITION (wrong
   // result) or the CUDA error. Waits for any batch in progress.
   Status SelfTest();
@@ -145,6 +158,17 @@ class GpuEngine final : public Engine {
   Status HashBatch(HashTask& task, bool inject);
   // A Merkle tree on both lanes (gpu_merkle.cc). REQUIRES: mu_ held, the task checked.
   Status MerkleBatch(MerkleBuildTask& task, bool inject);
+  // Signatures on both lanes (gpu_signatures.cc). REQUIRES: mu_ held; ECDSA for Verify.
+  Status VerifyBatch(SignatureVerifyTask& task, bool inject);
+  Status RecoverBatch(SignatureRecoverTask& task, bool inject);
+  // The two-lane chunk loop of the signature batches: plan(first) -> items of the chunk
+  // starting at `first`; stage(lane, first, count) enqueues it on the lane; drain(lane,
+  // first, count) takes its results once the lane's event has passed.
+  template <class Plan, class Stage, class Drain>
+  Status RunChunks(size_t n, bool inject, const Plan& plan, const Stage& stage,
+                   const Drain& drain);
+  // body(begin, end) over [0, count), on the copy threads when there are enough items.
+  void ForEachItem(size_t count, const std::function<void(size_t, size_t)>& body);
   // Stages task items [first, first + count) on `lane` and enqueues their hashing.
   Status LaunchChunk(Lane& lane, const HashTask& task, size_t first, size_t count,
                      bool inject);
@@ -153,6 +177,8 @@ class GpuEngine final : public Engine {
   // Records a fault: unhealthy, counted, logged. Returns the status Run hands back.
   Status Fault(const Status& cause, const char* during);
   Status SelfTestLocked();
+  // Part of the self-test: secp256k1 recovery and verification of a known answer.
+  Status EcdsaSelfTest();
 
   // memcpy spread over copy_pool_ (when it has threads) and the calling thread.
   void Copy(void* destination, const void* source, size_t bytes);
@@ -171,6 +197,8 @@ class GpuEngine final : public Engine {
   std::mutex mu_;  // one batch (or self-test) at a time
   // Guarded by mu_.
   Lane lanes_[2];
+  // The fixed-base table of secp256k1's G (kernels/secp256k1.cuh), uploaded by Create.
+  DeviceBuffer generator_table_;
   int64_t chunks_launched_ = 0;  // chunks of Run batches, for fail_after_chunks
 };
 

@@ -21,12 +21,12 @@ std::vector<const Engine*> RoutingScheduler::engines() const {
   return all;
 }
 
-int RoutingScheduler::PickGpu(TaskType type) {
+int RoutingScheduler::PickGpu(const Task& task) {
   const size_t n = gpus_.size();
   const uint64_t start = next_gpu_.fetch_add(1, std::memory_order_relaxed);
   for (size_t k = 0; k < n; ++k) {
     const size_t i = (start + k) % n;
-    if (gpus_[i]->Supports(type) && gpus_[i]->stats().healthy) return static_cast<int>(i);
+    if (gpus_[i]->Accepts(task) && gpus_[i]->stats().healthy) return static_cast<int>(i);
   }
   return -1;
 }
@@ -41,15 +41,15 @@ void RoutingScheduler::Submit(Task* task, Placement placement, Completion done,
     if (stopping_) {
       refusal = Status::Unavailable("the daemon is shutting down");
     } else if (placement == Placement::kGpu) {
-      gpu = PickGpu(type);
+      gpu = PickGpu(*task);
       if (gpu < 0) {
         refusal = Status::FailedPrecondition(
-            "placement: GPU asked for but no healthy GPU engine runs " +
-            std::string(TaskTypeName(type)));
+            "placement: GPU asked for but no healthy GPU engine runs this " +
+            std::string(TaskTypeName(type)) + " batch");
       }
     } else if (placement == Placement::kAuto &&
                TaskItemCount(*task) >= options_.gpu_min_batch_items) {
-      gpu = PickGpu(type);
+      gpu = PickGpu(*task);
     }
     ++in_flight_;
   }

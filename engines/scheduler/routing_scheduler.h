@@ -45,8 +45,9 @@ class RoutingScheduler final : public Scheduler {
   uint64_t gpu_fallbacks() const { return gpu_fallbacks_.load(std::memory_order_relaxed); }
 
  private:
-  // A healthy GPU that runs `type`, round-robin; -1 when there is none.
-  int PickGpu(TaskType type);
+  // A healthy GPU that accepts `task` (Engine::Accepts), round-robin; -1 when there is
+  // none.
+  int PickGpu(const Task& task);
   void RunOnCpu(Task* task, Completion done, Cancelled cancelled);
   void Finished();
 

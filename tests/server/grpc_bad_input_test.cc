@@ -71,7 +71,7 @@ TEST_CASE("Hash rejects bad requests with INVALID_ARGUMENT naming the field", "[
 
   request.set_placement(v1::PLACEMENT_GPU);
   ExpectStatus(t.hash->Hash(Context().get(), request, &response),
-               grpc::StatusCode::FAILED_PRECONDITION, "no healthy GPU engine runs hash");
+               grpc::StatusCode::FAILED_PRECONDITION, "no healthy GPU engine runs this hash batch");
   ExpectHealthy(t);
 }
 

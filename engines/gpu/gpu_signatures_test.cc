@@ -1,0 +1,166 @@
+// Tests of GpuEngine's signatures: ECDSA secp256k1 verification (every configuration:
+// compact and DER, every pre-hash, low S required or not) and Ethereum recovery, each
+// item's status (and recovered key and address) against the CpuEngine's on random valid
+// and corrupted signatures; chunking with messages longer than a chunk; Accepts for the
+// schemes the GPU leaves to the CPU; an injected fault. Replayable seed:
+// CHAINACCEL_TEST_SEED. Needs a GPU (gpu_engine_tests_main.cc skips without one).
+#include <catch2/catch.hpp>
+
+#include <cstring>
+#include <random>
+#include <vector>
+
+#include "engines/cpu/signatures.h"
+#include "engines/cpu/testing/random.h"
+#include "engines/cpu/testing/signature_batch.h"
+#include "engines/cpu/testing/signature_cases.h"
+#include "engines/gpu/gpu_test_engines.h"
+
+namespace chainaccel {
+namespace {
+
+using testing::Bytes;
+using testing::MakeRng;
+
+using VerifyBatchData = testing::SignatureBatch;
+
+VerifyBatchData RandomVerifyBatch(std::mt19937_64& rng, const testing::SignatureConfig& config,
+                                  size_t count) {
+  VerifyBatchData batch;
+  for (const auto& c : testing::MakeSignatureCases(rng, config, count)) {
+    batch.Add(c.message, c.public_key, c.signature, c.what);
+  }
+  return batch;
+}
+
+void CheckVerifyAgainstCpu(GpuEngine& gpu, const VerifyBatchData& batch,
+                           const testing::SignatureConfig& config) {
+  const size_t n = batch.size();
+  std::vector<ItemStatus> from_gpu(n, ItemStatus::kUnspecified), from_cpu(n);
+  Task on_gpu = batch.Task(config, from_gpu.data());
+  Task on_cpu = batch.Task(config, from_cpu.data());
+  const Status s = gpu.Run(on_gpu);
+  INFO(s.ToString());
+  REQUIRE(s.ok());
+  REQUIRE(testing::ReferenceCpu().Run(on_cpu).ok());
+  for (size_t i = 0; i < n; ++i) {
+    INFO("item " << i << ": " << batch.what[i] << "; pre-hash " << int(config.pre_hash)
+                 << " encoding " << int(config.encoding) << " allow_high_s "
+                 << config.allow_high_s);
+    REQUIRE(int(from_gpu[i]) == int(from_cpu[i]));
+  }
+}
+
+std::vector<testing::SignatureConfig> EcdsaConfigs() {
+  std::vector<testing::SignatureConfig> out;
+  for (const auto& config : testing::AllSignatureConfigs()) {
+    if (config.scheme == SignatureScheme::kEcdsaSecp256k1) out.push_back(config);
+  }
+  return out;
+}
+
+TEST_CASE("GpuEngine accepts ECDSA verification and recovery, not Ed25519 or BIP-340",
+          "[gpu_engine][signatures]") {
+  GpuEngine& gpu = testing::SharedGpu();
+  CHECK(gpu.Supports(TaskType::kSignatureVerify));
+  CHECK(gpu.Supports(TaskType::kSignatureRecover));
+  SignatureVerifyTask verify;
+  verify.scheme = SignatureScheme::kEcdsaSecp256k1;
+  CHECK(gpu.Accepts(Task(verify)));
+  verify.scheme = SignatureScheme::kEd25519;
+  CHECK_FALSE(gpu.Accepts(Task(verify)));
+  Task ed25519 = verify;
+  CHECK(gpu.Run(ed25519).code() == Status::Code::kUnimplemented);
+  verify.scheme = SignatureScheme::kSchnorrBip340;
+  CHECK_FALSE(gpu.Accepts(Task(verify)));
+  CHECK(gpu.Accepts(Task(SignatureRecoverTask{})));
+  CHECK(gpu.stats().healthy);
+}
+
+TEST_CASE("GpuEngine ECDSA verification matches the CPU in every configuration",
+          "[gpu_engine][signatures]") {
+  auto rng = MakeRng("gpu_engine ecdsa");
+  for (const auto& config : EcdsaConfigs()) {
+    CheckVerifyAgainstCpu(testing::SharedGpu(), RandomVerifyBatch(rng, config, 6000), config);
+  }
+}
+
+TEST_CASE("GpuEngine ECDSA verification across small chunks and oversize messages",
+          "[gpu_engine][signatures]") {
+  auto rng = MakeRng("gpu_engine ecdsa chunks");
+  GpuEngine::Options options;
+  options.chunk_bytes = 64 << 10;
+  options.chunk_items = 512;
+  std::unique_ptr<GpuEngine> gpu = testing::MakeGpu(options);
+  for (const auto& config : EcdsaConfigs()) {
+    VerifyBatchData batch = RandomVerifyBatch(rng, config, 3000);
+    if (config.pre_hash != PreHash::kNone) {
+      // Messages longer than a chunk, signed properly, among the others.
+      const testing::Secp256k1Key key = testing::MakeSecp256k1Key(rng);
+      for (size_t length : {size_t{40000}, size_t{70000}, size_t{200000}}) {
+        const Bytes message = testing::RandomBytes(rng, length);
+        Hash32 digest;
+        const ByteView hash = ApplyPreHash(config.pre_hash, message, digest);
+        const Bytes sig = config.encoding == SignatureEncoding::kDer
+                              ? testing::SignEcdsaDer(key, hash)
+                              : testing::SignEcdsaCompact(key, hash);
+        batch.Add(message, key.compressed, sig, std::to_string(length) + "-byte message");
+      }
+    }
+    CheckVerifyAgainstCpu(*gpu, batch, config);
+  }
+}
+
+TEST_CASE("GpuEngine recovery matches the CPU: keys, addresses, statuses",
+          "[gpu_engine][signatures]") {
+  auto rng = MakeRng("gpu_engine recover");
+  for (bool allow_high_s : {false, true}) {
+    const auto cases = testing::MakeRecoverCases(rng, allow_high_s, 6000);
+    const size_t n = cases.size();
+    std::vector<uint8_t> hashes, signatures;
+    for (const auto& c : cases) {
+      hashes.insert(hashes.end(), c.hash.begin(), c.hash.end());
+      signatures.insert(signatures.end(), c.signature.begin(), c.signature.end());
+    }
+    std::vector<uint8_t> gpu_keys(64 * n, 0xA5), gpu_addresses(20 * n, 0xA5), cpu_keys(64 * n),
+        cpu_addresses(20 * n);
+    std::vector<ItemStatus> gpu_status(n), cpu_status(n);
+    Task on_gpu = SignatureRecoverTask{n, hashes.data(), signatures.data(), allow_high_s,
+                                       gpu_keys.data(), gpu_addresses.data(), gpu_status.data()};
+    Task on_cpu = SignatureRecoverTask{n, hashes.data(), signatures.data(), allow_high_s,
+                                       cpu_keys.data(), cpu_addresses.data(), cpu_status.data()};
+    REQUIRE(testing::SharedGpu().Run(on_gpu).ok());
+    REQUIRE(testing::ReferenceCpu().Run(on_cpu).ok());
+    for (size_t i = 0; i < n; ++i) {
+      INFO(cases[i].what);
+      REQUIRE(int(gpu_status[i]) == int(cpu_status[i]));
+    }
+    CHECK(gpu_keys == cpu_keys);
+    CHECK(gpu_addresses == cpu_addresses);
+  }
+}
+
+TEST_CASE("GpuEngine signature fault mid-batch: unhealthy, counted, CPU re-run right",
+          "[gpu_engine][signatures][fault]") {
+  auto rng = MakeRng("gpu_engine ecdsa fault");
+  GpuEngine::Options options;
+  options.chunk_items = 256;
+  options.fail_after_chunks = 3;
+  std::unique_ptr<GpuEngine> gpu = testing::MakeGpu(options);
+  const testing::SignatureConfig config{SignatureScheme::kEcdsaSecp256k1, PreHash::kSha256,
+                                        SignatureEncoding::kCompact, false};
+  const VerifyBatchData batch = RandomVerifyBatch(rng, config, 2000);
+  std::vector<ItemStatus> status(batch.size());
+  Task task = batch.Task(config, status.data());
+  const Status fault = gpu->Run(task);
+  INFO(fault.ToString());
+  CHECK((fault.code() == Status::Code::kInternal || fault.code() == Status::Code::kUnavailable));
+  CHECK_FALSE(gpu->stats().healthy);
+  CHECK(gpu->faults() == 1);
+  REQUIRE(testing::ReferenceCpu().Run(task).ok());
+  REQUIRE(gpu->SelfTest().ok());
+  CheckVerifyAgainstCpu(*gpu, batch, config);
+}
+
+}  // namespace
+}  // namespace chainaccel

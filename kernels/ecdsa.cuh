@@ -1,0 +1,153 @@
+// ECDSA over secp256k1, per item, for host and device: the acceptance rules of the CPU
+// engine (engines/cpu/signatures.h, i.e. libsecp256k1's) on staged records.
+//
+// A verification record (kEcdsaVerifyRecordBytes, 16-byte aligned fields) is what the
+// host stages per item (kernels/ecdsa_records.h builds it):
+//   [0, 65)    the public key's bytes (33 or 65 of them), zero-padded
+//   65         the public key's size as given (0 when it is neither 33 nor 65 bytes)
+//   66         host flags: kEcdsaFlagBadSignature (the encoding did not parse: wrong
+//              compact size, or DER that secp256k1_ecdsa_signature_parse_der refuses),
+//              kEcdsaFlagBadMessage (no pre-hash and the message is not 32 bytes)
+//   [80, 112)  r, big-endian (from the compact bytes, or from the parsed DER)
+//   [112, 144) s, big-endian
+//   [144, 176) the 32-byte message hash (unused when a pre-hash digest is given)
+// A recovery record (kEcdsaRecoverRecordBytes): [0, 32) the hash, [32, 97) r || s || v.
+// Its result (kEcdsaRecoverResultBytes): [0, 64) X || Y, [64, 84) the address, 84 the
+// ItemStatus.
+//
+// Variable time (kernels/u256.cuh says why that is right here).
+#pragma once
+
+#include <cstdint>
+
+#include "engines/task.h"
+#include "kernels/keccak256.cuh"
+#include "kernels/secp256k1.cuh"
+
+namespace chainaccel::kernels {
+
+inline constexpr int kEcdsaVerifyRecordBytes = 176;
+inline constexpr int kEcdsaKeyOffset = 0;
+inline constexpr int kEcdsaKeySizeOffset = 65;
+inline constexpr int kEcdsaFlagsOffset = 66;
+inline constexpr int kEcdsaROffset = 80;
+inline constexpr int kEcdsaSOffset = 112;
+inline constexpr int kEcdsaHashOffset = 144;
+inline constexpr uint8_t kEcdsaFlagBadSignature = 1;
+inline constexpr uint8_t kEcdsaFlagBadMessage = 2;
+
+inline constexpr int kEcdsaRecoverRecordBytes = 112;
+inline constexpr int kEcdsaRecoverResultBytes = 96;
+inline constexpr int kEcdsaRecoverStatusOffset = 84;
+
+// secp256k1_ec_pubkey_parse: 33 bytes 0x02/0x03 || X (X < p and X^3 + 7 a square; the
+// prefix gives Y's parity), or 65 bytes 0x04/0x06/0x07 || X || Y (X, Y < p, on the curve;
+// hybrid 0x06/0x07 must match Y's parity). Anything else is malformed.
+CHAINACCEL_HD bool ParseSecp256k1PublicKey(const uint8_t* key, int size, AffinePoint& out) {
+  const U256 p = Fp::Modulus();
+  if (size == 33) {
+    if (key[0] != 0x02 && key[0] != 0x03) return false;
+    const U256 x = U256FromBytesBE(key + 1);
+    if (!U256Less(x, p)) return false;
+    return DecompressPoint(x, key[0] == 0x03, out);
+  }
+  if (size == 65) {
+    if (key[0] != 0x04 && key[0] != 0x06 && key[0] != 0x07) return false;
+    const U256 x = U256FromBytesBE(key + 1);
+    const U256 y = U256FromBytesBE(key + 33);
+    if (!U256Less(x, p) || !U256Less(y, p)) return false;
+    if (key[0] != 0x04 && (y.w[0] & 1) != static_cast<uint32_t>(key[0] == 0x07)) return false;
+    if (!U256Equal(ModSqr<Fp>(y), CurveRhs(x))) return false;
+    out = AffinePoint{x, y};
+    return true;
+  }
+  return false;
+}
+
+// The checks of VerifyEcdsaSecp256k1 (engines/cpu/signatures.h), in its order:
+// public key, signature (1 <= r, s < n), message, low S, then secp256k1_ecdsa_verify:
+// R = (z / s) G + (r / s) Q must not be infinity and must have x = r (mod n). z is the
+// 32-byte hash read as a number mod n (secp256k1_scalar_set_b32 reduces). The x check
+// compares in the field without an inversion, as libsecp256k1 does: X = r Z^2, or, when
+// r + n < p, X = (r + n) Z^2.
+CHAINACCEL_HD ItemStatus VerifyEcdsaRecord(const uint8_t* record, const uint8_t* digest,
+                                           bool allow_high_s, const AffinePoint* g_table) {
+  AffinePoint q;
+  if (!ParseSecp256k1PublicKey(record + kEcdsaKeyOffset, record[kEcdsaKeySizeOffset], q)) {
+    return ItemStatus::kMalformedPublicKey;
+  }
+  const uint8_t flags = record[kEcdsaFlagsOffset];
+  if (flags & kEcdsaFlagBadSignature) return ItemStatus::kMalformedSignature;
+  const U256 n = Fn::Modulus();
+  const U256 r = U256FromBytesBE(record + kEcdsaROffset);
+  U256 s = U256FromBytesBE(record + kEcdsaSOffset);
+  if (U256IsZero(r) || U256IsZero(s) || !U256Less(r, n) || !U256Less(s, n)) {
+    return ItemStatus::kMalformedSignature;
+  }
+  if (flags & kEcdsaFlagBadMessage) return ItemStatus::kMalformedMessage;
+  if (U256Less(Secp256k1HalfOrder(), s)) {
+    if (!allow_high_s) return ItemStatus::kHighS;
+    s = ModNeg<Fn>(s);
+  }
+  const U256 z = ModReduce<Fn>(U256FromBytesBE(digest != nullptr ? digest : record + kEcdsaHashOffset));
+  const U256 w = ModInv<Fn>(s);
+  const U256 u1 = ModMul<Fn>(z, w);
+  const U256 u2 = ModMul<Fn>(r, w);
+  const JacobianPoint rp = DoubleScalarMul(u1, u2, q, g_table);
+  if (IsInfinity(rp)) return ItemStatus::kInvalid;
+  const U256 zz = ModSqr<Fp>(rp.z);
+  if (U256Equal(ModMul<Fp>(r, zz), rp.x)) return ItemStatus::kOk;
+  U256 r_plus_n;
+  if (U256Add(r, n, r_plus_n) == 0 && U256Less(r_plus_n, Fp::Modulus()) &&
+      U256Equal(ModMul<Fp>(r_plus_n, zz), rp.x)) {
+    return ItemStatus::kOk;
+  }
+  return ItemStatus::kInvalid;
+}
+
+// RecoverEthereumSigner (engines/cpu/signatures.h): v in {0, 1, 27, 28}; 1 <= r, s < n;
+// low S unless allowed (a high S is used as given); then secp256k1_ecdsa_recover with
+// recid = v mod 2 (these v never set the "x = r + n" bit): R = (r, y of parity recid),
+// refused when r^3 + 7 is not a square; Q = (-z / r) G + (s / r) R, refused at infinity.
+// Writes X || Y and keccak256(X || Y)[12, 32) into result, zeros unless ITEM_OK.
+CHAINACCEL_HD ItemStatus RecoverEcdsaRecord(const uint8_t* record, bool allow_high_s,
+                                            const AffinePoint* g_table, uint8_t* result) {
+  for (int i = 0; i < 84; ++i) result[i] = 0;
+  const uint8_t v = record[96];
+  int recid;
+  if (v == 0 || v == 1) {
+    recid = v;
+  } else if (v == 27 || v == 28) {
+    recid = v - 27;
+  } else {
+    return ItemStatus::kInvalidRecoveryId;
+  }
+  const U256 n = Fn::Modulus();
+  const U256 r = U256FromBytesBE(record + 32);
+  const U256 s = U256FromBytesBE(record + 64);
+  if (U256IsZero(r) || U256IsZero(s) || !U256Less(r, n) || !U256Less(s, n)) {
+    return ItemStatus::kMalformedSignature;
+  }
+  if (!allow_high_s && U256Less(Secp256k1HalfOrder(), s)) return ItemStatus::kHighS;
+  AffinePoint big_r;
+  if (!DecompressPoint(r, recid == 1, big_r)) return ItemStatus::kRecoveryFailed;
+  const U256 z = ModReduce<Fn>(U256FromBytesBE(record));
+  const U256 ri = ModInv<Fn>(r);
+  const U256 u1 = ModNeg<Fn>(ModMul<Fn>(z, ri));
+  const U256 u2 = ModMul<Fn>(s, ri);
+  const JacobianPoint qj = DoubleScalarMul(u1, u2, big_r, g_table);
+  if (IsInfinity(qj)) return ItemStatus::kRecoveryFailed;
+  const AffinePoint q = ToAffine(qj);
+  uint8_t key[64];
+  U256ToBytesBE(q.x, key);
+  U256ToBytesBE(q.y, key + 32);
+  uint64_t digest[4];
+  Keccak256Message<1>(key, 64, digest);
+  uint8_t hash[32];
+  Keccak256DigestBytes(digest, hash);
+  for (int i = 0; i < 64; ++i) result[i] = key[i];
+  for (int i = 0; i < 20; ++i) result[64 + i] = hash[12 + i];
+  return ItemStatus::kOk;
+}
+
+}  // namespace chainaccel::kernels

@@ -1,0 +1,72 @@
+#include "kernels/ecdsa_launch.h"
+
+#include <string>
+
+#include "kernels/ecdsa.cuh"
+#include "kernels/launch_check.h"
+
+namespace chainaccel::kernels {
+namespace {
+
+// One signature per thread: each keeps 15 Jacobian multiples of its key (1.4 KiB of local
+// memory) and the exponentiation window tables, so blocks stay small; 128 threads is
+// the first guess, to be tuned with measurements (kernels/NOTES.md).
+constexpr int kEcdsaThreadsPerBlock = 128;
+
+__global__ void __launch_bounds__(kEcdsaThreadsPerBlock)
+    EcdsaVerifyKernel(const uint8_t* __restrict__ records, const uint8_t* __restrict__ digests,
+                      uint64_t count, bool allow_high_s,
+                      const AffinePoint* __restrict__ generator_table,
+                      uint8_t* __restrict__ statuses) {
+  const uint64_t i = uint64_t{blockIdx.x} * blockDim.x + threadIdx.x;
+  if (i >= count) return;
+  statuses[i] = static_cast<uint8_t>(
+      VerifyEcdsaRecord(records + kEcdsaVerifyRecordBytes * i,
+                        digests != nullptr ? digests + 32 * i : nullptr, allow_high_s,
+                        generator_table));
+}
+
+__global__ void __launch_bounds__(kEcdsaThreadsPerBlock)
+    EcdsaRecoverKernel(const uint8_t* __restrict__ records, uint64_t count, bool allow_high_s,
+                       const AffinePoint* __restrict__ generator_table,
+                       uint8_t* __restrict__ results) {
+  const uint64_t i = uint64_t{blockIdx.x} * blockDim.x + threadIdx.x;
+  if (i >= count) return;
+  uint8_t* result = results + kEcdsaRecoverResultBytes * i;
+  result[kEcdsaRecoverStatusOffset] = static_cast<uint8_t>(RecoverEcdsaRecord(
+      records + kEcdsaRecoverRecordBytes * i, allow_high_s, generator_table, result));
+}
+
+}  // namespace
+
+Status LaunchEcdsaVerify(const uint8_t* records, const uint8_t* digests, size_t count,
+                         bool allow_high_s, const AffinePoint* generator_table,
+                         uint8_t* statuses, cudaStream_t stream) {
+  if (count == 0) return Status::Ok();
+  if (records == nullptr || generator_table == nullptr || statuses == nullptr) {
+    return Status::InvalidArgument("LaunchEcdsaVerify: null buffer");
+  }
+  const unsigned blocks = GridBlocks(count, kEcdsaThreadsPerBlock);
+  if (blocks == 0) return Status::InvalidArgument("LaunchEcdsaVerify: batch too large");
+  ClearLastCudaError();
+  EcdsaVerifyKernel<<<blocks, kEcdsaThreadsPerBlock, 0, stream>>>(
+      records, digests, count, allow_high_s, generator_table, statuses);
+  return CheckLaunch("LaunchEcdsaVerify", stream);
+}
+
+Status LaunchEcdsaRecover(const uint8_t* records, size_t count, bool allow_high_s,
+                          const AffinePoint* generator_table, uint8_t* results,
+                          cudaStream_t stream) {
+  if (count == 0) return Status::Ok();
+  if (records == nullptr || generator_table == nullptr || results == nullptr) {
+    return Status::InvalidArgument("LaunchEcdsaRecover: null buffer");
+  }
+  const unsigned blocks = GridBlocks(count, kEcdsaThreadsPerBlock);
+  if (blocks == 0) return Status::InvalidArgument("LaunchEcdsaRecover: batch too large");
+  ClearLastCudaError();
+  EcdsaRecoverKernel<<<blocks, kEcdsaThreadsPerBlock, 0, stream>>>(
+      records, count, allow_high_s, generator_table, results);
+  return CheckLaunch("LaunchEcdsaRecover", stream);
+}
+
+}  // namespace chainaccel::kernels

@@ -1,0 +1,168 @@
+// Tests of kernels/ecdsa_launch.h: the argument checks (no GPU), and on the device,
+// tagged [device], every status (and recovered key and address) of the kernels against
+// the CPU engine's functions (engines/cpu/signatures.h, i.e. libsecp256k1) on random
+// valid and corrupted signatures of every ECDSA configuration, on every Wycheproof
+// secp256k1 case, and on recovery cases.
+#include "kernels/ecdsa_launch.h"
+
+#include <catch2/catch.hpp>
+
+#include <cuda_runtime_api.h>
+
+#include <cstring>
+#include <vector>
+
+#include "engines/cpu/signatures.h"
+#include "engines/cpu/testing/random.h"
+#include "engines/cpu/testing/signature_batch.h"
+#include "engines/cpu/testing/signature_cases.h"
+#include "engines/cpu/testing/vectors.h"
+#include "kernels/ecdsa.cuh"
+#include "kernels/ecdsa_records.h"
+#include "kernels/testing/device_buffer.h"
+
+namespace chainaccel::kernels {
+namespace {
+
+using testing::Bytes;
+
+const AffinePoint* kSomeTable = reinterpret_cast<const AffinePoint*>(uintptr_t{1} << 40);
+uint8_t* const kSomeDevicePointer = reinterpret_cast<uint8_t*>(uintptr_t{1} << 40);
+
+TEST_CASE("LaunchEcdsa* reject null buffers and enqueue nothing for no items", "[ecdsa_launch]") {
+  CHECK(LaunchEcdsaVerify(nullptr, nullptr, 0, false, nullptr, nullptr, nullptr).ok());
+  CHECK(LaunchEcdsaRecover(nullptr, 0, false, nullptr, nullptr, nullptr).ok());
+  CHECK(LaunchEcdsaVerify(kSomeDevicePointer, nullptr, 1, false, nullptr, kSomeDevicePointer,
+                          nullptr)
+            .code() == Status::Code::kInvalidArgument);
+  CHECK(LaunchEcdsaVerify(nullptr, nullptr, 1, false, kSomeTable, kSomeDevicePointer, nullptr)
+            .code() == Status::Code::kInvalidArgument);
+  CHECK(LaunchEcdsaRecover(kSomeDevicePointer, 1, false, kSomeTable, nullptr, nullptr).code() ==
+        Status::Code::kInvalidArgument);
+}
+
+// The generator table in device memory, made once.
+const AffinePoint* DeviceTable() {
+  static testing::DeviceBuffer<AffinePoint>* table = [] {
+    std::vector<AffinePoint> host(kGeneratorTableEntries);
+    BuildSecp256k1GeneratorTable(host.data());
+    auto* t = new testing::DeviceBuffer<AffinePoint>(host.size());
+    t->Upload(host.data(), host.size());
+    return t;
+  }();
+  return table->get();
+}
+
+using VerifyItems = testing::SignatureBatch;
+
+// Stages, pre-hashes on the host (the engine tests cover the device's pre-hash), runs the
+// kernel and compares every status with the CPU's.
+void CheckVerifyOnDevice(const VerifyItems& items, const testing::SignatureConfig& config) {
+  const SignatureVerifyTask task = items.Task(config);
+  const size_t n = task.messages.size();
+  std::vector<uint8_t> records(n * kEcdsaVerifyRecordBytes);
+  std::vector<uint8_t> digests(n * 32);
+  std::vector<ItemStatus> expected(n);
+  for (size_t i = 0; i < n; ++i) {
+    StageEcdsaVerifyRecord(task, i, records.data() + kEcdsaVerifyRecordBytes * i);
+    Hash32 digest;
+    const ByteView message = ApplyPreHash(config.pre_hash, task.messages[i], digest);
+    if (config.pre_hash != PreHash::kNone) std::memcpy(&digests[32 * i], digest.data(), 32);
+    expected[i] = VerifyEcdsaSecp256k1(message, task.public_keys[i], task.signatures[i],
+                                       config.encoding, config.allow_high_s);
+  }
+  testing::DeviceBuffer<uint8_t> device_records(records.size()), device_digests(digests.size()),
+      statuses(n);
+  device_records.Upload(records.data(), records.size());
+  device_digests.Upload(digests.data(), digests.size());
+  statuses.Fill(0xEE);
+  const Status s = LaunchEcdsaVerify(device_records.get(),
+                                     config.pre_hash != PreHash::kNone ? device_digests.get()
+                                                                       : nullptr,
+                                     n, config.allow_high_s, DeviceTable(), statuses.get(),
+                                     nullptr);
+  INFO(s.ToString());
+  REQUIRE(s.ok());
+  REQUIRE(cudaDeviceSynchronize() == cudaSuccess);
+  const std::vector<uint8_t> got = statuses.Download();
+  for (size_t i = 0; i < n; ++i) {
+    INFO(items.what[i] << "; pre-hash " << int(config.pre_hash) << " encoding "
+                       << int(config.encoding) << " allow_high_s " << config.allow_high_s);
+    REQUIRE(int(got[i]) == int(expected[i]));
+  }
+}
+
+TEST_CASE("ECDSA kernel: random valid and corrupted signatures get the CPU's verdicts",
+          "[device][ecdsa]") {
+  auto rng = testing::MakeRng("ecdsa kernel random");
+  for (const testing::SignatureConfig& config : testing::AllSignatureConfigs()) {
+    if (config.scheme != SignatureScheme::kEcdsaSecp256k1) continue;
+    VerifyItems items;
+    for (const auto& c : testing::MakeSignatureCases(rng, config, 20000)) {
+      items.Add(c.message, c.public_key, c.signature, c.what);
+    }
+    CheckVerifyOnDevice(items, config);
+  }
+}
+
+TEST_CASE("ECDSA kernel: every Wycheproof secp256k1 case gets the CPU's verdict",
+          "[device][ecdsa][wycheproof]") {
+  for (const char* file : {"wycheproof/ecdsa_secp256k1_sha256_test.json",
+                           "wycheproof/ecdsa_secp256k1_sha256_bitcoin_test.json"}) {
+    for (bool allow_high_s : {false, true}) {
+      VerifyItems items;
+      for (const auto& c : testing::ReadWycheproofCases(file, "uncompressed")) {
+        items.Add(c.message, c.public_key, c.signature,
+                  std::string(file) + " tcId " + std::to_string(c.id) + " " + c.comment);
+      }
+      CheckVerifyOnDevice(items, {SignatureScheme::kEcdsaSecp256k1, PreHash::kSha256,
+                                  SignatureEncoding::kDer, allow_high_s});
+    }
+  }
+}
+
+TEST_CASE("ECDSA recovery kernel: keys, addresses and statuses equal the CPU's",
+          "[device][recover]") {
+  auto rng = testing::MakeRng("ecdsa recover kernel");
+  for (bool allow_high_s : {false, true}) {
+    const auto cases = testing::MakeRecoverCases(rng, allow_high_s, 20000);
+    const size_t n = cases.size();
+    std::vector<uint8_t> hashes, signatures;
+    for (const auto& c : cases) {
+      hashes.insert(hashes.end(), c.hash.begin(), c.hash.end());
+      signatures.insert(signatures.end(), c.signature.begin(), c.signature.end());
+    }
+    SignatureRecoverTask task;
+    task.count = n;
+    task.hashes = hashes.data();
+    task.signatures = signatures.data();
+    task.allow_high_s = allow_high_s;
+    std::vector<uint8_t> records(n * kEcdsaRecoverRecordBytes);
+    for (size_t i = 0; i < n; ++i) {
+      StageEcdsaRecoverRecord(task, i, records.data() + kEcdsaRecoverRecordBytes * i);
+    }
+    testing::DeviceBuffer<uint8_t> device_records(records.size()),
+        results(n * kEcdsaRecoverResultBytes);
+    device_records.Upload(records.data(), records.size());
+    results.Fill(0xEE);
+    REQUIRE(LaunchEcdsaRecover(device_records.get(), n, allow_high_s, DeviceTable(),
+                               results.get(), nullptr)
+                .ok());
+    REQUIRE(cudaDeviceSynchronize() == cudaSuccess);
+    const std::vector<uint8_t> got = results.Download();
+    for (size_t i = 0; i < n; ++i) {
+      uint8_t key[64], address[20];
+      const ItemStatus cpu = RecoverEthereumSigner(task.hashes + 32 * i,
+                                                   task.signatures + 65 * i, allow_high_s, key,
+                                                   address);
+      const uint8_t* result = got.data() + kEcdsaRecoverResultBytes * i;
+      INFO(cases[i].what << " allow_high_s " << allow_high_s);
+      REQUIRE(int(result[kEcdsaRecoverStatusOffset]) == int(cpu));
+      REQUIRE(std::memcmp(result, key, 64) == 0);
+      REQUIRE(std::memcmp(result + 64, address, 20) == 0);
+    }
+  }
+}
+
+}  // namespace
+}  // namespace chainaccel::kernels

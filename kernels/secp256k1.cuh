@@ -1,0 +1,268 @@
+// secp256k1 (SEC 2 §2.4.1) for host and device: the field F_p, the scalars mod n, and
+// points in Jacobian coordinates; the fixed-base table of G and the double-scalar
+// multiplication u1*G + u2*P that ECDSA verification and recovery need.
+//
+// Variable time throughout (kernels/u256.cuh says why that is right here). Points:
+// Jacobian (X, Y, Z) stands for (X/Z^2, Y/Z^3); Z == 0 is the point at infinity. The
+// curve is y^2 = x^3 + 7 (a = 0), so doubling uses dbl-2009-l and additions add-2007-bl
+// and madd-2007-bl of the Explicit-Formulas Database, with the exceptional cases
+// (P = Q, P = -Q, infinity) handled explicitly.
+// kernels/secp256k1_test.cc checks all of this on the host against OpenSSL and
+// libsecp256k1.
+#pragma once
+
+#include <cstdint>
+
+#include "kernels/u256.cuh"
+
+namespace chainaccel::kernels {
+
+// p = 2^256 - 2^32 - 977.
+struct Secp256k1Field {
+  static constexpr int kCLimbs = 2;
+  CHAINACCEL_HD static uint32_t C(int i) { return i == 0 ? 977u : 1u; }
+  CHAINACCEL_HD static U256 Modulus() {
+    U256 m;
+    m.w[0] = 0xFFFFFC2F;
+    m.w[1] = 0xFFFFFFFE;
+    CHAINACCEL_UNROLL
+    for (int i = 2; i < 8; ++i) m.w[i] = 0xFFFFFFFF;
+    return m;
+  }
+};
+
+// n = FFFFFFFF FFFFFFFF FFFFFFFF FFFFFFFE BAAEDCE6 AF48A03B BFD25E8C D0364141;
+// c = 2^256 - n = 1 4551231950B75FC4 402DA1732FC9BEBF (129 bits).
+struct Secp256k1Order {
+  static constexpr int kCLimbs = 5;
+  CHAINACCEL_HD static uint32_t C(int i) {
+    switch (i) {
+      case 0: return 0x2FC9BEBF;
+      case 1: return 0x402DA173;
+      case 2: return 0x50B75FC4;
+      case 3: return 0x45512319;
+      default: return 1;
+    }
+  }
+  CHAINACCEL_HD static U256 Modulus() {
+    U256 m;
+    m.w[0] = 0xD0364141;
+    m.w[1] = 0xBFD25E8C;
+    m.w[2] = 0xAF48A03B;
+    m.w[3] = 0xBAAEDCE6;
+    m.w[4] = 0xFFFFFFFE;
+    m.w[5] = 0xFFFFFFFF;
+    m.w[6] = 0xFFFFFFFF;
+    m.w[7] = 0xFFFFFFFF;
+    return m;
+  }
+};
+
+using Fp = Secp256k1Field;
+using Fn = Secp256k1Order;
+
+// n / 2 (floor): a signature's s is "low" when s <= n / 2.
+CHAINACCEL_HD U256 Secp256k1HalfOrder() {
+  U256 h;
+  h.w[0] = 0x681B20A0;
+  h.w[1] = 0xDFE92F46;
+  h.w[2] = 0x57A4501D;
+  h.w[3] = 0x5D576E73;
+  h.w[4] = 0xFFFFFFFF;
+  h.w[5] = 0xFFFFFFFF;
+  h.w[6] = 0xFFFFFFFF;
+  h.w[7] = 0x7FFFFFFF;
+  return h;
+}
+
+struct AffinePoint {
+  U256 x, y;
+};
+
+struct JacobianPoint {
+  U256 x, y, z;
+};
+
+CHAINACCEL_HD JacobianPoint JacobianInfinity() {
+  return JacobianPoint{U256Small(1), U256Small(1), U256Zero()};
+}
+
+CHAINACCEL_HD bool IsInfinity(const JacobianPoint& p) { return U256IsZero(p.z); }
+
+CHAINACCEL_HD JacobianPoint ToJacobian(const AffinePoint& a) {
+  return JacobianPoint{a.x, a.y, U256Small(1)};
+}
+
+// The generator G.
+CHAINACCEL_HD AffinePoint Secp256k1Generator() {
+  AffinePoint g;
+  const uint32_t x[8] = {0x16F81798, 0x59F2815B, 0x2DCE28D9, 0x029BFCDB,
+                         0xCE870B07, 0x55A06295, 0xF9DCBBAC, 0x79BE667E};
+  const uint32_t y[8] = {0xFB10D4B8, 0x9C47D08F, 0xA6855419, 0xFD17B448,
+                         0x0E1108A8, 0x5DA4FBFC, 0x26A3C465, 0x483ADA77};
+  CHAINACCEL_UNROLL
+  for (int i = 0; i < 8; ++i) {
+    g.x.w[i] = x[i];
+    g.y.w[i] = y[i];
+  }
+  return g;
+}
+
+// x^3 + 7 mod p.
+CHAINACCEL_HD U256 CurveRhs(const U256& x) {
+  return ModAdd<Fp>(ModMul<Fp>(ModSqr<Fp>(x), x), U256Small(7));
+}
+
+// A square root of a mod p, if a is a square: p = 3 mod 4, so a^((p + 1) / 4) is one
+// whenever one exists; checked by squaring it back.
+CHAINACCEL_HD bool FieldSqrt(const U256& a, U256& root) {
+  U256 e;  // (p + 1) / 4 = 3FFFFFFF FFFFFFFF FFFFFFFF FFFFFFFF FFFFFFFF FFFFFFFF BFFFFF0C
+  e.w[0] = 0xBFFFFF0C;
+  e.w[1] = 0xFFFFFFFF;
+  CHAINACCEL_UNROLL
+  for (int i = 2; i < 7; ++i) e.w[i] = 0xFFFFFFFF;
+  e.w[7] = 0x3FFFFFFF;
+  root = ModPow<Fp>(a, e);
+  return U256Equal(ModSqr<Fp>(root), a);
+}
+
+// The point (x, y) with y of parity `odd`, if x < p is the abscissa of a curve point.
+CHAINACCEL_HD bool DecompressPoint(const U256& x, bool odd, AffinePoint& out) {
+  U256 y;
+  if (!FieldSqrt(CurveRhs(x), y)) return false;
+  if ((y.w[0] & 1) != static_cast<uint32_t>(odd)) y = ModNeg<Fp>(y);
+  out = AffinePoint{x, y};
+  return true;
+}
+
+// 2P (dbl-2009-l; a = 0).
+CHAINACCEL_HD JacobianPoint PointDouble(const JacobianPoint& p) {
+  if (IsInfinity(p) || U256IsZero(p.y)) return JacobianInfinity();
+  const U256 a = ModSqr<Fp>(p.x);
+  const U256 b = ModSqr<Fp>(p.y);
+  const U256 c = ModSqr<Fp>(b);
+  U256 d = ModSub<Fp>(ModSub<Fp>(ModSqr<Fp>(ModAdd<Fp>(p.x, b)), a), c);
+  d = ModAdd<Fp>(d, d);
+  const U256 e = ModAdd<Fp>(ModAdd<Fp>(a, a), a);
+  const U256 f = ModSqr<Fp>(e);
+  JacobianPoint r;
+  r.x = ModSub<Fp>(f, ModAdd<Fp>(d, d));
+  U256 c8 = ModAdd<Fp>(c, c);
+  c8 = ModAdd<Fp>(c8, c8);
+  c8 = ModAdd<Fp>(c8, c8);
+  r.y = ModSub<Fp>(ModMul<Fp>(e, ModSub<Fp>(d, r.x)), c8);
+  const U256 yz = ModMul<Fp>(p.y, p.z);
+  r.z = ModAdd<Fp>(yz, yz);
+  return r;
+}
+
+// P + Q with Q affine (madd-2007-bl).
+CHAINACCEL_HD JacobianPoint PointAddMixed(const JacobianPoint& p, const AffinePoint& q) {
+  if (IsInfinity(p)) return ToJacobian(q);
+  const U256 z1z1 = ModSqr<Fp>(p.z);
+  const U256 u2 = ModMul<Fp>(q.x, z1z1);
+  const U256 s2 = ModMul<Fp>(ModMul<Fp>(q.y, p.z), z1z1);
+  const U256 h = ModSub<Fp>(u2, p.x);
+  const U256 s_diff = ModSub<Fp>(s2, p.y);
+  if (U256IsZero(h)) {
+    // Same x: P = Q (double) or P = -Q (infinity).
+    return U256IsZero(s_diff) ? PointDouble(p) : JacobianInfinity();
+  }
+  const U256 hh = ModSqr<Fp>(h);
+  U256 i = ModAdd<Fp>(hh, hh);
+  i = ModAdd<Fp>(i, i);
+  const U256 j = ModMul<Fp>(h, i);
+  const U256 r = ModAdd<Fp>(s_diff, s_diff);
+  const U256 v = ModMul<Fp>(p.x, i);
+  JacobianPoint out;
+  out.x = ModSub<Fp>(ModSub<Fp>(ModSqr<Fp>(r), j), ModAdd<Fp>(v, v));
+  const U256 y1j = ModMul<Fp>(p.y, j);
+  out.y = ModSub<Fp>(ModMul<Fp>(r, ModSub<Fp>(v, out.x)), ModAdd<Fp>(y1j, y1j));
+  out.z = ModSub<Fp>(ModSub<Fp>(ModSqr<Fp>(ModAdd<Fp>(p.z, h)), z1z1), hh);
+  return out;
+}
+
+// P + Q (add-2007-bl).
+CHAINACCEL_HD JacobianPoint PointAdd(const JacobianPoint& p, const JacobianPoint& q) {
+  if (IsInfinity(p)) return q;
+  if (IsInfinity(q)) return p;
+  const U256 z1z1 = ModSqr<Fp>(p.z);
+  const U256 z2z2 = ModSqr<Fp>(q.z);
+  const U256 u1 = ModMul<Fp>(p.x, z2z2);
+  const U256 u2 = ModMul<Fp>(q.x, z1z1);
+  const U256 s1 = ModMul<Fp>(ModMul<Fp>(p.y, q.z), z2z2);
+  const U256 s2 = ModMul<Fp>(ModMul<Fp>(q.y, p.z), z1z1);
+  const U256 h = ModSub<Fp>(u2, u1);
+  const U256 s_diff = ModSub<Fp>(s2, s1);
+  if (U256IsZero(h)) {
+    return U256IsZero(s_diff) ? PointDouble(p) : JacobianInfinity();
+  }
+  const U256 h2 = ModAdd<Fp>(h, h);
+  const U256 i = ModSqr<Fp>(h2);
+  const U256 j = ModMul<Fp>(h, i);
+  const U256 r = ModAdd<Fp>(s_diff, s_diff);
+  const U256 v = ModMul<Fp>(u1, i);
+  JacobianPoint out;
+  out.x = ModSub<Fp>(ModSub<Fp>(ModSqr<Fp>(r), j), ModAdd<Fp>(v, v));
+  const U256 s1j = ModMul<Fp>(s1, j);
+  out.y = ModSub<Fp>(ModMul<Fp>(r, ModSub<Fp>(v, out.x)), ModAdd<Fp>(s1j, s1j));
+  const U256 zz = ModSub<Fp>(ModSub<Fp>(ModSqr<Fp>(ModAdd<Fp>(p.z, q.z)), z1z1), z2z2);
+  out.z = ModMul<Fp>(zz, h);
+  return out;
+}
+
+// (X / Z^2, Y / Z^3). REQUIRES: p is not infinity.
+CHAINACCEL_HD AffinePoint ToAffine(const JacobianPoint& p) {
+  const U256 zi = ModInv<Fp>(p.z);
+  const U256 zi2 = ModSqr<Fp>(zi);
+  return AffinePoint{ModMul<Fp>(p.x, zi2), ModMul<Fp>(p.y, ModMul<Fp>(zi2, zi))};
+}
+
+// The fixed-base table of G: entry [16 * j + d - 1] (j < 64, 1 <= d <= 15) is
+// d * 2^(4j) * G, affine. 960 points, 61 440 bytes: u1 * G is then one mixed addition per
+// non-zero 4-bit digit of u1 and no doubling. Built once on the host
+// (BuildSecp256k1GeneratorTable) and kept in device memory.
+inline constexpr int kGeneratorTableWindows = 64;
+inline constexpr int kGeneratorTableEntries = 15 * kGeneratorTableWindows;
+
+// Fills table[kGeneratorTableEntries] (host; ~1 000 additions and inversions).
+inline void BuildSecp256k1GeneratorTable(AffinePoint* table) {
+  JacobianPoint base = ToJacobian(Secp256k1Generator());  // 2^(4j) * G
+  for (int j = 0; j < kGeneratorTableWindows; ++j) {
+    const AffinePoint base_affine = ToAffine(base);
+    JacobianPoint multiple = ToJacobian(base_affine);
+    for (int d = 1; d <= 15; ++d) {
+      table[15 * j + d - 1] = ToAffine(multiple);
+      multiple = PointAddMixed(multiple, base_affine);
+    }
+    base = multiple;  // 16 * 2^(4j) * G
+  }
+}
+
+// u1 * G + u2 * P. `table` is BuildSecp256k1GeneratorTable's; u1, u2 < n.
+// u2 * P: 4-bit fixed window over 15 precomputed multiples of P (Jacobian), 252
+// doublings and up to 64 additions; u1 * G: up to 64 mixed additions from the table.
+CHAINACCEL_HD JacobianPoint DoubleScalarMul(const U256& u1, const U256& u2, const AffinePoint& p,
+                                            const AffinePoint* table) {
+  JacobianPoint multiples[15];  // multiples[d - 1] = d * P
+  multiples[0] = ToJacobian(p);
+  for (int d = 2; d <= 15; ++d) multiples[d - 1] = PointAddMixed(multiples[d - 2], p);
+  JacobianPoint acc = JacobianInfinity();
+  for (int i = 63; i >= 0; --i) {
+    if (!IsInfinity(acc)) {
+      acc = PointDouble(acc);
+      acc = PointDouble(acc);
+      acc = PointDouble(acc);
+      acc = PointDouble(acc);
+    }
+    const uint32_t d = U256Nibble(u2, i);
+    if (d != 0) acc = PointAdd(acc, multiples[d - 1]);
+  }
+  for (int j = 0; j < kGeneratorTableWindows; ++j) {
+    const uint32_t d = U256Nibble(u1, j);
+    if (d != 0) acc = PointAddMixed(acc, table[15 * j + d - 1]);
+  }
+  return acc;
+}
+
+}  // namespace chainaccel::kernels

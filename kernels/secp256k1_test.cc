@@ -1,0 +1,335 @@
+// Host tests of kernels/u256.cuh, kernels/secp256k1.cuh and kernels/ecdsa.cuh (compiled as
+// plain C++): modular arithmetic against OpenSSL's BIGNUM, scalar multiples of G against
+// libsecp256k1, and every ECDSA verdict and recovered key against the CPU engine
+// (engines/cpu/signatures.h, i.e. libsecp256k1) on random valid and corrupted signatures
+// and on every Wycheproof secp256k1 case. The device runs the same functions
+// (kernels/ecdsa_launch_test.cc).
+#include <catch2/catch.hpp>
+
+#include <openssl/bn.h>
+#include <secp256k1.h>
+
+#include <cstring>
+#include <memory>
+#include <vector>
+
+#include "engines/cpu/signatures.h"
+#include "engines/cpu/testing/random.h"
+#include "engines/cpu/testing/signature_batch.h"
+#include "engines/cpu/testing/signature_cases.h"
+#include "engines/cpu/testing/vectors.h"
+#include "kernels/ecdsa.cuh"
+#include "kernels/ecdsa_records.h"
+
+namespace chainaccel::kernels {
+namespace {
+
+using testing::Bytes;
+
+// ---- Modular arithmetic against OpenSSL ---------------------------------------------------
+
+struct BnDeleter {
+  void operator()(BIGNUM* b) const { BN_free(b); }
+};
+using Bn = std::unique_ptr<BIGNUM, BnDeleter>;
+
+Bn ToBn(const U256& a) {
+  uint8_t bytes[32];
+  U256ToBytesBE(a, bytes);
+  return Bn(BN_bin2bn(bytes, 32, nullptr));
+}
+
+U256 FromBn(const BIGNUM* b) {
+  uint8_t bytes[32];
+  REQUIRE(BN_bn2binpad(b, bytes, 32) == 32);
+  return U256FromBytesBE(bytes);
+}
+
+U256 RandomU256(std::mt19937_64& rng) {
+  const Bytes bytes = testing::RandomBytes(rng, 32);
+  return U256FromBytesBE(bytes.data());
+}
+
+// Values where carries and reductions go wrong first: 0, 1, 2, m - 1, m - 2, 2^256 - 1,
+// 2^255, and random ones.
+template <class M>
+std::vector<U256> Operands(std::mt19937_64& rng) {
+  const U256 m = M::Modulus();
+  U256 m1, m2;
+  U256Sub(m, U256Small(1), m1);
+  U256Sub(m, U256Small(2), m2);
+  U256 top = U256Zero();
+  top.w[7] = 0x80000000;
+  U256 ones;
+  for (auto& w : ones.w) w = 0xFFFFFFFF;
+  std::vector<U256> v = {U256Zero(), U256Small(1), U256Small(2), m1, m2, ones, top};
+  for (int i = 0; i < 200; ++i) v.push_back(RandomU256(rng));
+  return v;
+}
+
+template <class M>
+void CheckModularArithmetic(const char* name) {
+  auto rng = testing::MakeRng(name);
+  BN_CTX* ctx = BN_CTX_new();
+  const Bn m = ToBn(M::Modulus());
+  const std::vector<U256> operands = Operands<M>(rng);
+  Bn expected(BN_new());
+  for (const U256& a_raw : operands) {
+    const U256 a = ModReduce<M>(a_raw);
+    const Bn ba = ToBn(a_raw);
+    REQUIRE(BN_nnmod(expected.get(), ba.get(), m.get(), ctx) == 1);
+    REQUIRE(U256Equal(a, FromBn(expected.get())));
+    for (size_t k = 0; k < operands.size(); k += 7) {
+      const U256 b = ModReduce<M>(operands[k]);
+      const Bn bb = ToBn(b);
+      const Bn bam = ToBn(a);
+      INFO(name << " a " << BN_bn2hex(bam.get()) << " b " << BN_bn2hex(bb.get()));
+      REQUIRE(BN_mod_mul(expected.get(), bam.get(), bb.get(), m.get(), ctx) == 1);
+      CHECK(U256Equal(ModMul<M>(a, b), FromBn(expected.get())));
+      REQUIRE(BN_mod_add(expected.get(), bam.get(), bb.get(), m.get(), ctx) == 1);
+      CHECK(U256Equal(ModAdd<M>(a, b), FromBn(expected.get())));
+      REQUIRE(BN_mod_sub(expected.get(), bam.get(), bb.get(), m.get(), ctx) == 1);
+      CHECK(U256Equal(ModSub<M>(a, b), FromBn(expected.get())));
+    }
+    // The full-width product of unreduced operands reduces too.
+    uint32_t wide[16];
+    U256MulWide(a_raw, operands[operands.size() / 2], wide);
+    const Bn bc = ToBn(operands[operands.size() / 2]);
+    REQUIRE(BN_mod_mul(expected.get(), ba.get(), bc.get(), m.get(), ctx) == 1);
+    CHECK(U256Equal(ModReduceWide<M>(wide), FromBn(expected.get())));
+    if (!U256IsZero(a)) {
+      const Bn bam = ToBn(a);
+      REQUIRE(BN_mod_inverse(expected.get(), bam.get(), m.get(), ctx) != nullptr);
+      CHECK(U256Equal(ModInv<M>(a), FromBn(expected.get())));
+    }
+  }
+  BN_CTX_free(ctx);
+}
+
+TEST_CASE("Field arithmetic mod p matches OpenSSL", "[secp256k1]") {
+  CheckModularArithmetic<Fp>("secp256k1 field");
+}
+
+TEST_CASE("Scalar arithmetic mod n matches OpenSSL", "[secp256k1]") {
+  CheckModularArithmetic<Fn>("secp256k1 scalar");
+}
+
+TEST_CASE("Half order and square roots", "[secp256k1]") {
+  U256 doubled;
+  U256Add(Secp256k1HalfOrder(), Secp256k1HalfOrder(), doubled);
+  U256Add(doubled, U256Small(1), doubled);
+  CHECK(U256Equal(doubled, Fn::Modulus()));  // n = 2 * floor(n / 2) + 1
+  auto rng = testing::MakeRng("secp256k1 sqrt");
+  int squares = 0;
+  for (int i = 0; i < 200; ++i) {
+    const U256 x = ModReduce<Fp>(RandomU256(rng));
+    U256 root;
+    CHECK(FieldSqrt(ModSqr<Fp>(x), root));
+    CHECK(U256Equal(ModSqr<Fp>(root), ModSqr<Fp>(x)));
+    squares += FieldSqrt(x, root) ? 1 : 0;
+  }
+  CHECK(squares > 60);  // about half of all residues are squares
+  CHECK(squares < 140);
+}
+
+// ---- Points against libsecp256k1 --------------------------------------------------------
+
+const AffinePoint* GeneratorTable() {
+  static const std::vector<AffinePoint> table = [] {
+    std::vector<AffinePoint> t(kGeneratorTableEntries);
+    BuildSecp256k1GeneratorTable(t.data());
+    return t;
+  }();
+  return table.data();
+}
+
+// k * G by libsecp256k1, as 64 bytes X || Y.
+Bytes LibraryMultiple(const uint8_t k[32]) {
+  static secp256k1_context* ctx = secp256k1_context_create(SECP256K1_CONTEXT_NONE);
+  secp256k1_pubkey key;
+  REQUIRE(secp256k1_ec_pubkey_create(ctx, &key, k) == 1);
+  uint8_t out[65];
+  size_t size = 65;
+  secp256k1_ec_pubkey_serialize(ctx, out, &size, &key, SECP256K1_EC_UNCOMPRESSED);
+  return Bytes(out + 1, out + 65);
+}
+
+Bytes AffineBytes(const JacobianPoint& p) {
+  const AffinePoint a = ToAffine(p);
+  Bytes out(64);
+  U256ToBytesBE(a.x, out.data());
+  U256ToBytesBE(a.y, out.data() + 32);
+  return out;
+}
+
+TEST_CASE("u1 * G + u2 * G equals libsecp256k1's (u1 + u2) * G", "[secp256k1]") {
+  auto rng = testing::MakeRng("secp256k1 multiples");
+  const AffinePoint g = Secp256k1Generator();
+  for (int i = 0; i < 100; ++i) {
+    U256 u1 = ModReduce<Fn>(RandomU256(rng));
+    U256 u2 = ModReduce<Fn>(RandomU256(rng));
+    if (i == 0) u2 = U256Zero();           // fixed base only
+    if (i == 1) u1 = U256Zero();           // variable base only
+    if (i == 2) u2 = u1;                   // the two halves meet: doubling inside an add
+    if (i == 3) u2 = ModNeg<Fn>(u1);       // they cancel: infinity
+    U256 k = ModAdd<Fn>(u1, u2);
+    const JacobianPoint p = DoubleScalarMul(u1, u2, g, GeneratorTable());
+    if (U256IsZero(k)) {
+      CHECK(IsInfinity(p));
+      continue;
+    }
+    uint8_t kb[32];
+    U256ToBytesBE(k, kb);
+    CHECK(AffineBytes(p) == LibraryMultiple(kb));
+  }
+}
+
+// ---- ECDSA records against the CPU engine -------------------------------------------------
+
+ItemStatus GpuRulesVerify(const SignatureVerifyTask& task, size_t i) {
+  uint8_t record[kEcdsaVerifyRecordBytes];
+  StageEcdsaVerifyRecord(task, i, record);
+  Hash32 digest;
+  const uint8_t* digest_ptr = nullptr;
+  if (task.pre_hash != PreHash::kNone) {
+    ApplyPreHash(task.pre_hash, task.messages[i], digest);
+    digest_ptr = digest.data();
+  }
+  return VerifyEcdsaRecord(record, digest_ptr, task.allow_high_s, GeneratorTable());
+}
+
+using Items = testing::SignatureBatch;
+
+void CheckItemsAgainstCpu(const Items& items, const testing::SignatureConfig& config) {
+  const std::vector<std::string>& what = items.what;
+  const SignatureVerifyTask task = items.Task(config);
+  for (size_t i = 0; i < task.messages.size(); ++i) {
+    Hash32 digest;
+    const ItemStatus cpu = VerifyEcdsaSecp256k1(ApplyPreHash(config.pre_hash, task.messages[i], digest),
+                                                task.public_keys[i], task.signatures[i],
+                                                config.encoding, config.allow_high_s);
+    INFO(what[i] << "; pre-hash " << int(config.pre_hash) << " encoding " << int(config.encoding)
+                 << " allow_high_s " << config.allow_high_s << " key "
+                 << testing::ToHex(task.public_keys[i]) << " sig "
+                 << testing::ToHex(task.signatures[i]));
+    REQUIRE(int(GpuRulesVerify(task, i)) == int(cpu));
+  }
+}
+
+TEST_CASE("ECDSA records: random valid and corrupted signatures get the CPU's verdicts",
+          "[secp256k1][ecdsa]") {
+  auto rng = testing::MakeRng("ecdsa records random");
+  for (const testing::SignatureConfig& config : testing::AllSignatureConfigs()) {
+    if (config.scheme != SignatureScheme::kEcdsaSecp256k1) continue;
+    Items items;
+    for (const auto& c : testing::MakeSignatureCases(rng, config, 150)) {
+      items.Add(c.message, c.public_key, c.signature, c.what);
+    }
+    CheckItemsAgainstCpu(items, config);
+  }
+}
+
+TEST_CASE("ECDSA records: every Wycheproof secp256k1 case gets the CPU's verdict",
+          "[secp256k1][ecdsa][wycheproof]") {
+  for (const char* file : {"wycheproof/ecdsa_secp256k1_sha256_test.json",
+                           "wycheproof/ecdsa_secp256k1_sha256_bitcoin_test.json"}) {
+    for (bool allow_high_s : {false, true}) {
+      const testing::SignatureConfig config{SignatureScheme::kEcdsaSecp256k1, PreHash::kSha256,
+                                            SignatureEncoding::kDer, allow_high_s};
+      Items items;
+      for (const auto& c : testing::ReadWycheproofCases(file, "uncompressed")) {
+        items.Add(c.message, c.public_key, c.signature,
+                  std::string(file) + " tcId " + std::to_string(c.id) + " " + c.comment);
+      }
+      CHECK(items.size() > 400);
+      CheckItemsAgainstCpu(items, config);
+    }
+  }
+}
+
+TEST_CASE("ECDSA records: hand-made edge encodings get the CPU's verdicts",
+          "[secp256k1][ecdsa]") {
+  auto rng = testing::MakeRng("ecdsa records edges");
+  const testing::Secp256k1Key key = testing::MakeSecp256k1Key(rng);
+  const Bytes hash = testing::RandomBytes(rng, 32);
+  const Bytes good = testing::SignEcdsaCompact(key, hash);
+  const Bytes n = testing::FromHex("fffffffffffffffffffffffffffffffebaaedce6af48a03bbfd25e8cd0364141");
+  const Bytes p = testing::FromHex("fffffffffffffffffffffffffffffffffffffffffffffffffffffffefffffc2f");
+  Items items;
+  const auto add = [&](const Bytes& k, const Bytes& s, const std::string& w) {
+    items.Add(hash, k, s, w);
+  };
+  const auto with = [&](const Bytes& r, const Bytes& s) {
+    Bytes sig = r;
+    sig.insert(sig.end(), s.begin(), s.end());
+    return sig;
+  };
+  const Bytes r(good.begin(), good.begin() + 32), s(good.begin() + 32, good.end());
+  const Bytes zero(32, 0);
+  add(key.compressed, good, "valid, compressed key");
+  add(key.uncompressed, good, "valid, uncompressed key");
+  add(key.compressed, with(zero, s), "r = 0");
+  add(key.compressed, with(r, zero), "s = 0");
+  add(key.compressed, with(n, s), "r = n");
+  add(key.compressed, with(r, n), "s = n");
+  add(key.compressed, testing::FlipS(good), "high S");
+  Bytes hybrid = key.uncompressed;
+  hybrid[0] = static_cast<uint8_t>(0x06 | (hybrid[64] & 1));
+  add(hybrid, good, "hybrid key, right parity");
+  hybrid[0] ^= 1;
+  add(hybrid, good, "hybrid key, wrong parity");
+  Bytes x_is_p = key.compressed;
+  std::copy(p.begin(), p.end(), x_is_p.begin() + 1);
+  add(x_is_p, good, "compressed key with x = p");
+  Bytes y_is_p = key.uncompressed;
+  std::copy(p.begin(), p.end(), y_is_p.begin() + 33);
+  add(y_is_p, good, "uncompressed key with y = p");
+  Bytes prefix5 = key.uncompressed;
+  prefix5[0] = 0x05;
+  add(prefix5, good, "prefix 0x05");
+  add(Bytes(key.compressed.begin(), key.compressed.end() - 1), good, "32-byte key");
+  add(key.compressed, Bytes(good.begin(), good.end() - 1), "63-byte signature");
+  Bytes not_on_curve = key.uncompressed;
+  not_on_curve[64] ^= 1;
+  add(not_on_curve, good, "uncompressed key off the curve");
+  for (bool allow_high_s : {false, true}) {
+    CheckItemsAgainstCpu(items,
+                         {SignatureScheme::kEcdsaSecp256k1, PreHash::kNone,
+                          SignatureEncoding::kCompact, allow_high_s});
+  }
+}
+
+TEST_CASE("ECDSA recovery records: keys, addresses and statuses equal the CPU's",
+          "[secp256k1][recover]") {
+  auto rng = testing::MakeRng("ecdsa recover records");
+  for (bool allow_high_s : {false, true}) {
+    const auto cases = testing::MakeRecoverCases(rng, allow_high_s, 300);
+    std::vector<uint8_t> hashes, signatures;
+    for (const auto& c : cases) {
+      hashes.insert(hashes.end(), c.hash.begin(), c.hash.end());
+      signatures.insert(signatures.end(), c.signature.begin(), c.signature.end());
+    }
+    SignatureRecoverTask task;
+    task.count = cases.size();
+    task.hashes = hashes.data();
+    task.signatures = signatures.data();
+    task.allow_high_s = allow_high_s;
+    for (size_t i = 0; i < cases.size(); ++i) {
+      uint8_t record[kEcdsaRecoverRecordBytes];
+      uint8_t result[kEcdsaRecoverResultBytes];
+      StageEcdsaRecoverRecord(task, i, record);
+      const ItemStatus gpu = RecoverEcdsaRecord(record, allow_high_s, GeneratorTable(), result);
+      uint8_t key[64], address[20];
+      const ItemStatus cpu =
+          RecoverEthereumSigner(task.hashes + 32 * i, task.signatures + 65 * i, allow_high_s, key,
+                                address);
+      INFO(cases[i].what << " allow_high_s " << allow_high_s);
+      REQUIRE(int(gpu) == int(cpu));
+      CHECK(std::memcmp(result, key, 64) == 0);
+      CHECK(std::memcmp(result + 64, address, 20) == 0);
+    }
+  }
+}
+
+}  // namespace
+}  // namespace chainaccel::kernels

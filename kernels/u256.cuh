@@ -1,0 +1,248 @@
+// 256-bit unsigned integers and arithmetic modulo a 256-bit prime of the form
+// 2^256 - c with a short c (secp256k1's field prime and group order), for host and device.
+//
+// A U256 is eight 32-bit limbs, least significant first. Products are schoolbook 8 x 8
+// into 16 limbs with 64-bit accumulators (IMAD.WIDE on the device); reduction folds the
+// high half back in with 2^256 = c (mod m) until it is gone, then subtracts m at most
+// twice. Inversion is Fermat's a^(m - 2) with a 4-bit window.
+//
+// Variable time: these functions serve signature *verification* and public-key
+// *recovery*, whose inputs are all public, so branches and loop counts may depend on the
+// data. Never use them on secrets.
+//
+// All functions are pure; kernels/secp256k1_test.cc runs them on the host against
+// OpenSSL's BIGNUM arithmetic.
+#pragma once
+
+#include <cstdint>
+
+#include "kernels/host_device.h"
+
+namespace chainaccel::kernels {
+
+struct U256 {
+  uint32_t w[8];
+};
+
+CHAINACCEL_HD U256 U256Zero() {
+  U256 r;
+  CHAINACCEL_UNROLL
+  for (int i = 0; i < 8; ++i) r.w[i] = 0;
+  return r;
+}
+
+CHAINACCEL_HD U256 U256Small(uint32_t v) {
+  U256 r = U256Zero();
+  r.w[0] = v;
+  return r;
+}
+
+// The big-endian 32 bytes at p (any alignment).
+CHAINACCEL_HD U256 U256FromBytesBE(const uint8_t* p) {
+  U256 r;
+  CHAINACCEL_UNROLL
+  for (int i = 0; i < 8; ++i) {
+    const uint8_t* q = p + 4 * (7 - i);
+    r.w[i] = static_cast<uint32_t>(q[0]) << 24 | static_cast<uint32_t>(q[1]) << 16 |
+             static_cast<uint32_t>(q[2]) << 8 | q[3];
+  }
+  return r;
+}
+
+CHAINACCEL_HD void U256ToBytesBE(const U256& a, uint8_t* p) {
+  CHAINACCEL_UNROLL
+  for (int i = 0; i < 8; ++i) {
+    uint8_t* q = p + 4 * (7 - i);
+    q[0] = static_cast<uint8_t>(a.w[i] >> 24);
+    q[1] = static_cast<uint8_t>(a.w[i] >> 16);
+    q[2] = static_cast<uint8_t>(a.w[i] >> 8);
+    q[3] = static_cast<uint8_t>(a.w[i]);
+  }
+}
+
+CHAINACCEL_HD bool U256IsZero(const U256& a) {
+  uint32_t any = 0;
+  CHAINACCEL_UNROLL
+  for (int i = 0; i < 8; ++i) any |= a.w[i];
+  return any == 0;
+}
+
+CHAINACCEL_HD bool U256Equal(const U256& a, const U256& b) {
+  uint32_t diff = 0;
+  CHAINACCEL_UNROLL
+  for (int i = 0; i < 8; ++i) diff |= a.w[i] ^ b.w[i];
+  return diff == 0;
+}
+
+// a < b.
+CHAINACCEL_HD bool U256Less(const U256& a, const U256& b) {
+  for (int i = 7; i >= 0; --i) {
+    if (a.w[i] != b.w[i]) return a.w[i] < b.w[i];
+  }
+  return false;
+}
+
+CHAINACCEL_HD bool U256Bit(const U256& a, int bit) { return (a.w[bit / 32] >> (bit % 32)) & 1; }
+
+// 4-bit digit `i` (0 = least significant) of a.
+CHAINACCEL_HD uint32_t U256Nibble(const U256& a, int i) { return (a.w[i / 8] >> (4 * (i % 8))) & 15; }
+
+// out = a + b; returns the carry out of bit 255.
+CHAINACCEL_HD uint32_t U256Add(const U256& a, const U256& b, U256& out) {
+  uint64_t carry = 0;
+  CHAINACCEL_UNROLL
+  for (int i = 0; i < 8; ++i) {
+    carry += static_cast<uint64_t>(a.w[i]) + b.w[i];
+    out.w[i] = static_cast<uint32_t>(carry);
+    carry >>= 32;
+  }
+  return static_cast<uint32_t>(carry);
+}
+
+// out = a - b; returns the borrow (1 when a < b).
+CHAINACCEL_HD uint32_t U256Sub(const U256& a, const U256& b, U256& out) {
+  int64_t borrow = 0;
+  CHAINACCEL_UNROLL
+  for (int i = 0; i < 8; ++i) {
+    const int64_t d = static_cast<int64_t>(a.w[i]) - b.w[i] + borrow;
+    out.w[i] = static_cast<uint32_t>(d);
+    borrow = d >> 32;  // 0 or -1
+  }
+  return static_cast<uint32_t>(-borrow);
+}
+
+// t[0, 16) = a * b.
+CHAINACCEL_HD void U256MulWide(const U256& a, const U256& b, uint32_t t[16]) {
+  CHAINACCEL_UNROLL
+  for (int i = 0; i < 16; ++i) t[i] = 0;
+  CHAINACCEL_UNROLL
+  for (int i = 0; i < 8; ++i) {
+    uint64_t carry = 0;
+    CHAINACCEL_UNROLL
+    for (int j = 0; j < 8; ++j) {
+      carry += static_cast<uint64_t>(a.w[i]) * b.w[j] + t[i + j];
+      t[i + j] = static_cast<uint32_t>(carry);
+      carry >>= 32;
+    }
+    t[i + 8] = static_cast<uint32_t>(carry);
+  }
+}
+
+// A modulus m = 2^256 - c with c < 2^160 (kCLimbs limbs): the constants of a modular
+// arithmetic, as a traits type.
+//   static constexpr int kCLimbs;                   1..5
+//   static U256 Modulus(); static uint32_t C(int i); i < kCLimbs
+// The functions below take the traits as a template parameter.
+
+// t (16 limbs, any value) mod m.
+template <class M>
+CHAINACCEL_HD U256 ModReduceWide(uint32_t t[16]) {
+  // Fold: t = L + H * 2^256 = L + H * c (mod m), while H != 0. H shrinks from 256 bits to
+  // at most 161, then 66, then a few bits, then 0: a handful of rounds at most.
+  for (;;) {
+    int top = 15;
+    while (top >= 8 && t[top] == 0) --top;
+    if (top < 8) break;
+    uint32_t h[8];
+    CHAINACCEL_UNROLL
+    for (int i = 0; i < 8; ++i) {
+      h[i] = t[8 + i];
+      t[8 + i] = 0;
+    }
+    const int h_limbs = top - 7;
+    for (int i = 0; i < h_limbs; ++i) {
+      uint64_t carry = 0;
+      CHAINACCEL_UNROLL
+      for (int j = 0; j < M::kCLimbs; ++j) {
+        carry += static_cast<uint64_t>(h[i]) * M::C(j) + t[i + j];
+        t[i + j] = static_cast<uint32_t>(carry);
+        carry >>= 32;
+      }
+      for (int k = i + M::kCLimbs; carry != 0 && k < 16; ++k) {
+        carry += t[k];
+        t[k] = static_cast<uint32_t>(carry);
+        carry >>= 32;
+      }
+    }
+  }
+  U256 r;
+  CHAINACCEL_UNROLL
+  for (int i = 0; i < 8; ++i) r.w[i] = t[i];
+  const U256 m = M::Modulus();
+  while (!U256Less(r, m)) U256Sub(r, m, r);
+  return r;
+}
+
+// a mod m for any 256-bit a.
+template <class M>
+CHAINACCEL_HD U256 ModReduce(const U256& a) {
+  U256 r = a;
+  const U256 m = M::Modulus();
+  while (!U256Less(r, m)) U256Sub(r, m, r);
+  return r;
+}
+
+template <class M>
+CHAINACCEL_HD U256 ModMul(const U256& a, const U256& b) {
+  uint32_t t[16];
+  U256MulWide(a, b, t);
+  return ModReduceWide<M>(t);
+}
+
+template <class M>
+CHAINACCEL_HD U256 ModSqr(const U256& a) {
+  return ModMul<M>(a, a);
+}
+
+// REQUIRES (these three): a, b < m.
+template <class M>
+CHAINACCEL_HD U256 ModAdd(const U256& a, const U256& b) {
+  U256 r;
+  const uint32_t carry = U256Add(a, b, r);
+  const U256 m = M::Modulus();
+  if (carry != 0 || !U256Less(r, m)) U256Sub(r, m, r);
+  return r;
+}
+
+template <class M>
+CHAINACCEL_HD U256 ModSub(const U256& a, const U256& b) {
+  U256 r;
+  if (U256Sub(a, b, r) != 0) U256Add(r, M::Modulus(), r);
+  return r;
+}
+
+template <class M>
+CHAINACCEL_HD U256 ModNeg(const U256& a) {
+  return U256IsZero(a) ? a : ModSub<M>(U256Zero(), a);
+}
+
+// a^e mod m, e public (4-bit fixed window).
+template <class M>
+CHAINACCEL_HD U256 ModPow(const U256& a, const U256& e) {
+  U256 table[16];
+  table[0] = U256Small(1);
+  table[1] = a;
+  for (int i = 2; i < 16; ++i) table[i] = ModMul<M>(table[i - 1], a);
+  U256 r = U256Small(1);
+  for (int i = 63; i >= 0; --i) {
+    if (i != 63) {
+      r = ModSqr<M>(r);
+      r = ModSqr<M>(r);
+      r = ModSqr<M>(r);
+      r = ModSqr<M>(r);
+    }
+    const uint32_t d = U256Nibble(e, i);
+    if (d != 0) r = ModMul<M>(r, table[d]);
+  }
+  return r;
+}
+
+// a^-1 mod m (Fermat; m prime). 0 for a == 0.
+template <class M>
+CHAINACCEL_HD U256 ModInv(const U256& a) {
+  U256 e;
+  U256Sub(M::Modulus(), U256Small(2), e);
+  return ModPow<M>(a, e);
+}
+
+}  // namespace chainaccel::kernels
