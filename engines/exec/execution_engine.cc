@@ -59,6 +59,19 @@ Status ExecutionEngine::Open(const ExecutionOptions& options, Engine* engine,
   std::unique_ptr<ExecutionEngine> e(new ExecutionEngine(options, engine));
   Status s = StateStore::Open(options.db_path, &e->store_);
   if (!s.ok()) return s;
+  // The state loaded must hash to the root committed with it (one write batch holds
+  // both, so anything else is a damaged database).
+  if (e->store_->height() > 0) {
+    Hash32 root;
+    s = ComputeStateRoot(*engine, e->store_->state(), nullptr, &root);
+    if (!s.ok()) return s;
+    if (root != e->store_->state_root()) {
+      return Status::Internal("state database " + options.db_path +
+                              " is inconsistent: its state at height " +
+                              std::to_string(e->store_->height()) +
+                              " does not hash to the committed root");
+    }
+  }
   switch (options.executor) {
     case ExecutorKind::kSequential:
       e->executor_ = NewSequentialExecutor(options.limits);

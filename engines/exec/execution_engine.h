@@ -46,7 +46,7 @@ class ExecutionEngine {
  public:
   // `engine` verifies signatures and builds the state-root tree; it must outlive this
   // object and support kSignatureVerify and kMerkleBuild. INTERNAL when the database
-  // does not open.
+  // does not open, or when its state does not hash to its committed root.
   static Status Open(const ExecutionOptions& options, Engine* engine,
                      std::unique_ptr<ExecutionEngine>* out);
   ~ExecutionEngine();

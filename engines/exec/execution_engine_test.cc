@@ -141,3 +141,28 @@ TEST_CASE("State root is RFC 6962 over length-prefixed key || value entries", "[
 
 }  // namespace
 }  // namespace chainaccel::exec
+
+namespace chainaccel::exec {
+namespace {
+
+TEST_CASE("ExecutionEngine refuses a database whose state does not match its root",
+          "[engine]") {
+  CpuEngine cpu(CpuEngine::Options{1});
+  testing::TempDir dir;
+  {
+    std::unique_ptr<StateStore> store;
+    REQUIRE(StateStore::Open(dir.path(), &store).ok());
+    Hash32 wrong{};
+    wrong.fill(0x42);
+    REQUIRE(store->Commit(1, WriteSet{{"k", "v"}}, wrong).ok());
+  }
+  ExecutionOptions options;
+  options.db_path = dir.path();
+  std::unique_ptr<ExecutionEngine> e;
+  Status s = ExecutionEngine::Open(options, &cpu, &e);
+  CHECK(s.code() == Status::Code::kInternal);
+  CHECK_THAT(s.message(), Catch::Contains("inconsistent"));
+}
+
+}  // namespace
+}  // namespace chainaccel::exec
