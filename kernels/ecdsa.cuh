@@ -141,8 +141,12 @@ CHAINACCEL_HD ItemStatus RecoverEcdsaRecord(const uint8_t* record, bool allow_hi
   uint8_t key[64];
   U256ToBytesBE(q.x, key);
   U256ToBytesBE(q.y, key + 32);
+  // The lanes by byte loads: `key` is in local memory, where the read-only cache path of
+  // the aligned loaders (LDG) does not reach.
+  uint64_t lanes[8];
+  for (int i = 0; i < 8; ++i) lanes[i] = LoadLe64(key + 8 * i);
   uint64_t digest[4];
-  Keccak256Message<1>(key, 64, digest);
+  Keccak256Of64(lanes, digest);
   uint8_t hash[32];
   Keccak256DigestBytes(digest, hash);
   for (int i = 0; i < 64; ++i) result[i] = key[i];

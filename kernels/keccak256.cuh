@@ -143,6 +143,22 @@ CHAINACCEL_HD void Keccak256Message(const uint8_t* p, uint64_t len, uint64_t dig
   for (int i = 0; i < 4; ++i) digest[i] = a[i];
 }
 
+// Keccak-256 of a 64-byte message given as its eight little-endian lanes: one block, the
+// original padding's 0x01 in byte 64 (lane 8) and 0x80 in byte 135 (the top of lane 16).
+// For messages held in registers or local memory (a Merkle pair, a public key).
+CHAINACCEL_HD void Keccak256Of64(const uint64_t message[8], uint64_t digest[4]) {
+  uint64_t a[25];
+  CHAINACCEL_UNROLL
+  for (int i = 0; i < 8; ++i) a[i] = message[i];
+  CHAINACCEL_UNROLL
+  for (int i = 8; i < 25; ++i) a[i] = 0;
+  a[8] = 0x01;
+  a[16] = uint64_t{0x80} << 56;
+  KeccakF1600(a);
+  CHAINACCEL_UNROLL
+  for (int i = 0; i < 4; ++i) digest[i] = a[i];
+}
+
 // The 32 digest bytes of the four lanes.
 CHAINACCEL_HD void Keccak256DigestBytes(const uint64_t digest[4], uint8_t out[32]) {
   CHAINACCEL_UNROLL

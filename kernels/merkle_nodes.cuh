@@ -109,12 +109,11 @@ CHAINACCEL_HD bool NodeLess(const uint32_t a[8], const uint32_t b[8]) {
   return false;
 }
 
-// OZ_KECCAK_SORTED (OpenZeppelin's hashPair): keccak256(min(a, b) || max(a, b)).
-// The 64 bytes are lanes 0..7 of the one block; the original Keccak padding puts 0x01 in
-// byte 64 (lane 8) and 0x80 in byte 135 (the top of lane 16).
+// OZ_KECCAK_SORTED (OpenZeppelin's hashPair): keccak256(min(a, b) || max(a, b)), the 64
+// bytes as the lanes of one block (Keccak256Of64).
 CHAINACCEL_HD void OzParent(const uint32_t a[8], const uint32_t b[8], uint32_t parent[8]) {
   const bool swap = NodeLess(b, a);
-  uint64_t state[25];
+  uint64_t state[8];
   CHAINACCEL_UNROLL
   for (int i = 0; i < 4; ++i) {
     const uint32_t lo0 = swap ? b[2 * i] : a[2 * i];
@@ -124,15 +123,12 @@ CHAINACCEL_HD void OzParent(const uint32_t a[8], const uint32_t b[8], uint32_t p
     state[i] = static_cast<uint64_t>(lo1) << 32 | lo0;
     state[4 + i] = static_cast<uint64_t>(hi1) << 32 | hi0;
   }
-  CHAINACCEL_UNROLL
-  for (int i = 8; i < 25; ++i) state[i] = 0;
-  state[8] = 0x01;
-  state[16] = uint64_t{0x80} << 56;
-  KeccakF1600(state);
+  uint64_t digest[4];
+  Keccak256Of64(state, digest);
   CHAINACCEL_UNROLL
   for (int i = 0; i < 4; ++i) {
-    parent[2 * i] = static_cast<uint32_t>(state[i]);
-    parent[2 * i + 1] = static_cast<uint32_t>(state[i] >> 32);
+    parent[2 * i] = static_cast<uint32_t>(digest[i]);
+    parent[2 * i + 1] = static_cast<uint32_t>(digest[i] >> 32);
   }
 }
 
