@@ -73,16 +73,13 @@ grpc::ServerUnaryReactor* ExecutionServiceImpl::DeployContract(
     v1::DeployContractResponse* response) {
   return RunOn(workers_, context, [this, request, response]() {
     Hash32 address, code_hash;
+    std::vector<std::string> entry_points;
     Status s = engine_.Deploy(Bytes(request->wasm()), Bytes(request->salt()), &address,
-                              &code_hash);
+                              &code_hash, &entry_points);
     if (!s.ok()) return s;
     response->set_address(address.data(), address.size());
     response->set_code_hash(code_hash.data(), code_hash.size());
-    std::shared_ptr<const exec::PreparedContract> prepared;
-    if (exec::PrepareContract(Bytes(request->wasm()), engine_.options().limits, &prepared)
-            .ok()) {
-      for (const std::string& e : prepared->entry_points()) response->add_entry_points(e);
-    }
+    for (const std::string& e : entry_points) response->add_entry_points(e);
     return Status::Ok();
   });
 }

@@ -18,6 +18,7 @@
 #include "server/execution_service.h"
 #include "server/hash_service.h"
 #include "server/merkle_service.h"
+#include "server/scheduled_engine.h"
 #include "server/metrics.h"
 #include "server/serving_state.h"
 #include "server/signature_service.h"
@@ -31,10 +32,12 @@ struct Server::Impl {
   // the scheduler (its GPU dispatch threads) before the GPU engines, all before the CPU
   // engine.
   std::unique_ptr<CpuEngine> cpu;
-  // Verifies signatures and builds state roots on `cpu`.
-  std::unique_ptr<exec::ExecutionEngine> execution;
   std::unique_ptr<DevicePool> gpus;
   std::unique_ptr<RoutingScheduler> scheduler;
+  // The execution engine verifies signatures and builds state roots through the
+  // scheduler (placement AUTO), so before it.
+  std::unique_ptr<ScheduledEngine> scheduled;
+  std::unique_ptr<exec::ExecutionEngine> execution;
   std::unique_ptr<Metrics> metrics;
   ServingState state;
   std::unique_ptr<HashServiceImpl> hash_service;
@@ -62,21 +65,6 @@ Status Server::Start() {
 
   Impl& impl = *impl_;
   impl.cpu = std::make_unique<CpuEngine>(CpuEngine::Options{config_.threads});
-  {
-    exec::ExecutionOptions options;
-    options.db_path = config_.execution_db.empty()
-                          ? (std::filesystem::path(config_.data_dir) / "execution").string()
-                          : config_.execution_db;
-    options.executor = config_.executor == "sequential" ? exec::ExecutorKind::kSequential
-                       : config_.executor == "adaptive" ? exec::ExecutorKind::kAdaptive
-                                                        : exec::ExecutorKind::kBlockStm;
-    options.threads = config_.execution_threads != 0 ? config_.execution_threads
-                                                     : impl.cpu->info().threads;
-    s = exec::ExecutionEngine::Open(options, impl.cpu.get(), &impl.execution);
-    if (!s.ok()) return s;
-    spdlog::info("execution state at height {} in {} ({} executor, {} threads)",
-                 impl.execution->height(), options.db_path, config_.executor, options.threads);
-  }
   // The metrics endpoint comes up before the GPUs are opened and self-tested.
   impl.metrics = std::make_unique<Metrics>();
   if (!config_.metrics_listen.empty()) {
@@ -90,6 +78,22 @@ Status Server::Start() {
       impl.cpu.get(), impl.gpus->engines(),
       RoutingScheduler::Options{config_.gpu_min_batch_items});
   impl.metrics->SetEngines(impl.scheduler->engines());
+  {
+    exec::ExecutionOptions options;
+    options.db_path = config_.execution_db.empty()
+                          ? (std::filesystem::path(config_.data_dir) / "execution").string()
+                          : config_.execution_db;
+    options.executor = config_.executor == "sequential" ? exec::ExecutorKind::kSequential
+                       : config_.executor == "adaptive" ? exec::ExecutorKind::kAdaptive
+                                                        : exec::ExecutorKind::kBlockStm;
+    options.threads = config_.execution_threads != 0 ? config_.execution_threads
+                                                     : impl.cpu->info().threads;
+    impl.scheduled = std::make_unique<ScheduledEngine>(*impl.scheduler);
+    s = exec::ExecutionEngine::Open(options, impl.scheduled.get(), &impl.execution);
+    if (!s.ok()) return s;
+    spdlog::info("execution state at height {} in {} ({} executor, {} threads)",
+                 impl.execution->height(), options.db_path, config_.executor, options.threads);
+  }
   impl.state.scheduler = impl.scheduler.get();
   impl.state.metrics = impl.metrics.get();
   impl.state.limits = config_.limits;

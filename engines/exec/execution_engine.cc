@@ -99,11 +99,12 @@ Hash32 ExecutionEngine::state_root() const {
 }
 
 Status ExecutionEngine::Deploy(ByteView wasm, ByteView salt, Hash32* address,
-                               Hash32* code_hash) {
+                               Hash32* code_hash, std::vector<std::string>* entry_points) {
   std::shared_ptr<const PreparedContract> prepared;
   Status s = PrepareContract(wasm, options_.limits, &prepared);
   if (!s.ok()) return s;
   *code_hash = prepared->code_hash();
+  if (entry_points != nullptr) *entry_points = prepared->entry_points();
   std::string preimage = "chainaccel-contract-v1";
   preimage.append(reinterpret_cast<const char*>(code_hash->data()), 32);
   preimage.append(reinterpret_cast<const char*>(salt.data()), salt.size());
@@ -139,8 +140,8 @@ std::shared_ptr<const PreparedContract> ExecutionEngine::ContractAt(const Hash32
   return prepared;
 }
 
-void ExecutionEngine::VerifySignatures(const std::vector<Transaction>& txs,
-                                       std::vector<uint8_t>* ok) {
+Status ExecutionEngine::VerifySignatures(const std::vector<Transaction>& txs,
+                                         std::vector<uint8_t>* ok) {
   ok->assign(txs.size(), 0);
   for (TxScheme scheme : {TxScheme::kEd25519, TxScheme::kSecp256k1}) {
     Packed messages, keys, signatures;
@@ -165,10 +166,12 @@ void ExecutionEngine::VerifySignatures(const std::vector<Transaction>& txs,
     task.signatures = signatures.View();
     task.status = status.data();
     Task t = std::move(task);
-    // A failed batch leaves every signature of the scheme unverified (failed receipts).
-    if (!engine_->Run(t).ok()) continue;
+    // An engine failure (not a bad signature) fails the block: nothing is committed.
+    Status s = engine_->Run(t);
+    if (!s.ok()) return s;
     for (size_t k = 0; k < index.size(); ++k) (*ok)[index[k]] = status[k] == ItemStatus::kOk;
   }
+  return Status::Ok();
 }
 
 Status ExecutionEngine::ComputeStateRoot(
@@ -233,7 +236,8 @@ Status ExecutionEngine::ExecuteBlock(uint64_t height, uint64_t time,
   }
 
   std::vector<uint8_t> signature_ok;
-  VerifySignatures(transactions, &signature_ok);
+  Status s = VerifySignatures(transactions, &signature_ok);
+  if (!s.ok()) return s;
   std::vector<std::shared_ptr<const PreparedContract>> owners;
   std::vector<const PreparedContract*> contracts;
   std::map<Hash32, const PreparedContract*> by_address;
@@ -257,7 +261,7 @@ Status ExecutionEngine::ExecuteBlock(uint64_t height, uint64_t time,
   BlockOutput output = executor_->Execute(input);
 
   Hash32 root;
-  Status s = ComputeStateRoot(*engine_, store_->state(), &output.writes, &root);
+  s = ComputeStateRoot(*engine_, store_->state(), &output.writes, &root);
   if (!s.ok()) return s;
   s = store_->Commit(height, output.writes, root);
   if (!s.ok()) return s;

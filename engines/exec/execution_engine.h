@@ -51,15 +51,19 @@ class ExecutionEngine {
                      std::unique_ptr<ExecutionEngine>* out);
   ~ExecutionEngine();
 
-  // Deploys `wasm` at SHA-256("chainaccel-contract-v1" || code hash || salt).
+  // Deploys `wasm` at SHA-256("chainaccel-contract-v1" || code hash || salt); fills
+  // *entry_points (when not null) with the contract's entry points.
   // INVALID_ARGUMENT for a module that breaks the contract rules; FAILED_PRECONDITION
   // when a contract already lives at that address.
-  Status Deploy(ByteView wasm, ByteView salt, Hash32* address, Hash32* code_hash);
+  Status Deploy(ByteView wasm, ByteView salt, Hash32* address, Hash32* code_hash,
+                std::vector<std::string>* entry_points = nullptr);
 
   // Executes and commits block `height`. FAILED_PRECONDITION when height is not the
   // committed height + 1 (a replayed or skipped height) or when parent_root is given
   // and differs from the committed root; INVALID_ARGUMENT for more than
-  // max_block_transactions; INTERNAL when the commit fails (nothing is committed).
+  // max_block_transactions; the engine's status when it fails to verify the signatures
+  // or build the root (e.g. UNAVAILABLE during shutdown); INTERNAL when the commit
+  // fails. Nothing is committed on any error.
   Status ExecuteBlock(uint64_t height, uint64_t time, const std::optional<Hash32>& parent_root,
                       std::vector<Transaction> transactions, BlockResult* out);
 
@@ -88,7 +92,8 @@ class ExecutionEngine {
   ExecutionEngine(const ExecutionOptions& options, Engine* engine);
   // The prepared contract deployed at `address`, or nullptr. REQUIRES: mu_ held.
   std::shared_ptr<const PreparedContract> ContractAt(const Hash32& address);
-  void VerifySignatures(const std::vector<Transaction>& txs, std::vector<uint8_t>* ok);
+  // One batch per scheme on engine_; an engine failure is returned (the block fails).
+  Status VerifySignatures(const std::vector<Transaction>& txs, std::vector<uint8_t>* ok);
 
   const ExecutionOptions options_;
   Engine* const engine_;
