@@ -110,6 +110,7 @@ Status ExecutionEngine::Deploy(ByteView wasm, ByteView salt, Hash32* address,
   preimage.append(reinterpret_cast<const char*>(salt.data()), salt.size());
   Sha256(Bytes(preimage), address->data());
 
+  std::lock_guard<std::mutex> block_lock(block_mu_);
   std::unique_lock lock(mu_);
   Hash32 existing;
   if (store_->GetContract(*address, &existing)) {
@@ -219,7 +220,10 @@ Status ExecutionEngine::ExecuteBlock(uint64_t height, uint64_t time,
                                    " transactions, over the limit of " +
                                    std::to_string(options_.max_block_transactions));
   }
-  std::unique_lock lock(mu_);
+  // Blocks run one at a time; calls and state reads go on beside a block's execution
+  // and wait only for its commit.
+  std::lock_guard<std::mutex> block_lock(block_mu_);
+  std::shared_lock read_lock(mu_);
   const uint64_t committed = store_->height();
   if (height <= committed) {
     return Status::FailedPrecondition("height " + std::to_string(height) +
@@ -263,7 +267,11 @@ Status ExecutionEngine::ExecuteBlock(uint64_t height, uint64_t time,
   Hash32 root;
   s = ComputeStateRoot(*engine_, store_->state(), &output.writes, &root);
   if (!s.ok()) return s;
-  s = store_->Commit(height, output.writes, root);
+  read_lock.unlock();
+  {
+    std::unique_lock write_lock(mu_);
+    s = store_->Commit(height, output.writes, root);
+  }
   if (!s.ok()) return s;
   out->receipts = std::move(output.receipts);
   out->state_root = root;

@@ -5,7 +5,8 @@
 // on the Engine, commit atomically.
 //
 // Thread-safe: blocks and deployments run one at a time; Call and GetState run
-// concurrently with each other and wait for a commit in progress.
+// concurrently with each other and with a block's execution, and wait only while a
+// block commits or a contract is stored.
 #pragma once
 
 #include <cstdint>
@@ -100,7 +101,10 @@ class ExecutionEngine {
   std::unique_ptr<StateStore> store_;
   std::unique_ptr<BlockExecutor> executor_;
 
-  // Shared by calls and state reads; exclusive for blocks and deployments.
+  // Serializes blocks and deployments; taken before mu_.
+  std::mutex block_mu_;
+  // Over store_: shared while reading (calls, state reads, a block's execution),
+  // exclusive while writing (a block's commit, a deployment).
   mutable std::shared_mutex mu_;
   // Guarded by prepared_mu_ (taken inside mu_).
   std::mutex prepared_mu_;

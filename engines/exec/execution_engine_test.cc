@@ -2,6 +2,9 @@
 
 #include <catch2/catch.hpp>
 
+#include <atomic>
+#include <thread>
+
 #include "engines/cpu/cpu_engine.h"
 #include "engines/cpu/testing/random.h"
 #include "engines/cpu/testing/reference_merkle.h"
@@ -162,6 +165,57 @@ TEST_CASE("ExecutionEngine refuses a database whose state does not match its roo
   Status s = ExecutionEngine::Open(options, &cpu, &e);
   CHECK(s.code() == Status::Code::kInternal);
   CHECK_THAT(s.message(), Catch::Contains("inconsistent"));
+}
+
+}  // namespace
+}  // namespace chainaccel::exec
+
+namespace chainaccel::exec {
+namespace {
+
+TEST_CASE("ExecutionEngine: calls and state reads run beside blocks and see whole blocks",
+          "[engine]") {
+  auto rng = chainaccel::testing::MakeRng("execution engine concurrency");
+  CpuEngine cpu(CpuEngine::Options{2});
+  testing::TempDir dir;
+  auto engine = OpenEngine(dir.path(), cpu);
+  Hash32 counter, code;
+  REQUIRE(engine->Deploy(testing::ExampleContract("counter"), {}, &counter, &code).ok());
+  Account user = testing::MakeAccount(rng);
+  constexpr int kBlocks = 30, kPerBlock = 20;
+  std::vector<std::vector<Transaction>> blocks(kBlocks + 1);
+  uint64_t nonce = 0;
+  for (int h = 1; h <= kBlocks; ++h) {
+    for (int i = 0; i < kPerBlock; ++i) {
+      blocks[h].push_back(SignedCall(user, counter, "increment", "", 100000, nonce++));
+    }
+  }
+  std::atomic<bool> done{false};
+  std::atomic<int> checks{0}, mismatches{0};
+  auto reader = [&] {
+    const std::string key = StateKey(counter, "count");
+    while (!done) {
+      Receipt r;
+      uint64_t height = 0;
+      if (!engine->Call(counter, "get", {}, 100000, Hash32{}, &r, &height).ok()) ++mismatches;
+      if (ParseU64(r.return_data) != height * kPerBlock) ++mismatches;
+      std::optional<std::string> v;
+      uint64_t at = 0;
+      if (!engine->GetState(key, std::nullopt, &v, &at).ok()) ++mismatches;
+      if ((v ? ParseU64(*v) : 0) != at * kPerBlock) ++mismatches;
+      ++checks;
+    }
+  };
+  std::thread r1(reader), r2(reader);
+  for (int h = 1; h <= kBlocks; ++h) {
+    BlockResult r;
+    REQUIRE(engine->ExecuteBlock(h, h, std::nullopt, blocks[h], &r).ok());
+  }
+  done = true;
+  r1.join();
+  r2.join();
+  CHECK(mismatches == 0);
+  CHECK(checks > 0);
 }
 
 }  // namespace
