@@ -1,6 +1,9 @@
 #include "server/execution_service.h"
 
+#include <chrono>
 #include <cstring>
+#include <map>
+#include <string_view>
 #include <utility>
 
 #include "server/grpc_status.h"
@@ -54,24 +57,49 @@ void EncodeReceipt(const exec::Receipt& r, v1::Receipt* out) {
   out->set_message(r.message);
 }
 
-// Runs fn() on the workers and finishes the call with its status.
-template <typename Fn>
-grpc::ServerUnaryReactor* RunOn(ThreadPool& workers, grpc::CallbackServerContext* context,
-                                Fn fn) {
+std::string_view ReceiptStatusName(exec::ReceiptStatus status) {
+  switch (status) {
+    case exec::ReceiptStatus::kOk: return "ok";
+    case exec::ReceiptStatus::kReverted: return "reverted";
+    case exec::ReceiptStatus::kOutOfGas: return "out_of_gas";
+    case exec::ReceiptStatus::kTrapped: return "trapped";
+    case exec::ReceiptStatus::kBadSignature: return "bad_signature";
+    case exec::ReceiptStatus::kUnknownContract: return "unknown_contract";
+  }
+  return "unspecified";
+}
+
+// Runs fn() on the workers, finishes the call with its status and records the RPC.
+template <typename Request, typename Response, typename Fn>
+grpc::ServerUnaryReactor* RunOn(ThreadPool& workers, Metrics& metrics, const char* method,
+                                grpc::CallbackServerContext* context, const Request* request,
+                                Response* response, Fn fn) {
   grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
-  workers.Post([reactor, fn = std::move(fn)]() mutable { reactor->Finish(ToGrpcStatus(fn())); });
+  const auto start = std::chrono::steady_clock::now();
+  metrics.AddInFlight(1);
+  workers.Post([=, &metrics, fn = std::move(fn)]() mutable {
+    const Status s = fn();
+    metrics.RecordRequest(
+        method, StatusCodeName(s.code()),
+        std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count(),
+        request->ByteSizeLong(), s.ok() ? response->ByteSizeLong() : 0);
+    metrics.AddInFlight(-1);
+    reactor->Finish(ToGrpcStatus(s));
+  });
   return reactor;
 }
 
 }  // namespace
 
-ExecutionServiceImpl::ExecutionServiceImpl(exec::ExecutionEngine& engine) : engine_(engine) {}
+ExecutionServiceImpl::ExecutionServiceImpl(exec::ExecutionEngine& engine, Metrics& metrics)
+    : engine_(engine), metrics_(metrics) {}
 ExecutionServiceImpl::~ExecutionServiceImpl() = default;
 
 grpc::ServerUnaryReactor* ExecutionServiceImpl::DeployContract(
     grpc::CallbackServerContext* context, const v1::DeployContractRequest* request,
     v1::DeployContractResponse* response) {
-  return RunOn(workers_, context, [this, request, response]() {
+  return RunOn(workers_, metrics_, "DeployContract", context, request, response,
+               [this, request, response]() {
     Hash32 address, code_hash;
     std::vector<std::string> entry_points;
     Status s = engine_.Deploy(Bytes(request->wasm()), Bytes(request->salt()), &address,
@@ -87,7 +115,8 @@ grpc::ServerUnaryReactor* ExecutionServiceImpl::DeployContract(
 grpc::ServerUnaryReactor* ExecutionServiceImpl::ExecuteBlock(
     grpc::CallbackServerContext* context, const v1::ExecuteBlockRequest* request,
     v1::ExecuteBlockResponse* response) {
-  return RunOn(workers_, context, [this, request, response]() {
+  return RunOn(workers_, metrics_, "ExecuteBlock", context, request, response,
+               [this, request, response]() {
     std::optional<Hash32> parent;
     if (!request->parent_state_root().empty()) {
       parent.emplace();
@@ -103,7 +132,13 @@ grpc::ServerUnaryReactor* ExecutionServiceImpl::ExecuteBlock(
     Status s = engine_.ExecuteBlock(request->height(), request->time(), parent, std::move(txs),
                                     &result);
     if (!s.ok()) return s;
-    for (const exec::Receipt& r : result.receipts) EncodeReceipt(r, response->add_receipts());
+    std::map<std::string_view, uint64_t> by_status;
+    for (const exec::Receipt& r : result.receipts) {
+      EncodeReceipt(r, response->add_receipts());
+      ++by_status[ReceiptStatusName(r.status)];
+    }
+    metrics_.RecordBlock(request->height(), result.stats.executions, result.stats.aborts);
+    for (const auto& [status, count] : by_status) metrics_.RecordTransactions(status, count);
     response->set_state_root(result.state_root.data(), result.state_root.size());
     response->set_height(request->height());
     response->set_gas_used(result.gas_used);
@@ -115,7 +150,8 @@ grpc::ServerUnaryReactor* ExecutionServiceImpl::ExecuteBlock(
 grpc::ServerUnaryReactor* ExecutionServiceImpl::Call(grpc::CallbackServerContext* context,
                                                      const v1::CallRequest* request,
                                                      v1::CallResponse* response) {
-  return RunOn(workers_, context, [this, request, response]() {
+  return RunOn(workers_, metrics_, "Call", context, request, response,
+               [this, request, response]() {
     Hash32 contract, caller{};
     Status s = ReadHash(request->contract(), "contract", &contract);
     if (s.ok() && !request->caller().empty()) s = ReadHash(request->caller(), "caller", &caller);
@@ -135,7 +171,8 @@ grpc::ServerUnaryReactor* ExecutionServiceImpl::Call(grpc::CallbackServerContext
 grpc::ServerUnaryReactor* ExecutionServiceImpl::GetState(grpc::CallbackServerContext* context,
                                                          const v1::GetStateRequest* request,
                                                          v1::GetStateResponse* response) {
-  return RunOn(workers_, context, [this, request, response]() {
+  return RunOn(workers_, metrics_, "GetState", context, request, response,
+               [this, request, response]() {
     std::optional<std::string> value;
     uint64_t height = 0;
     std::optional<uint64_t> at;

@@ -9,13 +9,15 @@
 #include "chainaccel/v1/execution.grpc.pb.h"
 #include "engines/cpu/thread_pool.h"
 #include "engines/exec/execution_engine.h"
+#include "server/metrics.h"
 
 namespace chainaccel::server {
 
 class ExecutionServiceImpl final : public v1::ExecutionService::CallbackService {
  public:
-  // `engine` must outlive the service.
-  explicit ExecutionServiceImpl(exec::ExecutionEngine& engine);
+  // `engine` and `metrics` must outlive the service. Each RPC is recorded in the request
+  // metrics; each committed block in the execution metrics (docs/metrics.md).
+  ExecutionServiceImpl(exec::ExecutionEngine& engine, Metrics& metrics);
   ~ExecutionServiceImpl() override;
 
   grpc::ServerUnaryReactor* DeployContract(grpc::CallbackServerContext* context,
@@ -33,6 +35,7 @@ class ExecutionServiceImpl final : public v1::ExecutionService::CallbackService 
 
  private:
   exec::ExecutionEngine& engine_;
+  Metrics& metrics_;
   // Two threads: a long block does not hold up calls and state reads.
   ThreadPool workers_{2};
 };

@@ -110,6 +110,11 @@ struct Metrics::Families {
   prometheus::Family<prometheus::Counter>& received;
   prometheus::Family<prometheus::Counter>& sent;
   prometheus::Gauge& in_flight;
+  prometheus::Counter& blocks;
+  prometheus::Gauge& height;
+  prometheus::Family<prometheus::Counter>& transactions;
+  prometheus::Counter& runs;
+  prometheus::Counter& aborts;
 };
 
 Metrics::Metrics()
@@ -141,6 +146,30 @@ Metrics::Metrics()
           .Help("Response message bytes sent")
           .Register(*registry_),
       in_flight_family.Add({}),
+      prometheus::BuildCounter()
+          .Name("chainaccel_execution_blocks_total")
+          .Help("Blocks executed and committed")
+          .Register(*registry_)
+          .Add({}),
+      prometheus::BuildGauge()
+          .Name("chainaccel_execution_height")
+          .Help("Height of the last committed block")
+          .Register(*registry_)
+          .Add({}),
+      prometheus::BuildCounter()
+          .Name("chainaccel_execution_transactions_total")
+          .Help("Transactions of committed blocks, by receipt status")
+          .Register(*registry_),
+      prometheus::BuildCounter()
+          .Name("chainaccel_execution_runs_total")
+          .Help("Transaction runs of committed blocks, re-executions included")
+          .Register(*registry_)
+          .Add({}),
+      prometheus::BuildCounter()
+          .Name("chainaccel_execution_aborts_total")
+          .Help("Block-STM incarnations aborted by validation")
+          .Register(*registry_)
+          .Add({}),
   });
 }
 
@@ -181,6 +210,23 @@ void Metrics::SetEngines(std::vector<const Engine*> engines) {
 }
 
 void Metrics::AddInFlight(double delta) { families_->in_flight.Increment(delta); }
+
+void Metrics::RecordBlock(uint64_t height, uint64_t runs, uint64_t aborts) {
+  families_->blocks.Increment();
+  families_->height.Set(static_cast<double>(height));
+  families_->runs.Increment(static_cast<double>(runs));
+  families_->aborts.Increment(static_cast<double>(aborts));
+}
+
+void Metrics::SetExecutionHeight(uint64_t height) {
+  families_->height.Set(static_cast<double>(height));
+}
+
+void Metrics::RecordTransactions(std::string_view status, uint64_t count) {
+  if (count == 0) return;
+  families_->transactions.Add({{"status", std::string(status)}})
+      .Increment(static_cast<double>(count));
+}
 
 std::string Metrics::Scrape() const {
   auto families = registry_->Collect();

@@ -51,6 +51,14 @@ class Metrics {
 
   void AddInFlight(double delta);
 
+  // ExecutionService: a committed block (its height, the executor's runs of its
+  // transactions including re-executions, and Block-STM's aborts), and its receipts by
+  // status name ("ok", "reverted", ...).
+  void RecordBlock(uint64_t height, uint64_t runs, uint64_t aborts);
+  void RecordTransactions(std::string_view status, uint64_t count);
+  // The committed height found at start.
+  void SetExecutionHeight(uint64_t height);
+
   // The text exposition of every metric (what /metrics serves).
   std::string Scrape() const;
 

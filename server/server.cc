@@ -91,6 +91,7 @@ Status Server::Start() {
     impl.scheduled = std::make_unique<ScheduledEngine>(*impl.scheduler);
     s = exec::ExecutionEngine::Open(options, impl.scheduled.get(), &impl.execution);
     if (!s.ok()) return s;
+    impl.metrics->SetExecutionHeight(impl.execution->height());
     spdlog::info("execution state at height {} in {} ({} executor, {} threads)",
                  impl.execution->height(), options.db_path, config_.executor, options.threads);
   }
@@ -102,7 +103,8 @@ Status Server::Start() {
   impl.merkle_service = std::make_unique<MerkleServiceImpl>(impl.state);
   impl.signature_service = std::make_unique<SignatureServiceImpl>(impl.state);
   impl.admin_service = std::make_unique<AdminServiceImpl>(impl.state, impl.gpus->unused());
-  impl.execution_service = std::make_unique<ExecutionServiceImpl>(*impl.execution);
+  impl.execution_service =
+      std::make_unique<ExecutionServiceImpl>(*impl.execution, *impl.metrics);
 
   grpc::EnableDefaultHealthCheckService(true);
   grpc::reflection::InitProtoReflectionServerBuilderPlugin();

@@ -276,6 +276,7 @@ Status ExecutionEngine::ExecuteBlock(uint64_t height, uint64_t time,
   out->receipts = std::move(output.receipts);
   out->state_root = root;
   out->executor = executor_->name();
+  out->stats = executor_->last_stats();
   out->gas_used = 0;
   for (const Receipt& r : out->receipts) out->gas_used += r.gas_used;
   return Status::Ok();

@@ -41,6 +41,7 @@ struct BlockResult {
   Hash32 state_root{};
   uint64_t gas_used = 0;
   std::string executor;  // "sequential", "block-stm" or "adaptive"
+  ExecutorStats stats;   // what the executor did
 };
 
 class ExecutionEngine {
