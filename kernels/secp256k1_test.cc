@@ -91,12 +91,19 @@ void CheckModularArithmetic(const char* name) {
       REQUIRE(BN_mod_sub(expected.get(), bam.get(), bb.get(), m.get(), ctx) == 1);
       CHECK(U256Equal(ModSub<M>(a, b), FromBn(expected.get())));
     }
-    // The full-width product of unreduced operands reduces too.
-    uint32_t wide[16];
-    U256MulWide(a_raw, operands[operands.size() / 2], wide);
-    const Bn bc = ToBn(operands[operands.size() / 2]);
-    REQUIRE(BN_mod_mul(expected.get(), ba.get(), bc.get(), m.get(), ctx) == 1);
-    CHECK(U256Equal(ModReduceWide<M>(wide), FromBn(expected.get())));
+    // Full-width products and squares of unreduced operands reduce too, the largest
+    // (2^256 - 1)^2 among them.
+    for (size_t k : {size_t{3}, size_t{5}, size_t{6}, operands.size() / 2}) {
+      uint32_t wide[16];
+      U256MulWide(a_raw, operands[k], wide);
+      const Bn bc = ToBn(operands[k]);
+      REQUIRE(BN_mod_mul(expected.get(), ba.get(), bc.get(), m.get(), ctx) == 1);
+      CHECK(U256Equal(ModReduceWide<M>(wide), FromBn(expected.get())));
+    }
+    uint32_t square[16];
+    U256SqrWide(a_raw, square);
+    REQUIRE(BN_mod_mul(expected.get(), ba.get(), ba.get(), m.get(), ctx) == 1);
+    CHECK(U256Equal(ModReduceWide<M>(square), FromBn(expected.get())));
     if (!U256IsZero(a)) {
       const Bn bam = ToBn(a);
       REQUIRE(BN_mod_inverse(expected.get(), bam.get(), m.get(), ctx) != nullptr);

@@ -2,9 +2,9 @@
 // 2^256 - c with a short c (secp256k1's field prime and group order), for host and device.
 //
 // A U256 is eight 32-bit limbs, least significant first. Products are schoolbook 8 x 8
-// into 16 limbs with 64-bit accumulators (IMAD.WIDE on the device); reduction folds the
-// high half back in with 2^256 = c (mod m) until it is gone, then subtracts m at most
-// twice. Inversion is Fermat's a^(m - 2) with a 4-bit window.
+// into 16 limbs with 64-bit accumulators (IMAD.WIDE on the device), squares 36 products;
+// reduction folds the high half back in with 2^256 = c (mod m) until it is gone (two
+// fixed folds for c = 2^32 + c0, secp256k1's p), then subtracts m at most twice. Inversion is Fermat's a^(m - 2) with a 4-bit window.
 //
 // Variable time: these functions serve signature *verification* and public-key
 // *recovery*, whose inputs are all public, so branches and loop counts may depend on the
@@ -128,15 +128,103 @@ CHAINACCEL_HD void U256MulWide(const U256& a, const U256& b, uint32_t t[16]) {
   }
 }
 
+// t[0, 16) = a * a: the 28 cross products once, doubled, plus the 8 squares (36
+// multiplications instead of 64).
+CHAINACCEL_HD void U256SqrWide(const U256& a, uint32_t t[16]) {
+  CHAINACCEL_UNROLL
+  for (int i = 0; i < 16; ++i) t[i] = 0;
+  CHAINACCEL_UNROLL
+  for (int i = 0; i < 8; ++i) {
+    uint64_t carry = 0;
+    CHAINACCEL_UNROLL
+    for (int j = i + 1; j < 8; ++j) {
+      carry += static_cast<uint64_t>(a.w[i]) * a.w[j] + t[i + j];
+      t[i + j] = static_cast<uint32_t>(carry);
+      carry >>= 32;
+    }
+    t[i + 8] = static_cast<uint32_t>(carry);
+  }
+  uint32_t top = 0;  // doubling: shift left by one bit
+  CHAINACCEL_UNROLL
+  for (int i = 0; i < 16; ++i) {
+    const uint32_t next = t[i] >> 31;
+    t[i] = t[i] << 1 | top;
+    top = next;
+  }
+  uint64_t carry = 0;
+  CHAINACCEL_UNROLL
+  for (int i = 0; i < 8; ++i) {
+    const uint64_t square = static_cast<uint64_t>(a.w[i]) * a.w[i];
+    carry += static_cast<uint64_t>(t[2 * i]) + static_cast<uint32_t>(square);
+    t[2 * i] = static_cast<uint32_t>(carry);
+    carry >>= 32;
+    carry += static_cast<uint64_t>(t[2 * i + 1]) + (square >> 32);
+    t[2 * i + 1] = static_cast<uint32_t>(carry);
+    carry >>= 32;
+  }
+}
+
 // A modulus m = 2^256 - c with c < 2^160 (kCLimbs limbs): the constants of a modular
 // arithmetic, as a traits type.
 //   static constexpr int kCLimbs;                   1..5
+//   static constexpr bool kPseudoMersenne;          c = 2^32 + C(0) (ModReduceWide's fast path)
 //   static U256 Modulus(); static uint32_t C(int i); i < kCLimbs
 // The functions below take the traits as a template parameter.
+
+// t mod m for m = 2^256 - 2^32 - c0 (kCLimbs == 2, C(1) == 1: secp256k1's p). Two folds
+// of the high half, H * 2^256 = H * (2^32 + c0), with no loop over limb counts: the first
+// leaves at most 34 bits above 2^256, the second at most a carry, which a third,
+// constant, fold absorbs.
+template <class M>
+CHAINACCEL_HD U256 ModReduceWidePseudoMersenne(const uint32_t t[16]) {
+  const uint64_t c0 = M::C(0);
+  uint32_t r[8];
+  uint64_t carry = 0;
+  CHAINACCEL_UNROLL
+  for (int i = 0; i < 8; ++i) {
+    carry += static_cast<uint64_t>(t[i]) + static_cast<uint64_t>(t[8 + i]) * c0 +
+             (i > 0 ? t[7 + i] : 0u);
+    r[i] = static_cast<uint32_t>(carry);
+    carry >>= 32;
+  }
+  uint64_t top = carry + t[15];  // the part above 2^256: < 2^34
+  carry = static_cast<uint64_t>(r[0]) + top * c0;
+  r[0] = static_cast<uint32_t>(carry);
+  carry >>= 32;
+  carry += static_cast<uint64_t>(r[1]) + top;
+  r[1] = static_cast<uint32_t>(carry);
+  carry >>= 32;
+  CHAINACCEL_UNROLL
+  for (int i = 2; i < 8; ++i) {
+    carry += r[i];
+    r[i] = static_cast<uint32_t>(carry);
+    carry >>= 32;
+  }
+  if (carry != 0) {  // one more 2^256: add 2^32 + c0 (the low limbs are now small)
+    carry = static_cast<uint64_t>(r[0]) + c0;
+    r[0] = static_cast<uint32_t>(carry);
+    carry >>= 32;
+    carry += static_cast<uint64_t>(r[1]) + 1;
+    r[1] = static_cast<uint32_t>(carry);
+    carry >>= 32;
+    for (int i = 2; carry != 0 && i < 8; ++i) {
+      carry += r[i];
+      r[i] = static_cast<uint32_t>(carry);
+      carry >>= 32;
+    }
+  }
+  U256 out;
+  CHAINACCEL_UNROLL
+  for (int i = 0; i < 8; ++i) out.w[i] = r[i];
+  const U256 m = M::Modulus();
+  if (!U256Less(out, m)) U256Sub(out, m, out);
+  return out;
+}
 
 // t (16 limbs, any value) mod m.
 template <class M>
 CHAINACCEL_HD U256 ModReduceWide(uint32_t t[16]) {
+  if constexpr (M::kPseudoMersenne) return ModReduceWidePseudoMersenne<M>(t);
   // Fold: t = L + H * 2^256 = L + H * c (mod m), while H != 0. H shrinks from 256 bits to
   // at most 161, then 66, then a few bits, then 0: a handful of rounds at most.
   for (;;) {
@@ -191,7 +279,9 @@ CHAINACCEL_HD U256 ModMul(const U256& a, const U256& b) {
 
 template <class M>
 CHAINACCEL_HD U256 ModSqr(const U256& a) {
-  return ModMul<M>(a, a);
+  uint32_t t[16];
+  U256SqrWide(a, t);
+  return ModReduceWide<M>(t);
 }
 
 // REQUIRES (these three): a, b < m.

@@ -3,8 +3,13 @@
 # copies the given built binaries and every non-system shared library they load (ldd)
 # into carry/bin and carry/lib. Pass carry/ to the device tool's `carry`, then run there:
 #   LD_LIBRARY_PATH=carry/lib:/usr/local/cuda/lib64 carry/bin/<binary> ...
-# Usage: scripts/device-bundle.sh build/bench/cpu_engine_bench build/server/chainacceld ...
+# Usage: scripts/device-bundle.sh [--xz] build/bench/cpu_engine_bench build/server/chainacceld ...
+# --xz: when the binaries exceed the device tool's 64 MiB, pack everything into
+# carry/bundle.tar.xz (the GPU test binaries compress ~4:1); unpack there first with
+#   tar -xJf carry/bundle.tar.xz
 set -euo pipefail
+pack=0
+if [ "${1:-}" = "--xz" ]; then pack=1; shift; fi
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 out="$here/carry"
 rm -rf "$out"
@@ -24,3 +29,9 @@ done
 # Debug info stays here: the device tool carries at most 64 MiB.
 strip --strip-debug "$out"/lib/*
 du -sh "$out"
+if [ "$pack" = 1 ]; then
+  tar -C "$here" -cf - carry/bin carry/lib | xz -T0 -3 > "$here/bundle.tar.xz.tmp"
+  rm -rf "$out"/bin "$out"/lib
+  mv "$here/bundle.tar.xz.tmp" "$out/bundle.tar.xz"
+  du -sh "$out"
+fi

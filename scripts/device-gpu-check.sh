@@ -2,15 +2,16 @@
 # On the GPU machine (device tool), from a carry/ bundle made by
 #   scripts/device-bundle.sh build/engines/gpu/gpu_engine_tests build/server/chainacceld \
 #     build/client/chainaccel
-# runs the GPU engine tests, then the daemon with its GPU: devices, hash batches forced
-# to the GPU and placed automatically (checked by the bench client), and Merkle trees
-# built on the GPU and on the CPU through the daemon and compared.
+# runs the GPU engine tests (when bundled), then the daemon with its GPU: devices, hash
+# batches forced to the GPU and placed automatically (checked by the bench client), Merkle
+# trees built on the GPU and on the CPU through the daemon and compared, and 1M-item
+# Merkle, ECDSA and recovery batches on the GPU and on the CPU.
 set -uo pipefail
 export LD_LIBRARY_PATH="$PWD/carry/lib:/usr/local/cuda/lib64"
 out="${OUT:-out}"
 mkdir -p "$out"
 nvidia-smi -L
-carry/bin/gpu_engine_tests 2>&1 | tail -5
+if [ -x carry/bin/gpu_engine_tests ]; then carry/bin/gpu_engine_tests 2>&1 | tail -5; fi
 work="$(mktemp -d)"
 carry/bin/chainacceld --listen 127.0.0.1:0 --metrics-listen 127.0.0.1:0 --data-dir "$work/data" \
   --ready-file "$work/ready" --log-level info > "$out/daemon.log" 2>&1 &
@@ -47,6 +48,14 @@ done
 for placement in gpu cpu; do
   carry/bin/chainaccel --address "$address" bench --op merkle-bitcoin --batch 1048576 \
     --concurrency 2 --duration 4 --warmup 1 --placement "$placement" --json --quiet
+done
+# Signatures: 1M-signature batches of ECDSA verification and recovery (the signature sets
+# are made once, on every core, and cached).
+for op in ecdsa recover; do
+  for placement in gpu cpu; do
+    carry/bin/chainaccel --address "$address" bench --op "$op" --batch 1048576 \
+      --concurrency 2 --duration 6 --warmup 1 --placement "$placement" --json --quiet
+  done
 done
 curl -s "$metrics/metrics" | grep -E '^chainaccel_engine_(batches|faults|healthy|memory)' || true
 kill -TERM "$pid"; wait "$pid"; echo "daemon exit $?"

@@ -112,13 +112,13 @@ TEST_CASE("GpuEngine describes its device and passes its self-test", "[gpu_engin
   CHECK(gpu.faults() == 0);
 }
 
-TEST_CASE("GpuEngine runs HASH and MERKLE_BUILD only and checks their input", "[gpu_engine]") {
+TEST_CASE("GpuEngine runs every task but MERKLE_VERIFY and checks its input", "[gpu_engine]") {
   GpuEngine& gpu = Gpu();
   CHECK(gpu.Supports(TaskType::kHash));
   CHECK(gpu.Supports(TaskType::kMerkleBuild));
   CHECK_FALSE(gpu.Supports(TaskType::kMerkleVerify));
-  CHECK_FALSE(gpu.Supports(TaskType::kSignatureVerify));
-  CHECK_FALSE(gpu.Supports(TaskType::kSignatureRecover));
+  CHECK(gpu.Supports(TaskType::kSignatureVerify));  // ECDSA only (gpu_signatures_test.cc)
+  CHECK(gpu.Supports(TaskType::kSignatureRecover));
   Task verify = MerkleVerifyTask{};
   CHECK(gpu.Run(verify).code() == Status::Code::kUnimplemented);
   Task no_leaves = MerkleBuildTask{};  // BITCOIN needs a leaf
