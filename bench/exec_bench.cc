@@ -12,7 +12,8 @@
 // each run --rounds times in interleaved order; the median run is reported with the
 // executor's counters. Then the cost breakdown lines ("breakdown"): the VM alone on a
 // plain map (instantiation, a no-op call, a transfer), the sequential executor per
-// transaction, Block-STM on 1 thread per transaction.
+// transaction, Block-STM on 1 thread per transaction; then "exec_vm_scaling": the VM
+// alone on each thread count (private state per thread), the host's ceiling.
 //
 // Usage: exec_bench [--txs N] [--rounds R] [--threads 1,2,4,8,16] [--workloads a,b,c]
 #include <algorithm>
@@ -171,14 +172,16 @@ void PrintRun(const Workload& w, const std::string& executor, size_t threads, co
   std::printf(
       "{\"bench\":\"exec\",\"workload\":\"%s\",\"executor\":\"%s\",\"threads\":%zu,"
       "\"txs\":%zu,\"ok\":%zu,\"seconds\":%.6f,\"tps\":%.0f,\"executions\":%llu,"
-      "\"validations\":%llu,\"aborts\":%llu,\"suspensions\":%llu,\"rounds\":%zu,"
+      "\"validations\":%llu,\"aborts\":%llu,\"suspensions\":%llu,\"setup_s\":%.6f,"
+      "\"parallel_s\":%.6f,\"finish_s\":%.6f,\"rounds\":%zu,"
       "\"hardware_threads\":%u,\"equal_to_sequential\":%s}\n",
       w.name.c_str(), executor.c_str(), threads, w.txs.size(), r.ok, r.seconds,
       static_cast<double>(w.txs.size()) / r.seconds,
       static_cast<unsigned long long>(r.stats.executions),
       static_cast<unsigned long long>(r.stats.validations),
       static_cast<unsigned long long>(r.stats.aborts),
-      static_cast<unsigned long long>(r.stats.suspensions), rounds,
+      static_cast<unsigned long long>(r.stats.suspensions), r.stats.setup_seconds,
+      r.stats.parallel_seconds, r.stats.finish_seconds, rounds,
       std::thread::hardware_concurrency(), equal ? "true" : "false");
   std::fflush(stdout);
 }
@@ -273,6 +276,49 @@ void Breakdown(const Workload& low, const PreparedContract& token, const Options
       n, noop_us, vm_us, seq[seq.size() / 2] * 1e6 / n, stm[stm.size() / 2] * 1e6 / n);
 }
 
+// The VM alone on t threads, no executor: each thread runs its share of the block's
+// transfers on its own ContractVm over its own copy of the state. How this scales bounds
+// what any parallel executor can reach on the host.
+void VmScaling(const Workload& low, const PreparedContract& token, const Options& options) {
+  const size_t n = low.txs.size();
+  std::map<std::string, std::string, std::less<>> state;
+  for (const auto& [k, v] : low.state.data) state[k.substr(32)] = v;
+  for (size_t threads : options.threads) {
+    std::vector<double> rounds;
+    for (size_t r = 0; r < options.rounds; ++r) {
+      std::vector<std::thread> pool;
+      const auto t0 = std::chrono::steady_clock::now();
+      for (size_t t = 0; t < threads; ++t) {
+        pool.emplace_back([&, t] {
+          ContractVm vm{VmLimits{}};
+          MapState own;
+          own.data = state;
+          for (size_t i = t; i < n; i += threads) {
+            const Transaction& tx = low.txs[i];
+            CallContext c;
+            c.caller = SenderAddress(tx.public_key);
+            c.contract = tx.contract;
+            c.function = tx.function;
+            c.input =
+                ByteView(reinterpret_cast<const uint8_t*>(tx.input.data()), tx.input.size());
+            c.gas_limit = tx.gas_limit;
+            vm.Call(token, c, own);
+          }
+        });
+      }
+      for (std::thread& th : pool) th.join();
+      rounds.push_back(Seconds(std::chrono::steady_clock::now() - t0));
+    }
+    std::sort(rounds.begin(), rounds.end());
+    std::printf(
+        "{\"bench\":\"exec_vm_scaling\",\"workload\":\"transfer_low\",\"threads\":%zu,"
+        "\"txs\":%zu,\"tps\":%.0f,\"note\":\"VM only, private state per thread, "
+        "includes each thread's VM setup and state copy\"}\n",
+        threads, n, static_cast<double>(n) / rounds[rounds.size() / 2]);
+    std::fflush(stdout);
+  }
+}
+
 Options ParseOptions(int argc, char** argv) {
   Options o;
   for (int i = 1; i + 1 < argc; i += 2) {
@@ -314,6 +360,9 @@ int main(int argc, char** argv) {
       BenchWorkload(Swaps(options.txs, *pool), options);
     }
   }
-  if (low) Breakdown(*low, *token, options);
+  if (low) {
+    Breakdown(*low, *token, options);
+    VmScaling(*low, *token, options);
+  }
   return 0;
 }

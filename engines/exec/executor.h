@@ -18,6 +18,11 @@ struct ExecutorStats {
   uint64_t validations = 0;  // read-set validations (Block-STM)
   uint64_t aborts = 0;       // incarnations aborted by validation (Block-STM)
   uint64_t suspensions = 0;  // executions stopped at an ESTIMATE (Block-STM)
+  // Block-STM's phases: building the run's structures, the threads' work, and the
+  // serial end (collecting the writes, freeing the multi-version memory).
+  double setup_seconds = 0;
+  double parallel_seconds = 0;
+  double finish_seconds = 0;
 };
 
 class BlockExecutor {
