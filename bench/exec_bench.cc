@@ -15,6 +15,10 @@
 // transaction, Block-STM on 1 thread per transaction; then "exec_vm_scaling": the VM
 // alone on each thread count (private state per thread), the host's ceiling.
 //
+// "pipeline" (exec_pipeline lines) runs the daemon's whole block path in process: signed
+// transactions, the signature batches and the state root on the CPU engine, Block-STM
+// at the most threads, the RocksDB commit; it prints each phase's time.
+//
 // Usage: exec_bench [--txs N] [--rounds R] [--threads 1,2,4,8,16] [--workloads a,b,c]
 #include <algorithm>
 #include <chrono>
@@ -27,7 +31,10 @@
 #include <vector>
 
 #include "bench/split_list.h"
+#include "engines/cpu/cpu_engine.h"
+#include "engines/exec/execution_engine.h"
 #include "engines/exec/executor.h"
+#include "engines/exec/testing/temp_dir.h"
 #include "engines/exec/testing/transactions.h"
 #include "engines/exec/testing/wat.h"
 
@@ -40,7 +47,7 @@ struct Options {
   size_t txs = 10000;
   size_t rounds = 5;
   std::vector<size_t> threads = {1, 2, 4, 8, 16};
-  std::vector<std::string> workloads = {"transfer_low", "transfer_high", "swap"};
+  std::vector<std::string> workloads = {"transfer_low", "transfer_high", "swap", "pipeline"};
 };
 
 class MapReader final : public StateReader {
@@ -319,6 +326,60 @@ void VmScaling(const Workload& low, const PreparedContract& token, const Options
   }
 }
 
+// The whole block path of the daemon, in process: an ExecutionEngine over RocksDB in a
+// temporary folder, the CPU engine on all hardware threads for the signature batches and
+// the state root. Block 1 mints to n signed senders, block 2 has each of them transfer
+// to a distinct receiver (transfer_low with real Ed25519 signatures). Prints where each
+// block's time went.
+void Pipeline(const Options& options) {
+  const size_t n = options.txs;
+  CpuEngine cpu(CpuEngine::Options{0});
+  testing::TempDir dir;
+  ExecutionOptions eo;
+  eo.db_path = dir.Sub("db");
+  eo.executor = ExecutorKind::kBlockStm;
+  eo.threads = *std::max_element(options.threads.begin(), options.threads.end());
+  std::unique_ptr<ExecutionEngine> engine;
+  Status s = ExecutionEngine::Open(eo, &cpu, &engine);
+  Hash32 token, code;
+  if (s.ok()) s = engine->Deploy(testing::ExampleContract("token"), {}, &token, &code);
+  if (!s.ok()) {
+    std::fprintf(stderr, "exec_bench: %s\n", s.ToString().c_str());
+    std::exit(1);
+  }
+  std::mt19937_64 rng(7);
+  std::vector<testing::Account> senders, receivers;
+  for (size_t i = 0; i < n; ++i) {
+    senders.push_back(testing::MakeAccount(rng));
+    receivers.push_back(testing::MakeAccount(rng));
+  }
+  std::vector<std::vector<Transaction>> blocks(2);
+  for (size_t i = 0; i < n; ++i) {
+    blocks[0].push_back(testing::SignedCall(senders[i], token, "mint", U64(1'000'000), 1'000'000, 0));
+    blocks[1].push_back(testing::SignedCall(
+        senders[i], token, "transfer", testing::AddressBytes(receivers[i].address) + U64(1 + i % 1000),
+        1'000'000, 1));
+  }
+  for (size_t b = 0; b < blocks.size(); ++b) {
+    BlockResult r;
+    const auto t0 = std::chrono::steady_clock::now();
+    s = engine->ExecuteBlock(b + 1, b + 1, std::nullopt, blocks[b], &r);
+    const double total = Seconds(std::chrono::steady_clock::now() - t0);
+    size_t ok = 0;
+    for (const Receipt& rc : r.receipts) ok += rc.status == ReceiptStatus::kOk;
+    std::printf(
+        "{\"bench\":\"exec_pipeline\",\"block\":\"%s\",\"txs\":%zu,\"ok\":%zu,"
+        "\"status\":\"%s\",\"executor\":\"block-stm\",\"threads\":%zu,\"cpu_engine_threads\":%u,"
+        "\"seconds\":%.6f,\"tps\":%.0f,\"verify_s\":%.6f,\"execute_s\":%.6f,\"root_s\":%.6f,"
+        "\"commit_s\":%.6f,\"state_keys_after\":%zu}\n",
+        b == 0 ? "mint" : "transfer", n, ok, s.ToString().c_str(), eo.threads,
+        cpu.info().threads, total, static_cast<double>(n) / total, r.timings.verify_seconds,
+        r.timings.execute_seconds, r.timings.root_seconds, r.timings.commit_seconds,
+        static_cast<size_t>(b == 0 ? n : 2 * n));
+    std::fflush(stdout);
+  }
+}
+
 Options ParseOptions(int argc, char** argv) {
   Options o;
   for (int i = 1; i + 1 < argc; i += 2) {
@@ -358,6 +419,8 @@ int main(int argc, char** argv) {
       BenchWorkload(Transfers(name, options.txs, *token, true, rng), options);
     } else if (name == "swap") {
       BenchWorkload(Swaps(options.txs, *pool), options);
+    } else if (name == "pipeline") {
+      Pipeline(options);
     }
   }
   if (low) {

@@ -1,5 +1,6 @@
 #include "engines/exec/execution_engine.h"
 
+#include <chrono>
 #include <cstring>
 
 #include "engines/cpu/hashes.h"
@@ -239,9 +240,15 @@ Status ExecutionEngine::ExecuteBlock(uint64_t height, uint64_t time,
     return Status::FailedPrecondition("parent state root does not match the committed root");
   }
 
+  using Clock = std::chrono::steady_clock;
+  auto seconds_since = [](Clock::time_point t) {
+    return std::chrono::duration<double>(Clock::now() - t).count();
+  };
+  auto t = Clock::now();
   std::vector<uint8_t> signature_ok;
   Status s = VerifySignatures(transactions, &signature_ok);
   if (!s.ok()) return s;
+  out->timings.verify_seconds = seconds_since(t);
   std::vector<std::shared_ptr<const PreparedContract>> owners;
   std::vector<const PreparedContract*> contracts;
   std::map<Hash32, const PreparedContract*> by_address;
@@ -262,17 +269,23 @@ Status ExecutionEngine::ExecuteBlock(uint64_t height, uint64_t time,
   input.contracts = contracts;
   input.signature_ok = signature_ok;
   input.state = store_.get();
+  t = Clock::now();
   BlockOutput output = executor_->Execute(input);
+  out->timings.execute_seconds = seconds_since(t);
 
+  t = Clock::now();
   Hash32 root;
   s = ComputeStateRoot(*engine_, store_->state(), &output.writes, &root);
   if (!s.ok()) return s;
+  out->timings.root_seconds = seconds_since(t);
   read_lock.unlock();
+  t = Clock::now();
   {
     std::unique_lock write_lock(mu_);
     s = store_->Commit(height, output.writes, root);
   }
   if (!s.ok()) return s;
+  out->timings.commit_seconds = seconds_since(t);
   out->receipts = std::move(output.receipts);
   out->state_root = root;
   out->executor = executor_->name();

@@ -42,6 +42,14 @@ struct BlockResult {
   uint64_t gas_used = 0;
   std::string executor;  // "sequential", "block-stm" or "adaptive"
   ExecutorStats stats;   // what the executor did
+  // Where the block's time went: the signature batches, execution, the state root,
+  // the RocksDB commit (with sync).
+  struct Timings {
+    double verify_seconds = 0;
+    double execute_seconds = 0;
+    double root_seconds = 0;
+    double commit_seconds = 0;
+  } timings;
 };
 
 class ExecutionEngine {
