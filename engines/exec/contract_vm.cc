@@ -117,8 +117,6 @@ bool OpcodeUsesFloat(wabt::Opcode op) {
 // ---- validation of the contract rules on the IR --------------------------------------
 class RuleChecker {
  public:
-  explicit RuleChecker(const wabt::Module& module) : module_(module) {}
-
   // Empty when the expressions follow the rules, else the first broken one.
   std::string CheckExprs(const wabt::ExprList& exprs) {
     for (const wabt::Expr& e : exprs) {
@@ -202,8 +200,6 @@ class RuleChecker {
         return std::string("instruction not allowed: ") + wabt::GetExprTypeName(e.type());
     }
   }
-
-  const wabt::Module& module_;
 };
 
 // ---- gas metering -----------------------------------------------------------------------
@@ -358,7 +354,7 @@ Status PrepareContract(ByteView wasm, const VmLimits& limits,
                                    std::to_string(module.funcs.size()) + " > " +
                                    std::to_string(limits.max_functions));
   }
-  RuleChecker checker(module);
+  RuleChecker checker;
   for (wabt::Func* func : module.funcs) {
     for (wabt::Type t : func->local_types) {
       if (IsFloatType(t)) return Status::InvalidArgument("floating point is not allowed (local)");

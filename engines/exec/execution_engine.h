@@ -78,6 +78,7 @@ class ExecutionEngine {
                       std::vector<Transaction> transactions, BlockResult* out);
 
   // Runs a read-only call against the latest committed state; its writes are dropped.
+  // Calls share one interpreter and run one at a time (beside blocks and state reads).
   // The block context is the committed height (also written to *height when not null)
   // and time 0. An unknown contract gives an UNKNOWN_CONTRACT receipt.
   Status Call(const Hash32& contract, std::string_view function, ByteView input,
