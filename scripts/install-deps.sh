@@ -14,6 +14,7 @@ packages=(
   libsecp256k1-dev libsodium-dev libssl-dev libcrypto++-dev
   libyaml-cpp-dev libcli11-dev
   wabt librocksdb-dev
+  clang libclang-rt-14-dev
 )
 with_npm=1
 if [ "${1:-}" = "--no-npm" ]; then with_npm=0; fi
