@@ -84,7 +84,6 @@ Status ExecutionEngine::Open(const ExecutionOptions& options, Engine* engine,
       e->executor_ = NewAdaptiveExecutor(options.limits, options.threads);
       break;
   }
-  e->call_vm_ = std::make_unique<ContractVm>(options.limits);
   *out = std::move(e);
   return Status::Ok();
 }
@@ -314,8 +313,18 @@ Status ExecutionEngine::Call(const Hash32& contract, std::string_view function, 
   context.input = input;
   context.gas_limit = gas_limit;
   CommittedView view(*store_, contract);
+  std::unique_ptr<ContractVm> vm;
+  {
+    std::lock_guard<std::mutex> vm_lock(call_mu_);
+    if (!idle_call_vms_.empty()) {
+      vm = std::move(idle_call_vms_.back());
+      idle_call_vms_.pop_back();
+    }
+  }
+  if (!vm) vm = std::make_unique<ContractVm>(options_.limits);
+  *out = ReceiptOf(vm->Call(*prepared, context, view));
   std::lock_guard<std::mutex> vm_lock(call_mu_);
-  *out = ReceiptOf(call_vm_->Call(*prepared, context, view));
+  idle_call_vms_.push_back(std::move(vm));
   return Status::Ok();
 }
 

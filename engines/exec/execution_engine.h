@@ -78,7 +78,7 @@ class ExecutionEngine {
                       std::vector<Transaction> transactions, BlockResult* out);
 
   // Runs a read-only call against the latest committed state; its writes are dropped.
-  // Calls share one interpreter and run one at a time (beside blocks and state reads).
+  // Calls run concurrently with each other, blocks and state reads.
   // The block context is the committed height (also written to *height when not null)
   // and time 0. An unknown contract gives an UNKNOWN_CONTRACT receipt.
   Status Call(const Hash32& contract, std::string_view function, ByteView input,
@@ -119,9 +119,11 @@ class ExecutionEngine {
   // Guarded by prepared_mu_ (taken inside mu_).
   std::mutex prepared_mu_;
   std::map<Hash32, std::shared_ptr<const PreparedContract>> prepared_;
-  // Guarded by call_mu_: the interpreter of read-only calls.
+  // Guarded by call_mu_: idle interpreters of read-only calls. A call takes one (or
+  // makes one) and gives it back, so concurrent calls each have their own; there are
+  // never more than the most calls that ran at once.
   std::mutex call_mu_;
-  std::unique_ptr<ContractVm> call_vm_;
+  std::vector<std::unique_ptr<ContractVm>> idle_call_vms_;
 };
 
 }  // namespace chainaccel::exec
