@@ -30,3 +30,13 @@ if(CHAINACCEL_HAVE_CUDA)
     chainaccel_gpu_engine chainaccel_kernels chainaccel_engine_testing chainaccel_engine
     chainaccel_warnings CUDA::cudart_static Threads::Threads)
 endif()
+
+# ecdsa_op_count: modular products per ECDSA verification and recovery in the GPU's code,
+# counted on the host (see the comment at the top of ecdsa_op_count.cc). No GPU needed.
+if(CHAINACCEL_HAVE_CUDA)
+  add_executable(ecdsa_op_count "${CMAKE_CURRENT_LIST_DIR}/ecdsa_op_count.cc"
+    "${CMAKE_SOURCE_DIR}/kernels/ecdsa_records.cc")
+  target_include_directories(ecdsa_op_count PRIVATE "${CMAKE_SOURCE_DIR}")
+  target_link_libraries(ecdsa_op_count PRIVATE
+    chainaccel_engine_testing chainaccel_engine chainaccel_warnings PkgConfig::SECP256K1)
+endif()

@@ -270,8 +270,27 @@ CHAINACCEL_HD U256 ModReduce(const U256& a) {
   return r;
 }
 
+// Operation counts for bench/ecdsa_op_count.cc, which defines CHAINACCEL_COUNT_MOD_OPS
+// (host only, one translation unit): products and squares per modulus kind.
+#if defined(CHAINACCEL_COUNT_MOD_OPS) && !defined(__CUDA_ARCH__)
+struct ModOpCounts {
+  uint64_t field_mul = 0, field_sqr = 0, scalar_mul = 0, scalar_sqr = 0;
+};
+inline thread_local ModOpCounts mod_op_counts;
+#define CHAINACCEL_COUNT_MOD_OP(M, kind)                                       \
+  do {                                                                         \
+    if constexpr (M::kPseudoMersenne) ++mod_op_counts.field_##kind;            \
+    else ++mod_op_counts.scalar_##kind;                                        \
+  } while (0)
+#else
+#define CHAINACCEL_COUNT_MOD_OP(M, kind) \
+  do {                                   \
+  } while (0)
+#endif
+
 template <class M>
 CHAINACCEL_HD U256 ModMul(const U256& a, const U256& b) {
+  CHAINACCEL_COUNT_MOD_OP(M, mul);
   uint32_t t[16];
   U256MulWide(a, b, t);
   return ModReduceWide<M>(t);
@@ -279,6 +298,7 @@ CHAINACCEL_HD U256 ModMul(const U256& a, const U256& b) {
 
 template <class M>
 CHAINACCEL_HD U256 ModSqr(const U256& a) {
+  CHAINACCEL_COUNT_MOD_OP(M, sqr);
   uint32_t t[16];
   U256SqrWide(a, t);
   return ModReduceWide<M>(t);

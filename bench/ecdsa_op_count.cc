@@ -1,0 +1,92 @@
+// ecdsa_op_count: how many modular products and squares (and 32-bit limb products) one
+// ECDSA verification and one recovery cost in the GPU's code (kernels/ecdsa.cuh, compiled
+// for the host with counters), for comparing the kernels' rates with the GPU's integer
+// multiply-add ceiling. Averages over random valid signatures; one JSON line per
+// operation. Usage: ecdsa_op_count [signatures, default 200]
+#define CHAINACCEL_COUNT_MOD_OPS 1
+
+#include <cstdio>
+#include <cstdlib>
+#include <random>
+#include <vector>
+
+#include "engines/cpu/testing/signing.h"
+#include "kernels/ecdsa.cuh"
+#include "kernels/ecdsa_records.h"
+
+namespace chainaccel {
+namespace {
+
+using kernels::mod_op_counts;
+
+// 32-bit limb products: a product 64, a square 36, and the reduction's: 16 for p (the
+// high half times 977, twice over at most) and up to 5 per high limb per fold for n (the
+// generic fold, about 5 x 8 + 5 x 5 + 5 x 2).
+constexpr double kLimbProductsPerMul = 64, kLimbProductsPerSqr = 36;
+constexpr double kReduceFieldLimbProducts = 9, kReduceScalarLimbProducts = 75;
+
+void Report(const char* op, size_t n, const kernels::ModOpCounts& c) {
+  const double field = double(c.field_mul + c.field_sqr) / n;
+  const double scalar = double(c.scalar_mul + c.scalar_sqr) / n;
+  const double limb_products =
+      (c.field_mul * (kLimbProductsPerMul + kReduceFieldLimbProducts) +
+       c.field_sqr * (kLimbProductsPerSqr + kReduceFieldLimbProducts) +
+       c.scalar_mul * (kLimbProductsPerMul + kReduceScalarLimbProducts) +
+       c.scalar_sqr * (kLimbProductsPerSqr + kReduceScalarLimbProducts)) /
+      n;
+  std::printf("{\"bench\":\"ecdsa_op_count\",\"op\":\"%s\",\"signatures\":%zu,"
+              "\"field_mul\":%.1f,\"field_sqr\":%.1f,\"scalar_mul\":%.1f,\"scalar_sqr\":%.1f,"
+              "\"field_ops\":%.1f,\"scalar_ops\":%.1f,\"limb_products\":%.0f}\n",
+              op, n, double(c.field_mul) / n, double(c.field_sqr) / n,
+              double(c.scalar_mul) / n, double(c.scalar_sqr) / n, field, scalar,
+              limb_products);
+}
+
+int Main(int argc, char** argv) {
+  const size_t n = argc > 1 ? std::strtoull(argv[1], nullptr, 10) : 200;
+  std::vector<kernels::AffinePoint> table(kernels::kGeneratorTableEntries);
+  kernels::BuildSecp256k1GeneratorTable(table.data());
+  std::mt19937_64 rng(1);
+  std::vector<std::vector<uint8_t>> records, recover_records;
+  for (size_t i = 0; i < n; ++i) {
+    const testing::Secp256k1Key key = testing::MakeSecp256k1Key(rng);
+    std::vector<uint8_t> hash(32);
+    for (auto& b : hash) b = static_cast<uint8_t>(rng());
+    const testing::Bytes sig = testing::SignEcdsaCompact(key, hash);
+    const uint64_t offsets[2] = {0, 32}, key_offsets[2] = {0, 33}, sig_offsets[2] = {0, 64};
+    SignatureVerifyTask task;
+    task.scheme = SignatureScheme::kEcdsaSecp256k1;
+    task.messages = PackedItems::Variable(hash, offsets);
+    task.public_keys = PackedItems::Variable(key.compressed, key_offsets);
+    task.signatures = PackedItems::Variable(sig, sig_offsets);
+    records.emplace_back(kernels::kEcdsaVerifyRecordBytes);
+    kernels::StageEcdsaVerifyRecord(task, 0, records.back().data());
+    const testing::Bytes rsig = testing::SignRecoverable(key, hash, 27);
+    recover_records.emplace_back(kernels::kEcdsaRecoverRecordBytes, 0);
+    std::copy(hash.begin(), hash.end(), recover_records.back().begin());
+    std::copy(rsig.begin(), rsig.end(), recover_records.back().begin() + 32);
+  }
+  mod_op_counts = {};
+  for (const auto& r : records) {
+    if (kernels::VerifyEcdsaRecord(r.data(), nullptr, false, table.data()) != ItemStatus::kOk) {
+      std::fprintf(stderr, "ecdsa_op_count: a valid signature did not verify\n");
+      return 1;
+    }
+  }
+  Report("verify (compressed key)", n, mod_op_counts);
+  mod_op_counts = {};
+  uint8_t result[kernels::kEcdsaRecoverResultBytes];
+  for (const auto& r : recover_records) {
+    if (kernels::RecoverEcdsaRecord(r.data(), false, table.data(), result) != ItemStatus::kOk) {
+      std::fprintf(stderr, "ecdsa_op_count: a valid signature did not recover\n");
+      return 1;
+    }
+  }
+  Report("recover", n, mod_op_counts);
+  return 0;
+}
+
+}  // namespace
+}  // namespace chainaccel
+
+int main(int argc, char** argv) { return chainaccel::Main(argc, argv); }
