@@ -17,6 +17,7 @@
 #include "engines/cpu/merkle.h"
 #include "kernels/cuda_status.h"
 #include "kernels/hash_launch.h"
+#include "kernels/ed25519.cuh"
 #include "kernels/secp256k1.cuh"
 
 namespace chainaccel {
@@ -352,6 +353,20 @@ Status GpuEngine::AllocateLanes() {
                               cudaMemcpyHostToDevice),
                    "cudaMemcpy (secp256k1 generator table)");
   }
+  if (s.ok() && options_.ed25519) {
+    static const std::vector<kernels::EdPrecomputed> base_table = [] {
+      std::vector<kernels::EdPrecomputed> t(kernels::kEd25519TableEntries);
+      kernels::BuildEd25519BaseTable(t.data());
+      return t;
+    }();
+    const size_t bytes = base_table.size() * sizeof(kernels::EdPrecomputed);
+    s = DeviceBuffer::Allocate(bytes, &ed25519_table_);
+    if (s.ok()) {
+      s = CudaStatus(cudaMemcpy(ed25519_table_.data(), base_table.data(), bytes,
+                                cudaMemcpyHostToDevice),
+                     "cudaMemcpy (Ed25519 base table)");
+    }
+  }
   return s;
 }
 
@@ -639,8 +654,40 @@ Status GpuEngine::SelfTestLocked() {
     }
   }
   Status s = EcdsaSelfTest();
+  if (s.ok() && options_.ed25519) s = Ed25519SelfTest();
   if (!s.ok()) return s;
   return SgemmSelfTest(lanes_[0].stream.get());
+}
+
+Status GpuEngine::Ed25519SelfTest() {
+  // RFC 8032 §7.1 TEST 1 (the empty message): ITEM_OK as given, ITEM_INVALID with one
+  // bit of the signature's S flipped.
+  const std::vector<uint8_t> key =
+      FromHex("d75a980182b10ab7d54bfed3c964073a0ee172f3daa62325af021a68f707511a");
+  const std::vector<uint8_t> signature = FromHex(
+      "e5564300c360ac729086e2cc806e828a84877f1eb8e5d974d873e065224901555fb8821590a33bacc61e"
+      "39701cf9b46bd25bf5f0595bbe24655141438e7a100b");
+  std::vector<uint8_t> keys = key, signatures = signature;
+  keys.insert(keys.end(), key.begin(), key.end());
+  signatures.insert(signatures.end(), signature.begin(), signature.end());
+  signatures[64 + 40] ^= 1;
+  const std::vector<uint64_t> offsets = {0, 0, 0};
+  std::vector<ItemStatus> statuses(2);
+  SignatureVerifyTask verify;
+  verify.scheme = SignatureScheme::kEd25519;
+  verify.messages = PackedItems::Variable({}, offsets);
+  verify.public_keys = PackedItems::Fixed(keys, 32);
+  verify.signatures = PackedItems::Fixed(signatures, 64);
+  verify.status = statuses.data();
+  Status s = VerifyBatch(verify, /*inject=*/false);
+  if (!s.ok()) return s;
+  if (statuses[0] != ItemStatus::kOk || statuses[1] != ItemStatus::kInvalid) {
+    return Status::FailedPrecondition(
+        "self-test: Ed25519 verification gave statuses " +
+        std::to_string(static_cast<int>(statuses[0])) + ", " +
+        std::to_string(static_cast<int>(statuses[1])) + ", expected 1 (OK), 2 (INVALID)");
+  }
+  return Status::Ok();
 }
 
 Status GpuEngine::EcdsaSelfTest() {

@@ -68,6 +68,11 @@ class GpuEngine final : public Engine {
     // 8 takes most of the gain and leaves the CPU engine half the cores while a GPU batch
     // streams. 0: the calling thread alone.
     size_t copy_threads = 8;
+    // Ed25519 verification on the device (kernels/ed25519.cuh). Off by default until the
+    // kernel's device tests have passed on a GPU: its rules and arithmetic are held to
+    // libsodium on the host in every CI run, but the GPU has not run it yet. Off, the
+    // engine does not accept Ed25519 batches and the scheduler keeps them on the CPU.
+    bool ed25519 = false;
   };
 
   // Opens device `ordinal`: reads its properties, allocates both lanes and runs SelfTest.
@@ -90,7 +95,8 @@ class GpuEngine final : public Engine {
     return type == TaskType::kHash || type == TaskType::kMerkleBuild ||
            type == TaskType::kSignatureVerify || type == TaskType::kSignatureRecover;
   }
-  // Supports, except SignatureVerifyTasks of another scheme than ECDSA_SECP256K1.
+  // Supports, except SignatureVerifyTasks of BIP-340, and of Ed25519 unless
+  // Options::ed25519.
   bool Accepts(const Task& task) const override;
 
   // Runs a HashTask, MerkleBuildTask, SignatureVerifyTask (ECDSA_SECP256K1) or
@@ -177,8 +183,10 @@ class GpuEngine final : public Engine {
   // Records a fault: unhealthy, counted, logged. Returns the status Run hands back.
   Status Fault(const Status& cause, const char* during);
   Status SelfTestLocked();
-  // Part of the self-test: secp256k1 recovery and verification of a known answer.
+  // Parts of the self-test: secp256k1 recovery and verification of a known answer;
+  // Ed25519 verification of RFC 8032's first test (when Options::ed25519).
   Status EcdsaSelfTest();
+  Status Ed25519SelfTest();
 
   // memcpy spread over copy_pool_ (when it has threads) and the calling thread.
   void Copy(void* destination, const void* source, size_t bytes);
@@ -199,6 +207,8 @@ class GpuEngine final : public Engine {
   Lane lanes_[2];
   // The fixed-base table of secp256k1's G (kernels/secp256k1.cuh), uploaded by Create.
   DeviceBuffer generator_table_;
+  // The fixed-base table of Ed25519's B (kernels/ed25519.cuh), when Options::ed25519.
+  DeviceBuffer ed25519_table_;
   int64_t chunks_launched_ = 0;  // chunks of Run batches, for fail_after_chunks
 };
 

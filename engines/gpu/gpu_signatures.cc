@@ -1,5 +1,5 @@
-// GpuEngine's signatures: ECDSA secp256k1 verification (SignatureVerifyTask) and
-// Ethereum-style recovery (SignatureRecoverTask). Items are staged into fixed-size records
+// GpuEngine's signatures: ECDSA secp256k1 (and, with Options::ed25519, Ed25519)
+// verification (SignatureVerifyTask) and Ethereum-style recovery (SignatureRecoverTask). Items are staged into fixed-size records
 // on the host (kernels/ecdsa_records.h, on the copy threads), streamed through both lanes
 // in chunks, pre-hashed on the device when the task asks for it, and checked one thread
 // per signature (kernels/ecdsa_launch.h). gpu_engine.h has the contract.
@@ -12,6 +12,7 @@
 #include "kernels/ecdsa.cuh"
 #include "kernels/ecdsa_launch.h"
 #include "kernels/ecdsa_records.h"
+#include "kernels/ed25519_launch.h"
 #include "kernels/hash_launch.h"
 
 namespace chainaccel {
@@ -28,7 +29,8 @@ HashAlgorithm PreHashAlgorithm(PreHash pre_hash) { return static_cast<HashAlgori
 
 bool GpuEngine::Accepts(const Task& task) const {
   if (const auto* verify = std::get_if<SignatureVerifyTask>(&task)) {
-    return verify->scheme == SignatureScheme::kEcdsaSecp256k1;
+    return verify->scheme == SignatureScheme::kEcdsaSecp256k1 ||
+           (verify->scheme == SignatureScheme::kEd25519 && options_.ed25519);
   }
   return Supports(TaskTypeOf(task));
 }
@@ -86,7 +88,12 @@ Status GpuEngine::RunChunks(size_t n, bool inject, const Plan& plan, const Stage
 Status GpuEngine::VerifyBatch(SignatureVerifyTask& task, bool inject) {
   const size_t n = task.messages.size();
   const bool pre_hash = task.pre_hash != PreHash::kNone;
-  constexpr size_t kRecord = kernels::kEcdsaVerifyRecordBytes;
+  const bool ed25519 = task.scheme == SignatureScheme::kEd25519;
+  // Ed25519 hashes its message on the device inside verification (SHA-512 of R || A ||
+  // M), so its messages are always staged; ECDSA's only for a pre-hash.
+  const bool stage_messages = pre_hash || ed25519;
+  const size_t kRecord = ed25519 ? size_t{kernels::kEd25519RecordBytes}
+                                 : size_t{kernels::kEcdsaVerifyRecordBytes};
   // Device output holds a chunk's digests (32 bytes an item) and then its statuses.
   const size_t cap = std::max<size_t>(
       1, std::min(options_.chunk_items / 2, options_.chunk_bytes / kRecord));
@@ -97,7 +104,7 @@ Status GpuEngine::VerifyBatch(SignatureVerifyTask& task, bool inject) {
     size_t count = 0;
     size_t message_bytes = 0;
     while (first + count < n && count < cap) {
-      const size_t m = pre_hash ? task.messages[first + count].size() : 0;
+      const size_t m = stage_messages ? task.messages[first + count].size() : 0;
       if (AlignUp((count + 1) * kRecord) + message_bytes + m > options_.chunk_bytes) break;
       message_bytes += m;
       ++count;
@@ -110,7 +117,11 @@ Status GpuEngine::VerifyBatch(SignatureVerifyTask& task, bool inject) {
     uint8_t* records = lane.input.data();
     ForEachItem(count, [&](size_t begin, size_t end) {
       for (size_t i = begin; i < end; ++i) {
-        kernels::StageEcdsaVerifyRecord(task, first + i, records + kRecord * i);
+        if (ed25519) {
+          kernels::StageEd25519Record(task, first + i, records + kRecord * i);
+        } else {
+          kernels::StageEcdsaVerifyRecord(task, first + i, records + kRecord * i);
+        }
       }
     });
     const size_t message_base = AlignUp(count * kRecord);
@@ -118,7 +129,7 @@ Status GpuEngine::VerifyBatch(SignatureVerifyTask& task, bool inject) {
     const uint8_t* device_messages = nullptr;
     DeviceBuffer oversize;
     Status s;
-    if (pre_hash) {
+    if (stage_messages) {
       const size_t begin = task.messages.offset(first);
       const size_t total = task.messages.offset(first + count) - begin;
       auto* offsets = reinterpret_cast<uint64_t*>(lane.offsets.data());
@@ -156,7 +167,14 @@ Status GpuEngine::VerifyBatch(SignatureVerifyTask& task, bool inject) {
                                       reinterpret_cast<const uint64_t*>(lane.device_offsets.data()),
                                       count, digests, stream);
     }
-    if (s.ok()) {
+    if (s.ok() && ed25519) {
+      s = kernels::LaunchEd25519Verify(
+          lane.device_input.data(), device_messages,
+          reinterpret_cast<const uint64_t*>(lane.device_offsets.data()),
+          pre_hash ? digests : nullptr, count,
+          reinterpret_cast<const kernels::EdPrecomputed*>(ed25519_table_.data()), statuses,
+          stream);
+    } else if (s.ok()) {
       s = kernels::LaunchEcdsaVerify(lane.device_input.data(), pre_hash ? digests : nullptr,
                                      count, task.allow_high_s,
                                      reinterpret_cast<const kernels::AffinePoint*>(

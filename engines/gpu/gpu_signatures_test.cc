@@ -68,7 +68,7 @@ TEST_CASE("GpuEngine accepts ECDSA verification and recovery, not Ed25519 or BIP
   verify.scheme = SignatureScheme::kEcdsaSecp256k1;
   CHECK(gpu.Accepts(Task(verify)));
   verify.scheme = SignatureScheme::kEd25519;
-  CHECK_FALSE(gpu.Accepts(Task(verify)));
+  CHECK_FALSE(gpu.Accepts(Task(verify)));  // unless Options::ed25519 (below)
   Task ed25519 = verify;
   CHECK(gpu.Run(ed25519).code() == Status::Code::kUnimplemented);
   verify.scheme = SignatureScheme::kSchnorrBip340;
@@ -109,6 +109,35 @@ TEST_CASE("GpuEngine ECDSA verification across small chunks and oversize message
     }
     CheckVerifyAgainstCpu(*gpu, batch, config);
   }
+}
+
+TEST_CASE("GpuEngine with Options::ed25519 verifies Ed25519 as the CPU does",
+          "[gpu_engine][signatures][ed25519]") {
+  auto rng = MakeRng("gpu_engine ed25519");
+  GpuEngine::Options options;
+  options.ed25519 = true;
+  std::unique_ptr<GpuEngine> gpu = testing::MakeGpu(options);  // its self-test has RFC 8032's
+  SignatureVerifyTask probe;
+  probe.scheme = SignatureScheme::kEd25519;
+  CHECK(gpu->Accepts(Task(probe)));
+  for (const auto& config : testing::AllSignatureConfigs()) {
+    if (config.scheme != SignatureScheme::kEd25519) continue;
+    CheckVerifyAgainstCpu(*gpu, RandomVerifyBatch(rng, config, 6000), config);
+  }
+  // Small chunks, and messages longer than a chunk.
+  options.chunk_bytes = 64 << 10;
+  options.chunk_items = 512;
+  std::unique_ptr<GpuEngine> small = testing::MakeGpu(options);
+  const testing::SignatureConfig plain{SignatureScheme::kEd25519, PreHash::kNone,
+                                       SignatureEncoding::kCompact, false};
+  VerifyBatchData batch = RandomVerifyBatch(rng, plain, 3000);
+  const testing::Ed25519Key key = testing::MakeEd25519Key(rng);
+  for (size_t length : {size_t{40000}, size_t{70000}, size_t{200000}}) {
+    const Bytes message = testing::RandomBytes(rng, length);
+    batch.Add(message, key.public_key, testing::SignEd25519(key, message),
+              std::to_string(length) + "-byte message");
+  }
+  CheckVerifyAgainstCpu(*small, batch, plain);
 }
 
 TEST_CASE("GpuEngine recovery matches the CPU: keys, addresses, statuses",

@@ -1,0 +1,342 @@
+// Ed25519 verification (RFC 8032) with libsodium 1.0.18's crypto_sign_verify_detached
+// acceptance rules, for host and device, and the CPU engine's classification of a
+// rejection (engines/cpu/signatures.h: VerifyEd25519).
+//
+// Field F_p, p = 2^255 - 19, in the U256 arithmetic of kernels/u256.cuh (2^256 = 38 mod p);
+// points on -x^2 + y^2 = 1 + d x^2 y^2 in extended coordinates (X : Y : Z : T), T = XY/Z,
+// with the complete addition and doubling formulas of Hisil-Wong-Carter-Dawson
+// (add-2008-hwcd-3, dbl-2008-hwcd; a = -1), so no case needs special handling.
+// Variable time (kernels/u256.cuh says why that is right here).
+//
+// A record (kEd25519RecordBytes) staged per item on the host: [0, 32) the public key,
+// [32, 96) the signature R || S, 96 flags (kEd25519FlagBadKeySize: the key is not 32
+// bytes; kEd25519FlagBadSignatureSize: the signature is not 64 bytes). The message stays
+// where the host put it (any length).
+#pragma once
+
+#include <cstdint>
+
+#include "engines/task.h"
+#include "kernels/sha512.cuh"
+#include "kernels/u256.cuh"
+
+namespace chainaccel::kernels {
+
+inline constexpr int kEd25519RecordBytes = 112;
+inline constexpr uint8_t kEd25519FlagBadKeySize = 1;
+inline constexpr uint8_t kEd25519FlagBadSignatureSize = 2;
+
+// p = 2^255 - 19: 2^256 = 2p + 38, so the fold of kernels/u256.cuh uses c = 38.
+struct Ed25519Field {
+  static constexpr int kCLimbs = 1;
+  static constexpr bool kPseudoMersenne = false;
+  CHAINACCEL_HD static uint32_t C(int) { return 38; }
+  CHAINACCEL_HD static U256 Modulus() {
+    U256 m;
+    m.w[0] = 0xFFFFFFED;
+    CHAINACCEL_UNROLL
+    for (int i = 1; i < 7; ++i) m.w[i] = 0xFFFFFFFF;
+    m.w[7] = 0x7FFFFFFF;
+    return m;
+  }
+};
+using Fe = Ed25519Field;
+
+CHAINACCEL_HD U256 U256FromLimbs(const uint32_t (&w)[8]) {
+  U256 r;
+  CHAINACCEL_UNROLL
+  for (int i = 0; i < 8; ++i) r.w[i] = w[i];
+  return r;
+}
+
+// d = -121665 / 121666, 2d, sqrt(-1) = 2^((p - 1) / 4), the group order L.
+CHAINACCEL_HD U256 Ed25519D() {
+  const uint32_t w[8] = {0x135978A3, 0x75EB4DCA, 0x4141D8AB, 0x00700A4D,
+                         0x7779E898, 0x8CC74079, 0x2B6FFE73, 0x52036CEE};
+  return U256FromLimbs(w);
+}
+CHAINACCEL_HD U256 Ed25519D2() {
+  const uint32_t w[8] = {0x26B2F159, 0xEBD69B94, 0x8283B156, 0x00E0149A,
+                         0xEEF3D130, 0x198E80F2, 0x56DFFCE7, 0x2406D9DC};
+  return U256FromLimbs(w);
+}
+CHAINACCEL_HD U256 Ed25519SqrtM1() {
+  const uint32_t w[8] = {0x4A0EA0B0, 0xC4EE1B27, 0xAD2FE478, 0x2F431806,
+                         0x3DFBD7A7, 0x2B4D0099, 0x4FC1DF0B, 0x2B832480};
+  return U256FromLimbs(w);
+}
+CHAINACCEL_HD U256 Ed25519Order() {
+  const uint32_t w[8] = {0x5CF5D3ED, 0x5812631A, 0xA2F79CD6, 0x14DEF9DE,
+                         0x00000000, 0x00000000, 0x00000000, 0x10000000};
+  return U256FromLimbs(w);
+}
+
+// The little-endian 32 bytes at p.
+CHAINACCEL_HD U256 U256FromBytesLE(const uint8_t* p) {
+  U256 r;
+  CHAINACCEL_UNROLL
+  for (int i = 0; i < 8; ++i) {
+    r.w[i] = static_cast<uint32_t>(p[4 * i]) | static_cast<uint32_t>(p[4 * i + 1]) << 8 |
+             static_cast<uint32_t>(p[4 * i + 2]) << 16 | static_cast<uint32_t>(p[4 * i + 3]) << 24;
+  }
+  return r;
+}
+
+struct EdPoint {
+  U256 x, y, z, t;
+};
+
+// An affine point pre-added for mixed addition: y + x, y - x, 2d x y.
+struct EdPrecomputed {
+  U256 y_plus_x, y_minus_x, t2d;
+};
+
+CHAINACCEL_HD EdPoint EdIdentity() { return EdPoint{U256Zero(), U256Small(1), U256Small(1), U256Zero()}; }
+
+// P + Q (add-2008-hwcd-3, complete).
+CHAINACCEL_HD EdPoint EdAdd(const EdPoint& p, const EdPoint& q) {
+  const U256 a = ModMul<Fe>(ModSub<Fe>(p.y, p.x), ModSub<Fe>(q.y, q.x));
+  const U256 b = ModMul<Fe>(ModAdd<Fe>(p.y, p.x), ModAdd<Fe>(q.y, q.x));
+  const U256 c = ModMul<Fe>(ModMul<Fe>(p.t, Ed25519D2()), q.t);
+  const U256 zz = ModMul<Fe>(p.z, q.z);
+  const U256 d = ModAdd<Fe>(zz, zz);
+  const U256 e = ModSub<Fe>(b, a), f = ModSub<Fe>(d, c), g = ModAdd<Fe>(d, c),
+             h = ModAdd<Fe>(b, a);
+  return EdPoint{ModMul<Fe>(e, f), ModMul<Fe>(g, h), ModMul<Fe>(f, g), ModMul<Fe>(e, h)};
+}
+
+// P + Q with Q precomputed (Z = 1): 7 products.
+CHAINACCEL_HD EdPoint EdAddPrecomputed(const EdPoint& p, const EdPrecomputed& q) {
+  const U256 a = ModMul<Fe>(ModSub<Fe>(p.y, p.x), q.y_minus_x);
+  const U256 b = ModMul<Fe>(ModAdd<Fe>(p.y, p.x), q.y_plus_x);
+  const U256 c = ModMul<Fe>(p.t, q.t2d);
+  const U256 d = ModAdd<Fe>(p.z, p.z);
+  const U256 e = ModSub<Fe>(b, a), f = ModSub<Fe>(d, c), g = ModAdd<Fe>(d, c),
+             h = ModAdd<Fe>(b, a);
+  return EdPoint{ModMul<Fe>(e, f), ModMul<Fe>(g, h), ModMul<Fe>(f, g), ModMul<Fe>(e, h)};
+}
+
+// 2P (dbl-2008-hwcd with a = -1).
+CHAINACCEL_HD EdPoint EdDouble(const EdPoint& p) {
+  const U256 a = ModSqr<Fe>(p.x);
+  const U256 b = ModSqr<Fe>(p.y);
+  const U256 zz = ModSqr<Fe>(p.z);
+  const U256 c = ModAdd<Fe>(zz, zz);
+  const U256 d = ModNeg<Fe>(a);
+  const U256 e = ModSub<Fe>(ModSub<Fe>(ModSqr<Fe>(ModAdd<Fe>(p.x, p.y)), a), b);
+  const U256 g = ModAdd<Fe>(d, b);
+  const U256 f = ModSub<Fe>(g, c);
+  const U256 h = ModSub<Fe>(d, b);
+  return EdPoint{ModMul<Fe>(e, f), ModMul<Fe>(g, h), ModMul<Fe>(f, g), ModMul<Fe>(e, h)};
+}
+
+CHAINACCEL_HD EdPoint EdNegate(const EdPoint& p) {
+  return EdPoint{ModNeg<Fe>(p.x), p.y, p.z, ModNeg<Fe>(p.t)};
+}
+
+CHAINACCEL_HD bool EdIsIdentity(const EdPoint& p) {
+  return U256IsZero(p.x) && U256Equal(p.y, p.z);
+}
+
+// The 32-byte encoding: y little-endian, the sign (parity) of x in the top bit.
+CHAINACCEL_HD void EdEncode(const EdPoint& p, uint8_t out[32]) {
+  const U256 zi = ModInv<Fe>(p.z);
+  const U256 x = ModMul<Fe>(p.x, zi);
+  const U256 y = ModMul<Fe>(p.y, zi);
+  for (int i = 0; i < 8; ++i) {
+    for (int k = 0; k < 4; ++k) out[4 * i + k] = static_cast<uint8_t>(y.w[i] >> (8 * k));
+  }
+  out[31] |= static_cast<uint8_t>((x.w[0] & 1) << 7);
+}
+
+// libsodium's ge25519_is_canonical: the y encoded (sign bit aside) is below p.
+CHAINACCEL_HD bool EdIsCanonical(const uint8_t s[32]) {
+  U256 y = U256FromBytesLE(s);
+  y.w[7] &= 0x7FFFFFFF;
+  return U256Less(y, Fe::Modulus());
+}
+
+// libsodium's ge25519_has_small_order: the encoding (sign bit aside) is one of the seven
+// y values of the points of order 1, 2, 4 and 8, canonical or not: 0 (order 4), 1
+// (identity), the two order-8 y, p - 1 (order 2), p and p + 1 (0 and 1 again).
+CHAINACCEL_HD bool EdHasSmallOrder(const uint8_t s[32]) {
+  U256 y = U256FromBytesLE(s);
+  y.w[7] &= 0x7FFFFFFF;
+  const uint32_t order8_a[8] = {0x8F95E826, 0xB027B2C2, 0x89F4C345, 0xF098EFF2,
+                                0x05ACDFD5, 0x3933C6D3, 0x880238B1, 0x05FC536D};
+  const uint32_t order8_b[8] = {0x706A17C7, 0x4FD84D3D, 0x760B3CBA, 0x0F67100D,
+                                0xFA53202A, 0xC6CC392C, 0x77FDC74E, 0x7A03AC92};
+  if (U256Equal(y, U256FromLimbs(order8_a)) || U256Equal(y, U256FromLimbs(order8_b))) {
+    return true;
+  }
+  U256 p_minus_1;
+  U256Sub(Fe::Modulus(), U256Small(1), p_minus_1);
+  U256 diff;  // y - (p - 1) in {0, 1, 2} for p - 1, p, p + 1
+  if (U256Sub(y, p_minus_1, diff) == 0 && U256Less(diff, U256Small(3))) return true;
+  return U256Less(y, U256Small(2));  // 0 or 1
+}
+
+// Decodes s into (x, y) with x's parity from the top bit (libsodium's decoding: y is
+// taken mod p, x = sqrt((y^2 - 1) / (d y^2 + 1)) by the exponent (p - 5) / 8 and a
+// fix-up by sqrt(-1)); false when no x exists. REQUIRES nothing about canonicity.
+CHAINACCEL_HD bool EdDecode(const uint8_t s[32], EdPoint& out) {
+  U256 y = U256FromBytesLE(s);
+  y.w[7] &= 0x7FFFFFFF;
+  y = ModReduce<Fe>(y);
+  const U256 yy = ModSqr<Fe>(y);
+  const U256 u = ModSub<Fe>(yy, U256Small(1));
+  const U256 v = ModAdd<Fe>(ModMul<Fe>(Ed25519D(), yy), U256Small(1));
+  const U256 v3 = ModMul<Fe>(ModSqr<Fe>(v), v);
+  const U256 v7 = ModMul<Fe>(ModSqr<Fe>(v3), v);
+  U256 e;  // (p - 5) / 8
+  const uint32_t ew[8] = {0xFFFFFFFD, 0xFFFFFFFF, 0xFFFFFFFF, 0xFFFFFFFF,
+                          0xFFFFFFFF, 0xFFFFFFFF, 0xFFFFFFFF, 0x0FFFFFFF};
+  e = U256FromLimbs(ew);
+  U256 x = ModMul<Fe>(ModMul<Fe>(u, v3), ModPow<Fe>(ModMul<Fe>(u, v7), e));
+  const U256 vxx = ModMul<Fe>(v, ModSqr<Fe>(x));
+  if (!U256Equal(vxx, u)) {
+    if (!U256Equal(vxx, ModNeg<Fe>(u))) return false;
+    x = ModMul<Fe>(x, Ed25519SqrtM1());
+  }
+  if ((x.w[0] & 1) != static_cast<uint32_t>(s[31] >> 7)) x = ModNeg<Fe>(x);
+  out = EdPoint{x, y, U256Small(1), ModMul<Fe>(x, y)};
+  return true;
+}
+
+// The base point B.
+CHAINACCEL_HD EdPoint Ed25519Base() {
+  const uint32_t x[8] = {0x8F25D51A, 0xC9562D60, 0x9525A7B2, 0x692CC760,
+                         0xFDD6DC5C, 0xC0A4E231, 0xCD6E53FE, 0x216936D3};
+  const uint32_t y[8] = {0x66666658, 0x66666666, 0x66666666, 0x66666666,
+                         0x66666666, 0x66666666, 0x66666666, 0x66666666};
+  const U256 bx = U256FromLimbs(x), by = U256FromLimbs(y);
+  return EdPoint{bx, by, U256Small(1), ModMul<Fe>(bx, by)};
+}
+
+// The fixed-base table of B: entry [255 * j + d - 1] is d * 2^(8j) * B (j < 32,
+// 1 <= d <= 255), precomputed for mixed addition. 8 160 entries, 783 360 bytes.
+inline constexpr int kEd25519TableWindows = 32;
+inline constexpr int kEd25519TableDigits = 255;
+inline constexpr int kEd25519TableEntries = kEd25519TableWindows * kEd25519TableDigits;
+
+CHAINACCEL_HD EdPrecomputed EdPrecompute(const EdPoint& p) {
+  const U256 zi = ModInv<Fe>(p.z);
+  const U256 x = ModMul<Fe>(p.x, zi), y = ModMul<Fe>(p.y, zi);
+  return EdPrecomputed{ModAdd<Fe>(y, x), ModSub<Fe>(y, x),
+                       ModMul<Fe>(ModMul<Fe>(x, y), Ed25519D2())};
+}
+
+// Fills table[kEd25519TableEntries] (host, ~0.5 s).
+inline void BuildEd25519BaseTable(EdPrecomputed* table) {
+  EdPoint base = Ed25519Base();  // 2^(8j) * B
+  for (int j = 0; j < kEd25519TableWindows; ++j) {
+    EdPoint multiple = base;
+    for (int d = 1; d <= kEd25519TableDigits; ++d) {
+      table[kEd25519TableDigits * j + d - 1] = EdPrecompute(multiple);
+      multiple = EdAdd(multiple, base);
+    }
+    base = multiple;  // 256 * 2^(8j) * B
+  }
+}
+
+// a * B + b * P for scalars a, b < 2^256 (little-endian limbs): b * P by a 4-bit window
+// over 15 multiples of P, a * B from the table.
+CHAINACCEL_HD EdPoint EdDoubleScalarMul(const U256& a, const U256& b, const EdPoint& p,
+                                        const EdPrecomputed* table) {
+  EdPoint multiples[15];
+  multiples[0] = p;
+  for (int d = 2; d <= 15; ++d) multiples[d - 1] = EdAdd(multiples[d - 2], p);
+  EdPoint acc = EdIdentity();
+  for (int i = 63; i >= 0; --i) {
+    acc = EdDouble(acc);
+    acc = EdDouble(acc);
+    acc = EdDouble(acc);
+    acc = EdDouble(acc);
+    const uint32_t d = U256Nibble(b, i);
+    if (d != 0) acc = EdAdd(acc, multiples[d - 1]);
+  }
+  for (int j = 0; j < kEd25519TableWindows; ++j) {
+    const uint32_t d = (a.w[j / 4] >> (8 * (j % 4))) & 0xFF;
+    if (d != 0) acc = EdAddPrecomputed(acc, table[kEd25519TableDigits * j + d - 1]);
+  }
+  return acc;
+}
+
+// The 64-byte little-endian number h mod L (binary long division; variable time).
+CHAINACCEL_HD U256 Ed25519ReduceWide(const uint8_t h[64]) {
+  const U256 l = Ed25519Order();
+  U256 r = U256Zero();
+  for (int bit = 511; bit >= 0; --bit) {
+    uint32_t carry = (h[bit / 8] >> (bit % 8)) & 1;
+    for (int i = 0; i < 8; ++i) {  // r = 2r + bit (r < L < 2^253: no overflow)
+      const uint32_t next = r.w[i] >> 31;
+      r.w[i] = r.w[i] << 1 | carry;
+      carry = next;
+    }
+    if (!U256Less(r, l)) U256Sub(r, l, r);
+  }
+  return r;
+}
+
+// VerifyEd25519 of the CPU engine (libsodium 1.0.18's verdict, then its classification):
+// sizes; libsodium accepts when S < L, R is not of small order, A is canonical, not of
+// small order and decodes, and the encoding of [S]B - [k]A, k = SHA-512(R || A || M)
+// mod L, equals R byte for byte (the cofactorless equation, as libsodium checks it).
+// A rejection is ITEM_MALFORMED_PUBLIC_KEY when A is never acceptable (y >= p, no curve
+// point, or [8]A the identity), else ITEM_MALFORMED_SIGNATURE when S >= L, else
+// ITEM_INVALID.
+CHAINACCEL_HD ItemStatus VerifyEd25519Record(const uint8_t* record, const uint8_t* message,
+                                             uint64_t message_size,
+                                             const EdPrecomputed* table) {
+  const uint8_t flags = record[96];
+  if (flags & kEd25519FlagBadKeySize) return ItemStatus::kMalformedPublicKey;
+  if (flags & kEd25519FlagBadSignatureSize) return ItemStatus::kMalformedSignature;
+  const uint8_t* key = record;
+  const uint8_t* r_bytes = record + 32;
+  const U256 s = U256FromBytesLE(record + 64);
+  const bool s_canonical = U256Less(s, Ed25519Order());
+  const bool key_canonical = EdIsCanonical(key);
+  EdPoint a;
+  const bool key_decodes = EdDecode(key, a);
+  if (s_canonical && !EdHasSmallOrder(r_bytes) && key_canonical && !EdHasSmallOrder(key) &&
+      key_decodes) {
+    uint8_t digest[64];
+    Sha512Segments(r_bytes, 32, key, 32, message, message_size, digest);
+    const U256 k = Ed25519ReduceWide(digest);
+    const EdPoint check = EdDoubleScalarMul(s, k, EdNegate(a), table);
+    uint8_t encoded[32];
+    EdEncode(check, encoded);
+    bool equal = true;
+    for (int i = 0; i < 32; ++i) equal = equal && encoded[i] == r_bytes[i];
+    if (equal) return ItemStatus::kOk;
+  }
+  if (!key_canonical || !key_decodes ||
+      EdIsIdentity(EdDouble(EdDouble(EdDouble(a))))) {
+    return ItemStatus::kMalformedPublicKey;
+  }
+  if (!s_canonical) return ItemStatus::kMalformedSignature;
+  return ItemStatus::kInvalid;
+}
+
+// Host: writes item i of an ED25519 SignatureVerifyTask as a record (sizes into flags).
+// The message to verify is the item's message, or its pre-hash digest when the task
+// asks for one.
+inline void StageEd25519Record(const SignatureVerifyTask& task, size_t i, uint8_t* record) {
+  for (int k = 0; k < kEd25519RecordBytes; ++k) record[k] = 0;
+  const ByteView key = task.public_keys[i];
+  const ByteView signature = task.signatures[i];
+  uint8_t flags = 0;
+  if (key.size() == 32) {
+    for (int k = 0; k < 32; ++k) record[k] = key[k];
+  } else {
+    flags |= kEd25519FlagBadKeySize;
+  }
+  if (signature.size() == 64) {
+    for (int k = 0; k < 64; ++k) record[32 + k] = signature[k];
+  } else {
+    flags |= kEd25519FlagBadSignatureSize;
+  }
+  record[96] = flags;
+}
+
+}  // namespace chainaccel::kernels

@@ -1,0 +1,45 @@
+#include "kernels/ed25519_launch.h"
+
+#include "kernels/launch_check.h"
+
+namespace chainaccel::kernels {
+namespace {
+
+// As the ECDSA kernel (kernels/ecdsa_launch.cu): one signature per thread with 15
+// extended multiples (2 KiB) in local memory; 128 threads a block to start with.
+constexpr int kEd25519ThreadsPerBlock = 128;
+
+__global__ void __launch_bounds__(kEd25519ThreadsPerBlock)
+    Ed25519VerifyKernel(const uint8_t* __restrict__ records, const uint8_t* __restrict__ messages,
+                        const uint64_t* __restrict__ offsets,
+                        const uint8_t* __restrict__ digests, uint64_t count,
+                        const EdPrecomputed* __restrict__ base_table,
+                        uint8_t* __restrict__ statuses) {
+  const uint64_t i = uint64_t{blockIdx.x} * blockDim.x + threadIdx.x;
+  if (i >= count) return;
+  const uint8_t* message = digests != nullptr ? digests + 32 * i : messages + offsets[i];
+  const uint64_t size = digests != nullptr ? 32 : offsets[i + 1] - offsets[i];
+  statuses[i] = static_cast<uint8_t>(VerifyEd25519Record(records + kEd25519RecordBytes * i,
+                                                         message, size, base_table));
+}
+
+}  // namespace
+
+Status LaunchEd25519Verify(const uint8_t* records, const uint8_t* messages,
+                           const uint64_t* offsets, const uint8_t* digests, size_t count,
+                           const EdPrecomputed* base_table, uint8_t* statuses,
+                           cudaStream_t stream) {
+  if (count == 0) return Status::Ok();
+  if (records == nullptr || base_table == nullptr || statuses == nullptr ||
+      (digests == nullptr && offsets == nullptr)) {
+    return Status::InvalidArgument("LaunchEd25519Verify: null buffer");
+  }
+  const unsigned blocks = GridBlocks(count, kEd25519ThreadsPerBlock);
+  if (blocks == 0) return Status::InvalidArgument("LaunchEd25519Verify: batch too large");
+  ClearLastCudaError();
+  Ed25519VerifyKernel<<<blocks, kEd25519ThreadsPerBlock, 0, stream>>>(
+      records, messages, offsets, digests, count, base_table, statuses);
+  return CheckLaunch("LaunchEd25519Verify", stream);
+}
+
+}  // namespace chainaccel::kernels

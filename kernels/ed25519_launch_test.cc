@@ -1,0 +1,107 @@
+// Tests of kernels/ed25519_launch.h: the argument checks (no GPU), and on the device,
+// tagged [device], every status of the kernel against the CPU engine's VerifyEd25519
+// (libsodium) on every Wycheproof Ed25519 case and on random valid and corrupted
+// signatures of every Ed25519 configuration (pre-hashes computed on the host and passed
+// as digests).
+#include "kernels/ed25519_launch.h"
+
+#include <catch2/catch.hpp>
+
+#include <cuda_runtime_api.h>
+
+#include <cstring>
+#include <vector>
+
+#include "engines/cpu/signatures.h"
+#include "engines/cpu/testing/random.h"
+#include "engines/cpu/testing/signature_batch.h"
+#include "engines/cpu/testing/signature_cases.h"
+#include "engines/cpu/testing/vectors.h"
+#include "kernels/testing/device_buffer.h"
+
+namespace chainaccel::kernels {
+namespace {
+
+TEST_CASE("LaunchEd25519Verify rejects null buffers, enqueues nothing for no items",
+          "[ed25519_launch]") {
+  CHECK(LaunchEd25519Verify(nullptr, nullptr, nullptr, nullptr, 0, nullptr, nullptr, nullptr)
+            .ok());
+  uint8_t* some = reinterpret_cast<uint8_t*>(uintptr_t{1} << 40);
+  CHECK(LaunchEd25519Verify(some, some, nullptr, nullptr, 1,
+                            reinterpret_cast<const EdPrecomputed*>(some), some, nullptr)
+            .code() == Status::Code::kInvalidArgument);
+  CHECK(LaunchEd25519Verify(some, some, reinterpret_cast<const uint64_t*>(some), nullptr, 1,
+                            nullptr, some, nullptr)
+            .code() == Status::Code::kInvalidArgument);
+}
+
+const EdPrecomputed* DeviceBaseTable() {
+  static testing::DeviceBuffer<EdPrecomputed>* table = [] {
+    std::vector<EdPrecomputed> host(kEd25519TableEntries);
+    BuildEd25519BaseTable(host.data());
+    auto* t = new testing::DeviceBuffer<EdPrecomputed>(host.size());
+    t->Upload(host.data(), host.size());
+    return t;
+  }();
+  return table->get();
+}
+
+void CheckOnDevice(const testing::SignatureBatch& batch, PreHash pre_hash) {
+  const SignatureVerifyTask task =
+      batch.Task({SignatureScheme::kEd25519, pre_hash, SignatureEncoding::kCompact, false});
+  const size_t n = batch.size();
+  std::vector<uint8_t> records(n * kEd25519RecordBytes), digests(32 * n);
+  std::vector<ItemStatus> expected(n);
+  for (size_t i = 0; i < n; ++i) {
+    StageEd25519Record(task, i, &records[kEd25519RecordBytes * i]);
+    Hash32 digest;
+    const ByteView message = ApplyPreHash(pre_hash, task.messages[i], digest);
+    if (pre_hash != PreHash::kNone) std::memcpy(&digests[32 * i], digest.data(), 32);
+    expected[i] = VerifyEd25519(message, task.public_keys[i], task.signatures[i]);
+  }
+  testing::DeviceBuffer<uint8_t> device_records(records.size()), device_messages(batch.messages.size()),
+      device_digests(digests.size()), statuses(n);
+  testing::DeviceBuffer<uint64_t> offsets(batch.message_offsets.size());
+  device_records.Upload(records.data(), records.size());
+  device_messages.Upload(batch.messages.data(), batch.messages.size());
+  offsets.Upload(batch.message_offsets.data(), batch.message_offsets.size());
+  device_digests.Upload(digests.data(), digests.size());
+  statuses.Fill(0xEE);
+  const Status s = LaunchEd25519Verify(
+      device_records.get(), device_messages.get(), offsets.get(),
+      pre_hash != PreHash::kNone ? device_digests.get() : nullptr, n, DeviceBaseTable(),
+      statuses.get(), nullptr);
+  INFO(s.ToString());
+  REQUIRE(s.ok());
+  REQUIRE(cudaDeviceSynchronize() == cudaSuccess);
+  const std::vector<uint8_t> got = statuses.Download();
+  for (size_t i = 0; i < n; ++i) {
+    INFO(batch.what[i] << "; pre-hash " << int(pre_hash));
+    REQUIRE(int(got[i]) == int(expected[i]));
+  }
+}
+
+TEST_CASE("Ed25519 kernel: every Wycheproof case gets the CPU's verdict",
+          "[device][ed25519][wycheproof]") {
+  testing::SignatureBatch batch;
+  for (const auto& c : testing::ReadWycheproofCases("wycheproof/ed25519_test.json", "pk")) {
+    batch.Add(c.message, c.public_key, c.signature, "tcId " + std::to_string(c.id));
+  }
+  CheckOnDevice(batch, PreHash::kNone);
+}
+
+TEST_CASE("Ed25519 kernel: random valid and corrupted signatures get the CPU's verdicts",
+          "[device][ed25519]") {
+  auto rng = testing::MakeRng("ed25519 kernel random");
+  for (const auto& config : testing::AllSignatureConfigs()) {
+    if (config.scheme != SignatureScheme::kEd25519) continue;
+    testing::SignatureBatch batch;
+    for (const auto& c : testing::MakeSignatureCases(rng, config, 20000)) {
+      batch.Add(c.message, c.public_key, c.signature, c.what);
+    }
+    CheckOnDevice(batch, config.pre_hash);
+  }
+}
+
+}  // namespace
+}  // namespace chainaccel::kernels

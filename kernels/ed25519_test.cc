@@ -1,0 +1,186 @@
+// Host tests of kernels/sha512.cuh and kernels/ed25519.cuh (compiled as plain C++):
+// SHA-512, the reduction mod L and multiples of B against libsodium, and every
+// verification verdict against the CPU engine (engines/cpu/signatures.h, libsodium
+// 1.0.18) on every Wycheproof Ed25519 case, random valid and corrupted signatures, and
+// hand-made keys and signatures of small order and non-canonical encodings.
+#include <catch2/catch.hpp>
+
+#include <sodium.h>
+
+#include <cstring>
+#include <vector>
+
+#include "engines/cpu/signatures.h"
+#include "engines/cpu/testing/random.h"
+#include "engines/cpu/testing/signature_batch.h"
+#include "engines/cpu/testing/signature_cases.h"
+#include "engines/cpu/testing/vectors.h"
+#include "kernels/ed25519.cuh"
+
+namespace chainaccel::kernels {
+namespace {
+
+using testing::Bytes;
+
+const EdPrecomputed* BaseTable() {
+  static const std::vector<EdPrecomputed> table = [] {
+    std::vector<EdPrecomputed> t(kEd25519TableEntries);
+    BuildEd25519BaseTable(t.data());
+    return t;
+  }();
+  return table.data();
+}
+
+TEST_CASE("SHA-512 over three segments matches libsodium", "[ed25519]") {
+  REQUIRE(sodium_init() >= 0);
+  auto rng = testing::MakeRng("sha512 segments");
+  for (size_t len = 0; len <= 300; ++len) {
+    const Bytes m = testing::RandomBytes(rng, len);
+    const size_t a = len == 0 ? 0 : rng() % (len + 1);
+    const size_t b = a + (len - a == 0 ? 0 : rng() % (len - a + 1));
+    uint8_t got[64], want[64];
+    Sha512Segments(m.data(), a, m.data() + a, b - a, m.data() + b, len - b, got);
+    crypto_hash_sha512(want, m.data(), len);
+    INFO("length " << len);
+    REQUIRE(std::memcmp(got, want, 64) == 0);
+  }
+}
+
+TEST_CASE("Reduction mod L and multiples of B match libsodium", "[ed25519]") {
+  REQUIRE(sodium_init() >= 0);
+  auto rng = testing::MakeRng("ed25519 scalars");
+  for (int i = 0; i < 100; ++i) {
+    Bytes wide = testing::RandomBytes(rng, 64);
+    if (i == 0) std::fill(wide.begin(), wide.end(), 0xFF);
+    uint8_t want[32];
+    crypto_core_ed25519_scalar_reduce(want, wide.data());
+    const U256 got = Ed25519ReduceWide(wide.data());
+    uint8_t got_bytes[32];
+    for (int k = 0; k < 32; ++k) got_bytes[k] = static_cast<uint8_t>(got.w[k / 4] >> (8 * (k % 4)));
+    REQUIRE(std::memcmp(got_bytes, want, 32) == 0);
+    // got * B, through the table (a) and through the window (b).
+    uint8_t base_multiple[32];
+    if (crypto_scalarmult_ed25519_base_noclamp(base_multiple, got_bytes) != 0) continue;
+    uint8_t by_table[32], by_window[32];
+    EdEncode(EdDoubleScalarMul(got, U256Zero(), Ed25519Base(), BaseTable()), by_table);
+    EdEncode(EdDoubleScalarMul(U256Zero(), got, Ed25519Base(), BaseTable()), by_window);
+    CHECK(std::memcmp(by_table, base_multiple, 32) == 0);
+    CHECK(std::memcmp(by_window, base_multiple, 32) == 0);
+  }
+}
+
+ItemStatus GpuRules(const SignatureVerifyTask& task, size_t i) {
+  uint8_t record[kEd25519RecordBytes];
+  StageEd25519Record(task, i, record);
+  Hash32 digest;
+  const ByteView message = ApplyPreHash(task.pre_hash, task.messages[i], digest);
+  return VerifyEd25519Record(record, message.data(), message.size(), BaseTable());
+}
+
+void CheckAgainstCpu(const testing::SignatureBatch& batch, PreHash pre_hash) {
+  const SignatureVerifyTask task =
+      batch.Task({SignatureScheme::kEd25519, pre_hash, SignatureEncoding::kCompact, false});
+  for (size_t i = 0; i < batch.size(); ++i) {
+    Hash32 digest;
+    const ItemStatus cpu = VerifyEd25519(ApplyPreHash(pre_hash, task.messages[i], digest),
+                                         task.public_keys[i], task.signatures[i]);
+    INFO(batch.what[i] << "; key " << testing::ToHex(task.public_keys[i]) << " sig "
+                       << testing::ToHex(task.signatures[i]));
+    REQUIRE(int(GpuRules(task, i)) == int(cpu));
+  }
+}
+
+TEST_CASE("Ed25519 rules: RFC 8032 test 1 (the GPU engine's self-test)", "[ed25519]") {
+  testing::SignatureBatch batch;
+  const Bytes key = testing::FromHex("d75a980182b10ab7d54bfed3c964073a0ee172f3daa62325af021a68f707511a");
+  Bytes sig = testing::FromHex(
+      "e5564300c360ac729086e2cc806e828a84877f1eb8e5d974d873e065224901555fb8821590a33bacc61e"
+      "39701cf9b46bd25bf5f0595bbe24655141438e7a100b");
+  batch.Add({}, key, sig, "RFC 8032 test 1");
+  sig[40] ^= 1;
+  batch.Add({}, key, sig, "RFC 8032 test 1, S flipped");
+  const SignatureVerifyTask task = batch.Task({SignatureScheme::kEd25519});
+  CHECK(GpuRules(task, 0) == ItemStatus::kOk);
+  CHECK(GpuRules(task, 1) == ItemStatus::kInvalid);
+}
+
+TEST_CASE("Ed25519 rules: every Wycheproof case gets the CPU's verdict",
+          "[ed25519][wycheproof]") {
+  testing::SignatureBatch batch;
+  for (const auto& c : testing::ReadWycheproofCases("wycheproof/ed25519_test.json", "pk")) {
+    batch.Add(c.message, c.public_key, c.signature,
+              "tcId " + std::to_string(c.id) + " " + c.comment);
+  }
+  CHECK(batch.size() == 151);
+  CheckAgainstCpu(batch, PreHash::kNone);
+}
+
+TEST_CASE("Ed25519 rules: random valid and corrupted signatures get the CPU's verdicts",
+          "[ed25519]") {
+  auto rng = testing::MakeRng("ed25519 rules random");
+  for (const auto& config : testing::AllSignatureConfigs()) {
+    if (config.scheme != SignatureScheme::kEd25519) continue;
+    testing::SignatureBatch batch;
+    for (const auto& c : testing::MakeSignatureCases(rng, config, 200)) {
+      batch.Add(c.message, c.public_key, c.signature, c.what);
+    }
+    CheckAgainstCpu(batch, config.pre_hash);
+  }
+}
+
+TEST_CASE("Ed25519 rules: small-order and non-canonical keys and R, S around L",
+          "[ed25519]") {
+  auto rng = testing::MakeRng("ed25519 rules edges");
+  const testing::Ed25519Key key = testing::MakeEd25519Key(rng);
+  const Bytes message = testing::RandomBytes(rng, 40);
+  const Bytes good = testing::SignEd25519(key, message);
+  // The seven small-order encodings of libsodium's list, each with both sign bits, and
+  // the non-canonical y = p .. p + 18.
+  std::vector<Bytes> special;
+  const char* small_order[] = {
+      "0000000000000000000000000000000000000000000000000000000000000000",
+      "0100000000000000000000000000000000000000000000000000000000000000",
+      "26e8958fc2b227b045c3f489f2ef98f0d5dfac05d3c63339b13802886d53fc05",
+      "c7176a703d4dd84fba3c0b760d10670f2a2053fa2c39ccc64ec7fd7792ac037a",
+      "ecffffffffffffffffffffffffffffffffffffffffffffffffffffffffffff7f",
+      "edffffffffffffffffffffffffffffffffffffffffffffffffffffffffffff7f",
+      "eeffffffffffffffffffffffffffffffffffffffffffffffffffffffffffff7f"};
+  for (const char* hex : small_order) {
+    Bytes b = testing::FromHex(hex);
+    special.push_back(b);
+    b[31] ^= 0x80;
+    special.push_back(b);
+  }
+  for (int k = 0; k < 19; ++k) {
+    Bytes b = testing::FromHex("edffffffffffffffffffffffffffffffffffffffffffffffffffffffffffff7f");
+    b[0] = static_cast<uint8_t>(0xed + k);
+    special.push_back(b);
+    b[31] |= 0x80;
+    special.push_back(b);
+  }
+  testing::SignatureBatch batch;
+  batch.Add(message, key.public_key, good, "valid");
+  for (const Bytes& s : special) {
+    batch.Add(message, s, good, "special key " + testing::ToHex(s));
+    Bytes sig = good;
+    std::copy(s.begin(), s.end(), sig.begin());
+    batch.Add(message, key.public_key, sig, "special R " + testing::ToHex(s));
+  }
+  const Bytes l = testing::FromHex("edd3f55c1a631258d69cf7a2def9de1400000000000000000000000000000010");
+  for (int delta : {-1, 0, 1}) {
+    Bytes sig = good;
+    Bytes s = l;
+    s[0] = static_cast<uint8_t>(s[0] + delta);
+    std::copy(s.begin(), s.end(), sig.begin() + 32);
+    batch.Add(message, key.public_key, sig, "S = L + " + std::to_string(delta));
+  }
+  Bytes high = good;
+  high[63] |= 0xE0;
+  batch.Add(message, key.public_key, high, "S with the top three bits set");
+  batch.Add(message, Bytes(key.public_key.begin(), key.public_key.end() - 1), good, "31-byte key");
+  batch.Add(message, key.public_key, Bytes(good.begin(), good.end() - 1), "63-byte signature");
+  CheckAgainstCpu(batch, PreHash::kNone);
+}
+
+}  // namespace
+}  // namespace chainaccel::kernels
