@@ -220,3 +220,58 @@ TEST_CASE("ExecutionEngine: calls and state reads run beside blocks and see whol
 
 }  // namespace
 }  // namespace chainaccel::exec
+
+namespace chainaccel::exec {
+namespace {
+
+TEST_CASE("ExecutionEngine: secp256k1-signed transactions verify in their own batch",
+          "[engine]") {
+  auto rng = chainaccel::testing::MakeRng("execution engine secp256k1");
+  CpuEngine cpu(CpuEngine::Options{2});
+  testing::TempDir dir;
+  auto engine = OpenEngine(dir.path(), cpu);
+  Hash32 counter, code;
+  REQUIRE(engine->Deploy(testing::ExampleContract("counter"), {}, &counter, &code).ok());
+  auto sign = [&](const chainaccel::testing::Secp256k1Key& key, bool compressed, uint64_t nonce) {
+    Transaction tx;
+    tx.scheme = TxScheme::kSecp256k1;
+    const auto& pk = compressed ? key.compressed : key.uncompressed;
+    tx.public_key.assign(pk.begin(), pk.end());
+    tx.contract = counter;
+    tx.function = "increment";
+    tx.gas_limit = 100000;
+    tx.nonce = nonce;
+    const Hash32 digest = TransactionDigest(tx);
+    const auto sig = chainaccel::testing::SignEcdsaCompact(key, digest);
+    tx.signature.assign(sig.begin(), sig.end());
+    return tx;
+  };
+  const auto k1 = chainaccel::testing::MakeSecp256k1Key(rng);
+  const auto k2 = chainaccel::testing::MakeSecp256k1Key(rng);
+  Account ed = testing::MakeAccount(rng);
+  std::vector<Transaction> block = {
+      sign(k1, true, 0),
+      sign(k2, false, 0),
+      SignedCall(ed, counter, "increment", "", 100000, 0),
+  };
+  Transaction wrong_key = sign(k1, true, 1);
+  wrong_key.public_key.assign(k2.compressed.begin(), k2.compressed.end());
+  block.push_back(wrong_key);
+  Transaction high_s = sign(k1, true, 2);
+  const auto flipped = chainaccel::testing::FlipS(
+      ByteView(reinterpret_cast<const uint8_t*>(high_s.signature.data()), 64));
+  high_s.signature.assign(flipped.begin(), flipped.end());
+  block.push_back(high_s);
+  BlockResult r;
+  REQUIRE(engine->ExecuteBlock(1, 1, std::nullopt, block, &r).ok());
+  REQUIRE(r.receipts.size() == 5);
+  CHECK(r.receipts[0].status == ReceiptStatus::kOk);
+  CHECK(r.receipts[1].status == ReceiptStatus::kOk);
+  CHECK(r.receipts[2].status == ReceiptStatus::kOk);
+  CHECK(ParseU64(r.receipts[2].return_data) == 3);
+  CHECK(r.receipts[3].status == ReceiptStatus::kBadSignature);
+  CHECK(r.receipts[4].status == ReceiptStatus::kBadSignature);  // high S is refused
+}
+
+}  // namespace
+}  // namespace chainaccel::exec
