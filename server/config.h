@@ -33,9 +33,12 @@ struct Config {
   size_t gpu_min_batch_items = 16384;
   // The execution engine's RocksDB folder; empty means <data_dir>/execution.
   std::string execution_db;
-  // "block-stm" (parallel), "adaptive" (Block-STM whose thread count follows contention,
-  // down to sequential) or "sequential" (the reference); the results are identical.
-  std::string executor = "block-stm";
+  // "adaptive" (Block-STM whose thread count follows contention, down to sequential),
+  // "block-stm" (parallel at every block) or "sequential" (the reference); the results
+  // are identical. Adaptive is the default: on a contention hot spot (a swap pool) plain
+  // Block-STM on 16 threads is slower than sequential, adaptive stays within 10 % of it
+  // (bench/EXEC_RESULTS.md), and elsewhere it runs as Block-STM.
+  std::string executor = "adaptive";
   // Block-STM threads; 0 = the CPU engine's thread count.
   size_t execution_threads = 0;
   // trace, debug, info, warn, error.

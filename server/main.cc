@@ -78,7 +78,7 @@ int main(int argc, char** argv) {
   app.add_option("--execution-db", flags.execution_db,
                  "execution state database (default <data-dir>/execution)");
   app.add_option("--executor", flags.executor,
-                 "block-stm|adaptive|sequential (default block-stm)");
+                 "adaptive|block-stm|sequential (default adaptive)");
   app.add_option("--execution-threads", flags.execution_threads,
                  "Block-STM threads (0 = the CPU engine's threads)");
   app.add_option("--log-level", flags.log_level, "trace|debug|info|warn|error|off");

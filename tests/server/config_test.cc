@@ -74,7 +74,7 @@ TEST_CASE("The shipped default config loads and validates", "[config]") {
   CHECK(ValidateConfig(c).ok());
   CHECK(c.listen == "127.0.0.1:50051");
   CHECK(c.metrics_listen == "127.0.0.1:9464");
-  CHECK(c.executor == "block-stm");
+  CHECK(c.executor == "adaptive");
   CHECK(c.execution_db.empty());
 }
 
