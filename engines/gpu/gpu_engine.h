@@ -1,5 +1,6 @@
 // GpuEngine: runs HASH, MERKLE_BUILD, ECDSA secp256k1 SIGNATURE_VERIFY and
-// SIGNATURE_RECOVER tasks on one CUDA device (Ed25519 and BIP-340 stay on the CPU).
+// SIGNATURE_RECOVER tasks on one CUDA device (BIP-340, and Ed25519 unless
+// Options::ed25519, stay on the CPU).
 //
 // A batch streams through the device in chunks over two lanes. A lane is a stream, an
 // event and page-locked (pinned) input/offsets/output staging buffers with their device
@@ -20,7 +21,7 @@
 // Faults: any CUDA error (or the test-only injected one) marks the engine unhealthy
 // (stats().healthy == false), counts a fault, logs it (spdlog, error level) and makes Run
 // return INTERNAL or UNAVAILABLE, after which the caller must re-run the batch elsewhere
-// (the CPU engine): the task's digests are then unspecified. An unhealthy engine refuses
+// (the CPU engine): the task's outputs are then unspecified. An unhealthy engine refuses
 // every batch with UNAVAILABLE until a SelfTest passes again.
 //
 // Thread-safe.
