@@ -76,7 +76,17 @@ Status StateStore::Open(const std::string& path, std::unique_ptr<StateStore>* ou
   s = store->db_->Get(rocksdb::ReadOptions(), std::string(kRootKey), &v);
   if (s.ok() && v.size() == 32) {
     std::memcpy(store->root_.data(), v.data(), 32);
-  } else if (!s.ok() && !s.IsNotFound()) {
+  } else if (s.IsNotFound()) {
+    // No block yet: the root of the empty state, SHA-256 of nothing (docs/execution.md
+    // "State root"), which block 1's parent_state_root names.
+    static constexpr uint8_t kEmptyStateRoot[32] = {
+        0xe3, 0xb0, 0xc4, 0x42, 0x98, 0xfc, 0x1c, 0x14, 0x9a, 0xfb, 0xf4, 0xc8, 0x99, 0x6f, 0xb9, 0x24,
+        0x27, 0xae, 0x41, 0xe4, 0x64, 0x9b, 0x93, 0x4c, 0xa4, 0x95, 0x99, 0x1b, 0x78, 0x52, 0xb8, 0x55};
+    std::memcpy(store->root_.data(), kEmptyStateRoot, 32);
+  } else if (s.ok()) {
+    return Status::Internal("state database " + path + ": the committed root is " +
+                            std::to_string(v.size()) + " bytes, not 32");
+  } else {
     return FromRocks(s, "read root");
   }
 

@@ -43,6 +43,7 @@ class StateStore final : public StateReader {
   ~StateStore() override;
 
   uint64_t height() const { return height_; }
+  // The committed state root; before the first block, the empty state's, SHA-256 of nothing.
   const Hash32& state_root() const { return root_; }
 
   // StateReader: the latest committed value.

@@ -16,7 +16,7 @@ import { after, before } from 'node:test';
 import { makeClients } from './rpc.mjs';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
-const kDefaultBinary = path.resolve(here, '../../../build/server/chainacceld');
+export const kDefaultBinary = path.resolve(here, '../../../build/server/chainacceld');
 const kReadyTimeoutMs = 30_000;
 const kExitTimeoutMs = 40_000; // above the daemon's default 30 s shutdown grace
 

@@ -31,6 +31,7 @@ const definition = protoLoader.loadSync(
     'chainaccel/v1/merkle.proto',
     'chainaccel/v1/signature.proto',
     'chainaccel/v1/admin.proto',
+    'chainaccel/v1/execution.proto',
     'grpc/health/v1/health.proto',
     'grpc/reflection/v1alpha/reflection.proto',
   ],
@@ -59,6 +60,7 @@ export function makeClients(address) {
     merkle: make(v1.MerkleService),
     signature: make(v1.SignatureService),
     admin: make(v1.AdminService),
+    execution: make(v1.ExecutionService),
     health: make(loaded.grpc.health.v1.Health),
     reflection: make(loaded.grpc.reflection.v1alpha.ServerReflection),
     close() {

@@ -1,0 +1,165 @@
+// ExecutionService against an independent client: transactions built and signed here
+// (the digest of docs/execution.md "Transactions", Ed25519 and secp256k1 from
+// @noble/curves), the example counter contract deployed and called, and every state root
+// recomputed here from the state the contract must have written (docs/execution.md
+// "State root": RFC 6962 over u32be(len(key)) || key || value, keys in byte order),
+// with the RFC 6962 reference of helpers/merkle_reference.mjs.
+import assert from 'node:assert/strict';
+import fs from 'node:fs';
+import path from 'node:path';
+import { describe, test } from 'node:test';
+import { ed25519 } from '@noble/curves/ed25519.js';
+import { secp256k1 } from '@noble/curves/secp256k1.js';
+import { sha256 } from '@noble/hashes/sha2.js';
+import { hex } from './helpers/batch.mjs';
+import { useDaemon, kDefaultBinary } from './helpers/daemon.mjs';
+import { Rfc6962Tree, rfc6962LeafHash } from './helpers/merkle_reference.mjs';
+import { Rng, testSeed } from './helpers/random.mjs';
+import { secretKey } from './helpers/secp256k1_items.mjs';
+import { Code, expectGrpcError, unary } from './helpers/rpc.mjs';
+
+const seed = testSeed('execution.test.mjs');
+const daemon = useDaemon();
+
+// The example contracts are built next to the daemon (build/examples/contracts), or
+// wherever CHAINACCEL_CONTRACTS_DIR says.
+const contractsDir =
+  process.env.CHAINACCEL_CONTRACTS_DIR ||
+  path.resolve(path.dirname(process.env.CHAINACCELD || kDefaultBinary), '../examples/contracts');
+const counterWasm = path.join(contractsDir, 'counter.wasm');
+
+const u32be = (n) => {
+  const b = Buffer.alloc(4);
+  b.writeUInt32BE(n);
+  return b;
+};
+const u64be = (n) => {
+  const b = Buffer.alloc(8);
+  b.writeBigUInt64BE(BigInt(n));
+  return b;
+};
+const u64le = (n) => {
+  const b = Buffer.alloc(8);
+  b.writeBigUInt64LE(BigInt(n));
+  return b;
+};
+
+// The transaction digest of docs/execution.md.
+function txDigest({ scheme, public_key, contract, function: fn, input, gas_limit, nonce }) {
+  const fnBytes = Buffer.from(fn, 'utf8');
+  return Buffer.from(
+    sha256(
+      Buffer.concat([
+        Buffer.from('chainaccel-tx-v1'),
+        Buffer.from([scheme === 'TX_SIGNATURE_SCHEME_ED25519' ? 1 : 2]),
+        u32be(public_key.length),
+        public_key,
+        contract,
+        u32be(fnBytes.length),
+        fnBytes,
+        u32be(input.length),
+        input,
+        u64be(gas_limit),
+        u64be(nonce),
+      ]),
+    ),
+  );
+}
+
+// A signed call of `fn` by a fresh key of `scheme`.
+function signedTx(rng, scheme, contract, fn, { input = Buffer.alloc(0), nonce = 0 } = {}) {
+  let public_key;
+  let sign;
+  if (scheme === 'TX_SIGNATURE_SCHEME_ED25519') {
+    const sk = rng.bytes(32);
+    public_key = Buffer.from(ed25519.getPublicKey(sk));
+    sign = (digest) => Buffer.from(ed25519.sign(digest, sk));
+  } else {
+    const sk = secretKey(rng);
+    public_key = Buffer.from(secp256k1.getPublicKey(sk, rng.bool()));
+    sign = (digest) => Buffer.from(secp256k1.sign(digest, sk, { prehash: false }));
+  }
+  const tx = { scheme, public_key, contract, function: fn, input, gas_limit: 1_000_000, nonce };
+  return { ...tx, signature: sign(txDigest(tx)) };
+}
+
+// The state root of `state` (a Map of hex key -> Buffer value), computed here.
+function stateRoot(state) {
+  const keys = [...state.keys()].sort((a, b) => Buffer.compare(Buffer.from(a, 'hex'), Buffer.from(b, 'hex')));
+  const leaves = keys.map((k) => {
+    const key = Buffer.from(k, 'hex');
+    return rfc6962LeafHash(Buffer.concat([u32be(key.length), key, state.get(k)]));
+  });
+  return new Rfc6962Tree(leaves).root();
+}
+
+describe('ExecutionService (counter contract, independent digest and state root)', { skip: !fs.existsSync(counterWasm) && `no ${counterWasm}` }, () => {
+  test('deploy, signed blocks, receipts, state roots, GetState and Call', async () => {
+    const rng = new Rng(seed, 'execution');
+    const ex = daemon.clients.execution;
+    const deployed = await unary(ex, 'DeployContract', { wasm: fs.readFileSync(counterWasm), salt: rng.bytes(8) });
+    const contract = deployed.address;
+    assert.equal(contract.length, 32);
+    assert.deepEqual([...deployed.entry_points].sort(), ['get', 'increment']);
+    const countKey = Buffer.concat([contract, Buffer.from('count')]);
+    const state = new Map();
+    let root = Buffer.from(sha256(new Uint8Array(0)));  // the empty state
+    let count = 0;
+
+    for (let height = 1; height <= 3; height++) {
+      const txs = [];
+      const expected = [];
+      for (let i = 0; i < 12; i++) {
+        const scheme = rng.bool() ? 'TX_SIGNATURE_SCHEME_ED25519' : 'TX_SIGNATURE_SCHEME_SECP256K1';
+        const tx = signedTx(rng, scheme, contract, 'increment', { nonce: rng.int(0, 1000) });
+        const kind = rng.int(0, 9);
+        if (kind === 0) {
+          tx.signature = rng.flipBit(tx.signature).bytes;  // not what the key signed
+          expected.push({ status: 'RECEIPT_STATUS_BAD_SIGNATURE' });
+        } else if (kind === 1) {
+          tx.nonce += 1;  // a field the signature covers, changed after signing
+          expected.push({ status: 'RECEIPT_STATUS_BAD_SIGNATURE' });
+        } else {
+          count += 1;
+          expected.push({ status: 'RECEIPT_STATUS_OK', returns: u64le(count) });
+        }
+        txs.push(tx);
+      }
+      // A call of a contract that does not exist, properly signed.
+      txs.push(signedTx(rng, 'TX_SIGNATURE_SCHEME_ED25519', rng.bytes(32), 'increment'));
+      expected.push({ status: 'RECEIPT_STATUS_UNKNOWN_CONTRACT' });
+
+      const response = await unary(ex, 'ExecuteBlock', {
+        height,
+        time: 1_700_000_000 + height,
+        parent_state_root: root,
+        transactions: txs,
+      });
+      assert.equal(response.height, height);
+      assert.equal(response.receipts.length, txs.length);
+      response.receipts.forEach((r, i) => {
+        assert.equal(r.status, expected[i].status, `block ${height} tx ${i}: ${r.message}`);
+        if (expected[i].returns) assert.equal(hex(r.return_data), hex(expected[i].returns), `block ${height} tx ${i} return`);
+      });
+      if (count > 0) state.set(countKey.toString('hex'), u64le(count));
+      const want = stateRoot(state);
+      assert.equal(hex(response.state_root), hex(want), `block ${height}: state root`);
+
+      // Replaying the height, or a wrong parent for the next one, changes nothing.
+      await expectGrpcError(
+        unary(ex, 'ExecuteBlock', { height, parent_state_root: response.state_root, transactions: [] }),
+        Code.FAILED_PRECONDITION, [], `replayed height ${height}`);
+      await expectGrpcError(
+        unary(ex, 'ExecuteBlock', { height: height + 1, parent_state_root: root, transactions: [] }),
+        Code.FAILED_PRECONDITION, [], `wrong parent at ${height + 1}`);
+      root = response.state_root;
+
+      const got = await unary(ex, 'GetState', { key: countKey, height });
+      assert.equal(got.found, count > 0);
+      if (count > 0) assert.equal(hex(got.value), hex(u64le(count)));
+      const call = await unary(ex, 'Call', { contract, function: 'get', input: Buffer.alloc(0), gas_limit: 1_000_000 });
+      assert.equal(call.receipt.status, 'RECEIPT_STATUS_OK');
+      assert.equal(hex(call.receipt.return_data), hex(u64le(count)), `Call get after block ${height}`);
+    }
+  });
+});
