@@ -44,8 +44,7 @@ void Report(const char* op, size_t n, const kernels::ModOpCounts& c) {
 
 int Main(int argc, char** argv) {
   const size_t n = argc > 1 ? std::strtoull(argv[1], nullptr, 10) : 200;
-  std::vector<kernels::AffinePoint> table(kernels::kGeneratorTableEntries);
-  kernels::BuildSecp256k1GeneratorTable(table.data());
+  const std::vector<kernels::AffinePoint>& table = kernels::Secp256k1GeneratorTable();
   std::mt19937_64 rng(1);
   std::vector<std::vector<uint8_t>> records, recover_records;
   for (size_t i = 0; i < n; ++i) {

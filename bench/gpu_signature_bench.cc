@@ -140,8 +140,7 @@ int Main(int argc, char** argv) {
 
   std::vector<std::string> table;
   // Kernel-only: records resident on the device.
-  std::vector<kernels::AffinePoint> host_table(kernels::kGeneratorTableEntries);
-  kernels::BuildSecp256k1GeneratorTable(host_table.data());
+  const std::vector<kernels::AffinePoint>& host_table = kernels::Secp256k1GeneratorTable();
   DeviceBuffer<kernels::AffinePoint> g_table(host_table.size());
   g_table.Upload(host_table.data(), host_table.size());
   {

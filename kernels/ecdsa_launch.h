@@ -3,7 +3,7 @@
 // has the records and the rules; kernels/ecdsa_records.h stages them).
 //
 // Every pointer is a device pointer of the current device; `generator_table` holds
-// kGeneratorTableEntries affine points made by BuildSecp256k1GeneratorTable
+// the kGeneratorTableEntries points of Secp256k1GeneratorTable
 // (kernels/secp256k1.cuh) and stays unchanged while kernels read it. The wrappers only
 // enqueue work on `stream`.
 //

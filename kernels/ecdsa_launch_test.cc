@@ -44,8 +44,7 @@ TEST_CASE("LaunchEcdsa* reject null buffers and enqueue nothing for no items", "
 // The generator table in device memory, made once.
 const AffinePoint* DeviceTable() {
   static testing::DeviceBuffer<AffinePoint>* table = [] {
-    std::vector<AffinePoint> host(kGeneratorTableEntries);
-    BuildSecp256k1GeneratorTable(host.data());
+    const std::vector<AffinePoint>& host = Secp256k1GeneratorTable();
     auto* t = new testing::DeviceBuffer<AffinePoint>(host.size());
     t->Upload(host.data(), host.size());
     return t;

@@ -15,6 +15,7 @@
 #pragma once
 
 #include <cstdint>
+#include <vector>
 
 #include "engines/task.h"
 #include "kernels/sha512.cuh"
@@ -226,17 +227,23 @@ CHAINACCEL_HD EdPrecomputed EdPrecompute(const EdPoint& p) {
                        ModMul<Fe>(ModMul<Fe>(x, y), Ed25519D2())};
 }
 
-// Fills table[kEd25519TableEntries] (host, ~0.5 s).
-inline void BuildEd25519BaseTable(EdPrecomputed* table) {
-  EdPoint base = Ed25519Base();  // 2^(8j) * B
-  for (int j = 0; j < kEd25519TableWindows; ++j) {
-    EdPoint multiple = base;
-    for (int d = 1; d <= kEd25519TableDigits; ++d) {
-      table[kEd25519TableDigits * j + d - 1] = EdPrecompute(multiple);
-      multiple = EdAdd(multiple, base);
+// The table's kEd25519TableEntries entries, built on the host at the first call (~0.5 s)
+// and kept for the process. Host only; thread-safe.
+inline const std::vector<EdPrecomputed>& Ed25519BaseTable() {
+  static const std::vector<EdPrecomputed> table = [] {
+    std::vector<EdPrecomputed> t(kEd25519TableEntries);
+    EdPoint base = Ed25519Base();  // 2^(8j) * B
+    for (int j = 0; j < kEd25519TableWindows; ++j) {
+      EdPoint multiple = base;
+      for (int d = 1; d <= kEd25519TableDigits; ++d) {
+        t[kEd25519TableDigits * j + d - 1] = EdPrecompute(multiple);
+        multiple = EdAdd(multiple, base);
+      }
+      base = multiple;  // 256 * 2^(8j) * B
     }
-    base = multiple;  // 256 * 2^(8j) * B
-  }
+    return t;
+  }();
+  return table;
 }
 
 // a * B + b * P for scalars a, b < 2^256 (little-endian limbs): b * P by a 4-bit window

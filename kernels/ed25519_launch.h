@@ -2,7 +2,7 @@
 // (kernels/ed25519.cuh has the record and the rules).
 //
 // Every pointer is a device pointer of the current device; `base_table` holds
-// kEd25519TableEntries entries made by BuildEd25519BaseTable and stays unchanged while
+// the kEd25519TableEntries entries of Ed25519BaseTable and stays unchanged while
 // kernels read it. Messages are packed with count + 1 offsets (as kernels/hash_launch.h),
 // or, when `digests` is not null, item i's message is the 32 bytes at digests + 32 * i
 // (a pre-hash computed on the device) and `messages`/`offsets` are not read.

@@ -37,8 +37,7 @@ TEST_CASE("LaunchEd25519Verify rejects null buffers, enqueues nothing for no ite
 
 const EdPrecomputed* DeviceBaseTable() {
   static testing::DeviceBuffer<EdPrecomputed>* table = [] {
-    std::vector<EdPrecomputed> host(kEd25519TableEntries);
-    BuildEd25519BaseTable(host.data());
+    const std::vector<EdPrecomputed>& host = Ed25519BaseTable();
     auto* t = new testing::DeviceBuffer<EdPrecomputed>(host.size());
     t->Upload(host.data(), host.size());
     return t;

@@ -22,14 +22,7 @@ namespace {
 
 using testing::Bytes;
 
-const EdPrecomputed* BaseTable() {
-  static const std::vector<EdPrecomputed> table = [] {
-    std::vector<EdPrecomputed> t(kEd25519TableEntries);
-    BuildEd25519BaseTable(t.data());
-    return t;
-  }();
-  return table.data();
-}
+const EdPrecomputed* BaseTable() { return Ed25519BaseTable().data(); }
 
 TEST_CASE("SHA-512 over three segments matches libsodium", "[ed25519]") {
   REQUIRE(sodium_init() >= 0);

@@ -3,6 +3,7 @@
 #include <cub/device/device_radix_sort.cuh>
 
 #include <algorithm>
+#include <bit>
 #include <climits>
 #include <string>
 
@@ -168,6 +169,10 @@ size_t MerkleScratchBytes(uint64_t leaf_count) {
 
 uint8_t* MerkleScratchLevel(uint8_t* scratch, uint64_t leaf_count, uint32_t level) {
   return scratch + LevelOffset(leaf_count, level);
+}
+
+uint32_t OzProofLength(uint64_t leaf_count, uint64_t position) {
+  return static_cast<uint32_t>(std::bit_width(2 * leaf_count - 1 - position) - 1);
 }
 
 uint32_t MerkleTreeHeight(uint64_t leaf_count) {

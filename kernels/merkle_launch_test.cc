@@ -14,7 +14,6 @@
 
 #include <algorithm>
 #include <array>
-#include <bit>
 #include <cstring>
 #include <numeric>
 #include <vector>
@@ -208,7 +207,7 @@ void CheckTreeMatchesCpu(MerkleScheme scheme, const std::vector<uint8_t>& leaves
   for (size_t k = 0; k < indices.size(); ++k) {
     offsets[k] = total;
     total += scheme == MerkleScheme::kOzKeccakSorted
-                 ? std::bit_width(2 * n - 1 - positions[k]) - 1
+                 ? OzProofLength(n, positions[k])
                  : MerkleProofLength(scheme, n, indices[k]);
   }
   REQUIRE(total * 32 == cpu.proof_hashes.size());

@@ -12,6 +12,7 @@
 #pragma once
 
 #include <cstdint>
+#include <vector>
 
 #include "kernels/u256.cuh"
 
@@ -224,27 +225,34 @@ CHAINACCEL_HD AffinePoint ToAffine(const JacobianPoint& p) {
 // d * 2^(8j) * G, affine. 8 160 points, 522 240 bytes (it stays in the GPU's L2 cache):
 // u1 * G is then one mixed addition per non-zero byte of u1 (32 at most) and no
 // doubling. With 4-bit windows it would be 64 additions from a 61 KiB table. Built once
-// on the host (BuildSecp256k1GeneratorTable) and kept in device memory.
+// per process on the host (Secp256k1GeneratorTable) and copied to device memory.
 inline constexpr int kGeneratorTableWindowBits = 8;
 inline constexpr int kGeneratorTableWindows = 256 / kGeneratorTableWindowBits;
 inline constexpr int kGeneratorTableDigits = (1 << kGeneratorTableWindowBits) - 1;
 inline constexpr int kGeneratorTableEntries = kGeneratorTableDigits * kGeneratorTableWindows;
 
-// Fills table[kGeneratorTableEntries] (host; ~8 000 additions and inversions, ~0.3 s).
-inline void BuildSecp256k1GeneratorTable(AffinePoint* table) {
-  JacobianPoint base = ToJacobian(Secp256k1Generator());  // 2^(8j) * G
-  for (int j = 0; j < kGeneratorTableWindows; ++j) {
-    const AffinePoint base_affine = ToAffine(base);
-    JacobianPoint multiple = ToJacobian(base_affine);
-    for (int d = 1; d <= kGeneratorTableDigits; ++d) {
-      table[kGeneratorTableDigits * j + d - 1] = ToAffine(multiple);
-      multiple = PointAddMixed(multiple, base_affine);
+// The table's kGeneratorTableEntries points, built on the host at the first call
+// (~8 000 additions and inversions, ~0.3 s) and kept for the process. Host only;
+// thread-safe.
+inline const std::vector<AffinePoint>& Secp256k1GeneratorTable() {
+  static const std::vector<AffinePoint> table = [] {
+    std::vector<AffinePoint> t(kGeneratorTableEntries);
+    JacobianPoint base = ToJacobian(Secp256k1Generator());  // 2^(8j) * G
+    for (int j = 0; j < kGeneratorTableWindows; ++j) {
+      const AffinePoint base_affine = ToAffine(base);
+      JacobianPoint multiple = ToJacobian(base_affine);
+      for (int d = 1; d <= kGeneratorTableDigits; ++d) {
+        t[kGeneratorTableDigits * j + d - 1] = ToAffine(multiple);
+        multiple = PointAddMixed(multiple, base_affine);
+      }
+      base = multiple;  // 256 * 2^(8j) * G
     }
-    base = multiple;  // 256 * 2^(8j) * G
-  }
+    return t;
+  }();
+  return table;
 }
 
-// u1 * G + u2 * P. `table` is BuildSecp256k1GeneratorTable's; u1, u2 < n.
+// u1 * G + u2 * P. `table` holds Secp256k1GeneratorTable's points; u1, u2 < n.
 // u2 * P: 4-bit fixed window over 15 precomputed multiples of P (Jacobian), 252
 // doublings and up to 64 additions; u1 * G: up to 32 mixed additions from the table.
 CHAINACCEL_HD JacobianPoint DoubleScalarMul(const U256& u1, const U256& u2, const AffinePoint& p,

@@ -141,14 +141,7 @@ TEST_CASE("Half order and square roots", "[secp256k1]") {
 
 // ---- Points against libsecp256k1 --------------------------------------------------------
 
-const AffinePoint* GeneratorTable() {
-  static const std::vector<AffinePoint> table = [] {
-    std::vector<AffinePoint> t(kGeneratorTableEntries);
-    BuildSecp256k1GeneratorTable(t.data());
-    return t;
-  }();
-  return table.data();
-}
+const AffinePoint* GeneratorTable() { return Secp256k1GeneratorTable().data(); }
 
 // k * G by libsecp256k1, as 64 bytes X || Y.
 Bytes LibraryMultiple(const uint8_t k[32]) {

@@ -171,6 +171,15 @@ CHAINACCEL_HD void U256SqrWide(const U256& a, uint32_t t[16]) {
 //   static U256 Modulus(); static uint32_t C(int i); i < kCLimbs
 // The functions below take the traits as a template parameter.
 
+// a mod m for any 256-bit a.
+template <class M>
+CHAINACCEL_HD U256 ModReduce(const U256& a) {
+  U256 r = a;
+  const U256 m = M::Modulus();
+  while (!U256Less(r, m)) U256Sub(r, m, r);
+  return r;
+}
+
 // t mod m for m = 2^256 - 2^32 - c0 (kCLimbs == 2, C(1) == 1: secp256k1's p). Two folds
 // of the high half, H * 2^256 = H * (2^32 + c0), with no loop over limb counts: the first
 // leaves at most 34 bits above 2^256, the second at most a carry, which a third,
@@ -216,9 +225,7 @@ CHAINACCEL_HD U256 ModReduceWidePseudoMersenne(const uint32_t t[16]) {
   U256 out;
   CHAINACCEL_UNROLL
   for (int i = 0; i < 8; ++i) out.w[i] = r[i];
-  const U256 m = M::Modulus();
-  if (!U256Less(out, m)) U256Sub(out, m, out);
-  return out;
+  return ModReduce<M>(out);  // one subtraction at most here
 }
 
 // t (16 limbs, any value) mod m.
@@ -256,18 +263,7 @@ CHAINACCEL_HD U256 ModReduceWide(uint32_t t[16]) {
   U256 r;
   CHAINACCEL_UNROLL
   for (int i = 0; i < 8; ++i) r.w[i] = t[i];
-  const U256 m = M::Modulus();
-  while (!U256Less(r, m)) U256Sub(r, m, r);
-  return r;
-}
-
-// a mod m for any 256-bit a.
-template <class M>
-CHAINACCEL_HD U256 ModReduce(const U256& a) {
-  U256 r = a;
-  const U256 m = M::Modulus();
-  while (!U256Less(r, m)) U256Sub(r, m, r);
-  return r;
+  return ModReduce<M>(r);
 }
 
 // Operation counts for bench/ecdsa_op_count.cc, which defines CHAINACCEL_COUNT_MOD_OPS

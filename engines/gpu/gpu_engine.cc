@@ -340,32 +340,19 @@ Status GpuEngine::AllocateLanes() {
     if (s.ok()) s = DeviceBuffer::Allocate(output_bytes, &lane.device_output);
     if (!s.ok()) return s;
   }
-  // The fixed-base table of G, built on the host once per process.
-  static const std::vector<kernels::AffinePoint> table = [] {
-    std::vector<kernels::AffinePoint> t(kernels::kGeneratorTableEntries);
-    kernels::BuildSecp256k1GeneratorTable(t.data());
-    return t;
-  }();
-  const size_t table_bytes = table.size() * sizeof(kernels::AffinePoint);
-  Status s = DeviceBuffer::Allocate(table_bytes, &generator_table_);
-  if (s.ok()) {
-    s = CudaStatus(cudaMemcpy(generator_table_.data(), table.data(), table_bytes,
-                              cudaMemcpyHostToDevice),
-                   "cudaMemcpy (secp256k1 generator table)");
-  }
-  if (s.ok() && options_.ed25519) {
-    static const std::vector<kernels::EdPrecomputed> base_table = [] {
-      std::vector<kernels::EdPrecomputed> t(kernels::kEd25519TableEntries);
-      kernels::BuildEd25519BaseTable(t.data());
-      return t;
-    }();
-    const size_t bytes = base_table.size() * sizeof(kernels::EdPrecomputed);
-    s = DeviceBuffer::Allocate(bytes, &ed25519_table_);
+  // The fixed-base tables (built on the host once per process) into device memory.
+  const auto upload = [](const auto& table, DeviceBuffer* out, const char* what) {
+    const size_t bytes = table.size() * sizeof(table[0]);
+    Status s = DeviceBuffer::Allocate(bytes, out);
     if (s.ok()) {
-      s = CudaStatus(cudaMemcpy(ed25519_table_.data(), base_table.data(), bytes,
-                                cudaMemcpyHostToDevice),
-                     "cudaMemcpy (Ed25519 base table)");
+      s = CudaStatus(cudaMemcpy(out->data(), table.data(), bytes, cudaMemcpyHostToDevice), what);
     }
+    return s;
+  };
+  Status s = upload(kernels::Secp256k1GeneratorTable(), &generator_table_,
+                    "cudaMemcpy (secp256k1 generator table)");
+  if (s.ok() && options_.ed25519) {
+    s = upload(kernels::Ed25519BaseTable(), &ed25519_table_, "cudaMemcpy (Ed25519 base table)");
   }
   return s;
 }

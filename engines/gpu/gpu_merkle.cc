@@ -21,12 +21,6 @@ namespace {
 
 constexpr size_t kNodeBytes = 32;
 
-// Proof length of the leaf at tree-order position `position` of an OZ_KECCAK_SORTED tree
-// of n leaves: the heap depth of its node 2n - 2 - position.
-uint32_t OzProofLength(uint64_t n, uint64_t position) {
-  return static_cast<uint32_t>(std::bit_width(2 * n - 1 - position) - 1);
-}
-
 }  // namespace
 
 Status GpuEngine::MerkleBatch(MerkleBuildTask& task, bool inject) {
@@ -216,7 +210,7 @@ Status GpuEngine::MerkleBatch(MerkleBuildTask& task, bool inject) {
   for (size_t k = 0; k < proofs; ++k) {
     offsets[k] = total;
     const uint64_t length = task.scheme == MerkleScheme::kOzKeccakSorted
-                                ? OzProofLength(n, positions[k])
+                                ? kernels::OzProofLength(n, positions[k])
                                 : MerkleProofLength(task.scheme, n, positions[k]);
     task.proof_lengths[k] = static_cast<uint32_t>(length);
     total += length;

@@ -23,6 +23,7 @@
 #include <vector>
 
 #include "engines/cpu/signatures.h"
+#include "engines/cpu/testing/signature_batch.h"
 #include "kernels/ecdsa.cuh"
 #include "kernels/ecdsa_records.h"
 
@@ -31,21 +32,13 @@ namespace {
 using chainaccel::ByteView;
 using chainaccel::Hash32;
 using chainaccel::ItemStatus;
-using chainaccel::PackedItems;
 using chainaccel::PreHash;
 using chainaccel::SignatureEncoding;
 using chainaccel::SignatureScheme;
 using chainaccel::SignatureVerifyTask;
 namespace kernels = chainaccel::kernels;
 
-const kernels::AffinePoint* Table() {
-  static const std::vector<kernels::AffinePoint> table = [] {
-    std::vector<kernels::AffinePoint> t(kernels::kGeneratorTableEntries);
-    kernels::BuildSecp256k1GeneratorTable(t.data());
-    return t;
-  }();
-  return table.data();
-}
+const kernels::AffinePoint* Table() { return kernels::Secp256k1GeneratorTable().data(); }
 
 const secp256k1_context* SigningContext() {
   static secp256k1_context* ctx = secp256k1_context_create(SECP256K1_CONTEXT_NONE);
@@ -79,17 +72,11 @@ void CheckRecover(const uint8_t* data, size_t size, bool allow_high_s) {
 }
 
 void CheckVerify(ByteView message, ByteView key, ByteView signature, uint8_t mode) {
-  SignatureVerifyTask task;
-  task.scheme = SignatureScheme::kEcdsaSecp256k1;
-  task.encoding = (mode & 1) ? SignatureEncoding::kDer : SignatureEncoding::kCompact;
-  task.allow_high_s = (mode & 2) != 0;
-  task.pre_hash = static_cast<PreHash>((mode >> 2) & 3);
-  const uint64_t message_offsets[2] = {0, message.size()};
-  const uint64_t key_offsets[2] = {0, key.size()};
-  const uint64_t signature_offsets[2] = {0, signature.size()};
-  task.messages = PackedItems::Variable(message, message_offsets);
-  task.public_keys = PackedItems::Variable(key, key_offsets);
-  task.signatures = PackedItems::Variable(signature, signature_offsets);
+  chainaccel::testing::SignatureBatch batch;
+  batch.Add(message, key, signature, "");
+  const SignatureVerifyTask task = batch.Task(
+      {SignatureScheme::kEcdsaSecp256k1, static_cast<PreHash>((mode >> 2) & 3),
+       (mode & 1) ? SignatureEncoding::kDer : SignatureEncoding::kCompact, (mode & 2) != 0});
   uint8_t record[kernels::kEcdsaVerifyRecordBytes];
   kernels::StageEcdsaVerifyRecord(task, 0, record);
   Hash32 digest;

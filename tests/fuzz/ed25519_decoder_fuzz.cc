@@ -20,6 +20,7 @@
 #include <vector>
 
 #include "engines/cpu/signatures.h"
+#include "engines/cpu/testing/signature_batch.h"
 #include "kernels/ed25519.cuh"
 
 namespace {
@@ -27,31 +28,18 @@ namespace {
 using chainaccel::ByteView;
 using chainaccel::Hash32;
 using chainaccel::ItemStatus;
-using chainaccel::PackedItems;
 using chainaccel::PreHash;
 using chainaccel::SignatureScheme;
 using chainaccel::SignatureVerifyTask;
 namespace kernels = chainaccel::kernels;
 
-const kernels::EdPrecomputed* Table() {
-  static const std::vector<kernels::EdPrecomputed> table = [] {
-    std::vector<kernels::EdPrecomputed> t(kernels::kEd25519TableEntries);
-    kernels::BuildEd25519BaseTable(t.data());
-    return t;
-  }();
-  return table.data();
-}
+const kernels::EdPrecomputed* Table() { return kernels::Ed25519BaseTable().data(); }
 
 void Check(ByteView message, ByteView key, ByteView signature, uint8_t mode) {
-  SignatureVerifyTask task;
-  task.scheme = SignatureScheme::kEd25519;
-  task.pre_hash = static_cast<PreHash>((mode >> 2) & 3);
-  const uint64_t message_offsets[2] = {0, message.size()};
-  const uint64_t key_offsets[2] = {0, key.size()};
-  const uint64_t signature_offsets[2] = {0, signature.size()};
-  task.messages = PackedItems::Variable(message, message_offsets);
-  task.public_keys = PackedItems::Variable(key, key_offsets);
-  task.signatures = PackedItems::Variable(signature, signature_offsets);
+  chainaccel::testing::SignatureBatch batch;
+  batch.Add(message, key, signature, "");
+  const SignatureVerifyTask task =
+      batch.Task({SignatureScheme::kEd25519, static_cast<PreHash>((mode >> 2) & 3)});
   uint8_t record[kernels::kEd25519RecordBytes];
   kernels::StageEd25519Record(task, 0, record);
   Hash32 digest;
