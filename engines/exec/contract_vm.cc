@@ -459,6 +459,63 @@ struct Hash32Hasher {
   }
 };
 
+// An instance of a contract kept between calls, with what a fresh instance holds: the
+// memory's bytes and size and every global's value right after instantiation. Put back
+// into that state after each call, it behaves exactly like a fresh instance (the
+// contract rules leave tables immutable: no table.set/grow/init, no element or data
+// drops, no start function), without instantiation's allocations: one object per
+// function, the memory, the globals.
+class ReusedInstance {
+ public:
+  ReusedInstance(interp::Store& store, const interp::Module& module,
+                 interp::Instance::Ptr instance, const PreparedContractImpl& contract)
+      : instance_(std::move(instance)),
+        memory_(store.UnsafeGet<interp::Memory>(instance_->memories()[0])),
+        gas_(store.UnsafeGet<interp::Global>(instance_->globals()[contract.gas_global])),
+        initial_pages_(memory_->PageSize()),
+        initial_memory_(memory_->UnsafeData(), memory_->UnsafeData() + memory_->ByteSize()) {
+    for (const interp::Ref& ref : instance_->globals()) {
+      globals_.push_back(store.UnsafeGet<interp::Global>(ref));
+      initial_globals_.push_back(globals_.back()->Get());
+    }
+    const auto& exports = module.export_types();
+    for (const std::string& name : contract.entry_points()) {
+      for (size_t i = 0; i < exports.size(); ++i) {
+        if (exports[i].name == name && exports[i].type->kind == wabt::ExternalKind::Func) {
+          entry_funcs_.push_back(store.UnsafeGet<interp::Func>(instance_->exports()[i]));
+          break;
+        }
+      }
+    }
+  }
+
+  interp::Memory& memory() { return *memory_; }
+  interp::Global& gas() { return *gas_; }
+  // The function of the contract's i-th entry point (PreparedContract::entry_points).
+  interp::Func& entry(size_t i) { return *entry_funcs_[i]; }
+  // Memory held: the live memory and its initial image.
+  size_t bytes() const { return 2 * initial_memory_.size(); }
+
+  // Restores the state right after instantiation; false when the memory grew (the
+  // instance must then be dropped).
+  bool Reset() {
+    if (memory_->PageSize() != initial_pages_) return false;
+    std::memcpy(memory_->UnsafeData(), initial_memory_.data(), initial_memory_.size());
+    for (size_t i = 0; i < globals_.size(); ++i) globals_[i]->UnsafeSet(initial_globals_[i]);
+    return true;
+  }
+
+ private:
+  interp::Instance::Ptr instance_;
+  interp::Memory::Ptr memory_;
+  interp::Global::Ptr gas_;
+  std::vector<interp::Global::Ptr> globals_;
+  std::vector<interp::Func::Ptr> entry_funcs_;
+  const uint64_t initial_pages_;
+  const std::vector<uint8_t> initial_memory_;
+  std::vector<interp::Value> initial_globals_;
+};
+
 }  // namespace
 
 struct ContractVm::Impl {
@@ -475,20 +532,56 @@ struct ContractVm::Impl {
     }
   }
 
+  // A contract's module loaded into this VM's store, and its instance kept between
+  // calls (null until the first call, after a call that grew the memory, or when the
+  // instance budget was spent).
   struct Loaded {
     interp::Module::Ptr module;
     interp::RefVec imports;
+    std::unique_ptr<ReusedInstance> instance;
   };
 
   Loaded& Load(const PreparedContractImpl& contract) {
     auto it = loaded.find(contract.code_hash());
     if (it != loaded.end()) return it->second;
-    if (loaded.size() >= kMaxLoaded) loaded.clear();
-    Loaded entry{interp::Module::New(store, contract.desc), {}};
+    if (loaded.size() >= kMaxLoaded) {
+      loaded.clear();
+      instance_bytes = 0;
+    }
+    Loaded entry{interp::Module::New(store, contract.desc), {}, nullptr};
     for (HostFn fn : contract.imports) {
       entry.imports.push_back(host_funcs[static_cast<size_t>(fn)].ref());
     }
     return loaded.emplace(contract.code_hash(), std::move(entry)).first->second;
+  }
+
+  // The contract's instance, in the state of a fresh one: the kept instance, or a new
+  // one (null with *trap set when instantiation fails).
+  ReusedInstance* Instance(const PreparedContractImpl& contract, Loaded& loaded_contract,
+                           interp::Trap::Ptr* trap) {
+    if (loaded_contract.instance) return loaded_contract.instance.get();
+    interp::Instance::Ptr instance = interp::Instance::Instantiate(
+        store, loaded_contract.module.ref(), loaded_contract.imports, trap);
+    if (!instance) return nullptr;
+    auto reused = std::make_unique<ReusedInstance>(store, *loaded_contract.module,
+                                                    std::move(instance), contract);
+    if (instance_bytes + reused->bytes() > kMaxInstanceBytes) DropInstances();
+    instance_bytes += reused->bytes();
+    loaded_contract.instance = std::move(reused);
+    return loaded_contract.instance.get();
+  }
+
+  // After a call: puts the instance back into its fresh state, or drops it when the
+  // call grew its memory (a memory cannot shrink).
+  void Reset(Loaded& loaded_contract) {
+    if (loaded_contract.instance->Reset()) return;
+    instance_bytes -= loaded_contract.instance->bytes();
+    loaded_contract.instance.reset();
+  }
+
+  void DropInstances() {
+    for (auto& [hash, entry] : loaded) entry.instance.reset();
+    instance_bytes = 0;
   }
 
   // Charges `cost`; false (and the call stops out of gas) when it runs out.
@@ -520,14 +613,18 @@ struct ContractVm::Impl {
                         interp::Trap::Ptr* out_trap);
 
   static constexpr size_t kMaxLoaded = 1024;
-  // Garbage (dead instances and their memories) is collected every this many calls:
-  // at most this many dead 64 KiB+ memories wait in the store.
+  // Kept instances hold their memory twice (live and initial image), up to 2 MiB a
+  // contract under the 16-page limit: past this budget all of them are dropped and
+  // re-created on demand. 64 MiB keeps 256 one-page contracts (the examples) per thread.
+  static constexpr size_t kMaxInstanceBytes = size_t{64} << 20;
+  // Garbage (traps, dropped instances) is collected every this many calls.
   static constexpr uint32_t kCollectEvery = 32;
 
   VmLimits limits;
   interp::Store store;
   std::vector<interp::HostFunc::Ptr> host_funcs;
   std::unordered_map<Hash32, Loaded, Hash32Hasher> loaded;
+  size_t instance_bytes = 0;  // of the kept instances
   ActiveCall active;
   uint32_t calls_since_collect = 0;
 };
@@ -697,7 +794,8 @@ CallOutcome ContractVm::Call(const PreparedContract& contract_base, const CallCo
   Impl& vm = *impl_;
   CallOutcome outcome;
   const auto& entries = contract.entry_points();
-  if (std::find(entries.begin(), entries.end(), context.function) == entries.end()) {
+  const auto entry = std::find(entries.begin(), entries.end(), context.function);
+  if (entry == entries.end()) {
     outcome.kind = CallOutcome::Kind::kTrapped;
     outcome.message = "no entry point named \"" + std::string(context.function) + "\"";
     return outcome;
@@ -711,32 +809,20 @@ CallOutcome ContractVm::Call(const PreparedContract& contract_base, const CallCo
 
   Impl::Loaded& loaded = vm.Load(contract);
   interp::Trap::Ptr trap;
-  interp::Instance::Ptr instance =
-      interp::Instance::Instantiate(vm.store, loaded.module.ref(), loaded.imports, &trap);
-  if (!instance) {
+  ReusedInstance* instance = vm.Instance(contract, loaded, &trap);
+  if (instance == nullptr) {
     outcome.kind = CallOutcome::Kind::kTrapped;
     outcome.message = trap ? trap->message() : "instantiation failed";
     return outcome;
   }
-  interp::Memory::Ptr memory = vm.store.UnsafeGet<interp::Memory>(instance->memories()[0]);
-  interp::Global::Ptr gas = vm.store.UnsafeGet<interp::Global>(
-      instance->globals()[contract.gas_global]);
+  interp::Memory* memory = &instance->memory();
+  interp::Global* gas = &instance->gas();
   gas->UnsafeSet(interp::Value::Make(static_cast<int64_t>(gas_limit)));
+  interp::Func& func = instance->entry(static_cast<size_t>(entry - entries.begin()));
 
-  interp::Func::Ptr func;
-  const auto& exports = loaded.module->export_types();
-  for (size_t i = 0; i < exports.size(); ++i) {
-    if (exports[i].name == context.function &&
-        exports[i].type->kind == wabt::ExternalKind::Func) {
-      func = vm.store.UnsafeGet<interp::Func>(instance->exports()[i]);
-      break;
-    }
-  }
-
-  vm.active = ActiveCall{&context, &state, &vm.limits, memory.get(), gas.get(), &outcome,
-                         Stop::kNone, {}};
+  vm.active = ActiveCall{&context, &state, &vm.limits, memory, gas, &outcome, Stop::kNone, {}};
   interp::Values results;
-  const wabt::Result r = func->Call(vm.store, {}, results, &trap);
+  const wabt::Result r = func.Call(vm.store, {}, results, &trap);
   const int64_t left = gas->UnsafeGet<int64_t>();
   const Stop stop = vm.active.stop;
   if (wabt::Succeeded(r)) {
@@ -762,10 +848,7 @@ CallOutcome ContractVm::Call(const PreparedContract& contract_base, const CallCo
     if (outcome.kind != CallOutcome::Kind::kReverted) outcome.return_data.clear();
   }
   vm.active = ActiveCall{};
-  func.reset();
-  gas.reset();
-  memory.reset();
-  instance.reset();
+  vm.Reset(loaded);
   if (++vm.calls_since_collect >= Impl::kCollectEvery) {
     vm.calls_since_collect = 0;
     vm.store.Collect();

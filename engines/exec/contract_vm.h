@@ -7,9 +7,11 @@
 // form. A PreparedContract is immutable and shared by every thread.
 //
 // A ContractVm is one thread's interpreter: it owns a WABT store, keeps one loaded
-// module per contract it has run (so a transaction never re-parses or re-compiles its
-// contract) and instantiates a fresh instance per call (fresh memory; contract state
-// lives only in storage). Not thread-safe: use one ContractVm per thread.
+// module and one instance per contract it has run (so a transaction never re-parses,
+// re-compiles or re-instantiates its contract), and gives every call the state of a
+// fresh instance: memory and globals are restored to their values right after
+// instantiation (contract state lives only in storage). Not thread-safe: use one
+// ContractVm per thread.
 //
 // Gas (docs/execution.md, "Gas"): each straight-line run of instructions is charged on
 // entry, one unit per instruction, by code injected at preparation time; host calls are

@@ -133,6 +133,65 @@ TEST_CASE("Deep recursion traps, memory cannot grow past the limit, traps are re
   CHECK(vm.Call(*c, Ctx("count"), state).kind == CallOutcome::Kind::kOk);
 }
 
+// A ContractVm keeps each contract's instance between calls and puts it back into its
+// fresh state: no call may see the memory, the globals or the memory size an earlier
+// call left, whether that call returned, trapped, ran out of gas or grew the memory.
+constexpr std::string_view kLeftoversWat = R"(
+(module
+  (import "env" "return_data" (func $ret (param i32 i32)))
+  (memory (export "memory") 1 4)
+  (global $g (mut i64) (i64.const 7))
+  (data (i32.const 0) "abcd")
+  (func $dirty
+    (global.set $g (i64.const 99))
+    (i32.store (i32.const 0) (i32.const -1))
+    (i32.store8 (i32.const 1000) (i32.const 5))
+    (i32.store8 (i32.const 65535) (i32.const 6)))
+  ;; The global, the memory size, the data segment's bytes, two bytes the others write.
+  (func (export "observe")
+    (i64.store (i32.const 2000) (global.get $g))
+    (i32.store (i32.const 2008) (memory.size))
+    (i32.store (i32.const 2012) (i32.load (i32.const 0)))
+    (i32.store8 (i32.const 2016) (i32.load8_u (i32.const 1000)))
+    (i32.store8 (i32.const 2017) (i32.load8_u (i32.const 65535)))
+    (call $ret (i32.const 2000) (i32.const 18)))
+  (func (export "dirty") (call $dirty))
+  (func (export "dirty_grow")
+    (call $dirty)
+    (drop (memory.grow (i32.const 1)))
+    (i32.store8 (i32.const 70000) (i32.const 1)))
+  (func (export "dirty_trap") (call $dirty) unreachable)
+  (func (export "dirty_spin") (call $dirty) (loop $l (br $l))))
+)";
+
+TEST_CASE("Every call sees a fresh instance: nothing of an earlier call carries over",
+          "[vm]") {
+  auto c = Prepare(WatToWasm(kLeftoversWat));
+  ContractVm vm{VmLimits{}};
+  MapState state;
+  const CallOutcome fresh = vm.Call(*c, Ctx("observe"), state);
+  REQUIRE(fresh.kind == CallOutcome::Kind::kOk);
+  REQUIRE(fresh.return_data.size() == 18);
+  CHECK(ParseU64(fresh.return_data.substr(0, 8)) == 7);
+  CHECK(fresh.return_data.substr(8, 4) == std::string("\x01\x00\x00\x00", 4));
+  CHECK(fresh.return_data.substr(12, 4) == "abcd");
+  CHECK(fresh.return_data.substr(16, 2) == std::string(2, '\0'));
+  using Kind = CallOutcome::Kind;
+  const std::pair<const char*, Kind> dirty_calls[] = {
+      {"dirty", Kind::kOk},           {"dirty_grow", Kind::kOk},
+      {"dirty_trap", Kind::kTrapped}, {"dirty_spin", Kind::kOutOfGas},
+      {"dirty", Kind::kOk},
+  };
+  for (const auto& [function, kind] : dirty_calls) {
+    INFO(function);
+    CHECK(vm.Call(*c, Ctx(function, 100'000), state).kind == kind);
+    const CallOutcome after = vm.Call(*c, Ctx("observe"), state);
+    CHECK(after.kind == Kind::kOk);
+    CHECK(after.return_data == fresh.return_data);
+    CHECK(after.gas_used == fresh.gas_used);
+  }
+}
+
 TEST_CASE("Token contract: mint, transfer, revert on insufficient balance, events", "[vm]") {
   auto token = Prepare(ExampleContract("token"));
   ContractVm vm{VmLimits{}};
