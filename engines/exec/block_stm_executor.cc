@@ -16,132 +16,16 @@
 #include <vector>
 
 #include "engines/exec/executor.h"
+#include "engines/exec/mv_memory.h"
 
 namespace chainaccel::exec {
 namespace {
 
-constexpr uint32_t kNoTxn = std::numeric_limits<uint32_t>::max();
-
-struct Version {
-  uint32_t txn_idx = kNoTxn;  // kNoTxn: read from committed state
-  uint32_t incarnation = 0;
-  bool operator==(const Version&) const = default;
-};
-
-// ---- multi-version memory --------------------------------------------------------------
-class MVMemory {
- public:
-  struct ReadOutcome {
-    enum class Kind : uint8_t { kStorage, kVersion, kEstimate } kind = Kind::kStorage;
-    Version version;
-  };
-
-  explicit MVMemory(size_t block_size) : last_written_(block_size) {}
-
-  // The entry of the highest transaction below txn_idx that wrote `key`. For kVersion,
-  // *present says whether it holds a value (else a delete) and the value is copied to
-  // *value_copy unless that is null.
-  ReadOutcome Read(const std::string& key, uint32_t txn_idx, std::string* value_copy,
-                   bool* present) const {
-    const Shard& shard = ShardOf(key);
-    std::lock_guard<std::mutex> lock(shard.mu);
-    ReadOutcome out;
-    auto it = shard.data.find(key);
-    if (it == shard.data.end()) return out;
-    const auto& versions = it->second;
-    auto v = versions.lower_bound(txn_idx);
-    if (v == versions.begin()) return out;
-    --v;
-    if (v->second.estimate) {
-      out.kind = ReadOutcome::Kind::kEstimate;
-      out.version = Version{v->first, v->second.incarnation};
-      return out;
-    }
-    out.kind = ReadOutcome::Kind::kVersion;
-    out.version = Version{v->first, v->second.incarnation};
-    *present = v->second.value.has_value();
-    if (*present && value_copy != nullptr) *value_copy = *v->second.value;
-    return out;
-  }
-
-  // Records the write set of `version`; returns whether it wrote a key the previous
-  // incarnation did not (wrote_new_location).
-  bool Record(Version version, const WriteSet& writes) {
-    bool wrote_new = false;
-    std::vector<std::string>& last = last_written_[version.txn_idx];
-    for (const auto& [key, value] : writes) {
-      Shard& shard = ShardOf(key);
-      std::lock_guard<std::mutex> lock(shard.mu);
-      shard.data[key][version.txn_idx] = Entry{version.incarnation, false, value};
-    }
-    // Keys the previous incarnation wrote and this one did not.
-    for (const std::string& key : last) {
-      if (writes.count(key) != 0) continue;
-      Shard& shard = ShardOf(key);
-      std::lock_guard<std::mutex> lock(shard.mu);
-      auto it = shard.data.find(key);
-      if (it != shard.data.end()) it->second.erase(version.txn_idx);
-    }
-    for (const auto& entry : writes) {
-      if (!std::binary_search(last.begin(), last.end(), entry.first)) {
-        wrote_new = true;
-        break;
-      }
-    }
-    last.clear();
-    for (const auto& entry : writes) last.push_back(entry.first);  // sorted: WriteSet is a map
-    return wrote_new;
-  }
-
-  void ConvertWritesToEstimates(uint32_t txn_idx) {
-    for (const std::string& key : last_written_[txn_idx]) {
-      Shard& shard = ShardOf(key);
-      std::lock_guard<std::mutex> lock(shard.mu);
-      shard.data[key][txn_idx].estimate = true;
-    }
-  }
-
-  // Moves the net writes of the block into *out (the last writer's value of every key).
-  // Sorting first and appending in order keeps this serial step short.
-  // REQUIRES: every worker has finished; the memory is not read afterwards.
-  void TakeWrites(WriteSet* out) {
-    std::vector<std::pair<std::string, std::optional<std::string>>> writes;
-    for (Shard& shard : shards_) {
-      for (auto& [key, versions] : shard.data) {
-        if (versions.empty()) continue;
-        writes.emplace_back(key, std::move(versions.rbegin()->second.value));
-      }
-    }
-    std::sort(writes.begin(), writes.end(),
-              [](const auto& a, const auto& b) { return a.first < b.first; });
-    for (auto& w : writes) out->emplace_hint(out->end(), std::move(w.first), std::move(w.second));
-  }
-
- private:
-  struct Entry {
-    uint32_t incarnation = 0;
-    bool estimate = false;
-    std::optional<std::string> value;
-  };
-  struct Shard {
-    mutable std::mutex mu;
-    // Guarded by mu.
-    std::unordered_map<std::string, std::map<uint32_t, Entry>> data;
-  };
-  // 256 shards: with 16 threads the chance that two concurrent accesses to distinct
-  // keys share a shard lock is about 6%.
-  static constexpr size_t kShards = 256;
-
-  Shard& ShardOf(const std::string& key) { return shards_[std::hash<std::string>{}(key) % kShards]; }
-  const Shard& ShardOf(const std::string& key) const {
-    return shards_[std::hash<std::string>{}(key) % kShards];
-  }
-
-  Shard shards_[kShards];
-  // last_written_[i]: sorted keys of txn i's last recorded write set. Only the thread
-  // running txn i (executing or, for estimates, having aborted it) touches it.
-  std::vector<std::vector<std::string>> last_written_;
-};
+using stm::kNoTxn;
+using stm::Location;
+using stm::LocationWrite;
+using stm::MVMemory;
+using stm::Version;
 
 // ---- collaborative scheduler (paper Algorithms 4 and 5) --------------------------------
 enum class TaskKind : uint8_t { kExecution, kValidation };
@@ -333,36 +217,92 @@ class Scheduler {
 
 // ---- one incarnation's view of state ---------------------------------------------------
 struct ReadRecord {
+  const Location* location;
   MVMemory::ReadOutcome::Kind kind;
   Version version;
 };
 
+// The keys one incarnation has read or written, each with the value the incarnation
+// sees: its own last write, else its first read. Cleared, not freed, between
+// incarnations.
+class IncarnationKeys {
+ public:
+  struct Entry {
+    Location* location;
+    std::optional<std::string> value;  // nullopt: absent (or deleted)
+    bool written;
+  };
+
+  Entry* Find(const Location* location) {
+    if (index_.empty()) {
+      for (Entry& e : entries_) {
+        if (e.location == location) return &e;
+      }
+      return nullptr;
+    }
+    auto it = index_.find(location);
+    return it == index_.end() ? nullptr : &entries_[it->second];
+  }
+
+  // REQUIRES: Find(location) is null.
+  void Add(Location* location, std::optional<std::string> value, bool written) {
+    entries_.push_back(Entry{location, std::move(value), written});
+    if (entries_.size() > kLinearEntries) {
+      if (index_.empty()) {
+        for (size_t i = 0; i + 1 < entries_.size(); ++i) index_.emplace(entries_[i].location, i);
+      }
+      index_.emplace(location, entries_.size() - 1);
+    }
+  }
+
+  std::vector<Entry>& entries() { return entries_; }
+
+  void Clear() {
+    entries_.clear();
+    index_.clear();
+  }
+
+ private:
+  // Up to this many keys a linear scan beats hashing (a token transfer touches 2).
+  static constexpr size_t kLinearEntries = 16;
+  std::vector<Entry> entries_;
+  std::unordered_map<const Location*, size_t> index_;  // built past kLinearEntries
+};
+
+// What a worker thread reuses from one incarnation to the next, so that running a
+// transaction allocates nothing for its bookkeeping once the buffers have grown.
+struct WorkerScratch {
+  std::string key;  // the state key being accessed
+  IncarnationKeys keys;
+  std::vector<ReadRecord> reads;
+  std::vector<LocationWrite> writes;
+};
+
 class StmView final : public HostState {
  public:
-  StmView(const MVMemory& memory, Scheduler& scheduler, const StateReader& base,
-          uint32_t txn_idx, const Hash32& contract)
+  StmView(MVMemory& memory, Scheduler& scheduler, const StateReader& base, uint32_t txn_idx,
+          const Hash32& contract, WorkerScratch& scratch)
       : memory_(memory),
         scheduler_(scheduler),
         base_(base),
         txn_idx_(txn_idx),
-        contract_(contract) {}
+        contract_(contract),
+        scratch_(scratch) {
+    scratch_.keys.Clear();
+    scratch_.reads.clear();
+  }
 
   ReadResult Read(std::string_view key, std::string* value) override {
-    std::string k = StateKey(contract_, key);
-    if (auto it = writes_.find(k); it != writes_.end()) {
-      if (!it->second) return ReadResult::kAbsent;
-      *value = *it->second;
-      return ReadResult::kFound;
-    }
-    // Reads of one key within an incarnation all see its first read.
-    if (auto it = cache_.find(k); it != cache_.end()) {
-      if (!it->second) return ReadResult::kAbsent;
-      *value = *it->second;
+    Location& location = Resolve(key);
+    // Reads of one key within an incarnation all see its first read (or its own write).
+    if (const IncarnationKeys::Entry* seen = scratch_.keys.Find(&location)) {
+      if (!seen->value) return ReadResult::kAbsent;
+      *value = *seen->value;
       return ReadResult::kFound;
     }
     bool present = false;
     std::string v;
-    auto outcome = memory_.Read(k, txn_idx_, &v, &present);
+    auto outcome = memory_.Read(location, txn_idx_, &v, &present);
     using Kind = MVMemory::ReadOutcome::Kind;
     // An ESTIMATE whose writer is re-executing right now: wait for its new writes instead
     // of suspending (a suspension throws this execution away and re-runs it later; on a
@@ -371,62 +311,80 @@ class StmView final : public HostState {
     // at a writer that is not waiting: no deadlock.
     while (outcome.kind == Kind::kEstimate && scheduler_.IsExecuting(outcome.version.txn_idx)) {
       std::this_thread::yield();
-      outcome = memory_.Read(k, txn_idx_, &v, &present);
+      outcome = memory_.Read(location, txn_idx_, &v, &present);
     }
     if (outcome.kind == Kind::kEstimate) {
       blocking_txn_ = outcome.version.txn_idx;
       return ReadResult::kBlocked;
     }
-    if (outcome.kind == Kind::kStorage) present = base_.Get(k, &v);
-    reads_.emplace_back(k, ReadRecord{outcome.kind, outcome.version});
-    std::optional<std::string>& cached = cache_[k];
-    if (present) {
-      cached = v;
-      *value = std::move(v);
-      return ReadResult::kFound;
+    if (outcome.kind == Kind::kStorage) present = base_.Get(scratch_.key, &v);
+    scratch_.reads.push_back(ReadRecord{&location, outcome.kind, outcome.version});
+    if (!present) {
+      scratch_.keys.Add(&location, std::nullopt, false);
+      return ReadResult::kAbsent;
     }
-    return ReadResult::kAbsent;
+    *value = v;
+    scratch_.keys.Add(&location, std::move(v), false);
+    return ReadResult::kFound;
   }
 
   void Write(std::string_view key, const std::string* value) override {
-    writes_[StateKey(contract_, key)] =
-        value ? std::optional<std::string>(*value) : std::nullopt;
+    Location& location = Resolve(key);
+    std::optional<std::string> v = value ? std::optional<std::string>(*value) : std::nullopt;
+    if (IncarnationKeys::Entry* seen = scratch_.keys.Find(&location)) {
+      seen->value = std::move(v);
+      seen->written = true;
+    } else {
+      scratch_.keys.Add(&location, std::move(v), true);
+    }
   }
 
   uint32_t blocking_txn() const { return blocking_txn_; }
-  WriteSet& writes() { return writes_; }
-  std::vector<std::pair<std::string, ReadRecord>>& reads() { return reads_; }
+
+  // Moves the incarnation's writes into scratch.writes (none when `keep` is false).
+  void TakeWrites(bool keep) {
+    scratch_.writes.clear();
+    if (!keep) return;
+    for (IncarnationKeys::Entry& e : scratch_.keys.entries()) {
+      if (e.written) scratch_.writes.push_back(LocationWrite{e.location, std::move(e.value)});
+    }
+  }
 
  private:
-  const MVMemory& memory_;
+  // The location of the contract's key: its state key built in the scratch buffer.
+  Location& Resolve(std::string_view key) {
+    scratch_.key.assign(reinterpret_cast<const char*>(contract_.data()), contract_.size());
+    scratch_.key.append(key);
+    return memory_.Resolve(scratch_.key);
+  }
+
+  MVMemory& memory_;
   Scheduler& scheduler_;
   const StateReader& base_;
   const uint32_t txn_idx_;
   const Hash32& contract_;
-  WriteSet writes_;
-  std::unordered_map<std::string, std::optional<std::string>> cache_;
-  std::vector<std::pair<std::string, ReadRecord>> reads_;
+  WorkerScratch& scratch_;
   uint32_t blocking_txn_ = kNoTxn;
 };
 
 // ---- the block run ----------------------------------------------------------------------
 class BlockRun {
  public:
-  explicit BlockRun(const BlockInput& input)
+  BlockRun(const BlockInput& input, size_t threads)
       : input_(input),
         size_(static_cast<uint32_t>(input.transactions.size())),
         memory_(size_),
         scheduler_(size_),
         receipts_(size_),
-        read_sets_(size_) {}
+        read_sets_(size_),
+        write_runs_(threads) {}
 
-  using ReadSet = std::vector<std::pair<std::string, ReadRecord>>;
-
-  // Algorithm 1: the loop every thread runs.
-  void Work(ContractVm& vm) {
+  // Algorithm 1: the loop every thread runs; then the thread's share of the block's
+  // writes is collected and sorted (thread `worker` of `threads`).
+  void Work(ContractVm& vm, WorkerScratch& scratch, size_t worker) {
     std::optional<Task> task;
     while (!scheduler_.done()) {
-      if (task && task->kind == TaskKind::kExecution) task = TryExecute(vm, task->version);
+      if (task && task->kind == TaskKind::kExecution) task = TryExecute(vm, scratch, task->version);
       if (task && task->kind == TaskKind::kValidation) task = NeedsReexecution(task->version);
       if (!task) {
         task = scheduler_.NextTask();
@@ -435,6 +393,7 @@ class BlockRun {
         if (!task) std::this_thread::yield();
       }
     }
+    memory_.CollectWrites(worker, write_runs_.size(), &write_runs_[worker]);
   }
 
   ExecutorStats stats() const {
@@ -442,18 +401,19 @@ class BlockRun {
                          suspensions_.load()};
   }
 
+  // REQUIRES: every worker's Work has returned.
   BlockOutput TakeOutput() {
     BlockOutput out;
     out.receipts = std::move(receipts_);
-    memory_.TakeWrites(&out.writes);
+    MVMemory::MergeWrites(write_runs_, &out.writes);
     return out;
   }
 
  private:
-  std::optional<Task> TryExecute(ContractVm& vm, Version version) {
+  std::optional<Task> TryExecute(ContractVm& vm, WorkerScratch& scratch, Version version) {
     for (;;) {
       StmView view(memory_, scheduler_, *input_.state, version.txn_idx,
-                   input_.transactions[version.txn_idx].contract);
+                   input_.transactions[version.txn_idx].contract, scratch);
       bool blocked = false;
       Receipt receipt = RunTransaction(vm, input_, version.txn_idx, view, &blocked);
       executions_.fetch_add(1, std::memory_order_relaxed);
@@ -464,33 +424,29 @@ class BlockRun {
       }
       // Reads stay part of the read set whatever the outcome: a revert or an
       // out-of-gas depends on what was read.
-      if (receipt.status != ReceiptStatus::kOk) view.writes().clear();
+      view.TakeWrites(receipt.status == ReceiptStatus::kOk);
       {
-        auto reads = std::make_shared<const ReadSet>(std::move(view.reads()));
         ReadSetSlot& slot = read_sets_[version.txn_idx];
         std::lock_guard<std::mutex> lock(slot.mu);
-        slot.reads = std::move(reads);
+        slot.reads.swap(scratch.reads);  // the old set's buffer goes back to the scratch
+        slot.recorded = true;
       }
       receipts_[version.txn_idx] = std::move(receipt);
-      const bool wrote_new = memory_.Record(version, view.writes());
+      const bool wrote_new = memory_.Record(version, scratch.writes);
       return scheduler_.FinishExecution(version.txn_idx, version.incarnation, wrote_new);
     }
   }
 
   bool ValidateReadSet(uint32_t txn_idx) {
     using Kind = MVMemory::ReadOutcome::Kind;
-    std::shared_ptr<const ReadSet> reads;
-    {
-      ReadSetSlot& slot = read_sets_[txn_idx];
-      std::lock_guard<std::mutex> lock(slot.mu);
-      reads = slot.reads;
-    }
-    if (!reads) return false;
-    for (const auto& [key, record] : *reads) {
+    ReadSetSlot& slot = read_sets_[txn_idx];
+    std::lock_guard<std::mutex> lock(slot.mu);
+    if (!slot.recorded) return false;
+    for (const ReadRecord& read : slot.reads) {
       bool present = false;
-      const auto now = memory_.Read(key, txn_idx, nullptr, &present);
-      if (now.kind != record.kind) return false;
-      if (now.kind == Kind::kVersion && !(now.version == record.version)) return false;
+      const auto now = memory_.Read(*read.location, txn_idx, nullptr, &present);
+      if (now.kind != read.kind) return false;
+      if (now.kind == Kind::kVersion && !(now.version == read.version)) return false;
     }
     return true;
   }
@@ -514,14 +470,18 @@ class BlockRun {
   // Slot i is written only by the thread running txn i's current incarnation (and read
   // after the run).
   std::vector<Receipt> receipts_;
-  // A validation may still read an incarnation's read set while a later incarnation
-  // replaces it (two validations of one version can run at once, and the other may
-  // abort it): each read set is swapped in whole under its slot's mutex.
+  // The read set of each transaction's last incarnation. A validation reads it under
+  // the slot's mutex while a later incarnation may be about to replace it (two
+  // validations of one version can run at once, and the other may abort it).
   struct ReadSetSlot {
     std::mutex mu;
-    std::shared_ptr<const ReadSet> reads;  // guarded by mu
+    // Guarded by mu.
+    bool recorded = false;
+    std::vector<ReadRecord> reads;
   };
   std::vector<ReadSetSlot> read_sets_;
+  // write_runs_[w]: the sorted writes worker w collected after the run.
+  std::vector<stm::SortedWrites> write_runs_;
   std::atomic<uint64_t> executions_{0};
   std::atomic<uint64_t> validations_{0};
   std::atomic<uint64_t> aborts_{0};
@@ -530,7 +490,7 @@ class BlockRun {
 
 class BlockStmExecutor final : public BlockExecutor {
  public:
-  BlockStmExecutor(const VmLimits& limits, size_t threads) {
+  BlockStmExecutor(const VmLimits& limits, size_t threads) : scratch_(threads) {
     for (size_t i = 0; i < threads; ++i) vms_.push_back(std::make_unique<ContractVm>(limits));
   }
 
@@ -543,16 +503,16 @@ class BlockStmExecutor final : public BlockExecutor {
     const auto t0 = Clock::now();
     // At most one block's teardown is outstanding.
     if (teardown_.valid()) teardown_.wait();
-    auto run = std::make_unique<BlockRun>(input);
     stats_ = ExecutorStats{};
-    if (input.transactions.empty()) return run->TakeOutput();
+    if (input.transactions.empty()) return BlockOutput{};
     const size_t threads = std::min(vms_.size(), input.transactions.size());
+    auto run = std::make_unique<BlockRun>(input, threads);
     const auto t1 = Clock::now();
     std::vector<std::thread> helpers;
     for (size_t t = 1; t < threads; ++t) {
-      helpers.emplace_back([&run, this, t] { run->Work(*vms_[t]); });
+      helpers.emplace_back([&run, this, t] { run->Work(*vms_[t], scratch_[t], t); });
     }
-    run->Work(*vms_[0]);
+    run->Work(*vms_[0], scratch_[0], 0);
     for (std::thread& h : helpers) h.join();
     const auto t2 = Clock::now();
     stats_ = run->stats();
@@ -572,6 +532,7 @@ class BlockStmExecutor final : public BlockExecutor {
 
  private:
   std::vector<std::unique_ptr<ContractVm>> vms_;
+  std::vector<WorkerScratch> scratch_;  // one per thread, kept between blocks
   ExecutorStats stats_;
   std::future<void> teardown_;  // freeing the previous block's run
 };

@@ -622,6 +622,10 @@ struct ContractVm::Impl {
 
   VmLimits limits;
   interp::Store store;
+  // The interpreter thread (value and call stacks, 64 KiB each) calls run on. A call
+  // that returns normally leaves both stacks empty, as new; after a failed call the
+  // stacks hold the trapped frames, so the thread is replaced.
+  std::unique_ptr<interp::Thread> thread = std::make_unique<interp::Thread>(store);
   std::vector<interp::HostFunc::Ptr> host_funcs;
   std::unordered_map<Hash32, Loaded, Hash32Hasher> loaded;
   size_t instance_bytes = 0;  // of the kept instances
@@ -822,7 +826,8 @@ CallOutcome ContractVm::Call(const PreparedContract& contract_base, const CallCo
 
   vm.active = ActiveCall{&context, &state, &vm.limits, memory, gas, &outcome, Stop::kNone, {}};
   interp::Values results;
-  const wabt::Result r = func.Call(vm.store, {}, results, &trap);
+  const wabt::Result r = func.Call(*vm.thread, {}, results, &trap);
+  if (wabt::Failed(r)) vm.thread = std::make_unique<interp::Thread>(vm.store);
   const int64_t left = gas->UnsafeGet<int64_t>();
   const Stop stop = vm.active.stop;
   if (wabt::Succeeded(r)) {

@@ -1,0 +1,130 @@
+#include "engines/exec/mv_memory.h"
+
+#include <algorithm>
+#include <cstring>
+#include <functional>
+#include <queue>
+
+namespace chainaccel::exec::stm {
+
+namespace {
+
+// The entry of txn_idx in a location's entries (sorted by txn_idx), or where it would go.
+template <typename Entries>
+auto FindEntry(Entries& entries, uint32_t txn_idx) {
+  return std::lower_bound(entries.begin(), entries.end(), txn_idx,
+                          [](const auto& e, uint32_t idx) { return e.txn_idx < idx; });
+}
+
+}  // namespace
+
+MVMemory::Shard::Shard(size_t expected_keys) { index.reserve(expected_keys); }
+
+MVMemory::MVMemory(size_t block_size) : last_written_(block_size) {
+  // A transaction touches a few keys; twice the block size spread over the shards
+  // sizes each index so that it rarely rehashes.
+  const size_t expected_keys = 2 * block_size / kShards + 8;
+  shards_.reserve(kShards);
+  for (size_t i = 0; i < kShards; ++i) shards_.push_back(std::make_unique<Shard>(expected_keys));
+}
+
+Location& MVMemory::Resolve(std::string_view key) {
+  const size_t hash = std::hash<std::string_view>{}(key);
+  Shard& shard = *shards_[hash % kShards];
+  std::lock_guard<std::mutex> lock(shard.mu);
+  if (auto it = shard.index.find(KeyRef{key, hash}); it != shard.index.end()) {
+    return *it->second;
+  }
+  char* bytes = static_cast<char*>(shard.arena.allocate(key.size(), 1));
+  std::memcpy(bytes, key.data(), key.size());
+  const std::string_view stored(bytes, key.size());
+  Location& location = shard.locations.emplace_back(stored);
+  shard.index.emplace(KeyRef{stored, hash}, &location);
+  return location;
+}
+
+MVMemory::ReadOutcome MVMemory::Read(const Location& location, uint32_t txn_idx,
+                                     std::string* value_copy, bool* present) const {
+  std::lock_guard<std::mutex> lock(location.mu_);
+  ReadOutcome out;
+  auto it = FindEntry(location.entries_, txn_idx);
+  if (it == location.entries_.begin()) return out;
+  --it;
+  out.version = Version{it->txn_idx, it->incarnation};
+  if (it->estimate) {
+    out.kind = ReadOutcome::Kind::kEstimate;
+    return out;
+  }
+  out.kind = ReadOutcome::Kind::kVersion;
+  *present = it->value.has_value();
+  if (*present && value_copy != nullptr) *value_copy = *it->value;
+  return out;
+}
+
+bool MVMemory::Record(Version version, std::span<LocationWrite> writes) {
+  for (LocationWrite& w : writes) {
+    Location& loc = *w.location;
+    std::lock_guard<std::mutex> lock(loc.mu_);
+    auto it = FindEntry(loc.entries_, version.txn_idx);
+    if (it == loc.entries_.end() || it->txn_idx != version.txn_idx) {
+      it = loc.entries_.insert(it, Location::Entry{version.txn_idx, 0, false, std::nullopt});
+    }
+    it->incarnation = version.incarnation;
+    it->estimate = false;
+    it->value = std::move(w.value);
+  }
+  std::vector<Location*> written;
+  written.reserve(writes.size());
+  for (const LocationWrite& w : writes) written.push_back(w.location);
+  std::sort(written.begin(), written.end());
+  std::vector<Location*>& last = last_written_[version.txn_idx];
+  // Keys the previous incarnation wrote and this one did not.
+  for (Location* loc : last) {
+    if (std::binary_search(written.begin(), written.end(), loc)) continue;
+    std::lock_guard<std::mutex> lock(loc->mu_);
+    auto it = FindEntry(loc->entries_, version.txn_idx);
+    if (it != loc->entries_.end() && it->txn_idx == version.txn_idx) loc->entries_.erase(it);
+  }
+  const bool wrote_new = !std::includes(last.begin(), last.end(), written.begin(), written.end());
+  last = std::move(written);
+  return wrote_new;
+}
+
+void MVMemory::ConvertWritesToEstimates(uint32_t txn_idx) {
+  for (Location* loc : last_written_[txn_idx]) {
+    std::lock_guard<std::mutex> lock(loc->mu_);
+    auto it = FindEntry(loc->entries_, txn_idx);
+    if (it != loc->entries_.end() && it->txn_idx == txn_idx) it->estimate = true;
+  }
+}
+
+void MVMemory::CollectWrites(size_t part, size_t parts, SortedWrites* out) {
+  for (size_t s = part; s < kShards; s += parts) {
+    for (Location& loc : shards_[s]->locations) {
+      if (loc.entries_.empty()) continue;
+      out->emplace_back(std::string(loc.key_), std::move(loc.entries_.back().value));
+    }
+  }
+  std::sort(out->begin(), out->end(),
+            [](const auto& a, const auto& b) { return a.first < b.first; });
+}
+
+void MVMemory::MergeWrites(std::span<SortedWrites> runs, WriteSet* out) {
+  // A min-heap of the runs' heads: (run, position), smallest key first.
+  using Head = std::pair<size_t, size_t>;
+  auto greater = [&](const Head& a, const Head& b) {
+    return runs[a.first][a.second].first > runs[b.first][b.second].first;
+  };
+  std::priority_queue<Head, std::vector<Head>, decltype(greater)> heads(greater);
+  for (size_t r = 0; r < runs.size(); ++r) {
+    if (!runs[r].empty()) heads.emplace(r, 0);
+  }
+  while (!heads.empty()) {
+    auto [r, i] = heads.top();
+    heads.pop();
+    out->emplace_hint(out->end(), std::move(runs[r][i].first), std::move(runs[r][i].second));
+    if (i + 1 < runs[r].size()) heads.emplace(r, i + 1);
+  }
+}
+
+}  // namespace chainaccel::exec::stm
