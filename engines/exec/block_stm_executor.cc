@@ -15,11 +15,17 @@
 #include <unordered_map>
 #include <vector>
 
+#include "engines/exec/bump_arena.h"
 #include "engines/exec/executor.h"
 #include "engines/exec/mv_memory.h"
 
 namespace chainaccel::exec {
 namespace {
+
+// Per-transaction slots and the scheduler's counters are each aligned to a cache line
+// (64 bytes on x86-64): neighbouring transactions run on different threads at the same
+// time, and slots sharing a line would move it between their cores on every lock.
+constexpr size_t kCacheLine = 64;
 
 using stm::kNoTxn;
 using stm::Location;
@@ -121,13 +127,13 @@ class Scheduler {
 
  private:
   enum class Status : uint8_t { kReadyToExecute, kExecuting, kExecuted, kAborting };
-  struct TxnStatus {
+  struct alignas(kCacheLine) TxnStatus {
     std::mutex mu;
     // Guarded by mu.
     uint32_t incarnation = 0;
     Status status = Status::kReadyToExecute;
   };
-  struct TxnDeps {
+  struct alignas(kCacheLine) TxnDeps {
     std::mutex mu;
     // Guarded by mu: transactions waiting for this one to finish executing.
     std::vector<uint32_t> waiting;
@@ -206,11 +212,13 @@ class Scheduler {
   }
 
   const uint32_t block_size_;
-  std::atomic<uint32_t> execution_idx_{0};
-  std::atomic<uint32_t> validation_idx_{0};
-  std::atomic<uint64_t> decrease_cnt_{0};
-  std::atomic<int64_t> num_active_tasks_{0};
-  std::atomic<bool> done_marker_{false};
+  // Every task start reads both indices and done_marker_; each counter changes at a
+  // different rate, so each has its line.
+  alignas(kCacheLine) std::atomic<uint32_t> execution_idx_{0};
+  alignas(kCacheLine) std::atomic<uint32_t> validation_idx_{0};
+  alignas(kCacheLine) std::atomic<uint64_t> decrease_cnt_{0};
+  alignas(kCacheLine) std::atomic<int64_t> num_active_tasks_{0};
+  alignas(kCacheLine) std::atomic<bool> done_marker_{false};
   std::vector<TxnStatus> status_;
   std::vector<TxnDeps> deps_;
 };
@@ -276,6 +284,9 @@ struct WorkerScratch {
   IncarnationKeys keys;
   std::vector<ReadRecord> reads;
   std::vector<LocationWrite> writes;
+  // The block's recorded read sets and write lists of this thread's incarnations; reset
+  // when the next block starts.
+  BumpArena arena;
 };
 
 class StmView final : public HostState {
@@ -369,6 +380,14 @@ class StmView final : public HostState {
 
 // ---- the block run ----------------------------------------------------------------------
 class BlockRun {
+  // One worker's counts, on its own cache line.
+  struct alignas(kCacheLine) WorkerCounters {
+    uint64_t executions = 0;
+    uint64_t validations = 0;
+    uint64_t aborts = 0;
+    uint64_t suspensions = 0;
+  };
+
  public:
   BlockRun(const BlockInput& input, size_t threads)
       : input_(input),
@@ -377,15 +396,21 @@ class BlockRun {
         scheduler_(size_),
         receipts_(size_),
         read_sets_(size_),
-        write_runs_(threads) {}
+        write_runs_(threads),
+        counters_(threads) {}
 
   // Algorithm 1: the loop every thread runs; then the thread's share of the block's
   // writes is collected and sorted (thread `worker` of `threads`).
   void Work(ContractVm& vm, WorkerScratch& scratch, size_t worker) {
+    WorkerCounters& counters = counters_[worker];
     std::optional<Task> task;
     while (!scheduler_.done()) {
-      if (task && task->kind == TaskKind::kExecution) task = TryExecute(vm, scratch, task->version);
-      if (task && task->kind == TaskKind::kValidation) task = NeedsReexecution(task->version);
+      if (task && task->kind == TaskKind::kExecution) {
+        task = TryExecute(vm, scratch, counters, task->version);
+      }
+      if (task && task->kind == TaskKind::kValidation) {
+        task = NeedsReexecution(counters, task->version);
+      }
       if (!task) {
         task = scheduler_.NextTask();
         // Nothing to do until another thread finishes its task: give it the core (with
@@ -397,8 +422,14 @@ class BlockRun {
   }
 
   ExecutorStats stats() const {
-    return ExecutorStats{executions_.load(), validations_.load(), aborts_.load(),
-                         suspensions_.load()};
+    ExecutorStats total;
+    for (const WorkerCounters& c : counters_) {
+      total.executions += c.executions;
+      total.validations += c.validations;
+      total.aborts += c.aborts;
+      total.suspensions += c.suspensions;
+    }
+    return total;
   }
 
   // REQUIRES: every worker's Work has returned.
@@ -410,15 +441,16 @@ class BlockRun {
   }
 
  private:
-  std::optional<Task> TryExecute(ContractVm& vm, WorkerScratch& scratch, Version version) {
+  std::optional<Task> TryExecute(ContractVm& vm, WorkerScratch& scratch,
+                                 WorkerCounters& counters, Version version) {
     for (;;) {
       StmView view(memory_, scheduler_, *input_.state, version.txn_idx,
                    input_.transactions[version.txn_idx].contract, scratch);
       bool blocked = false;
       Receipt receipt = RunTransaction(vm, input_, version.txn_idx, view, &blocked);
-      executions_.fetch_add(1, std::memory_order_relaxed);
+      ++counters.executions;
       if (blocked) {
-        suspensions_.fetch_add(1, std::memory_order_relaxed);
+        ++counters.suspensions;
         if (scheduler_.AddDependency(version.txn_idx, view.blocking_txn())) return std::nullopt;
         continue;  // the blocking transaction finished meanwhile: re-execute now
       }
@@ -426,13 +458,15 @@ class BlockRun {
       // out-of-gas depends on what was read.
       view.TakeWrites(receipt.status == ReceiptStatus::kOk);
       {
+        const std::span<const ReadRecord> reads =
+            scratch.arena.Copy(std::span<const ReadRecord>(scratch.reads));
         ReadSetSlot& slot = read_sets_[version.txn_idx];
         std::lock_guard<std::mutex> lock(slot.mu);
-        slot.reads.swap(scratch.reads);  // the old set's buffer goes back to the scratch
+        slot.reads = reads;
         slot.recorded = true;
       }
       receipts_[version.txn_idx] = std::move(receipt);
-      const bool wrote_new = memory_.Record(version, scratch.writes);
+      const bool wrote_new = memory_.Record(version, scratch.writes, scratch.arena);
       return scheduler_.FinishExecution(version.txn_idx, version.incarnation, wrote_new);
     }
   }
@@ -451,13 +485,13 @@ class BlockRun {
     return true;
   }
 
-  std::optional<Task> NeedsReexecution(Version version) {
+  std::optional<Task> NeedsReexecution(WorkerCounters& counters, Version version) {
     const bool valid = ValidateReadSet(version.txn_idx);
-    validations_.fetch_add(1, std::memory_order_relaxed);
+    ++counters.validations;
     const bool aborted = !valid && scheduler_.TryValidationAbort(version.txn_idx,
                                                                  version.incarnation);
     if (aborted) {
-      aborts_.fetch_add(1, std::memory_order_relaxed);
+      ++counters.aborts;
       memory_.ConvertWritesToEstimates(version.txn_idx);
     }
     return scheduler_.FinishValidation(version.txn_idx, aborted);
@@ -473,19 +507,16 @@ class BlockRun {
   // The read set of each transaction's last incarnation. A validation reads it under
   // the slot's mutex while a later incarnation may be about to replace it (two
   // validations of one version can run at once, and the other may abort it).
-  struct ReadSetSlot {
+  struct alignas(kCacheLine) ReadSetSlot {
     std::mutex mu;
     // Guarded by mu.
     bool recorded = false;
-    std::vector<ReadRecord> reads;
+    std::span<const ReadRecord> reads;  // in the arena of the thread that ran it
   };
   std::vector<ReadSetSlot> read_sets_;
   // write_runs_[w]: the sorted writes worker w collected after the run.
   std::vector<stm::SortedWrites> write_runs_;
-  std::atomic<uint64_t> executions_{0};
-  std::atomic<uint64_t> validations_{0};
-  std::atomic<uint64_t> aborts_{0};
-  std::atomic<uint64_t> suspensions_{0};
+  std::vector<WorkerCounters> counters_;  // [w]: worker w's, summed by stats()
 };
 
 class BlockStmExecutor final : public BlockExecutor {
@@ -503,6 +534,7 @@ class BlockStmExecutor final : public BlockExecutor {
     const auto t0 = Clock::now();
     // At most one block's teardown is outstanding.
     if (teardown_.valid()) teardown_.wait();
+    for (WorkerScratch& scratch : scratch_) scratch.arena.Reset();
     stats_ = ExecutorStats{};
     if (input.transactions.empty()) return BlockOutput{};
     const size_t threads = std::min(vms_.size(), input.transactions.size());

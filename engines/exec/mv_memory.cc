@@ -61,8 +61,12 @@ MVMemory::ReadOutcome MVMemory::Read(const Location& location, uint32_t txn_idx,
   return out;
 }
 
-bool MVMemory::Record(Version version, std::span<LocationWrite> writes) {
-  for (LocationWrite& w : writes) {
+bool MVMemory::Record(Version version, std::span<LocationWrite> writes, BumpArena& arena) {
+  // The keys written, sorted by address below: the list kept for the next incarnation.
+  std::span<Location*> written = arena.Allocate<Location*>(writes.size());
+  for (size_t i = 0; i < writes.size(); ++i) {
+    LocationWrite& w = writes[i];
+    written[i] = w.location;
     Location& loc = *w.location;
     std::lock_guard<std::mutex> lock(loc.mu_);
     auto it = FindEntry(loc.entries_, version.txn_idx);
@@ -73,11 +77,8 @@ bool MVMemory::Record(Version version, std::span<LocationWrite> writes) {
     it->estimate = false;
     it->value = std::move(w.value);
   }
-  std::vector<Location*> written;
-  written.reserve(writes.size());
-  for (const LocationWrite& w : writes) written.push_back(w.location);
   std::sort(written.begin(), written.end());
-  std::vector<Location*>& last = last_written_[version.txn_idx];
+  std::span<Location* const>& last = last_written_[version.txn_idx];
   // Keys the previous incarnation wrote and this one did not.
   for (Location* loc : last) {
     if (std::binary_search(written.begin(), written.end(), loc)) continue;
@@ -86,7 +87,7 @@ bool MVMemory::Record(Version version, std::span<LocationWrite> writes) {
     if (it != loc->entries_.end() && it->txn_idx == version.txn_idx) loc->entries_.erase(it);
   }
   const bool wrote_new = !std::includes(last.begin(), last.end(), written.begin(), written.end());
-  last = std::move(written);
+  last = written;
   return wrote_new;
 }
 
@@ -101,8 +102,11 @@ void MVMemory::ConvertWritesToEstimates(uint32_t txn_idx) {
 void MVMemory::CollectWrites(size_t part, size_t parts, SortedWrites* out) {
   for (size_t s = part; s < kShards; s += parts) {
     for (Location& loc : shards_[s]->locations) {
-      if (loc.entries_.empty()) continue;
-      out->emplace_back(std::string(loc.key_), std::move(loc.entries_.back().value));
+      if (!loc.entries_.empty()) {
+        out->emplace_back(std::string(loc.key_), std::move(loc.entries_.back().value));
+      }
+      // Freed here, by the workers in parallel, rather than by whoever frees the memory.
+      std::vector<Location::Entry>().swap(loc.entries_);
     }
   }
   std::sort(out->begin(), out->end(),

@@ -27,6 +27,7 @@
 #include <vector>
 
 #include "engines/exec/block.h"
+#include "engines/exec/bump_arena.h"
 
 namespace chainaccel::exec::stm {
 
@@ -90,14 +91,17 @@ class MVMemory {
   // Records the write set of `version` (values are moved out of `writes`), removing the
   // entries of keys the previous incarnation wrote and this one does not. Returns
   // whether it wrote a key the previous incarnation did not (wrote_new_location).
-  bool Record(Version version, std::span<LocationWrite> writes);
+  // The list of written keys is kept in `arena` (the calling thread's), which must not be
+  // reset while the memory lives.
+  bool Record(Version version, std::span<LocationWrite> writes, BumpArena& arena);
 
   // Marks every entry of txn_idx's last recorded write set ESTIMATE.
   void ConvertWritesToEstimates(uint32_t txn_idx);
 
   // Moves the net writes (the highest writer's entry of each key) of shards
-  // part, part + parts, ... into *out, sorted by key. Calls for distinct parts may run
-  // concurrently. REQUIRES: the block's work is done; each part is collected once.
+  // part, part + parts, ... into *out, sorted by key, and frees those shards' entries.
+  // Calls for distinct parts may run concurrently. REQUIRES: the block's work is done;
+  // each part is collected once; nothing is read or recorded afterwards.
   void CollectWrites(size_t part, size_t parts, SortedWrites* out);
 
   // Merges sorted runs of distinct keys (CollectWrites' outputs) into *out.
@@ -126,9 +130,10 @@ class MVMemory {
   static constexpr size_t kShards = 256;
 
   std::vector<std::unique_ptr<Shard>> shards_;
-  // last_written_[i]: txn i's last recorded write set, sorted by address. Only the
-  // thread running txn i (executing it or, for estimates, having aborted it) touches it.
-  std::vector<std::vector<Location*>> last_written_;
+  // last_written_[i]: txn i's last recorded write set, sorted by address, in the arena
+  // of the thread that recorded it. Only the thread running txn i (executing it or, for
+  // estimates, having aborted it) touches it.
+  std::vector<std::span<Location* const>> last_written_;
 };
 
 }  // namespace chainaccel::exec::stm

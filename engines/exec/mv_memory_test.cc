@@ -28,9 +28,10 @@ Seen ReadAt(MVMemory& memory, std::string_view key, uint32_t txn_idx) {
 
 bool Write(MVMemory& memory, Version version,
            std::vector<std::pair<std::string, std::optional<std::string>>> writes) {
+  static BumpArena arena;  // never reset: lives longer than every memory of the tests
   std::vector<LocationWrite> set;
   for (auto& [key, value] : writes) set.push_back(LocationWrite{&memory.Resolve(key), value});
-  return memory.Record(version, set);
+  return memory.Record(version, set, arena);
 }
 
 TEST_CASE("MVMemory: a read sees the highest lower writer, estimates and deletes", "[stm]") {
