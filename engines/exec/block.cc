@@ -65,6 +65,16 @@ Receipt ReceiptOf(CallOutcome&& outcome) {
   return r;
 }
 
+WriteSet ToWriteSet(WriteMap&& map) {
+  WriteSet out;
+  out.reserve(map.size());
+  while (!map.empty()) {
+    auto node = map.extract(map.begin());  // a node's key can be moved, a pair's cannot
+    out.emplace_back(std::move(node.key()), std::move(node.mapped()));
+  }
+  return out;
+}
+
 std::string StateKey(const Hash32& contract, std::string_view key) {
   std::string k(reinterpret_cast<const char*>(contract.data()), contract.size());
   k += key;

@@ -57,8 +57,16 @@ struct Receipt {
   bool operator==(const Receipt&) const = default;
 };
 
-// A block's net writes: key -> new value, or nullopt for a delete.
-using WriteSet = std::map<std::string, std::optional<std::string>>;
+// A block's net writes, sorted by key, each key once: the key's new value, or nullopt for
+// a delete. (A sorted array: Block-STM's workers fill it in parallel; its users only
+// walk it in order.)
+using WriteSet = std::vector<std::pair<std::string, std::optional<std::string>>>;
+
+// Writes being gathered key by key (one call's, the sequential executor's block so far).
+using WriteMap = std::map<std::string, std::optional<std::string>>;
+
+// The writes of `map` as a WriteSet (moved out; `map` is left empty).
+WriteSet ToWriteSet(WriteMap&& map);
 
 // Committed state as the executors read it. Get must be safe to call from many threads
 // at once while no block commits.

@@ -2,6 +2,7 @@
 // re-execution (Gelashvili et al. 2022, Algorithms 1-5). The names follow the paper.
 #include <algorithm>
 #include <atomic>
+#include <barrier>
 #include <chrono>
 #include <cstdint>
 #include <functional>
@@ -397,10 +398,13 @@ class BlockRun {
         receipts_(size_),
         read_sets_(size_),
         write_runs_(threads),
+        collected_(static_cast<std::ptrdiff_t>(threads), PlanMergeStep{this}),
         counters_(threads) {}
 
-  // Algorithm 1: the loop every thread runs; then the thread's share of the block's
-  // writes is collected and sorted (thread `worker` of `threads`).
+  // Algorithm 1: the loop every thread runs; then the threads gather the block's writes:
+  // each collects and sorts its share of the multi-version memory, one of them plans
+  // the merge, and each merges its range of keys into the output (thread `worker` of
+  // the run's `threads`, each calling Work once).
   void Work(ContractVm& vm, WorkerScratch& scratch, size_t worker) {
     WorkerCounters& counters = counters_[worker];
     std::optional<Task> task;
@@ -419,6 +423,8 @@ class BlockRun {
       }
     }
     memory_.CollectWrites(worker, write_runs_.size(), &write_runs_[worker]);
+    collected_.arrive_and_wait();  // the last to arrive plans the merge
+    MVMemory::MergePart(write_runs_, merge_plan_, worker, &writes_);
   }
 
   ExecutorStats stats() const {
@@ -436,7 +442,7 @@ class BlockRun {
   BlockOutput TakeOutput() {
     BlockOutput out;
     out.receipts = std::move(receipts_);
-    MVMemory::MergeWrites(write_runs_, &out.writes);
+    out.writes = std::move(writes_);
     return out;
   }
 
@@ -514,8 +520,20 @@ class BlockRun {
     std::span<const ReadRecord> reads;  // in the arena of the thread that ran it
   };
   std::vector<ReadSetSlot> read_sets_;
-  // write_runs_[w]: the sorted writes worker w collected after the run.
-  std::vector<stm::SortedWrites> write_runs_;
+  // The block's writes: write_runs_[w] those worker w collected (sorted), merged into
+  // writes_ as merge_plan_ says.
+  std::vector<WriteSet> write_runs_;
+  MVMemory::MergePlan merge_plan_;
+  WriteSet writes_;
+  // Between collecting and merging: PlanMergeStep runs once all workers have collected.
+  struct PlanMergeStep {
+    BlockRun* run;
+    void operator()() noexcept {
+      run->merge_plan_ = MVMemory::PlanMerge(run->write_runs_, run->write_runs_.size());
+      run->writes_.resize(run->merge_plan_.offsets.back());
+    }
+  };
+  std::barrier<PlanMergeStep> collected_;
   std::vector<WorkerCounters> counters_;  // [w]: worker w's, summed by stats()
 };
 

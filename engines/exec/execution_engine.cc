@@ -45,7 +45,7 @@ class CommittedView final : public HostState {
  private:
   const StateReader& base_;
   const Hash32& contract_;
-  WriteSet writes_;
+  WriteMap writes_;
 };
 
 }  // namespace

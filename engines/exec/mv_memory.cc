@@ -99,7 +99,7 @@ void MVMemory::ConvertWritesToEstimates(uint32_t txn_idx) {
   }
 }
 
-void MVMemory::CollectWrites(size_t part, size_t parts, SortedWrites* out) {
+void MVMemory::CollectWrites(size_t part, size_t parts, WriteSet* out) {
   for (size_t s = part; s < kShards; s += parts) {
     for (Location& loc : shards_[s]->locations) {
       if (!loc.entries_.empty()) {
@@ -113,7 +113,36 @@ void MVMemory::CollectWrites(size_t part, size_t parts, SortedWrites* out) {
             [](const auto& a, const auto& b) { return a.first < b.first; });
 }
 
-void MVMemory::MergeWrites(std::span<SortedWrites> runs, WriteSet* out) {
+MVMemory::MergePlan MVMemory::PlanMerge(std::span<const WriteSet> runs, size_t parts) {
+  // parts - 1 keys from each run at even steps; every parts-th of them, in order, cuts
+  // the key space (cuts ascend, so each run's bounds do too).
+  std::vector<std::string_view> samples;
+  for (const WriteSet& run : runs) {
+    if (run.empty()) continue;
+    for (size_t j = 1; j < parts; ++j) samples.push_back(run[j * run.size() / parts].first);
+  }
+  std::sort(samples.begin(), samples.end());
+  MergePlan plan;
+  plan.bounds.assign(parts + 1, std::vector<size_t>(runs.size(), 0));
+  plan.offsets.assign(parts + 1, 0);
+  for (size_t r = 0; r < runs.size(); ++r) plan.bounds[parts][r] = runs[r].size();
+  for (size_t p = 1; p < parts && !samples.empty(); ++p) {
+    const std::string_view cut = samples[p * samples.size() / parts];
+    for (size_t r = 0; r < runs.size(); ++r) {
+      plan.bounds[p][r] = static_cast<size_t>(
+          std::lower_bound(runs[r].begin(), runs[r].end(), cut,
+                           [](const auto& item, std::string_view key) { return item.first < key; }) -
+          runs[r].begin());
+    }
+  }
+  for (size_t p = 0; p <= parts; ++p) {
+    for (size_t r = 0; r < runs.size(); ++r) plan.offsets[p] += plan.bounds[p][r];
+  }
+  return plan;
+}
+
+void MVMemory::MergePart(std::span<WriteSet> runs, const MergePlan& plan, size_t part,
+                         WriteSet* out) {
   // A min-heap of the runs' heads: (run, position), smallest key first.
   using Head = std::pair<size_t, size_t>;
   auto greater = [&](const Head& a, const Head& b) {
@@ -121,14 +150,22 @@ void MVMemory::MergeWrites(std::span<SortedWrites> runs, WriteSet* out) {
   };
   std::priority_queue<Head, std::vector<Head>, decltype(greater)> heads(greater);
   for (size_t r = 0; r < runs.size(); ++r) {
-    if (!runs[r].empty()) heads.emplace(r, 0);
+    if (plan.bounds[part][r] < plan.bounds[part + 1][r]) heads.emplace(r, plan.bounds[part][r]);
   }
+  size_t next = plan.offsets[part];
   while (!heads.empty()) {
     auto [r, i] = heads.top();
     heads.pop();
-    out->emplace_hint(out->end(), std::move(runs[r][i].first), std::move(runs[r][i].second));
-    if (i + 1 < runs[r].size()) heads.emplace(r, i + 1);
+    (*out)[next++] = std::move(runs[r][i]);
+    if (i + 1 < plan.bounds[part + 1][r]) heads.emplace(r, i + 1);
   }
+}
+
+WriteSet MVMemory::Merge(std::span<WriteSet> runs) {
+  const MergePlan plan = PlanMerge(runs, 1);
+  WriteSet out(plan.offsets.back());
+  MergePart(runs, plan, 0, &out);
+  return out;
 }
 
 }  // namespace chainaccel::exec::stm

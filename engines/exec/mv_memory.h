@@ -65,9 +65,6 @@ struct LocationWrite {
   std::optional<std::string> value;
 };
 
-// A block's net writes as CollectWrites gathers them, sorted by key.
-using SortedWrites = std::vector<std::pair<std::string, std::optional<std::string>>>;
-
 class MVMemory {
  public:
   struct ReadOutcome {
@@ -102,10 +99,24 @@ class MVMemory {
   // part, part + parts, ... into *out, sorted by key, and frees those shards' entries.
   // Calls for distinct parts may run concurrently. REQUIRES: the block's work is done;
   // each part is collected once; nothing is read or recorded afterwards.
-  void CollectWrites(size_t part, size_t parts, SortedWrites* out);
+  void CollectWrites(size_t part, size_t parts, WriteSet* out);
 
-  // Merges sorted runs of distinct keys (CollectWrites' outputs) into *out.
-  static void MergeWrites(std::span<SortedWrites> runs, WriteSet* out);
+  // How `parts` threads merge sorted runs of distinct keys (CollectWrites' outputs) into
+  // one sorted array, each its own range of keys: part p takes runs[r][bounds[p][r],
+  // bounds[p + 1][r]) of every run r and fills the output from offsets[p].
+  struct MergePlan {
+    std::vector<std::vector<size_t>> bounds;  // parts + 1 rows of one index per run
+    std::vector<size_t> offsets;              // parts + 1: where each part starts, total
+  };
+  // Ranges of about equal size, cut at keys sampled evenly from every run.
+  static MergePlan PlanMerge(std::span<const WriteSet> runs, size_t parts);
+  // Moves part p's items, merged, into (*out)[plan.offsets[p], plan.offsets[p + 1]).
+  // Calls for distinct parts may run concurrently. REQUIRES: out->size() ==
+  // plan.offsets.back().
+  static void MergePart(std::span<WriteSet> runs, const MergePlan& plan, size_t part,
+                        WriteSet* out);
+  // The whole merge on the calling thread.
+  static WriteSet Merge(std::span<WriteSet> runs);
 
  private:
   // A key and its hash, computed once per access: the shard and the bucket both use it.

@@ -71,6 +71,9 @@ TEST_CASE("MVMemory: a read sees the highest lower writer, estimates and deletes
 }
 
 TEST_CASE("MVMemory: collected net writes are the last writer's, in key order", "[stm]") {
+  std::vector<WriteSet> no_runs(3);
+  CHECK(MVMemory::Merge(no_runs).empty());
+  CHECK(MVMemory::PlanMerge(no_runs, 4).offsets == std::vector<size_t>(5, 0));
   constexpr uint32_t kTxns = 300;
   // Transaction i writes "key" + (i % 50); the last incarnation of txn 299 also deletes
   // "zz". The last writer of key k is txn 250 + k.
@@ -81,20 +84,31 @@ TEST_CASE("MVMemory: collected net writes are the last writer's, in key order", 
     }
     Write(memory, {299, 1}, {{"key49", "v299"}, {"zz", std::nullopt}});
     memory.Resolve("read only");  // a key that was only read is not a write
-    std::vector<SortedWrites> runs(parts);
+    std::vector<WriteSet> runs(parts);
     std::vector<std::thread> threads;
     for (size_t p = 0; p < parts; ++p) {
       threads.emplace_back([&, p] { memory.CollectWrites(p, parts, &runs[p]); });
     }
     for (std::thread& t : threads) t.join();
-    WriteSet got;
-    MVMemory::MergeWrites(runs, &got);
-    WriteSet expected;
+    WriteMap expected_map;
     for (uint32_t k = 0; k < 50; ++k) {
-      expected["key" + std::to_string(k)] = "v" + std::to_string(250 + k);
+      expected_map["key" + std::to_string(k)] = "v" + std::to_string(250 + k);
     }
-    expected["zz"] = std::nullopt;
-    CHECK(got == expected);
+    expected_map["zz"] = std::nullopt;
+    const WriteSet expected = ToWriteSet(std::move(expected_map));
+    // Merged by several threads, each its range of keys, or all at once.
+    for (size_t merge_parts : {2, 5, 400}) {
+      std::vector<WriteSet> copy = runs;
+      const MVMemory::MergePlan plan = MVMemory::PlanMerge(copy, merge_parts);
+      WriteSet merged(plan.offsets.back());
+      std::vector<std::thread> mergers;
+      for (size_t p = 0; p < merge_parts; ++p) {
+        mergers.emplace_back([&, p] { MVMemory::MergePart(copy, plan, p, &merged); });
+      }
+      for (std::thread& t : mergers) t.join();
+      CHECK(merged == expected);
+    }
+    CHECK(MVMemory::Merge(runs) == expected);
   }
 }
 

@@ -29,7 +29,7 @@ namespace {
 // state.
 class SequentialView final : public HostState {
  public:
-  SequentialView(const Hash32& contract, const WriteSet& block_writes, const StateReader& base)
+  SequentialView(const Hash32& contract, const WriteMap& block_writes, const StateReader& base)
       : contract_(contract), block_writes_(block_writes), base_(base) {}
 
   ReadResult Read(std::string_view key, std::string* value) override {
@@ -53,13 +53,13 @@ class SequentialView final : public HostState {
         value ? std::optional<std::string>(*value) : std::nullopt;
   }
 
-  WriteSet& writes() { return writes_; }
+  WriteMap& writes() { return writes_; }
 
  private:
   const Hash32& contract_;
-  const WriteSet& block_writes_;
+  const WriteMap& block_writes_;
   const StateReader& base_;
-  WriteSet writes_;
+  WriteMap writes_;
 };
 
 class SequentialExecutor final : public BlockExecutor {
@@ -70,15 +70,17 @@ class SequentialExecutor final : public BlockExecutor {
     BlockOutput out;
     out.receipts.reserve(input.transactions.size());
     stats_ = ExecutorStats{input.transactions.size(), 0, 0, 0};
+    WriteMap block_writes;
     for (size_t i = 0; i < input.transactions.size(); ++i) {
-      SequentialView view(input.transactions[i].contract, out.writes, *input.state);
+      SequentialView view(input.transactions[i].contract, block_writes, *input.state);
       bool blocked = false;
       Receipt r = RunTransaction(vm_, input, i, view, &blocked);
       if (r.status == ReceiptStatus::kOk) {
-        for (auto& [k, v] : view.writes()) out.writes[k] = std::move(v);
+        for (auto& [k, v] : view.writes()) block_writes[k] = std::move(v);
       }
       out.receipts.push_back(std::move(r));
     }
+    out.writes = ToWriteSet(std::move(block_writes));
     return out;
   }
 
