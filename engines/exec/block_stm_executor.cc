@@ -6,7 +6,6 @@
 #include <chrono>
 #include <cstdint>
 #include <functional>
-#include <future>
 #include <limits>
 #include <memory>
 #include <mutex>
@@ -19,6 +18,7 @@
 #include "engines/exec/bump_arena.h"
 #include "engines/exec/executor.h"
 #include "engines/exec/mv_memory.h"
+#include "engines/exec/worker_pool.h"
 
 namespace chainaccel::exec {
 namespace {
@@ -539,37 +539,25 @@ class BlockRun {
 
 class BlockStmExecutor final : public BlockExecutor {
  public:
-  BlockStmExecutor(const VmLimits& limits, size_t threads) : scratch_(threads) {
+  BlockStmExecutor(const VmLimits& limits, size_t threads)
+      : scratch_(threads), pool_(threads) {
     for (size_t i = 0; i < threads; ++i) vms_.push_back(std::make_unique<ContractVm>(limits));
-  }
-
-  ~BlockStmExecutor() override {
-    if (teardown_.valid()) teardown_.wait();
   }
 
   BlockOutput Execute(const BlockInput& input) override {
     using Clock = std::chrono::steady_clock;
     const auto t0 = Clock::now();
-    // At most one block's teardown is outstanding.
-    if (teardown_.valid()) teardown_.wait();
     for (WorkerScratch& scratch : scratch_) scratch.arena.Reset();
     stats_ = ExecutorStats{};
     if (input.transactions.empty()) return BlockOutput{};
     const size_t threads = std::min(vms_.size(), input.transactions.size());
     auto run = std::make_unique<BlockRun>(input, threads);
     const auto t1 = Clock::now();
-    std::vector<std::thread> helpers;
-    for (size_t t = 1; t < threads; ++t) {
-      helpers.emplace_back([&run, this, t] { run->Work(*vms_[t], scratch_[t], t); });
-    }
-    run->Work(*vms_[0], scratch_[0], 0);
-    for (std::thread& h : helpers) h.join();
+    pool_.Run(threads, [&](size_t t) { run->Work(*vms_[t], scratch_[t], t); });
     const auto t2 = Clock::now();
     stats_ = run->stats();
     BlockOutput out = run->TakeOutput();
-    // Freeing the run (multi-version memory, read sets) takes as long as collecting the
-    // writes; it happens on another thread, overlapping whatever the caller does next.
-    teardown_ = std::async(std::launch::async, [r = std::move(run)]() mutable { r.reset(); });
+    run.reset();  // little left to free: the workers freed the multi-version memory
     const auto t3 = Clock::now();
     stats_.setup_seconds = std::chrono::duration<double>(t1 - t0).count();
     stats_.parallel_seconds = std::chrono::duration<double>(t2 - t1).count();
@@ -583,8 +571,8 @@ class BlockStmExecutor final : public BlockExecutor {
  private:
   std::vector<std::unique_ptr<ContractVm>> vms_;
   std::vector<WorkerScratch> scratch_;  // one per thread, kept between blocks
+  WorkerPool pool_;
   ExecutorStats stats_;
-  std::future<void> teardown_;  // freeing the previous block's run
 };
 
 }  // namespace

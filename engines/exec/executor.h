@@ -18,8 +18,9 @@ struct ExecutorStats {
   uint64_t validations = 0;  // read-set validations (Block-STM)
   uint64_t aborts = 0;       // incarnations aborted by validation (Block-STM)
   uint64_t suspensions = 0;  // executions stopped at an ESTIMATE (Block-STM)
-  // Block-STM's phases: building the run's structures, the threads' work, and the
-  // serial end (collecting the writes, freeing the multi-version memory).
+  // Block-STM's phases: building the run's structures, the threads' work (collecting
+  // and merging the block's writes included), and the serial end (handing the output
+  // over, freeing what is left of the run).
   double setup_seconds = 0;
   double parallel_seconds = 0;
   double finish_seconds = 0;
@@ -43,7 +44,8 @@ std::unique_ptr<BlockExecutor> NewSequentialExecutor(const VmLimits& limits);
 
 // Block-STM (Gelashvili et al., "Block-STM: Scaling Blockchain Execution by Turning
 // Ordering Curse to a Performance Blessing", 2022) on `threads` threads (the caller's
-// plus threads - 1 started per block). REQUIRES: threads >= 1.
+// plus threads - 1 helpers that the executor keeps, idle between blocks).
+// REQUIRES: threads >= 1.
 std::unique_ptr<BlockExecutor> NewBlockStmExecutor(const VmLimits& limits, size_t threads);
 
 // Block-STM with a thread count chosen per block from the last block's wasted work

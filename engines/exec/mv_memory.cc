@@ -105,9 +105,9 @@ void MVMemory::CollectWrites(size_t part, size_t parts, WriteSet* out) {
       if (!loc.entries_.empty()) {
         out->emplace_back(std::string(loc.key_), std::move(loc.entries_.back().value));
       }
-      // Freed here, by the workers in parallel, rather than by whoever frees the memory.
-      std::vector<Location::Entry>().swap(loc.entries_);
     }
+    // Freed here, by the workers in parallel, rather than by whoever frees the memory.
+    shards_[s].reset();
   }
   std::sort(out->begin(), out->end(),
             [](const auto& a, const auto& b) { return a.first < b.first; });

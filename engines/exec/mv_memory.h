@@ -96,7 +96,8 @@ class MVMemory {
   void ConvertWritesToEstimates(uint32_t txn_idx);
 
   // Moves the net writes (the highest writer's entry of each key) of shards
-  // part, part + parts, ... into *out, sorted by key, and frees those shards' entries.
+  // part, part + parts, ... into *out, sorted by key, and frees those shards (their
+  // locations and keys).
   // Calls for distinct parts may run concurrently. REQUIRES: the block's work is done;
   // each part is collected once; nothing is read or recorded afterwards.
   void CollectWrites(size_t part, size_t parts, WriteSet* out);
