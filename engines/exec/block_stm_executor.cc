@@ -34,6 +34,50 @@ using stm::LocationWrite;
 using stm::MVMemory;
 using stm::Version;
 
+struct ReadRecord {
+  const Location* location;
+  MVMemory::ReadOutcome::Kind kind;
+  Version version;
+};
+
+// ---- per-transaction state ---------------------------------------------------------------
+enum class TxnStatus : uint8_t { kReadyToExecute, kExecuting, kExecuted, kAborting };
+
+// What a block run keeps for one transaction index, each part on its own cache line. The
+// executor keeps the slots from block to block (allocating and zeroing them was a serial
+// step of every block); the workers Reset them after each block, in parallel.
+struct TxnSlot {
+  struct alignas(kCacheLine) Status {
+    std::mutex mu;
+    // Guarded by mu.
+    uint32_t incarnation = 0;
+    TxnStatus status = TxnStatus::kReadyToExecute;
+  } status;
+  struct alignas(kCacheLine) Dependents {
+    std::mutex mu;
+    // Guarded by mu: transactions waiting for this one to finish executing.
+    std::vector<uint32_t> waiting;
+  } dependents;
+  // The read set of the last incarnation. A validation reads it under the mutex while a
+  // later incarnation may be about to replace it (two validations of one version can run
+  // at once, and the other may abort it).
+  struct alignas(kCacheLine) ReadSet {
+    std::mutex mu;
+    // Guarded by mu.
+    bool recorded = false;
+    std::span<const ReadRecord> reads;  // in the arena of the thread that ran it
+  } read_set;
+
+  // Back to the state of a new slot. REQUIRES: no other thread uses the slot.
+  void Reset() {
+    status.incarnation = 0;
+    status.status = TxnStatus::kReadyToExecute;
+    dependents.waiting.clear();
+    read_set.recorded = false;
+    read_set.reads = {};
+  }
+};
+
 // ---- collaborative scheduler (paper Algorithms 4 and 5) --------------------------------
 enum class TaskKind : uint8_t { kExecution, kValidation };
 struct Task {
@@ -43,15 +87,16 @@ struct Task {
 
 class Scheduler {
  public:
-  explicit Scheduler(uint32_t block_size)
-      : block_size_(block_size), status_(block_size), deps_(block_size) {}
+  // REQUIRES: one slot per transaction, each as Reset leaves it.
+  explicit Scheduler(std::span<TxnSlot> slots)
+      : block_size_(static_cast<uint32_t>(slots.size())), slots_(slots) {}
 
   bool done() const { return done_marker_.load(std::memory_order_acquire); }
 
   // Whether an incarnation of txn_idx is running right now.
   bool IsExecuting(uint32_t txn_idx) {
-    std::lock_guard<std::mutex> lock(status_[txn_idx].mu);
-    return status_[txn_idx].status == Status::kExecuting;
+    std::lock_guard<std::mutex> lock(status(txn_idx).mu);
+    return status(txn_idx).status == Status::kExecuting;
   }
 
   std::optional<Task> NextTask() {
@@ -66,16 +111,16 @@ class Scheduler {
   // false when blocking_idx has finished meanwhile (re-execute at once).
   bool AddDependency(uint32_t txn_idx, uint32_t blocking_idx) {
     {
-      std::lock_guard<std::mutex> dep_lock(deps_[blocking_idx].mu);
+      std::lock_guard<std::mutex> dep_lock(deps(blocking_idx).mu);
       {
-        std::lock_guard<std::mutex> st_lock(status_[blocking_idx].mu);
-        if (status_[blocking_idx].status == Status::kExecuted) return false;
+        std::lock_guard<std::mutex> st_lock(status(blocking_idx).mu);
+        if (status(blocking_idx).status == Status::kExecuted) return false;
       }
       {
-        std::lock_guard<std::mutex> st_lock(status_[txn_idx].mu);
-        status_[txn_idx].status = Status::kAborting;
+        std::lock_guard<std::mutex> st_lock(status(txn_idx).mu);
+        status(txn_idx).status = Status::kAborting;
       }
-      deps_[blocking_idx].waiting.push_back(txn_idx);
+      deps(blocking_idx).waiting.push_back(txn_idx);
     }
     num_active_tasks_.fetch_sub(1);
     return true;
@@ -83,13 +128,13 @@ class Scheduler {
 
   std::optional<Task> FinishExecution(uint32_t txn_idx, uint32_t incarnation, bool wrote_new) {
     {
-      std::lock_guard<std::mutex> lock(status_[txn_idx].mu);
-      status_[txn_idx].status = Status::kExecuted;
+      std::lock_guard<std::mutex> lock(status(txn_idx).mu);
+      status(txn_idx).status = Status::kExecuted;
     }
     std::vector<uint32_t> waiting;
     {
-      std::lock_guard<std::mutex> lock(deps_[txn_idx].mu);
-      waiting.swap(deps_[txn_idx].waiting);
+      std::lock_guard<std::mutex> lock(deps(txn_idx).mu);
+      waiting.swap(deps(txn_idx).waiting);
     }
     ResumeDependencies(waiting);
     if (validation_idx_.load() > txn_idx) {
@@ -104,10 +149,10 @@ class Scheduler {
   }
 
   bool TryValidationAbort(uint32_t txn_idx, uint32_t incarnation) {
-    std::lock_guard<std::mutex> lock(status_[txn_idx].mu);
-    if (status_[txn_idx].incarnation == incarnation &&
-        status_[txn_idx].status == Status::kExecuted) {
-      status_[txn_idx].status = Status::kAborting;
+    std::lock_guard<std::mutex> lock(status(txn_idx).mu);
+    if (status(txn_idx).incarnation == incarnation &&
+        status(txn_idx).status == Status::kExecuted) {
+      status(txn_idx).status = Status::kAborting;
       return true;
     }
     return false;
@@ -127,18 +172,9 @@ class Scheduler {
   }
 
  private:
-  enum class Status : uint8_t { kReadyToExecute, kExecuting, kExecuted, kAborting };
-  struct alignas(kCacheLine) TxnStatus {
-    std::mutex mu;
-    // Guarded by mu.
-    uint32_t incarnation = 0;
-    Status status = Status::kReadyToExecute;
-  };
-  struct alignas(kCacheLine) TxnDeps {
-    std::mutex mu;
-    // Guarded by mu: transactions waiting for this one to finish executing.
-    std::vector<uint32_t> waiting;
-  };
+  using Status = TxnStatus;
+  TxnSlot::Status& status(uint32_t txn_idx) { return slots_[txn_idx].status; }
+  TxnSlot::Dependents& deps(uint32_t txn_idx) { return slots_[txn_idx].dependents; }
 
   void DecreaseExecutionIdx(uint32_t target) {
     uint32_t cur = execution_idx_.load();
@@ -164,10 +200,10 @@ class Scheduler {
 
   std::optional<Version> TryIncarnate(uint32_t txn_idx) {
     if (txn_idx < block_size_) {
-      std::lock_guard<std::mutex> lock(status_[txn_idx].mu);
-      if (status_[txn_idx].status == Status::kReadyToExecute) {
-        status_[txn_idx].status = Status::kExecuting;
-        return Version{txn_idx, status_[txn_idx].incarnation};
+      std::lock_guard<std::mutex> lock(status(txn_idx).mu);
+      if (status(txn_idx).status == Status::kReadyToExecute) {
+        status(txn_idx).status = Status::kExecuting;
+        return Version{txn_idx, status(txn_idx).incarnation};
       }
     }
     num_active_tasks_.fetch_sub(1);
@@ -191,9 +227,9 @@ class Scheduler {
     num_active_tasks_.fetch_add(1);
     const uint32_t idx = validation_idx_.fetch_add(1);
     if (idx < block_size_) {
-      std::lock_guard<std::mutex> lock(status_[idx].mu);
-      if (status_[idx].status == Status::kExecuted) {
-        return Version{idx, status_[idx].incarnation};
+      std::lock_guard<std::mutex> lock(status(idx).mu);
+      if (status(idx).status == Status::kExecuted) {
+        return Version{idx, status(idx).incarnation};
       }
     }
     num_active_tasks_.fetch_sub(1);
@@ -201,9 +237,9 @@ class Scheduler {
   }
 
   void SetReadyStatus(uint32_t txn_idx) {
-    std::lock_guard<std::mutex> lock(status_[txn_idx].mu);
-    status_[txn_idx].incarnation += 1;
-    status_[txn_idx].status = Status::kReadyToExecute;
+    std::lock_guard<std::mutex> lock(status(txn_idx).mu);
+    status(txn_idx).incarnation += 1;
+    status(txn_idx).status = Status::kReadyToExecute;
   }
 
   void ResumeDependencies(const std::vector<uint32_t>& waiting) {
@@ -220,17 +256,10 @@ class Scheduler {
   alignas(kCacheLine) std::atomic<uint64_t> decrease_cnt_{0};
   alignas(kCacheLine) std::atomic<int64_t> num_active_tasks_{0};
   alignas(kCacheLine) std::atomic<bool> done_marker_{false};
-  std::vector<TxnStatus> status_;
-  std::vector<TxnDeps> deps_;
+  const std::span<TxnSlot> slots_;
 };
 
 // ---- one incarnation's view of state ---------------------------------------------------
-struct ReadRecord {
-  const Location* location;
-  MVMemory::ReadOutcome::Kind kind;
-  Version version;
-};
-
 // The keys one incarnation has read or written, each with the value the incarnation
 // sees: its own last write, else its first read. Cleared, not freed, between
 // incarnations.
@@ -390,13 +419,15 @@ class BlockRun {
   };
 
  public:
-  BlockRun(const BlockInput& input, size_t threads)
+  // REQUIRES: one slot per transaction, each as TxnSlot::Reset leaves it; the run
+  // leaves them so.
+  BlockRun(const BlockInput& input, size_t threads, std::span<TxnSlot> slots)
       : input_(input),
         size_(static_cast<uint32_t>(input.transactions.size())),
+        slots_(slots),
         memory_(size_),
-        scheduler_(size_),
+        scheduler_(slots),
         receipts_(size_),
-        read_sets_(size_),
         write_runs_(threads),
         collected_(static_cast<std::ptrdiff_t>(threads), PlanMergeStep{this}),
         counters_(threads) {}
@@ -425,6 +456,11 @@ class BlockRun {
     memory_.CollectWrites(worker, write_runs_.size(), &write_runs_[worker]);
     collected_.arrive_and_wait();  // the last to arrive plans the merge
     MVMemory::MergePart(write_runs_, merge_plan_, worker, &writes_);
+    // Every worker is past the loop: the slots are free to reset for the next block.
+    const size_t workers = write_runs_.size();
+    for (size_t i = worker * size_ / workers; i < (worker + 1) * size_ / workers; ++i) {
+      slots_[i].Reset();
+    }
   }
 
   ExecutorStats stats() const {
@@ -466,7 +502,7 @@ class BlockRun {
       {
         const std::span<const ReadRecord> reads =
             scratch.arena.Copy(std::span<const ReadRecord>(scratch.reads));
-        ReadSetSlot& slot = read_sets_[version.txn_idx];
+        TxnSlot::ReadSet& slot = slots_[version.txn_idx].read_set;
         std::lock_guard<std::mutex> lock(slot.mu);
         slot.reads = reads;
         slot.recorded = true;
@@ -479,7 +515,7 @@ class BlockRun {
 
   bool ValidateReadSet(uint32_t txn_idx) {
     using Kind = MVMemory::ReadOutcome::Kind;
-    ReadSetSlot& slot = read_sets_[txn_idx];
+    TxnSlot::ReadSet& slot = slots_[txn_idx].read_set;
     std::lock_guard<std::mutex> lock(slot.mu);
     if (!slot.recorded) return false;
     for (const ReadRecord& read : slot.reads) {
@@ -505,21 +541,12 @@ class BlockRun {
 
   const BlockInput& input_;
   const uint32_t size_;
+  const std::span<TxnSlot> slots_;
   MVMemory memory_;
   Scheduler scheduler_;
   // Slot i is written only by the thread running txn i's current incarnation (and read
   // after the run).
   std::vector<Receipt> receipts_;
-  // The read set of each transaction's last incarnation. A validation reads it under
-  // the slot's mutex while a later incarnation may be about to replace it (two
-  // validations of one version can run at once, and the other may abort it).
-  struct alignas(kCacheLine) ReadSetSlot {
-    std::mutex mu;
-    // Guarded by mu.
-    bool recorded = false;
-    std::span<const ReadRecord> reads;  // in the arena of the thread that ran it
-  };
-  std::vector<ReadSetSlot> read_sets_;
   // The block's writes: write_runs_[w] those worker w collected (sorted), merged into
   // writes_ as merge_plan_ says.
   std::vector<WriteSet> write_runs_;
@@ -551,7 +578,12 @@ class BlockStmExecutor final : public BlockExecutor {
     stats_ = ExecutorStats{};
     if (input.transactions.empty()) return BlockOutput{};
     const size_t threads = std::min(vms_.size(), input.transactions.size());
-    auto run = std::make_unique<BlockRun>(input, threads);
+    if (input.transactions.size() > slot_count_) {
+      slot_count_ = input.transactions.size();
+      slots_ = std::make_unique<TxnSlot[]>(slot_count_);
+    }
+    auto run = std::make_unique<BlockRun>(
+        input, threads, std::span<TxnSlot>(slots_.get(), input.transactions.size()));
     const auto t1 = Clock::now();
     pool_.Run(threads, [&](size_t t) { run->Work(*vms_[t], scratch_[t], t); });
     const auto t2 = Clock::now();
@@ -571,6 +603,8 @@ class BlockStmExecutor final : public BlockExecutor {
  private:
   std::vector<std::unique_ptr<ContractVm>> vms_;
   std::vector<WorkerScratch> scratch_;  // one per thread, kept between blocks
+  std::unique_ptr<TxnSlot[]> slots_;    // for the largest block so far, all Reset
+  size_t slot_count_ = 0;
   WorkerPool pool_;
   ExecutorStats stats_;
 };
