@@ -615,8 +615,10 @@ struct ContractVm::Impl {
   static constexpr size_t kMaxLoaded = 1024;
   // Kept instances hold their memory twice (live and initial image), up to 2 MiB a
   // contract under the 16-page limit: past this budget all of them are dropped and
-  // re-created on demand. 64 MiB keeps 256 one-page contracts (the examples) per thread.
-  static constexpr size_t kMaxInstanceBytes = size_t{64} << 20;
+  // re-created on demand. 16 MiB keeps 64 one-page contracts (the examples) per VM; a
+  // daemon has a few dozen VMs (one per executor thread and level, plus the read-only
+  // calls'), so kept instances stay well under 1 GiB whatever is deployed.
+  static constexpr size_t kMaxInstanceBytes = size_t{16} << 20;
   // Garbage (traps, dropped instances) is collected every this many calls.
   static constexpr uint32_t kCollectEvery = 32;
 

@@ -192,6 +192,36 @@ TEST_CASE("Every call sees a fresh instance: nothing of an earlier call carries 
   }
 }
 
+TEST_CASE("Instances dropped past the VM's budget are re-created fresh", "[vm]") {
+  // Twelve 16-page contracts (2 MiB kept each: live memory and initial image) are more
+  // than one VM keeps, so instances are dropped and re-created while the calls go round.
+  std::vector<std::shared_ptr<const PreparedContract>> contracts;
+  for (int i = 0; i < 12; ++i) {
+    contracts.push_back(Prepare(WatToWasm(R"(
+(module
+  (import "env" "return_data" (func $ret (param i32 i32)))
+  (memory (export "memory") 16)
+  (global $g (mut i32) (i32.const 0))
+  (data (i32.const 0) ")" + std::string(1, static_cast<char>('a' + i)) + R"(")
+  (func (export "f")
+    (i32.store8 (i32.const 1) (i32.add (global.get $g) (i32.const 48)))
+    (global.set $g (i32.const 1))
+    (call $ret (i32.const 0) (i32.const 2))
+    (i32.store8 (i32.const 0) (i32.const 0))
+    (i32.store8 (i32.const 1048575) (i32.const 1))))
+)")));
+  }
+  ContractVm vm{VmLimits{}};
+  MapState state;
+  for (int round = 0; round < 3; ++round) {
+    for (int i = 0; i < 12; ++i) {
+      const CallOutcome out = vm.Call(*contracts[i], Ctx("f"), state);
+      REQUIRE(out.kind == CallOutcome::Kind::kOk);
+      CHECK(out.return_data == std::string(1, static_cast<char>('a' + i)) + "0");
+    }
+  }
+}
+
 TEST_CASE("Token contract: mint, transfer, revert on insufficient balance, events", "[vm]") {
   auto token = Prepare(ExampleContract("token"));
   ContractVm vm{VmLimits{}};
