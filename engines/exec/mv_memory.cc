@@ -100,17 +100,22 @@ void MVMemory::ConvertWritesToEstimates(uint32_t txn_idx) {
 }
 
 void MVMemory::CollectWrites(size_t part, size_t parts, WriteSet* out) {
+  // Sorted as (key, location) pairs, cheap to swap and compared without visiting the
+  // location, then copied out in order.
+  std::vector<std::pair<std::string_view, Location*>> written;
   for (size_t s = part; s < kShards; s += parts) {
     for (Location& loc : shards_[s]->locations) {
-      if (!loc.entries_.empty()) {
-        out->emplace_back(std::string(loc.key_), std::move(loc.entries_.back().value));
-      }
+      if (!loc.entries_.empty()) written.emplace_back(loc.key_, &loc);
     }
-    // Freed here, by the workers in parallel, rather than by whoever frees the memory.
-    shards_[s].reset();
   }
-  std::sort(out->begin(), out->end(),
+  std::sort(written.begin(), written.end(),
             [](const auto& a, const auto& b) { return a.first < b.first; });
+  out->reserve(out->size() + written.size());
+  for (auto& [key, loc] : written) {
+    out->emplace_back(std::string(key), std::move(loc->entries_.back().value));
+  }
+  // Freed here, by the workers in parallel, rather than by whoever frees the memory.
+  for (size_t s = part; s < kShards; s += parts) shards_[s].reset();
 }
 
 MVMemory::MergePlan MVMemory::PlanMerge(std::span<const WriteSet> runs, size_t parts) {
