@@ -4,6 +4,8 @@
 
 #include <catch2/catch.hpp>
 
+#include <algorithm>
+#include <random>
 #include <thread>
 
 namespace chainaccel::exec::stm {
@@ -110,6 +112,38 @@ TEST_CASE("MVMemory: collected net writes are the last writer's, in key order", 
     }
     CHECK(MVMemory::Merge(runs) == expected);
   }
+}
+
+TEST_CASE("MVMemory: collected keys are in byte order whatever their lengths and bytes",
+          "[stm]") {
+  // Keys sharing long prefixes, keys that are prefixes of others, zero and 0xff bytes,
+  // differences before, inside and after the 8 bytes that follow the shared prefix.
+  std::mt19937_64 rng(5);
+  const std::string prefix(32, '\x07');
+  std::vector<std::string> keys = {prefix, prefix + std::string(1, '\0'),
+                                   prefix + std::string(9, '\0'), prefix + "\xff"};
+  const std::string alphabet("\x00\x01\x7f\x80\xff", 5);
+  for (int i = 0; i < 400; ++i) {
+    std::string k = prefix;
+    const size_t len = rng() % 20;
+    for (size_t j = 0; j < len; ++j) k.push_back(alphabet[rng() % alphabet.size()]);
+    keys.push_back(k);
+  }
+  for (int i = 0; i < 20; ++i) keys.push_back(std::string(1 + rng() % 3, 'a' + rng() % 3));
+  WriteMap expected_map;
+  MVMemory memory(keys.size());
+  for (uint32_t i = 0; i < keys.size(); ++i) {
+    Write(memory, {i, 0}, {{keys[i], std::to_string(i)}});
+    expected_map[keys[i]] = std::to_string(i);
+  }
+  std::vector<WriteSet> runs(2);
+  memory.CollectWrites(0, 2, &runs[0]);
+  memory.CollectWrites(1, 2, &runs[1]);
+  for (const WriteSet& run : runs) {
+    CHECK(std::is_sorted(run.begin(), run.end(),
+                         [](const auto& a, const auto& b) { return a.first < b.first; }));
+  }
+  CHECK(MVMemory::Merge(runs) == ToWriteSet(std::move(expected_map)));
 }
 
 }  // namespace
