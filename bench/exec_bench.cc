@@ -28,6 +28,7 @@
 #include <random>
 #include <string>
 #include <thread>
+#include <unordered_map>
 #include <vector>
 
 #include "bench/split_list.h"
@@ -50,15 +51,31 @@ struct Options {
   std::vector<std::string> workloads = {"transfer_low", "transfer_high", "swap", "pipeline"};
 };
 
+// Committed state as the daemon's StateStore keeps it: an ordered map, read through a
+// hash index. Fill `data`, then call Index().
 class MapReader final : public StateReader {
  public:
+  MapReader() = default;
+  // Moving keeps the map's nodes, so the index stays valid; a copy would not.
+  MapReader(MapReader&&) = default;
+  MapReader& operator=(MapReader&&) = default;
+  MapReader(const MapReader&) = delete;
+  MapReader& operator=(const MapReader&) = delete;
+
   bool Get(std::string_view key, std::string* value) const override {
-    auto it = data.find(key);
-    if (it == data.end()) return false;
-    *value = it->second;
+    auto it = index_.find(key);
+    if (it == index_.end()) return false;
+    *value = *it->second;
     return true;
   }
+  void Index() {
+    index_.clear();
+    for (const auto& [k, v] : data) index_.emplace(k, &v);
+  }
   std::map<std::string, std::string, std::less<>> data;
+
+ private:
+  std::unordered_map<std::string_view, const std::string*> index_;
 };
 
 struct Workload {
@@ -130,6 +147,7 @@ Workload Transfers(const std::string& name, size_t n, const PreparedContract& to
     w.contracts.push_back(&token);
     w.signature_ok.push_back(1);
   }
+  w.state.Index();
   return w;
 }
 
@@ -151,6 +169,7 @@ Workload Swaps(size_t n, const PreparedContract& pool) {
     w.contracts.push_back(&pool);
     w.signature_ok.push_back(1);
   }
+  w.state.Index();
   return w;
 }
 

@@ -93,7 +93,8 @@ Status StateStore::Open(const std::string& path, std::unique_ptr<StateStore>* ou
   std::unique_ptr<rocksdb::Iterator> it(store->db_->NewIterator(rocksdb::ReadOptions()));
   for (it->Seek("s"); it->Valid() && it->key().starts_with("s"); it->Next()) {
     std::string_view key(it->key().data() + 1, it->key().size() - 1);
-    store->state_.emplace(std::string(key), it->value().ToString());
+    const std::string value = it->value().ToString();
+    store->SetInMirror(std::string(key), &value);
   }
   for (it->Seek("c"); it->Valid() && it->key().starts_with("c"); it->Next()) {
     if (it->key().size() != 33 || it->value().size() != 32) continue;
@@ -108,10 +109,22 @@ Status StateStore::Open(const std::string& path, std::unique_ptr<StateStore>* ou
 }
 
 bool StateStore::Get(std::string_view key, std::string* value) const {
-  auto it = state_.find(key);
-  if (it == state_.end()) return false;
-  *value = it->second;
+  auto it = index_.find(key);
+  if (it == index_.end()) return false;
+  *value = *it->second;
   return true;
+}
+
+void StateStore::SetInMirror(const std::string& key, const std::string* value) {
+  if (value == nullptr) {
+    auto it = state_.find(key);
+    if (it == state_.end()) return;
+    index_.erase(std::string_view(it->first));
+    state_.erase(it);
+    return;
+  }
+  auto [it, inserted] = state_.insert_or_assign(key, *value);
+  if (inserted) index_.emplace(std::string_view(it->first), &it->second);
 }
 
 Status StateStore::GetAt(std::string_view key, uint64_t height,
@@ -196,13 +209,13 @@ Status StateStore::Commit(uint64_t height, const WriteSet& writes, const Hash32&
   for (const auto& [key, value] : writes) {
     PutLen(undo, key.size());
     undo += key;
-    auto it = state_.find(key);
-    if (it == state_.end()) {
+    auto it = index_.find(key);
+    if (it == index_.end()) {
       undo.push_back(0);
     } else {
       undo.push_back(1);
-      PutLen(undo, it->second.size());
-      undo += it->second;
+      PutLen(undo, it->second->size());
+      undo += *it->second;
     }
     if (value) {
       batch.Put(Prefixed('s', key), *value);
@@ -218,13 +231,7 @@ Status StateStore::Commit(uint64_t height, const WriteSet& writes, const Hash32&
   options.sync = true;
   Status st = FromRocks(db_->Write(options, &batch), "commit block");
   if (!st.ok()) return st;
-  for (const auto& [key, value] : writes) {
-    if (value) {
-      state_[key] = *value;
-    } else {
-      state_.erase(key);
-    }
-  }
+  for (const auto& [key, value] : writes) SetInMirror(key, value ? &*value : nullptr);
   height_ = height;
   root_ = root;
   return Status::Ok();

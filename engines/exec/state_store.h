@@ -21,6 +21,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <unordered_map>
 
 #include "engines/exec/block.h"
 #include "engines/status.h"
@@ -69,10 +70,17 @@ class StateStore final : public StateReader {
  private:
   StateStore() = default;
 
+  // Sets (value non-null) or removes `key` in the mirror, keeping index_ in step.
+  void SetInMirror(const std::string& key, const std::string* value);
+
   std::unique_ptr<rocksdb::DB> db_;
   uint64_t height_ = 0;
   Hash32 root_{};
+  // The mirror: ordered for the state root, and indexed by hash for Get (every storage
+  // read of every transaction; a tree walk over all keys cost ~13% of a token transfer at
+  // 20,000 keys). The index's views and pointers are into state_'s nodes.
   std::map<std::string, std::string, std::less<>> state_;
+  std::unordered_map<std::string_view, const std::string*> index_;
   std::map<Hash32, Hash32> contracts_;
 };
 

@@ -22,6 +22,14 @@ TEST_CASE("StateStore commits blocks atomically and reopens at the last one", "[
     CHECK(store->height() == 0);
     REQUIRE(store->Commit(1, WriteSet{{"a", "1"}, {"b", "2"}}, Root(1)).ok());
     REQUIRE(store->Commit(2, WriteSet{{"a", "10"}, {"b", std::nullopt}, {"c", "3"}}, Root(2)).ok());
+    // Get follows each commit in memory: updated, deleted and added keys.
+    std::string v;
+    REQUIRE(store->Get("a", &v));
+    CHECK(v == "10");
+    CHECK_FALSE(store->Get("b", &v));
+    REQUIRE(store->Get("c", &v));
+    CHECK(v == "3");
+    CHECK_FALSE(store->Get("d", &v));
     REQUIRE(store->Commit(3, WriteSet{}, Root(3)).ok());
     CHECK(store->Commit(3, WriteSet{{"a", "x"}}, Root(4)).code() ==
           Status::Code::kFailedPrecondition);
