@@ -282,6 +282,16 @@ class IncarnationKeys {
     return it == index_.end() ? nullptr : &entries_[it->second];
   }
 
+  // The entry of the location whose key is `key`, looked for only while the keys are
+  // few (a scan of their keys); null when absent or when there are many.
+  Entry* FindFewByKey(std::string_view key) {
+    if (!index_.empty()) return nullptr;
+    for (Entry& e : entries_) {
+      if (e.location->key() == key) return &e;
+    }
+    return nullptr;
+  }
+
   // REQUIRES: Find(location) is null.
   void Add(Location* location, std::optional<std::string> value, bool written) {
     entries_.push_back(Entry{location, std::move(value), written});
@@ -393,9 +403,14 @@ class StmView final : public HostState {
 
  private:
   // The location of the contract's key: its state key built in the scratch buffer.
+  // A key the incarnation touched already is found among its own (a contract reads a
+  // key, then writes it), without the shared memory's hash and shard lock.
   Location& Resolve(std::string_view key) {
     scratch_.key.assign(reinterpret_cast<const char*>(contract_.data()), contract_.size());
     scratch_.key.append(key);
+    if (IncarnationKeys::Entry* seen = scratch_.keys.FindFewByKey(scratch_.key)) {
+      return *seen->location;
+    }
     return memory_.Resolve(scratch_.key);
   }
 
