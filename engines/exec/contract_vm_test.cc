@@ -4,6 +4,7 @@
 
 #include <map>
 
+#include "engines/cpu/testing/random.h"
 #include "engines/exec/testing/transactions.h"
 #include "engines/exec/testing/wat.h"
 
@@ -219,6 +220,51 @@ TEST_CASE("Instances dropped past the VM's budget are re-created fresh", "[vm]")
       REQUIRE(out.kind == CallOutcome::Kind::kOk);
       CHECK(out.return_data == std::string(1, static_cast<char>('a' + i)) + "0");
     }
+  }
+}
+
+TEST_CASE("A VM reused for thousands of calls answers each as a new VM would", "[vm]") {
+  // Random calls of the example contracts (reverts, too little gas, traps included) on
+  // one long-lived VM and, each, on a VM made for that call alone, over equal states:
+  // the outcomes and the states must match. Whatever a kept instance or interpreter
+  // thread carries from call to call would show here.
+  auto rng = chainaccel::testing::MakeRng("vm reuse");
+  const auto token = Prepare(ExampleContract("token"));
+  const auto swap = Prepare(ExampleContract("swap"));
+  const auto counter = Prepare(ExampleContract("counter"));
+  ContractVm reused{VmLimits{}};
+  MapState reused_state, fresh_state;
+  for (int i = 0; i < 2000; ++i) {
+    const PreparedContract* code = nullptr;
+    std::string function, input;
+    switch (rng() % 6) {
+      case 0: code = token.get(); function = "mint"; input = U64(rng() % 1000); break;
+      case 1:
+        code = token.get();
+        function = "transfer";
+        input = std::string(32, static_cast<char>(rng() % 4)) + U64(rng() % 700);
+        break;
+      case 2: code = swap.get(); function = "add_liquidity"; input = U64(rng() % 900) + U64(rng() % 900); break;
+      case 3:
+        code = swap.get();
+        function = rng() % 2 ? "swap_x_for_y" : "swap_y_for_x";
+        input = U64(rng() % 400) + U64(0);
+        break;
+      case 4: code = counter.get(); function = rng() % 2 ? "increment" : "get"; break;
+      default: code = token.get(); function = "balance"; input = std::string(rng() % 40, '\x01'); break;
+    }
+    CallContext c = Ctx(function, rng() % 5 == 0 ? 50 + rng() % 800 : 1'000'000, input);
+    c.caller.fill(static_cast<uint8_t>(rng() % 4));
+    ContractVm fresh{VmLimits{}};
+    const CallOutcome a = reused.Call(*code, c, reused_state);
+    const CallOutcome b = fresh.Call(*code, c, fresh_state);
+    INFO("call " << i << " " << function);
+    REQUIRE(a.kind == b.kind);
+    REQUIRE(a.gas_used == b.gas_used);
+    REQUIRE(a.return_data == b.return_data);
+    REQUIRE(a.events == b.events);
+    REQUIRE(a.message == b.message);
+    REQUIRE(reused_state.data == fresh_state.data);
   }
 }
 
