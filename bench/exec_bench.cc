@@ -216,14 +216,17 @@ void BenchWorkload(const Workload& w, const Options& options) {
   auto sequential = NewSequentialExecutor(VmLimits{});
   std::vector<std::unique_ptr<BlockExecutor>> stm;
   for (size_t t : options.threads) stm.push_back(NewBlockStmExecutor(VmLimits{}, t));
-  // Last: the adaptive executor up to the most threads (its level settles over the
-  // correctness run and the rounds: this is its steady state on a stream of such blocks).
+  // Last: the adaptive executor up to the most threads, measured in its steady state on a
+  // stream of such blocks: it runs kAdaptiveWarmupBlocks of them first (from the most
+  // threads it halves per block, so 16 threads reach the sequential executor in 4).
   const size_t max_threads = *std::max_element(options.threads.begin(), options.threads.end());
   stm.push_back(NewAdaptiveExecutor(VmLimits{}, max_threads));
   // Every executor's result is checked against the sequential one once.
   const BlockOutput reference = sequential->Execute(w.Input());
   std::vector<bool> equal(stm.size());
   for (size_t i = 0; i < stm.size(); ++i) equal[i] = stm[i]->Execute(w.Input()) == reference;
+  constexpr int kAdaptiveWarmupBlocks = 12;
+  for (int i = 0; i < kAdaptiveWarmupBlocks; ++i) stm.back()->Execute(w.Input());
 
   std::vector<std::vector<Run>> runs(stm.size() + 1);
   for (size_t round = 0; round < options.rounds; ++round) {

@@ -1,5 +1,12 @@
 // The adaptive executor: Block-STM whose thread count follows the contention of recent
-// blocks, down to the sequential executor when parallel execution only wastes work.
+// blocks, down to the sequential executor when parallel execution only wastes work or
+// is measured slower than running the block in order.
+//
+// The choice of executor changes how long a block takes, never its result (every
+// executor's output equals sequential execution's), so deciding on measured wall time
+// is safe for consensus.
+#include <algorithm>
+#include <chrono>
 #include <memory>
 #include <string>
 #include <vector>
@@ -16,27 +23,32 @@ class AdaptiveExecutor final : public BlockExecutor {
     for (size_t t = 2; t < max_threads; t *= 2) levels_.push_back(NewBlockStmExecutor(limits, t));
     if (max_threads >= 2) levels_.push_back(NewBlockStmExecutor(limits, max_threads));
     level_ = static_cast<int>(levels_.size());  // start fully parallel
+    seconds_per_tx_.assign(levels_.size() + 1, -1);
   }
 
   BlockOutput Execute(const BlockInput& input) override {
     const size_t n = input.transactions.size();
-    // At level 0 (sequential), probe parallel execution again every kProbeEvery blocks.
+    // At level 0 (sequential), probe parallel execution again every probe_every_ blocks.
     int level = level_;
-    if (level == 0 && !levels_.empty() && ++blocks_sequential_ % kProbeEvery == 0) level = 1;
+    const bool probe =
+        level == 0 && !levels_.empty() && ++blocks_since_probe_ >= probe_every_;
+    if (probe) {
+      level = 1;
+      blocks_since_probe_ = 0;
+    }
     BlockExecutor& executor = level == 0 ? *sequential_ : *levels_[level - 1];
+    const auto start = std::chrono::steady_clock::now();
     BlockOutput out = executor.Execute(input);
+    const double seconds =
+        std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
     stats_ = executor.last_stats();
-    if (level > 0 && n >= kMinBlock) {
-      // Every transaction runs at least once; each run beyond that (a re-execution after
-      // an abort or a suspension) is waste.
-      const double waste =
-          static_cast<double>(stats_.executions - n) / static_cast<double>(n);
-      if (waste > kBackOffWaste) {
-        level_ = level - 1;
-      } else if (waste < kGrowWaste && level < static_cast<int>(levels_.size())) {
-        level_ = level + 1;
-      } else {
-        level_ = level;
+    if (n >= kMinBlock) {
+      Remember(level, seconds / static_cast<double>(n));
+      if (level > 0) level_ = NextLevel(level, n);
+      // A probe that goes straight back waits twice as long for the next one (a chain of
+      // dependencies stays one: each failed probe costs up to ~2 blocks' time).
+      if (probe) {
+        probe_every_ = level_ == 0 ? std::min(2 * probe_every_, kMaxProbeEvery) : kProbeEvery;
       }
     }
     return out;
@@ -46,20 +58,52 @@ class AdaptiveExecutor final : public BlockExecutor {
   ExecutorStats last_stats() const override { return stats_; }
 
  private:
+  // Smoothed seconds per transaction at `level` (the newest block weighs kNewWeight).
+  void Remember(int level, double seconds_per_tx) {
+    double& s = seconds_per_tx_[level];
+    s = s < 0 ? seconds_per_tx : (1 - kNewWeight) * s + kNewWeight * seconds_per_tx;
+  }
+
+  // The level of the next block after one at `level` > 0.
+  int NextLevel(int level, size_t n) const {
+    // Every transaction runs at least once; each run beyond that (a re-execution after an
+    // abort or a suspension) is waste.
+    const double waste =
+        static_cast<double>(stats_.executions - n) / static_cast<double>(n);
+    if (waste > kBackOffWaste) return level - 1;
+    const double sequential = seconds_per_tx_[0];
+    // Slower than the sequential executor was: back to it (it probes again later, with a
+    // fresh measurement of its own). Cheap transactions on a chain of dependencies get
+    // there with little waste: each re-execution and suspension costs about a whole
+    // transaction.
+    if (sequential > 0 && seconds_per_tx_[level] > sequential * (1 + kSlowerMargin)) return 0;
+    if (waste < kGrowWaste && level < static_cast<int>(levels_.size())) return level + 1;
+    // Between the two bounds: without a measurement of the sequential executor, take one.
+    if (sequential < 0) return 0;
+    return level;
+  }
+
   // Runs beyond the first per transaction (re-executions after aborts and suspensions)
-  // above which the next block
-  // gets half the threads (at 0.5, half of all work is thrown away), and below which it
-  // gets twice as many.
+  // above which the next block gets half the threads (at 0.5, half of all work is thrown
+  // away), and below which it gets twice as many.
   static constexpr double kBackOffWaste = 0.5;
   static constexpr double kGrowWaste = 0.1;
+  // A level this much slower per transaction than the sequential executor goes back to
+  // it: 5% leaves room for the noise between blocks of one kind.
+  static constexpr double kSlowerMargin = 0.05;
+  static constexpr double kNewWeight = 0.5;
   // Smaller blocks say too little about contention to change the level.
   static constexpr size_t kMinBlock = 64;
   static constexpr uint64_t kProbeEvery = 8;
+  static constexpr uint64_t kMaxProbeEvery = 64;
 
   std::unique_ptr<BlockExecutor> sequential_;
   std::vector<std::unique_ptr<BlockExecutor>> levels_;  // 2, 4, ..., max threads
   int level_ = 0;  // 0: sequential; i: levels_[i - 1]
-  uint64_t blocks_sequential_ = 0;
+  uint64_t blocks_since_probe_ = 0;
+  uint64_t probe_every_ = kProbeEvery;
+  // Per level, the smoothed seconds per transaction of its blocks; -1 before the first.
+  std::vector<double> seconds_per_tx_;
   ExecutorStats stats_;
 };
 
