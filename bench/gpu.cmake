@@ -31,12 +31,13 @@ if(CHAINACCEL_HAVE_CUDA)
     chainaccel_warnings CUDA::cudart_static Threads::Threads)
 endif()
 
-# ecdsa_op_count: modular products per ECDSA verification and recovery in the GPU's code,
-# counted on the host (see the comment at the top of ecdsa_op_count.cc). No GPU needed.
+# signature_op_count: modular products per ECDSA verification, recovery and Ed25519
+# verification in the GPU's code,
+# counted on the host (see the comment at the top of signature_op_count.cc). No GPU needed.
 if(CHAINACCEL_HAVE_CUDA)
-  add_executable(ecdsa_op_count "${CMAKE_CURRENT_LIST_DIR}/ecdsa_op_count.cc"
+  add_executable(signature_op_count "${CMAKE_CURRENT_LIST_DIR}/signature_op_count.cc"
     "${CMAKE_SOURCE_DIR}/kernels/ecdsa_records.cc")
-  target_include_directories(ecdsa_op_count PRIVATE "${CMAKE_SOURCE_DIR}")
-  target_link_libraries(ecdsa_op_count PRIVATE
+  target_include_directories(signature_op_count PRIVATE "${CMAKE_SOURCE_DIR}")
+  target_link_libraries(signature_op_count PRIVATE
     chainaccel_engine_testing chainaccel_engine chainaccel_warnings PkgConfig::SECP256K1)
 endif()

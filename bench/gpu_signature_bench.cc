@@ -1,9 +1,11 @@
-// gpu_signature_bench: ECDSA secp256k1 verification and Ethereum recovery on one GPU
-// (kernels/ecdsa_launch.h, GpuEngine) next to the CPU engine (libsecp256k1) on every core
-// of the same machine, in one run.
+// gpu_signature_bench: ECDSA secp256k1 verification, Ethereum recovery and Ed25519
+// verification on one GPU (kernels/ecdsa_launch.h, kernels/ed25519_launch.h, GpuEngine)
+// next to the CPU engine (libsecp256k1, libsodium) on every core of the same machine, in
+// one run.
 //
-// N signatures (default 2^20) by 1 024 random keys over random 32-byte hashes, all valid
-// (made with libsecp256k1 on every core), compact encoding, no pre-hash, low S:
+// N signatures (default 2^20) by 1 024 random keys over random 32-byte hashes (ECDSA:
+// compact encoding, no pre-hash, low S; Ed25519: the 32 bytes are the message), all valid
+// (made with libsecp256k1 / libsodium on every core):
 //   kernel - the staged records resident on the device; LaunchEcdsaVerify and
 //            LaunchEcdsaRecover timed with CUDA events after a warm-up, median of R.
 //   engine - GpuEngine::Run and CpuEngine::Run of the SignatureVerifyTask and
@@ -12,9 +14,9 @@
 // Every run's results are checked: every status ITEM_OK, every recovered address the
 // signer's.
 // One JSON line per measurement:
-//   {"bench":"ecdsa","op":"verify"|"recover","where":"kernel"|"gpu:0"|"cpu","items",
-//    "median_s","per_s","correct"}
-// Usage: gpu_signature_bench [--items N] [--runs R]
+//   {"bench":"ecdsa"|"ed25519","op":"verify"|"recover","where":"kernel"|"gpu:0"|"cpu",
+//    "items","median_s","per_s","correct"}
+// Usage: gpu_signature_bench [--items N] [--runs R] [--schemes ecdsa,ed25519]
 #include <cuda_runtime_api.h>
 
 #include <algorithm>
@@ -35,6 +37,8 @@
 #include "kernels/ecdsa.cuh"
 #include "kernels/ecdsa_launch.h"
 #include "kernels/ecdsa_records.h"
+#include "kernels/ed25519.cuh"
+#include "kernels/ed25519_launch.h"
 #include "kernels/testing/device_buffer.h"
 
 namespace chainaccel {
@@ -52,36 +56,47 @@ void CheckStatus(const Status& status) {
   std::exit(1);
 }
 
-void Report(const char* op, const std::string& where, size_t n, double seconds, bool correct,
-            std::vector<std::string>& table) {
-  std::printf("{\"bench\":\"ecdsa\",\"op\":\"%s\",\"where\":\"%s\",\"items\":%zu,"
+void Report(const char* bench, const char* op, const std::string& where, size_t n,
+            double seconds, bool correct, std::vector<std::string>& table) {
+  std::printf("{\"bench\":\"%s\",\"op\":\"%s\",\"where\":\"%s\",\"items\":%zu,"
               "\"median_s\":%.6e,\"per_s\":%.4e,\"correct\":%s}\n",
-              op, where.c_str(), n, seconds, n / seconds, correct ? "true" : "false");
+              bench, op, where.c_str(), n, seconds, n / seconds, correct ? "true" : "false");
   std::fflush(stdout);
   char line[200];
-  std::snprintf(line, sizeof(line), "%-8s %-7s %9.2f ms  %8.3f M/s  correct %d", op,
-                where.c_str(), seconds * 1e3, n / seconds * 1e-6, correct);
+  std::snprintf(line, sizeof(line), "%-8s %-8s %-7s %9.2f ms  %8.3f M/s  correct %d", bench,
+                op, where.c_str(), seconds * 1e3, n / seconds * 1e-6, correct);
   table.push_back(line);
 }
 
-int Main(int argc, char** argv) {
-  size_t n = size_t{1} << 20;
-  int runs = 5;
-  for (int i = 1; i + 1 < argc; i += 2) {
-    if (std::strcmp(argv[i], "--items") == 0) n = std::stoull(argv[i + 1]);
-    if (std::strcmp(argv[i], "--runs") == 0) runs = std::stoi(argv[i + 1]);
+// Runs fill(i) for i < n on every core.
+template <class F>
+void ForEachOnAllCores(size_t n, F fill) {
+  std::vector<std::thread> threads;
+  const unsigned t_count = std::max(1u, std::thread::hardware_concurrency());
+  for (unsigned t = 0; t < t_count; ++t) {
+    threads.emplace_back([&, t] {
+      for (size_t i = t; i < n; i += t_count) fill(i);
+    });
   }
-  cudaDeviceProp prop{};
-  CudaCheck(cudaGetDeviceProperties(&prop, 0), "cudaGetDeviceProperties");
-  char date[32];
-  const std::time_t now = std::time(nullptr);
-  std::strftime(date, sizeof(date), "%Y-%m-%dT%H:%M:%SZ", std::gmtime(&now));
-  const uint64_t seed = std::random_device{}();
-  std::printf("{\"bench\":\"device\",\"name\":\"%s\",\"sms\":%d,\"host_threads\":%u,"
-              "\"date\":\"%s\",\"seed\":%llu,\"items\":%zu}\n",
-              prop.name, prop.multiProcessorCount, std::thread::hardware_concurrency(), date,
-              static_cast<unsigned long long>(seed), n);
+  for (auto& th : threads) th.join();
+}
 
+std::vector<uint8_t> RandomBytes(std::mt19937_64& rng, size_t size) {
+  std::vector<uint8_t> bytes(size);
+  for (size_t i = 0; i + 8 <= size; i += 8) {
+    const uint64_t r = rng();
+    std::memcpy(&bytes[i], &r, 8);
+  }
+  return bytes;
+}
+
+bool AllOk(const std::vector<ItemStatus>& status) {
+  return std::all_of(status.begin(), status.end(),
+                     [](ItemStatus s) { return s == ItemStatus::kOk; });
+}
+
+void BenchEcdsa(size_t n, int runs, uint64_t seed, GpuEngine& gpu, CpuEngine& cpu,
+                std::vector<std::string>& table) {
   // Keys, hashes and signatures, on every core.
   constexpr size_t kKeys = 1024;
   std::vector<testing::Secp256k1Key> keys;
@@ -91,29 +106,17 @@ int Main(int argc, char** argv) {
     keys.push_back(testing::MakeSecp256k1Key(rng));
     addresses.push_back(testing::EthereumAddress(keys.back()));
   }
-  std::vector<uint8_t> hashes(32 * n), compact(64 * n), recoverable(65 * n), public_keys(33 * n);
-  for (size_t i = 0; i < 32 * n; i += 8) {
-    const uint64_t r = rng();
-    std::memcpy(&hashes[i], &r, 8);
-  }
-  {
-    std::vector<std::thread> threads;
-    const unsigned t_count = std::max(1u, std::thread::hardware_concurrency());
-    for (unsigned t = 0; t < t_count; ++t) {
-      threads.emplace_back([&, t] {
-        for (size_t i = t; i < n; i += t_count) {
-          const auto& key = keys[i % kKeys];
-          const ByteView hash(&hashes[32 * i], 32);
-          const testing::Bytes sig = testing::SignEcdsaCompact(key, hash);
-          std::memcpy(&compact[64 * i], sig.data(), 64);
-          const testing::Bytes rsig = testing::SignRecoverable(key, hash, 27);
-          std::memcpy(&recoverable[65 * i], rsig.data(), 65);
-          std::memcpy(&public_keys[33 * i], key.compressed.data(), 33);
-        }
-      });
-    }
-    for (auto& th : threads) th.join();
-  }
+  const std::vector<uint8_t> hashes = RandomBytes(rng, 32 * n);
+  std::vector<uint8_t> compact(64 * n), recoverable(65 * n), public_keys(33 * n);
+  ForEachOnAllCores(n, [&](size_t i) {
+    const auto& key = keys[i % kKeys];
+    const ByteView hash(&hashes[32 * i], 32);
+    const testing::Bytes sig = testing::SignEcdsaCompact(key, hash);
+    std::memcpy(&compact[64 * i], sig.data(), 64);
+    const testing::Bytes rsig = testing::SignRecoverable(key, hash, 27);
+    std::memcpy(&recoverable[65 * i], rsig.data(), 65);
+    std::memcpy(&public_keys[33 * i], key.compressed.data(), 33);
+  });
 
   SignatureVerifyTask verify;
   verify.scheme = SignatureScheme::kEcdsaSecp256k1;
@@ -125,10 +128,6 @@ int Main(int argc, char** argv) {
   std::vector<uint8_t> recovered_keys(64 * n), recovered_addresses(20 * n);
   SignatureRecoverTask recover{n, hashes.data(), recoverable.data(), false,
                                recovered_keys.data(), recovered_addresses.data(), status.data()};
-  const auto all_ok = [&] {
-    return std::all_of(status.begin(), status.end(),
-                       [](ItemStatus s) { return s == ItemStatus::kOk; });
-  };
   const auto addresses_right = [&] {
     for (size_t i = 0; i < n; i += 997) {
       if (std::memcmp(&recovered_addresses[20 * i], addresses[i % kKeys].data(), 20) != 0) {
@@ -138,7 +137,6 @@ int Main(int argc, char** argv) {
     return true;
   };
 
-  std::vector<std::string> table;
   // Kernel-only: records resident on the device.
   const std::vector<kernels::AffinePoint>& host_table = kernels::Secp256k1GeneratorTable();
   DeviceBuffer<kernels::AffinePoint> g_table(host_table.size());
@@ -158,7 +156,7 @@ int Main(int argc, char** argv) {
     const std::vector<uint8_t> got = statuses.Download();
     const bool ok = std::all_of(got.begin(), got.end(),
                                 [](uint8_t v) { return v == uint8_t(ItemStatus::kOk); });
-    Report("verify", "kernel", n, s, ok, table);
+    Report("ecdsa", "verify", "kernel", n, s, ok, table);
   }
   {
     std::vector<uint8_t> records(kernels::kEcdsaRecoverRecordBytes * n);
@@ -179,29 +177,116 @@ int Main(int argc, char** argv) {
       ok = r[kernels::kEcdsaRecoverStatusOffset] == uint8_t(ItemStatus::kOk) &&
            std::memcmp(r + 64, addresses[i % kKeys].data(), 20) == 0;
     }
-    Report("recover", "kernel", n, s, ok, table);
+    Report("ecdsa", "recover", "kernel", n, s, ok, table);
   }
 
   // The engines, from host memory.
-  Status status_out;
-  std::unique_ptr<GpuEngine> gpu = GpuEngine::Create(0, GpuEngine::Options{}, &status_out);
-  CheckStatus(status_out);
-  CpuEngine cpu(CpuEngine::Options{});
-  for (Engine* engine : {static_cast<Engine*>(gpu.get()), static_cast<Engine*>(&cpu)}) {
+  for (Engine* engine : {static_cast<Engine*>(&gpu), static_cast<Engine*>(&cpu)}) {
     const int engine_runs = engine == &cpu ? 1 : runs;
     double s = MedianWallSeconds(1, engine_runs, [&] {
       std::fill(status.begin(), status.end(), ItemStatus::kUnspecified);
       Task task = verify;
       CheckStatus(engine->Run(task));
     });
-    Report("verify", engine->info().name, n, s, all_ok(), table);
+    Report("ecdsa", "verify", engine->info().name, n, s, AllOk(status), table);
     s = MedianWallSeconds(1, engine_runs, [&] {
       std::fill(status.begin(), status.end(), ItemStatus::kUnspecified);
       Task task = recover;
       CheckStatus(engine->Run(task));
     });
-    Report("recover", engine->info().name, n, s, all_ok() && addresses_right(), table);
+    Report("ecdsa", "recover", engine->info().name, n, s, AllOk(status) && addresses_right(), table);
   }
+}
+
+void BenchEd25519(size_t n, int runs, uint64_t seed, GpuEngine& gpu, CpuEngine& cpu,
+                  std::vector<std::string>& table) {
+  constexpr size_t kKeys = 1024;
+  std::mt19937_64 rng(seed + 1);
+  std::vector<testing::Ed25519Key> keys;
+  for (size_t k = 0; k < kKeys; ++k) keys.push_back(testing::MakeEd25519Key(rng));
+  const std::vector<uint8_t> messages = RandomBytes(rng, 32 * n);
+  std::vector<uint8_t> signatures(64 * n), public_keys(32 * n);
+  ForEachOnAllCores(n, [&](size_t i) {
+    const auto& key = keys[i % kKeys];
+    const testing::Bytes sig = testing::SignEd25519(key, ByteView(&messages[32 * i], 32));
+    std::memcpy(&signatures[64 * i], sig.data(), 64);
+    std::memcpy(&public_keys[32 * i], key.public_key.data(), 32);
+  });
+  SignatureVerifyTask verify;
+  verify.scheme = SignatureScheme::kEd25519;
+  verify.messages = PackedItems::Fixed(messages, 32);
+  verify.public_keys = PackedItems::Fixed(public_keys, 32);
+  verify.signatures = PackedItems::Fixed(signatures, 64);
+  std::vector<ItemStatus> status(n);
+  verify.status = status.data();
+
+  // Kernel-only: records, messages and their offsets resident on the device.
+  {
+    const std::vector<kernels::EdPrecomputed>& host_table = kernels::Ed25519BaseTable();
+    DeviceBuffer<kernels::EdPrecomputed> base_table(host_table.size());
+    base_table.Upload(host_table.data(), host_table.size());
+    std::vector<uint8_t> records(kernels::kEd25519RecordBytes * n);
+    std::vector<uint64_t> offsets(n + 1);
+    for (size_t i = 0; i < n; ++i) {
+      kernels::StageEd25519Record(verify, i, &records[kernels::kEd25519RecordBytes * i]);
+      offsets[i] = 32 * i;
+    }
+    offsets[n] = 32 * n;
+    DeviceBuffer<uint8_t> device_records(records.size()), device_messages(messages.size()),
+        statuses(n);
+    DeviceBuffer<uint64_t> device_offsets(offsets.size());
+    device_records.Upload(records.data(), records.size());
+    device_messages.Upload(messages.data(), messages.size());
+    device_offsets.Upload(offsets.data(), offsets.size());
+    statuses.Fill(0);
+    const double s = Median(TimeWithEvents(1, runs, [&] {
+      CheckStatus(kernels::LaunchEd25519Verify(device_records.get(), device_messages.get(),
+                                               device_offsets.get(), nullptr, n,
+                                               base_table.get(), statuses.get(), nullptr));
+    }));
+    const std::vector<uint8_t> got = statuses.Download();
+    const bool ok = std::all_of(got.begin(), got.end(),
+                                [](uint8_t v) { return v == uint8_t(ItemStatus::kOk); });
+    Report("ed25519", "verify", "kernel", n, s, ok, table);
+  }
+  for (Engine* engine : {static_cast<Engine*>(&gpu), static_cast<Engine*>(&cpu)}) {
+    const double s = MedianWallSeconds(1, engine == &cpu ? 1 : runs, [&] {
+      std::fill(status.begin(), status.end(), ItemStatus::kUnspecified);
+      Task task = verify;
+      CheckStatus(engine->Run(task));
+    });
+    Report("ed25519", "verify", engine->info().name, n, s, AllOk(status), table);
+  }
+}
+
+int Main(int argc, char** argv) {
+  size_t n = size_t{1} << 20;
+  int runs = 5;
+  std::string schemes = "ecdsa,ed25519";
+  for (int i = 1; i + 1 < argc; i += 2) {
+    if (std::strcmp(argv[i], "--items") == 0) n = std::stoull(argv[i + 1]);
+    if (std::strcmp(argv[i], "--runs") == 0) runs = std::stoi(argv[i + 1]);
+    if (std::strcmp(argv[i], "--schemes") == 0) schemes = argv[i + 1];
+  }
+  cudaDeviceProp prop{};
+  CudaCheck(cudaGetDeviceProperties(&prop, 0), "cudaGetDeviceProperties");
+  char date[32];
+  const std::time_t now = std::time(nullptr);
+  std::strftime(date, sizeof(date), "%Y-%m-%dT%H:%M:%SZ", std::gmtime(&now));
+  const uint64_t seed = std::random_device{}();
+  std::printf("{\"bench\":\"device\",\"name\":\"%s\",\"sms\":%d,\"host_threads\":%u,"
+              "\"date\":\"%s\",\"seed\":%llu,\"items\":%zu}\n",
+              prop.name, prop.multiProcessorCount, std::thread::hardware_concurrency(), date,
+              static_cast<unsigned long long>(seed), n);
+  Status status_out;
+  GpuEngine::Options options;
+  options.ed25519 = true;
+  std::unique_ptr<GpuEngine> gpu = GpuEngine::Create(0, options, &status_out);
+  CheckStatus(status_out);
+  CpuEngine cpu(CpuEngine::Options{});
+  std::vector<std::string> table;
+  if (schemes.find("ecdsa") != std::string::npos) BenchEcdsa(n, runs, seed, *gpu, cpu, table);
+  if (schemes.find("ed25519") != std::string::npos) BenchEd25519(n, runs, seed, *gpu, cpu, table);
   std::printf("# %s, %d SMs, %s; %zu signatures; CPU engine %u threads\n", prop.name,
               prop.multiProcessorCount, date, n, cpu.info().threads);
   for (const auto& line : table) std::printf("# %s\n", line.c_str());

@@ -1,8 +1,10 @@
-// ecdsa_op_count: how many modular products and squares (and 32-bit limb products) one
-// ECDSA verification and one recovery cost in the GPU's code (kernels/ecdsa.cuh, compiled
-// for the host with counters), for comparing the kernels' rates with the GPU's integer
-// multiply-add ceiling. Averages over random valid signatures; one JSON line per
-// operation. Usage: ecdsa_op_count [signatures, default 200]
+// signature_op_count: how many modular products and squares (and 32-bit limb products)
+// one ECDSA verification, one recovery and one Ed25519 verification cost in the GPU's code
+// (kernels/ecdsa.cuh, kernels/ed25519.cuh, compiled for the host with counters), for
+// comparing the kernels' rates with the GPU's integer multiply-add ceiling. Averages over
+// random valid signatures; one JSON line per operation. Not counted: SHA-512 and the
+// reduction mod L of Ed25519 (shifts and subtractions, no products).
+// Usage: signature_op_count [signatures, default 200]
 #define CHAINACCEL_COUNT_MOD_OPS 1
 
 #include <cstdio>
@@ -13,15 +15,17 @@
 #include "engines/cpu/testing/signing.h"
 #include "kernels/ecdsa.cuh"
 #include "kernels/ecdsa_records.h"
+#include "kernels/ed25519.cuh"
 
 namespace chainaccel {
 namespace {
 
 using kernels::mod_op_counts;
 
-// 32-bit limb products: a product 64, a square 36, and the reduction's: 16 for p (the
-// high half times 977, twice over at most) and up to 5 per high limb per fold for n (the
-// generic fold, about 5 x 8 + 5 x 5 + 5 x 2).
+// 32-bit limb products: a product 64, a square 36, and the reduction's: 9 for a field
+// (secp256k1's p: the high half times 977 and one more; 2^255 - 19: the high half times
+// 38 and one more) and up to 5 per high limb per fold for n (the generic fold, about
+// 5 x 8 + 5 x 5 + 5 x 2).
 constexpr double kLimbProductsPerMul = 64, kLimbProductsPerSqr = 36;
 constexpr double kReduceFieldLimbProducts = 9, kReduceScalarLimbProducts = 75;
 
@@ -34,7 +38,7 @@ void Report(const char* op, size_t n, const kernels::ModOpCounts& c) {
        c.scalar_mul * (kLimbProductsPerMul + kReduceScalarLimbProducts) +
        c.scalar_sqr * (kLimbProductsPerSqr + kReduceScalarLimbProducts)) /
       n;
-  std::printf("{\"bench\":\"ecdsa_op_count\",\"op\":\"%s\",\"signatures\":%zu,"
+  std::printf("{\"bench\":\"signature_op_count\",\"op\":\"%s\",\"signatures\":%zu,"
               "\"field_mul\":%.1f,\"field_sqr\":%.1f,\"scalar_mul\":%.1f,\"scalar_sqr\":%.1f,"
               "\"field_ops\":%.1f,\"scalar_ops\":%.1f,\"limb_products\":%.0f}\n",
               op, n, double(c.field_mul) / n, double(c.field_sqr) / n,
@@ -68,7 +72,7 @@ int Main(int argc, char** argv) {
   mod_op_counts = {};
   for (const auto& r : records) {
     if (kernels::VerifyEcdsaRecord(r.data(), nullptr, false, table.data()) != ItemStatus::kOk) {
-      std::fprintf(stderr, "ecdsa_op_count: a valid signature did not verify\n");
+      std::fprintf(stderr, "signature_op_count: a valid signature did not verify\n");
       return 1;
     }
   }
@@ -77,11 +81,33 @@ int Main(int argc, char** argv) {
   uint8_t result[kernels::kEcdsaRecoverResultBytes];
   for (const auto& r : recover_records) {
     if (kernels::RecoverEcdsaRecord(r.data(), false, table.data(), result) != ItemStatus::kOk) {
-      std::fprintf(stderr, "ecdsa_op_count: a valid signature did not recover\n");
+      std::fprintf(stderr, "signature_op_count: a valid signature did not recover\n");
       return 1;
     }
   }
   Report("recover", n, mod_op_counts);
+
+  const std::vector<kernels::EdPrecomputed>& ed_table = kernels::Ed25519BaseTable();
+  std::vector<std::vector<uint8_t>> ed_records, ed_messages;
+  for (size_t i = 0; i < n; ++i) {
+    const testing::Ed25519Key key = testing::MakeEd25519Key(rng);
+    std::vector<uint8_t> message(32);
+    for (auto& b : message) b = static_cast<uint8_t>(rng());
+    const testing::Bytes sig = testing::SignEd25519(key, message);
+    ed_records.emplace_back(kernels::kEd25519RecordBytes, 0);
+    std::copy(key.public_key.begin(), key.public_key.end(), ed_records.back().begin());
+    std::copy(sig.begin(), sig.end(), ed_records.back().begin() + 32);
+    ed_messages.push_back(message);
+  }
+  mod_op_counts = {};
+  for (size_t i = 0; i < n; ++i) {
+    if (kernels::VerifyEd25519Record(ed_records[i].data(), ed_messages[i].data(), 32,
+                                     ed_table.data()) != ItemStatus::kOk) {
+      std::fprintf(stderr, "signature_op_count: a valid Ed25519 signature did not verify\n");
+      return 1;
+    }
+  }
+  Report("ed25519 verify", n, mod_op_counts);
   return 0;
 }
 

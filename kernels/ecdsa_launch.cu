@@ -9,11 +9,15 @@ namespace chainaccel::kernels {
 namespace {
 
 // One signature per thread: each keeps 15 Jacobian multiples of its key (1.4 KiB of local
-// memory) and the exponentiation window tables, so blocks stay small; 128 threads is
-// the first guess, to be tuned with measurements (kernels/NOTES.md).
+// memory) and the exponentiation window tables, so blocks stay small: 128 threads.
+// At least 4 blocks an SM: with the block size alone ptxas settled on 72 registers and
+// spilled ~2 KB per thread (ncu: 128 M spill requests per 2^17 verifications); with the
+// minimum it takes 126-128 registers and spills nothing (the Ed25519 kernel gained 41%
+// from the same bound: kernels/ed25519_launch.cu).
 constexpr int kEcdsaThreadsPerBlock = 128;
+constexpr int kEcdsaMinBlocksPerSm = 4;
 
-__global__ void __launch_bounds__(kEcdsaThreadsPerBlock)
+__global__ void __launch_bounds__(kEcdsaThreadsPerBlock, kEcdsaMinBlocksPerSm)
     EcdsaVerifyKernel(const uint8_t* __restrict__ records, const uint8_t* __restrict__ digests,
                       uint64_t count, bool allow_high_s,
                       const AffinePoint* __restrict__ generator_table,
@@ -26,7 +30,7 @@ __global__ void __launch_bounds__(kEcdsaThreadsPerBlock)
                         generator_table));
 }
 
-__global__ void __launch_bounds__(kEcdsaThreadsPerBlock)
+__global__ void __launch_bounds__(kEcdsaThreadsPerBlock, kEcdsaMinBlocksPerSm)
     EcdsaRecoverKernel(const uint8_t* __restrict__ records, uint64_t count, bool allow_high_s,
                        const AffinePoint* __restrict__ generator_table,
                        uint8_t* __restrict__ results) {

@@ -94,16 +94,30 @@ struct EdPrecomputed {
 
 CHAINACCEL_HD EdPoint EdIdentity() { return EdPoint{U256Zero(), U256Small(1), U256Small(1), U256Zero()}; }
 
-// P + Q (add-2008-hwcd-3, complete).
-CHAINACCEL_HD EdPoint EdAdd(const EdPoint& p, const EdPoint& q) {
-  const U256 a = ModMul<Fe>(ModSub<Fe>(p.y, p.x), ModSub<Fe>(q.y, q.x));
-  const U256 b = ModMul<Fe>(ModAdd<Fe>(p.y, p.x), ModAdd<Fe>(q.y, q.x));
-  const U256 c = ModMul<Fe>(ModMul<Fe>(p.t, Ed25519D2()), q.t);
-  const U256 zz = ModMul<Fe>(p.z, q.z);
-  const U256 d = ModAdd<Fe>(zz, zz);
+// A point cached for repeated addition: Y + X, Y - X, 2d T, 2Z.
+struct EdCached {
+  U256 y_plus_x, y_minus_x, t2d, z2;
+};
+
+CHAINACCEL_HD EdCached EdToCached(const EdPoint& p) {
+  return EdCached{ModAdd<Fe>(p.y, p.x), ModSub<Fe>(p.y, p.x), ModMul<Fe>(p.t, Ed25519D2()),
+                  ModAdd<Fe>(p.z, p.z)};
+}
+
+// P + Q with Q cached (add-2008-hwcd-3, complete): 8 products.
+CHAINACCEL_HD EdPoint EdAddCached(const EdPoint& p, const EdCached& q) {
+  const U256 a = ModMul<Fe>(ModSub<Fe>(p.y, p.x), q.y_minus_x);
+  const U256 b = ModMul<Fe>(ModAdd<Fe>(p.y, p.x), q.y_plus_x);
+  const U256 c = ModMul<Fe>(p.t, q.t2d);
+  const U256 d = ModMul<Fe>(p.z, q.z2);
   const U256 e = ModSub<Fe>(b, a), f = ModSub<Fe>(d, c), g = ModAdd<Fe>(d, c),
              h = ModAdd<Fe>(b, a);
   return EdPoint{ModMul<Fe>(e, f), ModMul<Fe>(g, h), ModMul<Fe>(f, g), ModMul<Fe>(e, h)};
+}
+
+// P + Q (complete).
+CHAINACCEL_HD EdPoint EdAdd(const EdPoint& p, const EdPoint& q) {
+  return EdAddCached(p, EdToCached(q));
 }
 
 // P + Q with Q precomputed (Z = 1): 7 products.
@@ -117,7 +131,9 @@ CHAINACCEL_HD EdPoint EdAddPrecomputed(const EdPoint& p, const EdPrecomputed& q)
   return EdPoint{ModMul<Fe>(e, f), ModMul<Fe>(g, h), ModMul<Fe>(f, g), ModMul<Fe>(e, h)};
 }
 
-// 2P (dbl-2008-hwcd with a = -1).
+// 2P (dbl-2008-hwcd with a = -1; it reads X, Y, Z only). kWithT = false leaves T unset
+// (zero), saving a product, for a result that is only doubled again.
+template <bool kWithT = true>
 CHAINACCEL_HD EdPoint EdDouble(const EdPoint& p) {
   const U256 a = ModSqr<Fe>(p.x);
   const U256 b = ModSqr<Fe>(p.y);
@@ -128,7 +144,8 @@ CHAINACCEL_HD EdPoint EdDouble(const EdPoint& p) {
   const U256 g = ModAdd<Fe>(d, b);
   const U256 f = ModSub<Fe>(g, c);
   const U256 h = ModSub<Fe>(d, b);
-  return EdPoint{ModMul<Fe>(e, f), ModMul<Fe>(g, h), ModMul<Fe>(f, g), ModMul<Fe>(e, h)};
+  return EdPoint{ModMul<Fe>(e, f), ModMul<Fe>(g, h), ModMul<Fe>(f, g),
+                 kWithT ? ModMul<Fe>(e, h) : U256Zero()};
 }
 
 CHAINACCEL_HD EdPoint EdNegate(const EdPoint& p) {
@@ -139,9 +156,46 @@ CHAINACCEL_HD bool EdIsIdentity(const EdPoint& p) {
   return U256IsZero(p.x) && U256Equal(p.y, p.z);
 }
 
+// z^(2^k) (k squarings).
+CHAINACCEL_HD U256 FeSqrTimes(U256 z, int k) {
+  for (int i = 0; i < k; ++i) z = ModSqr<Fe>(z);
+  return z;
+}
+
+// z^(2^250 - 1) and z^11, the common head of FeInvert and FePow22523: the addition chain
+// 2, 9, 11, 2^5 - 1, 2^10 - 1, 2^20 - 1, 2^40 - 1, 2^50 - 1, 2^100 - 1, 2^200 - 1,
+// 2^250 - 1 (254 squarings and 11 products; a 4-bit window takes 252 and 77).
+CHAINACCEL_HD U256 FePow2p250m1(const U256& z, U256& z11) {
+  const U256 z2 = ModSqr<Fe>(z);
+  const U256 z9 = ModMul<Fe>(FeSqrTimes(z2, 2), z);
+  z11 = ModMul<Fe>(z9, z2);
+  const U256 e5 = ModMul<Fe>(ModSqr<Fe>(z11), z9);  // 2^5 - 1
+  const U256 e10 = ModMul<Fe>(FeSqrTimes(e5, 5), e5);
+  const U256 e20 = ModMul<Fe>(FeSqrTimes(e10, 10), e10);
+  const U256 e40 = ModMul<Fe>(FeSqrTimes(e20, 20), e20);
+  const U256 e50 = ModMul<Fe>(FeSqrTimes(e40, 10), e10);
+  const U256 e100 = ModMul<Fe>(FeSqrTimes(e50, 50), e50);
+  const U256 e200 = ModMul<Fe>(FeSqrTimes(e100, 100), e100);
+  return ModMul<Fe>(FeSqrTimes(e200, 50), e50);
+}
+
+// z^(p - 2) = z^-1 (0 for 0).
+CHAINACCEL_HD U256 FeInvert(const U256& z) {
+  U256 z11;
+  const U256 e250 = FePow2p250m1(z, z11);
+  return ModMul<Fe>(FeSqrTimes(e250, 5), z11);  // 2^255 - 32 + 11
+}
+
+// z^((p - 5) / 8) = z^(2^252 - 3), the exponent of the square root in decoding.
+CHAINACCEL_HD U256 FePow22523(const U256& z) {
+  U256 z11;
+  const U256 e250 = FePow2p250m1(z, z11);
+  return ModMul<Fe>(FeSqrTimes(e250, 2), z);  // 2^252 - 4 + 1
+}
+
 // The 32-byte encoding: y little-endian, the sign (parity) of x in the top bit.
 CHAINACCEL_HD void EdEncode(const EdPoint& p, uint8_t out[32]) {
-  const U256 zi = ModInv<Fe>(p.z);
+  const U256 zi = FeInvert(p.z);
   const U256 x = ModMul<Fe>(p.x, zi);
   const U256 y = ModMul<Fe>(p.y, zi);
   for (int i = 0; i < 8; ++i) {
@@ -189,11 +243,7 @@ CHAINACCEL_HD bool EdDecode(const uint8_t s[32], EdPoint& out) {
   const U256 v = ModAdd<Fe>(ModMul<Fe>(Ed25519D(), yy), U256Small(1));
   const U256 v3 = ModMul<Fe>(ModSqr<Fe>(v), v);
   const U256 v7 = ModMul<Fe>(ModSqr<Fe>(v3), v);
-  U256 e;  // (p - 5) / 8
-  const uint32_t ew[8] = {0xFFFFFFFD, 0xFFFFFFFF, 0xFFFFFFFF, 0xFFFFFFFF,
-                          0xFFFFFFFF, 0xFFFFFFFF, 0xFFFFFFFF, 0x0FFFFFFF};
-  e = U256FromLimbs(ew);
-  U256 x = ModMul<Fe>(ModMul<Fe>(u, v3), ModPow<Fe>(ModMul<Fe>(u, v7), e));
+  U256 x = ModMul<Fe>(ModMul<Fe>(u, v3), FePow22523(ModMul<Fe>(u, v7)));
   const U256 vxx = ModMul<Fe>(v, ModSqr<Fe>(x));
   if (!U256Equal(vxx, u)) {
     if (!U256Equal(vxx, ModNeg<Fe>(u))) return false;
@@ -221,7 +271,7 @@ inline constexpr int kEd25519TableDigits = 255;
 inline constexpr int kEd25519TableEntries = kEd25519TableWindows * kEd25519TableDigits;
 
 CHAINACCEL_HD EdPrecomputed EdPrecompute(const EdPoint& p) {
-  const U256 zi = ModInv<Fe>(p.z);
+  const U256 zi = FeInvert(p.z);
   const U256 x = ModMul<Fe>(p.x, zi), y = ModMul<Fe>(p.y, zi);
   return EdPrecomputed{ModAdd<Fe>(y, x), ModSub<Fe>(y, x),
                        ModMul<Fe>(ModMul<Fe>(x, y), Ed25519D2())};
@@ -247,20 +297,25 @@ inline const std::vector<EdPrecomputed>& Ed25519BaseTable() {
 }
 
 // a * B + b * P for scalars a, b < 2^256 (little-endian limbs): b * P by a 4-bit window
-// over 15 multiples of P, a * B from the table.
+// over 15 cached multiples of P (three of each four doublings skip T), a * B from the
+// table.
 CHAINACCEL_HD EdPoint EdDoubleScalarMul(const U256& a, const U256& b, const EdPoint& p,
                                         const EdPrecomputed* table) {
-  EdPoint multiples[15];
-  multiples[0] = p;
-  for (int d = 2; d <= 15; ++d) multiples[d - 1] = EdAdd(multiples[d - 2], p);
+  EdCached multiples[15];
+  multiples[0] = EdToCached(p);
+  EdPoint multiple = p;
+  for (int d = 2; d <= 15; ++d) {
+    multiple = EdAddCached(multiple, multiples[0]);
+    multiples[d - 1] = EdToCached(multiple);
+  }
   EdPoint acc = EdIdentity();
   for (int i = 63; i >= 0; --i) {
-    acc = EdDouble(acc);
-    acc = EdDouble(acc);
-    acc = EdDouble(acc);
-    acc = EdDouble(acc);
+    acc = EdDouble<false>(acc);
+    acc = EdDouble<false>(acc);
+    acc = EdDouble<false>(acc);
+    acc = EdDouble<true>(acc);
     const uint32_t d = U256Nibble(b, i);
-    if (d != 0) acc = EdAdd(acc, multiples[d - 1]);
+    if (d != 0) acc = EdAddCached(acc, multiples[d - 1]);
   }
   for (int j = 0; j < kEd25519TableWindows; ++j) {
     const uint32_t d = (a.w[j / 4] >> (8 * (j % 4))) & 0xFF;

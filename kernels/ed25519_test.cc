@@ -39,6 +39,25 @@ TEST_CASE("SHA-512 over three segments matches libsodium", "[ed25519]") {
   }
 }
 
+TEST_CASE("Addition chains: FeInvert and FePow22523 match the 4-bit window", "[ed25519]") {
+  auto rng = testing::MakeRng("ed25519 chains");
+  U256 p_minus_2, pow22523;  // (p - 5) / 8 = 2^252 - 3
+  U256Sub(Fe::Modulus(), U256Small(2), p_minus_2);
+  const uint32_t e[8] = {0xFFFFFFFD, 0xFFFFFFFF, 0xFFFFFFFF, 0xFFFFFFFF,
+                         0xFFFFFFFF, 0xFFFFFFFF, 0xFFFFFFFF, 0x0FFFFFFF};
+  pow22523 = U256FromLimbs(e);
+  for (int i = 0; i < 200; ++i) {
+    U256 z = i < 3 ? U256Small(i) : U256Zero();
+    if (i == 3) U256Sub(Fe::Modulus(), U256Small(1), z);
+    if (i > 3) {
+      const Bytes b = testing::RandomBytes(rng, 32);
+      z = ModReduce<Fe>(U256FromBytesLE(b.data()));
+    }
+    CHECK(U256Equal(FeInvert(z), ModPow<Fe>(z, p_minus_2)));
+    CHECK(U256Equal(FePow22523(z), ModPow<Fe>(z, pow22523)));
+  }
+}
+
 TEST_CASE("Reduction mod L and multiples of B match libsodium", "[ed25519]") {
   REQUIRE(sodium_init() >= 0);
   auto rng = testing::MakeRng("ed25519 scalars");

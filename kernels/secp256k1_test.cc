@@ -20,6 +20,7 @@
 #include "engines/cpu/testing/vectors.h"
 #include "kernels/ecdsa.cuh"
 #include "kernels/ecdsa_records.h"
+#include "kernels/ed25519.cuh"
 
 namespace chainaccel::kernels {
 namespace {
@@ -119,6 +120,10 @@ TEST_CASE("Field arithmetic mod p matches OpenSSL", "[secp256k1]") {
 
 TEST_CASE("Scalar arithmetic mod n matches OpenSSL", "[secp256k1]") {
   CheckModularArithmetic<Fn>("secp256k1 scalar");
+}
+
+TEST_CASE("Field arithmetic mod 2^255 - 19 matches OpenSSL", "[ed25519]") {
+  CheckModularArithmetic<Ed25519Field>("ed25519 field");
 }
 
 TEST_CASE("Half order and square roots", "[secp256k1]") {

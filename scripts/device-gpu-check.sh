@@ -5,8 +5,11 @@
 # runs the GPU engine tests (when bundled), then the daemon with its GPU: devices, hash
 # batches forced to the GPU and placed automatically (checked by the bench client), Merkle
 # trees built on the GPU and on the CPU through the daemon and compared, and 1M-item
-# Merkle, ECDSA and recovery batches on the GPU and on the CPU.
+# Merkle, Ed25519, ECDSA and recovery batches on the GPU and on the CPU.
+# Usage: bash scripts/device-gpu-check.sh [hash] [merkle] [signatures] (default: all three;
+# the devices list and the metrics always).
 set -uo pipefail
+steps="${*:-hash merkle signatures}"
 export LD_LIBRARY_PATH="$PWD/carry/lib:/usr/local/cuda/lib64"
 out="${OUT:-out}"
 mkdir -p "$out"
@@ -20,6 +23,7 @@ for _ in $(seq 1 300); do [ -s "$work/ready" ] && break; sleep 0.1; done
 address="$(sed -n 's/^grpc=//p' "$work/ready")"
 metrics="$(sed -n 's/^metrics=//p' "$work/ready")"
 carry/bin/chainaccel --address "$address" devices
+if [[ " $steps " == *" hash "* ]]; then
 for placement in gpu auto cpu; do
   carry/bin/chainaccel --address "$address" bench --op sha256 --batch 1048576 --concurrency 2 \
     --duration 4 --warmup 1 --placement "$placement" --json --quiet
@@ -27,6 +31,8 @@ done
 carry/bin/chainaccel --address "$address" bench --op keccak256 --batch 1048576 --concurrency 2 \
   --duration 4 --warmup 1 --placement gpu --json --quiet
 printf '616263\n' | carry/bin/chainaccel --address "$address" hash --algo sha256
+fi
+if [[ " $steps " == *" merkle "* ]]; then
 # Merkle trees through the daemon: GPU and CPU placement must print the same root and
 # proofs (300k random leaves, a non-power of two; raw entries of random length).
 od -An -v -tx1 -w32 -N $((32 * 300001)) /dev/urandom | tr -d ' ' > "$work/leaves.txt"
@@ -49,14 +55,17 @@ for placement in gpu cpu; do
   carry/bin/chainaccel --address "$address" bench --op merkle-bitcoin --batch 1048576 \
     --concurrency 2 --duration 4 --warmup 1 --placement "$placement" --json --quiet
 done
-# Signatures: 1M-signature batches of ECDSA verification and recovery (the signature sets
-# are made once, on every core, and cached).
-for op in ecdsa recover; do
+fi
+# Signatures: 1M-signature batches of Ed25519 and ECDSA verification and recovery (the
+# signature sets are made once, on every core, and cached).
+if [[ " $steps " == *" signatures "* ]]; then
+for op in ed25519 ecdsa recover; do
   for placement in gpu cpu; do
     carry/bin/chainaccel --address "$address" bench --op "$op" --batch 1048576 \
       --concurrency 2 --duration 6 --warmup 1 --placement "$placement" --json --quiet
   done
 done
+fi
 curl -s "$metrics/metrics" | grep -E '^chainaccel_engine_(batches|faults|healthy|memory)' || true
 kill -TERM "$pid"; wait "$pid"; echo "daemon exit $?"
 grep -E "GPU|gpu" "$out/daemon.log" | head -5

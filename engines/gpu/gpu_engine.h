@@ -1,6 +1,6 @@
-// GpuEngine: runs HASH, MERKLE_BUILD, ECDSA secp256k1 SIGNATURE_VERIFY and
-// SIGNATURE_RECOVER tasks on one CUDA device (BIP-340, and Ed25519 unless
-// Options::ed25519, stay on the CPU).
+// GpuEngine: runs HASH, MERKLE_BUILD, Ed25519 and ECDSA secp256k1 SIGNATURE_VERIFY and
+// SIGNATURE_RECOVER tasks on one CUDA device (BIP-340 stays on the CPU, and so does
+// Ed25519 when Options::ed25519 is off).
 //
 // A batch streams through the device in chunks over two lanes. A lane is a stream, an
 // event and page-locked (pinned) input/offsets/output staging buffers with their device
@@ -69,11 +69,10 @@ class GpuEngine final : public Engine {
     // 8 takes most of the gain and leaves the CPU engine half the cores while a GPU batch
     // streams. 0: the calling thread alone.
     size_t copy_threads = 8;
-    // Ed25519 verification on the device (kernels/ed25519.cuh). Off by default until the
-    // kernel's device tests have passed on a GPU: its rules and arithmetic are held to
-    // libsodium on the host in every CI run, but the GPU has not run it yet. Off, the
-    // engine does not accept Ed25519 batches and the scheduler keeps them on the CPU.
-    bool ed25519 = false;
+    // Ed25519 verification on the device (kernels/ed25519.cuh; its device tests and a
+    // 10^7-signature soak against libsodium passed on an H100, bench/RESULTS.md). Off,
+    // the engine does not accept Ed25519 batches and the scheduler keeps them on the CPU.
+    bool ed25519 = true;
   };
 
   // Opens device `ordinal`: reads its properties, allocates both lanes and runs SelfTest.
@@ -96,13 +95,14 @@ class GpuEngine final : public Engine {
     return type == TaskType::kHash || type == TaskType::kMerkleBuild ||
            type == TaskType::kSignatureVerify || type == TaskType::kSignatureRecover;
   }
-  // Supports, except SignatureVerifyTasks of BIP-340, and of Ed25519 unless
-  // Options::ed25519.
+  // Supports, except SignatureVerifyTasks of BIP-340, and of Ed25519 when
+  // Options::ed25519 is off.
   bool Accepts(const Task& task) const override;
 
-  // Runs a HashTask, MerkleBuildTask, SignatureVerifyTask (ECDSA_SECP256K1) or
-  // SignatureRecoverTask (engine.h has the contract). Returns UNIMPLEMENTED for any
-  // other task (MerkleVerifyTask, Ed25519 or BIP-340 verification); INVALID_ARGUMENT for an unknown algorithm or
+  // Runs a HashTask, MerkleBuildTask, SignatureVerifyTask (ECDSA_SECP256K1, and ED25519
+  // with Options::ed25519) or SignatureRecoverTask (engine.h has the contract). Returns
+  // UNIMPLEMENTED for any other task (MerkleVerifyTask, BIP-340 verification, Ed25519
+  // with the option off); INVALID_ARGUMENT for an unknown algorithm or
   // a Merkle task that breaks the REQUIRES of engines/task.h (CheckMerkleBuildTask of
   // engines/cpu/merkle.h); UNAVAILABLE right away when the engine is unhealthy;
   // RESOURCE_EXHAUSTED when the device has too little free memory for a tree (not a

@@ -62,7 +62,7 @@ std::vector<testing::SignatureConfig> EcdsaConfigs() {
   return out;
 }
 
-TEST_CASE("GpuEngine accepts ECDSA verification and recovery, not Ed25519 or BIP-340",
+TEST_CASE("GpuEngine accepts ECDSA and Ed25519 verification and recovery, not BIP-340",
           "[gpu_engine][signatures]") {
   GpuEngine& gpu = testing::SharedGpu();
   CHECK(gpu.Supports(TaskType::kSignatureVerify));
@@ -71,13 +71,21 @@ TEST_CASE("GpuEngine accepts ECDSA verification and recovery, not Ed25519 or BIP
   verify.scheme = SignatureScheme::kEcdsaSecp256k1;
   CHECK(gpu.Accepts(Task(verify)));
   verify.scheme = SignatureScheme::kEd25519;
-  CHECK_FALSE(gpu.Accepts(Task(verify)));  // unless Options::ed25519 (below)
-  Task ed25519 = verify;
-  CHECK(gpu.Run(ed25519).code() == Status::Code::kUnimplemented);
+  CHECK(gpu.Accepts(Task(verify)));
   verify.scheme = SignatureScheme::kSchnorrBip340;
   CHECK_FALSE(gpu.Accepts(Task(verify)));
+  Task schnorr = verify;
+  CHECK(gpu.Run(schnorr).code() == Status::Code::kUnimplemented);
   CHECK(gpu.Accepts(Task(SignatureRecoverTask{})));
   CHECK(gpu.stats().healthy);
+  // With Options::ed25519 off, Ed25519 stays on the CPU.
+  GpuEngine::Options options;
+  options.ed25519 = false;
+  std::unique_ptr<GpuEngine> without = testing::MakeGpu(options);
+  verify.scheme = SignatureScheme::kEd25519;
+  CHECK_FALSE(without->Accepts(Task(verify)));
+  Task ed25519 = verify;
+  CHECK(without->Run(ed25519).code() == Status::Code::kUnimplemented);
 }
 
 TEST_CASE("GpuEngine ECDSA verification matches the CPU in every configuration",
@@ -114,11 +122,10 @@ TEST_CASE("GpuEngine ECDSA verification across small chunks and oversize message
   }
 }
 
-TEST_CASE("GpuEngine with Options::ed25519 verifies Ed25519 as the CPU does",
+TEST_CASE("GpuEngine verifies Ed25519 as the CPU does",
           "[gpu_engine][signatures][ed25519]") {
   auto rng = MakeRng("gpu_engine ed25519");
   GpuEngine::Options options;
-  options.ed25519 = true;
   std::unique_ptr<GpuEngine> gpu = testing::MakeGpu(options);  // its self-test has RFC 8032's
   SignatureVerifyTask probe;
   probe.scheme = SignatureScheme::kEd25519;
@@ -194,61 +201,52 @@ TEST_CASE("GpuEngine signature fault mid-batch: unhealthy, counted, CPU re-run r
   CheckVerifyAgainstCpu(*gpu, batch, config);
 }
 
-// Not run by default (hidden: `gpu_engine_tests "[.soak]"`, minutes on a 16-core GPU
-// host): CHAINACCEL_SOAK_ITEMS (default 10^7) random ECDSA signatures by 4 096 keys, half
-// of them with one random bit flipped in the signature, key or hash, verified on the GPU
-// and on the CPU engine (all cores); then as many recoveries. Zero disagreements is the
-// only pass.
-TEST_CASE("GpuEngine soak: 10^7 ECDSA verifications and recoveries with bit flips",
-          "[.soak]") {
+// The soaks below are not run by default (hidden: `gpu_engine_tests "[.soak]"`, minutes
+// on a 16-core GPU host). Their size is CHAINACCEL_SOAK_ITEMS (default 10^7).
+size_t SoakItems() {
   const char* env = std::getenv("CHAINACCEL_SOAK_ITEMS");
-  const size_t n = env != nullptr ? std::strtoull(env, nullptr, 10) : 10'000'000;
-  const uint64_t seed = testing::TestSeed();
-  std::vector<testing::Secp256k1Key> keys;
-  std::mt19937_64 key_rng(seed);
-  for (int k = 0; k < 4096; ++k) keys.push_back(testing::MakeSecp256k1Key(key_rng));
-  std::vector<uint8_t> hashes(32 * n), public_keys(33 * n), signatures(64 * n),
-      recoverable(65 * n);
+  return env != nullptr ? std::strtoull(env, nullptr, 10) : 10'000'000;
+}
+
+// Runs make(i, rng) for i < n on every core, each thread with its own generator seeded
+// from `seed`.
+template <class F>
+void OnAllCores(size_t n, uint64_t seed, F make) {
   const unsigned threads = std::max(1u, std::thread::hardware_concurrency());
   std::vector<std::thread> workers;
   for (unsigned t = 0; t < threads; ++t) {
     workers.emplace_back([&, t] {
       std::mt19937_64 rng(seed + 1 + t);
-      for (size_t i = t; i < n; i += threads) {
-        const auto& key = keys[rng() % keys.size()];
-        uint8_t* hash = &hashes[32 * i];
-        for (int b = 0; b < 32; ++b) hash[b] = static_cast<uint8_t>(rng());
-        const Bytes sig = testing::SignEcdsaCompact(key, ByteView(hash, 32));
-        const Bytes rsig = testing::SignRecoverable(key, ByteView(hash, 32), 27);
-        std::memcpy(&public_keys[33 * i], key.compressed.data(), 33);
-        std::memcpy(&signatures[64 * i], sig.data(), 64);
-        std::memcpy(&recoverable[65 * i], rsig.data(), 65);
-        if (rng() % 2 == 0) {  // one bit flipped somewhere
-          const uint64_t r = rng();
-          switch (r % 4) {
-            case 0: signatures[64 * i + (r >> 8) % 64] ^= uint8_t(1u << (r >> 4) % 8); break;
-            case 1: public_keys[33 * i + (r >> 8) % 33] ^= uint8_t(1u << (r >> 4) % 8); break;
-            case 2: hash[(r >> 8) % 32] ^= uint8_t(1u << (r >> 4) % 8); break;
-            default: recoverable[65 * i + (r >> 8) % 65] ^= uint8_t(1u << (r >> 4) % 8); break;
-          }
-        }
-      }
+      for (size_t i = t; i < n; i += threads) make(i, rng);
     });
   }
   for (auto& w : workers) w.join();
+}
 
-  CpuEngine all_cores(CpuEngine::Options{});
-  GpuEngine& gpu = testing::SharedGpu();
-  SignatureVerifyTask verify;
-  verify.scheme = SignatureScheme::kEcdsaSecp256k1;
-  verify.messages = PackedItems::Fixed(hashes, 32);
-  verify.public_keys = PackedItems::Fixed(public_keys, 33);
-  verify.signatures = PackedItems::Fixed(signatures, 64);
+// Flips one random bit of item i's `size` bytes at `items`.
+void FlipOneBit(uint8_t* items, size_t size, uint64_t r) {
+  items[(r >> 8) % size] ^= uint8_t(1u << (r >> 4) % 8);
+}
+
+// Items whose `size` bytes differ between a and b.
+size_t DifferingItems(const std::vector<uint8_t>& a, const std::vector<uint8_t>& b,
+                      size_t size) {
+  size_t differing = 0;
+  for (size_t i = 0; i + size <= a.size(); i += size) {
+    differing += std::memcmp(&a[i], &b[i], size) != 0;
+  }
+  return differing;
+}
+
+// Verifies `verify` on the GPU and on the CPU engine (all cores): zero disagreements.
+void CheckSoakVerification(const SignatureVerifyTask& verify) {
+  const size_t n = verify.signatures.size();
   std::vector<ItemStatus> on_gpu(n), on_cpu(n);
   Task gpu_task = verify, cpu_task = verify;
   std::get<SignatureVerifyTask>(gpu_task).status = on_gpu.data();
   std::get<SignatureVerifyTask>(cpu_task).status = on_cpu.data();
-  REQUIRE(gpu.Run(gpu_task).ok());
+  REQUIRE(testing::SharedGpu().Run(gpu_task).ok());
+  CpuEngine all_cores(CpuEngine::Options{});
   REQUIRE(all_cores.Run(cpu_task).ok());
   size_t disagreements = 0, valid = 0;
   for (size_t i = 0; i < n; ++i) {
@@ -257,20 +255,134 @@ TEST_CASE("GpuEngine soak: 10^7 ECDSA verifications and recoveries with bit flip
   }
   UNSCOPED_INFO(n << " verifications, " << valid << " valid");
   CHECK(disagreements == 0);
+}
 
+std::vector<testing::Secp256k1Key> SoakSecp256k1Keys(uint64_t seed) {
+  std::vector<testing::Secp256k1Key> keys;
+  std::mt19937_64 key_rng(seed);
+  for (int k = 0; k < 4096; ++k) keys.push_back(testing::MakeSecp256k1Key(key_rng));
+  return keys;
+}
+
+// n random ECDSA signatures by 4 096 keys, half of them with one random bit flipped in
+// the signature, key or hash, verified on the GPU and on the CPU engine (all cores).
+// Zero disagreements is the only pass.
+TEST_CASE("GpuEngine soak: 10^7 ECDSA verifications with bit flips", "[.soak]") {
+  const size_t n = SoakItems();
+  const uint64_t seed = testing::TestSeed();
+  const std::vector<testing::Secp256k1Key> keys = SoakSecp256k1Keys(seed);
+  std::vector<uint8_t> hashes(32 * n), public_keys(33 * n), signatures(64 * n);
+  OnAllCores(n, seed, [&](size_t i, std::mt19937_64& rng) {
+    const auto& key = keys[rng() % keys.size()];
+    uint8_t* hash = &hashes[32 * i];
+    for (int b = 0; b < 32; ++b) hash[b] = static_cast<uint8_t>(rng());
+    const Bytes sig = testing::SignEcdsaCompact(key, ByteView(hash, 32));
+    std::memcpy(&public_keys[33 * i], key.compressed.data(), 33);
+    std::memcpy(&signatures[64 * i], sig.data(), 64);
+    if (rng() % 2 == 0) {
+      const uint64_t r = rng();
+      switch (r % 3) {
+        case 0: FlipOneBit(&signatures[64 * i], 64, r); break;
+        case 1: FlipOneBit(&public_keys[33 * i], 33, r); break;
+        default: FlipOneBit(hash, 32, r); break;
+      }
+    }
+  });
+  SignatureVerifyTask verify;
+  verify.scheme = SignatureScheme::kEcdsaSecp256k1;
+  verify.messages = PackedItems::Fixed(hashes, 32);
+  verify.public_keys = PackedItems::Fixed(public_keys, 33);
+  verify.signatures = PackedItems::Fixed(signatures, 64);
+  CheckSoakVerification(verify);
+}
+
+// n random recoverable signatures (r || s || v, v = 27 or 28) by 4 096 keys, half of them
+// with one random bit flipped in the signature or the hash, recovered on the GPU and on
+// the CPU engine: statuses, keys and addresses must be identical.
+TEST_CASE("GpuEngine soak: 10^7 Ethereum recoveries with bit flips", "[.soak]") {
+  const size_t n = SoakItems();
+  const uint64_t seed = testing::TestSeed();
+  const std::vector<testing::Secp256k1Key> keys = SoakSecp256k1Keys(seed);
+  std::vector<uint8_t> hashes(32 * n), recoverable(65 * n);
+  OnAllCores(n, seed, [&](size_t i, std::mt19937_64& rng) {
+    const auto& key = keys[rng() % keys.size()];
+    uint8_t* hash = &hashes[32 * i];
+    for (int b = 0; b < 32; ++b) hash[b] = static_cast<uint8_t>(rng());
+    const Bytes rsig = testing::SignRecoverable(key, ByteView(hash, 32), 27);
+    std::memcpy(&recoverable[65 * i], rsig.data(), 65);
+    if (rng() % 2 == 0) {
+      const uint64_t r = rng();
+      if (r % 2 == 0) FlipOneBit(&recoverable[65 * i], 65, r);
+      else FlipOneBit(hash, 32, r);
+    }
+  });
+  std::vector<ItemStatus> on_gpu(n), on_cpu(n);
   std::vector<uint8_t> gpu_keys(64 * n), cpu_keys(64 * n), gpu_addresses(20 * n),
       cpu_addresses(20 * n);
   Task gpu_recover = SignatureRecoverTask{n, hashes.data(), recoverable.data(), false,
                                           gpu_keys.data(), gpu_addresses.data(), on_gpu.data()};
   Task cpu_recover = SignatureRecoverTask{n, hashes.data(), recoverable.data(), false,
                                           cpu_keys.data(), cpu_addresses.data(), on_cpu.data()};
-  REQUIRE(gpu.Run(gpu_recover).ok());
+  REQUIRE(testing::SharedGpu().Run(gpu_recover).ok());
+  CpuEngine all_cores(CpuEngine::Options{});
   REQUIRE(all_cores.Run(cpu_recover).ok());
-  disagreements = 0;
-  for (size_t i = 0; i < n; ++i) disagreements += on_gpu[i] != on_cpu[i];
+  size_t disagreements = 0, recovered = 0;
+  for (size_t i = 0; i < n; ++i) {
+    disagreements += on_gpu[i] != on_cpu[i];
+    recovered += on_cpu[i] == ItemStatus::kOk;
+  }
+  UNSCOPED_INFO(n << " recoveries, " << recovered << " recovered a key");
   CHECK(disagreements == 0);
-  CHECK(gpu_keys == cpu_keys);
-  CHECK(gpu_addresses == cpu_addresses);
+  CHECK(DifferingItems(gpu_keys, cpu_keys, 64) == 0);
+  CHECK(DifferingItems(gpu_addresses, cpu_addresses, 20) == 0);
+}
+
+// n random Ed25519 signatures by 4 096 keys over messages of 0 to 127 bytes, half of
+// them with one random bit flipped in the signature, key or message, verified on the GPU
+// and on the CPU engine (libsodium, all cores). Zero disagreements is the only pass.
+TEST_CASE("GpuEngine soak: 10^7 Ed25519 verifications with bit flips", "[.soak]") {
+  const size_t n = SoakItems();
+  const uint64_t seed = testing::TestSeed();
+  std::vector<testing::Ed25519Key> keys;
+  std::mt19937_64 key_rng(seed);
+  for (int k = 0; k < 4096; ++k) keys.push_back(testing::MakeEd25519Key(key_rng));
+  // Item i's message is messages[128 * i, 128 * i + lengths[i]) until packed below.
+  std::vector<uint8_t> messages(128 * n), public_keys(32 * n), signatures(64 * n), lengths(n);
+  std::vector<uint64_t> offsets(n + 1);
+  OnAllCores(n, seed, [&](size_t i, std::mt19937_64& rng) {
+    const auto& key = keys[rng() % keys.size()];
+    lengths[i] = static_cast<uint8_t>(rng() % 128);
+    uint8_t* message = &messages[128 * i];
+    for (int b = 0; b < lengths[i]; ++b) message[b] = static_cast<uint8_t>(rng());
+    const Bytes sig = testing::SignEd25519(key, ByteView(message, lengths[i]));
+    std::memcpy(&public_keys[32 * i], key.public_key.data(), 32);
+    std::memcpy(&signatures[64 * i], sig.data(), 64);
+    if (rng() % 2 == 0) {
+      const uint64_t r = rng();
+      switch (r % 3) {
+        case 0: FlipOneBit(&signatures[64 * i], 64, r); break;
+        case 1: FlipOneBit(&public_keys[32 * i], 32, r); break;
+        default:
+          if (lengths[i] > 0) FlipOneBit(message, lengths[i], r);
+          break;
+      }
+    }
+  });
+  // Pack the messages.
+  size_t packed = 0;
+  for (size_t i = 0; i < n; ++i) {
+    offsets[i] = packed;
+    std::memmove(&messages[packed], &messages[128 * i], lengths[i]);
+    packed += lengths[i];
+  }
+  offsets[n] = packed;
+
+  SignatureVerifyTask verify;
+  verify.scheme = SignatureScheme::kEd25519;
+  verify.messages = PackedItems::Variable(ByteView(messages.data(), packed), offsets);
+  verify.public_keys = PackedItems::Fixed(public_keys, 32);
+  verify.signatures = PackedItems::Fixed(signatures, 64);
+  CheckSoakVerification(verify);
 }
 
 }  // namespace
