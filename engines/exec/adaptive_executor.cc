@@ -7,6 +7,7 @@
 // is safe for consensus.
 #include <algorithm>
 #include <chrono>
+#include <functional>
 #include <memory>
 #include <string>
 #include <vector>
@@ -18,10 +19,12 @@ namespace {
 
 class AdaptiveExecutor final : public BlockExecutor {
  public:
-  AdaptiveExecutor(const VmLimits& limits, size_t max_threads)
-      : sequential_(NewSequentialExecutor(limits)) {
-    for (size_t t = 2; t < max_threads; t *= 2) levels_.push_back(NewBlockStmExecutor(limits, t));
-    if (max_threads >= 2) levels_.push_back(NewBlockStmExecutor(limits, max_threads));
+  AdaptiveExecutor(std::unique_ptr<BlockExecutor> sequential,
+                   std::vector<std::unique_ptr<BlockExecutor>> levels,
+                   std::function<double()> seconds_now)
+      : sequential_(std::move(sequential)),
+        levels_(std::move(levels)),
+        seconds_now_(std::move(seconds_now)) {
     level_ = static_cast<int>(levels_.size());  // start fully parallel
     seconds_per_tx_.assign(levels_.size() + 1, -1);
   }
@@ -37,10 +40,9 @@ class AdaptiveExecutor final : public BlockExecutor {
       blocks_since_probe_ = 0;
     }
     BlockExecutor& executor = level == 0 ? *sequential_ : *levels_[level - 1];
-    const auto start = std::chrono::steady_clock::now();
+    const double start = seconds_now_();
     BlockOutput out = executor.Execute(input);
-    const double seconds =
-        std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+    const double seconds = seconds_now_() - start;
     stats_ = executor.last_stats();
     if (n >= kMinBlock) {
       Remember(level, seconds / static_cast<double>(n));
@@ -55,6 +57,7 @@ class AdaptiveExecutor final : public BlockExecutor {
   }
 
   std::string name() const override { return "adaptive"; }
+  int next_level() const { return level_; }
   ExecutorStats last_stats() const override { return stats_; }
 
  private:
@@ -77,7 +80,9 @@ class AdaptiveExecutor final : public BlockExecutor {
     // there with little waste: each re-execution and suspension costs about a whole
     // transaction.
     if (sequential > 0 && seconds_per_tx_[level] > sequential * (1 + kSlowerMargin)) return 0;
-    if (waste < kGrowWaste && level < static_cast<int>(levels_.size())) return level + 1;
+    if (waste < kGrowWaste) {
+      return level < static_cast<int>(levels_.size()) ? level + 1 : level;
+    }
     // Between the two bounds: without a measurement of the sequential executor, take one.
     if (sequential < 0) return 0;
     return level;
@@ -99,6 +104,7 @@ class AdaptiveExecutor final : public BlockExecutor {
 
   std::unique_ptr<BlockExecutor> sequential_;
   std::vector<std::unique_ptr<BlockExecutor>> levels_;  // 2, 4, ..., max threads
+  std::function<double()> seconds_now_;
   int level_ = 0;  // 0: sequential; i: levels_[i - 1]
   uint64_t blocks_since_probe_ = 0;
   uint64_t probe_every_ = kProbeEvery;
@@ -110,7 +116,30 @@ class AdaptiveExecutor final : public BlockExecutor {
 }  // namespace
 
 std::unique_ptr<BlockExecutor> NewAdaptiveExecutor(const VmLimits& limits, size_t max_threads) {
-  return std::make_unique<AdaptiveExecutor>(limits, max_threads);
+  std::vector<std::unique_ptr<BlockExecutor>> levels;
+  for (size_t t = 2; t < max_threads; t *= 2) levels.push_back(NewBlockStmExecutor(limits, t));
+  if (max_threads >= 2) levels.push_back(NewBlockStmExecutor(limits, max_threads));
+  const auto seconds_now = [] {
+    return std::chrono::duration<double>(std::chrono::steady_clock::now().time_since_epoch())
+        .count();
+  };
+  return std::make_unique<AdaptiveExecutor>(NewSequentialExecutor(limits), std::move(levels),
+                                            seconds_now);
 }
+
+namespace testing {
+
+std::unique_ptr<BlockExecutor> NewAdaptiveExecutorForTest(
+    std::unique_ptr<BlockExecutor> sequential,
+    std::vector<std::unique_ptr<BlockExecutor>> levels, std::function<double()> seconds_now,
+    std::function<int()>* next_level) {
+  auto executor = std::make_unique<AdaptiveExecutor>(std::move(sequential), std::move(levels),
+                                                     std::move(seconds_now));
+  AdaptiveExecutor* raw = executor.get();
+  *next_level = [raw] { return raw->next_level(); };
+  return executor;
+}
+
+}  // namespace testing
 
 }  // namespace chainaccel::exec

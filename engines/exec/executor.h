@@ -4,8 +4,10 @@
 #pragma once
 
 #include <cstddef>
+#include <functional>
 #include <memory>
 #include <string>
+#include <vector>
 
 #include "engines/exec/block.h"
 #include "engines/exec/contract_vm.h"
@@ -55,6 +57,17 @@ std::unique_ptr<BlockExecutor> NewBlockStmExecutor(const VmLimits& limits, size_
 // blocks (16, 32, up to 64 while probes fail); a level measured more than 5% slower per transaction than the sequential
 // executor goes back to it. Results are those of any executor: identical to sequential.
 std::unique_ptr<BlockExecutor> NewAdaptiveExecutor(const VmLimits& limits, size_t max_threads);
+
+namespace testing {
+// The adaptive executor over the given executors (levels_[i] is level i + 1) and clock
+// (seconds, any origin), for tests of its decisions; *next_level then reports the level
+// its next block will use (0: sequential). REQUIRES: every executor reports
+// last_stats().executions for the blocks it ran.
+std::unique_ptr<BlockExecutor> NewAdaptiveExecutorForTest(
+    std::unique_ptr<BlockExecutor> sequential,
+    std::vector<std::unique_ptr<BlockExecutor>> levels, std::function<double()> seconds_now,
+    std::function<int()>* next_level);
+}  // namespace testing
 
 // Runs transaction `index` of `block` against `state`: a failed receipt without running
 // anything for a bad signature or an unknown contract, else the contract call. Writes go
