@@ -5,8 +5,11 @@
 #     build/bench/gpu_merkle_bench build/bench/gpu_signature_bench
 #   mkdir -p carry/vectors && cp -r ../shared/vectors/{wycheproof,keccak256,nist-cavp-sha256} carry/vectors/
 # Outputs go to $OUT (the device tool's folder) or ./out: one file per step, and a summary
-# on stdout. Usage: bash scripts/device-gpu-suite.sh [tests] [merkle] [signatures]
-# (default: all three).
+# on stdout. Usage: bash scripts/device-gpu-suite.sh [tests] [merkle] [signatures] [soak]
+# (default: the first three). soak: the hidden 10^7-scale differential soaks of
+# gpu_engine_tests (Ed25519, ECDSA verify, recovery against the CPU engine), each with
+# SOAK_ITEMS items (default 2 x 10^7: about 10^7 valid and 10^7 with a bit flipped);
+# minutes on a 16-core host.
 set -uo pipefail
 export LD_LIBRARY_PATH="$PWD/carry/lib:/usr/local/cuda/lib64"
 out="${OUT:-out}"
@@ -26,6 +29,13 @@ fi
 if [[ " $steps " == *" merkle "* ]]; then
   carry/bin/gpu_merkle_bench --runs 10 > "$out/merkle_bench.txt" 2>&1
   grep '^#' "$out/merkle_bench.txt"
+fi
+if [[ " $steps " == *" soak "* ]]; then
+  for soak in "Ed25519 verifications" "ECDSA verifications" "Ethereum recoveries"; do
+    CHAINACCEL_SOAK_ITEMS="${SOAK_ITEMS:-20000000}" carry/bin/gpu_engine_tests \
+      "GpuEngine soak: 10^7 $soak with bit flips" > "$out/soak_${soak// /_}.txt" 2>&1
+    echo "soak $soak: exit $? $(tail -2 "$out/soak_${soak// /_}.txt" | head -1)"
+  done
 fi
 if [[ " $steps " == *" signatures "* ]]; then
   carry/bin/gpu_signature_bench --items 1048576 --runs 3 > "$out/signature_bench.txt" 2>&1
