@@ -68,17 +68,12 @@ void Report(const char* bench, const char* op, const std::string& where, size_t 
   table.push_back(line);
 }
 
-// Runs fill(i) for i < n on every core.
+// Runs fill(i) for i < n on the CPU engine's threads.
 template <class F>
-void ForEachOnAllCores(size_t n, F fill) {
-  std::vector<std::thread> threads;
-  const unsigned t_count = std::max(1u, std::thread::hardware_concurrency());
-  for (unsigned t = 0; t < t_count; ++t) {
-    threads.emplace_back([&, t] {
-      for (size_t i = t; i < n; i += t_count) fill(i);
-    });
-  }
-  for (auto& th : threads) th.join();
+void ForEachOnAllCores(CpuEngine& cpu, size_t n, F fill) {
+  cpu.pool().ParallelFor(n, 256, [&](size_t begin, size_t end) {
+    for (size_t i = begin; i < end; ++i) fill(i);
+  });
 }
 
 std::vector<uint8_t> RandomBytes(std::mt19937_64& rng, size_t size) {
@@ -108,7 +103,7 @@ void BenchEcdsa(size_t n, int runs, uint64_t seed, GpuEngine& gpu, CpuEngine& cp
   }
   const std::vector<uint8_t> hashes = RandomBytes(rng, 32 * n);
   std::vector<uint8_t> compact(64 * n), recoverable(65 * n), public_keys(33 * n);
-  ForEachOnAllCores(n, [&](size_t i) {
+  ForEachOnAllCores(cpu, n, [&](size_t i) {
     const auto& key = keys[i % kKeys];
     const ByteView hash(&hashes[32 * i], 32);
     const testing::Bytes sig = testing::SignEcdsaCompact(key, hash);
@@ -206,7 +201,7 @@ void BenchEd25519(size_t n, int runs, uint64_t seed, GpuEngine& gpu, CpuEngine& 
   for (size_t k = 0; k < kKeys; ++k) keys.push_back(testing::MakeEd25519Key(rng));
   const std::vector<uint8_t> messages = RandomBytes(rng, 32 * n);
   std::vector<uint8_t> signatures(64 * n), public_keys(32 * n);
-  ForEachOnAllCores(n, [&](size_t i) {
+  ForEachOnAllCores(cpu, n, [&](size_t i) {
     const auto& key = keys[i % kKeys];
     const testing::Bytes sig = testing::SignEd25519(key, ByteView(&messages[32 * i], 32));
     std::memcpy(&signatures[64 * i], sig.data(), 64);

@@ -6,6 +6,7 @@
 // CHAINACCEL_TEST_SEED. Needs a GPU (gpu_engine_tests_main.cc skips without one).
 #include <catch2/catch.hpp>
 
+#include <algorithm>
 #include <cstdlib>
 #include <cstring>
 #include <random>
@@ -14,6 +15,7 @@
 
 #include "engines/cpu/cpu_engine.h"
 #include "engines/cpu/signatures.h"
+#include "engines/cpu/thread_pool.h"
 #include "engines/cpu/testing/random.h"
 #include "engines/cpu/testing/signature_batch.h"
 #include "engines/cpu/testing/signature_cases.h"
@@ -208,19 +210,20 @@ size_t SoakItems() {
   return env != nullptr ? std::strtoull(env, nullptr, 10) : 10'000'000;
 }
 
-// Runs make(i, rng) for i < n on every core, each thread with its own generator seeded
-// from `seed`.
+// Runs make(i, rng) for i < n on every core (ThreadPool::ParallelFor). Items
+// [4096 k, 4096 (k + 1)) draw from one generator seeded with seed + 1 + k, so a seed makes
+// the same items on any machine, whatever its core count.
 template <class F>
 void OnAllCores(size_t n, uint64_t seed, F make) {
-  const unsigned threads = std::max(1u, std::thread::hardware_concurrency());
-  std::vector<std::thread> workers;
-  for (unsigned t = 0; t < threads; ++t) {
-    workers.emplace_back([&, t] {
-      std::mt19937_64 rng(seed + 1 + t);
-      for (size_t i = t; i < n; i += threads) make(i, rng);
-    });
-  }
-  for (auto& w : workers) w.join();
+  constexpr size_t kItemsPerSeed = 4096;
+  ThreadPool pool(std::max(1u, std::thread::hardware_concurrency()));
+  pool.ParallelFor((n + kItemsPerSeed - 1) / kItemsPerSeed, 1, [&](size_t first, size_t end) {
+    for (size_t block = first; block < end; ++block) {
+      std::mt19937_64 rng(seed + 1 + block);
+      const size_t last = std::min(n, (block + 1) * kItemsPerSeed);
+      for (size_t i = block * kItemsPerSeed; i < last; ++i) make(i, rng);
+    }
+  });
 }
 
 // Flips one random bit of item i's `size` bytes at `items`.
