@@ -31,6 +31,7 @@
 #include <unordered_map>
 #include <vector>
 
+#include "bench/check_status.h"
 #include "bench/split_list.h"
 #include "engines/cpu/cpu_engine.h"
 #include "engines/exec/execution_engine.h"
@@ -99,11 +100,7 @@ struct Workload {
 
 std::shared_ptr<const PreparedContract> Prepare(const std::vector<uint8_t>& wasm) {
   std::shared_ptr<const PreparedContract> p;
-  Status s = PrepareContract(wasm, VmLimits{}, &p);
-  if (!s.ok()) {
-    std::fprintf(stderr, "exec_bench: %s\n", s.ToString().c_str());
-    std::exit(1);
-  }
+  bench::CheckStatus("exec_bench", PrepareContract(wasm, VmLimits{}, &p));
   return p;
 }
 
@@ -365,10 +362,7 @@ void Pipeline(const Options& options) {
   Status s = ExecutionEngine::Open(eo, &cpu, &engine);
   Hash32 token, code;
   if (s.ok()) s = engine->Deploy(testing::ExampleContract("token"), {}, &token, &code);
-  if (!s.ok()) {
-    std::fprintf(stderr, "exec_bench: %s\n", s.ToString().c_str());
-    std::exit(1);
-  }
+  bench::CheckStatus("exec_bench", s);
   std::mt19937_64 rng(7);
   std::vector<testing::Account> senders, receivers;
   for (size_t i = 0; i < n; ++i) {

@@ -37,6 +37,7 @@
 #include <thread>
 #include <vector>
 
+#include "bench/check_status.h"
 #include "bench/gpu_timing.h"
 #include "bench/split_list.h"
 #include "engines/cpu/cpu_engine.h"
@@ -100,11 +101,7 @@ Options ParseOptions(int argc, char** argv) {
   return o;
 }
 
-void CheckStatus(const Status& status) {
-  if (status.ok()) return;
-  std::fprintf(stderr, "gpu_merkle_bench: %s\n", status.ToString().c_str());
-  std::exit(1);
-}
+void CheckStatus(const Status& status) { bench::CheckStatus("gpu_merkle_bench", status); }
 
 struct Scheme {
   std::string name;

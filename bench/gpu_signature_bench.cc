@@ -30,7 +30,9 @@
 #include <thread>
 #include <vector>
 
+#include "bench/check_status.h"
 #include "bench/gpu_timing.h"
+#include "bench/split_list.h"
 #include "engines/cpu/cpu_engine.h"
 #include "engines/cpu/testing/signing.h"
 #include "engines/gpu/gpu_engine.h"
@@ -50,11 +52,7 @@ using bench::TimeWithEvents;
 using testing::CudaCheck;
 using testing::DeviceBuffer;
 
-void CheckStatus(const Status& status) {
-  if (status.ok()) return;
-  std::fprintf(stderr, "gpu_signature_bench: %s\n", status.ToString().c_str());
-  std::exit(1);
-}
+void CheckStatus(const Status& status) { bench::CheckStatus("gpu_signature_bench", status); }
 
 void Report(const char* bench, const char* op, const std::string& where, size_t n,
             double seconds, bool correct, std::vector<std::string>& table) {
@@ -254,15 +252,54 @@ void BenchEd25519(size_t n, int runs, uint64_t seed, GpuEngine& gpu, CpuEngine& 
   }
 }
 
-int Main(int argc, char** argv) {
-  size_t n = size_t{1} << 20;
+struct Options {
+  size_t items = size_t{1} << 20;
   int runs = 5;
-  std::string schemes = "ecdsa,ed25519";
-  for (int i = 1; i + 1 < argc; i += 2) {
-    if (std::strcmp(argv[i], "--items") == 0) n = std::stoull(argv[i + 1]);
-    if (std::strcmp(argv[i], "--runs") == 0) runs = std::stoi(argv[i + 1]);
-    if (std::strcmp(argv[i], "--schemes") == 0) schemes = argv[i + 1];
+  bool ecdsa = true, ed25519 = true;
+};
+
+[[noreturn]] void Usage(const char* problem) {
+  std::fprintf(stderr,
+               "gpu_signature_bench: %s\nusage: gpu_signature_bench [--items N] [--runs R] "
+               "[--schemes ecdsa,ed25519]\n",
+               problem);
+  std::exit(2);
+}
+
+Options ParseOptions(int argc, char** argv) {
+  Options o;
+  for (int i = 1; i < argc; ++i) {
+    const std::string arg = argv[i];
+    const auto value = [&]() -> std::string {
+      if (i + 1 >= argc) Usage("missing value");
+      return argv[++i];
+    };
+    if (arg == "--items") {
+      o.items = std::stoull(value());
+    } else if (arg == "--runs") {
+      o.runs = std::stoi(value());
+    } else if (arg == "--schemes") {
+      o.ecdsa = o.ed25519 = false;
+      for (const std::string& scheme : SplitList(value())) {
+        if (scheme == "ecdsa") {
+          o.ecdsa = true;
+        } else if (scheme == "ed25519") {
+          o.ed25519 = true;
+        } else {
+          Usage(("unknown scheme " + scheme).c_str());
+        }
+      }
+    } else {
+      Usage(("unknown option " + arg).c_str());
+    }
   }
+  return o;
+}
+
+int Main(int argc, char** argv) {
+  const Options options = ParseOptions(argc, argv);
+  const size_t n = options.items;
+  const int runs = options.runs;
   cudaDeviceProp prop{};
   CudaCheck(cudaGetDeviceProperties(&prop, 0), "cudaGetDeviceProperties");
   char date[32];
@@ -274,14 +311,12 @@ int Main(int argc, char** argv) {
               prop.name, prop.multiProcessorCount, std::thread::hardware_concurrency(), date,
               static_cast<unsigned long long>(seed), n);
   Status status_out;
-  GpuEngine::Options options;
-  options.ed25519 = true;
-  std::unique_ptr<GpuEngine> gpu = GpuEngine::Create(0, options, &status_out);
+  std::unique_ptr<GpuEngine> gpu = GpuEngine::Create(0, GpuEngine::Options{}, &status_out);
   CheckStatus(status_out);
   CpuEngine cpu(CpuEngine::Options{});
   std::vector<std::string> table;
-  if (schemes.find("ecdsa") != std::string::npos) BenchEcdsa(n, runs, seed, *gpu, cpu, table);
-  if (schemes.find("ed25519") != std::string::npos) BenchEd25519(n, runs, seed, *gpu, cpu, table);
+  if (options.ecdsa) BenchEcdsa(n, runs, seed, *gpu, cpu, table);
+  if (options.ed25519) BenchEd25519(n, runs, seed, *gpu, cpu, table);
   std::printf("# %s, %d SMs, %s; %zu signatures; CPU engine %u threads\n", prop.name,
               prop.multiProcessorCount, date, n, cpu.info().threads);
   for (const auto& line : table) std::printf("# %s\n", line.c_str());
