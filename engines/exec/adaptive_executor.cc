@@ -57,7 +57,6 @@ class AdaptiveExecutor final : public BlockExecutor {
   }
 
   std::string name() const override { return "adaptive"; }
-  int next_level() const { return level_; }
   ExecutorStats last_stats() const override { return stats_; }
 
  private:
@@ -131,13 +130,9 @@ namespace testing {
 
 std::unique_ptr<BlockExecutor> NewAdaptiveExecutorForTest(
     std::unique_ptr<BlockExecutor> sequential,
-    std::vector<std::unique_ptr<BlockExecutor>> levels, std::function<double()> seconds_now,
-    std::function<int()>* next_level) {
-  auto executor = std::make_unique<AdaptiveExecutor>(std::move(sequential), std::move(levels),
-                                                     std::move(seconds_now));
-  AdaptiveExecutor* raw = executor.get();
-  *next_level = [raw] { return raw->next_level(); };
-  return executor;
+    std::vector<std::unique_ptr<BlockExecutor>> levels, std::function<double()> seconds_now) {
+  return std::make_unique<AdaptiveExecutor>(std::move(sequential), std::move(levels),
+                                            std::move(seconds_now));
 }
 
 }  // namespace testing

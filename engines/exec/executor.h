@@ -59,14 +59,12 @@ std::unique_ptr<BlockExecutor> NewBlockStmExecutor(const VmLimits& limits, size_
 std::unique_ptr<BlockExecutor> NewAdaptiveExecutor(const VmLimits& limits, size_t max_threads);
 
 namespace testing {
-// The adaptive executor over the given executors (levels_[i] is level i + 1) and clock
-// (seconds, any origin), for tests of its decisions; *next_level then reports the level
-// its next block will use (0: sequential). REQUIRES: every executor reports
-// last_stats().executions for the blocks it ran.
+// The adaptive executor over the given executors (levels[i] is level i + 1, more threads
+// as i grows) and clock (seconds, any origin), for tests of its decisions. REQUIRES:
+// every executor reports last_stats().executions for the blocks it ran.
 std::unique_ptr<BlockExecutor> NewAdaptiveExecutorForTest(
     std::unique_ptr<BlockExecutor> sequential,
-    std::vector<std::unique_ptr<BlockExecutor>> levels, std::function<double()> seconds_now,
-    std::function<int()>* next_level);
+    std::vector<std::unique_ptr<BlockExecutor>> levels, std::function<double()> seconds_now);
 }  // namespace testing
 
 // Runs transaction `index` of `block` against `state`: a failed receipt without running
