@@ -42,6 +42,7 @@
 #include <string>
 #include <vector>
 
+#include "bench/arguments.h"
 #include "bench/gpu_timing.h"
 #include "bench/split_list.h"
 #include "engines/cpu/hashes.h"
@@ -83,12 +84,7 @@ struct Options {
 
 Options ParseOptions(int argc, char** argv) {
   Options o;
-  for (int i = 1; i < argc; ++i) {
-    const std::string arg = argv[i];
-    const auto value = [&]() -> std::string {
-      if (i + 1 >= argc) Usage("missing value");
-      return argv[++i];
-    };
+  bench::ForEachArgument(argc, argv, Usage, [&](const std::string& arg, const auto& value) {
     if (arg == "--items") {
       o.items = std::stoull(value());
     } else if (arg == "--runs") {
@@ -104,7 +100,7 @@ Options ParseOptions(int argc, char** argv) {
     } else {
       Usage(("unknown option " + arg).c_str());
     }
-  }
+  });
   if (o.items < 2 * kCheckedAtEachEnd || o.items % kChunks != 0 || o.runs < 1 ||
       o.e2e_runs < 1) {
     Usage("--items must be >= 2^16 and a multiple of 16; runs >= 1");

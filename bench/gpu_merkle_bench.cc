@@ -38,6 +38,7 @@
 #include <vector>
 
 #include "bench/check_status.h"
+#include "bench/arguments.h"
 #include "bench/gpu_timing.h"
 #include "bench/split_list.h"
 #include "engines/cpu/cpu_engine.h"
@@ -76,12 +77,7 @@ struct Options {
 
 Options ParseOptions(int argc, char** argv) {
   Options o;
-  for (int i = 1; i < argc; ++i) {
-    const std::string arg = argv[i];
-    const auto value = [&]() -> std::string {
-      if (i + 1 >= argc) Usage("missing value");
-      return argv[++i];
-    };
+  bench::ForEachArgument(argc, argv, Usage, [&](const std::string& arg, const auto& value) {
     if (arg == "--leaves") {
       o.leaves = std::stoull(value());
     } else if (arg == "--runs") {
@@ -94,7 +90,7 @@ Options ParseOptions(int argc, char** argv) {
     } else {
       Usage(("unknown option " + arg).c_str());
     }
-  }
+  });
   if (o.leaves < 2 * kChunks || o.leaves % (2 * kChunks) != 0 || o.runs < 1) {
     Usage("--leaves must be a multiple of 32; runs >= 1");
   }

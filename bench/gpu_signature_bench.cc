@@ -31,6 +31,7 @@
 #include <vector>
 
 #include "bench/check_status.h"
+#include "bench/arguments.h"
 #include "bench/gpu_timing.h"
 #include "bench/split_list.h"
 #include "engines/cpu/cpu_engine.h"
@@ -268,12 +269,7 @@ struct Options {
 
 Options ParseOptions(int argc, char** argv) {
   Options o;
-  for (int i = 1; i < argc; ++i) {
-    const std::string arg = argv[i];
-    const auto value = [&]() -> std::string {
-      if (i + 1 >= argc) Usage("missing value");
-      return argv[++i];
-    };
+  bench::ForEachArgument(argc, argv, Usage, [&](const std::string& arg, const auto& value) {
     if (arg == "--items") {
       o.items = std::stoull(value());
     } else if (arg == "--runs") {
@@ -292,7 +288,7 @@ Options ParseOptions(int argc, char** argv) {
     } else {
       Usage(("unknown option " + arg).c_str());
     }
-  }
+  });
   return o;
 }
 
