@@ -46,7 +46,7 @@ Status LoadConfigFile(const std::string& path, Config* config) {
   Status s = CheckKeys(root,
                        {"listen", "metrics_listen", "threads", "data_dir", "limits", "log",
                         "shutdown_grace_seconds", "gpu_enabled", "gpu_devices", "gpu_retest_seconds",
-                        "gpu_min_batch_items", "execution_db", "executor", "execution_threads"},
+                        "gpu_min_batch_items", "gpu_min_signature_items", "execution_db", "executor", "execution_threads"},
                        path);
   if (s.ok()) s = Read(root, "listen", path, &config->listen);
   if (s.ok()) s = Read(root, "metrics_listen", path, &config->metrics_listen);
@@ -54,6 +54,9 @@ Status LoadConfigFile(const std::string& path, Config* config) {
   if (s.ok()) s = Read(root, "data_dir", path, &config->data_dir);
   if (s.ok()) s = Read(root, "shutdown_grace_seconds", path, &config->shutdown_grace_seconds);
   if (s.ok()) s = Read(root, "gpu_min_batch_items", path, &config->gpu_min_batch_items);
+  if (s.ok()) {
+    s = Read(root, "gpu_min_signature_items", path, &config->gpu_min_signature_items);
+  }
   if (s.ok()) s = Read(root, "gpu_enabled", path, &config->gpu_enabled);
   if (s.ok()) s = Read(root, "gpu_devices", path, &config->gpu_devices);
   if (s.ok()) s = Read(root, "gpu_retest_seconds", path, &config->gpu_retest_seconds);

@@ -31,6 +31,8 @@ struct Config {
   // PLACEMENT_AUTO sends batches of at least this many items to a GPU, when one runs the
   // task (see engines/scheduler/routing_scheduler.h).
   size_t gpu_min_batch_items = 16384;
+  // The same for signature batches (verify, recover), whose items cost far more.
+  size_t gpu_min_signature_items = 1024;
   // The execution engine's RocksDB folder; empty means <data_dir>/execution.
   std::string execution_db;
   // "adaptive" (Block-STM whose thread count follows contention, down to sequential),

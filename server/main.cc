@@ -25,7 +25,7 @@ struct Flags {
   std::optional<std::string> listen, metrics_listen, data_dir, log_level, log_format, ready_file,
       execution_db, executor;
   std::optional<size_t> threads, max_message_bytes, max_batch_items, max_inflight_requests,
-      gpu_min_batch_items, execution_threads;
+      gpu_min_batch_items, gpu_min_signature_items, execution_threads;
   std::optional<double> shutdown_grace_seconds, gpu_retest_seconds;
   std::optional<bool> gpu_enabled;
   std::optional<std::vector<int>> gpu_devices;
@@ -75,6 +75,8 @@ int main(int argc, char** argv) {
                  "how often an unhealthy GPU re-runs its self-test");
   app.add_option("--gpu-min-batch-items", flags.gpu_min_batch_items,
                  "PLACEMENT_AUTO sends batches this large or larger to a GPU");
+  app.add_option("--gpu-min-signature-items", flags.gpu_min_signature_items,
+                 "the same for signature batches (default 1024)");
   app.add_option("--execution-db", flags.execution_db,
                  "execution state database (default <data-dir>/execution)");
   app.add_option("--executor", flags.executor,
@@ -105,6 +107,7 @@ int main(int argc, char** argv) {
   Apply(flags.max_batch_items, &config.limits.max_batch_items);
   Apply(flags.max_inflight_requests, &config.limits.max_inflight_requests);
   Apply(flags.gpu_min_batch_items, &config.gpu_min_batch_items);
+  Apply(flags.gpu_min_signature_items, &config.gpu_min_signature_items);
   Apply(flags.gpu_enabled, &config.gpu_enabled);
   Apply(flags.gpu_devices, &config.gpu_devices);
   Apply(flags.gpu_retest_seconds, &config.gpu_retest_seconds);

@@ -76,7 +76,7 @@ Status Server::Start() {
       std::chrono::milliseconds(static_cast<int64_t>(config_.gpu_retest_seconds * 1000))});
   impl.scheduler = std::make_unique<RoutingScheduler>(
       impl.cpu.get(), impl.gpus->engines(),
-      RoutingScheduler::Options{config_.gpu_min_batch_items});
+      RoutingScheduler::Options{config_.gpu_min_batch_items, config_.gpu_min_signature_items});
   impl.metrics->SetEngines(impl.scheduler->engines());
   {
     exec::ExecutionOptions options;

@@ -21,6 +21,11 @@ std::vector<const Engine*> RoutingScheduler::engines() const {
   return all;
 }
 
+size_t RoutingScheduler::GpuMinItems(TaskType type) const {
+  const bool signatures = type == TaskType::kSignatureVerify || type == TaskType::kSignatureRecover;
+  return signatures ? options_.gpu_min_signature_items : options_.gpu_min_batch_items;
+}
+
 int RoutingScheduler::PickGpu(const Task& task) {
   const size_t n = gpus_.size();
   const uint64_t start = next_gpu_.fetch_add(1, std::memory_order_relaxed);
@@ -47,8 +52,7 @@ void RoutingScheduler::Submit(Task* task, Placement placement, Completion done,
             "placement: GPU asked for but no healthy GPU engine runs this " +
             std::string(TaskTypeName(type)) + " batch");
       }
-    } else if (placement == Placement::kAuto &&
-               TaskItemCount(*task) >= options_.gpu_min_batch_items) {
+    } else if (placement == Placement::kAuto && TaskItemCount(*task) >= GpuMinItems(type)) {
       gpu = PickGpu(*task);
     }
     ++in_flight_;

@@ -4,7 +4,8 @@
 //   PLACEMENT_CPU  -> the CPU engine;
 //   PLACEMENT_GPU  -> a healthy GPU engine that supports the task, else FAILED_PRECONDITION;
 //   PLACEMENT_AUTO -> a healthy GPU engine that supports the task when the batch has at
-//                     least `gpu_min_batch_items` items, else the CPU engine.
+//                     least `gpu_min_batch_items` items (`gpu_min_signature_items` for
+//                     signature batches), else the CPU engine.
 // GPUs are taken round-robin. Each GPU engine has one dispatch thread of its own (a GPU
 // batch blocks its thread while it streams through the device, and must not take a CPU
 // worker). When a GPU batch fails (the engine reports a device fault), the batch is run
@@ -27,9 +28,16 @@ namespace chainaccel {
 class RoutingScheduler final : public Scheduler {
  public:
   struct Options {
-    // PLACEMENT_AUTO sends batches of at least this many items to a GPU. Below it the
-    // copies to and from the device cost more than the CPU engine needs.
+    // PLACEMENT_AUTO sends hash and Merkle batches of at least this many items to a GPU.
+    // Below it the copies to and from the device cost more than the CPU engine needs.
     size_t gpu_min_batch_items = 16384;
+    // The same for signature batches (verify and recover), whose items cost the CPU
+    // thousands of times more. A GPU batch takes at least one signature's time on one
+    // GPU thread: measured on an H100 (bench/RESULTS.md, 2026-11-27), 5.0 ms for ECDSA
+    // and 3.4 ms for Ed25519 from 64 items up to ~4,000; the CPU engine on 16 cores
+    // needs 6.3 ms (ECDSA) and 9.8 ms (Ed25519) for 1,024 items, 66 / 78 ms for 10,000
+    // (where the GPU takes 5.6 / 4.1 ms). Hosts with fewer cores cross over earlier.
+    size_t gpu_min_signature_items = 1024;
   };
 
   // `cpu` and every engine in `gpus` must outlive the scheduler.
@@ -48,6 +56,8 @@ class RoutingScheduler final : public Scheduler {
   // A healthy GPU that accepts `task` (Engine::Accepts), round-robin; -1 when there is
   // none.
   int PickGpu(const Task& task);
+  // The size from which PLACEMENT_AUTO sends a batch of `type` to a GPU.
+  size_t GpuMinItems(TaskType type) const;
   void RunOnCpu(Task* task, Completion done, Cancelled cancelled);
   void Finished();
 

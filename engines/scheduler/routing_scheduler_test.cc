@@ -17,16 +17,27 @@ namespace chainaccel {
 namespace {
 
 // A GPU stand-in: runs hash tasks with the CPU functions, or fails after scribbling on
-// the outputs (as a device fault mid-batch would leave them) and turns unhealthy.
+// the outputs (as a device fault mid-batch would leave them) and turns unhealthy. With
+// `takes_signatures` it also accepts signature batches, for routing tests only: it
+// counts them and leaves their outputs as they are.
 class FakeGpu final : public Engine {
  public:
-  explicit FakeGpu(std::string name) { info_.name = std::move(name); info_.kind = EngineKind::kGpu; }
+  explicit FakeGpu(std::string name, bool takes_signatures = false)
+      : takes_signatures_(takes_signatures) {
+    info_.name = std::move(name);
+    info_.kind = EngineKind::kGpu;
+  }
 
   const EngineInfo& info() const override { return info_; }
-  bool Supports(TaskType type) const override { return type == TaskType::kHash; }
+  bool Supports(TaskType type) const override {
+    return type == TaskType::kHash ||
+           (takes_signatures_ &&
+            (type == TaskType::kSignatureVerify || type == TaskType::kSignatureRecover));
+  }
   Status Run(Task& task) override {
-    auto& hash = std::get<HashTask>(task);
     runs_.fetch_add(1);
+    if (!std::holds_alternative<HashTask>(task)) return Status::Ok();
+    auto& hash = std::get<HashTask>(task);
     if (fail_next_.exchange(false)) {
       std::memset(hash.digests, 0xEE, hash.messages.size() * 32);
       healthy_ = false;
@@ -47,6 +58,7 @@ class FakeGpu final : public Engine {
   std::atomic<uint64_t> runs_{0};
 
  private:
+  const bool takes_signatures_;
   EngineInfo info_;
 };
 
@@ -113,6 +125,36 @@ TEST_CASE("Placement and size pick the engine", "[scheduler]") {
   CHECK(o.status.ok());
   o = Run(scheduler, recover, Placement::kGpu);
   CHECK(o.status.code() == Status::Code::kFailedPrecondition);
+}
+
+TEST_CASE("Signature batches go to a GPU from a size of their own", "[scheduler]") {
+  CpuEngine cpu(CpuEngine::Options{2});
+  FakeGpu gpu("gpu:0", /*takes_signatures=*/true);
+  RoutingScheduler::Options options;
+  options.gpu_min_batch_items = 100;
+  options.gpu_min_signature_items = 10;
+  RoutingScheduler scheduler(&cpu, {&gpu}, options);
+
+  auto recover_task = [](size_t n, std::vector<uint8_t>* buffer, std::vector<ItemStatus>* statuses) {
+    buffer->assign(n * (32 + 65 + 64 + 20), 0);
+    statuses->assign(n, ItemStatus::kOk);
+    uint8_t* b = buffer->data();
+    return Task{SignatureRecoverTask{n, b, b + 32 * n, false, b + 97 * n, b + 161 * n,
+                                     statuses->data()}};
+  };
+  std::vector<uint8_t> small_buffer, large_buffer;
+  std::vector<ItemStatus> small_statuses, large_statuses;
+  Task small = recover_task(9, &small_buffer, &small_statuses);
+  Task large = recover_task(10, &large_buffer, &large_statuses);
+  CHECK(Run(scheduler, small, Placement::kAuto).engine == "cpu");
+  CHECK(Run(scheduler, large, Placement::kAuto).engine == "gpu:0");
+  // A hash batch of the same size stays under its own, larger threshold.
+  HashJob hashes(10);
+  CHECK(Run(scheduler, hashes.task, Placement::kAuto).engine == "cpu");
+  CHECK(gpu.runs_ == 1);
+  // The defaults: hashes from 16,384 items, signatures from 1,024.
+  CHECK(RoutingScheduler::Options{}.gpu_min_batch_items == 16384);
+  CHECK(RoutingScheduler::Options{}.gpu_min_signature_items == 1024);
 }
 
 TEST_CASE("A GPU fault re-runs the batch on the CPU and retires the GPU", "[scheduler]") {

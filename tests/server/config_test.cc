@@ -21,7 +21,7 @@ TEST_CASE("LoadConfigFile reads every key over the defaults", "[config]") {
   Config c;
   const std::string path = WriteTemp(
       "listen: 0.0.0.0:7000\nmetrics_listen: ''\nthreads: 3\ndata_dir: /tmp/x\n"
-      "shutdown_grace_seconds: 5\ngpu_min_batch_items: 999\n"
+      "shutdown_grace_seconds: 5\ngpu_min_batch_items: 999\ngpu_min_signature_items: 77\n"
       "limits:\n  max_message_bytes: 8388608\n  max_batch_items: 10\n"
       "  max_inflight_requests: 7\nlog:\n  level: debug\n  format: json\n");
   REQUIRE(LoadConfigFile(path, &c).ok());
@@ -31,6 +31,7 @@ TEST_CASE("LoadConfigFile reads every key over the defaults", "[config]") {
   CHECK(c.data_dir == "/tmp/x");
   CHECK(c.shutdown_grace_seconds == 5);
   CHECK(c.gpu_min_batch_items == 999);
+  CHECK(c.gpu_min_signature_items == 77);
   CHECK(c.limits.max_message_bytes == 8388608);
   CHECK(c.limits.max_batch_items == 10);
   CHECK(c.limits.max_inflight_requests == 7);
