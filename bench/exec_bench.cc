@@ -18,8 +18,9 @@
 // itself scales.
 //
 // "pipeline" (exec_pipeline lines) runs the daemon's whole block path in process: signed
-// transactions, the signature batches and the state root on the CPU engine, Block-STM
-// at the most threads, the RocksDB commit; it prints each phase's time.
+// transactions, the signature batches and the state root placed by the daemon's
+// scheduler (on a GPU when one is present), Block-STM at the most threads, the RocksDB
+// commit; it prints each phase's time.
 //
 // Usage: exec_bench [--txs N] [--rounds R] [--threads 1,2,4,8,16] [--workloads a,b,c]
 #include <algorithm>
@@ -38,6 +39,9 @@
 #include "bench/check_status.h"
 #include "bench/split_list.h"
 #include "engines/cpu/cpu_engine.h"
+#include "engines/gpu/device_pool.h"
+#include "engines/scheduler/routing_scheduler.h"
+#include "engines/scheduler/scheduled_engine.h"
 #include "engines/exec/execution_engine.h"
 #include "engines/exec/executor.h"
 #include "engines/exec/testing/temp_dir.h"
@@ -422,20 +426,27 @@ void HostScaling(const Options& options) {
 }
 
 // The whole block path of the daemon, in process: an ExecutionEngine over RocksDB in a
-// temporary folder, the CPU engine on all hardware threads for the signature batches and
-// the state root. Block 1 mints to n signed senders, block 2 has each of them transfer
+// temporary folder, its signature batches and state-root trees placed by the routing
+// scheduler as in the daemon. Block 1 mints to n signed senders, block 2 has each of them transfer
 // to a distinct receiver (transfer_low with real Ed25519 signatures). Prints where each
 // block's time went.
 void Pipeline(const Options& options) {
   const size_t n = options.txs;
+  // The daemon's engines, wired as server.cc wires them: the CPU engine on every hardware
+  // thread, every GPU that passes its self-test, the routing scheduler with the default
+  // thresholds (a block's signature batch goes to a GPU from 1,024 items), and the
+  // execution engine handing its batches to the scheduler.
   CpuEngine cpu(CpuEngine::Options{0});
+  DevicePool gpus(DevicePool::Options{});
+  RoutingScheduler scheduler(&cpu, gpus.engines(), RoutingScheduler::Options{});
+  ScheduledEngine scheduled(scheduler);
   testing::TempDir dir;
   ExecutionOptions eo;
   eo.db_path = dir.Sub("db");
   eo.executor = ExecutorKind::kBlockStm;
   eo.threads = *std::max_element(options.threads.begin(), options.threads.end());
   std::unique_ptr<ExecutionEngine> engine;
-  Status s = ExecutionEngine::Open(eo, &cpu, &engine);
+  Status s = ExecutionEngine::Open(eo, &scheduled, &engine);
   Hash32 token, code;
   if (s.ok()) s = engine->Deploy(testing::ExampleContract("token"), {}, &token, &code);
   bench::CheckStatus("exec_bench", s);
@@ -462,10 +473,11 @@ void Pipeline(const Options& options) {
     std::printf(
         "{\"bench\":\"exec_pipeline\",\"block\":\"%s\",\"txs\":%zu,\"ok\":%zu,"
         "\"status\":\"%s\",\"executor\":\"block-stm\",\"threads\":%zu,\"cpu_engine_threads\":%u,"
+        "\"gpus\":%zu,"
         "\"seconds\":%.6f,\"tps\":%.0f,\"verify_s\":%.6f,\"execute_s\":%.6f,\"root_s\":%.6f,"
         "\"commit_s\":%.6f,\"state_keys_after\":%zu}\n",
         b == 0 ? "mint" : "transfer", n, ok, s.ToString().c_str(), eo.threads,
-        cpu.info().threads, total, static_cast<double>(n) / total, r.timings.verify_seconds,
+        cpu.info().threads, gpus.engines().size(), total, static_cast<double>(n) / total, r.timings.verify_seconds,
         r.timings.execute_seconds, r.timings.root_seconds, r.timings.commit_seconds,
         static_cast<size_t>(b == 0 ? n : 2 * n));
     std::fflush(stdout);

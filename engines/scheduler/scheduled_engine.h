@@ -13,7 +13,7 @@
 #include "engines/engine.h"
 #include "engines/scheduler/scheduler.h"
 
-namespace chainaccel::server {
+namespace chainaccel {
 
 class ScheduledEngine final : public Engine {
  public:
@@ -34,4 +34,4 @@ class ScheduledEngine final : public Engine {
   std::atomic<uint64_t> items_{0};
 };
 
-}  // namespace chainaccel::server
+}  // namespace chainaccel

@@ -1,9 +1,9 @@
-#include "server/scheduled_engine.h"
+#include "engines/scheduler/scheduled_engine.h"
 
 #include <future>
 #include <string>
 
-namespace chainaccel::server {
+namespace chainaccel {
 
 ScheduledEngine::ScheduledEngine(Scheduler& scheduler) : scheduler_(scheduler) {
   info_.name = "scheduler";
@@ -27,4 +27,4 @@ EngineStats ScheduledEngine::stats() const {
   return s;
 }
 
-}  // namespace chainaccel::server
+}  // namespace chainaccel

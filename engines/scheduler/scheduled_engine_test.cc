@@ -1,5 +1,5 @@
 // ScheduledEngine: an Engine over the daemon's scheduler.
-#include "server/scheduled_engine.h"
+#include "engines/scheduler/scheduled_engine.h"
 
 #include <catch2/catch.hpp>
 
@@ -9,7 +9,7 @@
 #include "engines/cpu/hashes.h"
 #include "engines/scheduler/routing_scheduler.h"
 
-namespace chainaccel::server {
+namespace chainaccel {
 namespace {
 
 TEST_CASE("ScheduledEngine runs tasks through the scheduler and waits for them",
@@ -43,4 +43,4 @@ TEST_CASE("ScheduledEngine runs tasks through the scheduler and waits for them",
 }
 
 }  // namespace
-}  // namespace chainaccel::server
+}  // namespace chainaccel
