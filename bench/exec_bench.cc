@@ -13,7 +13,8 @@
 // executor's counters. Then the cost breakdown lines ("breakdown"): the VM alone on a
 // plain map (instantiation, a no-op call, a transfer), the sequential executor per
 // transaction, Block-STM on 1 thread per transaction; then "exec_vm_scaling": the VM
-// alone on each thread count (private state per thread), the host's ceiling; then
+// alone on each thread count (over a private map, and over the shared committed state
+// with private writes), the ceiling of any executor on the host; then
 // "exec_host_scaling": register-only and L2-copy work on each thread count, how the host
 // itself scales.
 //
@@ -22,7 +23,11 @@
 // scheduler (on a GPU when one is present), Block-STM at the most threads, the RocksDB
 // commit; it prints each phase's time.
 //
+// "--profile B" runs only Block-STM, B blocks of each workload at each thread count, and
+// prints their rate (exec_profile lines): a process for a profiler to watch.
+//
 // Usage: exec_bench [--txs N] [--rounds R] [--threads 1,2,4,8,16] [--workloads a,b,c]
+//                   [--profile B]
 #include <algorithm>
 #include <chrono>
 #include <cstdio>
@@ -58,6 +63,8 @@ struct Options {
   size_t rounds = 5;
   std::vector<size_t> threads = {1, 2, 4, 8, 16};
   std::vector<std::string> workloads = {"transfer_low", "transfer_high", "swap", "pipeline"};
+  // --profile B: only Block-STM, B blocks at each thread count (for a profiler).
+  size_t profile_blocks = 0;
 };
 
 // Committed state as the daemon's StateStore keeps it: an ordered map, read through a
@@ -217,7 +224,26 @@ void PrintRun(const Workload& w, const std::string& executor, size_t threads, co
   std::fflush(stdout);
 }
 
+// --profile: Block-STM alone on B blocks of `w` at each thread count, nothing else, so
+// that a profiler attached to the whole process sees the executor.
+void ProfileBlockStm(const Workload& w, const Options& options) {
+  for (size_t threads : options.threads) {
+    auto stm = NewBlockStmExecutor(VmLimits{}, threads);
+    stm->Execute(w.Input());  // warm-up: the VMs' instances, the slots
+    const auto t0 = std::chrono::steady_clock::now();
+    for (size_t b = 0; b < options.profile_blocks; ++b) stm->Execute(w.Input());
+    const double s = Seconds(std::chrono::steady_clock::now() - t0);
+    std::printf(
+        "{\"bench\":\"exec_profile\",\"workload\":\"%s\",\"executor\":\"block-stm\","
+        "\"threads\":%zu,\"blocks\":%zu,\"tps\":%.0f}\n",
+        w.name.c_str(), threads, options.profile_blocks,
+        static_cast<double>(options.profile_blocks * w.txs.size()) / s);
+    std::fflush(stdout);
+  }
+}
+
 void BenchWorkload(const Workload& w, const Options& options) {
+  if (options.profile_blocks > 0) return ProfileBlockStm(w, options);
   auto sequential = NewSequentialExecutor(VmLimits{});
   std::vector<std::unique_ptr<BlockExecutor>> stm;
   for (size_t t : options.threads) stm.push_back(NewBlockStmExecutor(VmLimits{}, t));
@@ -312,50 +338,88 @@ void Breakdown(const Workload& low, const PreparedContract& token, const Options
       n, noop_us, vm_us, seq[seq.size() / 2] * 1e6 / n, stm[stm.size() / 2] * 1e6 / n);
 }
 
+// Committed state shared by every thread, read through its hash index as the executors
+// read it (keys prefixed with the contract's address); each thread's writes go to its own
+// overlay, which later reads of those keys see.
+class OverlayState final : public HostState {
+ public:
+  explicit OverlayState(const StateReader& base) : base_(base) {}
+  void set_contract(const Hash32& contract) { contract_ = contract; }
+
+  ReadResult Read(std::string_view key, std::string* value) override {
+    Key(key);
+    if (auto it = overlay_.find(full_); it != overlay_.end()) {
+      if (!it->second) return ReadResult::kAbsent;
+      *value = *it->second;
+      return ReadResult::kFound;
+    }
+    return base_.Get(full_, value) ? ReadResult::kFound : ReadResult::kAbsent;
+  }
+  void Write(std::string_view key, const std::string* value) override {
+    Key(key);
+    overlay_[full_] = value ? std::optional<std::string>(*value) : std::nullopt;
+  }
+
+ private:
+  void Key(std::string_view key) {
+    full_.assign(reinterpret_cast<const char*>(contract_.data()), contract_.size());
+    full_.append(key);
+  }
+  const StateReader& base_;
+  Hash32 contract_{};
+  std::string full_;
+  std::unordered_map<std::string, std::optional<std::string>> overlay_;
+};
+
 // The VM alone on t threads, no executor: each thread runs its share of the block's
-// transfers on its own ContractVm over its own copy of the state. How this scales bounds
-// what any parallel executor can reach on the host.
+// transfers on its own ContractVm, over either its own copy of the state in an ordered
+// map ("private_map") or the block's committed state shared by all threads behind its
+// hash index with a private overlay for writes ("shared_index", the reads an executor
+// makes). How this scales bounds what any parallel executor can reach on the host.
 void VmScaling(const Workload& low, const PreparedContract& token, const Options& options) {
   const size_t n = low.txs.size();
-  std::map<std::string, std::string, std::less<>> state;
-  for (const auto& [k, v] : low.state.data) state[k.substr(32)] = v;
-  auto call = [&](ContractVm& vm, MapState& own, size_t i) {
-    vm.Call(token, CallOf(low.txs[i]), own);
-  };
-  for (size_t threads : options.threads) {
-    std::vector<double> rounds;
-    for (size_t r = 0; r < options.rounds; ++r) {
-      // Each thread builds its VM and its copy of the state and makes one call (the
-      // contract's instance) before the clock starts: only the block's calls are timed.
-      std::latch ready(static_cast<std::ptrdiff_t>(threads) + 1);
-      std::latch start(1);
-      std::vector<std::thread> pool;
-      for (size_t t = 0; t < threads; ++t) {
-        pool.emplace_back([&, t] {
-          ContractVm vm{VmLimits{}};
-          MapState own;
-          own.data = state;
-          MapState scratch;
-          scratch.data = state;
-          call(vm, scratch, t);
-          ready.count_down();
-          start.wait();
-          for (size_t i = t; i < n; i += threads) call(vm, own, i);
-        });
+  std::map<std::string, std::string, std::less<>> unprefixed;
+  for (const auto& [k, v] : low.state.data) unprefixed[k.substr(32)] = v;
+  for (const bool shared : {false, true}) {
+    for (size_t threads : options.threads) {
+      std::vector<double> rounds;
+      for (size_t r = 0; r < options.rounds; ++r) {
+        // Each thread builds its VM and its state and makes one call (the contract's
+        // instance) before the clock starts: only the block's calls are timed.
+        std::latch ready(static_cast<std::ptrdiff_t>(threads) + 1);
+        std::latch start(1);
+        std::vector<std::thread> pool;
+        for (size_t t = 0; t < threads; ++t) {
+          pool.emplace_back([&, t] {
+            ContractVm vm{VmLimits{}};
+            MapState own;
+            OverlayState overlay(low.state), scratch(low.state);
+            if (!shared) own.data = unprefixed;
+            HostState& state = shared ? static_cast<HostState&>(overlay) : own;
+            scratch.set_contract(low.txs[t].contract);
+            vm.Call(token, CallOf(low.txs[t]), scratch);
+            ready.count_down();
+            start.wait();
+            for (size_t i = t; i < n; i += threads) {
+              overlay.set_contract(low.txs[i].contract);
+              vm.Call(token, CallOf(low.txs[i]), state);
+            }
+          });
+        }
+        ready.arrive_and_wait();
+        const auto t0 = std::chrono::steady_clock::now();
+        start.count_down();
+        for (std::thread& th : pool) th.join();
+        rounds.push_back(Seconds(std::chrono::steady_clock::now() - t0));
       }
-      ready.arrive_and_wait();
-      const auto t0 = std::chrono::steady_clock::now();
-      start.count_down();
-      for (std::thread& th : pool) th.join();
-      rounds.push_back(Seconds(std::chrono::steady_clock::now() - t0));
+      std::sort(rounds.begin(), rounds.end());
+      std::printf(
+          "{\"bench\":\"exec_vm_scaling\",\"workload\":\"transfer_low\",\"state\":\"%s\","
+          "\"threads\":%zu,\"txs\":%zu,\"tps\":%.0f}\n",
+          shared ? "shared_index" : "private_map", threads, n,
+          static_cast<double>(n) / rounds[rounds.size() / 2]);
+      std::fflush(stdout);
     }
-    std::sort(rounds.begin(), rounds.end());
-    std::printf(
-        "{\"bench\":\"exec_vm_scaling\",\"workload\":\"transfer_low\",\"threads\":%zu,"
-        "\"txs\":%zu,\"tps\":%.0f,\"note\":\"VM only, private state per thread; each "
-        "thread's VM setup and state copy before the clock starts\"}\n",
-        threads, n, static_cast<double>(n) / rounds[rounds.size() / 2]);
-    std::fflush(stdout);
   }
 }
 
@@ -495,6 +559,8 @@ Options ParseOptions(int argc, char** argv) {
     } else if (flag == "--threads") {
       o.threads.clear();
       for (const std::string& t : chainaccel::SplitList(value)) o.threads.push_back(std::stoul(t));
+    } else if (flag == "--profile") {
+      o.profile_blocks = std::stoul(value);
     } else if (flag == "--workloads") {
       o.workloads = chainaccel::SplitList(value);
     } else {
@@ -523,11 +589,11 @@ int main(int argc, char** argv) {
       BenchWorkload(Transfers(name, options.txs, *token, true, rng), options);
     } else if (name == "swap") {
       BenchWorkload(Swaps(options.txs, *pool), options);
-    } else if (name == "pipeline") {
+    } else if (name == "pipeline" && options.profile_blocks == 0) {
       Pipeline(options);
     }
   }
-  if (low) {
+  if (low && options.profile_blocks == 0) {
     Breakdown(*low, *token, options);
     VmScaling(*low, *token, options);
     HostScaling(options);

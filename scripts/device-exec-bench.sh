@@ -5,7 +5,7 @@
 # Usage: bash scripts/device-exec-bench.sh [exec_bench options]
 # (default: --rounds 3 --threads 1,2,4,8,16 --workloads transfer_low,transfer_high,swap,pipeline)
 set -uo pipefail
-export LD_LIBRARY_PATH="$PWD/carry/lib"
+export LD_LIBRARY_PATH="$PWD/carry/lib:/usr/local/cuda/lib64"
 export CHAINACCEL_EXAMPLE_CONTRACTS_DIR="$PWD/examples/contracts"
 out="${OUT:-out}"
 mkdir -p "$out"

@@ -47,6 +47,7 @@ Location& MVMemory::Resolve(std::string_view key) {
 MVMemory::ReadOutcome MVMemory::Read(const Location& location, uint32_t txn_idx,
                                      std::string* value_copy, bool* present) const {
   std::lock_guard<std::mutex> lock(location.mu_);
+  location.max_reader_plus1_ = std::max(location.max_reader_plus1_, txn_idx + 1);
   ReadOutcome out;
   auto it = FindEntry(location.entries_, txn_idx);
   if (it == location.entries_.begin()) return out;
@@ -65,6 +66,7 @@ MVMemory::ReadOutcome MVMemory::Read(const Location& location, uint32_t txn_idx,
 bool MVMemory::Record(Version version, std::span<LocationWrite> writes, BumpArena& arena) {
   // The keys written, sorted by address below: the list kept for the next incarnation.
   std::span<Location*> written = arena.Allocate<Location*>(writes.size());
+  bool wrote_new = false;
   for (size_t i = 0; i < writes.size(); ++i) {
     LocationWrite& w = writes[i];
     written[i] = w.location;
@@ -72,7 +74,9 @@ bool MVMemory::Record(Version version, std::span<LocationWrite> writes, BumpAren
     std::lock_guard<std::mutex> lock(loc.mu_);
     auto it = FindEntry(loc.entries_, version.txn_idx);
     if (it == loc.entries_.end() || it->txn_idx != version.txn_idx) {
+      // No entry of this transaction: the previous incarnation did not write the key.
       it = loc.entries_.insert(it, Location::Entry{version.txn_idx, 0, false, std::nullopt});
+      if (loc.max_reader_plus1_ > version.txn_idx + 1) wrote_new = true;
     }
     it->incarnation = version.incarnation;
     it->estimate = false;
@@ -87,7 +91,6 @@ bool MVMemory::Record(Version version, std::span<LocationWrite> writes, BumpAren
     auto it = FindEntry(loc->entries_, version.txn_idx);
     if (it != loc->entries_.end() && it->txn_idx == version.txn_idx) loc->entries_.erase(it);
   }
-  const bool wrote_new = !std::includes(last.begin(), last.end(), written.begin(), written.end());
   last = written;
   return wrote_new;
 }

@@ -57,6 +57,10 @@ class Location {
   const std::string_view key_;  // in the memory's arena
   mutable std::mutex mu_;
   std::vector<Entry> entries_;  // guarded by mu_
+  // Guarded by mu_: the highest transaction index that has read the location, plus one
+  // (0: none yet). Read updates it; Record uses it to tell whether a new entry can
+  // change what a higher transaction read.
+  mutable uint32_t max_reader_plus1_ = 0;
 };
 
 // A write of one incarnation: a key's new value, or nullopt for a delete.
@@ -81,13 +85,16 @@ class MVMemory {
 
   // The entry of the highest transaction below txn_idx that wrote `location`. For
   // kVersion, *present says whether it holds a value (else a delete), and the value is
-  // copied to *value_copy unless that is null.
+  // copied to *value_copy unless that is null. Notes txn_idx as a reader of `location`.
   ReadOutcome Read(const Location& location, uint32_t txn_idx, std::string* value_copy,
                    bool* present) const;
 
   // Records the write set of `version` (values are moved out of `writes`), removing the
   // entries of keys the previous incarnation wrote and this one does not. Returns
-  // whether it wrote a key the previous incarnation did not (wrote_new_location).
+  // whether it wrote a key the previous incarnation did not and that a higher
+  // transaction has already read (Block-STM's wrote_new_location, narrowed: a new entry
+  // at a location no higher transaction has read changes no read set, since a later
+  // read of it takes the location's lock after the entry is in and sees it).
   // The list of written keys is kept in `arena` (the calling thread's), which must not be
   // reset while the memory lives.
   bool Record(Version version, std::span<LocationWrite> writes, BumpArena& arena);

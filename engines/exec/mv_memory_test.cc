@@ -64,12 +64,21 @@ TEST_CASE("MVMemory: a read sees the highest lower writer, estimates and deletes
   CHECK(ReadAt(memory, "a", 4).value == "one");
   CHECK(ReadAt(memory, "b", 4).version == Version{3, 1});
   CHECK(ReadAt(memory, "b", 4).value == "three again");
-  // A third incarnation that writes a key the second did not: wrote_new_location.
+  // A third incarnation that writes a key the second did not, which a higher
+  // transaction has read: wrote_new_location.
+  CHECK(ReadAt(memory, "c", 6).kind == Kind::kStorage);
   CHECK(Write(memory, {3, 2}, {{"b", "3"}, {"c", "new"}}));
+  // A new key that only lower transactions and txn 3 itself have read: no read set of a
+  // higher transaction can have seen it, so not wrote_new_location.
+  CHECK(ReadAt(memory, "d", 2).kind == Kind::kStorage);
+  CHECK(ReadAt(memory, "d", 3).kind == Kind::kStorage);
+  CHECK_FALSE(Write(memory, {3, 3}, {{"b", "3"}, {"c", "new"}, {"d", "x"}}));
+  CHECK(ReadAt(memory, "d", 4).value == "x");
   // A failed incarnation records nothing: every earlier entry of txn 3 goes.
-  CHECK_FALSE(Write(memory, {3, 3}, {}));
+  CHECK_FALSE(Write(memory, {3, 4}, {}));
   CHECK(ReadAt(memory, "b", 4).kind == Kind::kStorage);
   CHECK(ReadAt(memory, "c", 4).kind == Kind::kStorage);
+  CHECK(ReadAt(memory, "d", 4).kind == Kind::kStorage);
 }
 
 TEST_CASE("MVMemory: collected net writes are the last writer's, in key order", "[stm]") {
