@@ -84,6 +84,14 @@ class AdaptiveExecutor final : public BlockExecutor {
     }
     // Between the two bounds: without a measurement of the sequential executor, take one.
     if (sequential < 0) return 0;
+    // Moderate waste often still pays on more threads (on the 16-core host, transfers
+    // among 1% hot accounts waste 0.10 on 8 threads and 0.19 on 16, and 16 are 1.4x
+    // faster): climb while the next level up is untried or was measured faster.
+    const int up = level + 1;
+    if (up <= static_cast<int>(levels_.size()) &&
+        (seconds_per_tx_[up] < 0 || seconds_per_tx_[up] < seconds_per_tx_[level])) {
+      return up;
+    }
     return level;
   }
 

@@ -145,5 +145,25 @@ TEST_CASE("Adaptive: a level faster than sequential stays despite moderate waste
   CHECK(s.Block() == 0);
 }
 
+TEST_CASE("Adaptive: moderate waste climbs to a level measured faster", "[adaptive]") {
+  // Both parallel levels waste between the bounds; 4 threads are the fastest.
+  Setup s;
+  s.level[0]->seconds_per_tx = 10e-6;
+  s.level[1]->seconds_per_tx = 6e-6;
+  s.level[1]->waste = 0.15;
+  s.level[2]->seconds_per_tx = 4e-6;
+  s.level[2]->waste = 0.2;
+  CHECK(s.Block() == 2);  // between the bounds with no sequential measurement: take one
+  for (int b = 0; b < 7; ++b) CHECK(s.Block() == 0);
+  CHECK(s.Block() == 1);  // the probe; 4 threads were measured faster than 2: climb
+  for (int b = 0; b < 20; ++b) CHECK(s.Block() == 2);
+  // Once the level above is measured slower, a level stays where it is.
+  s.level[2]->seconds_per_tx = 12e-6;  // smoothed: 8 us, slower than 2 threads' 6
+  s.level[2]->waste = 0.6;              // 4 threads back off to 2
+  CHECK(s.Block() == 2);
+  CHECK(s.Block() == 1);
+  for (int b = 0; b < 20; ++b) CHECK(s.Block() == 1);
+}
+
 }  // namespace
 }  // namespace chainaccel::exec
