@@ -277,13 +277,16 @@ Status ExecutionEngine::ExecuteBlock(uint64_t height, uint64_t time,
   s = ComputeStateRoot(*engine_, store_->state(), &output.writes, &root);
   if (!s.ok()) return s;
   out->timings.root_seconds = seconds_since(t);
-  read_lock.unlock();
   t = Clock::now();
+  // The synced write runs beside calls and state reads (they see the previous block);
+  // only moving the in-memory state to the new block excludes them.
+  s = store_->Persist(height, output.writes, root);
+  read_lock.unlock();
+  if (!s.ok()) return s;
   {
     std::unique_lock write_lock(mu_);
-    s = store_->Commit(height, output.writes, root);
+    store_->Apply(height, output.writes, root);
   }
-  if (!s.ok()) return s;
   out->timings.commit_seconds = seconds_since(t);
   out->receipts = std::move(output.receipts);
   out->state_root = root;

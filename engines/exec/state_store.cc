@@ -205,6 +205,12 @@ Status StateStore::GetCode(const Hash32& code_hash, std::string* wasm) const {
 }
 
 Status StateStore::Commit(uint64_t height, const WriteSet& writes, const Hash32& root) {
+  Status s = Persist(height, writes, root);
+  if (s.ok()) Apply(height, writes, root);
+  return s;
+}
+
+Status StateStore::Persist(uint64_t height, const WriteSet& writes, const Hash32& root) {
   if (height != height_ + 1) {
     return Status::FailedPrecondition("commit of height " + std::to_string(height) +
                                       " on top of height " + std::to_string(height_));
@@ -229,17 +235,20 @@ Status StateStore::Commit(uint64_t height, const WriteSet& writes, const Hash32&
     }
   }
   if (!undo.empty()) batch.Put(Prefixed('u', BigEndian64(height)), undo);
-  if (height > kHistory) batch.Delete(Prefixed('u', BigEndian64(height - kHistory)));
+  // One undo log more than reads need: GetAt at the oldest readable height, running
+  // beside this write (before Apply), still finds every log it undoes.
+  if (height > kHistory + 1) batch.Delete(Prefixed('u', BigEndian64(height - kHistory - 1)));
   batch.Put(std::string(kHeightKey), BigEndian64(height));
   batch.Put(std::string(kRootKey), rocksdb::Slice(View(root).data(), 32));
   rocksdb::WriteOptions options;
   options.sync = true;
-  Status st = FromRocks(db_->Write(options, &batch), "commit block");
-  if (!st.ok()) return st;
+  return FromRocks(db_->Write(options, &batch), "commit block");
+}
+
+void StateStore::Apply(uint64_t height, const WriteSet& writes, const Hash32& root) {
   for (const auto& [key, value] : writes) SetInMirror(key, value ? &*value : nullptr);
   height_ = height;
   root_ = root;
-  return Status::Ok();
 }
 
 }  // namespace chainaccel::exec

@@ -2,7 +2,7 @@
 //
 // Layout of the database (docs/execution.md, "Storage"):
 //   "s" || state key            -> value                      (the state)
-//   "u" || height (8 bytes BE)  -> undo log of that block      (the last kHistory blocks)
+//   "u" || height (8 bytes BE)  -> undo log of that block      (the last kHistory + 1 blocks)
 //   "c" || address (32 bytes)   -> code hash (32 bytes)        (deployed contracts)
 //   "w" || code hash            -> wasm bytes
 //   "m:height", "m:root"        -> last committed height (8 bytes BE), its state root
@@ -10,9 +10,10 @@
 // sync, so after a crash the store opens at the last committed block with nothing of a
 // later block visible.
 //
-// Thread-safety: Get / Snapshot reads may run concurrently with each other; Commit and
-// PutContract need exclusive access (the caller serializes blocks, as ExecutionEngine
-// does with its mutex). The mirror is read by executors while no commit runs.
+// Thread-safety: Get / GetAt / state() reads may run concurrently with each other and
+// with Persist; Apply, Commit and PutContract need exclusive access (the caller
+// serializes blocks, as ExecutionEngine does with its mutexes). Blocks are persisted
+// one at a time.
 #pragma once
 
 #include <cstdint>
@@ -64,8 +65,16 @@ class StateStore final : public StateReader {
   Status GetCode(const Hash32& code_hash, std::string* wasm) const;
 
   // Commits block `height` (REQUIRES: height == height() + 1) with its net writes and
-  // state root, atomically and durably.
+  // state root, atomically and durably: Persist, then Apply.
   Status Commit(uint64_t height, const WriteSet& writes, const Hash32& root);
+
+  // Commit in two steps, so that readers go on during the synced write. Persist writes
+  // the block to the database in one synced batch (FAILED_PRECONDITION unless height ==
+  // height() + 1; INTERNAL when RocksDB fails); until Apply, every read still sees the
+  // previous block. Apply then moves the mirror, height() and state_root() to the block.
+  // REQUIRES for Apply: exclusive access, and an OK Persist of this block just before.
+  Status Persist(uint64_t height, const WriteSet& writes, const Hash32& root);
+  void Apply(uint64_t height, const WriteSet& writes, const Hash32& root);
 
  private:
   StateStore() = default;

@@ -81,6 +81,33 @@ TEST_CASE("StateStore keeps kHistory blocks of history", "[store]") {
   CHECK(at == std::to_string(n - StateStore::kHistory));
   CHECK(store->GetAt("k", n - StateStore::kHistory - 1, &at).code() ==
         Status::Code::kNotFound);
+
+  // Between Persist and Apply of the next block, reads still see block n, the oldest
+  // readable height included (its undo logs are all still there), and a second
+  // Persist of that height is refused only after Apply.
+  REQUIRE(store->Persist(n + 1, WriteSet{{"k", "next"}}, Root(2)).ok());
+  CHECK(store->height() == n);
+  CHECK(store->state_root() == Root(1));
+  std::string latest;
+  REQUIRE(store->Get("k", &latest));
+  CHECK(latest == std::to_string(n));
+  for (uint64_t h = n - StateStore::kHistory; h <= n; ++h) {
+    REQUIRE(store->GetAt("k", h, &at).ok());
+    CHECK(at == std::to_string(h));
+  }
+  store->Apply(n + 1, WriteSet{{"k", "next"}}, Root(2));
+  CHECK(store->height() == n + 1);
+  CHECK(store->state_root() == Root(2));
+  REQUIRE(store->GetAt("k", n + 1 - StateStore::kHistory, &at).ok());
+  CHECK(at == std::to_string(n + 1 - StateStore::kHistory));
+  CHECK(store->Persist(n + 1, WriteSet{}, Root(2)).code() == Status::Code::kFailedPrecondition);
+
+  // Reopened: the persisted block is there.
+  store.reset();
+  REQUIRE(StateStore::Open(dir.path(), &store).ok());
+  CHECK(store->height() == n + 1);
+  REQUIRE(store->GetAt("k", n + 1 - StateStore::kHistory, &at).ok());
+  CHECK(at == std::to_string(n + 1 - StateStore::kHistory));
 }
 
 }  // namespace
