@@ -17,7 +17,7 @@ ByteView Bytes(std::string_view s) {
 
 }  // namespace
 
-Hash32 TransactionDigest(const Transaction& tx) {
+std::string TransactionPreimage(const Transaction& tx) {
   std::string m = "chainaccel-tx-v1";
   m.push_back(static_cast<char>(tx.scheme));
   PutU32(m, static_cast<uint32_t>(tx.public_key.size()));
@@ -29,6 +29,11 @@ Hash32 TransactionDigest(const Transaction& tx) {
   m += tx.input;
   PutU64(m, tx.gas_limit);
   PutU64(m, tx.nonce);
+  return m;
+}
+
+Hash32 TransactionDigest(const Transaction& tx) {
+  const std::string m = TransactionPreimage(tx);
   Hash32 digest;
   Sha256(Bytes(m), digest.data());
   return digest;

@@ -32,8 +32,12 @@ struct Transaction {
   uint64_t nonce = 0;  // signed, not checked: lets a sender make equal calls distinct
 };
 
-// The 32-byte digest a transaction's signature signs (docs/execution.md, "Transactions").
+// The 32-byte digest a transaction's signature signs (docs/execution.md, "Transactions"):
+// SHA-256 of TransactionPreimage(tx).
 Hash32 TransactionDigest(const Transaction& tx);
+// The bytes whose SHA-256 is the digest (a block's signature batch hands these to the
+// engine with pre-hash SHA-256, so that the hashing runs on its threads or its GPU).
+std::string TransactionPreimage(const Transaction& tx);
 
 // The address of a public key: SHA-256 of its bytes.
 Hash32 SenderAddress(std::string_view public_key);

@@ -149,8 +149,7 @@ Status ExecutionEngine::VerifySignatures(const std::vector<Transaction>& txs,
     std::vector<size_t> index;
     for (size_t i = 0; i < txs.size(); ++i) {
       if (txs[i].scheme != scheme) continue;
-      const Hash32 digest = TransactionDigest(txs[i]);
-      messages.Add(digest);
+      messages.Add(Bytes(TransactionPreimage(txs[i])));
       keys.Add(Bytes(txs[i].public_key));
       signatures.Add(Bytes(txs[i].signature));
       index.push_back(i);
@@ -160,7 +159,9 @@ Status ExecutionEngine::VerifySignatures(const std::vector<Transaction>& txs,
     SignatureVerifyTask task;
     task.scheme = scheme == TxScheme::kEd25519 ? SignatureScheme::kEd25519
                                                : SignatureScheme::kEcdsaSecp256k1;
-    task.pre_hash = PreHash::kNone;
+    // The engine hashes each preimage into the transaction digest (on its threads or its
+    // GPU); Ed25519 and ECDSA then verify over the 32-byte digest, as signed.
+    task.pre_hash = PreHash::kSha256;
     task.encoding = SignatureEncoding::kCompact;
     task.messages = messages.View();
     task.public_keys = keys.View();
