@@ -7,7 +7,8 @@
 # trees built on the GPU and on the CPU through the daemon and compared, and 1M-item
 # Merkle, Ed25519, ECDSA and recovery batches on the GPU and on the CPU.
 # Usage: bash scripts/device-gpu-check.sh [hash] [merkle] [signatures] (default: all three;
-# the devices list and the metrics always).
+# the devices list and the metrics always). Signature benches: SIG_PLACEMENTS (default
+# "gpu cpu") and SIG_CONCURRENCY (requests in flight, default 2; e.g. "2 4").
 set -uo pipefail
 steps="${*:-hash merkle signatures}"
 export LD_LIBRARY_PATH="$PWD/carry/lib:/usr/local/cuda/lib64"
@@ -60,9 +61,12 @@ fi
 # signature sets are made once, on every core, and cached).
 if [[ " $steps " == *" signatures "* ]]; then
 for op in ed25519 ecdsa recover; do
-  for placement in gpu cpu; do
-    carry/bin/chainaccel --address "$address" bench --op "$op" --batch 1048576 \
-      --concurrency 2 --duration 6 --warmup 1 --placement "$placement" --json --quiet
+  for placement in ${SIG_PLACEMENTS:-gpu cpu}; do
+    for concurrency in ${SIG_CONCURRENCY:-2}; do
+      carry/bin/chainaccel --address "$address" bench --op "$op" --batch 1048576 \
+        --concurrency "$concurrency" --duration 6 --warmup 1 --placement "$placement" \
+        --json --quiet
+    done
   done
 done
 fi
