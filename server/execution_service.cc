@@ -138,6 +138,8 @@ grpc::ServerUnaryReactor* ExecutionServiceImpl::ExecuteBlock(
       ++by_status[ReceiptStatusName(r.status)];
     }
     metrics_.RecordBlock(request->height(), result.stats.executions, result.stats.aborts);
+    metrics_.RecordBlockPhases(result.timings.verify_seconds, result.timings.execute_seconds,
+                               result.timings.root_seconds, result.timings.commit_seconds);
     for (const auto& [status, count] : by_status) metrics_.RecordTransactions(status, count);
     response->set_state_root(result.state_root.data(), result.state_root.size());
     response->set_height(request->height());

@@ -115,6 +115,7 @@ struct Metrics::Families {
   prometheus::Family<prometheus::Counter>& transactions;
   prometheus::Counter& runs;
   prometheus::Counter& aborts;
+  prometheus::Family<prometheus::Histogram>& phases;
 };
 
 Metrics::Metrics()
@@ -170,6 +171,11 @@ Metrics::Metrics()
           .Help("Block-STM incarnations aborted by validation")
           .Register(*registry_)
           .Add({}),
+      prometheus::BuildHistogram()
+          .Name("chainaccel_execution_phase_seconds")
+          .Help("Time of each phase of a committed block: verify (signature batches), "
+                "execute, root (state root), commit (RocksDB)")
+          .Register(*registry_),
   });
 }
 
@@ -216,6 +222,14 @@ void Metrics::RecordBlock(uint64_t height, uint64_t runs, uint64_t aborts) {
   families_->height.Set(static_cast<double>(height));
   families_->runs.Increment(static_cast<double>(runs));
   families_->aborts.Increment(static_cast<double>(aborts));
+}
+
+void Metrics::RecordBlockPhases(double verify, double execute, double root, double commit) {
+  const std::pair<const char*, double> phases[] = {
+      {"verify", verify}, {"execute", execute}, {"root", root}, {"commit", commit}};
+  for (const auto& [phase, seconds] : phases) {
+    families_->phases.Add({{"phase", phase}}, kLatencyBuckets).Observe(seconds);
+  }
 }
 
 void Metrics::SetExecutionHeight(uint64_t height) {

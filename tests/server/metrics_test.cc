@@ -27,5 +27,23 @@ TEST_CASE("Execution metrics count blocks, receipts by status, runs and aborts",
   CHECK_THAT(text, !Catch::Contains("status=\"trapped\""));
 }
 
+TEST_CASE("Execution metrics: each block's phases go into one histogram per phase",
+          "[metrics]") {
+  Metrics m;
+  m.RecordBlockPhases(0.004, 0.012, 0.0002, 0.045);
+  m.RecordBlockPhases(0.006, 0.020, 0.0003, 0.055);
+  const std::string text = m.Scrape();
+  for (const char* phase : {"verify", "execute", "root", "commit"}) {
+    CHECK_THAT(text, Catch::Contains("chainaccel_execution_phase_seconds_count{phase=\"" +
+                                     std::string(phase) + "\"} 2"));
+  }
+  // 45 and 55 ms both fall in the commit phase's 50 ms .. 100 ms buckets: one at or below
+  // 0.05, both at or below 0.1.
+  CHECK_THAT(text, Catch::Contains(
+                       "chainaccel_execution_phase_seconds_bucket{phase=\"commit\",le=\"0.05\"} 1"));
+  CHECK_THAT(text, Catch::Contains(
+                       "chainaccel_execution_phase_seconds_bucket{phase=\"commit\",le=\"0.1\"} 2"));
+}
+
 }  // namespace
 }  // namespace chainaccel::server
