@@ -49,6 +49,7 @@
 #include "engines/scheduler/scheduled_engine.h"
 #include "engines/exec/execution_engine.h"
 #include "engines/exec/executor.h"
+#include "engines/exec/testing/map_state.h"
 #include "engines/exec/testing/temp_dir.h"
 #include "engines/exec/testing/transactions.h"
 #include "engines/exec/testing/wat.h"
@@ -56,6 +57,7 @@
 namespace chainaccel::exec {
 namespace {
 
+using testing::MapState;
 using testing::U64;
 
 struct Options {
@@ -276,21 +278,6 @@ void BenchWorkload(const Workload& w, const Options& options) {
              equal[i]);
   }
 }
-
-// A HostState over a map: the VM with no executor around it.
-class MapState final : public HostState {
- public:
-  ReadResult Read(std::string_view key, std::string* value) override {
-    auto it = data.find(key);
-    if (it == data.end()) return ReadResult::kAbsent;
-    *value = it->second;
-    return ReadResult::kFound;
-  }
-  void Write(std::string_view key, const std::string* value) override {
-    if (value) data[std::string(key)] = *value;
-  }
-  std::map<std::string, std::string, std::less<>> data;
-};
 
 // What the VM sees of a transaction when it runs outside an executor (block 0, time 0).
 CallContext CallOf(const Transaction& tx) {

@@ -14,8 +14,9 @@ if [ -z "$clang" ]; then
 fi
 out="${FUZZ_BUILD_DIR:-$here/build-fuzz}"
 mkdir -p "$out"
-# Each target: the GPU's decoders and rules of one scheme, compiled for the host, against
-# the CPU engine's library (libsecp256k1, libsodium); SECONDS shared between them.
+# Targets: the GPU's decoders and rules of each scheme, compiled for the host, against
+# the CPU engine's library (libsecp256k1, libsodium); and the contract VM. SECONDS shared
+# between them.
 flags=(-std=c++20 -O1 -g -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined
        -I"$here")
 libs=(-lsecp256k1 -lsodium -lcrypto -lcryptopp)
@@ -24,8 +25,24 @@ common=("$here/engines/cpu/signatures.cc" "$here/engines/cpu/hashes.cc")
   "${common[@]}" "${libs[@]}" -o "$out/ecdsa_decoder_fuzz"
 "$clang" "${flags[@]}" "$here/tests/fuzz/ed25519_decoder_fuzz.cc" \
   "${common[@]}" "${libs[@]}" -o "$out/ed25519_decoder_fuzz"
-for target in ecdsa_decoder_fuzz ed25519_decoder_fuzz; do
+# The contract VM (deploy rules, gas instrumentation, calls, determinism) on arbitrary
+# modules, over Debian's libwabt.a. WABT 1.0.32's interp-inl.h needs the same C++20 fix
+# as engines/exec/CMakeLists.txt makes; the corpus starts from the example contracts
+# (input: entry-point byte, input-length byte, module).
+mkdir -p "$out/wabt-cxx20/wabt/interp" "$out/corpus-contract_vm_fuzz"
+sed -e 's/::~FreeList<Ref>()/::~FreeList()/' -e 's/::~FreeList<T>()/::~FreeList()/' \
+  /usr/include/wabt/interp/interp-inl.h > "$out/wabt-cxx20/wabt/interp/interp-inl.h"
+"$clang" "${flags[@]}" -I"$out/wabt-cxx20" "$here/tests/fuzz/contract_vm_fuzz.cc" \
+  "$here/engines/exec/contract_vm.cc" "${common[@]}" -lwabt "${libs[@]}" \
+  -o "$out/contract_vm_fuzz"
+for name in counter token swap; do
+  wat2wasm "$here/examples/contracts/$name.wat" -o "$out/$name.wasm"
+  for pick in 0 1 2 3; do
+    { printf "\\x0$pick\\x10"; cat "$out/$name.wasm"; } > "$out/corpus-contract_vm_fuzz/seed-$name-$pick"
+  done
+done
+for target in ecdsa_decoder_fuzz ed25519_decoder_fuzz contract_vm_fuzz; do
   mkdir -p "$out/corpus-$target"
-  "$out/$target" -max_total_time=$(( (seconds + 1) / 2 )) -print_final_stats=1 \
+  "$out/$target" -max_total_time=$(( (seconds + 2) / 3 )) -print_final_stats=1 \
     -artifact_prefix="$out/$target-" "$out/corpus-$target"
 done

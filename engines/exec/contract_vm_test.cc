@@ -5,6 +5,7 @@
 #include <map>
 
 #include "engines/cpu/testing/random.h"
+#include "engines/exec/testing/map_state.h"
 #include "engines/exec/testing/transactions.h"
 #include "engines/exec/testing/wat.h"
 
@@ -14,25 +15,9 @@ namespace {
 using testing::ExampleContract;
 using testing::ParseU64;
 using testing::U64;
+using testing::MapState;
 using testing::WatToWasm;
 
-class MapState final : public HostState {
- public:
-  ReadResult Read(std::string_view key, std::string* value) override {
-    auto it = data.find(std::string(key));
-    if (it == data.end()) return ReadResult::kAbsent;
-    *value = it->second;
-    return ReadResult::kFound;
-  }
-  void Write(std::string_view key, const std::string* value) override {
-    if (value) {
-      data[std::string(key)] = *value;
-    } else {
-      data.erase(std::string(key));
-    }
-  }
-  std::map<std::string, std::string> data;
-};
 
 std::shared_ptr<const PreparedContract> Prepare(const std::vector<uint8_t>& wasm,
                                                 const VmLimits& limits = {}) {
@@ -334,6 +319,23 @@ TEST_CASE("Bad contracts are rejected at deploy with the rule they break", "[vm]
   s = PrepareStatus(R"((module (memory (export "memory") 1)
       (func (export "f") (memory.fill (i32.const 0) (i32.const 0) (i32.const 10)))))");
   CHECK(s.code() == Status::Code::kInvalidArgument);
+  // Bulk memory's passive segments and reference types' declared ones.
+  s = PrepareStatus(R"((module (memory (export "memory") 1) (data "passive")))");
+  CHECK(s.code() == Status::Code::kInvalidArgument);
+  s = PrepareStatus(R"((module (memory (export "memory") 1) (table 1 funcref) (func $f)
+      (elem declare func $f)))");
+  CHECK(s.code() == Status::Code::kInvalidArgument);
+  // Regression (found by tests/fuzz/contract_vm_fuzz.cc): an active data segment with an
+  // empty offset expression passed WABT's validator, then the instrumented module failed
+  // to load and deploy answered INTERNAL. Memory, its export, and that segment:
+  const std::vector<uint8_t> empty_offset = {
+      0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00,                    // magic, version
+      0x05, 0x03, 0x01, 0x00, 0x01,                                      // memory: 1 page
+      0x07, 0x0a, 0x01, 0x06, 'm', 'e', 'm', 'o', 'r', 'y', 0x02, 0x00,  // export "memory"
+      0x0b, 0x05, 0x01, 0x00, 0x0b, 0x01, 'A'};  // data: active, offset `end`, 1 byte
+  s = PrepareContract(empty_offset, VmLimits{}, &p);
+  CHECK(s.code() == Status::Code::kInvalidArgument);
+  CHECK_THAT(s.message(), Catch::Contains("offset must be one i32.const"));
 
   VmLimits small;
   small.max_code_bytes = 16;
