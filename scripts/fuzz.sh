@@ -15,8 +15,8 @@ fi
 out="${FUZZ_BUILD_DIR:-$here/build-fuzz}"
 mkdir -p "$out"
 # Targets: the GPU's decoders and rules of each scheme, compiled for the host, against
-# the CPU engine's library (libsecp256k1, libsodium); and the contract VM. SECONDS shared
-# between them.
+# the CPU engine's library (libsecp256k1, libsodium); the contract VM; Block-STM against
+# the sequential executor. SECONDS shared between them.
 flags=(-std=c++20 -O1 -g -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined
        -I"$here")
 libs=(-lsecp256k1 -lsodium -lcrypto -lcryptopp)
@@ -35,14 +35,35 @@ sed -e 's/::~FreeList<Ref>()/::~FreeList()/' -e 's/::~FreeList<T>()/::~FreeList(
 "$clang" "${flags[@]}" -I"$out/wabt-cxx20" "$here/tests/fuzz/contract_vm_fuzz.cc" \
   "$here/engines/exec/contract_vm.cc" "${common[@]}" -lwabt "${libs[@]}" \
   -o "$out/contract_vm_fuzz"
+# Block-STM against the sequential executor on blocks of calls to arbitrary contracts
+# (input: u16 module length, module, calls; tests/fuzz/executor_fuzz.cc).
+exec_sources=()
+for f in block block_stm_executor sequential_executor mv_memory worker_pool contract_vm; do
+  exec_sources+=("$here/engines/exec/$f.cc")
+done
+"$clang" "${flags[@]}" -I"$out/wabt-cxx20" "$here/tests/fuzz/executor_fuzz.cc" \
+  "${exec_sources[@]}" "${common[@]}" -lwabt "${libs[@]}" -o "$out/executor_fuzz"
+mkdir -p "$out/corpus-executor_fuzz"
 for name in counter token swap; do
   wat2wasm "$here/examples/contracts/$name.wat" -o "$out/$name.wasm"
   for pick in 0 1 2 3; do
     { printf "\\x0$pick\\x10"; cat "$out/$name.wasm"; } > "$out/corpus-contract_vm_fuzz/seed-$name-$pick"
   done
+  # The module, then calls of each entry point from each sender with 40 input bytes.
+  size=$(stat -c %s "$out/$name.wasm")
+  for pick in 0 1 2 3; do
+    {
+      printf "\\x$(printf %02x $((size % 256)))\\x$(printf %02x $((size / 256)))"
+      cat "$out/$name.wasm"
+      for call in 0 1 2 3 4 5 6 7; do
+        printf "\\x0$(( (call + pick) % 8 ))\\xc8\\x0$(( call % 4 ))\\x28"
+        head -c 40 /dev/urandom
+      done
+    } > "$out/corpus-executor_fuzz/seed-$name-$pick"
+  done
 done
-for target in ecdsa_decoder_fuzz ed25519_decoder_fuzz contract_vm_fuzz; do
+for target in ecdsa_decoder_fuzz ed25519_decoder_fuzz contract_vm_fuzz executor_fuzz; do
   mkdir -p "$out/corpus-$target"
-  "$out/$target" -max_total_time=$(( (seconds + 2) / 3 )) -print_final_stats=1 \
+  "$out/$target" -max_total_time=$(( (seconds + 3) / 4 )) -print_final_stats=1 \
     -artifact_prefix="$out/$target-" "$out/corpus-$target"
 done
