@@ -16,7 +16,7 @@ out="${FUZZ_BUILD_DIR:-$here/build-fuzz}"
 mkdir -p "$out"
 # Targets: the GPU's decoders and rules of each scheme, compiled for the host, against
 # the CPU engine's library (libsecp256k1, libsodium); the contract VM; Block-STM against
-# the sequential executor. SECONDS shared between them.
+# the sequential executor; the request decoders. SECONDS shared between them.
 flags=(-std=c++20 -O1 -g -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined
        -I"$here")
 libs=(-lsecp256k1 -lsodium -lcrypto -lcryptopp)
@@ -62,8 +62,17 @@ for name in counter token swap; do
     } > "$out/corpus-executor_fuzz/seed-$name-$pick"
   done
 done
-for target in ecdsa_decoder_fuzz ed25519_decoder_fuzz contract_vm_fuzz executor_fuzz; do
+# The request decoders of the gRPC handlers, and the CPU engine on what they decode
+# (tests/fuzz/request_fuzz.cc); the messages' C++ classes generated here with protoc.
+mkdir -p "$out/gen"
+protoc -I"$here/proto" --cpp_out="$out/gen" "$here"/proto/chainaccel/v1/{common,hash,merkle,signature}.proto
+"$clang" "${flags[@]}" -I"$out/gen" "$here/tests/fuzz/request_fuzz.cc" "$here/server/decode.cc" \
+  "$out"/gen/chainaccel/v1/{common,hash,merkle,signature}.pb.cc "$here"/engines/{status,task}.cc \
+  "$here"/engines/cpu/{cpu_engine,merkle,thread_pool}.cc "${common[@]}" -lprotobuf "${libs[@]}" \
+  -lpthread -o "$out/request_fuzz"
+for target in ecdsa_decoder_fuzz ed25519_decoder_fuzz contract_vm_fuzz executor_fuzz \
+    request_fuzz; do
   mkdir -p "$out/corpus-$target"
-  "$out/$target" -max_total_time=$(( (seconds + 3) / 4 )) -print_final_stats=1 \
+  "$out/$target" -max_total_time=$(( (seconds + 4) / 5 )) -print_final_stats=1 \
     -artifact_prefix="$out/$target-" "$out/corpus-$target"
 done
