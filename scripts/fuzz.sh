@@ -70,6 +70,18 @@ protoc -I"$here/proto" --cpp_out="$out/gen" "$here"/proto/chainaccel/v1/{common,
   "$out"/gen/chainaccel/v1/{common,hash,merkle,signature}.pb.cc "$here"/engines/{status,task}.cc \
   "$here"/engines/cpu/{cpu_engine,merkle,thread_pool}.cc "${common[@]}" -lprotobuf "${libs[@]}" \
   -lpthread -o "$out/request_fuzz"
+# Seeds: one well-formed request of each kind (first byte: which request).
+mkdir -p "$out/corpus-request_fuzz"
+repeat() { head -c "$2" /dev/zero | tr '\0' "$1"; }
+request_seed() {  # kind message proto text
+  { printf "\\x0$1"; printf '%s' "$4" |
+      protoc -I"$here/proto" --encode="chainaccel.v1.$2" "$here/proto/chainaccel/v1/$3.proto"; } \
+    > "$out/corpus-request_fuzz/seed-$2"
+}
+request_seed 0 HashRequest hash 'algorithm: HASH_ALGORITHM_SHA256 messages { data: "abcdefgh" item_size: 4 }'
+request_seed 1 BuildTreeRequest merkle "scheme: MERKLE_SCHEME_BITCOIN leaves: \"$(repeat l 96)\" proof_indices: 1"
+request_seed 3 VerifyRequest signature "scheme: SIGNATURE_SCHEME_ED25519 messages { data: \"abcdabcd\" item_size: 4 } public_keys { data: \"$(repeat k 64)\" item_size: 32 } signatures { data: \"$(repeat s 128)\" item_size: 64 }"
+request_seed 4 RecoverRequest signature "hashes: \"$(repeat h 64)\" signatures: \"$(repeat s 130)\""
 for target in ecdsa_decoder_fuzz ed25519_decoder_fuzz contract_vm_fuzz executor_fuzz \
     request_fuzz; do
   mkdir -p "$out/corpus-$target"
