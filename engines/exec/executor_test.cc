@@ -4,15 +4,16 @@
 #include <catch2/catch.hpp>
 
 #include <cstdlib>
-#include <map>
 
 #include "engines/cpu/testing/random.h"
+#include "engines/exec/testing/map_state.h"
 #include "engines/exec/testing/transactions.h"
 #include "engines/exec/testing/wat.h"
 
 namespace chainaccel::exec {
 namespace {
 
+using testing::MapReader;
 using testing::ParseU64;
 using testing::U64;
 
@@ -86,17 +87,6 @@ constexpr std::string_view kStressWat = R"(
     (call $put (i32.load (i32.const 64)) (i64.add (local.get $v) (i64.const 1)))
     (if (i32.wrap_i64 (i64.and (local.get $v) (i64.const 1))) (then unreachable))))
 )";
-
-class MapReader final : public StateReader {
- public:
-  bool Get(std::string_view key, std::string* value) const override {
-    auto it = data.find(std::string(key));
-    if (it == data.end()) return false;
-    *value = it->second;
-    return true;
-  }
-  std::map<std::string, std::string> data;
-};
 
 std::string U32(uint32_t v) { return std::string(reinterpret_cast<const char*>(&v), 4); }
 

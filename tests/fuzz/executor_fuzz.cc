@@ -17,7 +17,6 @@
 #include <cstdint>
 #include <cstdio>
 #include <cstdlib>
-#include <map>
 #include <memory>
 #include <string>
 #include <string_view>
@@ -25,24 +24,14 @@
 
 #include "engines/exec/block.h"
 #include "engines/exec/executor.h"
+#include "engines/exec/testing/map_state.h"
 
 namespace {
 
 using namespace chainaccel::exec;
 using chainaccel::ByteView;
 using chainaccel::Hash32;
-using chainaccel::Status;
-
-class MapReader final : public StateReader {
- public:
-  bool Get(std::string_view key, std::string* value) const override {
-    auto it = data.find(key);
-    if (it == data.end()) return false;
-    *value = it->second;
-    return true;
-  }
-  std::map<std::string, std::string, std::less<>> data;
-};
+using chainaccel::exec::testing::MapReader;
 
 constexpr size_t kMaxCalls = 64;
 

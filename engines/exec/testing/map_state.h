@@ -1,5 +1,6 @@
 // MapState: a contract's storage as a plain ordered map, for running the VM with no
-// executor around it (tests, the fuzzer, benchmarks). Header-only.
+// executor around it; MapReader: committed state as a plain ordered map, for running
+// executors over it (tests, the fuzzers, benchmarks). Header-only.
 #pragma once
 
 #include <functional>
@@ -7,6 +8,7 @@
 #include <string>
 #include <string_view>
 
+#include "engines/exec/block.h"
 #include "engines/exec/contract_vm.h"
 
 namespace chainaccel::exec::testing {
@@ -26,6 +28,19 @@ class MapState final : public HostState {
     } else if (auto it = data.find(key); it != data.end()) {
       data.erase(it);
     }
+  }
+  std::map<std::string, std::string, std::less<>> data;
+};
+
+// Full state keys (contract address || key) to values. Get is safe from many threads
+// while `data` does not change.
+class MapReader final : public StateReader {
+ public:
+  bool Get(std::string_view key, std::string* value) const override {
+    auto it = data.find(key);
+    if (it == data.end()) return false;
+    *value = it->second;
+    return true;
   }
   std::map<std::string, std::string, std::less<>> data;
 };
