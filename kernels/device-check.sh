@@ -4,7 +4,6 @@
 # Here (no GPU needed):
 #   cmake --build build-gpu --target gpu_kernel_tests gpu_hash_bench
 #   scripts/device-bundle.sh build-gpu/kernels/gpu_kernel_tests build-gpu/gpu_hash_bench
-#   mkdir -p carry/vectors && cp -r ../shared/vectors/{keccak256,nist-cavp-sha256} carry/vectors/
 # Then through the device tool, with carry: ["carry"]:  bash kernels/device-check.sh
 # Writes to $OUT: tests.txt, sanitizer.txt, bench.jsonl, smi.txt, dmon.txt, sass.txt.gz,
 # ncu.txt (the ALU and FMA pipes' share of the 64-byte kernels' instructions).
@@ -14,9 +13,8 @@ set -uo pipefail
 out="${OUT:-/tmp/device-check}"
 mkdir -p "$out"
 export LD_LIBRARY_PATH="$PWD/carry/lib"
-# The vectors' path is compiled in (CHAINACCEL_VECTORS_DIR = <checkout>/../shared/vectors):
-# give the checkout's usual path one.
-mkdir -p /work/main /work/shared && ln -sfn "$PWD/carry/vectors" /work/shared/vectors
+# The tests read the vectors of this copy of the repository (tests/vectors).
+export CHAINACCEL_VECTORS_DIR="$PWD/tests/vectors"
 
 nvidia-smi --query-gpu=name,driver_version,clocks.sm,clocks.max.sm,power.draw,power.limit,temperature.gpu \
   --format=csv | tee "$out/smi.txt"

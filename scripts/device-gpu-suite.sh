@@ -3,7 +3,6 @@
 # bundle made here by
 #   scripts/device-bundle.sh build/kernels/gpu_kernel_tests build/engines/gpu/gpu_engine_tests \
 #     build/bench/gpu_merkle_bench build/bench/gpu_signature_bench
-#   mkdir -p carry/vectors && cp -r ../shared/vectors/{wycheproof,keccak256,nist-cavp-sha256} carry/vectors/
 # Outputs go to $OUT (the device tool's folder) or ./out: one file per step, and a summary
 # on stdout. Usage: bash scripts/device-gpu-suite.sh [tests] [merkle] [signatures] [soak]
 # (default: the first three). soak: the hidden 10^7-scale differential soaks of
@@ -15,10 +14,8 @@ export LD_LIBRARY_PATH="$PWD/carry/lib:/usr/local/cuda/lib64"
 out="${OUT:-out}"
 mkdir -p "$out"
 steps="${*:-tests merkle signatures}"
-# The vectors' path is compiled in (<checkout>/../shared/vectors = /work/shared/vectors).
-if [ -d carry/vectors ]; then
-  mkdir -p /work/shared && ln -sfn "$PWD/carry/vectors" /work/shared/vectors
-fi
+# The tests read the vectors of this copy of the repository (tests/vectors).
+export CHAINACCEL_VECTORS_DIR="$PWD/tests/vectors"
 nvidia-smi -L
 if [[ " $steps " == *" tests "* ]]; then
   carry/bin/gpu_kernel_tests --require-gpu "[device]" > "$out/kernel_tests.txt" 2>&1

@@ -2,13 +2,17 @@
 
 #include <catch2/catch.hpp>
 
+#include <cstdlib>
 #include <fstream>
 #include <iterator>
 
 namespace chainaccel::testing {
 
 std::string VectorPath(std::string_view relative) {
-  std::string path = CHAINACCEL_VECTORS_DIR;
+  const char* from_environment = std::getenv("CHAINACCEL_VECTORS_DIR");
+  std::string path = from_environment != nullptr && *from_environment != '\0'
+                         ? from_environment
+                         : CHAINACCEL_VECTORS_DIR;
   path += '/';
   path += relative;
   return path;

@@ -1,4 +1,7 @@
-// Reading the published test vectors (CHAINACCEL_VECTORS_DIR) in the engine tests.
+// Reading the published test vectors in the engine tests. They live in the repository
+// (tests/vectors, with their licence files); the build compiles that folder's path in as
+// CHAINACCEL_VECTORS_DIR, and the environment variable of the same name overrides it
+// (a test binary carried to another machine, e.g. the GPU host, points it at its copy).
 //
 // A missing or empty vector file fails the running test case (Catch2 REQUIRE): a test
 // must never pass because its vectors were not there.
@@ -18,7 +21,7 @@ namespace chainaccel::testing {
 
 using Bytes = std::vector<uint8_t>;
 
-// CHAINACCEL_VECTORS_DIR + "/" + relative.
+// $CHAINACCEL_VECTORS_DIR (when set and not empty) or the compiled-in folder, + "/" + relative.
 std::string VectorPath(std::string_view relative);
 
 // The whole file. REQUIREs that it exists and is not empty.
