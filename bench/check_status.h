@@ -5,7 +5,7 @@
 #include <cstdio>
 #include <cstdlib>
 
-#include "engines/status.h"
+#include "core/status.h"
 
 namespace chainaccel::bench {
 

@@ -45,8 +45,8 @@
 
 #include "bench/split_list.h"
 #include "engines/cpu/cpu_engine.h"
-#include "engines/cpu/testing/random.h"
-#include "engines/cpu/testing/signing.h"
+#include "tests/support/random.h"
+#include "tests/support/signing.h"
 
 namespace chainaccel {
 namespace {

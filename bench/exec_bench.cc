@@ -47,12 +47,12 @@
 #include "engines/gpu/device_pool.h"
 #include "engines/scheduler/routing_scheduler.h"
 #include "engines/scheduler/scheduled_engine.h"
-#include "engines/exec/execution_engine.h"
-#include "engines/exec/executor.h"
-#include "engines/exec/testing/map_state.h"
-#include "engines/exec/testing/temp_dir.h"
-#include "engines/exec/testing/transactions.h"
-#include "engines/exec/testing/wat.h"
+#include "execution/execution_engine.h"
+#include "execution/executor.h"
+#include "execution/testing/map_state.h"
+#include "execution/testing/temp_dir.h"
+#include "execution/testing/transactions.h"
+#include "execution/testing/wat.h"
 
 namespace chainaccel::exec {
 namespace {

@@ -9,7 +9,7 @@ if(CHAINACCEL_HAVE_CUDA)
   add_executable(gpu_hash_bench "${CMAKE_CURRENT_LIST_DIR}/gpu_hash_bench.cu")
   target_compile_options(gpu_hash_bench PRIVATE $<$<COMPILE_LANGUAGE:CUDA>:-lineinfo>)
   target_link_libraries(gpu_hash_bench PRIVATE
-    chainaccel_kernels chainaccel_engine chainaccel_warnings CUDA::cudart_static
+    chainaccel_kernels chainaccel_kernels_testing chainaccel_cpu_engine chainaccel_crypto chainaccel_bench_support chainaccel_warnings CUDA::cudart_static
     OpenSSL::Crypto PkgConfig::SECP256K1 PkgConfig::SODIUM PkgConfig::CRYPTOPP)
 endif()
 
@@ -18,7 +18,7 @@ endif()
 if(CHAINACCEL_HAVE_CUDA)
   add_executable(gpu_merkle_bench "${CMAKE_CURRENT_LIST_DIR}/gpu_merkle_bench.cc")
   target_link_libraries(gpu_merkle_bench PRIVATE
-    chainaccel_gpu_engine chainaccel_kernels chainaccel_engine chainaccel_warnings
+    chainaccel_gpu_engine chainaccel_kernels chainaccel_kernels_testing chainaccel_cpu_engine chainaccel_crypto chainaccel_bench_support chainaccel_warnings
     CUDA::cudart_static Threads::Threads)
 endif()
 
@@ -27,17 +27,15 @@ endif()
 if(CHAINACCEL_HAVE_CUDA)
   add_executable(gpu_signature_bench "${CMAKE_CURRENT_LIST_DIR}/gpu_signature_bench.cc")
   target_link_libraries(gpu_signature_bench PRIVATE
-    chainaccel_gpu_engine chainaccel_kernels chainaccel_engine_testing chainaccel_engine
-    chainaccel_warnings CUDA::cudart_static Threads::Threads)
+    chainaccel_gpu_engine chainaccel_kernels chainaccel_kernels_testing chainaccel_test_support chainaccel_cpu_engine chainaccel_crypto
+    chainaccel_bench_support chainaccel_warnings CUDA::cudart_static Threads::Threads)
 endif()
 
 # signature_op_count: modular products per ECDSA verification, recovery and Ed25519
 # verification in the GPU's code,
 # counted on the host (see the comment at the top of signature_op_count.cc). No GPU needed.
 if(CHAINACCEL_HAVE_CUDA)
-  add_executable(signature_op_count "${CMAKE_CURRENT_LIST_DIR}/signature_op_count.cc"
-    "${CMAKE_SOURCE_DIR}/kernels/ecdsa_records.cc")
-  target_include_directories(signature_op_count PRIVATE "${CMAKE_SOURCE_DIR}")
+  add_executable(signature_op_count "${CMAKE_CURRENT_LIST_DIR}/signature_op_count.cc")
   target_link_libraries(signature_op_count PRIVATE
-    chainaccel_engine_testing chainaccel_engine chainaccel_warnings PkgConfig::SECP256K1)
+    chainaccel_kernels chainaccel_test_support chainaccel_cpu_engine chainaccel_crypto chainaccel_bench_support chainaccel_warnings PkgConfig::SECP256K1)
 endif()

@@ -45,7 +45,7 @@
 #include "bench/arguments.h"
 #include "bench/gpu_timing.h"
 #include "bench/split_list.h"
-#include "engines/cpu/hashes.h"
+#include "crypto/hashes.h"
 #include "kernels/hash_kernels.cuh"
 #include "kernels/hash_launch.h"
 #include "kernels/testing/device_buffer.h"

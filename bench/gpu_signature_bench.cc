@@ -35,7 +35,7 @@
 #include "bench/gpu_timing.h"
 #include "bench/split_list.h"
 #include "engines/cpu/cpu_engine.h"
-#include "engines/cpu/testing/signing.h"
+#include "tests/support/signing.h"
 #include "engines/gpu/gpu_engine.h"
 #include "kernels/ecdsa.cuh"
 #include "kernels/ecdsa_launch.h"

@@ -12,7 +12,7 @@
 #include <random>
 #include <vector>
 
-#include "engines/cpu/testing/signing.h"
+#include "tests/support/signing.h"
 #include "kernels/ecdsa.cuh"
 #include "kernels/ecdsa_records.h"
 #include "kernels/ed25519.cuh"

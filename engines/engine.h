@@ -9,8 +9,8 @@
 #include <string>
 #include <vector>
 
-#include "engines/status.h"
-#include "engines/task.h"
+#include "core/status.h"
+#include "core/task.h"
 
 namespace chainaccel {
 
@@ -57,7 +57,7 @@ class Engine {
   // Returns OK when every item has its result (per-item failures are in the task's
   // statuses); UNIMPLEMENTED for an unsupported task type; INTERNAL or UNAVAILABLE when
   // the engine failed and the outputs must not be used.
-  // REQUIRES: the task's inputs are valid as documented in engines/task.h.
+  // REQUIRES: the task's inputs are valid as documented in core/task.h.
   virtual Status Run(Task& task) = 0;
 
   virtual EngineStats stats() const = 0;

@@ -1,4 +1,4 @@
-// CudaStatus: where a cudaError_t becomes a chainaccel::Status (engines/status.h).
+// CudaStatus: where a cudaError_t becomes a chainaccel::Status (core/status.h).
 //
 // Kernel wrappers and, later, the GPU engine return Status values; CUDA error codes stop
 // here. The mapping:
@@ -18,7 +18,7 @@
 
 #include <string_view>
 
-#include "engines/status.h"
+#include "core/status.h"
 
 namespace chainaccel {
 

@@ -1,5 +1,5 @@
 // ECDSA over secp256k1, per item, for host and device: the acceptance rules of the CPU
-// engine (engines/cpu/signatures.h, i.e. libsecp256k1's) on staged records.
+// engine (crypto/signatures.h, i.e. libsecp256k1's) on staged records.
 //
 // A verification record (kEcdsaVerifyRecordBytes, 16-byte aligned fields) is what the
 // host stages per item (kernels/ecdsa_records.h builds it):
@@ -20,7 +20,7 @@
 
 #include <cstdint>
 
-#include "engines/task.h"
+#include "core/task.h"
 #include "kernels/keccak256.cuh"
 #include "kernels/secp256k1.cuh"
 
@@ -64,7 +64,7 @@ CHAINACCEL_HD bool ParseSecp256k1PublicKey(const uint8_t* key, int size, AffineP
   return false;
 }
 
-// The checks of VerifyEcdsaSecp256k1 (engines/cpu/signatures.h), in its order:
+// The checks of VerifyEcdsaSecp256k1 (crypto/signatures.h), in its order:
 // public key, signature (1 <= r, s < n), message, low S, then secp256k1_ecdsa_verify:
 // R = (z / s) G + (r / s) Q must not be infinity and must have x = r (mod n). z is the
 // 32-byte hash read as a number mod n (secp256k1_scalar_set_b32 reduces). The x check
@@ -105,7 +105,7 @@ CHAINACCEL_HD ItemStatus VerifyEcdsaRecord(const uint8_t* record, const uint8_t*
   return ItemStatus::kInvalid;
 }
 
-// RecoverEthereumSigner (engines/cpu/signatures.h): v in {0, 1, 27, 28}; 1 <= r, s < n;
+// RecoverEthereumSigner (crypto/signatures.h): v in {0, 1, 27, 28}; 1 <= r, s < n;
 // low S unless allowed (a high S is used as given); then secp256k1_ecdsa_recover with
 // recid = v mod 2 (these v never set the "x = r + n" bit): R = (r, y of parity recid),
 // refused when r^3 + 7 is not a square; Q = (-z / r) G + (s / r) R, refused at infinity.

@@ -18,7 +18,7 @@
 #include <cstddef>
 #include <cstdint>
 
-#include "engines/status.h"
+#include "core/status.h"
 #include "kernels/secp256k1.cuh"
 
 namespace chainaccel::kernels {

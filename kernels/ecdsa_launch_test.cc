@@ -1,6 +1,6 @@
 // Tests of kernels/ecdsa_launch.h: the argument checks (no GPU), and on the device,
 // tagged [device], every status (and recovered key and address) of the kernels against
-// the CPU engine's functions (engines/cpu/signatures.h, i.e. libsecp256k1) on random
+// the CPU engine's functions (crypto/signatures.h, i.e. libsecp256k1) on random
 // valid and corrupted signatures of every ECDSA configuration, on every Wycheproof
 // secp256k1 case, and on recovery cases.
 #include "kernels/ecdsa_launch.h"
@@ -12,11 +12,11 @@
 #include <cstring>
 #include <vector>
 
-#include "engines/cpu/signatures.h"
-#include "engines/cpu/testing/random.h"
-#include "engines/cpu/testing/signature_batch.h"
-#include "engines/cpu/testing/signature_cases.h"
-#include "engines/cpu/testing/vectors.h"
+#include "crypto/signatures.h"
+#include "tests/support/random.h"
+#include "tests/support/signature_batch.h"
+#include "tests/support/signature_cases.h"
+#include "tests/support/vectors.h"
 #include "kernels/ecdsa.cuh"
 #include "kernels/ecdsa_records.h"
 #include "kernels/testing/device_buffer.h"

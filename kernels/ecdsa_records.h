@@ -9,7 +9,7 @@
 #include <cstddef>
 #include <cstdint>
 
-#include "engines/task.h"
+#include "core/task.h"
 
 namespace chainaccel::kernels {
 

@@ -1,6 +1,6 @@
 // Ed25519 verification (RFC 8032) with libsodium 1.0.18's crypto_sign_verify_detached
 // acceptance rules, for host and device, and the CPU engine's classification of a
-// rejection (engines/cpu/signatures.h: VerifyEd25519).
+// rejection (crypto/signatures.h: VerifyEd25519).
 //
 // Field F_p, p = 2^255 - 19, in the U256 arithmetic of kernels/u256.cuh (2^256 = 38 mod p);
 // points on -x^2 + y^2 = 1 + d x^2 y^2 in extended coordinates (X : Y : Z : T), T = XY/Z,
@@ -17,7 +17,7 @@
 #include <cstdint>
 #include <vector>
 
-#include "engines/task.h"
+#include "core/task.h"
 #include "kernels/sha512.cuh"
 #include "kernels/u256.cuh"
 

@@ -17,7 +17,7 @@
 #include <cstddef>
 #include <cstdint>
 
-#include "engines/status.h"
+#include "core/status.h"
 #include "kernels/ed25519.cuh"
 
 namespace chainaccel::kernels {

@@ -12,11 +12,11 @@
 #include <cstring>
 #include <vector>
 
-#include "engines/cpu/signatures.h"
-#include "engines/cpu/testing/random.h"
-#include "engines/cpu/testing/signature_batch.h"
-#include "engines/cpu/testing/signature_cases.h"
-#include "engines/cpu/testing/vectors.h"
+#include "crypto/signatures.h"
+#include "tests/support/random.h"
+#include "tests/support/signature_batch.h"
+#include "tests/support/signature_cases.h"
+#include "tests/support/vectors.h"
 #include "kernels/testing/device_buffer.h"
 
 namespace chainaccel::kernels {

@@ -1,6 +1,6 @@
 // Host tests of kernels/sha512.cuh and kernels/ed25519.cuh (compiled as plain C++):
 // SHA-512, the reduction mod L and multiples of B against libsodium, and every
-// verification verdict against the CPU engine (engines/cpu/signatures.h, libsodium
+// verification verdict against the CPU engine (crypto/signatures.h, libsodium
 // 1.0.18) on every Wycheproof Ed25519 case, random valid and corrupted signatures, and
 // hand-made keys and signatures of small order and non-canonical encodings.
 #include <catch2/catch.hpp>
@@ -10,11 +10,11 @@
 #include <cstring>
 #include <vector>
 
-#include "engines/cpu/signatures.h"
-#include "engines/cpu/testing/random.h"
-#include "engines/cpu/testing/signature_batch.h"
-#include "engines/cpu/testing/signature_cases.h"
-#include "engines/cpu/testing/vectors.h"
+#include "crypto/signatures.h"
+#include "tests/support/random.h"
+#include "tests/support/signature_batch.h"
+#include "tests/support/signature_cases.h"
+#include "tests/support/vectors.h"
 #include "kernels/ed25519.cuh"
 
 namespace chainaccel::kernels {

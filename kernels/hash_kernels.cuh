@@ -10,7 +10,7 @@
 
 #include <cstdint>
 
-#include "engines/task.h"
+#include "core/task.h"
 #include "kernels/keccak256.cuh"
 #include "kernels/sha256.cuh"
 

@@ -1,7 +1,7 @@
 // Host launch wrappers of the hashing kernels: SHA-256, SHA-256d and Keccak-256 over a
 // packed batch of messages in device memory, one 32-byte digest per message.
 //
-// The layouts mirror engines/packed_items.h: `count` messages of `item_size` bytes end to
+// The layouts mirror core/packed_items.h: `count` messages of `item_size` bytes end to
 // end (fixed), or messages delimited by count + 1 offsets (variable). Every pointer is a
 // device pointer (cudaMalloc, cudaMallocAsync or managed memory) of the current device.
 // The wrappers only enqueue work on `stream`: inputs must stay alive and unchanged, and
@@ -24,8 +24,8 @@
 #include <cstdint>
 #include <string_view>
 
-#include "engines/status.h"
-#include "engines/task.h"
+#include "core/status.h"
+#include "core/task.h"
 
 namespace chainaccel::kernels {
 

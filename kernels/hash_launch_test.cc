@@ -1,5 +1,5 @@
 // Tests of kernels/hash_launch.h: the argument checks, which need no GPU, and the kernels
-// against the CPU engine (engines/cpu/hashes.h) on the device, tagged [device]: ctest
+// against the CPU engine (crypto/hashes.h) on the device, tagged [device]: ctest
 // reports those as skipped where no GPU is present (testing/gpu_tests_main.cc).
 //
 // Every device run poisons its output, surrounds it with guard bytes, and compares every
@@ -17,9 +17,9 @@
 #include <thread>
 #include <vector>
 
-#include "engines/cpu/hashes.h"
-#include "engines/cpu/testing/random.h"
-#include "engines/cpu/testing/vectors.h"
+#include "crypto/hashes.h"
+#include "tests/support/random.h"
+#include "tests/support/vectors.h"
 #include "kernels/testing/device_buffer.h"
 
 namespace chainaccel::kernels {

@@ -9,9 +9,9 @@
 #include <string>
 #include <vector>
 
-#include "engines/cpu/hashes.h"
-#include "engines/cpu/testing/random.h"
-#include "engines/cpu/testing/vectors.h"
+#include "crypto/hashes.h"
+#include "tests/support/random.h"
+#include "tests/support/vectors.h"
 
 namespace chainaccel::kernels {
 namespace {

@@ -8,7 +8,7 @@
 #include <cstddef>
 #include <string_view>
 
-#include "engines/status.h"
+#include "core/status.h"
 
 namespace chainaccel::kernels {
 

@@ -10,7 +10,7 @@
 
 #include <cstdint>
 
-#include "engines/task.h"
+#include "core/task.h"
 #include "kernels/hash_kernels.cuh"
 #include "kernels/merkle_nodes.cuh"
 

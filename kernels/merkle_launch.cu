@@ -171,10 +171,6 @@ uint8_t* MerkleScratchLevel(uint8_t* scratch, uint64_t leaf_count, uint32_t leve
   return scratch + LevelOffset(leaf_count, level);
 }
 
-uint32_t OzProofLength(uint64_t leaf_count, uint64_t position) {
-  return static_cast<uint32_t>(std::bit_width(2 * leaf_count - 1 - position) - 1);
-}
-
 uint32_t MerkleTreeHeight(uint64_t leaf_count) {
   return leaf_count <= 1 ? 0 : static_cast<uint32_t>(64 - __builtin_clzll(leaf_count - 1));
 }

@@ -27,8 +27,8 @@
 #include <cstddef>
 #include <cstdint>
 
-#include "engines/status.h"
-#include "engines/task.h"
+#include "core/status.h"
+#include "core/task.h"
 
 namespace chainaccel::kernels {
 
@@ -64,15 +64,10 @@ Status LaunchMerkleSubtree(MerkleScheme scheme, const uint8_t* leaves, uint64_t 
                            uint64_t first, uint64_t count, uint32_t levels, uint8_t* scratch,
                            cudaStream_t stream);
 
-// The proof length of the leaf at tree-order position `position` of an OZ_KECCAK_SORTED
-// tree of `leaf_count` leaves: the heap depth of its node 2n - 2 - position,
-// floor(log2(2n - 1 - position)). REQUIRES: position < leaf_count.
-uint32_t OzProofLength(uint64_t leaf_count, uint64_t position);
-
 // A whole tree. Proof k is that of the leaf at `proof_positions[k]` of `leaves`; its
 // hashes go bottom up to proof_hashes[32 * proof_offsets[k] ...], as many as the scheme
-// gives that leaf: BITCOIN and RFC6962 MerkleProofLength (engines/cpu/merkle.h),
-// OZ_KECCAK_SORTED OzProofLength.
+// gives that leaf: BITCOIN and RFC6962 MerkleProofLength (core/merkle_rules.h),
+// OZ_KECCAK_SORTED OzProofLength (core/merkle_rules.h).
 struct MerkleTreeLaunch {
   MerkleScheme scheme = MerkleScheme::kBitcoin;
   // n >= 1 leaves of 32 bytes (RFC6962: leaf hashes; OZ_KECCAK_SORTED: in tree order,

@@ -19,7 +19,7 @@
 #include <vector>
 
 #include "engines/cpu/merkle.h"
-#include "engines/cpu/testing/random.h"
+#include "tests/support/random.h"
 #include "kernels/merkle_nodes.cuh"
 #include "kernels/testing/device_buffer.h"
 

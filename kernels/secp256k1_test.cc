@@ -1,7 +1,7 @@
 // Host tests of kernels/u256.cuh, kernels/secp256k1.cuh and kernels/ecdsa.cuh (compiled as
 // plain C++): modular arithmetic against OpenSSL's BIGNUM, scalar multiples of G against
 // libsecp256k1, and every ECDSA verdict and recovered key against the CPU engine
-// (engines/cpu/signatures.h, i.e. libsecp256k1) on random valid and corrupted signatures
+// (crypto/signatures.h, i.e. libsecp256k1) on random valid and corrupted signatures
 // and on every Wycheproof secp256k1 case. The device runs the same functions
 // (kernels/ecdsa_launch_test.cc).
 #include <catch2/catch.hpp>
@@ -13,11 +13,11 @@
 #include <memory>
 #include <vector>
 
-#include "engines/cpu/signatures.h"
-#include "engines/cpu/testing/random.h"
-#include "engines/cpu/testing/signature_batch.h"
-#include "engines/cpu/testing/signature_cases.h"
-#include "engines/cpu/testing/vectors.h"
+#include "crypto/signatures.h"
+#include "tests/support/random.h"
+#include "tests/support/signature_batch.h"
+#include "tests/support/signature_cases.h"
+#include "tests/support/vectors.h"
 #include "kernels/ecdsa.cuh"
 #include "kernels/ecdsa_records.h"
 #include "kernels/ed25519.cuh"

@@ -1,7 +1,10 @@
 #!/usr/bin/env bash
 # Builds and runs the libFuzzer targets of tests/fuzz with clang (AddressSanitizer and
-# UndefinedBehaviorSanitizer on). Needs clang++ and the project's libraries (scripts/
-# install-deps.sh); no GPU.
+# UndefinedBehaviorSanitizer on, in the fuzzers and every library they link). Needs
+# clang++ and the project's libraries (scripts/install-deps.sh); no GPU. The build is
+# CMake's `fuzz` preset (CMakePresets.json, tests/fuzz/CMakeLists.txt), in build-fuzz/ or
+# $FUZZ_BUILD_DIR; a compiler launcher such as ccache is honoured through
+# CMAKE_CXX_COMPILER_LAUNCHER in the environment. CHAINACCEL_JOBS: build jobs (nproc).
 # Usage: scripts/fuzz.sh [SECONDS]   (default 60 in all; the corpora grow in build-fuzz/corpus-*)
 # Exit: 0 when no target found a difference or a crash, 1 when one did, 77 without clang.
 set -euo pipefail
@@ -12,38 +15,22 @@ if [ -z "$clang" ]; then
   echo "fuzz.sh: no clang++: skipping"
   exit 77
 fi
+clang_c="$(command -v "${clang/clang++/clang}" || command -v clang || true)"
 out="${FUZZ_BUILD_DIR:-$here/build-fuzz}"
 mkdir -p "$out"
 # Targets: the GPU's decoders and rules of each scheme, compiled for the host, against
 # the CPU engine's library (libsecp256k1, libsodium); the contract VM; Block-STM against
-# the sequential executor; the request decoders. SECONDS shared between them.
-flags=(-std=c++20 -O1 -g -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined
-       -I"$here")
-libs=(-lsecp256k1 -lsodium -lcrypto -lcryptopp)
-common=("$here/engines/cpu/signatures.cc" "$here/engines/cpu/hashes.cc")
-"$clang" "${flags[@]}" "$here/tests/fuzz/ecdsa_decoder_fuzz.cc" "$here/kernels/ecdsa_records.cc" \
-  "${common[@]}" "${libs[@]}" -o "$out/ecdsa_decoder_fuzz"
-"$clang" "${flags[@]}" "$here/tests/fuzz/ed25519_decoder_fuzz.cc" \
-  "${common[@]}" "${libs[@]}" -o "$out/ed25519_decoder_fuzz"
-# The contract VM (deploy rules, gas instrumentation, calls, determinism) on arbitrary
-# modules, over Debian's libwabt.a. WABT 1.0.32's interp-inl.h needs the same C++20 fix
-# as engines/exec/CMakeLists.txt makes; the corpus starts from the example contracts
-# (input: entry-point byte, input-length byte, module).
-mkdir -p "$out/wabt-cxx20/wabt/interp" "$out/corpus-contract_vm_fuzz"
-sed -e 's/::~FreeList<Ref>()/::~FreeList()/' -e 's/::~FreeList<T>()/::~FreeList()/' \
-  /usr/include/wabt/interp/interp-inl.h > "$out/wabt-cxx20/wabt/interp/interp-inl.h"
-"$clang" "${flags[@]}" -I"$out/wabt-cxx20" "$here/tests/fuzz/contract_vm_fuzz.cc" \
-  "$here/engines/exec/contract_vm.cc" "${common[@]}" -lwabt "${libs[@]}" \
-  -o "$out/contract_vm_fuzz"
-# Block-STM against the sequential executor on blocks of calls to arbitrary contracts
-# (input: u16 module length, module, calls; tests/fuzz/executor_fuzz.cc).
-exec_sources=()
-for f in block block_stm_executor sequential_executor mv_memory worker_pool contract_vm; do
-  exec_sources+=("$here/engines/exec/$f.cc")
-done
-"$clang" "${flags[@]}" -I"$out/wabt-cxx20" "$here/tests/fuzz/executor_fuzz.cc" \
-  "${exec_sources[@]}" "${common[@]}" -lwabt "${libs[@]}" -o "$out/executor_fuzz"
-mkdir -p "$out/corpus-executor_fuzz"
+# the sequential executor; the request decoders and the CPU engine. SECONDS shared
+# between them.
+cmake --preset fuzz -S "$here" -B "$out" -DCMAKE_CXX_COMPILER="$clang" \
+  ${clang_c:+-DCMAKE_C_COMPILER="$clang_c"} >"$out/configure.log" ||
+  { cat "$out/configure.log"; exit 1; }
+cmake --build "$out" -j "${CHAINACCEL_JOBS:-$(nproc)}" --target fuzzers
+
+# Seeds of the contract VM (input: entry-point byte, input-length byte, module) and of
+# Block-STM against the sequential executor (input: u16 module length, module, calls;
+# tests/fuzz/executor_fuzz.cc), from the example contracts.
+mkdir -p "$out/corpus-contract_vm_fuzz" "$out/corpus-executor_fuzz"
 for name in counter token swap; do
   wat2wasm "$here/examples/contracts/$name.wat" -o "$out/$name.wasm"
   for pick in 0 1 2 3; do
@@ -62,15 +49,8 @@ for name in counter token swap; do
     } > "$out/corpus-executor_fuzz/seed-$name-$pick"
   done
 done
-# The request decoders of the gRPC handlers, and the CPU engine on what they decode
-# (tests/fuzz/request_fuzz.cc); the messages' C++ classes generated here with protoc.
-mkdir -p "$out/gen"
-protoc -I"$here/proto" --cpp_out="$out/gen" "$here"/proto/chainaccel/v1/{common,hash,merkle,signature}.proto
-"$clang" "${flags[@]}" -I"$out/gen" "$here/tests/fuzz/request_fuzz.cc" "$here/server/decode.cc" \
-  "$out"/gen/chainaccel/v1/{common,hash,merkle,signature}.pb.cc "$here"/engines/{status,task}.cc \
-  "$here"/engines/cpu/{cpu_engine,merkle,thread_pool}.cc "${common[@]}" -lprotobuf "${libs[@]}" \
-  -lpthread -o "$out/request_fuzz"
-# Seeds: one well-formed request of each kind (first byte: which request).
+# Seeds of the request decoders (tests/fuzz/request_fuzz.cc): one well-formed request of
+# each kind (first byte: which request).
 mkdir -p "$out/corpus-request_fuzz"
 repeat() { head -c "$2" /dev/zero | tr '\0' "$1"; }
 request_seed() {  # kind message proto text

@@ -3,6 +3,17 @@
 #include "server/version.h"
 
 namespace chainaccel::server {
+namespace {
+
+void AddCounters(std::string_view task, const TaskCounters& c, v1::GetStatusResponse* response) {
+  v1::TaskCounters* out = response->add_tasks();
+  out->set_task(std::string(task));
+  out->set_requests(c.requests.load(std::memory_order_relaxed));
+  out->set_failed_requests(c.failed_requests.load(std::memory_order_relaxed));
+  out->set_items(c.items.load(std::memory_order_relaxed));
+}
+
+}  // namespace
 
 grpc::ServerUnaryReactor* AdminServiceImpl::GetDevices(grpc::CallbackServerContext* context,
                                                        const v1::GetDevicesRequest*,
@@ -52,12 +63,12 @@ grpc::ServerUnaryReactor* AdminServiceImpl::GetStatus(grpc::CallbackServerContex
   response->set_uptime_seconds(
       std::chrono::duration<double>(std::chrono::steady_clock::now() - state_.started).count());
   for (size_t t = 0; t < kTaskTypeCount; ++t) {
-    const TaskCounters& c = state_.counters[t];
-    v1::TaskCounters* out = response->add_tasks();
-    out->set_task(std::string(TaskTypeName(static_cast<TaskType>(t))));
-    out->set_requests(c.requests.load(std::memory_order_relaxed));
-    out->set_failed_requests(c.failed_requests.load(std::memory_order_relaxed));
-    out->set_items(c.items.load(std::memory_order_relaxed));
+    AddCounters(TaskTypeName(static_cast<TaskType>(t)), state_.counters[t], response);
+  }
+  // ExecutionService's calls, after the task types.
+  for (size_t c = 0; c < kExecutionCallCount; ++c) {
+    AddCounters(ExecutionCallName(static_cast<ExecutionCall>(c)), state_.execution_counters[c],
+                response);
   }
   response->set_in_flight_requests(state_.in_flight.load(std::memory_order_relaxed));
   auto* reactor = context->DefaultReactor();

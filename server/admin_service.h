@@ -1,4 +1,6 @@
-// AdminService: engines and GPUs (GetDevices), version, uptime and counters (GetStatus).
+// AdminService: engines and GPUs (GetDevices), version, uptime and counters (GetStatus):
+// one TaskCounters per task type, then one per ExecutionService method
+// ("deploy_contract", "execute_block", "call", "get_state").
 #pragma once
 
 #include <vector>

@@ -1,35 +1,12 @@
 // Template definitions for server/batch_call.h.
 #pragma once
 
-#include <grpcpp/impl/codegen/proto_utils.h>
-
 #include <utility>
 
 #include "server/batch_call.h"
 #include "server/decode.h"
 
 namespace chainaccel::server {
-
-template <typename M>
-Status BatchCall::ParseRequest(const M** out) {
-  M* message = google::protobuf::Arena::CreateMessage<M>(&arena_);
-  // Deserialize consumes the buffer it is given: give it a copy (slices are shared).
-  grpc::ByteBuffer copy(raw_request_);
-  if (!grpc::SerializationTraits<M>::Deserialize(&copy, message).ok()) {
-    return Status::InvalidArgument("request: the bytes are not a valid " +
-                                   message->GetDescriptor()->full_name() +
-                                   " (truncated or malformed protobuf)");
-  }
-  *out = message;
-  return Status::Ok();
-}
-
-template <typename M>
-M* BatchCall::NewResponse() {
-  M* message = google::protobuf::Arena::CreateMessage<M>(&arena_);
-  response_ = message;
-  return message;
-}
 
 template <typename Request, typename Response, typename T, typename Decode, typename Encode>
 grpc::ServerUnaryReactor* ServeBatch(ServingState& state, grpc::CallbackServerContext* context,

@@ -6,7 +6,7 @@
 #include <string>
 #include <vector>
 
-#include "engines/status.h"
+#include "core/status.h"
 #include "server/limits.h"
 
 namespace chainaccel::server {

@@ -3,11 +3,12 @@
 #include <string>
 
 namespace chainaccel::server {
-namespace {
 
 ByteView AsBytes(const std::string& s) {
   return {reinterpret_cast<const uint8_t*>(s.data()), s.size()};
 }
+
+namespace {
 
 std::string Field(std::string_view field, std::string_view sub) {
   std::string f(field);

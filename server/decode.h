@@ -14,11 +14,14 @@
 #include "chainaccel/v1/merkle.pb.h"
 #include "chainaccel/v1/signature.pb.h"
 #include "engines/scheduler/scheduler.h"
-#include "engines/status.h"
-#include "engines/task.h"
+#include "core/status.h"
+#include "core/task.h"
 #include "server/limits.h"
 
 namespace chainaccel::server {
+
+// The bytes of a bytes field, as a view into the message.
+ByteView AsBytes(const std::string& s);
 
 // A ByteBatch as PackedItems. `field` names it in messages ("messages").
 Status DecodeByteBatch(const v1::ByteBatch& batch, std::string_view field, const Limits& limits,

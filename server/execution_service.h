@@ -1,41 +1,48 @@
 // ExecutionService: decode → ExecutionEngine → encode for chainaccel.v1.ExecutionService.
 //
+// Every call goes through the shared call frame (server/call_frame.h): the in-flight
+// limit, the RPC metrics, the AdminService counters, cancellation, one status mapping.
 // The work runs on the service's own threads (a block can take seconds), never on
 // gRPC's callback threads. Blocks and deployments are serialized by the engine.
 #pragma once
 
-#include <memory>
-
 #include "chainaccel/v1/execution.grpc.pb.h"
-#include "engines/cpu/thread_pool.h"
-#include "engines/exec/execution_engine.h"
-#include "server/metrics.h"
+#include "core/thread_pool.h"
+#include "execution/execution_engine.h"
+#include "server/serving_state.h"
 
 namespace chainaccel::server {
 
-class ExecutionServiceImpl final : public v1::ExecutionService::CallbackService {
+// Methods are raw (see server/call_frame.h): they parse the request themselves.
+class ExecutionServiceImpl final
+    : public v1::ExecutionService::WithRawCallbackMethod_DeployContract<
+          v1::ExecutionService::WithRawCallbackMethod_ExecuteBlock<
+              v1::ExecutionService::WithRawCallbackMethod_Call<
+                  v1::ExecutionService::WithRawCallbackMethod_GetState<
+                      v1::ExecutionService::Service>>>> {
  public:
-  // `engine` and `metrics` must outlive the service. Each RPC is recorded in the request
-  // metrics; each committed block in the execution metrics (docs/metrics.md).
-  ExecutionServiceImpl(exec::ExecutionEngine& engine, Metrics& metrics);
+  // `state` and `engine` must outlive the service. Each RPC is recorded in the request
+  // metrics and its AdminService counters; each committed block in the execution
+  // metrics (docs/metrics.md).
+  ExecutionServiceImpl(ServingState& state, exec::ExecutionEngine& engine);
   ~ExecutionServiceImpl() override;
 
   grpc::ServerUnaryReactor* DeployContract(grpc::CallbackServerContext* context,
-                                           const v1::DeployContractRequest* request,
-                                           v1::DeployContractResponse* response) override;
+                                           const grpc::ByteBuffer* request,
+                                           grpc::ByteBuffer* response) override;
   grpc::ServerUnaryReactor* ExecuteBlock(grpc::CallbackServerContext* context,
-                                         const v1::ExecuteBlockRequest* request,
-                                         v1::ExecuteBlockResponse* response) override;
+                                         const grpc::ByteBuffer* request,
+                                         grpc::ByteBuffer* response) override;
   grpc::ServerUnaryReactor* Call(grpc::CallbackServerContext* context,
-                                 const v1::CallRequest* request,
-                                 v1::CallResponse* response) override;
+                                 const grpc::ByteBuffer* request,
+                                 grpc::ByteBuffer* response) override;
   grpc::ServerUnaryReactor* GetState(grpc::CallbackServerContext* context,
-                                     const v1::GetStateRequest* request,
-                                     v1::GetStateResponse* response) override;
+                                     const grpc::ByteBuffer* request,
+                                     grpc::ByteBuffer* response) override;
 
  private:
+  ServingState& state_;
   exec::ExecutionEngine& engine_;
-  Metrics& metrics_;
   // Two threads: a long block does not hold up calls and state reads.
   ThreadPool workers_{2};
 };

@@ -3,7 +3,7 @@
 
 #include <grpcpp/support/status.h>
 
-#include "engines/status.h"
+#include "core/status.h"
 
 namespace chainaccel::server {
 

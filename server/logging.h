@@ -3,7 +3,7 @@
 
 #include <string>
 
-#include "engines/status.h"
+#include "core/status.h"
 
 namespace chainaccel::server {
 

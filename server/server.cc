@@ -14,7 +14,7 @@
 #include "engines/gpu/device_pool.h"
 #include "engines/scheduler/routing_scheduler.h"
 #include "engines/scheduler/scheduled_engine.h"
-#include "engines/exec/execution_engine.h"
+#include "execution/execution_engine.h"
 #include "server/admin_service.h"
 #include "server/execution_service.h"
 #include "server/hash_service.h"
@@ -104,7 +104,7 @@ Status Server::Start() {
   impl.signature_service = std::make_unique<SignatureServiceImpl>(impl.state);
   impl.admin_service = std::make_unique<AdminServiceImpl>(impl.state, impl.gpus->unused());
   impl.execution_service =
-      std::make_unique<ExecutionServiceImpl>(*impl.execution, *impl.metrics);
+      std::make_unique<ExecutionServiceImpl>(impl.state, *impl.execution);
 
   grpc::EnableDefaultHealthCheckService(true);
   grpc::reflection::InitProtoReflectionServerBuilderPlugin();

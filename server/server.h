@@ -8,7 +8,7 @@
 #include <memory>
 #include <string>
 
-#include "engines/status.h"
+#include "core/status.h"
 #include "server/config.h"
 
 namespace chainaccel::server {

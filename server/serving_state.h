@@ -6,20 +6,37 @@
 #include <atomic>
 #include <chrono>
 #include <cstdint>
+#include <string_view>
 
 #include "engines/scheduler/scheduler.h"
-#include "engines/task.h"
+#include "core/task.h"
 #include "server/limits.h"
 #include "server/metrics.h"
 
 namespace chainaccel::server {
 
-// Counters of one task type since start (AdminService.GetStatus).
+// Counters of one task type, or one ExecutionService method, since start
+// (AdminService.GetStatus).
 struct TaskCounters {
   std::atomic<uint64_t> requests{0};
   std::atomic<uint64_t> failed_requests{0};
   std::atomic<uint64_t> items{0};
 };
+
+// ExecutionService's methods: counted in AdminService.GetStatus after the task types.
+enum class ExecutionCall : uint8_t { kDeployContract, kExecuteBlock, kCall, kGetState };
+inline constexpr size_t kExecutionCallCount = 4;
+
+// "deploy_contract", "execute_block", "call", "get_state": the `task` of its counters.
+inline std::string_view ExecutionCallName(ExecutionCall call) {
+  switch (call) {
+    case ExecutionCall::kDeployContract: return "deploy_contract";
+    case ExecutionCall::kExecuteBlock: return "execute_block";
+    case ExecutionCall::kCall: return "call";
+    case ExecutionCall::kGetState: return "get_state";
+  }
+  return "unknown";
+}
 
 struct ServingState {
   Scheduler* scheduler = nullptr;
@@ -28,6 +45,11 @@ struct ServingState {
   std::chrono::steady_clock::time_point started = std::chrono::steady_clock::now();
   std::atomic<uint64_t> in_flight{0};
   std::array<TaskCounters, kTaskTypeCount> counters;
+  std::array<TaskCounters, kExecutionCallCount> execution_counters;
+
+  TaskCounters& counters_of(ExecutionCall call) {
+    return execution_counters[static_cast<size_t>(call)];
+  }
 };
 
 }  // namespace chainaccel::server

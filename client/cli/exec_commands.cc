@@ -10,7 +10,7 @@
 #include "chainaccel/v1/execution.grpc.pb.h"
 #include "client/cli/command.h"
 #include "client/cli/hex.h"
-#include "engines/exec/block.h"
+#include "execution/tx/transaction.h"
 
 namespace chainaccel::cli {
 namespace {

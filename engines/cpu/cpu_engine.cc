@@ -6,9 +6,9 @@
 #include <thread>
 #include <vector>
 
-#include "engines/cpu/hashes.h"
+#include "crypto/hashes.h"
 #include "engines/cpu/merkle.h"
-#include "engines/cpu/signatures.h"
+#include "crypto/signatures.h"
 
 namespace chainaccel {
 namespace {

@@ -8,7 +8,7 @@
 #include <atomic>
 #include <memory>
 
-#include "engines/cpu/thread_pool.h"
+#include "core/thread_pool.h"
 #include "engines/engine.h"
 
 namespace chainaccel {

@@ -6,12 +6,12 @@
 #include <thread>
 #include <vector>
 
-#include "engines/cpu/testing/random.h"
-#include "engines/cpu/testing/reference_hashes.h"
-#include "engines/cpu/testing/reference_merkle.h"
-#include "engines/cpu/testing/signature_cases.h"
-#include "engines/cpu/testing/signing.h"
-#include "engines/cpu/testing/vectors.h"
+#include "tests/support/random.h"
+#include "tests/support/reference_hashes.h"
+#include "tests/support/reference_merkle.h"
+#include "tests/support/signature_cases.h"
+#include "tests/support/signing.h"
+#include "tests/support/vectors.h"
 
 namespace chainaccel {
 namespace {

@@ -8,7 +8,8 @@
 #include <string>
 #include <vector>
 
-#include "engines/cpu/hashes.h"
+#include "core/merkle_rules.h"
+#include "crypto/hashes.h"
 
 namespace chainaccel {
 namespace {
@@ -54,37 +55,20 @@ void OzNode(const uint8_t* a, const uint8_t* b, uint8_t* out) {
   Keccak256(buf, out);
 }
 
-// What a level with an odd number of nodes does with its last node.
-enum class OddNode {
-  kDuplicate,  // BITCOIN: hashed with itself; its proof step is the node itself
-  kPromote,    // RFC 6962: moved up unchanged; its proof has no step for the level
-};
-
 // Shape of a scheme's tree, seen level by level from the bottom.
 struct SchemeShape {
   NodeHashFn hash;
-  OddNode odd;
+  MerkleOddNode odd;
 };
 
 bool ShapeOf(MerkleScheme scheme, SchemeShape* shape) {
   switch (scheme) {
-    case MerkleScheme::kBitcoin: *shape = {BitcoinNode, OddNode::kDuplicate}; return true;
-    case MerkleScheme::kRfc6962: *shape = {Rfc6962Node, OddNode::kPromote}; return true;
+    case MerkleScheme::kBitcoin: *shape = {BitcoinNode, MerkleOddNode::kDuplicate}; return true;
+    case MerkleScheme::kRfc6962: *shape = {Rfc6962Node, MerkleOddNode::kPromote}; return true;
     // OZ levels always have an even number of nodes (see BuildPlan); kPromote is moot.
-    case MerkleScheme::kOzKeccakSorted: *shape = {OzNode, OddNode::kPromote}; return true;
+    case MerkleScheme::kOzKeccakSorted: *shape = {OzNode, MerkleOddNode::kPromote}; return true;
   }
   return false;
-}
-
-uint64_t NextLevelSize(uint64_t size) { return size / 2 + size % 2; }
-
-// Proof steps of the node at `pos` of a level of `size` nodes, up to the root.
-uint64_t StepsToRoot(OddNode odd, uint64_t size, uint64_t pos) {
-  uint64_t steps = 0;
-  for (; size > 1; size = NextLevelSize(size), pos >>= 1) {
-    if ((pos ^ 1) < size || odd == OddNode::kDuplicate) ++steps;
-  }
-  return steps;
 }
 
 void ForRange(ThreadPool* pool, size_t n, size_t grain,
@@ -108,7 +92,7 @@ void HashLevel(ThreadPool* pool, const SchemeShape& shape, uint64_t size, const 
   if (size % 2 == 1) {
     const uint8_t* last = at(size - 1);
     uint8_t* dst = out + pairs * kHashSize;
-    if (shape.odd == OddNode::kDuplicate) {
+    if (shape.odd == MerkleOddNode::kDuplicate) {
       shape.hash(last, last, dst);
     } else {
       std::memcpy(dst, last, kHashSize);
@@ -208,14 +192,14 @@ struct BuildPlan {
     return p < bottom ? LeafSlot{0, p} : LeafSlot{1, p - bottom};
   }
 
-  uint64_t Level1Size() const { return carried + NextLevelSize(bottom); }
+  uint64_t Level1Size() const { return carried + MerkleNextLevelSize(bottom); }
 
   // Hashes in the proof of the leaf in `slot`: its steps up to level 1, then from there.
-  uint64_t ProofLength(OddNode odd, LeafSlot slot) const {
-    if (slot.level == 1) return StepsToRoot(odd, Level1Size(), slot.pos);
+  uint64_t ProofLength(MerkleOddNode odd, LeafSlot slot) const {
+    if (slot.level == 1) return MerkleStepsToRoot(odd, Level1Size(), slot.pos);
     if (bottom == 1 && carried == 0) return 0;  // the leaf is the root
-    const bool has_step = (slot.pos ^ 1) < bottom || odd == OddNode::kDuplicate;
-    return has_step + StepsToRoot(odd, Level1Size(), carried + (slot.pos >> 1));
+    const bool has_step = (slot.pos ^ 1) < bottom || odd == MerkleOddNode::kDuplicate;
+    return has_step + MerkleStepsToRoot(odd, Level1Size(), carried + (slot.pos >> 1));
   }
 };
 
@@ -247,7 +231,7 @@ void BuildLevels(ThreadPool* pool, const SchemeShape& shape, const BuildPlan& pl
         const uint8_t* step = nullptr;
         if (sibling < size) {
           step = at(sibling);
-        } else if (shape.odd == OddNode::kDuplicate) {
+        } else if (shape.odd == MerkleOddNode::kDuplicate) {
           step = at(s.pos);
         }
         if (step != nullptr) {
@@ -275,7 +259,7 @@ void BuildLevels(ThreadPool* pool, const SchemeShape& shape, const BuildPlan& pl
   });
   HashLevel(pool, shape, plan.bottom, leaf, below.data() + plan.carried * kHashSize);
 
-  std::vector<uint8_t> above(NextLevelSize(plan.Level1Size()) * kHashSize);
+  std::vector<uint8_t> above(MerkleNextLevelSize(plan.Level1Size()) * kHashSize);
   uint64_t size = plan.Level1Size();
   for (uint32_t level = 1; size > 1; ++level) {
     const uint8_t* nodes = below.data();
@@ -283,51 +267,12 @@ void BuildLevels(ThreadPool* pool, const SchemeShape& shape, const BuildPlan& pl
     collect(level, size, at);
     HashLevel(pool, shape, size, at, above.data());
     below.swap(above);
-    size = NextLevelSize(size);
+    size = MerkleNextLevelSize(size);
   }
   std::memcpy(task.root.data(), below.data(), kHashSize);
 }
 
 }  // namespace
-
-Status CheckMerkleBuildTask(const MerkleBuildTask& task) {
-  SchemeShape shape;
-  if (!ShapeOf(task.scheme, &shape)) {
-    return Status::InvalidArgument("merkle: unknown scheme " +
-                                   std::to_string(static_cast<int>(task.scheme)));
-  }
-  const size_t n = task.leaves.size();
-  if (task.leaves_are_entries && task.scheme != MerkleScheme::kRfc6962) {
-    return Status::InvalidArgument("merkle: raw entries are only for RFC6962");
-  }
-  if (task.sort_leaves && task.scheme != MerkleScheme::kOzKeccakSorted) {
-    return Status::InvalidArgument("merkle: sort_leaves is only for OZ_KECCAK_SORTED");
-  }
-  if (n == 0 && task.scheme != MerkleScheme::kRfc6962) {
-    return Status::InvalidArgument("merkle: the scheme needs at least one leaf");
-  }
-  if (task.scheme == MerkleScheme::kOzKeccakSorted && n > std::numeric_limits<uint32_t>::max()) {
-    return Status::InvalidArgument("merkle: too many leaves for OZ_KECCAK_SORTED");
-  }
-  if (!task.leaves_are_entries) {
-    if (!(task.leaves.fixed() && task.leaves.item_size() == kHashSize)) {
-      for (size_t i = 0; i < n; ++i) {
-        if (task.leaves[i].size() != kHashSize) {
-          return Status::InvalidArgument("merkle: leaf " + std::to_string(i) +
-                                         " is not 32 bytes");
-        }
-      }
-    }
-  }
-  for (size_t k = 0; k < task.proof_indices.size(); ++k) {
-    if (task.proof_indices[k] >= n) {
-      return Status::InvalidArgument("merkle: proof index " +
-                                     std::to_string(task.proof_indices[k]) +
-                                     " is not below the leaf count " + std::to_string(n));
-    }
-  }
-  return Status::Ok();
-}
 
 Status BuildMerkleTree(MerkleBuildTask& task, ThreadPool* pool) {
   Status s = CheckMerkleBuildTask(task);
@@ -340,7 +285,7 @@ Status BuildMerkleTree(MerkleBuildTask& task, ThreadPool* pool) {
   task.proof_lengths.assign(proofs, 0);
   task.proof_hashes.clear();
   if (n == 0) {  // RFC 6962 §2.1: MTH({}) = SHA-256()
-    Sha256({}, task.root.data());
+    BuildEmptyMerkleTree(task);
     return Status::Ok();
   }
 
@@ -379,15 +324,6 @@ Status BuildMerkleTree(MerkleBuildTask& task, ThreadPool* pool) {
   BuildLevels(pool, shape, plan, [&leaves](uint64_t p) { return leaves[p].data(); }, proof_pos,
               task);
   return Status::Ok();
-}
-
-uint64_t MerkleProofLength(MerkleScheme scheme, uint64_t leaf_count, uint64_t index) {
-  switch (scheme) {
-    case MerkleScheme::kBitcoin: return StepsToRoot(OddNode::kDuplicate, leaf_count, index);
-    case MerkleScheme::kRfc6962: return StepsToRoot(OddNode::kPromote, leaf_count, index);
-    case MerkleScheme::kOzKeccakSorted: return 0;
-  }
-  return 0;
 }
 
 ItemStatus VerifyMerkleProof(MerkleScheme scheme, const Hash32& root, uint64_t leaf_count,

@@ -7,10 +7,11 @@
 
 #include <cstdint>
 
-#include "engines/cpu/thread_pool.h"
-#include "engines/packed_items.h"
-#include "engines/status.h"
-#include "engines/task.h"
+#include "core/merkle_rules.h"  // CheckMerkleBuildTask, MerkleProofLength: callers use them
+#include "core/thread_pool.h"
+#include "core/packed_items.h"
+#include "core/status.h"
+#include "core/task.h"
 
 namespace chainaccel {
 
@@ -23,23 +24,13 @@ namespace chainaccel {
 // (OZ_KECCAK_SORTED), plus 32 per RFC6962 raw entry, plus up to 32 per leaf while
 // sorting OZ leaves, plus the proofs.
 //
-// Returns OK, or INVALID_ARGUMENT when the task breaks the REQUIRES of engines/task.h
-// (the server checks them, so this means a caller bug): no leaves for BITCOIN or
+// Returns OK, or INVALID_ARGUMENT when the task breaks the REQUIRES of core/task.h
+// (CheckMerkleBuildTask of core/merkle_rules.h; the server checks them, so this means a
+// caller bug): no leaves for BITCOIN or
 // OZ_KECCAK_SORTED, a leaf that is not 32 bytes (other than RFC6962 raw entries), raw
 // entries for another scheme, sort_leaves outside OZ_KECCAK_SORTED, a proof index not
 // below the leaf count, an unknown scheme.
 Status BuildMerkleTree(MerkleBuildTask& task, ThreadPool* pool);
-
-// The checks BuildMerkleTree makes before building (every engine makes the same ones):
-// OK, or INVALID_ARGUMENT naming the first broken REQUIRES listed above.
-Status CheckMerkleBuildTask(const MerkleBuildTask& task);
-
-// Number of 32-byte hashes in the BITCOIN or RFC6962 proof of leaf `index` of a tree of
-// `leaf_count` leaves: BITCOIN has one per level (ceil(log2(leaf_count))), RFC6962 one
-// per level where the node has a sibling (RFC 6962 §2.1.1 PATH). 0 for OZ_KECCAK_SORTED,
-// whose proof length depends on where the leaf lands after sorting.
-// REQUIRES: index < leaf_count.
-uint64_t MerkleProofLength(MerkleScheme scheme, uint64_t leaf_count, uint64_t index);
 
 // Checks the inclusion proof `proof` (32-byte hashes end to end, bottom up) of `leaf`
 // (32 bytes: for RFC6962 the leaf hash) at position `index` of a tree of `leaf_count`

@@ -10,10 +10,10 @@
 #include <vector>
 
 #include "engines/cpu/cpu_engine.h"
-#include "engines/cpu/testing/random.h"
-#include "engines/cpu/testing/reference_hashes.h"
-#include "engines/cpu/testing/reference_merkle.h"
-#include "engines/cpu/testing/vectors.h"
+#include "tests/support/random.h"
+#include "tests/support/reference_hashes.h"
+#include "tests/support/reference_merkle.h"
+#include "tests/support/vectors.h"
 
 namespace chainaccel {
 namespace {

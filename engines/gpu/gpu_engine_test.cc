@@ -21,8 +21,8 @@
 #include <vector>
 
 #include "engines/cpu/cpu_engine.h"
-#include "engines/cpu/testing/random.h"
-#include "engines/cpu/testing/reference_hashes.h"
+#include "tests/support/random.h"
+#include "tests/support/reference_hashes.h"
 #include "engines/gpu/gpu_test_engines.h"
 
 namespace chainaccel {
@@ -228,9 +228,8 @@ TEST_CASE("GpuEngine with tiny chunks: many chunks and messages longer than a ch
 TEST_CASE("GpuEngine fault mid-batch: unhealthy, counted, the CPU re-run is right",
           "[gpu_engine][fault]") {
   auto rng = MakeRng("gpu_engine fault");
-  GpuEngine::Options options;
-  options.fail_after_chunks = 1;  // the second chunk of the first batch fails
-  std::unique_ptr<GpuEngine> gpu = MakeGpu(options);
+  testing::FailAfterChunks fail(1);  // the second chunk of the first batch fails
+  std::unique_ptr<GpuEngine> gpu = MakeGpu({}, &fail);
   REQUIRE(gpu->stats().healthy);
 
   // 2^20 + 3 32-byte messages: two chunks.
@@ -266,9 +265,8 @@ TEST_CASE("GpuEngine fault mid-batch: unhealthy, counted, the CPU re-run is righ
 
 TEST_CASE("GpuEngine fault on the first chunk of a one-chunk batch", "[gpu_engine][fault]") {
   auto rng = MakeRng("gpu_engine first-chunk fault");
-  GpuEngine::Options options;
-  options.fail_after_chunks = 0;
-  std::unique_ptr<GpuEngine> gpu = MakeGpu(options);
+  testing::FailAfterChunks fail(0);
+  std::unique_ptr<GpuEngine> gpu = MakeGpu({}, &fail);
   const Batch batch = RandomVariable(rng, {0, 3, 56, 136, 300});
   std::vector<uint8_t> digests(batch.size() * 32);
   Task task = HashTask{HashAlgorithm::kKeccak256, batch.View(), digests.data()};

@@ -11,8 +11,9 @@
 #include <random>
 #include <vector>
 
-#include "engines/cpu/testing/random.h"
+#include "tests/support/random.h"
 #include "engines/gpu/gpu_test_engines.h"
+#include "engines/gpu/merkle_operator.h"
 
 namespace chainaccel {
 namespace {
@@ -178,13 +179,41 @@ TEST_CASE("GpuEngine RFC 6962 raw entries match the CPU", "[gpu_engine][merkle]"
             ProofIndices(rng, mixed.size(), 200));
 }
 
+TEST_CASE("MerkleOperator::WorkspaceBytes: about 64 bytes a leaf, 72 more sorted, proofs",
+          "[gpu_engine][merkle]") {
+  constexpr uint64_t kLeaves = uint64_t{1} << 20;  // height 20: BITCOIN proofs of 20 hashes
+  const std::vector<uint8_t> data(32 * kLeaves);
+  MerkleBuildTask build;
+  build.scheme = MerkleScheme::kBitcoin;
+  build.leaves = PackedItems::Fixed(data, 32);
+  const MerkleOperator merkle;
+  REQUIRE(merkle.CanImplement(build).ok());
+  const size_t bare = merkle.WorkspaceBytes(build);
+  CHECK(bare >= 64 * kLeaves);
+  CHECK(bare < 65 * kLeaves);
+  // Each proof: its position and offset (8 bytes each) and its 20 hashes.
+  const std::vector<uint64_t> indices = {0, 1, kLeaves - 1};
+  build.proof_indices = indices;
+  CHECK(merkle.WorkspaceBytes(build) == bare + indices.size() * (16 + 20 * 32));
+  // Sorted OZ leaves: the sorted copy and the positions (40 bytes a leaf) and the sort's
+  // scratch on top.
+  build.scheme = MerkleScheme::kOzKeccakSorted;
+  build.proof_indices = {};
+  const size_t unsorted = merkle.WorkspaceBytes(build);
+  build.sort_leaves = true;
+  REQUIRE(merkle.CanImplement(build).ok());
+  const size_t sorted = merkle.WorkspaceBytes(build);
+  CHECK(sorted - unsorted >= 40 * kLeaves);
+  CHECK(sorted - unsorted < 120 * kLeaves);
+}
+
 TEST_CASE("GpuEngine Merkle fault mid-tree: unhealthy, counted, the CPU re-run is right",
           "[gpu_engine][merkle][fault]") {
   auto rng = MakeRng("gpu_engine merkle fault");
   GpuEngine::Options options;
   options.chunk_bytes = 32 * 1024;
-  options.fail_after_chunks = 2;
-  std::unique_ptr<GpuEngine> gpu = testing::MakeGpu(options);
+  testing::FailAfterChunks fail(2);
+  std::unique_ptr<GpuEngine> gpu = testing::MakeGpu(options, &fail);
   const Leaves leaves = RandomLeaves(rng, 10000);
   const std::vector<uint64_t> indices = ProofIndices(rng, 10000, 20);
   MerkleBuildTask build;

@@ -14,11 +14,11 @@
 #include <vector>
 
 #include "engines/cpu/cpu_engine.h"
-#include "engines/cpu/signatures.h"
-#include "engines/cpu/thread_pool.h"
-#include "engines/cpu/testing/random.h"
-#include "engines/cpu/testing/signature_batch.h"
-#include "engines/cpu/testing/signature_cases.h"
+#include "crypto/signatures.h"
+#include "core/thread_pool.h"
+#include "tests/support/random.h"
+#include "tests/support/signature_batch.h"
+#include "tests/support/signature_cases.h"
 #include "engines/gpu/gpu_test_engines.h"
 
 namespace chainaccel {
@@ -186,8 +186,8 @@ TEST_CASE("GpuEngine signature fault mid-batch: unhealthy, counted, CPU re-run r
   auto rng = MakeRng("gpu_engine ecdsa fault");
   GpuEngine::Options options;
   options.chunk_items = 256;
-  options.fail_after_chunks = 3;
-  std::unique_ptr<GpuEngine> gpu = testing::MakeGpu(options);
+  testing::FailAfterChunks fail(3);
+  std::unique_ptr<GpuEngine> gpu = testing::MakeGpu(options, &fail);
   const testing::SignatureConfig config{SignatureScheme::kEcdsaSecp256k1, PreHash::kSha256,
                                         SignatureEncoding::kCompact, false};
   const VerifyBatchData batch = RandomVerifyBatch(rng, config, 2000);

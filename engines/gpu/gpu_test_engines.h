@@ -1,10 +1,14 @@
 // The engines the GPU engine tests compare: a small CPU engine (the reference) and GPU
-// engines on device 0. Test-only.
+// engines on device 0; and FailAfterChunks, the fault the tests inject through the GPU
+// engine's hooks (gpu_device_hooks.h). Test-only.
 #pragma once
 
+#include <cstdint>
 #include <memory>
+#include <string_view>
 
 #include "engines/cpu/cpu_engine.h"
+#include "engines/gpu/gpu_device_hooks.h"
 #include "engines/gpu/gpu_engine.h"
 
 namespace chainaccel::testing {
@@ -12,10 +16,25 @@ namespace chainaccel::testing {
 // A 2-thread CpuEngine shared by all tests.
 CpuEngine& ReferenceCpu();
 
-// A new engine on device 0; fails the current test (REQUIRE) if it cannot be made.
-std::unique_ptr<GpuEngine> MakeGpu(const GpuEngine::Options& options = {});
+// A new engine on device 0 (with `hooks`, when not null: they must outlive it); fails the
+// current test (REQUIRE) if it cannot be made.
+std::unique_ptr<GpuEngine> MakeGpu(const GpuEngine::Options& options = {},
+                                   GpuDeviceHooks* hooks = nullptr);
 
 // An engine with default options shared by the tests that inject no faults.
 GpuEngine& SharedGpu();
+
+// Fails the chunk launched after `chunks` chunks of Run batches (counted since Create,
+// self-tests excluded; 0: the first chunk), once, as a CUDA launch failure would
+// (cudaErrorLaunchFailure, which the engine reports as INTERNAL).
+class FailAfterChunks final : public GpuDeviceHooks {
+ public:
+  explicit FailAfterChunks(uint64_t chunks) : chunks_(chunks) {}
+
+  Status OnChunkLaunch(uint64_t chunk, std::string_view what) override;
+
+ private:
+  const uint64_t chunks_;
+};
 
 }  // namespace chainaccel::testing

@@ -42,7 +42,7 @@ void RoutingScheduler::Submit(Task* task, Placement placement, Completion done,
   Status refusal;
   int gpu = -1;
   {
-    std::lock_guard lock(mu_);
+    MutexLock lock(mu_);
     if (stopping_) {
       refusal = Status::Unavailable("the daemon is shutting down");
     } else if (placement == Placement::kGpu) {
@@ -102,14 +102,14 @@ void RoutingScheduler::RunOnCpu(Task* task, Completion done, Cancelled cancelled
 }
 
 void RoutingScheduler::Finished() {
-  std::lock_guard lock(mu_);
-  if (--in_flight_ == 0) idle_.notify_all();
+  MutexLock lock(mu_);
+  if (--in_flight_ == 0) idle_.NotifyAll();
 }
 
 void RoutingScheduler::Shutdown() {
-  std::unique_lock lock(mu_);
+  MutexLock lock(mu_);
   stopping_ = true;
-  idle_.wait(lock, [this] { return in_flight_ == 0; });
+  while (in_flight_ != 0) idle_.Wait(mu_);
 }
 
 }  // namespace chainaccel

@@ -14,13 +14,13 @@
 #pragma once
 
 #include <atomic>
-#include <condition_variable>
 #include <memory>
-#include <mutex>
 #include <vector>
 
+#include "core/mutex.h"
+#include "core/thread_annotations.h"
+#include "core/thread_pool.h"
 #include "engines/cpu/cpu_engine.h"
-#include "engines/cpu/thread_pool.h"
 #include "engines/scheduler/scheduler.h"
 
 namespace chainaccel {
@@ -45,8 +45,8 @@ class RoutingScheduler final : public Scheduler {
   ~RoutingScheduler() override;
 
   void Submit(Task* task, Placement placement, Completion done,
-              Cancelled cancelled = nullptr) override;
-  void Shutdown() override;
+              Cancelled cancelled = nullptr) override CHAINACCEL_EXCLUDES(mu_);
+  void Shutdown() override CHAINACCEL_EXCLUDES(mu_);
   std::vector<const Engine*> engines() const override;
 
   // GPU batches that failed and were run again on the CPU.
@@ -59,7 +59,8 @@ class RoutingScheduler final : public Scheduler {
   // The size from which PLACEMENT_AUTO sends a batch of `type` to a GPU.
   size_t GpuMinItems(TaskType type) const;
   void RunOnCpu(Task* task, Completion done, Cancelled cancelled);
-  void Finished();
+  // A task's completion has run: counts it out of in_flight_.
+  void Finished() CHAINACCEL_EXCLUDES(mu_);
 
   CpuEngine* const cpu_;
   const std::vector<Engine*> gpus_;
@@ -68,11 +69,10 @@ class RoutingScheduler final : public Scheduler {
   std::atomic<uint64_t> next_gpu_{0};
   std::atomic<uint64_t> gpu_fallbacks_{0};
 
-  std::mutex mu_;
-  // Guarded by mu_.
-  std::condition_variable idle_;
-  size_t in_flight_ = 0;
-  bool stopping_ = false;
+  Mutex mu_;
+  CondVar idle_;  // waited on with mu_: in_flight_ fell to 0
+  size_t in_flight_ CHAINACCEL_GUARDED_BY(mu_) = 0;
+  bool stopping_ CHAINACCEL_GUARDED_BY(mu_) = false;
 };
 
 }  // namespace chainaccel

@@ -11,7 +11,7 @@
 #include <string>
 #include <vector>
 
-#include "engines/cpu/hashes.h"
+#include "crypto/hashes.h"
 
 namespace chainaccel {
 namespace {

@@ -6,7 +6,7 @@
 #include <vector>
 
 #include "engines/cpu/cpu_engine.h"
-#include "engines/cpu/hashes.h"
+#include "crypto/hashes.h"
 #include "engines/scheduler/routing_scheduler.h"
 
 namespace chainaccel {

@@ -12,8 +12,8 @@
 #include <vector>
 
 #include "engines/engine.h"
-#include "engines/status.h"
-#include "engines/task.h"
+#include "core/status.h"
+#include "core/task.h"
 
 namespace chainaccel {
 

@@ -17,11 +17,11 @@
 
 #include "chainaccel/v1/execution.grpc.pb.h"
 #include "engines/cpu/cpu_engine.h"
-#include "engines/cpu/testing/random.h"
-#include "engines/exec/execution_engine.h"
-#include "engines/exec/testing/temp_dir.h"
-#include "engines/exec/testing/transactions.h"
-#include "engines/exec/testing/wat.h"
+#include "tests/support/random.h"
+#include "execution/execution_engine.h"
+#include "execution/testing/temp_dir.h"
+#include "execution/testing/transactions.h"
+#include "execution/testing/wat.h"
 
 namespace chainaccel::exec {
 namespace {

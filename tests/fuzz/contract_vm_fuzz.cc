@@ -19,8 +19,8 @@
 #include <string>
 #include <string_view>
 
-#include "engines/exec/contract_vm.h"
-#include "engines/exec/testing/map_state.h"
+#include "execution/contract_vm.h"
+#include "execution/testing/map_state.h"
 
 namespace {
 

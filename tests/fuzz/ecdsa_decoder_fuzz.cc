@@ -1,6 +1,6 @@
 // libFuzzer target: the GPU's ECDSA item path (kernels/ecdsa_records.h staging, then
 // kernels/ecdsa.cuh's VerifyEcdsaRecord / RecoverEcdsaRecord, compiled for the host)
-// against the CPU engine's functions (engines/cpu/signatures.h, i.e. libsecp256k1). Any
+// against the CPU engine's functions (crypto/signatures.h, i.e. libsecp256k1). Any
 // difference in status, recovered key or address aborts.
 //
 // Input: byte 0 picks the path and the options, the rest feeds it.
@@ -22,8 +22,8 @@
 #include <cstring>
 #include <vector>
 
-#include "engines/cpu/signatures.h"
-#include "engines/cpu/testing/signature_batch.h"
+#include "crypto/signatures.h"
+#include "tests/support/signature_batch.h"
 #include "kernels/ecdsa.cuh"
 #include "kernels/ecdsa_records.h"
 

@@ -19,8 +19,8 @@
 #include <cstring>
 #include <vector>
 
-#include "engines/cpu/signatures.h"
-#include "engines/cpu/testing/signature_batch.h"
+#include "crypto/signatures.h"
+#include "tests/support/signature_batch.h"
 #include "kernels/ed25519.cuh"
 
 namespace {

@@ -22,9 +22,9 @@
 #include <string_view>
 #include <vector>
 
-#include "engines/exec/block.h"
-#include "engines/exec/executor.h"
-#include "engines/exec/testing/map_state.h"
+#include "execution/block.h"
+#include "execution/executor.h"
+#include "execution/testing/map_state.h"
 
 namespace {
 

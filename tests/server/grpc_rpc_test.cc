@@ -1,10 +1,5 @@
 // Every RPC over gRPC against the reference libraries, including batches where some
 // items are malformed (each gets its own status, the others their verdicts).
-#include <arpa/inet.h>
-#include <netinet/in.h>
-#include <sys/socket.h>
-#include <unistd.h>
-
 #include <grpcpp/generic/generic_stub.h>
 
 #include <catch2/catch.hpp>
@@ -265,25 +260,6 @@ TEST_CASE("Recover returns keys and addresses, and per-item failures", "[grpc]")
   CHECK(response.addresses().substr(40, 20) == std::string(20, '\0'));
 }
 
-// Plain HTTP/1.0 GET on loopback; returns the whole response.
-std::string HttpGet(const std::string& host_port, const std::string& path) {
-  const auto colon = host_port.rfind(':');
-  sockaddr_in addr{};
-  addr.sin_family = AF_INET;
-  addr.sin_port = htons(static_cast<uint16_t>(std::stoi(host_port.substr(colon + 1))));
-  inet_pton(AF_INET, host_port.substr(0, colon).c_str(), &addr.sin_addr);
-  int fd = socket(AF_INET, SOCK_STREAM, 0);
-  REQUIRE(fd >= 0);
-  REQUIRE(connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) == 0);
-  const std::string request = "GET " + path + " HTTP/1.0\r\nHost: x\r\n\r\n";
-  REQUIRE(write(fd, request.data(), request.size()) == static_cast<ssize_t>(request.size()));
-  std::string out;
-  char buf[4096];
-  for (ssize_t n; (n = read(fd, buf, sizeof buf)) > 0;) out.append(buf, static_cast<size_t>(n));
-  close(fd);
-  return out;
-}
-
 TEST_CASE("Admin, health, reflection and metrics report what happened", "[grpc]") {
   TestServer t;
   v1::HashRequest request;
@@ -309,8 +285,11 @@ TEST_CASE("Admin, health, reflection and metrics report what happened", "[grpc]"
   REQUIRE(t.admin->GetStatus(Context().get(), {}, &status).ok());
   CHECK_FALSE(status.version().empty());
   CHECK(status.uptime_seconds() > 0);
-  REQUIRE(status.tasks_size() == 5);
+  // The five task types, then ExecutionService's four methods.
+  REQUIRE(status.tasks_size() == 9);
   CHECK(status.tasks(0).task() == "hash");
+  CHECK(status.tasks(5).task() == "deploy_contract");
+  CHECK(status.tasks(8).task() == "get_state");
   CHECK(status.tasks(0).requests() == 2);
   CHECK(status.tasks(0).failed_requests() == 1);
   CHECK(status.tasks(0).items() == 10);

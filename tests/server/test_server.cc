@@ -4,6 +4,9 @@
 
 #include <grpcpp/generic/generic_stub.h>
 
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
 #include <unistd.h>
 
 #include <catch2/catch.hpp>
@@ -46,6 +49,7 @@ TestServer::TestServer(Config config)
   merkle = v1::MerkleService::NewStub(channel_);
   signature = v1::SignatureService::NewStub(channel_);
   admin = v1::AdminService::NewStub(channel_);
+  execution = v1::ExecutionService::NewStub(channel_);
 }
 
 TestServer::~TestServer() {
@@ -92,6 +96,25 @@ std::pair<grpc::Status, std::string> RawUnaryCall(const std::shared_ptr<grpc::Ch
     for (auto& sl : slices) bytes.append(reinterpret_cast<const char*>(sl.begin()), sl.size());
   }
   return {status, bytes};
+}
+
+// Plain HTTP/1.0 GET on loopback; returns the whole response.
+std::string HttpGet(const std::string& host_port, const std::string& path) {
+  const auto colon = host_port.rfind(':');
+  sockaddr_in addr{};
+  addr.sin_family = AF_INET;
+  addr.sin_port = htons(static_cast<uint16_t>(std::stoi(host_port.substr(colon + 1))));
+  inet_pton(AF_INET, host_port.substr(0, colon).c_str(), &addr.sin_addr);
+  int fd = socket(AF_INET, SOCK_STREAM, 0);
+  REQUIRE(fd >= 0);
+  REQUIRE(connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) == 0);
+  const std::string request = "GET " + path + " HTTP/1.0\r\nHost: x\r\n\r\n";
+  REQUIRE(write(fd, request.data(), request.size()) == static_cast<ssize_t>(request.size()));
+  std::string out;
+  char buf[4096];
+  for (ssize_t n; (n = read(fd, buf, sizeof buf)) > 0;) out.append(buf, static_cast<size_t>(n));
+  close(fd);
+  return out;
 }
 
 v1::VerifyRequest RepeatedEd25519Batch(std::mt19937_64& rng, size_t n) {

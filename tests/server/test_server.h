@@ -8,6 +8,7 @@
 #include <string>
 
 #include "chainaccel/v1/admin.grpc.pb.h"
+#include "chainaccel/v1/execution.grpc.pb.h"
 #include "chainaccel/v1/hash.grpc.pb.h"
 #include "chainaccel/v1/merkle.grpc.pb.h"
 #include "chainaccel/v1/signature.grpc.pb.h"
@@ -30,6 +31,7 @@ class TestServer {
   std::unique_ptr<v1::MerkleService::Stub> merkle;
   std::unique_ptr<v1::SignatureService::Stub> signature;
   std::unique_ptr<v1::AdminService::Stub> admin;
+  std::unique_ptr<v1::ExecutionService::Stub> execution;
 
   // True when grpc.health.v1.Health/Check answers SERVING.
   bool Serving();
@@ -46,6 +48,10 @@ class TestServer {
 std::pair<grpc::Status, std::string> RawUnaryCall(const std::shared_ptr<grpc::Channel>& channel,
                                                   const std::string& method,
                                                   const std::string& request);
+
+// Plain HTTP/1.0 GET on loopback (`host_port` "127.0.0.1:9464"); returns the whole
+// response.
+std::string HttpGet(const std::string& host_port, const std::string& path);
 
 // A VerifyRequest of n copies of one valid Ed25519 signature (fixed layout), made with
 // a key and message drawn from rng: CPU work of a known size whose verdicts are all ITEM_OK.

@@ -1,0 +1,28 @@
+#include "core/status.h"
+
+namespace chainaccel {
+
+std::string_view StatusCodeName(Status::Code code) {
+  switch (code) {
+    case Status::Code::kOk: return "OK";
+    case Status::Code::kCancelled: return "CANCELLED";
+    case Status::Code::kInvalidArgument: return "INVALID_ARGUMENT";
+    case Status::Code::kNotFound: return "NOT_FOUND";
+    case Status::Code::kFailedPrecondition: return "FAILED_PRECONDITION";
+    case Status::Code::kResourceExhausted: return "RESOURCE_EXHAUSTED";
+    case Status::Code::kUnimplemented: return "UNIMPLEMENTED";
+    case Status::Code::kInternal: return "INTERNAL";
+    case Status::Code::kUnavailable: return "UNAVAILABLE";
+  }
+  return "UNKNOWN";
+}
+
+std::string Status::ToString() const {
+  if (ok()) return "OK";
+  std::string s(StatusCodeName(code_));
+  s += ": ";
+  s += message_;
+  return s;
+}
+
+}  // namespace chainaccel

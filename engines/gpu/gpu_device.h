@@ -1,0 +1,219 @@
+// GpuDevice: one CUDA device as the GPU engine's operators use it (hash_operator.h,
+// merkle_operator.h, signature_operator.h): its EngineInfo, the two lanes that a batch
+// streams through, the copy threads, the fixed-base tables of the signature kernels, the
+// one-batch-at-a-time lock, health and fault accounting, and the engine's counters.
+// GpuEngine (gpu_engine.h) is the Engine in front of it.
+//
+// A batch streams through the device in chunks over two lanes. A lane is a stream, an
+// event and page-locked (pinned) input/offsets/output staging buffers with their device
+// twins, all allocated once by Create and reused by every batch. For each chunk the
+// calling thread stages the chunk's items into the lane's pinned input, then enqueues the
+// copy in, the kernels, the copy out into pinned output, and records the lane's event
+// (RunChunks). Before a lane takes its next chunk the thread waits for that event and
+// takes the results out of the pinned output. With two lanes the host copies of one chunk
+// overlap the device work (copies and kernels) of the other. The device never touches
+// the caller's memory, so a batch that fails leaves nothing in flight that could write
+// into the task afterwards.
+//
+// One batch at a time: a Batch holds the device's batch lock for a whole batch (or
+// self-test), since both lanes serve it and a single batch of 32 MiB chunks already keeps
+// the copy engines and the SMs busy. Concurrent callers queue on the lock.
+//
+// Thread-safety: the lanes and the chunk counter are guarded by the batch lock; info,
+// options, the tables, health, the counters and stats may be used from any thread.
+#pragma once
+
+#include <cuda_runtime_api.h>
+
+#include <atomic>
+#include <chrono>
+#include <cstddef>
+#include <cstdint>
+#include <functional>
+#include <memory>
+
+#include "core/mutex.h"
+#include "core/status.h"
+#include "core/thread_annotations.h"
+#include "core/thread_pool.h"
+#include "engines/engine.h"
+#include "engines/gpu/cuda_resources.h"
+#include "engines/gpu/gpu_device_hooks.h"
+#include "engines/gpu/gpu_options.h"
+#include "kernels/cuda_status.h"
+
+namespace chainaccel {
+
+class GpuDevice {
+ public:
+  struct Lane {
+    // Declared first so that it is destroyed after the buffers used on it.
+    CudaStream stream;
+    CudaEvent done;  // recorded after the lane's last copy out
+    PinnedBuffer input;
+    PinnedBuffer offsets;  // chunk_items + 1 uint64_t, rebased to the chunk
+    PinnedBuffer output;   // chunk_items * 32 digest bytes
+    DeviceBuffer device_input;
+    DeviceBuffer device_offsets;
+    DeviceBuffer device_output;
+    // The chunk in flight on this lane: task items [first, first + count); count == 0
+    // when the lane is idle.
+    size_t first = 0;
+    size_t count = 0;
+  };
+
+  // What a batch is for: a task of GpuEngine::Run, whose chunks are counted and offered
+  // to the hooks, or a self-test, whose chunks are neither.
+  enum class BatchKind { kTask, kSelfTest };
+
+  // Holds the device's batch lock for its scope (blocking until the device is free).
+  class CHAINACCEL_SCOPED_CAPABILITY Batch {
+   public:
+    Batch(GpuDevice& device, BatchKind kind) CHAINACCEL_ACQUIRE(device.batch_mu_);
+    ~Batch() CHAINACCEL_RELEASE();
+    Batch(const Batch&) = delete;
+    Batch& operator=(const Batch&) = delete;
+
+   private:
+    GpuDevice& device_;
+  };
+
+  // Opens device `ordinal`: checks the ordinal and options, reads its properties (the
+  // EngineInfo: name "gpu:N", kind kGpu, product name, global memory, SMs, compute
+  // capability), allocates both lanes and uploads the fixed-base tables. `hooks`: not
+  // owned, never null, outlives the device. Returns OK and sets *out, or INVALID_ARGUMENT
+  // for a bad ordinal or options, UNAVAILABLE where CUDA or the device cannot be used, or
+  // the CUDA error of an allocation.
+  static Status Create(int ordinal, const GpuOptions& options, GpuDeviceHooks* hooks,
+                       std::unique_ptr<GpuDevice>* out);
+  ~GpuDevice();
+
+  GpuDevice(const GpuDevice&) = delete;
+  GpuDevice& operator=(const GpuDevice&) = delete;
+
+  int ordinal() const { return ordinal_; }
+  const GpuOptions& options() const { return options_; }
+  const EngineInfo& info() const { return info_; }
+  Mutex& batch_mutex() CHAINACCEL_RETURN_CAPABILITY(batch_mu_) { return batch_mu_; }
+
+  // ---- The lanes and the chunk pipeline (REQUIRES: a Batch held) -------------------
+
+  // Lane k (0 or 1).
+  Lane& lane(size_t k) CHAINACCEL_REQUIRES(batch_mu_) { return lanes_[k]; }
+
+  // The two-lane chunk loop of a batch of n items: plan(first) -> items of the chunk
+  // starting at `first` (at least one); stage(lane, first, count) -> Status enqueues the
+  // chunk on the lane (copies in, kernels, copy out into the lane's pinned output);
+  // drain(lane, first, count) takes its results once the lane's event has passed.
+  // Chunk k runs on lane k % 2. `what` names the launch for the hooks (OnChunkLaunch).
+  // Returns the first error; the lanes are then idle again (synchronised).
+  template <class Plan, class Stage, class Drain>
+  Status RunChunks(size_t n, const char* what, const Plan& plan, const Stage& stage,
+                   const Drain& drain) CHAINACCEL_REQUIRES(batch_mu_);
+
+  // A chunk is being launched: in a task batch, counts it and asks the hooks
+  // (GpuDeviceHooks::OnChunkLaunch), whose status is returned; OK in a self-test.
+  Status OnChunkLaunch(const char* what) CHAINACCEL_REQUIRES(batch_mu_);
+
+  // memcpy spread over the copy threads (when there are any) and the calling thread.
+  void Copy(void* destination, const void* source, size_t bytes);
+  // body(begin, end) over [0, count), on the copy threads when there are enough items.
+  void ForEachItem(size_t count, const std::function<void(size_t, size_t)>& body);
+
+  // The fixed-base table of secp256k1's G (kernels/secp256k1.cuh), uploaded by Create.
+  const DeviceBuffer& generator_table() const { return generator_table_; }
+  // The fixed-base table of Ed25519's B (kernels/ed25519.cuh), when GpuOptions::ed25519
+  // (empty otherwise).
+  const DeviceBuffer& ed25519_table() const { return ed25519_table_; }
+
+  // ---- Health, faults and counters -------------------------------------------------
+
+  bool healthy() const { return healthy_.load(); }
+  // Marks the device healthy; returns whether it was unhealthy.
+  bool MarkHealthy() { return !healthy_.exchange(true); }
+  // Records a fault: unhealthy, counted, logged (spdlog, error level) as a CUDA fault
+  // during `during`.
+  void RecordFault(const Status& cause, const char* during);
+  // RecordFault, then the status a batch hands back: UNAVAILABLE for an UNAVAILABLE
+  // cause, INTERNAL otherwise, its message prefixed with the device's name.
+  Status Fault(const Status& cause, const char* during);
+  // Faults since Create.
+  uint64_t faults() const { return faults_.load(std::memory_order_relaxed); }
+
+  // Counts a batch that completed OK.
+  void CountBatch(uint64_t items, std::chrono::steady_clock::duration busy);
+  // The counters, health and the device's free memory (cudaMemGetInfo, which makes the
+  // device current on the calling thread).
+  EngineStats stats() const;
+
+ private:
+  GpuDevice(int ordinal, const GpuOptions& options, GpuDeviceHooks* hooks, EngineInfo info);
+
+  // REQUIRES: the device is current (Create set it); no batch can run yet.
+  Status AllocateLanes() CHAINACCEL_NO_THREAD_SAFETY_ANALYSIS;
+  Status UploadTables();
+
+  const int ordinal_;
+  const GpuOptions options_;
+  const EngineInfo info_;
+  GpuDeviceHooks* const hooks_;
+  std::unique_ptr<ThreadPool> copy_pool_;  // null when GpuOptions::copy_threads == 0
+
+  std::atomic<bool> healthy_{true};
+  std::atomic<uint64_t> faults_{0};
+  std::atomic<uint64_t> batches_{0};
+  std::atomic<uint64_t> items_{0};
+  std::atomic<uint64_t> busy_nanos_{0};
+
+  Mutex batch_mu_;  // one batch (or self-test) at a time
+  Lane lanes_[2] CHAINACCEL_GUARDED_BY(batch_mu_);
+  // Whether the batch in progress is a task batch (its chunks counted and offered to
+  // the hooks), and the chunks of task batches launched since Create.
+  bool count_chunks_ CHAINACCEL_GUARDED_BY(batch_mu_) = false;
+  uint64_t chunks_launched_ CHAINACCEL_GUARDED_BY(batch_mu_) = 0;
+  // Written by Create only, then read-only.
+  DeviceBuffer generator_table_;
+  DeviceBuffer ed25519_table_;
+};
+
+template <class Plan, class Stage, class Drain>
+Status GpuDevice::RunChunks(size_t n, const char* what, const Plan& plan, const Stage& stage,
+                            const Drain& drain) {
+  Status s = CudaStatus(cudaSetDevice(ordinal_), "cudaSetDevice");
+  size_t next = 0;
+  size_t chunk = 0;  // chunk k runs on lanes_[k % 2]
+  const auto drain_lane = [&](Lane& lane) -> Status {
+    if (lane.count == 0) return Status::Ok();
+    Status done = lane.done.Synchronize();
+    if (done.ok()) drain(lane, lane.first, lane.count);
+    lane.count = 0;
+    return done;
+  };
+  while (s.ok() && next < n) {
+    Lane& lane = lanes_[chunk % 2];
+    s = drain_lane(lane);  // the lane's chunk before last: its buffers are reused now
+    if (!s.ok()) break;
+    const size_t count = plan(next);
+    s = stage(lane, next, count);
+    if (s.ok()) s = OnChunkLaunch(what);
+    if (s.ok()) s = lane.done.Record(lane.stream.get());
+    if (!s.ok()) break;
+    lane.first = next;
+    lane.count = count;
+    next += count;
+    ++chunk;
+  }
+  // The older of the two chunks in flight is on lanes_[chunk % 2].
+  for (size_t k = 0; k < 2 && s.ok(); ++k) s = drain_lane(lanes_[(chunk + k) % 2]);
+  if (!s.ok()) {
+    // Leave nothing in flight: the next batch (after a successful self-test) starts
+    // from idle lanes.
+    for (Lane& lane : lanes_) {
+      cudaStreamSynchronize(lane.stream.get());
+      lane.count = 0;
+    }
+  }
+  return s;
+}
+
+}  // namespace chainaccel

@@ -1,0 +1,43 @@
+// GpuDeviceHooks: the seam through which tests reach into a GPU engine's device
+// operations, as leveldb's Env lets its tests inject faults (db/fault_injection_test.cc).
+// An engine created without hooks uses the default, which does nothing; a test passes
+// its own subclass to GpuEngine::Create (gpu_test_engines.h has FailAfterChunks, which
+// fails one chunk as a CUDA launch failure would).
+//
+// Calls come from the thread running a batch, with the device's batch lock held, so the
+// calls for one engine never overlap; an object given to several engines gets their
+// calls concurrently. REQUIRES: the object outlives every engine it was given to.
+#pragma once
+
+#include <cstdint>
+#include <string_view>
+
+#include "core/status.h"
+
+namespace chainaccel {
+
+class GpuDeviceHooks {
+ public:
+  virtual ~GpuDeviceHooks() = default;
+
+  // A chunk of a batch that GpuEngine::Run is processing has been launched: its copies
+  // and kernels are enqueued on its lane, the lane's event is not recorded yet. Chunks
+  // of self-tests are not offered. `chunk`: the chunk's index among the chunks of Run
+  // batches since Create (0, 1, 2, ...); `what`: the launch ("LaunchHash",
+  // "LaunchMerkle", "signature chunk"). Returns OK to go on; any other status fails the chunk as a failed launch
+  // would: the batch stops, and the engine counts a fault, turns unhealthy and returns
+  // UNAVAILABLE (for an UNAVAILABLE status) or INTERNAL.
+  virtual Status OnChunkLaunch(uint64_t chunk, std::string_view what) {
+    static_cast<void>(chunk);
+    static_cast<void>(what);
+    return Status::Ok();
+  }
+
+  // The hooks that do nothing, shared by every engine created without hooks.
+  static GpuDeviceHooks* Default() {
+    static GpuDeviceHooks hooks;
+    return &hooks;
+  }
+};
+
+}  // namespace chainaccel

@@ -1,0 +1,40 @@
+// GpuOptions: how a GPU engine (gpu_engine.h, where it is GpuEngine::Options) sizes and
+// staffs its device (gpu_device.h): the chunk a lane carries, the copy threads, and
+// whether Ed25519 runs on the device. Fixed at GpuEngine::Create.
+#pragma once
+
+#include <cstddef>
+
+namespace chainaccel {
+
+struct GpuOptions {
+  // Largest number of message bytes in one chunk, which is also the size of each lane's
+  // pinned and device input buffers. 32 MiB: at the ~25 GB/s of a pinned PCIe 5 copy a
+  // chunk moves in ~1.3 ms, so the fixed cost of a chunk (launch, event wait and
+  // memcpy calls: ~20 us) stays near 1%, while the two lanes take only 2 x 32 MiB of
+  // input staging per device and the un-overlapped first copy in and last copy out
+  // of a batch cost ~1 ms each. A single message longer than this goes alone in a
+  // chunk, copied in from the caller's memory through a temporary device buffer taken
+  // stream-ordered from the device's default memory pool.
+  size_t chunk_bytes = size_t{32} << 20;
+  // Largest number of messages in one chunk: 2^20 messages give 32 MiB of digests
+  // (the lane's output buffers) and 8 MiB of offsets. For the short messages that
+  // dominate (32- and 64-byte hashes) the byte limit binds first (2^19 64-byte
+  // messages), so each chunk still carries 32 MiB in; 2^20 messages already fill the
+  // H100's 132 SMs many times over.
+  size_t chunk_items = size_t{1} << 20;
+  // Threads that copy each chunk between the caller's memory and the pinned staging
+  // buffers (with the calling thread). One thread moves ~4-6 GB/s on the 16-core GPU
+  // hosts measured, a tenth of pinned PCIe bandwidth (~55 GB/s). A 2^24-leaf BITCOIN
+  // tree from pageable memory on the H100 host (bench/RESULTS.md): 19.0 ms with 4 + 1
+  // threads, 15.9 ms with 8 + 1, 15.1 ms with 12 + 1 (the pinned copy alone: 9.7 ms);
+  // 8 takes most of the gain and leaves the CPU engine half the cores while a GPU batch
+  // streams. 0: the calling thread alone.
+  size_t copy_threads = 8;
+  // Ed25519 verification on the device (kernels/ed25519.cuh; its device tests and a
+  // 10^7-signature soak against libsodium passed on an H100, bench/RESULTS.md). Off,
+  // the engine does not accept Ed25519 batches and the scheduler keeps them on the CPU.
+  bool ed25519 = true;
+};
+
+}  // namespace chainaccel

@@ -1,0 +1,344 @@
+#include "execution/execution_engine.h"
+
+#include <chrono>
+#include <cstring>
+
+#include "crypto/hashes.h"
+
+namespace chainaccel::exec {
+namespace {
+
+ByteView Bytes(std::string_view s) {
+  return {reinterpret_cast<const uint8_t*>(s.data()), s.size()};
+}
+
+// Packs byte strings for a PackedItems::Variable view.
+struct Packed {
+  std::vector<uint8_t> data;
+  std::vector<uint64_t> offsets{0};
+  void Add(ByteView item) {
+    data.insert(data.end(), item.begin(), item.end());
+    offsets.push_back(data.size());
+  }
+  PackedItems View() const { return PackedItems::Variable(data, offsets); }
+};
+
+// A read-only call's view: its own writes over committed state.
+class CommittedView final : public HostState {
+ public:
+  CommittedView(const StateReader& base, const Hash32& contract)
+      : base_(base), contract_(contract) {}
+  ReadResult Read(std::string_view key, std::string* value) override {
+    const std::string k = StateKey(contract_, key);
+    if (auto it = writes_.find(k); it != writes_.end()) {
+      if (!it->second) return ReadResult::kAbsent;
+      *value = *it->second;
+      return ReadResult::kFound;
+    }
+    return base_.Get(k, value) ? ReadResult::kFound : ReadResult::kAbsent;
+  }
+  void Write(std::string_view key, const std::string* value) override {
+    writes_[StateKey(contract_, key)] =
+        value ? std::optional<std::string>(*value) : std::nullopt;
+  }
+
+ private:
+  const StateReader& base_;
+  const Hash32& contract_;
+  WriteMap writes_;
+};
+
+}  // namespace
+
+ExecutionEngine::ExecutionEngine(const ExecutionOptions& options, Engine* engine)
+    : options_(options), engine_(engine) {}
+
+ExecutionEngine::~ExecutionEngine() = default;
+
+Status ExecutionEngine::Open(const ExecutionOptions& options, Engine* engine,
+                             std::unique_ptr<ExecutionEngine>* out) {
+  std::unique_ptr<ExecutionEngine> e(new ExecutionEngine(options, engine));
+  // Nothing else sees e yet; held so that the analysis sees store_ read under mu_.
+  WriterMutexLock lock(e->mu_);
+  Status s = StateStore::Open(options.db_path, &e->store_);
+  if (!s.ok()) return s;
+  // The state loaded must hash to the root committed with it (one write batch holds
+  // both, so anything else is a damaged database).
+  if (e->store_->height() > 0) {
+    Hash32 root;
+    s = ComputeStateRoot(*engine, e->store_->state(), nullptr, &root);
+    if (!s.ok()) return s;
+    if (root != e->store_->state_root()) {
+      return Status::Internal("state database " + options.db_path +
+                              " is inconsistent: its state at height " +
+                              std::to_string(e->store_->height()) +
+                              " does not hash to the committed root");
+    }
+  }
+  switch (options.executor) {
+    case ExecutorKind::kSequential:
+      e->executor_ = NewSequentialExecutor(options.limits);
+      break;
+    case ExecutorKind::kBlockStm:
+      e->executor_ = NewBlockStmExecutor(options.limits, options.threads);
+      break;
+    case ExecutorKind::kAdaptive:
+      e->executor_ = NewAdaptiveExecutor(options.limits, options.threads);
+      break;
+  }
+  *out = std::move(e);
+  return Status::Ok();
+}
+
+uint64_t ExecutionEngine::height() const {
+  ReaderMutexLock lock(mu_);
+  return store_->height();
+}
+
+Hash32 ExecutionEngine::state_root() const {
+  ReaderMutexLock lock(mu_);
+  return store_->state_root();
+}
+
+Status ExecutionEngine::Deploy(ByteView wasm, ByteView salt, Hash32* address,
+                               Hash32* code_hash, std::vector<std::string>* entry_points) {
+  std::shared_ptr<const PreparedContract> prepared;
+  Status s = PrepareContract(wasm, options_.limits, &prepared);
+  if (!s.ok()) return s;
+  *code_hash = prepared->code_hash();
+  if (entry_points != nullptr) *entry_points = prepared->entry_points();
+  std::string preimage = "chainaccel-contract-v1";
+  preimage.append(reinterpret_cast<const char*>(code_hash->data()), 32);
+  preimage.append(reinterpret_cast<const char*>(salt.data()), salt.size());
+  Sha256(Bytes(preimage), address->data());
+
+  MutexLock block_lock(block_mu_);
+  WriterMutexLock lock(mu_);
+  Hash32 existing;
+  if (store_->GetContract(*address, &existing)) {
+    return Status::FailedPrecondition("a contract already lives at that address");
+  }
+  s = store_->PutContract(*address, *code_hash,
+                          std::string_view(reinterpret_cast<const char*>(wasm.data()),
+                                           wasm.size()));
+  if (!s.ok()) return s;
+  MutexLock plock(prepared_mu_);
+  prepared_[*code_hash] = std::move(prepared);
+  return Status::Ok();
+}
+
+std::shared_ptr<const PreparedContract> ExecutionEngine::ContractAt(const Hash32& address) {
+  Hash32 code_hash;
+  if (!store_->GetContract(address, &code_hash)) return nullptr;
+  MutexLock lock(prepared_mu_);
+  auto it = prepared_.find(code_hash);
+  if (it != prepared_.end()) return it->second;
+  // Deployed before this process started: prepare once from the stored bytes (they
+  // passed PrepareContract when deployed).
+  std::string wasm;
+  if (!store_->GetCode(code_hash, &wasm).ok()) return nullptr;
+  std::shared_ptr<const PreparedContract> prepared;
+  if (!PrepareContract(Bytes(wasm), options_.limits, &prepared).ok()) return nullptr;
+  prepared_[code_hash] = prepared;
+  return prepared;
+}
+
+Status ExecutionEngine::VerifySignatures(const std::vector<Transaction>& txs,
+                                         std::vector<uint8_t>* ok) {
+  ok->assign(txs.size(), 0);
+  for (TxScheme scheme : {TxScheme::kEd25519, TxScheme::kSecp256k1}) {
+    Packed messages, keys, signatures;
+    std::vector<size_t> index;
+    for (size_t i = 0; i < txs.size(); ++i) {
+      if (txs[i].scheme != scheme) continue;
+      messages.Add(Bytes(TransactionPreimage(txs[i])));
+      keys.Add(Bytes(txs[i].public_key));
+      signatures.Add(Bytes(txs[i].signature));
+      index.push_back(i);
+    }
+    if (index.empty()) continue;
+    std::vector<ItemStatus> status(index.size(), ItemStatus::kUnspecified);
+    SignatureVerifyTask task;
+    task.scheme = scheme == TxScheme::kEd25519 ? SignatureScheme::kEd25519
+                                               : SignatureScheme::kEcdsaSecp256k1;
+    // The engine hashes each preimage into the transaction digest (on its threads or its
+    // GPU); Ed25519 and ECDSA then verify over the 32-byte digest, as signed.
+    task.pre_hash = PreHash::kSha256;
+    task.encoding = SignatureEncoding::kCompact;
+    task.messages = messages.View();
+    task.public_keys = keys.View();
+    task.signatures = signatures.View();
+    task.status = status.data();
+    Task t = std::move(task);
+    // An engine failure (not a bad signature) fails the block: nothing is committed.
+    Status s = engine_->Run(t);
+    if (!s.ok()) return s;
+    for (size_t k = 0; k < index.size(); ++k) (*ok)[index[k]] = status[k] == ItemStatus::kOk;
+  }
+  return Status::Ok();
+}
+
+Status ExecutionEngine::ComputeStateRoot(
+    Engine& engine, const std::map<std::string, std::string, std::less<>>& state,
+    const WriteSet* overlay, Hash32* root) {
+  Packed entries;
+  auto add = [&entries](std::string_view key, std::string_view value) {
+    std::string e;
+    const auto n = static_cast<uint32_t>(key.size());
+    for (int i = 3; i >= 0; --i) e.push_back(static_cast<char>(n >> (8 * i)));
+    e += key;
+    e += value;
+    entries.Add(Bytes(e));
+  };
+  // Merge the committed state with the overlay, in key order.
+  auto it = state.begin();
+  auto ot = overlay ? overlay->begin() : WriteSet::const_iterator{};
+  const auto oend = overlay ? overlay->end() : WriteSet::const_iterator{};
+  while (it != state.end() || ot != oend) {
+    if (ot == oend || (it != state.end() && it->first < ot->first)) {
+      add(it->first, it->second);
+      ++it;
+      continue;
+    }
+    if (it != state.end() && it->first == ot->first) ++it;
+    if (ot->second) add(ot->first, *ot->second);
+    ++ot;
+  }
+  MerkleBuildTask task;
+  task.scheme = MerkleScheme::kRfc6962;
+  task.leaves = entries.View();
+  task.leaves_are_entries = true;
+  Task t = std::move(task);
+  Status s = engine.Run(t);
+  if (!s.ok()) return s;
+  *root = std::get<MerkleBuildTask>(t).root;
+  return Status::Ok();
+}
+
+Status ExecutionEngine::ExecuteBlock(uint64_t height, uint64_t time,
+                                     const std::optional<Hash32>& parent_root,
+                                     std::vector<Transaction> transactions, BlockResult* out) {
+  if (transactions.size() > options_.max_block_transactions) {
+    return Status::InvalidArgument("block has " + std::to_string(transactions.size()) +
+                                   " transactions, over the limit of " +
+                                   std::to_string(options_.max_block_transactions));
+  }
+  // Blocks run one at a time; calls and state reads go on beside a block's execution
+  // and wait only for its commit.
+  MutexLock block_lock(block_mu_);
+  ReaderMutexLock read_lock(mu_);
+  const uint64_t committed = store_->height();
+  if (height <= committed) {
+    return Status::FailedPrecondition("height " + std::to_string(height) +
+                                      " is already committed (committed height " +
+                                      std::to_string(committed) + ")");
+  }
+  if (height != committed + 1) {
+    return Status::FailedPrecondition("height " + std::to_string(height) +
+                                      " does not follow the committed height " +
+                                      std::to_string(committed));
+  }
+  if (parent_root && *parent_root != store_->state_root()) {
+    return Status::FailedPrecondition("parent state root does not match the committed root");
+  }
+
+  using Clock = std::chrono::steady_clock;
+  auto seconds_since = [](Clock::time_point t) {
+    return std::chrono::duration<double>(Clock::now() - t).count();
+  };
+  auto t = Clock::now();
+  std::vector<uint8_t> signature_ok;
+  Status s = VerifySignatures(transactions, &signature_ok);
+  if (!s.ok()) return s;
+  out->timings.verify_seconds = seconds_since(t);
+  std::vector<std::shared_ptr<const PreparedContract>> owners;
+  std::vector<const PreparedContract*> contracts;
+  std::map<Hash32, const PreparedContract*> by_address;
+  for (const Transaction& tx : transactions) {
+    auto it = by_address.find(tx.contract);
+    if (it == by_address.end()) {
+      auto p = ContractAt(tx.contract);
+      owners.push_back(p);
+      it = by_address.emplace(tx.contract, p.get()).first;
+    }
+    contracts.push_back(it->second);
+  }
+
+  BlockInput input;
+  input.height = height;
+  input.time = time;
+  input.transactions = transactions;
+  input.contracts = contracts;
+  input.signature_ok = signature_ok;
+  input.state = store_.get();
+  t = Clock::now();
+  BlockOutput output = executor_->Execute(input);
+  out->timings.execute_seconds = seconds_since(t);
+
+  t = Clock::now();
+  Hash32 root;
+  s = ComputeStateRoot(*engine_, store_->state(), &output.writes, &root);
+  if (!s.ok()) return s;
+  out->timings.root_seconds = seconds_since(t);
+  t = Clock::now();
+  // The synced write runs beside calls and state reads (they see the previous block);
+  // only moving the in-memory state to the new block excludes them.
+  s = store_->Persist(height, output.writes, root);
+  read_lock.Unlock();
+  if (!s.ok()) return s;
+  {
+    WriterMutexLock write_lock(mu_);
+    store_->Apply(height, output.writes, root);
+  }
+  out->timings.commit_seconds = seconds_since(t);
+  out->receipts = std::move(output.receipts);
+  out->state_root = root;
+  out->executor = executor_->name();
+  out->stats = executor_->last_stats();
+  out->gas_used = 0;
+  for (const Receipt& r : out->receipts) out->gas_used += r.gas_used;
+  return Status::Ok();
+}
+
+Status ExecutionEngine::Call(const Hash32& contract, std::string_view function, ByteView input,
+                             uint64_t gas_limit, const Hash32& caller, Receipt* out,
+                             uint64_t* height) {
+  ReaderMutexLock lock(mu_);
+  if (height != nullptr) *height = store_->height();
+  auto prepared = ContractAt(contract);
+  if (!prepared) {
+    *out = Receipt{ReceiptStatus::kUnknownContract, 0, {}, {}, "no contract at that address"};
+    return Status::Ok();
+  }
+  CallContext context;
+  context.caller = caller;
+  context.contract = contract;
+  context.block_height = store_->height();
+  context.block_time = 0;
+  context.function = function;
+  context.input = input;
+  context.gas_limit = gas_limit;
+  CommittedView view(*store_, contract);
+  std::unique_ptr<ContractVm> vm;
+  {
+    MutexLock vm_lock(call_mu_);
+    if (!idle_call_vms_.empty()) {
+      vm = std::move(idle_call_vms_.back());
+      idle_call_vms_.pop_back();
+    }
+  }
+  if (!vm) vm = std::make_unique<ContractVm>(options_.limits);
+  *out = ReceiptOf(vm->Call(*prepared, context, view));
+  MutexLock vm_lock(call_mu_);
+  idle_call_vms_.push_back(std::move(vm));
+  return Status::Ok();
+}
+
+Status ExecutionEngine::GetState(std::string_view key, std::optional<uint64_t> height,
+                                 std::optional<std::string>* value, uint64_t* found_height) {
+  ReaderMutexLock lock(mu_);
+  *found_height = height.value_or(store_->height());
+  return store_->GetAt(key, *found_height, value);
+}
+
+}  // namespace chainaccel::exec

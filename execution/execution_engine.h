@@ -1,0 +1,133 @@
+// ExecutionEngine: the chain behind ExecutionService. It keeps the committed state
+// (StateStore), the prepared contracts (one per code hash), and an executor, and runs a
+// block as: check the height, verify every signature as one batch on an Engine, execute
+// (sequential or Block-STM), compute the state root (docs/execution.md, "State root")
+// on the Engine, commit atomically.
+//
+// Thread-safe: blocks and deployments run one at a time; Call and GetState run
+// concurrently with each other and with a block's execution, and wait only while a
+// block commits or a contract is stored.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <string>
+#include <unordered_map>
+#include <vector>
+
+#include "engines/engine.h"
+#include "core/mutex.h"
+#include "core/thread_annotations.h"
+#include "execution/block.h"
+#include "execution/contract_vm.h"
+#include "execution/executor.h"
+#include "execution/state_store.h"
+
+namespace chainaccel::exec {
+
+enum class ExecutorKind : uint8_t { kSequential, kBlockStm, kAdaptive };
+
+struct ExecutionOptions {
+  std::string db_path;  // RocksDB folder, created if missing
+  ExecutorKind executor = ExecutorKind::kBlockStm;
+  size_t threads = 1;  // Block-STM threads (adaptive: the most)
+  VmLimits limits;
+  size_t max_block_transactions = 100000;
+};
+
+struct BlockResult {
+  std::vector<Receipt> receipts;
+  Hash32 state_root{};
+  uint64_t gas_used = 0;
+  std::string executor;  // "sequential", "block-stm" or "adaptive"
+  ExecutorStats stats;   // what the executor did
+  // Where the block's time went: the signature batches, execution, the state root,
+  // the RocksDB commit (with sync).
+  struct Timings {
+    double verify_seconds = 0;
+    double execute_seconds = 0;
+    double root_seconds = 0;
+    double commit_seconds = 0;
+  } timings;
+};
+
+class ExecutionEngine {
+ public:
+  // `engine` verifies signatures and builds the state-root tree; it must outlive this
+  // object and support kSignatureVerify and kMerkleBuild. INTERNAL when the database
+  // does not open, or when its state does not hash to its committed root.
+  static Status Open(const ExecutionOptions& options, Engine* engine,
+                     std::unique_ptr<ExecutionEngine>* out);
+  ~ExecutionEngine();
+
+  // Deploys `wasm` at SHA-256("chainaccel-contract-v1" || code hash || salt); fills
+  // *entry_points (when not null) with the contract's entry points.
+  // INVALID_ARGUMENT for a module that breaks the contract rules; FAILED_PRECONDITION
+  // when a contract already lives at that address.
+  Status Deploy(ByteView wasm, ByteView salt, Hash32* address, Hash32* code_hash,
+                std::vector<std::string>* entry_points = nullptr);
+
+  // Executes and commits block `height`. FAILED_PRECONDITION when height is not the
+  // committed height + 1 (a replayed or skipped height) or when parent_root is given
+  // and differs from the committed root; INVALID_ARGUMENT for more than
+  // max_block_transactions; the engine's status when it fails to verify the signatures
+  // or build the root (e.g. UNAVAILABLE during shutdown); INTERNAL when the commit
+  // fails. Nothing is committed on any error.
+  Status ExecuteBlock(uint64_t height, uint64_t time, const std::optional<Hash32>& parent_root,
+                      std::vector<Transaction> transactions, BlockResult* out);
+
+  // Runs a read-only call against the latest committed state; its writes are dropped.
+  // Calls run concurrently with each other, blocks and state reads.
+  // The block context is the committed height (also written to *height when not null)
+  // and time 0. An unknown contract gives an UNKNOWN_CONTRACT receipt.
+  Status Call(const Hash32& contract, std::string_view function, ByteView input,
+              uint64_t gas_limit, const Hash32& caller, Receipt* out,
+              uint64_t* height = nullptr);
+
+  // The value of a state key at `height` (latest when empty). NOT_FOUND when the height
+  // is outside the kept history. *found_height is the height read.
+  Status GetState(std::string_view key, std::optional<uint64_t> height,
+                  std::optional<std::string>* value, uint64_t* found_height);
+
+  uint64_t height() const;
+  Hash32 state_root() const;
+  const ExecutionOptions& options() const { return options_; }
+
+  // The state root of a state (docs/execution.md, "State root").
+  static Status ComputeStateRoot(Engine& engine,
+                                 const std::map<std::string, std::string, std::less<>>& state,
+                                 const WriteSet* overlay, Hash32* root);
+
+ private:
+  ExecutionEngine(const ExecutionOptions& options, Engine* engine);
+  // The prepared contract deployed at `address`, or nullptr. REQUIRES: mu_ held.
+  std::shared_ptr<const PreparedContract> ContractAt(const Hash32& address)
+      CHAINACCEL_REQUIRES_SHARED(mu_) CHAINACCEL_EXCLUDES(prepared_mu_);
+  // One batch per scheme on engine_; an engine failure is returned (the block fails).
+  Status VerifySignatures(const std::vector<Transaction>& txs, std::vector<uint8_t>* ok);
+
+  const ExecutionOptions options_;
+  Engine* const engine_;
+  std::unique_ptr<BlockExecutor> executor_;
+
+  // Serializes blocks and deployments; taken before mu_.
+  Mutex block_mu_ CHAINACCEL_ACQUIRED_BEFORE(mu_);
+  // Over store_: shared while reading (calls, state reads, a block's execution),
+  // exclusive while writing (a block's commit, a deployment).
+  mutable SharedMutex mu_;
+  std::unique_ptr<StateStore> store_ CHAINACCEL_PT_GUARDED_BY(mu_);  // set by Create
+
+  // Taken inside mu_.
+  Mutex prepared_mu_ CHAINACCEL_ACQUIRED_AFTER(mu_);
+  std::map<Hash32, std::shared_ptr<const PreparedContract>> prepared_
+      CHAINACCEL_GUARDED_BY(prepared_mu_);
+
+  Mutex call_mu_;
+  // Idle interpreters of read-only calls. A call takes one (or makes one) and gives it
+  // back, so concurrent calls each have their own; there are never more than the most
+  // calls that ran at once.
+  std::vector<std::unique_ptr<ContractVm>> idle_call_vms_ CHAINACCEL_GUARDED_BY(call_mu_);
+};
+
+}  // namespace chainaccel::exec

@@ -1,0 +1,277 @@
+#include "execution/execution_engine.h"
+
+#include <catch2/catch.hpp>
+
+#include <atomic>
+#include <thread>
+
+#include "engines/cpu/cpu_engine.h"
+#include "tests/support/random.h"
+#include "tests/support/reference_merkle.h"
+#include "execution/testing/temp_dir.h"
+#include "execution/testing/transactions.h"
+#include "execution/testing/wat.h"
+
+namespace chainaccel::exec {
+namespace {
+
+using testing::Account;
+using testing::AddressBytes;
+using testing::ParseU64;
+using testing::SignedCall;
+using testing::U64;
+
+std::unique_ptr<ExecutionEngine> OpenEngine(const std::string& path, Engine& cpu,
+                                            ExecutorKind kind = ExecutorKind::kBlockStm) {
+  ExecutionOptions options;
+  options.db_path = path;
+  options.executor = kind;
+  options.threads = 4;
+  std::unique_ptr<ExecutionEngine> e;
+  Status s = ExecutionEngine::Open(options, &cpu, &e);
+  INFO(s.ToString());
+  REQUIRE(s.ok());
+  return e;
+}
+
+ByteView Bytes(const std::string& s) {
+  return {reinterpret_cast<const uint8_t*>(s.data()), s.size()};
+}
+
+TEST_CASE("ExecutionEngine: deploy, signed blocks, receipts, heights, restart", "[engine]") {
+  auto rng = chainaccel::testing::MakeRng("execution engine");
+  CpuEngine cpu(CpuEngine::Options{2});
+  testing::TempDir dir;
+  Account alice = testing::MakeAccount(rng), bob = testing::MakeAccount(rng);
+  Hash32 token, code_hash;
+  Hash32 root2;
+  {
+    auto engine = OpenEngine(dir.path(), cpu);
+    const auto wasm = testing::ExampleContract("token");
+    REQUIRE(engine->Deploy(wasm, {}, &token, &code_hash).ok());
+    CHECK(engine->Deploy(wasm, {}, &token, &code_hash).code() ==
+          Status::Code::kFailedPrecondition);
+
+    std::vector<Transaction> block1 = {
+        SignedCall(alice, token, "mint", U64(1000), 1'000'000, 0),
+        SignedCall(alice, token, "transfer", AddressBytes(bob.address) + U64(250), 1'000'000, 1),
+        SignedCall(bob, token, "transfer", AddressBytes(alice.address) + U64(251), 1'000'000, 0),
+    };
+    Transaction forged = SignedCall(bob, token, "mint", U64(5), 1'000'000, 1);
+    forged.input = U64(5000);  // signature no longer matches
+    block1.push_back(forged);
+    BlockResult r1;
+    REQUIRE(engine->ExecuteBlock(1, 100, std::nullopt, block1, &r1).ok());
+    REQUIRE(r1.receipts.size() == 4);
+    CHECK(r1.receipts[0].status == ReceiptStatus::kOk);
+    CHECK(r1.receipts[1].status == ReceiptStatus::kOk);
+    CHECK(r1.receipts[1].events.size() == 1);
+    CHECK(r1.receipts[2].status == ReceiptStatus::kReverted);
+    CHECK(r1.receipts[2].message == "insufficient balance");
+    CHECK(r1.receipts[3].status == ReceiptStatus::kBadSignature);
+    CHECK(engine->height() == 1);
+
+    // Replayed and skipped heights, wrong parent root.
+    BlockResult r;
+    CHECK(engine->ExecuteBlock(1, 100, std::nullopt, {}, &r).code() ==
+          Status::Code::kFailedPrecondition);
+    CHECK(engine->ExecuteBlock(3, 100, std::nullopt, {}, &r).code() ==
+          Status::Code::kFailedPrecondition);
+    Hash32 wrong{};
+    CHECK(engine->ExecuteBlock(2, 100, wrong, {}, &r).code() ==
+          Status::Code::kFailedPrecondition);
+
+    BlockResult r2;
+    REQUIRE(engine->ExecuteBlock(2, 101, r1.state_root,
+                                 {SignedCall(bob, token, "transfer",
+                                             AddressBytes(alice.address) + U64(50), 1'000'000, 2)},
+                                 &r2)
+                .ok());
+    CHECK(r2.receipts[0].status == ReceiptStatus::kOk);
+    root2 = r2.state_root;
+
+    // Read-only call and state at heights.
+    Receipt balance;
+    REQUIRE(engine->Call(token, "balance", Bytes(AddressBytes(bob.address)), 1'000'000,
+                         alice.address, &balance)
+                .ok());
+    CHECK(ParseU64(balance.return_data) == 200);
+    std::optional<std::string> v;
+    uint64_t at = 0;
+    const std::string bob_key = StateKey(token, "b" + AddressBytes(bob.address));
+    REQUIRE(engine->GetState(bob_key, 1, &v, &at).ok());
+    CHECK(ParseU64(*v) == 250);
+    REQUIRE(engine->GetState(bob_key, std::nullopt, &v, &at).ok());
+    CHECK(at == 2);
+    CHECK(ParseU64(*v) == 200);
+  }
+  // Restart: same height, root and contracts.
+  auto engine = OpenEngine(dir.path(), cpu, ExecutorKind::kSequential);
+  CHECK(engine->height() == 2);
+  CHECK(engine->state_root() == root2);
+  Receipt balance;
+  REQUIRE(engine->Call(token, "balance", Bytes(AddressBytes(alice.address)), 1'000'000,
+                       alice.address, &balance)
+              .ok());
+  CHECK(ParseU64(balance.return_data) == 800);
+}
+
+TEST_CASE("State root is RFC 6962 over length-prefixed key || value entries", "[engine]") {
+  CpuEngine cpu(CpuEngine::Options{1});
+  std::map<std::string, std::string, std::less<>> state = {{"a", "1"}, {"bb", "22"}};
+  WriteSet overlay = {{"a", std::nullopt}, {"c", "3"}};
+  Hash32 root;
+  REQUIRE(ExecutionEngine::ComputeStateRoot(cpu, state, &overlay, &root).ok());
+  // Entries after the overlay: "bb" -> "22", "c" -> "3".
+  auto entry = [](std::string k, std::string v) {
+    std::vector<uint8_t> e = {0, 0, 0, static_cast<uint8_t>(k.size())};
+    e.insert(e.end(), k.begin(), k.end());
+    e.insert(e.end(), v.begin(), v.end());
+    return e;
+  };
+  using chainaccel::testing::BuildReferenceTree;
+  using chainaccel::testing::ReferenceRfc6962LeafHash;
+  const auto e1 = entry("bb", "22"), e2 = entry("c", "3");
+  const Hash32 expected =
+      BuildReferenceTree(MerkleScheme::kRfc6962,
+                         {ReferenceRfc6962LeafHash(e1), ReferenceRfc6962LeafHash(e2)})
+          .root;
+  CHECK(root == expected);
+  Hash32 empty;
+  REQUIRE(ExecutionEngine::ComputeStateRoot(cpu, {}, nullptr, &empty).ok());
+  CHECK(empty == BuildReferenceTree(MerkleScheme::kRfc6962, {}).root);
+}
+
+}  // namespace
+}  // namespace chainaccel::exec
+
+namespace chainaccel::exec {
+namespace {
+
+TEST_CASE("ExecutionEngine refuses a database whose state does not match its root",
+          "[engine]") {
+  CpuEngine cpu(CpuEngine::Options{1});
+  testing::TempDir dir;
+  {
+    std::unique_ptr<StateStore> store;
+    REQUIRE(StateStore::Open(dir.path(), &store).ok());
+    Hash32 wrong{};
+    wrong.fill(0x42);
+    REQUIRE(store->Commit(1, WriteSet{{"k", "v"}}, wrong).ok());
+  }
+  ExecutionOptions options;
+  options.db_path = dir.path();
+  std::unique_ptr<ExecutionEngine> e;
+  Status s = ExecutionEngine::Open(options, &cpu, &e);
+  CHECK(s.code() == Status::Code::kInternal);
+  CHECK_THAT(s.message(), Catch::Contains("inconsistent"));
+}
+
+}  // namespace
+}  // namespace chainaccel::exec
+
+namespace chainaccel::exec {
+namespace {
+
+TEST_CASE("ExecutionEngine: calls and state reads run beside blocks and see whole blocks",
+          "[engine]") {
+  auto rng = chainaccel::testing::MakeRng("execution engine concurrency");
+  CpuEngine cpu(CpuEngine::Options{2});
+  testing::TempDir dir;
+  auto engine = OpenEngine(dir.path(), cpu);
+  Hash32 counter, code;
+  REQUIRE(engine->Deploy(testing::ExampleContract("counter"), {}, &counter, &code).ok());
+  Account user = testing::MakeAccount(rng);
+  constexpr int kBlocks = 30, kPerBlock = 20;
+  std::vector<std::vector<Transaction>> blocks(kBlocks + 1);
+  uint64_t nonce = 0;
+  for (int h = 1; h <= kBlocks; ++h) {
+    for (int i = 0; i < kPerBlock; ++i) {
+      blocks[h].push_back(SignedCall(user, counter, "increment", "", 100000, nonce++));
+    }
+  }
+  std::atomic<bool> done{false};
+  std::atomic<int> checks{0}, mismatches{0};
+  auto reader = [&] {
+    const std::string key = StateKey(counter, "count");
+    while (!done) {
+      Receipt r;
+      uint64_t height = 0;
+      if (!engine->Call(counter, "get", {}, 100000, Hash32{}, &r, &height).ok()) ++mismatches;
+      if (ParseU64(r.return_data) != height * kPerBlock) ++mismatches;
+      std::optional<std::string> v;
+      uint64_t at = 0;
+      if (!engine->GetState(key, std::nullopt, &v, &at).ok()) ++mismatches;
+      if ((v ? ParseU64(*v) : 0) != at * kPerBlock) ++mismatches;
+      ++checks;
+    }
+  };
+  std::thread r1(reader), r2(reader);
+  for (int h = 1; h <= kBlocks; ++h) {
+    BlockResult r;
+    REQUIRE(engine->ExecuteBlock(h, h, std::nullopt, blocks[h], &r).ok());
+  }
+  done = true;
+  r1.join();
+  r2.join();
+  CHECK(mismatches == 0);
+  CHECK(checks > 0);
+}
+
+}  // namespace
+}  // namespace chainaccel::exec
+
+namespace chainaccel::exec {
+namespace {
+
+TEST_CASE("ExecutionEngine: secp256k1-signed transactions verify in their own batch",
+          "[engine]") {
+  auto rng = chainaccel::testing::MakeRng("execution engine secp256k1");
+  CpuEngine cpu(CpuEngine::Options{2});
+  testing::TempDir dir;
+  auto engine = OpenEngine(dir.path(), cpu);
+  Hash32 counter, code;
+  REQUIRE(engine->Deploy(testing::ExampleContract("counter"), {}, &counter, &code).ok());
+  auto sign = [&](const chainaccel::testing::Secp256k1Key& key, bool compressed, uint64_t nonce) {
+    Transaction tx;
+    tx.scheme = TxScheme::kSecp256k1;
+    const auto& pk = compressed ? key.compressed : key.uncompressed;
+    tx.public_key.assign(pk.begin(), pk.end());
+    tx.contract = counter;
+    tx.function = "increment";
+    tx.gas_limit = 100000;
+    tx.nonce = nonce;
+    const Hash32 digest = TransactionDigest(tx);
+    const auto sig = chainaccel::testing::SignEcdsaCompact(key, digest);
+    tx.signature.assign(sig.begin(), sig.end());
+    return tx;
+  };
+  const auto k1 = chainaccel::testing::MakeSecp256k1Key(rng);
+  const auto k2 = chainaccel::testing::MakeSecp256k1Key(rng);
+  Account ed = testing::MakeAccount(rng);
+  std::vector<Transaction> block = {
+      sign(k1, true, 0),
+      sign(k2, false, 0),
+      SignedCall(ed, counter, "increment", "", 100000, 0),
+  };
+  Transaction wrong_key = sign(k1, true, 1);
+  wrong_key.public_key.assign(k2.compressed.begin(), k2.compressed.end());
+  block.push_back(wrong_key);
+  Transaction high_s = sign(k1, true, 2);
+  const auto flipped = chainaccel::testing::FlipS(
+      ByteView(reinterpret_cast<const uint8_t*>(high_s.signature.data()), 64));
+  high_s.signature.assign(flipped.begin(), flipped.end());
+  block.push_back(high_s);
+  BlockResult r;
+  REQUIRE(engine->ExecuteBlock(1, 1, std::nullopt, block, &r).ok());
+  REQUIRE(r.receipts.size() == 5);
+  CHECK(r.receipts[0].status == ReceiptStatus::kOk);
+  CHECK(r.receipts[1].status == ReceiptStatus::kOk);
+  CHECK(r.receipts[2].status == ReceiptStatus::kOk);
+  CHECK(ParseU64(r.receipts[2].return_data) == 3);
+  CHECK(r.receipts[3].status == ReceiptStatus::kBadSignature);
+  CHECK(r.receipts[4].status == ReceiptStatus::kBadSignature);  // high S is refused
+}
+
+}  // namespace
+}  // namespace chainaccel::exec

@@ -1,0 +1,114 @@
+#include "execution/state_store.h"
+
+#include <catch2/catch.hpp>
+
+#include "execution/testing/temp_dir.h"
+
+namespace chainaccel::exec {
+namespace {
+
+Hash32 Root(uint8_t b) {
+  Hash32 h;
+  h.fill(b);
+  return h;
+}
+
+TEST_CASE("StateStore commits blocks atomically and reopens at the last one", "[store]") {
+  testing::TempDir dir;
+  Hash32 addr = Root(9), code = Root(8);
+  {
+    std::unique_ptr<StateStore> store;
+    REQUIRE(StateStore::Open(dir.path(), &store).ok());
+    CHECK(store->height() == 0);
+    REQUIRE(store->Commit(1, WriteSet{{"a", "1"}, {"b", "2"}}, Root(1)).ok());
+    REQUIRE(store->Commit(2, WriteSet{{"a", "10"}, {"b", std::nullopt}, {"c", "3"}}, Root(2)).ok());
+    // Get follows each commit in memory: updated, deleted and added keys.
+    std::string v;
+    REQUIRE(store->Get("a", &v));
+    CHECK(v == "10");
+    CHECK_FALSE(store->Get("b", &v));
+    REQUIRE(store->Get("c", &v));
+    CHECK(v == "3");
+    CHECK_FALSE(store->Get("d", &v));
+    REQUIRE(store->Commit(3, WriteSet{}, Root(3)).ok());
+    CHECK(store->Commit(3, WriteSet{{"a", "x"}}, Root(4)).code() ==
+          Status::Code::kFailedPrecondition);
+    CHECK(store->Commit(5, WriteSet{{"a", "x"}}, Root(4)).code() ==
+          Status::Code::kFailedPrecondition);
+    REQUIRE(store->PutContract(addr, code, "wasm bytes").ok());
+  }
+  std::unique_ptr<StateStore> store;
+  REQUIRE(StateStore::Open(dir.path(), &store).ok());
+  CHECK(store->height() == 3);
+  CHECK(store->state_root() == Root(3));
+  std::string v;
+  REQUIRE(store->Get("a", &v));
+  CHECK(v == "10");
+  CHECK_FALSE(store->Get("b", &v));
+  CHECK(store->state().size() == 2);
+  Hash32 got;
+  REQUIRE(store->GetContract(addr, &got));
+  CHECK(got == code);
+  std::string wasm;
+  REQUIRE(store->GetCode(code, &wasm).ok());
+  CHECK(wasm == "wasm bytes");
+
+  // Reads at recent heights.
+  std::optional<std::string> at;
+  REQUIRE(store->GetAt("a", 1, &at).ok());
+  CHECK(at == "1");
+  REQUIRE(store->GetAt("b", 1, &at).ok());
+  CHECK(at == "2");
+  REQUIRE(store->GetAt("b", 2, &at).ok());
+  CHECK_FALSE(at.has_value());
+  REQUIRE(store->GetAt("c", 0, &at).ok());
+  CHECK_FALSE(at.has_value());
+  REQUIRE(store->GetAt("a", 3, &at).ok());
+  CHECK(at == "10");
+  CHECK(store->GetAt("a", 4, &at).code() == Status::Code::kNotFound);
+}
+
+TEST_CASE("StateStore keeps kHistory blocks of history", "[store]") {
+  testing::TempDir dir;
+  std::unique_ptr<StateStore> store;
+  REQUIRE(StateStore::Open(dir.path(), &store).ok());
+  const uint64_t n = StateStore::kHistory + 10;
+  for (uint64_t h = 1; h <= n; ++h) {
+    REQUIRE(store->Commit(h, WriteSet{{"k", std::to_string(h)}}, Root(1)).ok());
+  }
+  std::optional<std::string> at;
+  REQUIRE(store->GetAt("k", n - StateStore::kHistory, &at).ok());
+  CHECK(at == std::to_string(n - StateStore::kHistory));
+  CHECK(store->GetAt("k", n - StateStore::kHistory - 1, &at).code() ==
+        Status::Code::kNotFound);
+
+  // Between Persist and Apply of the next block, reads still see block n, the oldest
+  // readable height included (its undo logs are all still there), and a second
+  // Persist of that height is refused only after Apply.
+  REQUIRE(store->Persist(n + 1, WriteSet{{"k", "next"}}, Root(2)).ok());
+  CHECK(store->height() == n);
+  CHECK(store->state_root() == Root(1));
+  std::string latest;
+  REQUIRE(store->Get("k", &latest));
+  CHECK(latest == std::to_string(n));
+  for (uint64_t h = n - StateStore::kHistory; h <= n; ++h) {
+    REQUIRE(store->GetAt("k", h, &at).ok());
+    CHECK(at == std::to_string(h));
+  }
+  store->Apply(n + 1, WriteSet{{"k", "next"}}, Root(2));
+  CHECK(store->height() == n + 1);
+  CHECK(store->state_root() == Root(2));
+  REQUIRE(store->GetAt("k", n + 1 - StateStore::kHistory, &at).ok());
+  CHECK(at == std::to_string(n + 1 - StateStore::kHistory));
+  CHECK(store->Persist(n + 1, WriteSet{}, Root(2)).code() == Status::Code::kFailedPrecondition);
+
+  // Reopened: the persisted block is there.
+  store.reset();
+  REQUIRE(StateStore::Open(dir.path(), &store).ok());
+  CHECK(store->height() == n + 1);
+  REQUIRE(store->GetAt("k", n + 1 - StateStore::kHistory, &at).ok());
+  CHECK(at == std::to_string(n + 1 - StateStore::kHistory));
+}
+
+}  // namespace
+}  // namespace chainaccel::exec

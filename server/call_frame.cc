@@ -1,0 +1,79 @@
+#include "server/call_frame.h"
+
+#include <spdlog/spdlog.h>
+
+#include <string>
+#include <utility>
+
+#include "server/grpc_status.h"
+
+namespace chainaccel::server {
+
+CallFrame::CallFrame(ServingState& state, grpc::CallbackServerContext* context,
+                     std::string_view method, TaskCounters& counters,
+                     const grpc::ByteBuffer& raw_request, grpc::ByteBuffer* raw_response)
+    : state_(state),
+      context_(context),
+      reactor_(context->DefaultReactor()),
+      method_(method),
+      counters_(counters),
+      raw_request_(raw_request),
+      raw_response_(raw_response),
+      started_(std::chrono::steady_clock::now()) {
+  const uint64_t in_flight = state_.in_flight.fetch_add(1, std::memory_order_relaxed) + 1;
+  state_.metrics->AddInFlight(1);
+  if (in_flight > state_.limits.max_inflight_requests) {
+    admission_ = Status::ResourceExhausted(
+        "the daemon is serving its limit of " +
+        std::to_string(state_.limits.max_inflight_requests) + " requests; retry later");
+  }
+}
+
+grpc::ServerUnaryReactor* CallFrame::Finish(const Status& given) {
+  Status status = given;
+  if (status.ok()) {
+    bool own_buffer = false;
+    const grpc::Status serialized = grpc::SerializationTraits<google::protobuf::Message>::Serialize(
+        *response_, raw_response_, &own_buffer);
+    if (!serialized.ok()) {
+      status = Status::Internal("cannot serialize the response: " + serialized.error_message());
+    }
+  }
+  const double seconds =
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - started_).count();
+  counters_.requests.fetch_add(1, std::memory_order_relaxed);
+  if (status.ok()) {
+    counters_.items.fetch_add(items_, std::memory_order_relaxed);
+    RecordItems(*state_.metrics, method_);
+  } else {
+    counters_.failed_requests.fetch_add(1, std::memory_order_relaxed);
+    if (status.code() == Status::Code::kInternal) {
+      spdlog::warn("{} failed: {}", method_, status.ToString());
+    } else {
+      spdlog::debug("{} rejected: {}", method_, status.ToString());
+    }
+  }
+  const size_t bytes_out = status.ok() ? raw_response_->Length() : 0;
+  state_.metrics->RecordRequest(method_, StatusCodeName(status.code()), seconds,
+                                raw_request_.Length(), bytes_out);
+  state_.metrics->AddInFlight(-1);
+  state_.in_flight.fetch_sub(1, std::memory_order_relaxed);
+  grpc::ServerUnaryReactor* reactor = reactor_;
+  delete this;  // before Finish: gRPC's buffers die with the RPC
+  reactor->Finish(ToGrpcStatus(status));
+  return reactor;
+}
+
+grpc::ServerUnaryReactor* CallFrame::RunOn(ThreadPool& workers, std::function<Status()> work) {
+  grpc::ServerUnaryReactor* reactor = reactor_;
+  // After Post the work may run (and delete this) at any moment.
+  workers.Post([this, work = std::move(work)] {
+    Finish(context_->IsCancelled() ? Status::Cancelled("the client gave up before the call ran")
+                                   : work());
+  });
+  return reactor;
+}
+
+void CallFrame::RecordItems(Metrics&, std::string_view) const {}
+
+}  // namespace chainaccel::server

@@ -1,0 +1,111 @@
+// CallFrame: one unary RPC from arrival to finish — the one way every service of the
+// daemon (but AdminService and health) serves a call.
+//
+// Methods are registered "raw": gRPC hands over the request bytes and the frame parses
+// them itself, so that bytes that are not a valid request message get INVALID_ARGUMENT
+// naming the message type (gRPC's own parse failure answers the misleading
+// UNIMPLEMENTED). The frame owns the parsed request and the response (on its arena),
+// accounts for the call (the in-flight limit and gauge, the RPC metrics, the
+// AdminService counters), maps its Status to a grpc::Status once (ToGrpcStatus), and
+// deletes itself when it finishes.
+//
+// Two paths run the work between parse and finish:
+//   - batches: BatchCall (server/batch_call.h) submits a Task to the scheduler;
+//   - closures: RunOn / ServeOnWorkers (below) run the work on a service's own threads
+//     (ExecutionService: a block can take seconds, never on gRPC's callback threads).
+// Either way a call whose client has given up by the time its turn comes is not run: it
+// finishes CANCELLED.
+#pragma once
+
+#include <google/protobuf/arena.h>
+#include <google/protobuf/message.h>
+#include <grpcpp/server_context.h>
+#include <grpcpp/support/byte_buffer.h>
+#include <grpcpp/support/server_callback.h>
+
+#include <chrono>
+#include <cstdint>
+#include <functional>
+#include <string_view>
+
+#include "core/status.h"
+#include "core/thread_pool.h"
+#include "server/metrics.h"
+#include "server/serving_state.h"
+
+namespace chainaccel::server {
+
+class CallFrame {
+ public:
+  // `method` is the RPC name used in metrics ("Hash"); `counters` are the AdminService
+  // counters the call adds to (a task type's, an ExecutionService method's); both must
+  // outlive the call. Counts the call in flight and checks the in-flight limit (see
+  // admission()). `raw_response` (owned by gRPC) gets the serialized response.
+  CallFrame(ServingState& state, grpc::CallbackServerContext* context, std::string_view method,
+            TaskCounters& counters, const grpc::ByteBuffer& raw_request,
+            grpc::ByteBuffer* raw_response);
+
+  CallFrame(const CallFrame&) = delete;
+  CallFrame& operator=(const CallFrame&) = delete;
+
+  // OK, or RESOURCE_EXHAUSTED when the daemon already serves its limit of requests.
+  const Status& admission() const { return admission_; }
+
+  // Parses the request bytes into a new M on the call's arena (*out). INVALID_ARGUMENT
+  // names the message type when the bytes are not one.
+  template <typename M>
+  Status ParseRequest(const M** out);
+  // A new, empty M on the call's arena: the response Finish serializes.
+  template <typename M>
+  M* NewResponse();
+
+  // The items the call adds to its counters when it finishes OK (default 0).
+  void set_items(uint64_t items) { items_ = items; }
+
+  // Finishes the RPC with `status` now (serializing the response when OK) and accounts
+  // for it. Deletes this; returns the reactor the handler must return.
+  grpc::ServerUnaryReactor* Finish(const Status& status);
+
+  // Runs `work` on `workers` and finishes with its status; CANCELLED without running it
+  // when the client has given up by then. Deletes this when done; returns the reactor.
+  grpc::ServerUnaryReactor* RunOn(ThreadPool& workers, std::function<Status()> work);
+
+ protected:
+  virtual ~CallFrame() = default;
+
+  ServingState& state() const { return state_; }
+  grpc::CallbackServerContext* context() const { return context_; }
+  grpc::ServerUnaryReactor* reactor() const { return reactor_; }
+
+ private:
+  // Per-item metrics of a call that finished OK, beyond its counters (batches: items by
+  // status, chainaccel_items_total).
+  virtual void RecordItems(Metrics& metrics, std::string_view method) const;
+
+  google::protobuf::Arena arena_;
+  ServingState& state_;
+  grpc::CallbackServerContext* context_;
+  grpc::ServerUnaryReactor* reactor_;
+  std::string_view method_;
+  TaskCounters& counters_;
+  grpc::ByteBuffer raw_request_;  // a reference-counted view of gRPC's buffer
+  grpc::ByteBuffer* raw_response_;
+  google::protobuf::Message* response_ = nullptr;
+  std::chrono::steady_clock::time_point started_;
+  Status admission_;
+  uint64_t items_ = 0;
+};
+
+// One call run as a closure on `workers`, from start to finish: admission, parsing,
+// run(request, response) -> Status on a worker (decode, validate, call the core,
+// encode), serialization. `items(request)` is what a successful call adds to the items
+// of `counters`. Returns the reactor the handler must return.
+template <typename Request, typename Response, typename Items, typename Run>
+grpc::ServerUnaryReactor* ServeOnWorkers(ServingState& state, grpc::CallbackServerContext* context,
+                                         std::string_view method, TaskCounters& counters,
+                                         ThreadPool& workers, const grpc::ByteBuffer* raw_request,
+                                         grpc::ByteBuffer* raw_response, Items items, Run run);
+
+}  // namespace chainaccel::server
+
+#include "server/call_frame_inl.h"

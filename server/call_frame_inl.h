@@ -1,0 +1,50 @@
+// Template definitions for server/call_frame.h.
+#pragma once
+
+#include <grpcpp/impl/codegen/proto_utils.h>
+
+#include <utility>
+
+#include "server/call_frame.h"
+
+namespace chainaccel::server {
+
+template <typename M>
+Status CallFrame::ParseRequest(const M** out) {
+  M* message = google::protobuf::Arena::CreateMessage<M>(&arena_);
+  // Deserialize consumes the buffer it is given: give it a copy (slices are shared).
+  grpc::ByteBuffer copy(raw_request_);
+  if (!grpc::SerializationTraits<M>::Deserialize(&copy, message).ok()) {
+    return Status::InvalidArgument("request: the bytes are not a valid " +
+                                   message->GetDescriptor()->full_name() +
+                                   " (truncated or malformed protobuf)");
+  }
+  *out = message;
+  return Status::Ok();
+}
+
+template <typename M>
+M* CallFrame::NewResponse() {
+  M* message = google::protobuf::Arena::CreateMessage<M>(&arena_);
+  response_ = message;
+  return message;
+}
+
+template <typename Request, typename Response, typename Items, typename Run>
+grpc::ServerUnaryReactor* ServeOnWorkers(ServingState& state, grpc::CallbackServerContext* context,
+                                         std::string_view method, TaskCounters& counters,
+                                         ThreadPool& workers, const grpc::ByteBuffer* raw_request,
+                                         grpc::ByteBuffer* raw_response, Items items, Run run) {
+  auto* call = new CallFrame(state, context, method, counters, *raw_request, raw_response);
+  Response* response = call->NewResponse<Response>();
+  const Request* request = nullptr;
+  Status s = call->admission();
+  if (s.ok()) s = call->ParseRequest(&request);
+  if (!s.ok()) return call->Finish(s);
+  call->set_items(items(*request));
+  return call->RunOn(workers, [request, response, run = std::move(run)] {
+    return run(*request, response);
+  });
+}
+
+}  // namespace chainaccel::server
