@@ -7,7 +7,9 @@
 #   (then the other build's four benches into carry/before, stripped; see the bundle's log)
 # Each benchmark runs ROUNDS times per build, the builds alternating (before, after, after,
 # before, ...) so that drifts of the shared host hit both. JSON lines go to
-# $OUT/compare_<bench>.jsonl with "build":"before"|"after" added to every line.
+# $OUT/compare_<bench>.jsonl with "build":"before"|"after" added to every line (standard
+# error to $TMPDIR, shown when a run fails).
+# Tables here: bench/compare_builds.py <files from $OUT>.
 # Usage: bash scripts/device-compare.sh [hash] [merkle] [signatures] [cpu]
 set -uo pipefail
 export LD_LIBRARY_PATH="$PWD/carry/lib:/usr/local/cuda/lib64"
@@ -22,8 +24,13 @@ run() {
   shift 2
   local dir=carry/bin
   if [ "$build" = before ]; then dir=carry/before; fi
-  "$dir/$bench" "$@" 2> "$out/${bench}_${build}.stderr" |
+  local log="${TMPDIR:-/tmp}/${bench}_${build}.stderr"
+  "$dir/$bench" "$@" 2> "$log" |
     sed -e "s/^{/{\"build\":\"$build\",/" >> "$out/compare_${bench}.jsonl"
+  if [ "${PIPESTATUS[0]}" -ne 0 ]; then
+    echo "$bench ($build) failed:"
+    tail -n 5 "$log"
+  fi
 }
 
 # alternate <bench> <args...>: ROUNDS runs of each build, in ABBA order.
