@@ -17,9 +17,10 @@ IGNORED = {"build", "date", "seed", "name", "mismatches", "match", "min_s"}
 
 
 def measured_seconds(row):
-    """The row's time: median_s, else its first *_s field that is not a rate."""
-    if "median_s" in row:
-        return row["median_s"]
+    """The row's time: median_s or seconds, else its first *_s field that is not a rate."""
+    for field in ("median_s", "seconds"):
+        if field in row:
+            return row[field]
     for field, value in row.items():
         if field.endswith("_s") and not field.endswith("per_s") and isinstance(value, float):
             return value
@@ -29,7 +30,7 @@ def measured_seconds(row):
 def what(row):
     return tuple((field, value) for field, value in sorted(row.items())
                  if field not in IGNORED and isinstance(value, (str, int))
-                 and not isinstance(value, bool) and not field.endswith("_s"))
+                 and not isinstance(value, bool) and not field.endswith("_s") and field != "seconds")
 
 
 def compare(path):
