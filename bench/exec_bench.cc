@@ -45,7 +45,7 @@
 #include "bench/split_list.h"
 #include "engines/cpu/cpu_engine.h"
 #include "engines/gpu/device_pool.h"
-#include "engines/scheduler/routing_scheduler.h"
+#include "engines/scheduler/hybrid_scheduler.h"
 #include "engines/scheduler/scheduled_engine.h"
 #include "execution/execution_engine.h"
 #include "execution/executor.h"
@@ -484,12 +484,14 @@ void HostScaling(const Options& options) {
 void Pipeline(const Options& options) {
   const size_t n = options.txs;
   // The daemon's engines, wired as server.cc wires them: the CPU engine on every hardware
-  // thread, every GPU that passes its self-test, the routing scheduler with the default
-  // thresholds (a block's signature batch goes to a GPU from 1,024 items), and the
+  // thread, every GPU that passes its self-test, the hybrid scheduler with its
+  // default options and cost lines (no calibration), and the
   // execution engine handing its batches to the scheduler.
   CpuEngine cpu(CpuEngine::Options{0});
   DevicePool gpus(DevicePool::Options{});
-  RoutingScheduler scheduler(&cpu, gpus.engines(), RoutingScheduler::Options{});
+  std::vector<Engine*> engines{&cpu};
+  for (Engine* gpu : gpus.engines()) engines.push_back(gpu);
+  HybridScheduler scheduler(engines, HybridScheduler::Options{});
   ScheduledEngine scheduled(scheduler);
   testing::TempDir dir;
   ExecutionOptions eo;

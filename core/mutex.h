@@ -15,6 +15,7 @@
 // Thread-safety: as the std types.
 #pragma once
 
+#include <chrono>
 #include <condition_variable>
 #include <mutex>
 #include <shared_mutex>
@@ -71,6 +72,13 @@ class CondVar {
     std::unique_lock<std::mutex> lock(mu.mu_, std::adopt_lock);
     cv_.wait(lock);
     lock.release();  // mu stays held, and owned by the caller
+  }
+  // As Wait, but returns by `timeout` at the latest (false when it timed out).
+  bool WaitFor(Mutex& mu, std::chrono::nanoseconds timeout) CHAINACCEL_REQUIRES(mu) {
+    std::unique_lock<std::mutex> lock(mu.mu_, std::adopt_lock);
+    const bool notified = cv_.wait_for(lock, timeout) == std::cv_status::no_timeout;
+    lock.release();
+    return notified;
   }
   void NotifyOne() { cv_.notify_one(); }
   void NotifyAll() { cv_.notify_all(); }

@@ -7,6 +7,7 @@ std::string_view StatusCodeName(Status::Code code) {
     case Status::Code::kOk: return "OK";
     case Status::Code::kCancelled: return "CANCELLED";
     case Status::Code::kInvalidArgument: return "INVALID_ARGUMENT";
+    case Status::Code::kDeadlineExceeded: return "DEADLINE_EXCEEDED";
     case Status::Code::kNotFound: return "NOT_FOUND";
     case Status::Code::kFailedPrecondition: return "FAILED_PRECONDITION";
     case Status::Code::kResourceExhausted: return "RESOURCE_EXHAUSTED";

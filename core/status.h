@@ -19,6 +19,7 @@ class [[nodiscard]] Status {
     kOk = 0,
     kCancelled = 1,
     kInvalidArgument = 3,
+    kDeadlineExceeded = 4,
     kNotFound = 5,
     kFailedPrecondition = 9,
     kResourceExhausted = 8,
@@ -38,6 +39,7 @@ class [[nodiscard]] Status {
   static Status Internal(std::string m) { return {Code::kInternal, std::move(m)}; }
   static Status Unavailable(std::string m) { return {Code::kUnavailable, std::move(m)}; }
   static Status Cancelled(std::string m) { return {Code::kCancelled, std::move(m)}; }
+  static Status DeadlineExceeded(std::string m) { return {Code::kDeadlineExceeded, std::move(m)}; }
 
   bool ok() const { return code_ == Code::kOk; }
   Code code() const { return code_; }

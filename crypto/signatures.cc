@@ -248,4 +248,61 @@ ItemStatus RecoverEthereumSigner(const uint8_t* hash32, const uint8_t* signature
   return ItemStatus::kOk;
 }
 
+// ---- Signing ---------------------------------------------------------------------------
+
+bool SignEd25519(ByteView seed32, ByteView message, uint8_t* public_key32, uint8_t* signature64) {
+  static_cast<void>(Secp256k1());  // sodium_init
+  if (seed32.size() != crypto_sign_SEEDBYTES) return false;
+  uint8_t secret[crypto_sign_SECRETKEYBYTES];
+  if (crypto_sign_seed_keypair(public_key32, secret, seed32.data()) != 0) return false;
+  const bool ok = crypto_sign_detached(signature64, nullptr, message.data(), message.size(), secret) == 0;
+  sodium_memzero(secret, sizeof secret);
+  return ok;
+}
+
+bool SignEcdsaSecp256k1(ByteView secret32, ByteView hash32, uint8_t* public_key33,
+                        uint8_t* signature64) {
+  const secp256k1_context* ctx = Secp256k1();
+  secp256k1_pubkey key;
+  secp256k1_ecdsa_signature signature;
+  if (secret32.size() != 32 || hash32.size() != 32 ||
+      !secp256k1_ec_pubkey_create(ctx, &key, secret32.data()) ||
+      !secp256k1_ecdsa_sign(ctx, &signature, hash32.data(), secret32.data(), nullptr, nullptr)) {
+    return false;
+  }
+  size_t length = 33;
+  secp256k1_ec_pubkey_serialize(ctx, public_key33, &length, &key, SECP256K1_EC_COMPRESSED);
+  secp256k1_ecdsa_signature_serialize_compact(ctx, signature64, &signature);
+  return true;
+}
+
+bool SignSchnorrBip340(ByteView secret32, ByteView message32, uint8_t* x_only32,
+                       uint8_t* signature64) {
+  const secp256k1_context* ctx = Secp256k1();
+  secp256k1_keypair keypair;
+  secp256k1_xonly_pubkey x_only;
+  if (secret32.size() != 32 || message32.size() != 32 ||
+      !secp256k1_keypair_create(ctx, &keypair, secret32.data()) ||
+      !secp256k1_schnorrsig_sign32(ctx, signature64, message32.data(), &keypair, nullptr) ||
+      !secp256k1_keypair_xonly_pub(ctx, &x_only, nullptr, &keypair)) {
+    return false;
+  }
+  secp256k1_xonly_pubkey_serialize(ctx, x_only32, &x_only);
+  return true;
+}
+
+bool SignRecoverable(ByteView secret32, ByteView hash32, uint8_t* signature65) {
+  const secp256k1_context* ctx = Secp256k1();
+  secp256k1_ecdsa_recoverable_signature signature;
+  if (secret32.size() != 32 || hash32.size() != 32 ||
+      !secp256k1_ecdsa_sign_recoverable(ctx, &signature, hash32.data(), secret32.data(), nullptr,
+                                        nullptr)) {
+    return false;
+  }
+  int recovery_id = 0;
+  secp256k1_ecdsa_recoverable_signature_serialize_compact(ctx, signature65, &recovery_id, &signature);
+  signature65[64] = static_cast<uint8_t>(recovery_id);
+  return true;
+}
+
 }  // namespace chainaccel

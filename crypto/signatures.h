@@ -65,4 +65,19 @@ ItemStatus VerifySignatureItem(const SignatureVerifyTask& task, size_t i);
 ItemStatus RecoverEthereumSigner(const uint8_t* hash32, const uint8_t* signature65,
                                  bool allow_high_s, uint8_t* public_key64, uint8_t* address20);
 
+// Signing, for work the daemon makes itself (the scheduler's calibration batches); a
+// request is never signed on a client's behalf. Each returns false when the library
+// refuses the secret (zero or not below the group order).
+// Ed25519 key from a 32-byte seed: public_key32 and signature64 of `message`.
+bool SignEd25519(ByteView seed32, ByteView message, uint8_t* public_key32, uint8_t* signature64);
+// Low-S ECDSA over secp256k1 (RFC 6979 nonce) of a 32-byte hash: the compressed public
+// key (33 bytes) and r || s (64 bytes).
+bool SignEcdsaSecp256k1(ByteView secret32, ByteView hash32, uint8_t* public_key33,
+                        uint8_t* signature64);
+// BIP-340 of a 32-byte message (no auxiliary randomness): x-only key and signature.
+bool SignSchnorrBip340(ByteView secret32, ByteView message32, uint8_t* x_only32,
+                       uint8_t* signature64);
+// Recoverable ECDSA of a 32-byte hash: r || s || v with v the recovery id (0 or 1).
+bool SignRecoverable(ByteView secret32, ByteView hash32, uint8_t* signature65);
+
 }  // namespace chainaccel

@@ -61,6 +61,10 @@ class Engine {
   virtual Status Run(Task& task) = 0;
 
   virtual EngineStats stats() const = 0;
+
+  // Whether the engine takes work now (stats().healthy), cheaply: the scheduler asks it
+  // for every request it places.
+  virtual bool healthy() const { return stats().healthy; }
 };
 
 }  // namespace chainaccel

@@ -1,5 +1,7 @@
 #include "server/admin_service.h"
 
+#include "engines/scheduler/batch_key.h"
+#include "engines/scheduler/hybrid_scheduler.h"
 #include "server/version.h"
 
 namespace chainaccel::server {
@@ -14,6 +16,43 @@ void AddCounters(std::string_view task, const TaskCounters& c, v1::GetStatusResp
 }
 
 }  // namespace
+
+grpc::ServerUnaryReactor* AdminServiceImpl::GetScheduler(grpc::CallbackServerContext* context,
+                                                         const v1::GetSchedulerRequest*,
+                                                         v1::GetSchedulerResponse* response) {
+  auto* reactor = context->DefaultReactor();
+  const HybridScheduler* scheduler = state_.hybrid_scheduler;
+  if (scheduler == nullptr) {
+    reactor->Finish(grpc::Status(grpc::StatusCode::UNIMPLEMENTED, "no hybrid scheduler"));
+    return reactor;
+  }
+  const HybridScheduler::Options& options = scheduler->options();
+  response->set_default_placement(static_cast<v1::Placement>(options.default_placement));
+  response->set_batching(options.batching);
+  response->set_max_queue_delay_seconds(
+      std::chrono::duration<double>(options.max_queue_delay).count());
+  response->set_gpu_fallbacks(scheduler->gpu_fallbacks());
+  const std::vector<const Engine*> engines = scheduler->engines();
+  for (const HybridScheduler::Row& row : scheduler->Snapshot()) {
+    const std::string_view name = CostClassName(row.cost_class);
+    const size_t slash = name.find('/');
+    v1::SchedulerEntry* e = response->add_entries();
+    e->set_task(std::string(name.substr(0, slash)));
+    e->set_variant(std::string(name.substr(slash + 1)));
+    e->set_engine(engines[row.engine]->info().name);
+    e->set_accepts(row.accepts);
+    e->set_fixed_latency_seconds(row.estimate.fixed_seconds);
+    e->set_per_unit_seconds(row.estimate.per_unit_seconds);
+    e->set_crossover_units(row.crossover_units);
+    e->set_calibrated(row.estimate.calibrated);
+    e->set_observed_batches(row.estimate.observations);
+    e->set_queued_items(row.queued_items);
+    e->set_queued_requests(row.queued_requests);
+    e->set_queued_bytes(row.queued_bytes);
+  }
+  reactor->Finish(grpc::Status::OK);
+  return reactor;
+}
 
 grpc::ServerUnaryReactor* AdminServiceImpl::GetDevices(grpc::CallbackServerContext* context,
                                                        const v1::GetDevicesRequest*,

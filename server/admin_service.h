@@ -1,6 +1,7 @@
 // AdminService: engines and GPUs (GetDevices), version, uptime and counters (GetStatus):
 // one TaskCounters per task type, then one per ExecutionService method
-// ("deploy_contract", "execute_block", "call", "get_state").
+// ("deploy_contract", "execute_block", "call", "get_state"); the hybrid scheduler's cost
+// model and queues (GetScheduler).
 #pragma once
 
 #include <vector>
@@ -24,6 +25,9 @@ class AdminServiceImpl final : public v1::AdminService::CallbackService {
   grpc::ServerUnaryReactor* GetStatus(grpc::CallbackServerContext* context,
                                       const v1::GetStatusRequest* request,
                                       v1::GetStatusResponse* response) override;
+  grpc::ServerUnaryReactor* GetScheduler(grpc::CallbackServerContext* context,
+                                         const v1::GetSchedulerRequest* request,
+                                         v1::GetSchedulerResponse* response) override;
 
  private:
   ServingState& state_;

@@ -1,6 +1,7 @@
 #include "server/batch_call.h"
 
 #include <array>
+#include <chrono>
 #include <utility>
 
 namespace chainaccel::server {
@@ -11,21 +12,41 @@ BatchCall::BatchCall(ServingState& state, grpc::CallbackServerContext* context,
     : CallFrame(state, context, method, state.counters[static_cast<size_t>(type)], raw_request,
                 raw_response) {}
 
-grpc::ServerUnaryReactor* BatchCall::Submit(Placement placement, Encode encode) {
+namespace {
+
+// The client's deadline on the scheduler's clock (none: time_point::max()).
+SchedulerClock::time_point SchedulerDeadline(const grpc::CallbackServerContext& context) {
+  const std::chrono::system_clock::time_point deadline = context.deadline();
+  if (deadline == std::chrono::system_clock::time_point::max()) {
+    return SchedulerClock::time_point::max();
+  }
+  const auto left = deadline - std::chrono::system_clock::now();
+  // gRPC reports "no deadline" as a time far in the future: keep it infinite.
+  if (left > std::chrono::hours(24 * 365)) return SchedulerClock::time_point::max();
+  return SchedulerClock::now() + std::chrono::duration_cast<SchedulerClock::duration>(left);
+}
+
+}  // namespace
+
+grpc::ServerUnaryReactor* BatchCall::Submit(Placement placement, Priority priority,
+                                            Encode encode) {
   encode_ = std::move(encode);
   grpc::ServerUnaryReactor* reactor = this->reactor();
   grpc::CallbackServerContext* context = this->context();
+  Scheduler::SubmitOptions options;
+  options.placement = placement;
+  options.priority = priority;
+  options.deadline = SchedulerDeadline(*context);
+  options.cancelled = [context] { return context->IsCancelled(); };
   // After Submit the completion may run (and delete this) at any moment.
-  state().scheduler->Submit(
-      &task_, placement,
-      [this](const Status& status, const std::string& engine) {
-        if (status.ok()) {
-          encode_(engine);
-          set_items(TaskItemCount(task_));
-        }
-        Finish(status);
-      },
-      [context] { return context->IsCancelled(); });
+  state().scheduler->Submit(&task_, std::move(options),
+                            [this](const Status& status, const std::string& engine) {
+                              if (status.ok()) {
+                                encode_(engine);
+                                set_items(TaskItemCount(task_));
+                              }
+                              Finish(status);
+                            });
   return reactor;
 }
 

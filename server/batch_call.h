@@ -37,10 +37,11 @@ class BatchCall final : public CallFrame {
   // Per-item statuses for tasks that have them (the task points into this vector).
   std::vector<ItemStatus>& item_statuses() { return item_statuses_; }
 
-  // Runs the task through the scheduler; on success calls `encode` and finishes OK,
-  // otherwise finishes with the scheduler's status (CANCELLED when the client gave up
-  // before the batch ran). Deletes this when done.
-  grpc::ServerUnaryReactor* Submit(Placement placement, Encode encode);
+  // Runs the task through the scheduler, with the client's deadline and cancellation;
+  // on success calls `encode` and finishes OK, otherwise finishes with the scheduler's
+  // status (CANCELLED or DEADLINE_EXCEEDED when the client gave up or ran out of time
+  // while the batch was queued). Deletes this when done.
+  grpc::ServerUnaryReactor* Submit(Placement placement, Priority priority, Encode encode);
 
  private:
   ~BatchCall() override = default;

@@ -19,12 +19,14 @@ grpc::ServerUnaryReactor* ServeBatch(ServingState& state, grpc::CallbackServerCo
   T& task = call->task().template emplace<T>();
   const Request* request = nullptr;
   Placement placement = Placement::kAuto;
+  Priority priority = Priority::kNormal;
   Status s = call->admission();
   if (s.ok()) s = call->ParseRequest(&request);
   if (s.ok()) s = DecodePlacement(request->placement(), &placement);
+  if (s.ok()) s = DecodePriority(request->priority(), &priority);
   if (s.ok()) s = decode(*request, response, task, call->item_statuses());
   if (!s.ok()) return call->Finish(s);
-  return call->Submit(placement, [call, &task, response, encode = std::move(encode)](
+  return call->Submit(placement, priority, [call, &task, response, encode = std::move(encode)](
                                      const std::string& engine) {
     encode(task, call->item_statuses(), engine, response);
   });

@@ -29,6 +29,32 @@ Status CheckKeys(const YAML::Node& node, const std::set<std::string>& known,
   return Status::Ok();
 }
 
+Status ReadScheduler(const YAML::Node& node, const std::string& path, SchedulerConfig* out) {
+  Status s = CheckKeys(node,
+                       {"placement", "batching", "max_queue_delay_ms", "max_batch_items",
+                        "max_queued_items", "max_queued_bytes", "cpu_batches_in_flight",
+                        "gpu_batches_in_flight", "calibration_seconds"},
+                       path + ": scheduler");
+  if (s.ok()) s = Read(node, "placement", path, &out->placement);
+  if (s.ok()) s = Read(node, "batching", path, &out->batching);
+  if (s.ok()) s = Read(node, "max_queue_delay_ms", path, &out->max_queue_delay_ms);
+  if (s.ok()) s = Read(node, "max_queued_items", path, &out->max_queued_items);
+  if (s.ok()) s = Read(node, "max_queued_bytes", path, &out->max_queued_bytes);
+  if (s.ok()) s = Read(node, "cpu_batches_in_flight", path, &out->cpu_batches_in_flight);
+  if (s.ok()) s = Read(node, "gpu_batches_in_flight", path, &out->gpu_batches_in_flight);
+  if (s.ok()) s = Read(node, "calibration_seconds", path, &out->calibration_seconds);
+  if (!s.ok()) return s;
+  if (const YAML::Node batch = node["max_batch_items"]) {
+    const std::string where = path + ": scheduler.max_batch_items";
+    s = CheckKeys(batch, {"hash", "merkle_verify", "signature_verify", "signature_recover"}, where);
+    if (s.ok()) s = Read(batch, "hash", path, &out->max_batch_items_hash);
+    if (s.ok()) s = Read(batch, "merkle_verify", path, &out->max_batch_items_merkle_verify);
+    if (s.ok()) s = Read(batch, "signature_verify", path, &out->max_batch_items_signature_verify);
+    if (s.ok()) s = Read(batch, "signature_recover", path, &out->max_batch_items_signature_recover);
+  }
+  return s;
+}
+
 }  // namespace
 
 Status LoadConfigFile(const std::string& path, Config* config) {
@@ -46,17 +72,13 @@ Status LoadConfigFile(const std::string& path, Config* config) {
   Status s = CheckKeys(root,
                        {"listen", "metrics_listen", "threads", "data_dir", "limits", "log",
                         "shutdown_grace_seconds", "gpu_enabled", "gpu_devices", "gpu_retest_seconds",
-                        "gpu_min_batch_items", "gpu_min_signature_items", "execution_db", "executor", "execution_threads"},
+                        "scheduler", "execution_db", "executor", "execution_threads"},
                        path);
   if (s.ok()) s = Read(root, "listen", path, &config->listen);
   if (s.ok()) s = Read(root, "metrics_listen", path, &config->metrics_listen);
   if (s.ok()) s = Read(root, "threads", path, &config->threads);
   if (s.ok()) s = Read(root, "data_dir", path, &config->data_dir);
   if (s.ok()) s = Read(root, "shutdown_grace_seconds", path, &config->shutdown_grace_seconds);
-  if (s.ok()) s = Read(root, "gpu_min_batch_items", path, &config->gpu_min_batch_items);
-  if (s.ok()) {
-    s = Read(root, "gpu_min_signature_items", path, &config->gpu_min_signature_items);
-  }
   if (s.ok()) s = Read(root, "gpu_enabled", path, &config->gpu_enabled);
   if (s.ok()) s = Read(root, "gpu_devices", path, &config->gpu_devices);
   if (s.ok()) s = Read(root, "gpu_retest_seconds", path, &config->gpu_retest_seconds);
@@ -64,6 +86,10 @@ Status LoadConfigFile(const std::string& path, Config* config) {
   if (s.ok()) s = Read(root, "executor", path, &config->executor);
   if (s.ok()) s = Read(root, "execution_threads", path, &config->execution_threads);
   if (!s.ok()) return s;
+  if (const YAML::Node node = root["scheduler"]) {
+    s = ReadScheduler(node, path, &config->scheduler);
+    if (!s.ok()) return s;
+  }
   if (const YAML::Node limits = root["limits"]) {
     s = CheckKeys(limits, {"max_message_bytes", "max_batch_items", "max_inflight_requests"},
                   path + ": limits");
@@ -114,6 +140,21 @@ Status ValidateConfig(const Config& config) {
   }
   if (config.shutdown_grace_seconds < 0) {
     return Status::InvalidArgument("shutdown_grace_seconds must not be negative");
+  }
+  const SchedulerConfig& sc = config.scheduler;
+  if (sc.placement != "auto" && sc.placement != "cpu" && sc.placement != "gpu" &&
+      sc.placement != "load_balance") {
+    return Status::InvalidArgument("scheduler.placement '" + sc.placement +
+                                   "' is not auto, cpu, gpu or load_balance");
+  }
+  if (sc.max_queue_delay_ms < 0 || sc.calibration_seconds < 0) {
+    return Status::InvalidArgument(
+        "scheduler.max_queue_delay_ms and scheduler.calibration_seconds must not be negative");
+  }
+  if (sc.max_queued_items == 0 || sc.max_queued_bytes == 0 || sc.cpu_batches_in_flight == 0 ||
+      sc.gpu_batches_in_flight == 0) {
+    return Status::InvalidArgument(
+        "scheduler.max_queued_items, max_queued_bytes and *_batches_in_flight must be positive");
   }
   return Status::Ok();
 }

@@ -3,6 +3,7 @@
 // default file.
 #pragma once
 
+#include <cstdint>
 #include <string>
 #include <vector>
 
@@ -10,6 +11,33 @@
 #include "server/limits.h"
 
 namespace chainaccel::server {
+
+// The `scheduler:` section of the config file.
+struct SchedulerConfig {
+  // The placement of requests that ask for PLACEMENT_AUTO: "auto", "cpu", "gpu" or
+  // "load_balance".
+  std::string placement = "auto";
+  // Join requests with the same task and options into one device batch.
+  bool batching = true;
+  // How long a batch that is not full may wait for more requests; 0: never (an idle
+  // engine starts at once, a busy one takes everything queued when it frees up).
+  double max_queue_delay_ms = 0;
+  // Most items in one device batch, per task type; 0 keeps the built-in value
+  // (hash 4,194,304; Merkle proofs, signatures and recoveries 1,048,576).
+  size_t max_batch_items_hash = 0;
+  size_t max_batch_items_merkle_verify = 0;
+  size_t max_batch_items_signature_verify = 0;
+  size_t max_batch_items_signature_recover = 0;
+  // Queue bounds per task type: beyond them requests get RESOURCE_EXHAUSTED.
+  uint64_t max_queued_items = uint64_t{1} << 26;
+  uint64_t max_queued_bytes = uint64_t{4} << 30;
+  // Batches each engine runs at once.
+  size_t cpu_batches_in_flight = 2;
+  size_t gpu_batches_in_flight = 2;
+  // Time the start-up calibration of the cost model may take (it runs in the background
+  // while the daemon serves with built-in costs); 0 skips it.
+  double calibration_seconds = 3;
+};
 
 struct Config {
   // gRPC listen address; port 0 binds a free port (see ready_file).
@@ -28,11 +56,8 @@ struct Config {
   std::vector<int> gpu_devices;
   // How often an unhealthy GPU engine runs its self-test again to come back into service.
   double gpu_retest_seconds = 60;
-  // PLACEMENT_AUTO sends batches of at least this many items to a GPU, when one runs the
-  // task (see engines/scheduler/routing_scheduler.h).
-  size_t gpu_min_batch_items = 16384;
-  // The same for signature batches (verify, recover), whose items cost far more.
-  size_t gpu_min_signature_items = 1024;
+  // The hybrid scheduler (engines/scheduler/hybrid_scheduler.h, docs/scheduler.md).
+  SchedulerConfig scheduler;
   // The execution engine's RocksDB folder; empty means <data_dir>/execution.
   std::string execution_db;
   // "adaptive" (Block-STM whose thread count follows contention, down to sequential),

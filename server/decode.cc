@@ -132,9 +132,20 @@ Status DecodePlacement(v1::Placement placement, Placement* out) {
     case v1::PLACEMENT_AUTO: *out = Placement::kAuto; return Status::Ok();
     case v1::PLACEMENT_CPU: *out = Placement::kCpu; return Status::Ok();
     case v1::PLACEMENT_GPU: *out = Placement::kGpu; return Status::Ok();
+    case v1::PLACEMENT_LOAD_BALANCE: *out = Placement::kLoadBalance; return Status::Ok();
     default:
       return Status::InvalidArgument("placement: unknown value " +
                                      std::to_string(static_cast<int>(placement)));
+  }
+}
+
+Status DecodePriority(v1::Priority priority, Priority* out) {
+  switch (priority) {
+    case v1::PRIORITY_NORMAL: *out = Priority::kNormal; return Status::Ok();
+    case v1::PRIORITY_HIGH: *out = Priority::kHigh; return Status::Ok();
+    default:
+      return Status::InvalidArgument("priority: unknown value " +
+                                     std::to_string(static_cast<int>(priority)));
   }
 }
 

@@ -32,6 +32,8 @@ Status DecodeFixed(const std::string& bytes, size_t item_size, std::string_view 
                    const Limits& limits, PackedItems* out);
 
 Status DecodePlacement(v1::Placement placement, Placement* out);
+// INVALID_ARGUMENT "priority: unknown value N" for values outside the enum.
+Status DecodePriority(v1::Priority priority, Priority* out);
 
 // The request as a task whose outputs point into *response (sized here).
 Status DecodeHashRequest(const v1::HashRequest& request, const Limits& limits,

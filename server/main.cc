@@ -25,9 +25,11 @@ struct Flags {
   std::optional<std::string> listen, metrics_listen, data_dir, log_level, log_format, ready_file,
       execution_db, executor;
   std::optional<size_t> threads, max_message_bytes, max_batch_items, max_inflight_requests,
-      gpu_min_batch_items, gpu_min_signature_items, execution_threads;
-  std::optional<double> shutdown_grace_seconds, gpu_retest_seconds;
-  std::optional<bool> gpu_enabled;
+      execution_threads;
+  std::optional<double> shutdown_grace_seconds, gpu_retest_seconds, max_queue_delay_ms,
+      calibration_seconds;
+  std::optional<bool> gpu_enabled, batching;
+  std::optional<std::string> placement;
   std::optional<std::vector<int>> gpu_devices;
 };
 
@@ -73,10 +75,14 @@ int main(int argc, char** argv) {
       ->delimiter(',');
   app.add_option("--gpu-retest-seconds", flags.gpu_retest_seconds,
                  "how often an unhealthy GPU re-runs its self-test");
-  app.add_option("--gpu-min-batch-items", flags.gpu_min_batch_items,
-                 "PLACEMENT_AUTO sends batches this large or larger to a GPU");
-  app.add_option("--gpu-min-signature-items", flags.gpu_min_signature_items,
-                 "the same for signature batches (default 1024)");
+  app.add_option("--placement", flags.placement,
+                 "placement of PLACEMENT_AUTO requests: auto|cpu|gpu|load_balance (default auto)");
+  app.add_option("--batching", flags.batching,
+                 "coalesce requests into device batches (true|false, default true)");
+  app.add_option("--max-queue-delay-ms", flags.max_queue_delay_ms,
+                 "how long a batch that is not full may wait for more requests (default 0)");
+  app.add_option("--calibration-seconds", flags.calibration_seconds,
+                 "time for the start-up calibration of the cost model, 0 to skip (default 3)");
   app.add_option("--execution-db", flags.execution_db,
                  "execution state database (default <data-dir>/execution)");
   app.add_option("--executor", flags.executor,
@@ -106,8 +112,10 @@ int main(int argc, char** argv) {
   Apply(flags.max_message_bytes, &config.limits.max_message_bytes);
   Apply(flags.max_batch_items, &config.limits.max_batch_items);
   Apply(flags.max_inflight_requests, &config.limits.max_inflight_requests);
-  Apply(flags.gpu_min_batch_items, &config.gpu_min_batch_items);
-  Apply(flags.gpu_min_signature_items, &config.gpu_min_signature_items);
+  Apply(flags.placement, &config.scheduler.placement);
+  Apply(flags.batching, &config.scheduler.batching);
+  Apply(flags.max_queue_delay_ms, &config.scheduler.max_queue_delay_ms);
+  Apply(flags.calibration_seconds, &config.scheduler.calibration_seconds);
   Apply(flags.gpu_enabled, &config.gpu_enabled);
   Apply(flags.gpu_devices, &config.gpu_devices);
   Apply(flags.gpu_retest_seconds, &config.gpu_retest_seconds);

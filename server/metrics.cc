@@ -9,6 +9,8 @@
 #include <prometheus/text_serializer.h>
 
 #include <exception>
+
+#include "server/scheduler_metrics.h"
 #include <mutex>
 
 namespace chainaccel::server {
@@ -177,6 +179,7 @@ Metrics::Metrics()
                 "execute, root (state root), commit (RocksDB)")
           .Register(*registry_),
   });
+  scheduler_metrics_ = std::make_unique<SchedulerMetrics>(*registry_);
 }
 
 Metrics::~Metrics() = default;
@@ -189,6 +192,7 @@ Status Metrics::Serve(const std::string& address, std::string* bound) {
   }
   exposer_->RegisterCollectable(registry_);
   exposer_->RegisterCollectable(engine_collector_);
+  exposer_->RegisterCollectable(scheduler_metrics_->collector());
   const auto ports = exposer_->GetListeningPorts();
   std::string host = address.substr(0, address.rfind(':'));
   *bound = host + ":" + (ports.empty() ? std::string("?") : std::to_string(ports.front()));
@@ -213,6 +217,12 @@ void Metrics::RecordItems(std::string_view method, ItemStatus status, uint64_t c
 
 void Metrics::SetEngines(std::vector<const Engine*> engines) {
   static_cast<EngineCollector&>(*engine_collector_).SetEngines(std::move(engines));
+}
+
+SchedulerObserver* Metrics::scheduler_observer() { return scheduler_metrics_.get(); }
+
+void Metrics::SetScheduler(const HybridScheduler* scheduler) {
+  scheduler_metrics_->SetScheduler(scheduler);
 }
 
 void Metrics::AddInFlight(double delta) { families_->in_flight.Increment(delta); }
@@ -246,6 +256,8 @@ std::string Metrics::Scrape() const {
   auto families = registry_->Collect();
   auto engine_families = engine_collector_->Collect();
   families.insert(families.end(), engine_families.begin(), engine_families.end());
+  auto scheduler_families = scheduler_metrics_->collector()->Collect();
+  families.insert(families.end(), scheduler_families.begin(), scheduler_families.end());
   return prometheus::TextSerializer().Serialize(families);
 }
 

@@ -11,6 +11,7 @@
 //   chainaccel_engine_items_total{engine}             items run by each engine
 //   chainaccel_engine_faults_total{engine}            batches failed by a device fault
 //   chainaccel_engine_healthy{engine}                 1 when the engine takes work
+//   chainaccel_scheduler_*                            the hybrid scheduler (scheduler_metrics.h)
 //
 // Thread-safe. Engine figures are read from Engine::stats() at scrape time.
 #pragma once
@@ -21,6 +22,8 @@
 #include <vector>
 
 #include "engines/engine.h"
+#include "engines/scheduler/hybrid_scheduler.h"
+#include "engines/scheduler/scheduler_observer.h"
 #include "core/status.h"
 #include "core/task.h"
 
@@ -33,6 +36,8 @@ class Collectable;
 
 namespace chainaccel::server {
 
+class SchedulerMetrics;
+
 class Metrics {
  public:
   Metrics();
@@ -40,6 +45,10 @@ class Metrics {
 
   // The engines whose counters /metrics reports; each must outlive the Metrics.
   void SetEngines(std::vector<const Engine*> engines);
+  // The scheduler's metrics: events come through the observer (give it to the
+  // scheduler), queues and the cost model are read at scrape from `scheduler` once set.
+  SchedulerObserver* scheduler_observer();
+  void SetScheduler(const HybridScheduler* scheduler);
 
   // Serves /metrics on `address` ("127.0.0.1:9464"; port 0 picks a free one) and sets
   // *bound to the address actually bound. UNAVAILABLE when the address cannot be bound.
@@ -70,6 +79,7 @@ class Metrics {
   std::shared_ptr<prometheus::Registry> registry_;
   std::shared_ptr<prometheus::Collectable> engine_collector_;
   std::unique_ptr<Families> families_;
+  std::unique_ptr<SchedulerMetrics> scheduler_metrics_;
   std::unique_ptr<prometheus::Exposer> exposer_;
 };
 

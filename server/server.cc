@@ -7,12 +7,16 @@
 #include <grpcpp/security/server_credentials.h>
 #include <spdlog/spdlog.h>
 
+#include <atomic>
 #include <filesystem>
+#include <thread>
 #include <mutex>
 
 #include "engines/cpu/cpu_engine.h"
 #include "engines/gpu/device_pool.h"
-#include "engines/scheduler/routing_scheduler.h"
+#include "engines/cpu/calibration_workload.h"
+#include "engines/scheduler/calibration.h"
+#include "engines/scheduler/hybrid_scheduler.h"
 #include "engines/scheduler/scheduled_engine.h"
 #include "execution/execution_engine.h"
 #include "server/admin_service.h"
@@ -25,6 +29,32 @@
 #include "server/version.h"
 
 namespace chainaccel::server {
+namespace {
+
+HybridScheduler::Options SchedulerOptions(const SchedulerConfig& config) {
+  HybridScheduler::Options o;
+  o.default_placement = config.placement == "cpu"            ? Placement::kCpu
+                        : config.placement == "gpu"          ? Placement::kGpu
+                        : config.placement == "load_balance" ? Placement::kLoadBalance
+                                                             : Placement::kAuto;
+  o.batching = config.batching;
+  o.max_queue_delay = std::chrono::microseconds(static_cast<int64_t>(config.max_queue_delay_ms * 1000));
+  const std::pair<TaskType, size_t> batch_items[] = {
+      {TaskType::kHash, config.max_batch_items_hash},
+      {TaskType::kMerkleVerify, config.max_batch_items_merkle_verify},
+      {TaskType::kSignatureVerify, config.max_batch_items_signature_verify},
+      {TaskType::kSignatureRecover, config.max_batch_items_signature_recover}};
+  for (const auto& [type, items] : batch_items) {
+    if (items != 0) o.max_batch_items[static_cast<size_t>(type)] = items;
+  }
+  o.max_queued_items = config.max_queued_items;
+  o.max_queued_bytes = config.max_queued_bytes;
+  o.cpu_batches_in_flight = config.cpu_batches_in_flight;
+  o.gpu_batches_in_flight = config.gpu_batches_in_flight;
+  return o;
+}
+
+}  // namespace
 
 struct Server::Impl {
   // Destroyed in reverse order of declaration: the server and services before the state
@@ -33,7 +63,10 @@ struct Server::Impl {
   // engine.
   std::unique_ptr<CpuEngine> cpu;
   std::unique_ptr<DevicePool> gpus;
-  std::unique_ptr<RoutingScheduler> scheduler;
+  std::unique_ptr<HybridScheduler> scheduler;
+  // The start-up calibration of the scheduler's cost model, in the background.
+  std::thread calibration;
+  std::atomic<bool> stop_calibration{false};
   // The execution engine verifies signatures and builds state roots through the
   // scheduler (placement AUTO), so before it.
   std::unique_ptr<ScheduledEngine> scheduled;
@@ -74,10 +107,27 @@ Status Server::Start() {
   impl.gpus = std::make_unique<DevicePool>(DevicePool::Options{
       config_.gpu_enabled, config_.gpu_devices,
       std::chrono::milliseconds(static_cast<int64_t>(config_.gpu_retest_seconds * 1000))});
-  impl.scheduler = std::make_unique<RoutingScheduler>(
-      impl.cpu.get(), impl.gpus->engines(),
-      RoutingScheduler::Options{config_.gpu_min_batch_items, config_.gpu_min_signature_items});
+  std::vector<Engine*> engines{impl.cpu.get()};
+  for (Engine* gpu : impl.gpus->engines()) engines.push_back(gpu);
+  impl.scheduler = std::make_unique<HybridScheduler>(engines, SchedulerOptions(config_.scheduler),
+                                                     Clock::Steady(),
+                                                     impl.metrics->scheduler_observer());
   impl.metrics->SetEngines(impl.scheduler->engines());
+  impl.metrics->SetScheduler(impl.scheduler.get());
+  if (config_.scheduler.calibration_seconds > 0) {
+    impl.calibration = std::thread([&impl, engines, seconds = config_.scheduler.calibration_seconds] {
+      CalibrationOptions options;
+      options.budget = std::chrono::duration<double>(seconds);
+      options.stop = &impl.stop_calibration;
+      const auto source = [](TaskType type, uint8_t variant, size_t items) {
+        return MakeCalibrationTask(type, variant, items);
+      };
+      const auto start = std::chrono::steady_clock::now();
+      const auto rows = Calibrate(*impl.scheduler, engines, source, options);
+      spdlog::info("scheduler: calibrated {} cost lines in {:.2f} s", rows.size(),
+                   std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count());
+    });
+  }
   {
     exec::ExecutionOptions options;
     options.db_path = config_.execution_db.empty()
@@ -96,6 +146,7 @@ Status Server::Start() {
                  impl.execution->height(), options.db_path, config_.executor, options.threads);
   }
   impl.state.scheduler = impl.scheduler.get();
+  impl.state.hybrid_scheduler = impl.scheduler.get();
   impl.state.metrics = impl.metrics.get();
   impl.state.limits = config_.limits;
 
@@ -156,6 +207,8 @@ void Server::Shutdown() {
       impl.grpc_server->Shutdown(deadline);
       impl.grpc_server->Wait();
     }
+    impl.stop_calibration = true;
+    if (impl.calibration.joinable()) impl.calibration.join();
     if (impl.scheduler) impl.scheduler->Shutdown();
     spdlog::info("shut down");
   });

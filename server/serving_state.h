@@ -8,6 +8,7 @@
 #include <cstdint>
 #include <string_view>
 
+#include "engines/scheduler/hybrid_scheduler.h"
 #include "engines/scheduler/scheduler.h"
 #include "core/task.h"
 #include "server/limits.h"
@@ -40,6 +41,8 @@ inline std::string_view ExecutionCallName(ExecutionCall call) {
 
 struct ServingState {
   Scheduler* scheduler = nullptr;
+  // The same scheduler, for AdminService.GetScheduler.
+  const HybridScheduler* hybrid_scheduler = nullptr;
   Metrics* metrics = nullptr;
   Limits limits;
   std::chrono::steady_clock::time_point started = std::chrono::steady_clock::now();

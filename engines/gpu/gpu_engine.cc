@@ -128,6 +128,8 @@ Status GpuEngine::Run(Task& task) {
 
 EngineStats GpuEngine::stats() const { return device_->stats(); }
 
+bool GpuEngine::healthy() const { return device_->healthy(); }
+
 uint64_t GpuEngine::faults() const { return device_->faults(); }
 
 // ---- Self-test -------------------------------------------------------------------------

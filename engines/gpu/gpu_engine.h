@@ -105,6 +105,8 @@ class GpuEngine final : public Engine {
   // batches/items/busy_seconds count the batches that completed OK (a failed one is
   // re-run elsewhere and counted there).
   EngineStats stats() const override;
+  // The device's health flag, without the memory query of stats().
+  bool healthy() const override;
 
   // CUDA faults since Create (injected ones and failed self-tests included).
   uint64_t faults() const;

@@ -15,7 +15,9 @@ Status ScheduledEngine::Run(Task& task) {
   std::future<Status> result = done.get_future();
   batches_.fetch_add(1, std::memory_order_relaxed);
   items_.fetch_add(TaskItemCount(task), std::memory_order_relaxed);
-  scheduler_.Submit(&task, Placement::kAuto,
+  Scheduler::SubmitOptions options;
+  options.priority = Priority::kHigh;
+  scheduler_.Submit(&task, std::move(options),
                     [&done](const Status& status, const std::string&) { done.set_value(status); });
   return result.get();
 }

@@ -1,7 +1,7 @@
 // ScheduledEngine: an Engine whose Run hands the task to the daemon's Scheduler (with
-// PLACEMENT_AUTO) and waits for it, so that engine-layer users outside the RPC handlers
-// (the execution engine's signature batches and state-root trees) are placed like any
-// batch: on a GPU when one runs the task and the batch is large enough, else on the CPU.
+// PLACEMENT_AUTO at high priority) and waits for it, so that engine-layer users outside
+// the RPC handlers (the execution engine's signature batches and state-root trees) go
+// through the same queues as every request, ahead of normal-priority (mempool) work.
 //
 // Run blocks its caller until the scheduler completes the task: call it from threads of
 // your own (ExecutionService's workers), never from the scheduler's or the CPU engine's.

@@ -7,7 +7,7 @@
 
 #include "engines/cpu/cpu_engine.h"
 #include "crypto/hashes.h"
-#include "engines/scheduler/routing_scheduler.h"
+#include "engines/scheduler/hybrid_scheduler.h"
 
 namespace chainaccel {
 namespace {
@@ -15,7 +15,7 @@ namespace {
 TEST_CASE("ScheduledEngine runs tasks through the scheduler and waits for them",
           "[scheduled_engine]") {
   CpuEngine cpu(CpuEngine::Options{2});
-  RoutingScheduler scheduler(&cpu, {}, RoutingScheduler::Options{});
+  HybridScheduler scheduler({&cpu}, HybridScheduler::Options{});
   ScheduledEngine engine(scheduler);
   CHECK(engine.Supports(TaskType::kSignatureVerify));
 

@@ -21,7 +21,10 @@ TEST_CASE("LoadConfigFile reads every key over the defaults", "[config]") {
   Config c;
   const std::string path = WriteTemp(
       "listen: 0.0.0.0:7000\nmetrics_listen: ''\nthreads: 3\ndata_dir: /tmp/x\n"
-      "shutdown_grace_seconds: 5\ngpu_min_batch_items: 999\ngpu_min_signature_items: 77\n"
+      "shutdown_grace_seconds: 5\n"
+      "scheduler:\n  placement: load_balance\n  batching: false\n  max_queue_delay_ms: 2.5\n"
+      "  max_batch_items:\n    signature_verify: 4096\n  max_queued_items: 999\n"
+      "  calibration_seconds: 0\n"
       "limits:\n  max_message_bytes: 8388608\n  max_batch_items: 10\n"
       "  max_inflight_requests: 7\nlog:\n  level: debug\n  format: json\n");
   REQUIRE(LoadConfigFile(path, &c).ok());
@@ -30,8 +33,13 @@ TEST_CASE("LoadConfigFile reads every key over the defaults", "[config]") {
   CHECK(c.threads == 3);
   CHECK(c.data_dir == "/tmp/x");
   CHECK(c.shutdown_grace_seconds == 5);
-  CHECK(c.gpu_min_batch_items == 999);
-  CHECK(c.gpu_min_signature_items == 77);
+  CHECK(c.scheduler.placement == "load_balance");
+  CHECK_FALSE(c.scheduler.batching);
+  CHECK(c.scheduler.max_queue_delay_ms == 2.5);
+  CHECK(c.scheduler.max_batch_items_signature_verify == 4096);
+  CHECK(c.scheduler.max_batch_items_hash == 0);
+  CHECK(c.scheduler.max_queued_items == 999);
+  CHECK(c.scheduler.calibration_seconds == 0);
   CHECK(c.limits.max_message_bytes == 8388608);
   CHECK(c.limits.max_batch_items == 10);
   CHECK(c.limits.max_inflight_requests == 7);

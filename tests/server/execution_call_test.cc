@@ -76,6 +76,7 @@ const v1::TaskCounters& Counters(const v1::GetStatusResponse& status, const std:
 Config OneCpuWorker(size_t max_inflight_requests) {
   Config config = TestServer::DefaultConfig();
   config.threads = 1;
+  config.scheduler.cpu_batches_in_flight = 1;  // one batch at a time: the next one queues
   config.limits.max_inflight_requests = max_inflight_requests;
   return config;
 }

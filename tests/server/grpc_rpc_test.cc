@@ -361,6 +361,7 @@ namespace {
 TEST_CASE("A batch whose client gave up is not run", "[grpc]") {
   Config config = TestServer::DefaultConfig();
   config.threads = 1;
+  config.scheduler.cpu_batches_in_flight = 1;  // one batch at a time: the next one queues
   TestServer t(config);
   std::mt19937_64 rng(TestSeed());
 

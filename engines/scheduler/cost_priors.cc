@@ -1,0 +1,56 @@
+#include "engines/scheduler/cost_priors.h"
+
+#include <algorithm>
+#include <array>
+
+#include "engines/scheduler/batch_key.h"
+
+namespace chainaccel {
+namespace {
+
+// Per cost class (batch_key.cc order): one CPU core's seconds per work unit, and a GPU's
+// fixed latency and seconds per unit.
+// CPU: cpu_engine_bench and gpu_signature_bench's CPU rows on the 16-core Xeon of the
+// H200 lease (bench/RESULTS.md, 2026-12-03): SHA-256 of 1 M 32-byte messages 0.18 s on
+// one thread (1.5 units each), Ed25519 5.3 s and ECDSA 4.4 s for 1 M on 16 threads.
+// GPU: gpu_signature_bench on the H200 (ECDSA 156 ms, Ed25519 96 ms, recovery 185 ms
+// per 1 M; one-batch floors 5.0 / 3.4 ms from the 2026-11-27 H100 table) and
+// gpu_merkle_bench (2^24 leaves in 13-28 ms); hashes end to end including the copies.
+struct Prior {
+  double cpu_core_per_unit;
+  double gpu_fixed;
+  double gpu_per_unit;
+};
+
+constexpr std::array<Prior, kCostClassCount> kPriors{{
+    {1.2e-7, 1e-4, 2e-9},  // hash/sha256
+    {2.4e-7, 1e-4, 3e-9},  // hash/sha256d
+    {5.0e-7, 1e-4, 3e-9},  // hash/keccak256
+    {4.0e-7, 5e-4, 8e-10},  // merkle_build/bitcoin
+    {2.0e-7, 5e-4, 8e-10},  // merkle_build/rfc6962
+    {7.0e-7, 5e-4, 1.7e-9},  // merkle_build/oz_keccak_sorted
+    {2.0e-7, 1e-4, 2e-9},  // merkle_verify/bitcoin
+    {2.0e-7, 1e-4, 2e-9},  // merkle_verify/rfc6962
+    {5.0e-7, 1e-4, 3e-9},  // merkle_verify/oz_keccak_sorted
+    {8.5e-5, 3.4e-3, 9.6e-8},  // signature_verify/ed25519
+    {7.0e-5, 5.0e-3, 1.5e-7},  // signature_verify/ecdsa_secp256k1
+    {7.0e-5, 5.0e-3, 1.6e-7},  // signature_verify/schnorr_bip340
+    {7.2e-5, 5.0e-3, 1.8e-7},  // signature_recover/ecdsa_secp256k1
+}};
+
+// The CPU engine hands a batch to its workers and waits: ~20 us before the first item.
+constexpr double kCpuFixedSeconds = 2e-5;
+// Its threads reach ~80 % of the single-core rate each (cpu_engine_bench: 16 threads
+// ran SHA-256 at 0.80 of 16 x one thread).
+constexpr double kCpuParallelEfficiency = 0.8;
+
+}  // namespace
+
+CostLine DefaultCostLine(size_t cost_class, const EngineInfo& info) {
+  const Prior& prior = kPriors[std::min(cost_class, kPriors.size() - 1)];
+  if (info.kind == EngineKind::kGpu) return {prior.gpu_fixed, prior.gpu_per_unit};
+  const double threads = static_cast<double>(std::max<uint32_t>(info.threads, 1));
+  return {kCpuFixedSeconds, prior.cpu_core_per_unit / (threads * kCpuParallelEfficiency)};
+}
+
+}  // namespace chainaccel

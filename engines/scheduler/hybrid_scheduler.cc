@@ -1,0 +1,691 @@
+#include "engines/scheduler/hybrid_scheduler.h"
+
+#include <spdlog/spdlog.h>
+
+#include <algorithm>
+#include <cmath>
+#include <limits>
+#include <map>
+
+#include "engines/scheduler/cost_priors.h"
+#include "engines/scheduler/formed_batch.h"
+
+namespace chainaccel {
+namespace {
+
+double Seconds(SchedulerClock::duration d) { return std::chrono::duration<double>(d).count(); }
+
+size_t PriorityIndex(Priority priority) { return priority == Priority::kHigh ? 1 : 0; }
+
+const char* PlacementName(Placement placement) {
+  switch (placement) {
+    case Placement::kCpu: return "CPU";
+    case Placement::kGpu: return "GPU";
+    case Placement::kLoadBalance: return "LOAD_BALANCE";
+    case Placement::kAuto: break;
+  }
+  return "AUTO";
+}
+
+}  // namespace
+
+const Clock& Clock::Steady() {
+  struct SteadyClock final : Clock {
+    SchedulerClock::time_point Now() const override { return SchedulerClock::now(); }
+  };
+  static const SteadyClock clock;
+  return clock;
+}
+
+// A submitted task, alive until its completion has run.
+struct HybridScheduler::Request {
+  Task* task = nullptr;
+  SubmitOptions options;
+  Completion done;
+  BatchKey key;
+  size_t cost_class = 0;
+  TaskType type = TaskType::kHash;
+  size_t items = 0;
+  size_t queued_parts = 0;   // parts waiting in some engine's queue
+  size_t running_parts = 0;  // parts in a running batch
+  Status status;             // the first failure, or why the request was dropped
+  std::string_view drop_reason;  // "deadline", "cancelled" when dropped while queued
+  bool dropped = false;
+  uint64_t engines_used = 0;  // bit i: engines_[i] ran a part
+};
+
+// Items [begin, end) of a request, queued on one engine.
+struct HybridScheduler::Part {
+  Request* request = nullptr;
+  size_t begin = 0;
+  size_t end = 0;
+  SchedulerClock::time_point enqueued;
+  uint64_t bytes = 0;
+  double cost = 0;  // predicted seconds it adds to the engine's backlog
+
+  size_t size() const { return end - begin; }
+};
+
+struct HybridScheduler::EngineQueue {
+  std::array<std::list<Part>, 2> parts;  // by PriorityIndex: [1] is taken first
+  size_t threads = 1;
+  double queued_cost = 0;  // sum of the queued parts' cost
+  std::vector<SchedulerClock::time_point> running_until;  // predicted ends of running batches
+  std::map<BatchKey, uint64_t> key_items;  // queued items per key
+  std::array<uint64_t, kCostClassCount> items{};
+  std::array<uint64_t, kCostClassCount> requests{};
+  std::array<uint64_t, kCostClassCount> bytes{};
+  std::array<uint64_t, kCostClassCount> batches{};
+  std::array<bool, kCostClassCount> accepts{};
+};
+
+// A batch taken off a queue, to run.
+struct HybridScheduler::Formed {
+  std::vector<Part> parts;
+  size_t cost_class = 0;
+  TaskType type = TaskType::kHash;
+  double units = 0;
+  double predicted_seconds = 0;
+  SchedulerClock::time_point predicted_end;
+};
+
+// A request whose completion is due (run outside the lock).
+struct HybridScheduler::Finished {
+  Request* request = nullptr;
+};
+
+HybridScheduler::HybridScheduler(std::vector<Engine*> engines, const Options& options,
+                                 const Clock& clock, SchedulerObserver* observer)
+    : engines_(std::move(engines)),
+      options_(options),
+      clock_(clock),
+      observer_(observer),
+      model_(kCostClassCount, engines_.size(), options.cost_decay) {
+  MutexLock lock(mu_);
+  for (size_t e = 0; e < engines_.size(); ++e) {
+    auto queue = std::make_unique<EngineQueue>();
+    const bool gpu = e != 0;
+    queue->threads = std::max<size_t>(1, gpu ? options_.gpu_batches_in_flight
+                                             : options_.cpu_batches_in_flight);
+    for (size_t c = 0; c < kCostClassCount; ++c) {
+      const Task sample = EmptyTaskOf(CostClassKey(c));
+      queue->accepts[c] = engines_[e]->Accepts(sample);
+      const CostLine line = DefaultCostLine(c, engines_[e]->info());
+      model_.Reset(c, e, line.fixed_seconds, line.per_unit_seconds, false);
+    }
+    queues_.push_back(std::move(queue));
+  }
+  for (size_t e = 0; e < engines_.size(); ++e) {
+    for (size_t t = 0; t < queues_[e]->threads; ++t) {
+      threads_.emplace_back([this, e] { DispatchLoop(e); });
+    }
+  }
+  threads_.emplace_back([this] { TimerLoop(); });
+}
+
+HybridScheduler::~HybridScheduler() { Shutdown(); }
+
+std::vector<const Engine*> HybridScheduler::engines() const {
+  return {engines_.begin(), engines_.end()};
+}
+
+void HybridScheduler::SetCost(size_t cost_class, size_t engine, double fixed_seconds,
+                              double per_unit_seconds, bool calibrated) {
+  MutexLock lock(mu_);
+  model_.Reset(cost_class, engine, fixed_seconds, per_unit_seconds, calibrated);
+}
+
+uint64_t HybridScheduler::gpu_fallbacks() const {
+  MutexLock lock(mu_);
+  return gpu_fallbacks_;
+}
+
+// ---- Placement ------------------------------------------------------------------------
+
+double HybridScheduler::Backlog(size_t engine) const {
+  const EngineQueue& q = *queues_[engine];
+  const SchedulerClock::time_point now = clock_.Now();
+  double running = 0;
+  for (SchedulerClock::time_point until : q.running_until) running += std::max(0.0, Seconds(until - now));
+  return running + q.queued_cost;
+}
+
+double HybridScheduler::MarginalCost(size_t engine, const Request& request, size_t begin,
+                                     size_t end) const {
+  const CostModel::Estimate line = model_.Get(request.cost_class, engine);
+  const double units = WorkUnits(*request.task, begin, end);
+  const size_t n = end - begin;
+  const size_t max = std::max<size_t>(1, options_.max_batch_items[static_cast<size_t>(request.type)]);
+  if (options_.batching && Splittable(request.type)) {
+    const EngineQueue& q = *queues_[engine];
+    const auto it = q.key_items.find(request.key);
+    if (it != q.key_items.end() && it->second + n <= max) return units * line.per_unit_seconds;
+  }
+  const size_t batches = Splittable(request.type) ? std::max<size_t>(1, (n + max - 1) / max) : 1;
+  return static_cast<double>(batches) * line.fixed_seconds + units * line.per_unit_seconds;
+}
+
+int HybridScheduler::BestEngine(const Request& request, const std::vector<size_t>& candidates) const {
+  int best = -1;
+  double best_time = std::numeric_limits<double>::infinity();
+  for (size_t e : candidates) {
+    const double t = Backlog(e) + MarginalCost(e, request, 0, request.items);
+    if (t < best_time) {
+      best_time = t;
+      best = static_cast<int>(e);
+    }
+  }
+  return best;
+}
+
+void HybridScheduler::PlaceLoadBalanced(Request* request, const std::vector<size_t>& candidates) {
+  // Water filling: engine e starts at s_e = backlog + fixed latency and does an item in
+  // c_e seconds; find the finish time T with sum_e max(0, (T - s_e) / c_e) = n, leaving
+  // out engines whose share would be under min_split_items.
+  const double n = static_cast<double>(request->items);
+  const double units_per_item = WorkUnits(*request->task, 0, request->items) / std::max(n, 1.0);
+  struct Share {
+    size_t engine;
+    double start;
+    double per_item;
+    double items = 0;
+  };
+  std::vector<Share> shares;
+  for (size_t e : candidates) {
+    const CostModel::Estimate line = model_.Get(request->cost_class, e);
+    shares.push_back({e, Backlog(e) + line.fixed_seconds, line.per_unit_seconds * units_per_item});
+  }
+  std::sort(shares.begin(), shares.end(), [](const Share& a, const Share& b) { return a.start < b.start; });
+  for (;;) {
+    double inverse = 0, weighted = 0, finish = 0;
+    size_t used = 0;
+    for (size_t k = 0; k < shares.size(); ++k) {
+      inverse += 1 / shares[k].per_item;
+      weighted += shares[k].start / shares[k].per_item;
+      const double t = (n + weighted) / inverse;
+      if (k + 1 == shares.size() || t <= shares[k + 1].start) {
+        finish = t;
+        used = k + 1;
+        break;
+      }
+    }
+    shares.resize(used);
+    for (Share& s : shares) s.items = std::max(0.0, (finish - s.start) / s.per_item);
+    auto smallest = std::min_element(shares.begin(), shares.end(),
+                                     [](const Share& a, const Share& b) { return a.items < b.items; });
+    if (shares.size() == 1 || smallest->items >= static_cast<double>(options_.min_split_items)) break;
+    shares.erase(smallest);
+  }
+  size_t begin = 0;
+  for (size_t k = 0; k < shares.size(); ++k) {
+    const size_t count = k + 1 == shares.size()
+                             ? request->items - begin
+                             : std::min(request->items - begin, static_cast<size_t>(std::llround(shares[k].items)));
+    if (count == 0) continue;
+    Enqueue(shares[k].engine, request, begin, begin + count, false);
+    begin += count;
+  }
+}
+
+Status HybridScheduler::Admit(const Request& request, std::string_view* reason) const {
+  const size_t type = static_cast<size_t>(request.type);
+  const uint64_t bytes = InputBytes(*request.task, 0, request.items);
+  const bool items_full = queued_items_[type] > 0 &&
+                          queued_items_[type] + request.items > options_.max_queued_items;
+  const bool bytes_full = queued_bytes_[type] > 0 &&
+                          queued_bytes_[type] + bytes > options_.max_queued_bytes;
+  if (!items_full && !bytes_full) return Status::Ok();
+  *reason = items_full ? "queue_items" : "queue_bytes";
+  double drain = std::numeric_limits<double>::infinity();
+  for (size_t e = 0; e < engines_.size(); ++e) drain = std::min(drain, Backlog(e));
+  const auto retry_ms = static_cast<uint64_t>(std::ceil(std::max(drain, 0.001) * 1000));
+  return Status::ResourceExhausted(
+      std::string(TaskTypeName(request.type)) + " queue is full (" +
+      std::to_string(queued_items_[type]) + " items, " + std::to_string(queued_bytes_[type]) +
+      " bytes queued; limits " + std::to_string(options_.max_queued_items) + " items, " +
+      std::to_string(options_.max_queued_bytes) + " bytes): retry after " +
+      std::to_string(retry_ms) + " ms");
+}
+
+void HybridScheduler::Enqueue(size_t engine, Request* request, size_t begin, size_t end,
+                              bool at_front) {
+  EngineQueue& q = *queues_[engine];
+  Part part{request, begin, end, clock_.Now(), InputBytes(*request->task, begin, end),
+            MarginalCost(engine, *request, begin, end)};
+  auto& list = q.parts[PriorityIndex(request->options.priority)];
+  if (at_front) {
+    list.push_front(part);
+  } else {
+    list.push_back(part);
+  }
+  const size_t c = request->cost_class;
+  const size_t type = static_cast<size_t>(request->type);
+  q.queued_cost += part.cost;
+  q.key_items[request->key] += part.size();
+  q.items[c] += part.size();
+  q.requests[c] += 1;
+  q.bytes[c] += part.bytes;
+  queued_items_[type] += part.size();
+  queued_bytes_[type] += part.bytes;
+  ++request->queued_parts;
+  ++queued_parts_;
+}
+
+void HybridScheduler::Unqueue(size_t engine, const Part& part) {
+  EngineQueue& q = *queues_[engine];
+  Request& request = *part.request;
+  const size_t c = request.cost_class;
+  const size_t type = static_cast<size_t>(request.type);
+  q.queued_cost = std::max(0.0, q.queued_cost - part.cost);
+  auto key = q.key_items.find(request.key);
+  if (key != q.key_items.end() && (key->second -= part.size()) == 0) q.key_items.erase(key);
+  q.items[c] -= part.size();
+  q.requests[c] -= 1;
+  q.bytes[c] -= part.bytes;
+  queued_items_[type] -= part.size();
+  queued_bytes_[type] -= part.bytes;
+  --request.queued_parts;
+  --queued_parts_;
+}
+
+void HybridScheduler::Submit(Task* task, SubmitOptions options, Completion done) {
+  auto* request = new Request;
+  request->task = task;
+  request->options = std::move(options);
+  request->done = std::move(done);
+  request->key = BatchKeyOf(*task);
+  request->cost_class = CostClassOf(request->key);
+  request->type = request->key.type;
+  request->items = TaskItemCount(*task);
+  const Placement placement = request->options.placement == Placement::kAuto
+                                  ? options_.default_placement
+                                  : request->options.placement;
+  // Engines that run this task now (Engine calls, outside the lock). The CPU engine
+  // counts as healthy always: it is where failed work goes.
+  std::vector<size_t> candidates;
+  for (size_t e = 0; e < engines_.size(); ++e) {
+    if (placement == Placement::kCpu && e != 0) continue;
+    if (placement == Placement::kGpu && e == 0) continue;
+    if (engines_[e]->Accepts(*task) && (e == 0 || engines_[e]->healthy())) candidates.push_back(e);
+  }
+  Status refusal;
+  std::string_view reason;
+  {
+    MutexLock lock(mu_);
+    ++in_flight_;
+    if (stopping_) {
+      refusal = Status::Unavailable("the daemon is shutting down");
+      reason = "shutdown";
+    } else if (candidates.empty()) {
+      const char* kind = placement == Placement::kGpu ? "GPU " : placement == Placement::kCpu ? "CPU " : "";
+      refusal = Status::FailedPrecondition(
+          std::string("placement: ") + PlacementName(placement) + " asked for but no healthy " +
+          kind + "engine runs this " + std::string(TaskTypeName(request->type)) + " batch");
+      reason = "no_engine";
+    } else if (request->options.deadline <= clock_.Now()) {
+      refusal = Status::DeadlineExceeded("the deadline passed before the batch was queued");
+      reason = "deadline";
+    } else if (refusal = Admit(*request, &reason); refusal.ok()) {
+      if (placement == Placement::kLoadBalance && Splittable(request->type) &&
+          candidates.size() > 1 && request->items >= 2 * options_.min_split_items) {
+        PlaceLoadBalanced(request, candidates);
+      } else {
+        Enqueue(static_cast<size_t>(BestEngine(*request, candidates)), request, 0,
+                request->items, false);
+      }
+    }
+    if (refusal.ok()) {
+      work_.NotifyAll();
+      timer_.NotifyOne();
+    }
+  }
+  if (!refusal.ok()) Refuse(request, std::move(refusal), reason);
+}
+
+void HybridScheduler::Refuse(Request* request, Status status, std::string_view reason) {
+  if (observer_ != nullptr) observer_->OnRejected(request->type, reason);
+  // Completions never run inside Submit (scheduler.h).
+  refusals_.Post([this, request, status = std::move(status)] {
+    request->done(status, "");
+    delete request;
+    MutexLock lock(mu_);
+    if (--in_flight_ == 0) idle_.NotifyAll();
+  });
+}
+
+// ---- Dispatch -------------------------------------------------------------------------
+
+bool HybridScheduler::Expired(Request& request, SchedulerClock::time_point now) {
+  if (request.dropped) return true;
+  if (now >= request.options.deadline) {
+    request.status = Status::DeadlineExceeded("the deadline passed while the batch was queued");
+    request.drop_reason = "deadline";
+  } else if (request.options.cancelled && request.options.cancelled()) {
+    request.status = Status::Cancelled("the client gave up before the batch ran");
+    request.drop_reason = "cancelled";
+  } else {
+    return false;
+  }
+  request.dropped = true;
+  return true;
+}
+
+void HybridScheduler::PartDone(Request* request, std::vector<Finished>* finished) {
+  if (request->queued_parts == 0 && request->running_parts == 0) finished->push_back({request});
+}
+
+void HybridScheduler::HandOverQueue(size_t engine) {
+  EngineQueue& q = *queues_[engine];
+  size_t moved = 0;
+  for (auto& list : q.parts) {
+    while (!list.empty()) {
+      const Part part = list.front();
+      list.pop_front();
+      Unqueue(engine, part);
+      Enqueue(0, part.request, part.begin, part.end, false);
+      ++moved;
+    }
+  }
+  if (moved != 0) {
+    spdlog::warn("{} is unhealthy: its {} queued request part(s) go to the CPU engine",
+                 engines_[engine]->info().name, moved);
+    work_.NotifyAll();
+  }
+}
+
+bool HybridScheduler::FormBatch(size_t engine, Formed* formed, SchedulerClock::duration* wait,
+                                std::vector<Finished>* finished) {
+  if (engine != 0 && !engines_[engine]->healthy()) {
+    HandOverQueue(engine);
+    return false;
+  }
+  EngineQueue& q = *queues_[engine];
+  const SchedulerClock::time_point now = clock_.Now();
+  // The head: the oldest live part of the highest priority (dropped ones go on the way).
+  const Part* head = nullptr;
+  for (size_t p = q.parts.size(); p-- > 0 && head == nullptr;) {
+    auto& list = q.parts[p];
+    for (auto it = list.begin(); it != list.end();) {
+      if (!Expired(*it->request, now)) {
+        head = &*it;
+        break;
+      }
+      Request* request = it->request;
+      Unqueue(engine, *it);
+      it = list.erase(it);
+      PartDone(request, finished);
+    }
+  }
+  if (head == nullptr) return false;
+  const BatchKey key = head->request->key;
+  const TaskType type = key.type;
+  const size_t max = std::max<size_t>(1, options_.max_batch_items[static_cast<size_t>(type)]);
+  const bool coalesce = options_.batching && Splittable(type);
+  if (coalesce && options_.max_queue_delay.count() > 0) {
+    const auto it = q.key_items.find(key);
+    const uint64_t queued = it == q.key_items.end() ? 0 : it->second;
+    const SchedulerClock::time_point due = head->enqueued + options_.max_queue_delay;
+    if (queued < max && now < due) {
+      *wait = due - now;
+      return false;
+    }
+  }
+  formed->cost_class = head->request->cost_class;
+  formed->type = type;
+  size_t taken = 0;
+  const Request* first = head->request;
+  for (size_t p = q.parts.size(); p-- > 0 && taken < max;) {
+    auto& list = q.parts[p];
+    for (auto it = list.begin(); it != list.end() && taken < max;) {
+      Request* request = it->request;
+      const bool joins = coalesce ? request->key == key : request == first && formed->parts.empty();
+      if (!joins) {
+        ++it;
+        continue;
+      }
+      if (Expired(*request, now)) {
+        Unqueue(engine, *it);
+        it = list.erase(it);
+        PartDone(request, finished);
+        continue;
+      }
+      const size_t room = max - taken;
+      Part piece = *it;
+      Unqueue(engine, *it);
+      if (Splittable(type) && piece.size() > room) {
+        // The front of the part joins the batch; its rest stays where it was.
+        Part& rest = *it;
+        rest.begin += room;
+        rest.bytes = InputBytes(*request->task, rest.begin, rest.end);
+        rest.cost = MarginalCost(engine, *request, rest.begin, rest.end);
+        piece.end = piece.begin + room;
+        // Enqueue's accounting for the rest, in place.
+        q.queued_cost += rest.cost;
+        q.key_items[key] += rest.size();
+        q.items[request->cost_class] += rest.size();
+        q.requests[request->cost_class] += 1;
+        q.bytes[request->cost_class] += rest.bytes;
+        queued_items_[static_cast<size_t>(type)] += rest.size();
+        queued_bytes_[static_cast<size_t>(type)] += rest.bytes;
+        ++request->queued_parts;
+        ++queued_parts_;
+        ++it;
+      } else {
+        it = list.erase(it);
+      }
+      ++request->running_parts;
+      taken += piece.size();
+      formed->units += WorkUnits(*request->task, piece.begin, piece.end);
+      formed->parts.push_back(piece);
+      if (!coalesce) break;
+    }
+    if (!coalesce && !formed->parts.empty()) break;
+  }
+  formed->predicted_seconds = model_.Predict(formed->cost_class, engine, formed->units);
+  formed->predicted_end =
+      now + std::chrono::duration_cast<SchedulerClock::duration>(
+                std::chrono::duration<double>(formed->predicted_seconds));
+  q.running_until.push_back(formed->predicted_end);
+  return true;
+}
+
+void HybridScheduler::RunFormed(size_t engine, Formed& formed, std::vector<Finished>* finished) {
+  std::vector<TaskRange> ranges;
+  ranges.reserve(formed.parts.size());
+  for (const Part& part : formed.parts) ranges.push_back({part.request->task, part.begin, part.end});
+  FormedBatch batch(std::move(ranges));
+  const SchedulerClock::time_point start = clock_.Now();
+  const Status status = engines_[engine]->Run(batch.task());
+  const double run_seconds = Seconds(clock_.Now() - start);
+  if (status.ok()) batch.Scatter();
+  if (observer_ != nullptr) {
+    std::vector<double> waits;
+    waits.reserve(formed.parts.size());
+    for (const Part& part : formed.parts) waits.push_back(Seconds(start - part.enqueued));
+    BatchReport report;
+    report.type = formed.type;
+    report.engine = engines_[engine]->info().name;
+    report.items = batch.items();
+    report.requests = formed.parts.size();
+    report.queue_wait = waits;
+    report.run_seconds = run_seconds;
+    report.predicted_seconds = formed.predicted_seconds;
+    report.ok = status.ok();
+    observer_->OnBatch(report);
+  }
+  if (!status.ok() && engine != 0) {
+    spdlog::error("{} failed a {} batch of {} items ({}); running it on the CPU",
+                  engines_[engine]->info().name, TaskTypeName(formed.type), batch.items(),
+                  status.ToString());
+  }
+  MutexLock lock(mu_);
+  EngineQueue& q = *queues_[engine];
+  const auto until = std::find(q.running_until.begin(), q.running_until.end(), formed.predicted_end);
+  if (until != q.running_until.end()) q.running_until.erase(until);
+  if (status.ok()) {
+    model_.Observe(formed.cost_class, engine, formed.units, run_seconds);
+    ++q.batches[formed.cost_class];
+  } else if (engine != 0) {
+    ++gpu_fallbacks_;
+  }
+  // A failed GPU batch goes back to the head of the CPU engine's queue.
+  for (auto part = formed.parts.rbegin(); part != formed.parts.rend(); ++part) {
+    Request* request = part->request;
+    --request->running_parts;
+    if (status.ok()) {
+      request->engines_used |= uint64_t{1} << std::min<size_t>(engine, 63);
+    } else if (engine != 0 && !request->dropped) {
+      Enqueue(0, request, part->begin, part->end, true);
+    } else if (request->status.ok()) {
+      request->status = status;
+    }
+    PartDone(request, finished);
+  }
+  if (!status.ok() && engine != 0) {
+    work_.NotifyAll();
+    timer_.NotifyOne();
+  }
+}
+
+void HybridScheduler::Complete(std::vector<Finished>& finished) {
+  if (finished.empty()) return;
+  for (const Finished& f : finished) {
+    Request* request = f.request;
+    std::string names;
+    for (size_t e = 0; e < engines_.size() && e < 64; ++e) {
+      if ((request->engines_used >> e & 1) == 0) continue;
+      if (!names.empty()) names += '+';
+      names += engines_[e]->info().name;
+    }
+    if (observer_ != nullptr && request->dropped) observer_->OnDropped(request->type, request->drop_reason);
+    request->done(request->status, names);
+    delete request;
+  }
+  const size_t n = finished.size();
+  finished.clear();
+  MutexLock lock(mu_);
+  in_flight_ -= n;
+  if (in_flight_ == 0) idle_.NotifyAll();
+}
+
+void HybridScheduler::DispatchLoop(size_t engine) {
+  std::vector<Finished> finished;
+  MutexLock lock(mu_);
+  while (!exiting_) {
+    Formed formed;
+    SchedulerClock::duration wait = SchedulerClock::duration::max();
+    const bool got = FormBatch(engine, &formed, &wait, &finished);
+    if (got || !finished.empty()) {
+      lock.Unlock();
+      Complete(finished);
+      if (got) {
+        RunFormed(engine, formed, &finished);
+        Complete(finished);
+      }
+      lock.Lock();
+      continue;
+    }
+    if (wait != SchedulerClock::duration::max()) {
+      static_cast<void>(work_.WaitFor(mu_, wait));
+    } else {
+      work_.Wait(mu_);
+    }
+  }
+}
+
+void HybridScheduler::SweepLocked(std::vector<Finished>* finished) {
+  const SchedulerClock::time_point now = clock_.Now();
+  for (size_t e = 0; e < queues_.size(); ++e) {
+    for (auto& list : queues_[e]->parts) {
+      for (auto it = list.begin(); it != list.end();) {
+        Request* request = it->request;
+        if (!Expired(*request, now)) {
+          ++it;
+          continue;
+        }
+        Unqueue(e, *it);
+        it = list.erase(it);
+        PartDone(request, finished);
+      }
+    }
+  }
+}
+
+void HybridScheduler::Tick() {
+  std::vector<Finished> finished;
+  {
+    MutexLock lock(mu_);
+    SweepLocked(&finished);
+    work_.NotifyAll();
+  }
+  Complete(finished);
+}
+
+void HybridScheduler::TimerLoop() {
+  std::vector<Finished> finished;
+  MutexLock lock(mu_);
+  while (!exiting_) {
+    if (queued_parts_ == 0) {
+      timer_.Wait(mu_);
+      continue;
+    }
+    SweepLocked(&finished);
+    if (!finished.empty()) {
+      lock.Unlock();
+      Complete(finished);
+      lock.Lock();
+    }
+    static_cast<void>(timer_.WaitFor(mu_, options_.sweep_interval));
+  }
+}
+
+// ---- Shutdown and snapshot ------------------------------------------------------------
+
+void HybridScheduler::Shutdown() {
+  {
+    MutexLock lock(mu_);
+    stopping_ = true;
+    while (in_flight_ != 0) idle_.Wait(mu_);
+    exiting_ = true;
+    work_.NotifyAll();
+    timer_.NotifyAll();
+  }
+  for (std::thread& thread : threads_) {
+    if (thread.joinable()) thread.join();
+  }
+}
+
+std::vector<HybridScheduler::Row> HybridScheduler::Snapshot() const {
+  MutexLock lock(mu_);
+  std::vector<Row> rows;
+  for (size_t c = 0; c < kCostClassCount; ++c) {
+    const CostModel::Estimate cpu = model_.Get(c, 0);
+    for (size_t e = 0; e < engines_.size(); ++e) {
+      const EngineQueue& q = *queues_[e];
+      Row row;
+      row.cost_class = c;
+      row.engine = e;
+      row.estimate = model_.Get(c, e);
+      row.queued_items = q.items[c];
+      row.queued_requests = q.requests[c];
+      row.queued_bytes = q.bytes[c];
+      row.batches = q.batches[c];
+      row.accepts = q.accepts[c];
+      if (e != 0) {
+        const double a = row.estimate.fixed_seconds, b = row.estimate.per_unit_seconds;
+        if (a <= cpu.fixed_seconds && b <= cpu.per_unit_seconds) {
+          row.crossover_units = 0;
+        } else if (b >= cpu.per_unit_seconds) {
+          row.crossover_units = a <= cpu.fixed_seconds ? 0 : UINT64_MAX;
+        } else {
+          row.crossover_units = static_cast<uint64_t>(
+              std::ceil((a - cpu.fixed_seconds) / (cpu.per_unit_seconds - b)));
+        }
+      }
+      rows.push_back(row);
+    }
+  }
+  return rows;
+}
+
+}  // namespace chainaccel

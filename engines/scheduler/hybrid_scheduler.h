@@ -1,0 +1,199 @@
+// HybridScheduler: queues requests per device, coalesces them into device batches and
+// runs every batch where it is predicted to finish first.
+//
+// Engines: engines[0] is the CPU engine (it runs every task type and takes the work a
+// GPU fails); every further engine (each GPU) is its own entry in the cost model.
+//
+// How a request is placed (Submit, once):
+//   CPU / GPU      the CPU engine / the healthy GPU that accepts the task and is
+//                  predicted to finish it first (FAILED_PRECONDITION when there is none);
+//   AUTO           of the healthy engines that accept the task, the one with the
+//                  smallest predicted completion: its backlog (the predicted remaining
+//                  time of its running and queued batches) + the task's cost there
+//                  (fixed latency + units x per-unit cost; only units when it joins a
+//                  batch already queued there with the same key);
+//   LOAD_BALANCE   split over every healthy engine that accepts it, in proportion to the
+//                  measured rates, net of each engine's backlog and fixed latency, so the
+//                  parts are predicted to finish together; Merkle builds and requests
+//                  too small to split (options.min_split_items) run as AUTO.
+// The config's placement replaces a request's AUTO (server config, scheduler.placement).
+//
+// How batches form (each engine's dispatch threads, `*_batches_in_flight` of them):
+// when a thread is free it takes the oldest queued request of the highest priority and
+// every other queued request with the same BatchKey, high priority first, in arrival
+// order, up to max_batch_items (the last one split if it does not fit: its rest stays at
+// the head of the queue). With max_queue_delay > 0 a batch that is not full waits up to
+// that long after its oldest request arrived for more. Requests larger than a batch run
+// as several batches (one after another on the same engine, or at once on several with
+// LOAD_BALANCE) and complete when the last part has.
+//
+// A request whose deadline passes or whose client cancels while it is queued is dropped
+// (DEADLINE_EXCEEDED / CANCELLED) and never runs; a request whose task type has more
+// than max_queued_items items or max_queued_bytes bytes queued is refused with
+// RESOURCE_EXHAUSTED and a retry hint. A batch a GPU fails is queued again at the head of
+// the CPU engine's queue; a GPU that turns unhealthy hands its queue to the CPU engine.
+// Every batch's (units, seconds) refines the cost model (cost_model.h).
+//
+// Thread-safe. Completions run on the scheduler's threads, never inside Submit.
+#pragma once
+
+#include <array>
+#include <chrono>
+#include <cstdint>
+#include <list>
+#include <memory>
+#include <string>
+#include <string_view>
+#include <thread>
+#include <vector>
+
+#include "core/mutex.h"
+#include "core/thread_annotations.h"
+#include "core/thread_pool.h"
+#include "engines/scheduler/batch_key.h"
+#include "engines/scheduler/clock.h"
+#include "engines/scheduler/cost_model.h"
+#include "engines/scheduler/scheduler.h"
+#include "engines/scheduler/scheduler_observer.h"
+
+namespace chainaccel {
+
+class HybridScheduler final : public Scheduler {
+ public:
+  struct Options {
+    // Applied to requests that ask for AUTO (a request's CPU, GPU or LOAD_BALANCE stands).
+    Placement default_placement = Placement::kAuto;
+    // Coalesce requests with the same BatchKey into one batch. Off: every request is its
+    // own batch (still split at max_batch_items), for comparisons.
+    bool batching = true;
+    // How long a batch that is not full may wait for more requests after its oldest one
+    // arrived. 0: never wait; an idle engine takes what is queued at once, a busy one
+    // takes everything queued when it frees up.
+    std::chrono::microseconds max_queue_delay{0};
+    // Most items in one device batch, per task type (TaskType order). A million
+    // signatures are ~100-190 ms on an H200 and 1 M hashes ~3 ms, and the daemon
+    // admits 16 M-item requests; a batch this size keeps every device at its full rate
+    // (gpu_signature_bench flattens out above ~256 K) while a split request's parts can
+    // go to different engines. Merkle builds are never split.
+    std::array<size_t, kTaskTypeCount> max_batch_items{1u << 22, 1u << 24, 1u << 20, 1u << 20,
+                                                       1u << 20};
+    // Admission bounds per task type, over everything queued (not running).
+    uint64_t max_queued_items = 1u << 26;
+    uint64_t max_queued_bytes = 4ull << 30;
+    // Batches each engine runs at once. Two per GPU let the next batch's staging on the
+    // host overlap the current one's device work; two for the CPU engine let a small
+    // batch start while a large one runs.
+    size_t cpu_batches_in_flight = 2;
+    size_t gpu_batches_in_flight = 2;
+    // LOAD_BALANCE leaves an engine out rather than give it fewer items than this.
+    size_t min_split_items = 4096;
+    // The cost model's decay per observed batch (cost_model.h).
+    double cost_decay = 0.9;
+    // How often queued requests are checked for cancellation and passed deadlines.
+    std::chrono::milliseconds sweep_interval{2};
+  };
+
+  // `engines[0]` is the CPU engine; all must outlive the scheduler, as must `clock` and
+  // `observer` (optional).
+  HybridScheduler(std::vector<Engine*> engines, const Options& options,
+                  const Clock& clock = Clock::Steady(), SchedulerObserver* observer = nullptr);
+  ~HybridScheduler() override;
+
+  void Submit(Task* task, SubmitOptions options, Completion done) override
+      CHAINACCEL_EXCLUDES(mu_);
+  void Shutdown() override CHAINACCEL_EXCLUDES(mu_);
+  std::vector<const Engine*> engines() const override;
+  using Scheduler::Submit;
+
+  // Replaces the cost line of (cost_class, engine) (calibration.h measures them).
+  void SetCost(size_t cost_class, size_t engine, double fixed_seconds, double per_unit_seconds,
+               bool calibrated) CHAINACCEL_EXCLUDES(mu_);
+
+  // What GetScheduler shows: per cost class and engine, the model and the queue.
+  struct Row {
+    size_t cost_class = 0;
+    size_t engine = 0;
+    CostModel::Estimate estimate;
+    // GPU rows: the batch size in work units from which this engine is predicted to run
+    // a batch sooner than the CPU engine (both idle); 0 when always, UINT64_MAX when
+    // never. CPU rows: 0.
+    uint64_t crossover_units = 0;
+    uint64_t queued_items = 0;
+    uint64_t queued_requests = 0;  // queued parts (a split request counts per part)
+    uint64_t queued_bytes = 0;
+    uint64_t batches = 0;
+    bool accepts = true;  // the engine runs this class (Engine::Accepts)
+  };
+  std::vector<Row> Snapshot() const CHAINACCEL_EXCLUDES(mu_);
+  const Options& options() const { return options_; }
+
+  // Drops queued requests whose deadline has passed or whose client cancelled, and wakes
+  // the dispatch threads (a batch held open by max_queue_delay may be due). The
+  // scheduler's timer calls it every sweep_interval while work is queued; tests with a
+  // fake clock call it after moving the clock.
+  void Tick() CHAINACCEL_EXCLUDES(mu_);
+
+  // GPU batches that failed and were queued again on the CPU engine.
+  uint64_t gpu_fallbacks() const CHAINACCEL_EXCLUDES(mu_);
+
+ private:
+  struct Request;
+  struct Part;
+  struct EngineQueue;
+  struct Formed;
+  struct Finished;
+
+  // Placement (Submit), under mu_.
+  double Backlog(size_t engine) const CHAINACCEL_REQUIRES(mu_);
+  double MarginalCost(size_t engine, const Request& request, size_t begin, size_t end) const
+      CHAINACCEL_REQUIRES(mu_);
+  int BestEngine(const Request& request, const std::vector<size_t>& candidates) const
+      CHAINACCEL_REQUIRES(mu_);
+  void PlaceLoadBalanced(Request* request, const std::vector<size_t>& candidates)
+      CHAINACCEL_REQUIRES(mu_);
+  // OK, or RESOURCE_EXHAUSTED with *reason "queue_items" / "queue_bytes".
+  Status Admit(const Request& request, std::string_view* reason) const CHAINACCEL_REQUIRES(mu_);
+  void Enqueue(size_t engine, Request* request, size_t begin, size_t end, bool at_front)
+      CHAINACCEL_REQUIRES(mu_);
+
+  // Dispatch, under mu_.
+  void DispatchLoop(size_t engine) CHAINACCEL_EXCLUDES(mu_);
+  bool FormBatch(size_t engine, Formed* formed, SchedulerClock::duration* wait,
+                 std::vector<Finished>* finished) CHAINACCEL_REQUIRES(mu_);
+  void RunFormed(size_t engine, Formed& formed, std::vector<Finished>* finished)
+      CHAINACCEL_EXCLUDES(mu_);
+  void Unqueue(size_t engine, const Part& part) CHAINACCEL_REQUIRES(mu_);
+  // Whether the request is dropped: its deadline passed or its client cancelled (marks
+  // it so, with the status it completes with).
+  bool Expired(Request& request, SchedulerClock::time_point now) CHAINACCEL_REQUIRES(mu_);
+  void HandOverQueue(size_t engine) CHAINACCEL_REQUIRES(mu_);
+  void PartDone(Request* request, std::vector<Finished>* finished) CHAINACCEL_REQUIRES(mu_);
+  void Complete(std::vector<Finished>& finished) CHAINACCEL_EXCLUDES(mu_);
+  void SweepLocked(std::vector<Finished>* finished) CHAINACCEL_REQUIRES(mu_);
+  void TimerLoop() CHAINACCEL_EXCLUDES(mu_);
+  void Refuse(Request* request, Status status, std::string_view reason) CHAINACCEL_EXCLUDES(mu_);
+
+  const std::vector<Engine*> engines_;
+  const Options options_;
+  const Clock& clock_;
+  SchedulerObserver* const observer_;
+  mutable Mutex mu_;
+  CondVar work_;  // waited on with mu_ by dispatch threads: work was queued, or stopping
+  CondVar idle_;  // waited on with mu_ by Shutdown: in_flight_ fell to 0
+  CondVar timer_;  // waited on with mu_ by the timer: work was queued, or stopping
+  CostModel model_ CHAINACCEL_GUARDED_BY(mu_);
+  std::vector<std::unique_ptr<EngineQueue>> queues_ CHAINACCEL_GUARDED_BY(mu_);
+  std::array<uint64_t, kTaskTypeCount> queued_items_ CHAINACCEL_GUARDED_BY(mu_){};
+  std::array<uint64_t, kTaskTypeCount> queued_bytes_ CHAINACCEL_GUARDED_BY(mu_){};
+  size_t in_flight_ CHAINACCEL_GUARDED_BY(mu_) = 0;  // submitted, not yet completed
+  size_t queued_parts_ CHAINACCEL_GUARDED_BY(mu_) = 0;
+  uint64_t gpu_fallbacks_ CHAINACCEL_GUARDED_BY(mu_) = 0;
+  bool stopping_ CHAINACCEL_GUARDED_BY(mu_) = false;  // Submit refuses
+  bool exiting_ CHAINACCEL_GUARDED_BY(mu_) = false;   // threads leave
+
+  std::vector<std::thread> threads_;  // dispatch threads and the timer; set by the constructor
+  // Runs the completions of requests refused at Submit. Last, so that it is joined first.
+  ThreadPool refusals_{1};
+};
+
+}  // namespace chainaccel

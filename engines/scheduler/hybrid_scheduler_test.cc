@@ -1,0 +1,395 @@
+// HybridScheduler with fake engines and a fake clock: coalescing, splitting, result
+// order, priorities, deadlines, cancellation, admission bounds, routing by cost, load
+// balancing, GPU fallback and shutdown. Runs everywhere (no GPU needed).
+#define CATCH_CONFIG_MAIN
+#include "engines/scheduler/hybrid_scheduler.h"
+
+#include <catch2/catch.hpp>
+
+#include <future>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "crypto/hashes.h"
+#include "engines/scheduler/testing/fake_engine.h"
+
+namespace chainaccel {
+namespace {
+
+using testing::FakeClock;
+using testing::FakeEngine;
+using namespace std::chrono_literals;
+
+// A hash request that owns its messages (variable-size: message i has i % 7 + 1 bytes,
+// starting with `tag` and i) and its digests, and the completion's outcome.
+struct HashRequest {
+  std::vector<uint8_t> data;
+  std::vector<uint64_t> offsets{0};
+  std::vector<uint8_t> digests;
+  Task task;
+  std::promise<std::pair<Status, std::string>> outcome;
+  std::future<std::pair<Status, std::string>> result = outcome.get_future();
+
+  HashRequest(size_t n, uint8_t tag, HashAlgorithm algorithm = HashAlgorithm::kSha256) {
+    for (size_t i = 0; i < n; ++i) {
+      for (size_t k = 0; k < i % 7 + 1; ++k) data.push_back(static_cast<uint8_t>(tag + i * 3 + k));
+      offsets.push_back(data.size());
+    }
+    digests.assign(32 * n, 0);
+    task = HashTask{algorithm, PackedItems::Variable(data, offsets), digests.data()};
+  }
+
+  Scheduler::Completion Done() {
+    return [this](const Status& s, const std::string& engine) { outcome.set_value({s, engine}); };
+  }
+
+  std::pair<Status, std::string> Wait() { return result.get(); }
+
+  // Every digest is SHA-256 of its own message.
+  bool Correct() const {
+    const auto& t = std::get<HashTask>(task);
+    for (size_t i = 0; i < t.messages.size(); ++i) {
+      uint8_t want[32];
+      Sha256(t.messages[i], want);
+      if (std::memcmp(want, digests.data() + 32 * i, 32) != 0) return false;
+    }
+    return true;
+  }
+};
+
+HybridScheduler::Options OneAtATime() {
+  HybridScheduler::Options o;
+  o.cpu_batches_in_flight = 1;
+  o.gpu_batches_in_flight = 1;
+  return o;
+}
+
+Scheduler::SubmitOptions With(Placement placement, Priority priority = Priority::kNormal) {
+  Scheduler::SubmitOptions o;
+  o.placement = placement;
+  o.priority = priority;
+  return o;
+}
+
+// Makes `engine` busy with `first` (held in Run until engine.Release()), so that what is
+// submitted next queues.
+void Occupy(FakeEngine& engine, HybridScheduler& scheduler, HashRequest& first) {
+  engine.Hold();
+  scheduler.Submit(&first.task, With(Placement::kAuto), first.Done());
+  engine.WaitHeld(1);
+}
+
+TEST_CASE("requests queued behind a busy engine run as one batch, results in order") {
+  FakeEngine cpu("cpu", EngineKind::kCpu);
+  HybridScheduler scheduler({&cpu}, OneAtATime());
+  HashRequest first(3, 1);
+  Occupy(cpu, scheduler, first);  // the engine is busy with the first request
+  std::vector<std::unique_ptr<HashRequest>> queued;
+  for (size_t i = 0; i < 5; ++i) {
+    queued.push_back(std::make_unique<HashRequest>(10 + i * 13, static_cast<uint8_t>(40 + i)));
+    scheduler.Submit(&queued.back()->task, With(Placement::kAuto), queued.back()->Done());
+  }
+  cpu.Release();
+  CHECK(first.Wait().first.ok());
+  for (auto& r : queued) {
+    const auto [status, engine] = r->Wait();
+    CHECK(status.ok());
+    CHECK(engine == "cpu");
+    CHECK(r->Correct());
+  }
+  // The five queued requests formed one batch of 10 + 23 + 36 + 49 + 62 items.
+  CHECK(cpu.batch_sizes() == std::vector<size_t>{3, 180});
+}
+
+TEST_CASE("with batching off every request is its own batch") {
+  FakeEngine cpu("cpu", EngineKind::kCpu);
+  HybridScheduler::Options options = OneAtATime();
+  options.batching = false;
+  HybridScheduler scheduler({&cpu}, options);
+  HashRequest first(3, 1);
+  Occupy(cpu, scheduler, first);
+  HashRequest a(4, 2), b(5, 3);
+  scheduler.Submit(&a.task, With(Placement::kAuto), a.Done());
+  scheduler.Submit(&b.task, With(Placement::kAuto), b.Done());
+  cpu.Release();
+  CHECK(a.Wait().first.ok());
+  CHECK(b.Wait().first.ok());
+  CHECK(a.Correct());
+  CHECK(b.Correct());
+  CHECK(cpu.batch_sizes() == std::vector<size_t>{3, 4, 5});
+}
+
+TEST_CASE("requests with different options are never coalesced") {
+  FakeEngine cpu("cpu", EngineKind::kCpu);
+  HybridScheduler scheduler({&cpu}, OneAtATime());
+  HashRequest first(1, 1);
+  Occupy(cpu, scheduler, first);
+  HashRequest sha(4, 2), keccak(5, 3, HashAlgorithm::kKeccak256), sha2(6, 4);
+  scheduler.Submit(&sha.task, With(Placement::kAuto), sha.Done());
+  scheduler.Submit(&keccak.task, With(Placement::kAuto), keccak.Done());
+  scheduler.Submit(&sha2.task, With(Placement::kAuto), sha2.Done());
+  cpu.Release();
+  CHECK(sha.Wait().first.ok());
+  CHECK(keccak.Wait().first.ok());
+  CHECK(sha2.Wait().first.ok());
+  // The two SHA-256 requests joined; the Keccak one ran alone, after them.
+  CHECK(cpu.batch_sizes() == std::vector<size_t>{1, 10, 5});
+}
+
+TEST_CASE("a request larger than one batch is split and reassembled") {
+  FakeEngine cpu("cpu", EngineKind::kCpu);
+  HybridScheduler::Options options = OneAtATime();
+  options.max_batch_items[static_cast<size_t>(TaskType::kHash)] = 10;
+  HybridScheduler scheduler({&cpu}, options);
+  HashRequest big(25, 9);
+  scheduler.Submit(&big.task, With(Placement::kAuto), big.Done());
+  const auto [status, engine] = big.Wait();
+  CHECK(status.ok());
+  CHECK(engine == "cpu");
+  CHECK(big.Correct());
+  CHECK(cpu.batch_sizes() == std::vector<size_t>{10, 10, 5});
+}
+
+TEST_CASE("high-priority work runs before normal work queued earlier") {
+  FakeEngine cpu("cpu", EngineKind::kCpu);
+  HybridScheduler scheduler({&cpu}, OneAtATime());
+  HashRequest first(1, 1);
+  Occupy(cpu, scheduler, first);
+  HashRequest normal(7, 2, HashAlgorithm::kKeccak256), high(3, 3, HashAlgorithm::kSha256d);
+  scheduler.Submit(&normal.task, With(Placement::kAuto, Priority::kNormal), normal.Done());
+  scheduler.Submit(&high.task, With(Placement::kAuto, Priority::kHigh), high.Done());
+  cpu.Release();
+  CHECK(normal.Wait().first.ok());
+  CHECK(high.Wait().first.ok());
+  CHECK(cpu.batch_sizes() == std::vector<size_t>{1, 3, 7});
+}
+
+TEST_CASE("a request whose deadline passes in the queue never runs") {
+  FakeClock clock;
+  FakeEngine cpu("cpu", EngineKind::kCpu);
+  HybridScheduler scheduler({&cpu}, OneAtATime(), clock);
+  HashRequest first(1, 1);
+  Occupy(cpu, scheduler, first);
+  HashRequest late(5, 2);
+  Scheduler::SubmitOptions options = With(Placement::kAuto);
+  options.deadline = clock.Now() + 10ms;
+  scheduler.Submit(&late.task, options, late.Done());
+  clock.Advance(11ms);
+  scheduler.Tick();
+  CHECK(late.Wait().first.code() == Status::Code::kDeadlineExceeded);
+  cpu.Release();
+  CHECK(first.Wait().first.ok());
+  CHECK(cpu.batch_sizes() == std::vector<size_t>{1});
+}
+
+TEST_CASE("a request already past its deadline is refused at once") {
+  FakeClock clock;
+  FakeEngine cpu("cpu", EngineKind::kCpu);
+  HybridScheduler scheduler({&cpu}, OneAtATime(), clock);
+  HashRequest late(5, 2);
+  Scheduler::SubmitOptions options = With(Placement::kAuto);
+  options.deadline = clock.Now();
+  scheduler.Submit(&late.task, options, late.Done());
+  CHECK(late.Wait().first.code() == Status::Code::kDeadlineExceeded);
+  CHECK(cpu.batches() == 0);
+}
+
+TEST_CASE("a cancelled request leaves the queue without running") {
+  FakeEngine cpu("cpu", EngineKind::kCpu);
+  HybridScheduler scheduler({&cpu}, OneAtATime());
+  HashRequest first(1, 1);
+  Occupy(cpu, scheduler, first);
+  std::atomic<bool> gone{false};
+  HashRequest cancelled(5, 2);
+  Scheduler::SubmitOptions options = With(Placement::kAuto);
+  options.cancelled = [&gone] { return gone.load(); };
+  scheduler.Submit(&cancelled.task, options, cancelled.Done());
+  gone = true;
+  scheduler.Tick();
+  CHECK(cancelled.Wait().first.code() == Status::Code::kCancelled);
+  cpu.Release();
+  CHECK(first.Wait().first.ok());
+  CHECK(cpu.batch_sizes() == std::vector<size_t>{1});
+}
+
+TEST_CASE("queues are bounded: RESOURCE_EXHAUSTED with a retry hint, then served") {
+  FakeEngine cpu("cpu", EngineKind::kCpu);
+  HybridScheduler::Options options = OneAtATime();
+  options.max_queued_items = 100;
+  HybridScheduler scheduler({&cpu}, options);
+  HashRequest first(1, 1);
+  Occupy(cpu, scheduler, first);
+  HashRequest a(60, 2), b(60, 3), other(60, 4);
+  scheduler.Submit(&a.task, With(Placement::kAuto), a.Done());
+  scheduler.Submit(&b.task, With(Placement::kAuto), b.Done());
+  const auto refused = b.Wait().first;
+  CHECK(refused.code() == Status::Code::kResourceExhausted);
+  CHECK(refused.message().find("retry after") != std::string::npos);
+  CHECK(refused.message().find("hash queue is full") != std::string::npos);
+  cpu.Release();
+  CHECK(a.Wait().first.ok());
+  CHECK(a.Correct());
+  // Once the queue drained, the same size is admitted.
+  scheduler.Submit(&other.task, With(Placement::kAuto), other.Done());
+  CHECK(other.Wait().first.ok());
+}
+
+TEST_CASE("AUTO sends small batches to the CPU and large ones to the GPU by cost") {
+  FakeClock clock;
+  FakeEngine cpu("cpu", EngineKind::kCpu), gpu("gpu:0", EngineKind::kGpu);
+  // The engines take what the model says, so what it learns from them agrees.
+  cpu.SetCost(&clock, 10us, 1us);
+  gpu.SetCost(&clock, 1ms, 10ns);
+  HybridScheduler scheduler({&cpu, &gpu}, OneAtATime(), clock);
+  // SHA-256: CPU 10 us + 1 us/unit; GPU 1 ms + 10 ns/unit: crossover near 1,000 units.
+  scheduler.SetCost(0, 0, 10e-6, 1e-6, true);
+  scheduler.SetCost(0, 1, 1e-3, 1e-8, true);
+  HashRequest small(50, 1), large(5000, 2);
+  scheduler.Submit(&small.task, With(Placement::kAuto), small.Done());
+  CHECK(small.Wait().second == "cpu");
+  scheduler.Submit(&large.task, With(Placement::kAuto), large.Done());
+  const auto [status, engine] = large.Wait();
+  CHECK(status.ok());
+  CHECK(engine == "gpu:0");
+  CHECK(large.Correct());
+  // The model's crossover says the same.
+  for (const auto& row : scheduler.Snapshot()) {
+    if (row.cost_class == 0 && row.engine == 1) CHECK(row.crossover_units > 100);
+    if (row.cost_class == 0 && row.engine == 1) CHECK(row.crossover_units < 5000);
+  }
+}
+
+TEST_CASE("AUTO counts the backlog: a busy GPU loses work to the CPU") {
+  FakeClock clock;
+  FakeEngine cpu("cpu", EngineKind::kCpu), gpu("gpu:0", EngineKind::kGpu);
+  cpu.SetCost(&clock, 10us, 1us);
+  gpu.SetCost(&clock, 1ms, 10ns);
+  HybridScheduler scheduler({&cpu, &gpu}, OneAtATime(), clock);
+  scheduler.SetCost(0, 0, 10e-6, 1e-6, true);
+  scheduler.SetCost(0, 1, 1e-3, 1e-8, true);
+  scheduler.SetCost(1, 1, 1.0, 1e-8, true);  // SHA-256d: a GPU batch of a second
+  gpu.Hold();
+  HashRequest slow(5000, 1, HashAlgorithm::kSha256d);
+  scheduler.Submit(&slow.task, With(Placement::kGpu), slow.Done());
+  gpu.WaitHeld(1);
+  // 5,000 SHA-256 units: 5 ms on the CPU, 1 ms on the GPU once it is free in ~1 s.
+  HashRequest next(5000, 2);
+  scheduler.Submit(&next.task, With(Placement::kAuto), next.Done());
+  CHECK(next.Wait().second == "cpu");
+  gpu.Release();
+  CHECK(slow.Wait().second == "gpu:0");
+}
+
+TEST_CASE("PLACEMENT_GPU without a GPU that runs the task: FAILED_PRECONDITION") {
+  FakeEngine cpu("cpu", EngineKind::kCpu);
+  FakeEngine gpu("gpu:0", EngineKind::kGpu, {TaskType::kHash});
+  HybridScheduler scheduler({&cpu, &gpu}, OneAtATime());
+  SignatureRecoverTask recover;  // no items; the GPU does not take recovery here
+  Task task = recover;
+  std::promise<Status> done;
+  scheduler.Submit(&task, With(Placement::kGpu),
+                   [&done](const Status& s, const std::string&) { done.set_value(s); });
+  const Status s = done.get_future().get();
+  CHECK(s.code() == Status::Code::kFailedPrecondition);
+  CHECK(s.message().find("signature_recover") != std::string::npos);
+}
+
+TEST_CASE("LOAD_BALANCE splits in proportion to the engines' rates") {
+  FakeEngine cpu("cpu", EngineKind::kCpu), gpu("gpu:0", EngineKind::kGpu);
+  HybridScheduler::Options options = OneAtATime();
+  options.min_split_items = 100;
+  HybridScheduler scheduler({&cpu, &gpu}, options);
+  // Equal fixed latency, the GPU three times the CPU's rate.
+  scheduler.SetCost(0, 0, 1e-4, 3e-8, true);
+  scheduler.SetCost(0, 1, 1e-4, 1e-8, true);
+  HashRequest big(12000, 5);
+  scheduler.Submit(&big.task, With(Placement::kLoadBalance), big.Done());
+  const auto [status, engine] = big.Wait();
+  CHECK(status.ok());
+  CHECK(engine == "cpu+gpu:0");
+  CHECK(big.Correct());
+  REQUIRE(cpu.batch_sizes().size() == 1);
+  REQUIRE(gpu.batch_sizes().size() == 1);
+  CHECK(cpu.batch_sizes()[0] == Approx(3000).margin(30));
+  CHECK(gpu.batch_sizes()[0] == Approx(9000).margin(30));
+}
+
+TEST_CASE("a batch the GPU fails runs again on the CPU; the GPU's queue moves over") {
+  FakeEngine cpu("cpu", EngineKind::kCpu), gpu("gpu:0", EngineKind::kGpu);
+  HybridScheduler scheduler({&cpu, &gpu}, OneAtATime());
+  gpu.Hold();
+  HashRequest failing(40, 1);
+  scheduler.Submit(&failing.task, With(Placement::kGpu), failing.Done());
+  gpu.WaitHeld(1);
+  HashRequest queued(30, 2, HashAlgorithm::kKeccak256);
+  scheduler.Submit(&queued.task, With(Placement::kGpu), queued.Done());
+  gpu.FailNext();
+  gpu.Release();
+  const auto [status, engine] = failing.Wait();
+  CHECK(status.ok());
+  CHECK(engine == "cpu");
+  CHECK(failing.Correct());
+  const auto [queued_status, queued_engine] = queued.Wait();
+  CHECK(queued_status.ok());
+  CHECK(queued_engine == "cpu");
+  CHECK(scheduler.gpu_fallbacks() == 1);
+  // An unhealthy GPU is no candidate: PLACEMENT_GPU now fails, AUTO uses the CPU.
+  HashRequest after(5, 3);
+  scheduler.Submit(&after.task, With(Placement::kGpu), after.Done());
+  CHECK(after.Wait().first.code() == Status::Code::kFailedPrecondition);
+}
+
+TEST_CASE("max_queue_delay holds a batch open for more requests") {
+  FakeClock clock;
+  FakeEngine cpu("cpu", EngineKind::kCpu);
+  HybridScheduler::Options options = OneAtATime();
+  options.max_queue_delay = 5ms;
+  HybridScheduler scheduler({&cpu}, options, clock);
+  HashRequest a(3, 1), b(4, 2);
+  scheduler.Submit(&a.task, With(Placement::kAuto), a.Done());
+  scheduler.Submit(&b.task, With(Placement::kAuto), b.Done());
+  // The fake clock stands still: nothing can be due yet, however long the threads run.
+  std::this_thread::sleep_for(20ms);
+  CHECK(cpu.batches() == 0);
+  clock.Advance(5ms);
+  scheduler.Tick();
+  CHECK(a.Wait().first.ok());
+  CHECK(b.Wait().first.ok());
+  CHECK(cpu.batch_sizes() == std::vector<size_t>{7});
+}
+
+TEST_CASE("the cost model learns from the batches it runs") {
+  FakeClock clock;
+  FakeEngine cpu("cpu", EngineKind::kCpu);
+  cpu.SetCost(&clock, 200us, 2us);
+  HybridScheduler scheduler({&cpu}, OneAtATime(), clock);
+  scheduler.SetCost(0, 0, 1e-6, 1e-9, true);  // far off
+  for (size_t n : {10, 500, 40, 900, 100, 700, 20, 300, 800, 60, 400, 50, 1000, 30, 600}) {
+    HashRequest r(n, 1);
+    scheduler.Submit(&r.task, With(Placement::kAuto), r.Done());
+    CHECK(r.Wait().first.ok());
+  }
+  for (const auto& row : scheduler.Snapshot()) {
+    if (row.cost_class != 0 || row.engine != 0) continue;
+    CHECK(row.estimate.observations == 15);
+    // Units are items + bytes / 64 (~1.06 per item here), so ~1.9 us per unit.
+    CHECK(row.estimate.per_unit_seconds == Approx(1.9e-6).epsilon(0.1));
+    CHECK(row.estimate.fixed_seconds == Approx(200e-6).epsilon(0.2));
+  }
+}
+
+TEST_CASE("after Shutdown new tasks complete with UNAVAILABLE") {
+  FakeEngine cpu("cpu", EngineKind::kCpu);
+  HybridScheduler scheduler({&cpu}, OneAtATime());
+  HashRequest before(10, 1);
+  scheduler.Submit(&before.task, With(Placement::kAuto), before.Done());
+  scheduler.Shutdown();
+  CHECK(before.Wait().first.ok());
+  HashRequest after(10, 2);
+  scheduler.Submit(&after.task, With(Placement::kAuto), after.Done());
+  CHECK(after.Wait().first.code() == Status::Code::kUnavailable);
+}
+
+}  // namespace
+}  // namespace chainaccel
