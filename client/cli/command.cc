@@ -34,6 +34,7 @@ const std::map<std::string, v1::Placement> kPlacementNames = {
     {"auto", v1::PLACEMENT_AUTO},
     {"cpu", v1::PLACEMENT_CPU},
     {"gpu", v1::PLACEMENT_GPU},
+    {"load_balance", v1::PLACEMENT_LOAD_BALANCE},
 };
 
 ClientOptions MakeClientOptions(const GlobalOptions& global) {

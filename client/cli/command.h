@@ -93,7 +93,7 @@ CLI::Option* AddEnumOption(CLI::App* app, const std::string& flag, Enum* value,
   return app->add_option(flag, *value, description)->transform(by_name)->type_name(choices);
 }
 
-// Adds --placement auto|cpu|gpu.
+// Adds --placement auto|cpu|gpu|load_balance.
 CLI::Option* AddPlacementOption(CLI::App* app, v1::Placement* placement);
 
 // Adds --input FILE, where "-" is standard input.

@@ -345,7 +345,7 @@ void HybridScheduler::Submit(Task* task, SubmitOptions options, Completion done)
 void HybridScheduler::Refuse(Request* request, Status status, std::string_view reason) {
   if (observer_ != nullptr) observer_->OnRejected(request->type, reason);
   // Completions never run inside Submit (scheduler.h).
-  refusals_.Post([this, request, status = std::move(status)] {
+  completions_.Post([this, request, status = std::move(status)] {
     request->done(status, "");
     delete request;
     MutexLock lock(mu_);
@@ -570,6 +570,13 @@ void HybridScheduler::Complete(std::vector<Finished>& finished) {
 
 void HybridScheduler::DispatchLoop(size_t engine) {
   std::vector<Finished> finished;
+  // Completions (the server encodes and sends responses in them) run on completions_,
+  // so that this thread forms the next batch at once.
+  const auto hand_over = [this, &finished] {
+    if (finished.empty()) return;
+    completions_.Post([this, done = std::move(finished)]() mutable { Complete(done); });
+    finished.clear();
+  };
   MutexLock lock(mu_);
   while (!exiting_) {
     Formed formed;
@@ -577,10 +584,10 @@ void HybridScheduler::DispatchLoop(size_t engine) {
     const bool got = FormBatch(engine, &formed, &wait, &finished);
     if (got || !finished.empty()) {
       lock.Unlock();
-      Complete(finished);
+      hand_over();
       if (got) {
         RunFormed(engine, formed, &finished);
-        Complete(finished);
+        hand_over();
       }
       lock.Lock();
       continue;

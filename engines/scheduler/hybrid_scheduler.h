@@ -34,7 +34,8 @@
 // the CPU engine's queue; a GPU that turns unhealthy hands its queue to the CPU engine.
 // Every batch's (units, seconds) refines the cost model (cost_model.h).
 //
-// Thread-safe. Completions run on the scheduler's threads, never inside Submit.
+// Thread-safe. Completions run on the scheduler's completion threads (4), never inside
+// Submit and never on a dispatch thread, which goes on to its next batch.
 #pragma once
 
 #include <array>
@@ -192,8 +193,10 @@ class HybridScheduler final : public Scheduler {
   bool exiting_ CHAINACCEL_GUARDED_BY(mu_) = false;   // threads leave
 
   std::vector<std::thread> threads_;  // dispatch threads and the timer; set by the constructor
-  // Runs the completions of requests refused at Submit. Last, so that it is joined first.
-  ThreadPool refusals_{1};
+  // Runs the completions: of requests refused at Submit, and of batches that ran (there
+  // the server encodes and sends the responses, off the dispatch threads). Last, so
+  // that it is joined first.
+  ThreadPool completions_{4};
 };
 
 }  // namespace chainaccel

@@ -3,6 +3,14 @@
 
 #include <catch2/catch.hpp>
 
+#include <fstream>
+#include <regex>
+#include <set>
+#include <sstream>
+
+#include "engines/cpu/cpu_engine.h"
+#include "engines/scheduler/hybrid_scheduler.h"
+
 namespace chainaccel::server {
 namespace {
 
@@ -43,6 +51,62 @@ TEST_CASE("Execution metrics: each block's phases go into one histogram per phas
                        "chainaccel_execution_phase_seconds_bucket{phase=\"commit\",le=\"0.05\"} 1"));
   CHECK_THAT(text, Catch::Contains(
                        "chainaccel_execution_phase_seconds_bucket{phase=\"commit\",le=\"0.1\"} 2"));
+}
+
+std::string ReadSourceFile(const std::string& relative) {
+  std::ifstream in(std::string(CHAINACCEL_SOURCE_DIR) + "/" + relative);
+  std::stringstream text;
+  text << in.rdbuf();
+  return text.str();
+}
+
+// The chainaccel_* metric names a text uses, histogram series reduced to their family.
+std::set<std::string> MetricNames(const std::string& text) {
+  static const std::regex name("chainaccel_[a-z0-9_]+");
+  static const std::regex series_suffix("_(bucket|sum|count)$");
+  std::set<std::string> names;
+  for (auto it = std::sregex_iterator(text.begin(), text.end(), name); it != std::sregex_iterator(); ++it) {
+    names.insert(std::regex_replace(it->str(), series_suffix, ""));
+  }
+  return names;
+}
+
+TEST_CASE("Every metric the dashboard and the alerting rules use is exported", "[metrics]") {
+  Metrics m;
+  CpuEngine cpu(CpuEngine::Options{1});
+  HybridScheduler scheduler({&cpu}, HybridScheduler::Options{}, Clock::Steady(),
+                            m.scheduler_observer());
+  m.SetEngines(scheduler.engines());
+  m.SetScheduler(&scheduler);
+  // One event of every kind, so that families with labels have a series.
+  m.RecordRequest("Hash", "OK", 0.001, 10, 10);
+  m.RecordItems("Hash", ItemStatus::kOk, 1);
+  m.AddInFlight(0);
+  m.RecordBlock(1, 1, 0);
+  m.RecordBlockPhases(0.1, 0.1, 0.1, 0.1);
+  m.RecordTransactions("ok", 1);
+  SchedulerObserver& observer = *m.scheduler_observer();
+  const double waits[] = {0.001};
+  BatchReport batch;
+  batch.engine = "cpu";
+  batch.items = 1;
+  batch.requests = 1;
+  batch.queue_wait = waits;
+  observer.OnBatch(batch);
+  batch.ok = false;
+  observer.OnBatch(batch);
+  observer.OnRejected(TaskType::kHash, "queue_items");
+  observer.OnDropped(TaskType::kHash, "deadline");
+  const std::set<std::string> exported = MetricNames(m.Scrape());
+  for (const char* file : {"deploy/grafana/chainaccel-dashboard.json", "deploy/prometheus/alerts.yml"}) {
+    const std::set<std::string> used = MetricNames(ReadSourceFile(file));
+    CHECK(used.size() >= 10);
+    for (const std::string& metric : used) {
+      INFO(file << " uses " << metric);
+      CHECK(exported.count(metric) == 1);
+    }
+  }
+  scheduler.Shutdown();
 }
 
 }  // namespace

@@ -1,0 +1,88 @@
+#!/usr/bin/env bash
+# On the GPU machine (device tool), from a carry/ bundle made by
+#   scripts/device-bundle.sh --xz build/server/chainacceld build/client/chainaccel
+# measures the hybrid scheduler through gRPC (`chainaccel bench`, 4 channels), each
+# figure in the same lease:
+#   1. batching on, then off (a daemon each): 1M-item requests 4 in flight (the large-batch
+#      rate), 64 clients x 1,024 items and 256 clients x 64 items, for Ed25519, ECDSA and
+#      recovery, placement AUTO;
+#   2. AUTO against CPU and GPU placement over batch sizes 64 .. 262,144 (Ed25519 and
+#      ECDSA, 8 in flight);
+#   3. LOAD_BALANCE against CPU and GPU alone for 1M-item Ed25519 and ECDSA requests.
+# JSON lines (one per run, tagged with "batching" and "step") go to $OUT/scheduler.jsonl;
+# the daemon's scheduler metrics after each daemon to $OUT/metrics_<batching>.txt.
+# Usage: bash scripts/device-scheduler-bench.sh [batching] [sweep] [balance]
+set -uo pipefail
+steps="${*:-batching sweep balance}"
+export LD_LIBRARY_PATH="$PWD/carry/lib:/usr/local/cuda/lib64"
+out="${OUT:-out}"
+mkdir -p "$out"
+nvidia-smi -L
+work="$(mktemp -d)"
+pid=""
+address=""
+metrics=""
+
+start_daemon() {  # start_daemon <batching true|false>
+  rm -f "$work/ready"
+  carry/bin/chainacceld --listen 127.0.0.1:0 --metrics-listen 127.0.0.1:0 \
+    --data-dir "$work/data-$1" --ready-file "$work/ready" --batching "$1" \
+    --log-level info > "$out/daemon_$1.log" 2>&1 &
+  pid=$!
+  for _ in $(seq 1 300); do [ -s "$work/ready" ] && break; sleep 0.1; done
+  address="$(sed -n 's/^grpc=//p' "$work/ready")"
+  metrics="$(sed -n 's/^metrics=//p' "$work/ready")"
+  # The start-up calibration runs in the background for up to 3 s; let it finish.
+  for _ in $(seq 1 100); do grep -q "calibrated" "$out/daemon_$1.log" && break; sleep 0.1; done
+}
+
+stop_daemon() {  # stop_daemon <batching>
+  curl -s "$metrics/metrics" | grep -E '^chainaccel_(scheduler|engine_batches)' > "$out/metrics_$1.txt"
+  kill -TERM "$pid"; wait "$pid"
+}
+
+bench() {  # bench <tags> <chainaccel bench args...>
+  local tags="$1"
+  shift
+  carry/bin/chainaccel --address "$address" bench --channels 4 --json --quiet "$@" |
+    sed -e "s/^{/{$tags,/" | tee -a "$out/scheduler.jsonl"
+}
+
+if [[ " $steps " == *" batching "* ]]; then
+  for batching in true false; do
+    start_daemon "$batching"
+    for op in ed25519 ecdsa recover; do
+      tags="\"step\":\"batching\",\"batching\":$batching"
+      if [ "$batching" = true ]; then
+        bench "$tags" --op "$op" --batch 1048576 --concurrency 4 --duration 6 --warmup 2
+      fi
+      bench "$tags" --op "$op" --batch 1024 --concurrency 64 --duration 6 --warmup 2
+      bench "$tags" --op "$op" --batch 64 --concurrency 256 --duration 6 --warmup 2
+    done
+    stop_daemon "$batching"
+  done
+fi
+
+if [[ " $steps " == *" sweep "* || " $steps " == *" balance "* ]]; then
+  start_daemon true
+  if [[ " $steps " == *" sweep "* ]]; then
+    for op in ed25519 ecdsa; do
+      for batch in 64 512 2048 8192 65536 262144; do
+        for placement in auto cpu gpu; do
+          bench "\"step\":\"sweep\",\"batching\":true" --op "$op" --batch "$batch" \
+            --concurrency 8 --duration 3 --warmup 1 --placement "$placement"
+        done
+      done
+    done
+  fi
+  if [[ " $steps " == *" balance "* ]]; then
+    for op in ed25519 ecdsa; do
+      for placement in cpu gpu load_balance; do
+        bench "\"step\":\"balance\",\"batching\":true" --op "$op" --batch 1048576 \
+          --concurrency 2 --duration 8 --warmup 2 --placement "$placement"
+      done
+    done
+  fi
+  stop_daemon sweep
+fi
+grep -E "calibrated|GPU" "$out"/daemon_*.log | head -6
