@@ -8,10 +8,13 @@
 #      recovery, placement AUTO;
 #   2. AUTO against CPU and GPU placement over batch sizes 64 .. 262,144 (Ed25519 and
 #      ECDSA, 8 in flight);
-#   3. LOAD_BALANCE against CPU and GPU alone for 1M-item Ed25519 and ECDSA requests.
+#   3. LOAD_BALANCE against CPU and GPU alone for 1M-item Ed25519 and ECDSA requests;
+#   4. "knobs": 64 x 1,024 and 256 x 64 Ed25519 under other scheduler settings (GPU batches
+#      in flight 1 / 2 / 4, the config's placement gpu, max_queue_delay_ms 1; or $KNOBS),
+#      a daemon each.
 # JSON lines (one per run, tagged with "batching" and "step") go to $OUT/scheduler.jsonl;
 # the daemon's scheduler metrics after each daemon to $OUT/metrics_<batching>.txt.
-# Usage: bash scripts/device-scheduler-bench.sh [batching] [sweep] [balance]
+# Usage: bash scripts/device-scheduler-bench.sh [batching] [sweep] [balance] [knobs]
 set -uo pipefail
 steps="${*:-batching sweep balance}"
 export LD_LIBRARY_PATH="$PWD/carry/lib:/usr/local/cuda/lib64"
@@ -23,17 +26,18 @@ pid=""
 address=""
 metrics=""
 
-start_daemon() {  # start_daemon <batching true|false>
+start_daemon() {  # start_daemon <batching true|false> [name] [config file]
   rm -f "$work/ready"
+  local name="${2:-$1}"
   carry/bin/chainacceld --listen 127.0.0.1:0 --metrics-listen 127.0.0.1:0 \
-    --data-dir "$work/data-$1" --ready-file "$work/ready" --batching "$1" \
-    --log-level info > "$out/daemon_$1.log" 2>&1 &
+    --data-dir "$work/data-$name" --ready-file "$work/ready" --batching "$1" \
+    ${3:+--config "$3"} --log-level info > "$out/daemon_$name.log" 2>&1 &
   pid=$!
   for _ in $(seq 1 300); do [ -s "$work/ready" ] && break; sleep 0.1; done
   address="$(sed -n 's/^grpc=//p' "$work/ready")"
   metrics="$(sed -n 's/^metrics=//p' "$work/ready")"
   # The start-up calibration runs in the background for up to 3 s; let it finish.
-  for _ in $(seq 1 100); do grep -q "calibrated" "$out/daemon_$1.log" && break; sleep 0.1; done
+  for _ in $(seq 1 100); do grep -q "calibrated" "$out/daemon_$name.log" && break; sleep 0.1; done
 }
 
 stop_daemon() {  # stop_daemon <batching>
@@ -84,5 +88,23 @@ if [[ " $steps " == *" sweep "* || " $steps " == *" balance "* ]]; then
     done
   fi
   stop_daemon sweep
+fi
+if [[ " $steps " == *" knobs "* ]]; then
+  knobs=("default:" "gpu_in_flight_2:  gpu_batches_in_flight: 2" "gpu_in_flight_4:  gpu_batches_in_flight: 4"
+         "placement_gpu:  placement: gpu" "delay_1ms:  max_queue_delay_ms: 1")
+  # KNOBS (one "name:yaml lines" per line) replaces the list.
+  if [ -n "${KNOBS:-}" ]; then mapfile -t knobs <<< "$KNOBS"; fi
+  for knob in "${knobs[@]}"; do
+    name="${knob%%:*}"
+    printf 'scheduler:\n  calibration_seconds: 1\n%s\n' "${knob#*:}" > "$work/$name.yaml"
+    start_daemon true "$name" "$work/$name.yaml"
+    tags="\"step\":\"knobs\",\"knob\":\"$name\""
+    if [ "$name" = default ]; then
+      bench "$tags" --op ed25519 --batch 1048576 --concurrency 4 --duration 5 --warmup 1
+    fi
+    bench "$tags" --op ed25519 --batch 1024 --concurrency 64 --duration 5 --warmup 1
+    bench "$tags" --op ed25519 --batch 64 --concurrency 256 --duration 5 --warmup 1
+    stop_daemon "$name"
+  done
 fi
 grep -E "calibrated|GPU" "$out"/daemon_*.log | head -6

@@ -81,11 +81,13 @@ class HybridScheduler final : public Scheduler {
     // Admission bounds per task type, over everything queued (not running).
     uint64_t max_queued_items = 1u << 26;
     uint64_t max_queued_bytes = 4ull << 30;
-    // Batches each engine runs at once. Two per GPU let the next batch's staging on the
-    // host overlap the current one's device work; two for the CPU engine let a small
-    // batch start while a large one runs.
+    // Batches each engine runs at once. One per GPU: with two, the queue splits into two
+    // smaller batches that share the device, and 64 clients x 1,024 Ed25519 items ran at
+    // 2.57 M/s (p99 47 ms) against 3.15 M/s (p99 33 ms) with one, and 1.79 M/s with four
+    // (H200, bench/RESULTS.md, 2026-12-03). Two for the CPU engine let a small batch
+    // start while a large one runs.
     size_t cpu_batches_in_flight = 2;
-    size_t gpu_batches_in_flight = 2;
+    size_t gpu_batches_in_flight = 1;
     // LOAD_BALANCE leaves an engine out rather than give it fewer items than this.
     size_t min_split_items = 4096;
     // The cost model's decay per observed batch (cost_model.h).
