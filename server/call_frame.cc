@@ -9,6 +9,16 @@
 
 namespace chainaccel::server {
 
+std::string CallFrame::RequestBytes() const {
+  std::vector<grpc::Slice> slices;
+  std::string bytes;
+  if (!raw_request_.Dump(&slices).ok()) return bytes;
+  for (const grpc::Slice& slice : slices) {
+    bytes.append(reinterpret_cast<const char*>(slice.begin()), slice.size());
+  }
+  return bytes;
+}
+
 CallFrame::CallFrame(ServingState& state, grpc::CallbackServerContext* context,
                      std::string_view method, TaskCounters& counters,
                      const grpc::ByteBuffer& raw_request, grpc::ByteBuffer* raw_response)

@@ -52,9 +52,12 @@ class CallFrame {
   const Status& admission() const { return admission_; }
 
   // Parses the request bytes into a new M on the call's arena (*out). INVALID_ARGUMENT
-  // names the message type when the bytes are not one.
+  // names the field ("transactions[1].function is not valid UTF-8") when a `string`
+  // field is not valid UTF-8, else the message type when the bytes are not one.
   template <typename M>
   Status ParseRequest(const M** out);
+  // The request's bytes, copied out of gRPC's buffer (for error reports).
+  std::string RequestBytes() const;
   // A new, empty M on the call's arena: the response Finish serializes.
   template <typename M>
   M* NewResponse();

@@ -6,6 +6,7 @@
 #include <utility>
 
 #include "server/call_frame.h"
+#include "server/utf8_fields.h"
 
 namespace chainaccel::server {
 
@@ -15,6 +16,9 @@ Status CallFrame::ParseRequest(const M** out) {
   // Deserialize consumes the buffer it is given: give it a copy (slices are shared).
   grpc::ByteBuffer copy(raw_request_);
   if (!grpc::SerializationTraits<M>::Deserialize(&copy, message).ok()) {
+    // protobuf refuses `string` fields that are not valid UTF-8: name the field.
+    const std::string field = FindInvalidUtf8Field(*message->GetDescriptor(), RequestBytes());
+    if (!field.empty()) return Status::InvalidArgument(field + " is not valid UTF-8");
     return Status::InvalidArgument("request: the bytes are not a valid " +
                                    message->GetDescriptor()->full_name() +
                                    " (truncated or malformed protobuf)");

@@ -2,7 +2,15 @@
 
 #include <cstring>
 
+#include "core/utf8.h"
+
 namespace chainaccel::server {
+namespace {
+
+// Receipt messages are cut here (the VM already cuts revert data at this size).
+constexpr size_t kMaxReceiptMessageBytes = 64 * 1024;
+
+}  // namespace
 
 Status ReadHash(const std::string& field, std::string_view name, Hash32* out) {
   if (field.size() != 32) {
@@ -22,6 +30,9 @@ Status DecodeTransaction(const v1::Transaction& in, size_t i, exec::Transaction*
   out->scheme = static_cast<exec::TxScheme>(in.scheme());
   Status s = ReadHash(in.contract(), where + ".contract", &out->contract);
   if (!s.ok()) return s;
+  if (!IsValidUtf8(in.function())) {
+    return Status::InvalidArgument(where + ".function is not valid UTF-8");
+  }
   out->public_key = in.public_key();
   out->signature = in.signature();
   out->function = in.function();
@@ -46,6 +57,9 @@ Status DecodeExecuteBlockRequest(const v1::ExecuteBlockRequest& request, BlockAr
 }
 
 Status DecodeCallRequest(const v1::CallRequest& request, CallArgs* out) {
+  if (!IsValidUtf8(request.function())) {
+    return Status::InvalidArgument("function is not valid UTF-8");
+  }
   Status s = ReadHash(request.contract(), "contract", &out->contract);
   if (s.ok() && !request.caller().empty()) s = ReadHash(request.caller(), "caller", &out->caller);
   if (!s.ok()) return s;
@@ -67,7 +81,10 @@ void EncodeReceipt(const exec::Receipt& receipt, v1::Receipt* out) {
     event->set_topic(e.topic);
     event->set_data(e.data);
   }
-  out->set_message(receipt.message);
+  // `message` is a proto string: valid UTF-8 for every client; a revert's exact bytes
+  // travel in revert_data.
+  out->set_message(ToValidUtf8(receipt.message, kMaxReceiptMessageBytes));
+  if (receipt.status == exec::ReceiptStatus::kReverted) out->set_revert_data(receipt.message);
 }
 
 void EncodeDeployContractResponse(const Hash32& address, const Hash32& code_hash,
@@ -75,7 +92,7 @@ void EncodeDeployContractResponse(const Hash32& address, const Hash32& code_hash
                                   v1::DeployContractResponse* out) {
   out->set_address(address.data(), address.size());
   out->set_code_hash(code_hash.data(), code_hash.size());
-  for (const std::string& e : entry_points) out->add_entry_points(e);
+  for (const std::string& e : entry_points) out->add_entry_points(ToValidUtf8(e));
 }
 
 void EncodeExecuteBlockResponse(uint64_t height, const exec::BlockResult& result,

@@ -191,6 +191,70 @@ TEST_CASE("Bad contracts and transactions get documented errors; the daemon stay
   CHECK(resp.height() == 2);
 }
 
+TEST_CASE("Revert messages that are not valid UTF-8 or very long reach the client intact",
+          "[daemon][utf8]") {
+  // Regression: a revert with the bytes ff fe 41 made every receipt of its block unreadable
+  // to strict clients (the proto `string` message carried them unchanged), and long
+  // messages were cut inside a character.
+  auto rng = chainaccel::testing::MakeRng("exec revert utf8");
+  testing::TempDir dir;
+  DaemonProcess daemon(dir.Sub("data"));
+  auto& stub = daemon.stub();
+  v1::DeployContractResponse dep;
+  REQUIRE(Deploy(stub, testing::WatToWasm(R"((module
+      (import "env" "revert" (func $revert (param i32 i32)))
+      (memory (export "memory") 2)
+      (data (i32.const 0) "\ff\fe\41")
+      (func (export "bad") (call $revert (i32.const 0) (i32.const 3)))
+      (func (export "long") (local $i i32)
+        (loop $l
+          (i32.store8 (i32.add (i32.const 16) (local.get $i)) (i32.const 0xE2))
+          (i32.store8 (i32.add (i32.const 17) (local.get $i)) (i32.const 0x82))
+          (i32.store8 (i32.add (i32.const 18) (local.get $i)) (i32.const 0xAC))
+          (local.set $i (i32.add (local.get $i) (i32.const 3)))
+          (br_if $l (i32.lt_u (local.get $i) (i32.const 70002))))
+        (call $revert (i32.const 16) (i32.const 70002)))))"), &dep)
+              .ok());
+  const Hash32 contract = HashOf(dep.address());
+  testing::Account user = testing::MakeAccount(rng);
+  v1::ExecuteBlockRequest block;
+  block.set_height(1);
+  *block.add_transactions() = ToProto(testing::SignedCall(user, contract, "bad", "", 1'000'000, 0));
+  *block.add_transactions() = ToProto(testing::SignedCall(user, contract, "long", "", 10'000'000, 1));
+  v1::ExecuteBlockResponse resp;
+  const grpc::Status st = stub.ExecuteBlock(Ctx().get(), block, &resp);
+  REQUIRE(st.ok());
+  REQUIRE(resp.receipts_size() == 2);
+  CHECK(resp.receipts(0).status() == v1::RECEIPT_STATUS_REVERTED);
+  CHECK(resp.receipts(0).revert_data() == std::string("\xff\xfe\x41", 3));
+  CHECK(resp.receipts(0).message() == "\xEF\xBF\xBD\xEF\xBF\xBD" "A");
+  CHECK(resp.receipts(1).status() == v1::RECEIPT_STATUS_REVERTED);
+  CHECK(resp.receipts(1).revert_data().size() == 65536);  // the VM's cut, in bytes
+  // The text stops before the character the 64 KiB cut would split: 21,845 euro signs.
+  CHECK(resp.receipts(1).message().size() == 65535);
+  CHECK(resp.receipts(1).message().substr(65532) == "\xE2\x82\xAC");
+}
+
+TEST_CASE("A function name that is not valid UTF-8 gets INVALID_ARGUMENT naming the transaction",
+          "[daemon][utf8]") {
+  auto rng = chainaccel::testing::MakeRng("exec function utf8");
+  testing::TempDir dir;
+  DaemonProcess daemon(dir.Sub("data"));
+  auto& stub = daemon.stub();
+  testing::Account user = testing::MakeAccount(rng);
+  Hash32 contract{};
+  v1::ExecuteBlockRequest block;
+  block.set_height(1);
+  *block.add_transactions() = ToProto(testing::SignedCall(user, contract, "run", "", 100000, 0));
+  *block.add_transactions() =
+      ToProto(testing::SignedCall(user, contract, std::string("\xff\xfe", 2), "", 100000, 1));
+  v1::ExecuteBlockResponse resp;
+  const grpc::Status st = stub.ExecuteBlock(Ctx().get(), block, &resp);
+  CHECK(st.error_code() == grpc::StatusCode::INVALID_ARGUMENT);
+  CHECK_THAT(st.error_message(), Catch::Contains("transactions[1].function"));
+  CHECK_THAT(st.error_message(), Catch::Contains("UTF-8"));
+}
+
 TEST_CASE("kill -9 during block commits: the daemon restarts at the last acknowledged block",
           "[daemon][crash]") {
   auto rng = chainaccel::testing::MakeRng("exec crash");
