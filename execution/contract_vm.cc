@@ -677,10 +677,10 @@ wabt::Result ContractVm::Impl::HostCall(HostFn fn, const interp::Values& params,
   switch (fn) {
     case HostFn::kStorageRead: {
       const uint32_t key_len = u32(1), cap = u32(3);
+      if (!Charge(gas::kStorageRead + uint64_t{key_len})) return oog();
       if (key_len > limits.max_key_bytes) {
         return Fail(Stop::kHostError, "storage key over the limit", out_trap);
       }
-      if (!Charge(gas::kStorageRead + key_len)) return oog();
       const uint8_t* key = Mem(u32(0), key_len);
       uint8_t* out = Mem(u32(2), cap);
       if (key == nullptr || out == nullptr) return oob();
@@ -705,13 +705,13 @@ wabt::Result ContractVm::Impl::HostCall(HostFn fn, const interp::Values& params,
       const bool del = fn == HostFn::kStorageDelete;
       const uint32_t key_len = u32(1);
       const uint32_t value_len = del ? 0 : u32(3);
+      if (!Charge(gas::kStorageWrite + uint64_t{key_len} + value_len)) return oog();
       if (key_len > limits.max_key_bytes) {
         return Fail(Stop::kHostError, "storage key over the limit", out_trap);
       }
       if (value_len > limits.max_value_bytes) {
         return Fail(Stop::kHostError, "storage value over the limit", out_trap);
       }
-      if (!Charge(gas::kStorageWrite + key_len + value_len)) return oog();
       const uint8_t* key = Mem(u32(0), key_len);
       const uint8_t* value = del ? nullptr : Mem(u32(2), value_len);
       if (key == nullptr || (!del && value == nullptr)) return oob();
@@ -752,10 +752,10 @@ wabt::Result ContractVm::Impl::HostCall(HostFn fn, const interp::Values& params,
     }
     case HostFn::kReturnData: {
       const uint32_t len = u32(1);
+      if (!Charge(gas::kHostCall + len / gas::kBytesPerUnit)) return oog();
       if (len > limits.max_return_bytes) {
         return Fail(Stop::kHostError, "return data over the limit", out_trap);
       }
-      if (!Charge(gas::kHostCall + len / gas::kBytesPerUnit)) return oog();
       const uint8_t* p = Mem(u32(0), len);
       if (p == nullptr) return oob();
       active.outcome->return_data.assign(reinterpret_cast<const char*>(p), len);
@@ -763,13 +763,13 @@ wabt::Result ContractVm::Impl::HostCall(HostFn fn, const interp::Values& params,
     }
     case HostFn::kEmitEvent: {
       const uint32_t topic_len = u32(1), data_len = u32(3);
+      if (!Charge(gas::kEvent + uint64_t{topic_len} + data_len)) return oog();
       if (uint64_t{topic_len} + data_len > limits.max_event_bytes) {
         return Fail(Stop::kHostError, "event over the limit", out_trap);
       }
       if (active.outcome->events.size() >= limits.max_events) {
         return Fail(Stop::kHostError, "too many events", out_trap);
       }
-      if (!Charge(gas::kEvent + topic_len + data_len)) return oog();
       const uint8_t* topic = Mem(u32(0), topic_len);
       const uint8_t* data = Mem(u32(2), data_len);
       if (topic == nullptr || data == nullptr) return oob();

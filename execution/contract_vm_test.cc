@@ -1,4 +1,5 @@
 #include "execution/contract_vm.h"
+#include "execution/gas.h"
 
 #include <catch2/catch.hpp>
 
@@ -359,6 +360,91 @@ TEST_CASE("Oversized input and out-of-bounds host calls trap", "[vm]") {
   CallOutcome oob = vm.Call(*c, Ctx("f"), state);
   CHECK(oob.kind == CallOutcome::Kind::kTrapped);
   CHECK_THAT(oob.message, Catch::Contains("out of bounds"));
+}
+
+TEST_CASE("Host calls that break a limit trap with their charge paid, one rule for all",
+          "[vm][gas]") {
+  // Regression: these traps used to come before the charge, so they cost nothing; the
+  // rule (docs/execution.md) is charge first, then limits, then pointers.
+  ContractVm vm{VmLimits{}};
+  MapState state;
+  auto c = Prepare(WatToWasm(R"((module
+      (import "env" "storage_read" (func $read (param i32 i32 i32 i32) (result i32)))
+      (import "env" "storage_write" (func $write (param i32 i32 i32 i32)))
+      (import "env" "storage_delete" (func $delete (param i32 i32)))
+      (import "env" "emit_event" (func $event (param i32 i32 i32 i32)))
+      (import "env" "return_data" (func $return (param i32 i32)))
+      (memory (export "memory") 2)
+      (func (export "read_key") (drop (call $read (i32.const 0) (i32.const 300) (i32.const 0) (i32.const 0))))
+      (func (export "write_key") (call $write (i32.const 0) (i32.const 300) (i32.const 0) (i32.const 10)))
+      (func (export "write_value") (call $write (i32.const 0) (i32.const 10) (i32.const 0) (i32.const 20000)))
+      (func (export "delete_key") (call $delete (i32.const 0) (i32.const 300)))
+      (func (export "big_event") (call $event (i32.const 0) (i32.const 100) (i32.const 0) (i32.const 4000)))
+      (func (export "many_events") (local $i i32)
+        (loop $l
+          (call $event (i32.const 0) (i32.const 1) (i32.const 0) (i32.const 1))
+          (local.set $i (i32.add (local.get $i) (i32.const 1)))
+          (br_if $l (i32.lt_u (local.get $i) (i32.const 65)))))
+      (func (export "big_return") (call $return (i32.const 0) (i32.const 70000)))
+      (func (export "huge_write") (call $write (i32.const 0) (i32.const 10) (i32.const 0) (i32.const -1)))
+      (func (export "oob_write") (call $write (i32.const 131070) (i32.const 10) (i32.const 0) (i32.const 10)))))"));
+  struct Case {
+    const char* function;
+    uint64_t charge;  // the host call's table charge, at least in gas_used
+    const char* message;
+  };
+  const Case cases[] = {
+      {"read_key", gas::kStorageRead + 300, "storage key over the limit"},
+      {"write_key", gas::kStorageWrite + 300 + 10, "storage key over the limit"},
+      {"write_value", gas::kStorageWrite + 10 + 20000, "storage value over the limit"},
+      {"delete_key", gas::kStorageWrite + 300, "storage key over the limit"},
+      {"big_event", gas::kEvent + 4100, "event over the limit"},
+      {"many_events", 65 * (gas::kEvent + 2), "too many events"},
+      {"big_return", gas::kHostCall + 70000 / gas::kBytesPerUnit, "return data over the limit"},
+      {"oob_write", gas::kStorageWrite + 20, "out of bounds"},
+  };
+  for (const Case& k : cases) {
+    INFO(k.function);
+    const CallOutcome out = vm.Call(*c, Ctx(k.function, 1'000'000), state);
+    CHECK(out.kind == CallOutcome::Kind::kTrapped);
+    CHECK_THAT(out.message, Catch::Contains(k.message));
+    CHECK(out.gas_used >= k.charge);
+    // plus the instructions around the call (the event loop's 65 rounds: ~10 each)
+    CHECK(out.gas_used < k.charge + 1000);
+  }
+  // A charge above the gas left is OUT_OF_GAS, before any limit is looked at.
+  const CallOutcome huge = vm.Call(*c, Ctx("huge_write", 1'000'000), state);
+  CHECK(huge.kind == CallOutcome::Kind::kOutOfGas);
+  CHECK(huge.gas_used == 1'000'000);
+}
+
+TEST_CASE("Deploy rules as docs/execution.md words them: imports count as functions, "
+          "passive segments fail as invalid wasm", "[vm][deploy]") {
+  // 4,095 functions of its own and one imported host function: 4,096, accepted; one more
+  // own function: refused although it defines only 4,096 itself.
+  const auto module = [](int own) {
+    std::string wat = R"((module (import "env" "block_height" (func (result i64)))
+        (memory (export "memory") 1))";
+    for (int i = 0; i < own; ++i) wat += "(func)";
+    return wat + ")";
+  };
+  CHECK(PrepareStatus(module(4095)).ok());
+  const Status over = PrepareStatus(module(4096));
+  CHECK(over.code() == Status::Code::kInvalidArgument);
+  CHECK_THAT(over.message(), Catch::StartsWith("too many functions"));
+  // A passive data segment needs bulk memory, which the validity rule refuses first.
+  std::shared_ptr<const PreparedContract> p;
+  const std::vector<uint8_t> passive = {
+      0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00,                    // magic, version
+      0x05, 0x03, 0x01, 0x00, 0x01,                                      // memory: 1 page
+      0x07, 0x0a, 0x01, 0x06, 'm', 'e', 'm', 'o', 'r', 'y', 0x02, 0x00,  // export "memory"
+      0x0b, 0x04, 0x01, 0x01, 0x01, 'A'};  // data: passive, 1 byte
+  const Status s = PrepareContract(passive, VmLimits{}, &p);
+  CHECK(s.code() == Status::Code::kInvalidArgument);
+  const bool validity = s.message().rfind("malformed wasm", 0) == 0 ||
+                        s.message().rfind("invalid wasm", 0) == 0;
+  INFO(s.message());
+  CHECK(validity);
 }
 
 }  // namespace
