@@ -72,7 +72,8 @@ Status LoadConfigFile(const std::string& path, Config* config) {
   Status s = CheckKeys(root,
                        {"listen", "metrics_listen", "threads", "data_dir", "limits", "log",
                         "shutdown_grace_seconds", "gpu_enabled", "gpu_devices", "gpu_retest_seconds",
-                        "scheduler", "execution_db", "executor", "execution_threads"},
+                        "scheduler", "execution_db", "executor", "execution_threads",
+                        "memory_trim_seconds"},
                        path);
   if (s.ok()) s = Read(root, "listen", path, &config->listen);
   if (s.ok()) s = Read(root, "metrics_listen", path, &config->metrics_listen);
@@ -85,6 +86,7 @@ Status LoadConfigFile(const std::string& path, Config* config) {
   if (s.ok()) s = Read(root, "execution_db", path, &config->execution_db);
   if (s.ok()) s = Read(root, "executor", path, &config->executor);
   if (s.ok()) s = Read(root, "execution_threads", path, &config->execution_threads);
+  if (s.ok()) s = Read(root, "memory_trim_seconds", path, &config->memory_trim_seconds);
   if (!s.ok()) return s;
   if (const YAML::Node node = root["scheduler"]) {
     s = ReadScheduler(node, path, &config->scheduler);
@@ -140,6 +142,9 @@ Status ValidateConfig(const Config& config) {
   }
   if (config.shutdown_grace_seconds < 0) {
     return Status::InvalidArgument("shutdown_grace_seconds must not be negative");
+  }
+  if (config.memory_trim_seconds < 0) {
+    return Status::InvalidArgument("memory_trim_seconds must not be negative");
   }
   const SchedulerConfig& sc = config.scheduler;
   if (sc.placement != "auto" && sc.placement != "cpu" && sc.placement != "gpu" &&

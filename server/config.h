@@ -74,6 +74,9 @@ struct Config {
   std::string log_format = "text";
   // How long a graceful shutdown waits for in-flight requests before cancelling them.
   double shutdown_grace_seconds = 30;
+  // How often the daemon, when idle after load, returns freed heap memory to the system
+  // (server/memory_trimmer.h); 0 never.
+  double memory_trim_seconds = 5;
   // When set, the daemon writes "grpc=HOST:PORT\nmetrics=HOST:PORT\n" here once it serves.
   std::string ready_file;
 };

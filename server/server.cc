@@ -23,6 +23,7 @@
 #include "server/execution_service.h"
 #include "server/hash_service.h"
 #include "server/merkle_service.h"
+#include "server/memory_trimmer.h"
 #include "server/metrics.h"
 #include "server/serving_state.h"
 #include "server/signature_service.h"
@@ -79,6 +80,7 @@ struct Server::Impl {
   std::unique_ptr<AdminServiceImpl> admin_service;
   std::unique_ptr<ExecutionServiceImpl> execution_service;
   std::unique_ptr<grpc::Server> grpc_server;
+  std::unique_ptr<MemoryTrimmer> memory_trimmer;  // reads state.in_flight
   std::once_flag shutdown_once;
 };
 
@@ -178,6 +180,12 @@ Status Server::Start() {
     return Status::Unavailable("cannot listen for gRPC on " + config_.listen);
   }
   grpc_address_ = config_.listen.substr(0, config_.listen.rfind(':')) + ":" + std::to_string(port);
+  if (config_.memory_trim_seconds > 0) {
+    KeepLargeBlocksMapped();
+    impl.memory_trimmer = std::make_unique<MemoryTrimmer>(
+        [&impl] { return impl.state.in_flight.load(); },
+        std::chrono::milliseconds(static_cast<int64_t>(config_.memory_trim_seconds * 1000)));
+  }
   // "" is the whole server; each service also answers for itself.
   auto* health = impl.grpc_server->GetHealthCheckService();
   for (const char* service : {"", "chainaccel.v1.HashService", "chainaccel.v1.MerkleService",
@@ -207,6 +215,7 @@ void Server::Shutdown() {
       impl.grpc_server->Shutdown(deadline);
       impl.grpc_server->Wait();
     }
+    impl.memory_trimmer.reset();
     impl.stop_calibration = true;
     if (impl.calibration.joinable()) impl.calibration.join();
     if (impl.scheduler) impl.scheduler->Shutdown();
