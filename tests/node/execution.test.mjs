@@ -163,3 +163,39 @@ describe('ExecutionService (counter contract, independent digest and state root)
     }
   });
 });
+
+// A contract whose `bad` entry point reverts with the bytes ff fe 41 (not UTF-8),
+// assembled here byte by byte: the type, import (env.revert), function, memory, export,
+// code and data sections.
+const kRevertBadUtf8Wasm = Buffer.from([
+  0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00,
+  0x01, 0x09, 0x02, 0x60, 0x02, 0x7f, 0x7f, 0x00, 0x60, 0x00, 0x00,
+  0x02, 0x0e, 0x01, 0x03, 0x65, 0x6e, 0x76, 0x06, 0x72, 0x65, 0x76, 0x65, 0x72, 0x74, 0x00, 0x00,
+  0x03, 0x02, 0x01, 0x01,
+  0x05, 0x03, 0x01, 0x00, 0x01,
+  0x07, 0x10, 0x02, 0x03, 0x62, 0x61, 0x64, 0x00, 0x01, 0x06, 0x6d, 0x65, 0x6d, 0x6f, 0x72, 0x79, 0x02, 0x00,
+  0x0a, 0x0a, 0x01, 0x08, 0x00, 0x41, 0x00, 0x41, 0x03, 0x10, 0x00, 0x0b,
+  0x0b, 0x09, 0x01, 0x00, 0x41, 0x00, 0x0b, 0x03, 0xff, 0xfe, 0x41,
+]);
+
+describe('ExecutionService receipts for text that is not UTF-8', () => {
+  test('a revert with the bytes ff fe 41: the block reads, revert_data exact, message valid', async () => {
+    const rng = new Rng(seed, 'revert-utf8');
+    const ex = daemon.clients.execution;
+    const deployed = await unary(ex, 'DeployContract', { wasm: kRevertBadUtf8Wasm, salt: rng.bytes(8) });
+    const tx = signedTx(rng, 'TX_SIGNATURE_SCHEME_ED25519', deployed.address, 'bad');
+    // The next height: this file's other tests may have committed some already.
+    let response = null;
+    for (let height = 1; response === null && height <= 16; height++) {
+      response = await unary(ex, 'ExecuteBlock', { height, transactions: [tx] }).catch((e) => {
+        if (e.code !== Code.FAILED_PRECONDITION) throw e;
+        return null;
+      });
+    }
+    assert.notEqual(response, null, 'no height was accepted');
+    assert.equal(response.receipts.length, 1);
+    assert.equal(response.receipts[0].status, 'RECEIPT_STATUS_REVERTED');
+    assert.equal(hex(response.receipts[0].revert_data), 'fffe41');
+    assert.equal(response.receipts[0].message, '\uFFFD\uFFFDA');
+  });
+});
