@@ -72,6 +72,7 @@ Status LoadConfigFile(const std::string& path, Config* config) {
   Status s = CheckKeys(root,
                        {"listen", "metrics_listen", "threads", "data_dir", "limits", "log",
                         "shutdown_grace_seconds", "gpu_enabled", "gpu_devices", "gpu_retest_seconds",
+                        "gpu_engines_per_device",
                         "scheduler", "execution_db", "executor", "execution_threads",
                         "memory_trim_seconds"},
                        path);
@@ -83,6 +84,9 @@ Status LoadConfigFile(const std::string& path, Config* config) {
   if (s.ok()) s = Read(root, "gpu_enabled", path, &config->gpu_enabled);
   if (s.ok()) s = Read(root, "gpu_devices", path, &config->gpu_devices);
   if (s.ok()) s = Read(root, "gpu_retest_seconds", path, &config->gpu_retest_seconds);
+  if (s.ok()) {
+    s = Read(root, "gpu_engines_per_device", path, &config->gpu_engines_per_device);
+  }
   if (s.ok()) s = Read(root, "execution_db", path, &config->execution_db);
   if (s.ok()) s = Read(root, "executor", path, &config->executor);
   if (s.ok()) s = Read(root, "execution_threads", path, &config->execution_threads);
@@ -131,6 +135,9 @@ Status ValidateConfig(const Config& config) {
   }
   for (int ordinal : config.gpu_devices) {
     if (ordinal < 0) return Status::InvalidArgument("gpu_devices: negative ordinal");
+  }
+  if (config.gpu_engines_per_device < 1 || config.gpu_engines_per_device > 8) {
+    return Status::InvalidArgument("gpu_engines_per_device must be within [1, 8]");
   }
   if (config.gpu_retest_seconds <= 0) {
     return Status::InvalidArgument("gpu_retest_seconds must be positive");

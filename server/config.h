@@ -56,6 +56,9 @@ struct Config {
   std::vector<int> gpu_devices;
   // How often an unhealthy GPU engine runs its self-test again to come back into service.
   double gpu_retest_seconds = 60;
+  // GPU engines per device, each its own GPU to the scheduler (gpu:0, gpu:0.1, ...): for
+  // testing multi-GPU scheduling on a host with one GPU. 1 in service.
+  unsigned gpu_engines_per_device = 1;
   // The hybrid scheduler (engines/scheduler/hybrid_scheduler.h, docs/scheduler.md).
   SchedulerConfig scheduler;
   // The execution engine's RocksDB folder; empty means <data_dir>/execution.

@@ -29,6 +29,7 @@ struct Flags {
   std::optional<double> shutdown_grace_seconds, gpu_retest_seconds, max_queue_delay_ms,
       calibration_seconds;
   std::optional<bool> gpu_enabled, batching;
+  std::optional<unsigned> gpu_engines_per_device;
   std::optional<std::string> placement;
   std::optional<std::vector<int>> gpu_devices;
 };
@@ -75,6 +76,8 @@ int main(int argc, char** argv) {
       ->delimiter(',');
   app.add_option("--gpu-retest-seconds", flags.gpu_retest_seconds,
                  "how often an unhealthy GPU re-runs its self-test");
+  app.add_option("--gpu-engines-per-device", flags.gpu_engines_per_device,
+                 "GPU engines per device, each its own GPU to the scheduler (testing; default 1)");
   app.add_option("--placement", flags.placement,
                  "placement of PLACEMENT_AUTO requests: auto|cpu|gpu|load_balance (default auto)");
   app.add_option("--batching", flags.batching,
@@ -112,6 +115,7 @@ int main(int argc, char** argv) {
   Apply(flags.max_message_bytes, &config.limits.max_message_bytes);
   Apply(flags.max_batch_items, &config.limits.max_batch_items);
   Apply(flags.max_inflight_requests, &config.limits.max_inflight_requests);
+  Apply(flags.gpu_engines_per_device, &config.gpu_engines_per_device);
   Apply(flags.placement, &config.scheduler.placement);
   Apply(flags.batching, &config.scheduler.batching);
   Apply(flags.max_queue_delay_ms, &config.scheduler.max_queue_delay_ms);

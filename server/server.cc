@@ -108,7 +108,8 @@ Status Server::Start() {
   }
   impl.gpus = std::make_unique<DevicePool>(DevicePool::Options{
       config_.gpu_enabled, config_.gpu_devices,
-      std::chrono::milliseconds(static_cast<int64_t>(config_.gpu_retest_seconds * 1000))});
+      std::chrono::milliseconds(static_cast<int64_t>(config_.gpu_retest_seconds * 1000)),
+      config_.gpu_engines_per_device});
   std::vector<Engine*> engines{impl.cpu.get()};
   for (Engine* gpu : impl.gpus->engines()) engines.push_back(gpu);
   impl.scheduler = std::make_unique<HybridScheduler>(engines, SchedulerOptions(config_.scheduler),

@@ -31,16 +31,20 @@ DevicePool::DevicePool(const Options& options)
       continue;
     }
 #ifdef CHAINACCEL_HAVE_CUDA
-    Status status;
-    auto engine = GpuEngine::Create(gpu.ordinal, GpuEngine::Options{}, &status);
-    if (!engine) {
-      spdlog::error("GPU {} ({}) not used: {}", gpu.ordinal, gpu.name, status.ToString());
-      unused_.push_back(gpu);
-      continue;
+    for (unsigned instance = 0; instance < std::max(1u, options.engines_per_device); ++instance) {
+      Status status;
+      GpuEngine::Options engine_options;
+      engine_options.instance = instance;
+      auto engine = GpuEngine::Create(gpu.ordinal, engine_options, &status);
+      if (!engine) {
+        spdlog::error("GPU {} ({}) not used: {}", gpu.ordinal, gpu.name, status.ToString());
+        if (instance == 0) unused_.push_back(gpu);
+        break;
+      }
+      spdlog::info("GPU {} in service as {}: {} ({} SMs, {} MiB), self-test passed", gpu.ordinal,
+                   engine->info().name, gpu.name, gpu.multiprocessors, gpu.memory_bytes >> 20);
+      impl_->engines.push_back(std::move(engine));
     }
-    spdlog::info("GPU {} in service as {}: {} ({} SMs, {} MiB), self-test passed", gpu.ordinal,
-                 engine->info().name, gpu.name, gpu.multiprocessors, gpu.memory_bytes >> 20);
-    impl_->engines.push_back(std::move(engine));
 #endif
   }
 #ifdef CHAINACCEL_HAVE_CUDA

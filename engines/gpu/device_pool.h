@@ -27,6 +27,10 @@ class DevicePool {
     // Ordinals to open; empty: every visible device.
     std::vector<int> devices;
     std::chrono::milliseconds retest_interval{60'000};
+    // GPU engines per device (named gpu:N, gpu:N.1, ...), each with its own lanes: the
+    // scheduler treats them as separate GPUs. For testing multi-GPU scheduling on a host
+    // with one GPU; 1 in service.
+    unsigned engines_per_device = 1;
   };
 
   // Opens the devices; one that cannot be opened or fails its self-test is logged and

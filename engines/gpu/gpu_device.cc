@@ -18,13 +18,15 @@ namespace {
 constexpr size_t kMaxChunkItems = size_t{1} << 26;  // 2 GiB of digests
 constexpr size_t kMaxChunkBytes = size_t{1} << 34;  // 16 GiB of messages
 
-// Device `ordinal`'s EngineInfo, or the CUDA error. Makes the device current.
-Status ReadInfo(int ordinal, EngineInfo* info) {
+// Device `ordinal`'s EngineInfo (named for engine `instance` of it), or the CUDA error.
+// Makes the device current.
+Status ReadInfo(int ordinal, unsigned instance, EngineInfo* info) {
   Status s = CudaStatus(cudaSetDevice(ordinal), "cudaSetDevice");
   cudaDeviceProp prop{};
   if (s.ok()) s = CudaStatus(cudaGetDeviceProperties(&prop, ordinal), "cudaGetDeviceProperties");
   if (!s.ok()) return s;
   info->name = "gpu:" + std::to_string(ordinal);
+  if (instance != 0) info->name += "." + std::to_string(instance);
   info->kind = EngineKind::kGpu;
   info->model = prop.name;
   info->memory_bytes = prop.totalGlobalMem;
@@ -56,7 +58,7 @@ Status GpuDevice::Create(int ordinal, const GpuOptions& options, GpuDeviceHooks*
                                    "and chunk_items in [1, 2^26]");
   }
   EngineInfo info;
-  Status s = ReadInfo(ordinal, &info);
+  Status s = ReadInfo(ordinal, options.instance, &info);
   if (!s.ok()) return s;
   std::unique_ptr<GpuDevice> device(new GpuDevice(ordinal, options, hooks, std::move(info)));
   s = device->AllocateLanes();

@@ -35,6 +35,10 @@ struct GpuOptions {
   // 10^7-signature soak against libsodium passed on an H100, bench/RESULTS.md). Off,
   // the engine does not accept Ed25519 batches and the scheduler keeps them on the CPU.
   bool ed25519 = true;
+  // Which engine of its device this is, when a device runs several (DevicePool's
+  // engines_per_device, for testing multi-GPU scheduling on one GPU): instance 0 is
+  // named "gpu:N", instance k "gpu:N.k". Each instance has lanes and buffers of its own.
+  unsigned instance = 0;
 };
 
 }  // namespace chainaccel
