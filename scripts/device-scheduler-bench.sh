@@ -9,9 +9,9 @@
 #   2. AUTO against CPU and GPU placement over batch sizes 64 .. 262,144 (Ed25519 and
 #      ECDSA, 8 in flight);
 #   3. LOAD_BALANCE against CPU and GPU alone for 1M-item Ed25519 and ECDSA requests;
-#   4. "knobs": 64 x 1,024 and 256 x 64 Ed25519 under other scheduler settings (GPU batches
-#      in flight 1 / 2 / 4, the config's placement gpu, max_queue_delay_ms 1; or $KNOBS),
-#      a daemon each.
+#   4. "knobs": 64 x 1,024 and 256 x 64 Ed25519 under other settings (GPU batches in
+#      flight 2, the config's placement gpu, max_queue_delay_ms 1, two GPU engines over
+#      the one device with AUTO and with GPU placement; or $KNOBS), a daemon each.
 # JSON lines (one per run, tagged with "batching" and "step") go to $OUT/scheduler.jsonl;
 # the daemon's scheduler metrics after each daemon to $OUT/metrics_<batching>.txt.
 # Usage: bash scripts/device-scheduler-bench.sh [batching] [sweep] [balance] [knobs]
@@ -90,13 +90,22 @@ if [[ " $steps " == *" sweep "* || " $steps " == *" balance "* ]]; then
   stop_daemon sweep
 fi
 if [[ " $steps " == *" knobs "* ]]; then
-  knobs=("default:" "gpu_in_flight_2:  gpu_batches_in_flight: 2" "gpu_in_flight_4:  gpu_batches_in_flight: 4"
-         "placement_gpu:  placement: gpu" "delay_1ms:  max_queue_delay_ms: 1")
-  # KNOBS (one "name:yaml lines" per line) replaces the list.
+  # name:scheduler-keys[|top-level-keys], "\n" between keys (printf expands it).
+  knobs=("default:"
+         "gpu_in_flight_2:  gpu_batches_in_flight: 2"
+         "placement_gpu:  placement: gpu"
+         "delay_1ms:  max_queue_delay_ms: 1"
+         "two_engines_auto:|gpu_engines_per_device: 2"
+         "two_engines_gpu:  placement: gpu|gpu_engines_per_device: 2")
+  # KNOBS (one knob per line, as above) replaces the list.
   if [ -n "${KNOBS:-}" ]; then mapfile -t knobs <<< "$KNOBS"; fi
   for knob in "${knobs[@]}"; do
     name="${knob%%:*}"
-    printf 'scheduler:\n  calibration_seconds: 1\n%s\n' "${knob#*:}" > "$work/$name.yaml"
+    spec="${knob#*:}"
+    scheduler_keys="${spec%%|*}"
+    top_keys=""
+    [[ "$spec" == *"|"* ]] && top_keys="${spec#*|}"
+    printf "${top_keys}\nscheduler:\n  calibration_seconds: 1\n${scheduler_keys}\n" > "$work/$name.yaml"
     start_daemon true "$name" "$work/$name.yaml"
     tags="\"step\":\"knobs\",\"knob\":\"$name\""
     if [ "$name" = default ]; then
