@@ -237,6 +237,14 @@ Result<DaemonStatus> Client::GetStatus() const {
   return out;
 }
 
+Result<v1::GetSchedulerResponse> Client::GetScheduler() const {
+  v1::GetSchedulerResponse response;
+  const grpc::Status status =
+      admin_->GetScheduler(NewContext().get(), v1::GetSchedulerRequest(), &response);
+  if (!status.ok()) return status;
+  return response;
+}
+
 Result<HealthStatus> Client::CheckHealth(const std::string& service) const {
   google::protobuf::UnknownFieldSet request_fields;
   if (!service.empty()) request_fields.AddLengthDelimited(kHealthServiceField, service);

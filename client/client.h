@@ -242,6 +242,8 @@ class Client {
 
   Result<std::vector<DeviceInfo>> GetDevices() const;
   Result<DaemonStatus> GetStatus() const;
+  // The hybrid scheduler's settings, cost model and queues (docs/scheduler.md).
+  Result<v1::GetSchedulerResponse> GetScheduler() const;
 
   // grpc.health.v1.Health/Check for `service` ("" asks about the whole daemon).
   // A service the daemon does not know is kServiceUnknown (the protocol's NOT_FOUND).

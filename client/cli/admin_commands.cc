@@ -1,4 +1,4 @@
-// chainaccel devices|status|health: what the daemon runs on and how it is doing.
+// chainaccel devices|status|scheduler|health: what the daemon runs on and how it is doing.
 #include <cinttypes>
 #include <cstdio>
 #include <memory>
@@ -92,6 +92,65 @@ int RunStatus(bool as_json, const GlobalOptions& global) {
   return kExitOk;
 }
 
+std::string PlacementText(v1::Placement placement) {
+  switch (placement) {
+    case v1::PLACEMENT_CPU: return "cpu";
+    case v1::PLACEMENT_GPU: return "gpu";
+    case v1::PLACEMENT_LOAD_BALANCE: return "load_balance";
+    default: return "auto";
+  }
+}
+
+int RunScheduler(bool as_json, const GlobalOptions& global) {
+  const v1::GetSchedulerResponse s = Unwrap(MakeClient(global).GetScheduler());
+  std::string out;
+  if (as_json) {
+    json entries = json::array();
+    for (const v1::SchedulerEntry& e : s.entries()) {
+      entries.push_back({{"task", e.task()},
+                         {"variant", e.variant()},
+                         {"engine", e.engine()},
+                         {"accepts", e.accepts()},
+                         {"fixed_latency_seconds", e.fixed_latency_seconds()},
+                         {"per_unit_seconds", e.per_unit_seconds()},
+                         {"crossover_units", e.crossover_units()},
+                         {"calibrated", e.calibrated()},
+                         {"observed_batches", e.observed_batches()},
+                         {"queued_items", e.queued_items()},
+                         {"queued_requests", e.queued_requests()},
+                         {"queued_bytes", e.queued_bytes()}});
+    }
+    out = json{{"default_placement", PlacementText(s.default_placement())},
+               {"batching", s.batching()},
+               {"max_queue_delay_seconds", s.max_queue_delay_seconds()},
+               {"gpu_fallbacks", s.gpu_fallbacks()},
+               {"entries", std::move(entries)}}
+              .dump() +
+          "\n";
+  } else {
+    out += "placement: " + PlacementText(s.default_placement()) + ", batching " +
+           (s.batching() ? "on" : "off") +
+           Format(", max queue delay %.3f ms, GPU fallbacks %" PRIu64 "\n",
+                  s.max_queue_delay_seconds() * 1e3, s.gpu_fallbacks());
+    out += Format("%-34s %-8s %12s %14s %12s %5s %9s %10s %9s\n", "task/variant", "engine",
+                  "fixed (us)", "per unit (ns)", "crossover", "cal.", "batches", "queued", "parts");
+    for (const v1::SchedulerEntry& e : s.entries()) {
+      if (!e.accepts()) continue;
+      const std::string crossover = e.engine() == "cpu" ? "-"
+                                    : e.crossover_units() == UINT64_MAX
+                                        ? "never"
+                                        : std::to_string(e.crossover_units());
+      out += Format("%-34s %-8s %12.1f %14.3f %12s %5s %9" PRIu64 " %10" PRIu64 " %9" PRIu64 "\n",
+                    (e.task() + "/" + e.variant()).c_str(), e.engine().c_str(),
+                    e.fixed_latency_seconds() * 1e6, e.per_unit_seconds() * 1e9,
+                    crossover.c_str(), e.calibrated() ? "yes" : "no", e.observed_batches(),
+                    e.queued_items(), e.queued_requests());
+    }
+  }
+  WriteStdout(out);
+  return kExitOk;
+}
+
 int RunHealth(const std::string& service, const GlobalOptions& global) {
   const HealthStatus health = Unwrap(MakeClient(global).CheckHealth(service));
   WriteStdout(std::string(HealthStatusName(health)) + "\n");
@@ -110,6 +169,12 @@ void AddAdminCommands(CLI::App* app, const GlobalOptions* global, CommandRun* ru
   CLI::App* status = app->add_subcommand("status", "Version, uptime and per-task counters");
   status->add_flag("--json", *status_json, "Print JSON");
   status->callback([=] { *run = [=] { return RunStatus(*status_json, *global); }; });
+
+  auto scheduler_json = std::make_shared<bool>(false);
+  CLI::App* scheduler = app->add_subcommand(
+      "scheduler", "The scheduler's cost model (per task variant and engine) and queues");
+  scheduler->add_flag("--json", *scheduler_json, "Print JSON");
+  scheduler->callback([=] { *run = [=] { return RunScheduler(*scheduler_json, *global); }; });
 
   auto service = std::make_shared<std::string>();
   CLI::App* health = app->add_subcommand(

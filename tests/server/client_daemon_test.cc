@@ -2,6 +2,8 @@
 // cross-checked with the reference libraries.
 #include <catch2/catch.hpp>
 
+#include <algorithm>
+
 #include "client/client.h"
 #include "reference.h"
 #include "test_server.h"
@@ -101,6 +103,22 @@ TEST_CASE("The C++ client runs every RPC against the daemon", "[client]") {
     // The five task types, then ExecutionService's four methods.
     CHECK(status->tasks.size() == 9);
     CHECK(status->tasks.back().task == "get_state");
+    auto scheduler = client.GetScheduler();
+    REQUIRE(scheduler.ok());
+    CHECK(scheduler->batching());
+    CHECK(scheduler->default_placement() == v1::PLACEMENT_AUTO);
+    // 13 task variants on each engine; the CPU engine runs them all.
+    CHECK(scheduler->entries_size() == 13 * static_cast<int>(devices->size() -
+                                                              std::count_if(devices->begin(), devices->end(),
+                                                                            [](const DeviceInfo& d) {
+                                                                              return d.tasks.empty();
+                                                                            })));
+    for (const v1::SchedulerEntry& e : scheduler->entries()) {
+      if (e.engine() != "cpu") continue;
+      CHECK(e.accepts());
+      CHECK(e.fixed_latency_seconds() > 0);
+      CHECK(e.per_unit_seconds() > 0);
+    }
     auto health = client.CheckHealth();
     REQUIRE(health.ok());
     CHECK(*health == HealthStatus::kServing);
