@@ -393,82 +393,67 @@ void HybridScheduler::HandOverQueue(size_t engine) {
   }
 }
 
-bool HybridScheduler::FormBatch(size_t engine, Formed* formed, SchedulerClock::duration* wait,
-                                std::vector<Finished>* finished) {
-  if (engine != 0 && !engines_[engine]->healthy()) {
-    HandOverQueue(engine);
-    return false;
-  }
+const HybridScheduler::Part* HybridScheduler::FindHead(size_t engine,
+                                                       SchedulerClock::time_point now,
+                                                       std::vector<Finished>* finished) {
   EngineQueue& q = *queues_[engine];
-  const SchedulerClock::time_point now = clock_.Now();
-  // The head: the oldest live part of the highest priority (dropped ones go on the way).
-  const Part* head = nullptr;
-  for (size_t p = q.parts.size(); p-- > 0 && head == nullptr;) {
+  for (size_t p = q.parts.size(); p-- > 0;) {
     auto& list = q.parts[p];
     for (auto it = list.begin(); it != list.end();) {
-      if (!Expired(*it->request, now)) {
-        head = &*it;
-        break;
-      }
+      if (!Expired(*it->request, now)) return &*it;
       Request* request = it->request;
       Unqueue(engine, *it);
       it = list.erase(it);
       PartDone(request, finished);
     }
   }
-  if (head == nullptr) return false;
-  const BatchKey key = head->request->key;
-  const TaskType type = key.type;
-  const size_t max = std::max<size_t>(1, options_.max_batch_items[static_cast<size_t>(type)]);
-  const bool coalesce = options_.batching && Splittable(type);
-  if (coalesce && options_.max_queue_delay.count() > 0) {
-    const auto it = q.key_items.find(key);
-    const uint64_t queued = it == q.key_items.end() ? 0 : it->second;
-    const SchedulerClock::time_point due = head->enqueued + options_.max_queue_delay;
-    if (queued < max && now < due) {
-      *wait = due - now;
-      return false;
-    }
-  }
-  formed->cost_class = head->request->cost_class;
-  formed->type = type;
+  return nullptr;
+}
+
+void HybridScheduler::Requeue(size_t engine, Part& rest) {
+  EngineQueue& q = *queues_[engine];
+  Request& request = *rest.request;
+  rest.bytes = InputBytes(*request.task, rest.begin, rest.end);
+  rest.cost = MarginalCost(engine, request, rest.begin, rest.end);
+  q.queued_cost += rest.cost;
+  q.key_items[request.key] += rest.size();
+  q.items[request.cost_class] += rest.size();
+  q.requests[request.cost_class] += 1;
+  q.bytes[request.cost_class] += rest.bytes;
+  queued_items_[static_cast<size_t>(request.type)] += rest.size();
+  queued_bytes_[static_cast<size_t>(request.type)] += rest.bytes;
+  ++request.queued_parts;
+  ++queued_parts_;
+}
+
+void HybridScheduler::TakeParts(size_t engine, const Request& first, size_t max,
+                                SchedulerClock::time_point now, Formed* formed,
+                                std::vector<Finished>* finished) {
+  EngineQueue& q = *queues_[engine];
+  const BatchKey& key = first.key;
+  const bool coalesce = options_.batching && Splittable(key.type);
   size_t taken = 0;
-  const Request* first = head->request;
   for (size_t p = q.parts.size(); p-- > 0 && taken < max;) {
     auto& list = q.parts[p];
     for (auto it = list.begin(); it != list.end() && taken < max;) {
       Request* request = it->request;
-      const bool joins = coalesce ? request->key == key : request == first && formed->parts.empty();
+      const bool joins = coalesce ? request->key == key : request == &first;
       if (!joins) {
         ++it;
         continue;
       }
+      Part piece = *it;
+      Unqueue(engine, *it);
       if (Expired(*request, now)) {
-        Unqueue(engine, *it);
         it = list.erase(it);
         PartDone(request, finished);
         continue;
       }
-      const size_t room = max - taken;
-      Part piece = *it;
-      Unqueue(engine, *it);
-      if (Splittable(type) && piece.size() > room) {
+      if (Splittable(key.type) && piece.size() > max - taken) {
         // The front of the part joins the batch; its rest stays where it was.
-        Part& rest = *it;
-        rest.begin += room;
-        rest.bytes = InputBytes(*request->task, rest.begin, rest.end);
-        rest.cost = MarginalCost(engine, *request, rest.begin, rest.end);
-        piece.end = piece.begin + room;
-        // Enqueue's accounting for the rest, in place.
-        q.queued_cost += rest.cost;
-        q.key_items[key] += rest.size();
-        q.items[request->cost_class] += rest.size();
-        q.requests[request->cost_class] += 1;
-        q.bytes[request->cost_class] += rest.bytes;
-        queued_items_[static_cast<size_t>(type)] += rest.size();
-        queued_bytes_[static_cast<size_t>(type)] += rest.bytes;
-        ++request->queued_parts;
-        ++queued_parts_;
+        piece.end = piece.begin + (max - taken);
+        it->begin = piece.end;
+        Requeue(engine, *it);
         ++it;
       } else {
         it = list.erase(it);
@@ -477,10 +462,38 @@ bool HybridScheduler::FormBatch(size_t engine, Formed* formed, SchedulerClock::d
       taken += piece.size();
       formed->units += WorkUnits(*request->task, piece.begin, piece.end);
       formed->parts.push_back(piece);
-      if (!coalesce) break;
+      if (!coalesce) return;
     }
-    if (!coalesce && !formed->parts.empty()) break;
   }
+}
+
+bool HybridScheduler::FormBatch(size_t engine, Formed* formed, SchedulerClock::duration* wait,
+                                std::vector<Finished>* finished) {
+  if (engine != 0 && !engines_[engine]->healthy()) {
+    HandOverQueue(engine);
+    return false;
+  }
+  EngineQueue& q = *queues_[engine];
+  const SchedulerClock::time_point now = clock_.Now();
+  const Part* head = FindHead(engine, now, finished);
+  if (head == nullptr) return false;
+  const Request& first = *head->request;
+  const size_t max = std::max<size_t>(1, options_.max_batch_items[static_cast<size_t>(first.type)]);
+  if (options_.batching && Splittable(first.type) && options_.max_queue_delay.count() > 0) {
+    // Hold a batch that is not full open until its oldest request has waited the delay.
+    const auto it = q.key_items.find(first.key);
+    const uint64_t queued = it == q.key_items.end() ? 0 : it->second;
+    const SchedulerClock::time_point due = head->enqueued + options_.max_queue_delay;
+    if (queued < max && now < due) {
+      *wait = due - now;
+      return false;
+    }
+  }
+  formed->cost_class = first.cost_class;
+  formed->type = first.type;
+  TakeParts(engine, first, max, now, formed, finished);
+  // A client may cancel between FindHead and TakeParts: nothing left to run then.
+  if (formed->parts.empty()) return false;
   formed->predicted_seconds = model_.Predict(formed->cost_class, engine, formed->units);
   formed->predicted_end =
       now + std::chrono::duration_cast<SchedulerClock::duration>(

@@ -161,8 +161,19 @@ class HybridScheduler final : public Scheduler {
 
   // Dispatch, under mu_.
   void DispatchLoop(size_t engine) CHAINACCEL_EXCLUDES(mu_);
+  // Takes the next batch off `engine`'s queue into *formed (false: none, or *wait until
+  // a held-open batch is due); requests found dropped go to *finished.
   bool FormBatch(size_t engine, Formed* formed, SchedulerClock::duration* wait,
                  std::vector<Finished>* finished) CHAINACCEL_REQUIRES(mu_);
+  // The oldest live part of the highest priority (dropping dropped ones on the way).
+  const Part* FindHead(size_t engine, SchedulerClock::time_point now,
+                       std::vector<Finished>* finished) CHAINACCEL_REQUIRES(mu_);
+  // Moves the parts that join `first`'s batch (the same key, or `first` alone without
+  // batching) into *formed, up to `max` items, splitting the last one if it must.
+  void TakeParts(size_t engine, const Request& first, size_t max, SchedulerClock::time_point now,
+                 Formed* formed, std::vector<Finished>* finished) CHAINACCEL_REQUIRES(mu_);
+  // Counts `rest` (a part left in place after its front was taken) as queued again.
+  void Requeue(size_t engine, Part& rest) CHAINACCEL_REQUIRES(mu_);
   void RunFormed(size_t engine, Formed& formed, std::vector<Finished>* finished)
       CHAINACCEL_EXCLUDES(mu_);
   void Unqueue(size_t engine, const Part& part) CHAINACCEL_REQUIRES(mu_);
