@@ -87,8 +87,11 @@ Status DecodeByteBatch(const v1::ByteBatch& batch, std::string_view field, const
     return Status::InvalidArgument(std::string(field) + ": empty batch");
   }
   if (offsets.size() == 1) {
-    return Status::InvalidArgument(Field(field, "offsets") +
-                                   ": needs n + 1 entries for n items, got 1");
+    // [0] with no data is a batch of zero items, as an omitted batch is.
+    if (offsets[0] == 0 && data.empty()) return Status::InvalidArgument(std::string(field) + ": empty batch");
+    return Status::InvalidArgument(Field(field, "offsets") + ": [" + std::to_string(offsets[0]) +
+                                   "] describes no item, yet data has " +
+                                   std::to_string(data.size()) + " bytes");
   }
   Status s = CheckItemCount(static_cast<size_t>(offsets.size()) - 1, field, limits);
   if (!s.ok()) return s;
@@ -251,8 +254,13 @@ Status DecodeBuildTreeRequest(const v1::BuildTreeRequest& request, const Limits&
       return Status::InvalidArgument("leaves: must be empty with RAW_ENTRIES (use entries)");
     }
     const auto& entries = request.entries();
-    if (entries.data().empty() && entries.item_size() == 0 && entries.offsets().empty()) {
-      task->leaves = PackedItems();  // the empty log: MTH({}) = SHA256("")
+    // Zero entries, however sent (omitted, offsets [0], or a fixed size and no data):
+    // the empty log, MTH({}) = SHA256("").
+    const bool no_entries = entries.data().empty() &&
+                            (entries.offsets().empty() ||
+                             (entries.offsets().size() == 1 && entries.offsets(0) == 0));
+    if (no_entries) {
+      task->leaves = PackedItems();
     } else {
       s = DecodeByteBatch(entries, "entries", limits, &task->leaves);
     }

@@ -98,7 +98,13 @@ int main(int argc, char** argv) {
                  "how long shutdown waits for in-flight requests");
   app.add_option("--ready-file", flags.ready_file,
                  "write the bound addresses here once serving (for tests and supervisors)");
-  CLI11_PARSE(app, argc, argv);
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::ParseError& e) {
+    // --help and --version exit 0; every bad flag or value exits 2, as documented
+    // (CLI11's own codes, 104-109, would not be).
+    return app.exit(e) == 0 ? 0 : 2;
+  }
 
   Config config;
   if (!flags.config_file.empty()) {

@@ -188,7 +188,11 @@ Status Metrics::Serve(const std::string& address, std::string* bound) {
   try {
     exposer_ = std::make_unique<prometheus::Exposer>(address, 2);
   } catch (const std::exception& e) {
-    return Status::Unavailable("metrics: cannot serve on " + address + ": " + e.what());
+    // civetweb's own words ("null context when constructing CivetServer") do not say
+    // what went wrong; binding the address is what fails.
+    return Status::Unavailable("metrics: cannot listen on " + address +
+                               " (metrics_listen): the address is in use, not local or not "
+                               "permitted (" + e.what() + ")");
   }
   exposer_->RegisterCollectable(registry_);
   exposer_->RegisterCollectable(engine_collector_);

@@ -35,8 +35,17 @@ double Rounded(double value, int decimals) {
   return std::round(value * scale) / scale;
 }
 
+// Below this many measured requests a p99 is the maximum of a handful of samples.
+constexpr uint64_t kMinRequestsForP99 = 100;
+
 std::string Report(const BenchOptions& options, const Workload& workload,
                    const LoadReport& load) {
+  if (load.requests < kMinRequestsForP99) {
+    std::fprintf(stderr,
+                 "bench: only %" PRIu64 " requests measured: p90/p99 are not meaningful below %" PRIu64
+                 " (raise --duration)\n",
+                 load.requests, kMinRequestsForP99);
+  }
   const double seconds = load.elapsed_seconds > 0 ? load.elapsed_seconds : 1;
   const uint64_t items = load.requests * workload.items;
   const double requests_per_s = static_cast<double>(load.requests) / seconds;
@@ -63,6 +72,7 @@ std::string Report(const BenchOptions& options, const Workload& workload,
                           {"errors", load.errors},
                           {"engine", engine}};
     if (!load.first_error.empty()) doc["first_error"] = load.first_error;
+    if (load.requests < kMinRequestsForP99) doc["few_samples"] = true;
     return doc.dump() + "\n";
   }
   char text[1024];

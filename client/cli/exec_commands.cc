@@ -52,7 +52,7 @@ void Check(const grpc::Status& status) {
 
 std::string HexArg(const std::string& text, const char* what, size_t size = 0) {
   std::optional<std::string> bytes = DecodeHex(text);
-  if (!bytes) throw CliError(std::string(what) + " is not hex");
+  if (!bytes) throw CliError(std::string(what) + " " + HexProblem(text));
   if (size != 0 && bytes->size() != size) {
     throw CliError(std::string(what) + " must be " + std::to_string(size) + " bytes");
   }

@@ -38,6 +38,21 @@ std::optional<size_t> HexSize(std::string_view text) {
   return digits / 2;
 }
 
+std::string HexProblem(std::string_view text) {
+  const std::string_view digits = Digits(text);
+  const size_t prefix = text.size() - digits.size();
+  size_t count = 0;
+  for (size_t i = 0; i < digits.size(); ++i) {
+    const int v = DigitValue(digits[i]);
+    if (v == kNotHex) {
+      return "is not hex: '" + std::string(1, digits[i]) + "' at character " +
+             std::to_string(prefix + i + 1);
+    }
+    if (v >= 0) ++count;
+  }
+  return "has an odd number of hex digits (" + std::to_string(count) + ")";
+}
+
 void DecodeHexTo(std::string_view text, uint8_t* out) {
   int high = kNotHex;
   for (char c : Digits(text)) {

@@ -16,6 +16,11 @@ namespace chainaccel::cli {
 // neither a hex digit nor whitespace, or an odd number of digits.
 std::optional<size_t> HexSize(std::string_view text);
 
+// Why HexSize(text) is nullopt, for error messages: "has an odd number of hex digits
+// (7)" or "is not hex: 'g' at character 3" (counting from 1, the prefix included).
+// REQUIRES: HexSize(text) is nullopt.
+std::string HexProblem(std::string_view text);
+
 // Writes the bytes of `text` to `out`. REQUIRES: HexSize(text) is set; out has room.
 void DecodeHexTo(std::string_view text, uint8_t* out);
 

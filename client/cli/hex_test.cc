@@ -33,3 +33,15 @@ TEST_CASE("ToHex writes lower-case digits", "[hex]") {
 
 }  // namespace
 }  // namespace chainaccel::cli
+
+namespace chainaccel::cli {
+namespace {
+
+TEST_CASE("HexProblem says which character or that the count is odd", "[hex]") {
+  CHECK(HexProblem("0xab c") == "has an odd number of hex digits (3)");
+  CHECK(HexProblem("abzz") == "is not hex: 'z' at character 3");
+  CHECK(HexProblem("0x12g4") == "is not hex: 'g' at character 5");
+}
+
+}  // namespace
+}  // namespace chainaccel::cli

@@ -25,7 +25,7 @@ std::string LineError(size_t line, std::string_view what, std::string_view probl
 
 size_t CheckedHexSize(std::string_view text, size_t line, std::string_view what) {
   const std::optional<size_t> size = HexSize(text);
-  if (!size) throw CliError(LineError(line, what, "is not hex"));
+  if (!size) throw CliError(LineError(line, what, HexProblem(text)));
   return *size;
 }
 

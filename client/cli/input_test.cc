@@ -43,7 +43,10 @@ TEST_CASE("AddHexItem decodes into the batch and names the line on error", "[inp
   CHECK(batch.data == "\x01\x02\x03");
   CHECK(batch.offsets == std::vector<uint64_t>{0, 2, 3});
   CHECK_THROWS_WITH(AddHexItem("xyz", 7, "public key", &builder),
-                    "input line 7: public key is not hex");
+                    "input line 7: public key is not hex: 'x' at character 1");
+  // Regression: an odd number of digits said only "is not hex".
+  CHECK_THROWS_WITH(AddHexItem("0xabc", 8, "message", &builder),
+                    "input line 8: message has an odd number of hex digits (3)");
 }
 
 TEST_CASE("AppendHexOfSize checks the size", "[input]") {

@@ -276,6 +276,21 @@ TEST_CASE("A bad configuration exits 2 before serving", "[process]") {
   CHECK(WEXITSTATUS(wait_status) == 2);
 }
 
+TEST_CASE("Bad flags and flag values exit 2, as documented", "[process]") {
+  // Regression: CLI11's own codes came out (109 for an unknown flag, 105 for a value that
+  // does not convert, 104 for a missing one).
+  for (const std::vector<std::string>& args :
+       {std::vector<std::string>{"--no-such-flag"}, std::vector<std::string>{"--threads", "many"},
+        std::vector<std::string>{"--threads"}}) {
+    INFO(args.front() << (args.size() > 1 ? " " + args[1] : ""));
+    Daemon daemon(args);
+    CHECK(daemon.WaitReady().empty());
+    const int wait_status = daemon.WaitExit(10);
+    CHECK(WIFEXITED(wait_status));
+    CHECK(WEXITSTATUS(wait_status) == 2);
+  }
+}
+
 TEST_CASE("An address already in use exits 1", "[process]") {
   Daemon first({});
   const std::string address = first.WaitReady();

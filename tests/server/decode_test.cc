@@ -71,6 +71,35 @@ TEST_CASE("DecodeByteBatch names the field and item of each packing error", "[de
   v.clear_offsets();
   s = DecodeByteBatch(v, "signatures", Limits{}, &items);
   CHECK(s.message() == "signatures: data given without item_size or offsets");
+
+  // Regression: offsets [0] (zero items) was answered "needs n + 1 entries for n items,
+  // got 1", a message that contradicts itself. Zero items is an empty batch, as omitted.
+  v1::ByteBatch zero;
+  zero.add_offsets(0);
+  s = DecodeByteBatch(zero, "messages", Limits{}, &items);
+  CHECK(s.message() == "messages: empty batch");
+  zero.set_data("abc");
+  s = DecodeByteBatch(zero, "messages", Limits{}, &items);
+  CHECK(s.message() == "messages.offsets: [0] describes no item, yet data has 3 bytes");
+}
+
+TEST_CASE("An RFC 6962 tree of zero raw entries is the empty log however it is sent",
+          "[decode]") {
+  // Regression: entries sent as offsets [0] (or a fixed size and no data) were refused,
+  // while omitting them worked; docs/merkle.md allows the empty log.
+  for (int form = 0; form < 3; ++form) {
+    v1::BuildTreeRequest r;
+    r.set_scheme(v1::MERKLE_SCHEME_RFC6962);
+    r.set_leaf_encoding(v1::LEAF_ENCODING_RAW_ENTRIES);
+    if (form == 1) r.mutable_entries()->add_offsets(0);
+    if (form == 2) r.mutable_entries()->set_item_size(32);
+    MerkleBuildTask task;
+    INFO("form " << form);
+    const Status s = DecodeBuildTreeRequest(r, Limits{}, &task);
+    CHECK(s.ok());
+    CHECK(task.leaves.size() == 0);
+    CHECK(task.leaves_are_entries);
+  }
 }
 
 TEST_CASE("DecodeByteBatch enforces the item limit with RESOURCE_EXHAUSTED", "[decode]") {

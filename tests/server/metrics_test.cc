@@ -109,5 +109,18 @@ TEST_CASE("Every metric the dashboard and the alerting rules use is exported", "
   scheduler.Shutdown();
 }
 
+TEST_CASE("A metrics address already in use is named in the error", "[metrics]") {
+  // Regression: the message was civetweb's "null context when constructing CivetServer".
+  Metrics first;
+  std::string bound;
+  REQUIRE(first.Serve("127.0.0.1:0", &bound).ok());
+  Metrics second;
+  std::string unused;
+  const Status s = second.Serve(bound, &unused);
+  CHECK(s.code() == Status::Code::kUnavailable);
+  CHECK_THAT(s.message(), Catch::Contains("cannot listen on " + bound));
+  CHECK_THAT(s.message(), Catch::Contains("in use"));
+}
+
 }  // namespace
 }  // namespace chainaccel::server
