@@ -6,6 +6,19 @@
 
 #include "client/cli/command.h"
 
+namespace {
+
+// The arguments no option or subcommand took, in the app and the subcommands it parsed.
+std::vector<std::string> UnknownArguments(const CLI::App& app) {
+  std::vector<std::string> unknown = app.remaining();
+  for (const CLI::App* sub : app.get_subcommands()) {
+    for (std::string& arg : UnknownArguments(*sub)) unknown.push_back(std::move(arg));
+  }
+  return unknown;
+}
+
+}  // namespace
+
 int main(int argc, char** argv) {
   using namespace chainaccel::cli;
 
@@ -32,6 +45,17 @@ int main(int argc, char** argv) {
 
   try {
     app.parse(argc, argv);
+  } catch (const CLI::RequiredError& e) {
+    // CLI11 checks required options before unknown ones, so a misspelt required option
+    // (`hash --algoo`) would be reported as missing: name the unknown one instead.
+    const std::vector<std::string> unknown = UnknownArguments(app);
+    if (!unknown.empty()) {
+      std::fprintf(stderr, "chainaccel: unknown option or argument: %s\nRun with --help for more information.\n",
+                   Join(unknown, " ").c_str());
+      return kExitError;
+    }
+    const int code = app.exit(e);
+    return code == 0 ? kExitOk : kExitError;
   } catch (const CLI::ParseError& e) {
     const int code = app.exit(e);
     return code == 0 ? kExitOk : kExitError;

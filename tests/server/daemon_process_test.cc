@@ -256,6 +256,13 @@ TEST_CASE("The chainaccel CLI talks to the daemon", "[process]") {
   std::tie(rc, out) = Shell(cli + " devices");
   CHECK(rc == 0);
   CHECK_THAT(out, Catch::Contains("cpu"));
+  std::tie(rc, out) = Shell(cli + " scheduler");
+  CHECK(rc == 0);
+  CHECK_THAT(out, Catch::Contains("signature_verify/ed25519"));
+  // Regression: a misspelt required option was reported as missing, not as unknown.
+  std::tie(rc, out) = Shell(cli + " hash --algoo sha256 2>&1");
+  CHECK(rc == 2);
+  CHECK_THAT(out, Catch::Contains("unknown option or argument: --algoo"));
 }
 
 TEST_CASE("SIGINT on an idle daemon exits 0", "[process]") {
