@@ -11,6 +11,6 @@ here="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 preset="${CHAINACCEL_PRESET:-dev}"
 if [ "$preset" = dev ]; then build="$here/build"; else build="$here/build-$preset"; fi
 "$here/scripts/install-deps.sh" --no-npm
-"$here/scripts/build.sh" chainacceld chainaccel
+"$here/scripts/build.sh" chainacceld chainaccel example_contracts
 cd "$here"
 exec "${CHAINACCEL_BUILD_DIR:-$build}/server/chainacceld" --config deploy/chainacceld.yaml "$@"

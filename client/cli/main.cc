@@ -25,6 +25,7 @@ int main(int argc, char** argv) {
   CLI::App app("chainaccel: client of the chainaccel daemon (hashing, Merkle trees, "
                "signatures)",
                "chainaccel");
+  app.set_version_flag("--version", CHAINACCEL_VERSION);
   app.require_subcommand(1);
   app.fallthrough();
   GlobalOptions global;

@@ -260,6 +260,9 @@ TEST_CASE("The chainaccel CLI talks to the daemon", "[process]") {
   CHECK(rc == 0);
   CHECK_THAT(out, Catch::Contains("signature_verify/ed25519"));
   // Regression: a misspelt required option was reported as missing, not as unknown.
+  std::tie(rc, out) = Shell(std::string(CHAINACCEL_CLI_PATH) + " --version");
+  CHECK(rc == 0);
+  CHECK_THAT(out, Catch::Contains("."));
   std::tie(rc, out) = Shell(cli + " hash --algoo sha256 2>&1");
   CHECK(rc == 2);
   CHECK_THAT(out, Catch::Contains("unknown option or argument: --algoo"));
