@@ -32,7 +32,9 @@ CallFrame::CallFrame(ServingState& state, grpc::CallbackServerContext* context,
       started_(std::chrono::steady_clock::now()) {
   const uint64_t in_flight = state_.in_flight.fetch_add(1, std::memory_order_relaxed) + 1;
   state_.metrics->AddInFlight(1);
-  if (in_flight > state_.limits.max_inflight_requests) {
+  if (state_.draining.load(std::memory_order_relaxed)) {
+    admission_ = Status::Unavailable("the daemon is shutting down; send to another replica");
+  } else if (in_flight > state_.limits.max_inflight_requests) {
     admission_ = Status::ResourceExhausted(
         "the daemon is serving its limit of " +
         std::to_string(state_.limits.max_inflight_requests) + " requests; retry later");

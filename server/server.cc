@@ -211,8 +211,15 @@ void Server::Shutdown() {
       const auto deadline =
           std::chrono::system_clock::now() +
           std::chrono::milliseconds(static_cast<int64_t>(config_.shutdown_grace_seconds * 1000));
-      // Stops accepting and waits for every in-flight call to finish (cancelling those
-      // still running at the deadline); their tasks complete on the scheduler meanwhile.
+      // Drain first with the listener open: health checks answer NOT_SERVING (probes and
+      // load balancers see a draining replica, not a refused connection) and new work
+      // gets UNAVAILABLE, while the in-flight requests finish.
+      impl.state.draining = true;
+      while (impl.state.in_flight.load() != 0 && std::chrono::system_clock::now() < deadline) {
+        std::this_thread::sleep_for(std::chrono::milliseconds(20));
+      }
+      // Then stop accepting and wait for every call left (cancelling those still running
+      // at the deadline); their tasks complete on the scheduler meanwhile.
       impl.grpc_server->Shutdown(deadline);
       impl.grpc_server->Wait();
     }

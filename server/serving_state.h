@@ -47,6 +47,9 @@ struct ServingState {
   Limits limits;
   std::chrono::steady_clock::time_point started = std::chrono::steady_clock::now();
   std::atomic<uint64_t> in_flight{0};
+  // Set on shutdown: new work calls get UNAVAILABLE while in-flight ones drain (health and
+  // admin calls are still answered; health says NOT_SERVING).
+  std::atomic<bool> draining{false};
   std::array<TaskCounters, kTaskTypeCount> counters;
   std::array<TaskCounters, kExecutionCallCount> execution_counters;
 

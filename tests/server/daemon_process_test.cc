@@ -111,6 +111,17 @@ class Daemon {
   int exit_status_ = 0;
 };
 
+// Runs a shell command; returns its exit status and standard output.
+std::pair<int, std::string> Shell(const std::string& command) {
+  FILE* pipe = popen(command.c_str(), "r");
+  REQUIRE(pipe != nullptr);
+  std::string out;
+  char buf[4096];
+  for (size_t n; (n = fread(buf, 1, sizeof buf, pipe)) > 0;) out.append(buf, n);
+  const int status = pclose(pipe);
+  return {WIFEXITED(status) ? WEXITSTATUS(status) : -1, out};
+}
+
 TEST_CASE("SIGTERM lets the in-flight request finish, then exits 0", "[process]") {
   Daemon daemon({"--threads", "1"});
   const std::string address = daemon.WaitReady();
@@ -139,6 +150,23 @@ TEST_CASE("SIGTERM lets the in-flight request finish, then exits 0", "[process]"
   }
   REQUIRE(in_flight);
   daemon.Signal(SIGTERM);
+  // While the request drains, the listener stays open: health answers NOT_SERVING
+  // (regression: probes saw a refused connection) and new work gets UNAVAILABLE.
+  std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  auto [health_rc, health] = Shell(std::string(CHAINACCEL_CLI_PATH) + " --address " + address +
+                                   " health");
+  CHECK(health_rc == 1);
+  CHECK_THAT(health, Catch::Contains("NOT_SERVING"));
+  {
+    auto hash = v1::HashService::NewStub(channel);
+    v1::HashRequest late;
+    late.set_algorithm(v1::HASH_ALGORITHM_SHA256);
+    late.mutable_messages()->set_data("abc");
+    late.mutable_messages()->set_item_size(3);
+    v1::HashResponse late_response;
+    const grpc::Status refused = hash->Hash(Context().get(), late, &late_response);
+    CHECK(refused.error_code() == grpc::StatusCode::UNAVAILABLE);
+  }
   auto [status, valid] = pending.get();
   INFO(status.error_code() << ": " << status.error_message());
   CHECK(status.ok());
@@ -230,16 +258,6 @@ TEST_CASE("Requests over the in-flight limit get RESOURCE_EXHAUSTED, others succ
   for (const auto& s : again) CHECK(s.ok());
 }
 
-// Runs a shell command; returns its exit status and standard output.
-std::pair<int, std::string> Shell(const std::string& command) {
-  FILE* pipe = popen(command.c_str(), "r");
-  REQUIRE(pipe != nullptr);
-  std::string out;
-  char buf[4096];
-  for (size_t n; (n = fread(buf, 1, sizeof buf, pipe)) > 0;) out.append(buf, n);
-  const int status = pclose(pipe);
-  return {WIFEXITED(status) ? WEXITSTATUS(status) : -1, out};
-}
 
 TEST_CASE("The chainaccel CLI talks to the daemon", "[process]") {
   Daemon daemon({});
