@@ -10,7 +10,9 @@
 
 #include <exception>
 
+#include "server/process_collector.h"
 #include "server/scheduler_metrics.h"
+#include "server/version.h"
 #include <mutex>
 
 namespace chainaccel::server {
@@ -122,7 +124,8 @@ struct Metrics::Families {
 
 Metrics::Metrics()
     : registry_(std::make_shared<prometheus::Registry>()),
-      engine_collector_(std::make_shared<EngineCollector>()) {
+      engine_collector_(std::make_shared<EngineCollector>()),
+      process_collector_(std::make_shared<ProcessCollector>(std::string(kVersion))) {
   auto& in_flight_family = prometheus::BuildGauge()
                                .Name("chainaccel_in_flight_requests")
                                .Help("RPCs being served")
@@ -197,6 +200,7 @@ Status Metrics::Serve(const std::string& address, std::string* bound) {
   exposer_->RegisterCollectable(registry_);
   exposer_->RegisterCollectable(engine_collector_);
   exposer_->RegisterCollectable(scheduler_metrics_->collector());
+  exposer_->RegisterCollectable(process_collector_);
   const auto ports = exposer_->GetListeningPorts();
   std::string host = address.substr(0, address.rfind(':'));
   *bound = host + ":" + (ports.empty() ? std::string("?") : std::to_string(ports.front()));
@@ -262,6 +266,8 @@ std::string Metrics::Scrape() const {
   families.insert(families.end(), engine_families.begin(), engine_families.end());
   auto scheduler_families = scheduler_metrics_->collector()->Collect();
   families.insert(families.end(), scheduler_families.begin(), scheduler_families.end());
+  auto process_families = process_collector_->Collect();
+  families.insert(families.end(), process_families.begin(), process_families.end());
   return prometheus::TextSerializer().Serialize(families);
 }
 

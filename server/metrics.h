@@ -12,6 +12,7 @@
 //   chainaccel_engine_faults_total{engine}            batches failed by a device fault
 //   chainaccel_engine_healthy{engine}                 1 when the engine takes work
 //   chainaccel_scheduler_*                            the hybrid scheduler (scheduler_metrics.h)
+//   process_*, chainaccel_build_info                  the process (process_collector.h)
 //
 // Thread-safe. Engine figures are read from Engine::stats() at scrape time.
 #pragma once
@@ -78,6 +79,7 @@ class Metrics {
   struct Families;
   std::shared_ptr<prometheus::Registry> registry_;
   std::shared_ptr<prometheus::Collectable> engine_collector_;
+  std::shared_ptr<prometheus::Collectable> process_collector_;
   std::unique_ptr<Families> families_;
   std::unique_ptr<SchedulerMetrics> scheduler_metrics_;
   std::unique_ptr<prometheus::Exposer> exposer_;

@@ -122,5 +122,17 @@ TEST_CASE("A metrics address already in use is named in the error", "[metrics]")
   CHECK_THAT(s.message(), Catch::Contains("in use"));
 }
 
+TEST_CASE("Process metrics and build info are exported", "[metrics]") {
+  Metrics m;
+  const std::string text = m.Scrape();
+  for (const char* name : {"process_cpu_seconds_total ", "process_resident_memory_bytes ",
+                           "process_virtual_memory_bytes ", "process_open_fds ",
+                           "process_start_time_seconds ", "chainaccel_build_info{version=\""}) {
+    INFO(name);
+    CHECK_THAT(text, Catch::Contains(name));
+  }
+  CHECK_THAT(text, !Catch::Contains("process_resident_memory_bytes 0\n"));
+}
+
 }  // namespace
 }  // namespace chainaccel::server
