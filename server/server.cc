@@ -32,6 +32,12 @@
 namespace chainaccel::server {
 namespace {
 
+// Whether a listen address ("host:port") binds the loopback interface only.
+bool IsLoopback(const std::string& listen) {
+  const std::string host = listen.substr(0, listen.rfind(':'));
+  return host.rfind("127.", 0) == 0 || host == "localhost" || host == "[::1]" || host == "::1";
+}
+
 HybridScheduler::Options SchedulerOptions(const SchedulerConfig& config) {
   HybridScheduler::Options o;
   o.default_placement = config.placement == "cpu"            ? Placement::kCpu
@@ -181,6 +187,12 @@ Status Server::Start() {
     return Status::Unavailable("cannot listen for gRPC on " + config_.listen);
   }
   grpc_address_ = config_.listen.substr(0, config_.listen.rfind(':')) + ":" + std::to_string(port);
+  if (!IsLoopback(config_.listen)) {
+    spdlog::warn("gRPC on {} is plaintext and not on loopback: any host that reaches this "
+                 "address can use the daemon (TLS is not supported yet; keep it behind a "
+                 "network policy or a sidecar's localhost)",
+                 grpc_address_);
+  }
   if (config_.memory_trim_seconds > 0) {
     KeepLargeBlocksMapped();
     impl.memory_trimmer = std::make_unique<MemoryTrimmer>(
