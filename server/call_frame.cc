@@ -39,6 +39,17 @@ CallFrame::CallFrame(ServingState& state, grpc::CallbackServerContext* context,
         "the daemon is serving its limit of " +
         std::to_string(state_.limits.max_inflight_requests) + " requests; retry later");
   }
+  const size_t per_client = state_.limits.max_inflight_per_client;
+  if (per_client != 0) {
+    client_ = ClientOfPeer(context->peer());
+    const uint64_t mine = state_.clients.Add(client_);
+    if (mine > per_client && admission_.ok()) {
+      admission_ = Status::ResourceExhausted(
+          "client " + client_ + " has " + std::to_string(mine - 1) +
+          " requests in flight, its limit (limits.max_inflight_per_client) is " +
+          std::to_string(per_client) + "; retry later");
+    }
+  }
 }
 
 grpc::ServerUnaryReactor* CallFrame::Finish(const Status& given) {
@@ -70,6 +81,7 @@ grpc::ServerUnaryReactor* CallFrame::Finish(const Status& given) {
                                 raw_request_.Length(), bytes_out);
   state_.metrics->AddInFlight(-1);
   state_.in_flight.fetch_sub(1, std::memory_order_relaxed);
+  if (!client_.empty()) state_.clients.Remove(client_);
   grpc::ServerUnaryReactor* reactor = reactor_;
   delete this;  // before Finish: gRPC's buffers die with the RPC
   reactor->Finish(ToGrpcStatus(status));

@@ -95,6 +95,7 @@ class CallFrame {
   grpc::ByteBuffer* raw_response_;
   google::protobuf::Message* response_ = nullptr;
   std::chrono::steady_clock::time_point started_;
+  std::string client_;  // counted in state_.clients when not empty
   Status admission_;
   uint64_t items_ = 0;
 };

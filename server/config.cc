@@ -97,12 +97,17 @@ Status LoadConfigFile(const std::string& path, Config* config) {
     if (!s.ok()) return s;
   }
   if (const YAML::Node limits = root["limits"]) {
-    s = CheckKeys(limits, {"max_message_bytes", "max_batch_items", "max_inflight_requests"},
+    s = CheckKeys(limits,
+                  {"max_message_bytes", "max_batch_items", "max_inflight_requests",
+                   "max_inflight_per_client"},
                   path + ": limits");
     if (s.ok()) s = Read(limits, "max_message_bytes", path, &config->limits.max_message_bytes);
     if (s.ok()) s = Read(limits, "max_batch_items", path, &config->limits.max_batch_items);
     if (s.ok()) {
       s = Read(limits, "max_inflight_requests", path, &config->limits.max_inflight_requests);
+    }
+    if (s.ok()) {
+      s = Read(limits, "max_inflight_per_client", path, &config->limits.max_inflight_per_client);
     }
     if (!s.ok()) return s;
   }

@@ -14,6 +14,9 @@ struct Limits {
   size_t max_batch_items = 1u << 24;
   // Most requests served at once; more get RESOURCE_EXHAUSTED.
   size_t max_inflight_requests = 4096;
+  // Most requests of one client (one peer host) served at once, so that one client
+  // cannot take all of max_inflight_requests; 0: no such limit.
+  size_t max_inflight_per_client = 0;
 };
 
 }  // namespace chainaccel::server

@@ -25,6 +25,7 @@ struct Flags {
   std::optional<std::string> listen, metrics_listen, data_dir, log_level, log_format, ready_file,
       execution_db, executor;
   std::optional<size_t> threads, max_message_bytes, max_batch_items, max_inflight_requests,
+      max_inflight_per_client,
       execution_threads;
   std::optional<double> shutdown_grace_seconds, gpu_retest_seconds, max_queue_delay_ms,
       calibration_seconds;
@@ -71,6 +72,8 @@ int main(int argc, char** argv) {
   app.add_option("--max-batch-items", flags.max_batch_items, "most items in one batch");
   app.add_option("--max-inflight-requests", flags.max_inflight_requests,
                  "most requests served at once");
+  app.add_option("--max-inflight-per-client", flags.max_inflight_per_client,
+                 "most requests of one client host served at once (0 = no limit)");
   app.add_option("--gpu", flags.gpu_enabled, "use CUDA GPUs (true|false, default true)");
   app.add_option("--gpu-devices", flags.gpu_devices, "GPU ordinals to use (default: all)")
       ->delimiter(',');
@@ -121,6 +124,7 @@ int main(int argc, char** argv) {
   Apply(flags.max_message_bytes, &config.limits.max_message_bytes);
   Apply(flags.max_batch_items, &config.limits.max_batch_items);
   Apply(flags.max_inflight_requests, &config.limits.max_inflight_requests);
+  Apply(flags.max_inflight_per_client, &config.limits.max_inflight_per_client);
   Apply(flags.gpu_engines_per_device, &config.gpu_engines_per_device);
   Apply(flags.placement, &config.scheduler.placement);
   Apply(flags.batching, &config.scheduler.batching);

@@ -11,6 +11,7 @@
 #include "engines/scheduler/hybrid_scheduler.h"
 #include "engines/scheduler/scheduler.h"
 #include "core/task.h"
+#include "server/client_counts.h"
 #include "server/limits.h"
 #include "server/metrics.h"
 
@@ -50,6 +51,8 @@ struct ServingState {
   // Set on shutdown: new work calls get UNAVAILABLE while in-flight ones drain (health and
   // admin calls are still answered; health says NOT_SERVING).
   std::atomic<bool> draining{false};
+  // Requests in flight per client (only kept when limits.max_inflight_per_client is set).
+  ClientCounts clients;
   std::array<TaskCounters, kTaskTypeCount> counters;
   std::array<TaskCounters, kExecutionCallCount> execution_counters;
 

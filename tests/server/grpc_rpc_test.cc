@@ -547,3 +547,46 @@ TEST_CASE("Admin calls and health checks are answered while thousands of batches
 
 }  // namespace
 }  // namespace chainaccel::server
+
+namespace chainaccel::server {
+namespace {
+
+TEST_CASE("One client cannot take more than limits.max_inflight_per_client", "[grpc]") {
+  Config config = TestServer::DefaultConfig();
+  config.threads = 1;
+  config.scheduler.cpu_batches_in_flight = 1;
+  config.limits.max_inflight_per_client = 2;
+  TestServer t(config);
+  std::mt19937_64 rng(TestSeed());
+  // Two long requests hold this client's two places (seconds of Ed25519 on one thread).
+  const v1::VerifyRequest busy = RepeatedEd25519Batch(rng, 40000);
+  std::vector<v1::VerifyResponse> responses(2);
+  std::vector<std::unique_ptr<grpc::ClientContext>> contexts;
+  std::vector<std::promise<grpc::Status>> done(2);
+  for (int i = 0; i < 2; ++i) {
+    contexts.push_back(Context());
+    t.signature->async()->Verify(contexts.back().get(), &busy, &responses[i],
+                                 [&done, i](grpc::Status s) { done[i].set_value(s); });
+  }
+  v1::GetStatusResponse status;
+  for (int i = 0; i < 1000; ++i) {
+    REQUIRE(t.admin->GetStatus(Context().get(), {}, &status).ok());
+    if (status.in_flight_requests() == 2) break;
+    std::this_thread::sleep_for(std::chrono::milliseconds(5));
+  }
+  REQUIRE(status.in_flight_requests() == 2);
+  v1::HashRequest third;
+  third.set_algorithm(v1::HASH_ALGORITHM_SHA256);
+  third.mutable_messages()->set_data("abc");
+  third.mutable_messages()->set_item_size(3);
+  v1::HashResponse third_response;
+  const grpc::Status refused = t.hash->Hash(Context().get(), third, &third_response);
+  CHECK(refused.error_code() == grpc::StatusCode::RESOURCE_EXHAUSTED);
+  CHECK_THAT(refused.error_message(), Catch::Contains("limits.max_inflight_per_client) is 2"));
+  for (auto& d : done) CHECK(d.get_future().get().ok());
+  // Its places are free again.
+  CHECK(t.hash->Hash(Context().get(), third, &third_response).ok());
+}
+
+}  // namespace
+}  // namespace chainaccel::server
