@@ -34,11 +34,9 @@ grpc::ServerUnaryReactor* AdminServiceImpl::GetScheduler(grpc::CallbackServerCon
   response->set_gpu_fallbacks(scheduler->gpu_fallbacks());
   const std::vector<const Engine*> engines = scheduler->engines();
   for (const HybridScheduler::Row& row : scheduler->Snapshot()) {
-    const std::string_view name = CostClassName(row.cost_class);
-    const size_t slash = name.find('/');
     v1::SchedulerEntry* e = response->add_entries();
-    e->set_task(std::string(name.substr(0, slash)));
-    e->set_variant(std::string(name.substr(slash + 1)));
+    e->set_task(std::string(TaskTypeName(CostClassKey(row.cost_class).type)));
+    e->set_variant(std::string(CostClassVariant(row.cost_class)));
     e->set_engine(engines[row.engine]->info().name);
     e->set_accepts(row.accepts);
     e->set_fixed_latency_seconds(row.estimate.fixed_seconds);

@@ -7,6 +7,8 @@
 #include <fstream>
 #include <sstream>
 
+#include "server/memory_trimmer.h"
+
 namespace chainaccel::server {
 namespace {
 
@@ -50,13 +52,6 @@ Stat ReadStat() {
   return stat;
 }
 
-double ResidentBytesNow() {
-  std::ifstream statm("/proc/self/statm");
-  double size = 0, resident = 0;
-  if (!(statm >> size >> resident)) return 0;
-  return resident * static_cast<double>(sysconf(_SC_PAGESIZE));
-}
-
 double OpenFds() {
   std::error_code ec;
   double n = 0;
@@ -80,7 +75,7 @@ std::vector<prometheus::MetricFamily> ProcessCollector::Collect() const {
   return {Family("process_cpu_seconds_total", "User and system CPU time spent, in seconds",
                 stat.cpu_seconds, prometheus::MetricType::Counter),
           Family("process_resident_memory_bytes", "Resident memory size in bytes",
-                ResidentBytesNow()),
+                static_cast<double>(ResidentBytes())),
           Family("process_virtual_memory_bytes", "Virtual memory size in bytes", stat.virtual_bytes),
           Family("process_open_fds", "Open file descriptors", OpenFds()),
           Family("process_start_time_seconds", "Start time of the process since the Unix epoch",

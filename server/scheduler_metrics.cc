@@ -49,11 +49,9 @@ class QueueCollector final : public prometheus::Collectable {
     const std::vector<const Engine*> engines = scheduler->engines();
     for (const HybridScheduler::Row& row : scheduler->Snapshot()) {
       if (!row.accepts) continue;
-      const std::string_view name = CostClassName(row.cost_class);
-      const size_t slash = name.find('/');
       prometheus::ClientMetric m;
-      m.label = {{"task", std::string(name.substr(0, slash))},
-                 {"variant", std::string(name.substr(slash + 1))},
+      m.label = {{"task", std::string(TaskTypeName(CostClassKey(row.cost_class).type))},
+                 {"variant", std::string(CostClassVariant(row.cost_class))},
                  {"engine", engines[row.engine]->info().name}};
       const auto add = [&m](prometheus::MetricFamily& family, double value) {
         m.gauge.value = value;

@@ -44,13 +44,13 @@ uint64_t SpanBytes(const PackedItems& items, size_t begin, size_t end) {
   return items.offset(end) - items.offset(begin);
 }
 
-// Sum of proof_lengths over [begin, end).
-uint64_t ProofHashes(const MerkleVerifyTask& t, size_t begin, size_t end) {
-  return std::accumulate(t.proof_lengths.begin() + static_cast<std::ptrdiff_t>(begin),
-                         t.proof_lengths.begin() + static_cast<std::ptrdiff_t>(end), uint64_t{0});
-}
-
 }  // namespace
+
+uint64_t ProofHashes(const MerkleVerifyTask& task, size_t begin, size_t end) {
+  return std::accumulate(task.proof_lengths.begin() + static_cast<std::ptrdiff_t>(begin),
+                         task.proof_lengths.begin() + static_cast<std::ptrdiff_t>(end),
+                         uint64_t{0});
+}
 
 BatchKey BatchKeyOf(const Task& task) {
   BatchKey key;
@@ -92,6 +92,11 @@ size_t CostClassOf(const BatchKey& key) {
 
 std::string_view CostClassName(size_t cost_class) {
   return cost_class < kCostClasses.size() ? kCostClasses[cost_class].name : "unknown";
+}
+
+std::string_view CostClassVariant(size_t cost_class) {
+  const std::string_view name = CostClassName(cost_class);
+  return name.substr(name.find('/') + 1);
 }
 
 BatchKey CostClassKey(size_t cost_class) {

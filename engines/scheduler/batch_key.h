@@ -43,6 +43,8 @@ inline constexpr size_t kCostClassCount = 13;
 size_t CostClassOf(const BatchKey& key);
 // "hash/sha256", "signature_verify/ed25519", "signature_recover/ecdsa_secp256k1", ...
 std::string_view CostClassName(size_t cost_class);
+// The part after the task type: "sha256", "ed25519", "ecdsa_secp256k1", ...
+std::string_view CostClassVariant(size_t cost_class);
 // The task type and variant of a cost class (a key with every other option at default).
 BatchKey CostClassKey(size_t cost_class);
 
@@ -54,6 +56,9 @@ Task EmptyTaskOf(const BatchKey& key);
 // for Keccak), and for Merkle proofs the proof hashes, so that long messages and deep
 // proofs weigh what they cost.
 double WorkUnits(const Task& task, size_t begin, size_t end);
+
+// Proof hashes of proofs [begin, end) of `task` (the sum of their proof_lengths).
+uint64_t ProofHashes(const MerkleVerifyTask& task, size_t begin, size_t end);
 
 // Bytes of input in items [begin, end) of `task` (what a queued item holds in memory).
 uint64_t InputBytes(const Task& task, size_t begin, size_t end);

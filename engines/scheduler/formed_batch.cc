@@ -2,8 +2,9 @@
 
 #include <algorithm>
 #include <cstring>
-#include <numeric>
 #include <variant>
+
+#include "engines/scheduler/batch_key.h"
 
 namespace chainaccel {
 namespace {
@@ -55,11 +56,6 @@ void AppendRange(const uint8_t* source, size_t begin, size_t end, size_t width,
   out->insert(out->end(), source + begin * width, source + end * width);
 }
 
-uint64_t ProofHashesBefore(const MerkleVerifyTask& t, size_t i) {
-  return std::accumulate(t.proof_lengths.begin(), t.proof_lengths.begin() + static_cast<std::ptrdiff_t>(i),
-                         uint64_t{0});
-}
-
 }  // namespace
 
 bool TaskRange::whole() const { return begin == 0 && end == TaskItemCount(*task); }
@@ -88,9 +84,8 @@ void FormedBatch::MakeView() {
     v.leaves = SliceItems(proofs->leaves, b, e, &offsets_[0]);
     v.leaf_indices = proofs->leaf_indices.subspan(b, n);
     v.proof_lengths = proofs->proof_lengths.subspan(b, n);
-    const uint64_t first = ProofHashesBefore(*proofs, b);
-    const uint64_t count = std::accumulate(v.proof_lengths.begin(), v.proof_lengths.end(), uint64_t{0});
-    v.proof_hashes = proofs->proof_hashes.subspan(32 * first, 32 * count);
+    v.proof_hashes = proofs->proof_hashes.subspan(32 * ProofHashes(*proofs, 0, b),
+                                                  32 * ProofHashes(*proofs, b, e));
     v.status = proofs->status + b;
     owned_ = v;
   } else if (auto* verify = std::get_if<SignatureVerifyTask>(r.task)) {
@@ -142,9 +137,9 @@ void FormedBatch::Gather() {
                       v.leaf_indices.begin() + static_cast<std::ptrdiff_t>(r.end));
       lengths_.insert(lengths_.end(), v.proof_lengths.begin() + static_cast<std::ptrdiff_t>(r.begin),
                       v.proof_lengths.begin() + static_cast<std::ptrdiff_t>(r.end));
-      const uint64_t first_hash = ProofHashesBefore(v, r.begin);
-      const uint64_t end_hash = ProofHashesBefore(v, r.end);
-      AppendRange(v.proof_hashes.data(), first_hash, end_hash, 32, &data_[1]);
+      const uint64_t first_hash = ProofHashes(v, 0, r.begin);
+      AppendRange(v.proof_hashes.data(), first_hash, first_hash + ProofHashes(v, r.begin, r.end),
+                  32, &data_[1]);
     }
     g.leaf_indices = indices_;
     g.proof_lengths = lengths_;

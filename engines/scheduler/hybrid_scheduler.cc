@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <iterator>
 #include <limits>
 #include <map>
 
@@ -258,16 +259,22 @@ void HybridScheduler::Enqueue(size_t engine, Request* request, size_t begin, siz
   } else {
     list.push_back(part);
   }
-  const size_t c = request->cost_class;
-  const size_t type = static_cast<size_t>(request->type);
+  Count(engine, part);
+}
+
+void HybridScheduler::Count(size_t engine, const Part& part) {
+  EngineQueue& q = *queues_[engine];
+  Request& request = *part.request;
+  const size_t c = request.cost_class;
+  const size_t type = static_cast<size_t>(request.type);
   q.queued_cost += part.cost;
-  q.key_items[request->key] += part.size();
+  q.key_items[request.key] += part.size();
   q.items[c] += part.size();
   q.requests[c] += 1;
   q.bytes[c] += part.bytes;
   queued_items_[type] += part.size();
   queued_bytes_[type] += part.bytes;
-  ++request->queued_parts;
+  ++request.queued_parts;
   ++queued_parts_;
 }
 
@@ -401,29 +408,27 @@ const HybridScheduler::Part* HybridScheduler::FindHead(size_t engine,
     auto& list = q.parts[p];
     for (auto it = list.begin(); it != list.end();) {
       if (!Expired(*it->request, now)) return &*it;
-      Request* request = it->request;
-      Unqueue(engine, *it);
-      it = list.erase(it);
-      PartDone(request, finished);
+      it = Drop(engine, list, it, finished);
     }
   }
   return nullptr;
 }
 
 void HybridScheduler::Requeue(size_t engine, Part& rest) {
-  EngineQueue& q = *queues_[engine];
-  Request& request = *rest.request;
+  const Request& request = *rest.request;
   rest.bytes = InputBytes(*request.task, rest.begin, rest.end);
   rest.cost = MarginalCost(engine, request, rest.begin, rest.end);
-  q.queued_cost += rest.cost;
-  q.key_items[request.key] += rest.size();
-  q.items[request.cost_class] += rest.size();
-  q.requests[request.cost_class] += 1;
-  q.bytes[request.cost_class] += rest.bytes;
-  queued_items_[static_cast<size_t>(request.type)] += rest.size();
-  queued_bytes_[static_cast<size_t>(request.type)] += rest.bytes;
-  ++request.queued_parts;
-  ++queued_parts_;
+  Count(engine, rest);
+}
+
+std::list<HybridScheduler::Part>::iterator HybridScheduler::Drop(
+    size_t engine, std::list<Part>& list, std::list<Part>::iterator it,
+    std::vector<Finished>* finished) {
+  Request* request = it->request;
+  Unqueue(engine, *it);
+  it = list.erase(it);
+  PartDone(request, finished);
+  return it;
 }
 
 void HybridScheduler::TakeParts(size_t engine, const Request& first, size_t max,
@@ -442,13 +447,12 @@ void HybridScheduler::TakeParts(size_t engine, const Request& first, size_t max,
         ++it;
         continue;
       }
-      Part piece = *it;
-      Unqueue(engine, *it);
       if (Expired(*request, now)) {
-        it = list.erase(it);
-        PartDone(request, finished);
+        it = Drop(engine, list, it, finished);
         continue;
       }
+      Part piece = *it;
+      Unqueue(engine, *it);
       if (Splittable(key.type) && piece.size() > max - taken) {
         // The front of the part joins the batch; its rest stays where it was.
         piece.end = piece.begin + (max - taken);
@@ -618,14 +622,7 @@ void HybridScheduler::SweepLocked(std::vector<Finished>* finished) {
   for (size_t e = 0; e < queues_.size(); ++e) {
     for (auto& list : queues_[e]->parts) {
       for (auto it = list.begin(); it != list.end();) {
-        Request* request = it->request;
-        if (!Expired(*request, now)) {
-          ++it;
-          continue;
-        }
-        Unqueue(e, *it);
-        it = list.erase(it);
-        PartDone(request, finished);
+        it = Expired(*it->request, now) ? Drop(e, list, it, finished) : std::next(it);
       }
     }
   }

@@ -176,7 +176,14 @@ class HybridScheduler final : public Scheduler {
   void Requeue(size_t engine, Part& rest) CHAINACCEL_REQUIRES(mu_);
   void RunFormed(size_t engine, Formed& formed, std::vector<Finished>* finished)
       CHAINACCEL_EXCLUDES(mu_);
+  // Counts a part in (Count) or out of (Unqueue) the queue figures of `engine`, its
+  // task type's and its request's.
+  void Count(size_t engine, const Part& part) CHAINACCEL_REQUIRES(mu_);
   void Unqueue(size_t engine, const Part& part) CHAINACCEL_REQUIRES(mu_);
+  // Takes the part at `it` (of a dropped request) off `list`; returns the next one.
+  std::list<Part>::iterator Drop(size_t engine, std::list<Part>& list,
+                                 std::list<Part>::iterator it, std::vector<Finished>* finished)
+      CHAINACCEL_REQUIRES(mu_);
   // Whether the request is dropped: its deadline passed or its client cancelled (marks
   // it so, with the status it completes with).
   bool Expired(Request& request, SchedulerClock::time_point now) CHAINACCEL_REQUIRES(mu_);
