@@ -11,10 +11,14 @@
 #   3. LOAD_BALANCE against CPU and GPU alone for 1M-item Ed25519 and ECDSA requests;
 #   4. "knobs": 64 x 1,024 and 256 x 64 Ed25519 under other settings (GPU batches in
 #      flight 2, the config's placement gpu, max_queue_delay_ms 1, two GPU engines over
-#      the one device with AUTO and with GPU placement; or $KNOBS), a daemon each.
+#      the one device with AUTO and with GPU placement; or $KNOBS), a daemon each;
+#   5. "diagnose": where the time of 64 x 1,024 and 256 x 64 goes: each run between two
+#      scrapes of the daemon's metrics, printed as means (queue wait, batch seconds and
+#      items per engine, whole request) by scripts/metrics-delta.py, beside a SHA-256 run
+#      of the same bytes (the host path's own ceiling); for the knobs in $DIAG_KNOBS.
 # JSON lines (one per run, tagged with "batching" and "step") go to $OUT/scheduler.jsonl;
 # the daemon's scheduler metrics after each daemon to $OUT/metrics_<batching>.txt.
-# Usage: bash scripts/device-scheduler-bench.sh [batching] [sweep] [balance] [knobs]
+# Usage: bash scripts/device-scheduler-bench.sh [batching] [sweep] [balance] [knobs] [diagnose]
 set -uo pipefail
 steps="${*:-batching sweep balance}"
 export LD_LIBRARY_PATH="$PWD/carry/lib:/usr/local/cuda/lib64"
@@ -114,6 +118,35 @@ if [[ " $steps " == *" knobs "* ]]; then
     bench "$tags" --op ed25519 --batch 1024 --concurrency 64 --duration 5 --warmup 1
     bench "$tags" --op ed25519 --batch 64 --concurrency 256 --duration 5 --warmup 1
     stop_daemon "$name"
+  done
+fi
+if [[ " $steps " == *" diagnose "* ]]; then
+  diag_knobs=("default:" "placement_gpu:  placement: gpu")
+  if [ -n "${DIAG_KNOBS:-}" ]; then mapfile -t diag_knobs <<< "$DIAG_KNOBS"; fi
+  here="$(dirname "${BASH_SOURCE[0]}")"
+  for knob in "${diag_knobs[@]}"; do
+    name="${knob%%:*}"
+    spec="${knob#*:}"
+    scheduler_keys="${spec%%|*}"
+    top_keys=""
+    [[ "$spec" == *"|"* ]] && top_keys="${spec#*|}"
+    printf "${top_keys}\nscheduler:\n  calibration_seconds: 1\n${scheduler_keys}\n" > "$work/$name.yaml"
+    start_daemon true "diag_$name" "$work/$name.yaml"
+    for run in "ed25519 1024 64" "ed25519 64 256" "sha256 1024 64"; do
+      read -r op batch concurrency <<< "$run"
+      curl -s "$metrics/metrics" > "$work/before.txt"
+      extra=()
+      [ "$op" = sha256 ] && extra=(--msg-size 128)
+      bench "\"step\":\"diagnose\",\"knob\":\"$name\"" --op "$op" --batch "$batch" \
+        --concurrency "$concurrency" --duration 4 --warmup 0 "${extra[@]}"
+      curl -s "$metrics/metrics" > "$work/after.txt"
+      echo "== $name $op $batch x $concurrency"
+      python3 "$here/metrics-delta.py" "$work/before.txt" "$work/after.txt" 4 \
+        chainaccel_scheduler_batch chainaccel_scheduler_queue_wait \
+        chainaccel_request_duration chainaccel_engine_busy chainaccel_engine_items |
+        grep -v 'le=' | tee -a "$out/diagnose.txt"
+    done
+    stop_daemon "diag_$name"
   done
 fi
 grep -E "calibrated|GPU" "$out"/daemon_*.log | head -6

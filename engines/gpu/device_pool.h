@@ -31,6 +31,9 @@ class DevicePool {
     // scheduler treats them as separate GPUs. For testing multi-GPU scheduling on a host
     // with one GPU; 1 in service.
     unsigned engines_per_device = 1;
+    // Batches each engine runs at once (GpuOptions::concurrent_batches): the
+    // scheduler's gpu_batches_in_flight.
+    size_t concurrent_batches = 1;
   };
 
   // Opens the devices; one that cannot be opened or fails its self-test is logged and

@@ -17,6 +17,8 @@ namespace {
 // bits.
 constexpr size_t kMaxChunkItems = size_t{1} << 26;  // 2 GiB of digests
 constexpr size_t kMaxChunkBytes = size_t{1} << 34;  // 16 GiB of messages
+// Each lane pair pins 2 x (chunk_bytes + offsets + chunk_items x 32) of host memory.
+constexpr size_t kMaxConcurrentBatches = 16;
 
 // Device `ordinal`'s EngineInfo (named for engine `instance` of it), or the CUDA error.
 // Makes the device current.
@@ -53,9 +55,11 @@ Status GpuDevice::Create(int ordinal, const GpuOptions& options, GpuDeviceHooks*
                                    " device(s)");
   }
   if (options.chunk_bytes == 0 || options.chunk_bytes > kMaxChunkBytes ||
-      options.chunk_items == 0 || options.chunk_items > kMaxChunkItems) {
-    return Status::InvalidArgument("GpuEngine::Options: chunk_bytes must be in [1, 2^34] "
-                                   "and chunk_items in [1, 2^26]");
+      options.chunk_items == 0 || options.chunk_items > kMaxChunkItems ||
+      options.concurrent_batches == 0 || options.concurrent_batches > kMaxConcurrentBatches) {
+    return Status::InvalidArgument("GpuEngine::Options: chunk_bytes must be in [1, 2^34], "
+                                   "chunk_items in [1, 2^26] and concurrent_batches in "
+                                   "[1, 16]");
   }
   EngineInfo info;
   Status s = ReadInfo(ordinal, options.instance, &info);
@@ -80,8 +84,10 @@ GpuDevice::GpuDevice(int ordinal, const GpuOptions& options, GpuDeviceHooks* hoo
 GpuDevice::~GpuDevice() {
   // The lanes' resources belong to this device; nothing may still run on them.
   cudaSetDevice(ordinal_);
-  for (Lane& lane : lanes_) {
-    if (lane.stream.get() != nullptr) cudaStreamSynchronize(lane.stream.get());
+  for (const auto& pair : pairs_) {
+    for (size_t k = 0; k < 2; ++k) {
+      if (pair[k].stream.get() != nullptr) cudaStreamSynchronize(pair[k].stream.get());
+    }
   }
 }
 
@@ -91,7 +97,14 @@ Status GpuDevice::AllocateLanes() {
   // nothing for them.
   const size_t offsets_bytes = (options_.chunk_items + 1) * sizeof(uint64_t);
   const size_t output_bytes = options_.chunk_items * 32;
-  for (Lane& lane : lanes_) {
+  std::vector<Lane*> lanes;
+  for (size_t p = 0; p < options_.concurrent_batches; ++p) {
+    pairs_.push_back(std::make_unique<Lane[]>(2));
+    lanes.push_back(&pairs_.back()[0]);
+    lanes.push_back(&pairs_.back()[1]);
+  }
+  for (Lane* lane_pointer : lanes) {
+    Lane& lane = *lane_pointer;
     Status s = CudaStream::Create(&lane.stream);
     if (s.ok()) s = CudaEvent::Create(&lane.done);
     if (s.ok()) s = PinnedBuffer::Allocate(options_.chunk_bytes, &lane.input);
@@ -102,6 +115,8 @@ Status GpuDevice::AllocateLanes() {
     if (s.ok()) s = DeviceBuffer::Allocate(output_bytes, &lane.device_output);
     if (!s.ok()) return s;
   }
+  MutexLock lock(lanes_mu_);
+  for (const auto& pair : pairs_) free_.push_back(pair.get());
   return Status::Ok();
 }
 
@@ -125,19 +140,30 @@ Status GpuDevice::UploadTables() {
 
 // ---- Batches ---------------------------------------------------------------------------
 
-GpuDevice::Batch::Batch(GpuDevice& device, BatchKind kind) : device_(device) {
-  device_.batch_mu_.Lock();
-  device_.count_chunks_ = kind == BatchKind::kTask;
+GpuDevice::Lane* GpuDevice::TakeLanes() {
+  MutexLock lock(lanes_mu_);
+  while (free_.empty()) lane_freed_.Wait(lanes_mu_);
+  Lane* lanes = free_.back();
+  free_.pop_back();
+  return lanes;
 }
 
-GpuDevice::Batch::~Batch() {
-  device_.count_chunks_ = false;
-  device_.batch_mu_.Unlock();
+void GpuDevice::ReturnLanes(Lane* lanes) {
+  {
+    MutexLock lock(lanes_mu_);
+    free_.push_back(lanes);
+  }
+  lane_freed_.NotifyOne();
 }
 
-Status GpuDevice::OnChunkLaunch(const char* what) {
+GpuDevice::Batch::Batch(GpuDevice& device, BatchKind kind)
+    : device_(device), count_chunks_(kind == BatchKind::kTask), lanes_(device.TakeLanes()) {}
+
+GpuDevice::Batch::~Batch() { device_.ReturnLanes(lanes_); }
+
+Status GpuDevice::Batch::OnChunkLaunch(const char* what) {
   if (!count_chunks_) return Status::Ok();
-  return hooks_->OnChunkLaunch(chunks_launched_++, what);
+  return device_.hooks_->OnChunkLaunch(device_.chunks_launched_.fetch_add(1), what);
 }
 
 void GpuDevice::Copy(void* destination, const void* source, size_t bytes) {

@@ -1,26 +1,28 @@
 // GpuDevice: one CUDA device as the GPU engine's operators use it (hash_operator.h,
-// merkle_operator.h, signature_operator.h): its EngineInfo, the two lanes that a batch
-// streams through, the copy threads, the fixed-base tables of the signature kernels, the
-// one-batch-at-a-time lock, health and fault accounting, and the engine's counters.
-// GpuEngine (gpu_engine.h) is the Engine in front of it.
+// merkle_operator.h, signature_operator.h): its EngineInfo, the lane pairs that batches
+// stream through, the copy threads, the fixed-base tables of the signature kernels,
+// health and fault accounting, and the engine's counters. GpuEngine (gpu_engine.h) is the
+// Engine in front of it.
 //
-// A batch streams through the device in chunks over two lanes. A lane is a stream, an
-// event and page-locked (pinned) input/offsets/output staging buffers with their device
-// twins, all allocated once by Create and reused by every batch. For each chunk the
-// calling thread stages the chunk's items into the lane's pinned input, then enqueues the
-// copy in, the kernels, the copy out into pinned output, and records the lane's event
-// (RunChunks). Before a lane takes its next chunk the thread waits for that event and
-// takes the results out of the pinned output. With two lanes the host copies of one chunk
-// overlap the device work (copies and kernels) of the other. The device never touches
-// the caller's memory, so a batch that fails leaves nothing in flight that could write
-// into the task afterwards.
+// A batch streams through the device in chunks over a pair of lanes. A lane is a stream,
+// an event and page-locked (pinned) input/offsets/output staging buffers with their
+// device twins, all allocated once by Create and reused by every batch. For each chunk
+// the calling thread stages the chunk's items into the lane's pinned input, then enqueues
+// the copy in, the kernels, the copy out into pinned output, and records the lane's event
+// (Batch::RunChunks). Before a lane takes its next chunk the thread waits for that event
+// and takes the results out of the pinned output. With two lanes the host copies of one
+// chunk overlap the device work (copies and kernels) of the other. The device never
+// touches the caller's memory, so a batch that fails leaves nothing in flight that could
+// write into the task afterwards.
 //
-// One batch at a time: a Batch holds the device's batch lock for a whole batch (or
-// self-test), since both lanes serve it and a single batch of 32 MiB chunks already keeps
-// the copy engines and the SMs busy. Concurrent callers queue on the lock.
+// Batches at once: GpuOptions::concurrent_batches lane pairs. A Batch holds one pair for
+// its scope (blocking until one is free), so that while one batch's kernels run, another
+// thread stages the next batch (gathers, packs records, copies in) and its kernels start
+// as soon as SMs free up: small batches, each of which leaves most of the SMs idle for a
+// whole verification's latency, then overlap on the device.
 //
-// Thread-safety: the lanes and the chunk counter are guarded by the batch lock; info,
-// options, the tables, health, the counters and stats may be used from any thread.
+// Thread-safety: a Batch and its lanes belong to the thread that holds it; info, options,
+// the tables, health, the counters and stats may be used from any thread.
 #pragma once
 
 #include <cuda_runtime_api.h>
@@ -31,6 +33,7 @@
 #include <cstdint>
 #include <functional>
 #include <memory>
+#include <vector>
 
 #include "core/mutex.h"
 #include "core/status.h"
@@ -66,16 +69,39 @@ class GpuDevice {
   // to the hooks, or a self-test, whose chunks are neither.
   enum class BatchKind { kTask, kSelfTest };
 
-  // Holds the device's batch lock for its scope (blocking until the device is free).
-  class CHAINACCEL_SCOPED_CAPABILITY Batch {
+  // A batch's pair of lanes, held for the Batch's scope (the constructor blocks until
+  // one of the device's GpuOptions::concurrent_batches pairs is free). Holding a Batch is
+  // what lets an operator use lanes: operators take one as their first argument.
+  class Batch {
    public:
-    Batch(GpuDevice& device, BatchKind kind) CHAINACCEL_ACQUIRE(device.batch_mu_);
-    ~Batch() CHAINACCEL_RELEASE();
+    Batch(GpuDevice& device, BatchKind kind);
+    ~Batch();
     Batch(const Batch&) = delete;
     Batch& operator=(const Batch&) = delete;
 
+    GpuDevice& device() const { return device_; }
+    // Lane k (0 or 1) of this batch's pair.
+    Lane& lane(size_t k) { return lanes_[k]; }
+
+    // The two-lane chunk loop of a batch of n items: plan(first) -> items of the chunk
+    // starting at `first` (at least one); stage(lane, first, count) -> Status enqueues
+    // the chunk on the lane (copies in, kernels, copy out into the lane's pinned
+    // output); drain(lane, first, count) takes its results once the lane's event has
+    // passed. Chunk k runs on lane k % 2. `what` names the launch for the hooks
+    // (OnChunkLaunch). Returns the first error; the lanes are then idle again
+    // (synchronised).
+    template <class Plan, class Stage, class Drain>
+    Status RunChunks(size_t n, const char* what, const Plan& plan, const Stage& stage,
+                     const Drain& drain);
+
+    // A chunk is being launched: in a task batch, counts it and asks the hooks
+    // (GpuDeviceHooks::OnChunkLaunch), whose status is returned; OK in a self-test.
+    Status OnChunkLaunch(const char* what);
+
    private:
     GpuDevice& device_;
+    const bool count_chunks_;
+    Lane* lanes_;  // the pair taken from the device
   };
 
   // Opens device `ordinal`: checks the ordinal and options, reads its properties (the
@@ -94,26 +120,7 @@ class GpuDevice {
   int ordinal() const { return ordinal_; }
   const GpuOptions& options() const { return options_; }
   const EngineInfo& info() const { return info_; }
-  Mutex& batch_mutex() CHAINACCEL_RETURN_CAPABILITY(batch_mu_) { return batch_mu_; }
-
-  // ---- The lanes and the chunk pipeline (REQUIRES: a Batch held) -------------------
-
-  // Lane k (0 or 1).
-  Lane& lane(size_t k) CHAINACCEL_REQUIRES(batch_mu_) { return lanes_[k]; }
-
-  // The two-lane chunk loop of a batch of n items: plan(first) -> items of the chunk
-  // starting at `first` (at least one); stage(lane, first, count) -> Status enqueues the
-  // chunk on the lane (copies in, kernels, copy out into the lane's pinned output);
-  // drain(lane, first, count) takes its results once the lane's event has passed.
-  // Chunk k runs on lane k % 2. `what` names the launch for the hooks (OnChunkLaunch).
-  // Returns the first error; the lanes are then idle again (synchronised).
-  template <class Plan, class Stage, class Drain>
-  Status RunChunks(size_t n, const char* what, const Plan& plan, const Stage& stage,
-                   const Drain& drain) CHAINACCEL_REQUIRES(batch_mu_);
-
-  // A chunk is being launched: in a task batch, counts it and asks the hooks
-  // (GpuDeviceHooks::OnChunkLaunch), whose status is returned; OK in a self-test.
-  Status OnChunkLaunch(const char* what) CHAINACCEL_REQUIRES(batch_mu_);
+  // ---- Host copies (any thread) ----------------------------------------------------
 
   // memcpy spread over the copy threads (when there are any) and the calling thread.
   void Copy(void* destination, const void* source, size_t bytes);
@@ -150,7 +157,10 @@ class GpuDevice {
   GpuDevice(int ordinal, const GpuOptions& options, GpuDeviceHooks* hooks, EngineInfo info);
 
   // REQUIRES: the device is current (Create set it); no batch can run yet.
-  Status AllocateLanes() CHAINACCEL_NO_THREAD_SAFETY_ANALYSIS;
+  Status AllocateLanes();
+  // A free lane pair (blocking until one is), and its return.
+  Lane* TakeLanes() CHAINACCEL_EXCLUDES(lanes_mu_);
+  void ReturnLanes(Lane* lanes) CHAINACCEL_EXCLUDES(lanes_mu_);
   Status UploadTables();
 
   const int ordinal_;
@@ -165,21 +175,22 @@ class GpuDevice {
   std::atomic<uint64_t> items_{0};
   std::atomic<uint64_t> busy_nanos_{0};
 
-  Mutex batch_mu_;  // one batch (or self-test) at a time
-  Lane lanes_[2] CHAINACCEL_GUARDED_BY(batch_mu_);
-  // Whether the batch in progress is a task batch (its chunks counted and offered to
-  // the hooks), and the chunks of task batches launched since Create.
-  bool count_chunks_ CHAINACCEL_GUARDED_BY(batch_mu_) = false;
-  uint64_t chunks_launched_ CHAINACCEL_GUARDED_BY(batch_mu_) = 0;
+  // Every lane pair, allocated by Create (pairs_[i] holds 2 lanes), and the free ones.
+  std::vector<std::unique_ptr<Lane[]>> pairs_;
+  Mutex lanes_mu_;
+  CondVar lane_freed_;  // waited on with lanes_mu_: a pair went back to free_
+  std::vector<Lane*> free_ CHAINACCEL_GUARDED_BY(lanes_mu_);
+  // Chunks of task batches launched since Create (the hooks' chunk numbers).
+  std::atomic<uint64_t> chunks_launched_{0};
   // Written by Create only, then read-only.
   DeviceBuffer generator_table_;
   DeviceBuffer ed25519_table_;
 };
 
 template <class Plan, class Stage, class Drain>
-Status GpuDevice::RunChunks(size_t n, const char* what, const Plan& plan, const Stage& stage,
+Status GpuDevice::Batch::RunChunks(size_t n, const char* what, const Plan& plan, const Stage& stage,
                             const Drain& drain) {
-  Status s = CudaStatus(cudaSetDevice(ordinal_), "cudaSetDevice");
+  Status s = CudaStatus(cudaSetDevice(device_.ordinal_), "cudaSetDevice");
   size_t next = 0;
   size_t chunk = 0;  // chunk k runs on lanes_[k % 2]
   const auto drain_lane = [&](Lane& lane) -> Status {
@@ -208,7 +219,8 @@ Status GpuDevice::RunChunks(size_t n, const char* what, const Plan& plan, const 
   if (!s.ok()) {
     // Leave nothing in flight: the next batch (after a successful self-test) starts
     // from idle lanes.
-    for (Lane& lane : lanes_) {
+    for (size_t k = 0; k < 2; ++k) {
+      Lane& lane = lanes_[k];
       cudaStreamSynchronize(lane.stream.get());
       lane.count = 0;
     }

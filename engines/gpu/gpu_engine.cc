@@ -19,23 +19,22 @@ namespace {
 
 // Runs the task's operator; *what names the batch for a fault. REQUIRES: the task passed
 // GpuEngine::Check.
-Status RunOperator(GpuDevice& device, Task& task, const char** what)
-    CHAINACCEL_REQUIRES(device.batch_mutex()) {
+Status RunOperator(GpuDevice::Batch& batch, Task& task, const char** what) {
   if (auto* hash = std::get_if<HashTask>(&task)) {
     *what = "a hash batch";
-    return HashOperator().Run(device, *hash);
+    return HashOperator().Run(batch, *hash);
   }
   if (auto* merkle = std::get_if<MerkleBuildTask>(&task)) {
     *what = "a Merkle tree";
-    return MerkleOperator().Run(device, *merkle);
+    return MerkleOperator().Run(batch, *merkle);
   }
-  const SignatureOperator signatures(device.options().ed25519);
+  const SignatureOperator signatures(batch.device().options().ed25519);
   if (auto* verify = std::get_if<SignatureVerifyTask>(&task)) {
     *what = "a signature batch";
-    return signatures.Run(device, *verify);
+    return signatures.Run(batch, *verify);
   }
   *what = "a recovery batch";
-  return signatures.Run(device, std::get<SignatureRecoverTask>(task));
+  return signatures.Run(batch, std::get<SignatureRecoverTask>(task));
 }
 
 }  // namespace
@@ -114,7 +113,7 @@ Status GpuEngine::Run(Task& task) {
                                  " is unhealthy after a CUDA fault; run the batch elsewhere");
     }
     const char* what = "";
-    const Status s = RunOperator(*device_, task, &what);
+    const Status s = RunOperator(batch, task, &what);
     if (s.code() == Status::Code::kResourceExhausted) {
       // Too little device memory for this batch is not a fault of the device.
       spdlog::warn("{}: {}; the batch goes elsewhere", info().name, s.ToString());
@@ -136,7 +135,7 @@ uint64_t GpuEngine::faults() const { return device_->faults(); }
 
 Status GpuEngine::SelfTest() {
   GpuDevice::Batch batch(*device_, GpuDevice::BatchKind::kSelfTest);
-  Status s = RunSelfTest(*device_);
+  Status s = RunSelfTest(batch);
   if (!s.ok()) {
     device_->RecordFault(s, "the self-test");
     return s;

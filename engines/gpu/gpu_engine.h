@@ -3,26 +3,26 @@
 // Ed25519 when Options::ed25519 is off).
 //
 // The Engine facade over three layers, as CUTLASS separates a device from its operators:
-//   - GpuDevice (gpu_device.h): the device, its two lanes (stream, event, pinned and
+//   - GpuDevice (gpu_device.h): the device, its lane pairs (stream, event, pinned and
 //     device staging buffers), the copy threads, the two-lane chunk pipeline, the
-//     fixed-base tables, the one-batch-at-a-time lock, health, faults and counters;
+//     fixed-base tables, health, faults and counters;
 //   - one operator per task family, each with a lifecycle CanImplement (rejects a task
-//     before any device work) -> Run(device, task) under the device's batch lock:
+//     before any device work) -> Run(batch, task) on a GpuDevice::Batch's lane pair:
 //     HashOperator (hash_operator.h), MerkleOperator (merkle_operator.h, with
 //     WorkspaceBytes), SignatureOperator (signature_operator.h: verify and recover);
 //   - the start-up known-answer test (self_test.h).
-// Run checks the task (Accepts, then the operator's CanImplement), takes the device's
-// batch lock, runs the operator and turns a CUDA error into a fault.
+// Run checks the task (Accepts, then the operator's CanImplement), takes a lane pair of
+// the device (a GpuDevice::Batch), runs the operator and turns a CUDA error into a fault.
 //
 // A batch streams through the device in chunks over two lanes; with two lanes the host
 // copies of one chunk overlap the device work (copies and kernels) of the other
 // (gpu_device.h describes a lane). The device never touches the caller's memory, so a
 // batch that fails leaves nothing in flight that could write into the task afterwards.
 //
-// One batch at a time per device: Run holds the device's batch lock for the whole batch,
-// since both lanes serve it and a single batch of 32 MiB chunks already keeps the copy
-// engines and the SMs busy. Concurrent callers queue on the lock; the scheduler should
-// send a device one batch at a time and keep the others on the CPU.
+// Batches at once per device: Options::concurrent_batches (the scheduler's
+// gpu_batches_in_flight), each on a lane pair of its own, so that one batch's host work
+// (staging its records, taking its results) overlaps another's kernels; a caller beyond
+// that waits for a pair to come free.
 //
 // Faults: any CUDA error (or one injected through GpuDeviceHooks, gpu_device_hooks.h)
 // marks the engine unhealthy (stats().healthy == false), counts a fault, logs it (spdlog,

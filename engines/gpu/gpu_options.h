@@ -35,6 +35,11 @@ struct GpuOptions {
   // 10^7-signature soak against libsodium passed on an H100, bench/RESULTS.md). Off,
   // the engine does not accept Ed25519 batches and the scheduler keeps them on the CPU.
   bool ed25519 = true;
+  // Batches the device runs at once, each on a pair of lanes of its own (gpu_device.h):
+  // the scheduler's gpu_batches_in_flight (HybridScheduler::Options), which DevicePool
+  // passes on. Each pair takes 2 x (chunk_bytes + 8 x chunk_items + 32 x chunk_items)
+  // of pinned host memory and the same of device memory: ~144 MiB each at the defaults.
+  size_t concurrent_batches = 1;
   // Which engine of its device this is, when a device runs several (DevicePool's
   // engines_per_device, for testing multi-GPU scheduling on one GPU): instance 0 is
   // named "gpu:N", instance k "gpu:N.k". Each instance has lanes and buffers of its own.

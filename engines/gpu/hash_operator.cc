@@ -119,7 +119,8 @@ Status HashOperator::CanImplement(const HashTask& task) const {
                                  std::to_string(static_cast<int>(task.algorithm)));
 }
 
-Status HashOperator::Run(GpuDevice& device, HashTask& task) const {
+Status HashOperator::Run(GpuDevice::Batch& batch, HashTask& task) const {
+  GpuDevice& device = batch.device();
   const PackedItems& messages = task.messages;
   const auto plan = [&](size_t next) {
     return ChunkEnd(messages, next, device.options()) - next;
@@ -131,7 +132,7 @@ Status HashOperator::Run(GpuDevice& device, HashTask& task) const {
   const auto drain = [&](GpuDevice::Lane& lane, size_t first, size_t count) {
     device.Copy(task.digests + 32 * first, lane.output.data(), 32 * count);
   };
-  return device.RunChunks(messages.size(), "LaunchHash", plan, stage, drain);
+  return batch.RunChunks(messages.size(), "LaunchHash", plan, stage, drain);
 }
 
 }  // namespace chainaccel

@@ -7,9 +7,9 @@
 // thread copies the messages into the lane's pinned input (rebasing a variable batch's
 // offsets to 0), then enqueues the copy in, the kernel (kernels/hash_launch.h) and the
 // copy out into pinned output; the digests go into the task once the lane's event has
-// passed (GpuDevice::RunChunks). No workspace beyond the lanes, except a temporary from
-// the device's memory pool for a message longer than a chunk.
-// Thread-safety: as the device (Run REQUIRES its batch lock).
+// passed (GpuDevice::Batch::RunChunks). No workspace beyond the lanes, except a temporary
+// from the device's memory pool for a message longer than a chunk.
+// Thread-safety: Run uses only the lanes of the Batch it is given.
 #pragma once
 
 #include "core/status.h"
@@ -25,10 +25,9 @@ class HashOperator {
   // SHA256, SHA256D or KECCAK256.
   Status CanImplement(const HashTask& task) const;
 
-  // Fills task.digests. REQUIRES: CanImplement(task) is OK; the device's batch lock held
-  // (GpuDevice::Batch). Returns OK, or the first CUDA error (or the hooks' injected one).
-  Status Run(GpuDevice& device, HashTask& task) const
-      CHAINACCEL_REQUIRES(device.batch_mutex());
+  // Fills task.digests. REQUIRES: CanImplement(task) is OK. Runs on `batch`'s lanes.
+  // Returns OK, or the first CUDA error (or the hooks' injected one).
+  Status Run(GpuDevice::Batch& batch, HashTask& task) const;
 };
 
 }  // namespace chainaccel

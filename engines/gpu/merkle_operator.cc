@@ -166,9 +166,8 @@ Status StageEntries(TreeBuild& t, GpuDevice::Lane& lane, size_t next, size_t* co
 // Chunks of 2^k leaves (the most that fit a lane), so that levels 1 .. k of each chunk
 // depend on that chunk alone and are hashed while the next chunks are copied in; once
 // the last chunk lands, only the top levels (n / 2^k nodes) remain.
-Status StreamLeaves(GpuDevice& device, TreeBuild& t)
-    CHAINACCEL_REQUIRES(device.batch_mutex()) {
-  const GpuOptions& options = device.options();
+Status StreamLeaves(GpuDevice::Batch& batch, TreeBuild& t) {
+  const GpuOptions& options = batch.device().options();
   const size_t chunk_fit = std::max<size_t>(
       1, std::min(options.chunk_bytes / kNodeBytes, options.chunk_items));
   const size_t chunk_leaves = std::bit_floor(chunk_fit);
@@ -189,7 +188,7 @@ Status StreamLeaves(GpuDevice& device, TreeBuild& t)
     size_t count = 0;
     Status s = t.task.leaves_are_entries ? StageEntries(t, lane, next, &count)
                                   : StageLeaves(t, lane, next, chunk_leaves, &count);
-    if (s.ok()) s = device.OnChunkLaunch("LaunchMerkle");
+    if (s.ok()) s = batch.OnChunkLaunch("LaunchMerkle");
     if (s.ok()) s = lane.done.Record(lane.stream.get());
     if (!s.ok()) return s;
     lane_busy[chunk % 2] = true;
@@ -356,12 +355,13 @@ size_t MerkleOperator::WorkspaceBytes(const MerkleBuildTask& task) const {
   return bytes;
 }
 
-Status MerkleOperator::Run(GpuDevice& device, MerkleBuildTask& task) const {
+Status MerkleOperator::Run(GpuDevice::Batch& batch, MerkleBuildTask& task) const {
+  GpuDevice& device = batch.device();
   Status s = CudaStatus(cudaSetDevice(device.ordinal()), "cudaSetDevice");
   if (!s.ok()) return s;
-  TreeBuild t(device, task, device.lane(0), device.lane(1));
+  TreeBuild t(device, task, batch.lane(0), batch.lane(1));
   s = AllocateTree(t);
-  if (s.ok()) s = StreamLeaves(device, t);
+  if (s.ok()) s = StreamLeaves(batch, t);
   if (s.ok()) s = OrderLeaves(t);
   if (s.ok()) s = LayOutProofs(t);
   if (s.ok()) s = LaunchTree(t);

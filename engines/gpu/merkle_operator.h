@@ -8,7 +8,7 @@
 // RFC6962 leaf hashes; RFC6962 raw entries are hashed into leaf hashes chunk by chunk
 // instead); the top of the tree, the OZ leaf sort and the proofs follow on lane 0 once
 // every leaf is in (kernels/merkle_launch.h).
-// Thread-safety: as the device (Run REQUIRES its batch lock).
+// Thread-safety: Run uses only the lanes of the Batch it is given.
 #pragma once
 
 #include <cstddef>
@@ -36,11 +36,10 @@ class MerkleOperator {
 
   // Sets task.root, task.proof_lengths and task.proof_hashes. REQUIRES: CanImplement(task)
   // is OK; task.leaves is not empty (the empty RFC6962 tree is a constant:
-  // BuildEmptyMerkleTree); the device's batch lock held (GpuDevice::Batch). Returns OK,
+  // BuildEmptyMerkleTree). Runs on `batch`'s lanes. Returns OK,
   // RESOURCE_EXHAUSTED when the device's pool cannot hold the tree, or the first CUDA error
   // (or the hooks' injected one).
-  Status Run(GpuDevice& device, MerkleBuildTask& task) const
-      CHAINACCEL_REQUIRES(device.batch_mutex());
+  Status Run(GpuDevice::Batch& batch, MerkleBuildTask& task) const;
 };
 
 }  // namespace chainaccel

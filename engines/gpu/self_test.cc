@@ -230,7 +230,7 @@ Status CheckVerifyStatuses(const char* scheme, const std::vector<ItemStatus>& st
       std::to_string(static_cast<int>(statuses[1])) + ", expected 1 (OK), 2 (INVALID)");
 }
 
-Status Ed25519SelfTest(GpuDevice& device) CHAINACCEL_REQUIRES(device.batch_mutex()) {
+Status Ed25519SelfTest(GpuDevice::Batch& batch) {
   // RFC 8032 §7.1 TEST 1 (the empty message): ITEM_OK as given, ITEM_INVALID with one
   // bit of the signature's S flipped.
   const std::vector<uint8_t> key =
@@ -250,12 +250,12 @@ Status Ed25519SelfTest(GpuDevice& device) CHAINACCEL_REQUIRES(device.batch_mutex
   verify.public_keys = PackedItems::Fixed(keys, 32);
   verify.signatures = PackedItems::Fixed(signatures, 64);
   verify.status = statuses.data();
-  Status s = SignatureOperator(device.options().ed25519).Run(device, verify);
+  Status s = SignatureOperator(batch.device().options().ed25519).Run(batch, verify);
   if (!s.ok()) return s;
   return CheckVerifyStatuses("Ed25519", statuses);
 }
 
-Status EcdsaSelfTest(GpuDevice& device) CHAINACCEL_REQUIRES(device.batch_mutex()) {
+Status EcdsaSelfTest(GpuDevice::Batch& batch) {
   // Recovery of the known answer (v = 27 and v = 0), and verification of it under the
   // right hash (ITEM_OK) and a hash with one bit flipped (ITEM_INVALID).
   const std::vector<uint8_t> hash = FromHex(kEcdsaKatHash);
@@ -271,8 +271,8 @@ Status EcdsaSelfTest(GpuDevice& device) CHAINACCEL_REQUIRES(device.batch_mutex()
   std::vector<ItemStatus> statuses(2);
   SignatureRecoverTask recover{2, hashes.data(), signatures.data(), false, keys.data(),
                                addresses.data(), statuses.data()};
-  const SignatureOperator signature_operator(device.options().ed25519);
-  Status s = signature_operator.Run(device, recover);
+  const SignatureOperator signature_operator(batch.device().options().ed25519);
+  Status s = signature_operator.Run(batch, recover);
   if (!s.ok()) return s;
   for (size_t i = 0; i < 2; ++i) {
     const std::string address = Hex(addresses.data() + 20 * i, 20);
@@ -295,14 +295,13 @@ Status EcdsaSelfTest(GpuDevice& device) CHAINACCEL_REQUIRES(device.batch_mutex()
   verify.public_keys = PackedItems::Fixed(two_keys, 33);
   verify.signatures = PackedItems::Fixed(two_signatures, 64);
   verify.status = statuses.data();
-  s = signature_operator.Run(device, verify);
+  s = signature_operator.Run(batch, verify);
   if (!s.ok()) return s;
   return CheckVerifyStatuses("ECDSA", statuses);
 }
 
 // The known answers of one hash algorithm, fixed and variable layouts.
-Status HashSelfTest(GpuDevice& device, const KatDigests& kat)
-    CHAINACCEL_REQUIRES(device.batch_mutex()) {
+Status HashSelfTest(GpuDevice::Batch& batch, const KatDigests& kat) {
   constexpr size_t kKats = std::size(kKatMessages);
   constexpr size_t kCopies = 3;  // of each message in the fixed layout
   // Fixed layout: kCopies of each non-empty message (a fixed item has at least a byte).
@@ -316,7 +315,7 @@ Status HashSelfTest(GpuDevice& device, const KatDigests& kat)
     task.algorithm = kat.algorithm;
     task.messages = PackedItems::Fixed(data, kKatMessages[m].size());
     task.digests = digests.data();
-    Status s = HashOperator().Run(device, task);
+    Status s = HashOperator().Run(batch, task);
     if (!s.ok()) return s;
     for (size_t c = 0; c < kCopies; ++c) {
       s = CheckKat(kat.algorithm, m, "fixed", digests.data() + 32 * c, kat.hex[m]);
@@ -337,7 +336,7 @@ Status HashSelfTest(GpuDevice& device, const KatDigests& kat)
   task.algorithm = kat.algorithm;
   task.messages = PackedItems::Variable(data, offsets);
   task.digests = digests.data();
-  Status s = HashOperator().Run(device, task);
+  Status s = HashOperator().Run(batch, task);
   if (!s.ok()) return s;
   for (size_t i = 0; i + 1 < offsets.size(); ++i) {
     s = CheckKat(kat.algorithm, i % kKats, "variable", digests.data() + 32 * i,
@@ -349,14 +348,14 @@ Status HashSelfTest(GpuDevice& device, const KatDigests& kat)
 
 }  // namespace
 
-Status RunSelfTest(GpuDevice& device) {
+Status RunSelfTest(GpuDevice::Batch& batch) {
   for (const KatDigests& kat : kKatDigests) {
-    if (Status s = HashSelfTest(device, kat); !s.ok()) return s;
+    if (Status s = HashSelfTest(batch, kat); !s.ok()) return s;
   }
-  Status s = EcdsaSelfTest(device);
-  if (s.ok() && device.options().ed25519) s = Ed25519SelfTest(device);
+  Status s = EcdsaSelfTest(batch);
+  if (s.ok() && batch.device().options().ed25519) s = Ed25519SelfTest(batch);
   if (!s.ok()) return s;
-  return SgemmSelfTest(device.lane(0).stream.get());
+  return SgemmSelfTest(batch.lane(0).stream.get());
 }
 
 }  // namespace chainaccel

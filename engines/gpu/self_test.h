@@ -3,7 +3,6 @@
 #pragma once
 
 #include "core/status.h"
-#include "core/thread_annotations.h"
 #include "engines/gpu/gpu_device.h"
 
 namespace chainaccel {
@@ -16,8 +15,8 @@ namespace chainaccel {
 // loop (cuBLAS is dlopen'ed: self_test.cc says why). Returns OK when everything
 // matches, FAILED_PRECONDITION for a wrong result (or the CUDA error, or UNAVAILABLE
 // without libcublas). Touches neither health nor fault counts: the caller does.
-// REQUIRES: the device's batch lock held, as a self-test (GpuDevice::BatchKind::kSelfTest,
-// so that its chunks are not offered to the hooks).
-Status RunSelfTest(GpuDevice& device) CHAINACCEL_REQUIRES(device.batch_mutex());
+// Runs on `batch`'s lanes; the batch is a self-test (GpuDevice::BatchKind::kSelfTest, so
+// that its chunks are not offered to the hooks).
+Status RunSelfTest(GpuDevice::Batch& batch);
 
 }  // namespace chainaccel

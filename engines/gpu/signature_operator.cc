@@ -203,7 +203,8 @@ Status SignatureOperator::CanImplement(const SignatureRecoverTask& task) const {
   return Status::Ok();
 }
 
-Status SignatureOperator::Run(GpuDevice& device, SignatureVerifyTask& task) const {
+Status SignatureOperator::Run(GpuDevice::Batch& batch, SignatureVerifyTask& task) const {
+  GpuDevice& device = batch.device();
   const VerifyLayout layout(task, device.options());
   const size_t chunk_bytes = device.options().chunk_bytes;
   const auto plan = [&](size_t first) {
@@ -217,10 +218,11 @@ Status SignatureOperator::Run(GpuDevice& device, SignatureVerifyTask& task) cons
       task.status[first + i] = static_cast<ItemStatus>(lane.output.data()[i]);
     }
   };
-  return device.RunChunks(task.messages.size(), "signature chunk", plan, stage, drain);
+  return batch.RunChunks(task.messages.size(), "signature chunk", plan, stage, drain);
 }
 
-Status SignatureOperator::Run(GpuDevice& device, SignatureRecoverTask& task) const {
+Status SignatureOperator::Run(GpuDevice::Batch& batch, SignatureRecoverTask& task) const {
+  GpuDevice& device = batch.device();
   constexpr size_t kRecord = kernels::kEcdsaRecoverRecordBytes;
   constexpr size_t kResult = kernels::kEcdsaRecoverResultBytes;
   const GpuOptions& options = device.options();
@@ -242,7 +244,7 @@ Status SignatureOperator::Run(GpuDevice& device, SignatureRecoverTask& task) con
       }
     });
   };
-  return device.RunChunks(task.count, "signature chunk", plan, stage, drain);
+  return batch.RunChunks(task.count, "signature chunk", plan, stage, drain);
 }
 
 }  // namespace chainaccel

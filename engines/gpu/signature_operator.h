@@ -7,10 +7,10 @@
 // (kernels/ecdsa_records.h: sizes, DER parsed by libsecp256k1), pre-hashed on the device
 // when the task asks, and verified or recovered one thread per signature with the
 // acceptance rules of the CPU engine (kernels/ecdsa.cuh, kernels/ed25519.cuh); a chunk's
-// staging overlaps the other lane's device work (GpuDevice::RunChunks). No workspace
+// staging overlaps the other lane's device work (GpuDevice::Batch::RunChunks). No workspace
 // beyond the lanes, except a temporary from the device's memory pool for a message longer
 // than a chunk.
-// Thread-safety: as the device (Run REQUIRES its batch lock).
+// Thread-safety: Run uses only the lanes of the Batch it is given.
 #pragma once
 
 #include "core/status.h"
@@ -36,12 +36,10 @@ class SignatureOperator {
   Status CanImplement(const SignatureRecoverTask& task) const;
 
   // Fills task.status (and, for recovery, the keys and addresses). REQUIRES:
-  // CanImplement(task) is OK; the device's batch lock held (GpuDevice::Batch). Returns
-  // OK, or the first CUDA error (or the hooks' injected one).
-  Status Run(GpuDevice& device, SignatureVerifyTask& task) const
-      CHAINACCEL_REQUIRES(device.batch_mutex());
-  Status Run(GpuDevice& device, SignatureRecoverTask& task) const
-      CHAINACCEL_REQUIRES(device.batch_mutex());
+  // CanImplement(task) is OK. Runs on `batch`'s lanes. Returns OK, or the first CUDA
+  // error (or the hooks' injected one).
+  Status Run(GpuDevice::Batch& batch, SignatureVerifyTask& task) const;
+  Status Run(GpuDevice::Batch& batch, SignatureRecoverTask& task) const;
 
  private:
   const bool ed25519_;

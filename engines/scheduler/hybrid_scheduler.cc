@@ -144,11 +144,19 @@ uint64_t HybridScheduler::gpu_fallbacks() const {
 // ---- Placement ------------------------------------------------------------------------
 
 double HybridScheduler::Backlog(size_t engine) const {
+  // The engine's next batch starts at once while one of its dispatch threads is free,
+  // else when the first of its running batches is predicted to end (they run side by
+  // side: a GPU runs gpu_batches_in_flight at once); everything queued goes before.
   const EngineQueue& q = *queues_[engine];
   const SchedulerClock::time_point now = clock_.Now();
-  double running = 0;
-  for (SchedulerClock::time_point until : q.running_until) running += std::max(0.0, Seconds(until - now));
-  return running + q.queued_cost;
+  double start = 0;
+  if (q.running_until.size() >= q.threads) {
+    start = std::numeric_limits<double>::infinity();
+    for (SchedulerClock::time_point until : q.running_until) {
+      start = std::min(start, std::max(0.0, Seconds(until - now)));
+    }
+  }
+  return start + q.queued_cost;
 }
 
 double HybridScheduler::MarginalCost(size_t engine, const Request& request, size_t begin,
@@ -588,10 +596,16 @@ void HybridScheduler::Complete(std::vector<Finished>& finished) {
 void HybridScheduler::DispatchLoop(size_t engine) {
   std::vector<Finished> finished;
   // Completions (the server encodes and sends responses in them) run on completions_,
-  // so that this thread forms the next batch at once.
+  // so that this thread forms the next batch at once; a batch's requests are dealt out
+  // over the completion threads, since each answer takes some microseconds (encoding,
+  // metrics, gRPC's send) and a batch may hold hundreds.
   const auto hand_over = [this, &finished] {
-    if (finished.empty()) return;
-    completions_.Post([this, done = std::move(finished)]() mutable { Complete(done); });
+    const size_t groups = std::min(finished.size(), kCompletionThreads);
+    for (size_t g = 0; g < groups; ++g) {
+      std::vector<Finished> group;
+      for (size_t i = g; i < finished.size(); i += groups) group.push_back(finished[i]);
+      completions_.Post([this, done = std::move(group)]() mutable { Complete(done); });
+    }
     finished.clear();
   };
   MutexLock lock(mu_);

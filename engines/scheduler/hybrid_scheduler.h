@@ -213,10 +213,11 @@ class HybridScheduler final : public Scheduler {
   bool exiting_ CHAINACCEL_GUARDED_BY(mu_) = false;   // threads leave
 
   std::vector<std::thread> threads_;  // dispatch threads and the timer; set by the constructor
+  static constexpr size_t kCompletionThreads = 4;
   // Runs the completions: of requests refused at Submit, and of batches that ran (there
   // the server encodes and sends the responses, off the dispatch threads). Last, so
   // that it is joined first.
-  ThreadPool completions_{4};
+  ThreadPool completions_{kCompletionThreads};
 };
 
 }  // namespace chainaccel
