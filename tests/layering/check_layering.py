@@ -60,6 +60,10 @@ LINK_RULES = {
                                     "gRPC", "protobuf", "wabt", "RocksDB", "spdlog"]},
     "chainaccel_crypto": {"ours": ["chainaccel_core", "chainaccel_crypto", "chainaccel_warnings"],
                           "foreign": ["CUDA::", "gRPC", "protobuf", "wabt", "RocksDB"]},
+    # crypto/bn254: our own BN254 arithmetic, on no library (GMP is its tests' reference).
+    "chainaccel_bn254": {"ours": ["chainaccel_core", "chainaccel_bn254", "chainaccel_warnings"],
+                         "foreign": ["CUDA::", "gRPC", "protobuf", "wabt", "RocksDB", "OpenSSL",
+                                     "SECP256K1", "SODIUM", "CRYPTOPP", "gmp"]},
     "chainaccel_kernels": {"ours": ["chainaccel_core", "chainaccel_kernels", "chainaccel_warnings"],
                            "foreign": ["OpenSSL", "SODIUM", "CRYPTOPP", "gRPC", "protobuf",
                                        "wabt", "RocksDB"]},
@@ -256,6 +260,7 @@ def self_test():
         "client/cli/x.cc": ('#include "execution/block.h"\n', "client includes execution"),
         "server/s.cc": ('#include "tests/support/random.h"\n', "production includes tests"),
         "scripts/x.sh": ('cp -r ../shared/vectors .\n', "script reaches ../shared"),
+        "crypto/bn254/f.h": ('#include "kernels/launch_check.h"\n', "bn254 includes kernels"),
     }
     failures = 0
     for path, (text, what) in cases.items():
@@ -287,15 +292,16 @@ def self_test():
         "chainaccel_cli": {"deps": ["chainaccel_execution"], "includes": []},
         "chainaccel_execution": {"deps": ["$<LINK_ONLY:RocksDB::rocksdb-shared>"],
                                  "includes": []},
+        "chainaccel_bn254": {"deps": ["/usr/lib/x86_64-linux-gnu/libgmp.so"], "includes": []},
     }
     link_errors = check_links(targets, "/")
     for expected in ("chainaccel_core: links OpenSSL", "chainaccel_kernels: links chainaccel_cpu",
                      "chainaccel_cpu_engine: exports", "chainaccel_cli: links chainaccel_execution",
-                     "chainaccel_cli: links RocksDB"):
+                     "chainaccel_cli: links RocksDB", "chainaccel_bn254: links /usr/lib"):
         if not any(e.startswith(expected) for e in link_errors):
             print(f"self-test: link rule not caught: {expected}")
             failures += 1
-    print(f"self-test: {len(cases) + len(allowed_cases) + 5 - failures} passed, "
+    print(f"self-test: {len(cases) + len(allowed_cases) + 6 - failures} passed, "
           f"{failures} failed")
     return failures == 0
 
