@@ -8,8 +8,12 @@
 #include <grpcpp/support/byte_buffer.h>
 #include <grpcpp/support/channel_arguments.h>
 
+#include <grpcpp/support/client_interceptor.h>
+
 #include <array>
+#include <fstream>
 #include <future>
+#include <sstream>
 
 namespace chainaccel {
 namespace {
@@ -44,6 +48,65 @@ void ToProto(const std::vector<T>& values, google::protobuf::RepeatedField<T>* o
   out->Add(values.begin(), values.end());
 }
 
+// Adds `authorization: Bearer <token>` to the metadata of every call of a channel (an
+// interceptor rather than call credentials, which gRPC sends over TLS only: a token is
+// also accepted on a plaintext loopback daemon).
+class BearerTokenInterceptor final : public grpc::experimental::Interceptor {
+ public:
+  explicit BearerTokenInterceptor(const std::string* value) : value_(value) {}
+  void Intercept(grpc::experimental::InterceptorBatchMethods* methods) override {
+    if (methods->QueryInterceptionHookPoint(
+            grpc::experimental::InterceptionHookPoints::PRE_SEND_INITIAL_METADATA)) {
+      methods->GetSendInitialMetadata()->emplace("authorization", *value_);
+    }
+    methods->Proceed();
+  }
+
+ private:
+  const std::string* value_;  // owned by the factory, which the channel keeps
+};
+
+class BearerTokenInterceptorFactory final
+    : public grpc::experimental::ClientInterceptorFactoryInterface {
+ public:
+  explicit BearerTokenInterceptorFactory(const std::string& token) : value_("Bearer " + token) {}
+  grpc::experimental::Interceptor* CreateClientInterceptor(
+      grpc::experimental::ClientRpcInfo*) override {
+    return new BearerTokenInterceptor(&value_);
+  }
+
+ private:
+  const std::string value_;
+};
+
+grpc::Status ReadFile(const std::string& what, const std::string& path, std::string* text) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) {
+    return grpc::Status(grpc::StatusCode::INVALID_ARGUMENT, what + " " + path + " cannot be read");
+  }
+  std::stringstream contents;
+  contents << in.rdbuf();
+  *text = contents.str();
+  return grpc::Status::OK;
+}
+
+grpc::Status ReadPem(const std::string& what, const std::string& path, std::string* pem) {
+  grpc::Status status = ReadFile(what, path, pem);
+  if (status.ok() && pem->find("-----BEGIN ") == std::string::npos) {
+    return grpc::Status(grpc::StatusCode::INVALID_ARGUMENT, what + " " + path + " is not PEM");
+  }
+  return status;
+}
+
+std::shared_ptr<grpc::ChannelCredentials> ChannelCredentials(const ClientTlsOptions& tls) {
+  if (!tls.enabled) return grpc::InsecureChannelCredentials();
+  grpc::SslCredentialsOptions ssl;
+  ssl.pem_root_certs = tls.root_certs_pem;
+  ssl.pem_cert_chain = tls.cert_chain_pem;
+  ssl.pem_private_key = tls.private_key_pem;
+  return grpc::SslCredentials(ssl);
+}
+
 }  // namespace
 
 std::shared_ptr<grpc::Channel> CreateClientChannel(const std::string& target,
@@ -52,7 +115,48 @@ std::shared_ptr<grpc::Channel> CreateClientChannel(const std::string& target,
   args.SetMaxSendMessageSize(options.max_send_message_bytes);
   args.SetMaxReceiveMessageSize(options.max_receive_message_bytes);
   if (options.own_connection) args.SetInt(GRPC_ARG_USE_LOCAL_SUBCHANNEL_POOL, 1);
-  return grpc::CreateCustomChannel(target, grpc::InsecureChannelCredentials(), args);
+  if (options.tls.enabled && !options.tls.server_name.empty()) {
+    args.SetSslTargetNameOverride(options.tls.server_name);
+  }
+  const std::shared_ptr<grpc::ChannelCredentials> credentials = ChannelCredentials(options.tls);
+  if (options.token.empty()) return grpc::CreateCustomChannel(target, credentials, args);
+  std::vector<std::unique_ptr<grpc::experimental::ClientInterceptorFactoryInterface>> interceptors;
+  interceptors.push_back(std::make_unique<BearerTokenInterceptorFactory>(options.token));
+  return grpc::experimental::CreateCustomChannelWithInterceptors(target, credentials, args,
+                                                                 std::move(interceptors));
+}
+
+grpc::Status LoadClientTlsFiles(const std::string& ca_file, const std::string& cert_file,
+                                const std::string& key_file, ClientTlsOptions* tls) {
+  if (cert_file.empty() != key_file.empty()) {
+    return grpc::Status(grpc::StatusCode::INVALID_ARGUMENT,
+                        "a client certificate and its key go together: give both or neither");
+  }
+  grpc::Status status;
+  if (!ca_file.empty()) status = ReadPem("CA file", ca_file, &tls->root_certs_pem);
+  if (status.ok() && !cert_file.empty()) {
+    status = ReadPem("client certificate", cert_file, &tls->cert_chain_pem);
+  }
+  if (status.ok() && !key_file.empty()) {
+    status = ReadPem("client key", key_file, &tls->private_key_pem);
+  }
+  if (status.ok()) tls->enabled = true;
+  return status;
+}
+
+grpc::Status LoadTokenFile(const std::string& path, std::string* token) {
+  std::string text;
+  grpc::Status status = ReadFile("token file", path, &text);
+  if (!status.ok()) return status;
+  const char* kSpace = " \t\r\n";
+  const size_t first = text.find_first_not_of(kSpace);
+  *token = first == std::string::npos
+               ? ""
+               : text.substr(first, text.find_last_not_of(kSpace) - first + 1);
+  if (token->empty()) {
+    return grpc::Status(grpc::StatusCode::INVALID_ARGUMENT, "token file " + path + " is empty");
+  }
+  return grpc::Status::OK;
 }
 
 std::string_view StatusCodeName(grpc::StatusCode code) {

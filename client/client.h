@@ -39,6 +39,21 @@
 
 namespace chainaccel {
 
+// TLS to the daemon (docs/security.md). PEM text, not file names: LoadClientTlsFiles
+// reads files into it.
+struct ClientTlsOptions {
+  // Use TLS. Without root_certs_pem the server is checked against gRPC's default roots.
+  bool enabled = false;
+  // CA certificates the server's certificate must verify against.
+  std::string root_certs_pem;
+  // The client's certificate chain and private key, for mutual TLS; both or neither.
+  std::string cert_chain_pem;
+  std::string private_key_pem;
+  // The name the server's certificate must carry, instead of the target's host (when the
+  // address is an IP or the certificate names a service).
+  std::string server_name;
+};
+
 struct ClientOptions {
   // Largest message the client sends or accepts. gRPC's default of 4 MiB is far below
   // what one batch carries (a million 64-byte messages is 64 MiB).
@@ -50,10 +65,24 @@ struct ClientOptions {
   // channel to the same target (gRPC shares by default). For load generation over
   // several connections.
   bool own_connection = false;
+  ClientTlsOptions tls;
+  // When not empty, every call carries the metadata `authorization: Bearer <token>`, which
+  // the daemon's guarded methods accept (docs/security.md). Over plaintext it crosses the
+  // network in the clear: use it with TLS or on loopback.
+  std::string token;
 };
 
-// A channel to `target` ("127.0.0.1:50051", "dns:///host:port", "unix:/path"), without
-// TLS, with the options' message size limits.
+// Reads the PEM files into *tls and turns TLS on. `ca_file` may be empty (default roots);
+// `cert_file` and `key_file` go together (mutual TLS) or are both empty. INVALID_ARGUMENT
+// names a file that cannot be read or does not hold PEM, or a certificate without its key.
+grpc::Status LoadClientTlsFiles(const std::string& ca_file, const std::string& cert_file,
+                                const std::string& key_file, ClientTlsOptions* tls);
+// Reads a bearer token from `path` (surrounding whitespace dropped). INVALID_ARGUMENT
+// when the file cannot be read or holds no token.
+grpc::Status LoadTokenFile(const std::string& path, std::string* token);
+
+// A channel to `target` ("127.0.0.1:50051", "dns:///host:port", "unix:/path") with the
+// options' message size limits, TLS (options.tls) and bearer token (options.token).
 std::shared_ptr<grpc::Channel> CreateClientChannel(const std::string& target,
                                                    const ClientOptions& options);
 

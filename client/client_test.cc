@@ -2,6 +2,9 @@
 
 #include <catch2/catch.hpp>
 
+#include <filesystem>
+#include <fstream>
+
 #include "client/testing/fake_daemon.h"
 
 namespace chainaccel {
@@ -69,6 +72,58 @@ TEST_CASE("Client reports UNIMPLEMENTED for a service the server lacks", "[clien
   REQUIRE_FALSE(devices.ok());
   CHECK(devices.status().error_code() == grpc::StatusCode::UNIMPLEMENTED);
   CHECK(StatusCodeName(devices.status().error_code()) == "UNIMPLEMENTED");
+}
+
+std::string WriteTemp(const std::string& name, const std::string& text) {
+  const auto path = std::filesystem::temp_directory_path() /
+                    ("chainaccel_client_test_" + std::to_string(::getpid()) + "_" + name);
+  std::ofstream(path, std::ios::binary) << text;
+  return path.string();
+}
+
+TEST_CASE("ClientOptions::token goes with every call as a bearer token", "[client][security]") {
+  testing::FakeDaemon daemon;
+  ClientOptions options;
+  std::string token;
+  REQUIRE(LoadTokenFile(WriteTemp("token", "\n  s3cret \n"), &token).ok());
+  CHECK(token == "s3cret");
+  options.token = token;
+  const Client client(daemon.address(), options);
+  REQUIRE(client.Hash(v1::HASH_ALGORITHM_SHA256, PackBatch(std::vector<std::string>{"a"})).ok());
+  CHECK(daemon.last_authorization() == std::vector<std::string>{"Bearer s3cret"});
+  REQUIRE(Client(daemon.address()).Hash(v1::HASH_ALGORITHM_SHA256,
+                                        PackBatch(std::vector<std::string>{"a"})).ok());
+  CHECK(daemon.last_authorization().empty());
+}
+
+TEST_CASE("LoadTokenFile and LoadClientTlsFiles name the file they cannot use",
+          "[client][security]") {
+  std::string token;
+  grpc::Status s = LoadTokenFile("/nonexistent/token", &token);
+  CHECK(s.error_code() == grpc::StatusCode::INVALID_ARGUMENT);
+  CHECK(s.error_message() == "token file /nonexistent/token cannot be read");
+  const std::string blank = WriteTemp("blank", " \n");
+  s = LoadTokenFile(blank, &token);
+  CHECK(s.error_message() == "token file " + blank + " is empty");
+
+  ClientTlsOptions tls;
+  s = LoadClientTlsFiles("/nonexistent/ca.pem", "", "", &tls);
+  CHECK(s.error_message() == "CA file /nonexistent/ca.pem cannot be read");
+  CHECK_FALSE(tls.enabled);
+  const std::string not_pem = WriteTemp("not.pem", "hello");
+  s = LoadClientTlsFiles(not_pem, "", "", &tls);
+  CHECK(s.error_message() == "CA file " + not_pem + " is not PEM");
+  s = LoadClientTlsFiles("", not_pem, "", &tls);
+  CHECK_THAT(s.error_message(), Catch::Contains("a client certificate and its key go together"));
+  const std::string pem = WriteTemp("ca.pem", "-----BEGIN CERTIFICATE-----\n");
+  REQUIRE(LoadClientTlsFiles(pem, "", "", &tls).ok());
+  CHECK(tls.enabled);
+  CHECK(tls.root_certs_pem == "-----BEGIN CERTIFICATE-----\n");
+  // With no CA file: TLS on, the default roots.
+  ClientTlsOptions defaults;
+  REQUIRE(LoadClientTlsFiles("", "", "", &defaults).ok());
+  CHECK(defaults.enabled);
+  CHECK(defaults.root_certs_pem.empty());
 }
 
 TEST_CASE("MerkleTree::Proofs splits the proofs", "[client]") {

@@ -9,11 +9,13 @@ std::string_view StatusCodeName(Status::Code code) {
     case Status::Code::kInvalidArgument: return "INVALID_ARGUMENT";
     case Status::Code::kDeadlineExceeded: return "DEADLINE_EXCEEDED";
     case Status::Code::kNotFound: return "NOT_FOUND";
+    case Status::Code::kPermissionDenied: return "PERMISSION_DENIED";
     case Status::Code::kFailedPrecondition: return "FAILED_PRECONDITION";
     case Status::Code::kResourceExhausted: return "RESOURCE_EXHAUSTED";
     case Status::Code::kUnimplemented: return "UNIMPLEMENTED";
     case Status::Code::kInternal: return "INTERNAL";
     case Status::Code::kUnavailable: return "UNAVAILABLE";
+    case Status::Code::kUnauthenticated: return "UNAUTHENTICATED";
   }
   return "UNKNOWN";
 }

@@ -21,11 +21,13 @@ class [[nodiscard]] Status {
     kInvalidArgument = 3,
     kDeadlineExceeded = 4,
     kNotFound = 5,
+    kPermissionDenied = 7,
     kFailedPrecondition = 9,
     kResourceExhausted = 8,
     kUnimplemented = 12,
     kInternal = 13,
     kUnavailable = 14,
+    kUnauthenticated = 16,
   };
 
   Status() = default;  // OK
@@ -40,6 +42,8 @@ class [[nodiscard]] Status {
   static Status Unavailable(std::string m) { return {Code::kUnavailable, std::move(m)}; }
   static Status Cancelled(std::string m) { return {Code::kCancelled, std::move(m)}; }
   static Status DeadlineExceeded(std::string m) { return {Code::kDeadlineExceeded, std::move(m)}; }
+  static Status PermissionDenied(std::string m) { return {Code::kPermissionDenied, std::move(m)}; }
+  static Status Unauthenticated(std::string m) { return {Code::kUnauthenticated, std::move(m)}; }
 
   bool ok() const { return code_ == Code::kOk; }
   Code code() const { return code_; }

@@ -1,7 +1,10 @@
 #include "server/admin_service.h"
 
+#include <spdlog/spdlog.h>
+
 #include "engines/scheduler/batch_key.h"
 #include "engines/scheduler/hybrid_scheduler.h"
+#include "server/grpc_status.h"
 #include "server/version.h"
 
 namespace chainaccel::server {
@@ -15,11 +18,25 @@ void AddCounters(std::string_view task, const TaskCounters& c, v1::GetStatusResp
   out->set_items(c.items.load(std::memory_order_relaxed));
 }
 
+// When the authorizer refuses the call (a method guarded by auth.methods), finishes it
+// with the refusal and returns its reactor; null when the call may go on.
+grpc::ServerUnaryReactor* Refused(const ServingState& state, grpc::CallbackServerContext* context,
+                                  std::string_view method) {
+  if (state.authorizer == nullptr) return nullptr;
+  const Status s = state.authorizer->Check(*context, method);
+  if (s.ok()) return nullptr;
+  spdlog::warn("{} from {} refused: {}", method, context->peer(), s.ToString());
+  grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
+  reactor->Finish(ToGrpcStatus(s));
+  return reactor;
+}
+
 }  // namespace
 
 grpc::ServerUnaryReactor* AdminServiceImpl::GetScheduler(grpc::CallbackServerContext* context,
                                                          const v1::GetSchedulerRequest*,
                                                          v1::GetSchedulerResponse* response) {
+  if (auto* refused = Refused(state_, context, "GetScheduler")) return refused;
   auto* reactor = context->DefaultReactor();
   const HybridScheduler* scheduler = state_.hybrid_scheduler;
   if (scheduler == nullptr) {
@@ -55,6 +72,7 @@ grpc::ServerUnaryReactor* AdminServiceImpl::GetScheduler(grpc::CallbackServerCon
 grpc::ServerUnaryReactor* AdminServiceImpl::GetDevices(grpc::CallbackServerContext* context,
                                                        const v1::GetDevicesRequest*,
                                                        v1::GetDevicesResponse* response) {
+  if (auto* refused = Refused(state_, context, "GetDevices")) return refused;
   for (const Engine* engine : state_.scheduler->engines()) {
     const EngineInfo& info = engine->info();
     const EngineStats stats = engine->stats();
@@ -96,6 +114,7 @@ grpc::ServerUnaryReactor* AdminServiceImpl::GetDevices(grpc::CallbackServerConte
 grpc::ServerUnaryReactor* AdminServiceImpl::GetStatus(grpc::CallbackServerContext* context,
                                                       const v1::GetStatusRequest*,
                                                       v1::GetStatusResponse* response) {
+  if (auto* refused = Refused(state_, context, "GetStatus")) return refused;
   response->set_version(std::string(kVersion));
   response->set_uptime_seconds(
       std::chrono::duration<double>(std::chrono::steady_clock::now() - state_.started).count());

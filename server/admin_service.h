@@ -1,7 +1,8 @@
 // AdminService: engines and GPUs (GetDevices), version, uptime and counters (GetStatus):
 // one TaskCounters per task type, then one per ExecutionService method
 // ("deploy_contract", "execute_block", "call", "get_state"); the hybrid scheduler's cost
-// model and queues (GetScheduler).
+// model and queues (GetScheduler). All three only read; each is open unless auth.methods
+// names it (server/authorizer.h).
 #pragma once
 
 #include <vector>

@@ -39,6 +39,12 @@ CallFrame::CallFrame(ServingState& state, grpc::CallbackServerContext* context,
         "the daemon is serving its limit of " +
         std::to_string(state_.limits.max_inflight_requests) + " requests; retry later");
   }
+  if (admission_.ok() && state_.authorizer != nullptr) {
+    admission_ = state_.authorizer->Check(*context, method_);
+    if (!admission_.ok()) {
+      spdlog::warn("{} from {} refused: {}", method_, context->peer(), admission_.ToString());
+    }
+  }
   const size_t per_client = state_.limits.max_inflight_per_client;
   if (per_client != 0) {
     client_ = ClientOfPeer(context->peer());

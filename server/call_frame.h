@@ -48,7 +48,9 @@ class CallFrame {
   CallFrame(const CallFrame&) = delete;
   CallFrame& operator=(const CallFrame&) = delete;
 
-  // OK, or RESOURCE_EXHAUSTED when the daemon already serves its limit of requests.
+  // OK; UNAVAILABLE while the daemon drains; RESOURCE_EXHAUSTED when the daemon already
+  // serves its limit of requests; UNAUTHENTICATED or PERMISSION_DENIED when `method` is
+  // guarded and the call lacks the credentials (server/authorizer.h).
   const Status& admission() const { return admission_; }
 
   // Parses the request bytes into a new M on the call's arena (*out). INVALID_ARGUMENT

@@ -5,6 +5,8 @@
 #include <filesystem>
 #include <set>
 
+#include "server/authorizer.h"
+
 namespace chainaccel::server {
 namespace {
 
@@ -55,7 +57,63 @@ Status ReadScheduler(const YAML::Node& node, const std::string& path, SchedulerC
   return s;
 }
 
+Status ReadTls(const YAML::Node& node, const std::string& path, TlsConfig* out) {
+  Status s = CheckKeys(node, {"cert_file", "key_file", "client_ca_file", "client_cert",
+                              "reload_seconds"},
+                       path + ": tls");
+  if (s.ok()) s = Read(node, "cert_file", path, &out->cert_file);
+  if (s.ok()) s = Read(node, "key_file", path, &out->key_file);
+  if (s.ok()) s = Read(node, "client_ca_file", path, &out->client_ca_file);
+  if (s.ok()) s = Read(node, "client_cert", path, &out->client_cert);
+  if (s.ok()) s = Read(node, "reload_seconds", path, &out->reload_seconds);
+  return s;
+}
+
+Status ReadAuth(const YAML::Node& node, const std::string& path, AuthConfig* out) {
+  Status s = CheckKeys(node, {"mode", "token_file", "allowed_identities", "methods"},
+                       path + ": auth");
+  if (s.ok()) s = Read(node, "mode", path, &out->mode);
+  if (s.ok()) s = Read(node, "token_file", path, &out->token_file);
+  if (s.ok()) s = Read(node, "allowed_identities", path, &out->allowed_identities);
+  if (s.ok()) s = Read(node, "methods", path, &out->methods);
+  return s;
+}
+
+Status ValidateTlsAndAuth(const Config& config) {
+  const TlsConfig& tls = config.tls;
+  if (tls.cert_file.empty() != tls.key_file.empty()) {
+    return Status::InvalidArgument("tls.cert_file and tls.key_file go together: set both "
+                                   "(TLS) or neither (plaintext)");
+  }
+  if (!tls.client_ca_file.empty() && tls.cert_file.empty()) {
+    return Status::InvalidArgument(
+        "tls.client_ca_file needs TLS: set tls.cert_file and tls.key_file too");
+  }
+  if (tls.client_cert != "require" && tls.client_cert != "optional") {
+    return Status::InvalidArgument("tls.client_cert '" + tls.client_cert +
+                                   "' is not require or optional");
+  }
+  if (tls.reload_seconds < 1) return Status::InvalidArgument("tls.reload_seconds must be at least 1");
+  const AuthConfig& auth = config.auth;
+  if (auth.mode != "auto" && auth.mode != "on" && auth.mode != "off") {
+    return Status::InvalidArgument("auth.mode '" + auth.mode + "' is not auto, on or off");
+  }
+  if (!auth.allowed_identities.empty() && tls.client_ca_file.empty()) {
+    return Status::InvalidArgument(
+        "auth.allowed_identities needs client certificates: set tls.client_ca_file");
+  }
+  for (const std::string& identity : auth.allowed_identities) {
+    if (Status s = CheckIdentityPattern(identity); !s.ok()) return s;
+  }
+  return ResolveGuardedMethods(auth.methods, nullptr);
+}
+
 }  // namespace
+
+bool IsLoopbackAddress(const std::string& listen) {
+  const std::string host = listen.substr(0, listen.rfind(':'));
+  return host.rfind("127.", 0) == 0 || host == "localhost" || host == "[::1]" || host == "::1";
+}
 
 Status LoadConfigFile(const std::string& path, Config* config) {
   if (!std::filesystem::exists(path)) {
@@ -74,7 +132,7 @@ Status LoadConfigFile(const std::string& path, Config* config) {
                         "shutdown_grace_seconds", "gpu_enabled", "gpu_devices", "gpu_retest_seconds",
                         "gpu_engines_per_device",
                         "scheduler", "execution_db", "executor", "execution_threads",
-                        "memory_trim_seconds"},
+                        "memory_trim_seconds", "tls", "auth"},
                        path);
   if (s.ok()) s = Read(root, "listen", path, &config->listen);
   if (s.ok()) s = Read(root, "metrics_listen", path, &config->metrics_listen);
@@ -109,6 +167,14 @@ Status LoadConfigFile(const std::string& path, Config* config) {
     if (s.ok()) {
       s = Read(limits, "max_inflight_per_client", path, &config->limits.max_inflight_per_client);
     }
+    if (!s.ok()) return s;
+  }
+  if (const YAML::Node tls = root["tls"]) {
+    s = ReadTls(tls, path, &config->tls);
+    if (!s.ok()) return s;
+  }
+  if (const YAML::Node auth = root["auth"]) {
+    s = ReadAuth(auth, path, &config->auth);
     if (!s.ok()) return s;
   }
   if (const YAML::Node log = root["log"]) {
@@ -173,7 +239,7 @@ Status ValidateConfig(const Config& config) {
     return Status::InvalidArgument(
         "scheduler.max_queued_items, max_queued_bytes and *_batches_in_flight must be positive");
   }
-  return Status::Ok();
+  return ValidateTlsAndAuth(config);
 }
 
 }  // namespace chainaccel::server

@@ -39,6 +39,42 @@ struct SchedulerConfig {
   double calibration_seconds = 3;
 };
 
+// The `tls:` section: TLS, and mutual TLS, on the gRPC listener (docs/security.md).
+struct TlsConfig {
+  // PEM files. cert_file (the server's certificate chain, leaf first) and key_file (its
+  // private key) together turn TLS on; both empty is plaintext.
+  std::string cert_file;
+  std::string key_file;
+  // PEM CA certificates: when set, clients' certificates are verified against them
+  // (mutual TLS) and their identities can be authorized (AuthConfig).
+  std::string client_ca_file;
+  // With client_ca_file: "require" (a connection without a valid client certificate is
+  // refused in the handshake) or "optional" (one without a certificate is accepted; one
+  // with a certificate that does not verify is refused).
+  std::string client_cert = "require";
+  // How often gRPC re-reads the three files (FileWatcherCertificateProvider); a change
+  // applies to connections made after it. At least 1.
+  unsigned reload_seconds = 10;
+};
+
+// The `auth:` section: who may call the guarded methods (docs/security.md).
+struct AuthConfig {
+  // "auto": enforced unless the listener is loopback and no credential is configured;
+  // "on": enforced; "off": every method open (a warning when not on loopback).
+  std::string mode = "auto";
+  // A file holding one bearer token (surrounding whitespace ignored); a call presents it
+  // as the `authorization: Bearer <token>` metadata. Re-read on SIGHUP.
+  std::string token_file;
+  // Client-certificate identities (mutual TLS; needs tls.client_ca_file) allowed to call
+  // the guarded methods: "CN=<subject common name>", "DNS:<name>", "URI:<uri>",
+  // "EMAIL:<address>" or "IP:<address>" (subject alternative names). Exact match.
+  std::vector<std::string> allowed_identities;
+  // The guarded methods, "chainaccel.v1.<Service>/<Method>": by default the methods that
+  // change the daemon's state. Every other method stays open.
+  std::vector<std::string> methods = {"chainaccel.v1.ExecutionService/DeployContract",
+                                      "chainaccel.v1.ExecutionService/ExecuteBlock"};
+};
+
 struct Config {
   // gRPC listen address; port 0 binds a free port (see ready_file).
   std::string listen = "127.0.0.1:50051";
@@ -82,13 +118,19 @@ struct Config {
   double memory_trim_seconds = 5;
   // When set, the daemon writes "grpc=HOST:PORT\nmetrics=HOST:PORT\n" here once it serves.
   std::string ready_file;
+  TlsConfig tls;
+  AuthConfig auth;
 };
+
+// Whether a listen address ("host:port") binds the loopback interface only.
+bool IsLoopbackAddress(const std::string& listen);
 
 // Reads a YAML config file over *config (keys absent from the file keep their values).
 // INVALID_ARGUMENT names the file and the bad key; NOT_FOUND when the file is missing.
 Status LoadConfigFile(const std::string& path, Config* config);
 
-// Checks values that no type enforces (log level names, non-zero limits).
+// Checks values that no type enforces (log level names, non-zero limits, TLS and auth
+// settings that go together, guarded method names that exist).
 Status ValidateConfig(const Config& config);
 
 }  // namespace chainaccel::server

@@ -1,7 +1,8 @@
 // chainacceld: the chainaccel daemon.
 //
 // Reads an optional YAML config file (--config) and flags (flags win), serves until
-// SIGTERM or SIGINT, then shuts down gracefully and exits 0.
+// SIGTERM or SIGINT, then shuts down gracefully and exits 0. SIGHUP re-reads the auth
+// token file (docs/security.md).
 #include <CLI/CLI.hpp>
 #include <spdlog/spdlog.h>
 
@@ -33,6 +34,10 @@ struct Flags {
   std::optional<unsigned> gpu_engines_per_device;
   std::optional<std::string> placement;
   std::optional<std::vector<int>> gpu_devices;
+  std::optional<std::string> tls_cert, tls_key, tls_client_ca, tls_client_cert, auth_mode,
+      auth_token_file;
+  std::optional<unsigned> tls_reload_seconds;
+  std::optional<std::vector<std::string>> auth_allowed_identities;
 };
 
 template <typename T, typename U>
@@ -99,6 +104,25 @@ int main(int argc, char** argv) {
   app.add_option("--log-format", flags.log_format, "text|json");
   app.add_option("--shutdown-grace-seconds", flags.shutdown_grace_seconds,
                  "how long shutdown waits for in-flight requests");
+  app.add_option("--tls-cert", flags.tls_cert,
+                 "server certificate chain (PEM); with --tls-key turns TLS on");
+  app.add_option("--tls-key", flags.tls_key, "the server certificate's private key (PEM)");
+  app.add_option("--tls-client-ca", flags.tls_client_ca,
+                 "CA certificates (PEM) that client certificates must verify against (mutual TLS)");
+  app.add_option("--tls-client-cert", flags.tls_client_cert,
+                 "with --tls-client-ca: require|optional (default require)");
+  app.add_option("--tls-reload-seconds", flags.tls_reload_seconds,
+                 "how often the TLS files are re-read (default 10)");
+  app.add_option("--auth", flags.auth_mode,
+                 "auto|on|off: whether guarded methods need credentials (default auto: "
+                 "unless the listener is loopback and no credential is configured)");
+  app.add_option("--auth-token-file", flags.auth_token_file,
+                 "file holding the bearer token of the guarded methods (re-read on SIGHUP)");
+  app.add_option("--auth-allowed-identity", flags.auth_allowed_identities,
+                 "client-certificate identity allowed to call guarded methods: CN=..., "
+                 "DNS:..., URI:..., EMAIL:..., IP:... (repeat or separate with commas)")
+      ->delimiter(',')
+      ->multi_option_policy(CLI::MultiOptionPolicy::TakeAll);
   app.add_option("--ready-file", flags.ready_file,
                  "write the bound addresses here once serving (for tests and supervisors)");
   try {
@@ -140,18 +164,27 @@ int main(int argc, char** argv) {
   Apply(flags.log_format, &config.log_format);
   Apply(flags.shutdown_grace_seconds, &config.shutdown_grace_seconds);
   Apply(flags.ready_file, &config.ready_file);
+  Apply(flags.tls_cert, &config.tls.cert_file);
+  Apply(flags.tls_key, &config.tls.key_file);
+  Apply(flags.tls_client_ca, &config.tls.client_ca_file);
+  Apply(flags.tls_client_cert, &config.tls.client_cert);
+  Apply(flags.tls_reload_seconds, &config.tls.reload_seconds);
+  Apply(flags.auth_mode, &config.auth.mode);
+  Apply(flags.auth_token_file, &config.auth.token_file);
+  Apply(flags.auth_allowed_identities, &config.auth.allowed_identities);
   if (Status s = chainaccel::server::ValidateConfig(config); !s.ok()) {
     std::fprintf(stderr, "chainacceld: %s\n", s.message().c_str());
     return 2;
   }
   chainaccel::server::SetUpLogging(config.log_level, config.log_format);
 
-  // Block the shutdown signals in every thread (gRPC's and the engine's inherit the mask)
-  // and wait for them here.
+  // Block the shutdown and reload signals in every thread (gRPC's and the engine's
+  // inherit the mask) and wait for them here.
   sigset_t signals;
   sigemptyset(&signals);
   sigaddset(&signals, SIGTERM);
   sigaddset(&signals, SIGINT);
+  sigaddset(&signals, SIGHUP);
   pthread_sigmask(SIG_BLOCK, &signals, nullptr);
 
   chainaccel::server::Server server(config);
@@ -168,7 +201,9 @@ int main(int argc, char** argv) {
     }
   }
   int signal = 0;
-  sigwait(&signals, &signal);
+  for (sigwait(&signals, &signal); signal == SIGHUP; sigwait(&signals, &signal)) {
+    if (Status s = server.Reload(); !s.ok()) spdlog::error("SIGHUP: {}", s.ToString());
+  }
   spdlog::info("received {}", signal == SIGTERM ? "SIGTERM" : "SIGINT");
   server.Shutdown();
   return 0;

@@ -27,16 +27,11 @@
 #include "server/metrics.h"
 #include "server/serving_state.h"
 #include "server/signature_service.h"
+#include "server/tls_credentials.h"
 #include "server/version.h"
 
 namespace chainaccel::server {
 namespace {
-
-// Whether a listen address ("host:port") binds the loopback interface only.
-bool IsLoopback(const std::string& listen) {
-  const std::string host = listen.substr(0, listen.rfind(':'));
-  return host.rfind("127.", 0) == 0 || host == "localhost" || host == "[::1]" || host == "::1";
-}
 
 HybridScheduler::Options SchedulerOptions(const SchedulerConfig& config) {
   HybridScheduler::Options o;
@@ -61,6 +56,35 @@ HybridScheduler::Options SchedulerOptions(const SchedulerConfig& config) {
   return o;
 }
 
+// The start-up log of who can reach and call the daemon, with a warning for each weak spot.
+void LogListenerSecurity(const Config& config, const std::string& address,
+                         const Authorizer& authorizer) {
+  const bool loopback = IsLoopbackAddress(config.listen);
+  const bool plaintext = config.tls.cert_file.empty();
+  spdlog::info("gRPC on {}: {}; {}", address, DescribeListenerSecurity(config.tls),
+               authorizer.Describe());
+  if (plaintext && !loopback) {
+    spdlog::warn("gRPC on {} is plaintext and not on loopback: any host that reaches this "
+                 "address can use the daemon and read its traffic (set tls.cert_file and "
+                 "tls.key_file, or keep it behind a network policy or a sidecar's localhost)",
+                 address);
+  }
+  if (plaintext && !loopback && !config.auth.token_file.empty() && authorizer.enforced()) {
+    spdlog::warn("auth.token_file on a plaintext listener off loopback: the bearer token "
+                 "crosses the network in the clear");
+  }
+  if (!authorizer.enforced() && !loopback) {
+    spdlog::warn("auth.mode is off on {}, not loopback: the guarded methods are open to any "
+                 "host that reaches it",
+                 address);
+  }
+  if (authorizer.enforced() && !authorizer.has_credentials()) {
+    spdlog::warn("auth is enforced on {} but no credential is configured (auth.token_file, "
+                 "auth.allowed_identities): the guarded methods are refused to every client",
+                 address);
+  }
+}
+
 }  // namespace
 
 struct Server::Impl {
@@ -79,6 +103,7 @@ struct Server::Impl {
   std::unique_ptr<ScheduledEngine> scheduled;
   std::unique_ptr<exec::ExecutionEngine> execution;
   std::unique_ptr<Metrics> metrics;
+  std::unique_ptr<Authorizer> authorizer;
   ServingState state;
   std::unique_ptr<HashServiceImpl> hash_service;
   std::unique_ptr<MerkleServiceImpl> merkle_service;
@@ -105,6 +130,12 @@ Status Server::Start() {
   }
 
   Impl& impl = *impl_;
+  // TLS and auth files are checked before anything starts.
+  const bool loopback = IsLoopbackAddress(config_.listen);
+  std::shared_ptr<grpc::ServerCredentials> credentials;
+  s = ListenerCredentials(config_.tls, &credentials);
+  if (s.ok()) s = Authorizer::Create(config_.auth, loopback, &impl.authorizer);
+  if (!s.ok()) return s;
   impl.cpu = std::make_unique<CpuEngine>(CpuEngine::Options{config_.threads});
   // The metrics endpoint comes up before the GPUs are opened and self-tested.
   impl.metrics = std::make_unique<Metrics>();
@@ -115,7 +146,7 @@ Status Server::Start() {
   impl.gpus = std::make_unique<DevicePool>(DevicePool::Options{
       config_.gpu_enabled, config_.gpu_devices,
       std::chrono::milliseconds(static_cast<int64_t>(config_.gpu_retest_seconds * 1000)),
-      config_.gpu_engines_per_device});
+      config_.gpu_engines_per_device, config_.scheduler.gpu_batches_in_flight});
   std::vector<Engine*> engines{impl.cpu.get()};
   for (Engine* gpu : impl.gpus->engines()) engines.push_back(gpu);
   impl.scheduler = std::make_unique<HybridScheduler>(engines, SchedulerOptions(config_.scheduler),
@@ -157,6 +188,7 @@ Status Server::Start() {
   impl.state.scheduler = impl.scheduler.get();
   impl.state.hybrid_scheduler = impl.scheduler.get();
   impl.state.metrics = impl.metrics.get();
+  impl.state.authorizer = impl.authorizer.get();
   impl.state.limits = config_.limits;
 
   impl.hash_service = std::make_unique<HashServiceImpl>(impl.state);
@@ -170,7 +202,7 @@ Status Server::Start() {
   grpc::reflection::InitProtoReflectionServerBuilderPlugin();
   grpc::ServerBuilder builder;
   int port = 0;
-  builder.AddListeningPort(config_.listen, grpc::InsecureServerCredentials(), &port);
+  builder.AddListeningPort(config_.listen, credentials, &port);
   // gRPC enables SO_REUSEPORT by default, which lets a second daemon silently share the
   // port; one address is one daemon.
   builder.AddChannelArgument(GRPC_ARG_ALLOW_REUSEPORT, 0);
@@ -187,12 +219,7 @@ Status Server::Start() {
     return Status::Unavailable("cannot listen for gRPC on " + config_.listen);
   }
   grpc_address_ = config_.listen.substr(0, config_.listen.rfind(':')) + ":" + std::to_string(port);
-  if (!IsLoopback(config_.listen)) {
-    spdlog::warn("gRPC on {} is plaintext and not on loopback: any host that reaches this "
-                 "address can use the daemon (TLS is not supported yet; keep it behind a "
-                 "network policy or a sidecar's localhost)",
-                 grpc_address_);
-  }
+  LogListenerSecurity(config_, grpc_address_, *impl.authorizer);
   if (config_.memory_trim_seconds > 0) {
     KeepLargeBlocksMapped();
     impl.memory_trimmer = std::make_unique<MemoryTrimmer>(
@@ -212,6 +239,14 @@ Status Server::Start() {
       kVersion, grpc_address_, metrics_address_.empty() ? "(off)" : metrics_address_,
       impl.cpu->info().threads, impl.gpus->engines().size());
   return Status::Ok();
+}
+
+Status Server::Reload() {
+  Status s = impl_->authorizer->ReloadToken();
+  if (s.ok() && !config_.auth.token_file.empty()) {
+    spdlog::info("reloaded the auth token from {}", config_.auth.token_file);
+  }
+  return s;
 }
 
 void Server::Shutdown() {

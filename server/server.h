@@ -22,13 +22,20 @@ class Server {
   Server& operator=(const Server&) = delete;
 
   // Creates the engines and binds the gRPC and metrics addresses. UNAVAILABLE when an
-  // address cannot be bound; INVALID_ARGUMENT for a bad config; INTERNAL when the data
-  // directory cannot be created.
+  // address cannot be bound; INVALID_ARGUMENT for a bad config, or a TLS or token file
+  // that cannot be read or does not fit (naming it); INTERNAL when the data directory
+  // cannot be created.
   Status Start();
 
   // The addresses actually bound (port 0 resolved); metrics is "" when disabled.
   const std::string& grpc_address() const { return grpc_address_; }
   const std::string& metrics_address() const { return metrics_address_; }
+
+  // Re-reads what the daemon re-reads on SIGHUP: the auth token file. INVALID_ARGUMENT
+  // (the previous token stays in force) when it cannot be read or is empty. TLS
+  // certificates are re-read by gRPC on their own (tls.reload_seconds).
+  // REQUIRES: Start() returned OK.
+  Status Reload();
 
   // Graceful: reports NOT_SERVING, stops accepting, lets in-flight requests finish (up
   // to the configured grace, then cancels them), drains the engines.

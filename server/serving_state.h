@@ -11,6 +11,7 @@
 #include "engines/scheduler/hybrid_scheduler.h"
 #include "engines/scheduler/scheduler.h"
 #include "core/task.h"
+#include "server/authorizer.h"
 #include "server/client_counts.h"
 #include "server/limits.h"
 #include "server/metrics.h"
@@ -45,6 +46,8 @@ struct ServingState {
   // The same scheduler, for AdminService.GetScheduler.
   const HybridScheduler* hybrid_scheduler = nullptr;
   Metrics* metrics = nullptr;
+  // Who may call the guarded methods; null: every method open.
+  const Authorizer* authorizer = nullptr;
   Limits limits;
   std::chrono::steady_clock::time_point started = std::chrono::steady_clock::now();
   std::atomic<uint64_t> in_flight{0};

@@ -37,11 +37,46 @@ const std::map<std::string, v1::Placement> kPlacementNames = {
     {"load_balance", v1::PLACEMENT_LOAD_BALANCE},
 };
 
+void AddSecurityOptions(CLI::App* app, GlobalOptions* global) {
+  app->add_flag("--tls", global->tls,
+                "Connect with TLS (implied by --tls-ca, --tls-cert, --tls-key)")
+      ->envname("CHAINACCEL_TLS");
+  app->add_option("--tls-ca", global->tls_ca_file,
+                  "CA certificates (PEM) the daemon's certificate must verify against "
+                  "(default: the system's roots)")
+      ->envname("CHAINACCEL_TLS_CA");
+  app->add_option("--tls-cert", global->tls_cert_file,
+                  "Client certificate (PEM) for mutual TLS; with --tls-key")
+      ->envname("CHAINACCEL_TLS_CERT");
+  app->add_option("--tls-key", global->tls_key_file, "The client certificate's private key (PEM)")
+      ->envname("CHAINACCEL_TLS_KEY");
+  app->add_option("--tls-server-name", global->tls_server_name,
+                  "Name the daemon's certificate must carry (default: the address's host)")
+      ->envname("CHAINACCEL_TLS_SERVER_NAME");
+  app->add_option("--token-file", global->token_file,
+                  "File holding the bearer token for the daemon's guarded methods")
+      ->envname("CHAINACCEL_TOKEN_FILE");
+}
+
 ClientOptions MakeClientOptions(const GlobalOptions& global) {
   ClientOptions options;
   // Rounded up, so that a tiny timeout stays a deadline rather than becoming none.
   options.timeout = std::chrono::ceil<std::chrono::milliseconds>(
       std::chrono::duration<double>(global.timeout_seconds));
+  const bool tls = global.tls || !global.tls_ca_file.empty() || !global.tls_cert_file.empty() ||
+                   !global.tls_key_file.empty();
+  if (tls) {
+    const grpc::Status status = LoadClientTlsFiles(global.tls_ca_file, global.tls_cert_file,
+                                                   global.tls_key_file, &options.tls);
+    if (!status.ok()) throw CliError(status.error_message());
+    options.tls.server_name = global.tls_server_name;
+  } else if (!global.tls_server_name.empty()) {
+    throw CliError("--tls-server-name needs TLS (--tls or --tls-ca)");
+  }
+  if (!global.token_file.empty()) {
+    const grpc::Status status = LoadTokenFile(global.token_file, &options.token);
+    if (!status.ok()) throw CliError(status.error_message());
+  }
   return options;
 }
 

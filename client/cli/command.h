@@ -34,8 +34,21 @@ class CliError : public std::runtime_error {
 struct GlobalOptions {
   std::string address = "127.0.0.1:50051";
   double timeout_seconds = 60;
+  // TLS (docs/cli.md): on with `tls` or any of the files.
+  bool tls = false;
+  std::string tls_ca_file;
+  std::string tls_cert_file;
+  std::string tls_key_file;
+  std::string tls_server_name;
+  // Bearer token for the daemon's guarded methods, read from this file.
+  std::string token_file;
 };
 
+// Adds --tls, --tls-ca, --tls-cert, --tls-key, --tls-server-name and --token-file.
+void AddSecurityOptions(CLI::App* app, GlobalOptions* global);
+
+// The client options of the global options; reads the TLS and token files (CliError
+// naming a file that cannot be read).
 ClientOptions MakeClientOptions(const GlobalOptions& global);
 Client MakeClient(const GlobalOptions& global);
 

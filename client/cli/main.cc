@@ -35,6 +35,7 @@ int main(int argc, char** argv) {
   app.add_option("--timeout", global.timeout_seconds, "Deadline of each call in seconds (0: none)")
       ->check(CLI::NonNegativeNumber)
       ->capture_default_str();
+  AddSecurityOptions(&app, &global);
 
   CommandRun run;
   AddHashCommand(&app, &global, &run);

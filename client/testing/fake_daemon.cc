@@ -27,6 +27,11 @@ class FakeDaemon::HashService final : public v1::HashService::CallbackService {
     {
       std::lock_guard<std::mutex> lock(mu_);
       last_request_ = *request;
+      last_authorization_.clear();
+      const auto& metadata = context->client_metadata();
+      for (auto [it, end] = metadata.equal_range("authorization"); it != end; ++it) {
+        last_authorization_.emplace_back(it->second.data(), it->second.size());
+      }
     }
     grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
     reactor->Finish(grpc::Status::OK);
@@ -37,10 +42,15 @@ class FakeDaemon::HashService final : public v1::HashService::CallbackService {
     std::lock_guard<std::mutex> lock(mu_);
     return last_request_;
   }
+  std::vector<std::string> last_authorization() const {
+    std::lock_guard<std::mutex> lock(mu_);
+    return last_authorization_;
+  }
 
  private:
   mutable std::mutex mu_;
   v1::HashRequest last_request_;  // guarded by mu_
+  std::vector<std::string> last_authorization_;  // guarded by mu_
 };
 
 FakeDaemon::FakeDaemon() : hash_service_(std::make_unique<HashService>()) {
@@ -57,5 +67,9 @@ FakeDaemon::FakeDaemon() : hash_service_(std::make_unique<HashService>()) {
 FakeDaemon::~FakeDaemon() { server_->Shutdown(); }
 
 v1::HashRequest FakeDaemon::last_hash_request() const { return hash_service_->last_request(); }
+
+std::vector<std::string> FakeDaemon::last_authorization() const {
+  return hash_service_->last_authorization();
+}
 
 }  // namespace chainaccel::testing

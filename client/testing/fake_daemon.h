@@ -2,7 +2,8 @@
 //
 // It serves HashService with a digest of each message that is not a real hash but is
 // easy to predict (byte 0: the message size, the rest zero), records the last request,
-// and serves the standard health service (SERVING). Thread-safe.
+// with its `authorization` metadata, and serves the standard health service (SERVING).
+// Thread-safe.
 #pragma once
 
 #include <grpcpp/server.h>
@@ -10,6 +11,7 @@
 #include <memory>
 #include <mutex>
 #include <string>
+#include <vector>
 
 #include "chainaccel/v1/hash.grpc.pb.h"
 
@@ -23,8 +25,9 @@ class FakeDaemon {
   // "127.0.0.1:PORT".
   const std::string& address() const { return address_; }
 
-  // The last HashRequest served.
+  // The last HashRequest served, and the `authorization` metadata it came with.
   v1::HashRequest last_hash_request() const;
+  std::vector<std::string> last_authorization() const;
 
  private:
   class HashService;

@@ -77,6 +77,67 @@ TEST_CASE("ValidateConfig rejects bad levels and limits", "[config]") {
   CHECK(ValidateConfig(c).code() == Status::Code::kInvalidArgument);
 }
 
+TEST_CASE("LoadConfigFile reads the tls and auth sections", "[config][security]") {
+  Config c;
+  CHECK(c.auth.mode == "auto");
+  CHECK(c.auth.methods == std::vector<std::string>{"chainaccel.v1.ExecutionService/DeployContract",
+                                                   "chainaccel.v1.ExecutionService/ExecuteBlock"});
+  const std::string path = WriteTemp(
+      "tls:\n  cert_file: /etc/c.pem\n  key_file: /etc/c.key\n  client_ca_file: /etc/ca.pem\n"
+      "  client_cert: optional\n  reload_seconds: 30\n"
+      "auth:\n  mode: on\n  token_file: /etc/token\n"
+      "  allowed_identities: [CN=ops, 'URI:spiffe://chain/node']\n"
+      "  methods: [chainaccel.v1.AdminService/GetStatus]\n");
+  REQUIRE(LoadConfigFile(path, &c).ok());
+  CHECK(c.tls.cert_file == "/etc/c.pem");
+  CHECK(c.tls.key_file == "/etc/c.key");
+  CHECK(c.tls.client_ca_file == "/etc/ca.pem");
+  CHECK(c.tls.client_cert == "optional");
+  CHECK(c.tls.reload_seconds == 30);
+  CHECK(c.auth.mode == "on");
+  CHECK(c.auth.token_file == "/etc/token");
+  CHECK(c.auth.allowed_identities ==
+        std::vector<std::string>{"CN=ops", "URI:spiffe://chain/node"});
+  CHECK(c.auth.methods == std::vector<std::string>{"chainaccel.v1.AdminService/GetStatus"});
+  CHECK(ValidateConfig(c).ok());
+  const Status s = LoadConfigFile(WriteTemp("tls:\n  cert: x\n"), &c);
+  CHECK_THAT(s.message(), Catch::Contains("tls: unknown key 'cert'"));
+}
+
+TEST_CASE("ValidateConfig rejects TLS and auth settings that do not go together",
+          "[config][security]") {
+  auto problem = [](void (*edit)(Config&)) {
+    Config c;
+    c.tls.cert_file = "/c.pem";
+    c.tls.key_file = "/c.key";
+    c.tls.client_ca_file = "/ca.pem";
+    edit(c);
+    const Status s = ValidateConfig(c);
+    CHECK(s.code() == (s.ok() ? Status::Code::kOk : Status::Code::kInvalidArgument));
+    return s.message();
+  };
+  CHECK(problem([](Config&) {}).empty());
+  CHECK_THAT(problem([](Config& c) { c.tls.key_file.clear(); }),
+             Catch::Contains("tls.cert_file and tls.key_file go together"));
+  CHECK_THAT(problem([](Config& c) { c.tls.cert_file.clear(), c.tls.key_file.clear(); }),
+             Catch::Contains("tls.client_ca_file needs TLS"));
+  CHECK_THAT(problem([](Config& c) { c.tls.client_cert = "maybe"; }),
+             Catch::Contains("tls.client_cert 'maybe' is not require or optional"));
+  CHECK_THAT(problem([](Config& c) { c.tls.reload_seconds = 0; }),
+             Catch::Contains("tls.reload_seconds must be at least 1"));
+  CHECK_THAT(problem([](Config& c) { c.auth.mode = "yes"; }),
+             Catch::Contains("auth.mode 'yes' is not auto, on or off"));
+  CHECK_THAT(problem([](Config& c) {
+               c.tls.client_ca_file.clear();
+               c.auth.allowed_identities = {"CN=ops"};
+             }),
+             Catch::Contains("auth.allowed_identities needs client certificates"));
+  CHECK_THAT(problem([](Config& c) { c.auth.allowed_identities = {"SAN:ops"}; }),
+             Catch::Contains("'SAN:ops' is not CN=<name>"));
+  CHECK_THAT(problem([](Config& c) { c.auth.methods = {"AdminService/GetStatus"}; }),
+             Catch::Contains("'AdminService/GetStatus' is not a method of the API"));
+}
+
 TEST_CASE("The shipped default config loads and validates", "[config]") {
   Config c;
   REQUIRE(LoadConfigFile(std::string(CHAINACCEL_SOURCE_DIR) + "/deploy/chainacceld.yaml", &c).ok());

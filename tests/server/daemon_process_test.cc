@@ -15,6 +15,7 @@
 #include <thread>
 
 #include "reference.h"
+#include "test_pki.h"
 #include "test_server.h"
 
 namespace chainaccel::server {
@@ -286,6 +287,89 @@ TEST_CASE("The chainaccel CLI talks to the daemon", "[process]") {
   CHECK_THAT(out, Catch::Contains("unknown option or argument: --algoo"));
 }
 
+TEST_CASE("The CLI speaks mutual TLS with a token, and SIGHUP re-reads the token file",
+          "[process][security]") {
+  testing::TestPki pki;
+  pki.MakeCa("ca");
+  pki.MakeLeaf("server", "ca", "chainacceld.test", "DNS:chainacceld.test");
+  pki.MakeLeaf("client", "ca", "client", "");
+  pki.MakeLeaf("node", "ca", "node-1", "URI:spiffe://chain/node");
+  pki.Write("token", "first\n");
+  pki.Write("bad.wasm", "not wasm");
+  Daemon daemon({"--tls-cert", pki.Path("server.pem"), "--tls-key", pki.Path("server.key"),
+                 "--tls-client-ca", pki.Path("ca.pem"), "--auth-token-file", pki.Path("token"),
+                 "--auth-allowed-identity", "CN=ops,URI:spiffe://chain/node"});
+  const std::string address = daemon.WaitReady();
+  REQUIRE_FALSE(address.empty());
+  const std::string cli = std::string(CHAINACCEL_CLI_PATH) + " --address " + address;
+  const std::string tls = " --tls-ca " + pki.Path("ca.pem") + " --tls-cert " +
+                          pki.Path("client.pem") + " --tls-key " + pki.Path("client.key") +
+                          " --tls-server-name chainacceld.test";
+  auto [rc, out] = Shell(cli + tls + " health");
+  CHECK(rc == 0);
+  CHECK_THAT(out, Catch::Contains("SERVING"));
+  std::tie(rc, out) = Shell(cli + " health 2>&1");  // plaintext
+  CHECK(rc == 2);
+  CHECK_THAT(out, Catch::Contains("UNAVAILABLE"));
+  std::tie(rc, out) = Shell(cli + " --tls-ca " + pki.Path("ca.pem") +
+                            " --tls-server-name chainacceld.test health 2>&1");  // no client cert
+  CHECK(rc == 2);
+  // A deploy of bytes that are no WebAssembly: INVALID_ARGUMENT once authorized.
+  const std::string deploy = tls + " deploy " + pki.Path("bad.wasm") + " 2>&1";
+  // The client certificate passes the handshake but is no allowed identity.
+  std::tie(rc, out) = Shell(cli + deploy);
+  CHECK(rc == 2);
+  CHECK_THAT(out, Catch::Contains("PERMISSION_DENIED: chainaccel.v1.ExecutionService/"
+                                  "DeployContract: the client certificate (CN=client) is not "
+                                  "one of auth.allowed_identities"));
+  std::tie(rc, out) = Shell(cli + " --token-file " + pki.Path("token") + deploy);
+  CHECK_THAT(out, Catch::Contains("INVALID_ARGUMENT: malformed wasm"));
+  // An allowed identity (the second of --auth-allowed-identity) needs no token.
+  std::tie(rc, out) = Shell(cli + " --tls-ca " + pki.Path("ca.pem") + " --tls-cert " +
+                            pki.Path("node.pem") + " --tls-key " + pki.Path("node.key") +
+                            " --tls-server-name chainacceld.test deploy " +
+                            pki.Path("bad.wasm") + " 2>&1");
+  CHECK_THAT(out, Catch::Contains("INVALID_ARGUMENT: malformed wasm"));
+
+  pki.Write("old-token", pki.Read("token"));
+  pki.Write("token", "second\n");
+  daemon.Signal(SIGHUP);
+  bool reloaded = false;
+  for (int i = 0; i < 50 && !reloaded; ++i) {
+    std::tie(rc, out) = Shell(cli + " --token-file " + pki.Path("token") + deploy);
+    reloaded = out.find("INVALID_ARGUMENT") != std::string::npos;
+    if (!reloaded) std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  }
+  CHECK(reloaded);
+  std::tie(rc, out) = Shell(cli + " --token-file " + pki.Path("old-token") + deploy);
+  CHECK_THAT(out, Catch::Contains("UNAUTHENTICATED: chainaccel.v1.ExecutionService/"
+                                  "DeployContract: the bearer token is not the daemon's"));
+  // Still serving after SIGHUP; SIGTERM still stops it.
+  std::tie(rc, out) = Shell(cli + tls + " health");
+  CHECK(rc == 0);
+  daemon.Signal(SIGTERM);
+  const int wait_status = daemon.WaitExit(30);
+  REQUIRE(wait_status != -1);
+  CHECK(WIFEXITED(wait_status));
+  CHECK(WEXITSTATUS(wait_status) == 0);
+}
+
+TEST_CASE("CLI TLS options that cannot work exit 2 naming the problem", "[process][security]") {
+  const std::string cli = std::string(CHAINACCEL_CLI_PATH) + " --address 127.0.0.1:1";
+  auto [rc, out] = Shell(cli + " --tls-ca /nonexistent/ca.pem health 2>&1");
+  CHECK(rc == 2);
+  CHECK_THAT(out, Catch::Contains("CA file /nonexistent/ca.pem cannot be read"));
+  std::tie(rc, out) = Shell(cli + " --tls-cert /tmp/x.pem health 2>&1");
+  CHECK(rc == 2);
+  CHECK_THAT(out, Catch::Contains("a client certificate and its key go together"));
+  std::tie(rc, out) = Shell(cli + " --tls-server-name x health 2>&1");
+  CHECK(rc == 2);
+  CHECK_THAT(out, Catch::Contains("--tls-server-name needs TLS"));
+  std::tie(rc, out) = Shell(cli + " --token-file /nonexistent/token health 2>&1");
+  CHECK(rc == 2);
+  CHECK_THAT(out, Catch::Contains("token file /nonexistent/token cannot be read"));
+}
+
 TEST_CASE("SIGINT on an idle daemon exits 0", "[process]") {
   Daemon daemon({});
   REQUIRE_FALSE(daemon.WaitReady().empty());
@@ -316,6 +400,24 @@ TEST_CASE("Bad flags and flag values exit 2, as documented", "[process]") {
     const int wait_status = daemon.WaitExit(10);
     CHECK(WIFEXITED(wait_status));
     CHECK(WEXITSTATUS(wait_status) == 2);
+  }
+}
+
+TEST_CASE("TLS and auth flags that do not go together exit 2, unusable files exit 1",
+          "[process][security]") {
+  const std::pair<std::vector<std::string>, int> cases[] = {
+      {{"--tls-cert", "/nonexistent/a.pem"}, 2},
+      {{"--auth", "sometimes"}, 2},
+      {{"--auth-allowed-identity", "CN=ops"}, 2},  // no client CA
+      {{"--tls-cert", "/nonexistent/a.pem", "--tls-key", "/nonexistent/a.key"}, 1},
+      {{"--auth-token-file", "/nonexistent/token"}, 1}};
+  for (const auto& [args, code] : cases) {
+    INFO(args.front() << " " << args[1]);
+    Daemon daemon(args);
+    CHECK(daemon.WaitReady().empty());
+    const int wait_status = daemon.WaitExit(10);
+    CHECK(WIFEXITED(wait_status));
+    CHECK(WEXITSTATUS(wait_status) == code);
   }
 }
 
