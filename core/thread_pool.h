@@ -20,8 +20,12 @@ namespace chainaccel {
 
 class ThreadPool {
  public:
-  // REQUIRES: threads >= 1.
-  explicit ThreadPool(size_t threads);
+  // REQUIRES: threads >= 1. nice: the workers' Linux nice value (a per-thread attribute
+  // there), set as each starts: 0 leaves them at the process's; a positive value (up to
+  // 19) lowers their priority, which needs no privilege, so that they take the cores
+  // other threads leave idle. Best effort: where it cannot be set (other systems, a
+  // sandbox that forbids it) the workers run at the process's priority.
+  explicit ThreadPool(size_t threads, int nice = 0);
   ~ThreadPool();
 
   ThreadPool(const ThreadPool&) = delete;

@@ -132,7 +132,10 @@ if [[ " $steps " == *" diagnose "* ]]; then
     [[ "$spec" == *"|"* ]] && top_keys="${spec#*|}"
     printf "${top_keys}\nscheduler:\n  calibration_seconds: 1\n${scheduler_keys}\n" > "$work/$name.yaml"
     start_daemon true "diag_$name" "$work/$name.yaml"
-    for run in "ed25519 1024 64" "ed25519 64 256" "sha256 1024 64"; do
+    runs=("ed25519 1024 64" "ed25519 64 256" "sha256 1024 64")
+    # DIAG_RUNS: "op batch concurrency" per line, instead of the three above.
+    if [ -n "${DIAG_RUNS:-}" ]; then mapfile -t runs <<< "$DIAG_RUNS"; fi
+    for run in "${runs[@]}"; do
       read -r op batch concurrency <<< "$run"
       curl -s "$metrics/metrics" > "$work/before.txt"
       extra=()
@@ -146,6 +149,7 @@ if [[ " $steps " == *" diagnose "* ]]; then
         chainaccel_request_duration chainaccel_engine_busy chainaccel_engine_items |
         grep -v 'le=' | tee -a "$out/diagnose.txt"
     done
+    carry/bin/chainaccel --address "$address" scheduler | grep -E "engine|signature" | head -12
     stop_daemon "diag_$name"
   done
 fi

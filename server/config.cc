@@ -35,7 +35,7 @@ Status ReadScheduler(const YAML::Node& node, const std::string& path, SchedulerC
   Status s = CheckKeys(node,
                        {"placement", "batching", "max_queue_delay_ms", "max_batch_items",
                         "max_queued_items", "max_queued_bytes", "cpu_batches_in_flight",
-                        "gpu_batches_in_flight", "calibration_seconds"},
+                        "gpu_batches_in_flight", "calibration_seconds", "cpu_nice_with_gpu"},
                        path + ": scheduler");
   if (s.ok()) s = Read(node, "placement", path, &out->placement);
   if (s.ok()) s = Read(node, "batching", path, &out->batching);
@@ -45,6 +45,7 @@ Status ReadScheduler(const YAML::Node& node, const std::string& path, SchedulerC
   if (s.ok()) s = Read(node, "cpu_batches_in_flight", path, &out->cpu_batches_in_flight);
   if (s.ok()) s = Read(node, "gpu_batches_in_flight", path, &out->gpu_batches_in_flight);
   if (s.ok()) s = Read(node, "calibration_seconds", path, &out->calibration_seconds);
+  if (s.ok()) s = Read(node, "cpu_nice_with_gpu", path, &out->cpu_nice_with_gpu);
   if (!s.ok()) return s;
   if (const YAML::Node batch = node["max_batch_items"]) {
     const std::string where = path + ": scheduler.max_batch_items";
@@ -238,6 +239,12 @@ Status ValidateConfig(const Config& config) {
       sc.gpu_batches_in_flight == 0) {
     return Status::InvalidArgument(
         "scheduler.max_queued_items, max_queued_bytes and *_batches_in_flight must be positive");
+  }
+  if (sc.gpu_batches_in_flight > 16) {
+    return Status::InvalidArgument("scheduler.gpu_batches_in_flight must be within [1, 16]");
+  }
+  if (sc.cpu_nice_with_gpu < 0 || sc.cpu_nice_with_gpu > 19) {
+    return Status::InvalidArgument("scheduler.cpu_nice_with_gpu must be within [0, 19]");
   }
   return ValidateTlsAndAuth(config);
 }

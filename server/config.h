@@ -33,7 +33,10 @@ struct SchedulerConfig {
   uint64_t max_queued_bytes = uint64_t{4} << 30;
   // Batches each engine runs at once.
   size_t cpu_batches_in_flight = 2;
-  size_t gpu_batches_in_flight = 1;
+  size_t gpu_batches_in_flight = 8;
+  // The CPU engine's workers' nice value while a GPU engine is in service (0: none), so
+  // that CPU batches take only the cores that gRPC and the GPU's staging leave idle.
+  int cpu_nice_with_gpu = 10;
   // Time the start-up calibration of the cost model may take (it runs in the background
   // while the daemon serves with built-in costs); 0 skips it.
   double calibration_seconds = 3;

@@ -136,7 +136,6 @@ Status Server::Start() {
   s = ListenerCredentials(config_.tls, &credentials);
   if (s.ok()) s = Authorizer::Create(config_.auth, loopback, &impl.authorizer);
   if (!s.ok()) return s;
-  impl.cpu = std::make_unique<CpuEngine>(CpuEngine::Options{config_.threads});
   // The metrics endpoint comes up before the GPUs are opened and self-tested.
   impl.metrics = std::make_unique<Metrics>();
   if (!config_.metrics_listen.empty()) {
@@ -147,6 +146,10 @@ Status Server::Start() {
       config_.gpu_enabled, config_.gpu_devices,
       std::chrono::milliseconds(static_cast<int64_t>(config_.gpu_retest_seconds * 1000)),
       config_.gpu_engines_per_device, config_.scheduler.gpu_batches_in_flight});
+  CpuEngine::Options cpu_options;
+  cpu_options.threads = config_.threads;
+  if (!impl.gpus->engines().empty()) cpu_options.nice = config_.scheduler.cpu_nice_with_gpu;
+  impl.cpu = std::make_unique<CpuEngine>(cpu_options);
   std::vector<Engine*> engines{impl.cpu.get()};
   for (Engine* gpu : impl.gpus->engines()) engines.push_back(gpu);
   impl.scheduler = std::make_unique<HybridScheduler>(engines, SchedulerOptions(config_.scheduler),

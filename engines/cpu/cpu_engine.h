@@ -18,6 +18,10 @@ class CpuEngine final : public Engine {
   struct Options {
     // Worker threads; 0 means one per hardware thread.
     size_t threads = 0;
+    // The workers' nice value (ThreadPool): the daemon lowers it while a GPU engine is in
+    // service, so that CPU batches take only the cores that gRPC and the GPU's staging
+    // leave idle.
+    int nice = 0;
   };
 
   explicit CpuEngine(const Options& options);

@@ -12,7 +12,7 @@ constexpr double kMinFixedSeconds = 1e-6;
 constexpr double kMinPerUnitSeconds = 1e-11;
 // A slope is fitted from the observations alone once they weigh this much (about three
 // recent batches) and their sizes spread by at least 10 % of the mean size; before, the
-// slope stays where the prior or the last fit put it and only the fixed latency moves.
+// line keeps its shape and is scaled to pass through the observations' mean.
 constexpr double kMinFitWeight = 3.0;
 constexpr double kMinRelativeVariance = 0.01;
 
@@ -47,12 +47,21 @@ void CostModel::Solve(Fit& fit) {
   const double mean_y = fit.y / fit.w;
   const double var_x = fit.xx / fit.w - mean_x * mean_x;
   const double cov = fit.xy / fit.w - mean_x * mean_y;
-  double slope = fit.line.per_unit_seconds;
+  double slope = 0;
+  double fixed = 0;
   if (fit.w >= kMinFitWeight && var_x > kMinRelativeVariance * mean_x * mean_x && cov > 0) {
-    slope = cov / var_x;
+    slope = std::max(cov / var_x, kMinPerUnitSeconds);
+    fixed = mean_y - slope * mean_x;
+  } else {
+    // Batches of one size say how far off the line is there, not whether the fixed
+    // latency or the per-unit cost is: scale both. (Moving only the fixed latency
+    // let a few slow 1M-item GPU batches, which ran side by side, give the GPU a
+    // fixed latency of 0.45 s, and every small batch then went to the CPU.)
+    const double predicted = fit.line.fixed_seconds + fit.line.per_unit_seconds * mean_x;
+    const double scale = predicted > 0 ? mean_y / predicted : 1;
+    fixed = fit.line.fixed_seconds * scale;
+    slope = std::max(fit.line.per_unit_seconds * scale, kMinPerUnitSeconds);
   }
-  slope = std::max(slope, kMinPerUnitSeconds);
-  double fixed = mean_y - slope * mean_x;
   if (fixed < kMinFixedSeconds) {
     // The line would start below zero: keep the floor and let the slope carry the mean.
     fixed = kMinFixedSeconds;

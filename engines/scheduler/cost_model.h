@@ -7,8 +7,9 @@
 // runs: a least-squares line through the observed (units, seconds) points, each weighted
 // by decay^age, so that the model follows a device that slows down (thermal limits, a
 // neighbour's load) within a few dozen batches. Until the observations spread over
-// different sizes (or when recent batches all had about the same size), the per-unit
-// cost stays and only the fixed latency follows them.
+// different sizes (or when recent batches all had about the same size), the line keeps
+// its shape (the ratio of fixed latency to per-unit cost) and is scaled to pass through
+// their mean.
 // Thread-compatible: the scheduler calls it under its lock.
 #pragma once
 

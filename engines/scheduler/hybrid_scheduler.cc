@@ -72,6 +72,7 @@ struct HybridScheduler::EngineQueue {
   size_t threads = 1;
   double queued_cost = 0;  // sum of the queued parts' cost
   std::vector<SchedulerClock::time_point> running_until;  // predicted ends of running batches
+  size_t large_running = 0;  // running batches predicted at kExclusiveBatchSeconds or more
   std::map<BatchKey, uint64_t> key_items;  // queued items per key
   std::array<uint64_t, kCostClassCount> items{};
   std::array<uint64_t, kCostClassCount> requests{};
@@ -88,6 +89,7 @@ struct HybridScheduler::Formed {
   double units = 0;
   double predicted_seconds = 0;
   SchedulerClock::time_point predicted_end;
+  bool large = false;  // predicted at kExclusiveBatchSeconds or more
 };
 
 // A request whose completion is due (run outside the lock).
@@ -479,6 +481,21 @@ void HybridScheduler::TakeParts(size_t engine, const Request& first, size_t max,
   }
 }
 
+bool HybridScheduler::LargeHead(size_t engine, const Part& head, size_t max) const {
+  const Request& first = *head.request;
+  size_t items = head.size();
+  if (options_.batching && Splittable(first.type)) {
+    const EngineQueue& q = *queues_[engine];
+    const auto it = q.key_items.find(first.key);
+    if (it != q.key_items.end()) items = it->second;
+  }
+  items = std::min(items, max);
+  const double units_per_item =
+      WorkUnits(*first.task, head.begin, head.end) / static_cast<double>(std::max<size_t>(1, head.size()));
+  return model_.Predict(first.cost_class, engine, units_per_item * static_cast<double>(items)) >=
+         kExclusiveBatchSeconds;
+}
+
 bool HybridScheduler::FormBatch(size_t engine, Formed* formed, SchedulerClock::duration* wait,
                                 std::vector<Finished>* finished) {
   if (engine != 0 && !engines_[engine]->healthy()) {
@@ -501,12 +518,21 @@ bool HybridScheduler::FormBatch(size_t engine, Formed* formed, SchedulerClock::d
       return false;
     }
   }
+  if (engine != 0 && q.large_running > 0 && LargeHead(engine, *head, max)) {
+    // One large batch at a time on a GPU: it fills the device alone, and two side by
+    // side each take about twice as long (which the cost model would learn as the
+    // device's own slowness). Smaller batches still run beside it.
+    *wait = std::chrono::duration_cast<SchedulerClock::duration>(kLargeBatchPoll);
+    return false;
+  }
   formed->cost_class = first.cost_class;
   formed->type = first.type;
   TakeParts(engine, first, max, now, formed, finished);
   // A client may cancel between FindHead and TakeParts: nothing left to run then.
   if (formed->parts.empty()) return false;
   formed->predicted_seconds = model_.Predict(formed->cost_class, engine, formed->units);
+  formed->large = formed->predicted_seconds >= kExclusiveBatchSeconds;
+  if (formed->large) ++q.large_running;
   formed->predicted_end =
       now + std::chrono::duration_cast<SchedulerClock::duration>(
                 std::chrono::duration<double>(formed->predicted_seconds));
@@ -547,6 +573,7 @@ void HybridScheduler::RunFormed(size_t engine, Formed& formed, std::vector<Finis
   EngineQueue& q = *queues_[engine];
   const auto until = std::find(q.running_until.begin(), q.running_until.end(), formed.predicted_end);
   if (until != q.running_until.end()) q.running_until.erase(until);
+  if (formed.large) --q.large_running;
   if (status.ok()) {
     model_.Observe(formed.cost_class, engine, formed.units, run_seconds);
     ++q.batches[formed.cost_class];

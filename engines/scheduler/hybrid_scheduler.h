@@ -81,13 +81,16 @@ class HybridScheduler final : public Scheduler {
     // Admission bounds per task type, over everything queued (not running).
     uint64_t max_queued_items = 1u << 26;
     uint64_t max_queued_bytes = 4ull << 30;
-    // Batches each engine runs at once. One per GPU: with two, the queue splits into two
-    // smaller batches that share the device, and 64 clients x 1,024 Ed25519 items ran at
-    // 2.57 M/s (p99 47 ms) against 3.15 M/s (p99 33 ms) with one, and 1.79 M/s with four
-    // (H200, bench/RESULTS.md, 2026-12-03). Two for the CPU engine let a small batch
-    // start while a large one runs.
+    // Batches each engine runs at once. Eight per GPU, each on a lane pair of its own
+    // (GpuOptions::concurrent_batches): a signature batch of a few thousand items takes
+    // one verification's latency (~3.5 ms Ed25519, ~5 ms ECDSA) while using a fraction
+    // of the SMs, so batches side by side keep the device full while each stays small.
+    // 64 clients x 1,024 Ed25519 items, placement GPU, one lease (H200, bench/RESULTS.md,
+    // 2026-12-03): 3.00 M/s with 1, 4.04 with 2, 4.76 with 3, 5.06 with 4, 5.51 with 6,
+    // 6.20 with 8. Two for the CPU engine let a small batch start while a large one runs
+    // (they share its threads).
     size_t cpu_batches_in_flight = 2;
-    size_t gpu_batches_in_flight = 1;
+    size_t gpu_batches_in_flight = 8;
     // LOAD_BALANCE leaves an engine out rather than give it fewer items than this.
     size_t min_split_items = 4096;
     // The cost model's decay per observed batch (cost_model.h).
@@ -165,6 +168,9 @@ class HybridScheduler final : public Scheduler {
   // a held-open batch is due); requests found dropped go to *finished.
   bool FormBatch(size_t engine, Formed* formed, SchedulerClock::duration* wait,
                  std::vector<Finished>* finished) CHAINACCEL_REQUIRES(mu_);
+  // Whether the batch that `head` would start (at most `max` items) is predicted at
+  // kExclusiveBatchSeconds or more.
+  bool LargeHead(size_t engine, const Part& head, size_t max) const CHAINACCEL_REQUIRES(mu_);
   // The oldest live part of the highest priority (dropping dropped ones on the way).
   const Part* FindHead(size_t engine, SchedulerClock::time_point now,
                        std::vector<Finished>* finished) CHAINACCEL_REQUIRES(mu_);
@@ -214,6 +220,14 @@ class HybridScheduler final : public Scheduler {
 
   std::vector<std::thread> threads_;  // dispatch threads and the timer; set by the constructor
   static constexpr size_t kCompletionThreads = 4;
+  // A GPU batch predicted to take this long or more runs alone (no other such batch
+  // beside it). 0.1 s: a 1M-item ECDSA verification or recovery (~0.15 s) is one, a
+  // 1M-item Ed25519 batch (~0.06 s) and anything smaller is not. On an H200 (2026-12-03,
+  // bench/RESULTS.md) four 1M-item recoveries side by side ran at 3.9 M/s against
+  // 5.2 M/s one after another, while 262,144-item Ed25519 batches gained from company
+  // (9.8 against 8.7 M/s). How often a waiting GPU thread looks again:
+  static constexpr double kExclusiveBatchSeconds = 0.1;
+  static constexpr std::chrono::milliseconds kLargeBatchPoll{2};
   // Runs the completions: of requests refused at Submit, and of batches that ran (there
   // the server encodes and sends the responses, off the dispatch threads). Last, so
   // that it is joined first.

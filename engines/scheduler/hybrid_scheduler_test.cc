@@ -9,6 +9,7 @@
 #include <future>
 #include <memory>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "crypto/hashes.h"
@@ -279,6 +280,34 @@ TEST_CASE("AUTO counts the backlog: a busy GPU loses work to the CPU") {
   CHECK(next.Wait().second == "cpu");
   gpu.Release();
   CHECK(slow.Wait().second == "gpu:0");
+}
+
+TEST_CASE("a GPU runs one large batch at a time, small ones beside it") {
+  FakeClock clock;
+  FakeEngine cpu("cpu", EngineKind::kCpu), gpu("gpu:0", EngineKind::kGpu);
+  HybridScheduler::Options options = OneAtATime();
+  options.gpu_batches_in_flight = 3;
+  HybridScheduler scheduler({&cpu, &gpu}, options, clock);
+  scheduler.SetCost(0, 1, 1e-3, 1e-8, true);  // SHA-256: small batches
+  scheduler.SetCost(1, 1, 1.0, 1e-8, true);   // SHA-256d: a GPU batch of a second
+  gpu.Hold();
+  HashRequest large(10, 1, HashAlgorithm::kSha256d);
+  scheduler.Submit(&large.task, With(Placement::kGpu), large.Done());
+  gpu.WaitHeld(1);
+  HashRequest small(20, 2);
+  scheduler.Submit(&small.task, With(Placement::kGpu), small.Done());
+  gpu.WaitHeld(2);  // the small batch runs beside the large one
+  HashRequest second_large(30, 3, HashAlgorithm::kSha256d);
+  scheduler.Submit(&second_large.task, With(Placement::kGpu), second_large.Done());
+  // A dispatch thread is free, but the second large batch waits for the first.
+  std::this_thread::sleep_for(50ms);
+  CHECK(gpu.held() == 2);
+  gpu.Release();
+  CHECK(second_large.Wait().first.ok());
+  CHECK(large.Wait().first.ok());
+  CHECK(small.Wait().first.ok());
+  CHECK(second_large.Correct());
+  CHECK(gpu.batch_sizes().back() == 30);
 }
 
 TEST_CASE("PLACEMENT_GPU without a GPU that runs the task: FAILED_PRECONDITION") {

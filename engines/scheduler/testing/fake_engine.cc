@@ -113,6 +113,11 @@ void FakeEngine::WaitBatches(size_t n) {
   while (batch_sizes_.size() < n) changed_.Wait(mu_);
 }
 
+size_t FakeEngine::held() const {
+  MutexLock lock(mu_);
+  return held_;
+}
+
 std::vector<size_t> FakeEngine::batch_sizes() const {
   MutexLock lock(mu_);
   return batch_sizes_;

@@ -64,6 +64,8 @@ class FakeEngine final : public Engine {
 
   // Item counts of the batches run so far, in order of completion.
   std::vector<size_t> batch_sizes() const CHAINACCEL_EXCLUDES(mu_);
+  // Batches waiting in Run for Release now.
+  size_t held() const CHAINACCEL_EXCLUDES(mu_);
   size_t batches() const CHAINACCEL_EXCLUDES(mu_);
 
  private:
