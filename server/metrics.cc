@@ -114,6 +114,7 @@ struct Metrics::Families {
   prometheus::Family<prometheus::Counter>& received;
   prometheus::Family<prometheus::Counter>& sent;
   prometheus::Gauge& in_flight;
+  prometheus::Gauge& gpu_degraded;
   prometheus::Counter& blocks;
   prometheus::Gauge& height;
   prometheus::Family<prometheus::Counter>& transactions;
@@ -152,6 +153,12 @@ Metrics::Metrics()
           .Help("Response message bytes sent")
           .Register(*registry_),
       in_flight_family.Add({}),
+      prometheus::BuildGauge()
+          .Name("chainaccel_gpu_degraded")
+          .Help("1 while GPUs are expected and none is in service (every batch runs on the "
+                "CPU)")
+          .Register(*registry_)
+          .Add({}),
       prometheus::BuildCounter()
           .Name("chainaccel_execution_blocks_total")
           .Help("Blocks executed and committed")
@@ -234,6 +241,8 @@ void Metrics::SetScheduler(const HybridScheduler* scheduler) {
 }
 
 void Metrics::AddInFlight(double delta) { families_->in_flight.Increment(delta); }
+
+void Metrics::SetGpuDegraded(bool degraded) { families_->gpu_degraded.Set(degraded ? 1 : 0); }
 
 void Metrics::RecordBlock(uint64_t height, uint64_t runs, uint64_t aborts) {
   families_->blocks.Increment();

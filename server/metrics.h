@@ -6,6 +6,8 @@
 //   chainaccel_received_bytes_total{method}           request message bytes
 //   chainaccel_sent_bytes_total{method}               response message bytes
 //   chainaccel_in_flight_requests                     RPCs being served
+//   chainaccel_gpu_degraded                           1 while GPUs are expected and none
+//                                                     is in service (gpu_readiness.h)
 //   chainaccel_engine_busy_seconds_total{engine}      summed wall time of engine batches
 //   chainaccel_engine_batches_total{engine}           batches run by each engine
 //   chainaccel_engine_items_total{engine}             items run by each engine
@@ -60,6 +62,8 @@ class Metrics {
   void RecordItems(std::string_view method, ItemStatus status, uint64_t count);
 
   void AddInFlight(double delta);
+  // chainaccel_gpu_degraded (GpuReadiness).
+  void SetGpuDegraded(bool degraded);
 
   // ExecutionService: a committed block (its height, the executor's runs of its
   // transactions including re-executions, and Block-STM's aborts), and its receipts by

@@ -21,6 +21,7 @@
 #include "execution/execution_engine.h"
 #include "server/admin_service.h"
 #include "server/execution_service.h"
+#include "server/gpu_readiness.h"
 #include "server/hash_service.h"
 #include "server/merkle_service.h"
 #include "server/memory_trimmer.h"
@@ -32,6 +33,11 @@
 
 namespace chainaccel::server {
 namespace {
+
+// The health service name that answers whether the daemon's GPUs are in service
+// (gpu_readiness.h), and how often it is brought up to date.
+constexpr char kGpuHealthService[] = "chainaccel.v1.Gpu";
+constexpr std::chrono::milliseconds kGpuReadinessInterval{1000};
 
 HybridScheduler::Options SchedulerOptions(const SchedulerConfig& config) {
   HybridScheduler::Options o;
@@ -112,6 +118,7 @@ struct Server::Impl {
   std::unique_ptr<ExecutionServiceImpl> execution_service;
   std::unique_ptr<grpc::Server> grpc_server;
   std::unique_ptr<MemoryTrimmer> memory_trimmer;  // reads state.in_flight
+  std::unique_ptr<GpuReadiness> gpu_readiness;    // sets the Gpu health and a metric
   std::once_flag shutdown_once;
 };
 
@@ -236,6 +243,19 @@ Status Server::Start() {
                               "chainaccel.v1.ExecutionService"}) {
     health->SetServingStatus(service, true);
   }
+  // GPUs are expected when engines were opened or devices were listed or seen (and left
+  // out for failing to open); a CPU-only daemon never reports itself degraded.
+  const bool gpus_expected =
+      config_.gpu_enabled && (!impl.gpus->engines().empty() || !config_.gpu_devices.empty() ||
+                              !impl.gpus->unused().empty());
+  std::vector<const Engine*> gpu_engines(impl.gpus->engines().begin(), impl.gpus->engines().end());
+  impl.gpu_readiness = std::make_unique<GpuReadiness>(
+      gpu_engines, gpus_expected,
+      [&impl, health, gpus_expected](bool degraded) {
+        if (gpus_expected) health->SetServingStatus(kGpuHealthService, !degraded);
+        impl.metrics->SetGpuDegraded(degraded);
+      },
+      kGpuReadinessInterval);
   spdlog::info(
       "chainacceld {} serving gRPC on {}, metrics on {}, CPU engine with {} threads, {} GPU "
       "engine(s)",
@@ -257,6 +277,7 @@ void Server::Shutdown() {
     Impl& impl = *impl_;
     if (impl.grpc_server) {
       spdlog::info("shutting down: {} requests in flight", impl.state.in_flight.load());
+      impl.gpu_readiness.reset();  // so that nothing sets a health status SERVING again
       impl.grpc_server->GetHealthCheckService()->SetServingStatus(false);
       const auto deadline =
           std::chrono::system_clock::now() +
