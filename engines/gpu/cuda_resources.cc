@@ -1,5 +1,7 @@
 #include "engines/gpu/cuda_resources.h"
 
+#include <string>
+#include <thread>
 #include <utility>
 
 #include "kernels/cuda_status.h"
@@ -63,6 +65,28 @@ Status CudaEvent::Record(cudaStream_t stream) {
 
 Status CudaEvent::Synchronize() const {
   return CudaStatus(cudaEventSynchronize(event_), "cudaEventSynchronize");
+}
+
+Status CudaEvent::WaitFor(std::chrono::steady_clock::duration timeout) const {
+  constexpr auto kSpin = std::chrono::milliseconds(50);
+  constexpr auto kPoll = std::chrono::microseconds(200);
+  const auto start = std::chrono::steady_clock::now();
+  for (;;) {
+    const cudaError_t e = cudaEventQuery(event_);
+    if (e != cudaErrorNotReady) return CudaStatus(e, "cudaEventQuery");
+    const auto waited = std::chrono::steady_clock::now() - start;
+    if (waited >= timeout) {
+      return Status::DeadlineExceeded(
+          "the device has not finished a chunk after " +
+          std::to_string(std::chrono::duration_cast<std::chrono::milliseconds>(waited).count()) +
+          " ms: it hangs");
+    }
+    if (waited < kSpin) {
+      std::this_thread::yield();
+    } else {
+      std::this_thread::sleep_for(kPoll);
+    }
+  }
 }
 
 // ---- PinnedBuffer ----------------------------------------------------------------------

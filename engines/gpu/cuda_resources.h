@@ -15,6 +15,7 @@
 
 #include <cuda_runtime_api.h>
 
+#include <chrono>
 #include <cstddef>
 #include <cstdint>
 
@@ -62,6 +63,10 @@ class CudaEvent {
   Status Record(cudaStream_t stream);
   // Blocks until the recorded work has finished; returns its error (OK if never recorded).
   Status Synchronize() const;
+  // Synchronize, giving up after `timeout`: DEADLINE_EXCEEDED then (the work may still
+  // be running). Polls: yields for the first 50 ms (as cudaEventSynchronize's default
+  // spin-wait does), then sleeps 200 us between polls.
+  Status WaitFor(std::chrono::steady_clock::duration timeout) const;
 
  private:
   cudaEvent_t event_ = nullptr;

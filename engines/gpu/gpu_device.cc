@@ -142,10 +142,22 @@ Status GpuDevice::UploadTables() {
 
 GpuDevice::Lane* GpuDevice::TakeLanes() {
   MutexLock lock(lanes_mu_);
-  while (free_.empty()) lane_freed_.Wait(lanes_mu_);
+  while (free_.empty() && retired_ < pairs_.size()) lane_freed_.Wait(lanes_mu_);
+  if (free_.empty()) return nullptr;  // every pair retired after hangs
   Lane* lanes = free_.back();
   free_.pop_back();
   return lanes;
+}
+
+void GpuDevice::RetireLanes() {
+  size_t retired = 0;
+  {
+    MutexLock lock(lanes_mu_);
+    retired = ++retired_;
+  }
+  lane_freed_.NotifyAll();  // waiters see whether any pair can still come back
+  spdlog::error("{}: a lane pair is out of service for good after a hang ({} of {} retired)",
+                info_.name, retired, pairs_.size());
 }
 
 void GpuDevice::ReturnLanes(Lane* lanes) {
@@ -159,7 +171,14 @@ void GpuDevice::ReturnLanes(Lane* lanes) {
 GpuDevice::Batch::Batch(GpuDevice& device, BatchKind kind)
     : device_(device), count_chunks_(kind == BatchKind::kTask), lanes_(device.TakeLanes()) {}
 
-GpuDevice::Batch::~Batch() { device_.ReturnLanes(lanes_); }
+GpuDevice::Batch::~Batch() {
+  if (lanes_ == nullptr) return;
+  if (poisoned_) {
+    device_.RetireLanes();
+  } else {
+    device_.ReturnLanes(lanes_);
+  }
+}
 
 Status GpuDevice::Batch::OnChunkLaunch(const char* what) {
   if (!count_chunks_) return Status::Ok();

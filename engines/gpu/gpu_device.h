@@ -70,7 +70,9 @@ class GpuDevice {
   enum class BatchKind { kTask, kSelfTest };
 
   // A batch's pair of lanes, held for the Batch's scope (the constructor blocks until
-  // one of the device's GpuOptions::concurrent_batches pairs is free). Holding a Batch is
+  // one of the device's GpuOptions::concurrent_batches pairs is free, or none can be:
+  // ok() is false then). A pair whose chunk hung (GpuOptions::hang_seconds) is retired,
+  // never reused. Holding a Batch is
   // what lets an operator use lanes: operators take one as their first argument.
   class Batch {
    public:
@@ -80,6 +82,9 @@ class GpuDevice {
     Batch& operator=(const Batch&) = delete;
 
     GpuDevice& device() const { return device_; }
+    // False when the device has no lane pair left (every one retired after a hang):
+    // nothing may run then.
+    bool ok() const { return lanes_ != nullptr; }
     // Lane k (0 or 1) of this batch's pair.
     Lane& lane(size_t k) { return lanes_[k]; }
 
@@ -101,7 +106,8 @@ class GpuDevice {
    private:
     GpuDevice& device_;
     const bool count_chunks_;
-    Lane* lanes_;  // the pair taken from the device
+    Lane* lanes_;            // the pair taken from the device
+    bool poisoned_ = false;  // a chunk hung: the pair is not given back
   };
 
   // Opens device `ordinal`: checks the ordinal and options, reads its properties (the
@@ -120,6 +126,12 @@ class GpuDevice {
   int ordinal() const { return ordinal_; }
   const GpuOptions& options() const { return options_; }
   const EngineInfo& info() const { return info_; }
+  // How long a chunk may take before the device counts as hung (GpuOptions).
+  std::chrono::steady_clock::duration hang_timeout() const {
+    return std::chrono::duration_cast<std::chrono::steady_clock::duration>(
+        std::chrono::duration<double>(options_.hang_seconds));
+  }
+
   // ---- Host copies (any thread) ----------------------------------------------------
 
   // memcpy spread over the copy threads (when there are any) and the calling thread.
@@ -159,7 +171,9 @@ class GpuDevice {
   // REQUIRES: the device is current (Create set it); no batch can run yet.
   Status AllocateLanes();
   // A free lane pair (blocking until one is), and its return.
+  // Null when every pair has been retired.
   Lane* TakeLanes() CHAINACCEL_EXCLUDES(lanes_mu_);
+  void RetireLanes() CHAINACCEL_EXCLUDES(lanes_mu_);
   void ReturnLanes(Lane* lanes) CHAINACCEL_EXCLUDES(lanes_mu_);
   Status UploadTables();
 
@@ -180,6 +194,7 @@ class GpuDevice {
   Mutex lanes_mu_;
   CondVar lane_freed_;  // waited on with lanes_mu_: a pair went back to free_
   std::vector<Lane*> free_ CHAINACCEL_GUARDED_BY(lanes_mu_);
+  size_t retired_ CHAINACCEL_GUARDED_BY(lanes_mu_) = 0;  // pairs lost to hangs
   // Chunks of task batches launched since Create (the hooks' chunk numbers).
   std::atomic<uint64_t> chunks_launched_{0};
   // Written by Create only, then read-only.
@@ -195,7 +210,7 @@ Status GpuDevice::Batch::RunChunks(size_t n, const char* what, const Plan& plan,
   size_t chunk = 0;  // chunk k runs on lanes_[k % 2]
   const auto drain_lane = [&](Lane& lane) -> Status {
     if (lane.count == 0) return Status::Ok();
-    Status done = lane.done.Synchronize();
+    Status done = lane.done.WaitFor(device_.hang_timeout());
     if (done.ok()) drain(lane, lane.first, lane.count);
     lane.count = 0;
     return done;
@@ -216,7 +231,12 @@ Status GpuDevice::Batch::RunChunks(size_t n, const char* what, const Plan& plan,
   }
   // The older of the two chunks in flight is on lanes_[chunk % 2].
   for (size_t k = 0; k < 2 && s.ok(); ++k) s = drain_lane(lanes_[(chunk + k) % 2]);
-  if (!s.ok()) {
+  if (s.code() == Status::Code::kDeadlineExceeded) {
+    // A hang: the lanes' work may never finish, and it may still write into their
+    // buffers. They never serve another batch (the Batch does not give them back), and
+    // nothing waits on them; the caller's memory was never the device's to write.
+    poisoned_ = true;
+  } else if (!s.ok()) {
     // Leave nothing in flight: the next batch (after a successful self-test) starts
     // from idle lanes.
     for (size_t k = 0; k < 2; ++k) {

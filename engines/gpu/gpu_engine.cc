@@ -108,6 +108,10 @@ Status GpuEngine::Run(Task& task) {
   const auto start = std::chrono::steady_clock::now();
   {
     GpuDevice::Batch batch(*device_, GpuDevice::BatchKind::kTask);
+    if (!batch.ok()) {
+      return Status::Unavailable(info().name + " has no lane pair left after hangs; it needs a "
+                                 "restart of the daemon (or a device reset)");
+    }
     if (!device_->healthy()) {
       return Status::Unavailable(info().name +
                                  " is unhealthy after a CUDA fault; run the batch elsewhere");
@@ -135,7 +139,8 @@ uint64_t GpuEngine::faults() const { return device_->faults(); }
 
 Status GpuEngine::SelfTest() {
   GpuDevice::Batch batch(*device_, GpuDevice::BatchKind::kSelfTest);
-  Status s = RunSelfTest(batch);
+  Status s = batch.ok() ? RunSelfTest(batch)
+                        : Status::Unavailable("no lane pair left after hangs");
   if (!s.ok()) {
     device_->RecordFault(s, "the self-test");
     return s;

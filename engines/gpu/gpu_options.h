@@ -40,6 +40,12 @@ struct GpuOptions {
   // passes on. Each pair takes 2 x (chunk_bytes + 8 x chunk_items + 32 x chunk_items)
   // of pinned host memory and the same of device memory: ~144 MiB each at the defaults.
   size_t concurrent_batches = 1;
+  // Seconds a chunk may take before the device counts as hung: the batch then fails
+  // (DEADLINE_EXCEEDED, a fault: the engine turns unhealthy and the scheduler re-runs the
+  // batch on the CPU) and its lane pair is retired. A chunk holds at most chunk_bytes of
+  // input; the slowest measured (a 2^20-item recovery chunk on an H100) takes ~0.2 s, so
+  // 10 s is fifty times that.
+  double hang_seconds = 10;
   // Which engine of its device this is, when a device runs several (DevicePool's
   // engines_per_device, for testing multi-GPU scheduling on one GPU): instance 0 is
   // named "gpu:N", instance k "gpu:N.k". Each instance has lanes and buffers of its own.

@@ -71,7 +71,13 @@ struct HybridScheduler::EngineQueue {
   std::array<std::list<Part>, 2> parts;  // by PriorityIndex: [1] is taken first
   size_t threads = 1;
   double queued_cost = 0;  // sum of the queued parts' cost
-  std::vector<SchedulerClock::time_point> running_until;  // predicted ends of running batches
+  // Running batches: predicted end, and when the batch counts as hung (GPU engines).
+  struct Running {
+    SchedulerClock::time_point until;
+    SchedulerClock::time_point hang_after;
+  };
+  std::vector<Running> running;
+  bool hung = false;  // a GPU batch ran past its hang time; cleared when it returns
   size_t large_running = 0;  // running batches predicted at kExclusiveBatchSeconds or more
   std::map<BatchKey, uint64_t> key_items;  // queued items per key
   std::array<uint64_t, kCostClassCount> items{};
@@ -138,6 +144,11 @@ void HybridScheduler::SetCost(size_t cost_class, size_t engine, double fixed_sec
   model_.Reset(cost_class, engine, fixed_seconds, per_unit_seconds, calibrated);
 }
 
+uint64_t HybridScheduler::gpu_hangs() const {
+  MutexLock lock(mu_);
+  return gpu_hangs_;
+}
+
 uint64_t HybridScheduler::gpu_fallbacks() const {
   MutexLock lock(mu_);
   return gpu_fallbacks_;
@@ -152,10 +163,10 @@ double HybridScheduler::Backlog(size_t engine) const {
   const EngineQueue& q = *queues_[engine];
   const SchedulerClock::time_point now = clock_.Now();
   double start = 0;
-  if (q.running_until.size() >= q.threads) {
+  if (q.running.size() >= q.threads) {
     start = std::numeric_limits<double>::infinity();
-    for (SchedulerClock::time_point until : q.running_until) {
-      start = std::min(start, std::max(0.0, Seconds(until - now)));
+    for (const EngineQueue::Running& r : q.running) {
+      start = std::min(start, std::max(0.0, Seconds(r.until - now)));
     }
   }
   return start + q.queued_cost;
@@ -330,6 +341,8 @@ void HybridScheduler::Submit(Task* task, SubmitOptions options, Completion done)
   {
     MutexLock lock(mu_);
     ++in_flight_;
+    // A GPU whose batch ran past its hang time takes no new work until it returns.
+    std::erase_if(candidates, [this](size_t e) { return e != 0 && queues_[e]->hung; });
     if (stopping_) {
       refusal = Status::Unavailable("the daemon is shutting down");
       reason = "shutdown";
@@ -498,7 +511,7 @@ bool HybridScheduler::LargeHead(size_t engine, const Part& head, size_t max) con
 
 bool HybridScheduler::FormBatch(size_t engine, Formed* formed, SchedulerClock::duration* wait,
                                 std::vector<Finished>* finished) {
-  if (engine != 0 && !engines_[engine]->healthy()) {
+  if (engine != 0 && (!engines_[engine]->healthy() || queues_[engine]->hung)) {
     HandOverQueue(engine);
     return false;
   }
@@ -536,7 +549,12 @@ bool HybridScheduler::FormBatch(size_t engine, Formed* formed, SchedulerClock::d
   formed->predicted_end =
       now + std::chrono::duration_cast<SchedulerClock::duration>(
                 std::chrono::duration<double>(formed->predicted_seconds));
-  q.running_until.push_back(formed->predicted_end);
+  const auto hang_after = std::max(
+      std::chrono::duration_cast<SchedulerClock::duration>(options_.gpu_hang_min),
+      std::chrono::duration_cast<SchedulerClock::duration>(
+          std::chrono::duration<double>(options_.gpu_hang_factor * formed->predicted_seconds)));
+  q.running.push_back({formed->predicted_end, now + hang_after});
+  if (engine != 0) timer_.NotifyOne();  // the timer watches running GPU batches
   return true;
 }
 
@@ -571,8 +589,19 @@ void HybridScheduler::RunFormed(size_t engine, Formed& formed, std::vector<Finis
   }
   MutexLock lock(mu_);
   EngineQueue& q = *queues_[engine];
-  const auto until = std::find(q.running_until.begin(), q.running_until.end(), formed.predicted_end);
-  if (until != q.running_until.end()) q.running_until.erase(until);
+  const auto until =
+      std::find_if(q.running.begin(), q.running.end(), [&formed](const EngineQueue::Running& r) {
+        return r.until == formed.predicted_end;
+      });
+  if (until != q.running.end()) q.running.erase(until);
+  if (q.hung && std::none_of(q.running.begin(), q.running.end(), [this](const EngineQueue::Running& r) {
+        return r.hang_after <= clock_.Now();
+      })) {
+    q.hung = false;
+    spdlog::warn("{}: the batch that ran past its hang time has returned ({}); the engine "
+                 "takes work again while it is healthy",
+                 engines_[engine]->info().name, status.ok() ? "OK" : status.ToString());
+  }
   if (formed.large) --q.large_running;
   if (status.ok()) {
     model_.Observe(formed.cost_class, engine, formed.units, run_seconds);
@@ -679,14 +708,41 @@ void HybridScheduler::Tick() {
   Complete(finished);
 }
 
+bool HybridScheduler::GpuBatchesRunning() const {
+  for (size_t e = 1; e < queues_.size(); ++e) {
+    if (!queues_[e]->running.empty()) return true;
+  }
+  return false;
+}
+
+void HybridScheduler::CheckHangsLocked() {
+  const SchedulerClock::time_point now = clock_.Now();
+  for (size_t e = 1; e < queues_.size(); ++e) {
+    EngineQueue& q = *queues_[e];
+    if (q.hung) continue;
+    for (const EngineQueue::Running& r : q.running) {
+      if (r.hang_after > now) continue;
+      q.hung = true;
+      ++gpu_hangs_;
+      spdlog::error("{}: a batch has run {:.1f} s past its predicted end (a hang, by "
+                    "gpu_hang_factor and gpu_hang_min); no new work goes there until it "
+                    "returns",
+                    engines_[e]->info().name, Seconds(now - r.until));
+      HandOverQueue(e);
+      break;
+    }
+  }
+}
+
 void HybridScheduler::TimerLoop() {
   std::vector<Finished> finished;
   MutexLock lock(mu_);
   while (!exiting_) {
-    if (queued_parts_ == 0) {
+    if (queued_parts_ == 0 && !GpuBatchesRunning()) {
       timer_.Wait(mu_);
       continue;
     }
+    CheckHangsLocked();
     SweepLocked(&finished);
     if (!finished.empty()) {
       lock.Unlock();

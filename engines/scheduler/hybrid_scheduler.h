@@ -91,6 +91,13 @@ class HybridScheduler final : public Scheduler {
     // (they share its threads).
     size_t cpu_batches_in_flight = 2;
     size_t gpu_batches_in_flight = 8;
+    // A GPU batch still running gpu_hang_factor x its predicted time after it started,
+    // and at least gpu_hang_min, counts as hung: the engine takes no new work and its
+    // queue moves to the CPU engine until that batch returns (the GPU engine itself
+    // gives up on a chunk after GpuOptions::hang_seconds and reports a fault, after
+    // which the batch re-runs on the CPU).
+    double gpu_hang_factor = 20;
+    std::chrono::milliseconds gpu_hang_min{5000};
     // LOAD_BALANCE leaves an engine out rather than give it fewer items than this.
     size_t min_split_items = 4096;
     // The cost model's decay per observed batch (cost_model.h).
@@ -141,6 +148,8 @@ class HybridScheduler final : public Scheduler {
 
   // GPU batches that failed and were queued again on the CPU engine.
   uint64_t gpu_fallbacks() const CHAINACCEL_EXCLUDES(mu_);
+  // GPU batches seen running past their hang time since start.
+  uint64_t gpu_hangs() const CHAINACCEL_EXCLUDES(mu_);
 
  private:
   struct Request;
@@ -197,6 +206,9 @@ class HybridScheduler final : public Scheduler {
   void PartDone(Request* request, std::vector<Finished>* finished) CHAINACCEL_REQUIRES(mu_);
   void Complete(std::vector<Finished>& finished) CHAINACCEL_EXCLUDES(mu_);
   void SweepLocked(std::vector<Finished>* finished) CHAINACCEL_REQUIRES(mu_);
+  // Marks a GPU engine hung when one of its batches runs past its hang time.
+  void CheckHangsLocked() CHAINACCEL_REQUIRES(mu_);
+  bool GpuBatchesRunning() const CHAINACCEL_REQUIRES(mu_);
   void TimerLoop() CHAINACCEL_EXCLUDES(mu_);
   void Refuse(Request* request, Status status, std::string_view reason) CHAINACCEL_EXCLUDES(mu_);
 
@@ -215,6 +227,7 @@ class HybridScheduler final : public Scheduler {
   size_t in_flight_ CHAINACCEL_GUARDED_BY(mu_) = 0;  // submitted, not yet completed
   size_t queued_parts_ CHAINACCEL_GUARDED_BY(mu_) = 0;
   uint64_t gpu_fallbacks_ CHAINACCEL_GUARDED_BY(mu_) = 0;
+  uint64_t gpu_hangs_ CHAINACCEL_GUARDED_BY(mu_) = 0;
   bool stopping_ CHAINACCEL_GUARDED_BY(mu_) = false;  // Submit refuses
   bool exiting_ CHAINACCEL_GUARDED_BY(mu_) = false;   // threads leave
 

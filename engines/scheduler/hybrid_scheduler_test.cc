@@ -315,6 +315,40 @@ TEST_CASE("a GPU runs one large batch at a time, small ones beside it") {
   CHECK(position(30) > position(10));
 }
 
+TEST_CASE("a GPU batch far past its predicted time counts as a hang: no new work goes there") {
+  FakeClock clock;
+  FakeEngine cpu("cpu", EngineKind::kCpu), gpu("gpu:0", EngineKind::kGpu);
+  HybridScheduler::Options options = OneAtATime();
+  options.gpu_batches_in_flight = 2;
+  HybridScheduler scheduler({&cpu, &gpu}, options, clock);
+  scheduler.SetCost(0, 0, 10e-6, 1e-6, true);
+  scheduler.SetCost(0, 1, 1e-3, 1e-8, true);  // the GPU is the better engine by far
+  gpu.Hold();
+  HashRequest stuck(3, 1);
+  scheduler.Submit(&stuck.task, With(Placement::kGpu), stuck.Done());
+  gpu.WaitHeld(1);
+  clock.Advance(6s);  // past gpu_hang_min (5 s) and 20 x the predicted ~1 ms
+  for (int i = 0; i < 2000 && scheduler.gpu_hangs() == 0; ++i) std::this_thread::sleep_for(1ms);
+  REQUIRE(scheduler.gpu_hangs() == 1);
+  // A free GPU dispatch thread notwithstanding, new work goes to the CPU; a request
+  // that insists on a GPU finds none.
+  HashRequest next(5000, 2);
+  scheduler.Submit(&next.task, With(Placement::kAuto), next.Done());
+  CHECK(next.Wait().second == "cpu");
+  CHECK(next.Correct());
+  HashRequest insists(10, 3);
+  scheduler.Submit(&insists.task, With(Placement::kGpu), insists.Done());
+  CHECK(insists.Wait().first.code() == Status::Code::kFailedPrecondition);
+  // Once the batch returns the GPU takes work again.
+  gpu.Release();
+  CHECK(stuck.Wait().second == "gpu:0");
+  HashRequest after(10, 4);
+  scheduler.Submit(&after.task, With(Placement::kGpu), after.Done());
+  const auto [status, engine] = after.Wait();
+  CHECK(status.ok());
+  CHECK(engine == "gpu:0");
+}
+
 TEST_CASE("PLACEMENT_GPU without a GPU that runs the task: FAILED_PRECONDITION") {
   FakeEngine cpu("cpu", EngineKind::kCpu);
   FakeEngine gpu("gpu:0", EngineKind::kGpu, {TaskType::kHash});
