@@ -342,7 +342,11 @@ void HybridScheduler::Submit(Task* task, SubmitOptions options, Completion done)
     MutexLock lock(mu_);
     ++in_flight_;
     // A GPU whose batch ran past its hang time takes no new work until it returns.
-    std::erase_if(candidates, [this](size_t e) { return e != 0 && queues_[e]->hung; });
+    size_t kept = 0;
+    for (size_t e : candidates) {
+      if (e == 0 || !queues_[e]->hung) candidates[kept++] = e;
+    }
+    candidates.resize(kept);
     if (stopping_) {
       refusal = Status::Unavailable("the daemon is shutting down");
       reason = "shutdown";
