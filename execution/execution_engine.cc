@@ -60,7 +60,7 @@ Status ExecutionEngine::Open(const ExecutionOptions& options, Engine* engine,
   std::unique_ptr<ExecutionEngine> e(new ExecutionEngine(options, engine));
   // Nothing else sees e yet; held so that the analysis sees store_ read under mu_.
   WriterMutexLock lock(e->mu_);
-  Status s = StateStore::Open(options.db_path, &e->store_);
+  Status s = StateStore::Open(options.db_path, &e->store_, options.storage_env);
   if (!s.ok()) return s;
   // The state loaded must hash to the root committed with it (one write batch holds
   // both, so anything else is a damaged database).
@@ -226,6 +226,10 @@ Status ExecutionEngine::ExecuteBlock(uint64_t height, uint64_t time,
   // Blocks run one at a time; calls and state reads go on beside a block's execution
   // and wait only for its commit.
   MutexLock block_lock(block_mu_);
+  if (Status s = RecoverStore(); !s.ok()) {
+    return Status::Internal("state database write failed: block " + std::to_string(height) +
+                            " not executed: " + s.message());
+  }
   ReaderMutexLock read_lock(mu_);
   const uint64_t committed = store_->height();
   if (height <= committed) {
@@ -285,7 +289,14 @@ Status ExecutionEngine::ExecuteBlock(uint64_t height, uint64_t time,
   // only moving the in-memory state to the new block excludes them.
   s = store_->Persist(height, output.writes, root);
   read_lock.Unlock();
-  if (!s.ok()) return s;
+  if (!s.ok()) {
+    // Nothing moved in memory. Reopen the database now, so that it is back at the
+    // committed block even if no other block comes (when the fault lasts, the next
+    // block or deployment tries again and is refused while it cannot).
+    WriterMutexLock write_lock(mu_);
+    (void)store_->Recover();
+    return s;
+  }
   {
     WriterMutexLock write_lock(mu_);
     store_->Apply(height, output.writes, root);
@@ -298,6 +309,15 @@ Status ExecutionEngine::ExecuteBlock(uint64_t height, uint64_t time,
   out->gas_used = 0;
   for (const Receipt& r : out->receipts) out->gas_used += r.gas_used;
   return Status::Ok();
+}
+
+Status ExecutionEngine::RecoverStore() {
+  {
+    ReaderMutexLock lock(mu_);
+    if (!store_->needs_recovery()) return Status::Ok();
+  }
+  WriterMutexLock lock(mu_);
+  return store_->Recover();
 }
 
 Status ExecutionEngine::Call(const Hash32& contract, std::string_view function, ByteView input,

@@ -34,6 +34,10 @@ struct ExecutionOptions {
   size_t threads = 1;  // Block-STM threads (adaptive: the most)
   VmLimits limits;
   size_t max_block_transactions = 100000;
+  // The storage seam: RocksDB's file system and clock (not owned; must outlive the
+  // engine). Null, as in the daemon, for RocksDB's default; tests hand in a faulty one
+  // (execution/testing/faulty_file_system.h) to fail the database's writes.
+  rocksdb::Env* storage_env = nullptr;
 };
 
 struct BlockResult {
@@ -73,7 +77,9 @@ class ExecutionEngine {
   // and differs from the committed root; INVALID_ARGUMENT for more than
   // max_block_transactions; the engine's status when it fails to verify the signatures
   // or build the root (e.g. UNAVAILABLE during shutdown); INTERNAL when the commit
-  // fails. Nothing is committed on any error.
+  // fails ("state database write failed: the commit of block N …" with RocksDB's error;
+  // docs/execution.md, "Storage failures"). Nothing is committed on any error: the
+  // height, the root and every read stay as they were, and the next block may follow.
   Status ExecuteBlock(uint64_t height, uint64_t time, const std::optional<Hash32>& parent_root,
                       std::vector<Transaction> transactions, BlockResult* out);
 
@@ -104,6 +110,9 @@ class ExecutionEngine {
   // The prepared contract deployed at `address`, or nullptr. REQUIRES: mu_ held.
   std::shared_ptr<const PreparedContract> ContractAt(const Hash32& address)
       CHAINACCEL_REQUIRES_SHARED(mu_) CHAINACCEL_EXCLUDES(prepared_mu_);
+  // After a refused write, reopens the database (StateStore::Recover) under the
+  // exclusive lock; OK at once otherwise. REQUIRES: block_mu_ held.
+  Status RecoverStore() CHAINACCEL_REQUIRES(block_mu_) CHAINACCEL_EXCLUDES(mu_);
   // One batch per scheme on engine_; an engine failure is returned (the block fails).
   Status VerifySignatures(const std::vector<Transaction>& txs, std::vector<uint8_t>* ok);
 

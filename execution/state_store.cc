@@ -1,11 +1,15 @@
 #include "execution/state_store.h"
 
 #include <rocksdb/db.h>
+#include <rocksdb/env.h>
 #include <rocksdb/options.h>
 #include <rocksdb/slice_transform.h>
 #include <rocksdb/write_batch.h>
 
+#include <cstdarg>
+#include <cstdio>
 #include <cstring>
+#include <ctime>
 
 namespace chainaccel::exec {
 namespace {
@@ -54,46 +58,133 @@ Status FromRocks(const rocksdb::Status& s, std::string_view what) {
   return Status::Internal(std::string(what) + ": " + s.ToString());
 }
 
-}  // namespace
+// RocksDB's diagnostics log, <db>/LOG, written with stdio, whose write errors are ignored.
+// RocksDB 7.8's own info log (EnvLogger, over WritableFileWriter) asserts on the line
+// after a failed write, and Debian's librocksdb keeps its assertions: on a full disk the
+// daemon aborted at the error handler's next log line (found by
+// exec/ExecutionService: a block the disk refuses …). Lines lost while the disk refuses
+// them are lost; the next ones are written again once it takes them.
+class InfoLog final : public rocksdb::Logger {
+ public:
+  explicit InfoLog(const std::string& path) : file_(std::fopen(path.c_str(), "a")) {}
+  ~InfoLog() override {
+    if (file_ != nullptr) std::fclose(file_);
+  }
+  using rocksdb::Logger::Logv;
+  void Logv(const char* format, va_list ap) override {
+    if (file_ == nullptr) return;
+    char when[32];
+    const std::time_t now = std::time(nullptr);
+    std::tm tm{};
+    gmtime_r(&now, &tm);
+    std::strftime(when, sizeof when, "%Y/%m/%d-%H:%M:%S ", &tm);
+    flockfile(file_);
+    std::fputs(when, file_);
+    std::vfprintf(file_, format, ap);
+    std::fputc('\n', file_);
+    std::fflush(file_);
+    std::clearerr(file_);
+    funlockfile(file_);
+  }
 
-StateStore::~StateStore() = default;
+ private:
+  std::FILE* const file_;
+};
 
-Status StateStore::Open(const std::string& path, std::unique_ptr<StateStore>* out) {
+// Opens (creating if missing) the database at `path` through `env` (null: the default);
+// with `read_only`, an instance that writes nothing (it replays the log in memory).
+Status OpenDb(const std::string& path, rocksdb::Env* env, std::unique_ptr<rocksdb::DB>* db,
+              bool read_only = false) {
   rocksdb::Options options;
   options.create_if_missing = true;
+  if (env != nullptr) options.env = env;
   // A block's state writes reach RocksDB sorted by key ('s' || state key): with an
   // insertion hint per one-byte prefix the memtable inserts each after the previous one
   // instead of searching the skip list from the top.
   options.memtable_insert_with_hint_prefix_extractor.reset(rocksdb::NewFixedPrefixTransform(1));
+  // The folder must exist before LOG opens in it (RocksDB creates it only after).
+  if (!read_only) (void)options.env->CreateDirIfMissing(path);
+  options.info_log = std::make_shared<InfoLog>(path + "/LOG");
   rocksdb::DB* raw = nullptr;
-  rocksdb::Status s = rocksdb::DB::Open(options, path, &raw);
+  rocksdb::Status s = read_only ? rocksdb::DB::OpenForReadOnly(options, path, &raw)
+                                : rocksdb::DB::Open(options, path, &raw);
   if (!s.ok()) return FromRocks(s, "open state database " + path);
-  std::unique_ptr<StateStore> store(new StateStore());
-  store->db_.reset(raw);
+  db->reset(raw);
+  return Status::Ok();
+}
 
+// The committed height and root of `db` (0 and the empty state's root before block 1).
+Status ReadHeightAndRoot(rocksdb::DB& db, const std::string& path, uint64_t* height,
+                         Hash32* root) {
   std::string v;
-  s = store->db_->Get(rocksdb::ReadOptions(), std::string(kHeightKey), &v);
+  rocksdb::Status s = db.Get(rocksdb::ReadOptions(), std::string(kHeightKey), &v);
+  *height = 0;
   if (s.ok()) {
-    store->height_ = ParseBigEndian64(v);
+    *height = ParseBigEndian64(v);
   } else if (!s.IsNotFound()) {
     return FromRocks(s, "read height");
   }
-  s = store->db_->Get(rocksdb::ReadOptions(), std::string(kRootKey), &v);
+  s = db.Get(rocksdb::ReadOptions(), std::string(kRootKey), &v);
   if (s.ok() && v.size() == 32) {
-    std::memcpy(store->root_.data(), v.data(), 32);
+    std::memcpy(root->data(), v.data(), 32);
   } else if (s.IsNotFound()) {
     // No block yet: the root of the empty state, SHA-256 of nothing (docs/execution.md
     // "State root"), which block 1's parent_state_root names.
     static constexpr uint8_t kEmptyStateRoot[32] = {
         0xe3, 0xb0, 0xc4, 0x42, 0x98, 0xfc, 0x1c, 0x14, 0x9a, 0xfb, 0xf4, 0xc8, 0x99, 0x6f, 0xb9, 0x24,
         0x27, 0xae, 0x41, 0xe4, 0x64, 0x9b, 0x93, 0x4c, 0xa4, 0x95, 0x99, 0x1b, 0x78, 0x52, 0xb8, 0x55};
-    std::memcpy(store->root_.data(), kEmptyStateRoot, 32);
+    std::memcpy(root->data(), kEmptyStateRoot, 32);
   } else if (s.ok()) {
     return Status::Internal("state database " + path + ": the committed root is " +
                             std::to_string(v.size()) + " bytes, not 32");
   } else {
     return FromRocks(s, "read root");
   }
+  return Status::Ok();
+}
+
+// Calls visit(key, old value or nullptr) for each entry of an undo log, in order.
+// INTERNAL when the log is malformed.
+template <typename Visit>
+Status ForEachUndo(std::string_view in, Visit visit) {
+  while (!in.empty()) {
+    size_t n = 0;
+    if (!GetLen(in, &n)) return Status::Internal("corrupt undo log");
+    std::string_view k = in.substr(0, n);
+    in.remove_prefix(n);
+    if (in.empty()) return Status::Internal("corrupt undo log");
+    const bool had = in[0] == 1;
+    in.remove_prefix(1);
+    std::string_view old;
+    if (had) {
+      if (!GetLen(in, &n)) return Status::Internal("corrupt undo log");
+      old = in.substr(0, n);
+      in.remove_prefix(n);
+    }
+    visit(k, had ? &old : nullptr);
+  }
+  return Status::Ok();
+}
+
+Status ClosedAfterFailure() {
+  return Status::Internal(
+      "state database is closed: it did not reopen after a write failure, not even read-only "
+      "(the next block or deployment retries)");
+}
+
+}  // namespace
+
+StateStore::~StateStore() = default;
+
+Status StateStore::Open(const std::string& path, std::unique_ptr<StateStore>* out,
+                        rocksdb::Env* env) {
+  std::unique_ptr<StateStore> store(new StateStore());
+  store->path_ = path;
+  store->env_ = env;
+  Status st = OpenDb(path, env, &store->db_);
+  if (!st.ok()) return st;
+  st = ReadHeightAndRoot(*store->db_, path, &store->height_, &store->root_);
+  if (!st.ok()) return st;
 
   std::unique_ptr<rocksdb::Iterator> it(store->db_->NewIterator(rocksdb::ReadOptions()));
   for (it->Seek("s"); it->Valid() && it->key().starts_with("s"); it->Next()) {
@@ -147,46 +238,33 @@ Status StateStore::GetAt(std::string_view key, uint64_t height,
     value->reset();
   }
   // Undo blocks height_, height_ - 1, ..., height + 1.
+  if (height < height_ && db_ == nullptr) return ClosedAfterFailure();
   for (uint64_t h = height_; h > height; --h) {
     std::string log;
     rocksdb::Status s = db_->Get(rocksdb::ReadOptions(), Prefixed('u', BigEndian64(h)), &log);
     if (s.IsNotFound()) continue;  // a block that wrote nothing
     if (!s.ok()) return FromRocks(s, "read undo log");
-    std::string_view in = log;
-    while (!in.empty()) {
-      size_t n = 0;
-      if (!GetLen(in, &n)) return Status::Internal("corrupt undo log");
-      std::string_view k = in.substr(0, n);
-      in.remove_prefix(n);
-      if (in.empty()) return Status::Internal("corrupt undo log");
-      const bool had = in[0] == 1;
-      in.remove_prefix(1);
-      std::string_view old;
-      if (had) {
-        if (!GetLen(in, &n)) return Status::Internal("corrupt undo log");
-        old = in.substr(0, n);
-        in.remove_prefix(n);
+    Status st = ForEachUndo(log, [&](std::string_view k, const std::string_view* old) {
+      if (k != key) return;
+      if (old != nullptr) {
+        *value = std::string(*old);
+      } else {
+        value->reset();
       }
-      if (k == key) {
-        if (had) {
-          *value = std::string(old);
-        } else {
-          value->reset();
-        }
-      }
-    }
+    });
+    if (!st.ok()) return st;
   }
   return Status::Ok();
 }
 
 Status StateStore::PutContract(const Hash32& address, const Hash32& code_hash,
                                std::string_view wasm) {
+  Status st = Recover();
+  if (!st.ok()) return WriteFailed("storing a contract", st);
   rocksdb::WriteBatch batch;
   batch.Put(Prefixed('w', View(code_hash)), rocksdb::Slice(wasm.data(), wasm.size()));
   batch.Put(Prefixed('c', View(address)), rocksdb::Slice(View(code_hash).data(), 32));
-  rocksdb::WriteOptions options;
-  options.sync = true;
-  Status st = FromRocks(db_->Write(options, &batch), "write contract");
+  st = WriteSynced(&batch, "storing a contract");
   if (st.ok()) contracts_[address] = code_hash;
   return st;
 }
@@ -199,13 +277,16 @@ bool StateStore::GetContract(const Hash32& address, Hash32* code_hash) const {
 }
 
 Status StateStore::GetCode(const Hash32& code_hash, std::string* wasm) const {
+  if (db_ == nullptr) return ClosedAfterFailure();
   rocksdb::Status s = db_->Get(rocksdb::ReadOptions(), Prefixed('w', View(code_hash)), wasm);
   if (s.IsNotFound()) return Status{Status::Code::kNotFound, "no code with that hash"};
   return FromRocks(s, "read code");
 }
 
 Status StateStore::Commit(uint64_t height, const WriteSet& writes, const Hash32& root) {
-  Status s = Persist(height, writes, root);
+  Status s = Recover();
+  if (!s.ok()) return WriteFailed(CommitOf(height), s);
+  s = Persist(height, writes, root);
   if (s.ok()) Apply(height, writes, root);
   return s;
 }
@@ -240,9 +321,88 @@ Status StateStore::Persist(uint64_t height, const WriteSet& writes, const Hash32
   if (height > kHistory + 1) batch.Delete(Prefixed('u', BigEndian64(height - kHistory - 1)));
   batch.Put(std::string(kHeightKey), BigEndian64(height));
   batch.Put(std::string(kRootKey), rocksdb::Slice(View(root).data(), 32));
+  return WriteSynced(&batch, CommitOf(height));
+}
+
+std::string StateStore::CommitOf(uint64_t height) const {
+  return "the commit of block " + std::to_string(height) + " (state stays at height " +
+         std::to_string(height_) + ")";
+}
+
+Status StateStore::WriteFailed(const std::string& what, const Status& why) {
+  return Status::Internal("state database write failed: " + what + ": " + why.message());
+}
+
+Status StateStore::WriteSynced(rocksdb::WriteBatch* batch, const std::string& what) {
+  if (write_failed_) {
+    return WriteFailed(what, Status::Internal("the database has not recovered from an earlier "
+                                              "write failure (StateStore::Recover)"));
+  }
   rocksdb::WriteOptions options;
   options.sync = true;
-  return FromRocks(db_->Write(options, &batch), "commit block");
+  rocksdb::Status s = db_->Write(options, batch);
+  if (s.ok()) return Status::Ok();
+  write_failed_ = true;
+  return WriteFailed(what, FromRocks(s, "RocksDB"));
+}
+
+Status StateStore::Recover() {
+  if (!write_failed_) return Status::Ok();
+  // RocksDB takes no write after a failed log append or sync, and DB::Resume refuses
+  // such an error (its severity is fatal): close and reopen. Opening replays the log up
+  // to its last whole record and starts a new one.
+  db_.reset();
+  Status s = OpenDb(path_, env_, &db_);
+  if (!s.ok()) {
+    // Reopening writes (a new log, a flush of what the log held); while that fails, a
+    // read-only instance serves GetAt and GetCode. It may hold the refused block, whose
+    // undo log no read at or below height_ consults.
+    if (!OpenDb(path_, env_, &db_, /*read_only=*/true).ok()) db_.reset();
+    return Status::Internal("the database has not recovered from an earlier write failure: " +
+                            s.message());
+  }
+  uint64_t height = 0;
+  Hash32 root{};
+  s = ReadHeightAndRoot(*db_, path_, &height, &root);
+  // A refused block whose record reached the log whole (only its sync failed) is back
+  // now: undo it with its own undo log, so that the database is again at height_.
+  if (s.ok() && height == height_ + 1) {
+    s = UndoReplayedBlock(height);
+    if (s.ok()) s = ReadHeightAndRoot(*db_, path_, &height, &root);
+  }
+  if (s.ok() && (height != height_ || root != root_)) {
+    s = Status::Internal("reopened at height " + std::to_string(height) + ", not at height " +
+                         std::to_string(height_));
+  }
+  if (!s.ok()) {
+    return Status::Internal("the database has not recovered from an earlier write failure: " +
+                            s.message());
+  }
+  write_failed_ = false;
+  return Status::Ok();
+}
+
+Status StateStore::UndoReplayedBlock(uint64_t height) {
+  std::string log;
+  rocksdb::Status rs = db_->Get(rocksdb::ReadOptions(), Prefixed('u', BigEndian64(height)), &log);
+  if (!rs.ok() && !rs.IsNotFound()) return FromRocks(rs, "read undo log");
+  rocksdb::WriteBatch batch;
+  Status s = ForEachUndo(log, [&batch](std::string_view key, const std::string_view* old) {
+    if (old != nullptr) {
+      batch.Put(Prefixed('s', key), rocksdb::Slice(old->data(), old->size()));
+    } else {
+      batch.Delete(Prefixed('s', key));
+    }
+  });
+  if (!s.ok()) return s;
+  // The undo log that the refused batch removed (height - kHistory - 1) is not needed:
+  // reads go back to height_ - kHistory, which needs the logs above it only.
+  batch.Delete(Prefixed('u', BigEndian64(height)));
+  batch.Put(std::string(kHeightKey), BigEndian64(height_));
+  batch.Put(std::string(kRootKey), rocksdb::Slice(View(root_).data(), 32));
+  rocksdb::WriteOptions options;
+  options.sync = true;
+  return FromRocks(db_->Write(options, &batch), "undo the refused block " + std::to_string(height));
 }
 
 void StateStore::Apply(uint64_t height, const WriteSet& writes, const Hash32& root) {

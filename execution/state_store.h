@@ -10,8 +10,17 @@
 // sync, so after a crash the store opens at the last committed block with nothing of a
 // later block visible.
 //
+// Storage failures (docs/execution.md, "Storage failures"): a batch RocksDB refuses (an
+// I/O error of its write-ahead log, a failed sync) fails Persist with INTERNAL naming the
+// block and RocksDB's error, and leaves height(), state_root() and every read as before.
+// RocksDB takes no write after that until the database is reopened: Recover does it
+// (and undoes the refused block if its record reached the log whole), Commit and
+// PutContract call it first, and while it fails every write is refused the same way.
+// The storage seam is the rocksdb::Env given to Open (RocksDB's default in the daemon);
+// tests hand in one that fails writes (execution/testing/faulty_file_system.h).
+//
 // Thread-safety: Get / GetAt / state() reads may run concurrently with each other and
-// with Persist; Apply, Commit and PutContract need exclusive access (the caller
+// with Persist; Apply, Commit, PutContract and Recover need exclusive access (the caller
 // serializes blocks, as ExecutionEngine does with its mutexes). Blocks are persisted
 // one at a time.
 #pragma once
@@ -30,6 +39,8 @@
 
 namespace rocksdb {
 class DB;
+class Env;
+class WriteBatch;
 }
 
 namespace chainaccel::exec {
@@ -40,8 +51,10 @@ class StateStore final : public StateReader {
   static constexpr uint64_t kHistory = 256;
 
   // Opens (creating if missing) the database at `path` and loads the state into memory.
-  // INTERNAL when RocksDB fails (message included).
-  static Status Open(const std::string& path, std::unique_ptr<StateStore>* out);
+  // `env` (not owned; must outlive the store) is RocksDB's file system and clock, null
+  // for RocksDB's default. INTERNAL when RocksDB fails (message included).
+  static Status Open(const std::string& path, std::unique_ptr<StateStore>* out,
+                     rocksdb::Env* env = nullptr);
   ~StateStore() override;
 
   uint64_t height() const { return height_; }
@@ -58,31 +71,63 @@ class StateStore final : public StateReader {
   // The whole state, in key order.
   const std::map<std::string, std::string, std::less<>>& state() const { return state_; }
 
-  // Contracts. PutContract is durable when it returns OK.
+  // Contracts. PutContract is durable when it returns OK; INTERNAL (nothing stored) when
+  // RocksDB refuses the write.
   Status PutContract(const Hash32& address, const Hash32& code_hash, std::string_view wasm);
   // False when no contract lives at `address`.
   bool GetContract(const Hash32& address, Hash32* code_hash) const;
   Status GetCode(const Hash32& code_hash, std::string* wasm) const;
 
   // Commits block `height` (REQUIRES: height == height() + 1) with its net writes and
-  // state root, atomically and durably: Persist, then Apply.
+  // state root, atomically and durably: Recover (after a refused write), Persist, Apply.
   Status Commit(uint64_t height, const WriteSet& writes, const Hash32& root);
 
   // Commit in two steps, so that readers go on during the synced write. Persist writes
   // the block to the database in one synced batch (FAILED_PRECONDITION unless height ==
-  // height() + 1; INTERNAL when RocksDB fails); until Apply, every read still sees the
-  // previous block. Apply then moves the mirror, height() and state_root() to the block.
+  // height() + 1); until Apply, every read still sees the previous block. INTERNAL
+  // ("state database write failed: the commit of block N …" with RocksDB's error) when
+  // RocksDB refuses the batch, or at once while needs_recovery(); nothing changes in
+  // memory then. Apply then moves the mirror, height() and state_root() to the block.
   // REQUIRES for Apply: exclusive access, and an OK Persist of this block just before.
   Status Persist(uint64_t height, const WriteSet& writes, const Hash32& root);
   void Apply(uint64_t height, const WriteSet& writes, const Hash32& root);
+
+  // True after a refused write until Recover succeeds; Persist refuses every block then.
+  bool needs_recovery() const { return write_failed_; }
+  // After a refused write, closes and reopens the database (RocksDB accepts no write
+  // after a failed log append or sync, and DB::Resume refuses that error). Reopening
+  // replays the log up to its last whole record; a refused block found there (its record
+  // was appended whole, its sync failed) is undone with its own undo log, in one synced
+  // batch, so the database is again at height() with state_root(). OK at once when no
+  // write failed. INTERNAL while the database cannot be reopened or undone; reads then go
+  // on (GetAt and GetCode through a read-only instance; only if even that does not open
+  // do they return INTERNAL until a later Recover succeeds). REQUIRES: exclusive access.
+  Status Recover();
 
  private:
   StateStore() = default;
 
   // Sets (value non-null) or removes `key` in the mirror, keeping index_ in step.
   void SetInMirror(const std::string& key, const std::string* value);
+  // Writes `batch` with sync; INTERNAL naming `what` when RocksDB refuses it (then
+  // needs_recovery()), or without trying while needs_recovery().
+  Status WriteSynced(rocksdb::WriteBatch* batch, const std::string& what);
+  // Puts the database back at height_/root_ from block `height` (== height_ + 1), which
+  // reopening replayed, with the block's undo log.
+  Status UndoReplayedBlock(uint64_t height);
+  // "the commit of block N (state stays at height M)", for errors.
+  std::string CommitOf(uint64_t height) const;
+  // INTERNAL "state database write failed: <what>: <why>".
+  static Status WriteFailed(const std::string& what, const Status& why);
 
+  std::string path_;
+  rocksdb::Env* env_ = nullptr;  // the storage seam; null: RocksDB's default
+  // Read-only while Recover could not reopen the database for writing; null when it
+  // could not open it at all.
   std::unique_ptr<rocksdb::DB> db_;
+  // A write was refused and the database has not been reopened since. Only the writers
+  // (serialized by the caller, exclusive or with Persist's shared access) touch it.
+  bool write_failed_ = false;
   uint64_t height_ = 0;
   Hash32 root_{};
   // The mirror: ordered for the state root, and indexed by hash for Get (every storage

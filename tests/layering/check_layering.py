@@ -64,6 +64,12 @@ LINK_RULES = {
     "chainaccel_bn254": {"ours": ["chainaccel_core", "chainaccel_bn254", "chainaccel_warnings"],
                          "foreign": ["CUDA::", "gRPC", "protobuf", "wabt", "RocksDB", "OpenSSL",
                                      "SECP256K1", "SODIUM", "CRYPTOPP", "gmp"]},
+    # crypto/groth16: snarkjs-compatible Groth16 on our BN254 arithmetic; nlohmann-json
+    # (header-only) for snarkjs's JSON, no other library.
+    "chainaccel_groth16": {"ours": ["chainaccel_core", "chainaccel_bn254", "chainaccel_groth16",
+                                    "chainaccel_warnings"],
+                           "foreign": ["CUDA::", "gRPC", "protobuf", "wabt", "RocksDB", "OpenSSL",
+                                       "SECP256K1", "SODIUM", "CRYPTOPP", "gmp"]},
     "chainaccel_kernels": {"ours": ["chainaccel_core", "chainaccel_kernels", "chainaccel_warnings"],
                            "foreign": ["OpenSSL", "SODIUM", "CRYPTOPP", "gRPC", "protobuf",
                                        "wabt", "RocksDB"]},
@@ -261,6 +267,7 @@ def self_test():
         "server/s.cc": ('#include "tests/support/random.h"\n', "production includes tests"),
         "scripts/x.sh": ('cp -r ../shared/vectors .\n', "script reaches ../shared"),
         "crypto/bn254/f.h": ('#include "kernels/launch_check.h"\n', "bn254 includes kernels"),
+        "crypto/groth16/v.cc": ('#include "engines/engine.h"\n', "groth16 includes engines"),
     }
     failures = 0
     for path, (text, what) in cases.items():
@@ -275,6 +282,7 @@ def self_test():
         "engines/gpu/g_test.cc": '#include "engines/cpu/cpu_engine.h"\n',
         "execution/x.cc": '#include "engines/scheduler/scheduler.h"\n#include "core/task.h"\n',
         "client/c.cc": '#include "execution/tx/transaction.h"\n#include "chainaccel/v1/hash.pb.h"\n',
+        "crypto/groth16/z.cc": '#include "core/status.h"\n#include "crypto/bn254/curve.h"\n',
     }
     for path, text in allowed_cases.items():
         with tempfile.TemporaryDirectory() as root:
@@ -293,15 +301,17 @@ def self_test():
         "chainaccel_execution": {"deps": ["$<LINK_ONLY:RocksDB::rocksdb-shared>"],
                                  "includes": []},
         "chainaccel_bn254": {"deps": ["/usr/lib/x86_64-linux-gnu/libgmp.so"], "includes": []},
+        "chainaccel_groth16": {"deps": ["chainaccel_bn254", "chainaccel_crypto"], "includes": []},
     }
     link_errors = check_links(targets, "/")
     for expected in ("chainaccel_core: links OpenSSL", "chainaccel_kernels: links chainaccel_cpu",
                      "chainaccel_cpu_engine: exports", "chainaccel_cli: links chainaccel_execution",
-                     "chainaccel_cli: links RocksDB", "chainaccel_bn254: links /usr/lib"):
+                     "chainaccel_cli: links RocksDB", "chainaccel_bn254: links /usr/lib",
+                     "chainaccel_groth16: links chainaccel_crypto"):
         if not any(e.startswith(expected) for e in link_errors):
             print(f"self-test: link rule not caught: {expected}")
             failures += 1
-    print(f"self-test: {len(cases) + len(allowed_cases) + 6 - failures} passed, "
+    print(f"self-test: {len(cases) + len(allowed_cases) + 7 - failures} passed, "
           f"{failures} failed")
     return failures == 0
 

@@ -1,0 +1,280 @@
+// Storage failures of StateStore, injected through its storage seam (the rocksdb::Env it
+// is opened with): a refused commit leaves the store at the previous block, in memory
+// and on disk, and the next block commits once the fault is gone.
+#include "execution/state_store.h"
+
+#include <catch2/catch.hpp>
+
+#include "execution/testing/faulty_file_system.h"
+#include "execution/testing/temp_dir.h"
+
+namespace chainaccel::exec {
+namespace {
+
+using testing::FaultyStorage;
+
+Hash32 Root(uint8_t b) {
+  Hash32 h;
+  h.fill(b);
+  return h;
+}
+
+// A block that writes `keys` keys "<tag>/<i>" of `value_bytes` bytes each, deletes "gone"
+// and writes "only-<tag>" (a key no other block writes).
+WriteSet BlockOf(const std::string& tag, size_t keys, size_t value_bytes = 16) {
+  WriteMap w;
+  for (size_t i = 0; i < keys; ++i) {
+    w[tag + "/" + std::to_string(i)] = std::string(value_bytes, static_cast<char>('a' + i % 26));
+  }
+  w["gone"] = std::nullopt;
+  w["only-" + tag] = tag;
+  return ToWriteSet(std::move(w));
+}
+
+using StateMap = std::map<std::string, std::string, std::less<>>;
+
+StateMap After(StateMap state, const WriteSet& writes) {
+  for (const auto& [k, v] : writes) {
+    if (v) {
+      state[k] = *v;
+    } else {
+      state.erase(k);
+    }
+  }
+  return state;
+}
+
+std::unique_ptr<StateStore> OpenStore(const std::string& path, rocksdb::Env* env = nullptr) {
+  std::unique_ptr<StateStore> store;
+  Status s = StateStore::Open(path, &store, env);
+  INFO(s.ToString());
+  REQUIRE(s.ok());
+  return store;
+}
+
+// Two committed blocks: "gone" and the keys of block "one", then block "two".
+StateMap CommitTwoBlocks(StateStore& store) {
+  const WriteSet one = {{"gone", "here"}, {"one/0", "1"}, {"shared", "1"}};
+  REQUIRE(store.Commit(1, one, Root(1)).ok());
+  const WriteSet two = {{"shared", "2"}, {"two/0", "2"}};
+  REQUIRE(store.Commit(2, two, Root(2)).ok());
+  return After(After({}, one), two);
+}
+
+// The store is at height 2 with `state`, in memory and through its history reads.
+void CheckAtBlockTwo(const StateStore& store, const StateMap& state) {
+  CHECK(store.height() == 2);
+  CHECK(store.state_root() == Root(2));
+  CHECK(store.state() == state);
+  std::string v;
+  REQUIRE(store.Get("shared", &v));
+  CHECK(v == "2");
+  CHECK(store.Get("gone", &v));
+  CHECK_FALSE(store.Get("only-three", &v));
+  std::optional<std::string> at;
+  Status s = store.GetAt("shared", 1, &at);
+  INFO(s.ToString());
+  REQUIRE(s.ok());
+  CHECK(at == "1");
+  CHECK(store.GetAt("shared", 3, &at).code() == Status::Code::kNotFound);
+}
+
+void CheckRefused(const Status& s, const std::string& injected) {
+  INFO(s.ToString());
+  CHECK(s.code() == Status::Code::kInternal);
+  CHECK_THAT(s.message(), Catch::Contains("state database write failed"));
+  CHECK_THAT(s.message(), Catch::Contains("block 3"));
+  CHECK_THAT(s.message(), Catch::Contains("stays at height 2"));
+  CHECK_THAT(s.message(), Catch::Contains(injected));
+}
+
+// How many WAL appends a commit of `writes` at the next height takes (on a scratch store).
+uint64_t AppendsOfCommit(const WriteSet& writes) {
+  testing::TempDir dir;
+  FaultyStorage storage;
+  auto store = OpenStore(dir.path(), storage.env.get());
+  CommitTwoBlocks(*store);
+  const uint64_t before = storage.fs->wal_appends();
+  REQUIRE(store->Commit(3, writes, Root(3)).ok());
+  return storage.fs->wal_appends() - before;
+}
+
+TEST_CASE("StateStore: a refused WAL append rejects the block and leaves nothing of it",
+          "[store][fault]") {
+  // Small blocks (one append each) and a block of ~3 MiB, whose record RocksDB appends in
+  // several pieces: fail each piece in turn, cleanly and torn (half of it written).
+  const size_t keys = GENERATE(size_t{3}, size_t{3000});
+  const WriteSet three = BlockOf("three", keys, keys > 100 ? 1024 : 16);
+  const uint64_t appends = AppendsOfCommit(three);
+  INFO("keys " << keys << ", appends per commit " << appends);
+  REQUIRE(appends >= 1);
+  if (keys > 100) REQUIRE(appends > 1);  // the multi-key record really is cut in pieces
+  for (uint64_t fail_at = 0; fail_at < appends; ++fail_at) {
+    for (bool torn : {false, true}) {
+      INFO("append " << fail_at << (torn ? " torn" : " clean"));
+      testing::TempDir dir;
+      FaultyStorage storage;
+      StateMap state;
+      {
+        auto store = OpenStore(dir.path(), storage.env.get());
+        state = CommitTwoBlocks(*store);
+        storage.fs->FailWalAppendsAfter(fail_at, torn);
+        CheckRefused(store->Commit(3, three, Root(3)), "injected WAL append failure");
+        CheckAtBlockTwo(*store, state);
+        // While the fault lasts every block is refused the same way, nothing changes.
+        CheckRefused(store->Commit(3, three, Root(3)), "injected");
+        CheckAtBlockTwo(*store, state);
+      }
+      // A crash now: the database opens at block 2, nothing of the refused block in it.
+      storage.fs->Clear();
+      {
+        auto store = OpenStore(dir.path(), storage.env.get());
+        CheckAtBlockTwo(*store, state);
+      }
+    }
+  }
+}
+
+TEST_CASE("StateStore: after a refused commit the same process commits the next blocks",
+          "[store][fault]") {
+  const bool big = GENERATE(false, true);
+  const WriteSet three = BlockOf("three", big ? 3000 : 3, big ? 1024 : 16);
+  const uint64_t appends = AppendsOfCommit(three);
+  for (uint64_t fail_at = 0; fail_at < appends; ++fail_at) {
+    INFO("fail append " << fail_at << " of " << appends);
+    testing::TempDir dir;
+    FaultyStorage storage;
+    StateMap state;
+    const WriteSet retry = {{"shared", "3"}, {"retry", "3"}};
+    const WriteSet four = {{"four", "4"}, {"shared", "4"}};
+    {
+      auto store = OpenStore(dir.path(), storage.env.get());
+      state = CommitTwoBlocks(*store);
+      storage.fs->FailWalAppendsAfter(fail_at, /*torn=*/true);
+      CheckRefused(store->Commit(3, three, Root(3)), "injected WAL append failure");
+      storage.fs->Clear();
+      // Another block 3 (not the refused one), then block 4.
+      Status s = store->Commit(3, retry, Root(3));
+      INFO(s.ToString());
+      REQUIRE(s.ok());
+      REQUIRE(store->Commit(4, four, Root(4)).ok());
+      state = After(After(state, retry), four);
+      CHECK(store->state() == state);
+    }
+    // Reopened: blocks 3 and 4 are there (the torn record did not hide them), and not a
+    // key of the refused block.
+    auto store = OpenStore(dir.path());
+    CHECK(store->height() == 4);
+    CHECK(store->state_root() == Root(4));
+    CHECK(store->state() == state);
+    std::optional<std::string> at;
+    REQUIRE(store->GetAt("shared", 2, &at).ok());
+    CHECK(at == "2");
+    REQUIRE(store->GetAt("only-three", 3, &at).ok());
+    CHECK_FALSE(at.has_value());
+  }
+}
+
+TEST_CASE("StateStore: a failed WAL sync rejects the block and the next one commits",
+          "[store][fault]") {
+  testing::TempDir dir;
+  FaultyStorage storage;
+  StateMap state;
+  const WriteSet three = BlockOf("three", 3);
+  const WriteSet retry = {{"shared", "3"}};
+  {
+    auto store = OpenStore(dir.path(), storage.env.get());
+    state = CommitTwoBlocks(*store);
+    storage.fs->FailWalSyncs();
+    CheckRefused(store->Commit(3, three, Root(3)), "injected WAL sync failure");
+    CheckAtBlockTwo(*store, state);
+    storage.fs->Clear();
+    Status s = store->Commit(3, retry, Root(3));
+    INFO(s.ToString());
+    REQUIRE(s.ok());
+    state = After(state, retry);
+  }
+  // The refused block's record reached the log before its sync failed; it must not come
+  // back when the database is reopened.
+  auto store = OpenStore(dir.path());
+  CHECK(store->height() == 3);
+  CHECK(store->state() == state);
+  std::string v;
+  CHECK_FALSE(store->Get("only-three", &v));
+}
+
+TEST_CASE("StateStore: a failed sync's block is undone when the database reopens",
+          "[store][fault]") {
+  // The refused block's record was appended whole; only its sync failed, so the log
+  // holds it. Reopening for the next write (Recover) replays it and undoes it.
+  testing::TempDir dir;
+  FaultyStorage storage;
+  auto store = OpenStore(dir.path(), storage.env.get());
+  StateMap state = CommitTwoBlocks(*store);
+  storage.fs->FailWalSyncs();
+  CheckRefused(store->Commit(3, BlockOf("three", 3), Root(3)), "injected WAL sync failure");
+  storage.fs->Clear();
+  CHECK(store->needs_recovery());
+  Status s = store->Recover();
+  INFO(s.ToString());
+  REQUIRE(s.ok());
+  CHECK_FALSE(store->needs_recovery());
+  CheckAtBlockTwo(*store, state);
+  store.reset();
+  store = OpenStore(dir.path());
+  CheckAtBlockTwo(*store, state);
+}
+
+TEST_CASE("StateStore: a crash right after a failed sync finds the block whole or not at all",
+          "[store][fault]") {
+  // No Recover before the crash: what the log holds decides, as after any unconfirmed
+  // sync. Here the bytes reached the file, so the block is there, whole: every key of
+  // it, its height and its root (one WriteBatch, one log record).
+  testing::TempDir dir;
+  FaultyStorage storage;
+  const WriteSet three = BlockOf("three", 3);
+  StateMap state;
+  {
+    auto store = OpenStore(dir.path(), storage.env.get());
+    state = CommitTwoBlocks(*store);
+    storage.fs->FailWalSyncs();
+    CheckRefused(store->Commit(3, three, Root(3)), "injected WAL sync failure");
+  }
+  auto store = OpenStore(dir.path());
+  CHECK(store->height() == 3);
+  CHECK(store->state_root() == Root(3));
+  CHECK(store->state() == After(state, three));
+}
+
+TEST_CASE("StateStore: while the database cannot reopen, blocks are refused, then one commits",
+          "[store][fault]") {
+  testing::TempDir dir;
+  FaultyStorage storage;
+  auto store = OpenStore(dir.path(), storage.env.get());
+  StateMap state = CommitTwoBlocks(*store);
+  storage.fs->FailWalAppendsAfter(0);
+  CheckRefused(store->Commit(3, BlockOf("three", 3), Root(3)), "injected WAL append failure");
+  // Reopening for writing needs a new log and table file: both fail now (a read-only
+  // instance serves the history reads meanwhile).
+  storage.fs->FailNewFiles();
+  Status s = store->Commit(3, BlockOf("three", 3), Root(3));
+  CheckRefused(s, "has not recovered from an earlier write failure");
+  CheckAtBlockTwo(*store, state);
+  CHECK(store->PutContract(Root(7), Root(8), "wasm").code() == Status::Code::kInternal);
+  Hash32 code;
+  CHECK_FALSE(store->GetContract(Root(7), &code));
+  storage.fs->Clear();
+  const WriteSet retry = {{"shared", "3"}};
+  s = store->Commit(3, retry, Root(3));
+  INFO(s.ToString());
+  REQUIRE(s.ok());
+  REQUIRE(store->PutContract(Root(7), Root(8), "wasm").ok());
+  store.reset();
+  store = OpenStore(dir.path());
+  CHECK(store->height() == 3);
+  CHECK(store->state() == After(state, retry));
+  CHECK(store->GetContract(Root(7), &code));
+}
+
+}  // namespace
+}  // namespace chainaccel::exec
