@@ -49,6 +49,12 @@ stop_daemon() {  # stop_daemon <batching>
   kill -TERM "$pid"; wait "$pid"
 }
 
+write_knob_config() {  # write_knob_config <name> <scheduler-keys[|top-level-keys]>
+  local spec="$2" top_keys=""
+  [[ "$spec" == *"|"* ]] && top_keys="${spec#*|}"
+  printf "${top_keys}\nscheduler:\n  calibration_seconds: 1\n${spec%%|*}\n" > "$work/$1.yaml"
+}
+
 bench() {  # bench <tags> <chainaccel bench args...>
   local tags="$1"
   shift
@@ -105,11 +111,7 @@ if [[ " $steps " == *" knobs "* ]]; then
   if [ -n "${KNOBS:-}" ]; then mapfile -t knobs <<< "$KNOBS"; fi
   for knob in "${knobs[@]}"; do
     name="${knob%%:*}"
-    spec="${knob#*:}"
-    scheduler_keys="${spec%%|*}"
-    top_keys=""
-    [[ "$spec" == *"|"* ]] && top_keys="${spec#*|}"
-    printf "${top_keys}\nscheduler:\n  calibration_seconds: 1\n${scheduler_keys}\n" > "$work/$name.yaml"
+    write_knob_config "$name" "${knob#*:}"
     start_daemon true "$name" "$work/$name.yaml"
     tags="\"step\":\"knobs\",\"knob\":\"$name\""
     if [ "$name" = default ]; then
@@ -126,11 +128,7 @@ if [[ " $steps " == *" diagnose "* ]]; then
   here="$(dirname "${BASH_SOURCE[0]}")"
   for knob in "${diag_knobs[@]}"; do
     name="${knob%%:*}"
-    spec="${knob#*:}"
-    scheduler_keys="${spec%%|*}"
-    top_keys=""
-    [[ "$spec" == *"|"* ]] && top_keys="${spec#*|}"
-    printf "${top_keys}\nscheduler:\n  calibration_seconds: 1\n${scheduler_keys}\n" > "$work/$name.yaml"
+    write_knob_config "$name" "${knob#*:}"
     start_daemon true "diag_$name" "$work/$name.yaml"
     runs=("ed25519 1024 64" "ed25519 64 256" "sha256 1024 64")
     # DIAG_RUNS: "op batch concurrency" per line, instead of the three above.
