@@ -349,6 +349,17 @@ Result<v1::GetSchedulerResponse> Client::GetScheduler() const {
   return response;
 }
 
+Result<v1::SetEngineEnabledResponse> Client::SetEngineEnabled(const std::string& engine,
+                                                              bool enabled) const {
+  v1::SetEngineEnabledRequest request;
+  request.set_engine(engine);
+  request.set_enabled(enabled);
+  v1::SetEngineEnabledResponse response;
+  const grpc::Status status = admin_->SetEngineEnabled(NewContext().get(), request, &response);
+  if (!status.ok()) return status;
+  return response;
+}
+
 Result<HealthStatus> Client::CheckHealth(const std::string& service) const {
   google::protobuf::UnknownFieldSet request_fields;
   if (!service.empty()) request_fields.AddLengthDelimited(kHealthServiceField, service);

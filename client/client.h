@@ -273,6 +273,11 @@ class Client {
   Result<DaemonStatus> GetStatus() const;
   // The hybrid scheduler's settings, cost model and queues (docs/scheduler.md).
   Result<v1::GetSchedulerResponse> GetScheduler() const;
+  // Takes GPU engine `engine` out of service (queued work moves to the CPU engine,
+  // running batches finish) or back in (AdminService.SetEngineEnabled: the daemon must
+  // allow it with admin_engine_control, and the call is guarded by auth by default).
+  Result<v1::SetEngineEnabledResponse> SetEngineEnabled(const std::string& engine,
+                                                        bool enabled) const;
 
   // grpc.health.v1.Health/Check for `service` ("" asks about the whole daemon).
   // A service the daemon does not know is kServiceUnknown (the protocol's NOT_FOUND).

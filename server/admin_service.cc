@@ -69,6 +69,32 @@ grpc::ServerUnaryReactor* AdminServiceImpl::GetScheduler(grpc::CallbackServerCon
   return reactor;
 }
 
+grpc::ServerUnaryReactor* AdminServiceImpl::SetEngineEnabled(
+    grpc::CallbackServerContext* context, const v1::SetEngineEnabledRequest* request,
+    v1::SetEngineEnabledResponse* response) {
+  if (auto* refused = Refused(state_, context, "SetEngineEnabled")) return refused;
+  auto* reactor = context->DefaultReactor();
+  Status s;
+  uint64_t moved = 0;
+  if (!state_.engine_control) {
+    s = Status::FailedPrecondition("engine control is off: set admin_engine_control: true in "
+                                   "the daemon's config to allow it");
+  } else if (state_.hybrid_scheduler == nullptr) {
+    s = Status::Unimplemented("no hybrid scheduler");
+  } else {
+    s = state_.hybrid_scheduler->SetEngineEnabled(request->engine(), request->enabled(), &moved);
+  }
+  if (s.ok()) {
+    spdlog::warn("SetEngineEnabled from {}: {} {}", context->peer(), request->engine(),
+                 request->enabled() ? "enabled" : "disabled");
+    response->set_engine(request->engine());
+    response->set_enabled(request->enabled());
+    response->set_moved_parts(moved);
+  }
+  reactor->Finish(ToGrpcStatus(s));
+  return reactor;
+}
+
 grpc::ServerUnaryReactor* AdminServiceImpl::GetDevices(grpc::CallbackServerContext* context,
                                                        const v1::GetDevicesRequest*,
                                                        v1::GetDevicesResponse* response) {

@@ -1,8 +1,10 @@
 // AdminService: engines and GPUs (GetDevices), version, uptime and counters (GetStatus):
 // one TaskCounters per task type, then one per ExecutionService method
 // ("deploy_contract", "execute_block", "call", "get_state"); the hybrid scheduler's cost
-// model and queues (GetScheduler). All three only read; each is open unless auth.methods
-// names it (server/authorizer.h).
+// model and queues (GetScheduler): these three only read, and are open unless
+// auth.methods names them (server/authorizer.h). SetEngineEnabled takes a GPU engine out
+// of service and back: refused unless the config sets admin_engine_control, and guarded
+// by auth.methods by default.
 #pragma once
 
 #include <vector>
@@ -29,6 +31,9 @@ class AdminServiceImpl final : public v1::AdminService::CallbackService {
   grpc::ServerUnaryReactor* GetScheduler(grpc::CallbackServerContext* context,
                                          const v1::GetSchedulerRequest* request,
                                          v1::GetSchedulerResponse* response) override;
+  grpc::ServerUnaryReactor* SetEngineEnabled(grpc::CallbackServerContext* context,
+                                             const v1::SetEngineEnabledRequest* request,
+                                             v1::SetEngineEnabledResponse* response) override;
 
  private:
   ServingState& state_;

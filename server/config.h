@@ -75,7 +75,8 @@ struct AuthConfig {
   // The guarded methods, "chainaccel.v1.<Service>/<Method>": by default the methods that
   // change the daemon's state. Every other method stays open.
   std::vector<std::string> methods = {"chainaccel.v1.ExecutionService/DeployContract",
-                                      "chainaccel.v1.ExecutionService/ExecuteBlock"};
+                                      "chainaccel.v1.ExecutionService/ExecuteBlock",
+                                      "chainaccel.v1.AdminService/SetEngineEnabled"};
 };
 
 struct Config {
@@ -119,6 +120,9 @@ struct Config {
   // How often the daemon, when idle after load, returns freed heap memory to the system
   // (server/memory_trimmer.h); 0 never.
   double memory_trim_seconds = 5;
+  // Whether AdminService.SetEngineEnabled may take engines out of service and back
+  // (guarded by auth.methods as well).
+  bool admin_engine_control = false;
   // When set, the daemon writes "grpc=HOST:PORT\nmetrics=HOST:PORT\n" here once it serves.
   std::string ready_file;
   TlsConfig tls;

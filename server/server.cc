@@ -197,6 +197,7 @@ Status Server::Start() {
   }
   impl.state.scheduler = impl.scheduler.get();
   impl.state.hybrid_scheduler = impl.scheduler.get();
+  impl.state.engine_control = config_.admin_engine_control;
   impl.state.metrics = impl.metrics.get();
   impl.state.authorizer = impl.authorizer.get();
   impl.state.limits = config_.limits;

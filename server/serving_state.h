@@ -44,10 +44,12 @@ inline std::string_view ExecutionCallName(ExecutionCall call) {
 struct ServingState {
   Scheduler* scheduler = nullptr;
   // The same scheduler, for AdminService.GetScheduler.
-  const HybridScheduler* hybrid_scheduler = nullptr;
+  HybridScheduler* hybrid_scheduler = nullptr;
   Metrics* metrics = nullptr;
   // Who may call the guarded methods; null: every method open.
   const Authorizer* authorizer = nullptr;
+  // AdminService.SetEngineEnabled answers only when set (config admin_engine_control).
+  bool engine_control = false;
   Limits limits;
   std::chrono::steady_clock::time_point started = std::chrono::steady_clock::now();
   std::atomic<uint64_t> in_flight{0};

@@ -151,6 +151,15 @@ int RunScheduler(bool as_json, const GlobalOptions& global) {
   return kExitOk;
 }
 
+int RunEngineEnabled(const std::string& engine, bool enabled, const GlobalOptions& global) {
+  const v1::SetEngineEnabledResponse r =
+      Unwrap(MakeClient(global).SetEngineEnabled(engine, enabled));
+  WriteStdout(r.engine() + (r.enabled() ? " enabled" : " disabled") +
+              Format(" (%" PRIu64 " queued request part(s) moved to the CPU engine)\n",
+                     r.moved_parts()));
+  return kExitOk;
+}
+
 int RunHealth(const std::string& service, const GlobalOptions& global) {
   const HealthStatus health = Unwrap(MakeClient(global).CheckHealth(service));
   WriteStdout(std::string(HealthStatusName(health)) + "\n");
@@ -175,6 +184,19 @@ void AddAdminCommands(CLI::App* app, const GlobalOptions* global, CommandRun* ru
       "scheduler", "The scheduler's cost model (per task variant and engine) and queues");
   scheduler->add_flag("--json", *scheduler_json, "Print JSON");
   scheduler->callback([=] { *run = [=] { return RunScheduler(*scheduler_json, *global); }; });
+
+  CLI::App* engine = app->add_subcommand(
+      "engine", "Take a GPU engine out of service (drain) or back in (needs the daemon's "
+                "admin_engine_control)");
+  engine->require_subcommand(1);
+  for (const bool enabled : {false, true}) {
+    auto name = std::make_shared<std::string>();
+    CLI::App* sub = engine->add_subcommand(enabled ? "enable" : "disable",
+                                           enabled ? "Put the engine back in service"
+                                                   : "Take the engine out of service");
+    sub->add_option("name", *name, "Engine name, as `chainaccel devices` lists it")->required();
+    sub->callback([=] { *run = [=] { return RunEngineEnabled(*name, enabled, *global); }; });
+  }
 
   auto service = std::make_shared<std::string>();
   CLI::App* health = app->add_subcommand(

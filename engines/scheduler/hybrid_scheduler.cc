@@ -78,6 +78,7 @@ struct HybridScheduler::EngineQueue {
   };
   std::vector<Running> running;
   bool hung = false;  // a GPU batch ran past its hang time; cleared when it returns
+  bool disabled = false;  // taken out of service by the operator (SetEngineEnabled)
   size_t large_running = 0;  // running batches predicted at kExclusiveBatchSeconds or more
   std::map<BatchKey, uint64_t> key_items;  // queued items per key
   std::array<uint64_t, kCostClassCount> items{};
@@ -341,10 +342,10 @@ void HybridScheduler::Submit(Task* task, SubmitOptions options, Completion done)
   {
     MutexLock lock(mu_);
     ++in_flight_;
-    // A GPU whose batch ran past its hang time takes no new work until it returns.
+    // A GPU out of service (hung, or disabled by the operator) takes no new work.
     size_t kept = 0;
     for (size_t e : candidates) {
-      if (e == 0 || !queues_[e]->hung) candidates[kept++] = e;
+      if (!OutOfService(e)) candidates[kept++] = e;
     }
     candidates.resize(kept);
     if (stopping_) {
@@ -408,7 +409,11 @@ void HybridScheduler::PartDone(Request* request, std::vector<Finished>* finished
   if (request->queued_parts == 0 && request->running_parts == 0) finished->push_back({request});
 }
 
-void HybridScheduler::HandOverQueue(size_t engine) {
+bool HybridScheduler::OutOfService(size_t e) const {
+  return e != 0 && (queues_[e]->hung || queues_[e]->disabled);
+}
+
+size_t HybridScheduler::HandOverQueue(size_t engine) {
   EngineQueue& q = *queues_[engine];
   size_t moved = 0;
   for (auto& list : q.parts) {
@@ -421,10 +426,36 @@ void HybridScheduler::HandOverQueue(size_t engine) {
     }
   }
   if (moved != 0) {
-    spdlog::warn("{} is unhealthy: its {} queued request part(s) go to the CPU engine",
+    spdlog::warn("{} is out of service: its {} queued request part(s) go to the CPU engine",
                  engines_[engine]->info().name, moved);
     work_.NotifyAll();
   }
+  return moved;
+}
+
+Status HybridScheduler::SetEngineEnabled(std::string_view name, bool enabled, uint64_t* moved) {
+  *moved = 0;
+  size_t e = 0;
+  while (e < engines_.size() && engines_[e]->info().name != name) ++e;
+  if (e == engines_.size()) {
+    return Status(Status::Code::kNotFound, "engine: no engine named " + std::string(name));
+  }
+  if (e == 0) {
+    return Status::FailedPrecondition("engine: the CPU engine cannot be disabled: every other "
+                                      "engine's work falls back to it");
+  }
+  MutexLock lock(mu_);
+  EngineQueue& q = *queues_[e];
+  if (q.disabled == !enabled) return Status::Ok();
+  q.disabled = !enabled;
+  spdlog::warn("{} {} by the operator", name, enabled ? "back in service" : "taken out of service");
+  if (!enabled) *moved = HandOverQueue(e);
+  return Status::Ok();
+}
+
+bool HybridScheduler::engine_enabled(size_t e) const {
+  MutexLock lock(mu_);
+  return e >= queues_.size() || !queues_[e]->disabled;
 }
 
 const HybridScheduler::Part* HybridScheduler::FindHead(size_t engine,
@@ -515,7 +546,7 @@ bool HybridScheduler::LargeHead(size_t engine, const Part& head, size_t max) con
 
 bool HybridScheduler::FormBatch(size_t engine, Formed* formed, SchedulerClock::duration* wait,
                                 std::vector<Finished>* finished) {
-  if (engine != 0 && (!engines_[engine]->healthy() || queues_[engine]->hung)) {
+  if (engine != 0 && (!engines_[engine]->healthy() || OutOfService(engine))) {
     HandOverQueue(engine);
     return false;
   }

@@ -151,6 +151,14 @@ class HybridScheduler final : public Scheduler {
   // GPU batches seen running past their hang time since start.
   uint64_t gpu_hangs() const CHAINACCEL_EXCLUDES(mu_);
 
+  // Takes GPU engine `name` out of service (no new work; its queued parts move to the
+  // CPU engine; running batches finish) or back in. *moved: the parts moved. NOT_FOUND
+  // for an unknown engine, FAILED_PRECONDITION for the CPU engine (the fallback).
+  Status SetEngineEnabled(std::string_view name, bool enabled, uint64_t* moved)
+      CHAINACCEL_EXCLUDES(mu_);
+  // Whether engine `e` (index into engines()) takes work by the operator's say.
+  bool engine_enabled(size_t e) const CHAINACCEL_EXCLUDES(mu_);
+
  private:
   struct Request;
   struct Part;
@@ -202,7 +210,10 @@ class HybridScheduler final : public Scheduler {
   // Whether the request is dropped: its deadline passed or its client cancelled (marks
   // it so, with the status it completes with).
   bool Expired(Request& request, SchedulerClock::time_point now) CHAINACCEL_REQUIRES(mu_);
-  void HandOverQueue(size_t engine) CHAINACCEL_REQUIRES(mu_);
+  // Moves the engine's queued parts to the CPU engine; returns how many.
+  size_t HandOverQueue(size_t engine) CHAINACCEL_REQUIRES(mu_);
+  // Whether engine e takes no new work (hung or disabled; e != 0).
+  bool OutOfService(size_t e) const CHAINACCEL_REQUIRES(mu_);
   void PartDone(Request* request, std::vector<Finished>* finished) CHAINACCEL_REQUIRES(mu_);
   void Complete(std::vector<Finished>& finished) CHAINACCEL_EXCLUDES(mu_);
   void SweepLocked(std::vector<Finished>* finished) CHAINACCEL_REQUIRES(mu_);

@@ -349,6 +349,39 @@ TEST_CASE("a GPU batch far past its predicted time counts as a hang: no new work
   CHECK(engine == "gpu:0");
 }
 
+TEST_CASE("an engine the operator disables takes no work until enabled again") {
+  FakeEngine cpu("cpu", EngineKind::kCpu), gpu("gpu:0", EngineKind::kGpu);
+  HybridScheduler::Options options = OneAtATime();
+  HybridScheduler scheduler({&cpu, &gpu}, options);
+  scheduler.SetCost(0, 0, 10e-6, 1e-6, true);
+  scheduler.SetCost(0, 1, 1e-6, 1e-9, true);  // the GPU wins everything
+  uint64_t moved = 0;
+  CHECK(scheduler.SetEngineEnabled("cpu", false, &moved).code() ==
+        Status::Code::kFailedPrecondition);
+  CHECK(scheduler.SetEngineEnabled("gpu:7", false, &moved).code() == Status::Code::kNotFound);
+  // Queued work moves to the CPU engine when its GPU is disabled; the running batch ends.
+  gpu.Hold();
+  HashRequest running(5, 1);
+  scheduler.Submit(&running.task, With(Placement::kGpu), running.Done());
+  gpu.WaitHeld(1);
+  HashRequest queued(50, 2);
+  scheduler.Submit(&queued.task, With(Placement::kAuto), queued.Done());
+  REQUIRE(scheduler.SetEngineEnabled("gpu:0", false, &moved).ok());
+  CHECK(moved == 1);
+  CHECK_FALSE(scheduler.engine_enabled(1));
+  CHECK(queued.Wait().second == "cpu");
+  CHECK(queued.Correct());
+  HashRequest insists(10, 3);
+  scheduler.Submit(&insists.task, With(Placement::kGpu), insists.Done());
+  CHECK(insists.Wait().first.code() == Status::Code::kFailedPrecondition);
+  gpu.Release();
+  CHECK(running.Wait().second == "gpu:0");  // a drain: the running batch finished there
+  REQUIRE(scheduler.SetEngineEnabled("gpu:0", true, &moved).ok());
+  HashRequest after(10, 4);  // (the held batch taught the model a slow GPU: ask for it)
+  scheduler.Submit(&after.task, With(Placement::kGpu), after.Done());
+  CHECK(after.Wait().second == "gpu:0");
+}
+
 TEST_CASE("PLACEMENT_GPU without a GPU that runs the task: FAILED_PRECONDITION") {
   FakeEngine cpu("cpu", EngineKind::kCpu);
   FakeEngine gpu("gpu:0", EngineKind::kGpu, {TaskType::kHash});

@@ -81,7 +81,9 @@ TEST_CASE("LoadConfigFile reads the tls and auth sections", "[config][security]"
   Config c;
   CHECK(c.auth.mode == "auto");
   CHECK(c.auth.methods == std::vector<std::string>{"chainaccel.v1.ExecutionService/DeployContract",
-                                                   "chainaccel.v1.ExecutionService/ExecuteBlock"});
+                                                   "chainaccel.v1.ExecutionService/ExecuteBlock",
+                                                   "chainaccel.v1.AdminService/SetEngineEnabled"});
+  CHECK_FALSE(c.admin_engine_control);
   const std::string path = WriteTemp(
       "tls:\n  cert_file: /etc/c.pem\n  key_file: /etc/c.key\n  client_ca_file: /etc/ca.pem\n"
       "  client_cert: optional\n  reload_seconds: 30\n"

@@ -592,5 +592,29 @@ TEST_CASE("One client cannot take more than limits.max_inflight_per_client", "[g
   CHECK(t.hash->Hash(Context().get(), third, &third_response).ok());
 }
 
+TEST_CASE("AdminService.SetEngineEnabled: off unless configured; the CPU engine stays",
+          "[admin]") {
+  v1::SetEngineEnabledRequest request;
+  request.set_engine("cpu");
+  request.set_enabled(false);
+  v1::SetEngineEnabledResponse response;
+  {
+    TestServer t;
+    const grpc::Status s = t.admin->SetEngineEnabled(Context().get(), request, &response);
+    CHECK(s.error_code() == grpc::StatusCode::FAILED_PRECONDITION);
+    CHECK_THAT(s.error_message(), Catch::Contains("admin_engine_control"));
+  }
+  Config config = TestServer::DefaultConfig();
+  config.admin_engine_control = true;
+  TestServer t(config);  // loopback, no credential: auth.mode auto leaves it open
+  grpc::Status s = t.admin->SetEngineEnabled(Context().get(), request, &response);
+  CHECK(s.error_code() == grpc::StatusCode::FAILED_PRECONDITION);
+  CHECK_THAT(s.error_message(), Catch::Contains("CPU engine cannot be disabled"));
+  request.set_engine("gpu:9");
+  s = t.admin->SetEngineEnabled(Context().get(), request, &response);
+  CHECK(s.error_code() == grpc::StatusCode::NOT_FOUND);
+  CHECK_THAT(s.error_message(), Catch::Contains("gpu:9"));
+}
+
 }  // namespace
 }  // namespace chainaccel::server
