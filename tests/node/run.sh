@@ -10,23 +10,9 @@ set -euo pipefail
 
 cd "$(dirname "${BASH_SOURCE[0]}")"
 
-if ! command -v node >/dev/null 2>&1 || ! command -v npm >/dev/null 2>&1; then
-  echo "run.sh: node and npm (Node.js 20 or newer) are required" >&2
-  exit 1
-fi
-node_major="$(node -p 'process.versions.node.split(".")[0]')"
-if (( node_major < 20 )); then
-  echo "run.sh: Node.js 20 or newer is required, found $(node --version)" >&2
-  exit 1
-fi
-
-# npm keeps a copy of the lock file it installed from in node_modules/.package-lock.json.
-installed_lock="node_modules/.package-lock.json"
-if [[ ! -f "$installed_lock" || package-lock.json -nt "$installed_lock" || package.json -nt "$installed_lock" ]]; then
-  echo "run.sh: installing dependencies (npm ci)"
-  # No dependency needs an install script.
-  npm ci --ignore-scripts --no-audit --no-fund
-fi
+# shellcheck source=SCRIPTDIR/../support/node_packages.sh
+source ../support/node_packages.sh
+prepare_node_packages 1 0 "dependencies"
 
 # One seed for every test file of this run, so that the whole run can be replayed.
 if [[ -z "${CHAINACCEL_TEST_SEED:-}" ]]; then
