@@ -9,19 +9,12 @@ namespace chainaccel::server {
 
 GpuReadiness::GpuReadiness(std::vector<const Engine*> gpus, bool expected,
                            std::function<void(bool)> report, std::chrono::milliseconds interval)
-    : gpus_(std::move(gpus)), expected_(expected), report_(std::move(report)), interval_(interval) {
+    : gpus_(std::move(gpus)), expected_(expected), report_(std::move(report)) {
   Update();
-  if (expected_) thread_ = std::thread([this] { Loop(); });
+  if (expected_) poller_ = std::make_unique<PeriodicThread>(interval, [this] { Update(); });
 }
 
-GpuReadiness::~GpuReadiness() {
-  {
-    MutexLock lock(mu_);
-    stopping_ = true;
-  }
-  wake_.NotifyAll();
-  if (thread_.joinable()) thread_.join();
-}
+GpuReadiness::~GpuReadiness() = default;
 
 bool GpuReadiness::Update() {
   size_t healthy = 0;
@@ -40,17 +33,6 @@ bool GpuReadiness::Update() {
   }
   report_(degraded);
   return degraded;
-}
-
-void GpuReadiness::Loop() {
-  MutexLock lock(mu_);
-  while (!stopping_) {
-    static_cast<void>(wake_.WaitFor(mu_, interval_));
-    if (stopping_) break;
-    lock.Unlock();
-    Update();
-    lock.Lock();
-  }
 }
 
 }  // namespace chainaccel::server

@@ -13,10 +13,11 @@
 
 #include <chrono>
 #include <functional>
-#include <thread>
+#include <memory>
 #include <vector>
 
 #include "core/mutex.h"
+#include "core/periodic_thread.h"
 #include "core/thread_annotations.h"
 #include "engines/engine.h"
 
@@ -37,18 +38,13 @@ class GpuReadiness {
   bool Update() CHAINACCEL_EXCLUDES(mu_);
 
  private:
-  void Loop() CHAINACCEL_EXCLUDES(mu_);
-
   const std::vector<const Engine*> gpus_;
   const bool expected_;
   const std::function<void(bool)> report_;
-  const std::chrono::milliseconds interval_;
 
   Mutex mu_;
-  CondVar wake_;  // waited on with mu_: stopping_ was set
-  bool stopping_ CHAINACCEL_GUARDED_BY(mu_) = false;
   int degraded_ CHAINACCEL_GUARDED_BY(mu_) = -1;  // -1 until the first Update
-  std::thread thread_;  // last: started after the members it uses
+  std::unique_ptr<PeriodicThread> poller_;  // last; null when no GPU is expected
 };
 
 }  // namespace chainaccel::server

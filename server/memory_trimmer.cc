@@ -30,19 +30,11 @@ uint64_t ResidentBytes() {
 
 MemoryTrimmer::MemoryTrimmer(std::function<uint64_t()> in_flight,
                              std::chrono::milliseconds interval)
-    : in_flight_(std::move(in_flight)), interval_(interval) {
-  baseline_bytes_ = ResidentBytes();
-  thread_ = std::thread([this] { Loop(); });
-}
+    : in_flight_(std::move(in_flight)),
+      baseline_bytes_(ResidentBytes()),
+      thread_(interval, [this] { TrimIfIdle(); }) {}
 
-MemoryTrimmer::~MemoryTrimmer() {
-  {
-    MutexLock lock(mu_);
-    stopping_ = true;
-    wake_.NotifyAll();
-  }
-  thread_.join();
-}
+MemoryTrimmer::~MemoryTrimmer() = default;
 
 uint64_t MemoryTrimmer::trims() const { return trims_.load(); }
 
@@ -58,17 +50,6 @@ uint64_t MemoryTrimmer::TrimIfIdle() {
   spdlog::debug("idle: returned {} MiB of freed memory to the system ({} MiB resident)",
                 returned >> 20, after >> 20);
   return returned;
-}
-
-void MemoryTrimmer::Loop() {
-  MutexLock lock(mu_);
-  while (!stopping_) {
-    static_cast<void>(wake_.WaitFor(mu_, interval_));
-    if (stopping_) break;
-    lock.Unlock();
-    TrimIfIdle();
-    lock.Lock();
-  }
 }
 
 }  // namespace chainaccel::server

@@ -12,10 +12,8 @@
 #include <chrono>
 #include <cstdint>
 #include <functional>
-#include <thread>
 
-#include "core/mutex.h"
-#include "core/thread_annotations.h"
+#include "core/periodic_thread.h"
 
 namespace chainaccel::server {
 
@@ -37,17 +35,10 @@ class MemoryTrimmer {
   uint64_t trims() const;
 
  private:
-  void Loop() CHAINACCEL_EXCLUDES(mu_);
-
   const std::function<uint64_t()> in_flight_;
-  const std::chrono::milliseconds interval_;
   std::atomic<uint64_t> trims_{0};
   std::atomic<uint64_t> baseline_bytes_{0};  // resident size after the last trim
-
-  Mutex mu_;
-  CondVar wake_;  // waited on with mu_: stopping_ was set
-  bool stopping_ CHAINACCEL_GUARDED_BY(mu_) = false;
-  std::thread thread_;  // last: started after the members it uses
+  PeriodicThread thread_;  // last: started after the members it uses
 };
 
 // Sets glibc's allocator so that large blocks do not stay behind: blocks of 128 KiB and
