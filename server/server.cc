@@ -246,12 +246,11 @@ Status Server::Start() {
   }
   // GPUs are expected when engines were opened or devices were listed or seen (and left
   // out for failing to open); a CPU-only daemon never reports itself degraded.
-  const bool gpus_expected =
-      config_.gpu_enabled && (!impl.gpus->engines().empty() || !config_.gpu_devices.empty() ||
-                              !impl.gpus->unused().empty());
-  std::vector<const Engine*> gpu_engines(impl.gpus->engines().begin(), impl.gpus->engines().end());
+  const std::vector<Engine*> gpus = impl.gpus->engines();  // a copy, iterated once
+  const bool gpus_expected = config_.gpu_enabled && (!gpus.empty() || !config_.gpu_devices.empty() ||
+                                                     !impl.gpus->unused().empty());
   impl.gpu_readiness = std::make_unique<GpuReadiness>(
-      gpu_engines, gpus_expected,
+      std::vector<const Engine*>(gpus.begin(), gpus.end()), gpus_expected,
       [&impl, health, gpus_expected](bool degraded) {
         if (gpus_expected) health->SetServingStatus(kGpuHealthService, !degraded);
         impl.metrics->SetGpuDegraded(degraded);
