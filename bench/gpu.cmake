@@ -39,3 +39,24 @@ if(CHAINACCEL_HAVE_CUDA)
   target_link_libraries(signature_op_count PRIVATE
     chainaccel_kernels chainaccel_test_support chainaccel_cpu_engine chainaccel_crypto chainaccel_bench_support chainaccel_warnings PkgConfig::SECP256K1)
 endif()
+
+# gpu_zk_bench: the Groth16 kernels of kernels/zk (G1 MSM, Fr NTT, snarkjs's H step),
+# kernel-only (see the comment at the top of gpu_zk_bench.cc). crypto/bn254 checks every
+# MSM result on the CPU.
+if(CHAINACCEL_HAVE_CUDA)
+  add_executable(gpu_zk_bench "${CMAKE_CURRENT_LIST_DIR}/gpu_zk_bench.cc")
+  target_link_libraries(gpu_zk_bench PRIVATE
+    chainaccel_zk_kernels chainaccel_zk_kernels_testing chainaccel_kernels_testing
+    chainaccel_bn254 chainaccel_bench_support chainaccel_warnings CUDA::cudart_static
+    Threads::Threads)
+endif()
+
+# gpu_proof_bench: Groth16 proofs through GpuEngine and CpuEngine from a registered
+# circuit (synthetic circuits, an insecure test setup; see the comment at the top of
+# gpu_proof_bench.cc).
+if(CHAINACCEL_HAVE_CUDA)
+  add_executable(gpu_proof_bench "${CMAKE_CURRENT_LIST_DIR}/gpu_proof_bench.cc")
+  target_link_libraries(gpu_proof_bench PRIVATE
+    chainaccel_gpu_engine chainaccel_cpu_engine chainaccel_groth16_testing
+    chainaccel_bench_support chainaccel_warnings CUDA::cudart_static Threads::Threads)
+endif()

@@ -9,6 +9,8 @@ std::string_view TaskTypeName(TaskType type) {
     case TaskType::kMerkleVerify: return "merkle_verify";
     case TaskType::kSignatureVerify: return "signature_verify";
     case TaskType::kSignatureRecover: return "signature_recover";
+    case TaskType::kProofGenerate: return "proof_generate";
+    case TaskType::kProofVerify: return "proof_verify";
   }
   return "unknown";
 }
@@ -20,6 +22,8 @@ size_t TaskItemCount(const Task& task) {
     size_t operator()(const MerkleVerifyTask& t) const { return t.leaves.size(); }
     size_t operator()(const SignatureVerifyTask& t) const { return t.messages.size(); }
     size_t operator()(const SignatureRecoverTask& t) const { return t.count; }
+    size_t operator()(const ProofGenerateTask& t) const { return t.count; }
+    size_t operator()(const ProofVerifyTask& t) const { return t.proofs.size(); }
   };
   return std::visit(Counter{}, task);
 }

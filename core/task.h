@@ -12,11 +12,14 @@
 
 #include <array>
 #include <cstdint>
+#include <functional>
+#include <memory>
 #include <span>
 #include <string_view>
 #include <variant>
 #include <vector>
 
+#include "core/groth16_circuit.h"
 #include "core/packed_items.h"
 
 namespace chainaccel {
@@ -29,10 +32,13 @@ enum class TaskType : uint8_t {
   kMerkleVerify,
   kSignatureVerify,
   kSignatureRecover,
+  kProofGenerate,
+  kProofVerify,
 };
-inline constexpr size_t kTaskTypeCount = 5;
+inline constexpr size_t kTaskTypeCount = 7;
 
-// "hash", "merkle_build", "merkle_verify", "signature_verify", "signature_recover".
+// "hash", "merkle_build", "merkle_verify", "signature_verify", "signature_recover",
+// "proof_generate", "proof_verify".
 std::string_view TaskTypeName(TaskType type);
 
 // Outcome of one item of a batch (the API's ItemStatus).
@@ -48,6 +54,7 @@ enum class ItemStatus : uint8_t {
   kRecoveryFailed = 8,
   kIndexOutOfRange = 9,
   kMalformedProof = 10,
+  kMalformedWitness = 11,
 };
 
 enum class HashAlgorithm : uint8_t { kSha256 = 1, kSha256d = 2, kKeccak256 = 3 };
@@ -119,8 +126,43 @@ struct SignatureRecoverTask {
   ItemStatus* status = nullptr;    // count entries
 };
 
+// Groth16 proofs on BN254 of `count` witnesses of one registered circuit, up to the
+// randomness: each item's five multi-scalar multiplications (core/groth16_circuit.h),
+// which the caller turns into a proof with its own r and s (crypto/groth16/prover.h).
+// Never split or joined with another request: the items share the circuit's bases.
+struct ProofGenerateTask {
+  std::shared_ptr<const Groth16Circuit> circuit;
+  size_t count = 0;
+  // count × n_vars field elements (Fr, Montgomery form, each < r), witness after witness;
+  // REQUIRES: each witness's first value is 1 (the server checks).
+  const uint64_t* witnesses = nullptr;
+  Groth16ProofParts* parts = nullptr;  // count entries
+  ItemStatus* status = nullptr;        // count entries: kOk, or why the item has no parts
+  // The G2 multi-scalar multiplication Σ w_i·B2_i of item `item` into parts->b2, on the
+  // host: an engine without a G2 kernel (a GPU engine) calls it on the batch's thread
+  // while its device computes the G1 parts. Set by the caller, which owns the host copy
+  // of the circuit's B2 bases and the CPU threads it runs on; thread-safe. The CPU
+  // engine computes b2 itself. Null: a GPU engine does not accept the task.
+  std::function<void(size_t item, Groth16ProofParts* parts)> host_b2;
+};
+
+// Verifies `proofs.size()` Groth16 proofs against one verifying key: item i is proof i
+// (256 bytes, EIP-197 encodings A || B || C as in Solidity calldata) with its public
+// signals (key->n_public values, 32 bytes big-endian each, end to end). kOk when it
+// verifies, kInvalid when it does not, kMalformedProof when a point does not decode (off
+// the curve, outside the subgroup, a coordinate >= p), kMalformedMessage when a public
+// signal is >= r.
+struct ProofVerifyTask {
+  std::shared_ptr<const Groth16VerifyingKeyData> key;
+  // REQUIRES: fixed 256-byte items; public_signals holds proofs.size() * key->n_public
+  // values of 32 bytes, proof after proof.
+  PackedItems proofs;
+  ByteView public_signals;
+  ItemStatus* status = nullptr;  // proofs.size() entries
+};
+
 using Task = std::variant<HashTask, MerkleBuildTask, MerkleVerifyTask, SignatureVerifyTask,
-                          SignatureRecoverTask>;
+                          SignatureRecoverTask, ProofGenerateTask, ProofVerifyTask>;
 
 // The variant's alternatives are in TaskType order.
 inline TaskType TaskTypeOf(const Task& task) { return static_cast<TaskType>(task.index()); }

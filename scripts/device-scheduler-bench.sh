@@ -19,6 +19,7 @@
 # JSON lines (one per run, tagged with "batching" and "step") go to $OUT/scheduler.jsonl;
 # the daemon's scheduler metrics after each daemon to $OUT/metrics_<batching>.txt.
 # Usage: bash scripts/device-scheduler-bench.sh [batching] [sweep] [balance] [knobs] [diagnose]
+# (BATCHING_MODES and OPS narrow the batching step; see there.)
 set -uo pipefail
 steps="${*:-batching sweep balance}"
 export LD_LIBRARY_PATH="$PWD/carry/lib:/usr/local/cuda/lib64"
@@ -63,9 +64,10 @@ bench() {  # bench <tags> <chainaccel bench args...>
 }
 
 if [[ " $steps " == *" batching "* ]]; then
-  for batching in true false; do
+  # BATCHING_MODES and OPS narrow the step (e.g. BATCHING_MODES=true OPS="ecdsa recover").
+  for batching in ${BATCHING_MODES:-true false}; do
     start_daemon "$batching"
-    for op in ed25519 ecdsa recover; do
+    for op in ${OPS:-ed25519 ecdsa recover}; do
       tags="\"step\":\"batching\",\"batching\":$batching"
       if [ "$batching" = true ]; then
         bench "$tags" --op "$op" --batch 1048576 --concurrency 4 --duration 6 --warmup 2

@@ -12,6 +12,7 @@
 #include "chainaccel/v1/execution.pb.h"
 #include "chainaccel/v1/hash.pb.h"
 #include "chainaccel/v1/merkle.pb.h"
+#include "chainaccel/v1/proof.pb.h"
 #include "chainaccel/v1/signature.pb.h"
 
 namespace chainaccel::server {
@@ -31,7 +32,7 @@ std::vector<const google::protobuf::ServiceDescriptor*> ApiServices() {
   for (const google::protobuf::FileDescriptor* file :
        {v1::HashRequest::descriptor()->file(), v1::BuildTreeRequest::descriptor()->file(),
         v1::VerifyRequest::descriptor()->file(), v1::GetDevicesRequest::descriptor()->file(),
-        v1::DeployContractRequest::descriptor()->file()}) {
+        v1::DeployContractRequest::descriptor()->file(), v1::ProveRequest::descriptor()->file()}) {
     for (int i = 0; i < file->service_count(); ++i) services.push_back(file->service(i));
   }
   return services;

@@ -29,34 +29,8 @@ CallFrame::CallFrame(ServingState& state, grpc::CallbackServerContext* context,
       counters_(counters),
       raw_request_(raw_request),
       raw_response_(raw_response),
-      started_(std::chrono::steady_clock::now()) {
-  const uint64_t in_flight = state_.in_flight.fetch_add(1, std::memory_order_relaxed) + 1;
-  state_.metrics->AddInFlight(1);
-  if (state_.draining.load(std::memory_order_relaxed)) {
-    admission_ = Status::Unavailable("the daemon is shutting down; send to another replica");
-  } else if (in_flight > state_.limits.max_inflight_requests) {
-    admission_ = Status::ResourceExhausted(
-        "the daemon is serving its limit of " +
-        std::to_string(state_.limits.max_inflight_requests) + " requests; retry later");
-  }
-  if (admission_.ok() && state_.authorizer != nullptr) {
-    admission_ = state_.authorizer->Check(*context, method_);
-    if (!admission_.ok()) {
-      spdlog::warn("{} from {} refused: {}", method_, context->peer(), admission_.ToString());
-    }
-  }
-  const size_t per_client = state_.limits.max_inflight_per_client;
-  if (per_client != 0) {
-    client_ = ClientOfPeer(context->peer());
-    const uint64_t mine = state_.clients.Add(client_);
-    if (mine > per_client && admission_.ok()) {
-      admission_ = Status::ResourceExhausted(
-          "client " + client_ + " has " + std::to_string(mine - 1) +
-          " requests in flight, its limit (limits.max_inflight_per_client) is " +
-          std::to_string(per_client) + "; retry later");
-    }
-  }
-}
+      started_(std::chrono::steady_clock::now()),
+      admission_(state, *context, method) {}
 
 grpc::ServerUnaryReactor* CallFrame::Finish(const Status& given) {
   Status status = given;
@@ -85,11 +59,8 @@ grpc::ServerUnaryReactor* CallFrame::Finish(const Status& given) {
   const size_t bytes_out = status.ok() ? raw_response_->Length() : 0;
   state_.metrics->RecordRequest(method_, StatusCodeName(status.code()), seconds,
                                 raw_request_.Length(), bytes_out);
-  state_.metrics->AddInFlight(-1);
-  state_.in_flight.fetch_sub(1, std::memory_order_relaxed);
-  if (!client_.empty()) state_.clients.Remove(client_);
   grpc::ServerUnaryReactor* reactor = reactor_;
-  delete this;  // before Finish: gRPC's buffers die with the RPC
+  delete this;  // before Finish: gRPC's buffers die with the RPC; leaves the in-flight count
   reactor->Finish(ToGrpcStatus(status));
   return reactor;
 }

@@ -30,6 +30,7 @@
 
 #include "core/status.h"
 #include "core/thread_pool.h"
+#include "server/call_admission.h"
 #include "server/metrics.h"
 #include "server/serving_state.h"
 
@@ -39,8 +40,8 @@ class CallFrame {
  public:
   // `method` is the RPC name used in metrics ("Hash"); `counters` are the AdminService
   // counters the call adds to (a task type's, an ExecutionService method's); both must
-  // outlive the call. Counts the call in flight and checks the in-flight limit (see
-  // admission()). `raw_response` (owned by gRPC) gets the serialized response.
+  // outlive the call. Counts the call in flight and decides whether it may run
+  // (server/call_admission.h). `raw_response` (owned by gRPC) gets the serialized response.
   CallFrame(ServingState& state, grpc::CallbackServerContext* context, std::string_view method,
             TaskCounters& counters, const grpc::ByteBuffer& raw_request,
             grpc::ByteBuffer* raw_response);
@@ -51,7 +52,7 @@ class CallFrame {
   // OK; UNAVAILABLE while the daemon drains; RESOURCE_EXHAUSTED when the daemon already
   // serves its limit of requests; UNAUTHENTICATED or PERMISSION_DENIED when `method` is
   // guarded and the call lacks the credentials (server/authorizer.h).
-  const Status& admission() const { return admission_; }
+  const Status& admission() const { return admission_.status(); }
 
   // Parses the request bytes into a new M on the call's arena (*out). INVALID_ARGUMENT
   // names the field ("transactions[1].function is not valid UTF-8") when a `string`
@@ -97,8 +98,7 @@ class CallFrame {
   grpc::ByteBuffer* raw_response_;
   google::protobuf::Message* response_ = nullptr;
   std::chrono::steady_clock::time_point started_;
-  std::string client_;  // counted in state_.clients when not empty
-  Status admission_;
+  CallAdmission admission_;
   uint64_t items_ = 0;
 };
 

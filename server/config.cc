@@ -133,7 +133,7 @@ Status LoadConfigFile(const std::string& path, Config* config) {
                         "shutdown_grace_seconds", "gpu_enabled", "gpu_devices", "gpu_retest_seconds",
                         "gpu_engines_per_device",
                         "scheduler", "execution_db", "executor", "execution_threads",
-                        "memory_trim_seconds", "tls", "auth", "admin_engine_control"},
+                        "memory_trim_seconds", "tls", "auth", "admin_engine_control", "proof"},
                        path);
   if (s.ok()) s = Read(root, "listen", path, &config->listen);
   if (s.ok()) s = Read(root, "metrics_listen", path, &config->metrics_listen);
@@ -177,6 +177,14 @@ Status LoadConfigFile(const std::string& path, Config* config) {
   }
   if (const YAML::Node auth = root["auth"]) {
     s = ReadAuth(auth, path, &config->auth);
+    if (!s.ok()) return s;
+  }
+  if (const YAML::Node proof = root["proof"]) {
+    s = CheckKeys(proof, {"max_zkey_bytes", "max_circuit_bytes", "check_key_points"},
+                  path + ": proof");
+    if (s.ok()) s = Read(proof, "max_zkey_bytes", path, &config->proof.max_zkey_bytes);
+    if (s.ok()) s = Read(proof, "max_circuit_bytes", path, &config->proof.max_circuit_bytes);
+    if (s.ok()) s = Read(proof, "check_key_points", path, &config->proof.check_key_points);
     if (!s.ok()) return s;
   }
   if (const YAML::Node log = root["log"]) {

@@ -76,7 +76,22 @@ struct AuthConfig {
   // change the daemon's state. Every other method stays open.
   std::vector<std::string> methods = {"chainaccel.v1.ExecutionService/DeployContract",
                                       "chainaccel.v1.ExecutionService/ExecuteBlock",
-                                      "chainaccel.v1.AdminService/SetEngineEnabled"};
+                                      "chainaccel.v1.AdminService/SetEngineEnabled",
+                                      "chainaccel.v1.ProofService/RegisterCircuit"};
+};
+
+// The `proof:` section: ProofService's Groth16 circuits (docs/zk.md).
+struct ProofConfig {
+  // Largest .zkey RegisterCircuit takes (RESOURCE_EXHAUSTED beyond). A 2^20-constraint
+  // circuit's key is about 0.5 GiB.
+  uint64_t max_zkey_bytes = 4ull << 30;
+  // Host memory all registered circuits may hold together; the least recently used are
+  // dropped to make room (a Prove naming a dropped one gets NOT_FOUND).
+  uint64_t max_circuit_bytes = 8ull << 30;
+  // Check every point of a registered key (on the curve; B2 in the subgroup of order r,
+  // about 0.13 ms a point). Off: only the header and IC points, for keys from a trusted
+  // source (a bad point then only gives its owner proofs that do not verify).
+  bool check_key_points = true;
 };
 
 struct Config {
@@ -127,6 +142,7 @@ struct Config {
   std::string ready_file;
   TlsConfig tls;
   AuthConfig auth;
+  ProofConfig proof;
 };
 
 // Whether a listen address ("host:port") binds the loopback interface only.

@@ -30,6 +30,7 @@ std::string_view ItemStatusName(ItemStatus status) {
     case ItemStatus::kRecoveryFailed: return "recovery_failed";
     case ItemStatus::kIndexOutOfRange: return "index_out_of_range";
     case ItemStatus::kMalformedProof: return "malformed_proof";
+    case ItemStatus::kMalformedWitness: return "malformed_witness";
   }
   return "unknown";
 }
@@ -121,6 +122,9 @@ struct Metrics::Families {
   prometheus::Counter& runs;
   prometheus::Counter& aborts;
   prometheus::Family<prometheus::Histogram>& phases;
+  prometheus::Gauge& proof_circuits;
+  prometheus::Gauge& proof_circuit_bytes;
+  prometheus::Counter& proof_circuit_evictions;
 };
 
 Metrics::Metrics()
@@ -188,6 +192,21 @@ Metrics::Metrics()
           .Help("Time of each phase of a committed block: verify (signature batches), "
                 "execute, root (state root), commit (RocksDB)")
           .Register(*registry_),
+      prometheus::BuildGauge()
+          .Name("chainaccel_proof_circuits")
+          .Help("Groth16 circuits registered (ProofService.RegisterCircuit)")
+          .Register(*registry_)
+          .Add({}),
+      prometheus::BuildGauge()
+          .Name("chainaccel_proof_circuit_bytes")
+          .Help("Host memory held by the registered Groth16 circuits")
+          .Register(*registry_)
+          .Add({}),
+      prometheus::BuildCounter()
+          .Name("chainaccel_proof_circuit_evictions_total")
+          .Help("Registered circuits dropped to make room under proof.max_circuit_bytes")
+          .Register(*registry_)
+          .Add({}),
   });
   scheduler_metrics_ = std::make_unique<SchedulerMetrics>(*registry_);
 }
@@ -243,6 +262,15 @@ void Metrics::SetScheduler(const HybridScheduler* scheduler) {
 void Metrics::AddInFlight(double delta) { families_->in_flight.Increment(delta); }
 
 void Metrics::SetGpuDegraded(bool degraded) { families_->gpu_degraded.Set(degraded ? 1 : 0); }
+
+void Metrics::SetProofCircuits(size_t circuits, uint64_t bytes, uint64_t evictions_total) {
+  families_->proof_circuits.Set(static_cast<double>(circuits));
+  families_->proof_circuit_bytes.Set(static_cast<double>(bytes));
+  const double counted = families_->proof_circuit_evictions.Value();
+  if (static_cast<double>(evictions_total) > counted) {
+    families_->proof_circuit_evictions.Increment(static_cast<double>(evictions_total) - counted);
+  }
+}
 
 void Metrics::RecordBlock(uint64_t height, uint64_t runs, uint64_t aborts) {
   families_->blocks.Increment();

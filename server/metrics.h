@@ -65,6 +65,10 @@ class Metrics {
   // chainaccel_gpu_degraded (GpuReadiness).
   void SetGpuDegraded(bool degraded);
 
+  // ProofService's circuit registry: circuits and their bytes now, and the evictions
+  // since start (a running total; only its growth is added to the counter).
+  void SetProofCircuits(size_t circuits, uint64_t bytes, uint64_t evictions_total);
+
   // ExecutionService: a committed block (its height, the executor's runs of its
   // transactions including re-executions, and Block-STM's aborts), and its receipts by
   // status name ("ok", "reverted", ...).

@@ -21,6 +21,7 @@
 #include "execution/execution_engine.h"
 #include "server/admin_service.h"
 #include "server/execution_service.h"
+#include "server/proof_service.h"
 #include "server/gpu_readiness.h"
 #include "server/hash_service.h"
 #include "server/merkle_service.h"
@@ -116,6 +117,7 @@ struct Server::Impl {
   std::unique_ptr<SignatureServiceImpl> signature_service;
   std::unique_ptr<AdminServiceImpl> admin_service;
   std::unique_ptr<ExecutionServiceImpl> execution_service;
+  std::unique_ptr<ProofServiceImpl> proof_service;
   std::unique_ptr<grpc::Server> grpc_server;
   std::unique_ptr<MemoryTrimmer> memory_trimmer;  // reads state.in_flight
   std::unique_ptr<GpuReadiness> gpu_readiness;    // sets the Gpu health and a metric
@@ -208,6 +210,8 @@ Status Server::Start() {
   impl.admin_service = std::make_unique<AdminServiceImpl>(impl.state, impl.gpus->unused());
   impl.execution_service =
       std::make_unique<ExecutionServiceImpl>(impl.state, *impl.execution);
+  impl.proof_service =
+      std::make_unique<ProofServiceImpl>(impl.state, config_.proof, &impl.cpu->pool());
 
   grpc::EnableDefaultHealthCheckService(true);
   grpc::reflection::InitProtoReflectionServerBuilderPlugin();
@@ -224,6 +228,7 @@ Status Server::Start() {
   builder.RegisterService(impl.signature_service.get());
   builder.RegisterService(impl.admin_service.get());
   builder.RegisterService(impl.execution_service.get());
+  builder.RegisterService(impl.proof_service.get());
   impl.grpc_server = builder.BuildAndStart();
   if (!impl.grpc_server || port == 0) {
     impl.grpc_server.reset();

@@ -96,6 +96,20 @@ std::string VerdictName(v1::ItemStatus status) {
   return name.empty() ? "ITEM_STATUS_" + std::to_string(static_cast<int>(status)) : name;
 }
 
+std::unique_ptr<grpc::ClientContext> NewCallContext(const GlobalOptions& global) {
+  auto context = std::make_unique<grpc::ClientContext>();
+  if (global.timeout_seconds > 0) {
+    context->set_deadline(std::chrono::system_clock::now() +
+                          std::chrono::milliseconds(
+                              static_cast<int64_t>(global.timeout_seconds * 1000)));
+  }
+  return context;
+}
+
+void CheckCall(const grpc::Status& status) {
+  if (!status.ok()) throw CliError(FormatStatus(status));
+}
+
 int PrintVerdicts(const Verdicts& verdicts) {
   std::string out;
   for (v1::ItemStatus status : verdicts.status) out += VerdictName(status) + "\n";

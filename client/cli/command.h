@@ -11,6 +11,7 @@
 
 #include <functional>
 #include <map>
+#include <memory>
 #include <stdexcept>
 #include <string>
 #include <string_view>
@@ -58,6 +59,11 @@ T Unwrap(Result<T> result) {
   if (!result.ok()) throw CliError(FormatStatus(result.status()));
   return std::move(result).value();
 }
+
+// A client context with the global deadline (--timeout), for calls made through a stub.
+std::unique_ptr<grpc::ClientContext> NewCallContext(const GlobalOptions& global);
+// Throws CliError with the status ("NOT_FOUND: ...") when the call failed.
+void CheckCall(const grpc::Status& status);
 
 // Writes `text` to standard output in one go.
 void WriteStdout(std::string_view text);
@@ -123,5 +129,7 @@ void AddAdminCommands(CLI::App* app, const GlobalOptions* global, CommandRun* ru
 void AddBenchCommand(CLI::App* app, const GlobalOptions* global, CommandRun* run);
 // deploy, exec (ExecutionService).
 void AddExecCommands(CLI::App* app, const GlobalOptions* global, CommandRun* run);
+// zk register / prove / verify (ProofService).
+void AddZkCommands(CLI::App* app, const GlobalOptions* global, CommandRun* run);
 
 }  // namespace chainaccel::cli

@@ -36,20 +36,6 @@ std::unique_ptr<v1::ExecutionService::Stub> MakeStub(const GlobalOptions& global
       CreateClientChannel(global.address, MakeClientOptions(global)));
 }
 
-std::unique_ptr<grpc::ClientContext> NewContext(const GlobalOptions& global) {
-  auto context = std::make_unique<grpc::ClientContext>();
-  if (global.timeout_seconds > 0) {
-    context->set_deadline(std::chrono::system_clock::now() +
-                          std::chrono::milliseconds(
-                              static_cast<int64_t>(global.timeout_seconds * 1000)));
-  }
-  return context;
-}
-
-void Check(const grpc::Status& status) {
-  if (!status.ok()) throw CliError(FormatStatus(status));
-}
-
 std::string HexArg(const std::string& text, const char* what, size_t size = 0) {
   std::optional<std::string> bytes = DecodeHex(text);
   if (!bytes) throw CliError(std::string(what) + " " + HexProblem(text));
@@ -83,7 +69,7 @@ int RunDeploy(const DeployOptions& options, const GlobalOptions& global) {
   request.set_wasm(wasm.str());
   request.set_salt(HexArg(options.salt_hex, "--salt"));
   v1::DeployContractResponse response;
-  Check(MakeStub(global)->DeployContract(NewContext(global).get(), request, &response));
+  CheckCall(MakeStub(global)->DeployContract(NewCallContext(global).get(), request, &response));
   std::string out = "address: " + ToHex(response.address()) +
                     "\ncode_hash: " + ToHex(response.code_hash()) + "\nentry_points:";
   for (const std::string& e : response.entry_points()) out += " " + e;
@@ -102,7 +88,7 @@ int RunExec(const ExecOptions& options, const GlobalOptions& global) {
     request.set_input(input);
     request.set_gas_limit(options.gas);
     v1::CallResponse response;
-    Check(stub->Call(NewContext(global).get(), request, &response));
+    CheckCall(stub->Call(NewCallContext(global).get(), request, &response));
     std::string out = "height: " + std::to_string(response.height()) + "\n";
     AppendReceipt(response.receipt(), &out);
     WriteStdout(out);
@@ -130,7 +116,7 @@ int RunExec(const ExecOptions& options, const GlobalOptions& global) {
   uint64_t height = options.height;
   if (height == 0) {
     v1::GetStateResponse state;
-    Check(stub->GetState(NewContext(global).get(), v1::GetStateRequest(), &state));
+    CheckCall(stub->GetState(NewCallContext(global).get(), v1::GetStateRequest(), &state));
     height = state.height() + 1;
   }
   v1::ExecuteBlockRequest request;
@@ -148,7 +134,7 @@ int RunExec(const ExecOptions& options, const GlobalOptions& global) {
   t->set_gas_limit(tx.gas_limit);
   t->set_nonce(tx.nonce);
   v1::ExecuteBlockResponse response;
-  Check(stub->ExecuteBlock(NewContext(global).get(), request, &response));
+  CheckCall(stub->ExecuteBlock(NewCallContext(global).get(), request, &response));
   const Hash32 sender = exec::SenderAddress(tx.public_key);
   std::string out = "height: " + std::to_string(response.height()) + "\nstate_root: " +
                     ToHex(response.state_root()) + "\nsender: " +

@@ -23,7 +23,7 @@ int main(int argc, char** argv) {
   using namespace chainaccel::cli;
 
   CLI::App app("chainaccel: client of the chainaccel daemon (hashing, Merkle trees, "
-               "signatures)",
+               "signatures, proofs)",
                "chainaccel");
   app.set_version_flag("--version", CHAINACCEL_VERSION);
   app.require_subcommand(1);
@@ -44,6 +44,7 @@ int main(int argc, char** argv) {
   AddAdminCommands(&app, &global, &run);
   AddBenchCommand(&app, &global, &run);
   AddExecCommands(&app, &global, &run);
+  AddZkCommands(&app, &global, &run);
 
   try {
     app.parse(argc, argv);

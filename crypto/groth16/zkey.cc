@@ -1,5 +1,7 @@
 #include "crypto/groth16/zkey.h"
 
+#include <atomic>
+
 #include <optional>
 #include <string_view>
 #include <utility>
@@ -118,10 +120,11 @@ Status ReadGrothHeader(const BinFile& file, ProvingKey* k) {
   return s;
 }
 
-// A section of exactly `count` points of one group.
+// A section of exactly `count` points of one group, decoded in parallel over `pool` when
+// there is one; the lowest-numbered bad point is the one reported.
 template <class Point, size_t kBytes, class Decode>
 Status ReadPoints(const BinFile& file, uint32_t id, std::string_view name, uint64_t count,
-                  std::string_view count_text, bool check, Decode decode,
+                  std::string_view count_text, bool check, ThreadPool* pool, Decode decode,
                   std::vector<Point>* out) {
   std::span<const uint8_t> body;
   if (Status s = file.Unique(id, name, &body); !s.ok()) return s;
@@ -134,27 +137,44 @@ Status ReadPoints(const BinFile& file, uint32_t id, std::string_view name, uint6
                                    std::to_string(count * kBytes));
   }
   std::vector<Point> points(count);
-  for (uint64_t i = 0; i < count; ++i) {
-    const PointError e =
-        decode(body.subspan(i * kBytes).template first<kBytes>(), check, &points[i]);
-    if (e != PointError::kNone) {
-      return Status::InvalidArgument(where + ": point " + std::to_string(i) + ": " +
-                                     PointErrorText(e));
+  std::atomic<uint64_t> first_bad{count};
+  const auto decode_range = [&](size_t begin, size_t end) {
+    for (size_t i = begin; i < end && i < first_bad.load(std::memory_order_relaxed); ++i) {
+      if (decode(body.subspan(i * kBytes).template first<kBytes>(), check, &points[i]) !=
+          PointError::kNone) {
+        uint64_t seen = first_bad.load();
+        while (i < seen && !first_bad.compare_exchange_weak(seen, i)) {
+        }
+        return;
+      }
     }
+  };
+  // 1,024 points a chunk: a G2 subgroup check is ~0.13 ms, a G1 curve check ~1 us.
+  if (pool != nullptr) {
+    pool->ParallelFor(count, 1024, decode_range);
+  } else {
+    decode_range(0, count);
+  }
+  if (const uint64_t i = first_bad.load(); i < count) {
+    const PointError e = decode(body.subspan(i * kBytes).template first<kBytes>(), check, &points[i]);
+    return Status::InvalidArgument(where + ": point " + std::to_string(i) + ": " +
+                                   PointErrorText(e));
   }
   *out = std::move(points);
   return Status::Ok();
 }
 
 Status ReadG1Points(const BinFile& file, uint32_t id, std::string_view name, uint64_t count,
-                    std::string_view count_text, bool check, std::vector<G1Affine>* out) {
-  return ReadPoints<G1Affine, kG1Bytes>(file, id, name, count, count_text, check,
+                    std::string_view count_text, bool check, ThreadPool* pool,
+                    std::vector<G1Affine>* out) {
+  return ReadPoints<G1Affine, kG1Bytes>(file, id, name, count, count_text, check, pool,
                                         DecodeG1Montgomery, out);
 }
 
 Status ReadG2Points(const BinFile& file, uint32_t id, std::string_view name, uint64_t count,
-                    std::string_view count_text, bool check, std::vector<G2Affine>* out) {
-  return ReadPoints<G2Affine, kG2Bytes>(file, id, name, count, count_text, check,
+                    std::string_view count_text, bool check, ThreadPool* pool,
+                    std::vector<G2Affine>* out) {
+  return ReadPoints<G2Affine, kG2Bytes>(file, id, name, count, count_text, check, pool,
                                         DecodeG2Montgomery, out);
 }
 
@@ -204,18 +224,18 @@ Status ReadCoefficients(const BinFile& file, ProvingKey* k) {
   return Status::Ok();
 }
 
-Status ReadPointSections(const BinFile& file, bool check, ProvingKey* k) {
+Status ReadPointSections(const BinFile& file, bool check, ThreadPool* pool, ProvingKey* k) {
   const uint64_t n = k->n_vars;
   const uint64_t n_private = k->n_vars - k->n_public - 1ull;
-  Status s = ReadG1Points(file, 3, "IC", k->n_public + 1ull, "nPublic + 1", true, &k->ic);
-  if (s.ok()) s = ReadG1Points(file, 5, "A points", n, "nVars", check, &k->a);
-  if (s.ok()) s = ReadG1Points(file, 6, "B1 points", n, "nVars", check, &k->b1);
-  if (s.ok()) s = ReadG2Points(file, 7, "B2 points", n, "nVars", check, &k->b2);
+  Status s = ReadG1Points(file, 3, "IC", k->n_public + 1ull, "nPublic + 1", true, nullptr, &k->ic);
+  if (s.ok()) s = ReadG1Points(file, 5, "A points", n, "nVars", check, pool, &k->a);
+  if (s.ok()) s = ReadG1Points(file, 6, "B1 points", n, "nVars", check, pool, &k->b1);
+  if (s.ok()) s = ReadG2Points(file, 7, "B2 points", n, "nVars", check, pool, &k->b2);
   if (s.ok()) {
-    s = ReadG1Points(file, 8, "C points", n_private, "nVars - nPublic - 1", check, &k->c);
+    s = ReadG1Points(file, 8, "C points", n_private, "nVars - nPublic - 1", check, pool, &k->c);
   }
   if (s.ok()) {
-    s = ReadG1Points(file, 9, "H points", k->domain_size, "domainSize", check, &k->h);
+    s = ReadG1Points(file, 9, "H points", k->domain_size, "domainSize", check, pool, &k->h);
   }
   return s;
 }
@@ -230,7 +250,7 @@ Status ReadZkey(std::span<const uint8_t> bytes, ProvingKey* out,
   Status s = ReadProtocol(file);
   if (s.ok()) s = ReadGrothHeader(file, &key);
   if (s.ok()) s = ReadCoefficients(file, &key);
-  if (s.ok()) s = ReadPointSections(file, options.check_points, &key);
+  if (s.ok()) s = ReadPointSections(file, options.check_points, options.pool, &key);
   if (!s.ok()) return s;
   *out = std::move(key);
   return Status::Ok();

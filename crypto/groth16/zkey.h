@@ -25,7 +25,8 @@
 // Cost: the G2 subgroup check is about 0.13 ms a point (docs/zk.md), so checking the
 // nVars points of B2 dominates reading a large key; `check_points = false` skips the
 // curve and subgroup checks of sections 5 to 9 (the header and IC are always checked) for
-// a key from a trusted source. Thread-safe (no shared state).
+// a key from a trusted source, and ZkeyReadOptions::pool spreads the checks over threads.
+// Thread-safe (no shared state).
 #pragma once
 
 #include <cstdint>
@@ -33,12 +34,16 @@
 #include <string>
 
 #include "core/status.h"
+#include "core/thread_pool.h"
 #include "crypto/groth16/keys.h"
 
 namespace chainaccel::groth16 {
 
 struct ZkeyReadOptions {
   bool check_points = true;  // curve (and G2 subgroup) checks of the A, B1, B2, C, H points
+  // Decodes and checks each point section in parallel over this pool (not owned; null:
+  // the calling thread). The result, the error included, is the same either way.
+  ThreadPool* pool = nullptr;
 };
 
 // Parses the bytes of a .zkey into *out (unchanged on error).

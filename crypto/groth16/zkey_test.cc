@@ -6,6 +6,7 @@
 #include <string>
 #include <vector>
 
+#include "core/thread_pool.h"
 #include "crypto/groth16/bin_file.h"
 #include "crypto/groth16/testing/snark_files.h"
 #include "crypto/groth16/wtns.h"
@@ -182,6 +183,20 @@ TEST_CASE("the zkey reader refuses bad points and coefficients", "[zkey]") {
           "zkey: section 7 (B2 points): point 1: not in the subgroup of order r");
     // Trusted keys: the point sections are not checked, the header still is.
     CHECK(ZkeyMessage(testing::WriteZkey(k), {.check_points = false}) == "OK");
+  }
+  {
+    // In parallel (chunks of 1,024 points): the same key, and of several bad points the
+    // lowest one reported.
+    ThreadPool pool(3);
+    ProvingKey big = testing::RandomProvingKey(3000, kPublic, 4096, rng);
+    ProvingKey parallel;
+    REQUIRE(ReadZkey(testing::WriteZkey(big), &parallel, {.check_points = true, .pool = &pool}).ok());
+    CHECK(parallel.b2 == big.b2);
+    CHECK(parallel.h == big.h);
+    big.b2[2900] = testing::TwistPointOutsideSubgroup(rng);
+    big.b2[1500] = testing::TwistPointOutsideSubgroup(rng);
+    CHECK(ZkeyMessage(testing::WriteZkey(big), {.check_points = true, .pool = &pool}) ==
+          "zkey: section 7 (B2 points): point 1500: not in the subgroup of order r");
   }
   {
     std::vector<uint8_t> b = good;

@@ -148,6 +148,10 @@ std::shared_ptr<Task> MakeCalibrationTask(TaskType type, uint8_t variant, size_t
     case TaskType::kSignatureRecover:
       if (!MakeRecovery(*w, items, rng)) return nullptr;
       break;
+    case TaskType::kProofGenerate:
+    case TaskType::kProofVerify:
+      // Their cost depends on the circuit: the model learns from the first batches.
+      return nullptr;
   }
   return std::shared_ptr<Task>(w, &w->task);
 }

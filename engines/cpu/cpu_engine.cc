@@ -8,6 +8,7 @@
 
 #include "crypto/hashes.h"
 #include "engines/cpu/merkle.h"
+#include "engines/cpu/proofs.h"
 #include "crypto/signatures.h"
 
 namespace chainaccel {
@@ -163,7 +164,9 @@ bool CpuEngine::Supports(TaskType type) const {
     case TaskType::kMerkleBuild:
     case TaskType::kMerkleVerify:
     case TaskType::kSignatureVerify:
-    case TaskType::kSignatureRecover: return true;
+    case TaskType::kSignatureRecover:
+    case TaskType::kProofGenerate:
+    case TaskType::kProofVerify: return true;
   }
   return false;
 }
@@ -178,6 +181,8 @@ Status CpuEngine::Run(Task& task) {
     Status operator()(MerkleVerifyTask& t) const { return RunMerkleVerify(pool, t); }
     Status operator()(SignatureVerifyTask& t) const { return RunSignatureVerify(pool, t); }
     Status operator()(SignatureRecoverTask& t) const { return RunSignatureRecover(pool, t); }
+    Status operator()(ProofGenerateTask& t) const { return RunProofGenerate(pool, t); }
+    Status operator()(ProofVerifyTask& t) const { return RunProofVerify(pool, t); }
   };
   Status status = std::visit(Runner{pool}, task);
   const auto elapsed = std::chrono::steady_clock::now() - start;

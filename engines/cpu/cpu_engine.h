@@ -2,7 +2,8 @@
 //
 // SHA-256 with OpenSSL, Keccak-256 with Crypto++, Ed25519 with libsodium, ECDSA,
 // BIP-340 and recovery with libsecp256k1 (see docs/signatures.md for the acceptance
-// rules). Large batches are split across the engine's ThreadPool. Thread-safe.
+// rules), Groth16 proofs and their verification with our crypto/groth16 (docs/zk.md).
+// Large batches are split across the engine's ThreadPool. Thread-safe.
 #pragma once
 
 #include <atomic>

@@ -11,6 +11,7 @@
 #include "engines/gpu/gpu_device.h"
 #include "engines/gpu/hash_operator.h"
 #include "engines/gpu/merkle_operator.h"
+#include "engines/gpu/proof_operator.h"
 #include "engines/gpu/self_test.h"
 #include "engines/gpu/signature_operator.h"
 
@@ -19,7 +20,12 @@ namespace {
 
 // Runs the task's operator; *what names the batch for a fault. REQUIRES: the task passed
 // GpuEngine::Check.
-Status RunOperator(GpuDevice::Batch& batch, Task& task, const char** what) {
+Status RunOperator(GpuDevice::Batch& batch, ProofOperator& proofs, Task& task,
+                   const char** what) {
+  if (auto* prove = std::get_if<ProofGenerateTask>(&task)) {
+    *what = "a Groth16 proof batch";
+    return proofs.Run(batch, *prove);
+  }
   if (auto* hash = std::get_if<HashTask>(&task)) {
     *what = "a hash batch";
     return HashOperator().Run(batch, *hash);
@@ -65,13 +71,17 @@ std::unique_ptr<GpuEngine> GpuEngine::Create(int ordinal, const Options& options
 }
 
 GpuEngine::GpuEngine(const Options& options, std::unique_ptr<GpuDevice> device)
-    : options_(options), device_(std::move(device)) {}
+    : options_(options),
+      device_(std::move(device)),
+      proofs_(std::make_unique<ProofOperator>(static_cast<uint64_t>(
+          options.proof_memory_fraction * static_cast<double>(device_->info().memory_bytes)))) {}
 
 GpuEngine::~GpuEngine() = default;
 
 const EngineInfo& GpuEngine::info() const { return device_->info(); }
 
 bool GpuEngine::Accepts(const Task& task) const {
+  if (const auto* prove = std::get_if<ProofGenerateTask>(&task)) return prove->host_b2 != nullptr;
   if (const auto* verify = std::get_if<SignatureVerifyTask>(&task)) {
     return SignatureOperator(options_.ed25519).Verifies(verify->scheme);
   }
@@ -87,6 +97,9 @@ Status GpuEngine::Check(const Task& task) const {
   }
   if (const auto* hash = std::get_if<HashTask>(&task)) {
     return HashOperator().CanImplement(*hash);
+  }
+  if (const auto* prove = std::get_if<ProofGenerateTask>(&task)) {
+    return proofs_->CanImplement(*prove);
   }
   if (const auto* merkle = std::get_if<MerkleBuildTask>(&task)) {
     return MerkleOperator().CanImplement(*merkle);
@@ -117,7 +130,7 @@ Status GpuEngine::Run(Task& task) {
                                  " is unhealthy after a CUDA fault; run the batch elsewhere");
     }
     const char* what = "";
-    const Status s = RunOperator(batch, task, &what);
+    const Status s = RunOperator(batch, *proofs_, task, &what);
     if (s.code() == Status::Code::kResourceExhausted) {
       // Too little device memory for this batch is not a fault of the device.
       spdlog::warn("{}: {}; the batch goes elsewhere", info().name, s.ToString());

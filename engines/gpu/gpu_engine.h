@@ -45,6 +45,7 @@
 namespace chainaccel {
 
 class GpuDevice;
+class ProofOperator;
 
 class GpuEngine final : public Engine {
  public:
@@ -68,13 +69,15 @@ class GpuEngine final : public Engine {
   // name "gpu:N", kind kGpu, and the device's product name, global memory, SMs and
   // compute capability.
   const EngineInfo& info() const override;
-  // kHash, kMerkleBuild, kSignatureVerify (ECDSA only: see Accepts), kSignatureRecover.
+  // kHash, kMerkleBuild, kSignatureVerify (ECDSA only: see Accepts), kSignatureRecover,
+  // kProofGenerate.
   bool Supports(TaskType type) const override {
     return type == TaskType::kHash || type == TaskType::kMerkleBuild ||
-           type == TaskType::kSignatureVerify || type == TaskType::kSignatureRecover;
+           type == TaskType::kSignatureVerify || type == TaskType::kSignatureRecover ||
+           type == TaskType::kProofGenerate;
   }
   // Supports, except SignatureVerifyTasks of BIP-340, and of Ed25519 when
-  // Options::ed25519 is off.
+  // Options::ed25519 is off, and ProofGenerateTasks without a host_b2 step.
   bool Accepts(const Task& task) const override;
 
   // Runs a HashTask, MerkleBuildTask, SignatureVerifyTask (ECDSA_SECP256K1, and ED25519
@@ -94,6 +97,11 @@ class GpuEngine final : public Engine {
   // lane 0 (kernels/merkle_launch.h). Device memory per tree, taken stream-ordered from
   // the device's pool for the batch only: about 64 bytes per leaf, plus 72 more when OZ
   // leaves are sorted, plus the proofs (MerkleOperator::WorkspaceBytes).
+  //
+  // Groth16 proofs (ProofGenerateTask): the quotient and the G1 multi-scalar
+  // multiplications on the device, the circuit's bases resident across batches up to
+  // Options::proof_memory_fraction of the device's memory; the G2 one on the host
+  // (proof_operator.h).
   //
   // Signatures: each chunk's items are staged into fixed-size records on the copy
   // threads (kernels/ecdsa_records.h: sizes, DER parsed by libsecp256k1), pre-hashed on
@@ -131,6 +139,8 @@ class GpuEngine final : public Engine {
 
   const Options options_;
   const std::unique_ptr<GpuDevice> device_;
+  // Groth16 proofs (stateful: the resident circuits; proof_operator.h).
+  const std::unique_ptr<ProofOperator> proofs_;
 };
 
 }  // namespace chainaccel

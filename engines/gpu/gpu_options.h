@@ -46,6 +46,11 @@ struct GpuOptions {
   // input; the slowest measured (a 2^20-item recovery chunk on an H100) takes ~0.2 s, so
   // 10 s is fifty times that.
   double hang_seconds = 10;
+  // The share of the device's global memory that Groth16 circuits may keep resident
+  // (their G1 bases and QAP rows; proof_operator.h): a 2^20-constraint circuit takes
+  // about 0.3 GiB, so half of an 80-141 GiB card holds a hundred of them and leaves the
+  // rest to the batches' scratch and the other task families.
+  double proof_memory_fraction = 0.5;
   // Which engine of its device this is, when a device runs several (DevicePool's
   // engines_per_device, for testing multi-GPU scheduling on one GPU): instance 0 is
   // named "gpu:N", instance k "gpu:N.k". Each instance has lanes and buffers of its own.

@@ -32,6 +32,8 @@ constexpr std::array<CostClassEntry, kCostClassCount> kCostClasses{{
     {TaskType::kSignatureVerify, static_cast<uint8_t>(SignatureScheme::kSchnorrBip340),
      "signature_verify/schnorr_bip340"},
     {TaskType::kSignatureRecover, 0, "signature_recover/ecdsa_secp256k1"},
+    {TaskType::kProofGenerate, 0, "proof_generate/groth16_bn254"},
+    {TaskType::kProofVerify, 0, "proof_verify/groth16_bn254"},
 }};
 
 template <typename E>
@@ -73,10 +75,14 @@ BatchKey BatchKeyOf(const Task& task) {
   } else if (const auto* recover = std::get_if<SignatureRecoverTask>(&task)) {
     key.allow_high_s = recover->allow_high_s;
   }
+  // Proof tasks are never joined (Splittable), so their keys need no circuit.
   return key;
 }
 
-bool Splittable(TaskType type) { return type != TaskType::kMerkleBuild; }
+bool Splittable(TaskType type) {
+  return type != TaskType::kMerkleBuild && type != TaskType::kProofGenerate &&
+         type != TaskType::kProofVerify;
+}
 
 size_t CostClassOf(const BatchKey& key) {
   for (size_t i = 0; i < kCostClasses.size(); ++i) {
@@ -130,6 +136,10 @@ Task EmptyTaskOf(const BatchKey& key) {
       t.allow_high_s = key.allow_high_s;
       return t;
     }
+    case TaskType::kProofGenerate:
+      return ProofGenerateTask{};
+    case TaskType::kProofVerify:
+      return ProofVerifyTask{};
     case TaskType::kSignatureRecover:
       break;
   }
@@ -158,6 +168,15 @@ double WorkUnits(const Task& task, size_t begin, size_t end) {
     const double blocks = static_cast<double>(SpanBytes(verify->messages, begin, end)) / 64.0;
     return items + blocks / 700.0;
   }
+  if (const auto* prove = std::get_if<ProofGenerateTask>(&task)) {
+    return prove->circuit == nullptr ? items : items * prove->circuit->ProofWorkUnits();
+  }
+  if (const auto* check = std::get_if<ProofVerifyTask>(&task)) {
+    // A proof costs one four-pairing product; each public signal one G1 multiplication,
+    // about 1/16 of that (docs/zk.md's verifier figures).
+    const double signals = check->key == nullptr ? 0.0 : static_cast<double>(check->key->n_public);
+    return items * (1.0 + signals / 16.0);
+  }
   return items;
 }
 
@@ -170,6 +189,14 @@ uint64_t InputBytes(const Task& task, size_t begin, size_t end) {
   if (const auto* verify = std::get_if<SignatureVerifyTask>(&task)) {
     return SpanBytes(verify->messages, begin, end) + SpanBytes(verify->public_keys, begin, end) +
            SpanBytes(verify->signatures, begin, end);
+  }
+  if (const auto* prove = std::get_if<ProofGenerateTask>(&task)) {
+    const uint64_t n_vars = prove->circuit == nullptr ? 0 : prove->circuit->n_vars;
+    return 32 * n_vars * (end - begin);
+  }
+  if (const auto* check = std::get_if<ProofVerifyTask>(&task)) {
+    const uint64_t n_public = check->key == nullptr ? 0 : check->key->n_public;
+    return (256 + 32 * n_public) * (end - begin);
   }
   return 97 * static_cast<uint64_t>(end - begin);  // recovery: 32-byte hash + 65-byte signature
 }

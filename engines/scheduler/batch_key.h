@@ -4,8 +4,8 @@
 // Two tasks coalesce when their keys are equal: the same task type and every option
 // that changes results or cost (hash algorithm; signature scheme, pre-hash, encoding and
 // high-S rule; recovery's high-S rule; for Merkle proofs the scheme, the root and the
-// tree size, since one batch checks against one root). Merkle builds never coalesce
-// (each request is one tree).
+// tree size, since one batch checks against one root). Merkle builds and proof tasks
+// never coalesce (each request is one tree, one circuit's or one key's batch).
 #pragma once
 
 #include <compare>
@@ -34,12 +34,12 @@ struct BatchKey {
 BatchKey BatchKeyOf(const Task& task);
 
 // Whether tasks of this type may be split into item ranges and joined with others
-// (every type but the Merkle build).
+// (every type but the Merkle build and the proof tasks).
 bool Splittable(TaskType type);
 
 // Cost classes: a task type and its variant (the hash algorithm, the signature or Merkle
 // scheme), numbered 0 .. kCostClassCount - 1.
-inline constexpr size_t kCostClassCount = 13;
+inline constexpr size_t kCostClassCount = 15;
 size_t CostClassOf(const BatchKey& key);
 // "hash/sha256", "signature_verify/ed25519", "signature_recover/ecdsa_secp256k1", ...
 std::string_view CostClassName(size_t cost_class);
@@ -53,8 +53,9 @@ Task EmptyTaskOf(const BatchKey& key);
 
 // The work in items [begin, end) of `task`, in the units of the cost model: items, plus
 // for hashes (and pre-hashed signatures) the 64-byte blocks of their messages (136-byte
-// for Keccak), and for Merkle proofs the proof hashes, so that long messages and deep
-// proofs weigh what they cost.
+// for Keccak), for Merkle proofs the proof hashes, for Groth16 proofs the points of
+// their multi-scalar multiplications (Groth16Circuit::ProofWorkUnits), so that long
+// messages, deep proofs and large circuits weigh what they cost.
 double WorkUnits(const Task& task, size_t begin, size_t end);
 
 // Proof hashes of proofs [begin, end) of `task` (the sum of their proof_lengths).

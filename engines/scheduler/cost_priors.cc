@@ -36,6 +36,13 @@ constexpr std::array<Prior, kCostClassCount> kPriors{{
     {7.0e-5, 5.0e-3, 1.5e-7},  // signature_verify/ecdsa_secp256k1
     {7.0e-5, 5.0e-3, 1.6e-7},  // signature_verify/schnorr_bip340
     {7.2e-5, 5.0e-3, 1.8e-7},  // signature_recover/ecdsa_secp256k1
+    // Groth16 (work units: MSM points, G2 as three). Estimates until the first batches
+    // refine them: Pippenger on one core ~3 us a point at 2^16; a GPU MSM of 2^24 points
+    // ~0.1 s (issue 13's floor).
+    {3.0e-6, 5.0e-3, 1.0e-8},  // proof_generate/groth16_bn254
+    // One four-pairing product ~2 ms on one core; no GPU verifier (the GPU engine does
+    // not accept the task, so its line is never used).
+    {2.0e-3, 1.0, 1.0},  // proof_verify/groth16_bn254
 }};
 
 // The CPU engine hands a batch to its workers and waits: ~20 us before the first item.

@@ -77,7 +77,7 @@ class HybridScheduler final : public Scheduler {
     // (gpu_signature_bench flattens out above ~256 K) while a split request's parts can
     // go to different engines. Merkle builds are never split.
     std::array<size_t, kTaskTypeCount> max_batch_items{1u << 22, 1u << 24, 1u << 20, 1u << 20,
-                                                       1u << 20};
+                                                       1u << 20, 1u << 20, 1u << 20};
     // Admission bounds per task type, over everything queued (not running).
     uint64_t max_queued_items = 1u << 26;
     uint64_t max_queued_bytes = 4ull << 30;

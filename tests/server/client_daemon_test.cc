@@ -100,15 +100,15 @@ TEST_CASE("The C++ client runs every RPC against the daemon", "[client]") {
     CHECK(devices->front().name == "cpu");
     auto status = client.GetStatus();
     REQUIRE(status.ok());
-    // The five task types, then ExecutionService's four methods.
-    CHECK(status->tasks.size() == 9);
+    // The seven task types, then ExecutionService's four methods.
+    CHECK(status->tasks.size() == 11);
     CHECK(status->tasks.back().task == "get_state");
     auto scheduler = client.GetScheduler();
     REQUIRE(scheduler.ok());
     CHECK(scheduler->batching());
     CHECK(scheduler->default_placement() == v1::PLACEMENT_AUTO);
-    // 13 task variants on each engine; the CPU engine runs them all.
-    CHECK(scheduler->entries_size() == 13 * static_cast<int>(devices->size() -
+    // 15 task variants on each engine; the CPU engine runs them all.
+    CHECK(scheduler->entries_size() == 15 * static_cast<int>(devices->size() -
                                                               std::count_if(devices->begin(), devices->end(),
                                                                             [](const DeviceInfo& d) {
                                                                               return d.tasks.empty();

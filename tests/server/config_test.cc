@@ -82,7 +82,8 @@ TEST_CASE("LoadConfigFile reads the tls and auth sections", "[config][security]"
   CHECK(c.auth.mode == "auto");
   CHECK(c.auth.methods == std::vector<std::string>{"chainaccel.v1.ExecutionService/DeployContract",
                                                    "chainaccel.v1.ExecutionService/ExecuteBlock",
-                                                   "chainaccel.v1.AdminService/SetEngineEnabled"});
+                                                   "chainaccel.v1.AdminService/SetEngineEnabled",
+                                                   "chainaccel.v1.ProofService/RegisterCircuit"});
   CHECK_FALSE(c.admin_engine_control);
   const std::string path = WriteTemp(
       "tls:\n  cert_file: /etc/c.pem\n  key_file: /etc/c.key\n  client_ca_file: /etc/ca.pem\n"
@@ -140,6 +141,20 @@ TEST_CASE("ValidateConfig rejects TLS and auth settings that do not go together"
              Catch::Contains("'AdminService/GetStatus' is not a method of the API"));
 }
 
+TEST_CASE("The proof section sets ProofService's limits", "[config]") {
+  Config c;
+  CHECK(c.proof.check_key_points);
+  REQUIRE(LoadConfigFile(WriteTemp("proof:\n  max_zkey_bytes: 1000\n  max_circuit_bytes: 2000\n"
+                                   "  check_key_points: false\n"),
+                         &c).ok());
+  CHECK(c.proof.max_zkey_bytes == 1000);
+  CHECK(c.proof.max_circuit_bytes == 2000);
+  CHECK_FALSE(c.proof.check_key_points);
+  const Status s = LoadConfigFile(WriteTemp("proof:\n  max_keys: 3\n"), &c);
+  CHECK(s.code() == Status::Code::kInvalidArgument);
+  CHECK_THAT(s.message(), Catch::Contains("unknown key 'max_keys'"));
+}
+
 TEST_CASE("The shipped default config loads and validates", "[config]") {
   Config c;
   REQUIRE(LoadConfigFile(std::string(CHAINACCEL_SOURCE_DIR) + "/deploy/chainacceld.yaml", &c).ok());
@@ -148,6 +163,7 @@ TEST_CASE("The shipped default config loads and validates", "[config]") {
   CHECK(c.metrics_listen == "127.0.0.1:9464");
   CHECK(c.executor == "adaptive");
   CHECK(c.execution_db.empty());
+  CHECK(c.proof.max_circuit_bytes == (8ull << 30));
 }
 
 }  // namespace

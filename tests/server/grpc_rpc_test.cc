@@ -279,18 +279,19 @@ TEST_CASE("Admin, health, reflection and metrics report what happened", "[grpc]"
   CHECK(devices.devices(0).kind() == "cpu");
   CHECK(devices.devices(0).threads() == 2);
   CHECK(devices.devices(0).healthy());
-  CHECK(devices.devices(0).tasks_size() == 5);
+  CHECK(devices.devices(0).tasks_size() == 7);
   CHECK(devices.devices(0).batches() >= 1);
 
   v1::GetStatusResponse status;
   REQUIRE(t.admin->GetStatus(Context().get(), {}, &status).ok());
   CHECK_FALSE(status.version().empty());
   CHECK(status.uptime_seconds() > 0);
-  // The five task types, then ExecutionService's four methods.
-  REQUIRE(status.tasks_size() == 9);
+  // The seven task types, then ExecutionService's four methods.
+  REQUIRE(status.tasks_size() == 11);
   CHECK(status.tasks(0).task() == "hash");
-  CHECK(status.tasks(5).task() == "deploy_contract");
-  CHECK(status.tasks(8).task() == "get_state");
+  CHECK(status.tasks(5).task() == "proof_generate");
+  CHECK(status.tasks(7).task() == "deploy_contract");
+  CHECK(status.tasks(10).task() == "get_state");
   CHECK(status.tasks(0).requests() == 2);
   CHECK(status.tasks(0).failed_requests() == 1);
   CHECK(status.tasks(0).items() == 10);

@@ -53,6 +53,7 @@ TestServer::TestServer(Config config)
   signature = v1::SignatureService::NewStub(channel_);
   admin = v1::AdminService::NewStub(channel_);
   execution = v1::ExecutionService::NewStub(channel_);
+  proof = v1::ProofService::NewStub(channel_);
 }
 
 TestServer::~TestServer() {

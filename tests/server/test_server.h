@@ -11,6 +11,7 @@
 #include "chainaccel/v1/execution.grpc.pb.h"
 #include "chainaccel/v1/hash.grpc.pb.h"
 #include "chainaccel/v1/merkle.grpc.pb.h"
+#include "chainaccel/v1/proof.grpc.pb.h"
 #include "chainaccel/v1/signature.grpc.pb.h"
 #include "server/server.h"
 
@@ -32,6 +33,7 @@ class TestServer {
   std::unique_ptr<v1::SignatureService::Stub> signature;
   std::unique_ptr<v1::AdminService::Stub> admin;
   std::unique_ptr<v1::ExecutionService::Stub> execution;
+  std::unique_ptr<v1::ProofService::Stub> proof;
 
   // True when grpc.health.v1.Health/Check answers SERVING.
   bool Serving();

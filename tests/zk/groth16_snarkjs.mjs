@@ -1,10 +1,10 @@
 // chainaccel's Groth16 library (crypto/groth16) held to circom and snarkjs, end to end.
 //
-// At test time: compiles tests/zk/circuits/*.circom with circom2, runs a small powers of
-// tau (2^9) with one contribution, `groth16 setup` and one `zkey contribute` per circuit,
-// exports the verification key, the whole key (`zkey export json`), computes witnesses
-// (`wtns calculate`) and proofs (`groth16 prove`). Then, through groth16_tool
-// ($GROTH16_TOOL):
+// At test time (through snarkjs_setup.mjs): compiles tests/zk/circuits/*.circom with
+// circom2, runs a small powers of tau (2^9) with one contribution, `groth16 setup` and
+// one `zkey contribute` per circuit, exports the verification key, the whole key (`zkey
+// export json`), computes witnesses (`wtns calculate`) and proofs (`groth16 prove`).
+// Then, through groth16_tool ($GROTH16_TOOL):
 //   - our .zkey reader gives exactly snarkjs's `zkey export json` (counts, primes, every
 //     point, every coefficient), our verification key JSON exactly snarkjs's export
 //     (vk_alphabeta_12 included), our .wtns reader exactly `wtns export json`;
@@ -18,51 +18,25 @@
 // CHAINACCEL_TEST_SEED, printed at the start (set it to replay). Exit 0 when every check
 // passes, 1 otherwise.
 import assert from "node:assert/strict";
-import { execFileSync, spawnSync } from "node:child_process";
-import { createHash } from "node:crypto";
+import { spawnSync } from "node:child_process";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
-import { fileURLToPath } from "node:url";
 
-const here = path.dirname(fileURLToPath(import.meta.url));
+import { P, R, circuits, makeChecks, makeRandomInt, makeSnarkjsSetup, snarkjsCli, testSeed } from "./snarkjs_setup.mjs";
+
 const tool = process.env.GROTH16_TOOL;
 if (!tool) {
   console.error("groth16_snarkjs.mjs: set GROTH16_TOOL to the groth16_tool binary");
   process.exit(2);
 }
-const snarkjsCli = path.join(here, "node_modules", "snarkjs", "build", "cli.cjs");
-const circomCli = path.join(here, "node_modules", "circom2", "cli.js");
-
-const P = 21888242871839275222246405745257275088696311157297823662689037894645226208583n;
-const R = 21888242871839275222246405745257275088548364400416034343698204186575808495617n;
-
-const seed = process.env.CHAINACCEL_TEST_SEED ?? createHash("sha256")
-  .update(String(Date.now()) + Math.random()).digest("hex").slice(0, 16);
-console.log(`CHAINACCEL_TEST_SEED=${seed}`);
-let counter = 0;
-function randomInt(bound) {  // deterministic in the seed and the call order
-  const h = createHash("sha256").update(`${seed}/${counter++}`).digest();
-  return Number(h.readBigUInt64LE(0) % BigInt(bound));
-}
+const seed = testSeed();
+const randomInt = makeRandomInt(seed);
 
 const work = fs.mkdtempSync(path.join(os.tmpdir(), "chainaccel-zk-"));
 const started = Date.now();
-let failures = 0;
+const { check, failures } = makeChecks();
 
-function check(name, fn) {
-  try {
-    fn();
-    console.log(`ok - ${name}`);
-  } catch (e) {
-    failures++;
-    console.log(`not ok - ${name}\n  ${String(e.stack ?? e).split("\n").join("\n  ")}`);
-  }
-}
-
-function snarkjs(...args) {
-  return execFileSync(process.execPath, [snarkjsCli, ...args], { cwd: work, encoding: "utf8" });
-}
 // snarkjs's own verdict on a proof: true when `groth16 verify` says OK.
 function snarkjsVerifies(vk, pub, proof) {
   const r = spawnSync(process.execPath, [snarkjsCli, "groth16", "verify", vk, pub, proof],
@@ -80,44 +54,12 @@ function toolJson(...args) {
   return JSON.parse(r.stdout);
 }
 const readJson = (f) => JSON.parse(fs.readFileSync(path.join(work, f), "utf8"));
-const writeJson = (f, v) => fs.writeFileSync(path.join(work, f), JSON.stringify(v, null, 1));
 const clone = (v) => JSON.parse(JSON.stringify(v));
 
-// ---- the ceremony and the proofs ------------------------------------------------------
+// ---- the ceremony and the proofs (snarkjs_setup.mjs) -----------------------------------
 
-const circuits = {
-  multiplier: [{ a: "3", b: "11", k: "5" }, { a: "7", b: "2", k: "9" }],
-  hash_chain: [{ x: "5", k: "7" }, { x: "123456789", k: "42" }],
-};
-
-function compile(name) {
-  execFileSync(process.execPath, [circomCli, `circuits/${name}.circom`, "--r1cs", "--wasm",
-    "--O2", "-l", "node_modules", "-o", work], { cwd: here, stdio: ["ignore", "ignore", "inherit"] });
-}
-
-function ceremony() {
-  snarkjs("powersoftau", "new", "bn128", "9", "pot0.ptau");
-  snarkjs("powersoftau", "contribute", "pot0.ptau", "pot1.ptau", "--name=t", `-e=${seed}/tau`);
-  snarkjs("powersoftau", "prepare", "phase2", "pot1.ptau", "pot.ptau");
-}
-
-function setup(name) {
-  snarkjs("groth16", "setup", `${name}.r1cs`, "pot.ptau", `${name}_0.zkey`);
-  snarkjs("zkey", "contribute", `${name}_0.zkey`, `${name}.zkey`, "--name=c", `-e=${seed}/${name}`);
-  snarkjs("zkey", "export", "verificationkey", `${name}.zkey`, `${name}_vk.json`);
-  snarkjs("zkey", "export", "json", `${name}.zkey`, `${name}_zkey.json`);
-  circuits[name].forEach((input, i) => {
-    writeJson(`${name}_in${i}.json`, input);
-    snarkjs("wtns", "calculate", `${name}_js/${name}.wasm`, `${name}_in${i}.json`, `${name}_${i}.wtns`);
-    snarkjs("wtns", "export", "json", `${name}_${i}.wtns`, `${name}_${i}_wtns.json`);
-    snarkjs("groth16", "prove", `${name}.zkey`, `${name}_${i}.wtns`, `${name}_proof${i}.json`,
-      `${name}_public${i}.json`);
-  });
-}
-
-for (const name of Object.keys(circuits)) compile(name);
-ceremony();
-for (const name of Object.keys(circuits)) setup(name);
+const { writeJson, all: makeAll } = makeSnarkjsSetup(work, seed);
+makeAll();
 console.log(`# snarkjs ceremony, keys and proofs: ${((Date.now() - started) / 1000).toFixed(1)} s`);
 
 // ---- the readers against snarkjs's exports ---------------------------------------------
@@ -248,9 +190,10 @@ function sections(buf) {
 }
 const section = (buf, id) => sections(buf).find((s) => s.id === id);
 
+let badFiles = 0;
 function refuses(kind, label, bytes, pattern, ...extra) {
   check(`${kind}: ${label}: refused`, () => {
-    const file = `bad_${counter++}.${kind}`;
+    const file = `bad_${badFiles++}.${kind}`;
     fs.writeFileSync(path.join(work, file), bytes);
     const r = kind === "zkey" ? runTool("zkey-json", file) : runTool("wtns-json", file, ...extra);
     assert.equal(r.status, 2, `exit ${r.status}, stderr ${r.stderr}`);
@@ -333,7 +276,7 @@ refuses("wtns", "value 0 = 2 (against the key)", mutate(wtns, (b) => { b[section
 refuses("wtns", "another circuit's witness (against the key)", fs.readFileSync(path.join(work, "multiplier_0.wtns")),
   new RegExp(`^INVALID_ARGUMENT: wtns: \\d+ values, but the circuit's nVars is ${nVars}`), "hash_chain.zkey");
 
-console.log(`# ${failures} failure(s), ${((Date.now() - started) / 1000).toFixed(1)} s in all`);
-if (failures === 0) fs.rmSync(work, { recursive: true, force: true });
+console.log(`# ${failures()} failure(s), ${((Date.now() - started) / 1000).toFixed(1)} s in all`);
+if (failures() === 0) fs.rmSync(work, { recursive: true, force: true });
 else console.log(`# files kept in ${work}`);
-process.exit(failures === 0 ? 0 : 1);
+process.exit(failures() === 0 ? 0 : 1);

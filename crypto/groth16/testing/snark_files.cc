@@ -27,6 +27,9 @@ class FileWriter {
     StoreU32LE(v, b);
     bytes_.insert(bytes_.end(), b, b + 4);
   }
+  void U64(uint64_t v) {
+    for (int i = 0; i < 8; ++i) bytes_.push_back(static_cast<uint8_t>(v >> (8 * i)));
+  }
   void U256LE(const U256& v) {
     for (uint64_t limb : v) {
       for (int i = 0; i < 8; ++i) bytes_.push_back(static_cast<uint8_t>(limb >> (8 * i)));
@@ -135,6 +138,43 @@ std::vector<uint8_t> WriteWtns(const Witness& witness) {
   w.EndSection();
   w.BeginSection(2);
   for (const Fr& v : witness.values) w.U256LE(v.ToCanonical());
+  w.EndSection();
+  return w.Take();
+}
+
+namespace {
+
+void WriteLinearCombination(std::span<const R1csTerm> lc, FileWriter& w) {
+  w.U32(static_cast<uint32_t>(lc.size()));
+  for (const R1csTerm& t : lc) {
+    w.U32(t.wire);
+    w.U256LE(t.value.ToCanonical());
+  }
+}
+
+}  // namespace
+
+std::vector<uint8_t> WriteR1cs(const R1cs& r1cs) {
+  FileWriter w("r1cs", 1, 3);
+  w.BeginSection(1);
+  w.U32(32);
+  w.U256LE(bn254::FrParams::kModulus);
+  w.U32(r1cs.n_wires);
+  w.U32(r1cs.n_pub_out);
+  w.U32(r1cs.n_pub_in);
+  w.U32(r1cs.n_prv_in);
+  w.U64(r1cs.n_labels);
+  w.U32(r1cs.n_constraints);
+  w.EndSection();
+  w.BeginSection(2);
+  for (uint32_t c = 0; c < r1cs.n_constraints; ++c) {
+    WriteLinearCombination(r1cs.a.Row(c), w);
+    WriteLinearCombination(r1cs.b.Row(c), w);
+    WriteLinearCombination(r1cs.c.Row(c), w);
+  }
+  w.EndSection();
+  w.BeginSection(3);
+  for (uint32_t i = 0; i < r1cs.n_wires; ++i) w.U64(i);
   w.EndSection();
   return w.Take();
 }

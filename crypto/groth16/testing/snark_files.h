@@ -1,7 +1,8 @@
-// Test-only: writes .zkey and .wtns files laid out exactly as snarkjs writes them (so
-// that the readers' tests can build every malformed variant), and a Groth16 setup with a
-// known trapdoor that simulates valid proofs (so that the verifier's tests need no
-// prover). tests/zk holds the readers and the verifier to snarkjs's own files.
+// Test-only: writes .zkey, .wtns and .r1cs files laid out exactly as snarkjs (and circom)
+// write them (so that the readers' tests can build every malformed variant), and a
+// Groth16 setup with a known trapdoor that simulates valid proofs (so that the verifier's
+// tests need no prover). tests/zk holds the readers and the verifier to snarkjs's own
+// files.
 #pragma once
 
 #include <cstdint>
@@ -10,6 +11,7 @@
 #include <vector>
 
 #include "crypto/groth16/keys.h"
+#include "crypto/groth16/r1cs.h"
 #include "crypto/groth16/wtns.h"
 
 namespace chainaccel::groth16::testing {
@@ -20,6 +22,10 @@ namespace chainaccel::groth16::testing {
 std::vector<uint8_t> WriteZkey(const ProvingKey& key);
 // A .wtns (version 2) of `witness`.
 std::vector<uint8_t> WriteWtns(const Witness& witness);
+// A .r1cs (version 1) of `r1cs` laid out as circom 2 writes it: sections 1 (header),
+// 2 (constraints) and 3 (the wire-to-label map, here wire i -> label i). REQUIRES: each
+// matrix has r1cs.n_constraints rows.
+std::vector<uint8_t> WriteR1cs(const R1cs& r1cs);
 
 // Where section `id` sits in an iden3 binary file. REQUIRES: the file has it.
 struct SectionPosition {
