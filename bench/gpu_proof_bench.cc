@@ -69,8 +69,7 @@ struct ProveJob {
   ProofGenerateTask task;
 
   ProveJob(const groth16::RegisteredCircuit& circuit, const groth16::Witness& witness, ThreadPool* pool) {
-    limbs.resize(witness.values.size() * kFieldLimbs);
-    for (size_t v = 0; v < witness.values.size(); ++v) groth16::FrToLimbs(witness.values[v], &limbs[v * kFieldLimbs]);
+    groth16::AppendFrLimbs(witness.values, &limbs);
     task.circuit = circuit.engine_circuit();
     task.count = 1;
     task.witnesses = limbs.data();

@@ -5,6 +5,7 @@
 
 #include "crypto/bn254/curve.h"
 #include "crypto/groth16/engine_layout.h"
+#include "crypto/groth16/point_bytes.h"
 #include "crypto/groth16/snarkjs_json.h"
 #include "crypto/groth16/verifier.h"
 #include "crypto/groth16/wtns.h"
@@ -13,18 +14,12 @@
 namespace chainaccel::server {
 namespace {
 
-constexpr size_t kProofBytes = 256;
-
 // The witness of item `i`, when it is a .wtns of the circuit, appended to `limbs`.
 bool AppendWitness(ByteView bytes, const Groth16Circuit& circuit, std::vector<uint64_t>* limbs) {
   groth16::Witness witness;
   if (!groth16::ReadWtns(bytes, &witness).ok()) return false;
   if (witness.values.size() != circuit.n_vars || !witness.values[0].IsOne()) return false;
-  const size_t at = limbs->size();
-  limbs->resize(at + witness.values.size() * kFieldLimbs);
-  for (size_t k = 0; k < witness.values.size(); ++k) {
-    groth16::FrToLimbs(witness.values[k], limbs->data() + at + k * kFieldLimbs);
-  }
+  groth16::AppendFrLimbs(witness.values, limbs);
   return true;
 }
 
@@ -94,16 +89,14 @@ void AppendProof(const groth16::FinishedProof* proof, uint32_t n_public, v1::Pro
   std::string* proofs = out->mutable_proofs()->mutable_data();
   std::string* signals = out->mutable_public_signals()->mutable_data();
   if (proof == nullptr) {
-    proofs->append(kProofBytes, '\0');
+    proofs->append(groth16::kProofBytes, '\0');
     signals->append(size_t{n_public} * 32, '\0');
     out->add_proof_json();
     out->add_public_json();
     return;
   }
-  std::array<uint8_t, kProofBytes> bytes{};
-  bn254::EncodeG1(proof->proof.a, std::span(bytes).subspan<0, 64>());
-  bn254::EncodeG2(proof->proof.b, std::span(bytes).subspan<64, 128>());
-  bn254::EncodeG1(proof->proof.c, std::span(bytes).subspan<192, 64>());
+  std::array<uint8_t, groth16::kProofBytes> bytes{};
+  groth16::EncodeProofEip197(proof->proof, bytes);
   AppendBytes(proofs, bytes);
   for (const bn254::U256& v : proof->public_signals) {
     std::array<uint8_t, 32> be{};
@@ -120,14 +113,12 @@ namespace {
 void ConvertJsonProof(const std::string& text, std::string* out) {
   groth16::Proof proof;
   if (!groth16::ParseProofJson(text, &proof).ok()) {
-    out->append(kProofBytes, '\xff');
+    out->append(groth16::kProofBytes, '\xff');
     return;
   }
-  std::array<uint8_t, kProofBytes> bytes{};
+  std::array<uint8_t, groth16::kProofBytes> bytes{};
   // A point off the curve encodes as given and is refused by the engine's decoding.
-  bn254::EncodeG1(proof.a, std::span(bytes).subspan<0, 64>());
-  bn254::EncodeG2(proof.b, std::span(bytes).subspan<64, 128>());
-  bn254::EncodeG1(proof.c, std::span(bytes).subspan<192, 64>());
+  groth16::EncodeProofEip197(proof, bytes);
   AppendBytes(out, bytes);
 }
 
@@ -164,7 +155,7 @@ Status DecodeJsonProofs(const v1::ProofVerifyRequest& request, const Limits& lim
     ConvertJsonProof(request.proof_json(static_cast<int>(i)), &buffers->proofs);
     ConvertJsonSignals(request.public_json(static_cast<int>(i)), n_public, &buffers->signals);
   }
-  task->proofs = PackedItems::Fixed(AsBytes(buffers->proofs), kProofBytes);
+  task->proofs = PackedItems::Fixed(AsBytes(buffers->proofs), groth16::kProofBytes);
   task->public_signals = AsBytes(buffers->signals);
   return Status::Ok();
 }
@@ -173,7 +164,7 @@ Status DecodeBinaryProofs(const v1::ProofVerifyRequest& request, const Limits& l
                           uint32_t n_public, ProofVerifyTask* task) {
   PackedItems proofs;
   if (Status s = DecodeByteBatch(request.proofs(), "proofs", limits, &proofs); !s.ok()) return s;
-  if (!proofs.fixed() || proofs.item_size() != kProofBytes) {
+  if (!proofs.fixed() || proofs.item_size() != groth16::kProofBytes) {
     return Status::InvalidArgument("proofs: items must be 256 bytes (A || B || C, EIP-197)");
   }
   ByteView signals;

@@ -133,10 +133,8 @@ void FillRegisterResponse(const groth16::RegisteredCircuit& circuit, bool fresh,
 // Witness k of the call as field elements (its first `count` values; all by default).
 std::vector<groth16::Fr> WitnessOf(const ProveCall& call, size_t k, size_t count = SIZE_MAX) {
   const Groth16Circuit& engine = *call.circuit->engine_circuit();
-  std::vector<groth16::Fr> witness(std::min<size_t>(count, engine.n_vars));
-  const uint64_t* limbs = call.witnesses.limbs.data() + k * engine.n_vars * kFieldLimbs;
-  for (size_t v = 0; v < witness.size(); ++v) witness[v] = groth16::FrFromLimbs(limbs + v * kFieldLimbs);
-  return witness;
+  return groth16::FrVectorFromLimbs(call.witnesses.limbs.data() + k * engine.n_vars * kFieldLimbs,
+                                    std::min<size_t>(count, engine.n_vars));
 }
 
 // The proofs of the call's witnesses from the engine's parts, into the response.

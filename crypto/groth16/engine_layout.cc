@@ -121,6 +121,18 @@ void FrToLimbs(const Fr& v, uint64_t* limbs) {
   std::copy(raw.begin(), raw.end(), limbs);
 }
 
+std::vector<Fr> FrVectorFromLimbs(const uint64_t* limbs, size_t count) {
+  std::vector<Fr> values(count);
+  for (size_t i = 0; i < count; ++i) values[i] = FrFromLimbs(limbs + i * kFieldLimbs);
+  return values;
+}
+
+void AppendFrLimbs(std::span<const Fr> values, std::vector<uint64_t>* limbs) {
+  const size_t at = limbs->size();
+  limbs->resize(at + values.size() * kFieldLimbs);
+  for (size_t i = 0; i < values.size(); ++i) FrToLimbs(values[i], limbs->data() + at + i * kFieldLimbs);
+}
+
 Status MakeEngineCircuit(const ProvingKey& key, std::span<const uint8_t, 32> id,
                          Groth16Circuit* out) {
   Groth16Circuit c;

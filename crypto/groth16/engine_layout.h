@@ -10,6 +10,7 @@
 
 #include <cstdint>
 #include <span>
+#include <vector>
 
 #include "core/groth16_circuit.h"
 #include "core/status.h"
@@ -41,6 +42,10 @@ void G1ToLimbs(const G1Affine& p, uint64_t* limbs);
 void G2ToLimbs(const G2Affine& p, uint64_t* limbs);
 Fr FrFromLimbs(const uint64_t* limbs);
 void FrToLimbs(const Fr& v, uint64_t* limbs);
+// `count` field elements from kFieldLimbs-limb groups laid end to end (a witness).
+std::vector<Fr> FrVectorFromLimbs(const uint64_t* limbs, size_t count);
+// The values' limb groups appended to *limbs, end to end.
+void AppendFrLimbs(std::span<const Fr> values, std::vector<uint64_t>* limbs);
 
 // Jacobian points from and to limbs (kG1JacobianLimbs, kG2JacobianLimbs).
 // REQUIRES (From*): every limb group below p.

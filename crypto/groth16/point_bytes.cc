@@ -78,4 +78,18 @@ void EncodeG2Montgomery(const bn254::G2Affine& p, std::span<uint8_t, kG2Bytes> o
   p.y.c1.ToMontgomeryBytesLE(out.subspan<96, 32>());
 }
 
+void EncodeProofEip197(const Proof& proof, std::span<uint8_t, kProofBytes> out) {
+  bn254::EncodeG1(proof.a, out.subspan<0, 64>());
+  bn254::EncodeG2(proof.b, out.subspan<64, 128>());
+  bn254::EncodeG1(proof.c, out.subspan<192, 64>());
+}
+
+std::optional<Proof> DecodeProofEip197(std::span<const uint8_t, kProofBytes> bytes) {
+  const auto a = bn254::DecodeG1(bytes.subspan<0, 64>());
+  const auto b = bn254::DecodeG2(bytes.subspan<64, 128>());
+  const auto c = bn254::DecodeG1(bytes.subspan<192, 64>());
+  if (!a || !b || !c) return std::nullopt;
+  return Proof{*a, *b, *c};
+}
+
 }  // namespace chainaccel::groth16

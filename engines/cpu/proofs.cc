@@ -7,6 +7,7 @@
 #include "crypto/bn254/curve.h"
 #include "crypto/bn254/field.h"
 #include "crypto/groth16/engine_layout.h"
+#include "crypto/groth16/point_bytes.h"
 #include "crypto/groth16/prover.h"
 #include "crypto/groth16/verifier.h"
 
@@ -15,23 +16,13 @@ namespace {
 
 using groth16::Fr;
 
-constexpr size_t kProofBytes = 256;  // EIP-197: A (64) || B (128) || C (64)
-
-std::vector<Fr> WitnessValues(const uint64_t* limbs, size_t n_vars) {
-  std::vector<Fr> values(n_vars);
-  for (size_t i = 0; i < n_vars; ++i) values[i] = groth16::FrFromLimbs(limbs + i * kFieldLimbs);
-  return values;
-}
-
 // Decodes proof `i` and its signals; the item's status when it cannot be checked.
 ItemStatus DecodeItem(const ProofVerifyTask& task, size_t i, groth16::Proof* proof,
                       std::vector<bn254::U256>* signals) {
-  const ByteView bytes = task.proofs[i];
-  const auto a = bn254::DecodeG1(bytes.subspan<0, 64>());
-  const auto b = bn254::DecodeG2(bytes.subspan<64, 128>());
-  const auto c = bn254::DecodeG1(bytes.subspan<192, 64>());
-  if (!a || !b || !c) return ItemStatus::kMalformedProof;
-  *proof = groth16::Proof{*a, *b, *c};
+  const std::optional<groth16::Proof> decoded =
+      groth16::DecodeProofEip197(task.proofs[i].first<groth16::kProofBytes>());
+  if (!decoded) return ItemStatus::kMalformedProof;
+  *proof = *decoded;
   const size_t n = task.key->n_public;
   signals->resize(n);
   const ByteView values = task.public_signals.subspan(i * n * 32, n * 32);
@@ -81,8 +72,8 @@ Status RunProofGenerate(ThreadPool& pool, ProofGenerateTask& task) {
   const Groth16Circuit& circuit = *task.circuit;
   const groth16::ProvingKey key = groth16::ProvingKeyFromEngineCircuit(circuit);
   for (size_t i = 0; i < task.count; ++i) {
-    const std::vector<Fr> witness =
-        WitnessValues(task.witnesses + i * circuit.n_vars * kFieldLimbs, circuit.n_vars);
+    const std::vector<Fr> witness = groth16::FrVectorFromLimbs(
+        task.witnesses + i * circuit.n_vars * kFieldLimbs, circuit.n_vars);
     std::vector<Fr> h;
     if (Status s = groth16::ComputeHCoset(key, witness, &pool, &h); !s.ok()) {
       task.status[i] = ItemStatus::kMalformedWitness;

@@ -12,6 +12,7 @@
 #include "crypto/bn254/curve.h"
 #include "crypto/groth16/circuit_registry.h"
 #include "crypto/groth16/engine_layout.h"
+#include "crypto/groth16/point_bytes.h"
 #include "crypto/groth16/prover.h"
 #include "crypto/groth16/testing/insecure_setup.h"
 #include "crypto/groth16/testing/synthetic_circuit.h"
@@ -45,20 +46,13 @@ Fixture MakeFixture(uint32_t constraints, uint64_t seed) {
 
 std::vector<uint64_t> WitnessLimbs(const std::vector<groth16::Witness>& witnesses) {
   std::vector<uint64_t> limbs;
-  for (const groth16::Witness& w : witnesses) {
-    for (const Fr& v : w.values) {
-      limbs.resize(limbs.size() + kFieldLimbs);
-      groth16::FrToLimbs(v, limbs.data() + limbs.size() - kFieldLimbs);
-    }
-  }
+  for (const groth16::Witness& w : witnesses) groth16::AppendFrLimbs(w.values, &limbs);
   return limbs;
 }
 
 std::array<uint8_t, 256> ProofBytes(const groth16::Proof& p) {
   std::array<uint8_t, 256> out{};
-  bn254::EncodeG1(p.a, std::span(out).subspan<0, 64>());
-  bn254::EncodeG2(p.b, std::span(out).subspan<64, 128>());
-  bn254::EncodeG1(p.c, std::span(out).subspan<192, 64>());
+  groth16::EncodeProofEip197(p, out);
   return out;
 }
 

@@ -44,13 +44,8 @@ Circuit MakeCircuit(uint32_t constraints, uint64_t seed) {
 
 // `count` copies of the circuit's witness as the engines' limbs.
 std::vector<uint64_t> WitnessLimbs(const Circuit& c, size_t count) {
-  std::vector<uint64_t> limbs(count * c.witness.values.size() * kFieldLimbs);
-  for (size_t k = 0; k < count; ++k) {
-    for (size_t v = 0; v < c.witness.values.size(); ++v) {
-      groth16::FrToLimbs(c.witness.values[v],
-                         &limbs[(k * c.witness.values.size() + v) * kFieldLimbs]);
-    }
-  }
+  std::vector<uint64_t> limbs;
+  for (size_t k = 0; k < count; ++k) groth16::AppendFrLimbs(c.witness.values, &limbs);
   return limbs;
 }
 
