@@ -69,10 +69,20 @@ grpc::ServerUnaryReactor* CallFrame::RunOn(ThreadPool& workers, std::function<St
   grpc::ServerUnaryReactor* reactor = reactor_;
   // After Post the work may run (and delete this) at any moment.
   workers.Post([this, work = std::move(work)] {
-    Finish(context_->IsCancelled() ? Status::Cancelled("the client gave up before the call ran")
-                                   : work());
+    Status given_up = GivenUp();
+    Finish(given_up.ok() ? work() : given_up);
   });
   return reactor;
+}
+
+Status CallFrame::GivenUp() const {
+  // The deadline is checked on our own clock: gRPC marks the call cancelled when its
+  // deadline timer runs, which on a loaded machine can be later than the worker's turn.
+  if (std::chrono::system_clock::now() >= context_->deadline()) {
+    return Status::DeadlineExceeded("the deadline passed before the call ran");
+  }
+  if (context_->IsCancelled()) return Status::Cancelled("the client gave up before the call ran");
+  return Status::Ok();
 }
 
 void CallFrame::RecordItems(Metrics&, std::string_view) const {}

@@ -14,7 +14,7 @@
 //   - closures: RunOn / ServeOnWorkers (below) run the work on a service's own threads
 //     (ExecutionService: a block can take seconds, never on gRPC's callback threads).
 // Either way a call whose client has given up by the time its turn comes is not run: it
-// finishes CANCELLED.
+// finishes DEADLINE_EXCEEDED (its deadline has passed) or CANCELLED.
 #pragma once
 
 #include <google/protobuf/arena.h>
@@ -72,8 +72,8 @@ class CallFrame {
   // for it. Deletes this; returns the reactor the handler must return.
   grpc::ServerUnaryReactor* Finish(const Status& status);
 
-  // Runs `work` on `workers` and finishes with its status; CANCELLED without running it
-  // when the client has given up by then. Deletes this when done; returns the reactor.
+  // Runs `work` on `workers` and finishes with its status; without running it when the
+  // client has given up by then (GivenUp). Deletes this when done; returns the reactor.
   grpc::ServerUnaryReactor* RunOn(ThreadPool& workers, std::function<Status()> work);
 
  protected:
@@ -87,6 +87,9 @@ class CallFrame {
   // Per-item metrics of a call that finished OK, beyond its counters (batches: items by
   // status, chainaccel_items_total).
   virtual void RecordItems(Metrics& metrics, std::string_view method) const;
+  // DEADLINE_EXCEEDED once the call's deadline has passed (by this machine's clock),
+  // CANCELLED once the client has cancelled it, else OK.
+  Status GivenUp() const;
 
   google::protobuf::Arena arena_;
   ServingState& state_;

@@ -32,8 +32,9 @@ void RecordBlock(uint64_t height, const exec::BlockResult& result, Metrics& metr
 
 }  // namespace
 
-ExecutionServiceImpl::ExecutionServiceImpl(ServingState& state, exec::ExecutionEngine& engine)
-    : state_(state), engine_(engine) {}
+ExecutionServiceImpl::ExecutionServiceImpl(ServingState& state, exec::ExecutionEngine& engine,
+                                           size_t workers)
+    : state_(state), engine_(engine), workers_(workers) {}
 ExecutionServiceImpl::~ExecutionServiceImpl() = default;
 
 grpc::ServerUnaryReactor* ExecutionServiceImpl::DeployContract(

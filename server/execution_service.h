@@ -23,8 +23,9 @@ class ExecutionServiceImpl final
  public:
   // `state` and `engine` must outlive the service. Each RPC is recorded in the request
   // metrics and its AdminService counters; each committed block in the execution
-  // metrics (docs/metrics.md).
-  ExecutionServiceImpl(ServingState& state, exec::ExecutionEngine& engine);
+  // metrics (docs/metrics.md). The calls run on `workers` threads of the service's own:
+  // two, so that a long block does not hold up calls and state reads (tests take one).
+  ExecutionServiceImpl(ServingState& state, exec::ExecutionEngine& engine, size_t workers = 2);
   ~ExecutionServiceImpl() override;
 
   grpc::ServerUnaryReactor* DeployContract(grpc::CallbackServerContext* context,
@@ -43,8 +44,7 @@ class ExecutionServiceImpl final
  private:
   ServingState& state_;
   exec::ExecutionEngine& engine_;
-  // Two threads: a long block does not hold up calls and state reads.
-  ThreadPool workers_{2};
+  ThreadPool workers_;
 };
 
 }  // namespace chainaccel::server

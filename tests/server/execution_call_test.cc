@@ -2,13 +2,24 @@
 // toward max_inflight_requests and in AdminService's counters, a call whose client gave
 // up is not run, and bytes that are not a request get INVALID_ARGUMENT naming the type.
 #include <catch2/catch.hpp>
+#include <grpcpp/grpcpp.h>
+#include <unistd.h>
 
 #include <chrono>
+#include <condition_variable>
+#include <filesystem>
+#include <functional>
 #include <future>
+#include <mutex>
 #include <string>
 #include <thread>
 
+#include "engines/engine.h"
+#include "execution/execution_engine.h"
 #include "reference.h"
+#include "server/execution_service.h"
+#include "server/metrics.h"
+#include "server/serving_state.h"
 #include "test_server.h"
 
 namespace chainaccel::server {
@@ -55,13 +66,18 @@ v1::GetStatusResponse AdminStatus(TestServer& t) {
   return status;
 }
 
-// Waits (up to 10 s) until the daemon serves `n` requests; false if it never does.
-bool WaitInFlight(TestServer& t, uint64_t n) {
+// Polls `done` every 2 ms for up to 10 s; false if it never holds.
+bool WaitUntil(const std::function<bool()>& done) {
   for (int i = 0; i < 5000; ++i) {
-    if (AdminStatus(t).in_flight_requests() == n) return true;
+    if (done()) return true;
     std::this_thread::sleep_for(std::chrono::milliseconds(2));
   }
-  return false;
+  return done();
+}
+
+// Waits (up to 10 s) until the daemon serves `n` requests; false if it never does.
+bool WaitInFlight(TestServer& t, uint64_t n) {
+  return WaitUntil([&] { return AdminStatus(t).in_flight_requests() == n; });
 }
 
 const v1::TaskCounters& Counters(const v1::GetStatusResponse& status, const std::string& task) {
@@ -103,12 +119,12 @@ class BusyCpu {
   std::promise<grpc::Status> done_;
 };
 
-// An ExecuteBlock sent with the callback API.
+// An ExecuteBlock sent with the callback API. `block` must outlive the call.
 class PendingBlock {
  public:
-  PendingBlock(TestServer& t, const v1::ExecuteBlockRequest& block) {
-    t.execution->async()->ExecuteBlock(context_.get(), &block, &response_,
-                                       [this](grpc::Status s) { done_.set_value(s); });
+  PendingBlock(v1::ExecutionService::Stub& stub, const v1::ExecuteBlockRequest& block) {
+    stub.async()->ExecuteBlock(context_.get(), &block, &response_,
+                               [this](grpc::Status s) { done_.set_value(s); });
   }
   grpc::Status Wait() { return done_.get_future().get(); }
   const v1::ExecuteBlockResponse& response() const { return response_; }
@@ -126,7 +142,7 @@ TEST_CASE("Execution calls count toward max_inflight_requests", "[grpc][executio
   BusyCpu busy(t, rng);
   // The block waits behind the busy batch for its signatures: two requests in flight.
   const v1::ExecuteBlockRequest block = OneTransactionBlock(1, rng);
-  PendingBlock pending(t, block);
+  PendingBlock pending(*t.execution, block);
   REQUIRE(WaitInFlight(t, 2));
 
   // Over the limit: an execution call is refused like a batch ...
@@ -237,39 +253,131 @@ TEST_CASE("Execution calls appear in AdminService's counters and the RPC metrics
                                       "\"bad_signature\"} 3"));
 }
 
+// An engine whose batches wait in Run until the test opens it, and then fail
+// (UNAVAILABLE): a block verifying its signatures on it holds its execution worker
+// exactly until the test lets it go.
+class GateEngine final : public Engine {
+ public:
+  const EngineInfo& info() const override { return info_; }
+  bool Supports(TaskType) const override { return true; }
+  EngineStats stats() const override { return {}; }
+  Status Run(Task&) override {
+    std::unique_lock<std::mutex> lock(mu_);
+    ++waiting_;
+    changed_.notify_all();
+    changed_.wait(lock, [this] { return open_; });
+    return Status::Unavailable("the gate engine runs nothing");
+  }
+  // True once a batch waits in Run (within 60 s).
+  bool WaitForBatch() {
+    std::unique_lock<std::mutex> lock(mu_);
+    return changed_.wait_for(lock, std::chrono::seconds(60), [this] { return waiting_ > 0; });
+  }
+  void Open() {
+    std::lock_guard<std::mutex> lock(mu_);
+    open_ = true;
+    changed_.notify_all();
+  }
+
+ private:
+  const EngineInfo info_ = [] {
+    EngineInfo info;
+    info.name = "gate";
+    return info;
+  }();
+  std::mutex mu_;
+  std::condition_variable changed_;
+  int waiting_ = 0;
+  bool open_ = false;
+};
+
+// ExecutionService alone in a gRPC server on loopback, with one worker thread and its
+// execution engine's signature batches on a GateEngine: what occupies the worker, and
+// until when, is up to the test, not to how fast the machine is.
+class OneWorkerExecutionService {
+ public:
+  OneWorkerExecutionService() {
+    std::error_code ec;
+    std::filesystem::remove_all(db_path_, ec);  // left by a crashed run of the same pid
+    state.metrics = &metrics_;
+    exec::ExecutionOptions options;
+    options.db_path = db_path_;
+    Status s = exec::ExecutionEngine::Open(options, &gate, &engine_);
+    INFO(s.ToString());
+    REQUIRE(s.ok());
+    service_ = std::make_unique<ExecutionServiceImpl>(state, *engine_, /*workers=*/1);
+    grpc::ServerBuilder builder;
+    int port = 0;
+    builder.AddListeningPort("127.0.0.1:0", grpc::InsecureServerCredentials(), &port);
+    builder.RegisterService(service_.get());
+    server_ = builder.BuildAndStart();
+    REQUIRE(server_ != nullptr);
+    REQUIRE(port != 0);
+    stub = v1::ExecutionService::NewStub(grpc::CreateChannel(
+        "127.0.0.1:" + std::to_string(port), grpc::InsecureChannelCredentials()));
+  }
+  ~OneWorkerExecutionService() {
+    gate.Open();
+    server_->Shutdown();
+    service_.reset();
+    engine_.reset();
+    std::error_code ec;
+    std::filesystem::remove_all(db_path_, ec);
+  }
+
+  GateEngine gate;
+  ServingState state;
+  std::unique_ptr<v1::ExecutionService::Stub> stub;
+
+ private:
+  const std::string db_path_ = (std::filesystem::temp_directory_path() /
+                                ("chainaccel-test-gate-" + std::to_string(::getpid())))
+                                   .string();
+  Metrics metrics_;
+  std::unique_ptr<exec::ExecutionEngine> engine_;
+  std::unique_ptr<ExecutionServiceImpl> service_;
+  std::unique_ptr<grpc::Server> server_;
+};
+
 TEST_CASE("An execution call whose client gave up is not run", "[grpc][execution]") {
-  TestServer t(OneCpuWorker(Limits().max_inflight_requests));
+  OneWorkerExecutionService s;
   std::mt19937_64 rng(TestSeed());
 
-  BusyCpu busy(t, rng);
-  // Both execution workers wait: one block for its signatures behind the busy batch,
-  // the other (the same height) for the first block.
+  // The only worker runs a block that waits for its signatures at the closed gate.
   const v1::ExecuteBlockRequest block = OneTransactionBlock(1, rng);
-  PendingBlock first(t, block);
-  REQUIRE(WaitInFlight(t, 2));
-  PendingBlock second(t, block);
-  REQUIRE(WaitInFlight(t, 3));
-  std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  PendingBlock first(*s.stub, block);
+  REQUIRE(s.gate.WaitForBatch());
 
-  // This deployment waits for a worker and its deadline passes first.
+  // This deployment waits behind the block for the worker, and its deadline passes
+  // there: nothing can answer it before, the worker is held.
+  constexpr auto kDeadline = std::chrono::milliseconds(50);
+  const v1::DeployContractRequest late = Deploy("late");
   v1::DeployContractResponse deployed;
   grpc::ClientContext late_context;
-  late_context.set_deadline(std::chrono::system_clock::now() + std::chrono::milliseconds(50));
-  CHECK(t.execution->DeployContract(&late_context, Deploy("late"), &deployed).error_code() ==
-        grpc::StatusCode::DEADLINE_EXCEEDED);
+  late_context.set_deadline(std::chrono::system_clock::now() + kDeadline);
+  std::promise<grpc::Status> late_done;
+  s.stub->async()->DeployContract(&late_context, &late, &deployed,
+                                  [&](grpc::Status status) { late_done.set_value(status); });
+  CHECK(late_done.get_future().get().error_code() == grpc::StatusCode::DEADLINE_EXCEEDED);
+  // The daemon has it (admitted, queued for the worker; it stays in flight until the
+  // worker takes it) ...
+  REQUIRE(WaitUntil([&] { return s.state.in_flight.load() == 2; }));
+  // ... and its deadline there is at most kDeadline after it arrived (gRPC sends the
+  // time left, in whole milliseconds rounded up, and the daemon counts from arrival):
+  // past once kDeadline + 1 ms have gone since now.
+  std::this_thread::sleep_for(kDeadline + std::chrono::milliseconds(1));
 
-  REQUIRE(busy.Done());
-  CHECK(first.Wait().ok());
-  CHECK(second.Wait().error_code() == grpc::StatusCode::FAILED_PRECONDITION);
-  REQUIRE(WaitInFlight(t, 0));
-  const v1::GetStatusResponse status = AdminStatus(t);
-  CHECK(Counters(status, "deploy_contract").requests() == 1);
-  CHECK(Counters(status, "deploy_contract").failed_requests() == 1);
+  s.gate.Open();
+  CHECK(first.Wait().error_code() == grpc::StatusCode::UNAVAILABLE);  // the gate's failure
+  REQUIRE(WaitUntil([&] { return s.state.in_flight.load() == 0; }));
+  const TaskCounters& deploys = s.state.counters_of(ExecutionCall::kDeployContract);
+  CHECK(deploys.requests.load() == 1);
+  CHECK(deploys.failed_requests.load() == 1);
   // The late deployment never ran: the same code and salt deploy now (a second deployment
   // at one address is FAILED_PRECONDITION).
-  const grpc::Status s = t.execution->DeployContract(Context().get(), Deploy("late"), &deployed);
-  INFO(s.error_code() << ": " << s.error_message());
-  CHECK(s.ok());
+  const grpc::Status again = s.stub->DeployContract(Context().get(), late, &deployed);
+  INFO(again.error_code() << ": " << again.error_message());
+  CHECK(again.ok());
 }
 
 TEST_CASE("Execution requests that are not protobuf get INVALID_ARGUMENT naming the type",
