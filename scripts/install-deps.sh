@@ -7,7 +7,8 @@
 #
 # Usage: scripts/install-deps.sh [--no-npm] [--runtime] [--cuda] [--list]
 #   (none)      build tools and libraries, test tools (Debian's prometheus: promtool and
-#               the server for tests/deploy), and the npm packages of the tests
+#               the server for tests/deploy), the npm packages of the tests, and kubectl
+#               1.32 for rendering the Kubernetes overlays (scripts/install-kubectl.sh)
 #   --no-npm    build tools and libraries only: no npm packages, no test tools
 #   --runtime   only the shared libraries that chainacceld and chainaccel load (a
 #               container's runtime stage): no compiler, no -dev packages, no npm
@@ -141,4 +142,5 @@ if [ "$with_npm" = 1 ]; then
       (cd "$node_dir" && npm ci --ignore-scripts --no-audit --no-fund --loglevel=error)
     fi
   done
+  "$here/scripts/install-kubectl.sh"
 fi

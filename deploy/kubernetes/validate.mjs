@@ -5,9 +5,10 @@
 //
 // With no arguments it renders every kustomization here that is not a Component
 // (overlays/sidecar, overlays/shared, overlays/gpu, monitoring) with `kustomize build`
-// or, where there is no kustomize, `kubectl kustomize` (kustomize >= 4: kubectl >= 1.21),
-// and checks what comes out; a rendering that fails is a failure. Without either tool it
-// exits 77 (ctest: skipped). With files, it checks each file as it stands.
+// or, where there is no kustomize, `kubectl kustomize` (kustomize >= 4: kubectl >= 1.21):
+// the kubectl that scripts/install-kubectl.sh puts in .tools/ first, then one on PATH.
+// It checks what comes out; a rendering that fails is a failure. Without any of these
+// tools it exits 77 (ctest: skipped). With files, it checks each file as it stands.
 //
 // Every object goes through four checks:
 //   1. schema: the maintained models' validate(): kubernetes-models for the Kubernetes
@@ -45,6 +46,8 @@ const which = (name) => spawnSync("/bin/sh", ["-c", `command -v ${name}`]).stdou
 function renderer() {
   if (process.env.KUSTOMIZE) return [process.env.KUSTOMIZE, "build"];
   if (which("kustomize")) return ["kustomize", "build"];
+  const pinned = join(here, ".tools", "kubectl");
+  if (existsSync(pinned)) return [pinned, "kustomize"];
   if (which("kubectl")) return ["kubectl", "kustomize"];
   return null;
 }
