@@ -3,8 +3,9 @@
 //
 // TLS runs on gRPC's FileWatcherCertificateProvider, which re-reads the certificate, key
 // and client CA files every tls.reload_seconds on a thread of its own; a change applies
-// to the connections made after it (open connections keep their session). gRPC 1.51 has
-// no way to make the provider re-read at once, so SIGHUP does not reach the certificates:
+// to the connections made after it (open connections keep their session). gRPC 1.51's
+// public API has no way to make a provider re-read at once or to give it new material,
+// so SIGHUP does not reach the certificates (docs/security.md says why in full):
 // replacing the files is enough, within reload_seconds.
 #pragma once
 
