@@ -6,8 +6,10 @@
 # CHAINACCEL_JOBS); CHAINACCEL_TEST_JOBS: tests at once (2). Arguments go to ctest
 # (e.g. -R engine/). Without CHAINACCEL_BUILD_DIR the preset's test settings apply too
 # (the sanitizer presets' options, no fuzzing under a sanitizer). With the dev preset it
-# then builds the scheduler's tests under ThreadSanitizer (the tsan preset, build-tsan/)
-# and runs them: the 500-client integration test among them (CHAINACCEL_SKIP_TSAN=1 skips).
+# then runs the sanitizers' sample (scripts/sanitizers.sh --ci: the unit tests of core, the
+# scheduler, the CPU engine and crypto wrappers, and execution, under ThreadSanitizer and
+# under ASan+UBSan, in build-tsan/ and build-asan/; bench/SANITIZERS.md);
+# CHAINACCEL_SKIP_SANITIZERS=1 skips it.
 set -euo pipefail
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 preset="${CHAINACCEL_PRESET:-dev}"
@@ -20,7 +22,6 @@ if [ -n "${CHAINACCEL_BUILD_DIR:-}" ]; then
 else
   ctest --preset "$preset" -j "${CHAINACCEL_TEST_JOBS:-2}" "$@"
 fi
-if [ "$preset" = dev ] && [ -z "${CHAINACCEL_BUILD_DIR:-}" ] && [ -z "${CHAINACCEL_SKIP_TSAN:-}" ]; then
-  CHAINACCEL_PRESET=tsan "$here/scripts/build.sh" scheduler_tests
-  ctest --preset tsan -R '^scheduler/'
+if [ "$preset" = dev ] && [ -z "${CHAINACCEL_BUILD_DIR:-}" ] && [ -z "${CHAINACCEL_SKIP_SANITIZERS:-}" ]; then
+  "$here/scripts/sanitizers.sh" --ci
 fi
