@@ -34,7 +34,7 @@ done
 
 sample_targets="core_tests scheduler_tests engine_tests exec_tests"
 sample_tests="^(core|scheduler|engine|exec)/"
-grpc_targets="server_tests client_tests exec_daemon_tests exec_server_fault_tests bn254_tests groth16_tests"
+grpc_targets="server_tests client_tests exec_daemon_tests exec_server_fault_tests bn254_tests bn254_tool groth16_tests"
 grpc_tests="^(core|scheduler|engine|exec|server|client|bn254|groth16)/"
 
 "$here/scripts/install-deps.sh"
