@@ -12,7 +12,6 @@
 
 #include <array>
 #include <cstdint>
-#include <functional>
 #include <memory>
 #include <span>
 #include <string_view>
@@ -138,12 +137,6 @@ struct ProofGenerateTask {
   const uint64_t* witnesses = nullptr;
   Groth16ProofParts* parts = nullptr;  // count entries
   ItemStatus* status = nullptr;        // count entries: kOk, or why the item has no parts
-  // The G2 multi-scalar multiplication Σ w_i·B2_i of item `item` into parts->b2, on the
-  // host: an engine without a G2 kernel (a GPU engine) calls it on the batch's thread
-  // while its device computes the G1 parts. Set by the caller, which owns the host copy
-  // of the circuit's B2 bases and the CPU threads it runs on; thread-safe. The CPU
-  // engine computes b2 itself. Null: a GPU engine does not accept the task.
-  std::function<void(size_t item, Groth16ProofParts* parts)> host_b2;
 };
 
 // Verifies `proofs.size()` Groth16 proofs against one verifying key: item i is proof i

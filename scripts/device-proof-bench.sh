@@ -10,7 +10,8 @@
 #      then `chainaccel zk prove` 1 + $RUNS times with placement gpu (the first uploads
 #      the circuit) and, up to $CPU_MAX_POWER, once with cpu, wall
 #      clock around the command (process start, reading the .wtns, gRPC, the proof, the
-#      JSON) -> $OUT/proof_daemon.jsonl.
+#      JSON) -> $OUT/proof_daemon.jsonl; after each power the daemon's Prove request and
+#      proof batch time sums so far (its metrics) -> $OUT/daemon_metrics.txt.
 # Usage: bash scripts/device-proof-bench.sh [engines] [daemon]
 set -uo pipefail
 steps="${*:-engines daemon}"
@@ -61,6 +62,14 @@ if [[ " $steps " == *" daemon "* ]]; then
         tee -a "$out/proof_daemon.jsonl"
     done
     rm -f "$zkey"
+    # Where the daemon's time went so far (request and batch histograms, cumulative over
+    # the powers), without curl: bash's /dev/tcp.
+    metrics="$(sed -n 's/^metrics=//p' "$work/ready")"
+    exec 3<>"/dev/tcp/${metrics%:*}/${metrics##*:}"
+    printf 'GET /metrics HTTP/1.0\r\nHost: %s\r\n\r\n' "$metrics" >&3
+    grep -E '^chainaccel_(request_duration_seconds_(sum|count)\{method="Prove"|scheduler_(batch|queue_wait)_seconds_(sum|count)\{.*proof_generate)' <&3 |
+      sed "s/^/after power $power: /" | tee -a "$out/daemon_metrics.txt"
+    exec 3<&-
   done
   kill -TERM "$pid"
   wait "$pid"

@@ -15,9 +15,10 @@ namespace chainaccel::server {
 namespace {
 
 // The witness of item `i`, when it is a .wtns of the circuit, appended to `limbs`.
-bool AppendWitness(ByteView bytes, const Groth16Circuit& circuit, std::vector<uint64_t>* limbs) {
+bool AppendWitness(ByteView bytes, const Groth16Circuit& circuit, ThreadPool* pool,
+                   std::vector<uint64_t>* limbs) {
   groth16::Witness witness;
-  if (!groth16::ReadWtns(bytes, &witness).ok()) return false;
+  if (!groth16::ReadWtns(bytes, &witness, pool).ok()) return false;
   if (witness.values.size() != circuit.n_vars || !witness.values[0].IsOne()) return false;
   groth16::AppendFrLimbs(witness.values, limbs);
   return true;
@@ -68,15 +69,15 @@ Status DecodeCircuitId(const std::string& bytes, groth16::CircuitId* out) {
 }
 
 Status DecodeWitnesses(const v1::ProveRequest& request, const Limits& limits,
-                       const Groth16Circuit& circuit, std::vector<ItemStatus>* statuses,
-                       ProveWitnesses* out) {
+                       const Groth16Circuit& circuit, ThreadPool* pool,
+                       std::vector<ItemStatus>* statuses, ProveWitnesses* out) {
   PackedItems items;
   if (Status s = DecodeByteBatch(request.witnesses(), "witnesses", limits, &items); !s.ok()) {
     return s;
   }
   statuses->assign(items.size(), ItemStatus::kUnspecified);
   for (size_t i = 0; i < items.size(); ++i) {
-    if (AppendWitness(items[i], circuit, &out->limbs)) {
+    if (AppendWitness(items[i], circuit, pool, &out->limbs)) {
       out->items.push_back(i);
     } else {
       (*statuses)[i] = ItemStatus::kMalformedWitness;

@@ -10,6 +10,7 @@
 #include "chainaccel/v1/proof.pb.h"
 #include "core/status.h"
 #include "core/task.h"
+#include "core/thread_pool.h"
 #include "crypto/groth16/circuit_registry.h"
 #include "server/limits.h"
 
@@ -27,10 +28,11 @@ struct ProveWitnesses {
 // Sizes `statuses` to the request's witnesses: ITEM_MALFORMED_WITNESS for each one that
 // is not a .wtns of the circuit (it does not parse, n_vars values, the first 1), the
 // others left kUnspecified and copied into *out. INVALID_ARGUMENT for an empty or badly
-// packed batch, RESOURCE_EXHAUSTED over limits.max_batch_items.
+// packed batch, RESOURCE_EXHAUSTED over limits.max_batch_items. The values are converted
+// on `pool`'s threads when one is given.
 Status DecodeWitnesses(const v1::ProveRequest& request, const Limits& limits,
-                       const Groth16Circuit& circuit, std::vector<ItemStatus>* statuses,
-                       ProveWitnesses* out);
+                       const Groth16Circuit& circuit, ThreadPool* pool,
+                       std::vector<ItemStatus>* statuses, ProveWitnesses* out);
 
 // Appends one proof to the response: the 256-byte EIP-196/197 form, the public signals
 // (32 bytes big-endian each), and snarkjs's proof.json and public.json texts; an empty

@@ -216,7 +216,8 @@ grpc::ServerUnaryReactor* ProofServiceImpl::Prove(grpc::CallbackServerContext* c
                                   " is registered (RegisterCircuit it, again if it was dropped)");
         }
         const Groth16Circuit& circuit = *call->circuit->engine_circuit();
-        Status s = DecodeWitnesses(r, state_.limits, circuit, &statuses, &call->witnesses);
+        Status s = DecodeWitnesses(r, state_.limits, circuit, host_pool_, &statuses,
+                                   &call->witnesses);
         if (!s.ok()) return s;
         const size_t n = call->witnesses.items.size();
         call->parts.resize(n);
@@ -227,9 +228,6 @@ grpc::ServerUnaryReactor* ProofServiceImpl::Prove(grpc::CallbackServerContext* c
         task.witnesses = call->witnesses.limbs.data();
         task.parts = call->parts.data();
         task.status = call->task_status.data();
-        task.host_b2 = [call, pool = host_pool_](size_t k, Groth16ProofParts* parts) {
-          groth16::G2JacobianToLimbs(call->circuit->MsmB2(WitnessOf(*call, k), pool), parts->b2);
-        };
         return Status::Ok();
       },
       [call](const ProofGenerateTask&, const std::vector<ItemStatus>& statuses,

@@ -25,9 +25,9 @@ class ProofServiceImpl final
           v1::ProofService::WithRawCallbackMethod_Prove<
               v1::ProofService::WithRawCallbackMethod_VerifyGroth16<v1::ProofService::Service>>> {
  public:
-  // `host_pool`: the CPU threads a GPU engine's proofs use for their G2 multi-scalar
-  // multiplication (ProofGenerateTask::host_b2): the CPU engine's, so that the daemon
-  // has one set of compute threads. Not owned; outlives the service.
+  // `host_pool`: the CPU threads that check a registered key's points and convert
+  // witnesses (the CPU engine's, so that the daemon has one set of compute threads). Not
+  // owned; outlives the service.
   ProofServiceImpl(ServingState& state, const ProofConfig& options, ThreadPool* host_pool);
 
   grpc::ServerReadReactor<grpc::ByteBuffer>* RegisterCircuit(grpc::CallbackServerContext* context,

@@ -2,7 +2,6 @@
 
 #include <utility>
 
-#include "crypto/bn254/msm.h"
 #include "crypto/groth16/engine_layout.h"
 #include "crypto/groth16/prover.h"
 #include "crypto/groth16/snarkjs_json.h"
@@ -39,15 +38,10 @@ Status RegisteredCircuit::Make(const ProvingKey& key, const CircuitId& id,
   head.gamma2 = key.gamma2;
   head.delta2 = key.delta2;
   head.ic = key.ic;
-  circuit->b2_ = key.b2;
   circuit->vk_ = key.ToVerifyingKey();
   circuit->vk_json_ = VerifyingKeyToJson(circuit->vk_);
   *out = std::move(circuit);
   return Status::Ok();
-}
-
-bn254::G2 RegisteredCircuit::MsmB2(std::span<const Fr> witness, ThreadPool* pool) const {
-  return bn254::MsmG2(b2_, witness, pool);
 }
 
 FinishedProof RegisteredCircuit::Finish(const Groth16ProofParts& parts,

@@ -53,13 +53,7 @@ class RegisteredCircuit {
   const VerifyingKey& verifying_key() const { return vk_; }
   // snarkjs's verification_key.json of the circuit (computed once, at Make).
   const std::string& verifying_key_json() const { return vk_json_; }
-  uint64_t memory_bytes() const {
-    return engine_->MemoryBytes() + b2_.capacity() * sizeof(G2Affine);
-  }
-
-  // Σ witness[i]·B2_i on the CPU (crypto/bn254/msm.h over `pool`): what a GPU engine
-  // asks of the host (ProofGenerateTask::host_b2). REQUIRES: witness.size() == n_vars.
-  bn254::G2 MsmB2(std::span<const Fr> witness, ThreadPool* pool) const;
+  uint64_t memory_bytes() const { return engine_->MemoryBytes(); }
 
   // The proof of `witness` from an engine's `parts`, with fresh randomness r and s
   // (RandomProverRandomness), and its public signals witness[1 .. n_public].
@@ -71,7 +65,6 @@ class RegisteredCircuit {
   CircuitId id_{};
   std::shared_ptr<const Groth16Circuit> engine_;
   ProvingKey head_;  // the key without its vectors: alpha1, beta1, delta1, beta2, delta2
-  std::vector<G2Affine> b2_;  // the B2 bases for MsmB2 (the engine circuit has them raw)
   VerifyingKey vk_;
   std::string vk_json_;
 };

@@ -17,6 +17,7 @@
 #include <vector>
 
 #include "core/status.h"
+#include "core/thread_pool.h"
 #include "crypto/bn254/field.h"
 #include "crypto/groth16/keys.h"
 
@@ -26,8 +27,9 @@ struct Witness {
   std::vector<Fr> values;  // values[0] is the constant signal 1 of a circom witness
 };
 
-// Parses the bytes of a .wtns into *out (unchanged on error).
-Status ReadWtns(std::span<const uint8_t> bytes, Witness* out);
+// Parses the bytes of a .wtns into *out (unchanged on error); the values are converted on
+// `pool`'s threads when one is given (the lowest bad value is the one reported).
+Status ReadWtns(std::span<const uint8_t> bytes, Witness* out, ThreadPool* pool = nullptr);
 Status ReadWtnsFile(const std::string& path, Witness* out);
 
 // INVALID_ARGUMENT when the witness cannot be one of `key`'s circuit: its length is not

@@ -81,7 +81,6 @@ GpuEngine::~GpuEngine() = default;
 const EngineInfo& GpuEngine::info() const { return device_->info(); }
 
 bool GpuEngine::Accepts(const Task& task) const {
-  if (const auto* prove = std::get_if<ProofGenerateTask>(&task)) return prove->host_b2 != nullptr;
   if (const auto* verify = std::get_if<SignatureVerifyTask>(&task)) {
     return SignatureOperator(options_.ed25519).Verifies(verify->scheme);
   }

@@ -77,7 +77,7 @@ class GpuEngine final : public Engine {
            type == TaskType::kProofGenerate;
   }
   // Supports, except SignatureVerifyTasks of BIP-340, and of Ed25519 when
-  // Options::ed25519 is off, and ProofGenerateTasks without a host_b2 step.
+  // Options::ed25519 is off.
   bool Accepts(const Task& task) const override;
 
   // Runs a HashTask, MerkleBuildTask, SignatureVerifyTask (ECDSA_SECP256K1, and ED25519

@@ -1,5 +1,5 @@
 // Tests of GpuEngine's Groth16 proofs (ProofGenerateTask, proof_operator.h): every part
-// (A, B1, C, H on the device, B2 through the host step) equals the CPU engine's, for
+// (A, B1, C, H and B2, all on the device) equals the CPU engine's, for
 // synthetic circuits of domains 2^3 .. 2^14 and batches of several witnesses; the
 // circuit stays resident for the next batch; the proofs verify. Random circuits from a
 // printed, replayable seed (CHAINACCEL_TEST_SEED). Needs a GPU (gpu_engine_tests_main.cc
@@ -49,7 +49,7 @@ std::vector<uint64_t> WitnessLimbs(const Circuit& c, size_t count) {
   return limbs;
 }
 
-// The task of `count` witnesses, with the host G2 step the daemon gives it.
+// The task of `count` witnesses.
 struct Batch {
   std::vector<uint64_t> limbs;
   std::vector<Groth16ProofParts> parts;
@@ -66,11 +66,6 @@ void MakeBatch(const Circuit& c, size_t count, Batch* b) {
   b->task.witnesses = b->limbs.data();
   b->task.parts = b->parts.data();
   b->task.status = b->status.data();
-  const auto* registered = c.registered.get();
-  const auto* witness = &c.witness.values;
-  b->task.host_b2 = [registered, witness](size_t, Groth16ProofParts* parts) {
-    groth16::G2JacobianToLimbs(registered->MsmB2(*witness, nullptr), parts->b2);
-  };
 }
 
 void CheckAgainstCpu(const Circuit& c, const Batch& gpu) {
@@ -118,11 +113,6 @@ TEST_CASE("A resident circuit proves again, and its proofs verify", "[gpu][groth
     REQUIRE(groth16::PreparedVerifyingKey::Prepare(c.registered->verifying_key(), &vk).ok());
     CHECK(groth16::Verify(vk, proof.proof, proof.public_signals).verdict == groth16::Verdict::kValid);
   }
-  // Without the host step the engine does not take the task.
-  Batch bare;
-  MakeBatch(c, 1, &bare);
-  bare.task.host_b2 = nullptr;
-  CHECK_FALSE(gpu.Accepts(Task(bare.task)));
 }
 
 }  // namespace

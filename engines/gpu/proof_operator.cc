@@ -13,7 +13,9 @@ namespace chainaccel {
 namespace {
 
 constexpr size_t kElementBytes = kFieldLimbs * sizeof(uint64_t);
-constexpr size_t kResultBytes = 4 * kG1JacobianLimbs * sizeof(uint64_t);  // A, B1, C, H
+// A, B1, C, H (G1), then B2 (G2).
+constexpr size_t kResultLimbs = 4 * kG1JacobianLimbs + kG2JacobianLimbs;
+constexpr size_t kResultBytes = kResultLimbs * sizeof(uint64_t);
 
 // A host vector's bytes into a new device buffer (cudaMalloc: resident until dropped).
 template <typename T>
@@ -36,7 +38,7 @@ const uint32_t* Words(const DeviceBuffer& b) { return reinterpret_cast<const uin
 struct ProofOperator::Resident {
   std::array<uint8_t, 32> id{};
   uint64_t bytes = 0;
-  DeviceBuffer a, b1, c, h;
+  DeviceBuffer a, b1, c, h, b2;
   DeviceBuffer a_offsets, a_signals, a_values;
   DeviceBuffer b_offsets, b_signals, b_values;
 };
@@ -48,9 +50,9 @@ struct ProofOperator::Scratch {
 };
 
 Status ProofOperator::CanImplement(const ProofGenerateTask& task) const {
-  if (task.circuit == nullptr || !task.host_b2 ||
+  if (task.circuit == nullptr ||
       (task.count > 0 && (task.witnesses == nullptr || task.parts == nullptr || task.status == nullptr))) {
-    return Status::InvalidArgument("proof task without circuit, buffers or host G2 step");
+    return Status::InvalidArgument("proof task without circuit or buffers");
   }
   const Groth16Circuit& c = *task.circuit;
   if (c.n_vars > kernels::zk::kMsmMaxPoints || c.domain_size > kernels::zk::kMsmMaxPoints ||
@@ -76,7 +78,8 @@ Status ProofOperator::Acquire(const Groth16Circuit& circuit, std::shared_ptr<con
       return Status::Ok();
     }
   }
-  const uint64_t bytes = (circuit.a.size() + circuit.b1.size() + circuit.c.size() + circuit.h.size()) *
+  const uint64_t bytes = (circuit.a.size() + circuit.b1.size() + circuit.c.size() + circuit.h.size() +
+                          circuit.b2.size()) *
                              sizeof(uint64_t) +
                          (circuit.qap_a.row_offsets.size() + circuit.qap_a.columns.size() +
                           circuit.qap_b.row_offsets.size() + circuit.qap_b.columns.size()) * 4 +
@@ -97,6 +100,7 @@ Status ProofOperator::Acquire(const Groth16Circuit& circuit, std::shared_ptr<con
   if (s.ok()) s = Upload(circuit.b1, &r->b1);
   if (s.ok()) s = Upload(circuit.c, &r->c);
   if (s.ok()) s = Upload(circuit.h, &r->h);
+  if (s.ok()) s = Upload(circuit.b2, &r->b2);
   if (s.ok()) s = Upload(circuit.qap_a.row_offsets, &r->a_offsets);
   if (s.ok()) s = Upload(circuit.qap_a.columns, &r->a_signals);
   if (s.ok()) s = Upload(circuit.qap_a.values, &r->a_values);
@@ -154,13 +158,16 @@ Status ProofOperator::ProveOne(GpuDevice::Batch& batch, const Resident& r, Scrat
                         stream);
   }
   if (s.ok()) {
+    s = zk::LaunchMsmG2(Limbs(r.b2), Limbs(m.scalars), n, Limbs(m.results) + 4 * kG1JacobianLimbs,
+                        m.msm_workspace.data(), m.msm_bytes, stream);
+  }
+  if (s.ok()) {
     s = CudaStatus(cudaMemcpyAsync(lane.output.data(), m.results.data(), kResultBytes,
                                             cudaMemcpyDeviceToHost, stream),
                             "cudaMemcpyAsync (proof parts)");
   }
   if (s.ok()) s = lane.done.Record(stream);
   if (!s.ok()) return s;
-  task.host_b2(item, &task.parts[item]);  // the G2 part on the host, meanwhile
   // The hang timeout per chunk of other tasks, plus a second per 2^20 points of work.
   const auto timeout = batch.device().hang_timeout() +
                        std::chrono::duration_cast<std::chrono::steady_clock::duration>(
@@ -174,6 +181,7 @@ Status ProofOperator::ProveOne(GpuDevice::Batch& batch, const Resident& r, Scrat
   std::memcpy(parts.b1, out + kG1JacobianLimbs, sizeof(parts.b1));
   std::memcpy(parts.c, out + 2 * kG1JacobianLimbs, sizeof(parts.c));
   std::memcpy(parts.h, out + 3 * kG1JacobianLimbs, sizeof(parts.h));
+  std::memcpy(parts.b2, out + 4 * kG1JacobianLimbs, sizeof(parts.b2));
   task.status[item] = ItemStatus::kOk;
   return Status::Ok();
 }
@@ -186,7 +194,11 @@ Status ProofOperator::Run(GpuDevice::Batch& batch, ProofGenerateTask& task) {
   const cudaStream_t stream = batch.lane(0).stream.get();
   Scratch m;
   const size_t n = c.n_vars, domain = c.domain_size;
+  // One workspace serves the G1 MSMs (up to max(n, domain) points) and the G2 one (n).
+  size_t g2_bytes = 0;
   Status s = kernels::zk::MsmG1WorkspaceBytes(std::max(n, domain), &m.msm_bytes);
+  if (s.ok()) s = kernels::zk::MsmG2WorkspaceBytes(n, &g2_bytes);
+  m.msm_bytes = std::max(m.msm_bytes, g2_bytes);
   if (s.ok()) s = kernels::zk::HCosetWorkspaceBytes(static_cast<int>(c.power), &m.ntt_bytes);
   if (s.ok()) s = DeviceBuffer::AllocateAsync(n * kElementBytes, stream, &m.witness);
   if (s.ok()) s = DeviceBuffer::AllocateAsync(n * kElementBytes, stream, &m.scalars);

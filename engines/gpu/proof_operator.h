@@ -1,10 +1,9 @@
 // ProofOperator: Groth16 ProofGenerateTasks (core/task.h) on a GpuDevice — the quotient
-// and the four G1 multi-scalar multiplications of each proof on the device
-// (kernels/zk/ntt_launch.h, msm_launch.h), the G2 one on the host meanwhile
-// (ProofGenerateTask::host_b2).
+// and the five multi-scalar multiplications of each proof (four in G1, B2 in G2), all on
+// the device (kernels/zk/ntt_launch.h, msm_launch.h).
 //
-// Unlike the other operators it has state: the circuits' device copies. A circuit's G1
-// bases (A, B1, C, H) and QAP rows are uploaded by its first batch and stay resident
+// Unlike the other operators it has state: the circuits' device copies. A circuit's
+// bases (A, B1, C, H in G1, B2 in G2) and QAP rows are uploaded by its first batch and stay resident
 // for the next ones, up to `budget_bytes` of device memory in all; a circuit that does
 // not fit drops the least recently used ones first (a running batch keeps the copy it
 // uses alive). A circuit larger than the whole budget is RESOURCE_EXHAUSTED (the
@@ -13,10 +12,9 @@
 // Per proof, on lane 0 of the batch: the witness is copied in; the A and B rows times
 // the witness give the domain evaluations; the H step (three inverse NTTs, the coset
 // shift, three NTTs, pointwise) gives the odd-coset quotient; witness and quotient are
-// turned into canonical scalars; four MSMs; the four Jacobian results come back through
-// the lane's pinned output. While the device works, the calling thread runs host_b2.
-// Scratch memory is taken stream-ordered from the device's pool for the batch:
-// 32 bytes × (2·n_vars + 2·domain_size) plus the MSM and NTT workspaces.
+// turned into canonical scalars; five MSMs; the five Jacobian results come back through
+// the lane's pinned output. Scratch memory is taken stream-ordered from the device's pool
+// for the batch: 32 bytes × (2·n_vars + 2·domain_size) plus the MSM and NTT workspaces.
 //
 // Thread-safety: Run may be called from several threads at once (each with its own
 // Batch); the resident circuits are shared under a mutex.
@@ -39,7 +37,7 @@ class ProofOperator {
  public:
   explicit ProofOperator(uint64_t budget_bytes) : budget_bytes_(budget_bytes) {}
 
-  // OK, or INVALID_ARGUMENT for a task without a circuit, buffers or host_b2, or a
+  // OK, or INVALID_ARGUMENT for a task without a circuit or buffers, or a
   // circuit beyond the kernels' sizes (2^26 points, a 2^28 domain).
   Status CanImplement(const ProofGenerateTask& task) const;
 

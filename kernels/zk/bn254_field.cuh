@@ -55,6 +55,8 @@ template <class P>
 struct FieldElement {
   uint64_t l[4];
 
+  static constexpr int kLimbs = 4;
+
   CHAINACCEL_HD static FieldElement Zero() { return {{0, 0, 0, 0}}; }
   CHAINACCEL_HD static FieldElement One() { return {{P::kOne0, P::kOne1, P::kOne2, P::kOne3}}; }
   CHAINACCEL_HD static FieldElement Modulus() { return {{P::kM0, P::kM1, P::kM2, P::kM3}}; }

@@ -26,6 +26,6 @@ if [ "$MODE" = all ] || [ "$MODE" = bench ]; then
   timeout ${BENCH_T:-300} ./gpu_zk_bench ${BENCH_ARGS:-} 2>&1 | tee "$O/bench.jsonl"; echo "bench rc=$?"
 fi
 if [ "$MODE" = all ] || [ "$MODE" = tests ]; then
-  timeout ${SAN_T:-150} compute-sanitizer --tool memcheck --leak-check no ./zk_kernel_tests "LaunchMsmG1 corner cases" "LaunchHCoset equals snarkjs's H step on the CPU" "LaunchSparseMatrixTimesWitness equals the sums on the CPU" > "$O/memcheck.txt" 2>&1; echo "memcheck rc=$?"
+  timeout ${SAN_T:-150} compute-sanitizer --tool memcheck --leak-check no ./zk_kernel_tests "LaunchMsmG1 corner cases,LaunchMsmG2 corner cases,LaunchHCoset equals snarkjs's H step on the CPU,LaunchSparseMatrixTimesWitness equals the sums on the CPU" > "$O/memcheck.txt" 2>&1; echo "memcheck rc=$?"
   tail -4 "$O/memcheck.txt"
 fi

@@ -1,4 +1,4 @@
-// The host-and-device pieces of the G1 MSM's algorithm (msm_kernels.cuh runs them in its
+// The host-and-device pieces of the MSM's algorithm (G1 and G2) (msm_kernels.cuh runs them in its
 // kernels; msm_digits_test.cc runs them on the host against crypto/bn254): the signed
 // c-bit digits of a scalar, the weighted sum of one segment of buckets, and the windows'
 // combination. Pure functions, thread-safe.
@@ -7,7 +7,7 @@
 #include <cstdint>
 
 #include "kernels/host_device.h"
-#include "kernels/zk/bn254_g1.cuh"
+#include "kernels/zk/bn254_curve.cuh"
 
 namespace chainaccel::kernels::zk {
 
@@ -37,23 +37,28 @@ CHAINACCEL_HD uint32_t MsmSignedDigit(uint32_t window_bits, int c, uint32_t* car
   return digit;
 }
 
-// Σ_{b in [lo, lo + length)} (b + 1)·B_b for buckets B (at `buckets`, XYZZ, 16 limbs each):
-// a running sum from the top gives Σ (b - lo + 1)·B_b, plus lo·Σ B_b.
-CHAINACCEL_HD G1XyzzPoint MsmSegmentSum(const uint64_t* buckets, uint32_t lo, uint32_t length) {
-  G1XyzzPoint running = G1XyzzPoint::Infinity(), total = G1XyzzPoint::Infinity();
+// Σ_{b in [lo, lo + length)} (b + 1)·B_b for buckets B (at `buckets`, XYZZ over F,
+// XyzzPoint<F>::kLimbs limbs each): a running sum from the top gives Σ (b - lo + 1)·B_b,
+// plus lo·Σ B_b.
+template <class F>
+CHAINACCEL_HD XyzzPoint<F> MsmSegmentSum(const uint64_t* buckets, uint32_t lo, uint32_t length) {
+  using Point = XyzzPoint<F>;
+  Point running = Point::Infinity(), total = Point::Infinity();
   for (uint32_t b = lo + length; b-- > lo;) {
-    running = G1Add(running, G1XyzzPoint::Load(buckets + kG1XyzzLimbs * static_cast<size_t>(b)));
-    total = G1Add(total, running);
+    running = PointAdd(running, Point::Load(buckets + Point::kLimbs * static_cast<size_t>(b)));
+    total = PointAdd(total, running);
   }
-  return G1Add(total, G1MulSmall(running, lo));
+  return PointAdd(total, PointMulSmall(running, lo));
 }
 
 // Σ_w 2^(c·w)·window_sums[w] by Horner's rule.
-CHAINACCEL_HD G1XyzzPoint MsmCombineWindows(const uint64_t* window_sums, int windows, int c) {
-  G1XyzzPoint acc = G1XyzzPoint::Infinity();
+template <class F>
+CHAINACCEL_HD XyzzPoint<F> MsmCombineWindows(const uint64_t* window_sums, int windows, int c) {
+  using Point = XyzzPoint<F>;
+  Point acc = Point::Infinity();
   for (int w = windows - 1; w >= 0; --w) {
-    for (int k = 0; k < c; ++k) acc = G1Double(acc);
-    acc = G1Add(acc, G1XyzzPoint::Load(window_sums + kG1XyzzLimbs * static_cast<size_t>(w)));
+    for (int k = 0; k < c; ++k) acc = PointDouble(acc);
+    acc = PointAdd(acc, Point::Load(window_sums + Point::kLimbs * static_cast<size_t>(w)));
   }
   return acc;
 }

@@ -74,19 +74,19 @@ bn254::G1 HostBucketMsm(const std::vector<bn254::G1Affine>& bases,
       const uint32_t d = MsmSignedDigit(MsmWindowBits(s.data(), w * c, c), c, &carry, &negative);
       if (d == 0) continue;
       uint64_t* bucket = buckets.data() + kG1XyzzLimbs * (static_cast<size_t>(w) * half + d - 1);
-      G1AddMixed(G1XyzzPoint::Load(bucket), negative ? p.Negated() : p).Store(bucket);
+      PointAddMixed(G1XyzzPoint::Load(bucket), negative ? p.Negated() : p).Store(bucket);
     }
   }
   std::vector<uint64_t> window_sums(static_cast<size_t>(windows) * kG1XyzzLimbs);
   for (int w = 0; w < windows; ++w) {
     G1XyzzPoint sum = G1XyzzPoint::Infinity();
     for (uint32_t lo = 0; lo < half; lo += segment) {
-      sum = G1Add(sum, MsmSegmentSum(buckets.data() + kG1XyzzLimbs * (static_cast<size_t>(w) * half), lo,
+      sum = PointAdd(sum, MsmSegmentSum<Fp>(buckets.data() + kG1XyzzLimbs * (static_cast<size_t>(w) * half), lo,
                                      segment));
     }
     sum.Store(window_sums.data() + kG1XyzzLimbs * w);
   }
-  return testing::G1FromXyzz(MsmCombineWindows(window_sums.data(), windows, c));
+  return testing::G1FromXyzz(MsmCombineWindows<Fp>(window_sums.data(), windows, c));
 }
 
 TEST_CASE("the MSM's bucket method on the host equals crypto/bn254", "[zk_msm]") {

@@ -1,5 +1,6 @@
-// The __global__ kernels of the G1 multi-scalar multiplication (msm_launch.cu drives them;
-// the algorithm and its layout are described there and in kernels/zk/NOTES.md).
+// The __global__ kernels of the G1 and G2 multi-scalar multiplications (msm_launch.cu
+// drives them; the algorithm and its layout are described there and in kernels/zk/NOTES.md).
+// The point kernels are templates over the coordinate field F: Fp for G1, Fp2 for G2.
 //
 // Terms: c = window bits, W windows, B = 2^(c-1) buckets per window; a "pair" is one
 // (window, point) digit: its key is w·B + |digit| - 1 (the sentinel W·B for a zero digit,
@@ -9,7 +10,7 @@
 
 #include <cstdint>
 
-#include "kernels/zk/bn254_g1.cuh"
+#include "kernels/zk/bn254_curve.cuh"
 #include "kernels/zk/msm_digits.cuh"
 
 namespace chainaccel::kernels::zk {
@@ -74,6 +75,7 @@ __global__ void MsmTaskListKernel(const uint32_t* __restrict__ bucket_offsets,
 
 // partials[t] = the sum of task t's (signed) points: at most K of one bucket's run in the
 // sorted values. Threads past the actual task count (task_offsets[total_buckets]) exit.
+template <class F>
 __global__ void MsmAccumulateKernel(const uint64_t* __restrict__ bases,
                                     const uint32_t* __restrict__ sorted_values,
                                     const uint32_t* __restrict__ bucket_offsets,
@@ -87,31 +89,35 @@ __global__ void MsmAccumulateKernel(const uint64_t* __restrict__ bases,
   const uint32_t b = task_bucket[t];
   const uint32_t start = task_start[t];
   const uint32_t end = min(start + points_per_task, bucket_offsets[b + 1]);
-  G1XyzzPoint acc = G1XyzzPoint::Infinity();
+  using Affine = AffinePoint<F>;
+  XyzzPoint<F> acc = XyzzPoint<F>::Infinity();
   for (uint32_t j = start; j < end; ++j) {
     const uint32_t v = sorted_values[j];
-    G1AffinePoint p = G1AffinePoint::Load(bases + kG1AffineLimbs * static_cast<size_t>(v & ~kMsmNegativeBit));
+    Affine p = Affine::Load(bases + Affine::kLimbs * static_cast<size_t>(v & ~kMsmNegativeBit));
     if (v & kMsmNegativeBit) p = p.Negated();
-    acc = G1AddMixed(acc, p);
+    acc = PointAddMixed(acc, p);
   }
-  acc.Store(partials + kG1XyzzLimbs * static_cast<size_t>(t));
+  acc.Store(partials + XyzzPoint<F>::kLimbs * static_cast<size_t>(t));
 }
 
 // buckets[b] = the sum of bucket b's partials (infinity for an empty bucket).
+template <class F>
 __global__ void MsmBucketSumKernel(const uint64_t* __restrict__ partials,
                                    const uint32_t* __restrict__ task_offsets,
                                    uint32_t total_buckets, uint64_t* __restrict__ buckets) {
   const uint32_t b = blockIdx.x * blockDim.x + threadIdx.x;
   if (b >= total_buckets) return;
-  G1XyzzPoint acc = G1XyzzPoint::Infinity();
+  using Point = XyzzPoint<F>;
+  Point acc = Point::Infinity();
   for (uint32_t t = task_offsets[b]; t < task_offsets[b + 1]; ++t) {
-    acc = G1Add(acc, G1XyzzPoint::Load(partials + kG1XyzzLimbs * static_cast<size_t>(t)));
+    acc = PointAdd(acc, Point::Load(partials + Point::kLimbs * static_cast<size_t>(t)));
   }
-  acc.Store(buckets + kG1XyzzLimbs * static_cast<size_t>(b));
+  acc.Store(buckets + Point::kLimbs * static_cast<size_t>(b));
 }
 
 // One thread per (window, segment of L buckets [lo, lo + L)): Σ_{b in segment} (b+1)·B_b
 // by a running sum from the top (Σ (b - lo + 1)·B_b) plus lo·(Σ B_b).
+template <class F>
 __global__ void MsmSegmentKernel(const uint64_t* __restrict__ buckets, int windows,
                                  uint32_t buckets_per_window, uint32_t segment_length,
                                  uint64_t* __restrict__ segments) {
@@ -120,39 +126,43 @@ __global__ void MsmSegmentKernel(const uint64_t* __restrict__ buckets, int windo
   if (id >= static_cast<uint32_t>(windows) * segments_per_window) return;
   const uint32_t w = id / segments_per_window, s = id % segments_per_window;
   const uint32_t lo = s * segment_length;
-  const uint64_t* base = buckets + kG1XyzzLimbs * (static_cast<size_t>(w) * buckets_per_window);
-  MsmSegmentSum(base, lo, segment_length).Store(segments + kG1XyzzLimbs * static_cast<size_t>(id));
+  constexpr int kLimbs = XyzzPoint<F>::kLimbs;
+  const uint64_t* base = buckets + kLimbs * (static_cast<size_t>(w) * buckets_per_window);
+  MsmSegmentSum<F>(base, lo, segment_length).Store(segments + kLimbs * static_cast<size_t>(id));
 }
 
 inline constexpr int kMsmReduceThreads = 128;
 
 // One block per window: window_sums[w] = Σ of the window's segment results (strided
 // serial sums, then a tree in shared memory).
+template <class F>
 __global__ void __launch_bounds__(kMsmReduceThreads)
     MsmWindowReduceKernel(const uint64_t* __restrict__ segments, uint32_t segments_per_window,
                           uint64_t* __restrict__ window_sums) {
-  __shared__ uint64_t shared[kMsmReduceThreads * kG1XyzzLimbs];
-  const uint64_t* base = segments + kG1XyzzLimbs * (static_cast<size_t>(blockIdx.x) * segments_per_window);
-  G1XyzzPoint acc = G1XyzzPoint::Infinity();
+  using Point = XyzzPoint<F>;
+  __shared__ uint64_t shared[kMsmReduceThreads * Point::kLimbs];
+  const uint64_t* base = segments + Point::kLimbs * (static_cast<size_t>(blockIdx.x) * segments_per_window);
+  Point acc = Point::Infinity();
   for (uint32_t s = threadIdx.x; s < segments_per_window; s += blockDim.x) {
-    acc = G1Add(acc, G1XyzzPoint::Load(base + kG1XyzzLimbs * static_cast<size_t>(s)));
+    acc = PointAdd(acc, Point::Load(base + Point::kLimbs * static_cast<size_t>(s)));
   }
-  acc.Store(shared + kG1XyzzLimbs * threadIdx.x);
+  acc.Store(shared + Point::kLimbs * threadIdx.x);
   for (unsigned stride = blockDim.x / 2; stride > 0; stride /= 2) {
     __syncthreads();
     if (threadIdx.x < stride) {
-      acc = G1Add(acc, G1XyzzPoint::Load(shared + kG1XyzzLimbs * (threadIdx.x + stride)));
-      acc.Store(shared + kG1XyzzLimbs * threadIdx.x);
+      acc = PointAdd(acc, Point::Load(shared + Point::kLimbs * (threadIdx.x + stride)));
+      acc.Store(shared + Point::kLimbs * threadIdx.x);
     }
   }
-  if (threadIdx.x == 0) acc.Store(window_sums + kG1XyzzLimbs * static_cast<size_t>(blockIdx.x));
+  if (threadIdx.x == 0) acc.Store(window_sums + Point::kLimbs * static_cast<size_t>(blockIdx.x));
 }
 
-// One thread: Σ_w 2^(c·w)·window_sums[w] by Horner's rule, as a Jacobian point (12 limbs).
+// One thread: Σ_w 2^(c·w)·window_sums[w] by Horner's rule, as a Jacobian point.
+template <class F>
 __global__ void MsmCombineKernel(const uint64_t* __restrict__ window_sums, int windows, int c,
                                  uint64_t* __restrict__ result) {
   if (blockIdx.x != 0 || threadIdx.x != 0) return;
-  G1XyzzToJacobian(MsmCombineWindows(window_sums, windows, c)).Store(result);
+  ToJacobian(MsmCombineWindows<F>(window_sums, windows, c)).Store(result);
 }
 
 }  // namespace chainaccel::kernels::zk

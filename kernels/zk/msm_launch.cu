@@ -20,12 +20,21 @@ constexpr int kMaxWindowBits = 20;
 constexpr uint32_t kSegmentLength = 32;
 constexpr int kThreadsPerBlock = 128;
 constexpr size_t kRegionAlignment = 256;
+// MsmWindowWidth's cost model, in mixed additions: scalars have 254 bits; a bucket costs
+// about six additions (its partial sums, two running-sum additions, its share of the
+// segment correction; fitted to the H200 window sweep of 2026-12-03, bench/RESULTS.md);
+// an addition one thread must make in sequence costs what the whole device does in
+// parallel meanwhile (~2^17 threads in flight on 132 SMs).
+constexpr int kScalarBits = 254;
+constexpr double kBucketCost = 6;
+constexpr double kSerialAdditionCost = double{1 << 17};
 
 int WindowsFor(int c) { return MsmWindowCount(c); }  // W·c >= 255: room for the carry
 
 // Where each array of the workspace lies, and the sizes behind them.
 struct MsmPlan {
   int c = 0, windows = 0, key_bits = 0;
+  size_t point_bytes = 0;  // one XYZZ point: 128 (G1) or 256 (G2) bytes
   uint32_t buckets_per_window = 0, total_buckets = 0, segment_length = 0,
            segments_per_window = 0;
   size_t pairs = 0, max_tasks = 0;
@@ -42,8 +51,9 @@ size_t Carve(size_t* size, size_t bytes) {
   return at;
 }
 
-void PlanShape(size_t n, int window_bits, MsmPlan* plan) {
+void PlanShape(size_t n, int window_bits, size_t point_bytes, MsmPlan* plan) {
   plan->c = window_bits;
+  plan->point_bytes = point_bytes;
   plan->windows = WindowsFor(plan->c);
   plan->buckets_per_window = 1u << (plan->c - 1);
   plan->total_buckets = plan->buckets_per_window * static_cast<uint32_t>(plan->windows);
@@ -61,11 +71,11 @@ Status PlanCubTemp(MsmPlan* plan) {
   cub::DoubleBuffer<uint32_t> keys(nullptr, nullptr), values(nullptr, nullptr);
   cudaError_t error = cub::DeviceRadixSort::SortPairs(
       nullptr, sort_bytes, keys, values, static_cast<int>(plan->pairs), 0, plan->key_bits);
-  if (error != cudaSuccess) return CudaStatus(error, "MsmG1WorkspaceBytes(sort)");
+  if (error != cudaSuccess) return CudaStatus(error, "MsmWorkspaceBytes(sort)");
   error = cub::DeviceScan::ExclusiveSum(nullptr, scan_bytes, static_cast<uint32_t*>(nullptr),
                                         static_cast<uint32_t*>(nullptr),
                                         static_cast<int>(plan->total_buckets) + 1);
-  if (error != cudaSuccess) return CudaStatus(error, "MsmG1WorkspaceBytes(scan)");
+  if (error != cudaSuccess) return CudaStatus(error, "MsmWorkspaceBytes(scan)");
   plan->cub_temp_bytes = std::max(sort_bytes, scan_bytes);
   return Status::Ok();
 }
@@ -74,7 +84,7 @@ void PlanRegions(MsmPlan* plan) {
   size_t size = 0;
   const size_t pair_bytes = plan->pairs * sizeof(uint32_t);
   const size_t bucket_words = (plan->total_buckets + size_t{1}) * sizeof(uint32_t);
-  const size_t point_bytes = kG1XyzzLimbs * sizeof(uint64_t);
+  const size_t point_bytes = plan->point_bytes;
   for (int i = 0; i < 2; ++i) plan->keys[i] = Carve(&size, pair_bytes);
   for (int i = 0; i < 2; ++i) plan->values[i] = Carve(&size, pair_bytes);
   plan->bucket_counts = Carve(&size, bucket_words);
@@ -92,8 +102,9 @@ void PlanRegions(MsmPlan* plan) {
   plan->total_bytes = size;
 }
 
+template <class F>
 Status MakePlan(size_t n, int window_bits, MsmPlan* plan) {
-  PlanShape(n, window_bits, plan);
+  PlanShape(n, window_bits, XyzzPoint<F>::kLimbs * sizeof(uint64_t), plan);
   if (Status s = PlanCubTemp(plan); !s.ok()) return s;
   PlanRegions(plan);
   return Status::Ok();
@@ -126,106 +137,186 @@ Status EnqueueSortByBucket(const MsmPlan& plan, const MsmArrays& a, const uint64
                            size_t n, const uint32_t** sorted_values, cudaStream_t stream) {
   cudaError_t error = cudaMemsetAsync(a.bucket_counts, 0,
                                       (plan.total_buckets + size_t{1}) * sizeof(uint32_t), stream);
-  if (error != cudaSuccess) return CudaStatus(error, "LaunchMsmG1(memset)");
+  if (error != cudaSuccess) return CudaStatus(error, "LaunchMsm(memset)");
   ClearLastCudaError();
   MsmDigitsKernel<<<Blocks(n), kThreadsPerBlock, 0, stream>>>(
       scalars, static_cast<uint32_t>(n), plan.c, plan.windows, a.keys[0], a.values[0],
       a.bucket_counts);
-  if (Status s = CheckLaunch("LaunchMsmG1(digits)", stream); !s.ok()) return s;
+  if (Status s = CheckLaunch("LaunchMsm(digits)", stream); !s.ok()) return s;
   size_t temp_bytes = plan.cub_temp_bytes;
   cub::DoubleBuffer<uint32_t> keys(a.keys[0], a.keys[1]), values(a.values[0], a.values[1]);
   error = cub::DeviceRadixSort::SortPairs(a.cub_temp, temp_bytes, keys, values,
                                           static_cast<int>(plan.pairs), 0, plan.key_bits, stream);
-  if (error != cudaSuccess) return CudaStatus(error, "LaunchMsmG1(sort)");
+  if (error != cudaSuccess) return CudaStatus(error, "LaunchMsm(sort)");
   *sorted_values = values.Current();
   temp_bytes = plan.cub_temp_bytes;
   error = cub::DeviceScan::ExclusiveSum(a.cub_temp, temp_bytes, a.bucket_counts,
                                         a.bucket_offsets,
                                         static_cast<int>(plan.total_buckets) + 1, stream);
-  if (error != cudaSuccess) return CudaStatus(error, "LaunchMsmG1(bucket offsets)");
+  if (error != cudaSuccess) return CudaStatus(error, "LaunchMsm(bucket offsets)");
   return Status::Ok();
 }
 
 // Tasks of at most kMsmPointsPerTask points, their partial sums, the bucket sums.
+template <class F>
 Status EnqueueFillBuckets(const MsmPlan& plan, const MsmArrays& a, const uint64_t* bases,
                           const uint32_t* sorted_values, cudaStream_t stream) {
   const uint32_t total = plan.total_buckets;
   cudaError_t error = cudaMemsetAsync(a.tasks_per_bucket, 0,
                                       (total + size_t{1}) * sizeof(uint32_t), stream);
-  if (error != cudaSuccess) return CudaStatus(error, "LaunchMsmG1(memset)");
+  if (error != cudaSuccess) return CudaStatus(error, "LaunchMsm(memset)");
   ClearLastCudaError();
   MsmTaskCountKernel<<<Blocks(total), kThreadsPerBlock, 0, stream>>>(
       a.bucket_counts, total, kMsmPointsPerTask, a.tasks_per_bucket);
-  if (Status s = CheckLaunch("LaunchMsmG1(task count)", stream); !s.ok()) return s;
+  if (Status s = CheckLaunch("LaunchMsm(task count)", stream); !s.ok()) return s;
   size_t temp_bytes = plan.cub_temp_bytes;
   error = cub::DeviceScan::ExclusiveSum(a.cub_temp, temp_bytes, a.tasks_per_bucket,
                                         a.task_offsets, static_cast<int>(total) + 1, stream);
-  if (error != cudaSuccess) return CudaStatus(error, "LaunchMsmG1(task offsets)");
+  if (error != cudaSuccess) return CudaStatus(error, "LaunchMsm(task offsets)");
   ClearLastCudaError();
   MsmTaskListKernel<<<Blocks(total), kThreadsPerBlock, 0, stream>>>(
       a.bucket_offsets, a.task_offsets, total, kMsmPointsPerTask, a.task_bucket, a.task_start);
-  if (Status s = CheckLaunch("LaunchMsmG1(task list)", stream); !s.ok()) return s;
-  MsmAccumulateKernel<<<Blocks(plan.max_tasks), kThreadsPerBlock, 0, stream>>>(
+  if (Status s = CheckLaunch("LaunchMsm(task list)", stream); !s.ok()) return s;
+  MsmAccumulateKernel<F><<<Blocks(plan.max_tasks), kThreadsPerBlock, 0, stream>>>(
       bases, sorted_values, a.bucket_offsets, a.task_offsets, a.task_bucket, a.task_start,
       total, kMsmPointsPerTask, a.partials);
-  if (Status s = CheckLaunch("LaunchMsmG1(accumulate)", stream); !s.ok()) return s;
-  MsmBucketSumKernel<<<Blocks(total), kThreadsPerBlock, 0, stream>>>(a.partials, a.task_offsets,
+  if (Status s = CheckLaunch("LaunchMsm(accumulate)", stream); !s.ok()) return s;
+  MsmBucketSumKernel<F><<<Blocks(total), kThreadsPerBlock, 0, stream>>>(a.partials, a.task_offsets,
                                                                      total, a.buckets);
-  return CheckLaunch("LaunchMsmG1(bucket sums)", stream);
+  return CheckLaunch("LaunchMsm(bucket sums)", stream);
 }
 
 // Σ (b+1)·B_b per window, then the windows combined into the result.
+template <class F>
 Status EnqueueReduce(const MsmPlan& plan, const MsmArrays& a, uint64_t* result,
                      cudaStream_t stream) {
   const size_t segment_threads = size_t{plan.segments_per_window} * plan.windows;
   ClearLastCudaError();
-  MsmSegmentKernel<<<Blocks(segment_threads), kThreadsPerBlock, 0, stream>>>(
+  MsmSegmentKernel<F><<<Blocks(segment_threads), kThreadsPerBlock, 0, stream>>>(
       a.buckets, plan.windows, plan.buckets_per_window, plan.segment_length, a.segments);
-  if (Status s = CheckLaunch("LaunchMsmG1(segments)", stream); !s.ok()) return s;
-  MsmWindowReduceKernel<<<static_cast<unsigned>(plan.windows), kMsmReduceThreads, 0, stream>>>(
+  if (Status s = CheckLaunch("LaunchMsm(segments)", stream); !s.ok()) return s;
+  MsmWindowReduceKernel<F><<<static_cast<unsigned>(plan.windows), kMsmReduceThreads, 0, stream>>>(
       a.segments, plan.segments_per_window, a.window_sums);
-  if (Status s = CheckLaunch("LaunchMsmG1(window sums)", stream); !s.ok()) return s;
-  MsmCombineKernel<<<1, 1, 0, stream>>>(a.window_sums, plan.windows, plan.c, result);
-  return CheckLaunch("LaunchMsmG1(combine)", stream);
+  if (Status s = CheckLaunch("LaunchMsm(window sums)", stream); !s.ok()) return s;
+  MsmCombineKernel<F><<<1, 1, 0, stream>>>(a.window_sums, plan.windows, plan.c, result);
+  return CheckLaunch("LaunchMsm(combine)", stream);
 }
 
+template <class F>
 Status EnqueueMsm(const MsmPlan& plan, const MsmArrays& arrays, const uint64_t* bases,
                   const uint64_t* scalars, size_t n, uint64_t* result, cudaStream_t stream) {
   const uint32_t* sorted_values = nullptr;
   if (Status s = EnqueueSortByBucket(plan, arrays, scalars, n, &sorted_values, stream); !s.ok()) {
     return s;
   }
-  if (Status s = EnqueueFillBuckets(plan, arrays, bases, sorted_values, stream); !s.ok()) {
+  if (Status s = EnqueueFillBuckets<F>(plan, arrays, bases, sorted_values, stream); !s.ok()) {
     return s;
   }
-  return EnqueueReduce(plan, arrays, result, stream);
+  return EnqueueReduce<F>(plan, arrays, result, stream);
+}
+
+template <class F>
+constexpr const char* MsmName() {
+  return sizeof(F) == sizeof(Fp) ? "LaunchMsmG1" : "LaunchMsmG2";
 }
 
 // The checks that need no plan (no CUDA call).
+template <class F>
 Status CheckMsmArguments(int window_bits, const uint64_t* bases, const uint64_t* scalars,
                          size_t n, const uint64_t* result, const void* workspace) {
-  if (result == nullptr) return Status::InvalidArgument("LaunchMsmG1: result is null");
+  const std::string name = MsmName<F>();
+  if (result == nullptr) return Status::InvalidArgument(name + ": result is null");
   if (n > kMsmMaxPoints) {
-    return Status::InvalidArgument("LaunchMsmG1: n = " + std::to_string(n) + " exceeds 2^26");
+    return Status::InvalidArgument(name + ": n = " + std::to_string(n) + " exceeds 2^26");
   }
   if (window_bits < kMinWindowBits || window_bits > kMaxWindowBits) {
-    return Status::InvalidArgument("LaunchMsmG1: window_bits = " + std::to_string(window_bits) +
+    return Status::InvalidArgument(name + ": window_bits = " + std::to_string(window_bits) +
                                    " is outside [2, 20]");
   }
   if (n != 0 && (bases == nullptr || scalars == nullptr || workspace == nullptr)) {
-    return Status::InvalidArgument("LaunchMsmG1: bases, scalars or workspace is null");
+    return Status::InvalidArgument(name + ": bases, scalars or workspace is null");
   }
   return Status::Ok();
 }
 
+template <class F>
+Status WorkspaceBytesForWindow(size_t n, int window_bits, size_t* bytes) {
+  const std::string name = std::string(MsmName<F>() + 6) + "WorkspaceBytes";  // "MsmG1..."
+  if (bytes == nullptr) return Status::InvalidArgument(name + ": bytes is null");
+  if (n == 0 || n > kMsmMaxPoints) {
+    return Status::InvalidArgument(name + ": n = " + std::to_string(n) + " is outside [1, 2^26]");
+  }
+  if (window_bits < kMinWindowBits || window_bits > kMaxWindowBits) {
+    return Status::InvalidArgument(name + ": window_bits = " + std::to_string(window_bits) +
+                                   " is outside [2, 20]");
+  }
+  MsmPlan plan;
+  if (Status s = MakePlan<F>(n, window_bits, &plan); !s.ok()) return s;
+  *bytes = plan.total_bytes;
+  return Status::Ok();
+}
+
+template <class F>
+Status LaunchWithWindow(int window_bits, const uint64_t* bases, const uint64_t* scalars, size_t n,
+                        uint64_t* result, void* workspace, size_t workspace_bytes,
+                        cudaStream_t stream) {
+  if (Status s = CheckMsmArguments<F>(window_bits, bases, scalars, n, result, workspace); !s.ok()) {
+    return s;
+  }
+  if (n == 0) {
+    const cudaError_t error =
+        cudaMemsetAsync(result, 0, JacobianPoint<F>::kLimbs * sizeof(uint64_t), stream);
+    return CudaStatus(error, std::string(MsmName<F>()) + "(infinity)");
+  }
+  MsmPlan plan;
+  if (Status s = MakePlan<F>(n, window_bits, &plan); !s.ok()) return s;
+  if (workspace_bytes < plan.total_bytes) {
+    return Status::InvalidArgument(std::string(MsmName<F>()) + ": workspace of " +
+                                   std::to_string(workspace_bytes) + " bytes, " +
+                                   std::to_string(plan.total_bytes) + " needed");
+  }
+  return EnqueueMsm<F>(plan, ViewWorkspace(plan, workspace), bases, scalars, n, result, stream);
+}
+
+template <class F>
+Status Launch(const uint64_t* bases, const uint64_t* scalars, size_t n, uint64_t* result,
+              void* workspace, size_t workspace_bytes, cudaStream_t stream) {
+  int c = MsmWindowWidth(n);
+  if (Status s = CheckMsmArguments<F>(c, bases, scalars, n, result, workspace); !s.ok()) return s;
+  // A workspace sized for m > n points holds the layout of m's window, which also fits n
+  // points: take n's own width if its layout fits, else the nearest that fits, wider
+  // first (m's width may be narrower: the choice is not monotonic in n).
+  for (int k = 0; n != 0 && k <= kMaxWindowBits - kMinWindowBits; ++k) {
+    for (const int candidate : {c + k, c - k}) {
+      if (candidate < kMinWindowBits || candidate > kMaxWindowBits) continue;
+      MsmPlan plan;
+      if (MakePlan<F>(n, candidate, &plan).ok() && plan.total_bytes <= workspace_bytes) {
+        c = candidate;
+        k = kMaxWindowBits;  // done
+        break;
+      }
+    }
+  }
+  return LaunchWithWindow<F>(c, bases, scalars, n, result, workspace, workspace_bytes, stream);
+}
+
 }  // namespace
 
-int MsmG1WindowBits(size_t n) {
+int MsmWindowWidth(size_t n) {
   int best = kMinWindowBits;
   double best_cost = 0;
   for (int c = kMinWindowBits; c <= kMaxWindowBits; ++c) {
-    const double cost =
-        WindowsFor(c) * (static_cast<double>(n) + static_cast<double>(uint64_t{1} << (c + 1)));
+    const int windows = WindowsFor(c);
+    // The top window holds the scalar's last `top_bits` bits and the carry: its digits
+    // fall into about 2^top_bits buckets, each of about n / 2^top_bits points whose
+    // n / (2^top_bits · kMsmPointsPerTask) partial sums one thread adds in sequence.
+    const int top_bits = kScalarBits - (windows - 1) * c;
+    const double serial_chain = std::max(
+        0.0, static_cast<double>(n) /
+                     (static_cast<double>(uint64_t{1} << top_bits) * kMsmPointsPerTask) - 1);
+    const double cost = windows * (static_cast<double>(n) +
+                                   kBucketCost * static_cast<double>(uint64_t{1} << c)) +
+                        kSerialAdditionCost * serial_chain;
     if (c == kMinWindowBits || cost < best_cost) {
       best = c;
       best_cost = cost;
@@ -235,60 +326,38 @@ int MsmG1WindowBits(size_t n) {
 }
 
 Status MsmG1WorkspaceBytes(size_t n, size_t* bytes) {
-  return MsmG1WorkspaceBytesForWindow(n, MsmG1WindowBits(n), bytes);
+  return WorkspaceBytesForWindow<Fp>(n, MsmWindowWidth(n), bytes);
 }
-
+Status MsmG2WorkspaceBytes(size_t n, size_t* bytes) {
+  return WorkspaceBytesForWindow<Fp2>(n, MsmWindowWidth(n), bytes);
+}
 Status MsmG1WorkspaceBytesForWindow(size_t n, int window_bits, size_t* bytes) {
-  if (bytes == nullptr) return Status::InvalidArgument("MsmG1WorkspaceBytes: bytes is null");
-  if (n == 0 || n > kMsmMaxPoints) {
-    return Status::InvalidArgument("MsmG1WorkspaceBytes: n = " + std::to_string(n) +
-                                   " is outside [1, 2^26]");
-  }
-  if (window_bits < kMinWindowBits || window_bits > kMaxWindowBits) {
-    return Status::InvalidArgument("MsmG1WorkspaceBytes: window_bits = " +
-                                   std::to_string(window_bits) + " is outside [2, 20]");
-  }
-  MsmPlan plan;
-  if (Status s = MakePlan(n, window_bits, &plan); !s.ok()) return s;
-  *bytes = plan.total_bytes;
-  return Status::Ok();
+  return WorkspaceBytesForWindow<Fp>(n, window_bits, bytes);
+}
+Status MsmG2WorkspaceBytesForWindow(size_t n, int window_bits, size_t* bytes) {
+  return WorkspaceBytesForWindow<Fp2>(n, window_bits, bytes);
 }
 
 Status LaunchMsmG1(const uint64_t* bases, const uint64_t* scalars, size_t n, uint64_t* result,
                    void* workspace, size_t workspace_bytes, cudaStream_t stream) {
-  int c = MsmG1WindowBits(n);
-  if (Status s = CheckMsmArguments(c, bases, scalars, n, result, workspace); !s.ok()) return s;
-  // A workspace sized for m > n points holds the layout of m's (wider or equal) window,
-  // which also fits n points: take the first width from n's own up whose layout fits.
-  for (int wider = c; n != 0 && wider <= kMaxWindowBits; ++wider) {
-    MsmPlan plan;
-    if (!MakePlan(n, wider, &plan).ok()) break;
-    if (plan.total_bytes <= workspace_bytes) {
-      c = wider;
-      break;
-    }
-  }
-  return LaunchMsmG1WithWindow(c, bases, scalars, n, result, workspace, workspace_bytes, stream);
+  return Launch<Fp>(bases, scalars, n, result, workspace, workspace_bytes, stream);
+}
+Status LaunchMsmG2(const uint64_t* bases, const uint64_t* scalars, size_t n, uint64_t* result,
+                   void* workspace, size_t workspace_bytes, cudaStream_t stream) {
+  return Launch<Fp2>(bases, scalars, n, result, workspace, workspace_bytes, stream);
 }
 
 Status LaunchMsmG1WithWindow(int window_bits, const uint64_t* bases, const uint64_t* scalars,
                              size_t n, uint64_t* result, void* workspace, size_t workspace_bytes,
                              cudaStream_t stream) {
-  if (Status s = CheckMsmArguments(window_bits, bases, scalars, n, result, workspace); !s.ok()) {
-    return s;
-  }
-  if (n == 0) {
-    const cudaError_t error =
-        cudaMemsetAsync(result, 0, kG1JacobianLimbs * sizeof(uint64_t), stream);
-    return CudaStatus(error, "LaunchMsmG1(infinity)");
-  }
-  MsmPlan plan;
-  if (Status s = MakePlan(n, window_bits, &plan); !s.ok()) return s;
-  if (workspace_bytes < plan.total_bytes) {
-    return Status::InvalidArgument("LaunchMsmG1: workspace of " + std::to_string(workspace_bytes) +
-                                   " bytes, " + std::to_string(plan.total_bytes) + " needed");
-  }
-  return EnqueueMsm(plan, ViewWorkspace(plan, workspace), bases, scalars, n, result, stream);
+  return LaunchWithWindow<Fp>(window_bits, bases, scalars, n, result, workspace, workspace_bytes,
+                              stream);
+}
+Status LaunchMsmG2WithWindow(int window_bits, const uint64_t* bases, const uint64_t* scalars,
+                             size_t n, uint64_t* result, void* workspace, size_t workspace_bytes,
+                             cudaStream_t stream) {
+  return LaunchWithWindow<Fp2>(window_bits, bases, scalars, n, result, workspace, workspace_bytes,
+                               stream);
 }
 
 }  // namespace chainaccel::kernels::zk

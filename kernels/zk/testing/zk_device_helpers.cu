@@ -1,7 +1,7 @@
 #include "kernels/zk/testing/zk_device_helpers.h"
 
 #include "kernels/testing/device_buffer.h"
-#include "kernels/zk/bn254_g1.cuh"
+#include "kernels/zk/bn254_curve.cuh"
 
 namespace chainaccel::kernels::zk::testing {
 namespace {
@@ -27,16 +27,26 @@ __global__ void FieldOpsKernel(const uint64_t* a, const uint64_t* b, size_t n, u
   Double(x).Store(dbl + 4 * i);
 }
 
-__global__ void MultiplesOfGeneratorKernel(const uint64_t* scalars, size_t n, uint64_t* affine) {
+template <class F>
+__global__ void MultiplesKernel(AffinePoint<F> g, const uint64_t* scalars, size_t n,
+                                uint64_t* affine) {
   const size_t i = blockIdx.x * static_cast<size_t>(blockDim.x) + threadIdx.x;
   if (i >= n) return;
-  const G1AffinePoint g = {Fp::One(), Double(Fp::One())};  // (1, 2)
-  G1XyzzPoint acc = G1XyzzPoint::Infinity();
+  XyzzPoint<F> acc = XyzzPoint<F>::Infinity();
   for (int bit = 255; bit >= 0; --bit) {
-    acc = G1Double(acc);
-    if ((scalars[4 * i + bit / 64] >> (bit % 64)) & 1) acc = G1AddMixed(acc, g);
+    acc = PointDouble(acc);
+    if ((scalars[4 * i + bit / 64] >> (bit % 64)) & 1) acc = PointAddMixed(acc, g);
   }
-  G1XyzzToAffine(acc).Store(affine + 8 * i);
+  ToAffine(acc).Store(affine + AffinePoint<F>::kLimbs * i);
+}
+
+template <class F>
+void LaunchMultiples(const AffinePoint<F>& g, const uint64_t* scalars, size_t n,
+                     uint64_t* affine, cudaStream_t stream) {
+  if (n == 0) return;
+  const unsigned blocks = static_cast<unsigned>((n + kThreads - 1) / kThreads);
+  MultiplesKernel<F><<<blocks, kThreads, 0, stream>>>(g, scalars, n, affine);
+  CudaCheck(cudaGetLastError(), "MultiplesKernel launch");
 }
 
 // ---- an experiment: Fp multiplication on eight 32-bit limbs --------------------------
@@ -202,10 +212,12 @@ FieldOpResults RunFieldOpsOnDevice(TestField field, const std::vector<uint64_t>&
 
 void MultiplesOfGeneratorOnDevice(const uint64_t* scalars, size_t n, uint64_t* affine,
                                   cudaStream_t stream) {
-  if (n == 0) return;
-  const unsigned blocks = static_cast<unsigned>((n + kThreads - 1) / kThreads);
-  MultiplesOfGeneratorKernel<<<blocks, kThreads, 0, stream>>>(scalars, n, affine);
-  CudaCheck(cudaGetLastError(), "MultiplesOfGeneratorKernel launch");
+  LaunchMultiples(G1AffinePoint{Fp::One(), Double(Fp::One())}, scalars, n, affine, stream);  // (1, 2)
+}
+
+void MultiplesOfG2PointOnDevice(const uint64_t* generator, const uint64_t* scalars, size_t n,
+                                uint64_t* affine, cudaStream_t stream) {
+  LaunchMultiples(G2AffinePoint::Load(generator), scalars, n, affine, stream);
 }
 
 }  // namespace chainaccel::kernels::zk::testing

@@ -1,6 +1,6 @@
 // Device-side helpers of the zk kernel tests and benchmark (not part of the kernels' API):
 // field operations run on the GPU, so that a host test can compare the PTX arithmetic with
-// crypto/bn254, and random G1 bases made on the GPU as multiples of the generator.
+// crypto/bn254, and random G1 and G2 bases made on the GPU as multiples of a generator.
 // Any CUDA failure aborts the process naming the call (kernels/testing/device_buffer.h).
 #pragma once
 
@@ -29,6 +29,11 @@ FieldOpResults RunFieldOpsOnDevice(TestField field, const std::vector<uint64_t>&
 // on the device. Device pointers; enqueued on `stream`. Aborts on a CUDA error.
 void MultiplesOfGeneratorOnDevice(const uint64_t* scalars, size_t n, uint64_t* affine,
                                   cudaStream_t stream);
+
+// The same in G2: affine[i] = scalars[i]·Q (16 limbs) for the affine G2 point Q given as 16
+// host limbs (x.c0, x.c1, y.c0, y.c1, Montgomery; crypto/bn254's G2 generator in practice).
+void MultiplesOfG2PointOnDevice(const uint64_t* generator, const uint64_t* scalars, size_t n,
+                                uint64_t* affine, cudaStream_t stream);
 
 // Enqueues `threads` threads that each run `rounds` rounds of four independent Montgomery
 // multiplications in Fp (x_j <- x_j·y), 4·rounds·threads products in all, and store their

@@ -10,7 +10,8 @@
 
 #include "crypto/bn254/curve.h"
 #include "crypto/bn254/field.h"
-#include "kernels/zk/bn254_g1.cuh"
+#include "crypto/bn254/tower.h"
+#include "kernels/zk/bn254_curve.cuh"
 
 namespace chainaccel::kernels::zk::testing {
 
@@ -47,19 +48,36 @@ inline void AppendLimbs(const bn254::U256& v, std::vector<uint64_t>* out) {
   out->insert(out->end(), v.begin(), v.end());
 }
 
-// Affine points in the kernels' layout (8 limbs; infinity all zero).
-inline std::vector<uint64_t> AffineLimbs(std::span<const bn254::G1Affine> points) {
+// A coordinate's limbs in the kernels' layout: Fp 4 limbs, Fp2 c0 then c1.
+inline void AppendCoordinate(const bn254::Fp& v, std::vector<uint64_t>* out) {
+  AppendLimbs(v.raw_montgomery(), out);
+}
+inline void AppendCoordinate(const bn254::Fp2& v, std::vector<uint64_t>* out) {
+  AppendLimbs(v.c0.raw_montgomery(), out);
+  AppendLimbs(v.c1.raw_montgomery(), out);
+}
+
+// Affine points in the kernels' layout (G1 8 limbs, G2 16; infinity all zero).
+template <class Curve>
+std::vector<uint64_t> AffineLimbs(std::span<const bn254::AffinePoint<Curve>> points) {
+  constexpr size_t kLimbs = 2 * (sizeof(typename Curve::Field) / sizeof(bn254::Fp)) * 4;
   std::vector<uint64_t> limbs;
-  limbs.reserve(8 * points.size());
-  for (const bn254::G1Affine& p : points) {
+  limbs.reserve(kLimbs * points.size());
+  for (const bn254::AffinePoint<Curve>& p : points) {
     if (p.infinity) {
-      limbs.insert(limbs.end(), 8, 0);
+      limbs.insert(limbs.end(), kLimbs, 0);
       continue;
     }
-    AppendLimbs(p.x.raw_montgomery(), &limbs);
-    AppendLimbs(p.y.raw_montgomery(), &limbs);
+    AppendCoordinate(p.x, &limbs);
+    AppendCoordinate(p.y, &limbs);
   }
   return limbs;
+}
+inline std::vector<uint64_t> AffineLimbs(const std::vector<bn254::G1Affine>& points) {
+  return AffineLimbs<bn254::G1Curve>(std::span(points));
+}
+inline std::vector<uint64_t> AffineLimbs(const std::vector<bn254::G2Affine>& points) {
+  return AffineLimbs<bn254::G2Curve>(std::span(points));
 }
 
 // Canonical scalar limbs (the MSM's layout).
@@ -86,40 +104,58 @@ inline std::vector<bn254::Fr> FrFromMontgomeryLimbs(const std::vector<uint64_t>&
   return out;
 }
 
-// A Jacobian result (12 limbs) as crypto/bn254's G1.
-inline bn254::G1 JacobianFromLimbs(const uint64_t* limbs) {
-  auto fp = [limbs](int at) {
-    return bn254::Fp::FromRawUnchecked({limbs[at], limbs[at + 1], limbs[at + 2], limbs[at + 3]});
-  };
-  return bn254::G1{fp(0), fp(4), fp(8)};
+inline bn254::Fp FpFromLimbs(const uint64_t* limbs) {
+  return bn254::Fp::FromRawUnchecked({limbs[0], limbs[1], limbs[2], limbs[3]});
 }
 
-// An XYZZ point of the kernels as crypto/bn254's G1: (X/ZZ, Y/ZZZ) through the Jacobian form.
+// A Jacobian result (G1 12 limbs, G2 24) as crypto/bn254's G1 or G2.
+inline bn254::G1 JacobianFromLimbs(const uint64_t* limbs) {
+  return bn254::G1{FpFromLimbs(limbs), FpFromLimbs(limbs + 4), FpFromLimbs(limbs + 8)};
+}
+inline bn254::G2 G2JacobianFromLimbs(const uint64_t* limbs) {
+  auto fp2 = [limbs](int at) {
+    return bn254::Fp2{FpFromLimbs(limbs + at), FpFromLimbs(limbs + at + 4)};
+  };
+  return bn254::G2{fp2(0), fp2(8), fp2(16)};
+}
+
+// An XYZZ point of the kernels as crypto/bn254's G1 or G2: (X/ZZ, Y/ZZZ) through the
+// Jacobian form.
 inline bn254::G1 G1FromXyzz(const G1XyzzPoint& p) {
   uint64_t limbs[kG1JacobianLimbs];
-  G1XyzzToJacobian(p).Store(limbs);
+  ToJacobian(p).Store(limbs);
   return JacobianFromLimbs(limbs);
 }
+inline bn254::G2 G2FromXyzz(const G2XyzzPoint& p) {
+  uint64_t limbs[kG2JacobianLimbs];
+  ToJacobian(p).Store(limbs);
+  return G2JacobianFromLimbs(limbs);
+}
 
-// n random points k_i·G with their logarithms k_i: a random start and random steps, one
-// addition a point, then one batch inversion.
-struct PointsWithLogs {
-  std::vector<bn254::G1Affine> points;
+// n random points k_i·G (G1 or G2) with their logarithms k_i: a random start and random
+// steps, one addition a point, then one batch inversion.
+template <class Curve>
+struct PointsWithLogsOf {
+  std::vector<bn254::AffinePoint<Curve>> points;
   std::vector<bn254::Fr> logs;
 };
-inline PointsWithLogs RandomPoints(std::mt19937_64& rng, size_t n) {
+using PointsWithLogs = PointsWithLogsOf<bn254::G1Curve>;
+
+template <class Curve = bn254::G1Curve>
+PointsWithLogsOf<Curve> RandomPoints(std::mt19937_64& rng, size_t n) {
+  using Point = bn254::JacobianPoint<Curve>;
   constexpr int kSteps = 16;
-  const bn254::G1 g = bn254::G1::Generator();
+  const Point g = Point::Generator();
   std::vector<bn254::Fr> step_logs;
-  std::vector<bn254::G1> steps;
+  std::vector<Point> steps;
   for (int i = 0; i < kSteps; ++i) {
     step_logs.push_back(RandomElement<bn254::Fr>(rng));
     steps.push_back(g.ScalarMulVar(step_logs.back()));
   }
-  PointsWithLogs out;
+  PointsWithLogsOf<Curve> out;
   bn254::Fr log = RandomElement<bn254::Fr>(rng);
-  bn254::G1 point = g.ScalarMulVar(log);
-  std::vector<bn254::G1> jacobian;
+  Point point = g.ScalarMulVar(log);
+  std::vector<Point> jacobian;
   for (size_t i = 0; i < n; ++i) {
     jacobian.push_back(point);
     out.logs.push_back(log);
@@ -128,7 +164,7 @@ inline PointsWithLogs RandomPoints(std::mt19937_64& rng, size_t n) {
     log += step_logs[j];
   }
   out.points.resize(n);
-  bn254::BatchToAffine<bn254::G1Curve>(jacobian, out.points);
+  bn254::BatchToAffine<Curve>(jacobian, out.points);
   return out;
 }
 
