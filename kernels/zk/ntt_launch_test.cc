@@ -1,14 +1,18 @@
 // kernels/zk/ntt_launch.h: the roots against crypto/bn254 (ffjavascript's Fr.w) and the
 // argument checks on the host; on the device ([device]): NTTs of 2^1..2^16 points against a
-// CPU transform written here (itself checked against the O(n^2) definition up to 2^6),
-// inverse(forward(x)) == x, snarkjs's H step against the same steps on the CPU, the
+// CPU transform written here (itself checked against the O(n^2) definition up to 2^6) and
+// of 2^17..2^24 points against crypto/bn254's NTT, inverse(forward(x)) == x, snarkjs's H step against the same steps on the CPU, the
 // constraint matrix times the witness, and the Montgomery-to-canonical conversion.
 #include <catch2/catch.hpp>
 
+#include <algorithm>
 #include <cstdint>
+#include <thread>
 #include <vector>
 
+#include "core/thread_pool.h"
 #include "crypto/bn254/field.h"
+#include "crypto/bn254/ntt.h"
 #include "kernels/testing/device_buffer.h"
 #include "kernels/zk/ntt_launch.h"
 #include "kernels/zk/testing/zk_test_values.h"
@@ -113,11 +117,20 @@ std::vector<Fr> RandomVector(std::mt19937_64& rng, size_t n) {
   return v;
 }
 
-TEST_CASE("the tests' CPU NTT equals the DFT's definition", "[zk_ntt]") {
+TEST_CASE("the tests' CPU NTT equals the DFT's definition and crypto/bn254's NTT", "[zk_ntt]") {
   std::mt19937_64 rng = chainaccel::testing::MakeRng("zk cpu ntt");
   for (int log_n = 1; log_n <= 6; ++log_n) {
     const std::vector<Fr> x = RandomVector(rng, size_t{1} << log_n);
     CHECK(CpuNtt(x, log_n, false) == DftByDefinition(x, bn254::FrRootOfUnity(log_n)));
+  }
+  // crypto/bn254's NTT (the reference of the large device sizes) has the same convention.
+  for (int log_n = 1; log_n <= 12; ++log_n) {
+    const std::vector<Fr> x = RandomVector(rng, size_t{1} << log_n);
+    std::vector<Fr> y = x;
+    bn254::NttForward(y);
+    CHECK(y == CpuNtt(x, log_n, false));
+    bn254::NttInverse(y);
+    CHECK(y == x);
   }
 }
 
@@ -147,6 +160,27 @@ TEST_CASE("LaunchNtt equals the CPU NTT for 2^1..2^16 points, both directions",
     CHECK(forward == CpuNtt(x, log_n, false));
     CHECK(RunNtt(x, log_n, NttDirection::kInverse) == CpuNtt(x, log_n, true));
     CHECK(RunNtt(forward, log_n, NttDirection::kInverse) == x);
+  }
+}
+
+// Larger sizes against crypto/bn254's NTT (the CPU prover's, tested there against the
+// DFT's definition), on the machine's threads: random values with 0 and r - 1 mixed in.
+TEST_CASE("LaunchNtt equals crypto/bn254's NTT for 2^17..2^24 points, both directions",
+          "[zk_ntt][device]") {
+  std::mt19937_64 rng = chainaccel::testing::MakeRng("zk ntt device large");
+  ThreadPool pool(std::max(1u, std::thread::hardware_concurrency()));
+  for (int log_n = 17; log_n <= 24; ++log_n) {
+    INFO("log_n = " << log_n);
+    std::vector<Fr> x = RandomVector(rng, size_t{1} << log_n);
+    x[0] = Fr::Zero();
+    x[x.size() / 2] = -Fr::One();
+    std::vector<Fr> expected = x;
+    bn254::NttForward(expected, &pool);
+    const std::vector<Fr> forward = RunNtt(x, log_n, NttDirection::kForward);
+    CHECK(forward == expected);
+    bn254::NttInverse(expected, &pool);  // back to x
+    CHECK(RunNtt(forward, log_n, NttDirection::kInverse) == expected);
+    CHECK(expected == x);
   }
 }
 
