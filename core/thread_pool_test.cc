@@ -42,11 +42,13 @@ TEST_CASE("ParallelFor visits every index exactly once", "[thread_pool]") {
 TEST_CASE("ParallelFor nested inside a posted task completes", "[thread_pool]") {
   for (size_t threads : {1, 2, 4}) {
     INFO("threads " << threads);
+    // Declared before the pool, so that the pool's workers are joined before the promises
+    // they set are destroyed (a worker may still be inside set_value after get returns).
+    constexpr int kTasks = 8;
+    std::vector<std::promise<size_t>> done(kTasks);
     ThreadPool pool(threads);
     // Every worker is busy in an outer task that itself runs a ParallelFor, whose
     // chunks contain a further ParallelFor: none of them may wait on a queued helper.
-    constexpr int kTasks = 8;
-    std::vector<std::promise<size_t>> done(kTasks);
     for (int t = 0; t < kTasks; ++t) {
       pool.Post([&pool, &done, t] {
         std::atomic<size_t> visited{0};

@@ -12,6 +12,7 @@
 #include "crypto/hashes.h"
 #include "engines/gpu/gpu_test_engines.h"
 #include "engines/scheduler/hybrid_scheduler.h"
+#include "tests/support/outcome.h"
 #include "tests/support/random.h"
 
 namespace chainaccel {
@@ -42,12 +43,11 @@ struct HashRequest {
 
 std::pair<Status, std::string> RunThrough(HybridScheduler& scheduler, Task* task,
                                           Placement placement) {
-  std::promise<std::pair<Status, std::string>> done;
-  auto result = done.get_future();
-  scheduler.Submit(task, placement, [&done](const Status& s, const std::string& engine) {
-    done.set_value({s, engine});
+  testing::Outcome<std::pair<Status, std::string>> done;
+  scheduler.Submit(task, placement, [set = done.Setter()](const Status& s, const std::string& engine) {
+    set({s, engine});
   });
-  return result.get();
+  return done.Wait();
 }
 
 TEST_CASE("Two engines over one device share a LOAD_BALANCE batch and AUTO requests",

@@ -7,7 +7,6 @@
 #include <catch2/catch.hpp>
 
 #include <algorithm>
-#include <future>
 #include <memory>
 #include <string>
 #include <thread>
@@ -15,6 +14,7 @@
 
 #include "crypto/hashes.h"
 #include "engines/scheduler/testing/fake_engine.h"
+#include "tests/support/outcome.h"
 
 namespace chainaccel {
 namespace {
@@ -30,8 +30,7 @@ struct HashRequest {
   std::vector<uint64_t> offsets{0};
   std::vector<uint8_t> digests;
   Task task;
-  std::promise<std::pair<Status, std::string>> outcome;
-  std::future<std::pair<Status, std::string>> result = outcome.get_future();
+  testing::Outcome<std::pair<Status, std::string>> outcome;
 
   HashRequest(size_t n, uint8_t tag, HashAlgorithm algorithm = HashAlgorithm::kSha256) {
     for (size_t i = 0; i < n; ++i) {
@@ -43,10 +42,10 @@ struct HashRequest {
   }
 
   Scheduler::Completion Done() {
-    return [this](const Status& s, const std::string& engine) { outcome.set_value({s, engine}); };
+    return [set = outcome.Setter()](const Status& s, const std::string& engine) { set({s, engine}); };
   }
 
-  std::pair<Status, std::string> Wait() { return result.get(); }
+  std::pair<Status, std::string> Wait() { return outcome.Wait(); }
 
   // Every digest is SHA-256 of its own message.
   bool Correct() const {
@@ -388,10 +387,10 @@ TEST_CASE("PLACEMENT_GPU without a GPU that runs the task: FAILED_PRECONDITION")
   HybridScheduler scheduler({&cpu, &gpu}, OneAtATime());
   SignatureRecoverTask recover;  // no items; the GPU does not take recovery here
   Task task = recover;
-  std::promise<Status> done;
+  testing::Outcome<Status> done;
   scheduler.Submit(&task, With(Placement::kGpu),
-                   [&done](const Status& s, const std::string&) { done.set_value(s); });
-  const Status s = done.get_future().get();
+                   [set = done.Setter()](const Status& s, const std::string&) { set(s); });
+  const Status s = done.Wait();
   CHECK(s.code() == Status::Code::kFailedPrecondition);
   CHECK(s.message().find("signature_recover") != std::string::npos);
 }

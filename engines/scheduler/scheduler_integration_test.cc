@@ -6,7 +6,6 @@
 #include <catch2/catch.hpp>
 
 #include <atomic>
-#include <future>
 #include <memory>
 #include <mutex>
 #include <random>
@@ -15,6 +14,7 @@
 
 #include "engines/cpu/cpu_engine.h"
 #include "engines/scheduler/hybrid_scheduler.h"
+#include "tests/support/outcome.h"
 #include "tests/support/random.h"
 #include "tests/support/signature_batch.h"
 #include "tests/support/signature_cases.h"
@@ -162,12 +162,11 @@ TEST_CASE("500 concurrent clients: every answer right, every refusal documented"
         if (rng() % 3 == 0) o.deadline = SchedulerClock::now() + std::chrono::microseconds(rng() % 20000);
         auto gone = std::make_shared<std::atomic<bool>>(false);
         if (rng() % 20 == 0) o.cancelled = [gone] { return gone->load(); };
-        std::promise<Status> done;
-        auto result = done.get_future();
+        testing::Outcome<Status> done;
         scheduler.Submit(&c->task, std::move(o),
-                         [&done](const Status& s, const std::string&) { done.set_value(s); });
+                         [set = done.Setter()](const Status& s, const std::string&) { set(s); });
         if (rng() % 40 == 0) gone->store(true);
-        const Status s = result.get();
+        const Status s = done.Wait();
         switch (s.code()) {
           case Status::Code::kOk:
             ++ok;
