@@ -55,9 +55,11 @@
 #include "crypto/bn254/curve.h"
 #include "crypto/bn254/field.h"
 #include "kernels/testing/device_buffer.h"
+#include "kernels/zk/msm_digits.cuh"
 #include "kernels/zk/msm_launch.h"
 #include "kernels/zk/ntt_launch.h"
 #include "kernels/zk/testing/zk_device_helpers.h"
+#include "kernels/zk/testing/zk_test_values.h"
 
 namespace chainaccel {
 namespace {
@@ -170,17 +172,6 @@ struct BasePool {
   std::vector<bn254::Fr> logs;   // the pool's logarithms
 };
 
-// The generator's affine limbs (G2: x.c0, x.c1, y.c0, y.c1, Montgomery).
-std::vector<uint64_t> G2GeneratorLimbs() {
-  const bn254::G2Affine g = bn254::G2Affine::Generator();
-  std::vector<uint64_t> limbs;
-  for (const bn254::Fp* f : {&g.x.c0, &g.x.c1, &g.y.c0, &g.y.c1}) {
-    const bn254::U256 v = f->raw_montgomery();
-    limbs.insert(limbs.end(), v.begin(), v.end());
-  }
-  return limbs;
-}
-
 BasePool MakeBases(std::mt19937_64& rng, size_t n_max, const Group& group) {
   const size_t pool = std::min(n_max, size_t{1} << kMaxPoolLog);
   std::vector<uint64_t> scalar_limbs;
@@ -195,8 +186,10 @@ BasePool MakeBases(std::mt19937_64& rng, size_t n_max, const Group& group) {
   const size_t limbs = group.base_limbs;
   out.bases = DeviceBuffer<uint64_t>(limbs * n_max);
   if (group.g2) {
-    kernels::zk::testing::MultiplesOfG2PointOnDevice(G2GeneratorLimbs().data(), d_scalars.get(),
-                                                     pool, out.bases.get(), nullptr);
+    const std::vector<bn254::G2Affine> g = {bn254::G2Affine::Generator()};
+    kernels::zk::testing::MultiplesOfG2PointOnDevice(kernels::zk::testing::AffineLimbs(g).data(),
+                                                     d_scalars.get(), pool, out.bases.get(),
+                                                     nullptr);
   } else {
     kernels::zk::testing::MultiplesOfGeneratorOnDevice(d_scalars.get(), pool, out.bases.get(),
                                                        nullptr);
@@ -225,15 +218,10 @@ bn254::Fr ExpectedLog(const std::vector<uint64_t>& scalars, const std::vector<bn
 
 // Whether the device's Jacobian result equals log·G of the group.
 bool ResultIs(const Group& group, const DeviceBuffer<uint64_t>& result, const bn254::Fr& log) {
+  namespace zt = kernels::zk::testing;
   const std::vector<uint64_t> l = result.Download();
-  auto fp = [&l](size_t at) {
-    return bn254::Fp::FromRawUnchecked({l[at], l[at + 1], l[at + 2], l[at + 3]});
-  };
-  if (group.g2) {
-    auto fp2 = [&fp](size_t at) { return bn254::Fp2{fp(at), fp(at + 4)}; };
-    return bn254::G2{fp2(0), fp2(8), fp2(16)} == bn254::G2::Generator().ScalarMulVar(log);
-  }
-  return bn254::G1{fp(0), fp(4), fp(8)} == bn254::G1::Generator().ScalarMulVar(log);
+  if (group.g2) return zt::G2JacobianFromLimbs(l.data()) == bn254::G2::Generator().ScalarMulVar(log);
+  return zt::JacobianFromLimbs(l.data()) == bn254::G1::Generator().ScalarMulVar(log);
 }
 
 std::vector<uint64_t> RandomScalars(std::mt19937_64& rng, size_t n) {
@@ -265,7 +253,7 @@ void BenchMsm(const Options& o, std::mt19937_64& rng, const Group& group, int mi
     });
     const bool correct = ResultIs(group, result, ExpectedLog(scalars, pool.logs, n));
     const int c = kernels::zk::MsmWindowWidth(n);
-    const int windows = 254 / c + 1;
+    const int windows = kernels::zk::MsmWindowCount(c);
     const double median = Median(seconds);
     const double adds = static_cast<double>(n) * windows;
     const double muls_per_add = group.g2 ? 30 : 10;  // an Fp2 product is 3 Fp ones

@@ -11,9 +11,12 @@
 
 namespace chainaccel::kernels::zk {
 
+// Scalars are below r < 2^254.
+inline constexpr int kMsmScalarBits = 254;
+
 // Windows of c bits for scalars below 2^254: W·c >= 255 leaves the top window room for
 // the last carry of the signed digits.
-CHAINACCEL_HD int MsmWindowCount(int c) { return 254 / c + 1; }
+CHAINACCEL_HD int MsmWindowCount(int c) { return kMsmScalarBits / c + 1; }
 
 // The c bits of the 4-limb scalar s starting at bit `bit` (zero past bit 255).
 CHAINACCEL_HD uint32_t MsmWindowBits(const uint64_t* s, int bit, int c) {

@@ -20,16 +20,13 @@ constexpr int kMaxWindowBits = 20;
 constexpr uint32_t kSegmentLength = 32;
 constexpr int kThreadsPerBlock = 128;
 constexpr size_t kRegionAlignment = 256;
-// MsmWindowWidth's cost model, in mixed additions: scalars have 254 bits; a bucket costs
+// MsmWindowWidth's cost model, in mixed additions: a bucket costs
 // about six additions (its partial sums, two running-sum additions, its share of the
 // segment correction; fitted to the H200 window sweep of 2026-12-03, bench/RESULTS.md);
 // an addition one thread must make in sequence costs what the whole device does in
 // parallel meanwhile (~2^17 threads in flight on 132 SMs).
-constexpr int kScalarBits = 254;
 constexpr double kBucketCost = 6;
 constexpr double kSerialAdditionCost = double{1 << 17};
-
-int WindowsFor(int c) { return MsmWindowCount(c); }  // W·c >= 255: room for the carry
 
 // Where each array of the workspace lies, and the sizes behind them.
 struct MsmPlan {
@@ -54,7 +51,7 @@ size_t Carve(size_t* size, size_t bytes) {
 void PlanShape(size_t n, int window_bits, size_t point_bytes, MsmPlan* plan) {
   plan->c = window_bits;
   plan->point_bytes = point_bytes;
-  plan->windows = WindowsFor(plan->c);
+  plan->windows = MsmWindowCount(plan->c);
   plan->buckets_per_window = 1u << (plan->c - 1);
   plan->total_buckets = plan->buckets_per_window * static_cast<uint32_t>(plan->windows);
   plan->key_bits = 1;
@@ -278,25 +275,31 @@ Status LaunchWithWindow(int window_bits, const uint64_t* bases, const uint64_t* 
   return EnqueueMsm<F>(plan, ViewWorkspace(plan, workspace), bases, scalars, n, result, stream);
 }
 
+// The plan for n points at width c if its layout fits `workspace_bytes`, else at the
+// nearest width that fits, wider first: a workspace sized for m > n points holds m's
+// width's layout, which also fits n points, and m's width may be narrower than n's (the
+// choice is not monotonic in n). False when none fits.
+template <class F>
+bool FitPlan(size_t n, int c, size_t workspace_bytes, MsmPlan* plan) {
+  for (int k = 0; k <= kMaxWindowBits - kMinWindowBits; ++k) {
+    for (const int candidate : {c + k, c - k}) {
+      if (candidate < kMinWindowBits || candidate > kMaxWindowBits) continue;
+      if (MakePlan<F>(n, candidate, plan).ok() && plan->total_bytes <= workspace_bytes) return true;
+    }
+  }
+  return false;
+}
+
 template <class F>
 Status Launch(const uint64_t* bases, const uint64_t* scalars, size_t n, uint64_t* result,
               void* workspace, size_t workspace_bytes, cudaStream_t stream) {
-  int c = MsmWindowWidth(n);
+  const int c = MsmWindowWidth(n);
   if (Status s = CheckMsmArguments<F>(c, bases, scalars, n, result, workspace); !s.ok()) return s;
-  // A workspace sized for m > n points holds the layout of m's window, which also fits n
-  // points: take n's own width if its layout fits, else the nearest that fits, wider
-  // first (m's width may be narrower: the choice is not monotonic in n).
-  for (int k = 0; n != 0 && k <= kMaxWindowBits - kMinWindowBits; ++k) {
-    for (const int candidate : {c + k, c - k}) {
-      if (candidate < kMinWindowBits || candidate > kMaxWindowBits) continue;
-      MsmPlan plan;
-      if (MakePlan<F>(n, candidate, &plan).ok() && plan.total_bytes <= workspace_bytes) {
-        c = candidate;
-        k = kMaxWindowBits;  // done
-        break;
-      }
-    }
+  MsmPlan plan;
+  if (n != 0 && FitPlan<F>(n, c, workspace_bytes, &plan)) {
+    return EnqueueMsm<F>(plan, ViewWorkspace(plan, workspace), bases, scalars, n, result, stream);
   }
+  // n == 0 (the point at infinity), or no width fits: LaunchWithWindow says which.
   return LaunchWithWindow<F>(c, bases, scalars, n, result, workspace, workspace_bytes, stream);
 }
 
@@ -306,11 +309,11 @@ int MsmWindowWidth(size_t n) {
   int best = kMinWindowBits;
   double best_cost = 0;
   for (int c = kMinWindowBits; c <= kMaxWindowBits; ++c) {
-    const int windows = WindowsFor(c);
+    const int windows = MsmWindowCount(c);
     // The top window holds the scalar's last `top_bits` bits and the carry: its digits
     // fall into about 2^top_bits buckets, each of about n / 2^top_bits points whose
     // n / (2^top_bits · kMsmPointsPerTask) partial sums one thread adds in sequence.
-    const int top_bits = kScalarBits - (windows - 1) * c;
+    const int top_bits = kMsmScalarBits - (windows - 1) * c;
     const double serial_chain = std::max(
         0.0, static_cast<double>(n) /
                      (static_cast<double>(uint64_t{1} << top_bits) * kMsmPointsPerTask) - 1);
