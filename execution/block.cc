@@ -59,6 +59,7 @@ CallContext ContextOf(const BlockInput& block, const Transaction& tx, const Hash
   c.function = tx.function;
   c.input = Bytes(tx.input);
   c.gas_limit = tx.gas_limit;
+  c.proof = tx.proof ? &*tx.proof : nullptr;
   return c;
 }
 

@@ -27,6 +27,7 @@ enum class ReceiptStatus : uint8_t {
   kTrapped = 4,
   kBadSignature = 5,
   kUnknownContract = 6,
+  kBadProof = 7,
 };
 
 struct Receipt {

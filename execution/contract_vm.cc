@@ -57,6 +57,8 @@ enum class HostFn : uint8_t {
   kKeccak256,
   kEd25519Verify,
   kSecp256k1Verify,
+  kTxProof,
+  kTxProofSignals,
 };
 
 struct HostFnSpec {
@@ -86,6 +88,8 @@ const std::vector<HostFnSpec>& HostAbi() {
       {HostFn::kEd25519Verify, "ed25519_verify", {T::I32, T::I32, T::I32, T::I32}, {T::I32}},
       {HostFn::kSecp256k1Verify, "secp256k1_verify", {T::I32, T::I32, T::I32, T::I32},
        {T::I32}},
+      {HostFn::kTxProof, "tx_proof", {T::I32}, {T::I32}},
+      {HostFn::kTxProofSignals, "tx_proof_signals", {T::I32}, {}},
   };
   return abi;
 }
@@ -643,6 +647,9 @@ struct ContractVm::Impl {
 
   wabt::Result HostCall(HostFn fn, const interp::Values& params, interp::Values& results,
                         interp::Trap::Ptr* out_trap);
+  // The proof's host functions, tx_proof and tx_proof_signals.
+  wabt::Result ProofHostCall(HostFn fn, const interp::Values& params, interp::Values& results,
+                             interp::Trap::Ptr* out_trap);
 
   static constexpr size_t kMaxLoaded = 1024;
   // Kept instances hold their memory twice (live and initial image), up to 2 MiB a
@@ -819,8 +826,43 @@ wabt::Result ContractVm::Impl::HostCall(HostFn fn, const interp::Values& params,
       results[0] = interp::Value::Make(uint32_t{s == ItemStatus::kOk ? 1u : 0u});
       return wabt::Result::Ok;
     }
+    case HostFn::kTxProof:
+    case HostFn::kTxProofSignals:
+      return ProofHostCall(fn, params, results, out_trap);
   }
   return Fail(Stop::kHostError, "unknown host function", out_trap);
+}
+
+// tx_proof(key_out) -> i32 and tx_proof_signals(out) (docs/execution.md, "Host ABI").
+wabt::Result ContractVm::Impl::ProofHostCall(HostFn fn, const interp::Values& params,
+                                             interp::Values& results,
+                                             interp::Trap::Ptr* out_trap) {
+  const TransactionProof* proof = active.context->proof;
+  const uint32_t out_ptr = params[0].Get<uint32_t>();
+  if (fn == HostFn::kTxProof) {
+    if (!Charge(gas::kHostCall)) return Fail(Stop::kOutOfGas, "out of gas", out_trap);
+    uint8_t* out = Mem(out_ptr, 32);
+    if (out == nullptr) return Fail(Stop::kHostError, "host call out of bounds", out_trap);
+    if (proof == nullptr) {
+      results[0] = interp::Value::Make(int32_t{-1});
+      return wabt::Result::Ok;
+    }
+    std::memcpy(out, proof->verifying_key_id.data(), 32);
+    results[0] = interp::Value::Make(static_cast<uint32_t>(proof->public_signals.size()));
+    return wabt::Result::Ok;
+  }
+  const uint64_t bytes = proof == nullptr ? 0 : uint64_t{32} * proof->public_signals.size();
+  if (!Charge(gas::kHostCall + bytes / gas::kBytesPerUnit)) {
+    return Fail(Stop::kOutOfGas, "out of gas", out_trap);
+  }
+  if (proof == nullptr) return Fail(Stop::kHostError, "no proof", out_trap);
+  uint8_t* out = Mem(out_ptr, bytes);
+  if (out == nullptr) return Fail(Stop::kHostError, "host call out of bounds", out_trap);
+  for (const Hash32& signal : proof->public_signals) {
+    std::memcpy(out, signal.data(), 32);
+    out += 32;
+  }
+  return wabt::Result::Ok;
 }
 
 ContractVm::ContractVm(const VmLimits& limits) : impl_(std::make_unique<Impl>(limits)) {}

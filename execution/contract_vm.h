@@ -27,6 +27,7 @@
 #include "core/packed_items.h"
 #include "core/status.h"
 #include "core/task.h"
+#include "execution/tx/transaction.h"
 
 namespace chainaccel::exec {
 
@@ -98,6 +99,9 @@ struct CallContext {
   std::string_view function;  // exported entry point
   ByteView input;
   uint64_t gas_limit = 0;
+  // The transaction's proof, verified before the block ran (tx_proof, tx_proof_signals);
+  // null when it carries none and in read-only calls. Not owned.
+  const TransactionProof* proof = nullptr;
 };
 
 struct CallOutcome {

@@ -7,6 +7,7 @@
 
 #include "tests/support/random.h"
 #include "execution/testing/map_state.h"
+#include "execution/testing/proof_contracts.h"
 #include "execution/testing/transactions.h"
 #include "execution/testing/wat.h"
 
@@ -14,6 +15,7 @@ namespace chainaccel::exec {
 namespace {
 
 using testing::ExampleContract;
+using testing::kProofEchoWat;
 using testing::ParseU64;
 using testing::U64;
 using testing::MapState;
@@ -445,6 +447,100 @@ TEST_CASE("Deploy rules as docs/execution.md words them: imports count as functi
                         s.message().rfind("invalid wasm", 0) == 0;
   INFO(s.message());
   CHECK(validity);
+}
+
+// A proof with n signals 0x0101.., 0x0202.., ... and key id 0xaa...
+TransactionProof ProofWithSignals(size_t n) {
+  TransactionProof p;
+  p.verifying_key_id.fill(0xaa);
+  for (size_t i = 0; i < n; ++i) {
+    Hash32 signal;
+    signal.fill(static_cast<uint8_t>(i + 1));
+    p.public_signals.push_back(signal);
+  }
+  return p;
+}
+
+std::string I32Le(int32_t v) {
+  std::string out(4, '\0');
+  for (int i = 0; i < 4; ++i) out[i] = static_cast<char>(static_cast<uint32_t>(v) >> (8 * i));
+  return out;
+}
+
+TEST_CASE("tx_proof and tx_proof_signals hand the contract the proof's key id and signals",
+          "[vm][proof]") {
+  auto c = Prepare(WatToWasm(kProofEchoWat));
+  ContractVm vm{VmLimits{}};
+  MapState state;
+  const TransactionProof proof = ProofWithSignals(3);
+  CallContext ctx = Ctx("echo");
+  ctx.proof = &proof;
+  const CallOutcome out = vm.Call(*c, ctx, state);
+  REQUIRE(out.kind == CallOutcome::Kind::kOk);
+  std::string expected = I32Le(3);
+  expected.append(32, '\xaa');
+  for (char b : {'\x01', '\x02', '\x03'}) expected.append(32, b);
+  CHECK(out.return_data == expected);
+  CHECK(state.data.at("echo") == expected);
+
+  // No proof (a transaction without one, or a read-only call): -1, nothing written.
+  const CallOutcome none = vm.Call(*c, Ctx("echo"), state);
+  REQUIRE(none.kind == CallOutcome::Kind::kOk);
+  CHECK(none.return_data == I32Le(-1));
+  const CallOutcome trap = vm.Call(*c, Ctx("signals"), state);
+  CHECK(trap.kind == CallOutcome::Kind::kTrapped);
+  CHECK(trap.message == "no proof");
+  CHECK(trap.gas_used >= gas::kHostCall);
+}
+
+TEST_CASE("tx_proof_signals charges 20 + bytes / 8; both calls check their memory bounds",
+          "[vm][proof][gas]") {
+  auto c = Prepare(WatToWasm(kProofEchoWat));
+  ContractVm vm{VmLimits{}};
+  MapState state;
+  auto call = [&](std::string_view function, const TransactionProof* proof,
+                  uint64_t gas = 1'000'000) {
+    CallContext ctx = Ctx(function, gas);
+    ctx.proof = proof;
+    return vm.Call(*c, ctx, state);
+  };
+  const TransactionProof empty = ProofWithSignals(0), three = ProofWithSignals(3);
+  const CallOutcome zero = call("signals", &empty);
+  const CallOutcome with_three = call("signals", &three);
+  REQUIRE(zero.kind == CallOutcome::Kind::kOk);
+  REQUIRE(with_three.kind == CallOutcome::Kind::kOk);
+  CHECK(with_three.gas_used - zero.gas_used == 3 * 32 / gas::kBytesPerUnit);
+  // Out of gas at the charge: the limit is the call's instructions plus one short.
+  const CallOutcome short_gas = call("signals", &three, with_three.gas_used - 1);
+  CHECK(short_gas.kind == CallOutcome::Kind::kOutOfGas);
+  CHECK(short_gas.gas_used == with_three.gas_used - 1);
+
+  // Bounds: key_out is 32 bytes (checked with or without a proof), out is n * 32 bytes.
+  for (const TransactionProof* p : {static_cast<const TransactionProof*>(nullptr), &three}) {
+    const CallOutcome key = call("key_oob", p);
+    CHECK(key.kind == CallOutcome::Kind::kTrapped);
+    CHECK_THAT(key.message, Catch::Contains("out of bounds"));
+  }
+  CHECK(call("signals_oob", &empty).kind == CallOutcome::Kind::kOk);  // 0 bytes
+  const TransactionProof one = ProofWithSignals(1);
+  const CallOutcome oob = call("signals_oob", &one);  // 32 bytes at 65520: 16 too many
+  CHECK(oob.kind == CallOutcome::Kind::kTrapped);
+  CHECK_THAT(oob.message, Catch::Contains("out of bounds"));
+  CHECK(oob.gas_used >= gas::kHostCall + 32 / gas::kBytesPerUnit);
+}
+
+TEST_CASE("tx_proof and tx_proof_signals are imported with their exact signatures",
+          "[vm][proof][deploy]") {
+  CHECK(PrepareStatus(R"((module (import "env" "tx_proof" (func (param i32) (result i32)))
+      (import "env" "tx_proof_signals" (func (param i32))) (memory (export "memory") 1)))")
+            .ok());
+  const Status wrong = PrepareStatus(R"((module (import "env" "tx_proof" (func (param i32)))
+      (memory (export "memory") 1)))");
+  CHECK(wrong.message() == "import env.tx_proof has the wrong signature");
+  const Status wrong_signals = PrepareStatus(
+      R"((module (import "env" "tx_proof_signals" (func (param i32) (result i32)))
+      (memory (export "memory") 1)))");
+  CHECK(wrong_signals.message() == "import env.tx_proof_signals has the wrong signature");
 }
 
 }  // namespace

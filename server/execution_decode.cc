@@ -119,6 +119,7 @@ std::string_view ReceiptStatusName(exec::ReceiptStatus status) {
     case exec::ReceiptStatus::kTrapped: return "trapped";
     case exec::ReceiptStatus::kBadSignature: return "bad_signature";
     case exec::ReceiptStatus::kUnknownContract: return "unknown_contract";
+    case exec::ReceiptStatus::kBadProof: return "bad_proof";
   }
   return "unspecified";
 }

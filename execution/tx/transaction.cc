@@ -14,6 +14,20 @@ void PutU64(std::string& out, uint64_t v) {
 ByteView Bytes(std::string_view s) {
   return {reinterpret_cast<const uint8_t*>(s.data()), s.size()};
 }
+template <size_t N>
+void PutBytes(std::string& out, const std::array<uint8_t, N>& bytes) {
+  out.append(reinterpret_cast<const char*>(bytes.data()), N);
+}
+
+// 0x01 || verifying_key_id || proof || u32be(n) || signals (docs/execution.md,
+// "Proof-carrying transactions").
+void PutProof(std::string& out, const TransactionProof& proof) {
+  out.push_back('\x01');
+  PutBytes(out, proof.verifying_key_id);
+  PutBytes(out, proof.proof);
+  PutU32(out, static_cast<uint32_t>(proof.public_signals.size()));
+  for (const Hash32& signal : proof.public_signals) PutBytes(out, signal);
+}
 
 }  // namespace
 
@@ -22,13 +36,14 @@ std::string TransactionPreimage(const Transaction& tx) {
   m.push_back(static_cast<char>(tx.scheme));
   PutU32(m, static_cast<uint32_t>(tx.public_key.size()));
   m += tx.public_key;
-  m.append(reinterpret_cast<const char*>(tx.contract.data()), tx.contract.size());
+  PutBytes(m, tx.contract);
   PutU32(m, static_cast<uint32_t>(tx.function.size()));
   m += tx.function;
   PutU32(m, static_cast<uint32_t>(tx.input.size()));
   m += tx.input;
   PutU64(m, tx.gas_limit);
   PutU64(m, tx.nonce);
+  if (tx.proof) PutProof(m, *tx.proof);
   return m;
 }
 

@@ -1,14 +1,17 @@
 // Transactions of ExecutionService: their fields, the digest a signature signs, and the
-// sender's address (docs/execution.md, "Transactions").
+// sender's address (docs/execution.md, "Transactions" and "Proof-carrying transactions").
 //
 // The small target chainaccel_execution_tx: what a client needs to make and sign a
 // transaction, without the VM, the state store or the executors (no WABT, no RocksDB).
 // Thread-safe: the functions share no state.
 #pragma once
 
+#include <array>
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "core/task.h"
 
@@ -16,6 +19,18 @@ namespace chainaccel::exec {
 
 // Values equal the proto's TxSignatureScheme.
 enum class TxScheme : uint8_t { kEd25519 = 1, kSecp256k1 = 2 };
+
+// A Groth16 proof (BN254) a transaction carries (the proto's TransactionProof). The
+// sizes are fixed here; what the bytes mean (points on the curve, signals below r, the
+// key registered) is checked when the block runs.
+inline constexpr size_t kTxProofBytes = 256;
+struct TransactionProof {
+  Hash32 verifying_key_id{};  // a key of the on-chain registry
+  // A || B || C in the EIP-196/197 encodings (ProofVerifyTask's layout).
+  std::array<uint8_t, kTxProofBytes> proof{};
+  std::vector<Hash32> public_signals;  // 32 bytes big-endian each
+  bool operator==(const TransactionProof&) const = default;
+};
 
 struct Transaction {
   TxScheme scheme = TxScheme::kEd25519;
@@ -26,6 +41,7 @@ struct Transaction {
   std::string input;
   uint64_t gas_limit = 0;
   uint64_t nonce = 0;  // signed, not checked: lets a sender make equal calls distinct
+  std::optional<TransactionProof> proof;  // absent: the transaction carries none
 };
 
 // The 32-byte digest a transaction's signature signs (docs/execution.md, "Transactions"):
@@ -33,6 +49,9 @@ struct Transaction {
 Hash32 TransactionDigest(const Transaction& tx);
 // The bytes whose SHA-256 is the digest (a block's signature batch hands these to the
 // engine with pre-hash SHA-256, so that the hashing runs on its threads or its GPU).
+// Without a proof: "chainaccel-tx-v1" || scheme || the length-prefixed fields. With one,
+// followed by 0x01 || verifying_key_id || proof || u32be(n) || the n signals, so that
+// the signature covers the proof and its signals.
 std::string TransactionPreimage(const Transaction& tx);
 
 // The address of a public key: SHA-256 of its bytes.
