@@ -67,6 +67,10 @@ struct BlockInput {
   std::span<const PreparedContract* const> contracts;
   // Per transaction: whether its signature verified.
   std::span<const uint8_t> signature_ok;
+  // Per transaction: empty when it carries no proof or its proof verified, else why its
+  // proof failed (the receipt is then BAD_PROOF with this message). May be empty as a
+  // whole: no transaction's proof failed.
+  std::span<const std::string> proof_errors;
   const StateReader* state = nullptr;
 };
 

@@ -1,12 +1,23 @@
 #include "execution/execution_engine.h"
 
+#include <algorithm>
 #include <chrono>
 #include <cstring>
+#include <thread>
 
 #include "crypto/hashes.h"
+#include "execution/block_proofs.h"
+#include "execution/tx/verifying_key.h"
+#include "execution/verifying_key_registry.h"
 
 namespace chainaccel::exec {
 namespace {
+
+using Clock = std::chrono::steady_clock;
+
+double SecondsSince(Clock::time_point t) {
+  return std::chrono::duration<double>(Clock::now() - t).count();
+}
 
 ByteView Bytes(std::string_view s) {
   return {reinterpret_cast<const uint8_t*>(s.data()), s.size()};
@@ -178,6 +189,31 @@ Status ExecutionEngine::VerifySignatures(const std::vector<Transaction>& txs,
   return Status::Ok();
 }
 
+Status ExecutionEngine::PreVerify(const std::vector<Transaction>& txs,
+                                  std::vector<uint8_t>* signature_ok,
+                                  std::vector<std::string>* proof_errors,
+                                  BlockResult::Timings* timings) {
+  const auto t = Clock::now();
+  const bool any_proof =
+      std::any_of(txs.begin(), txs.end(), [](const Transaction& tx) { return tx.proof; });
+  // The proofs' batches run on a thread of their own beside the signatures' (each Run
+  // waits for its batch): both reach the scheduler at once.
+  Status proof_status;
+  std::thread proofs;
+  const StateReader& committed = *store_;
+  if (any_proof) {
+    proofs = std::thread([&] {
+      proof_status = VerifyBlockProofs(*engine_, committed, txs, proof_errors);
+      timings->proof_seconds = SecondsSince(t);
+    });
+  }
+  Status s = VerifySignatures(txs, signature_ok);
+  timings->verify_seconds = SecondsSince(t);
+  if (proofs.joinable()) proofs.join();
+  if (!s.ok()) return s;
+  return proof_status;
+}
+
 Status ExecutionEngine::ComputeStateRoot(
     Engine& engine, const std::map<std::string, std::string, std::less<>>& state,
     const WriteSet* overlay, Hash32* root) {
@@ -246,15 +282,10 @@ Status ExecutionEngine::ExecuteBlock(uint64_t height, uint64_t time,
     return Status::FailedPrecondition("parent state root does not match the committed root");
   }
 
-  using Clock = std::chrono::steady_clock;
-  auto seconds_since = [](Clock::time_point t) {
-    return std::chrono::duration<double>(Clock::now() - t).count();
-  };
-  auto t = Clock::now();
   std::vector<uint8_t> signature_ok;
-  Status s = VerifySignatures(transactions, &signature_ok);
+  std::vector<std::string> proof_errors;
+  Status s = PreVerify(transactions, &signature_ok, &proof_errors, &out->timings);
   if (!s.ok()) return s;
-  out->timings.verify_seconds = seconds_since(t);
   std::vector<std::shared_ptr<const PreparedContract>> owners;
   std::vector<const PreparedContract*> contracts;
   std::map<Hash32, const PreparedContract*> by_address;
@@ -274,16 +305,17 @@ Status ExecutionEngine::ExecuteBlock(uint64_t height, uint64_t time,
   input.transactions = transactions;
   input.contracts = contracts;
   input.signature_ok = signature_ok;
+  input.proof_errors = proof_errors;
   input.state = store_.get();
-  t = Clock::now();
+  auto t = Clock::now();
   BlockOutput output = executor_->Execute(input);
-  out->timings.execute_seconds = seconds_since(t);
+  out->timings.execute_seconds = SecondsSince(t);
 
   t = Clock::now();
   Hash32 root;
   s = ComputeStateRoot(*engine_, store_->state(), &output.writes, &root);
   if (!s.ok()) return s;
-  out->timings.root_seconds = seconds_since(t);
+  out->timings.root_seconds = SecondsSince(t);
   t = Clock::now();
   // The synced write runs beside calls and state reads (they see the previous block);
   // only moving the in-memory state to the new block excludes them.
@@ -301,7 +333,7 @@ Status ExecutionEngine::ExecuteBlock(uint64_t height, uint64_t time,
     WriterMutexLock write_lock(mu_);
     store_->Apply(height, output.writes, root);
   }
-  out->timings.commit_seconds = seconds_since(t);
+  out->timings.commit_seconds = SecondsSince(t);
   out->receipts = std::move(output.receipts);
   out->state_root = root;
   out->executor = executor_->name();
@@ -325,8 +357,9 @@ Status ExecutionEngine::Call(const Hash32& contract, std::string_view function, 
                              uint64_t* height) {
   ReaderMutexLock lock(mu_);
   if (height != nullptr) *height = store_->height();
-  auto prepared = ContractAt(contract);
-  if (!prepared) {
+  const bool registry = contract == VerifyingKeyRegistryAddress();
+  auto prepared = registry ? nullptr : ContractAt(contract);
+  if (!prepared && !registry) {
     *out = Receipt{ReceiptStatus::kUnknownContract, 0, {}, {}, "no contract at that address"};
     return Status::Ok();
   }
@@ -339,6 +372,10 @@ Status ExecutionEngine::Call(const Hash32& contract, std::string_view function, 
   context.input = input;
   context.gas_limit = gas_limit;
   CommittedView view(*store_, contract);
+  if (registry) {
+    *out = ReceiptOf(RunVerifyingKeyRegistry(context, view));
+    return Status::Ok();
+  }
   std::unique_ptr<ContractVm> vm;
   {
     MutexLock vm_lock(call_mu_);

@@ -1,8 +1,9 @@
 // ExecutionEngine: the chain behind ExecutionService. It keeps the committed state
 // (StateStore), the prepared contracts (one per code hash), and an executor, and runs a
-// block as: check the height, verify every signature as one batch on an Engine, execute
-// (sequential or Block-STM), compute the state root (docs/execution.md, "State root")
-// on the Engine, commit atomically.
+// block as: check the height, verify every signature as one batch per scheme and, at the
+// same time, every proof as one batch per verifying key (against the keys of the
+// committed state) on an Engine, execute (sequential or Block-STM), compute the state
+// root (docs/execution.md, "State root") on the Engine, commit atomically.
 //
 // Thread-safe: blocks and deployments run one at a time; Call and GetState run
 // concurrently with each other and with a block's execution, and wait only while a
@@ -46,10 +47,12 @@ struct BlockResult {
   uint64_t gas_used = 0;
   std::string executor;  // "sequential", "block-stm" or "adaptive"
   ExecutorStats stats;   // what the executor did
-  // Where the block's time went: the signature batches, execution, the state root,
+  // Where the block's time went: the signature batches, the proof batches (on a thread
+  // of their own, beside the signatures: the two overlap), execution, the state root,
   // the RocksDB commit (with sync).
   struct Timings {
     double verify_seconds = 0;
+    double proof_seconds = 0;  // 0 for a block without proofs
     double execute_seconds = 0;
     double root_seconds = 0;
     double commit_seconds = 0;
@@ -58,8 +61,8 @@ struct BlockResult {
 
 class ExecutionEngine {
  public:
-  // `engine` verifies signatures and builds the state-root tree; it must outlive this
-  // object and support kSignatureVerify and kMerkleBuild. INTERNAL when the database
+  // `engine` verifies signatures and proofs and builds the state-root tree; it must
+  // outlive this object and support kSignatureVerify, kProofVerify and kMerkleBuild. INTERNAL when the database
   // does not open, or when its state does not hash to its committed root.
   static Status Open(const ExecutionOptions& options, Engine* engine,
                      std::unique_ptr<ExecutionEngine>* out);
@@ -76,7 +79,7 @@ class ExecutionEngine {
   // committed height + 1 (a replayed or skipped height) or when parent_root is given
   // and differs from the committed root; INVALID_ARGUMENT for more than
   // max_block_transactions; the engine's status when it fails to verify the signatures
-  // or build the root (e.g. UNAVAILABLE during shutdown); INTERNAL when the commit
+  // or the proofs (a batch failing as a whole, not a bad item) or build the root (e.g. UNAVAILABLE during shutdown); INTERNAL when the commit
   // fails ("state database write failed: the commit of block N …" with RocksDB's error;
   // docs/execution.md, "Storage failures"). Nothing is committed on any error: the
   // height, the root and every read stay as they were, and the next block may follow.
@@ -86,7 +89,9 @@ class ExecutionEngine {
   // Runs a read-only call against the latest committed state; its writes are dropped.
   // Calls run concurrently with each other, blocks and state reads.
   // The block context is the committed height (also written to *height when not null)
-  // and time 0. An unknown contract gives an UNKNOWN_CONTRACT receipt.
+  // and time 0, with no proof (tx_proof returns -1). An unknown contract gives an
+  // UNKNOWN_CONTRACT receipt; the verifying-key registry's address runs the registry
+  // (a key is checked and its id returned; nothing is written).
   Status Call(const Hash32& contract, std::string_view function, ByteView input,
               uint64_t gas_limit, const Hash32& caller, Receipt* out,
               uint64_t* height = nullptr);
@@ -115,6 +120,12 @@ class ExecutionEngine {
   Status RecoverStore() CHAINACCEL_REQUIRES(block_mu_) CHAINACCEL_EXCLUDES(mu_);
   // One batch per scheme on engine_; an engine failure is returned (the block fails).
   Status VerifySignatures(const std::vector<Transaction>& txs, std::vector<uint8_t>* ok);
+  // The signature batches and, concurrently, the proofs' (VerifyBlockProofs against the
+  // committed state), with their timings; an engine failure of either is returned.
+  // REQUIRES: mu_ held shared.
+  Status PreVerify(const std::vector<Transaction>& txs, std::vector<uint8_t>* signature_ok,
+                   std::vector<std::string>* proof_errors, BlockResult::Timings* timings)
+      CHAINACCEL_REQUIRES_SHARED(mu_);
 
   const ExecutionOptions options_;
   Engine* const engine_;

@@ -32,8 +32,8 @@ class BlockExecutor {
  public:
   virtual ~BlockExecutor() = default;
   // Executes the block. Not reentrant: one Execute at a time per executor.
-  // REQUIRES: input.contracts and input.signature_ok have one entry per transaction;
-  // input.state stays unchanged during the call.
+  // REQUIRES: input.contracts and input.signature_ok have one entry per transaction,
+  // input.proof_errors one or none; input.state stays unchanged during the call.
   virtual BlockOutput Execute(const BlockInput& input) = 0;
   // "sequential" or "block-stm".
   virtual std::string name() const = 0;
@@ -68,7 +68,9 @@ std::unique_ptr<BlockExecutor> NewAdaptiveExecutorForTest(
 }  // namespace testing
 
 // Runs transaction `index` of `block` against `state`: a failed receipt without running
-// anything for a bad signature or an unknown contract, else the contract call. Writes go
+// anything for a bad signature, then a failed proof, then an unknown contract (in that
+// order of precedence), else the call: the verifying-key registry natively at its
+// address (execution/verifying_key_registry.h), a wasm contract elsewhere. Writes go
 // to `state` as the call makes them; the caller keeps them only for a kOk receipt.
 // `blocked` is set when a read hit Block-STM's ESTIMATE (the receipt is then void).
 Receipt RunTransaction(ContractVm& vm, const BlockInput& block, size_t index,

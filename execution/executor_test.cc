@@ -7,8 +7,11 @@
 
 #include "tests/support/random.h"
 #include "execution/testing/map_state.h"
+#include "execution/testing/proof_contracts.h"
+#include "execution/testing/proofs.h"
 #include "execution/testing/transactions.h"
 #include "execution/testing/wat.h"
+#include "execution/tx/verifying_key.h"
 
 namespace chainaccel::exec {
 namespace {
@@ -98,6 +101,7 @@ struct RandomBlock {
   std::vector<Transaction> txs;
   std::vector<const PreparedContract*> contracts;
   std::vector<uint8_t> signature_ok;
+  std::vector<std::string> proof_errors;  // empty, or one per transaction
   MapReader state;
 };
 
@@ -142,6 +146,7 @@ BlockInput InputOf(const RandomBlock& b, uint64_t height) {
   in.transactions = b.txs;
   in.contracts = b.contracts;
   in.signature_ok = b.signature_ok;
+  in.proof_errors = b.proof_errors;
   in.state = &b.state;
   return in;
 }
@@ -298,6 +303,144 @@ TEST_CASE("Block-STM equals sequential on random blocks of the example contracts
       &txs, &non_ok);
   CHECK(non_ok > txs / 20);
   CHECK(non_ok < txs);
+}
+
+// What the proof blocks draw on: keys (the first registered in committed state), a
+// malformed encoding, the echo contract (tx_proof, tx_proof_signals, one storage key that
+// every call writes) and the stress contract.
+struct ProofWorld {
+  ProofWorld() {
+    for (uint32_t n = 1; n <= 3; ++n) keys.emplace_back(n, 100 + n);
+    bad_key = keys[1].encoding();
+    bad_key[4 + 63] ^= 1;  // alpha1 off the curve
+    REQUIRE(PrepareContract(testing::WatToWasm(testing::kProofEchoWat), VmLimits{}, &echo).ok());
+    stress = PrepareStress();
+    echo_at.fill(0xEC);
+    stress_at.fill(0xA1);
+  }
+  std::vector<testing::TestVerifyingKey> keys;
+  std::string bad_key;
+  std::shared_ptr<const PreparedContract> echo, stress;
+  Hash32 echo_at{}, stress_at{};
+};
+
+// A registration of the registry: a key (often one the block registers twice, or the
+// committed one), a malformed key, too little gas, or a wrong entry point.
+Transaction RandomRegistration(std::mt19937_64& rng, const ProofWorld& w) {
+  Transaction tx;
+  tx.contract = VerifyingKeyRegistryAddress();
+  tx.function = "register";
+  const size_t pick = rng() % 8;
+  tx.input = pick == 0 ? w.bad_key : w.keys[pick % w.keys.size()].encoding();
+  tx.gas_limit = rng() % 10 == 0 ? 20'000 + rng() % 500 : 1'000'000;
+  if (rng() % 20 == 0) tx.function = "unregister";
+  return tx;
+}
+
+// A call of the echo contract with a proof (random key id of the world's and signals;
+// its verdict drawn, as the engine's pre-verification would hand it over) or without.
+Transaction RandomProofCall(std::mt19937_64& rng, const ProofWorld& w, std::string* error) {
+  Transaction tx;
+  tx.contract = w.echo_at;
+  tx.function = rng() % 4 == 0 ? "signals" : "echo";
+  tx.gas_limit = rng() % 8 == 0 ? 50 + rng() % 600 : 1'000'000;
+  if (rng() % 5 == 0) return tx;  // no proof: -1, or the "no proof" trap
+  TransactionProof proof;
+  proof.verifying_key_id = w.keys[rng() % w.keys.size()].id();
+  for (size_t k = rng() % 4; k > 0; --k) proof.public_signals.push_back(testing::Signal(rng()));
+  tx.proof = std::move(proof);
+  if (rng() % 6 == 0) *error = "proof does not verify";
+  return tx;
+}
+
+// Random blocks mixing proof-carrying calls, registrations and stress-contract calls, with
+// bad signatures and bad proofs, over a committed state holding the first key.
+RandomBlock MakeProofBlock(std::mt19937_64& rng, const ProofWorld& w) {
+  RandomBlock b;
+  const testing::TestVerifyingKey& committed = w.keys[0];
+  b.state.data[StateKey(VerifyingKeyRegistryAddress(),
+                        std::string(committed.id().begin(), committed.id().end()))] =
+      committed.encoding();
+  const size_t n = 1 + rng() % std::vector<size_t>{8, 64}[rng() % 2];
+  for (size_t i = 0; i < n; ++i) {
+    std::string error;
+    Transaction tx;
+    const PreparedContract* code = nullptr;
+    switch (rng() % 3) {
+      case 0: tx = RandomRegistration(rng, w); break;
+      case 1: tx = RandomProofCall(rng, w, &error); code = w.echo.get(); break;
+      default:
+        tx.contract = w.stress_at;
+        code = w.stress.get();
+        tx.function = "add";
+        tx.input = U32(static_cast<uint32_t>(rng() % 4)) + U64(rng() % 300);
+        tx.gas_limit = 1'000'000;
+        break;
+    }
+    b.txs.push_back(std::move(tx));
+    b.contracts.push_back(code);
+    b.signature_ok.push_back(rng() % 30 != 0);
+    b.proof_errors.push_back(std::move(error));
+  }
+  return b;
+}
+
+TEST_CASE("Block-STM equals sequential on random blocks with proofs and key registrations",
+          "[executor][property][proof]") {
+  auto rng = chainaccel::testing::MakeRng("block-stm proofs property");
+  const ProofWorld world;
+  size_t txs = 0, non_ok = 0;
+  ExpectParallelEqualsSequential(
+      PropertyBlocks() / 4, [&] { return MakeProofBlock(rng, world); }, &txs, &non_ok);
+  CHECK(non_ok > txs / 10);
+  CHECK(non_ok < txs);
+}
+
+TEST_CASE("Executors: proof verdicts, the registry, and receipt precedence", "[executor][proof]") {
+  const ProofWorld w;
+  RandomBlock b;
+  auto add = [&](Transaction tx, const PreparedContract* code, bool signature_ok,
+                 std::string error) {
+    b.txs.push_back(std::move(tx));
+    b.contracts.push_back(code);
+    b.signature_ok.push_back(signature_ok);
+    b.proof_errors.push_back(std::move(error));
+  };
+  Transaction with_proof;
+  with_proof.contract = w.echo_at;
+  with_proof.function = "echo";
+  with_proof.gas_limit = 1'000'000;
+  with_proof.proof = TransactionProof{w.keys[2].id(), {}, {testing::Signal(1)}};
+  Transaction nowhere = with_proof;
+  nowhere.contract.fill(0x01);
+  Transaction registration;
+  registration.contract = VerifyingKeyRegistryAddress();
+  registration.function = "register";
+  registration.gas_limit = 1'000'000;
+  registration.input = w.keys[2].encoding();
+  add(with_proof, w.echo.get(), true, "");
+  add(with_proof, w.echo.get(), true, "proof does not verify");
+  add(with_proof, w.echo.get(), false, "proof does not verify");
+  add(nowhere, nullptr, true, "proof does not verify");
+  add(nowhere, nullptr, true, "");
+  add(registration, nullptr, true, "");
+  add(registration, nullptr, true, "");
+  for (auto& ex : {NewSequentialExecutor(VmLimits{}), NewBlockStmExecutor(VmLimits{}, 3)}) {
+    const BlockOutput out = ex->Execute(InputOf(b, 1));
+    REQUIRE(out.receipts.size() == 7);
+    CHECK(out.receipts[0].status == ReceiptStatus::kOk);
+    CHECK(out.receipts[1].status == ReceiptStatus::kBadProof);
+    CHECK(out.receipts[1].message == "proof does not verify");
+    CHECK(out.receipts[1].gas_used == 0);
+    CHECK(out.receipts[2].status == ReceiptStatus::kBadSignature);
+    CHECK(out.receipts[3].status == ReceiptStatus::kBadProof);
+    CHECK(out.receipts[4].status == ReceiptStatus::kUnknownContract);
+    CHECK(out.receipts[5].status == ReceiptStatus::kOk);
+    CHECK(out.receipts[6].status == ReceiptStatus::kOk);
+    CHECK(out.receipts[5].return_data == out.receipts[6].return_data);
+    // The echo key (written once, by the transaction whose proof held) and the key.
+    REQUIRE(out.writes.size() == 2);
+  }
 }
 
 TEST_CASE("Block-STM: every transaction increments one counter", "[executor]") {

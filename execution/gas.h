@@ -16,6 +16,9 @@ inline constexpr uint64_t kStorageWrite = 500;  // + key bytes + value bytes
 inline constexpr uint64_t kEvent = 100;         // + topic bytes + data bytes
 inline constexpr uint64_t kHash = 60;           // + input bytes / 8
 inline constexpr uint64_t kSignatureVerify = 3000;  // + message bytes / 8
+// The verifying-key registry's "register": + input bytes (docs/execution.md,
+// "Proof-carrying transactions").
+inline constexpr uint64_t kKeyRegistration = 20000;
 // A transaction's gas limit is capped here (the gas counter is a signed 64-bit value).
 inline constexpr uint64_t kMaxGasLimit = uint64_t{1} << 48;
 

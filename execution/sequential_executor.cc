@@ -3,6 +3,8 @@
 #include <string>
 
 #include "execution/executor.h"
+#include "execution/tx/verifying_key.h"
+#include "execution/verifying_key_registry.h"
 
 namespace chainaccel::exec {
 
@@ -13,12 +15,17 @@ Receipt RunTransaction(ContractVm& vm, const BlockInput& block, size_t index,
   if (!block.signature_ok[index]) {
     return Receipt{ReceiptStatus::kBadSignature, 0, {}, {}, "signature does not verify"};
   }
+  if (!block.proof_errors.empty() && !block.proof_errors[index].empty()) {
+    return Receipt{ReceiptStatus::kBadProof, 0, {}, {}, block.proof_errors[index]};
+  }
+  const bool registry = tx.contract == VerifyingKeyRegistryAddress();
   const PreparedContract* contract = block.contracts[index];
-  if (contract == nullptr) {
+  if (contract == nullptr && !registry) {
     return Receipt{ReceiptStatus::kUnknownContract, 0, {}, {}, "no contract at that address"};
   }
   const CallContext context = ContextOf(block, tx, SenderAddress(tx.public_key));
-  CallOutcome outcome = vm.Call(*contract, context, state);
+  CallOutcome outcome = registry ? RunVerifyingKeyRegistry(context, state)
+                                 : vm.Call(*contract, context, state);
   if (outcome.kind == CallOutcome::Kind::kBlocked) *blocked = true;
   return ReceiptOf(std::move(outcome));
 }

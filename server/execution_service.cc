@@ -23,7 +23,8 @@ uint64_t BlockItems(const v1::ExecuteBlockRequest& request) {
 // its time went, its receipts by status.
 void RecordBlock(uint64_t height, const exec::BlockResult& result, Metrics& metrics) {
   metrics.RecordBlock(height, result.stats.executions, result.stats.aborts);
-  metrics.RecordBlockPhases(result.timings.verify_seconds, result.timings.execute_seconds,
+  metrics.RecordBlockPhases(result.timings.verify_seconds, result.timings.proof_seconds,
+                            result.timings.execute_seconds,
                             result.timings.root_seconds, result.timings.commit_seconds);
   std::map<std::string_view, uint64_t> by_status;
   for (const exec::Receipt& r : result.receipts) ++by_status[ReceiptStatusName(r.status)];

@@ -279,10 +279,15 @@ void Metrics::RecordBlock(uint64_t height, uint64_t runs, uint64_t aborts) {
   families_->aborts.Increment(static_cast<double>(aborts));
 }
 
-void Metrics::RecordBlockPhases(double verify, double execute, double root, double commit) {
-  const std::pair<const char*, double> phases[] = {
-      {"verify", verify}, {"execute", execute}, {"root", root}, {"commit", commit}};
+void Metrics::RecordBlockPhases(double verify, double proofs, double execute, double root,
+                                double commit) {
+  const std::pair<const char*, double> phases[] = {{"verify", verify},
+                                                   {"proofs", proofs},
+                                                   {"execute", execute},
+                                                   {"root", root},
+                                                   {"commit", commit}};
   for (const auto& [phase, seconds] : phases) {
+    if (std::string_view(phase) == "proofs" && seconds == 0) continue;  // a block without any
     families_->phases.Add({{"phase", phase}}, kLatencyBuckets).Observe(seconds);
   }
 }

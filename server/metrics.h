@@ -73,9 +73,12 @@ class Metrics {
   // transactions including re-executions, and Block-STM's aborts), and its receipts by
   // status name ("ok", "reverted", ...).
   void RecordBlock(uint64_t height, uint64_t runs, uint64_t aborts);
-  // Where a committed block's time went, in seconds: its signature batches, execution,
-  // the state root and the RocksDB commit (chainaccel_execution_phase_seconds).
-  void RecordBlockPhases(double verify, double execute, double root, double commit);
+  // Where a committed block's time went, in seconds: its signature batches, its proof
+  // batches (which run beside the signatures; observed only for a block that carries
+  // proofs, proofs > 0), execution, the state root and the RocksDB commit
+  // (chainaccel_execution_phase_seconds).
+  void RecordBlockPhases(double verify, double proofs, double execute, double root,
+                         double commit);
   void RecordTransactions(std::string_view status, uint64_t count);
   // The committed height found at start.
   void SetExecutionHeight(uint64_t height);

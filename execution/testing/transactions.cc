@@ -20,10 +20,14 @@ Transaction SignedCall(const Account& from, const Hash32& contract, std::string_
   tx.input = std::move(input);
   tx.gas_limit = gas_limit;
   tx.nonce = nonce;
-  const Hash32 digest = TransactionDigest(tx);
-  const auto sig = chainaccel::testing::SignEd25519(from.key, digest);
-  tx.signature.assign(sig.begin(), sig.end());
+  Sign(from, &tx);
   return tx;
+}
+
+void Sign(const Account& from, Transaction* tx) {
+  const Hash32 digest = TransactionDigest(*tx);
+  const auto sig = chainaccel::testing::SignEd25519(from.key, digest);
+  tx->signature.assign(sig.begin(), sig.end());
 }
 
 std::string U64(uint64_t v) {

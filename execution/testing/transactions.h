@@ -22,6 +22,10 @@ Account MakeAccount(std::mt19937_64& rng);
 Transaction SignedCall(const Account& from, const Hash32& contract, std::string_view function,
                        std::string input, uint64_t gas_limit, uint64_t nonce);
 
+// Signs *tx (Ed25519, its digest as it stands) with `from`'s key. REQUIRES: tx's
+// public key is `from`'s.
+void Sign(const Account& from, Transaction* tx);
+
 // Little-endian u64, as the example contracts take integers.
 std::string U64(uint64_t v);
 uint64_t ParseU64(std::string_view le8);

@@ -95,7 +95,10 @@ LINK_RULES = {
                                      "chainaccel_kernels"],
                              "foreign": ["CUDA::", "gRPC", "protobuf", "OpenSSL", "SECP256K1",
                                          "SODIUM", "CRYPTOPP"]},
+    # execution/tx: the transaction format and the verifying keys of proof-carrying
+    # transactions (on crypto/groth16 and its BN254 arithmetic).
     "chainaccel_execution_tx": {"ours": ["chainaccel_core", "chainaccel_crypto",
+                                         "chainaccel_bn254", "chainaccel_groth16",
                                          "chainaccel_execution_tx", "chainaccel_warnings"],
                                 "foreign": ["wabt", "RocksDB", "CUDA::", "gRPC"]},
     "chainaccel_execution": {"not": ["chainaccel_cpu_engine", "chainaccel_gpu_engine",
@@ -107,6 +110,7 @@ LINK_RULES = {
                           "foreign": ["wabt", "RocksDB", "CUDA::"]},
     "chainaccel_cli": {"ours": ["chainaccel_cli", "chainaccel_client", "chainaccel_proto",
                                 "chainaccel_execution_tx", "chainaccel_crypto",
+                                "chainaccel_bn254", "chainaccel_groth16",
                                 "chainaccel_core", "chainaccel_warnings"],
                        "foreign": ["wabt", "RocksDB", "CUDA::"]},
     "chainaccel_server": {"not": ["chainaccel_client", "chainaccel_cli",
@@ -114,8 +118,8 @@ LINK_RULES = {
     "chainacceld": {"not": ["chainaccel_client", "chainaccel_cli", "chainaccel_test_support",
                             "chainaccel_execution_testing"]},
     "chainaccel": {"ours": ["chainaccel_cli", "chainaccel_client", "chainaccel_proto",
-                            "chainaccel_execution_tx", "chainaccel_crypto", "chainaccel_core",
-                            "chainaccel_warnings"],
+                            "chainaccel_execution_tx", "chainaccel_crypto", "chainaccel_bn254",
+                            "chainaccel_groth16", "chainaccel_core", "chainaccel_warnings"],
                    "foreign": ["wabt", "RocksDB", "CUDA::"]},
 }
 

@@ -38,13 +38,15 @@ TEST_CASE("Execution metrics count blocks, receipts by status, runs and aborts",
 TEST_CASE("Execution metrics: each block's phases go into one histogram per phase",
           "[metrics]") {
   Metrics m;
-  m.RecordBlockPhases(0.004, 0.012, 0.0002, 0.045);
-  m.RecordBlockPhases(0.006, 0.020, 0.0003, 0.055);
+  m.RecordBlockPhases(0.004, 0.008, 0.012, 0.0002, 0.045);
+  m.RecordBlockPhases(0.006, 0, 0.020, 0.0003, 0.055);
   const std::string text = m.Scrape();
   for (const char* phase : {"verify", "execute", "root", "commit"}) {
     CHECK_THAT(text, Catch::Contains("chainaccel_execution_phase_seconds_count{phase=\"" +
                                      std::string(phase) + "\"} 2"));
   }
+  // Proofs only for the block that had some.
+  CHECK_THAT(text, Catch::Contains("chainaccel_execution_phase_seconds_count{phase=\"proofs\"} 1"));
   // 45 and 55 ms both fall in the commit phase's 50 ms .. 100 ms buckets: one at or below
   // 0.05, both at or below 0.1.
   CHECK_THAT(text, Catch::Contains(
@@ -83,7 +85,7 @@ TEST_CASE("Every metric the dashboard and the alerting rules use is exported", "
   m.RecordItems("Hash", ItemStatus::kOk, 1);
   m.AddInFlight(0);
   m.RecordBlock(1, 1, 0);
-  m.RecordBlockPhases(0.1, 0.1, 0.1, 0.1);
+  m.RecordBlockPhases(0.1, 0.1, 0.1, 0.1, 0.1);
   m.RecordTransactions("ok", 1);
   SchedulerObserver& observer = *m.scheduler_observer();
   const double waits[] = {0.001};
