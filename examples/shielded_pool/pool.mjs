@@ -46,8 +46,8 @@ export function makeSnarkjs(cwd) {
 }
 
 // A phase-2 powers of tau file of power CEREMONY_POWER made here with one contribution:
-// `powersoftau new`, `contribute`, `prepare phase2` (about 4 minutes on 2 cores, almost all
-// of it the preparation). A local ceremony is only as trustworthy as the machine that ran
+// `powersoftau new`, `contribute`, `prepare phase2` (3.5 minutes on 2 cores, almost all of
+// it the preparation). A local ceremony is only as trustworthy as the machine that ran
 // it; a deployment takes the file of a public multi-party ceremony instead (--ptau).
 export function localCeremony(out, entropy) {
   const snarkjs = makeSnarkjs(out);

@@ -4,9 +4,9 @@
 //                           [--insecure-setup TOOL --seed N]
 //       compiles circuits/{hasher,deposit,withdraw}.circom into DIR and makes the deposit
 //       and withdraw keys (DIR/<name>.zkey, DIR/<name>_vk.json): from a phase-2 powers of
-//       tau file (--ptau, power >= 13), else from a local one-contribution ceremony (about
-//       4 minutes on 2 cores); --insecure-setup: TEST ONLY keys whose trapdoor follows from
-//       --seed (anyone can forge proofs for them)
+//       tau file (--ptau, power >= 13), else from a local one-contribution ceremony (the
+//       whole command about 5 minutes on 2 cores); --insecure-setup: TEST ONLY keys whose
+//       trapdoor follows from --seed (anyone can forge proofs for them)
 //   node pool_cli.mjs empty-root --build DIR
 //       the empty tree's root (hex), the last 32 bytes of `init`'s input
 //   node pool_cli.mjs note --build DIR

@@ -36,8 +36,10 @@ template Withdraw(depth) {
   }
   tree.root === root;
 
-  // Without a constraint on it, the optimiser would leave `recipient` out of the system
-  // and a proof would hold for any recipient.
+  // The recipient in a constraint of the circuit itself. snarkjs's Groth16 binds every
+  // public input anyway (its setup adds a row A = 1 per public signal; a proof with the
+  // recipient changed fails without this line too), but a backend without those rows
+  // would accept a proof for any recipient.
   signal recipientSquare;
   recipientSquare <== recipient * recipient;
 }
