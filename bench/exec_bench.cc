@@ -23,12 +23,20 @@
 // scheduler (on a GPU when one is present), Block-STM at the most threads, the RocksDB
 // commit; it prints each phase's time.
 //
+// "proofs" (exec_proof_block lines) runs the same path on blocks of --proof-block (1,000)
+// signed transfers of which --proofs (100) carry a Groth16 proof (4 public signals, the
+// key registered on chain in the first block): each block's time split into signatures,
+// proofs (the two run side by side), execution, state root and commit. "proof_verify"
+// (exec_proof_verify lines) verifies --proofs proofs on the CPU engine as one batch and
+// one by one, at 1 thread and at every hardware thread.
+//
 // "--profile B" runs only Block-STM, B blocks of each workload at each thread count, and
 // prints their rate (exec_profile lines): a process for a profiler to watch.
 //
 // Usage: exec_bench [--txs N] [--rounds R] [--threads 1,2,4,8,16] [--workloads a,b,c]
-//                   [--profile B]
+//                   [--profile B] [--proof-block N] [--proofs P]
 #include <algorithm>
+#include <array>
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
@@ -48,8 +56,11 @@
 #include "engines/scheduler/hybrid_scheduler.h"
 #include "engines/scheduler/scheduled_engine.h"
 #include "execution/execution_engine.h"
+#include "execution/block_proofs.h"
 #include "execution/executor.h"
+#include "execution/tx/verifying_key.h"
 #include "execution/testing/map_state.h"
+#include "execution/testing/proofs.h"
 #include "execution/testing/temp_dir.h"
 #include "execution/testing/transactions.h"
 #include "execution/testing/wat.h"
@@ -64,9 +75,13 @@ struct Options {
   size_t txs = 10000;
   size_t rounds = 5;
   std::vector<size_t> threads = {1, 2, 4, 8, 16};
-  std::vector<std::string> workloads = {"transfer_low", "transfer_high", "swap", "pipeline"};
+  std::vector<std::string> workloads = {"transfer_low", "transfer_high", "swap", "pipeline",
+                                        "proofs", "proof_verify"};
   // --profile B: only Block-STM, B blocks at each thread count (for a profiler).
   size_t profile_blocks = 0;
+  // "proofs" and "proof_verify": transactions a block, and how many carry a proof.
+  size_t proof_block_txs = 1000;
+  size_t proofs = 100;
 };
 
 // Committed state as the daemon's StateStore keeps it: an ordered map, read through a
@@ -476,33 +491,59 @@ void HostScaling(const Options& options) {
   }
 }
 
-// The whole block path of the daemon, in process: an ExecutionEngine over RocksDB in a
-// temporary folder, its signature batches and state-root trees placed by the routing
-// scheduler as in the daemon. Block 1 mints to n signed senders, block 2 has each of them transfer
-// to a distinct receiver (transfer_low with real Ed25519 signatures). Prints where each
-// block's time went.
+// The daemon's block path, in process, wired as server.cc wires it: the CPU engine on
+// every hardware thread, every GPU that passes its self-test, the hybrid scheduler with its
+// default options and cost lines (no calibration), and an ExecutionEngine (Block-STM at
+// `threads`) over RocksDB in a temporary folder, handing its signature, proof and
+// state-root batches to the scheduler. The token example is deployed.
+struct BlockPath {
+  explicit BlockPath(size_t executor_threads) : threads(executor_threads) {
+    std::vector<Engine*> engines{&cpu};
+    for (Engine* gpu : gpus.engines()) engines.push_back(gpu);
+    scheduler = std::make_unique<HybridScheduler>(engines, HybridScheduler::Options{});
+    scheduled = std::make_unique<ScheduledEngine>(*scheduler);
+    ExecutionOptions eo;
+    eo.db_path = dir.Sub("db");
+    eo.executor = ExecutorKind::kBlockStm;
+    eo.threads = threads;
+    Status s = ExecutionEngine::Open(eo, scheduled.get(), &engine);
+    Hash32 code;
+    if (s.ok()) s = engine->Deploy(testing::ExampleContract("token"), {}, &token, &code);
+    bench::CheckStatus("exec_bench", s);
+  }
+
+  // Executes the next block; the wall time goes to *seconds.
+  BlockResult Execute(const std::vector<Transaction>& block, double* seconds) {
+    BlockResult r;
+    const uint64_t height = engine->height() + 1;
+    const auto t0 = std::chrono::steady_clock::now();
+    bench::CheckStatus("exec_bench", engine->ExecuteBlock(height, height, std::nullopt, block, &r));
+    *seconds = Seconds(std::chrono::steady_clock::now() - t0);
+    return r;
+  }
+
+  CpuEngine cpu{CpuEngine::Options{0}};
+  DevicePool gpus{DevicePool::Options{}};
+  std::unique_ptr<HybridScheduler> scheduler;
+  std::unique_ptr<ScheduledEngine> scheduled;
+  testing::TempDir dir;
+  std::unique_ptr<ExecutionEngine> engine;
+  Hash32 token{};
+  const size_t threads;
+};
+
+size_t OkCount(const BlockResult& r) {
+  size_t ok = 0;
+  for (const Receipt& rc : r.receipts) ok += rc.status == ReceiptStatus::kOk;
+  return ok;
+}
+
+// Block 1 mints to n signed senders, block 2 has each of them transfer to a distinct
+// receiver (transfer_low with real Ed25519 signatures). Prints where each block's time
+// went.
 void Pipeline(const Options& options) {
   const size_t n = options.txs;
-  // The daemon's engines, wired as server.cc wires them: the CPU engine on every hardware
-  // thread, every GPU that passes its self-test, the hybrid scheduler with its
-  // default options and cost lines (no calibration), and the
-  // execution engine handing its batches to the scheduler.
-  CpuEngine cpu(CpuEngine::Options{0});
-  DevicePool gpus(DevicePool::Options{});
-  std::vector<Engine*> engines{&cpu};
-  for (Engine* gpu : gpus.engines()) engines.push_back(gpu);
-  HybridScheduler scheduler(engines, HybridScheduler::Options{});
-  ScheduledEngine scheduled(scheduler);
-  testing::TempDir dir;
-  ExecutionOptions eo;
-  eo.db_path = dir.Sub("db");
-  eo.executor = ExecutorKind::kBlockStm;
-  eo.threads = *std::max_element(options.threads.begin(), options.threads.end());
-  std::unique_ptr<ExecutionEngine> engine;
-  Status s = ExecutionEngine::Open(eo, &scheduled, &engine);
-  Hash32 token, code;
-  if (s.ok()) s = engine->Deploy(testing::ExampleContract("token"), {}, &token, &code);
-  bench::CheckStatus("exec_bench", s);
+  BlockPath path(*std::max_element(options.threads.begin(), options.threads.end()));
   std::mt19937_64 rng(7);
   std::vector<testing::Account> senders, receivers;
   for (size_t i = 0; i < n; ++i) {
@@ -511,30 +552,146 @@ void Pipeline(const Options& options) {
   }
   std::vector<std::vector<Transaction>> blocks(2);
   for (size_t i = 0; i < n; ++i) {
-    blocks[0].push_back(testing::SignedCall(senders[i], token, "mint", U64(1'000'000), 1'000'000, 0));
+    blocks[0].push_back(
+        testing::SignedCall(senders[i], path.token, "mint", U64(1'000'000), 1'000'000, 0));
     blocks[1].push_back(testing::SignedCall(
-        senders[i], token, "transfer", testing::AddressBytes(receivers[i].address) + U64(1 + i % 1000),
-        1'000'000, 1));
+        senders[i], path.token, "transfer",
+        testing::AddressBytes(receivers[i].address) + U64(1 + i % 1000), 1'000'000, 1));
   }
   for (size_t b = 0; b < blocks.size(); ++b) {
-    BlockResult r;
-    const auto t0 = std::chrono::steady_clock::now();
-    s = engine->ExecuteBlock(b + 1, b + 1, std::nullopt, blocks[b], &r);
-    const double total = Seconds(std::chrono::steady_clock::now() - t0);
-    size_t ok = 0;
-    for (const Receipt& rc : r.receipts) ok += rc.status == ReceiptStatus::kOk;
+    double total = 0;
+    const BlockResult r = path.Execute(blocks[b], &total);
     std::printf(
         "{\"bench\":\"exec_pipeline\",\"block\":\"%s\",\"txs\":%zu,\"ok\":%zu,"
-        "\"status\":\"%s\",\"executor\":\"block-stm\",\"threads\":%zu,\"cpu_engine_threads\":%u,"
+        "\"executor\":\"block-stm\",\"threads\":%zu,\"cpu_engine_threads\":%u,"
         "\"gpus\":%zu,"
         "\"seconds\":%.6f,\"tps\":%.0f,\"verify_s\":%.6f,\"execute_s\":%.6f,\"root_s\":%.6f,"
         "\"commit_s\":%.6f,\"state_keys_after\":%zu}\n",
-        b == 0 ? "mint" : "transfer", n, ok, s.ToString().c_str(), eo.threads,
-        cpu.info().threads, gpus.engines().size(), total, static_cast<double>(n) / total, r.timings.verify_seconds,
-        r.timings.execute_seconds, r.timings.root_seconds, r.timings.commit_seconds,
-        static_cast<size_t>(b == 0 ? n : 2 * n));
+        b == 0 ? "mint" : "transfer", n, OkCount(r), path.threads, path.cpu.info().threads,
+        path.gpus.engines().size(), total, static_cast<double>(n) / total,
+        r.timings.verify_seconds, r.timings.execute_seconds, r.timings.root_seconds,
+        r.timings.commit_seconds, static_cast<size_t>(b == 0 ? n : 2 * n));
     std::fflush(stdout);
   }
+}
+
+// Public signals of the proof benchmarks' key, and its size.
+constexpr uint32_t kProofSignals = 4;
+
+std::vector<Hash32> RandomSignals(std::mt19937_64& rng) {
+  std::vector<Hash32> signals;
+  for (uint32_t k = 0; k < kProofSignals; ++k) signals.push_back(testing::Signal(rng()));
+  return signals;
+}
+
+// One exec_proof_block line: a block's phases (total, signatures, proofs, execute, root,
+// commit), `what` "block" or "median".
+void PrintProofBlock(const char* what, const BlockPath& path, size_t txs, size_t proofs,
+                     const std::array<double, 6>& p) {
+  std::printf(
+      "{\"bench\":\"exec_proof_block\",\"what\":\"%s\",\"txs\":%zu,\"proofs\":%zu,"
+      "\"signals\":%u,\"threads\":%zu,\"cpu_engine_threads\":%u,\"gpus\":%zu,"
+      "\"seconds\":%.6f,\"signatures_s\":%.6f,\"proofs_s\":%.6f,\"execute_s\":%.6f,"
+      "\"root_s\":%.6f,\"commit_s\":%.6f}\n",
+      what, txs, proofs, kProofSignals, path.threads, path.cpu.info().threads,
+      path.gpus.engines().size(), p[0], p[1], p[2], p[3], p[4], p[5]);
+  std::fflush(stdout);
+}
+
+// Seconds to verify proofs [begin, end) of `proofs` as one ProofVerifyTask on `engine`.
+double VerifyTask(Engine& engine, const std::shared_ptr<const Groth16VerifyingKeyData>& key,
+                  const std::vector<TransactionProof>& proofs, size_t begin, size_t end) {
+  ProofBatch batch;
+  for (size_t i = begin; i < end; ++i) batch.Add(proofs[i]);
+  std::vector<ItemStatus> status;
+  const auto t0 = std::chrono::steady_clock::now();
+  bench::CheckStatus("exec_bench", batch.Verify(engine, key, &status));
+  const double seconds = Seconds(std::chrono::steady_clock::now() - t0);
+  for (ItemStatus s : status) {
+    if (s != ItemStatus::kOk) bench::CheckStatus("exec_bench", Status::Internal("a proof failed"));
+  }
+  return seconds;
+}
+
+// "proof_verify": --proofs proofs of one key verified on the CPU engine (1 thread, then
+// every hardware thread) as one batch (one task: random linear combinations of 64) and
+// one by one (a task per proof); the median of --rounds, per proof.
+void ProofVerifyBatchVsSingle(const Options& options) {
+  std::mt19937_64 rng(13);
+  testing::TestVerifyingKey key(kProofSignals, 14);
+  auto data = std::make_shared<Groth16VerifyingKeyData>();
+  bench::CheckStatus("exec_bench", VerifyingKeyDataFromEncoding(key.encoding(), data.get()));
+  std::vector<TransactionProof> proofs;
+  for (size_t i = 0; i < options.proofs; ++i) proofs.push_back(key.Prove(RandomSignals(rng)));
+  for (uint32_t threads : {1u, 0u}) {
+    CpuEngine cpu(CpuEngine::Options{threads});
+    std::vector<double> batch, single;
+    for (size_t round = 0; round < options.rounds; ++round) {
+      batch.push_back(VerifyTask(cpu, data, proofs, 0, proofs.size()));
+      double one_by_one = 0;
+      for (size_t i = 0; i < proofs.size(); ++i) one_by_one += VerifyTask(cpu, data, proofs, i, i + 1);
+      single.push_back(one_by_one);
+    }
+    for (auto* v : {&batch, &single}) std::sort(v->begin(), v->end());
+    const double b = batch[batch.size() / 2], s = single[single.size() / 2];
+    std::printf(
+        "{\"bench\":\"exec_proof_verify\",\"proofs\":%zu,\"signals\":%u,"
+        "\"cpu_engine_threads\":%u,\"batch_s\":%.6f,\"batch_ms_per_proof\":%.4f,"
+        "\"single_s\":%.6f,\"single_ms_per_proof\":%.4f,\"speedup\":%.2f,\"rounds\":%zu}\n",
+        proofs.size(), kProofSignals, cpu.info().threads, b, 1000 * b / proofs.size(), s,
+        1000 * s / proofs.size(), s / b, options.rounds);
+    std::fflush(stdout);
+  }
+}
+
+// "proofs": the daemon's block path on blocks of --proof-block signed token transfers, of
+// which --proofs (spread evenly) carry a valid Groth16 proof under a key of 4 public
+// signals registered in block 1. --rounds blocks; prints each block's phases (the proof
+// batches run beside the signature batches, so the two overlap) and their medians.
+void ProofPipeline(const Options& options) {
+  BlockPath path(*std::max_element(options.threads.begin(), options.threads.end()));
+  std::mt19937_64 rng(11);
+  testing::TestVerifyingKey key(kProofSignals, 12);
+  const size_t n = options.proof_block_txs;
+  std::vector<testing::Account> senders;
+  std::vector<Transaction> setup = {testing::RegisterKey(testing::MakeAccount(rng), key.encoding(), 0)};
+  for (size_t i = 0; i < n; ++i) {
+    senders.push_back(testing::MakeAccount(rng));
+    setup.push_back(testing::SignedCall(senders[i], path.token, "mint", U64(1'000'000), 1'000'000, 0));
+  }
+  double seconds = 0;
+  if (OkCount(path.Execute(setup, &seconds)) != n + 1) {
+    bench::CheckStatus("exec_bench", Status::Internal("a transaction of the setup block failed"));
+  }
+  const size_t every = std::max<size_t>(1, n / std::max<size_t>(1, options.proofs));
+  std::vector<std::array<double, 6>> phases;  // total, signatures, proofs, execute, root, commit
+  for (size_t round = 0; round < options.rounds; ++round) {
+    std::vector<Transaction> block;
+    for (size_t i = 0; i < n; ++i) {
+      const std::string input = testing::AddressBytes(senders[(i + 1) % n].address) + U64(1);
+      block.push_back(i % every == 0 && i / every < options.proofs
+                          ? testing::SignedProofCall(senders[i], path.token, "transfer", input,
+                                                     1'000'000, round + 1, key.Prove(RandomSignals(rng)))
+                          : testing::SignedCall(senders[i], path.token, "transfer", input,
+                                                1'000'000, round + 1));
+    }
+    const BlockResult r = path.Execute(block, &seconds);
+    if (OkCount(r) != n) {
+      bench::CheckStatus("exec_bench", Status::Internal("a transaction of a proof block failed"));
+    }
+    const BlockResult::Timings& t = r.timings;
+    phases.push_back({seconds, t.verify_seconds, t.proof_seconds, t.execute_seconds,
+                      t.root_seconds, t.commit_seconds});
+    PrintProofBlock("block", path, n, options.proofs, phases.back());
+  }
+  std::array<double, 6> median{};
+  for (size_t k = 0; k < median.size(); ++k) {
+    std::vector<double> v;
+    for (const auto& p : phases) v.push_back(p[k]);
+    std::sort(v.begin(), v.end());
+    median[k] = v[v.size() / 2];
+  }
+  PrintProofBlock("median", path, n, options.proofs, median);
 }
 
 Options ParseOptions(int argc, char** argv) {
@@ -550,6 +707,10 @@ Options ParseOptions(int argc, char** argv) {
       for (const std::string& t : chainaccel::SplitList(value)) o.threads.push_back(std::stoul(t));
     } else if (flag == "--profile") {
       o.profile_blocks = std::stoul(value);
+    } else if (flag == "--proof-block") {
+      o.proof_block_txs = std::stoul(value);
+    } else if (flag == "--proofs") {
+      o.proofs = std::stoul(value);
     } else if (flag == "--workloads") {
       o.workloads = chainaccel::SplitList(value);
     } else {
@@ -580,6 +741,10 @@ int main(int argc, char** argv) {
       BenchWorkload(Swaps(options.txs, *pool), options);
     } else if (name == "pipeline" && options.profile_blocks == 0) {
       Pipeline(options);
+    } else if (name == "proofs" && options.profile_blocks == 0) {
+      ProofPipeline(options);
+    } else if (name == "proof_verify" && options.profile_blocks == 0) {
+      ProofVerifyBatchVsSingle(options);
     }
   }
   if (low && options.profile_blocks == 0) {

@@ -57,31 +57,41 @@ Status VerifyOneKey(Engine& engine, const StateReader& committed,
   const Hash32& id = txs[indices.front()].proof->verifying_key_id;
   std::string key_error;
   const auto key = RegisteredKey(committed, id, &key_error);
-  std::vector<size_t> batch;
-  std::vector<uint8_t> proofs, signals;
+  std::vector<size_t> indices_in_batch;
+  ProofBatch batch;
   for (size_t i : indices) {
     const TransactionProof& p = *txs[i].proof;
     std::string& error = (*errors)[i];
     error = key ? PublicSignalsProblem(p.public_signals, key->n_public) : key_error;
     if (!error.empty()) continue;
-    batch.push_back(i);
-    proofs.insert(proofs.end(), p.proof.begin(), p.proof.end());
-    for (const Hash32& s : p.public_signals) signals.insert(signals.end(), s.begin(), s.end());
+    indices_in_batch.push_back(i);
+    batch.Add(p);
   }
-  if (batch.empty()) return Status::Ok();
-  std::vector<ItemStatus> status(batch.size(), ItemStatus::kUnspecified);
-  ProofVerifyTask task;
-  task.key = key;
-  task.proofs = PackedItems::Fixed(proofs, kTxProofBytes);
-  task.public_signals = signals;
-  task.status = status.data();
-  Task t = std::move(task);
-  if (Status s = engine.Run(t); !s.ok()) return s;
-  for (size_t k = 0; k < batch.size(); ++k) (*errors)[batch[k]] = ProofError(status[k]);
+  if (indices_in_batch.empty()) return Status::Ok();
+  std::vector<ItemStatus> status;
+  if (Status s = batch.Verify(engine, key, &status); !s.ok()) return s;
+  for (size_t k = 0; k < status.size(); ++k) (*errors)[indices_in_batch[k]] = ProofError(status[k]);
   return Status::Ok();
 }
 
 }  // namespace
+
+void ProofBatch::Add(const TransactionProof& proof) {
+  proofs_.insert(proofs_.end(), proof.proof.begin(), proof.proof.end());
+  for (const Hash32& s : proof.public_signals) signals_.insert(signals_.end(), s.begin(), s.end());
+}
+
+Status ProofBatch::Verify(Engine& engine, std::shared_ptr<const Groth16VerifyingKeyData> key,
+                          std::vector<ItemStatus>* status) const {
+  status->assign(size(), ItemStatus::kUnspecified);
+  ProofVerifyTask task;
+  task.key = std::move(key);
+  task.proofs = PackedItems::Fixed(proofs_, kTxProofBytes);
+  task.public_signals = signals_;
+  task.status = status->data();
+  Task t = std::move(task);
+  return engine.Run(t);
+}
 
 Status VerifyBlockProofs(Engine& engine, const StateReader& committed,
                          std::span<const Transaction> transactions,

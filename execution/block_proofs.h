@@ -5,6 +5,7 @@
 // batches).
 #pragma once
 
+#include <memory>
 #include <span>
 #include <string>
 #include <vector>
@@ -14,6 +15,24 @@
 #include "execution/block.h"
 
 namespace chainaccel::exec {
+
+// Proofs of one verifying key packed as one ProofVerifyTask's inputs (core/task.h).
+// Not thread-safe; Verify may be called more than once.
+class ProofBatch {
+ public:
+  // Appends a proof. REQUIRES: its signal count is the key's n_public (as Verify's key).
+  void Add(const TransactionProof& proof);
+  size_t size() const { return proofs_.size() / kTxProofBytes; }
+  // Runs the proofs added as one ProofVerifyTask on `engine` (blocking): (*status)[k] is
+  // the k-th proof's verdict (kOk, kInvalid, kMalformedProof, kMalformedMessage). The
+  // engine's status when the batch fails as a whole. REQUIRES: size() > 0, key not null.
+  Status Verify(Engine& engine, std::shared_ptr<const Groth16VerifyingKeyData> key,
+                std::vector<ItemStatus>* status) const;
+
+ private:
+  std::vector<uint8_t> proofs_;   // 256 bytes a proof, end to end
+  std::vector<uint8_t> signals_;  // n_public × 32 bytes a proof, end to end
+};
 
 // Fills (*errors)[i] for every transaction i: empty when it carries no proof or its proof
 // verifies, else why not (the key is not registered in `committed`, the signal count or a

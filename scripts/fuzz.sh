@@ -48,6 +48,20 @@ for name in counter token swap; do
       done
     } > "$out/corpus-executor_fuzz/seed-$name-$pick"
   done
+  # Calls with proofs (sender bits 6, 5, 2-3), registrations of test keys (entry 0xf8-0xfb)
+  # and of the input (0xfc), and a registry entry point that does not exist (0xff).
+  {
+    printf "\\x$(printf %02x $((size % 256)))\\x$(printf %02x $((size / 256)))"
+    cat "$out/$name.wasm"
+    for call in 0 1 2 3; do
+      printf "\\x0$call\\xc8\\x$(printf %02x $(( 0x40 | (call % 2) << 5 | call << 2 )))\\x60"
+      head -c 96 /dev/urandom
+      printf "\\x$(printf %02x $(( 0xf8 + call )))\\x10\\x0$call\\x00"
+    done
+    printf "\\xfc\\x10\\x01\\x20"
+    head -c 32 /dev/urandom
+    printf "\\xff\\x10\\x02\\x00"
+  } > "$out/corpus-executor_fuzz/seed-$name-proofs"
 done
 # Seeds of the request decoders (tests/fuzz/request_fuzz.cc): one well-formed request of
 # each kind (first byte: which request).

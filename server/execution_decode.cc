@@ -10,6 +10,27 @@ namespace {
 // Receipt messages are cut here (the VM already cuts revert data at this size).
 constexpr size_t kMaxReceiptMessageBytes = 64 * 1024;
 
+// transactions[i].proof (`where` names it): sizes only; what the bytes mean is the block
+// pipeline's to check.
+Status DecodeProof(const v1::TransactionProof& in, const std::string& where,
+                   exec::TransactionProof* out) {
+  Status s = ReadHash(in.verifying_key_id(), where + ".verifying_key_id", &out->verifying_key_id);
+  if (!s.ok()) return s;
+  if (in.proof().size() != exec::kTxProofBytes) {
+    return Status::InvalidArgument(where + ".proof must be " +
+                                   std::to_string(exec::kTxProofBytes) + " bytes, not " +
+                                   std::to_string(in.proof().size()));
+  }
+  std::memcpy(out->proof.data(), in.proof().data(), exec::kTxProofBytes);
+  out->public_signals.resize(in.public_signals_size());
+  for (int k = 0; k < in.public_signals_size(); ++k) {
+    s = ReadHash(in.public_signals(k), where + ".public_signals[" + std::to_string(k) + "]",
+                 &out->public_signals[k]);
+    if (!s.ok()) return s;
+  }
+  return Status::Ok();
+}
+
 }  // namespace
 
 Status ReadHash(const std::string& field, std::string_view name, Hash32* out) {
@@ -39,7 +60,8 @@ Status DecodeTransaction(const v1::Transaction& in, size_t i, exec::Transaction*
   out->input = in.input();
   out->gas_limit = in.gas_limit();
   out->nonce = in.nonce();
-  return Status::Ok();
+  if (!in.has_proof()) return Status::Ok();
+  return DecodeProof(in.proof(), where + ".proof", &out->proof.emplace());
 }
 
 Status DecodeExecuteBlockRequest(const v1::ExecuteBlockRequest& request, BlockArgs* out) {

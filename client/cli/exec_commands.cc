@@ -1,4 +1,5 @@
-// chainaccel deploy / exec: ExecutionService from the command line (docs/cli.md).
+// chainaccel deploy / exec / exec register-vk / vk-id: ExecutionService from the command
+// line (docs/cli.md).
 #include <sodium.h>
 
 #include <chrono>
@@ -10,7 +11,11 @@
 #include "chainaccel/v1/execution.grpc.pb.h"
 #include "client/cli/command.h"
 #include "client/cli/hex.h"
+#include "client/cli/input.h"
+#include "client/cli/transaction_proto.h"
+#include "execution/tx/snarkjs_proof.h"
 #include "execution/tx/transaction.h"
+#include "execution/tx/verifying_key.h"
 
 namespace chainaccel::cli {
 namespace {
@@ -29,6 +34,18 @@ struct ExecOptions {
   uint64_t nonce = 0;
   uint64_t height = 0;  // 0: the committed height + 1
   bool read_only = false;
+  // A proof to attach: snarkjs's proof.json and public.json, and the key's id (hex).
+  std::string proof_path;
+  std::string public_path;
+  std::string vk_id_hex;
+};
+
+struct RegisterVkOptions {
+  std::string vkey;  // snarkjs verification_key.json
+  std::string key_hex;
+  uint64_t gas = 10'000'000;
+  uint64_t nonce = 0;
+  uint64_t height = 0;
 };
 
 std::unique_ptr<v1::ExecutionService::Stub> MakeStub(const GlobalOptions& global) {
@@ -77,43 +94,43 @@ int RunDeploy(const DeployOptions& options, const GlobalOptions& global) {
   return kExitOk;
 }
 
-int RunExec(const ExecOptions& options, const GlobalOptions& global) {
-  auto stub = MakeStub(global);
-  const std::string contract = HexArg(options.contract_hex, "--contract", 32);
-  const std::string input = HexArg(options.input_hex, "--input");
-  if (options.read_only) {
-    v1::CallRequest request;
-    request.set_contract(contract);
-    request.set_function(options.function);
-    request.set_input(input);
-    request.set_gas_limit(options.gas);
-    v1::CallResponse response;
-    CheckCall(stub->Call(NewCallContext(global).get(), request, &response));
-    std::string out = "height: " + std::to_string(response.height()) + "\n";
-    AppendReceipt(response.receipt(), &out);
-    WriteStdout(out);
-    return response.receipt().status() == v1::RECEIPT_STATUS_OK ? kExitOk : kExitInvalid;
-  }
+std::string HexOf(const Hash32& h) {
+  return ToHex(std::string_view(reinterpret_cast<const char*>(h.data()), h.size()));
+}
 
-  // One Ed25519-signed transaction in a block of its own.
-  const std::string seed = HexArg(options.key_hex, "--key", crypto_sign_SEEDBYTES);
+// --proof, --public and --vk-id as the transaction's proof.
+exec::TransactionProof ReadProof(const ExecOptions& options) {
+  const std::string id = HexArg(options.vk_id_hex, "--vk-id", 32);
+  Hash32 key_id;
+  std::memcpy(key_id.data(), id.data(), 32);
+  exec::TransactionProof proof;
+  const Status s = exec::TransactionProofFromSnarkjs(
+      ReadInput(options.proof_path), ReadInput(options.public_path), key_id, &proof);
+  if (!s.ok()) throw CliError(options.proof_path + ", " + options.public_path + ": " + s.message());
+  return proof;
+}
+
+// Sets tx's Ed25519 public key from the 32-byte seed `key_hex` and signs it.
+void SignTransaction(const std::string& key_hex, exec::Transaction* tx) {
+  const std::string seed = HexArg(key_hex, "--key", crypto_sign_SEEDBYTES);
   if (sodium_init() < 0) throw CliError("libsodium does not initialize");
   unsigned char pk[crypto_sign_PUBLICKEYBYTES], sk[crypto_sign_SECRETKEYBYTES];
   crypto_sign_seed_keypair(pk, sk, reinterpret_cast<const unsigned char*>(seed.data()));
-  exec::Transaction tx;
-  tx.scheme = exec::TxScheme::kEd25519;
-  tx.public_key.assign(reinterpret_cast<const char*>(pk), sizeof pk);
-  std::memcpy(tx.contract.data(), contract.data(), 32);
-  tx.function = options.function;
-  tx.input = input;
-  tx.gas_limit = options.gas;
-  tx.nonce = options.nonce;
-  const Hash32 digest = exec::TransactionDigest(tx);
+  tx->scheme = exec::TxScheme::kEd25519;
+  tx->public_key.assign(reinterpret_cast<const char*>(pk), sizeof pk);
+  const Hash32 digest = exec::TransactionDigest(*tx);
   unsigned char sig[crypto_sign_BYTES];
   crypto_sign_detached(sig, nullptr, digest.data(), digest.size(), sk);
   sodium_memzero(sk, sizeof sk);
+  tx->signature.assign(reinterpret_cast<const char*>(sig), sizeof sig);
+}
 
-  uint64_t height = options.height;
+// Signs `tx` with `key_hex`, sends it as a block of its own at `height` (0: the committed
+// height + 1) and prints `first`, then the block and the receipt.
+int RunSigned(exec::Transaction tx, const std::string& key_hex, uint64_t height,
+              const GlobalOptions& global, const std::string& first) {
+  SignTransaction(key_hex, &tx);
+  auto stub = MakeStub(global);
   if (height == 0) {
     v1::GetStateResponse state;
     CheckCall(stub->GetState(NewCallContext(global).get(), v1::GetStateRequest(), &state));
@@ -124,26 +141,86 @@ int RunExec(const ExecOptions& options, const GlobalOptions& global) {
   request.set_time(static_cast<uint64_t>(std::chrono::duration_cast<std::chrono::seconds>(
                                              std::chrono::system_clock::now().time_since_epoch())
                                              .count()));
-  v1::Transaction* t = request.add_transactions();
-  t->set_scheme(v1::TX_SIGNATURE_SCHEME_ED25519);
-  t->set_public_key(tx.public_key);
-  t->set_signature(reinterpret_cast<const char*>(sig), sizeof sig);
-  t->set_contract(contract);
-  t->set_function(tx.function);
-  t->set_input(tx.input);
-  t->set_gas_limit(tx.gas_limit);
-  t->set_nonce(tx.nonce);
+  TransactionToProto(tx, request.add_transactions());
   v1::ExecuteBlockResponse response;
   CheckCall(stub->ExecuteBlock(NewCallContext(global).get(), request, &response));
-  const Hash32 sender = exec::SenderAddress(tx.public_key);
-  std::string out = "height: " + std::to_string(response.height()) + "\nstate_root: " +
-                    ToHex(response.state_root()) + "\nsender: " +
-                    ToHex(std::string_view(reinterpret_cast<const char*>(sender.data()), 32)) +
-                    "\n";
+  std::string out = first + "height: " + std::to_string(response.height()) +
+                    "\nstate_root: " + ToHex(response.state_root()) +
+                    "\nsender: " + HexOf(exec::SenderAddress(tx.public_key)) + "\n";
   if (response.receipts_size() != 1) throw CliError("the daemon returned no receipt");
   AppendReceipt(response.receipts(0), &out);
   WriteStdout(out);
   return response.receipts(0).status() == v1::RECEIPT_STATUS_OK ? kExitOk : kExitInvalid;
+}
+
+// --read-only: Call on the committed state.
+int RunCall(const ExecOptions& options, const GlobalOptions& global) {
+  v1::CallRequest request;
+  request.set_contract(HexArg(options.contract_hex, "--contract", 32));
+  request.set_function(options.function);
+  request.set_input(HexArg(options.input_hex, "--input"));
+  request.set_gas_limit(options.gas);
+  v1::CallResponse response;
+  CheckCall(MakeStub(global)->Call(NewCallContext(global).get(), request, &response));
+  std::string out = "height: " + std::to_string(response.height()) + "\n";
+  AppendReceipt(response.receipt(), &out);
+  WriteStdout(out);
+  return response.receipt().status() == v1::RECEIPT_STATUS_OK ? kExitOk : kExitInvalid;
+}
+
+int RunExec(const ExecOptions& options, const GlobalOptions& global) {
+  if (options.read_only) return RunCall(options, global);
+  const std::string contract = HexArg(options.contract_hex, "--contract", 32);
+  const std::string input = HexArg(options.input_hex, "--input");
+  exec::Transaction tx;
+  std::memcpy(tx.contract.data(), contract.data(), 32);
+  tx.function = options.function;
+  tx.input = input;
+  tx.gas_limit = options.gas;
+  tx.nonce = options.nonce;
+  if (!options.proof_path.empty()) tx.proof = ReadProof(options);
+  return RunSigned(std::move(tx), options.key_hex, options.height, global, "");
+}
+
+int RunRegisterVk(const RegisterVkOptions& options, const GlobalOptions& global) {
+  std::string encoding;
+  if (Status s = exec::VerifyingKeyEncoding(ReadInput(options.vkey), &encoding); !s.ok()) {
+    throw CliError(options.vkey + ": " + s.message());
+  }
+  exec::Transaction tx;
+  tx.contract = exec::VerifyingKeyRegistryAddress();
+  tx.function = "register";
+  tx.input = encoding;
+  tx.gas_limit = options.gas;
+  tx.nonce = options.nonce;
+  return RunSigned(std::move(tx), options.key_hex, options.height, global,
+                   "key_id: " + HexOf(exec::VerifyingKeyId(encoding)) + "\n");
+}
+
+int RunVkId(const std::string& vkey) {
+  std::string encoding;
+  if (Status s = exec::VerifyingKeyEncoding(ReadInput(vkey), &encoding); !s.ok()) {
+    throw CliError(vkey + ": " + s.message());
+  }
+  WriteStdout("key_id: " + HexOf(exec::VerifyingKeyId(encoding)) + "\n");
+  return kExitOk;
+}
+
+// `exec register-vk`: registers a verifying key with the on-chain registry.
+CLI::App* AddRegisterVk(CLI::App* exec, const GlobalOptions* global, CommandRun* run) {
+  auto options = std::make_shared<RegisterVkOptions>();
+  CLI::App* command = exec->add_subcommand(
+      "register-vk", "Register a snarkjs verification key on chain; prints its key_id");
+  command->add_option("--vkey", options->vkey, "snarkjs verification_key.json")->required();
+  command->add_option("--key", options->key_hex, "Ed25519 seed of the sender (32 bytes hex)")
+      ->envname("CHAINACCEL_KEY")
+      ->required();
+  command->add_option("--gas", options->gas, "Gas limit")->capture_default_str();
+  command->add_option("--nonce", options->nonce, "Transaction nonce")->capture_default_str();
+  command->add_option("--height", options->height,
+                      "Block height (default: the committed height + 1)");
+  command->callback([=] { *run = [=] { return RunRegisterVk(*options, *global); }; });
+  return command;
 }
 
 }  // namespace
@@ -160,9 +237,10 @@ void AddExecCommands(CLI::App* app, const GlobalOptions* global, CommandRun* run
   auto exec_options = std::make_shared<ExecOptions>();
   CLI::App* exec = app->add_subcommand(
       "exec", "Call a contract: a signed one-transaction block, or --read-only");
-  exec->add_option("--contract", exec_options->contract_hex, "Contract address (hex)")
-      ->required();
-  exec->add_option("--function", exec_options->function, "Entry point")->required();
+  // --contract and --function are required unless register-vk is used (checked below:
+  // CLI11 would require them of the subcommand's command line too).
+  exec->add_option("--contract", exec_options->contract_hex, "Contract address (hex)");
+  exec->add_option("--function", exec_options->function, "Entry point");
   exec->add_option("--input", exec_options->input_hex, "Call input (hex)");
   exec->add_option("--gas", exec_options->gas, "Gas limit")->capture_default_str();
   exec->add_option("--key", exec_options->key_hex, "Ed25519 seed of the sender (32 bytes hex)")
@@ -172,12 +250,35 @@ void AddExecCommands(CLI::App* app, const GlobalOptions* global, CommandRun* run
                    "Block height (default: the committed height + 1)");
   exec->add_flag("--read-only", exec_options->read_only,
                  "Run with Call on the committed state: nothing signed or committed");
+  CLI::Option* proof = exec->add_option("--proof", exec_options->proof_path,
+                                        "snarkjs proof.json to attach to the transaction");
+  CLI::Option* signals = exec->add_option("--public", exec_options->public_path,
+                                          "snarkjs public.json: the proof's public signals");
+  CLI::Option* vk_id = exec->add_option("--vk-id", exec_options->vk_id_hex,
+                                        "Id of the proof's registered verifying key (hex)");
+  proof->needs(signals)->needs(vk_id);
+  signals->needs(proof);
+  vk_id->needs(proof);
+  CLI::App* register_vk = AddRegisterVk(exec, global, run);
   exec->callback([=] {
+    if (register_vk->parsed()) return;
+    for (const char* name : {"--contract", "--function"}) {
+      if (exec->count(name) == 0) throw CLI::RequiredError(name);
+    }
     if (!exec_options->read_only && exec_options->key_hex.empty()) {
       throw CLI::ValidationError("--key", "required unless --read-only");
     }
+    if (exec_options->read_only && !exec_options->proof_path.empty()) {
+      throw CLI::ValidationError("--proof", "a read-only call carries no proof");
+    }
     *run = [=] { return RunExec(*exec_options, *global); };
   });
+
+  auto vkey = std::make_shared<std::string>();
+  CLI::App* vk_id_command = app->add_subcommand(
+      "vk-id", "Print the on-chain id of a snarkjs verification key (offline)");
+  vk_id_command->add_option("--vkey", *vkey, "snarkjs verification_key.json")->required();
+  vk_id_command->callback([=] { *run = [=] { return RunVkId(*vkey); }; });
 }
 
 }  // namespace chainaccel::cli

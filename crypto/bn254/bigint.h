@@ -64,6 +64,13 @@ constexpr void ShiftRight1(U256& a, uint64_t top_bit = 0) {
 constexpr bool Bit(const U256& a, int i) { return (a[i / 64] >> (i % 64)) & 1; }
 
 // Index of the highest set bit plus one (0 for zero).
+// The 32 bytes of a, big-endian (the EIP-196 and snarkjs-public-signal byte order).
+constexpr std::array<uint8_t, 32> ToBytesBE(const U256& a) {
+  std::array<uint8_t, 32> out{};
+  for (int i = 0; i < 32; ++i) out[31 - i] = static_cast<uint8_t>(a[i / 8] >> (8 * (i % 8)));
+  return out;
+}
+
 constexpr int BitLength(const U256& a) {
   for (int i = 3; i >= 0; --i) {
     if (a[i] != 0) return 64 * i + 64 - __builtin_clzll(a[i]);

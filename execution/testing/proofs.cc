@@ -35,20 +35,9 @@ TransactionProof TestVerifyingKey::Prove(const std::vector<Hash32>& signals) {
   return out;
 }
 
-Hash32 Signal(uint64_t v) {
-  Hash32 out{};
-  for (int i = 0; i < 8; ++i) out[31 - i] = static_cast<uint8_t>(v >> (8 * i));
-  return out;
-}
+Hash32 Signal(uint64_t v) { return bn254::bigint::ToBytesBE(bn254::U256{v, 0, 0, 0}); }
 
-Hash32 FieldOrderSignal() {
-  Hash32 out;
-  bn254::U256 r = groth16::Fr::kModulus;
-  for (int limb = 0; limb < 4; ++limb) {
-    for (int b = 0; b < 8; ++b) out[31 - (8 * limb + b)] = static_cast<uint8_t>(r[limb] >> (8 * b));
-  }
-  return out;
-}
+Hash32 FieldOrderSignal() { return bn254::bigint::ToBytesBE(groth16::Fr::kModulus); }
 
 Transaction SignedProofCall(const Account& from, const Hash32& contract,
                             std::string_view function, std::string input, uint64_t gas_limit,

@@ -21,7 +21,12 @@
 #include "execution/execution_engine.h"
 #include "execution/testing/temp_dir.h"
 #include "execution/testing/transactions.h"
+#include "execution/testing/proof_contracts.h"
+#include "execution/testing/proofs.h"
 #include "execution/testing/wat.h"
+#include "crypto/groth16/point_bytes.h"
+#include "crypto/groth16/snarkjs_json.h"
+#include "tests/support/vectors.h"
 
 namespace chainaccel::exec {
 namespace {
@@ -415,6 +420,80 @@ TEST_CASE("chainaccel deploy and exec against the daemon", "[daemon][cli]") {
   CHECK(rc == 1);
   CHECK_THAT(out, Catch::Contains("status: TRAPPED"));
   Run(cli + " deploy " + dir.Sub("missing.wasm") + " 2>/dev/null", &rc);
+  CHECK(rc == 2);
+}
+
+void WriteFile(const std::string& path, std::string_view bytes) {
+  std::ofstream out(path, std::ios::binary);
+  out.write(bytes.data(), static_cast<std::streamsize>(bytes.size()));
+  REQUIRE(out.good());
+}
+
+std::string Hex(const Hash32& h) { return chainaccel::testing::ToHex(ByteView(h.data(), 32)); }
+
+// snarkjs's proof.json and public.json of `proof` (under `dir`, named by `tag`).
+std::string ProofArgs(const testing::TempDir& dir, const TransactionProof& proof,
+                      const std::string& tag) {
+  std::vector<bn254::U256> signals;
+  for (const Hash32& s : proof.public_signals) {
+    signals.push_back(groth16::Fr::FromBytesBE(s)->ToCanonical());
+  }
+  WriteFile(dir.Sub(tag + "_proof.json"),
+            groth16::ProofToJson(*groth16::DecodeProofEip197(proof.proof)));
+  WriteFile(dir.Sub(tag + "_public.json"), groth16::PublicSignalsToJson(signals));
+  return " --proof " + dir.Sub(tag + "_proof.json") + " --public " +
+         dir.Sub(tag + "_public.json") + " --vk-id " + Hex(proof.verifying_key_id);
+}
+
+TEST_CASE("chainaccel vk-id, exec register-vk and exec with a proof against the daemon",
+          "[daemon][cli][proof]") {
+  testing::TempDir dir;
+  DaemonProcess daemon(dir.Sub("data"));
+  const std::string cli = std::string(CHAINACCEL_CLI_PATH) + " --address " + daemon.address();
+  testing::TestVerifyingKey key(2, 41);
+  groth16::VerifyingKey vk;
+  const std::string& enc = key.encoding();
+  REQUIRE(groth16::DecodeVerifyingKeyEip197(
+              ByteView(reinterpret_cast<const uint8_t*>(enc.data()), enc.size()), true, &vk)
+              .ok());
+  WriteFile(dir.Sub("vk.json"), groth16::VerifyingKeyToJson(vk));
+  int rc = 0;
+  std::string out = Run(cli + " vk-id --vkey " + dir.Sub("vk.json"), &rc);
+  CHECK(rc == 0);
+  CHECK(out == "key_id: " + Hex(key.id()) + "\n");
+
+  const std::string owner(64, '3');
+  const std::string registration = cli + " exec register-vk --vkey " + dir.Sub("vk.json") +
+                                   " --key " + owner;
+  out = Run(registration, &rc);
+  CHECK(rc == 0);
+  CHECK_THAT(out, Catch::StartsWith("key_id: " + Hex(key.id()) + "\nheight: 1\n") &&
+                      Catch::Contains("status: OK\n") &&
+                      Catch::Contains("return_data: " + Hex(key.id())));
+  Run(registration + " --nonce 1", &rc);  // again: OK, nothing new
+  CHECK(rc == 0);
+
+  const std::vector<uint8_t> wasm = testing::WatToWasm(testing::kProofEchoWat);
+  WriteFile(dir.Sub("echo.wasm"), std::string_view(reinterpret_cast<const char*>(wasm.data()),
+                                                   wasm.size()));
+  out = Run(cli + " deploy " + dir.Sub("echo.wasm"), &rc);
+  REQUIRE(rc == 0);
+  const std::string echo = out.substr(out.find("address: ") + 9, 64);
+  const std::string call = cli + " exec --contract " + echo + " --function echo --key " + owner;
+  const TransactionProof proof = key.Prove({testing::Signal(5), testing::Signal(6)});
+  out = Run(call + " --nonce 2" + ProofArgs(dir, proof, "good"), &rc);
+  CHECK(rc == 0);
+  CHECK_THAT(out, Catch::Contains("return_data: 02000000" + Hex(key.id()) +
+                                  Hex(testing::Signal(5)) + Hex(testing::Signal(6))));
+  TransactionProof other = proof;
+  other.public_signals[1] = testing::Signal(7);
+  out = Run(call + " --nonce 3" + ProofArgs(dir, other, "bad"), &rc);
+  CHECK(rc == 1);
+  CHECK_THAT(out, Catch::Contains("status: BAD_PROOF\ngas_used: 0\n") &&
+                      Catch::Contains("message: proof does not verify"));
+  Run(call + " --proof " + dir.Sub("good_proof.json") + " 2>/dev/null", &rc);
+  CHECK(rc == 2);  // --proof needs --public and --vk-id
+  Run(cli + " vk-id --vkey " + dir.Sub("good_proof.json") + " 2>/dev/null", &rc);
   CHECK(rc == 2);
 }
 

@@ -5,12 +5,17 @@
 // fuzzer makes up.
 //
 // Input: u16 (little-endian) module length, the module, then calls while bytes remain:
-// entry-point byte (modulo their count), gas byte (gas = 500 x (byte + 1)), sender byte
-// (one of 4 senders; bit 7 set: a bad signature), input-length byte, the input. At most
-// 64 calls. The block runs on the sequential executor and on Block-STM with 2 and 4
-// threads (executors kept between inputs, as the daemon keeps them between blocks); any
-// difference aborts. Committed state: keys "k", "count" and the example contracts'
-// balance and reserve keys with small values.
+// entry-point byte (modulo their count; 0xF8 and above: a call to the verifying-key
+// registry instead, below), gas byte (gas = 500 x (byte + 1)), sender byte (bits 0-1: one
+// of 4 senders; bit 7: a bad signature; bit 6: the call carries a proof of key
+// `bits 2-3` with as many signals, taken from the input; bit 5: that proof failed its
+// pre-verification), input-length byte, the input. Registry calls: 0xF8-0xFB register
+// test key 0-3 (key 0 is in the committed state), 0xFC-0xFE register the input bytes,
+// 0xFF an entry point it does not have; their gas is 20,000 more. At most 64 calls. The
+// block runs on the sequential executor and on Block-STM with 2 and 4 threads (executors
+// kept between inputs, as the daemon keeps them between blocks); any difference aborts.
+// Committed state: keys "k", "count" and the example contracts' balance and reserve keys
+// with small values, and test key 0 in the registry.
 #include <algorithm>
 #include <array>
 #include <cstddef>
@@ -25,6 +30,8 @@
 #include "execution/block.h"
 #include "execution/executor.h"
 #include "execution/testing/map_state.h"
+#include "execution/testing/proofs.h"
+#include "execution/tx/verifying_key.h"
 
 namespace {
 
@@ -34,6 +41,38 @@ using chainaccel::Hash32;
 using chainaccel::exec::testing::MapReader;
 
 constexpr size_t kMaxCalls = 64;
+constexpr uint8_t kFirstRegistryCall = 0xF8;
+
+// Four keys of 1 to 4 public signals (built once: a key's setup takes milliseconds).
+const std::vector<testing::TestVerifyingKey>& Keys() {
+  static const auto* const keys = [] {
+    auto* k = new std::vector<testing::TestVerifyingKey>;
+    for (uint32_t n = 1; n <= 4; ++n) k->emplace_back(n, n);
+    return k;
+  }();
+  return *keys;
+}
+
+// A call of the registry (entry byte >= kFirstRegistryCall) with `input`.
+void MakeRegistryCall(uint8_t entry, std::string input, Transaction* tx) {
+  tx->contract = VerifyingKeyRegistryAddress();
+  tx->function = entry == 0xFF ? "unregister" : "register";
+  tx->input = entry < 0xFC ? Keys()[entry & 3].encoding() : std::move(input);
+  tx->gas_limit += 20'000;
+}
+
+// The proof the sender byte asks for: key (bits 2-3) with its count of signals, from
+// `input` (zero-padded).
+TransactionProof MakeProof(uint8_t sender, std::string_view input) {
+  const testing::TestVerifyingKey& key = Keys()[(sender >> 2) & 3];
+  TransactionProof proof;
+  proof.verifying_key_id = key.id();
+  proof.public_signals.resize(key.n_public());
+  for (size_t i = 0; i < input.size() && i < 32 * key.n_public(); ++i) {
+    proof.public_signals[i / 32][i % 32] = static_cast<uint8_t>(input[i]);
+  }
+  return proof;
+}
 
 }  // namespace
 
@@ -52,19 +91,30 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   const std::array<std::string, 4> senders = {std::string(32, 'a'), std::string(32, 'b'),
                                               std::string(32, 'c'), std::string(32, 'd')};
   std::vector<Transaction> txs;
+  std::vector<const PreparedContract*> contracts;
   std::vector<uint8_t> signature_ok;
+  std::vector<std::string> proof_errors;
   size_t at = 2 + module_size;
   while (at + 4 <= size && txs.size() < kMaxCalls) {
     Transaction tx;
-    tx.contract = address;
-    tx.function = entries[data[at] % entries.size()];
+    const uint8_t entry = data[at], sender = data[at + 2];
     tx.gas_limit = 500 * (uint64_t{data[at + 1]} + 1);
-    tx.public_key = senders[data[at + 2] % senders.size()];
-    signature_ok.push_back((data[at + 2] & 0x80) == 0);
+    tx.public_key = senders[sender % senders.size()];
     const size_t n = std::min<size_t>(data[at + 3], size - (at + 4));
-    tx.input.assign(reinterpret_cast<const char*>(data + at + 4), n);
+    std::string input(reinterpret_cast<const char*>(data + at + 4), n);
+    if (sender & 0x40) tx.proof = MakeProof(sender, input);
+    if (entry >= kFirstRegistryCall) {
+      MakeRegistryCall(entry, std::move(input), &tx);
+    } else {
+      tx.contract = address;
+      tx.function = entries[entry % entries.size()];
+      tx.input = std::move(input);
+    }
     tx.nonce = txs.size();
     at += 4 + n;
+    contracts.push_back(entry >= kFirstRegistryCall ? nullptr : contract.get());
+    signature_ok.push_back((sender & 0x80) == 0);
+    proof_errors.push_back((sender & 0x60) == 0x60 ? "proof does not verify" : "");
     txs.push_back(std::move(tx));
   }
   if (txs.empty()) return 0;
@@ -78,18 +128,21 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
       s->data[prefix + "b" + std::string(reinterpret_cast<const char*>(sender.data()), 32)] =
           std::string(8, '\x40');
     }
+    const Hash32& id = Keys()[0].id();
+    s->data[StateKey(VerifyingKeyRegistryAddress(), std::string(id.begin(), id.end()))] =
+        Keys()[0].encoding();
     return s;
   }();
   static auto* const sequential = NewSequentialExecutor(limits).release();
   static auto* const stm2 = NewBlockStmExecutor(limits, 2).release();
   static auto* const stm4 = NewBlockStmExecutor(limits, 4).release();
 
-  std::vector<const PreparedContract*> contracts(txs.size(), contract.get());
   const BlockInput input{.height = 5,
                          .time = 1700000000,
                          .transactions = txs,
                          .contracts = contracts,
                          .signature_ok = signature_ok,
+                         .proof_errors = proof_errors,
                          .state = state};
   const BlockOutput reference = sequential->Execute(input);
   for (BlockExecutor* executor : {stm2, stm4}) {
