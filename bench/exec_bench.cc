@@ -648,11 +648,28 @@ void ProofVerifyBatchVsSingle(const Options& options) {
 // which --proofs (spread evenly) carry a valid Groth16 proof under a key of 4 public
 // signals registered in block 1. --rounds blocks; prints each block's phases (the proof
 // batches run beside the signature batches, so the two overlap) and their medians.
-void ProofPipeline(const Options& options) {
-  BlockPath path(*std::max_element(options.threads.begin(), options.threads.end()));
-  std::mt19937_64 rng(11);
-  testing::TestVerifyingKey key(kProofSignals, 12);
-  const size_t n = options.proof_block_txs;
+// Transfers by each of `senders` (nonce `nonce`) to the next one; `proofs` of them, spread
+// evenly, carry a fresh proof under `key`.
+std::vector<Transaction> ProofBlock(const std::vector<testing::Account>& senders,
+                                    const Hash32& token, testing::TestVerifyingKey& key,
+                                    size_t proofs, uint64_t nonce, std::mt19937_64& rng) {
+  const size_t n = senders.size();
+  const size_t every = std::max<size_t>(1, n / std::max<size_t>(1, proofs));
+  std::vector<Transaction> block;
+  for (size_t i = 0; i < n; ++i) {
+    const std::string input = testing::AddressBytes(senders[(i + 1) % n].address) + U64(1);
+    block.push_back(i % every == 0 && i / every < proofs
+                        ? testing::SignedProofCall(senders[i], token, "transfer", input, 1'000'000,
+                                                   nonce, key.Prove(RandomSignals(rng)))
+                        : testing::SignedCall(senders[i], token, "transfer", input, 1'000'000,
+                                              nonce));
+  }
+  return block;
+}
+
+// Block 1 registers `key` and mints to n new senders, whom it returns.
+std::vector<testing::Account> ProofSetup(BlockPath& path, const testing::TestVerifyingKey& key,
+                                         size_t n, std::mt19937_64& rng) {
   std::vector<testing::Account> senders;
   std::vector<Transaction> setup = {testing::RegisterKey(testing::MakeAccount(rng), key.encoding(), 0)};
   for (size_t i = 0; i < n; ++i) {
@@ -663,19 +680,20 @@ void ProofPipeline(const Options& options) {
   if (OkCount(path.Execute(setup, &seconds)) != n + 1) {
     bench::CheckStatus("exec_bench", Status::Internal("a transaction of the setup block failed"));
   }
-  const size_t every = std::max<size_t>(1, n / std::max<size_t>(1, options.proofs));
+  return senders;
+}
+
+void ProofPipeline(const Options& options) {
+  BlockPath path(*std::max_element(options.threads.begin(), options.threads.end()));
+  std::mt19937_64 rng(11);
+  testing::TestVerifyingKey key(kProofSignals, 12);
+  const size_t n = options.proof_block_txs;
+  const std::vector<testing::Account> senders = ProofSetup(path, key, n, rng);
   std::vector<std::array<double, 6>> phases;  // total, signatures, proofs, execute, root, commit
   for (size_t round = 0; round < options.rounds; ++round) {
-    std::vector<Transaction> block;
-    for (size_t i = 0; i < n; ++i) {
-      const std::string input = testing::AddressBytes(senders[(i + 1) % n].address) + U64(1);
-      block.push_back(i % every == 0 && i / every < options.proofs
-                          ? testing::SignedProofCall(senders[i], path.token, "transfer", input,
-                                                     1'000'000, round + 1, key.Prove(RandomSignals(rng)))
-                          : testing::SignedCall(senders[i], path.token, "transfer", input,
-                                                1'000'000, round + 1));
-    }
-    const BlockResult r = path.Execute(block, &seconds);
+    double seconds = 0;
+    const BlockResult r =
+        path.Execute(ProofBlock(senders, path.token, key, options.proofs, round + 1, rng), &seconds);
     if (OkCount(r) != n) {
       bench::CheckStatus("exec_bench", Status::Internal("a transaction of a proof block failed"));
     }
