@@ -15,16 +15,12 @@
 
 namespace chainaccel::kernels::zk {
 
-inline constexpr uint32_t kMsmNegativeBit = 0x80000000u;
-
 // The signed c-bit digits of scalar i (MsmSignedDigit), windows 0..W-1, least significant
-// first. Writes key and value of pair (w, i) at w·n + i and counts
-// the non-zero digits per bucket. REQUIRES: scalars < 2^254 (W·c >= 255 leaves the top
-// window room for the last carry).
+// first. Writes key and value of pair (w, i) at w·n + i. REQUIRES: scalars < 2^254
+// (W·c >= 255 leaves the top window room for the last carry).
 __global__ void MsmDigitsKernel(const uint64_t* __restrict__ scalars, uint32_t n, int c,
                                 int windows, uint32_t* __restrict__ keys,
-                                uint32_t* __restrict__ values,
-                                uint32_t* __restrict__ bucket_counts) {
+                                uint32_t* __restrict__ values) {
   const uint32_t i = blockIdx.x * blockDim.x + threadIdx.x;
   if (i >= n) return;
   uint64_t s[4];
@@ -36,83 +32,47 @@ __global__ void MsmDigitsKernel(const uint64_t* __restrict__ scalars, uint32_t n
   for (int w = 0; w < windows; ++w) {
     bool negative = false;
     const uint32_t digit = MsmSignedDigit(MsmWindowBits(s, w * c, c), c, &carry, &negative);
-    const uint32_t value = i | (negative ? kMsmNegativeBit : 0u);
     const size_t at = static_cast<size_t>(w) * n + i;
-    if (digit == 0) {
-      keys[at] = zero_key;
-    } else {
-      const uint32_t key = static_cast<uint32_t>(w) * half + digit - 1;
-      keys[at] = key;
-      atomicAdd(&bucket_counts[key], 1u);
-    }
-    values[at] = value;
+    keys[at] = digit == 0 ? zero_key : static_cast<uint32_t>(w) * half + digit - 1;
+    values[at] = i | (negative ? kMsmNegativeBit : 0u);
   }
 }
 
-// tasks_per_bucket[b] = ceil(count[b] / points_per_task).
-__global__ void MsmTaskCountKernel(const uint32_t* __restrict__ bucket_counts,
-                                   uint32_t total_buckets, uint32_t points_per_task,
-                                   uint32_t* __restrict__ tasks_per_bucket) {
+// bucket_offsets[b] = MsmBucketOffset(b) for b in [0, total_buckets]: the last entry is the
+// number of non-zero pairs.
+__global__ void MsmBucketOffsetsKernel(const uint32_t* __restrict__ sorted_keys, uint32_t pairs,
+                                       uint32_t total_buckets,
+                                       uint32_t* __restrict__ bucket_offsets) {
   const uint32_t b = blockIdx.x * blockDim.x + threadIdx.x;
-  if (b >= total_buckets) return;
-  tasks_per_bucket[b] = (bucket_counts[b] + points_per_task - 1) / points_per_task;
+  if (b > total_buckets) return;
+  bucket_offsets[b] = MsmBucketOffset(sorted_keys, pairs, b);
 }
 
-// Writes bucket b's tasks: task_offsets[b] + t runs from bucket_offsets[b] + t·K.
-__global__ void MsmTaskListKernel(const uint32_t* __restrict__ bucket_offsets,
-                                  const uint32_t* __restrict__ task_offsets,
-                                  uint32_t total_buckets, uint32_t points_per_task,
-                                  uint32_t* __restrict__ task_bucket,
-                                  uint32_t* __restrict__ task_start) {
-  const uint32_t b = blockIdx.x * blockDim.x + threadIdx.x;
-  if (b >= total_buckets) return;
-  const uint32_t first = task_offsets[b], last = task_offsets[b + 1];
-  for (uint32_t t = first; t < last; ++t) {
-    task_bucket[t] = b;
-    task_start[t] = bucket_offsets[b] + (t - first) * points_per_task;
-  }
-}
-
-// partials[t] = the sum of task t's (signed) points: at most K of one bucket's run in the
-// sorted values. Threads past the actual task count (task_offsets[total_buckets]) exit.
+// Chunk t of MsmChunkSum: the pieces of the sorted pairs [t·K, t·K + K). `pairs` is read
+// on the device (the non-zero pairs, bucket_offsets[total_buckets]); threads past the last
+// chunk exit.
 template <class F>
-__global__ void MsmAccumulateKernel(const uint64_t* __restrict__ bases,
-                                    const uint32_t* __restrict__ sorted_values,
-                                    const uint32_t* __restrict__ bucket_offsets,
-                                    const uint32_t* __restrict__ task_offsets,
-                                    const uint32_t* __restrict__ task_bucket,
-                                    const uint32_t* __restrict__ task_start,
-                                    uint32_t total_buckets, uint32_t points_per_task,
-                                    uint64_t* __restrict__ partials) {
-  const uint32_t t = blockIdx.x * blockDim.x + threadIdx.x;
-  if (t >= task_offsets[total_buckets]) return;
-  const uint32_t b = task_bucket[t];
-  const uint32_t start = task_start[t];
-  const uint32_t end = min(start + points_per_task, bucket_offsets[b + 1]);
-  using Affine = AffinePoint<F>;
-  XyzzPoint<F> acc = XyzzPoint<F>::Infinity();
-  for (uint32_t j = start; j < end; ++j) {
-    const uint32_t v = sorted_values[j];
-    Affine p = Affine::Load(bases + Affine::kLimbs * static_cast<size_t>(v & ~kMsmNegativeBit));
-    if (v & kMsmNegativeBit) p = p.Negated();
-    acc = PointAddMixed(acc, p);
-  }
-  acc.Store(partials + XyzzPoint<F>::kLimbs * static_cast<size_t>(t));
+__global__ void MsmChunkSumKernel(const uint64_t* __restrict__ bases,
+                                  const uint32_t* __restrict__ sorted_keys,
+                                  const uint32_t* __restrict__ sorted_values,
+                                  const uint32_t* __restrict__ bucket_offsets,
+                                  uint32_t total_buckets, uint32_t chunk_length,
+                                  uint64_t* __restrict__ firsts, uint64_t* __restrict__ heads) {
+  const uint32_t chunk = blockIdx.x * blockDim.x + threadIdx.x;
+  MsmChunkSum<F>(bases, sorted_keys, sorted_values, bucket_offsets,
+                 bucket_offsets[total_buckets], chunk, chunk_length, firsts, heads);
 }
 
-// buckets[b] = the sum of bucket b's partials (infinity for an empty bucket).
+// buckets[b] = MsmBucketFromPieces(b), in place over the first pieces (`buckets` holds
+// firsts on entry; each thread reads and writes only its own bucket).
 template <class F>
-__global__ void MsmBucketSumKernel(const uint64_t* __restrict__ partials,
-                                   const uint32_t* __restrict__ task_offsets,
-                                   uint32_t total_buckets, uint64_t* __restrict__ buckets) {
+__global__ void MsmBucketSumKernel(const uint32_t* __restrict__ bucket_offsets,
+                                   uint32_t total_buckets, uint32_t chunk_length,
+                                   const uint64_t* __restrict__ heads, uint64_t* buckets) {
   const uint32_t b = blockIdx.x * blockDim.x + threadIdx.x;
   if (b >= total_buckets) return;
-  using Point = XyzzPoint<F>;
-  Point acc = Point::Infinity();
-  for (uint32_t t = task_offsets[b]; t < task_offsets[b + 1]; ++t) {
-    acc = PointAdd(acc, Point::Load(partials + Point::kLimbs * static_cast<size_t>(t)));
-  }
-  acc.Store(buckets + Point::kLimbs * static_cast<size_t>(b));
+  MsmBucketFromPieces<F>(b, bucket_offsets, chunk_length, buckets, heads)
+      .Store(buckets + XyzzPoint<F>::kLimbs * static_cast<size_t>(b));
 }
 
 // One thread per (window, segment of L buckets [lo, lo + L)): Σ_{b in segment} (b+1)·B_b

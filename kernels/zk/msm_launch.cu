@@ -1,7 +1,6 @@
 #include "kernels/zk/msm_launch.h"
 
 #include <cub/device/device_radix_sort.cuh>
-#include <cub/device/device_scan.cuh>
 
 #include <algorithm>
 #include <string>
@@ -15,9 +14,13 @@ namespace {
 
 constexpr int kMinWindowBits = 2;
 constexpr int kMaxWindowBits = 20;
-// Buckets one running-sum thread walks: 32 keeps the segment threads' serial chain short
-// (64 additions) while the lo·(Σ B) correction stays a ~20-bit multiplication.
-constexpr uint32_t kSegmentLength = 32;
+// Buckets one running-sum thread walks (H200, 2026-12-03): with few buckets the segment
+// kernel is latency-bound, and 16 halves its serial chain (32 running-sum additions, plus
+// the lo·(Σ B) correction; MSM 2^16: 4.73 -> 4.13 ms); from 2^19 buckets it is bound by
+// throughput, and 32 halves the corrections (c = 17, 2^24: 2.45 ms against 3.68 with 16).
+constexpr uint32_t kShortSegmentLength = 16, kLongSegmentLength = 32;
+constexpr uint32_t kLongSegmentBuckets = uint32_t{1} << 19;
+constexpr size_t kLongChunkPairs = size_t{1} << 27;
 constexpr int kThreadsPerBlock = 128;
 constexpr size_t kRegionAlignment = 256;
 // MsmWindowWidth's cost model, in mixed additions: a bucket costs
@@ -33,11 +36,10 @@ struct MsmPlan {
   int c = 0, windows = 0, key_bits = 0;
   size_t point_bytes = 0;  // one XYZZ point: 128 (G1) or 256 (G2) bytes
   uint32_t buckets_per_window = 0, total_buckets = 0, segment_length = 0,
-           segments_per_window = 0;
-  size_t pairs = 0, max_tasks = 0;
-  size_t keys[2] = {}, values[2] = {}, bucket_counts = 0, bucket_offsets = 0,
-         tasks_per_bucket = 0, task_offsets = 0, task_bucket = 0, task_start = 0,
-         partials = 0, buckets = 0, segments = 0, window_sums = 0, cub_temp = 0;
+           segments_per_window = 0, chunk_length = 0;
+  size_t pairs = 0, chunks = 0;
+  size_t keys[2] = {}, values[2] = {}, bucket_offsets = 0, heads = 0,
+         buckets = 0, segments = 0, window_sums = 0, cub_temp = 0;
   size_t cub_temp_bytes = 0, total_bytes = 0;
 };
 
@@ -56,24 +58,21 @@ void PlanShape(size_t n, int window_bits, size_t point_bytes, MsmPlan* plan) {
   plan->total_buckets = plan->buckets_per_window * static_cast<uint32_t>(plan->windows);
   plan->key_bits = 1;
   while ((uint64_t{1} << plan->key_bits) <= plan->total_buckets) ++plan->key_bits;
-  plan->segment_length = std::min(kSegmentLength, plan->buckets_per_window);
+  const uint32_t segment_length =
+      plan->total_buckets >= kLongSegmentBuckets ? kLongSegmentLength : kShortSegmentLength;
+  plan->segment_length = std::min(segment_length, plan->buckets_per_window);
   plan->segments_per_window = plan->buckets_per_window / plan->segment_length;
   plan->pairs = n * static_cast<size_t>(plan->windows);
-  plan->max_tasks = plan->pairs / kMsmPointsPerTask +
-                    std::min<size_t>(plan->total_buckets, plan->pairs) + 1;
+  plan->chunk_length = MsmChunkLength(plan->pairs);
+  plan->chunks = (plan->pairs + plan->chunk_length - 1) / plan->chunk_length;
 }
 
 Status PlanCubTemp(MsmPlan* plan) {
-  size_t sort_bytes = 0, scan_bytes = 0;
   cub::DoubleBuffer<uint32_t> keys(nullptr, nullptr), values(nullptr, nullptr);
-  cudaError_t error = cub::DeviceRadixSort::SortPairs(
-      nullptr, sort_bytes, keys, values, static_cast<int>(plan->pairs), 0, plan->key_bits);
+  const cudaError_t error =
+      cub::DeviceRadixSort::SortPairs(nullptr, plan->cub_temp_bytes, keys, values,
+                                      static_cast<int>(plan->pairs), 0, plan->key_bits);
   if (error != cudaSuccess) return CudaStatus(error, "MsmWorkspaceBytes(sort)");
-  error = cub::DeviceScan::ExclusiveSum(nullptr, scan_bytes, static_cast<uint32_t*>(nullptr),
-                                        static_cast<uint32_t*>(nullptr),
-                                        static_cast<int>(plan->total_buckets) + 1);
-  if (error != cudaSuccess) return CudaStatus(error, "MsmWorkspaceBytes(scan)");
-  plan->cub_temp_bytes = std::max(sort_bytes, scan_bytes);
   return Status::Ok();
 }
 
@@ -84,13 +83,8 @@ void PlanRegions(MsmPlan* plan) {
   const size_t point_bytes = plan->point_bytes;
   for (int i = 0; i < 2; ++i) plan->keys[i] = Carve(&size, pair_bytes);
   for (int i = 0; i < 2; ++i) plan->values[i] = Carve(&size, pair_bytes);
-  plan->bucket_counts = Carve(&size, bucket_words);
   plan->bucket_offsets = Carve(&size, bucket_words);
-  plan->tasks_per_bucket = Carve(&size, bucket_words);
-  plan->task_offsets = Carve(&size, bucket_words);
-  plan->task_bucket = Carve(&size, plan->max_tasks * sizeof(uint32_t));
-  plan->task_start = Carve(&size, plan->max_tasks * sizeof(uint32_t));
-  plan->partials = Carve(&size, plan->max_tasks * point_bytes);
+  plan->heads = Carve(&size, plan->chunks * point_bytes);
   plan->buckets = Carve(&size, plan->total_buckets * point_bytes);
   plan->segments =
       Carve(&size, size_t{plan->segments_per_window} * plan->windows * point_bytes);
@@ -109,9 +103,8 @@ Status MakePlan(size_t n, int window_bits, MsmPlan* plan) {
 
 // Typed views of the workspace regions.
 struct MsmArrays {
-  uint32_t *keys[2], *values[2], *bucket_counts, *bucket_offsets, *tasks_per_bucket,
-      *task_offsets, *task_bucket, *task_start;
-  uint64_t *partials, *buckets, *segments, *window_sums;
+  uint32_t *keys[2], *values[2], *bucket_offsets;
+  uint64_t *heads, *buckets, *segments, *window_sums;
   void* cub_temp;
 };
 
@@ -121,65 +114,52 @@ MsmArrays ViewWorkspace(const MsmPlan& plan, void* workspace) {
   auto u64 = [base](size_t at) { return reinterpret_cast<uint64_t*>(base + at); };
   return {{u32(plan.keys[0]), u32(plan.keys[1])},
           {u32(plan.values[0]), u32(plan.values[1])},
-          u32(plan.bucket_counts), u32(plan.bucket_offsets), u32(plan.tasks_per_bucket),
-          u32(plan.task_offsets), u32(plan.task_bucket), u32(plan.task_start),
-          u64(plan.partials), u64(plan.buckets), u64(plan.segments), u64(plan.window_sums),
+          u32(plan.bucket_offsets),
+          u64(plan.heads), u64(plan.buckets), u64(plan.segments), u64(plan.window_sums),
           base + plan.cub_temp};
 }
 
 unsigned Blocks(size_t threads) { return GridBlocks(threads, kThreadsPerBlock); }
 
-// Digits, sort by bucket, bucket offsets: the sorted point indices of every bucket.
+// The pairs sorted by bucket.
+struct SortedPairs {
+  const uint32_t* keys = nullptr;    // bucket of each pair (the zero digits' sentinel last)
+  const uint32_t* values = nullptr;  // point index | sign bit
+};
+
+// Digits, sort by bucket, bucket offsets.
 Status EnqueueSortByBucket(const MsmPlan& plan, const MsmArrays& a, const uint64_t* scalars,
-                           size_t n, const uint32_t** sorted_values, cudaStream_t stream) {
-  cudaError_t error = cudaMemsetAsync(a.bucket_counts, 0,
-                                      (plan.total_buckets + size_t{1}) * sizeof(uint32_t), stream);
-  if (error != cudaSuccess) return CudaStatus(error, "LaunchMsm(memset)");
+                           size_t n, SortedPairs* sorted, cudaStream_t stream) {
   ClearLastCudaError();
   MsmDigitsKernel<<<Blocks(n), kThreadsPerBlock, 0, stream>>>(
-      scalars, static_cast<uint32_t>(n), plan.c, plan.windows, a.keys[0], a.values[0],
-      a.bucket_counts);
+      scalars, static_cast<uint32_t>(n), plan.c, plan.windows, a.keys[0], a.values[0]);
   if (Status s = CheckLaunch("LaunchMsm(digits)", stream); !s.ok()) return s;
   size_t temp_bytes = plan.cub_temp_bytes;
   cub::DoubleBuffer<uint32_t> keys(a.keys[0], a.keys[1]), values(a.values[0], a.values[1]);
-  error = cub::DeviceRadixSort::SortPairs(a.cub_temp, temp_bytes, keys, values,
-                                          static_cast<int>(plan.pairs), 0, plan.key_bits, stream);
+  const cudaError_t error =
+      cub::DeviceRadixSort::SortPairs(a.cub_temp, temp_bytes, keys, values,
+                                      static_cast<int>(plan.pairs), 0, plan.key_bits, stream);
   if (error != cudaSuccess) return CudaStatus(error, "LaunchMsm(sort)");
-  *sorted_values = values.Current();
-  temp_bytes = plan.cub_temp_bytes;
-  error = cub::DeviceScan::ExclusiveSum(a.cub_temp, temp_bytes, a.bucket_counts,
-                                        a.bucket_offsets,
-                                        static_cast<int>(plan.total_buckets) + 1, stream);
-  if (error != cudaSuccess) return CudaStatus(error, "LaunchMsm(bucket offsets)");
-  return Status::Ok();
+  *sorted = {keys.Current(), values.Current()};
+  ClearLastCudaError();
+  MsmBucketOffsetsKernel<<<Blocks(plan.total_buckets + size_t{1}), kThreadsPerBlock, 0, stream>>>(
+      sorted->keys, static_cast<uint32_t>(plan.pairs), plan.total_buckets, a.bucket_offsets);
+  return CheckLaunch("LaunchMsm(bucket offsets)", stream);
 }
 
-// Tasks of at most kMsmPointsPerTask points, their partial sums, the bucket sums.
+// Chunks of plan.chunk_length sorted pairs, one thread each, then each bucket from its
+// pieces (msm_digits.cuh, MsmChunkSum).
 template <class F>
 Status EnqueueFillBuckets(const MsmPlan& plan, const MsmArrays& a, const uint64_t* bases,
-                          const uint32_t* sorted_values, cudaStream_t stream) {
+                          const SortedPairs& sorted, cudaStream_t stream) {
   const uint32_t total = plan.total_buckets;
-  cudaError_t error = cudaMemsetAsync(a.tasks_per_bucket, 0,
-                                      (total + size_t{1}) * sizeof(uint32_t), stream);
-  if (error != cudaSuccess) return CudaStatus(error, "LaunchMsm(memset)");
   ClearLastCudaError();
-  MsmTaskCountKernel<<<Blocks(total), kThreadsPerBlock, 0, stream>>>(
-      a.bucket_counts, total, kMsmPointsPerTask, a.tasks_per_bucket);
-  if (Status s = CheckLaunch("LaunchMsm(task count)", stream); !s.ok()) return s;
-  size_t temp_bytes = plan.cub_temp_bytes;
-  error = cub::DeviceScan::ExclusiveSum(a.cub_temp, temp_bytes, a.tasks_per_bucket,
-                                        a.task_offsets, static_cast<int>(total) + 1, stream);
-  if (error != cudaSuccess) return CudaStatus(error, "LaunchMsm(task offsets)");
-  ClearLastCudaError();
-  MsmTaskListKernel<<<Blocks(total), kThreadsPerBlock, 0, stream>>>(
-      a.bucket_offsets, a.task_offsets, total, kMsmPointsPerTask, a.task_bucket, a.task_start);
-  if (Status s = CheckLaunch("LaunchMsm(task list)", stream); !s.ok()) return s;
-  MsmAccumulateKernel<F><<<Blocks(plan.max_tasks), kThreadsPerBlock, 0, stream>>>(
-      bases, sorted_values, a.bucket_offsets, a.task_offsets, a.task_bucket, a.task_start,
-      total, kMsmPointsPerTask, a.partials);
-  if (Status s = CheckLaunch("LaunchMsm(accumulate)", stream); !s.ok()) return s;
-  MsmBucketSumKernel<F><<<Blocks(total), kThreadsPerBlock, 0, stream>>>(a.partials, a.task_offsets,
-                                                                     total, a.buckets);
+  MsmChunkSumKernel<F><<<Blocks(plan.chunks), kThreadsPerBlock, 0, stream>>>(
+      bases, sorted.keys, sorted.values, a.bucket_offsets, total, plan.chunk_length, a.buckets,
+      a.heads);
+  if (Status s = CheckLaunch("LaunchMsm(chunk sums)", stream); !s.ok()) return s;
+  MsmBucketSumKernel<F><<<Blocks(total), kThreadsPerBlock, 0, stream>>>(
+      a.bucket_offsets, total, plan.chunk_length, a.heads, a.buckets);
   return CheckLaunch("LaunchMsm(bucket sums)", stream);
 }
 
@@ -202,11 +182,11 @@ Status EnqueueReduce(const MsmPlan& plan, const MsmArrays& a, uint64_t* result,
 template <class F>
 Status EnqueueMsm(const MsmPlan& plan, const MsmArrays& arrays, const uint64_t* bases,
                   const uint64_t* scalars, size_t n, uint64_t* result, cudaStream_t stream) {
-  const uint32_t* sorted_values = nullptr;
-  if (Status s = EnqueueSortByBucket(plan, arrays, scalars, n, &sorted_values, stream); !s.ok()) {
+  SortedPairs sorted;
+  if (Status s = EnqueueSortByBucket(plan, arrays, scalars, n, &sorted, stream); !s.ok()) {
     return s;
   }
-  if (Status s = EnqueueFillBuckets<F>(plan, arrays, bases, sorted_values, stream); !s.ok()) {
+  if (Status s = EnqueueFillBuckets<F>(plan, arrays, bases, sorted, stream); !s.ok()) {
     return s;
   }
   return EnqueueReduce<F>(plan, arrays, result, stream);
@@ -305,6 +285,8 @@ Status Launch(const uint64_t* bases, const uint64_t* scalars, size_t n, uint64_t
 
 }  // namespace
 
+uint32_t MsmChunkLength(size_t pairs) { return pairs >= kLongChunkPairs ? 128 : 64; }
+
 int MsmWindowWidth(size_t n) {
   int best = kMinWindowBits;
   double best_cost = 0;
@@ -312,11 +294,12 @@ int MsmWindowWidth(size_t n) {
     const int windows = MsmWindowCount(c);
     // The top window holds the scalar's last `top_bits` bits and the carry: its digits
     // fall into about 2^top_bits buckets, each of about n / 2^top_bits points whose
-    // n / (2^top_bits · kMsmPointsPerTask) partial sums one thread adds in sequence.
+    // n / (2^top_bits · chunk length) pieces one thread adds in sequence.
     const int top_bits = kMsmScalarBits - (windows - 1) * c;
     const double serial_chain = std::max(
         0.0, static_cast<double>(n) /
-                     (static_cast<double>(uint64_t{1} << top_bits) * kMsmPointsPerTask) - 1);
+                     (static_cast<double>(uint64_t{1} << top_bits) *
+                      MsmChunkLength(n * static_cast<size_t>(windows))) - 1);
     const double cost = windows * (static_cast<double>(n) +
                                    kBucketCost * static_cast<double>(uint64_t{1} << c)) +
                         kSerialAdditionCost * serial_chain;

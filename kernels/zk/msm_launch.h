@@ -12,9 +12,9 @@
 //
 // Algorithm (the same kernels for both groups, templates over the coordinate field):
 // Pippenger's bucket method with signed c-bit digits (c from MsmWindowWidth),
-// points sorted by bucket with cub::DeviceRadixSort, buckets filled by tasks of at most
-// kMsmPointsPerTask points, reduced per window by parallel running sums, windows combined
-// by Horner's rule. kernels/zk/NOTES.md has the details and the measurements.
+// points sorted by bucket with cub::DeviceRadixSort, buckets filled by threads that add
+// MsmChunkLength consecutive sorted points each, reduced per window by parallel running
+// sums, windows combined by Horner's rule. kernels/zk/NOTES.md has the details and the measurements.
 //
 // Scratch memory (CUB style): MsmG1WorkspaceBytes(n, &bytes) says how much, the caller
 // allocates it on the device (any cudaMalloc'd block of at least `bytes`) and passes it to
@@ -45,10 +45,13 @@ namespace chainaccel::kernels::zk {
 // The largest n: pair indices (n × windows) stay below 2^31 and point indices below 2^31.
 inline constexpr size_t kMsmMaxPoints = size_t{1} << 26;
 
-// Points one bucket-filling thread adds at most; a bucket with more is split over several
-// threads whose partial sums are added afterwards, so one heavy bucket (all scalars equal)
-// cannot serialize the whole MSM onto one thread.
-inline constexpr uint32_t kMsmPointsPerTask = 64;
+// Points one bucket-filling thread adds for `pairs` non-zero (window, point) digits: the
+// pairs sorted by bucket are cut into chunks of this many, whatever the buckets' sizes, so
+// every thread does the same work (a bucket split over several chunks gets its pieces
+// added afterwards, and one heavy bucket, all scalars equal, cannot serialize the whole MSM
+// onto one thread). 64; 128 from 2^27 pairs (2^20 chunks, ~15 times what the device holds
+// at once), which halves the pieces to add per bucket where parallelism is plentiful.
+uint32_t MsmChunkLength(size_t pairs);
 
 // The window width c for n points (both groups): the c in [2, 20] minimizing the
 // estimated work W(c)·(n + 6·2^c) + 2^17·max(0, n / (2^t·64) - 1), W(c) = floor(254 / c) + 1
