@@ -38,7 +38,8 @@ export function compileCircuit(name, out) {
   const log = execFileSync(process.execPath, [circomCli, `examples/shielded_pool/circuits/${name}.circom`,
     "--r1cs", "--wasm", "--O2", "-l", "tests/zk/node_modules", "-o", path.resolve(out)],
     { cwd: repository, encoding: "utf8" });
-  return Number(/non-linear constraints: (\d+)/.exec(log)[1]) + Number(/^linear constraints: (\d+)/m.exec(log)[1]);
+  const count = (pattern) => Number(pattern.exec(log)[1]);
+  return count(/non-linear constraints: (\d+)/) + count(/^linear constraints: (\d+)/m);
 }
 
 export function makeSnarkjs(cwd) {
@@ -72,7 +73,8 @@ export function ceremonyKeys(name, out, ptau, entropy) {
 // "Insecure setup"). Seconds instead of the ceremony's minutes.
 export function insecureKeys(name, out, tool, seed) {
   execFileSync(tool, ["--r1cs", `${name}.r1cs`, "--zkey-out", `${name}.zkey`,
-    "--vkey-out", `${name}_vk.json`, "--seed", String(seed)], { cwd: out, stdio: ["ignore", "ignore", "pipe"] });
+    "--vkey-out", `${name}_vk.json`, "--seed", String(seed)],
+  { cwd: out, stdio: ["ignore", "ignore", "pipe"] });
 }
 
 // ---- field elements and encodings -----------------------------------------------------------

@@ -34,14 +34,16 @@ import * as path from "node:path";
 import { parseArgs } from "node:util";
 import * as pool from "./pool.mjs";
 
-const usage = "usage: node pool_cli.mjs setup|empty-root|note|leaves|deposit-input|withdraw-input|address [options] (see the file's header)";
+const usage = "usage: node pool_cli.mjs setup|empty-root|note|leaves|deposit-input|withdraw-input|address "
+  + "[options] (the file's header has them)";
 
 function need(values, ...names) {
   for (const n of names) if (values[n] === undefined) throw new Error(`--${n} is required`);
 }
 
 function readLeaves(file) {
-  return fs.readFileSync(file, "utf8").split("\n").map((l) => l.trim()).filter((l) => l !== "").map(pool.field);
+  return fs.readFileSync(file, "utf8").split("\n").map((l) => l.trim()).filter((l) => l !== "")
+    .map(pool.field);
 }
 
 async function setup(v) {
@@ -65,7 +67,9 @@ async function setup(v) {
     }
     console.log(`${path.join(v.out, `${name}.zkey`)} ${path.join(v.out, `${name}_vk.json`)}`);
   }
-  if (v["insecure-setup"] !== undefined) console.log("WARNING: INSECURE TEST KEYS: anyone can forge proofs for them");
+  if (v["insecure-setup"] !== undefined) {
+    console.log("WARNING: INSECURE TEST KEYS: anyone can forge proofs for them");
+  }
 }
 
 // The return data of a read-only call.
@@ -91,7 +95,8 @@ async function depositInput(v) {
   const tree = await pool.CommitmentTree.create(hasher, readLeaves(v.leaves));
   const input = await pool.depositInput(tree, note.commitment);
   fs.writeFileSync(v.out, JSON.stringify(input, null, 1));
-  console.log(`commitment: ${pool.hex32(note.commitment)}\nindex: ${input.index}\nnew_root: ${pool.hex32(tree.root)}`);
+  console.log(`commitment: ${pool.hex32(note.commitment)}\nindex: ${input.index}\n`
+    + `new_root: ${pool.hex32(tree.root)}`);
 }
 
 async function withdrawInput(v) {
@@ -101,7 +106,8 @@ async function withdrawInput(v) {
   const tree = await pool.CommitmentTree.create(hasher, readLeaves(v.leaves));
   const input = pool.withdrawInput(tree, note, v.recipient);
   fs.writeFileSync(v.out, JSON.stringify(input, null, 1));
-  console.log(`root: ${pool.hex32(tree.root)}\nnullifier_hash: ${pool.hex32(note.nullifierHash)}\nindex: ${input.index}`);
+  console.log(`root: ${pool.hex32(tree.root)}\nnullifier_hash: ${pool.hex32(note.nullifierHash)}\n`
+    + `index: ${input.index}`);
 }
 
 // An Ed25519 key from its 32-byte seed: PKCS#8's fixed 16-byte prefix, then the seed (RFC 8410).
