@@ -12,12 +12,15 @@
 #include <wabt/validator.h>
 
 #include <algorithm>
+#include <atomic>
+#include <mutex>
 #include <cstring>
 #include <unordered_map>
 
 #include "crypto/hashes.h"
-#include "crypto/signatures.h"
 #include "execution/gas.h"
+#include "execution/host_abi.h"
+#include "execution/aot_module.h"
 
 namespace chainaccel::exec {
 namespace {
@@ -39,67 +42,14 @@ wabt::Features ContractFeatures() {
   return f;
 }
 
-// ---- the host ABI -----------------------------------------------------------------------
-enum class HostFn : uint8_t {
-  kStorageRead,
-  kStorageWrite,
-  kStorageDelete,
-  kCaller,
-  kContractAddress,
-  kBlockHeight,
-  kBlockTime,
-  kInputSize,
-  kInputRead,
-  kReturnData,
-  kEmitEvent,
-  kRevert,
-  kSha256,
-  kKeccak256,
-  kEd25519Verify,
-  kSecp256k1Verify,
-  kTxProof,
-  kTxProofSignals,
-};
-
-struct HostFnSpec {
-  HostFn fn;
-  const char* name;
-  std::vector<wabt::Type> params;
-  std::vector<wabt::Type> results;
-};
-
-const std::vector<HostFnSpec>& HostAbi() {
-  using T = wabt::Type;
-  static const std::vector<HostFnSpec> abi = {
-      {HostFn::kStorageRead, "storage_read", {T::I32, T::I32, T::I32, T::I32}, {T::I32}},
-      {HostFn::kStorageWrite, "storage_write", {T::I32, T::I32, T::I32, T::I32}, {}},
-      {HostFn::kStorageDelete, "storage_delete", {T::I32, T::I32}, {}},
-      {HostFn::kCaller, "caller", {T::I32}, {}},
-      {HostFn::kContractAddress, "contract_address", {T::I32}, {}},
-      {HostFn::kBlockHeight, "block_height", {}, {T::I64}},
-      {HostFn::kBlockTime, "block_time", {}, {T::I64}},
-      {HostFn::kInputSize, "input_size", {}, {T::I32}},
-      {HostFn::kInputRead, "input_read", {T::I32}, {}},
-      {HostFn::kReturnData, "return_data", {T::I32, T::I32}, {}},
-      {HostFn::kEmitEvent, "emit_event", {T::I32, T::I32, T::I32, T::I32}, {}},
-      {HostFn::kRevert, "revert", {T::I32, T::I32}, {}},
-      {HostFn::kSha256, "sha256", {T::I32, T::I32, T::I32}, {}},
-      {HostFn::kKeccak256, "keccak256", {T::I32, T::I32, T::I32}, {}},
-      {HostFn::kEd25519Verify, "ed25519_verify", {T::I32, T::I32, T::I32, T::I32}, {T::I32}},
-      {HostFn::kSecp256k1Verify, "secp256k1_verify", {T::I32, T::I32, T::I32, T::I32},
-       {T::I32}},
-      {HostFn::kTxProof, "tx_proof", {T::I32}, {T::I32}},
-      {HostFn::kTxProofSignals, "tx_proof_signals", {T::I32}, {}},
-  };
-  return abi;
+wabt::Type WabtType(HostValType t) {
+  return t == HostValType::kI32 ? wabt::Type::I32 : wabt::Type::I64;
 }
 
-const HostFnSpec* FindHostFn(std::string_view module, std::string_view name) {
-  if (module != "env") return nullptr;
-  for (const HostFnSpec& spec : HostAbi()) {
-    if (name == spec.name) return &spec;
-  }
-  return nullptr;
+std::vector<wabt::Type> WabtTypes(const std::vector<HostValType>& types) {
+  std::vector<wabt::Type> out;
+  for (HostValType t : types) out.push_back(WabtType(t));
+  return out;
 }
 
 bool IsFloatType(wabt::Type t) {
@@ -278,6 +228,154 @@ void Meter(wabt::ExprList& list, wabt::Index gas_global) {
   }
 }
 
+// ---- the stack rule ------------------------------------------------------------------------
+// Every call of a contract function takes `weight` units of a per-call stack budget
+// (kStackUnits) while it runs: 2 + its parameters + its locals + the most operands its
+// body can hold at once. Code injected at the function's entry adds the weight to a
+// second appended global and traps (`unreachable`) when the sum passes the budget; the
+// body runs inside a block whose exit subtracts it again. Both tiers run this code, so
+// recursion stops at the same call in both: the interpreter's own stacks (4096 values,
+// 64 KiB of frames, about 1638) are never reached first (values <= units, frames <=
+// units / 2), and wasm2c's native recursion stays within a few hundred KiB of stack.
+constexpr uint32_t kStackUnits = 3072;
+
+// The signature a block or call declaration stands for.
+const wabt::FuncSignature& SigOf(const wabt::FuncDeclaration& decl, const wabt::Module& m) {
+  if (decl.has_func_type) {
+    if (const wabt::FuncType* t = m.GetFuncType(decl.type_var)) return t->sig;
+  }
+  return decl.sig;
+}
+
+// The most operands `exprs` holds at once, entered with `h` operands (an upper bound on
+// what any execution of it holds: code after an unconditional branch is skipped).
+int64_t MaxOperands(const wabt::ExprList& exprs, int64_t h, const wabt::Module& m) {
+  using wabt::ExprType;
+  int64_t most = h;
+  for (const wabt::Expr& e : exprs) {
+    switch (e.type()) {
+      case ExprType::Const: case ExprType::LocalGet: case ExprType::GlobalGet:
+      case ExprType::MemorySize:
+        h += 1;
+        break;
+      case ExprType::Binary: case ExprType::Compare: case ExprType::LocalSet:
+      case ExprType::GlobalSet: case ExprType::Drop: case ExprType::BrIf:
+        h -= 1;
+        break;
+      case ExprType::Store: case ExprType::Select: case ExprType::Ternary:
+        h -= 2;
+        break;
+      case ExprType::Call: {
+        const wabt::Func* f = m.GetFunc(static_cast<const wabt::CallExpr&>(e).var);
+        const wabt::FuncSignature& sig = f->decl.sig;
+        h += static_cast<int64_t>(sig.GetNumResults()) - sig.GetNumParams();
+        break;
+      }
+      case ExprType::CallIndirect: {
+        const auto& sig = SigOf(static_cast<const wabt::CallIndirectExpr&>(e).decl, m);
+        h += static_cast<int64_t>(sig.GetNumResults()) - sig.GetNumParams() - 1;
+        break;
+      }
+      case ExprType::Block: case ExprType::Loop: {
+        const wabt::Block& b = e.type() == ExprType::Block
+                                   ? static_cast<const wabt::BlockExpr&>(e).block
+                                   : static_cast<const wabt::LoopExpr&>(e).block;
+        const auto& sig = SigOf(b.decl, m);
+        most = std::max(most, MaxOperands(b.exprs, h, m));
+        h += static_cast<int64_t>(sig.GetNumResults()) - sig.GetNumParams();
+        break;
+      }
+      case ExprType::If: {
+        const auto& i = static_cast<const wabt::IfExpr&>(e);
+        const auto& sig = SigOf(i.true_.decl, m);
+        h -= 1;
+        most = std::max({most, MaxOperands(i.true_.exprs, h, m), MaxOperands(i.false_, h, m)});
+        h += static_cast<int64_t>(sig.GetNumResults()) - sig.GetNumParams();
+        break;
+      }
+      case ExprType::Br: case ExprType::BrTable: case ExprType::Return:
+      case ExprType::Unreachable:
+        return most;
+      default:  // unary, convert, load, local.tee, memory.grow, nop: one for one
+        break;
+    }
+    most = std::max(most, h);
+  }
+  return most;
+}
+
+// Turns every `return` of `exprs` (nested `depth` labels inside the function's wrapper
+// block) into a branch to the end of that block.
+void ReturnsToBranches(wabt::ExprList& exprs, wabt::Index depth) {
+  using wabt::ExprType;
+  for (auto it = exprs.begin(); it != exprs.end(); ++it) {
+    switch (it->type()) {
+      case ExprType::Return:
+        it = exprs.insert(it, std::make_unique<wabt::BrExpr>(wabt::Var(depth, wabt::Location())));
+        it = std::prev(exprs.erase(std::next(it)));
+        break;
+      case ExprType::Block:
+        ReturnsToBranches(static_cast<wabt::BlockExpr&>(*it).block.exprs, depth + 1);
+        break;
+      case ExprType::Loop:
+        ReturnsToBranches(static_cast<wabt::LoopExpr&>(*it).block.exprs, depth + 1);
+        break;
+      case ExprType::If: {
+        auto& i = static_cast<wabt::IfExpr&>(*it);
+        ReturnsToBranches(i.true_.exprs, depth + 1);
+        ReturnsToBranches(i.false_, depth + 1);
+        break;
+      }
+      default:
+        break;
+    }
+  }
+}
+
+// stack += delta (an i32 global).
+void AddToStack(wabt::ExprList& list, wabt::ExprList::iterator pos, wabt::Index stack_global,
+                uint32_t weight, bool subtract) {
+  wabt::Location loc;
+  list.insert(pos, std::make_unique<wabt::GlobalGetExpr>(wabt::Var(stack_global, loc)));
+  list.insert(pos, std::make_unique<wabt::ConstExpr>(wabt::Const::I32(weight)));
+  list.insert(pos, std::make_unique<wabt::BinaryExpr>(subtract ? wabt::Opcode::I32Sub
+                                                                : wabt::Opcode::I32Add));
+  list.insert(pos, std::make_unique<wabt::GlobalSetExpr>(wabt::Var(stack_global, loc)));
+}
+
+// Applies the stack rule to `func` (after metering): entry adds its weight and traps past
+// kStackUnits, the body runs in a block of the function's results, the exit subtracts.
+void GuardStack(wabt::Module& module, wabt::Func& func, wabt::Index stack_global) {
+  const wabt::FuncSignature& sig = func.decl.sig;
+  const int64_t operands = MaxOperands(func.exprs, 0, module) + 2;  // + the guard's own
+  const int64_t weight64 = 2 + static_cast<int64_t>(sig.GetNumParams()) +
+                           static_cast<int64_t>(func.local_types.size()) + operands;
+  const auto weight = static_cast<uint32_t>(std::min<int64_t>(weight64, kStackUnits + 1));
+  ReturnsToBranches(func.exprs, 0);
+  auto wrapper = std::make_unique<wabt::BlockExpr>();
+  wrapper->block.decl.sig.result_types = sig.result_types;
+  if (sig.GetNumResults() > 1 &&
+      module.GetFuncTypeIndex(wrapper->block.decl.sig) == wabt::kInvalidIndex) {
+    auto type = std::make_unique<wabt::FuncType>();
+    type->sig.result_types = sig.result_types;
+    auto field = std::make_unique<wabt::TypeModuleField>();
+    field->type = std::move(type);
+    module.AppendField(std::move(field));
+  }
+  wrapper->block.exprs.splice(wrapper->block.exprs.end(), func.exprs);
+  wabt::ExprList& body = func.exprs;
+  AddToStack(body, body.end(), stack_global, weight, false);
+  wabt::Location loc;
+  body.push_back(std::make_unique<wabt::GlobalGetExpr>(wabt::Var(stack_global, loc)));
+  body.push_back(std::make_unique<wabt::ConstExpr>(wabt::Const::I32(kStackUnits)));
+  body.push_back(std::make_unique<wabt::CompareExpr>(wabt::Opcode::I32GtU));
+  auto trap = std::make_unique<wabt::IfExpr>();
+  trap->true_.exprs.push_back(std::make_unique<wabt::UnreachableExpr>());
+  body.push_back(std::move(trap));
+  body.push_back(std::move(wrapper));
+  AddToStack(body, body.end(), stack_global, weight, true);
+}
+
 std::string FirstError(const wabt::Errors& errors, const char* what) {
   if (errors.empty()) return what;
   return std::string(what) + ": " + errors.front().message;
@@ -293,8 +391,30 @@ class PreparedContractImpl final : public PreparedContract {
   interp::ModuleDesc desc;
   // The host function each import binds to, in import order.
   std::vector<HostFn> imports;
-  // Index of the injected gas global among the instance's globals.
+  // Index of the injected gas global among the instance's globals; the stack rule's
+  // counter follows it.
   uint32_t gas_global = 0;
+  // The instrumented module: what both tiers run.
+  std::vector<uint8_t> metered;
+
+  ByteView instrumented_module() const override { return ByteView(metered.data(), metered.size()); }
+  uint32_t gas_global_index() const override { return gas_global; }
+  const std::shared_ptr<const AotModule>* aot() const override {
+    return aot_ready_.load(std::memory_order_acquire) ? &aot_ : nullptr;
+  }
+  bool AttachAot(std::shared_ptr<const AotModule> module) const override {
+    std::lock_guard<std::mutex> lock(aot_mu_);
+    if (aot_ready_.load(std::memory_order_relaxed)) return false;
+    aot_ = std::move(module);
+    aot_ready_.store(true, std::memory_order_release);
+    return true;
+  }
+
+ private:
+  // Set once (AttachAot), then read without a lock by every VM thread.
+  mutable std::mutex aot_mu_;
+  mutable std::shared_ptr<const AotModule> aot_;
+  mutable std::atomic<bool> aot_ready_{false};
 };
 
 }  // namespace
@@ -341,7 +461,8 @@ Status PrepareContract(ByteView wasm, const VmLimits& limits,
     }
     const auto* func_import = static_cast<const wabt::FuncImport*>(import);
     const wabt::FuncSignature& sig = func_import->func.decl.sig;
-    if (sig.param_types != spec->params || sig.result_types != spec->results) {
+    if (sig.param_types != WabtTypes(spec->params) ||
+        sig.result_types != WabtTypes(spec->results)) {
       return Status::InvalidArgument("import " + where + " has the wrong signature");
     }
     prepared->imports.push_back(spec->fn);
@@ -449,8 +570,18 @@ Status PrepareContract(ByteView wasm, const VmLimits& limits,
     field->global.init_expr.push_back(std::make_unique<wabt::ConstExpr>(wabt::Const::I64(0)));
     module.AppendField(std::move(field));
   }
+  // The stack rule's counter: an i32 global after the gas counter.
+  const auto stack_index = static_cast<wabt::Index>(gas_index + 1);
+  {
+    auto field = std::make_unique<wabt::GlobalModuleField>();
+    field->global.type = wabt::Type::I32;
+    field->global.mutable_ = true;
+    field->global.init_expr.push_back(std::make_unique<wabt::ConstExpr>(wabt::Const::I32(0)));
+    module.AppendField(std::move(field));
+  }
   for (size_t i = module.num_func_imports; i < module.funcs.size(); ++i) {
     Meter(module.funcs[i]->exprs, gas_index);
+    GuardStack(module, *module.funcs[i], stack_index);
   }
   prepared->gas_global = gas_index;
 
@@ -459,7 +590,8 @@ Status PrepareContract(ByteView wasm, const VmLimits& limits,
   if (wabt::Failed(wabt::WriteBinaryModule(&stream, &module, write_options))) {
     return Status::Internal("could not write the instrumented contract");
   }
-  const std::vector<uint8_t>& metered = stream.output_buffer().data;
+  prepared->metered = stream.output_buffer().data;
+  const std::vector<uint8_t>& metered = prepared->metered;
   errors.clear();
   if (wabt::Failed(interp::ReadBinaryInterp("contract", metered.data(), metered.size(),
                                             read_options, &errors, &prepared->desc))) {
@@ -471,20 +603,6 @@ Status PrepareContract(ByteView wasm, const VmLimits& limits,
 
 // ---- ContractVm ---------------------------------------------------------------------------
 namespace {
-
-// Why a host call stopped the contract.
-enum class Stop : uint8_t { kNone, kRevert, kOutOfGas, kBlocked, kHostError };
-
-struct ActiveCall {
-  const CallContext* context = nullptr;
-  HostState* state = nullptr;
-  const VmLimits* limits = nullptr;
-  interp::Memory* memory = nullptr;
-  interp::Global* gas = nullptr;
-  CallOutcome* outcome = nullptr;
-  Stop stop = Stop::kNone;
-  std::string stop_message;
-};
 
 // Code hashes are SHA-256 outputs: their first 8 bytes are already well mixed.
 struct Hash32Hasher {
@@ -508,6 +626,7 @@ class ReusedInstance {
       : instance_(std::move(instance)),
         memory_(store.UnsafeGet<interp::Memory>(instance_->memories()[0])),
         gas_(store.UnsafeGet<interp::Global>(instance_->globals()[contract.gas_global])),
+        stack_(store.UnsafeGet<interp::Global>(instance_->globals()[contract.gas_global + 1])),
         initial_pages_(memory_->PageSize()),
         initial_memory_(memory_->UnsafeData(), memory_->UnsafeData() + memory_->ByteSize()) {
     for (const interp::Ref& ref : instance_->globals()) {
@@ -527,6 +646,8 @@ class ReusedInstance {
 
   interp::Memory& memory() { return *memory_; }
   interp::Global& gas() { return *gas_; }
+  // The stack rule's counter.
+  uint32_t stack_units() const { return stack_->UnsafeGet<uint32_t>(); }
   // The function of the contract's i-th entry point (PreparedContract::entry_points).
   interp::Func& entry(size_t i) { return *entry_funcs_[i]; }
   // Memory held: the live memory and its initial image.
@@ -545,6 +666,7 @@ class ReusedInstance {
   interp::Instance::Ptr instance_;
   interp::Memory::Ptr memory_;
   interp::Global::Ptr gas_;
+  interp::Global::Ptr stack_;
   std::vector<interp::Global::Ptr> globals_;
   std::vector<interp::Func::Ptr> entry_funcs_;
   const uint64_t initial_pages_;
@@ -557,7 +679,7 @@ class ReusedInstance {
 struct ContractVm::Impl {
   explicit Impl(const VmLimits& l) : limits(l), store(ContractFeatures()) {
     for (const HostFnSpec& spec : HostAbi()) {
-      interp::FuncType type(spec.params, spec.results);
+      interp::FuncType type(WabtTypes(spec.params), WabtTypes(spec.results));
       const HostFn fn = spec.fn;
       host_funcs.push_back(interp::HostFunc::New(
           store, type,
@@ -582,6 +704,7 @@ struct ContractVm::Impl {
     if (it != loaded.end()) return it->second;
     if (loaded.size() >= kMaxLoaded) {
       loaded.clear();
+      compiled.clear();
       instance_bytes = 0;
     }
     Loaded entry{interp::Module::New(store, contract.desc), {}, nullptr};
@@ -617,39 +740,47 @@ struct ContractVm::Impl {
 
   void DropInstances() {
     for (auto& [hash, entry] : loaded) entry.instance.reset();
+    compiled.clear();
     instance_bytes = 0;
   }
 
-  // Charges `cost`; false (and the call stops out of gas) when it runs out.
-  bool Charge(uint64_t cost) {
-    const auto left = active.gas->UnsafeGet<int64_t>();
-    const auto after = left - static_cast<int64_t>(std::min<uint64_t>(cost, INT64_MAX / 2));
-    active.gas->UnsafeSet(interp::Value::Make(after));
-    if (after < 0) {
-      active.stop = Stop::kOutOfGas;
-      return false;
-    }
-    return true;
-  }
-
-  // The contract's bytes [ptr, ptr + len), or nullptr when out of bounds.
-  uint8_t* Mem(uint32_t ptr, uint64_t len) {
-    if (uint64_t{ptr} + len > active.memory->ByteSize()) return nullptr;
-    return active.memory->UnsafeData() + ptr;
-  }
-
-  wabt::Result Fail(Stop stop, std::string message, interp::Trap::Ptr* out_trap) {
-    if (active.stop == Stop::kNone) active.stop = stop;
-    if (active.stop_message.empty()) active.stop_message = message;
-    *out_trap = interp::Trap::New(store, message);
-    return wabt::Result::Error;
-  }
-
+  // A host function called by the interpreter: the shared implementation (host_abi.h)
+  // over the interpreter's memory and gas global.
   wabt::Result HostCall(HostFn fn, const interp::Values& params, interp::Values& results,
-                        interp::Trap::Ptr* out_trap);
-  // The proof's host functions, tx_proof and tx_proof_signals.
-  wabt::Result ProofHostCall(HostFn fn, const interp::Values& params, interp::Values& results,
-                             interp::Trap::Ptr* out_trap);
+                        interp::Trap::Ptr* out_trap) {
+    const HostFnSpec& spec = HostAbi()[static_cast<size_t>(fn)];
+    uint64_t args[4] = {};
+    for (size_t i = 0; i < params.size() && i < 4; ++i) {
+      args[i] = spec.params[i] == HostValType::kI64 ? params[i].Get<uint64_t>()
+                                                    : params[i].Get<uint32_t>();
+    }
+    uint64_t result = 0;
+    int64_t gas = active_gas->UnsafeGet<int64_t>();
+    const bool ok = active_host->Call(fn, args, &result, active_memory->UnsafeData(),
+                                      active_memory->ByteSize(), gas);
+    active_gas->UnsafeSet(interp::Value::Make(gas));
+    if (!ok) {
+      *out_trap = interp::Trap::New(store, active_host->stop_message());
+      return wabt::Result::Error;
+    }
+    if (!results.empty()) {
+      results[0] = spec.results[0] == HostValType::kI64
+                       ? interp::Value::Make(result)
+                       : interp::Value::Make(static_cast<uint32_t>(result));
+    }
+    return wabt::Result::Ok;
+  }
+
+  // Runs `entry` on the interpreter; sets the outcome's kind and message on a trap.
+  void CallInterpreted(const PreparedContractImpl& contract, size_t entry, int64_t gas_limit,
+                       HostCalls& host, CallOutcome& outcome, int64_t* gas_left);
+  // Runs `entry` on the compiled module, the same way.
+  void CallCompiled(const PreparedContractImpl& contract,
+                    const std::shared_ptr<const AotModule>& aot, size_t entry,
+                    int64_t gas_limit, HostCalls& host, CallOutcome& outcome,
+                    int64_t* gas_left);
+  // Flushes this VM's per-tier call counts into the process-wide ones.
+  void FlushCounts();
 
   static constexpr size_t kMaxLoaded = 1024;
   // Kept instances hold their memory twice (live and initial image), up to 2 MiB a
@@ -670,203 +801,139 @@ struct ContractVm::Impl {
   std::vector<interp::HostFunc::Ptr> host_funcs;
   std::unordered_map<Hash32, Loaded, Hash32Hasher> loaded;
   size_t instance_bytes = 0;  // of the kept instances
-  ActiveCall active;
+  // The call in progress (interpreter tier), for HostCall.
+  HostCalls* active_host = nullptr;
+  interp::Memory* active_memory = nullptr;
+  interp::Global* active_gas = nullptr;
   uint32_t calls_since_collect = 0;
+  VmTier tier = VmTier::kAuto;
+  // Compiled instances, one per contract run on the AOT tier (kept like the
+  // interpreter's: reset after each call, re-created after a call that grew the memory).
+  std::unordered_map<Hash32, std::unique_ptr<AotInstance>, Hash32Hasher> compiled;
+  uint64_t interpreted_calls = 0;  // not yet flushed to TierCalls()
+  uint64_t compiled_calls = 0;
 };
 
-wabt::Result ContractVm::Impl::HostCall(HostFn fn, const interp::Values& params,
-                                        interp::Values& results,
-                                        interp::Trap::Ptr* out_trap) {
-  auto u32 = [&](size_t i) { return params[i].Get<uint32_t>(); };
-  auto oob = [&]() { return Fail(Stop::kHostError, "host call out of bounds", out_trap); };
-  auto oog = [&]() { return Fail(Stop::kOutOfGas, "out of gas", out_trap); };
-  const CallContext& ctx = *active.context;
-  switch (fn) {
-    case HostFn::kStorageRead: {
-      const uint32_t key_len = u32(1), cap = u32(3);
-      if (!Charge(gas::kStorageRead + uint64_t{key_len})) return oog();
-      if (key_len > limits.max_key_bytes) {
-        return Fail(Stop::kHostError, "storage key over the limit", out_trap);
-      }
-      const uint8_t* key = Mem(u32(0), key_len);
-      uint8_t* out = Mem(u32(2), cap);
-      if (key == nullptr || out == nullptr) return oob();
-      std::string value;
-      const ReadResult r =
-          active.state->Read(std::string_view(reinterpret_cast<const char*>(key), key_len),
-                             &value);
-      if (r == ReadResult::kBlocked) {
-        return Fail(Stop::kBlocked, "read of an unfinished transaction's write", out_trap);
-      }
-      if (r == ReadResult::kAbsent) {
-        results[0] = interp::Value::Make(int32_t{-1});
-        return wabt::Result::Ok;
-      }
-      if (!Charge(value.size() / gas::kBytesPerUnit)) return oog();
-      std::memcpy(out, value.data(), std::min<size_t>(cap, value.size()));
-      results[0] = interp::Value::Make(static_cast<uint32_t>(value.size()));
-      return wabt::Result::Ok;
-    }
-    case HostFn::kStorageWrite:
-    case HostFn::kStorageDelete: {
-      const bool del = fn == HostFn::kStorageDelete;
-      const uint32_t key_len = u32(1);
-      const uint32_t value_len = del ? 0 : u32(3);
-      if (!Charge(gas::kStorageWrite + uint64_t{key_len} + value_len)) return oog();
-      if (key_len > limits.max_key_bytes) {
-        return Fail(Stop::kHostError, "storage key over the limit", out_trap);
-      }
-      if (value_len > limits.max_value_bytes) {
-        return Fail(Stop::kHostError, "storage value over the limit", out_trap);
-      }
-      const uint8_t* key = Mem(u32(0), key_len);
-      const uint8_t* value = del ? nullptr : Mem(u32(2), value_len);
-      if (key == nullptr || (!del && value == nullptr)) return oob();
-      std::string_view k(reinterpret_cast<const char*>(key), key_len);
-      if (del) {
-        active.state->Write(k, nullptr);
-      } else {
-        std::string v(reinterpret_cast<const char*>(value), value_len);
-        active.state->Write(k, &v);
-      }
-      return wabt::Result::Ok;
-    }
-    case HostFn::kCaller:
-    case HostFn::kContractAddress: {
-      if (!Charge(gas::kHostCall)) return oog();
-      uint8_t* out = Mem(u32(0), 32);
-      if (out == nullptr) return oob();
-      const Hash32& src = fn == HostFn::kCaller ? ctx.caller : ctx.contract;
-      std::memcpy(out, src.data(), 32);
-      return wabt::Result::Ok;
-    }
-    case HostFn::kBlockHeight:
-    case HostFn::kBlockTime:
-      if (!Charge(gas::kHostCall)) return oog();
-      results[0] = interp::Value::Make(fn == HostFn::kBlockHeight ? ctx.block_height
-                                                                  : ctx.block_time);
-      return wabt::Result::Ok;
-    case HostFn::kInputSize:
-      if (!Charge(gas::kHostCall)) return oog();
-      results[0] = interp::Value::Make(static_cast<uint32_t>(ctx.input.size()));
-      return wabt::Result::Ok;
-    case HostFn::kInputRead: {
-      if (!Charge(gas::kHostCall + ctx.input.size() / gas::kBytesPerUnit)) return oog();
-      uint8_t* out = Mem(u32(0), ctx.input.size());
-      if (out == nullptr) return oob();
-      if (!ctx.input.empty()) std::memcpy(out, ctx.input.data(), ctx.input.size());
-      return wabt::Result::Ok;
-    }
-    case HostFn::kReturnData: {
-      const uint32_t len = u32(1);
-      if (!Charge(gas::kHostCall + len / gas::kBytesPerUnit)) return oog();
-      if (len > limits.max_return_bytes) {
-        return Fail(Stop::kHostError, "return data over the limit", out_trap);
-      }
-      const uint8_t* p = Mem(u32(0), len);
-      if (p == nullptr) return oob();
-      active.outcome->return_data.assign(reinterpret_cast<const char*>(p), len);
-      return wabt::Result::Ok;
-    }
-    case HostFn::kEmitEvent: {
-      const uint32_t topic_len = u32(1), data_len = u32(3);
-      if (!Charge(gas::kEvent + uint64_t{topic_len} + data_len)) return oog();
-      if (uint64_t{topic_len} + data_len > limits.max_event_bytes) {
-        return Fail(Stop::kHostError, "event over the limit", out_trap);
-      }
-      if (active.outcome->events.size() >= limits.max_events) {
-        return Fail(Stop::kHostError, "too many events", out_trap);
-      }
-      const uint8_t* topic = Mem(u32(0), topic_len);
-      const uint8_t* data = Mem(u32(2), data_len);
-      if (topic == nullptr || data == nullptr) return oob();
-      active.outcome->events.push_back(
-          Event{std::string(reinterpret_cast<const char*>(topic), topic_len),
-                std::string(reinterpret_cast<const char*>(data), data_len)});
-      return wabt::Result::Ok;
-    }
-    case HostFn::kRevert: {
-      const uint32_t len = std::min(u32(1), limits.max_return_bytes);
-      if (!Charge(gas::kHostCall)) return oog();
-      const uint8_t* p = Mem(u32(0), len);
-      if (p == nullptr) return oob();
-      return Fail(Stop::kRevert, std::string(reinterpret_cast<const char*>(p), len),
-                  out_trap);
-    }
-    case HostFn::kSha256:
-    case HostFn::kKeccak256: {
-      const uint32_t len = u32(1);
-      if (!Charge(gas::kHash + len / gas::kBytesPerUnit)) return oog();
-      const uint8_t* in = Mem(u32(0), len);
-      uint8_t* out = Mem(u32(2), 32);
-      if (in == nullptr || out == nullptr) return oob();
-      uint8_t digest[32];
-      if (fn == HostFn::kSha256) {
-        Sha256(ByteView(in, len), digest);
-      } else {
-        Keccak256(ByteView(in, len), digest);
-      }
-      std::memcpy(out, digest, 32);
-      return wabt::Result::Ok;
-    }
-    case HostFn::kEd25519Verify:
-    case HostFn::kSecp256k1Verify: {
-      const bool ed = fn == HostFn::kEd25519Verify;
-      const uint32_t msg_len = ed ? u32(1) : 32;
-      if (!Charge(gas::kSignatureVerify + msg_len / gas::kBytesPerUnit)) return oog();
-      // ed25519_verify(msg, msg_len, pk32, sig64); secp256k1_verify(hash32, pk33, sig64, 0).
-      const uint8_t* msg = Mem(u32(0), msg_len);
-      const uint8_t* pk = Mem(ed ? u32(2) : u32(1), ed ? 32 : 33);
-      const uint8_t* sig = Mem(ed ? u32(3) : u32(2), 64);
-      if (msg == nullptr || pk == nullptr || sig == nullptr) return oob();
-      const ItemStatus s =
-          ed ? VerifyEd25519(ByteView(msg, msg_len), ByteView(pk, 32), ByteView(sig, 64))
-             : VerifyEcdsaSecp256k1(ByteView(msg, 32), ByteView(pk, 33), ByteView(sig, 64),
-                                    SignatureEncoding::kCompact, false);
-      results[0] = interp::Value::Make(uint32_t{s == ItemStatus::kOk ? 1u : 0u});
-      return wabt::Result::Ok;
-    }
-    case HostFn::kTxProof:
-    case HostFn::kTxProofSignals:
-      return ProofHostCall(fn, params, results, out_trap);
+namespace {
+
+// The process-wide per-tier call counts (TierCalls), flushed by each VM in batches.
+std::atomic<uint64_t> g_interpreted_calls{0};
+std::atomic<uint64_t> g_compiled_calls{0};
+constexpr uint64_t kFlushCountsEvery = 256;
+
+// The message of a WebAssembly trap, the same in both tiers (docs/execution.md,
+// "Contract tiers"): the interpreter's message without its details (addresses), mapped
+// onto the kinds wasm2c's runtime can tell apart.
+std::string CanonicalTrap(std::string_view message) {
+  auto starts = [&](std::string_view p) { return message.substr(0, p.size()) == p; };
+  if (starts("unreachable")) return std::string(kTrapUnreachable);
+  if (starts("integer divide by zero")) return std::string(kTrapDivideByZero);
+  if (starts("integer overflow")) return std::string(kTrapIntegerOverflow);
+  if (starts("out of bounds memory access")) return std::string(kTrapMemoryBounds);
+  if (starts("undefined table index") || starts("uninitialized table element") ||
+      starts("indirect call signature mismatch") || starts("out of bounds table access")) {
+    return std::string(kTrapIndirectCall);
   }
-  return Fail(Stop::kHostError, "unknown host function", out_trap);
+  if (starts("call stack exhausted") || starts("value stack exhausted")) {
+    return std::string(kTrapStackExhausted);
+  }
+  return std::string(message);
 }
 
-// tx_proof(key_out) -> i32 and tx_proof_signals(out) (docs/execution.md, "Host ABI").
-wabt::Result ContractVm::Impl::ProofHostCall(HostFn fn, const interp::Values& params,
-                                             interp::Values& results,
-                                             interp::Trap::Ptr* out_trap) {
-  const TransactionProof* proof = active.context->proof;
-  const uint32_t out_ptr = params[0].Get<uint32_t>();
-  if (fn == HostFn::kTxProof) {
-    if (!Charge(gas::kHostCall)) return Fail(Stop::kOutOfGas, "out of gas", out_trap);
-    uint8_t* out = Mem(out_ptr, 32);
-    if (out == nullptr) return Fail(Stop::kHostError, "host call out of bounds", out_trap);
-    if (proof == nullptr) {
-      results[0] = interp::Value::Make(int32_t{-1});
-      return wabt::Result::Ok;
-    }
-    std::memcpy(out, proof->verifying_key_id.data(), 32);
-    results[0] = interp::Value::Make(static_cast<uint32_t>(proof->public_signals.size()));
-    return wabt::Result::Ok;
-  }
-  const uint64_t bytes = proof == nullptr ? 0 : uint64_t{32} * proof->public_signals.size();
-  if (!Charge(gas::kHostCall + bytes / gas::kBytesPerUnit)) {
-    return Fail(Stop::kOutOfGas, "out of gas", out_trap);
-  }
-  if (proof == nullptr) return Fail(Stop::kHostError, "no proof", out_trap);
-  uint8_t* out = Mem(out_ptr, bytes);
-  if (out == nullptr) return Fail(Stop::kHostError, "host call out of bounds", out_trap);
-  for (const Hash32& signal : proof->public_signals) {
-    std::memcpy(out, signal.data(), 32);
-    out += 32;
-  }
-  return wabt::Result::Ok;
+}  // namespace
+
+TierCallCounts TierCalls() {
+  return TierCallCounts{g_interpreted_calls.load(std::memory_order_relaxed),
+                        g_compiled_calls.load(std::memory_order_relaxed)};
 }
 
-ContractVm::ContractVm(const VmLimits& limits) : impl_(std::make_unique<Impl>(limits)) {}
-ContractVm::~ContractVm() = default;
+void ContractVm::Impl::FlushCounts() {
+  g_interpreted_calls.fetch_add(interpreted_calls, std::memory_order_relaxed);
+  g_compiled_calls.fetch_add(compiled_calls, std::memory_order_relaxed);
+  interpreted_calls = 0;
+  compiled_calls = 0;
+}
+
+ContractVm::ContractVm(const VmLimits& limits, VmTier tier)
+    : impl_(std::make_unique<Impl>(limits)) {
+  impl_->tier = tier;
+}
+
+ContractVm::~ContractVm() { impl_->FlushCounts(); }
+
+void ContractVm::Impl::CallInterpreted(const PreparedContractImpl& contract, size_t entry,
+                                       int64_t gas_limit, HostCalls& host,
+                                       CallOutcome& outcome, int64_t* gas_left) {
+  Loaded& loaded_contract = Load(contract);
+  interp::Trap::Ptr trap;
+  ReusedInstance* instance = Instance(contract, loaded_contract, &trap);
+  if (instance == nullptr) {
+    outcome.kind = CallOutcome::Kind::kTrapped;
+    outcome.message = std::string(kTrapInstantiation);
+    *gas_left = gas_limit;
+    return;
+  }
+  instance->gas().UnsafeSet(interp::Value::Make(gas_limit));
+  active_host = &host;
+  active_memory = &instance->memory();
+  active_gas = &instance->gas();
+  interp::Values results;
+  const wabt::Result r = instance->entry(entry).Call(*thread, {}, results, &trap);
+  if (wabt::Failed(r)) thread = std::make_unique<interp::Thread>(store);
+  *gas_left = instance->gas().UnsafeGet<int64_t>();
+  if (wabt::Failed(r)) {
+    outcome.kind = CallOutcome::Kind::kTrapped;
+    outcome.message = instance->stack_units() > kStackUnits
+                          ? std::string(kTrapStackExhausted)
+                          : CanonicalTrap(trap ? trap->message() : "trap");
+  }
+  active_host = nullptr;
+  active_memory = nullptr;
+  active_gas = nullptr;
+  Reset(loaded_contract);
+  if (++calls_since_collect >= kCollectEvery) {
+    calls_since_collect = 0;
+    store.Collect();
+  }
+}
+
+void ContractVm::Impl::CallCompiled(const PreparedContractImpl& contract,
+                                    const std::shared_ptr<const AotModule>& aot, size_t entry,
+                                    int64_t gas_limit, HostCalls& host, CallOutcome& outcome,
+                                    int64_t* gas_left) {
+  std::unique_ptr<AotInstance>& slot = compiled[contract.code_hash()];
+  if (!slot) {
+    slot = AotInstance::New(aot);
+    if (!slot) {
+      outcome.kind = CallOutcome::Kind::kTrapped;
+      outcome.message = std::string(kTrapInstantiation);
+      *gas_left = gas_limit;
+      compiled.erase(contract.code_hash());
+      return;
+    }
+    if (instance_bytes + slot->bytes() > kMaxInstanceBytes) {
+      std::unique_ptr<AotInstance> keep = std::move(slot);
+      DropInstances();
+      instance_bytes += keep->bytes();
+      compiled[contract.code_hash()] = std::move(keep);
+    } else {
+      instance_bytes += slot->bytes();
+    }
+  }
+  AotInstance& instance = *compiled[contract.code_hash()];
+  *gas_left = gas_limit;
+  uint32_t stack_units = 0;
+  const AotTrap trap = instance.Call(static_cast<uint32_t>(entry), host, gas_left, &stack_units);
+  if (trap != AotTrap::kNone) {
+    outcome.kind = CallOutcome::Kind::kTrapped;
+    outcome.message = stack_units > kStackUnits ? std::string(kTrapStackExhausted)
+                                                : std::string(AotTrapMessage(trap));
+  }
+  if (!instance.Reset()) {
+    instance_bytes -= instance.bytes();
+    compiled.erase(contract.code_hash());
+  }
+}
 
 CallOutcome ContractVm::Call(const PreparedContract& contract_base, const CallContext& context,
                              HostState& state) {
@@ -885,54 +952,44 @@ CallOutcome ContractVm::Call(const PreparedContract& contract_base, const CallCo
     outcome.message = "input over the limit";
     return outcome;
   }
-  const uint64_t gas_limit = std::min<uint64_t>(context.gas_limit, gas::kMaxGasLimit);
+  const auto gas_limit =
+      static_cast<int64_t>(std::min<uint64_t>(context.gas_limit, gas::kMaxGasLimit));
+  const auto entry_index = static_cast<size_t>(entry - entries.begin());
 
-  Impl::Loaded& loaded = vm.Load(contract);
-  interp::Trap::Ptr trap;
-  ReusedInstance* instance = vm.Instance(contract, loaded, &trap);
-  if (instance == nullptr) {
-    outcome.kind = CallOutcome::Kind::kTrapped;
-    outcome.message = trap ? trap->message() : "instantiation failed";
-    return outcome;
+  HostCalls host(context, state, vm.limits, outcome);
+  int64_t left = 0;
+  const std::shared_ptr<const AotModule>* aot =
+      vm.tier == VmTier::kAuto ? contract.aot() : nullptr;
+  if (aot != nullptr) {
+    vm.CallCompiled(contract, *aot, entry_index, gas_limit, host, outcome, &left);
+    ++vm.compiled_calls;
+  } else {
+    vm.CallInterpreted(contract, entry_index, gas_limit, host, outcome, &left);
+    ++vm.interpreted_calls;
   }
-  interp::Memory* memory = &instance->memory();
-  interp::Global* gas = &instance->gas();
-  gas->UnsafeSet(interp::Value::Make(static_cast<int64_t>(gas_limit)));
-  interp::Func& func = instance->entry(static_cast<size_t>(entry - entries.begin()));
+  if (vm.interpreted_calls + vm.compiled_calls >= kFlushCountsEvery) vm.FlushCounts();
 
-  vm.active = ActiveCall{&context, &state, &vm.limits, memory, gas, &outcome, Stop::kNone, {}};
-  interp::Values results;
-  const wabt::Result r = func.Call(*vm.thread, {}, results, &trap);
-  if (wabt::Failed(r)) vm.thread = std::make_unique<interp::Thread>(vm.store);
-  const int64_t left = gas->UnsafeGet<int64_t>();
-  const Stop stop = vm.active.stop;
-  if (wabt::Succeeded(r)) {
-    outcome.kind = CallOutcome::Kind::kOk;
-  } else if (stop == Stop::kBlocked) {
+  // The outcome from the host's stop (if any), the gas left and the trap, in this order.
+  const HostStop stop = host.stop();
+  if (outcome.kind == CallOutcome::Kind::kOk) {
+    // returned normally
+  } else if (stop == HostStop::kBlocked) {
     outcome.kind = CallOutcome::Kind::kBlocked;
-  } else if (stop == Stop::kOutOfGas || left < 0) {
+  } else if (stop == HostStop::kOutOfGas || left < 0) {
     outcome.kind = CallOutcome::Kind::kOutOfGas;
     outcome.message = "out of gas";
-  } else if (stop == Stop::kRevert) {
+  } else if (stop == HostStop::kRevert) {
     outcome.kind = CallOutcome::Kind::kReverted;
-    outcome.message = vm.active.stop_message;
-  } else {
-    outcome.kind = CallOutcome::Kind::kTrapped;
-    outcome.message = stop == Stop::kHostError ? vm.active.stop_message
-                                               : (trap ? trap->message() : "trap");
+    outcome.message = host.stop_message();
+  } else if (stop == HostStop::kHostError) {
+    outcome.message = host.stop_message();
   }
   outcome.gas_used = outcome.kind == CallOutcome::Kind::kOutOfGas
-                         ? gas_limit
-                         : gas_limit - static_cast<uint64_t>(std::max<int64_t>(left, 0));
+                         ? static_cast<uint64_t>(gas_limit)
+                         : static_cast<uint64_t>(gas_limit - std::max<int64_t>(left, 0));
   if (outcome.kind != CallOutcome::Kind::kOk) {
     outcome.events.clear();
     if (outcome.kind != CallOutcome::Kind::kReverted) outcome.return_data.clear();
-  }
-  vm.active = ActiveCall{};
-  vm.Reset(loaded);
-  if (++vm.calls_since_collect >= Impl::kCollectEvery) {
-    vm.calls_since_collect = 0;
-    vm.store.Collect();
   }
   return outcome;
 }

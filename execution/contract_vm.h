@@ -47,14 +47,42 @@ struct VmLimits {
   uint32_t max_event_bytes = 4096;  // topic + data of one event
 };
 
-// A validated, instrumented contract. Immutable; shared between threads.
+class AotModule;
+
+// A validated, instrumented contract. Immutable but for its ahead-of-time module, which
+// is attached once; shared between threads.
 class PreparedContract {
  public:
   virtual ~PreparedContract() = default;
   virtual const Hash32& code_hash() const = 0;
   // Names of the exported functions of type () -> (), the contract's entry points.
   virtual const std::vector<std::string>& entry_points() const = 0;
+  // The module both tiers run: the contract with the gas metering and the stack rule
+  // injected (docs/execution.md, "Gas" and "Contract tiers").
+  virtual ByteView instrumented_module() const = 0;
+  // Index of the injected i64 gas counter among the module's globals; the stack rule's
+  // i32 counter is the next one.
+  virtual uint32_t gas_global_index() const = 0;
+  // The compiled module of the ahead-of-time tier, or nullptr until one is attached.
+  // Thread-safe; once non-null it never changes.
+  virtual const std::shared_ptr<const AotModule>* aot() const = 0;
+  // Attaches the compiled module (built from instrumented_module()); false, and nothing
+  // changes, when one is attached already. Thread-safe.
+  virtual bool AttachAot(std::shared_ptr<const AotModule> module) const = 0;
 };
+
+// Which tier a ContractVm runs a contract on.
+enum class VmTier : uint8_t {
+  kAuto,         // the compiled module once attached, else the interpreter
+  kInterpreter,  // always WABT's interpreter
+};
+
+// Calls run so far by every ContractVm of the process, per tier. Thread-safe.
+struct TierCallCounts {
+  uint64_t interpreter = 0;
+  uint64_t aot = 0;
+};
+TierCallCounts TierCalls();
 
 // Validates and prepares `wasm`. Returns INVALID_ARGUMENT naming the rule a module
 // breaks (malformed binary, forbidden import, floating point, a limit, no exported
@@ -121,7 +149,7 @@ struct CallOutcome {
 
 class ContractVm {
  public:
-  explicit ContractVm(const VmLimits& limits);
+  explicit ContractVm(const VmLimits& limits, VmTier tier = VmTier::kAuto);
   ~ContractVm();
   ContractVm(const ContractVm&) = delete;
   ContractVm& operator=(const ContractVm&) = delete;

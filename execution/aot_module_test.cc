@@ -1,0 +1,255 @@
+// The ahead-of-time tier against the interpreter: the same contract, the same calls,
+// the same state on both tiers must give identical outcomes (kind, gas, return data,
+// events, message) and identical writes. Also the cache (reuse, corrupt and stale
+// entries) and the build's time limit.
+#include "execution/aot_module.h"
+
+#include <catch2/catch.hpp>
+
+#include <filesystem>
+#include <fstream>
+
+#include "execution/testing/map_state.h"
+#include "execution/testing/temp_dir.h"
+#include "execution/testing/transactions.h"
+#include "execution/testing/wat.h"
+#include "tests/support/random.h"
+
+namespace chainaccel::exec {
+namespace {
+
+using testing::ExampleContract;
+using testing::MapState;
+using testing::U64;
+using testing::WatToWasm;
+
+std::shared_ptr<const PreparedContract> Prepare(const std::vector<uint8_t>& wasm) {
+  std::shared_ptr<const PreparedContract> p;
+  Status s = PrepareContract(wasm, VmLimits{}, &p);
+  INFO(s.ToString());
+  REQUIRE(s.ok());
+  return p;
+}
+
+bool ToolsPresent() {
+  std::string why;
+  if (AotToolsPresent(AotOptions{}, &why)) return true;
+  WARN("AOT tier not tested: " << why);
+  return false;
+}
+
+// Compiles `contract` into `dir` now; REQUIREs success.
+void Compile(const std::string& dir, const PreparedContract& contract,
+             AotBuildReport* report = nullptr) {
+  AotOptions options;
+  options.cache_dir = dir;
+  AotCompiler compiler(options);
+  Status s = compiler.CompileNow(contract, report);
+  INFO(s.ToString());
+  REQUIRE(s.ok());
+  REQUIRE(contract.aot() != nullptr);
+}
+
+CallContext Ctx(std::string_view function, uint64_t gas, std::string_view input) {
+  CallContext c;
+  c.function = function;
+  c.gas_limit = gas;
+  c.input = ByteView(reinterpret_cast<const uint8_t*>(input.data()), input.size());
+  c.block_height = 7;
+  c.block_time = 1700000000;
+  return c;
+}
+
+// Runs `c` on both tiers over two equal states and requires equal results.
+void Same(ContractVm& interpreter, ContractVm& compiled, const PreparedContract& code,
+          const CallContext& c, MapState& a_state, MapState& b_state) {
+  const CallOutcome a = interpreter.Call(code, c, a_state);
+  const CallOutcome b = compiled.Call(code, c, b_state);
+  INFO(c.function << ": " << a.message << " | " << b.message);
+  REQUIRE(static_cast<int>(a.kind) == static_cast<int>(b.kind));
+  REQUIRE(a.gas_used == b.gas_used);
+  REQUIRE(a.return_data == b.return_data);
+  REQUIRE(a.events == b.events);
+  REQUIRE(a.message == b.message);
+  REQUIRE(a_state.data == b_state.data);
+}
+
+constexpr std::string_view kTrapsWat = R"(
+(module
+  (import "env" "storage_write" (func $sw (param i32 i32 i32 i32)))
+  (import "env" "return_data" (func $ret (param i32 i32)))
+  (memory (export "memory") 1)
+  (global $g (mut i32) (i32.const 5))
+  (type $v (func))
+  (type $i (func (result i32)))
+  (table 4 funcref)
+  (elem (i32.const 0) $ok $bad_type)
+  (data (i32.const 16) "hello")
+  (func $ok)
+  (func $bad_type (result i32) (i32.const 1))
+  (func $rec (param i32) (result i32) (call $rec (i32.add (local.get 0) (i32.const 1))))
+  (func $rec_wide (param i64 i64 i64) (result i64)
+    (local i64 i64 i64 i64 i64 i64 i64 i64)
+    (i64.add (call $rec_wide (local.get 0) (local.get 1) (local.get 2)) (local.get 3)))
+  (func $depth (param i32) (result i32)
+    (if (result i32) (i32.eqz (local.get 0)) (then (i32.const 0))
+      (else (i32.add (i32.const 1) (call $depth (i32.sub (local.get 0) (i32.const 1)))))))
+  (func $multi (result i32 i32) (i32.const 1) (return (i32.const 2) (i32.const 3)))
+  (func (export "recurse") (drop (call $rec (i32.const 0))))
+  (func (export "recurse_wide") (drop (call $rec_wide (i64.const 0) (i64.const 0) (i64.const 0))))
+  (func (export "depth_ok")
+    (i32.store (i32.const 0) (call $depth (i32.const 200)))
+    (call $ret (i32.const 0) (i32.const 4)))
+  (func (export "multi") (call $multi) (drop) (drop))
+  (func (export "divzero") (drop (i32.div_u (i32.const 1) (i32.const 0))))
+  (func (export "overflow") (drop (i32.div_s (i32.const 0x80000000) (i32.const -1))))
+  (func (export "oob") (drop (i32.load (i32.const 65534))))
+  (func (export "unreachable") unreachable)
+  (func (export "indirect_ok") (call_indirect (type $v) (i32.const 0)))
+  (func (export "indirect_type") (call_indirect (type $v) (i32.const 1)))
+  (func (export "indirect_null") (call_indirect (type $v) (i32.const 2)))
+  (func (export "indirect_range") (call_indirect (type $v) (i32.const 9)))
+  (func (export "dirty")
+    (global.set $g (i32.add (global.get $g) (i32.const 1)))
+    (i32.store (i32.const 16) (i32.add (i32.load (i32.const 16)) (global.get $g)))
+    (call $sw (i32.const 16) (i32.const 5) (i32.const 16) (i32.const 5))
+    (call $ret (i32.const 16) (i32.const 5)))
+  (func (export "grow")
+    (drop (memory.grow (i32.const 2)))
+    (i32.store (i32.const 131072) (i32.const 9))
+    (call $ret (i32.const 131072) (i32.const 4)))
+  (func (export "host_oob") (call $sw (i32.const 65530) (i32.const 10) (i32.const 0) (i32.const 1)))
+  (func (export "ret_early") (block (block (return))) unreachable)
+  (func (export "Zeta_name") (call $ret (i32.const 16) (i32.const 2))))
+)";
+
+TEST_CASE("AOT tier: traps, recursion, fresh state and gas equal the interpreter's", "[aot]") {
+  if (!ToolsPresent()) return;
+  testing::TempDir dir;
+  const auto code = Prepare(WatToWasm(kTrapsWat));
+  Compile(dir.Sub("aot"), *code);
+  ContractVm interpreter{VmLimits{}, VmTier::kInterpreter}, compiled{VmLimits{}};
+  MapState a, b;
+  for (const char* f : {"recurse", "recurse_wide", "depth_ok", "multi", "divzero", "overflow",
+                        "oob", "unreachable", "indirect_ok", "indirect_type", "indirect_null",
+                        "indirect_range", "dirty", "dirty", "grow", "grow", "dirty",
+                        "host_oob", "ret_early", "Zeta_name", "nope"}) {
+    for (uint64_t gas : {uint64_t{100'000'000}, uint64_t{1'000}, uint64_t{40}}) {
+      Same(interpreter, compiled, *code, Ctx(f, gas, {}), a, b);
+    }
+  }
+  const CallOutcome rec = compiled.Call(*code, Ctx("recurse", 100'000'000, {}), b);
+  CHECK(rec.kind == CallOutcome::Kind::kTrapped);
+  CHECK(rec.message == "call stack exhausted");
+  CHECK(compiled.Call(*code, Ctx("divzero", 1000, {}), b).message == "integer divide by zero");
+  CHECK(compiled.Call(*code, Ctx("oob", 1000, {}), b).message == "out of bounds memory access");
+  CHECK(compiled.Call(*code, Ctx("dirty", 100000, {}), b).return_data ==
+        interpreter.Call(*code, Ctx("dirty", 100000, {}), a).return_data);
+  const uint64_t before = TierCalls().aot;
+  {
+    ContractVm vm{VmLimits{}};
+    for (int i = 0; i < 300; ++i) (void)vm.Call(*code, Ctx("dirty", 100000, {}), b);
+  }
+  CHECK(TierCalls().aot >= before + 300);
+}
+
+TEST_CASE("AOT tier: random calls of the example contracts equal the interpreter's", "[aot]") {
+  if (!ToolsPresent()) return;
+  testing::TempDir dir;
+  auto rng = chainaccel::testing::MakeRng("aot examples");
+  const auto token = Prepare(ExampleContract("token"));
+  const auto swap = Prepare(ExampleContract("swap"));
+  const auto counter = Prepare(ExampleContract("counter"));
+  for (const auto& c : {token, swap, counter}) Compile(dir.Sub("aot"), *c);
+  ContractVm interpreter{VmLimits{}, VmTier::kInterpreter}, compiled{VmLimits{}};
+  MapState a, b;
+  for (int i = 0; i < 3000; ++i) {
+    const PreparedContract* code = nullptr;
+    std::string function, input;
+    switch (rng() % 6) {
+      case 0: code = token.get(); function = "mint"; input = U64(rng() % 1000); break;
+      case 1:
+        code = token.get();
+        function = "transfer";
+        input = std::string(32, static_cast<char>(rng() % 4)) + U64(rng() % 700);
+        break;
+      case 2: code = swap.get(); function = "add_liquidity"; input = U64(rng() % 900) + U64(rng() % 900); break;
+      case 3:
+        code = swap.get();
+        function = rng() % 2 ? "swap_x_for_y" : "swap_y_for_x";
+        input = U64(rng() % 400) + U64(0);
+        break;
+      case 4: code = counter.get(); function = rng() % 2 ? "increment" : "get"; break;
+      default: code = token.get(); function = "balance"; input = std::string(rng() % 40, '\x01'); break;
+    }
+    CallContext c = Ctx(function, rng() % 5 == 0 ? 50 + rng() % 800 : 1'000'000, input);
+    c.caller.fill(static_cast<uint8_t>(rng() % 4));
+    INFO("call " << i);
+    Same(interpreter, compiled, *code, c, a, b);
+  }
+}
+
+TEST_CASE("AOT cache: reused across compilers, corrupt and stale entries rebuilt", "[aot]") {
+  if (!ToolsPresent()) return;
+  testing::TempDir dir;
+  const std::string cache = dir.Sub("aot");
+  const auto wasm = ExampleContract("counter");
+  AotBuildReport first, second, corrupt;
+  Compile(cache, *Prepare(wasm), &first);
+  CHECK_FALSE(first.cached);
+  Compile(cache, *Prepare(wasm), &second);
+  CHECK(second.cached);
+  // A torn object: not loadable, so rebuilt.
+  for (const auto& e : std::filesystem::directory_iterator(cache)) {
+    std::filesystem::resize_file(e.path(), 100);
+  }
+  Compile(cache, *Prepare(wasm), &corrupt);
+  CHECK_FALSE(corrupt.cached);
+  // An object of other bytes under this code hash (stale): refused, rebuilt.
+  const auto counter = Prepare(wasm);
+  const auto other = Prepare(ExampleContract("token"));
+  Compile(dir.Sub("other"), *other);
+  const std::string name = std::filesystem::directory_iterator(cache)->path().string();
+  std::filesystem::copy_file(std::filesystem::directory_iterator(dir.Sub("other"))->path(),
+                             name, std::filesystem::copy_options::overwrite_existing);
+  AotBuildReport stale;
+  Compile(cache, *counter, &stale);
+  CHECK_FALSE(stale.cached);
+}
+
+TEST_CASE("AOT build: past the time limit the build is killed and the call stays interpreted",
+          "[aot]") {
+  if (!ToolsPresent()) return;
+  testing::TempDir dir;
+  AotOptions options;
+  options.cache_dir = dir.Sub("aot");
+  options.time_limit_seconds = 0.01;
+  const auto code = Prepare(ExampleContract("token"));
+  AotCompiler compiler(options);
+  const Status s = compiler.CompileNow(*code);
+  CHECK(s.code() == Status::Code::kDeadlineExceeded);
+  CHECK(code->aot() == nullptr);
+  ContractVm vm{VmLimits{}};
+  MapState state;
+  CHECK(vm.Call(*code, Ctx("balance", 100000, std::string(32, '\1')), state).kind ==
+        CallOutcome::Kind::kOk);
+}
+
+TEST_CASE("AOT compiler: Submit builds in the background and attaches", "[aot]") {
+  if (!ToolsPresent()) return;
+  testing::TempDir dir;
+  AotOptions options;
+  options.cache_dir = dir.Sub("aot");
+  int builds = 0;
+  options.on_build = [&](const AotBuildReport& r) { builds += r.ok ? 1 : 0; };
+  const auto code = Prepare(ExampleContract("swap"));
+  AotCompiler compiler(options);
+  compiler.Submit(code);
+  compiler.Submit(code);
+  compiler.Drain();
+  CHECK(code->aot() != nullptr);
+  CHECK(builds == 1);
+}
+
+}  // namespace
+}  // namespace chainaccel::exec
