@@ -6,6 +6,7 @@
 
 #include <catch2/catch.hpp>
 
+#include <chrono>
 #include <filesystem>
 #include <fstream>
 
@@ -249,6 +250,93 @@ TEST_CASE("AOT compiler: Submit builds in the background and attaches", "[aot]")
   compiler.Drain();
   CHECK(code->aot() != nullptr);
   CHECK(builds == 1);
+}
+
+}  // namespace
+}  // namespace chainaccel::exec
+
+namespace chainaccel::exec {
+namespace {
+
+// Compute-heavy contracts for the tier comparison (bench/EXEC_RESULTS.md, "Contract
+// tiers"): an FNV-1a-style hash loop over 64 KiB and an insertion sort of 1024 words.
+constexpr std::string_view kComputeWat = R"(
+(module
+  (import "env" "return_data" (func $ret (param i32 i32)))
+  (memory (export "memory") 1)
+  (func (export "hash") (local $i i32) (local $h i64) (local $r i32)
+    (local.set $h (i64.const 0xcbf29ce484222325))
+    (loop $rounds
+      (local.set $i (i32.const 0))
+      (loop $l
+        (local.set $h (i64.mul (i64.xor (local.get $h) (i64.load8_u (local.get $i)))
+                               (i64.const 0x100000001b3)))
+        (i64.store8 (local.get $i) (local.get $h))
+        (br_if $l (i32.lt_u (local.tee $i (i32.add (local.get $i) (i32.const 1)))
+                            (i32.const 65536))))
+      (br_if $rounds (i32.lt_u (local.tee $r (i32.add (local.get $r) (i32.const 1)))
+                               (i32.const 4))))
+    (i64.store (i32.const 0) (local.get $h))
+    (call $ret (i32.const 0) (i32.const 8)))
+  (func (export "sort") (local $i i32) (local $j i32) (local $x i32) (local $s i32)
+    (local.set $s (i32.const 12345))
+    (loop $fill
+      (local.set $s (i32.add (i32.mul (local.get $s) (i32.const 1103515245)) (i32.const 12345)))
+      (i32.store (i32.shl (local.get $i) (i32.const 2)) (local.get $s))
+      (br_if $fill (i32.lt_u (local.tee $i (i32.add (local.get $i) (i32.const 1))) (i32.const 1024))))
+    (local.set $i (i32.const 1))
+    (loop $outer
+      (local.set $x (i32.load (i32.shl (local.get $i) (i32.const 2))))
+      (local.set $j (local.get $i))
+      (block $done
+        (loop $inner
+          (br_if $done (i32.eqz (local.get $j)))
+          (br_if $done (i32.le_u (i32.load (i32.shl (i32.sub (local.get $j) (i32.const 1)) (i32.const 2)))
+                                 (local.get $x)))
+          (i32.store (i32.shl (local.get $j) (i32.const 2))
+                     (i32.load (i32.shl (i32.sub (local.get $j) (i32.const 1)) (i32.const 2))))
+          (local.set $j (i32.sub (local.get $j) (i32.const 1)))
+          (br $inner)))
+      (i32.store (i32.shl (local.get $j) (i32.const 2)) (local.get $x))
+      (br_if $outer (i32.lt_u (local.tee $i (i32.add (local.get $i) (i32.const 1))) (i32.const 1024))))
+    (call $ret (i32.const 0) (i32.const 16))))
+)";
+
+double SecondsPerCall(ContractVm& vm, const PreparedContract& code, const CallContext& c,
+                      MapState& state, int calls) {
+  const auto start = std::chrono::steady_clock::now();
+  for (int i = 0; i < calls; ++i) {
+    const CallOutcome out = vm.Call(code, c, state);
+    REQUIRE(out.kind == CallOutcome::Kind::kOk);
+  }
+  return std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count() / calls;
+}
+
+// Run with: exec_aot_tests "[.aot-bench]" (one thread; prints per-call times).
+TEST_CASE("AOT tier against the interpreter: per-call time", "[.aot-bench]") {
+  if (!ToolsPresent()) return;
+  testing::TempDir dir;
+  const auto compute = Prepare(WatToWasm(kComputeWat));
+  const auto token = Prepare(ExampleContract("token"));
+  Compile(dir.Sub("aot"), *compute);
+  Compile(dir.Sub("aot"), *token);
+  ContractVm interpreter{VmLimits{}, VmTier::kInterpreter}, compiled{VmLimits{}};
+  MapState a, b;
+  const std::string mint = U64(1'000'000'000);
+  const std::string transfer = std::string(32, '\2') + U64(1);
+  struct Case { const char* name; const PreparedContract* code; const char* fn; std::string input; int calls; };
+  for (const Case& k : {Case{"hash loop (256 Ki rounds)", compute.get(), "hash", "", 20},
+                        Case{"insertion sort (1024 words)", compute.get(), "sort", "", 20},
+                        Case{"token mint", token.get(), "mint", mint, 20000},
+                        Case{"token transfer", token.get(), "transfer", transfer, 20000}}) {
+    CallContext c = Ctx(k.fn, uint64_t{1} << 40, k.input);
+    c.caller.fill(1);
+    Same(interpreter, compiled, *k.code, c, a, b);
+    const double ti = SecondsPerCall(interpreter, *k.code, c, a, k.calls);
+    const double tc = SecondsPerCall(compiled, *k.code, c, b, k.calls);
+    WARN(k.name << ": interpreter " << ti * 1e6 << " us, aot " << tc * 1e6 << " us, "
+                << ti / tc << "x");
+  }
 }
 
 }  // namespace
