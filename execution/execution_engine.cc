@@ -59,6 +59,34 @@ class CommittedView final : public HostState {
   WriteMap writes_;
 };
 
+// Hashes a level of tree nodes as one HashTask through the engine (the daemon's
+// scheduler: CPU threads or a GPU) when it has at least kMinEngineNodes nodes, else on the
+// calling thread, where a small level costs less than a scheduler round trip.
+class EngineNodeHasher final : public NodeHasher {
+ public:
+  // Below this many nodes a level is hashed on the calling thread: one SHA-256 of 65 bytes
+  // takes ~0.3 us there, and a task through the scheduler ~50-100 us of fixed cost, so a
+  // level of 1,024 nodes is about where the engine's threads start to pay
+  // (bench/EXEC_RESULTS.md, "State root update").
+  static constexpr size_t kMinEngineNodes = 1024;
+
+  explicit EngineNodeHasher(Engine& engine) : engine_(engine) {}
+  Status Hash(std::span<const uint8_t> preimages, size_t n, uint8_t* digests) override {
+    if (n < kMinEngineNodes) return cpu_.Hash(preimages, n, digests);
+    HashTask task;
+    task.algorithm = HashAlgorithm::kSha256;
+    task.messages = PackedItems::Fixed(preimages.first(n * kTreeNodePreimageBytes),
+                                       kTreeNodePreimageBytes);
+    task.digests = digests;
+    Task t = std::move(task);
+    return engine_.Run(t);
+  }
+
+ private:
+  Engine& engine_;
+  CpuNodeHasher cpu_;
+};
+
 }  // namespace
 
 ExecutionEngine::ExecutionEngine(const ExecutionOptions& options, Engine* engine)
@@ -73,9 +101,10 @@ Status ExecutionEngine::Open(const ExecutionOptions& options, Engine* engine,
   WriterMutexLock lock(e->mu_);
   Status s = StateStore::Open(options.db_path, &e->store_, options.storage_env);
   if (!s.ok()) return s;
-  // The state loaded must hash to the root committed with it (one write batch holds
-  // both, so anything else is a damaged database).
-  if (e->store_->height() > 0) {
+  // StateStore::Open checked that the tree holds the committed root (O(1)). The full
+  // check, opt-in: the state loaded must hash to it (one write batch holds both, so
+  // anything else is a damaged database).
+  if (options.verify_state_root_on_open && e->store_->height() > 0) {
     Hash32 root;
     s = ComputeStateRoot(*engine, e->store_->state(), nullptr, &root);
     if (!s.ok()) return s;
@@ -217,38 +246,8 @@ Status ExecutionEngine::PreVerify(const std::vector<Transaction>& txs,
 Status ExecutionEngine::ComputeStateRoot(
     Engine& engine, const std::map<std::string, std::string, std::less<>>& state,
     const WriteSet* overlay, Hash32* root) {
-  Packed entries;
-  auto add = [&entries](std::string_view key, std::string_view value) {
-    std::string e;
-    const auto n = static_cast<uint32_t>(key.size());
-    for (int i = 3; i >= 0; --i) e.push_back(static_cast<char>(n >> (8 * i)));
-    e += key;
-    e += value;
-    entries.Add(Bytes(e));
-  };
-  // Merge the committed state with the overlay, in key order.
-  auto it = state.begin();
-  auto ot = overlay ? overlay->begin() : WriteSet::const_iterator{};
-  const auto oend = overlay ? overlay->end() : WriteSet::const_iterator{};
-  while (it != state.end() || ot != oend) {
-    if (ot == oend || (it != state.end() && it->first < ot->first)) {
-      add(it->first, it->second);
-      ++it;
-      continue;
-    }
-    if (it != state.end() && it->first == ot->first) ++it;
-    if (ot->second) add(ot->first, *ot->second);
-    ++ot;
-  }
-  MerkleBuildTask task;
-  task.scheme = MerkleScheme::kRfc6962;
-  task.leaves = entries.View();
-  task.leaves_are_entries = true;
-  Task t = std::move(task);
-  Status s = engine.Run(t);
-  if (!s.ok()) return s;
-  *root = std::get<MerkleBuildTask>(t).root;
-  return Status::Ok();
+  EngineNodeHasher hasher(engine);
+  return BuildStateRoot(state, overlay, hasher, root);
 }
 
 Status ExecutionEngine::ExecuteBlock(uint64_t height, uint64_t time,
@@ -312,14 +311,15 @@ Status ExecutionEngine::ExecuteBlock(uint64_t height, uint64_t time,
   out->timings.execute_seconds = SecondsSince(t);
 
   t = Clock::now();
-  Hash32 root;
-  s = ComputeStateRoot(*engine_, store_->state(), &output.writes, &root);
+  TreeUpdate update;
+  EngineNodeHasher hasher(*engine_);
+  s = store_->UpdateTree(output.writes, hasher, &update);
   if (!s.ok()) return s;
   out->timings.root_seconds = SecondsSince(t);
   t = Clock::now();
   // The synced write runs beside calls and state reads (they see the previous block);
   // only moving the in-memory state to the new block excludes them.
-  s = store_->Persist(height, output.writes, root);
+  s = store_->Persist(height, output.writes, update);
   read_lock.Unlock();
   if (!s.ok()) {
     // Nothing moved in memory. Reopen the database now, so that it is back at the
@@ -331,11 +331,11 @@ Status ExecutionEngine::ExecuteBlock(uint64_t height, uint64_t time,
   }
   {
     WriterMutexLock write_lock(mu_);
-    store_->Apply(height, output.writes, root);
+    store_->Apply(height, output.writes, update);
   }
   out->timings.commit_seconds = SecondsSince(t);
   out->receipts = std::move(output.receipts);
-  out->state_root = root;
+  out->state_root = update.root;
   out->executor = executor_->name();
   out->stats = executor_->last_stats();
   out->gas_used = 0;
@@ -396,6 +396,14 @@ Status ExecutionEngine::GetState(std::string_view key, std::optional<uint64_t> h
   ReaderMutexLock lock(mu_);
   *found_height = height.value_or(store_->height());
   return store_->GetAt(key, *found_height, value);
+}
+
+Status ExecutionEngine::ProveState(std::string_view key, std::optional<uint64_t> height,
+                                   std::optional<std::string>* value, uint64_t* found_height,
+                                   StateProof* proof, Hash32* root) {
+  ReaderMutexLock lock(mu_);
+  *found_height = height.value_or(store_->height());
+  return store_->Prove(key, *found_height, value, proof, root);
 }
 
 }  // namespace chainaccel::exec

@@ -2,8 +2,9 @@
 // (StateStore), the prepared contracts (one per code hash), and an executor, and runs a
 // block as: check the height, verify every signature as one batch per scheme and, at the
 // same time, every proof as one batch per verifying key (against the keys of the
-// committed state) on an Engine, execute (sequential or Block-STM), compute the state
-// root (docs/execution.md, "State root") on the Engine, commit atomically.
+// committed state) on an Engine, execute (sequential or Block-STM), update the state
+// tree with the block's net writes (docs/execution.md, "State root"; its levels hashed on
+// the Engine when large), commit atomically.
 //
 // Thread-safe: blocks and deployments run one at a time; Call and GetState run
 // concurrently with each other and with a block's execution, and wait only while a
@@ -39,6 +40,9 @@ struct ExecutionOptions {
   // engine). Null, as in the daemon, for RocksDB's default; tests hand in a faulty one
   // (execution/testing/faulty_file_system.h) to fail the database's writes.
   rocksdb::Env* storage_env = nullptr;
+  // On open, rebuild the root from the whole state and refuse a database where it
+  // differs from the committed root (O(state); off: only the tree's root is checked).
+  bool verify_state_root_on_open = false;
 };
 
 struct BlockResult {
@@ -61,9 +65,10 @@ struct BlockResult {
 
 class ExecutionEngine {
  public:
-  // `engine` verifies signatures and proofs and builds the state-root tree; it must
-  // outlive this object and support kSignatureVerify, kProofVerify and kMerkleBuild. INTERNAL when the database
-  // does not open, or when its state does not hash to its committed root.
+  // `engine` verifies signatures and proofs and hashes the state tree's large levels; it
+  // must outlive this object and support kSignatureVerify, kProofVerify and kHash.
+  // INTERNAL when the database does not open, when its tree does not hold its committed
+  // root, or (verify_state_root_on_open) when its state does not hash to that root.
   static Status Open(const ExecutionOptions& options, Engine* engine,
                      std::unique_ptr<ExecutionEngine>* out);
   ~ExecutionEngine();
@@ -101,11 +106,18 @@ class ExecutionEngine {
   Status GetState(std::string_view key, std::optional<uint64_t> height,
                   std::optional<std::string>* value, uint64_t* found_height);
 
+  // GetState with the proof of the value (or of its absence) against *root, the state
+  // root at *found_height (docs/execution.md, "State root"; VerifyStateProof checks it).
+  Status ProveState(std::string_view key, std::optional<uint64_t> height,
+                    std::optional<std::string>* value, uint64_t* found_height,
+                    StateProof* proof, Hash32* root);
+
   uint64_t height() const;
   Hash32 state_root() const;
   const ExecutionOptions& options() const { return options_; }
 
-  // The state root of a state (docs/execution.md, "State root").
+  // The state root of a state built from nothing (docs/execution.md, "State root"), its
+  // large levels hashed on `engine`.
   static Status ComputeStateRoot(Engine& engine,
                                  const std::map<std::string, std::string, std::less<>>& state,
                                  const WriteSet* overlay, Hash32* root);

@@ -5,9 +5,11 @@
 #include <atomic>
 #include <thread>
 
+#include <rocksdb/db.h>
+
 #include "engines/cpu/cpu_engine.h"
 #include "tests/support/random.h"
-#include "tests/support/reference_merkle.h"
+#include "tests/support/vectors.h"
 #include "execution/testing/temp_dir.h"
 #include "execution/testing/transactions.h"
 #include "execution/testing/wat.h"
@@ -116,30 +118,30 @@ TEST_CASE("ExecutionEngine: deploy, signed blocks, receipts, heights, restart", 
   CHECK(ParseU64(balance.return_data) == 800);
 }
 
-TEST_CASE("State root is RFC 6962 over length-prefixed key || value entries", "[engine]") {
+TEST_CASE("State root is the sparse Merkle tree of docs/execution.md", "[engine]") {
   CpuEngine cpu(CpuEngine::Options{1});
   std::map<std::string, std::string, std::less<>> state = {{"a", "1"}, {"bb", "22"}};
   WriteSet overlay = {{"a", std::nullopt}, {"c", "3"}};
   Hash32 root;
   REQUIRE(ExecutionEngine::ComputeStateRoot(cpu, state, &overlay, &root).ok());
-  // Entries after the overlay: "bb" -> "22", "c" -> "3".
-  auto entry = [](std::string k, std::string v) {
-    std::vector<uint8_t> e = {0, 0, 0, static_cast<uint8_t>(k.size())};
-    e.insert(e.end(), k.begin(), k.end());
-    e.insert(e.end(), v.begin(), v.end());
-    return e;
-  };
-  using chainaccel::testing::BuildReferenceTree;
-  using chainaccel::testing::ReferenceRfc6962LeafHash;
-  const auto e1 = entry("bb", "22"), e2 = entry("c", "3");
-  const Hash32 expected =
-      BuildReferenceTree(MerkleScheme::kRfc6962,
-                         {ReferenceRfc6962LeafHash(e1), ReferenceRfc6962LeafHash(e2)})
-          .root;
+  // After the overlay: "bb" -> "22", "c" -> "3". Two leaves: they sit under the internal
+  // node where their paths part, at depth d, whose ancestors have an empty other child.
+  const Hash32 p1 = StateKeyPath("bb"), p2 = StateKeyPath("c");
+  unsigned d = 0;
+  while (PathBit(p1, d) == PathBit(p2, d)) ++d;
+  const Hash32 l1 = StateLeafHash(p1, StateValueHash("22"));
+  const Hash32 l2 = StateLeafHash(p2, StateValueHash("3"));
+  Hash32 expected = PathBit(p1, d) ? StateInternalHash(l2, l1) : StateInternalHash(l1, l2);
+  for (unsigned k = d; k-- > 0;) {
+    expected = PathBit(p1, k) ? StateInternalHash(Hash32{}, expected)
+                              : StateInternalHash(expected, Hash32{});
+  }
   CHECK(root == expected);
+  // The example of docs/execution.md ("State root").
+  CHECK(chainaccel::testing::ToHex(root) == "4b2a8defde53a3f763396ff5117c9cdc68be0527ba89251fcadd519607d4977f");
   Hash32 empty;
   REQUIRE(ExecutionEngine::ComputeStateRoot(cpu, {}, nullptr, &empty).ok());
-  CHECK(empty == BuildReferenceTree(MerkleScheme::kRfc6962, {}).root);
+  CHECK(empty == Hash32{});
 }
 
 }  // namespace
@@ -155,14 +157,33 @@ TEST_CASE("ExecutionEngine refuses a database whose state does not match its roo
   {
     std::unique_ptr<StateStore> store;
     REQUIRE(StateStore::Open(dir.path(), &store).ok());
-    Hash32 wrong{};
-    wrong.fill(0x42);
-    REQUIRE(store->Commit(1, WriteSet{{"k", "v"}}, wrong).ok());
+    REQUIRE(store->Commit(1, WriteSet{{"k", "v"}, {"j", "w"}}).ok());
   }
+  // Damage the database behind the store's back: a state value changed (only the full
+  // check, which hashes the state, sees it), then the committed root (the O(1) check
+  // on every open sees it).
+  auto put = [&](const std::string& key, const std::string& value) {
+    rocksdb::DB* raw = nullptr;
+    REQUIRE(rocksdb::DB::Open(rocksdb::Options(), dir.path(), &raw).ok());
+    std::unique_ptr<rocksdb::DB> db(raw);
+    REQUIRE(db->Put(rocksdb::WriteOptions(), key, value).ok());
+  };
+  put("sk", "changed");
   ExecutionOptions options;
   options.db_path = dir.path();
   std::unique_ptr<ExecutionEngine> e;
+  REQUIRE(ExecutionEngine::Open(options, &cpu, &e).ok());
+  e.reset();
+  options.verify_state_root_on_open = true;
   Status s = ExecutionEngine::Open(options, &cpu, &e);
+  CHECK(s.code() == Status::Code::kInternal);
+  CHECK_THAT(s.message(), Catch::Contains("does not hash to the committed root"));
+  put("sk", "v");
+  REQUIRE(ExecutionEngine::Open(options, &cpu, &e).ok());
+  e.reset();
+  put("m:root", std::string(32, '\x42'));
+  options.verify_state_root_on_open = false;
+  s = ExecutionEngine::Open(options, &cpu, &e);
   CHECK(s.code() == Status::Code::kInternal);
   CHECK_THAT(s.message(), Catch::Contains("inconsistent"));
 }

@@ -39,6 +39,47 @@ std::string_view View(const Hash32& h) {
   return {reinterpret_cast<const char*>(h.data()), h.size()};
 }
 
+Status FromRocks(const rocksdb::Status& s, std::string_view what);
+
+// "t" || u16be(depth) || prefix: the records of one tree position; "|| u64be(version)"
+// names one of them.
+std::string NodePrefixKey(const NodePosition& p) {
+  std::string k = "t";
+  k.push_back(static_cast<char>(p.depth >> 8));
+  k.push_back(static_cast<char>(p.depth & 0xff));
+  k += View(p.prefix);
+  return k;
+}
+constexpr size_t kNodeKeyBytes = 1 + 2 + 32 + 8;
+
+std::string NodeKey(const NodePosition& p, uint64_t version) {
+  return NodePrefixKey(p) + BigEndian64(version);
+}
+
+// "x" || u64be(stale height) || depth || prefix || version: the stale index.
+std::string StaleKey(uint64_t stale_at, const NodePosition& p, uint64_t version) {
+  return "x" + BigEndian64(stale_at) + NodeKey(p, version).substr(1);
+}
+
+// The latest record at `p` written at or below `height`, through `it`.
+Status SeekNode(rocksdb::Iterator& it, const NodePosition& p, uint64_t height,
+                std::optional<VersionedNode>* out) {
+  out->reset();
+  const std::string prefix = NodePrefixKey(p);
+  it.SeekForPrev(prefix + BigEndian64(height));
+  if (!it.status().ok()) return FromRocks(it.status(), "read state tree");
+  if (!it.Valid() || !it.key().starts_with(prefix) || it.key().size() != kNodeKeyBytes) {
+    return Status::Ok();
+  }
+  VersionedNode n;
+  if (!n.node.Decode(std::string_view(it.value().data(), it.value().size()))) {
+    return Status::Internal("state tree: a malformed node record at depth " + std::to_string(p.depth));
+  }
+  n.version = ParseBigEndian64(std::string_view(it.key().data() + 35, 8));
+  *out = n;
+  return Status::Ok();
+}
+
 // Undo log: for each written key, u32 key length, key, one byte (1 = had a value),
 // then (if 1) u32 value length and the old value. Lengths big-endian.
 void PutLen(std::string& out, size_t n) {
@@ -128,12 +169,9 @@ Status ReadHeightAndRoot(rocksdb::DB& db, const std::string& path, uint64_t* hei
   if (s.ok() && v.size() == 32) {
     std::memcpy(root->data(), v.data(), 32);
   } else if (s.IsNotFound()) {
-    // No block yet: the root of the empty state, SHA-256 of nothing (docs/execution.md
+    // No block yet: the root of the empty state, 32 zero bytes (docs/execution.md
     // "State root"), which block 1's parent_state_root names.
-    static constexpr uint8_t kEmptyStateRoot[32] = {
-        0xe3, 0xb0, 0xc4, 0x42, 0x98, 0xfc, 0x1c, 0x14, 0x9a, 0xfb, 0xf4, 0xc8, 0x99, 0x6f, 0xb9, 0x24,
-        0x27, 0xae, 0x41, 0xe4, 0x64, 0x9b, 0x93, 0x4c, 0xa4, 0x95, 0x99, 0x1b, 0x78, 0x52, 0xb8, 0x55};
-    std::memcpy(root->data(), kEmptyStateRoot, 32);
+    *root = kEmptyStateRoot;
   } else if (s.ok()) {
     return Status::Internal("state database " + path + ": the committed root is " +
                             std::to_string(v.size()) + " bytes, not 32");
@@ -166,6 +204,60 @@ Status ForEachUndo(std::string_view in, Visit visit) {
   return Status::Ok();
 }
 
+// Checks on open that the tree holds the committed root: the height's root record and
+// the root node (one read each, whatever the state's size).
+Status CheckTreeRoot(rocksdb::DB& db, const std::string& path, uint64_t height,
+                     const Hash32& root) {
+  if (height == 0) return Status::Ok();
+  std::string v;
+  rocksdb::Status rs = db.Get(rocksdb::ReadOptions(), Prefixed('r', BigEndian64(height)), &v);
+  if (rs.IsNotFound()) {
+    return Status::Internal("state database " + path + " has no state tree at height " +
+                            std::to_string(height) +
+                            " (written by a version with the RFC 6962 whole-state root?)");
+  }
+  if (!rs.ok()) return FromRocks(rs, "read the tree's root");
+  if (v != View(root)) {
+    return Status::Internal("state database " + path + " is inconsistent: the tree's root at height " +
+                            std::to_string(height) + " differs from the committed root");
+  }
+  if (root == kEmptyStateRoot) return Status::Ok();
+  std::unique_ptr<rocksdb::Iterator> it(db.NewIterator(rocksdb::ReadOptions()));
+  std::optional<VersionedNode> node;
+  Status s = SeekNode(*it, NodePosition{}, height, &node);
+  if (!s.ok()) return s;
+  if (!node || node->node.Hash() != root) {
+    return Status::Internal("state database " + path + " is inconsistent: the tree's root node at height " +
+                            std::to_string(height) + " does not hash to the committed root");
+  }
+  return Status::Ok();
+}
+
+// The tree's nodes for an update: the cache of the latest nodes, else the database at
+// the committed height (one iterator for the whole update).
+class StoreNodeReader final : public NodeReader {
+ public:
+  StoreNodeReader(rocksdb::DB* db,
+                  const std::unordered_map<NodePosition, VersionedNode, NodePositionHash>& cache,
+                  uint64_t height)
+      : db_(db), cache_(cache), height_(height) {}
+  Status Latest(const NodePosition& p, std::optional<VersionedNode>* out) const override {
+    if (auto it = cache_.find(p); it != cache_.end()) {
+      *out = it->second;
+      return Status::Ok();
+    }
+    if (db_ == nullptr) return Status::Internal("state database is closed");
+    if (!it_) it_.reset(db_->NewIterator(rocksdb::ReadOptions()));
+    return SeekNode(*it_, p, height_, out);
+  }
+
+ private:
+  rocksdb::DB* const db_;
+  const std::unordered_map<NodePosition, VersionedNode, NodePositionHash>& cache_;
+  const uint64_t height_;
+  mutable std::unique_ptr<rocksdb::Iterator> it_;
+};
+
 Status ClosedAfterFailure() {
   return Status::Internal(
       "state database is closed: it did not reopen after a write failure, not even read-only "
@@ -184,6 +276,8 @@ Status StateStore::Open(const std::string& path, std::unique_ptr<StateStore>* ou
   Status st = OpenDb(path, env, &store->db_);
   if (!st.ok()) return st;
   st = ReadHeightAndRoot(*store->db_, path, &store->height_, &store->root_);
+  if (!st.ok()) return st;
+  st = CheckTreeRoot(*store->db_, path, store->height_, store->root_);
   if (!st.ok()) return st;
 
   std::unique_ptr<rocksdb::Iterator> it(store->db_->NewIterator(rocksdb::ReadOptions()));
@@ -257,6 +351,51 @@ Status StateStore::GetAt(std::string_view key, uint64_t height,
   return Status::Ok();
 }
 
+Status StateStore::Prove(std::string_view key, uint64_t height, std::optional<std::string>* value,
+                         StateProof* proof, Hash32* root) const {
+  Status s = GetAt(key, height, value);
+  if (!s.ok()) return s;
+  if (db_ == nullptr) return ClosedAfterFailure();
+  *proof = StateProof{};
+  *root = kEmptyStateRoot;
+  if (height > 0) {
+    std::string v;
+    rocksdb::Status rs = db_->Get(rocksdb::ReadOptions(), Prefixed('r', BigEndian64(height)), &v);
+    if (!rs.ok()) return FromRocks(rs, "read the root of height " + std::to_string(height));
+    if (v.size() != 32) return Status::Internal("state tree: a malformed root record");
+    std::memcpy(root->data(), v.data(), 32);
+  }
+  const Hash32 path = StateKeyPath(key);
+  std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(rocksdb::ReadOptions()));
+  NodePosition p;
+  Hash32 expected = *root;
+  while (expected != kEmptyStateRoot) {
+    std::optional<VersionedNode> n;
+    s = SeekNode(*it, p, height, &n);
+    if (!s.ok()) return s;
+    if (!n || n->node.Hash() != expected) {
+      return Status::Internal("state tree: the node at depth " + std::to_string(p.depth) +
+                              " does not hash to its parent's child (damaged database)");
+    }
+    if (n->node.kind == TreeNode::Kind::kLeaf) {
+      proof->leaf = StateProof::Leaf{n->node.a, n->node.b};
+      break;
+    }
+    if (p.depth == 256) return Status::Internal("state tree: an internal node at depth 256");
+    const int bit = PathBit(path, p.depth);
+    proof->siblings.push_back(bit ? n->node.a : n->node.b);
+    expected = bit ? n->node.b : n->node.a;
+    if (bit) p.prefix[p.depth / 8] |= static_cast<uint8_t>(0x80 >> (p.depth % 8));
+    ++p.depth;
+  }
+  return Status::Ok();
+}
+
+Status StateStore::UpdateTree(const WriteSet& writes, NodeHasher& hasher, TreeUpdate* update) const {
+  StoreNodeReader reader(db_.get(), latest_nodes_, height_);
+  return UpdateStateTree(reader, root_, writes, hasher, update);
+}
+
 Status StateStore::PutContract(const Hash32& address, const Hash32& code_hash,
                                std::string_view wasm) {
   Status st = Recover();
@@ -283,15 +422,18 @@ Status StateStore::GetCode(const Hash32& code_hash, std::string* wasm) const {
   return FromRocks(s, "read code");
 }
 
-Status StateStore::Commit(uint64_t height, const WriteSet& writes, const Hash32& root) {
+Status StateStore::Commit(uint64_t height, const WriteSet& writes) {
   Status s = Recover();
   if (!s.ok()) return WriteFailed(CommitOf(height), s);
-  s = Persist(height, writes, root);
-  if (s.ok()) Apply(height, writes, root);
+  CpuNodeHasher hasher;
+  TreeUpdate update;
+  s = UpdateTree(writes, hasher, &update);
+  if (s.ok()) s = Persist(height, writes, update);
+  if (s.ok()) Apply(height, writes, update);
   return s;
 }
 
-Status StateStore::Persist(uint64_t height, const WriteSet& writes, const Hash32& root) {
+Status StateStore::Persist(uint64_t height, const WriteSet& writes, const TreeUpdate& update) {
   if (height != height_ + 1) {
     return Status::FailedPrecondition("commit of height " + std::to_string(height) +
                                       " on top of height " + std::to_string(height_));
@@ -319,9 +461,39 @@ Status StateStore::Persist(uint64_t height, const WriteSet& writes, const Hash32
   // One undo log more than reads need: GetAt at the oldest readable height, running
   // beside this write (before Apply), still finds every log it undoes.
   if (height > kHistory + 1) batch.Delete(Prefixed('u', BigEndian64(height - kHistory - 1)));
+  Status s = PutTree(height, update, &batch);
+  if (!s.ok()) return s;
   batch.Put(std::string(kHeightKey), BigEndian64(height));
-  batch.Put(std::string(kRootKey), rocksdb::Slice(View(root).data(), 32));
+  batch.Put(std::string(kRootKey), rocksdb::Slice(View(update.root).data(), 32));
   return WriteSynced(&batch, CommitOf(height));
+}
+
+Status StateStore::PutTree(uint64_t height, const TreeUpdate& update, rocksdb::WriteBatch* batch) const {
+  std::string written;
+  written.reserve(update.written.size() * 34);
+  for (const auto& [p, node] : update.written) {
+    batch->Put(NodeKey(p, height), node.Encode());
+    written += NodePrefixKey(p).substr(1);
+  }
+  for (const auto& [p, version] : update.stale) batch->Put(StaleKey(height, p, version), "");
+  batch->Put(Prefixed('r', BigEndian64(height)), rocksdb::Slice(View(update.root).data(), 32));
+  batch->Put(Prefixed('y', BigEndian64(height)), written);
+  if (height > 1) batch->Delete(Prefixed('y', BigEndian64(height - 1)));
+  // Pruning. Reads run at heights down to height - kHistory - 1 while this block commits
+  // (StateStore::kHistory). A record made stale by block h serves heights below h only, so
+  // the records of stale bucket height - kHistory - 1 serve none of them; nor does the root
+  // of height - kHistory - 2.
+  if (height <= kHistory + 1) return Status::Ok();
+  if (height > kHistory + 2) batch->Delete(Prefixed('r', BigEndian64(height - kHistory - 2)));
+  if (db_ == nullptr) return ClosedAfterFailure();
+  const std::string bucket = "x" + BigEndian64(height - kHistory - 1);
+  std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(rocksdb::ReadOptions()));
+  for (it->Seek(bucket); it->Valid() && it->key().starts_with(bucket); it->Next()) {
+    if (it->key().size() != bucket.size() + kNodeKeyBytes - 1) continue;
+    batch->Delete(it->key());
+    batch->Delete("t" + std::string(it->key().data() + bucket.size(), kNodeKeyBytes - 1));
+  }
+  return FromRocks(it->status(), "read the stale index");
 }
 
 std::string StateStore::CommitOf(uint64_t height) const {
@@ -396,8 +568,21 @@ Status StateStore::UndoReplayedBlock(uint64_t height) {
   });
   if (!s.ok()) return s;
   // The undo log that the refused batch removed (height - kHistory - 1) is not needed:
-  // reads go back to height_ - kHistory, which needs the logs above it only.
+  // reads go back to height_ - kHistory, which needs the logs above it only. Nor are the
+  // tree records it pruned (stale at height - kHistory - 1: they serve lower heights).
   batch.Delete(Prefixed('u', BigEndian64(height)));
+  std::string written;
+  rs = db_->Get(rocksdb::ReadOptions(), Prefixed('y', BigEndian64(height)), &written);
+  if (!rs.ok() && !rs.IsNotFound()) return FromRocks(rs, "read the tree nodes of block " + std::to_string(height));
+  for (size_t i = 0; i + 34 <= written.size(); i += 34) {
+    batch.Delete("t" + written.substr(i, 34) + BigEndian64(height));
+  }
+  batch.Delete(Prefixed('y', BigEndian64(height)));
+  batch.Delete(Prefixed('r', BigEndian64(height)));
+  const std::string bucket = "x" + BigEndian64(height);
+  std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(rocksdb::ReadOptions()));
+  for (it->Seek(bucket); it->Valid() && it->key().starts_with(bucket); it->Next()) batch.Delete(it->key());
+  if (!it->status().ok()) return FromRocks(it->status(), "read the stale index");
   batch.Put(std::string(kHeightKey), BigEndian64(height_));
   batch.Put(std::string(kRootKey), rocksdb::Slice(View(root_).data(), 32));
   rocksdb::WriteOptions options;
@@ -405,10 +590,12 @@ Status StateStore::UndoReplayedBlock(uint64_t height) {
   return FromRocks(db_->Write(options, &batch), "undo the refused block " + std::to_string(height));
 }
 
-void StateStore::Apply(uint64_t height, const WriteSet& writes, const Hash32& root) {
+void StateStore::Apply(uint64_t height, const WriteSet& writes, const TreeUpdate& update) {
   for (const auto& [key, value] : writes) SetInMirror(key, value ? &*value : nullptr);
+  for (const auto& [p, version] : update.stale) latest_nodes_.erase(p);
+  for (const auto& [p, node] : update.written) latest_nodes_.insert_or_assign(p, VersionedNode{node, height});
   height_ = height;
-  root_ = root;
+  root_ = update.root;
 }
 
 }  // namespace chainaccel::exec

@@ -6,9 +6,16 @@
 //   "c" || address (32 bytes)   -> code hash (32 bytes)        (deployed contracts)
 //   "w" || code hash            -> wasm bytes
 //   "m:height", "m:root"        -> last committed height (8 bytes BE), its state root
-// A block commits in one RocksDB WriteBatch (state writes, undo log, height, root) with
-// sync, so after a crash the store opens at the last committed block with nothing of a
-// later block visible.
+//   "t" || depth (2) || prefix (32) || version (8)  -> a node of the state tree
+//   "x" || height (8) || depth (2) || prefix (32) || version (8) -> "" (a node record
+//                                  replaced or made unreachable by block `height`)
+//   "r" || height (8)           -> the state root after block `height`
+//   "y" || height (8)           -> positions of the nodes block `height` wrote (the last block's)
+// A block commits in one RocksDB WriteBatch (state writes, undo log, tree nodes, stale
+// index, pruning, height, root) with sync, so after a crash the store opens at the last
+// committed block with nothing of a later block visible. The state tree
+// (execution/state_tree.h) keeps every version a read at the kept heights needs; older
+// records are deleted by the block that makes them unneeded.
 //
 // Storage failures (docs/execution.md, "Storage failures"): a batch RocksDB refuses (an
 // I/O error of its write-ahead log, a failed sync) fails Persist with INTERNAL naming the
@@ -34,6 +41,8 @@
 #include <unordered_map>
 
 #include "execution/block.h"
+#include "execution/state_tree.h"
+#include "execution/tx/state_proof.h"
 #include "core/status.h"
 #include "core/task.h"
 
@@ -52,13 +61,15 @@ class StateStore final : public StateReader {
 
   // Opens (creating if missing) the database at `path` and loads the state into memory.
   // `env` (not owned; must outlive the store) is RocksDB's file system and clock, null
-  // for RocksDB's default. INTERNAL when RocksDB fails (message included).
+  // for RocksDB's default. INTERNAL when RocksDB fails (message included), and when the
+  // tree's root record or root node does not match the committed root (O(1): the state
+  // itself is not hashed; ExecutionOptions::verify_state_root_on_open does that).
   static Status Open(const std::string& path, std::unique_ptr<StateStore>* out,
                      rocksdb::Env* env = nullptr);
   ~StateStore() override;
 
   uint64_t height() const { return height_; }
-  // The committed state root; before the first block, the empty state's, SHA-256 of nothing.
+  // The committed state root; before the first block, the empty state's (32 zero bytes).
   const Hash32& state_root() const { return root_; }
 
   // StateReader: the latest committed value.
@@ -67,6 +78,16 @@ class StateStore final : public StateReader {
   // The value of `key` after block `height`. NOT_FOUND for a height outside
   // [height() - kHistory, height()] (or above height()).
   Status GetAt(std::string_view key, uint64_t height, std::optional<std::string>* value) const;
+
+  // The proof of `key` at `height` (as GetAt's range) against that height's root:
+  // *value (as GetAt), *proof, *root. INTERNAL when storage fails or a node read does not
+  // hash to what its parent says (a damaged database).
+  Status Prove(std::string_view key, uint64_t height, std::optional<std::string>* value,
+               StateProof* proof, Hash32* root) const;
+
+  // The state tree's update by block height() + 1's `writes` (reads only; the committed
+  // tree's nodes come from the cache of the latest nodes, else the database).
+  Status UpdateTree(const WriteSet& writes, NodeHasher& hasher, TreeUpdate* update) const;
 
   // The whole state, in key order.
   const std::map<std::string, std::string, std::less<>>& state() const { return state_; }
@@ -78,19 +99,21 @@ class StateStore final : public StateReader {
   bool GetContract(const Hash32& address, Hash32* code_hash) const;
   Status GetCode(const Hash32& code_hash, std::string* wasm) const;
 
-  // Commits block `height` (REQUIRES: height == height() + 1) with its net writes and
-  // state root, atomically and durably: Recover (after a refused write), Persist, Apply.
-  Status Commit(uint64_t height, const WriteSet& writes, const Hash32& root);
+  // Commits block `height` (REQUIRES: height == height() + 1) with its net writes,
+  // atomically and durably: Recover (after a refused write), UpdateTree (hashing on the
+  // calling thread), Persist, Apply.
+  Status Commit(uint64_t height, const WriteSet& writes);
 
   // Commit in two steps, so that readers go on during the synced write. Persist writes
   // the block to the database in one synced batch (FAILED_PRECONDITION unless height ==
   // height() + 1); until Apply, every read still sees the previous block. INTERNAL
   // ("state database write failed: the commit of block N …" with RocksDB's error) when
   // RocksDB refuses the batch, or at once while needs_recovery(); nothing changes in
-  // memory then. Apply then moves the mirror, height() and state_root() to the block.
+  // memory then. Apply then moves the mirror, the cache of the tree's latest nodes,
+  // height() and state_root() (update.root) to the block.
   // REQUIRES for Apply: exclusive access, and an OK Persist of this block just before.
-  Status Persist(uint64_t height, const WriteSet& writes, const Hash32& root);
-  void Apply(uint64_t height, const WriteSet& writes, const Hash32& root);
+  Status Persist(uint64_t height, const WriteSet& writes, const TreeUpdate& update);
+  void Apply(uint64_t height, const WriteSet& writes, const TreeUpdate& update);
 
   // True after a refused write until Recover succeeds; Persist refuses every block then.
   bool needs_recovery() const { return write_failed_; }
@@ -113,8 +136,10 @@ class StateStore final : public StateReader {
   // needs_recovery()), or without trying while needs_recovery().
   Status WriteSynced(rocksdb::WriteBatch* batch, const std::string& what);
   // Puts the database back at height_/root_ from block `height` (== height_ + 1), which
-  // reopening replayed, with the block's undo log.
+  // reopening replayed, with the block's undo log and list of tree nodes.
   Status UndoReplayedBlock(uint64_t height);
+  // Adds block `height`'s tree records, stale index, root record and pruning to `batch`.
+  Status PutTree(uint64_t height, const TreeUpdate& update, rocksdb::WriteBatch* batch) const;
   // "the commit of block N (state stays at height M)", for errors.
   std::string CommitOf(uint64_t height) const;
   // INTERNAL "state database write failed: <what>: <why>".
@@ -136,6 +161,9 @@ class StateStore final : public StateReader {
   std::map<std::string, std::string, std::less<>> state_;
   std::unordered_map<std::string_view, const std::string*> index_;
   std::map<Hash32, Hash32> contracts_;
+  // The latest tree's nodes written since open (an unbounded cache in front of the "t"
+  // records, which UpdateTree reads on a miss). Changed by Apply only.
+  std::unordered_map<NodePosition, VersionedNode, NodePositionHash> latest_nodes_;
 };
 
 }  // namespace chainaccel::exec

@@ -33,6 +33,14 @@ WriteSet BlockOf(const std::string& tag, size_t keys, size_t value_bytes = 16) {
 
 using StateMap = std::map<std::string, std::string, std::less<>>;
 
+// The root of `state` built from nothing (the tree's incremental root must equal it).
+Hash32 RootOf(const StateMap& state) {
+  CpuNodeHasher hasher;
+  Hash32 root;
+  REQUIRE(BuildStateRoot(state, nullptr, hasher, &root).ok());
+  return root;
+}
+
 StateMap After(StateMap state, const WriteSet& writes) {
   for (const auto& [k, v] : writes) {
     if (v) {
@@ -55,17 +63,27 @@ std::unique_ptr<StateStore> OpenStore(const std::string& path, rocksdb::Env* env
 // Two committed blocks: "gone" and the keys of block "one", then block "two".
 StateMap CommitTwoBlocks(StateStore& store) {
   const WriteSet one = {{"gone", "here"}, {"one/0", "1"}, {"shared", "1"}};
-  REQUIRE(store.Commit(1, one, Root(1)).ok());
+  REQUIRE(store.Commit(1, one).ok());
   const WriteSet two = {{"shared", "2"}, {"two/0", "2"}};
-  REQUIRE(store.Commit(2, two, Root(2)).ok());
+  REQUIRE(store.Commit(2, two).ok());
   return After(After({}, one), two);
 }
 
 // The store is at height 2 with `state`, in memory and through its history reads.
 void CheckAtBlockTwo(const StateStore& store, const StateMap& state) {
   CHECK(store.height() == 2);
-  CHECK(store.state_root() == Root(2));
+  CHECK(store.state_root() == RootOf(state));
   CHECK(store.state() == state);
+  // The tree is back at block 2 too: proofs at heights 2 and 1 verify.
+  for (uint64_t h : {uint64_t{2}, uint64_t{1}}) {
+    std::optional<std::string> value;
+    StateProof proof;
+    Hash32 root;
+    REQUIRE(store.Prove("shared", h, &value, &proof, &root).ok());
+    CHECK(VerifyStateProof(root, "shared", value, proof).ok());
+    REQUIRE(store.Prove("only-three", h, &value, &proof, &root).ok());
+    CHECK(VerifyStateProof(root, "only-three", std::nullopt, proof).ok());
+  }
   std::string v;
   REQUIRE(store.Get("shared", &v));
   CHECK(v == "2");
@@ -95,7 +113,7 @@ uint64_t AppendsOfCommit(const WriteSet& writes) {
   auto store = OpenStore(dir.path(), storage.env.get());
   CommitTwoBlocks(*store);
   const uint64_t before = storage.fs->wal_appends();
-  REQUIRE(store->Commit(3, writes, Root(3)).ok());
+  REQUIRE(store->Commit(3, writes).ok());
   return storage.fs->wal_appends() - before;
 }
 
@@ -119,10 +137,10 @@ TEST_CASE("StateStore: a refused WAL append rejects the block and leaves nothing
         auto store = OpenStore(dir.path(), storage.env.get());
         state = CommitTwoBlocks(*store);
         storage.fs->FailWalAppendsAfter(fail_at, torn);
-        CheckRefused(store->Commit(3, three, Root(3)), "injected WAL append failure");
+        CheckRefused(store->Commit(3, three), "injected WAL append failure");
         CheckAtBlockTwo(*store, state);
         // While the fault lasts every block is refused the same way, nothing changes.
-        CheckRefused(store->Commit(3, three, Root(3)), "injected");
+        CheckRefused(store->Commit(3, three), "injected");
         CheckAtBlockTwo(*store, state);
       }
       // A crash now: the database opens at block 2, nothing of the refused block in it.
@@ -151,13 +169,13 @@ TEST_CASE("StateStore: after a refused commit the same process commits the next 
       auto store = OpenStore(dir.path(), storage.env.get());
       state = CommitTwoBlocks(*store);
       storage.fs->FailWalAppendsAfter(fail_at, /*torn=*/true);
-      CheckRefused(store->Commit(3, three, Root(3)), "injected WAL append failure");
+      CheckRefused(store->Commit(3, three), "injected WAL append failure");
       storage.fs->Clear();
       // Another block 3 (not the refused one), then block 4.
-      Status s = store->Commit(3, retry, Root(3));
+      Status s = store->Commit(3, retry);
       INFO(s.ToString());
       REQUIRE(s.ok());
-      REQUIRE(store->Commit(4, four, Root(4)).ok());
+      REQUIRE(store->Commit(4, four).ok());
       state = After(After(state, retry), four);
       CHECK(store->state() == state);
     }
@@ -165,7 +183,7 @@ TEST_CASE("StateStore: after a refused commit the same process commits the next 
     // key of the refused block.
     auto store = OpenStore(dir.path());
     CHECK(store->height() == 4);
-    CHECK(store->state_root() == Root(4));
+    CHECK(store->state_root() == RootOf(state));
     CHECK(store->state() == state);
     std::optional<std::string> at;
     REQUIRE(store->GetAt("shared", 2, &at).ok());
@@ -186,10 +204,10 @@ TEST_CASE("StateStore: a failed WAL sync rejects the block and the next one comm
     auto store = OpenStore(dir.path(), storage.env.get());
     state = CommitTwoBlocks(*store);
     storage.fs->FailWalSyncs();
-    CheckRefused(store->Commit(3, three, Root(3)), "injected WAL sync failure");
+    CheckRefused(store->Commit(3, three), "injected WAL sync failure");
     CheckAtBlockTwo(*store, state);
     storage.fs->Clear();
-    Status s = store->Commit(3, retry, Root(3));
+    Status s = store->Commit(3, retry);
     INFO(s.ToString());
     REQUIRE(s.ok());
     state = After(state, retry);
@@ -212,7 +230,7 @@ TEST_CASE("StateStore: a failed sync's block is undone when the database reopens
   auto store = OpenStore(dir.path(), storage.env.get());
   StateMap state = CommitTwoBlocks(*store);
   storage.fs->FailWalSyncs();
-  CheckRefused(store->Commit(3, BlockOf("three", 3), Root(3)), "injected WAL sync failure");
+  CheckRefused(store->Commit(3, BlockOf("three", 3)), "injected WAL sync failure");
   storage.fs->Clear();
   CHECK(store->needs_recovery());
   Status s = store->Recover();
@@ -238,11 +256,11 @@ TEST_CASE("StateStore: a crash right after a failed sync finds the block whole o
     auto store = OpenStore(dir.path(), storage.env.get());
     state = CommitTwoBlocks(*store);
     storage.fs->FailWalSyncs();
-    CheckRefused(store->Commit(3, three, Root(3)), "injected WAL sync failure");
+    CheckRefused(store->Commit(3, three), "injected WAL sync failure");
   }
   auto store = OpenStore(dir.path());
   CHECK(store->height() == 3);
-  CHECK(store->state_root() == Root(3));
+  CHECK(store->state_root() == RootOf(After(state, three)));
   CHECK(store->state() == After(state, three));
 }
 
@@ -253,11 +271,11 @@ TEST_CASE("StateStore: while the database cannot reopen, blocks are refused, the
   auto store = OpenStore(dir.path(), storage.env.get());
   StateMap state = CommitTwoBlocks(*store);
   storage.fs->FailWalAppendsAfter(0);
-  CheckRefused(store->Commit(3, BlockOf("three", 3), Root(3)), "injected WAL append failure");
+  CheckRefused(store->Commit(3, BlockOf("three", 3)), "injected WAL append failure");
   // Reopening for writing needs a new log and table file: both fail now (a read-only
   // instance serves the history reads meanwhile).
   storage.fs->FailNewFiles();
-  Status s = store->Commit(3, BlockOf("three", 3), Root(3));
+  Status s = store->Commit(3, BlockOf("three", 3));
   CheckRefused(s, "has not recovered from an earlier write failure");
   CheckAtBlockTwo(*store, state);
   CHECK(store->PutContract(Root(7), Root(8), "wasm").code() == Status::Code::kInternal);
@@ -265,7 +283,7 @@ TEST_CASE("StateStore: while the database cannot reopen, blocks are refused, the
   CHECK_FALSE(store->GetContract(Root(7), &code));
   storage.fs->Clear();
   const WriteSet retry = {{"shared", "3"}};
-  s = store->Commit(3, retry, Root(3));
+  s = store->Commit(3, retry);
   INFO(s.ToString());
   REQUIRE(s.ok());
   REQUIRE(store->PutContract(Root(7), Root(8), "wasm").ok());

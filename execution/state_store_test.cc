@@ -16,12 +16,13 @@ Hash32 Root(uint8_t b) {
 TEST_CASE("StateStore commits blocks atomically and reopens at the last one", "[store]") {
   testing::TempDir dir;
   Hash32 addr = Root(9), code = Root(8);
+  Hash32 root3;
   {
     std::unique_ptr<StateStore> store;
     REQUIRE(StateStore::Open(dir.path(), &store).ok());
     CHECK(store->height() == 0);
-    REQUIRE(store->Commit(1, WriteSet{{"a", "1"}, {"b", "2"}}, Root(1)).ok());
-    REQUIRE(store->Commit(2, WriteSet{{"a", "10"}, {"b", std::nullopt}, {"c", "3"}}, Root(2)).ok());
+    REQUIRE(store->Commit(1, WriteSet{{"a", "1"}, {"b", "2"}}).ok());
+    REQUIRE(store->Commit(2, WriteSet{{"a", "10"}, {"b", std::nullopt}, {"c", "3"}}).ok());
     // Get follows each commit in memory: updated, deleted and added keys.
     std::string v;
     REQUIRE(store->Get("a", &v));
@@ -30,17 +31,18 @@ TEST_CASE("StateStore commits blocks atomically and reopens at the last one", "[
     REQUIRE(store->Get("c", &v));
     CHECK(v == "3");
     CHECK_FALSE(store->Get("d", &v));
-    REQUIRE(store->Commit(3, WriteSet{}, Root(3)).ok());
-    CHECK(store->Commit(3, WriteSet{{"a", "x"}}, Root(4)).code() ==
-          Status::Code::kFailedPrecondition);
-    CHECK(store->Commit(5, WriteSet{{"a", "x"}}, Root(4)).code() ==
-          Status::Code::kFailedPrecondition);
+    const Hash32 root2 = store->state_root();
+    REQUIRE(store->Commit(3, WriteSet{}).ok());
+    root3 = store->state_root();
+    CHECK(root3 == root2);  // a block that writes nothing keeps the root
+    CHECK(store->Commit(3, WriteSet{{"a", "x"}}).code() == Status::Code::kFailedPrecondition);
+    CHECK(store->Commit(5, WriteSet{{"a", "x"}}).code() == Status::Code::kFailedPrecondition);
     REQUIRE(store->PutContract(addr, code, "wasm bytes").ok());
   }
   std::unique_ptr<StateStore> store;
   REQUIRE(StateStore::Open(dir.path(), &store).ok());
   CHECK(store->height() == 3);
-  CHECK(store->state_root() == Root(3));
+  CHECK(store->state_root() == root3);
   std::string v;
   REQUIRE(store->Get("a", &v));
   CHECK(v == "10");
@@ -74,8 +76,9 @@ TEST_CASE("StateStore keeps kHistory blocks of history", "[store]") {
   REQUIRE(StateStore::Open(dir.path(), &store).ok());
   const uint64_t n = StateStore::kHistory + 10;
   for (uint64_t h = 1; h <= n; ++h) {
-    REQUIRE(store->Commit(h, WriteSet{{"k", std::to_string(h)}}, Root(1)).ok());
+    REQUIRE(store->Commit(h, WriteSet{{"k", std::to_string(h)}}).ok());
   }
+  const Hash32 root_n = store->state_root();
   std::optional<std::string> at;
   REQUIRE(store->GetAt("k", n - StateStore::kHistory, &at).ok());
   CHECK(at == std::to_string(n - StateStore::kHistory));
@@ -85,22 +88,31 @@ TEST_CASE("StateStore keeps kHistory blocks of history", "[store]") {
   // Between Persist and Apply of the next block, reads still see block n, the oldest
   // readable height included (its undo logs are all still there), and a second
   // Persist of that height is refused only after Apply.
-  REQUIRE(store->Persist(n + 1, WriteSet{{"k", "next"}}, Root(2)).ok());
+  TreeUpdate next;
+  CpuNodeHasher hasher;
+  REQUIRE(store->UpdateTree(WriteSet{{"k", "next"}}, hasher, &next).ok());
+  REQUIRE(store->Persist(n + 1, WriteSet{{"k", "next"}}, next).ok());
   CHECK(store->height() == n);
-  CHECK(store->state_root() == Root(1));
+  CHECK(store->state_root() == root_n);
   std::string latest;
   REQUIRE(store->Get("k", &latest));
   CHECK(latest == std::to_string(n));
   for (uint64_t h = n - StateStore::kHistory; h <= n; ++h) {
     REQUIRE(store->GetAt("k", h, &at).ok());
     CHECK(at == std::to_string(h));
+    // The tree's records of that height survive the next block's pruning too.
+    StateProof proof;
+    Hash32 root;
+    REQUIRE(store->Prove("k", h, &at, &proof, &root).ok());
+    CHECK(VerifyStateProof(root, "k", std::to_string(h), proof).ok());
+    CHECK(root == StateLeafHash(StateKeyPath("k"), StateValueHash(std::to_string(h))));
   }
-  store->Apply(n + 1, WriteSet{{"k", "next"}}, Root(2));
+  store->Apply(n + 1, WriteSet{{"k", "next"}}, next);
   CHECK(store->height() == n + 1);
-  CHECK(store->state_root() == Root(2));
+  CHECK(store->state_root() == next.root);
   REQUIRE(store->GetAt("k", n + 1 - StateStore::kHistory, &at).ok());
   CHECK(at == std::to_string(n + 1 - StateStore::kHistory));
-  CHECK(store->Persist(n + 1, WriteSet{}, Root(2)).code() == Status::Code::kFailedPrecondition);
+  CHECK(store->Persist(n + 1, WriteSet{}, next).code() == Status::Code::kFailedPrecondition);
 
   // Reopened: the persisted block is there.
   store.reset();

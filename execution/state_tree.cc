@@ -1,0 +1,332 @@
+#include "execution/state_tree.h"
+
+#include <algorithm>
+#include <cstring>
+
+#include "crypto/hashes.h"
+
+namespace chainaccel::exec {
+namespace {
+
+// One changed key: its path and new value's hash (nullopt: removed).
+struct Change {
+  Hash32 path;
+  std::optional<Hash32> value_hash;
+};
+using Changes = std::span<const Change>;
+
+Hash32 ChildPrefix(const Hash32& prefix, unsigned depth, int side) {
+  Hash32 p = prefix;
+  if (side) p[depth / 8] |= static_cast<uint8_t>(0x80 >> (depth % 8));
+  return p;
+}
+
+// The first change of `changes` (sorted by path) whose bit `depth` is 1.
+size_t SplitAt(Changes changes, unsigned depth) {
+  return static_cast<size_t>(
+      std::partition_point(changes.begin(), changes.end(),
+                           [depth](const Change& c) { return PathBit(c.path, depth) == 0; }) -
+      changes.begin());
+}
+
+class Updater {
+ public:
+  Updater(const NodeReader& reader, TreeUpdate* out) : reader_(reader), out_(out) {}
+
+  // A subtree after the update: empty, a node made here (pending_[index]) or a committed
+  // node that stays where it is (its hash).
+  struct Sub {
+    enum class Kind : uint8_t { kEmpty, kNew, kClean } kind = Kind::kEmpty;
+    size_t index = 0;
+    Hash32 hash{};
+  };
+
+  // The subtree at (depth, prefix), whose committed node is `old` (nullopt: empty), with
+  // `changes` (non-empty, all under the prefix) applied.
+  Status Update(unsigned depth, const Hash32& prefix, Changes changes,
+                const std::optional<VersionedNode>& old, Sub* out) {
+    if (old) out_->stale.push_back({NodePosition{static_cast<uint16_t>(depth), prefix}, old->version});
+    if (!old || old->node.kind == TreeNode::Kind::kLeaf) return Rebuild(depth, prefix, changes, old, out);
+    const size_t mid = SplitAt(changes, depth);
+    Sub sides[2];
+    for (int side = 0; side < 2; ++side) {
+      const Changes part = side ? changes.subspan(mid) : changes.first(mid);
+      const Hash32& child_hash = side ? old->node.b : old->node.a;
+      if (part.empty()) {
+        if (child_hash != kEmptyStateRoot) sides[side] = Sub{Sub::Kind::kClean, 0, child_hash};
+        continue;
+      }
+      std::optional<VersionedNode> child;
+      const Hash32 child_prefix = ChildPrefix(prefix, depth, side);
+      if (child_hash != kEmptyStateRoot) {
+        Status s = ReadNode(depth + 1, child_prefix, &child);
+        if (!s.ok()) return s;
+      }
+      Status s = Update(depth + 1, child_prefix, part, child, &sides[side]);
+      if (!s.ok()) return s;
+    }
+    return Join(depth, prefix, sides, out);
+  }
+
+  // Places the root's subtree at depth 0 and hashes every new node: all leaves in one
+  // batch, then the internal nodes a level at a time from the deepest up.
+  Status Finish(const Sub& root, NodeHasher& hasher) {
+    if (root.kind == Sub::Kind::kNew) Place(root.index, 0, Hash32{});
+    std::vector<size_t> leaves;
+    std::vector<std::vector<size_t>> levels(257);
+    for (size_t i = 0; i < pending_.size(); ++i) {
+      if (pending_[i].node.kind == TreeNode::Kind::kLeaf) {
+        leaves.push_back(i);
+      } else {
+        levels[pending_[i].position.depth].push_back(i);
+      }
+    }
+    Status s = HashNodes(leaves, hasher);
+    for (size_t d = levels.size(); s.ok() && d-- > 0;) {
+      for (size_t i : levels[d]) {
+        Pending& p = pending_[i];
+        if (p.left) p.node.a = pending_[*p.left].hash;
+        if (p.right) p.node.b = pending_[*p.right].hash;
+      }
+      s = HashNodes(levels[d], hasher);
+    }
+    if (!s.ok()) return s;
+    out_->written.reserve(pending_.size());
+    for (const Pending& p : pending_) out_->written.push_back({p.position, p.node});
+    out_->root = root.kind == Sub::Kind::kNew ? pending_[root.index].hash : root.hash;
+    return Status::Ok();
+  }
+
+ private:
+  struct Pending {
+    TreeNode node;  // an internal node's halves are filled from its new children in Finish
+    NodePosition position;
+    std::optional<size_t> left, right;  // new children (pending_ indices)
+    Hash32 hash{};
+  };
+
+  Status ReadNode(unsigned depth, const Hash32& prefix, std::optional<VersionedNode>* out) {
+    Status s = reader_.Latest(NodePosition{static_cast<uint16_t>(depth), prefix}, out);
+    if (s.ok() && !*out) {
+      return Status::Internal("state tree: no node at depth " + std::to_string(depth) +
+                              " under a non-empty hash (damaged database)");
+    }
+    return s;
+  }
+
+  // The committed subtree was empty or one leaf: the subtree of its leaf (unless changed)
+  // and the changed keys' new leaves, built from nothing.
+  Status Rebuild(unsigned depth, const Hash32& prefix, Changes changes,
+                 const std::optional<VersionedNode>& old, Sub* out) {
+    std::vector<Change> leaves;
+    leaves.reserve(changes.size() + 1);
+    bool old_kept = old.has_value();
+    for (const Change& c : changes) {
+      if (old && c.path == old->node.a) old_kept = false;
+      if (c.value_hash) leaves.push_back(c);
+    }
+    if (old_kept) {
+      const Change kept{old->node.a, old->node.b};
+      leaves.insert(std::lower_bound(leaves.begin(), leaves.end(), kept,
+                                     [](const Change& x, const Change& y) { return x.path < y.path; }),
+                    kept);
+    }
+    return Build(depth, prefix, leaves, out);
+  }
+
+  Status Build(unsigned depth, const Hash32& prefix, Changes leaves, Sub* out) {
+    if (leaves.empty()) {
+      *out = Sub{};
+      return Status::Ok();
+    }
+    if (leaves.size() == 1) {
+      *out = NewNode(TreeNode{TreeNode::Kind::kLeaf, leaves[0].path, *leaves[0].value_hash});
+      return Status::Ok();
+    }
+    if (depth == 256) return Status::Internal("state tree: two keys with one path");
+    const size_t mid = SplitAt(leaves, depth);
+    Sub sides[2];
+    for (int side = 0; side < 2; ++side) {
+      Status s = Build(depth + 1, ChildPrefix(prefix, depth, side),
+                       side ? leaves.subspan(mid) : leaves.first(mid), &sides[side]);
+      if (!s.ok()) return s;
+    }
+    *out = NewInternal(depth, prefix, sides);
+    return Status::Ok();
+  }
+
+  // The node at (depth, prefix) over its two updated sides: empty, the one leaf left
+  // (moved up here; a committed leaf's record below becomes stale), or an internal node.
+  Status Join(unsigned depth, const Hash32& prefix, const Sub sides[2], Sub* out) {
+    const bool empty0 = sides[0].kind == Sub::Kind::kEmpty;
+    const bool empty1 = sides[1].kind == Sub::Kind::kEmpty;
+    if (empty0 && empty1) {
+      *out = Sub{};
+      return Status::Ok();
+    }
+    if (empty0 || empty1) {
+      const int side = empty0 ? 1 : 0;
+      const Sub& only = sides[side];
+      if (only.kind == Sub::Kind::kNew && pending_[only.index].node.kind == TreeNode::Kind::kLeaf) {
+        *out = only;
+        return Status::Ok();
+      }
+      if (only.kind == Sub::Kind::kClean) {
+        std::optional<VersionedNode> child;
+        const Hash32 child_prefix = ChildPrefix(prefix, depth, side);
+        Status s = ReadNode(depth + 1, child_prefix, &child);
+        if (!s.ok()) return s;
+        if (child->node.kind == TreeNode::Kind::kLeaf) {
+          out_->stale.push_back({NodePosition{static_cast<uint16_t>(depth + 1), child_prefix},
+                                 child->version});
+          *out = NewNode(child->node);
+          return Status::Ok();
+        }
+      }
+    }
+    *out = NewInternal(depth, prefix, sides);
+    return Status::Ok();
+  }
+
+  Sub NewNode(const TreeNode& node) {
+    pending_.push_back(Pending{node, {}, std::nullopt, std::nullopt, {}});
+    return Sub{Sub::Kind::kNew, pending_.size() - 1, {}};
+  }
+
+  Sub NewInternal(unsigned depth, const Hash32& prefix, const Sub sides[2]) {
+    Pending p{TreeNode{TreeNode::Kind::kInternal, {}, {}}, NodePosition{static_cast<uint16_t>(depth), prefix},
+              std::nullopt, std::nullopt, {}};
+    for (int side = 0; side < 2; ++side) {
+      Hash32& half = side ? p.node.b : p.node.a;
+      std::optional<size_t>& child = side ? p.right : p.left;
+      if (sides[side].kind == Sub::Kind::kClean) half = sides[side].hash;
+      if (sides[side].kind != Sub::Kind::kNew) continue;
+      child = sides[side].index;
+      Place(sides[side].index, depth + 1, ChildPrefix(prefix, depth, side));
+    }
+    pending_.push_back(std::move(p));
+    return Sub{Sub::Kind::kNew, pending_.size() - 1, {}};
+  }
+
+  // A leaf's position is known once its parent is made (it moves up while its siblings
+  // empty); an internal node's when it is made.
+  void Place(size_t index, unsigned depth, const Hash32& prefix) {
+    pending_[index].position = NodePosition{static_cast<uint16_t>(depth), prefix};
+  }
+
+  Status HashNodes(const std::vector<size_t>& nodes, NodeHasher& hasher) {
+    if (nodes.empty()) return Status::Ok();
+    std::vector<uint8_t> preimages(nodes.size() * kTreeNodePreimageBytes);
+    std::vector<uint8_t> digests(nodes.size() * 32);
+    for (size_t k = 0; k < nodes.size(); ++k) {
+      const TreeNode& n = pending_[nodes[k]].node;
+      uint8_t* p = preimages.data() + k * kTreeNodePreimageBytes;
+      p[0] = n.kind == TreeNode::Kind::kLeaf ? kLeafDomain : kInternalDomain;
+      std::memcpy(p + 1, n.a.data(), 32);
+      std::memcpy(p + 33, n.b.data(), 32);
+    }
+    Status s = hasher.Hash(preimages, nodes.size(), digests.data());
+    if (!s.ok()) return s;
+    for (size_t k = 0; k < nodes.size(); ++k) {
+      std::memcpy(pending_[nodes[k]].hash.data(), digests.data() + k * 32, 32);
+    }
+    return Status::Ok();
+  }
+
+  const NodeReader& reader_;
+  TreeUpdate* const out_;
+  std::vector<Pending> pending_;
+};
+
+// The changes of `writes`, sorted by path.
+std::vector<Change> ChangesOf(const WriteSet& writes) {
+  std::vector<Change> changes;
+  changes.reserve(writes.size());
+  for (const auto& [key, value] : writes) {
+    changes.push_back(Change{StateKeyPath(key),
+                             value ? std::optional<Hash32>(StateValueHash(*value)) : std::nullopt});
+  }
+  std::sort(changes.begin(), changes.end(),
+            [](const Change& x, const Change& y) { return x.path < y.path; });
+  return changes;
+}
+
+// The reader of the empty tree (which has no nodes to read).
+class EmptyTreeReader final : public NodeReader {
+ public:
+  Status Latest(const NodePosition&, std::optional<VersionedNode>* out) const override {
+    out->reset();
+    return Status::Ok();
+  }
+};
+
+}  // namespace
+
+std::string TreeNode::Encode() const {
+  std::string s(65, '\0');
+  s[0] = static_cast<char>(kind);
+  std::memcpy(s.data() + 1, a.data(), 32);
+  std::memcpy(s.data() + 33, b.data(), 32);
+  return s;
+}
+
+bool TreeNode::Decode(std::string_view bytes) {
+  if (bytes.size() != 65) return false;
+  const auto k = static_cast<uint8_t>(bytes[0]);
+  if (k != static_cast<uint8_t>(Kind::kLeaf) && k != static_cast<uint8_t>(Kind::kInternal)) return false;
+  kind = static_cast<Kind>(k);
+  std::memcpy(a.data(), bytes.data() + 1, 32);
+  std::memcpy(b.data(), bytes.data() + 33, 32);
+  return true;
+}
+
+Status CpuNodeHasher::Hash(std::span<const uint8_t> preimages, size_t n, uint8_t* digests) {
+  for (size_t i = 0; i < n; ++i) {
+    Sha256(preimages.subspan(i * kTreeNodePreimageBytes, kTreeNodePreimageBytes), digests + 32 * i);
+  }
+  return Status::Ok();
+}
+
+Status UpdateStateTree(const NodeReader& reader, const Hash32& committed_root,
+                       const WriteSet& writes, NodeHasher& hasher, TreeUpdate* out) {
+  *out = TreeUpdate{};
+  out->root = committed_root;
+  if (writes.empty()) return Status::Ok();
+  const std::vector<Change> changes = ChangesOf(writes);
+  Updater updater(reader, out);
+  std::optional<VersionedNode> root;
+  if (committed_root != kEmptyStateRoot) {
+    Status s = reader.Latest(NodePosition{}, &root);
+    if (!s.ok()) return s;
+    if (!root) return Status::Internal("state tree: no root node under a non-empty root (damaged database)");
+  }
+  Updater::Sub sub;
+  Status s = updater.Update(0, Hash32{}, changes, root, &sub);
+  if (!s.ok()) return s;
+  return updater.Finish(sub, hasher);
+}
+
+Status BuildStateRoot(const std::map<std::string, std::string, std::less<>>& state,
+                      const WriteSet* overlay, NodeHasher& hasher, Hash32* root) {
+  WriteSet all;
+  all.reserve(state.size() + (overlay ? overlay->size() : 0));
+  std::map<std::string_view, const std::optional<std::string>*> over;
+  if (overlay) {
+    for (const auto& [k, v] : *overlay) over[k] = &v;
+  }
+  for (const auto& [k, v] : state) {
+    if (!over.count(k)) all.emplace_back(k, v);
+  }
+  if (overlay) {
+    for (const auto& [k, v] : *overlay) {
+      if (v) all.emplace_back(k, v);
+    }
+  }
+  EmptyTreeReader empty;
+  TreeUpdate update;
+  Status s = UpdateStateTree(empty, kEmptyStateRoot, all, hasher, &update);
+  if (s.ok()) *root = update.root;
+  return s;
+}
+
+}  // namespace chainaccel::exec

@@ -1,0 +1,108 @@
+// StateTree: the incremental update of the authenticated state (docs/execution.md, "State
+// root"), a sparse Merkle tree with the rules of execution/tx/state_proof.h, versioned by
+// height. It does no I/O: a NodeReader gives it the committed tree's nodes, a NodeHasher
+// hashes node preimages in batches, and the update it returns (the new root, the node
+// records written at the block's height, the records it makes stale) is written by the
+// caller (StateStore, in the block's one WriteBatch).
+//
+// A node lives at a position: its depth (0 = the root, at most 256) and its prefix (the
+// path's first `depth` bits, later bits zero). Every position holds the latest version
+// of its node written at or below a height; a position is reachable at a height when its
+// parent's record there is an internal node with a non-empty child on that side.
+#pragma once
+
+#include <cstdint>
+#include <cstring>
+#include <map>
+#include <optional>
+#include <span>
+#include <string>
+#include <vector>
+
+#include "core/status.h"
+#include "core/task.h"
+#include "execution/block.h"
+#include "execution/tx/state_proof.h"
+
+namespace chainaccel::exec {
+
+struct NodePosition {
+  uint16_t depth = 0;
+  Hash32 prefix{};
+  bool operator==(const NodePosition& o) const { return depth == o.depth && prefix == o.prefix; }
+};
+
+struct NodePositionHash {
+  size_t operator()(const NodePosition& p) const {
+    size_t h;
+    static_assert(sizeof h <= 32);
+    std::memcpy(&h, p.prefix.data(), sizeof h);  // the prefix's first bits: a hash's
+    return h ^ (static_cast<size_t>(p.depth) * 0x9e3779b97f4a7c15ull);
+  }
+};
+
+// A node's record: a leaf (a = key path, b = value hash) or an internal node (a, b = the
+// children's hashes, zero for an empty child).
+struct TreeNode {
+  enum class Kind : uint8_t { kLeaf = 1, kInternal = 2 };
+  Kind kind = Kind::kLeaf;
+  Hash32 a{};
+  Hash32 b{};
+  Hash32 Hash() const {
+    return kind == Kind::kLeaf ? StateLeafHash(a, b) : StateInternalHash(a, b);
+  }
+  // 65 bytes: the kind, a, b. Decode: false for any other size or kind.
+  std::string Encode() const;
+  bool Decode(std::string_view bytes);
+};
+
+struct VersionedNode {
+  TreeNode node;
+  uint64_t version = 0;  // the height that wrote it
+};
+
+// The committed tree's latest nodes. Thread-safety: as the implementation's.
+class NodeReader {
+ public:
+  virtual ~NodeReader() = default;
+  // The node at `position` in the committed tree, or nullopt when no record exists.
+  // INTERNAL when storage fails.
+  virtual Status Latest(const NodePosition& position, std::optional<VersionedNode>* out) const = 0;
+};
+
+// Hashes n node preimages of kTreeNodePreimageBytes each (n * 65 bytes) into n * 32 bytes.
+class NodeHasher {
+ public:
+  virtual ~NodeHasher() = default;
+  virtual Status Hash(std::span<const uint8_t> preimages, size_t n, uint8_t* digests) = 0;
+};
+
+// Hashes on the calling thread with the crypto library.
+class CpuNodeHasher final : public NodeHasher {
+ public:
+  Status Hash(std::span<const uint8_t> preimages, size_t n, uint8_t* digests) override;
+};
+
+struct TreeUpdate {
+  Hash32 root{};
+  // New records, version = the block's height.
+  std::vector<std::pair<NodePosition, TreeNode>> written;
+  // Records of the committed tree replaced or made unreachable by the block: (position,
+  // version written).
+  std::vector<std::pair<NodePosition, uint64_t>> stale;
+};
+
+// The block's update of the tree whose root is `committed_root`: `writes` (state keys to
+// new values, nullopt a removal) applied. Reads every committed node on the changed paths
+// (once each) and writes every node on them again; hashes the new nodes level by level,
+// deepest first, one hasher call per level (all leaves in one). INTERNAL when the reader
+// fails or a node is missing (a damaged database).
+Status UpdateStateTree(const NodeReader& reader, const Hash32& committed_root,
+                       const WriteSet& writes, NodeHasher& hasher, TreeUpdate* out);
+
+// The root of `state` (with `overlay` applied when not null) built from nothing, with the
+// same hasher batching: the full check of a database on open, and a reference for tests.
+Status BuildStateRoot(const std::map<std::string, std::string, std::less<>>& state,
+                      const WriteSet* overlay, NodeHasher& hasher, Hash32* root);
+
+}  // namespace chainaccel::exec
