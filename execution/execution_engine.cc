@@ -59,34 +59,6 @@ class CommittedView final : public HostState {
   WriteMap writes_;
 };
 
-// Hashes a level of tree nodes as one HashTask through the engine (the daemon's
-// scheduler: CPU threads or a GPU) when it has at least kMinEngineNodes nodes, else on the
-// calling thread, where a small level costs less than a scheduler round trip.
-class EngineNodeHasher final : public NodeHasher {
- public:
-  // Below this many nodes a level is hashed on the calling thread: one SHA-256 of 65 bytes
-  // takes ~0.3 us there, and a task through the scheduler ~50-100 us of fixed cost, so a
-  // level of 1,024 nodes is about where the engine's threads start to pay
-  // (bench/EXEC_RESULTS.md, "State root update").
-  static constexpr size_t kMinEngineNodes = 1024;
-
-  explicit EngineNodeHasher(Engine& engine) : engine_(engine) {}
-  Status Hash(std::span<const uint8_t> preimages, size_t n, uint8_t* digests) override {
-    if (n < kMinEngineNodes) return cpu_.Hash(preimages, n, digests);
-    HashTask task;
-    task.algorithm = HashAlgorithm::kSha256;
-    task.messages = PackedItems::Fixed(preimages.first(n * kTreeNodePreimageBytes),
-                                       kTreeNodePreimageBytes);
-    task.digests = digests;
-    Task t = std::move(task);
-    return engine_.Run(t);
-  }
-
- private:
-  Engine& engine_;
-  CpuNodeHasher cpu_;
-};
-
 }  // namespace
 
 ExecutionEngine::ExecutionEngine(const ExecutionOptions& options, Engine* engine)

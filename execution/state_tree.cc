@@ -287,6 +287,17 @@ Status CpuNodeHasher::Hash(std::span<const uint8_t> preimages, size_t n, uint8_t
   return Status::Ok();
 }
 
+Status EngineNodeHasher::Hash(std::span<const uint8_t> preimages, size_t n, uint8_t* digests) {
+  if (n < kMinEngineNodes) return cpu_.Hash(preimages, n, digests);
+  HashTask task;
+  task.algorithm = HashAlgorithm::kSha256;
+  task.messages = PackedItems::Fixed(preimages.first(n * kTreeNodePreimageBytes), kTreeNodePreimageBytes);
+  task.digests = digests;
+  Task t = std::move(task);
+  ++engine_batches_;
+  return engine_.Run(t);
+}
+
 Status UpdateStateTree(const NodeReader& reader, const Hash32& committed_root,
                        const WriteSet& writes, NodeHasher& hasher, TreeUpdate* out) {
   *out = TreeUpdate{};

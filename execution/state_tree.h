@@ -21,6 +21,7 @@
 
 #include "core/status.h"
 #include "core/task.h"
+#include "engines/engine.h"
 #include "execution/block.h"
 #include "execution/tx/state_proof.h"
 
@@ -81,6 +82,27 @@ class NodeHasher {
 class CpuNodeHasher final : public NodeHasher {
  public:
   Status Hash(std::span<const uint8_t> preimages, size_t n, uint8_t* digests) override;
+};
+
+// Hashes a level of tree nodes as one HashTask through `engine` (the daemon's scheduler:
+// CPU threads or a GPU) when it has at least kMinEngineNodes nodes, else on the calling
+// thread, where a small level costs less than a scheduler round trip. `engine` must
+// outlive the hasher and support kHash.
+class EngineNodeHasher final : public NodeHasher {
+ public:
+  // One SHA-256 of 65 bytes takes ~0.3-0.5 us on one thread, a task through the scheduler
+  // tens of microseconds of fixed cost: from ~1,000 nodes a level is worth the engine's
+  // threads (bench/EXEC_RESULTS.md, "State root update").
+  static constexpr size_t kMinEngineNodes = 1024;
+
+  explicit EngineNodeHasher(Engine& engine) : engine_(engine) {}
+  Status Hash(std::span<const uint8_t> preimages, size_t n, uint8_t* digests) override;
+  size_t engine_batches() const { return engine_batches_; }
+
+ private:
+  Engine& engine_;
+  CpuNodeHasher cpu_;
+  size_t engine_batches_ = 0;
 };
 
 struct TreeUpdate {
