@@ -1,7 +1,10 @@
 #include "execution/block_proofs.h"
 
+#include <algorithm>
+#include <atomic>
 #include <map>
 #include <memory>
+#include <thread>
 
 #include "execution/tx/verifying_key.h"
 
@@ -50,28 +53,55 @@ std::shared_ptr<const Groth16VerifyingKeyData> RegisteredKey(const StateReader& 
   return key;
 }
 
-// Verifies the proofs of transactions `indices`, which name one key, as one task.
-Status VerifyOneKey(Engine& engine, const StateReader& committed,
-                    std::span<const Transaction> txs, const std::vector<size_t>& indices,
-                    std::vector<std::string>* errors) {
+// The proofs of one key that passed the checks before the engine, as one task's inputs.
+struct KeyBatch {
+  std::shared_ptr<const Groth16VerifyingKeyData> key;
+  std::vector<size_t> indices;  // the transactions of the batch, in batch order
+  ProofBatch batch;
+  std::vector<ItemStatus> status;  // filled by Verify
+  Status result;
+};
+
+// Checks the proofs of transactions `indices`, which name one key, against the key in
+// `committed`: (*errors)[i] for those that do not fit it; the others form the batch.
+KeyBatch PrepareKeyBatch(const StateReader& committed, std::span<const Transaction> txs,
+                         const std::vector<size_t>& indices, std::vector<std::string>* errors) {
   const Hash32& id = txs[indices.front()].proof->verifying_key_id;
   std::string key_error;
-  const auto key = RegisteredKey(committed, id, &key_error);
-  std::vector<size_t> indices_in_batch;
-  ProofBatch batch;
+  KeyBatch prepared;
+  prepared.key = RegisteredKey(committed, id, &key_error);
   for (size_t i : indices) {
     const TransactionProof& p = *txs[i].proof;
     std::string& error = (*errors)[i];
-    error = key ? PublicSignalsProblem(p.public_signals, key->n_public) : key_error;
+    error = prepared.key ? PublicSignalsProblem(p.public_signals, prepared.key->n_public)
+                         : key_error;
     if (!error.empty()) continue;
-    indices_in_batch.push_back(i);
-    batch.Add(p);
+    prepared.indices.push_back(i);
+    prepared.batch.Add(p);
   }
-  if (indices_in_batch.empty()) return Status::Ok();
-  std::vector<ItemStatus> status;
-  if (Status s = batch.Verify(engine, key, &status); !s.ok()) return s;
-  for (size_t k = 0; k < status.size(); ++k) (*errors)[indices_in_batch[k]] = ProofError(status[k]);
-  return Status::Ok();
+  return prepared;
+}
+
+// Batches of different keys at once, at most this many: each task is already spread over
+// the engine's threads, but its final pairings are serial, and a block's small batches of
+// several keys would otherwise wait on each other.
+constexpr size_t kMaxConcurrentKeyBatches = 8;
+
+// Runs every batch on `engine` (the calling thread and up to kMaxConcurrentKeyBatches - 1
+// more); blocks until all are done.
+void RunKeyBatches(Engine& engine, std::vector<KeyBatch>* batches) {
+  std::atomic<size_t> next{0};
+  auto work = [&engine, batches, &next] {
+    for (size_t i = next++; i < batches->size(); i = next++) {
+      KeyBatch& b = (*batches)[i];
+      b.result = b.batch.Verify(engine, b.key, &b.status);
+    }
+  };
+  std::vector<std::thread> helpers;
+  const size_t extra = std::min(batches->size(), kMaxConcurrentKeyBatches) - 1;
+  for (size_t t = 0; t < extra; ++t) helpers.emplace_back(work);
+  work();
+  for (std::thread& t : helpers) t.join();
 }
 
 }  // namespace
@@ -101,10 +131,16 @@ Status VerifyBlockProofs(Engine& engine, const StateReader& committed,
   for (size_t i = 0; i < transactions.size(); ++i) {
     if (transactions[i].proof) by_key[transactions[i].proof->verifying_key_id].push_back(i);
   }
+  std::vector<KeyBatch> batches;
   for (const auto& [id, indices] : by_key) {
-    if (Status s = VerifyOneKey(engine, committed, transactions, indices, errors); !s.ok()) {
-      return s;
-    }
+    KeyBatch prepared = PrepareKeyBatch(committed, transactions, indices, errors);
+    if (!prepared.indices.empty()) batches.push_back(std::move(prepared));
+  }
+  if (batches.empty()) return Status::Ok();
+  RunKeyBatches(engine, &batches);
+  for (const KeyBatch& b : batches) {
+    if (!b.result.ok()) return b.result;
+    for (size_t k = 0; k < b.status.size(); ++k) (*errors)[b.indices[k]] = ProofError(b.status[k]);
   }
   return Status::Ok();
 }

@@ -39,7 +39,9 @@ class ProofBatch {
 // signal's value does not fit the key, a point does not decode, the proof does not
 // verify). Returns OK, or the engine's status when a batch fails as a whole (the block
 // must then fail: *errors is not to be used). `committed` is read from this thread only;
-// blocks until every batch is done. Thread-safe as far as `engine` and `committed` are.
+// the batches of different keys run at once (up to 8, on threads of this call), so
+// `engine` sees concurrent Run calls; blocks until every batch is done. Thread-safe as far
+// as `engine` and `committed` are.
 Status VerifyBlockProofs(Engine& engine, const StateReader& committed,
                          std::span<const Transaction> transactions,
                          std::vector<std::string>* errors);

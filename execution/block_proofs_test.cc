@@ -149,6 +149,44 @@ TEST_CASE("Proof transactions: each bad proof is BAD_PROOF with its reason, gas 
   }
 }
 
+TEST_CASE("Proof transactions: batches of several keys run at once, each proof its verdict",
+          "[engine][proof]") {
+  for (ExecutorKind kind : kKinds) {
+    TestVerifyingKey first(2, 4);
+    Chain chain(kind, first);
+    std::vector<TestVerifyingKey> keys;
+    keys.emplace_back(1, 5);
+    keys.emplace_back(3, 6);
+    keys.emplace_back(2, 7);
+    std::vector<Transaction> registrations;
+    for (const TestVerifyingKey& k : keys) {
+      registrations.push_back(testing::RegisterKey(chain.alice, k.encoding(), chain.nonce++));
+    }
+    for (const Receipt& r : chain.Run(registrations).receipts) {
+      REQUIRE(r.status == ReceiptStatus::kOk);
+    }
+    keys.push_back(std::move(first));
+    // Per key: one good proof and one of other signals, interleaved across the keys.
+    std::vector<Transaction> block;
+    std::vector<bool> good;
+    for (int round = 0; round < 2; ++round) {
+      for (TestVerifyingKey& k : keys) {
+        std::vector<Hash32> signals;
+        for (uint32_t j = 0; j < k.n_public(); ++j) signals.push_back(Signal(10 * j + 1));
+        TransactionProof proof = k.Prove(signals);
+        if (round == 1) proof.public_signals[0] = Signal(999);
+        block.push_back(chain.Call(std::move(proof)));
+        good.push_back(round == 0);
+      }
+    }
+    const BlockResult r = chain.Run(block);
+    for (size_t i = 0; i < block.size(); ++i) {
+      INFO("transaction " << i);
+      CHECK(r.receipts[i].status == (good[i] ? ReceiptStatus::kOk : ReceiptStatus::kBadProof));
+    }
+  }
+}
+
 TEST_CASE("Proof transactions: a key registered in a block serves from the next block on",
           "[engine][proof]") {
   for (ExecutorKind kind : kKinds) {
