@@ -133,6 +133,7 @@ Status LoadConfigFile(const std::string& path, Config* config) {
                         "shutdown_grace_seconds", "gpu_enabled", "gpu_devices", "gpu_retest_seconds",
                         "gpu_engines_per_device",
                         "scheduler", "execution_db", "executor", "execution_threads",
+                        "execution_verify_root_on_open",
                         "memory_trim_seconds", "tls", "auth", "admin_engine_control", "proof"},
                        path);
   if (s.ok()) s = Read(root, "listen", path, &config->listen);
@@ -149,6 +150,9 @@ Status LoadConfigFile(const std::string& path, Config* config) {
   if (s.ok()) s = Read(root, "execution_db", path, &config->execution_db);
   if (s.ok()) s = Read(root, "executor", path, &config->executor);
   if (s.ok()) s = Read(root, "execution_threads", path, &config->execution_threads);
+  if (s.ok()) {
+    s = Read(root, "execution_verify_root_on_open", path, &config->execution_verify_root_on_open);
+  }
   if (s.ok()) s = Read(root, "memory_trim_seconds", path, &config->memory_trim_seconds);
   if (s.ok()) s = Read(root, "admin_engine_control", path, &config->admin_engine_control);
   if (!s.ok()) return s;

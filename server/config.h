@@ -126,6 +126,10 @@ struct Config {
   std::string executor = "adaptive";
   // Block-STM threads; 0 = the CPU engine's thread count.
   size_t execution_threads = 0;
+  // On start, rebuild the state root from the whole state and refuse a database where it
+  // differs from the committed root (O(state)); off, only the state tree's committed root
+  // is checked (O(1); docs/execution.md, "State root").
+  bool execution_verify_root_on_open = false;
   // trace, debug, info, warn, error.
   std::string log_level = "info";
   // "text" or "json" (one JSON object per line).

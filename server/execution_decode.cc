@@ -133,6 +133,17 @@ void EncodeGetStateResponse(const std::optional<std::string>& value, uint64_t he
   out->set_height(height);
 }
 
+void EncodeStateProof(const Hash32& root, const exec::StateProof& proof,
+                      v1::GetStateResponse* out) {
+  out->set_state_root(root.data(), root.size());
+  v1::StateProof* p = out->mutable_proof();
+  for (const Hash32& s : proof.siblings) p->add_siblings(s.data(), s.size());
+  if (proof.leaf) {
+    p->set_leaf_key_path(proof.leaf->key_path.data(), 32);
+    p->set_leaf_value_hash(proof.leaf->value_hash.data(), 32);
+  }
+}
+
 std::string_view ReceiptStatusName(exec::ReceiptStatus status) {
   switch (status) {
     case exec::ReceiptStatus::kOk: return "ok";

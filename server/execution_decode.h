@@ -54,6 +54,9 @@ void EncodeExecuteBlockResponse(uint64_t height, const exec::BlockResult& result
                                 v1::ExecuteBlockResponse* out);
 void EncodeGetStateResponse(const std::optional<std::string>& value, uint64_t height,
                             v1::GetStateResponse* out);
+// Adds the root and proof of a GetState with `prove`.
+void EncodeStateProof(const Hash32& root, const exec::StateProof& proof,
+                      v1::GetStateResponse* out);
 
 // "ok", "reverted", "out_of_gas", ...: a receipt status as the metrics name it.
 std::string_view ReceiptStatusName(exec::ReceiptStatus status);

@@ -104,8 +104,17 @@ grpc::ServerUnaryReactor* ExecutionServiceImpl::GetState(grpc::CallbackServerCon
       request, response, OneItem, [this](const v1::GetStateRequest& r, v1::GetStateResponse* out) {
         std::optional<std::string> value;
         uint64_t height = 0;
-        Status s = engine_.GetState(r.key(), DecodeStateHeight(r), &value, &height);
-        if (s.ok()) EncodeGetStateResponse(value, height, out);
+        if (!r.prove()) {
+          Status s = engine_.GetState(r.key(), DecodeStateHeight(r), &value, &height);
+          if (s.ok()) EncodeGetStateResponse(value, height, out);
+          return s;
+        }
+        exec::StateProof proof;
+        Hash32 root;
+        Status s = engine_.ProveState(r.key(), DecodeStateHeight(r), &value, &height, &proof, &root);
+        if (!s.ok()) return s;
+        EncodeGetStateResponse(value, height, out);
+        EncodeStateProof(root, proof, out);
         return s;
       });
 }

@@ -190,6 +190,7 @@ Status Server::Start() {
                                                         : exec::ExecutorKind::kBlockStm;
     options.threads = config_.execution_threads != 0 ? config_.execution_threads
                                                      : impl.cpu->info().threads;
+    options.verify_state_root_on_open = config_.execution_verify_root_on_open;
     impl.scheduled = std::make_unique<ScheduledEngine>(*impl.scheduler);
     s = exec::ExecutionEngine::Open(options, impl.scheduled.get(), &impl.execution);
     if (!s.ok()) return s;

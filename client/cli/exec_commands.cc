@@ -10,6 +10,7 @@
 
 #include "chainaccel/v1/execution.grpc.pb.h"
 #include "client/cli/command.h"
+#include "client/cli/state_proof.h"
 #include "client/cli/hex.h"
 #include "client/cli/input.h"
 #include "client/cli/transaction_proto.h"
@@ -207,6 +208,36 @@ int RunVkId(const std::string& vkey) {
 }
 
 // `exec register-vk`: registers a verifying key with the on-chain registry.
+struct StateOptions {
+  std::string key_hex;
+  uint64_t height = 0;
+  bool prove = false;
+};
+
+// `state`: GetState of one key; with --prove, the proof checked here (the client
+// library's VerifyGetStateProof) and its verdict printed. kExitInvalid when it fails.
+int RunState(const StateOptions& options, const GlobalOptions& global) {
+  v1::GetStateRequest request;
+  request.set_key(HexArg(options.key_hex, "--key"));
+  request.set_height(options.height);
+  request.set_prove(options.prove);
+  v1::GetStateResponse response;
+  CheckCall(MakeStub(global)->GetState(NewCallContext(global).get(), request, &response));
+  std::string out = "height: " + std::to_string(response.height()) +
+                    "\nfound: " + (response.found() ? "true" : "false") + "\n";
+  if (response.found()) out += "value: " + ToHex(response.value()) + "\n";
+  if (!options.prove) {
+    WriteStdout(out);
+    return kExitOk;
+  }
+  const StateProofVerdict verdict = VerifyGetStateProof(request.key(), response);
+  out += "state_root: " + ToHex(response.state_root()) +
+         "\nproof_siblings: " + std::to_string(response.proof().siblings_size()) +
+         "\nproof: " + (verdict.valid ? "verified" : "INVALID: " + verdict.reason) + "\n";
+  WriteStdout(out);
+  return verdict.valid ? kExitOk : kExitInvalid;
+}
+
 CLI::App* AddRegisterVk(CLI::App* exec, const GlobalOptions* global, CommandRun* run) {
   auto options = std::make_shared<RegisterVkOptions>();
   CLI::App* command = exec->add_subcommand(
@@ -273,6 +304,17 @@ void AddExecCommands(CLI::App* app, const GlobalOptions* global, CommandRun* run
     }
     *run = [=] { return RunExec(*exec_options, *global); };
   });
+
+  auto state_options = std::make_shared<StateOptions>();
+  CLI::App* state = app->add_subcommand(
+      "state", "Read a state key at the latest or a recent height; --prove checks its proof");
+  state->add_option("--key", state_options->key_hex,
+                    "State key (hex): the contract address followed by the contract's key")
+      ->required();
+  state->add_option("--height", state_options->height, "Height (default: the latest)");
+  state->add_flag("--prove", state_options->prove,
+                  "Fetch the proof against the height's state root and verify it");
+  state->callback([=] { *run = [=] { return RunState(*state_options, *global); }; });
 
   auto vkey = std::make_shared<std::string>();
   CLI::App* vk_id_command = app->add_subcommand(

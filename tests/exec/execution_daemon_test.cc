@@ -419,6 +419,24 @@ TEST_CASE("chainaccel deploy and exec against the daemon", "[daemon][cli]") {
   out = Run(cli + " exec --contract " + address + " --function nope --key " + key, &rc);
   CHECK(rc == 1);
   CHECK_THAT(out, Catch::Contains("status: TRAPPED"));
+  // state --prove: the counter's key "count" (636f756e74) at the latest height and at
+  // height 1, and a key never written, each with its proof verified by the CLI.
+  const std::string count_key = address + "636f756e74";
+  out = Run(cli + " state --key " + count_key + " --prove", &rc);
+  CHECK(rc == 0);
+  CHECK_THAT(out, Catch::Contains("found: true") && Catch::Contains("value: 0200000000000000") &&
+                      Catch::Contains("proof: verified"));
+  out = Run(cli + " state --key " + count_key + " --height 1 --prove", &rc);
+  CHECK(rc == 0);
+  CHECK_THAT(out, Catch::Contains("height: 1") && Catch::Contains("value: 0100000000000000") &&
+                      Catch::Contains("proof: verified"));
+  out = Run(cli + " state --key " + address + "6e6f6e65 --prove", &rc);
+  CHECK(rc == 0);
+  CHECK_THAT(out, Catch::Contains("found: false") && Catch::Contains("proof: verified"));
+  out = Run(cli + " state --key " + count_key, &rc);
+  CHECK(rc == 0);
+  CHECK_THAT(out, Catch::Contains("value: 0200000000000000"));
+  CHECK_THAT(out, !Catch::Contains("proof"));
   Run(cli + " deploy " + dir.Sub("missing.wasm") + " 2>/dev/null", &rc);
   CHECK(rc == 2);
 }
