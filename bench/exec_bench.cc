@@ -21,7 +21,9 @@
 // "pipeline" (exec_pipeline lines) runs the daemon's whole block path in process: signed
 // transactions, the signature batches and the state root placed by the daemon's
 // scheduler (on a GPU when one is present), Block-STM at the most threads, the RocksDB
-// commit; it prints each phase's time.
+// commit; it prints each phase's time: a mint block, then --rounds transfer blocks.
+// "--aot on" runs its contracts on the ahead-of-time tier (built before the first block;
+// docs/execution.md, "Contract tiers"), "--aot off" (the default) on the interpreter.
 //
 // "proofs" (exec_proof_block lines) runs the same path on blocks of --proof-block (1,000)
 // signed transfers of which --proofs (100) carry a Groth16 proof (4 public signals, the
@@ -34,7 +36,7 @@
 // prints their rate (exec_profile lines): a process for a profiler to watch.
 //
 // Usage: exec_bench [--txs N] [--rounds R] [--threads 1,2,4,8,16] [--workloads a,b,c]
-//                   [--profile B] [--proof-block N] [--proofs P]
+//                   [--profile B] [--proof-block N] [--proofs P] [--aot on|off]
 #include <algorithm>
 #include <array>
 #include <chrono>
@@ -82,6 +84,8 @@ struct Options {
   // "proofs" and "proof_verify": transactions a block, and how many carry a proof.
   size_t proof_block_txs = 1000;
   size_t proofs = 100;
+  // The block path's contracts on the ahead-of-time tier ("pipeline", "proofs").
+  bool aot = false;
 };
 
 // Committed state as the daemon's StateStore keeps it: an ordered map, read through a
@@ -497,7 +501,8 @@ void HostScaling(const Options& options) {
 // `threads`) over RocksDB in a temporary folder, handing its signature, proof and
 // state-root batches to the scheduler. The token example is deployed.
 struct BlockPath {
-  explicit BlockPath(size_t executor_threads) : threads(executor_threads) {
+  BlockPath(size_t executor_threads, bool aot_tier)
+      : threads(executor_threads), aot(aot_tier) {
     std::vector<Engine*> engines{&cpu};
     for (Engine* gpu : gpus.engines()) engines.push_back(gpu);
     scheduler = std::make_unique<HybridScheduler>(engines, HybridScheduler::Options{});
@@ -506,10 +511,23 @@ struct BlockPath {
     eo.db_path = dir.Sub("db");
     eo.executor = ExecutorKind::kBlockStm;
     eo.threads = threads;
+    if (aot) {
+      eo.aot = AotOptions{};
+      eo.aot->cache_dir = dir.Sub("aot");
+      std::string why;
+      if (!AotToolsPresent(*eo.aot, &why)) {
+        std::fprintf(stderr, "exec_bench: --aot on: %s\n", why.c_str());
+        std::exit(1);
+      }
+      eo.aot->on_build = [](const AotBuildReport& r) {
+        if (!r.ok) std::fprintf(stderr, "exec_bench: AOT build failed: %s\n", r.error.c_str());
+      };
+    }
     Status s = ExecutionEngine::Open(eo, scheduled.get(), &engine);
     Hash32 code;
     if (s.ok()) s = engine->Deploy(testing::ExampleContract("token"), {}, &token, &code);
     bench::CheckStatus("exec_bench", s);
+    engine->DrainAot();  // every contract on its tier before the first block
   }
 
   // Executes the next block; the wall time goes to *seconds.
@@ -530,6 +548,7 @@ struct BlockPath {
   std::unique_ptr<ExecutionEngine> engine;
   Hash32 token{};
   const size_t threads;
+  const bool aot;
 };
 
 size_t OkCount(const BlockResult& r) {
@@ -543,31 +562,33 @@ size_t OkCount(const BlockResult& r) {
 // went.
 void Pipeline(const Options& options) {
   const size_t n = options.txs;
-  BlockPath path(*std::max_element(options.threads.begin(), options.threads.end()));
+  BlockPath path(*std::max_element(options.threads.begin(), options.threads.end()), options.aot);
   std::mt19937_64 rng(7);
   std::vector<testing::Account> senders, receivers;
   for (size_t i = 0; i < n; ++i) {
     senders.push_back(testing::MakeAccount(rng));
     receivers.push_back(testing::MakeAccount(rng));
   }
-  std::vector<std::vector<Transaction>> blocks(2);
+  std::vector<std::vector<Transaction>> blocks(1 + options.rounds);
   for (size_t i = 0; i < n; ++i) {
     blocks[0].push_back(
         testing::SignedCall(senders[i], path.token, "mint", U64(1'000'000), 1'000'000, 0));
-    blocks[1].push_back(testing::SignedCall(
-        senders[i], path.token, "transfer",
-        testing::AddressBytes(receivers[i].address) + U64(1 + i % 1000), 1'000'000, 1));
+    for (size_t b = 1; b < blocks.size(); ++b) {
+      blocks[b].push_back(testing::SignedCall(
+          senders[i], path.token, "transfer",
+          testing::AddressBytes(receivers[i].address) + U64(1 + i % 1000), 1'000'000, b));
+    }
   }
   for (size_t b = 0; b < blocks.size(); ++b) {
     double total = 0;
     const BlockResult r = path.Execute(blocks[b], &total);
     std::printf(
-        "{\"bench\":\"exec_pipeline\",\"block\":\"%s\",\"txs\":%zu,\"ok\":%zu,"
-        "\"executor\":\"block-stm\",\"threads\":%zu,\"cpu_engine_threads\":%u,"
+        "{\"bench\":\"exec_pipeline\",\"block\":\"%s\",\"aot\":%s,\"txs\":%zu,"
+        "\"ok\":%zu,\"executor\":\"block-stm\",\"threads\":%zu,\"cpu_engine_threads\":%u,"
         "\"gpus\":%zu,"
         "\"seconds\":%.6f,\"tps\":%.0f,\"verify_s\":%.6f,\"execute_s\":%.6f,\"root_s\":%.6f,"
         "\"commit_s\":%.6f,\"state_keys_after\":%zu}\n",
-        b == 0 ? "mint" : "transfer", n, OkCount(r), path.threads, path.cpu.info().threads,
+        b == 0 ? "mint" : "transfer", path.aot ? "true" : "false", n, OkCount(r), path.threads, path.cpu.info().threads,
         path.gpus.engines().size(), total, static_cast<double>(n) / total,
         r.timings.verify_seconds, r.timings.execute_seconds, r.timings.root_seconds,
         r.timings.commit_seconds, static_cast<size_t>(b == 0 ? n : 2 * n));
@@ -684,7 +705,7 @@ std::vector<testing::Account> ProofSetup(BlockPath& path, const testing::TestVer
 }
 
 void ProofPipeline(const Options& options) {
-  BlockPath path(*std::max_element(options.threads.begin(), options.threads.end()));
+  BlockPath path(*std::max_element(options.threads.begin(), options.threads.end()), options.aot);
   std::mt19937_64 rng(11);
   testing::TestVerifyingKey key(kProofSignals, 12);
   const size_t n = options.proof_block_txs;
@@ -729,6 +750,8 @@ Options ParseOptions(int argc, char** argv) {
       o.proof_block_txs = std::stoul(value);
     } else if (flag == "--proofs") {
       o.proofs = std::stoul(value);
+    } else if (flag == "--aot") {
+      o.aot = value == "on";
     } else if (flag == "--workloads") {
       o.workloads = chainaccel::SplitList(value);
     } else {

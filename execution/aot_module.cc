@@ -479,6 +479,7 @@ Status AotCompiler::CompileNow(const PreparedContract& contract, AotBuildReport*
   Status s = LoadOrBuild(contract, &r);
   r.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   r.ok = s.ok();
+  r.timed_out = s.code() == Status::Code::kDeadlineExceeded;
   if (!s.ok()) r.error = s.message();
   if (options_.on_build) options_.on_build(r);
   return s;

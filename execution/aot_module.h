@@ -114,6 +114,7 @@ struct AotBuildReport {
   Hash32 code_hash{};
   bool cached = false;  // loaded from the cache, not built
   bool ok = false;
+  bool timed_out = false;  // the build ran past time_limit_seconds (then !ok)
   double seconds = 0;   // of the build (or the load)
   std::string error;    // when !ok
 };

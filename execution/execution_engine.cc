@@ -64,7 +64,14 @@ class CommittedView final : public HostState {
 ExecutionEngine::ExecutionEngine(const ExecutionOptions& options, Engine* engine)
     : options_(options), engine_(engine) {}
 
-ExecutionEngine::~ExecutionEngine() = default;
+ExecutionEngine::~ExecutionEngine() {
+  // The start-up thread submits to aot_, and the compiler's worker attaches modules to
+  // the contracts in prepared_ (shared, so they outlive the map): the thread goes first,
+  // then the compiler (a running build is killed), then the rest by member order.
+  stop_aot_startup_ = true;
+  if (aot_startup_.joinable()) aot_startup_.join();
+  aot_.reset();
+}
 
 Status ExecutionEngine::Open(const ExecutionOptions& options, Engine* engine,
                              std::unique_ptr<ExecutionEngine>* out) {
@@ -97,6 +104,13 @@ Status ExecutionEngine::Open(const ExecutionOptions& options, Engine* engine,
     case ExecutorKind::kAdaptive:
       e->executor_ = NewAdaptiveExecutor(options.limits, options.threads);
       break;
+  }
+  if (options.aot.has_value()) {
+    e->aot_ = std::make_unique<AotCompiler>(*options.aot);
+    ExecutionEngine* engine_ptr = e.get();
+    e->aot_startup_ = std::thread([engine_ptr, hashes = e->store_->CodeHashes()]() mutable {
+      engine_ptr->QueueDeployedContracts(std::move(hashes));
+    });
   }
   *out = std::move(e);
   return Status::Ok();
@@ -135,6 +149,7 @@ Status ExecutionEngine::Deploy(ByteView wasm, ByteView salt, Hash32* address,
                                            wasm.size()));
   if (!s.ok()) return s;
   MutexLock plock(prepared_mu_);
+  if (aot_ != nullptr) aot_->Submit(prepared);
   prepared_[*code_hash] = std::move(prepared);
   return Status::Ok();
 }
@@ -142,6 +157,10 @@ Status ExecutionEngine::Deploy(ByteView wasm, ByteView salt, Hash32* address,
 std::shared_ptr<const PreparedContract> ExecutionEngine::ContractAt(const Hash32& address) {
   Hash32 code_hash;
   if (!store_->GetContract(address, &code_hash)) return nullptr;
+  return PreparedFor(code_hash);
+}
+
+std::shared_ptr<const PreparedContract> ExecutionEngine::PreparedFor(const Hash32& code_hash) {
   MutexLock lock(prepared_mu_);
   auto it = prepared_.find(code_hash);
   if (it != prepared_.end()) return it->second;
@@ -151,8 +170,26 @@ std::shared_ptr<const PreparedContract> ExecutionEngine::ContractAt(const Hash32
   if (!store_->GetCode(code_hash, &wasm).ok()) return nullptr;
   std::shared_ptr<const PreparedContract> prepared;
   if (!PrepareContract(Bytes(wasm), options_.limits, &prepared).ok()) return nullptr;
+  if (aot_ != nullptr) aot_->Submit(prepared);
   prepared_[code_hash] = prepared;
   return prepared;
+}
+
+void ExecutionEngine::QueueDeployedContracts(std::vector<Hash32> code_hashes) {
+  for (const Hash32& code_hash : code_hashes) {
+    if (stop_aot_startup_) return;
+    ReaderMutexLock lock(mu_);
+    (void)PreparedFor(code_hash);  // queues it for the compiler when prepared here
+  }
+}
+
+void ExecutionEngine::DrainAot() {
+  if (aot_startup_.joinable()) {
+    // Every deployed contract queued first; joined only here and in the destructor.
+    MutexLock lock(aot_startup_mu_);
+    if (aot_startup_.joinable()) aot_startup_.join();
+  }
+  if (aot_ != nullptr) aot_->Drain();
 }
 
 Status ExecutionEngine::VerifySignatures(const std::vector<Transaction>& txs,

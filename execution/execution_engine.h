@@ -11,16 +11,19 @@
 // block commits or a contract is stored.
 #pragma once
 
+#include <atomic>
 #include <cstdint>
 #include <memory>
 #include <optional>
 #include <string>
+#include <thread>
 #include <unordered_map>
 #include <vector>
 
 #include "engines/engine.h"
 #include "core/mutex.h"
 #include "core/thread_annotations.h"
+#include "execution/aot_module.h"
 #include "execution/block.h"
 #include "execution/contract_vm.h"
 #include "execution/executor.h"
@@ -43,6 +46,12 @@ struct ExecutionOptions {
   // On open, rebuild the root from the whole state and refuse a database where it
   // differs from the committed root (O(state); off: only the tree's root is checked).
   bool verify_state_root_on_open = false;
+  // The ahead-of-time tier (docs/execution.md, "Contract tiers"); unset: the interpreter
+  // only. When set (its tools present: AotToolsPresent), every contract is queued for
+  // compilation when deployed and, at open, every contract already deployed; the
+  // interpreter runs a contract until its compiled module is attached. The builds run on
+  // the compiler's thread, off the block path; on_build reports each one.
+  std::optional<AotOptions> aot;
 };
 
 struct BlockResult {
@@ -71,6 +80,8 @@ class ExecutionEngine {
   // root, or (verify_state_root_on_open) when its state does not hash to that root.
   static Status Open(const ExecutionOptions& options, Engine* engine,
                      std::unique_ptr<ExecutionEngine>* out);
+  // Stops the ahead-of-time tier first (the start-up queueing, the compiler: a running
+  // build is killed, queued contracts dropped), then the rest.
   ~ExecutionEngine();
 
   // Deploys `wasm` at SHA-256("chainaccel-contract-v1" || code hash || salt); fills
@@ -114,6 +125,9 @@ class ExecutionEngine {
 
   uint64_t height() const;
   Hash32 state_root() const;
+  // Waits until every contract queued for the ahead-of-time tier so far has been built
+  // or loaded (or has failed); at once without the tier. Tests and benchmarks.
+  void DrainAot();
   const ExecutionOptions& options() const { return options_; }
 
   // The state root of a state built from nothing (docs/execution.md, "State root"), its
@@ -127,6 +141,13 @@ class ExecutionEngine {
   // The prepared contract deployed at `address`, or nullptr. REQUIRES: mu_ held.
   std::shared_ptr<const PreparedContract> ContractAt(const Hash32& address)
       CHAINACCEL_REQUIRES_SHARED(mu_) CHAINACCEL_EXCLUDES(prepared_mu_);
+  // The prepared contract of `code_hash`, prepared from the stored code (and queued for
+  // the ahead-of-time tier) on first use; nullptr when no such code is stored.
+  std::shared_ptr<const PreparedContract> PreparedFor(const Hash32& code_hash)
+      CHAINACCEL_REQUIRES_SHARED(mu_) CHAINACCEL_EXCLUDES(prepared_mu_);
+  // The start-up thread: prepares and queues every contract deployed before this
+  // process, one at a time, each under a short shared lock, until stop_aot_startup_.
+  void QueueDeployedContracts(std::vector<Hash32> code_hashes) CHAINACCEL_EXCLUDES(mu_);
   // After a refused write, reopens the database (StateStore::Recover) under the
   // exclusive lock; OK at once otherwise. REQUIRES: block_mu_ held.
   Status RecoverStore() CHAINACCEL_REQUIRES(block_mu_) CHAINACCEL_EXCLUDES(mu_);
@@ -154,6 +175,12 @@ class ExecutionEngine {
   Mutex prepared_mu_ CHAINACCEL_ACQUIRED_AFTER(mu_);
   std::map<Hash32, std::shared_ptr<const PreparedContract>> prepared_
       CHAINACCEL_GUARDED_BY(prepared_mu_);
+
+  // The ahead-of-time tier, null when off. Thread-safe; destroyed first (~ExecutionEngine).
+  std::unique_ptr<AotCompiler> aot_;
+  std::atomic<bool> stop_aot_startup_{false};
+  Mutex aot_startup_mu_;     // serializes the joins of aot_startup_ by DrainAot
+  std::thread aot_startup_;  // QueueDeployedContracts; joined before aot_ goes
 
   Mutex call_mu_;
   // Idle interpreters of read-only calls. A call takes one (or makes one) and gives it

@@ -6,6 +6,7 @@
 #include <rocksdb/slice_transform.h>
 #include <rocksdb/write_batch.h>
 
+#include <algorithm>
 #include <cstdarg>
 #include <cstdio>
 #include <cstring>
@@ -413,6 +414,15 @@ bool StateStore::GetContract(const Hash32& address, Hash32* code_hash) const {
   if (it == contracts_.end()) return false;
   *code_hash = it->second;
   return true;
+}
+
+std::vector<Hash32> StateStore::CodeHashes() const {
+  std::vector<Hash32> hashes;
+  hashes.reserve(contracts_.size());
+  for (const auto& [address, code_hash] : contracts_) hashes.push_back(code_hash);
+  std::sort(hashes.begin(), hashes.end());
+  hashes.erase(std::unique(hashes.begin(), hashes.end()), hashes.end());
+  return hashes;
 }
 
 Status StateStore::GetCode(const Hash32& code_hash, std::string* wasm) const {

@@ -39,6 +39,7 @@
 #include <string>
 #include <string_view>
 #include <unordered_map>
+#include <vector>
 
 #include "execution/block.h"
 #include "execution/state_tree.h"
@@ -97,6 +98,8 @@ class StateStore final : public StateReader {
   Status PutContract(const Hash32& address, const Hash32& code_hash, std::string_view wasm);
   // False when no contract lives at `address`.
   bool GetContract(const Hash32& address, Hash32* code_hash) const;
+  // The code hashes of every deployed contract, each once, in order.
+  std::vector<Hash32> CodeHashes() const;
   Status GetCode(const Hash32& code_hash, std::string* wasm) const;
 
   // Commits block `height` (REQUIRES: height == height() + 1) with its net writes,

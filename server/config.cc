@@ -133,7 +133,8 @@ Status LoadConfigFile(const std::string& path, Config* config) {
                         "shutdown_grace_seconds", "gpu_enabled", "gpu_devices", "gpu_retest_seconds",
                         "gpu_engines_per_device",
                         "scheduler", "execution_db", "executor", "execution_threads",
-                        "execution_verify_root_on_open",
+                        "execution_verify_root_on_open", "execution_aot",
+                        "execution_aot_cache_dir", "execution_aot_build_seconds",
                         "memory_trim_seconds", "tls", "auth", "admin_engine_control", "proof"},
                        path);
   if (s.ok()) s = Read(root, "listen", path, &config->listen);
@@ -152,6 +153,11 @@ Status LoadConfigFile(const std::string& path, Config* config) {
   if (s.ok()) s = Read(root, "execution_threads", path, &config->execution_threads);
   if (s.ok()) {
     s = Read(root, "execution_verify_root_on_open", path, &config->execution_verify_root_on_open);
+  }
+  if (s.ok()) s = Read(root, "execution_aot", path, &config->execution_aot);
+  if (s.ok()) s = Read(root, "execution_aot_cache_dir", path, &config->execution_aot_cache_dir);
+  if (s.ok()) {
+    s = Read(root, "execution_aot_build_seconds", path, &config->execution_aot_build_seconds);
   }
   if (s.ok()) s = Read(root, "memory_trim_seconds", path, &config->memory_trim_seconds);
   if (s.ok()) s = Read(root, "admin_engine_control", path, &config->admin_engine_control);
@@ -231,6 +237,14 @@ Status ValidateConfig(const Config& config) {
       config.executor != "adaptive") {
     return Status::InvalidArgument("executor '" + config.executor +
                                    "' is not block-stm, adaptive or sequential");
+  }
+  if (config.execution_aot != "auto" && config.execution_aot != "on" &&
+      config.execution_aot != "off") {
+    return Status::InvalidArgument("execution_aot '" + config.execution_aot +
+                                   "' is not auto, on or off");
+  }
+  if (!(config.execution_aot_build_seconds > 0)) {
+    return Status::InvalidArgument("execution_aot_build_seconds must be positive");
   }
   if (config.shutdown_grace_seconds < 0) {
     return Status::InvalidArgument("shutdown_grace_seconds must not be negative");

@@ -130,6 +130,15 @@ struct Config {
   // differs from the committed root (O(state)); off, only the state tree's committed root
   // is checked (O(1); docs/execution.md, "State root").
   bool execution_verify_root_on_open = false;
+  // The ahead-of-time contract tier (docs/execution.md, "Contract tiers"): "auto" (on
+  // when wasm2c, the C compiler and wasm-rt.h are present, else the interpreter only),
+  // "on" (refuse to start without them) or "off" (the interpreter only).
+  std::string execution_aot = "auto";
+  // The tier's cache of compiled contracts; empty means <data_dir>/aot.
+  std::string execution_aot_cache_dir;
+  // Wall-clock limit of one contract's build; past it the build is killed and the
+  // contract stays on the interpreter.
+  double execution_aot_build_seconds = 120;
   // trace, debug, info, warn, error.
   std::string log_level = "info";
   // "text" or "json" (one JSON object per line).

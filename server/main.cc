@@ -24,7 +24,7 @@ using chainaccel::server::Config;
 struct Flags {
   std::string config_file;
   std::optional<std::string> listen, metrics_listen, data_dir, log_level, log_format, ready_file,
-      execution_db, executor;
+      execution_db, executor, execution_aot;
   std::optional<size_t> threads, max_message_bytes, max_batch_items, max_inflight_requests,
       max_inflight_per_client,
       execution_threads;
@@ -100,6 +100,8 @@ int main(int argc, char** argv) {
                  "adaptive|block-stm|sequential (default adaptive)");
   app.add_option("--execution-threads", flags.execution_threads,
                  "Block-STM threads (0 = the CPU engine's threads)");
+  app.add_option("--execution-aot", flags.execution_aot,
+                 "ahead-of-time contract tier: auto|on|off (default auto)");
   app.add_option("--log-level", flags.log_level, "trace|debug|info|warn|error|off");
   app.add_option("--log-format", flags.log_format, "text|json");
   app.add_option("--shutdown-grace-seconds", flags.shutdown_grace_seconds,
@@ -160,6 +162,7 @@ int main(int argc, char** argv) {
   Apply(flags.execution_db, &config.execution_db);
   Apply(flags.executor, &config.executor);
   Apply(flags.execution_threads, &config.execution_threads);
+  Apply(flags.execution_aot, &config.execution_aot);
   Apply(flags.log_level, &config.log_level);
   Apply(flags.log_format, &config.log_format);
   Apply(flags.shutdown_grace_seconds, &config.shutdown_grace_seconds);

@@ -10,6 +10,7 @@
 
 #include <exception>
 
+#include "execution/contract_vm.h"
 #include "server/process_collector.h"
 #include "server/scheduler_metrics.h"
 #include "server/version.h"
@@ -100,6 +101,32 @@ class EngineCollector final : public prometheus::Collectable {
   std::vector<const Engine*> engines_;
 };
 
+// Contract calls per tier, read from the process-wide counters of every ContractVm
+// (exec::TierCalls) when Prometheus scrapes.
+class ContractCallCollector final : public prometheus::Collectable {
+ public:
+  std::vector<prometheus::MetricFamily> Collect() const override {
+    prometheus::MetricFamily calls{"chainaccel_execution_contract_calls_total",
+                                   "Contract calls run (blocks and read-only calls), by tier: "
+                                   "aot (the compiled module) or interpreter",
+                                   prometheus::MetricType::Counter, {}};
+    const exec::TierCallCounts counts = exec::TierCalls();
+    for (const auto& [tier, value] : {std::pair<const char*, uint64_t>{"aot", counts.aot},
+                                      {"interpreter", counts.interpreter}}) {
+      prometheus::ClientMetric m;
+      m.label = {{"tier", tier}};
+      m.counter.value = static_cast<double>(value);
+      calls.metric.push_back(m);
+    }
+    return {calls};
+  }
+};
+
+// Build times of the ahead-of-time tier: about 0.2 s for a small contract to a minute for
+// one at the code-size limit on a small machine; the default time limit is 120 s.
+const prometheus::Histogram::BucketBoundaries kAotBuildBuckets{0.1, 0.25, 0.5, 1,  2.5,
+                                                               5,   10,   30,  60, 120};
+
 // Latency buckets from 100 µs (a small hash batch) to 60 s (a million Ed25519 checks on
 // a small machine).
 const prometheus::Histogram::BucketBoundaries kLatencyBuckets{
@@ -125,12 +152,15 @@ struct Metrics::Families {
   prometheus::Gauge& proof_circuits;
   prometheus::Gauge& proof_circuit_bytes;
   prometheus::Counter& proof_circuit_evictions;
+  prometheus::Family<prometheus::Counter>& aot_compiles;
+  prometheus::Histogram& aot_compile_seconds;
 };
 
 Metrics::Metrics()
     : registry_(std::make_shared<prometheus::Registry>()),
       engine_collector_(std::make_shared<EngineCollector>()),
-      process_collector_(std::make_shared<ProcessCollector>(std::string(kVersion))) {
+      process_collector_(std::make_shared<ProcessCollector>(std::string(kVersion))),
+      contract_call_collector_(std::make_shared<ContractCallCollector>()) {
   auto& in_flight_family = prometheus::BuildGauge()
                                .Name("chainaccel_in_flight_requests")
                                .Help("RPCs being served")
@@ -207,6 +237,18 @@ Metrics::Metrics()
           .Help("Registered circuits dropped to make room under proof.max_circuit_bytes")
           .Register(*registry_)
           .Add({}),
+      prometheus::BuildCounter()
+          .Name("chainaccel_execution_aot_compiles_total")
+          .Help("Contracts given to the ahead-of-time tier, by result: ok (built), cached "
+                "(loaded from the cache), failed, timeout (past "
+                "execution_aot_build_seconds)")
+          .Register(*registry_),
+      prometheus::BuildHistogram()
+          .Name("chainaccel_execution_aot_compile_seconds")
+          .Help("Time of each ahead-of-time build (wasm2c and the C compiler), cache loads "
+                "excluded")
+          .Register(*registry_)
+          .Add({}, kAotBuildBuckets),
   });
   scheduler_metrics_ = std::make_unique<SchedulerMetrics>(*registry_);
 }
@@ -227,6 +269,7 @@ Status Metrics::Serve(const std::string& address, std::string* bound) {
   exposer_->RegisterCollectable(engine_collector_);
   exposer_->RegisterCollectable(scheduler_metrics_->collector());
   exposer_->RegisterCollectable(process_collector_);
+  exposer_->RegisterCollectable(contract_call_collector_);
   const auto ports = exposer_->GetListeningPorts();
   std::string host = address.substr(0, address.rfind(':'));
   *bound = host + ":" + (ports.empty() ? std::string("?") : std::to_string(ports.front()));
@@ -296,6 +339,11 @@ void Metrics::SetExecutionHeight(uint64_t height) {
   families_->height.Set(static_cast<double>(height));
 }
 
+void Metrics::RecordAotBuild(std::string_view result, double seconds) {
+  families_->aot_compiles.Add({{"result", std::string(result)}}).Increment();
+  if (result != "cached") families_->aot_compile_seconds.Observe(seconds);
+}
+
 void Metrics::RecordTransactions(std::string_view status, uint64_t count) {
   if (count == 0) return;
   families_->transactions.Add({{"status", std::string(status)}})
@@ -310,6 +358,8 @@ std::string Metrics::Scrape() const {
   families.insert(families.end(), scheduler_families.begin(), scheduler_families.end());
   auto process_families = process_collector_->Collect();
   families.insert(families.end(), process_families.begin(), process_families.end());
+  auto call_families = contract_call_collector_->Collect();
+  families.insert(families.end(), call_families.begin(), call_families.end());
   return prometheus::TextSerializer().Serialize(families);
 }
 

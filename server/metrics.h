@@ -13,6 +13,9 @@
 //   chainaccel_engine_items_total{engine}             items run by each engine
 //   chainaccel_engine_faults_total{engine}            batches failed by a device fault
 //   chainaccel_engine_healthy{engine}                 1 when the engine takes work
+//   chainaccel_execution_aot_compiles_total{result}   ahead-of-time builds and cache loads
+//   chainaccel_execution_aot_compile_seconds          time of each ahead-of-time build
+//   chainaccel_execution_contract_calls_total{tier}   contract calls, aot or interpreter
 //   chainaccel_scheduler_*                            the hybrid scheduler (scheduler_metrics.h)
 //   process_*, chainaccel_build_info                  the process (process_collector.h)
 //
@@ -80,6 +83,10 @@ class Metrics {
   void RecordBlockPhases(double verify, double proofs, double execute, double root,
                          double commit);
   void RecordTransactions(std::string_view status, uint64_t count);
+  // The ahead-of-time tier's attempt at one contract: result "ok" (built), "cached"
+  // (loaded from the cache), "failed" or "timeout", and the seconds of a build (not
+  // observed for "cached"). Called on the tier's compiler thread.
+  void RecordAotBuild(std::string_view result, double seconds);
   // The committed height found at start.
   void SetExecutionHeight(uint64_t height);
 
@@ -91,6 +98,7 @@ class Metrics {
   std::shared_ptr<prometheus::Registry> registry_;
   std::shared_ptr<prometheus::Collectable> engine_collector_;
   std::shared_ptr<prometheus::Collectable> process_collector_;
+  std::shared_ptr<prometheus::Collectable> contract_call_collector_;  // exec::TierCalls
   std::unique_ptr<Families> families_;
   std::unique_ptr<SchedulerMetrics> scheduler_metrics_;
   std::unique_ptr<prometheus::Exposer> exposer_;

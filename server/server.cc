@@ -92,6 +92,38 @@ void LogListenerSecurity(const Config& config, const std::string& address,
   }
 }
 
+// The ahead-of-time tier's options from execution_aot*: none when off, or when auto and
+// its tools are missing; FAILED_PRECONDITION when on and they are missing.
+Status ConfigureAot(const Config& config, Metrics* metrics, exec::ExecutionOptions* options) {
+  if (config.execution_aot == "off") return Status::Ok();
+  exec::AotOptions aot;
+  aot.cache_dir = config.execution_aot_cache_dir.empty()
+                      ? (std::filesystem::path(config.data_dir) / "aot").string()
+                      : config.execution_aot_cache_dir;
+  aot.time_limit_seconds = config.execution_aot_build_seconds;
+  std::string why;
+  if (!exec::AotToolsPresent(aot, &why)) {
+    if (config.execution_aot == "on") {
+      return Status::FailedPrecondition("execution_aot is on but the ahead-of-time tier "
+                                        "cannot build: " + why);
+    }
+    spdlog::info("execution_aot auto: contracts run on the interpreter ({})", why);
+    return Status::Ok();
+  }
+  aot.on_build = [metrics](const exec::AotBuildReport& report) {
+    const char* result = report.ok          ? (report.cached ? "cached" : "ok")
+                         : report.timed_out ? "timeout"
+                                            : "failed";
+    metrics->RecordAotBuild(result, report.seconds);
+    if (!report.ok) {
+      spdlog::warn("an ahead-of-time build failed ({}); that contract stays on the "
+                   "interpreter", report.error);
+    }
+  };
+  options->aot = std::move(aot);
+  return Status::Ok();
+}
+
 }  // namespace
 
 struct Server::Impl {
@@ -107,9 +139,10 @@ struct Server::Impl {
   std::atomic<bool> stop_calibration{false};
   // The execution engine verifies signatures and builds state roots through the
   // scheduler (placement AUTO), so before it.
+  // Before the execution engine: its ahead-of-time compiler reports builds to it.
+  std::unique_ptr<Metrics> metrics;
   std::unique_ptr<ScheduledEngine> scheduled;
   std::unique_ptr<exec::ExecutionEngine> execution;
-  std::unique_ptr<Metrics> metrics;
   std::unique_ptr<Authorizer> authorizer;
   ServingState state;
   std::unique_ptr<HashServiceImpl> hash_service;
@@ -191,12 +224,16 @@ Status Server::Start() {
     options.threads = config_.execution_threads != 0 ? config_.execution_threads
                                                      : impl.cpu->info().threads;
     options.verify_state_root_on_open = config_.execution_verify_root_on_open;
+    s = ConfigureAot(config_, impl.metrics.get(), &options);
+    if (!s.ok()) return s;
     impl.scheduled = std::make_unique<ScheduledEngine>(*impl.scheduler);
     s = exec::ExecutionEngine::Open(options, impl.scheduled.get(), &impl.execution);
     if (!s.ok()) return s;
     impl.metrics->SetExecutionHeight(impl.execution->height());
-    spdlog::info("execution state at height {} in {} ({} executor, {} threads)",
-                 impl.execution->height(), options.db_path, config_.executor, options.threads);
+    spdlog::info("execution state at height {} in {} ({} executor, {} threads, contracts on {})",
+                 impl.execution->height(), options.db_path, config_.executor, options.threads,
+                 options.aot ? "the ahead-of-time tier, cache " + options.aot->cache_dir
+                             : std::string("the interpreter"));
   }
   impl.state.scheduler = impl.scheduler.get();
   impl.state.hybrid_scheduler = impl.scheduler.get();

@@ -24,7 +24,8 @@ class Server {
   // Creates the engines and binds the gRPC and metrics addresses. UNAVAILABLE when an
   // address cannot be bound; INVALID_ARGUMENT for a bad config, or a TLS or token file
   // that cannot be read or does not fit (naming it); INTERNAL when the data directory
-  // cannot be created.
+  // cannot be created; FAILED_PRECONDITION when execution_aot is on and the ahead-of-time
+  // tier's tools (wasm2c, the C compiler, wasm-rt.h) are missing.
   Status Start();
 
   // The addresses actually bound (port 0 resolved); metrics is "" when disabled.
