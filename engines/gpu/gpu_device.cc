@@ -171,6 +171,12 @@ void GpuDevice::ReturnLanes(Lane* lanes) {
 GpuDevice::Batch::Batch(GpuDevice& device, BatchKind kind)
     : device_(device), count_chunks_(kind == BatchKind::kTask), lanes_(device.TakeLanes()) {}
 
+Status GpuDevice::Batch::WaitForLane(Lane& lane, std::chrono::steady_clock::duration extra) {
+  Status s = lane.done.WaitFor(device_.hang_timeout() + extra);
+  if (s.code() == Status::Code::kDeadlineExceeded) poisoned_ = true;
+  return s;
+}
+
 GpuDevice::Batch::~Batch() {
   if (lanes_ == nullptr) return;
   if (poisoned_) {
@@ -180,9 +186,10 @@ GpuDevice::Batch::~Batch() {
   }
 }
 
-Status GpuDevice::Batch::OnChunkLaunch(const char* what) {
+Status GpuDevice::Batch::OnChunkLaunch(const char* what, Lane& lane) {
   if (!count_chunks_) return Status::Ok();
-  return device_.hooks_->OnChunkLaunch(device_.chunks_launched_.fetch_add(1), what);
+  return device_.hooks_->OnChunkLaunch(device_.chunks_launched_.fetch_add(1), what,
+                                       lane.stream.get());
 }
 
 void GpuDevice::Copy(void* destination, const void* source, size_t bytes) {

@@ -100,8 +100,17 @@ class GpuDevice {
                      const Drain& drain);
 
     // A chunk is being launched: in a task batch, counts it and asks the hooks
-    // (GpuDeviceHooks::OnChunkLaunch), whose status is returned; OK in a self-test.
-    Status OnChunkLaunch(const char* what);
+    // (GpuDeviceHooks::OnChunkLaunch, with `lane`'s stream), whose status is returned;
+    // OK in a self-test.
+    Status OnChunkLaunch(const char* what, Lane& lane);
+
+    // Waits for `lane`'s event (recorded by the caller after the lane's work) at most
+    // the device's hang timeout plus `extra`. DEADLINE_EXCEEDED after that: the pair is
+    // hung, and it is retired when the Batch ends (never given back, never waited on
+    // again). For operators with their own chunk loop; RunChunks waits with it.
+    Status WaitForLane(Lane& lane, std::chrono::steady_clock::duration extra = {});
+    // True once a wait of this batch has timed out.
+    bool hung() const { return poisoned_; }
 
    private:
     GpuDevice& device_;
@@ -210,7 +219,7 @@ Status GpuDevice::Batch::RunChunks(size_t n, const char* what, const Plan& plan,
   size_t chunk = 0;  // chunk k runs on lanes_[k % 2]
   const auto drain_lane = [&](Lane& lane) -> Status {
     if (lane.count == 0) return Status::Ok();
-    Status done = lane.done.WaitFor(device_.hang_timeout());
+    Status done = WaitForLane(lane);
     if (done.ok()) drain(lane, lane.first, lane.count);
     lane.count = 0;
     return done;
@@ -221,7 +230,7 @@ Status GpuDevice::Batch::RunChunks(size_t n, const char* what, const Plan& plan,
     if (!s.ok()) break;
     const size_t count = plan(next);
     s = stage(lane, next, count);
-    if (s.ok()) s = OnChunkLaunch(what);
+    if (s.ok()) s = OnChunkLaunch(what, lane);
     if (s.ok()) s = lane.done.Record(lane.stream.get());
     if (!s.ok()) break;
     lane.first = next;
@@ -231,12 +240,10 @@ Status GpuDevice::Batch::RunChunks(size_t n, const char* what, const Plan& plan,
   }
   // The older of the two chunks in flight is on lanes_[chunk % 2].
   for (size_t k = 0; k < 2 && s.ok(); ++k) s = drain_lane(lanes_[(chunk + k) % 2]);
-  if (s.code() == Status::Code::kDeadlineExceeded) {
-    // A hang: the lanes' work may never finish, and it may still write into their
-    // buffers. They never serve another batch (the Batch does not give them back), and
-    // nothing waits on them; the caller's memory was never the device's to write.
-    poisoned_ = true;
-  } else if (!s.ok()) {
+  // A hang (WaitForLane retires the pair): the lanes' work may never finish, and it may
+  // still write into their buffers. They never serve another batch, and nothing waits on
+  // them; the caller's memory was never the device's to write.
+  if (!s.ok() && !poisoned_) {
     // Leave nothing in flight: the next batch (after a successful self-test) starts
     // from idle lanes.
     for (size_t k = 0; k < 2; ++k) {

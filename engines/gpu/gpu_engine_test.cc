@@ -275,6 +275,67 @@ TEST_CASE("GpuEngine fault on the first chunk of a one-chunk batch", "[gpu_engin
   CHECK(gpu->faults() == 1);
 }
 
+TEST_CASE("GpuEngine hang: a chunk outlasting hang_seconds fails the batch and retires its "
+          "lane pair; the other pairs go on",
+          "[gpu_engine][fault][hang]") {
+  auto rng = MakeRng("gpu_engine hang");
+  GpuEngine::Options options;
+  options.hang_seconds = 0.25;
+  options.concurrent_batches = 2;
+  testing::HangAfterChunks hang(1, 2.0);  // the second chunk of the first batch
+  std::unique_ptr<GpuEngine> gpu = MakeGpu(options, &hang);
+
+  // 2^20 + 3 32-byte messages: two chunks.
+  const Batch batch = RandomFixed(rng, (size_t{1} << 20) + 3, 32);
+  std::vector<uint8_t> digests(batch.size() * 32, 0xA5);
+  Task task = HashTask{HashAlgorithm::kSha256, batch.View(), digests.data()};
+  const Status fault = gpu->Run(task);
+  INFO(fault.ToString());
+  // The engine's fault for a hang (the scheduler re-runs the batch elsewhere), named.
+  CHECK(fault.code() == Status::Code::kInternal);
+  CHECK(fault.message().find("it hangs") != std::string::npos);
+  CHECK_FALSE(gpu->stats().healthy);
+  CHECK(gpu->faults() == 1);
+  CHECK(gpu->Run(task).code() == Status::Code::kUnavailable);
+
+  // What the caller does: the same task on the CPU engine.
+  REQUIRE(Cpu().Run(task).ok());
+  const PackedItems view = batch.View();
+  for (size_t i = 0; i < batch.size(); i += 997) {
+    const Hash32 expected = testing::ReferenceSha256(view[i]);
+    REQUIRE(std::memcmp(digests.data() + 32 * i, expected.data(), 32) == 0);
+  }
+
+  // The hung pair is retired; the other one passes the self-test (while the hung kernel
+  // may still spin) and serves batches, again and again, right.
+  REQUIRE(gpu->SelfTest().ok());
+  CHECK(gpu->stats().healthy);
+  for (int round = 0; round < 3; ++round) CheckAgainstCpu(*gpu, HashAlgorithm::kSha256, batch);
+  CHECK(gpu->faults() == 1);
+}
+
+TEST_CASE("GpuEngine hang with one lane pair: nothing left, every batch UNAVAILABLE",
+          "[gpu_engine][fault][hang]") {
+  auto rng = MakeRng("gpu_engine hang, one pair");
+  GpuEngine::Options options;
+  options.hang_seconds = 0.25;
+  options.concurrent_batches = 1;
+  testing::HangAfterChunks hang(0, 2.0);
+  std::unique_ptr<GpuEngine> gpu = MakeGpu(options, &hang);
+  const Batch batch = RandomFixed(rng, 1000, 64);
+  std::vector<uint8_t> digests(batch.size() * 32);
+  Task task = HashTask{HashAlgorithm::kKeccak256, batch.View(), digests.data()};
+  CHECK(gpu->Run(task).code() == Status::Code::kInternal);
+  CHECK(gpu->faults() == 1);
+  // No pair to run on: refused at once, and no self-test can bring it back.
+  const Status refused = gpu->Run(task);
+  INFO(refused.ToString());
+  CHECK(refused.code() == Status::Code::kUnavailable);
+  CHECK(refused.message().find("no lane pair left") != std::string::npos);
+  CHECK(gpu->SelfTest().code() == Status::Code::kUnavailable);
+  CHECK_FALSE(gpu->stats().healthy);
+}
+
 // Not a test (hidden: run with `gpu_engine_tests "[.bench]"`): end-to-end throughput of
 // Run, host memory in and out, next to the CPU engine on every core of the machine.
 TEST_CASE("GpuEngine end-to-end throughput", "[.bench]") {

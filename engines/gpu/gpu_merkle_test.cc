@@ -240,5 +240,38 @@ TEST_CASE("GpuEngine Merkle fault mid-tree: unhealthy, counted, the CPU re-run i
   CHECK(gpu->faults() == 1);
 }
 
+TEST_CASE("GpuEngine Merkle hang: the tree gives up after hang_seconds, its pair retires",
+          "[gpu_engine][merkle][hang]") {
+  auto rng = MakeRng("gpu_engine merkle hang");
+  GpuEngine::Options options;
+  options.chunk_bytes = 32 * 1024;
+  options.hang_seconds = 0.25;
+  options.concurrent_batches = 2;
+  testing::HangAfterChunks hang(2, 2.0);  // the third chunk outlasts the timeout 8 times
+  std::unique_ptr<GpuEngine> gpu = testing::MakeGpu(options, &hang);
+  const Leaves leaves = RandomLeaves(rng, 10000);
+  const std::vector<uint64_t> indices = ProofIndices(rng, 10000, 20);
+  MerkleBuildTask build;
+  build.scheme = MerkleScheme::kBitcoin;
+  build.leaves = leaves.View();
+  build.proof_indices = indices;
+  Task task = build;
+  const Status fault = gpu->Run(task);
+  INFO(fault.ToString());
+  CHECK(fault.code() == Status::Code::kInternal);
+  CHECK(fault.message().find("it hangs") != std::string::npos);
+  CHECK_FALSE(gpu->stats().healthy);
+  CHECK(gpu->faults() == 1);
+  // The scheduler's move: the CPU engine builds the right tree.
+  REQUIRE(testing::ReferenceCpu().Run(task).ok());
+  Task fresh = build;
+  REQUIRE(testing::ReferenceCpu().Run(fresh).ok());
+  CHECK(std::get<MerkleBuildTask>(task).root == std::get<MerkleBuildTask>(fresh).root);
+  // The other pair passes the self-test and builds trees, while the hung one still spins.
+  REQUIRE(gpu->SelfTest().ok());
+  CheckTree(*gpu, MerkleScheme::kBitcoin, leaves, indices);
+  CHECK(gpu->faults() == 1);
+}
+
 }  // namespace
 }  // namespace chainaccel

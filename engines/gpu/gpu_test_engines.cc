@@ -5,6 +5,7 @@
 #include <string>
 
 #include "kernels/cuda_status.h"
+#include "kernels/fault/spin_kernel.h"
 
 namespace chainaccel::testing {
 
@@ -27,10 +28,19 @@ GpuEngine& SharedGpu() {
   return *gpu;
 }
 
-Status FailAfterChunks::OnChunkLaunch(uint64_t chunk, std::string_view what) {
+Status FailAfterChunks::OnChunkLaunch(uint64_t chunk, std::string_view what,
+                                      CUstream_st* stream) {
+  static_cast<void>(stream);
   if (chunk != chunks_) return Status::Ok();
   return CudaStatus(cudaErrorLaunchFailure,
                     std::string(what) + " (fault injected by testing::FailAfterChunks)");
+}
+
+Status HangAfterChunks::OnChunkLaunch(uint64_t chunk, std::string_view what,
+                                      CUstream_st* stream) {
+  static_cast<void>(what);
+  if (chunk != chunks_) return Status::Ok();
+  return kernels::LaunchSpin(static_cast<uint64_t>(seconds_ * 1e9), stream);
 }
 
 }  // namespace chainaccel::testing

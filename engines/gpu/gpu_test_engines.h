@@ -1,6 +1,6 @@
 // The engines the GPU engine tests compare: a small CPU engine (the reference) and GPU
-// engines on device 0; and FailAfterChunks, the fault the tests inject through the GPU
-// engine's hooks (gpu_device_hooks.h). Test-only.
+// engines on device 0; and FailAfterChunks and HangAfterChunks, the faults the tests
+// inject through the GPU engine's hooks (gpu_device_hooks.h). Test-only.
 #pragma once
 
 #include <cstdint>
@@ -31,10 +31,25 @@ class FailAfterChunks final : public GpuDeviceHooks {
  public:
   explicit FailAfterChunks(uint64_t chunks) : chunks_(chunks) {}
 
-  Status OnChunkLaunch(uint64_t chunk, std::string_view what) override;
+  Status OnChunkLaunch(uint64_t chunk, std::string_view what, CUstream_st* stream) override;
 
  private:
   const uint64_t chunks_;
+};
+
+// Hangs the chunk launched after `chunks` chunks of Run batches (counted as
+// FailAfterChunks counts them), once: enqueues on its stream a kernel that spins for
+// `seconds` of device time (kernels/fault/spin_kernel.h) after the chunk's work, so that
+// the chunk outlasts a shorter GpuOptions::hang_seconds as a hung kernel would.
+class HangAfterChunks final : public GpuDeviceHooks {
+ public:
+  HangAfterChunks(uint64_t chunks, double seconds) : chunks_(chunks), seconds_(seconds) {}
+
+  Status OnChunkLaunch(uint64_t chunk, std::string_view what, CUstream_st* stream) override;
+
+ private:
+  const uint64_t chunks_;
+  const double seconds_;
 };
 
 }  // namespace chainaccel::testing

@@ -19,28 +19,38 @@ namespace {
 
 constexpr size_t kNodeBytes = 32;
 
-// Waits for lane 1 to go idle when destroyed.
+// When destroyed, makes lane 1 idle before anything later on lane 0: waits for it, or,
+// after a hang (nothing may wait on the hung pair), has lane 0 wait for it on the device,
+// so that lane 0's stream-ordered releases never free memory lane 1 may still write.
 struct Lane1Idle {
-  cudaStream_t stream;
-  ~Lane1Idle() { cudaStreamSynchronize(stream); }
+  GpuDevice::Batch& batch;
+  ~Lane1Idle() {
+    GpuDevice::Lane& lane1 = batch.lane(1);
+    if (!batch.hung()) {
+      cudaStreamSynchronize(lane1.stream.get());
+    } else if (lane1.done.Record(lane1.stream.get()).ok()) {
+      cudaStreamWaitEvent(batch.lane(0).stream.get(), lane1.done.get(), 0);
+    }
+  }
 };
 
 // One tree in flight. Device memory is taken stream-ordered on lane 0 and given back
 // there (after everything on either lane, since lane 0 waits for lane 1 before the tree);
 // lane 1 waits for the allocations through lane 0's event.
 struct TreeBuild {
-  TreeBuild(GpuDevice& on, MerkleBuildTask& tree, GpuDevice::Lane& lane0,
-            GpuDevice::Lane& lane1)
-      : device(on),
+  TreeBuild(GpuDevice::Batch& on, MerkleBuildTask& tree)
+      : batch(on),
+        device(on.device()),
         task(tree),
         n(tree.leaves.size()),
         proofs(tree.proof_indices.size()),
-        main_lane(lane0),
-        other_lane(lane1),
-        main(lane0.stream.get()),
-        lane1_idle{lane1.stream.get()},
+        main_lane(on.lane(0)),
+        other_lane(on.lane(1)),
+        main(on.lane(0).stream.get()),
+        lane1_idle{on},
         positions(tree.proof_indices.begin(), tree.proof_indices.end()) {}
 
+  GpuDevice::Batch& batch;
   GpuDevice& device;
   MerkleBuildTask& task;
   const size_t n;
@@ -183,12 +193,12 @@ Status StreamLeaves(GpuDevice::Batch& batch, TreeBuild& t) {
     GpuDevice::Lane& lane = chunk % 2 == 0 ? t.main_lane : t.other_lane;
     if (lane_busy[chunk % 2]) {
       // The lane's pinned buffers are free once its previous chunk has left them.
-      if (Status s = lane.done.Synchronize(); !s.ok()) return s;
+      if (Status s = batch.WaitForLane(lane); !s.ok()) return s;
     }
     size_t count = 0;
     Status s = t.task.leaves_are_entries ? StageEntries(t, lane, next, &count)
                                   : StageLeaves(t, lane, next, chunk_leaves, &count);
-    if (s.ok()) s = batch.OnChunkLaunch("LaunchMerkle");
+    if (s.ok()) s = batch.OnChunkLaunch("LaunchMerkle", lane);
     if (s.ok()) s = lane.done.Record(lane.stream.get());
     if (!s.ok()) return s;
     lane_busy[chunk % 2] = true;
@@ -199,6 +209,12 @@ Status StreamLeaves(GpuDevice::Batch& batch, TreeBuild& t) {
   if (!lane_busy[1]) return Status::Ok();
   return CudaStatus(cudaStreamWaitEvent(t.main, t.other_lane.done.get(), 0),
                     "cudaStreamWaitEvent");
+}
+
+// Everything enqueued on lane 0 so far has finished, within the device's hang timeout.
+Status WaitForMainLane(TreeBuild& t) {
+  Status s = t.main_lane.done.Record(t.main);
+  return s.ok() ? t.batch.WaitForLane(t.main_lane) : s;
 }
 
 // ---- Tree order (OZ_KECCAK_SORTED with sort_leaves) and proof positions -----------------
@@ -224,7 +240,7 @@ Status GatherProofPositions(TreeBuild& t) {
                                    cudaMemcpyDeviceToHost, t.main),
                    "cudaMemcpyAsync (proof positions out)");
   }
-  if (s.ok()) s = t.main_lane.stream.Synchronize();
+  if (s.ok()) s = WaitForMainLane(t);
   return s;
 }
 
@@ -320,7 +336,7 @@ Status CopyOut(TreeBuild& t) {
                                    t.total * kNodeBytes, cudaMemcpyDeviceToHost, t.main),
                    "cudaMemcpyAsync (proofs out)");
   }
-  if (s.ok()) s = t.main_lane.stream.Synchronize();
+  if (s.ok()) s = WaitForMainLane(t);
   if (!s.ok()) return s;
   if (staged) {
     std::memcpy(task.root.data(), pinned, kNodeBytes);
@@ -359,7 +375,7 @@ Status MerkleOperator::Run(GpuDevice::Batch& batch, MerkleBuildTask& task) const
   GpuDevice& device = batch.device();
   Status s = CudaStatus(cudaSetDevice(device.ordinal()), "cudaSetDevice");
   if (!s.ok()) return s;
-  TreeBuild t(device, task, batch.lane(0), batch.lane(1));
+  TreeBuild t(batch, task);
   s = AllocateTree(t);
   if (s.ok()) s = StreamLeaves(batch, t);
   if (s.ok()) s = OrderLeaves(t);

@@ -121,7 +121,7 @@ Status ProofOperator::ProveOne(GpuDevice::Batch& batch, const Resident& r, Scrat
   GpuDevice::Lane& lane = batch.lane(0);
   const cudaStream_t stream = lane.stream.get();
   const size_t n = c.n_vars, domain = c.domain_size, offset = size_t{c.n_public} + 1;
-  Status s = batch.OnChunkLaunch("a Groth16 proof");
+  Status s = batch.OnChunkLaunch("a Groth16 proof", lane);
   if (s.ok()) {
     s = CudaStatus(cudaMemcpyAsync(m.witness.data(), task.witnesses + item * n * kFieldLimbs,
                                             n * kElementBytes, cudaMemcpyHostToDevice, stream),
@@ -169,10 +169,9 @@ Status ProofOperator::ProveOne(GpuDevice::Batch& batch, const Resident& r, Scrat
   if (s.ok()) s = lane.done.Record(stream);
   if (!s.ok()) return s;
   // The hang timeout per chunk of other tasks, plus a second per 2^20 points of work.
-  const auto timeout = batch.device().hang_timeout() +
-                       std::chrono::duration_cast<std::chrono::steady_clock::duration>(
-                           std::chrono::duration<double>(static_cast<double>(2 * n + 2 * domain) / (1 << 20)));
-  if (s = lane.done.WaitFor(timeout); !s.ok()) {
+  const auto extra = std::chrono::duration_cast<std::chrono::steady_clock::duration>(
+      std::chrono::duration<double>(static_cast<double>(2 * n + 2 * domain) / (1 << 20)));
+  if (s = batch.WaitForLane(lane, extra); !s.ok()) {
     return s.code() == Status::Code::kDeadlineExceeded ? Status::Unavailable(s.message()) : s;
   }
   const auto* out = reinterpret_cast<const uint64_t*>(lane.output.data());
@@ -210,7 +209,7 @@ Status ProofOperator::Run(GpuDevice::Batch& batch, ProofGenerateTask& task) {
   for (size_t item = 0; s.ok() && item < task.count; ++item) {
     s = ProveOne(batch, *resident, m, task, item);
   }
-  if (!s.ok() && s.code() != Status::Code::kUnavailable) {
+  if (!s.ok() && !batch.hung()) {
     // Nothing of this batch may still run when its scratch goes back to the pool (a hung
     // stream is left alone: the device is out of service then).
     cudaStreamSynchronize(stream);
