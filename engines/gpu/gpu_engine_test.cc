@@ -225,6 +225,19 @@ TEST_CASE("GpuEngine with tiny chunks: many chunks and messages longer than a ch
   CHECK(gpu->stats().batches == 9);
 }
 
+// What the caller of a failed SHA-256 batch does: the same task on the CPU engine, whose
+// digests (into `digests`, the task's output) are checked against the reference.
+void CheckCpuRerun(Task& task, const Batch& batch, const std::vector<uint8_t>& digests) {
+  REQUIRE(Cpu().Run(task).ok());
+  const PackedItems view = batch.View();
+  const auto check = [&](size_t i) {
+    const Hash32 expected = testing::ReferenceSha256(view[i]);
+    REQUIRE(std::memcmp(digests.data() + 32 * i, expected.data(), 32) == 0);
+  };
+  for (size_t i = 0; i < batch.size(); i += 997) check(i);
+  check(batch.size() - 1);
+}
+
 TEST_CASE("GpuEngine fault mid-batch: unhealthy, counted, the CPU re-run is right",
           "[gpu_engine][fault]") {
   auto rng = MakeRng("gpu_engine fault");
@@ -246,15 +259,7 @@ TEST_CASE("GpuEngine fault mid-batch: unhealthy, counted, the CPU re-run is righ
   // An unhealthy engine refuses work at once.
   CHECK(gpu->Run(task).code() == Status::Code::kUnavailable);
 
-  // What the caller does: the same task on the CPU engine.
-  REQUIRE(Cpu().Run(task).ok());
-  const PackedItems view = batch.View();
-  for (size_t i = 0; i < batch.size(); i += 997) {
-    const Hash32 expected = testing::ReferenceSha256(view[i]);
-    REQUIRE(std::memcmp(digests.data() + 32 * i, expected.data(), 32) == 0);
-  }
-  const Hash32 last = testing::ReferenceSha256(view[batch.size() - 1]);
-  REQUIRE(std::memcmp(digests.data() + 32 * (batch.size() - 1), last.data(), 32) == 0);
+  CheckCpuRerun(task, batch, digests);
 
   // The injected fault left the device sound: a self-test brings the engine back.
   REQUIRE(gpu->SelfTest().ok());
@@ -298,13 +303,7 @@ TEST_CASE("GpuEngine hang: a chunk outlasting hang_seconds fails the batch and r
   CHECK(gpu->faults() == 1);
   CHECK(gpu->Run(task).code() == Status::Code::kUnavailable);
 
-  // What the caller does: the same task on the CPU engine.
-  REQUIRE(Cpu().Run(task).ok());
-  const PackedItems view = batch.View();
-  for (size_t i = 0; i < batch.size(); i += 997) {
-    const Hash32 expected = testing::ReferenceSha256(view[i]);
-    REQUIRE(std::memcmp(digests.data() + 32 * i, expected.data(), 32) == 0);
-  }
+  CheckCpuRerun(task, batch, digests);
 
   // The hung pair is retired; the other one passes the self-test (while the hung kernel
   // may still spin) and serves batches, again and again, right.

@@ -207,6 +207,25 @@ TEST_CASE("MerkleOperator::WorkspaceBytes: about 64 bytes a leaf, 72 more sorted
   CHECK(sorted - unsorted < 120 * kLeaves);
 }
 
+MerkleBuildTask BitcoinTree(const Leaves& leaves, const std::vector<uint64_t>& indices) {
+  MerkleBuildTask build;
+  build.scheme = MerkleScheme::kBitcoin;
+  build.leaves = leaves.View();
+  build.proof_indices = indices;
+  return build;
+}
+
+// What the scheduler does after a GPU fault: the same task (whatever the GPU left in it)
+// on the CPU engine, which gives the tree a fresh one gives.
+void CheckCpuRerun(Task& task, const MerkleBuildTask& build) {
+  REQUIRE(testing::ReferenceCpu().Run(task).ok());
+  Task fresh = build;
+  REQUIRE(testing::ReferenceCpu().Run(fresh).ok());
+  CHECK(std::get<MerkleBuildTask>(task).root == std::get<MerkleBuildTask>(fresh).root);
+  CHECK(std::get<MerkleBuildTask>(task).proof_hashes ==
+        std::get<MerkleBuildTask>(fresh).proof_hashes);
+}
+
 TEST_CASE("GpuEngine Merkle fault mid-tree: unhealthy, counted, the CPU re-run is right",
           "[gpu_engine][merkle][fault]") {
   auto rng = MakeRng("gpu_engine merkle fault");
@@ -216,10 +235,7 @@ TEST_CASE("GpuEngine Merkle fault mid-tree: unhealthy, counted, the CPU re-run i
   std::unique_ptr<GpuEngine> gpu = testing::MakeGpu(options, &fail);
   const Leaves leaves = RandomLeaves(rng, 10000);
   const std::vector<uint64_t> indices = ProofIndices(rng, 10000, 20);
-  MerkleBuildTask build;
-  build.scheme = MerkleScheme::kBitcoin;
-  build.leaves = leaves.View();
-  build.proof_indices = indices;
+  const MerkleBuildTask build = BitcoinTree(leaves, indices);
   Task task = build;
   const Status fault = gpu->Run(task);
   INFO(fault.ToString());
@@ -227,13 +243,7 @@ TEST_CASE("GpuEngine Merkle fault mid-tree: unhealthy, counted, the CPU re-run i
   CHECK_FALSE(gpu->stats().healthy);
   CHECK(gpu->faults() == 1);
   CHECK(gpu->Run(task).code() == Status::Code::kUnavailable);
-  // What the scheduler does: the same task on the CPU engine, which gives the right tree.
-  REQUIRE(testing::ReferenceCpu().Run(task).ok());
-  Task fresh = build;
-  REQUIRE(testing::ReferenceCpu().Run(fresh).ok());
-  CHECK(std::get<MerkleBuildTask>(task).root == std::get<MerkleBuildTask>(fresh).root);
-  CHECK(std::get<MerkleBuildTask>(task).proof_hashes ==
-        std::get<MerkleBuildTask>(fresh).proof_hashes);
+  CheckCpuRerun(task, build);
   // A self-test brings the engine back, and its trees are right again.
   REQUIRE(gpu->SelfTest().ok());
   CheckTree(*gpu, MerkleScheme::kBitcoin, leaves, indices);
@@ -251,10 +261,7 @@ TEST_CASE("GpuEngine Merkle hang: the tree gives up after hang_seconds, its pair
   std::unique_ptr<GpuEngine> gpu = testing::MakeGpu(options, &hang);
   const Leaves leaves = RandomLeaves(rng, 10000);
   const std::vector<uint64_t> indices = ProofIndices(rng, 10000, 20);
-  MerkleBuildTask build;
-  build.scheme = MerkleScheme::kBitcoin;
-  build.leaves = leaves.View();
-  build.proof_indices = indices;
+  const MerkleBuildTask build = BitcoinTree(leaves, indices);
   Task task = build;
   const Status fault = gpu->Run(task);
   INFO(fault.ToString());
@@ -262,11 +269,7 @@ TEST_CASE("GpuEngine Merkle hang: the tree gives up after hang_seconds, its pair
   CHECK(fault.message().find("it hangs") != std::string::npos);
   CHECK_FALSE(gpu->stats().healthy);
   CHECK(gpu->faults() == 1);
-  // The scheduler's move: the CPU engine builds the right tree.
-  REQUIRE(testing::ReferenceCpu().Run(task).ok());
-  Task fresh = build;
-  REQUIRE(testing::ReferenceCpu().Run(fresh).ok());
-  CHECK(std::get<MerkleBuildTask>(task).root == std::get<MerkleBuildTask>(fresh).root);
+  CheckCpuRerun(task, build);
   // The other pair passes the self-test and builds trees, while the hung one still spins.
   REQUIRE(gpu->SelfTest().ok());
   CheckTree(*gpu, MerkleScheme::kBitcoin, leaves, indices);
