@@ -35,8 +35,16 @@
 // "--profile B" runs only Block-STM, B blocks of each workload at each thread count, and
 // prints their rate (exec_profile lines): a process for a profiler to watch.
 //
+// "scale" (exec_scale lines, not in the default list) runs the same path over token
+// states of --accounts sizes (1e5,1e6 by default; written straight into the store first):
+// --rounds blocks of --txs transfers from keyed senders to random accounts of the state,
+// each block's phases, the root update among them, and the peak resident memory.
+//
 // Usage: exec_bench [--txs N] [--rounds R] [--threads 1,2,4,8,16] [--workloads a,b,c]
 //                   [--profile B] [--proof-block N] [--proofs P] [--aot on|off]
+//                   [--accounts 1e5,1e6,1e7]
+#include <sys/resource.h>
+
 #include <algorithm>
 #include <array>
 #include <chrono>
@@ -59,6 +67,8 @@
 #include "engines/scheduler/scheduled_engine.h"
 #include "execution/execution_engine.h"
 #include "execution/block_proofs.h"
+#include "execution/state_store.h"
+#include "execution/state_tree.h"
 #include "execution/executor.h"
 #include "execution/tx/verifying_key.h"
 #include "execution/testing/map_state.h"
@@ -86,6 +96,8 @@ struct Options {
   size_t proofs = 100;
   // The block path's contracts on the ahead-of-time tier ("pipeline", "proofs").
   bool aot = false;
+  // "scale": the state sizes, in accounts.
+  std::vector<uint64_t> accounts = {100000, 1000000};
 };
 
 // Committed state as the daemon's StateStore keeps it: an ordered map, read through a
@@ -507,6 +519,14 @@ struct BlockPath {
     for (Engine* gpu : gpus.engines()) engines.push_back(gpu);
     scheduler = std::make_unique<HybridScheduler>(engines, HybridScheduler::Options{});
     scheduled = std::make_unique<ScheduledEngine>(*scheduler);
+    Open();
+    Hash32 code;
+    bench::CheckStatus("exec_bench", engine->Deploy(testing::ExampleContract("token"), {}, &token, &code));
+    engine->DrainAot();  // every contract on its tier before the first block
+  }
+
+  // Opens `engine` on the database in `dir` (a new one, or the one the last engine left).
+  void Open() {
     ExecutionOptions eo;
     eo.db_path = dir.Sub("db");
     eo.executor = ExecutorKind::kBlockStm;
@@ -523,11 +543,8 @@ struct BlockPath {
         if (!r.ok) std::fprintf(stderr, "exec_bench: AOT build failed: %s\n", r.error.c_str());
       };
     }
-    Status s = ExecutionEngine::Open(eo, scheduled.get(), &engine);
-    Hash32 code;
-    if (s.ok()) s = engine->Deploy(testing::ExampleContract("token"), {}, &token, &code);
-    bench::CheckStatus("exec_bench", s);
-    engine->DrainAot();  // every contract on its tier before the first block
+    bench::CheckStatus("exec_bench", ExecutionEngine::Open(eo, scheduled.get(), &engine));
+    engine->DrainAot();
   }
 
   // Executes the next block; the wall time goes to *seconds.
@@ -593,6 +610,98 @@ void Pipeline(const Options& options) {
         r.timings.verify_seconds, r.timings.execute_seconds, r.timings.root_seconds,
         r.timings.commit_seconds, static_cast<size_t>(b == 0 ? n : 2 * n));
     std::fflush(stdout);
+  }
+}
+
+// ---- "scale": the block path over large states ---------------------------------------
+
+// Account i of a large state: not a key pair (only the senders sign), just an address
+// the token holds a balance for. Its state key's path (SHA-256 of it) is uniform anyway.
+Hash32 StateAccount(uint64_t i) {
+  Hash32 a;
+  a.fill(0xA5);
+  for (int b = 0; b < 8; ++b) a[b] = static_cast<uint8_t>(i >> (8 * b));
+  return a;
+}
+
+std::string BalanceKey(const Hash32& token, const Hash32& account) {
+  return StateKey(token, "b" + testing::AddressBytes(account));
+}
+
+// Writes balances for accounts [0, accounts) and for `senders` straight into the store
+// at path.dir's database (the engine closed meanwhile), in blocks of 100,000 writes whose
+// tree nodes are hashed on the CPU engine's threads. Returns the seconds it took.
+double FillState(BlockPath& path, uint64_t accounts, const std::vector<testing::Account>& senders) {
+  const auto t0 = std::chrono::steady_clock::now();
+  path.engine.reset();
+  std::unique_ptr<StateStore> store;
+  bench::CheckStatus("exec_bench", StateStore::Open(path.dir.Sub("db"), &store));
+  const std::string balance = testing::U64(1'000'000'000);
+  uint64_t next = 0;
+  size_t sender = 0;
+  while (next < accounts || sender < senders.size()) {
+    WriteSet w;
+    for (; w.size() < 100000 && next < accounts; ++next) {
+      w.emplace_back(BalanceKey(path.token, StateAccount(next)), balance);
+    }
+    for (; w.size() < 100000 && sender < senders.size(); ++sender) {
+      w.emplace_back(BalanceKey(path.token, senders[sender].address), balance);
+    }
+    std::sort(w.begin(), w.end());
+    EngineNodeHasher hasher(path.cpu);
+    TreeUpdate update;
+    const uint64_t height = store->height() + 1;
+    Status s = store->UpdateTree(w, hasher, &update);
+    if (s.ok()) s = store->Persist(height, w, update);
+    bench::CheckStatus("exec_bench", s);
+    store->Apply(height, w, update);
+  }
+  store.reset();
+  path.Open();
+  return Seconds(std::chrono::steady_clock::now() - t0);
+}
+
+long PeakResidentMiB() {
+  rusage usage{};
+  getrusage(RUSAGE_SELF, &usage);
+  return usage.ru_maxrss / 1024;
+}
+
+// "scale" (exec_scale lines): for each --accounts size, a fresh daemon block path (as
+// "pipeline"), a state of that many token balances (FillState), then --rounds blocks of
+// --txs signed transfers, one from each of --txs keyed senders (nonces 0, 1, ...) to a
+// random account of the state, so that reads and tree paths fall all over the state. Each
+// block's phases, the state root update among them, and the process's peak resident
+// memory so far (the whole process: the filled state's writes included).
+void Scale(const Options& options) {
+  const size_t n = options.txs;
+  std::mt19937_64 rng(13);
+  std::vector<testing::Account> senders;
+  for (size_t i = 0; i < n; ++i) senders.push_back(testing::MakeAccount(rng));
+  for (uint64_t accounts : options.accounts) {
+    BlockPath path(*std::max_element(options.threads.begin(), options.threads.end()), options.aot);
+    double seconds = 0;
+    path.Execute({}, &seconds);  // the deployment's block
+    const double fill_seconds = FillState(path, accounts, senders);
+    for (size_t round = 0; round < options.rounds; ++round) {
+      std::vector<Transaction> block;
+      for (size_t i = 0; i < n; ++i) {
+        block.push_back(testing::SignedCall(
+            senders[i], path.token, "transfer",
+            testing::AddressBytes(StateAccount(rng() % accounts)) + U64(1), 1'000'000, round));
+      }
+      const BlockResult r = path.Execute(block, &seconds);
+      std::printf(
+          "{\"bench\":\"exec_scale\",\"accounts\":%llu,\"fill_s\":%.1f,\"round\":%zu,"
+          "\"txs\":%zu,\"ok\":%zu,\"threads\":%zu,\"cpu_engine_threads\":%u,\"gpus\":%zu,"
+          "\"seconds\":%.6f,\"tps\":%.0f,\"verify_s\":%.6f,\"execute_s\":%.6f,"
+          "\"root_s\":%.6f,\"commit_s\":%.6f,\"peak_rss_mib\":%ld}\n",
+          static_cast<unsigned long long>(accounts), fill_seconds, round, n, OkCount(r),
+          path.threads, path.cpu.info().threads, path.gpus.engines().size(), seconds,
+          static_cast<double>(n) / seconds, r.timings.verify_seconds, r.timings.execute_seconds,
+          r.timings.root_seconds, r.timings.commit_seconds, PeakResidentMiB());
+      std::fflush(stdout);
+    }
   }
 }
 
@@ -752,6 +861,11 @@ Options ParseOptions(int argc, char** argv) {
       o.proofs = std::stoul(value);
     } else if (flag == "--aot") {
       o.aot = value == "on";
+    } else if (flag == "--accounts") {
+      o.accounts.clear();
+      for (const std::string& a : chainaccel::SplitList(value)) {
+        o.accounts.push_back(static_cast<uint64_t>(std::stod(a)));
+      }
     } else if (flag == "--workloads") {
       o.workloads = chainaccel::SplitList(value);
     } else {
@@ -782,6 +896,8 @@ int main(int argc, char** argv) {
       BenchWorkload(Swaps(options.txs, *pool), options);
     } else if (name == "pipeline" && options.profile_blocks == 0) {
       Pipeline(options);
+    } else if (name == "scale" && options.profile_blocks == 0) {
+      Scale(options);
     } else if (name == "proofs" && options.profile_blocks == 0) {
       ProofPipeline(options);
     } else if (name == "proof_verify" && options.profile_blocks == 0) {
