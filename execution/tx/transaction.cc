@@ -60,4 +60,33 @@ Hash32 SenderAddress(std::string_view public_key) {
   return a;
 }
 
+const Hash32& NoncesAddress() {
+  static const Hash32 address = [] {
+    Hash32 a;
+    Sha256(Bytes("chainaccel-nonces-v1"), a.data());
+    return a;
+  }();
+  return address;
+}
+
+std::string NonceStateKey(const Hash32& sender) {
+  std::string key;
+  PutBytes(key, NoncesAddress());
+  PutBytes(key, sender);
+  return key;
+}
+
+std::string EncodeNextNonce(uint64_t next) {
+  std::string value;
+  PutU64(value, next);
+  return value;
+}
+
+bool DecodeNextNonce(std::string_view value, uint64_t* next) {
+  if (value.size() != 8) return false;
+  *next = 0;
+  for (char c : value) *next = (*next << 8) | static_cast<uint8_t>(c);
+  return true;
+}
+
 }  // namespace chainaccel::exec

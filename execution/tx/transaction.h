@@ -1,5 +1,6 @@
-// Transactions of ExecutionService: their fields, the digest a signature signs, and the
-// sender's address (docs/execution.md, "Transactions" and "Proof-carrying transactions").
+// Transactions of ExecutionService: their fields, the digest a signature signs, the
+// sender's address and where the sender's next nonce lives (docs/execution.md,
+// "Transactions", "Nonces" and "Proof-carrying transactions").
 //
 // The small target chainaccel_execution_tx: what a client needs to make and sign a
 // transaction, without the VM, the state store or the executors (no WABT, no RocksDB).
@@ -40,7 +41,8 @@ struct Transaction {
   std::string function;
   std::string input;
   uint64_t gas_limit = 0;
-  uint64_t nonce = 0;  // signed, not checked: lets a sender make equal calls distinct
+  // Must equal the sender's next nonce (docs/execution.md, "Nonces"), else BAD_NONCE.
+  uint64_t nonce = 0;
   std::optional<TransactionProof> proof;  // absent: the transaction carries none
 };
 
@@ -56,5 +58,20 @@ std::string TransactionPreimage(const Transaction& tx);
 
 // The address of a public key: SHA-256 of its bytes.
 Hash32 SenderAddress(std::string_view public_key);
+
+// NONCES = SHA-256("chainaccel-nonces-v1"): the reserved address under which the
+// executors keep every sender's next nonce (docs/execution.md, "Nonces"). No contract
+// lives there (a contract's address is SHA-256("chainaccel-contract-v1" || ...)), so no
+// contract can read or write these keys.
+const Hash32& NoncesAddress();
+
+// The state key of a sender's next nonce: NONCES || sender address (64 bytes). Its value
+// is u64be(next nonce); absent means 0 (no transaction of the sender has run yet).
+std::string NonceStateKey(const Hash32& sender);
+
+// The 8-byte value of a next-nonce record: u64be(next).
+std::string EncodeNextNonce(uint64_t next);
+// The next nonce a record holds; false when `value` is not 8 bytes.
+bool DecodeNextNonce(std::string_view value, uint64_t* next);
 
 }  // namespace chainaccel::exec

@@ -66,5 +66,22 @@ TEST_CASE("Transaction digest with a proof covers key id, proof and signals", "[
   CHECK(TransactionDigest(other) != digest);
 }
 
+TEST_CASE("Next-nonce records: NONCES, the state key and the value encoding", "[tx][nonce]") {
+  // SHA-256("chainaccel-nonces-v1"), computed with Python's hashlib.
+  CHECK(Hex(NoncesAddress()) ==
+        "c962041d49d2b8af714e8acec8ee185cd43cd0217a279804919958e94ac38291");
+  Hash32 sender;
+  sender.fill(0x5E);
+  const std::string key = NonceStateKey(sender);
+  CHECK(key == std::string(NoncesAddress().begin(), NoncesAddress().end()) +
+                   std::string(sender.begin(), sender.end()));
+  CHECK(EncodeNextNonce(0x0102030405060708) == "\x01\x02\x03\x04\x05\x06\x07\x08");
+  uint64_t next = 0;
+  CHECK(DecodeNextNonce(EncodeNextNonce(0xFFFFFFFFFFFFFFFE), &next));
+  CHECK(next == 0xFFFFFFFFFFFFFFFE);
+  CHECK_FALSE(DecodeNextNonce("1234567", &next));
+  CHECK_FALSE(DecodeNextNonce("123456789", &next));
+}
+
 }  // namespace
 }  // namespace chainaccel::exec
