@@ -6,6 +6,7 @@
 #include <cstring>
 #include <fstream>
 #include <memory>
+#include <optional>
 #include <sstream>
 
 #include "chainaccel/v1/execution.grpc.pb.h"
@@ -32,8 +33,8 @@ struct ExecOptions {
   std::string input_hex;
   uint64_t gas = 10'000'000;
   std::string key_hex;
-  uint64_t nonce = 0;
-  uint64_t height = 0;  // 0: the committed height + 1
+  std::optional<uint64_t> nonce;  // none: the sender's next nonce, read from the daemon
+  uint64_t height = 0;            // 0: the committed height + 1
   bool read_only = false;
   // A proof to attach: snarkjs's proof.json and public.json, and the key's id (hex).
   std::string proof_path;
@@ -45,7 +46,7 @@ struct RegisterVkOptions {
   std::string vkey;  // snarkjs verification_key.json
   std::string key_hex;
   uint64_t gas = 10'000'000;
-  uint64_t nonce = 0;
+  std::optional<uint64_t> nonce;
   uint64_t height = 0;
 };
 
@@ -111,32 +112,63 @@ exec::TransactionProof ReadProof(const ExecOptions& options) {
   return proof;
 }
 
-// Sets tx's Ed25519 public key from the 32-byte seed `key_hex` and signs it.
-void SignTransaction(const std::string& key_hex, exec::Transaction* tx) {
-  const std::string seed = HexArg(key_hex, "--key", crypto_sign_SEEDBYTES);
-  if (sodium_init() < 0) throw CliError("libsodium does not initialize");
-  unsigned char pk[crypto_sign_PUBLICKEYBYTES], sk[crypto_sign_SECRETKEYBYTES];
-  crypto_sign_seed_keypair(pk, sk, reinterpret_cast<const unsigned char*>(seed.data()));
-  tx->scheme = exec::TxScheme::kEd25519;
-  tx->public_key.assign(reinterpret_cast<const char*>(pk), sizeof pk);
-  const Hash32 digest = exec::TransactionDigest(*tx);
-  unsigned char sig[crypto_sign_BYTES];
-  crypto_sign_detached(sig, nullptr, digest.data(), digest.size(), sk);
-  sodium_memzero(sk, sizeof sk);
-  tx->signature.assign(reinterpret_cast<const char*>(sig), sizeof sig);
+// The Ed25519 key pair of a 32-byte seed (`--key`); the secret key is wiped on
+// destruction.
+class Ed25519Signer {
+ public:
+  explicit Ed25519Signer(const std::string& key_hex) {
+    const std::string seed = HexArg(key_hex, "--key", crypto_sign_SEEDBYTES);
+    if (sodium_init() < 0) throw CliError("libsodium does not initialize");
+    crypto_sign_seed_keypair(pk_, sk_, reinterpret_cast<const unsigned char*>(seed.data()));
+  }
+  ~Ed25519Signer() { sodium_memzero(sk_, sizeof sk_); }
+  Ed25519Signer(const Ed25519Signer&) = delete;
+  Ed25519Signer& operator=(const Ed25519Signer&) = delete;
+
+  std::string public_key() const { return {reinterpret_cast<const char*>(pk_), sizeof pk_}; }
+
+  // Signs tx's digest as it stands. REQUIRES: tx's public key is public_key().
+  void Sign(exec::Transaction* tx) const {
+    const Hash32 digest = exec::TransactionDigest(*tx);
+    unsigned char sig[crypto_sign_BYTES];
+    crypto_sign_detached(sig, nullptr, digest.data(), digest.size(), sk_);
+    tx->signature.assign(reinterpret_cast<const char*>(sig), sizeof sig);
+  }
+
+ private:
+  unsigned char pk_[crypto_sign_PUBLICKEYBYTES];
+  unsigned char sk_[crypto_sign_SECRETKEYBYTES];
+};
+
+// Sets *nonce (when empty) to the sender's next nonce and *height (when 0) to the
+// committed height + 1, with one GetState of the sender's nonce key at the latest height.
+void FillFromLatestState(v1::ExecutionService::Stub& stub, const GlobalOptions& global,
+                         const Hash32& sender, std::optional<uint64_t>* nonce,
+                         uint64_t* height) {
+  if (nonce->has_value() && *height != 0) return;
+  v1::GetStateResponse state;
+  CheckCall(stub.GetState(NewCallContext(global).get(), NextNonceRequest(sender), &state));
+  uint64_t next = 0;
+  if (!NextNonceFromResponse(state, &next)) {
+    throw CliError("the daemon's next-nonce record of the sender is " +
+                   std::to_string(state.value().size()) + " bytes, not 8");
+  }
+  if (!nonce->has_value()) *nonce = next;
+  if (*height == 0) *height = state.height() + 1;
 }
 
-// Signs `tx` with `key_hex`, sends it as a block of its own at `height` (0: the committed
-// height + 1) and prints `first`, then the block and the receipt.
-int RunSigned(exec::Transaction tx, const std::string& key_hex, uint64_t height,
-              const GlobalOptions& global, const std::string& first) {
-  SignTransaction(key_hex, &tx);
+// Signs `tx` with `key_hex` and `nonce` (none: the sender's next nonce, read from the
+// daemon), sends it as a block of its own at `height` (0: the committed height + 1) and
+// prints `first`, then the block and the receipt.
+int RunSigned(exec::Transaction tx, const std::string& key_hex, std::optional<uint64_t> nonce,
+              uint64_t height, const GlobalOptions& global, const std::string& first) {
+  const Ed25519Signer signer(key_hex);
+  tx.scheme = exec::TxScheme::kEd25519;
+  tx.public_key = signer.public_key();
   auto stub = MakeStub(global);
-  if (height == 0) {
-    v1::GetStateResponse state;
-    CheckCall(stub->GetState(NewCallContext(global).get(), v1::GetStateRequest(), &state));
-    height = state.height() + 1;
-  }
+  FillFromLatestState(*stub, global, exec::SenderAddress(tx.public_key), &nonce, &height);
+  tx.nonce = *nonce;
+  signer.Sign(&tx);
   v1::ExecuteBlockRequest request;
   request.set_height(height);
   request.set_time(static_cast<uint64_t>(std::chrono::duration_cast<std::chrono::seconds>(
@@ -178,9 +210,8 @@ int RunExec(const ExecOptions& options, const GlobalOptions& global) {
   tx.function = options.function;
   tx.input = input;
   tx.gas_limit = options.gas;
-  tx.nonce = options.nonce;
   if (!options.proof_path.empty()) tx.proof = ReadProof(options);
-  return RunSigned(std::move(tx), options.key_hex, options.height, global, "");
+  return RunSigned(std::move(tx), options.key_hex, options.nonce, options.height, global, "");
 }
 
 int RunRegisterVk(const RegisterVkOptions& options, const GlobalOptions& global) {
@@ -193,8 +224,7 @@ int RunRegisterVk(const RegisterVkOptions& options, const GlobalOptions& global)
   tx.function = "register";
   tx.input = encoding;
   tx.gas_limit = options.gas;
-  tx.nonce = options.nonce;
-  return RunSigned(std::move(tx), options.key_hex, options.height, global,
+  return RunSigned(std::move(tx), options.key_hex, options.nonce, options.height, global,
                    "key_id: " + HexOf(exec::VerifyingKeyId(encoding)) + "\n");
 }
 
@@ -247,7 +277,8 @@ CLI::App* AddRegisterVk(CLI::App* exec, const GlobalOptions* global, CommandRun*
       ->envname("CHAINACCEL_KEY")
       ->required();
   command->add_option("--gas", options->gas, "Gas limit")->capture_default_str();
-  command->add_option("--nonce", options->nonce, "Transaction nonce")->capture_default_str();
+  command->add_option("--nonce", options->nonce,
+                      "Transaction nonce (default: the sender's next nonce, from the daemon)");
   command->add_option("--height", options->height,
                       "Block height (default: the committed height + 1)");
   command->callback([=] { *run = [=] { return RunRegisterVk(*options, *global); }; });
@@ -276,7 +307,8 @@ void AddExecCommands(CLI::App* app, const GlobalOptions* global, CommandRun* run
   exec->add_option("--gas", exec_options->gas, "Gas limit")->capture_default_str();
   exec->add_option("--key", exec_options->key_hex, "Ed25519 seed of the sender (32 bytes hex)")
       ->envname("CHAINACCEL_KEY");
-  exec->add_option("--nonce", exec_options->nonce, "Transaction nonce")->capture_default_str();
+  exec->add_option("--nonce", exec_options->nonce,
+                   "Transaction nonce (default: the sender's next nonce, from the daemon)");
   exec->add_option("--height", exec_options->height,
                    "Block height (default: the committed height + 1)");
   exec->add_flag("--read-only", exec_options->read_only,
@@ -309,7 +341,8 @@ void AddExecCommands(CLI::App* app, const GlobalOptions* global, CommandRun* run
   CLI::App* state = app->add_subcommand(
       "state", "Read a state key at the latest or a recent height; --prove checks its proof");
   state->add_option("--key", state_options->key_hex,
-                    "State key (hex): the contract address followed by the contract's key")
+                    "State key (hex): the contract address followed by the contract's key "
+                    "(a sender's next nonce: NONCES followed by the sender address)")
       ->required();
   state->add_option("--height", state_options->height, "Height (default: the latest)");
   state->add_flag("--prove", state_options->prove,

@@ -18,4 +18,18 @@ void TransactionToProto(const exec::Transaction& tx, v1::Transaction* out) {
   for (const Hash32& s : tx.proof->public_signals) p->add_public_signals(s.data(), s.size());
 }
 
+v1::GetStateRequest NextNonceRequest(const Hash32& sender) {
+  v1::GetStateRequest request;
+  request.set_key(exec::NonceStateKey(sender));
+  return request;  // height 0: the latest
+}
+
+bool NextNonceFromResponse(const v1::GetStateResponse& response, uint64_t* next) {
+  if (!response.found()) {
+    *next = 0;
+    return true;
+  }
+  return exec::DecodeNextNonce(response.value(), next);
+}
+
 }  // namespace chainaccel::cli

@@ -160,7 +160,7 @@ async function main() {
     const steps = [
       ["hash", "--algo", "sha256"], ["hash", "--algo", "keccak256"],
       ["merkle", "build", "--scheme", "bitcoin"],
-      ["exec", "--contract", contract, "--function", "increment", "--key", key, "--nonce", String(round)],
+      ["exec", "--contract", contract, "--function", "increment", "--key", key],
     ];
     for (const args of steps) {
       const r = cli(args, messages);
