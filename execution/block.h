@@ -28,6 +28,7 @@ enum class ReceiptStatus : uint8_t {
   kBadSignature = 5,
   kUnknownContract = 6,
   kBadProof = 7,
+  kBadNonce = 8,
 };
 
 struct Receipt {

@@ -108,7 +108,8 @@ TEST_CASE("Proof transactions: a valid proof runs and the contract reads its key
   }
 }
 
-TEST_CASE("Proof transactions: each bad proof is BAD_PROOF with its reason, gas 0, no effect",
+TEST_CASE("Proof transactions: each bad proof is BAD_PROOF with its reason, gas 0, no effect "
+          "but the sender's next nonce",
           "[engine][proof]") {
   for (ExecutorKind kind : kKinds) {
     TestVerifyingKey key(2, 2);
@@ -146,6 +147,9 @@ TEST_CASE("Proof transactions: each bad proof is BAD_PROOF with its reason, gas 
     }
     CHECK(r.gas_used == r.receipts[0].gas_used);
     CHECK(chain.EchoState() == Echo(good));  // only the good one wrote
+    // Every one took its nonce (docs/execution.md, "Nonces").
+    CHECK(chain.State(NoncesAddress(), testing::AddressBytes(chain.alice.address)) ==
+          EncodeNextNonce(chain.nonce));
   }
 }
 
@@ -205,16 +209,21 @@ TEST_CASE("Proof transactions: a key registered in a block serves from the next 
   }
 }
 
-TEST_CASE("Proof transactions: BAD_SIGNATURE before BAD_PROOF before UNKNOWN_CONTRACT",
-          "[engine][proof]") {
+TEST_CASE("Proof transactions: BAD_SIGNATURE before BAD_NONCE before BAD_PROOF before "
+          "UNKNOWN_CONTRACT",
+          "[engine][proof][nonce]") {
   TestVerifyingKey key(1, 6);
   Chain chain(ExecutorKind::kBlockStm, key);
   TransactionProof bad = key.Prove({Signal(1)});
   bad.public_signals[0] = Signal(2);
-  Transaction bad_both = chain.Call(bad);
-  bad_both.signature[0] ^= 1;
   Hash32 nowhere;
   nowhere.fill(0x5a);
+  // A bad signature, a wrong nonce and a bad proof: BAD_SIGNATURE, which takes no nonce.
+  Transaction bad_all = SignedProofCall(chain.alice, nowhere, "f", "", 1000, chain.nonce + 9, bad);
+  bad_all.signature[0] ^= 1;
+  // A wrong nonce and a bad proof: BAD_NONCE.
+  const Transaction bad_nonce_and_proof =
+      SignedProofCall(chain.alice, nowhere, "f", "", 1000, chain.nonce + 1, bad);
   const Transaction bad_proof_nowhere = SignedProofCall(chain.alice, nowhere, "f", "", 1000,
                                                         chain.nonce++, bad);
   const Transaction good_nowhere = SignedProofCall(chain.alice, nowhere, "f", "", 1000,
@@ -222,11 +231,13 @@ TEST_CASE("Proof transactions: BAD_SIGNATURE before BAD_PROOF before UNKNOWN_CON
   // A proof signed, then changed: the signature covers the proof.
   Transaction swapped = chain.Call(key.Prove({Signal(4)}));
   swapped.proof = key.Prove({Signal(5)});
-  const BlockResult r = chain.Run({bad_both, bad_proof_nowhere, good_nowhere, swapped});
+  const BlockResult r =
+      chain.Run({bad_all, bad_nonce_and_proof, bad_proof_nowhere, good_nowhere, swapped});
   CHECK(r.receipts[0].status == ReceiptStatus::kBadSignature);
-  CHECK(r.receipts[1].status == ReceiptStatus::kBadProof);
-  CHECK(r.receipts[2].status == ReceiptStatus::kUnknownContract);
-  CHECK(r.receipts[3].status == ReceiptStatus::kBadSignature);
+  CHECK(r.receipts[1].status == ReceiptStatus::kBadNonce);
+  CHECK(r.receipts[2].status == ReceiptStatus::kBadProof);
+  CHECK(r.receipts[3].status == ReceiptStatus::kUnknownContract);
+  CHECK(r.receipts[4].status == ReceiptStatus::kBadSignature);
 }
 
 TEST_CASE("Registry through ExecutionEngine: a bad key reverts, Call checks without writing",

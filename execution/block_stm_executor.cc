@@ -275,6 +275,7 @@ class IncarnationKeys {
     Location* location;
     std::optional<std::string> value;  // nullopt: absent (or deleted)
     bool written;
+    bool kept;  // written by WriteKept: recorded whatever the receipt
   };
 
   Entry* Find(const Location* location) {
@@ -298,9 +299,10 @@ class IncarnationKeys {
     return nullptr;
   }
 
-  // REQUIRES: Find(location) is null.
-  void Add(Location* location, std::optional<std::string> value, bool written) {
-    entries_.push_back(Entry{location, std::move(value), written});
+  // REQUIRES: Find(entry.location) is null.
+  void Add(Entry entry) {
+    Location* location = entry.location;
+    entries_.push_back(std::move(entry));
     if (entries_.size() > kLinearEntries) {
       if (index_.empty()) {
         for (size_t i = 0; i + 1 < entries_.size(); ++i) index_.emplace(entries_[i].location, i);
@@ -335,7 +337,7 @@ struct WorkerScratch {
   BumpArena arena;
 };
 
-class StmView final : public HostState {
+class StmView final : public TransactionState {
  public:
   StmView(MVMemory& memory, Scheduler& scheduler, const StateReader& base, uint32_t txn_idx,
           const Hash32& contract, WorkerScratch& scratch)
@@ -350,7 +352,17 @@ class StmView final : public HostState {
   }
 
   ReadResult Read(std::string_view key, std::string* value) override {
-    Location& location = Resolve(key);
+    return ReadAt(contract_, key, value);
+  }
+
+  void Write(std::string_view key, const std::string* value) override {
+    WriteAt(contract_, key, value ? std::optional<std::string>(*value) : std::nullopt,
+            /*kept=*/false);
+  }
+
+  ReadResult ReadAt(const Hash32& address, std::string_view key,
+                    std::string* value) override {
+    Location& location = Resolve(address, key);
     // Reads of one key within an incarnation all see its first read (or its own write).
     if (const IncarnationKeys::Entry* seen = scratch_.keys.Find(&location)) {
       if (!seen->value) return ReadResult::kAbsent;
@@ -377,42 +389,50 @@ class StmView final : public HostState {
     if (outcome.kind == Kind::kStorage) present = base_.Get(scratch_.key, &v);
     scratch_.reads.push_back(ReadRecord{&location, outcome.kind, outcome.version});
     if (!present) {
-      scratch_.keys.Add(&location, std::nullopt, false);
+      scratch_.keys.Add({&location, std::nullopt, false, false});
       return ReadResult::kAbsent;
     }
     *value = v;
-    scratch_.keys.Add(&location, std::move(v), false);
+    scratch_.keys.Add({&location, std::move(v), false, false});
     return ReadResult::kFound;
   }
 
-  void Write(std::string_view key, const std::string* value) override {
-    Location& location = Resolve(key);
-    std::optional<std::string> v = value ? std::optional<std::string>(*value) : std::nullopt;
-    if (IncarnationKeys::Entry* seen = scratch_.keys.Find(&location)) {
-      seen->value = std::move(v);
-      seen->written = true;
-    } else {
-      scratch_.keys.Add(&location, std::move(v), true);
-    }
+  void WriteKept(const Hash32& address, std::string_view key,
+                 const std::string& value) override {
+    WriteAt(address, key, value, /*kept=*/true);
   }
 
   uint32_t blocking_txn() const { return blocking_txn_; }
 
-  // Moves the incarnation's writes into scratch.writes (none when `keep` is false).
-  void TakeWrites(bool keep) {
+  // Moves the incarnation's writes into scratch.writes: the call's when `keep_call` is
+  // true, and the kept ones (WriteKept) always.
+  void TakeWrites(bool keep_call) {
     scratch_.writes.clear();
-    if (!keep) return;
     for (IncarnationKeys::Entry& e : scratch_.keys.entries()) {
-      if (e.written) scratch_.writes.push_back(LocationWrite{e.location, std::move(e.value)});
+      if (e.written && (keep_call || e.kept)) {
+        scratch_.writes.push_back(LocationWrite{e.location, std::move(e.value)});
+      }
     }
   }
 
  private:
-  // The location of the contract's key: its state key built in the scratch buffer.
+  void WriteAt(const Hash32& address, std::string_view key, std::optional<std::string> value,
+               bool kept) {
+    Location& location = Resolve(address, key);
+    if (IncarnationKeys::Entry* seen = scratch_.keys.Find(&location)) {
+      seen->value = std::move(value);
+      seen->written = true;
+      seen->kept = kept;
+    } else {
+      scratch_.keys.Add({&location, std::move(value), true, kept});
+    }
+  }
+
+  // The location of `key` of `address`: its state key built in the scratch buffer.
   // A key the incarnation touched already is found among its own (a contract reads a
   // key, then writes it), without the shared memory's hash and shard lock.
-  Location& Resolve(std::string_view key) {
-    scratch_.key.assign(reinterpret_cast<const char*>(contract_.data()), contract_.size());
+  Location& Resolve(const Hash32& address, std::string_view key) {
+    scratch_.key.assign(reinterpret_cast<const char*>(address.data()), address.size());
     scratch_.key.append(key);
     if (IncarnationKeys::Entry* seen = scratch_.keys.FindFewByKey(scratch_.key)) {
       return *seen->location;
@@ -524,8 +544,9 @@ class BlockRun {
         if (scheduler_.AddDependency(version.txn_idx, view.blocking_txn())) return std::nullopt;
         continue;  // the blocking transaction finished meanwhile: re-execute now
       }
-      // Reads stay part of the read set whatever the outcome: a revert or an
-      // out-of-gas depends on what was read.
+      // Reads stay part of the read set whatever the outcome: a revert, an out-of-gas or
+      // a BAD_NONCE depends on what was read. The sender's next nonce is kept whatever
+      // the receipt.
       view.TakeWrites(receipt.status == ReceiptStatus::kOk);
       {
         const std::span<const ReadRecord> reads =

@@ -213,7 +213,7 @@ TEST_CASE("ExecutionEngine: calls and state reads beside failing and recovering 
   std::vector<std::thread> readers;
   for (int i = 0; i < 2; ++i) readers.emplace_back(reader);
   constexpr int kRounds = 40;
-  uint64_t height = 0, nonce = 0, refused = 0;
+  uint64_t height = 0, refused = 0;
   for (int round = 0; round < kRounds; ++round) {
     const int fault = round % 5;  // 0: none; 1: append; 2: torn append; 3: sync; 4: no reopen
     if (fault == 1) storage.fs->FailWalAppendsAfter(0);
@@ -226,7 +226,8 @@ TEST_CASE("ExecutionEngine: calls and state reads beside failing and recovering 
     BlockResult r;
     Status s = engine->ExecuteBlock(
         height + 1, round, std::nullopt,
-        {SignedCall(user, counter, "increment", "", 100000, nonce++)}, &r);
+        // One transaction a committed block: the user's next nonce is the height.
+        {SignedCall(user, counter, "increment", "", 100000, height)}, &r);
     if (fault == 0) {
       INFO(s.ToString());
       REQUIRE(s.ok());

@@ -3,7 +3,9 @@
 #include <catch2/catch.hpp>
 
 #include <atomic>
+#include <map>
 #include <thread>
+#include <tuple>
 
 #include <rocksdb/db.h>
 
@@ -11,6 +13,7 @@
 #include "tests/support/random.h"
 #include "tests/support/vectors.h"
 #include "execution/testing/temp_dir.h"
+#include "execution/tx/state_proof.h"
 #include "execution/testing/transactions.h"
 #include "execution/testing/wat.h"
 
@@ -39,6 +42,23 @@ std::unique_ptr<ExecutionEngine> OpenEngine(const std::string& path, Engine& cpu
 ByteView Bytes(const std::string& s) {
   return {reinterpret_cast<const uint8_t*>(s.data()), s.size()};
 }
+
+// An engine (Block-STM, 4 threads) on a fresh database with the counter contract
+// deployed, and a random source named `seed_name`.
+struct CounterEngine {
+  explicit CounterEngine(const char* seed_name)
+      : rng(chainaccel::testing::MakeRng(seed_name)),
+        cpu(CpuEngine::Options{2}),
+        engine(OpenEngine(dir.path(), cpu)) {
+    Hash32 code;
+    REQUIRE(engine->Deploy(testing::ExampleContract("counter"), {}, &counter, &code).ok());
+  }
+  std::mt19937_64 rng;
+  CpuEngine cpu;
+  testing::TempDir dir;
+  std::unique_ptr<ExecutionEngine> engine;
+  Hash32 counter{};
+};
 
 TEST_CASE("ExecutionEngine: deploy, signed blocks, receipts, heights, restart", "[engine]") {
   auto rng = chainaccel::testing::MakeRng("execution engine");
@@ -83,10 +103,11 @@ TEST_CASE("ExecutionEngine: deploy, signed blocks, receipts, heights, restart", 
     CHECK(engine->ExecuteBlock(2, 100, wrong, {}, &r).code() ==
           Status::Code::kFailedPrecondition);
 
+    // Bob's next nonce is 1: his reverted transfer took 0, the forged one took nothing.
     BlockResult r2;
     REQUIRE(engine->ExecuteBlock(2, 101, r1.state_root,
                                  {SignedCall(bob, token, "transfer",
-                                             AddressBytes(alice.address) + U64(50), 1'000'000, 2)},
+                                             AddressBytes(alice.address) + U64(50), 1'000'000, 1)},
                                  &r2)
                 .ok());
     CHECK(r2.receipts[0].status == ReceiptStatus::kOk);
@@ -196,12 +217,10 @@ namespace {
 
 TEST_CASE("ExecutionEngine: calls and state reads run beside blocks and see whole blocks",
           "[engine]") {
-  auto rng = chainaccel::testing::MakeRng("execution engine concurrency");
-  CpuEngine cpu(CpuEngine::Options{2});
-  testing::TempDir dir;
-  auto engine = OpenEngine(dir.path(), cpu);
-  Hash32 counter, code;
-  REQUIRE(engine->Deploy(testing::ExampleContract("counter"), {}, &counter, &code).ok());
+  CounterEngine chain("execution engine concurrency");
+  ExecutionEngine* engine = chain.engine.get();
+  const Hash32& counter = chain.counter;
+  std::mt19937_64& rng = chain.rng;
   Account user = testing::MakeAccount(rng);
   constexpr int kBlocks = 30, kPerBlock = 20;
   std::vector<std::vector<Transaction>> blocks(kBlocks + 1);
@@ -292,6 +311,117 @@ TEST_CASE("ExecutionEngine: secp256k1-signed transactions verify in their own ba
   CHECK(ParseU64(r.receipts[2].return_data) == 3);
   CHECK(r.receipts[3].status == ReceiptStatus::kBadSignature);
   CHECK(r.receipts[4].status == ReceiptStatus::kBadSignature);  // high S is refused
+}
+
+}  // namespace
+}  // namespace chainaccel::exec
+
+namespace chainaccel::exec {
+namespace {
+
+// Runs `txs` as block `height` of `engine`; returns the result.
+BlockResult RunBlock(ExecutionEngine& engine, uint64_t height, std::vector<Transaction> txs) {
+  BlockResult r;
+  const Status s = engine.ExecuteBlock(height, height, std::nullopt, std::move(txs), &r);
+  INFO(s.ToString());
+  REQUIRE(s.ok());
+  return r;
+}
+
+TEST_CASE("ExecutionEngine: a replayed transaction is BAD_NONCE and the root is as if it were "
+          "absent",
+          "[engine][nonce]") {
+  auto rng = chainaccel::testing::MakeRng("execution engine replay");
+  CpuEngine cpu(CpuEngine::Options{2});
+  testing::TempDir dir;
+  // `replayed` gets the replays, `clean` the same blocks without them.
+  auto replayed = OpenEngine(dir.Sub("replayed"), cpu);
+  auto clean = OpenEngine(dir.Sub("clean"), cpu, ExecutorKind::kSequential);
+  Hash32 token, code;
+  REQUIRE(replayed->Deploy(testing::ExampleContract("token"), {}, &token, &code).ok());
+  REQUIRE(clean->Deploy(testing::ExampleContract("token"), {}, &token, &code).ok());
+  Account alice = testing::MakeAccount(rng), bob = testing::MakeAccount(rng);
+  const Transaction mint = SignedCall(alice, token, "mint", U64(1000), 1'000'000, 0);
+  const Transaction pay = SignedCall(alice, token, "transfer",
+                                     AddressBytes(bob.address) + U64(100), 1'000'000, 1);
+  CHECK(RunBlock(*replayed, 1, {mint, pay}).state_root == RunBlock(*clean, 1, {mint, pay}).state_root);
+
+  // Block 2: both of block 1's transactions again, around two new ones.
+  const Transaction back = SignedCall(bob, token, "transfer",
+                                      AddressBytes(alice.address) + U64(10), 1'000'000, 0);
+  const Transaction pay2 = SignedCall(alice, token, "transfer",
+                                      AddressBytes(bob.address) + U64(5), 1'000'000, 2);
+  const BlockResult r2 = RunBlock(*replayed, 2, {pay, back, pay2, mint});
+  REQUIRE(r2.receipts.size() == 4);
+  CHECK(r2.receipts[0].status == ReceiptStatus::kBadNonce);
+  CHECK(r2.receipts[0].message == "expected nonce 2, got 1");
+  CHECK(r2.receipts[0].gas_used == 0);
+  CHECK(r2.receipts[1].status == ReceiptStatus::kOk);
+  CHECK(r2.receipts[2].status == ReceiptStatus::kOk);
+  CHECK(r2.receipts[3].status == ReceiptStatus::kBadNonce);
+  CHECK(r2.receipts[3].message == "expected nonce 3, got 0");
+  CHECK(r2.gas_used == r2.receipts[1].gas_used + r2.receipts[2].gas_used);
+  CHECK(r2.state_root == RunBlock(*clean, 2, {back, pay2}).state_root);
+
+  // Block 3: one transaction twice in the same block.
+  const Transaction mint3 = SignedCall(alice, token, "mint", U64(7), 1'000'000, 3);
+  const BlockResult r3 = RunBlock(*replayed, 3, {mint3, mint3});
+  CHECK(r3.receipts[0].status == ReceiptStatus::kOk);
+  CHECK(r3.receipts[1].status == ReceiptStatus::kBadNonce);
+  CHECK(r3.receipts[1].message == "expected nonce 4, got 3");
+  CHECK(r3.state_root == RunBlock(*clean, 3, {mint3}).state_root);
+  Receipt balance;
+  REQUIRE(replayed->Call(token, "balance", Bytes(AddressBytes(alice.address)), 1'000'000,
+                         alice.address, &balance)
+              .ok());
+  CHECK(ParseU64(balance.return_data) == 1000 - 100 + 10 - 5 + 7);
+}
+
+TEST_CASE("ExecutionEngine: next nonces are state: GetState proves them, and the root is the "
+          "whole state's tree",
+          "[engine][nonce]") {
+  CounterEngine chain("execution engine nonce proofs");
+  ExecutionEngine* engine = chain.engine.get();
+  const Hash32& counter = chain.counter;
+  std::mt19937_64& rng = chain.rng;
+  Account alice = testing::MakeAccount(rng), bob = testing::MakeAccount(rng),
+          carol = testing::MakeAccount(rng);
+  const Hash32 root1 =
+      RunBlock(*engine, 1,
+               {SignedCall(alice, counter, "increment", "", 100000, 0),
+                SignedCall(alice, counter, "increment", "", 100000, 1),
+                SignedCall(bob, counter, "nope", "", 100000, 0)})  // TRAPPED: takes nonce 0
+          .state_root;
+  RunBlock(*engine, 2,
+           {SignedCall(alice, counter, "increment", "", 100000, 2),
+            SignedCall(bob, counter, "increment", "", 100000, 5)});  // BAD_NONCE
+  // At each height, each sender's record (carol has none) with its proof.
+  const std::vector<std::tuple<uint64_t, const Account*, std::optional<uint64_t>>> cases = {
+      {1, &alice, 2}, {1, &bob, 1}, {1, &carol, std::nullopt},
+      {2, &alice, 3}, {2, &bob, 1}, {2, &carol, std::nullopt}};
+  for (const auto& [height, who, next] : cases) {
+    INFO("height " << height << ", next nonce " << (next ? std::to_string(*next) : "none"));
+    const std::string key = NonceStateKey(who->address);
+    std::optional<std::string> value;
+    uint64_t at = 0;
+    StateProof proof;
+    Hash32 root;
+    REQUIRE(engine->ProveState(key, height, &value, &at, &proof, &root).ok());
+    CHECK(at == height);
+    CHECK(root == (height == 1 ? root1 : engine->state_root()));
+    CHECK(value == (next ? std::optional<std::string>(EncodeNextNonce(*next)) : std::nullopt));
+    CHECK(VerifyStateProof(root, key, value, proof).ok());
+    // The proof does not show another next nonce.
+    CHECK_FALSE(VerifyStateProof(root, key, EncodeNextNonce(next.value_or(0) + 1), proof).ok());
+  }
+  // The whole state, written out from the rule: the counter and two nonce records.
+  const std::map<std::string, std::string, std::less<>> state = {
+      {StateKey(counter, "count"), U64(3)},
+      {NonceStateKey(alice.address), EncodeNextNonce(3)},
+      {NonceStateKey(bob.address), EncodeNextNonce(1)}};
+  Hash32 root;
+  REQUIRE(ExecutionEngine::ComputeStateRoot(chain.cpu, state, nullptr, &root).ok());
+  CHECK(root == engine->state_root());
 }
 
 }  // namespace

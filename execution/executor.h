@@ -67,13 +67,32 @@ std::unique_ptr<BlockExecutor> NewAdaptiveExecutorForTest(
     std::vector<std::unique_ptr<BlockExecutor>> levels, std::function<double()> seconds_now);
 }  // namespace testing
 
-// Runs transaction `index` of `block` against `state`: a failed receipt without running
-// anything for a bad signature, then a failed proof, then an unknown contract (in that
-// order of precedence), else the call: the verifying-key registry natively at its
-// address (execution/verifying_key_registry.h), a wasm contract elsewhere. Writes go
-// to `state` as the call makes them; the caller keeps them only for a kOk receipt.
-// `blocked` is set when a read hit Block-STM's ESTIMATE (the receipt is then void).
+// The state one transaction runs over, provided by the executor. As a HostState it holds
+// the keys of the transaction's contract: the call reads and writes them, and the
+// executor keeps those writes for a kOk receipt only. ReadAt and WriteKept reach the keys
+// of another address (the sender's next nonce, under NoncesAddress()); what WriteKept
+// writes is kept whatever the receipt. Reads of either kind go into the same read set.
+class TransactionState : public HostState {
+ public:
+  // Reads `key` of `address` (state key address || key), as Read does.
+  virtual ReadResult ReadAt(const Hash32& address, std::string_view key,
+                            std::string* value) = 0;
+  // Sets `key` of `address`, kept whatever the receipt.
+  virtual void WriteKept(const Hash32& address, std::string_view key,
+                         const std::string& value) = 0;
+};
+
+// Runs transaction `index` of `block` against `state` (docs/execution.md, "Nonces" and
+// "Receipts"): a failed receipt without running anything for a bad signature, then for a
+// nonce other than the sender's next nonce (BAD_NONCE: neither changes anything); else
+// the sender's next nonce becomes the transaction's nonce + 1 (WriteKept), and the
+// transaction gets a failed receipt for a failed proof, then for an unknown contract (in
+// that order of precedence), or runs the call: the verifying-key registry natively at
+// its address (execution/verifying_key_registry.h), a wasm contract elsewhere. The call's
+// writes go to `state` as the call makes them; the caller keeps them only for a kOk
+// receipt. `blocked` is set when a read hit Block-STM's ESTIMATE (the receipt is then
+// void).
 Receipt RunTransaction(ContractVm& vm, const BlockInput& block, size_t index,
-                       HostState& state, bool* blocked);
+                       TransactionState& state, bool* blocked);
 
 }  // namespace chainaccel::exec

@@ -153,6 +153,7 @@ std::string_view ReceiptStatusName(exec::ReceiptStatus status) {
     case exec::ReceiptStatus::kBadSignature: return "bad_signature";
     case exec::ReceiptStatus::kUnknownContract: return "unknown_contract";
     case exec::ReceiptStatus::kBadProof: return "bad_proof";
+    case exec::ReceiptStatus::kBadNonce: return "bad_nonce";
   }
   return "unspecified";
 }

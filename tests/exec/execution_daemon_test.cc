@@ -287,15 +287,17 @@ TEST_CASE("kill -9 during block commits: the daemon restarts at the last acknowl
   std::vector<std::vector<Transaction>> blocks(kBlocks + 1);
   std::vector<Hash32> roots(kBlocks + 1);
   roots[0] = reference->state_root();
-  uint64_t nonce = 0;
+  std::vector<uint64_t> nonces(accounts.size());  // each account's next nonce
   for (int h = 1; h <= kBlocks; ++h) {
     for (int i = 0; i < kTxsPerBlock; ++i) {
-      const auto& from = accounts[rng() % accounts.size()];
+      const size_t sender = rng() % accounts.size();
+      const auto& from = accounts[sender];
       const auto& to = accounts[rng() % accounts.size()];
+      const uint64_t nonce = nonces[sender]++;
       switch (rng() % 3) {
-        case 0: blocks[h].push_back(testing::SignedCall(from, token, "mint", U64(rng() % 1000), 1'000'000, nonce++)); break;
-        case 1: blocks[h].push_back(testing::SignedCall(from, token, "transfer", testing::AddressBytes(to.address) + U64(rng() % 700), 1'000'000, nonce++)); break;
-        default: blocks[h].push_back(testing::SignedCall(from, counter, "increment", "", 1'000'000, nonce++)); break;
+        case 0: blocks[h].push_back(testing::SignedCall(from, token, "mint", U64(rng() % 1000), 1'000'000, nonce)); break;
+        case 1: blocks[h].push_back(testing::SignedCall(from, token, "transfer", testing::AddressBytes(to.address) + U64(rng() % 700), 1'000'000, nonce)); break;
+        default: blocks[h].push_back(testing::SignedCall(from, counter, "increment", "", 1'000'000, nonce)); break;
       }
     }
     BlockResult r;
@@ -408,23 +410,45 @@ TEST_CASE("chainaccel deploy and exec against the daemon", "[daemon][cli]") {
   const std::string address = out.substr(out.find("address: ") + 9, 64);
   const std::string key(64, '7');
   const std::string call = cli + " exec --contract " + address + " --function increment --key " + key;
+  // Without --nonce the CLI signs with the sender's next nonce, read from the daemon.
   out = Run(call, &rc);
   CHECK(rc == 0);
   CHECK_THAT(out, Catch::Contains("height: 1") && Catch::Contains("return_data: 0100000000000000"));
-  out = Run(call + " --nonce 1", &rc);
+  const std::string sender = out.substr(out.find("sender: ") + 8, 64);
+  out = Run(call, &rc);
+  CHECK(rc == 0);
   CHECK_THAT(out, Catch::Contains("height: 2") && Catch::Contains("return_data: 0200000000000000"));
+  // A nonce given: the one taken already is BAD_NONCE (the counter stays), the next runs.
+  out = Run(call + " --nonce 1", &rc);
+  CHECK(rc == 1);
+  CHECK_THAT(out, Catch::Contains("height: 3") && Catch::Contains("status: BAD_NONCE\ngas_used: 0\n") &&
+                      Catch::Contains("message: expected nonce 2, got 1"));
+  out = Run(call + " --nonce 2", &rc);
+  CHECK(rc == 0);
+  CHECK_THAT(out, Catch::Contains("height: 4") && Catch::Contains("return_data: 0300000000000000"));
   out = Run(cli + " exec --contract " + address + " --function get --read-only", &rc);
   CHECK(rc == 0);
-  CHECK_THAT(out, Catch::Contains("return_data: 0200000000000000"));
+  CHECK_THAT(out, Catch::Contains("return_data: 0300000000000000"));
   out = Run(cli + " exec --contract " + address + " --function nope --key " + key, &rc);
   CHECK(rc == 1);
-  CHECK_THAT(out, Catch::Contains("status: TRAPPED"));
+  CHECK_THAT(out, Catch::Contains("height: 5") && Catch::Contains("status: TRAPPED"));
+  // The sender's next nonce (4: the trap took 3) is state, proven like any key: NONCES
+  // (SHA-256("chainaccel-nonces-v1")) || sender, u64be. At height 2 it was 2.
+  const std::string nonce_key =
+      "c962041d49d2b8af714e8acec8ee185cd43cd0217a279804919958e94ac38291" + sender;
+  out = Run(cli + " state --key " + nonce_key + " --prove", &rc);
+  CHECK(rc == 0);
+  CHECK_THAT(out, Catch::Contains("height: 5") && Catch::Contains("value: 0000000000000004") &&
+                      Catch::Contains("proof: verified"));
+  out = Run(cli + " state --key " + nonce_key + " --height 2 --prove", &rc);
+  CHECK(rc == 0);
+  CHECK_THAT(out, Catch::Contains("value: 0000000000000002") && Catch::Contains("proof: verified"));
   // state --prove: the counter's key "count" (636f756e74) at the latest height and at
   // height 1, and a key never written, each with its proof verified by the CLI.
   const std::string count_key = address + "636f756e74";
   out = Run(cli + " state --key " + count_key + " --prove", &rc);
   CHECK(rc == 0);
-  CHECK_THAT(out, Catch::Contains("found: true") && Catch::Contains("value: 0200000000000000") &&
+  CHECK_THAT(out, Catch::Contains("found: true") && Catch::Contains("value: 0300000000000000") &&
                       Catch::Contains("proof: verified"));
   out = Run(cli + " state --key " + count_key + " --height 1 --prove", &rc);
   CHECK(rc == 0);
@@ -435,7 +459,7 @@ TEST_CASE("chainaccel deploy and exec against the daemon", "[daemon][cli]") {
   CHECK_THAT(out, Catch::Contains("found: false") && Catch::Contains("proof: verified"));
   out = Run(cli + " state --key " + count_key, &rc);
   CHECK(rc == 0);
-  CHECK_THAT(out, Catch::Contains("value: 0200000000000000"));
+  CHECK_THAT(out, Catch::Contains("value: 0300000000000000"));
   CHECK_THAT(out, !Catch::Contains("proof"));
   Run(cli + " deploy " + dir.Sub("missing.wasm") + " 2>/dev/null", &rc);
   CHECK(rc == 2);
