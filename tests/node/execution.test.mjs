@@ -1,8 +1,11 @@
 // ExecutionService against an independent client: transactions built and signed here
 // (the digest of docs/execution.md "Transactions", Ed25519 and secp256k1 from
-// @noble/curves), the example counter contract deployed and called, and every state root
-// recomputed here from the state the contract must have written (docs/execution.md
-// "State root": the sparse Merkle tree over SHA-256 of each state key).
+// @noble/curves), the example counter contract deployed and called, every receipt
+// predicted here from the nonce rule (docs/execution.md "Nonces": each sender's next
+// nonce, kept in state under SHA-256("chainaccel-nonces-v1") || sender address), and
+// every state root recomputed here from the state the contract and the nonce rule must
+// have written (docs/execution.md "State root": the sparse Merkle tree over SHA-256 of
+// each state key).
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
@@ -64,8 +67,9 @@ function txDigest({ scheme, public_key, contract, function: fn, input, gas_limit
   );
 }
 
-// A signed call of `fn` by a fresh key of `scheme`.
-function signedTx(rng, scheme, contract, fn, { input = Buffer.alloc(0), nonce = 0 } = {}) {
+// A fresh key of `scheme`: its public key, a signer of digests, its address
+// (SHA-256 of the public key) and its next nonce as the daemon must hold it.
+function makeSender(rng, scheme) {
   let public_key;
   let sign;
   if (scheme === 'TX_SIGNATURE_SCHEME_ED25519') {
@@ -77,9 +81,25 @@ function signedTx(rng, scheme, contract, fn, { input = Buffer.alloc(0), nonce = 
     public_key = Buffer.from(secp256k1.getPublicKey(sk, rng.bool()));
     sign = (digest) => Buffer.from(secp256k1.sign(digest, sk, { prehash: false }));
   }
-  const tx = { scheme, public_key, contract, function: fn, input, gas_limit: 1_000_000, nonce };
-  return { ...tx, signature: sign(txDigest(tx)) };
+  return { scheme, public_key, sign, address: Buffer.from(sha256(public_key)), next: 0 };
 }
+
+// A call of `fn` signed by `sender` with `nonce`.
+function signedBy(sender, contract, fn, { input = Buffer.alloc(0), nonce = 0 } = {}) {
+  const tx = { scheme: sender.scheme, public_key: sender.public_key, contract, function: fn,
+               input, gas_limit: 1_000_000, nonce };
+  return { ...tx, signature: sender.sign(txDigest(tx)) };
+}
+
+// A call of `fn` by a fresh key of `scheme`, with nonce 0 (its first).
+function signedTx(rng, scheme, contract, fn, options = {}) {
+  return signedBy(makeSender(rng, scheme), contract, fn, options);
+}
+
+// docs/execution.md "Nonces": NONCES = SHA-256("chainaccel-nonces-v1"); a sender's next
+// nonce lives at NONCES || address as u64be.
+const NONCES = Buffer.from(sha256(Buffer.from('chainaccel-nonces-v1')));
+const nonceKey = (address) => Buffer.concat([NONCES, address]);
 
 // The state root of `state` (a Map of hex key -> Buffer value), computed here from
 // docs/execution.md "State root": a binary tree over SHA-256(key) (bit d = bit 7 - d % 8
@@ -120,16 +140,43 @@ describe('ExecutionService (counter contract, independent digest and state root)
     const example = new Map([[Buffer.from('bb').toString('hex'), Buffer.from('22')],
                              [Buffer.from('c').toString('hex'), Buffer.from('3')]]);
     assert.equal(hex(stateRoot(example)), '4b2a8defde53a3f763396ff5117c9cdc68be0527ba89251fcadd519607d4977f');
+    assert.equal(hex(NONCES), 'c962041d49d2b8af714e8acec8ee185cd43cd0217a279804919958e94ac38291');
     let root = EMPTY_ROOT;  // the empty state
     let count = 0;
+    // Four senders that send in every block (several transactions each), so that their
+    // nonces carry from block to block; what they sent, for replays.
+    const senders = ['TX_SIGNATURE_SCHEME_ED25519', 'TX_SIGNATURE_SCHEME_SECP256K1',
+                     'TX_SIGNATURE_SCHEME_ED25519', 'TX_SIGNATURE_SCHEME_SECP256K1']
+      .map((scheme) => makeSender(rng, scheme));
+    const sent = [];
+    // The receipt of a transaction that passed its signature check, by the nonce rule:
+    // BAD_NONCE unless its nonce is the sender's next; else the next nonce moves on and
+    // `run` says what the call gives.
+    const judge = (sender, tx, run) => {
+      if (tx.nonce !== sender.next) {
+        return { status: 'RECEIPT_STATUS_BAD_NONCE', message: `expected nonce ${sender.next}, got ${tx.nonce}` };
+      }
+      sender.next += 1;
+      state.set(nonceKey(sender.address).toString('hex'), u64be(sender.next));
+      return run();
+    };
+    const increment = () => {
+      count += 1;
+      return { status: 'RECEIPT_STATUS_OK', returns: u64le(count) };
+    };
 
     for (let height = 1; height <= 3; height++) {
       const txs = [];
       const expected = [];
-      for (let i = 0; i < 12; i++) {
-        const scheme = rng.bool() ? 'TX_SIGNATURE_SCHEME_ED25519' : 'TX_SIGNATURE_SCHEME_SECP256K1';
-        const tx = signedTx(rng, scheme, contract, 'increment', { nonce: rng.int(0, 1000) });
-        const kind = rng.int(0, 9);
+      const earlier = sent.slice();  // what earlier blocks ran
+      for (let i = 0; i < 16; i++) {
+        const sender = rng.pick(senders);
+        const kind = rng.int(0, 11);
+        // Mostly the sender's next nonce; else one ahead of its turn or one taken already.
+        let nonce = sender.next;
+        if (kind === 2) nonce = sender.next + 1;
+        if (kind === 3 && sender.next > 0) nonce = sender.next - 1;
+        const tx = signedBy(sender, contract, 'increment', { nonce });
         if (kind === 0) {
           tx.signature = rng.flipBit(tx.signature).bytes;  // not what the key signed
           expected.push({ status: 'RECEIPT_STATUS_BAD_SIGNATURE' });
@@ -137,14 +184,22 @@ describe('ExecutionService (counter contract, independent digest and state root)
           tx.nonce += 1;  // a field the signature covers, changed after signing
           expected.push({ status: 'RECEIPT_STATUS_BAD_SIGNATURE' });
         } else {
-          count += 1;
-          expected.push({ status: 'RECEIPT_STATUS_OK', returns: u64le(count) });
+          expected.push(judge(sender, tx, increment));
+          if (expected.at(-1).status === 'RECEIPT_STATUS_OK') sent.push({ sender, tx });
         }
         txs.push(tx);
       }
-      // A call of a contract that does not exist, properly signed.
-      txs.push(signedTx(rng, 'TX_SIGNATURE_SCHEME_ED25519', rng.bytes(32), 'increment'));
-      expected.push({ status: 'RECEIPT_STATUS_UNKNOWN_CONTRACT' });
+      // A transaction of an earlier block again: its nonce is taken.
+      if (earlier.length > 0) {
+        const { sender, tx } = rng.pick(earlier);
+        txs.push(tx);
+        expected.push(judge(sender, tx, increment));
+      }
+      // A call of a contract that does not exist, properly signed: it takes its nonce too.
+      const sender = rng.pick(senders);
+      const nowhere = signedBy(sender, rng.bytes(32), 'increment', { nonce: sender.next });
+      txs.push(nowhere);
+      expected.push(judge(sender, nowhere, () => ({ status: 'RECEIPT_STATUS_UNKNOWN_CONTRACT' })));
 
       const response = await unary(ex, 'ExecuteBlock', {
         height,
@@ -157,6 +212,8 @@ describe('ExecutionService (counter contract, independent digest and state root)
       response.receipts.forEach((r, i) => {
         assert.equal(r.status, expected[i].status, `block ${height} tx ${i}: ${r.message}`);
         if (expected[i].returns) assert.equal(hex(r.return_data), hex(expected[i].returns), `block ${height} tx ${i} return`);
+        if (expected[i].message) assert.equal(r.message, expected[i].message, `block ${height} tx ${i} message`);
+        if (r.status === 'RECEIPT_STATUS_BAD_NONCE') assert.equal(Number(r.gas_used), 0);
       });
       if (count > 0) state.set(countKey.toString('hex'), u64le(count));
       const want = stateRoot(state);
@@ -174,6 +231,11 @@ describe('ExecutionService (counter contract, independent digest and state root)
       const got = await unary(ex, 'GetState', { key: countKey, height });
       assert.equal(got.found, count > 0);
       if (count > 0) assert.equal(hex(got.value), hex(u64le(count)));
+      for (const s of senders) {
+        const next = await unary(ex, 'GetState', { key: nonceKey(s.address), height });
+        assert.equal(next.found, s.next > 0, `block ${height}: a next nonce's presence`);
+        if (s.next > 0) assert.equal(hex(next.value), hex(u64be(s.next)), `block ${height}: a next nonce`);
+      }
       const call = await unary(ex, 'Call', { contract, function: 'get', input: Buffer.alloc(0), gas_limit: 1_000_000 });
       assert.equal(call.receipt.status, 'RECEIPT_STATUS_OK');
       assert.equal(hex(call.receipt.return_data), hex(u64le(count)), `Call get after block ${height}`);
