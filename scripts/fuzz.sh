@@ -36,14 +36,17 @@ for name in counter token swap; do
   for pick in 0 1 2 3; do
     { printf "\\x0$pick\\x10"; cat "$out/$name.wasm"; } > "$out/corpus-contract_vm_fuzz/seed-$name-$pick"
   done
-  # The module, then calls of each entry point from each sender with 40 input bytes.
+  # The module, then calls of each entry point from each sender with 40 input bytes, the
+  # last two with a wrong nonce (sender bit 4 and an odd gas byte): a repeat (gas bit 1
+  # clear), then a gap (set).
   size=$(stat -c %s "$out/$name.wasm")
   for pick in 0 1 2 3; do
     {
       printf "\\x$(printf %02x $((size % 256)))\\x$(printf %02x $((size / 256)))"
       cat "$out/$name.wasm"
       for call in 0 1 2 3 4 5 6 7; do
-        printf "\\x0$(( (call + pick) % 8 ))\\xc8\\x0$(( call % 4 ))\\x28"
+        printf "\\x0$(( (call + pick) % 8 ))\\x$(printf %02x $(( call == 7 ? 0xcb : call == 6 ? 0xc9 : 0xc8 )))"
+        printf "\\x$(printf %02x $(( call % 4 | (call >= 6 ? 0x10 : 0) )))\\x28"
         head -c 40 /dev/urandom
       done
     } > "$out/corpus-executor_fuzz/seed-$name-$pick"

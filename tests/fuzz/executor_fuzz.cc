@@ -9,13 +9,21 @@
 // registry instead, below), gas byte (gas = 500 x (byte + 1)), sender byte (bits 0-1: one
 // of 4 senders; bit 7: a bad signature; bit 6: the call carries a proof of key
 // `bits 2-3` with as many signals, taken from the input; bit 5: that proof failed its
-// pre-verification), input-length byte, the input. Registry calls: 0xF8-0xFB register
-// test key 0-3 (key 0 is in the committed state), 0xFC-0xFE register the input bytes,
-// 0xFF an entry point it does not have; their gas is 20,000 more. At most 64 calls. The
-// block runs on the sequential executor and on Block-STM with 2 and 4 threads (executors
-// kept between inputs, as the daemon keeps them between blocks); any difference aborts.
-// Committed state: keys "k", "count" and the example contracts' balance and reserve keys
-// with small values, and test key 0 in the registry.
+// pre-verification; bit 4: a wrong nonce if the gas byte is odd, below), input-length
+// byte, the input. Registry
+// calls: 0xF8-0xFB register test key 0-3 (key 0 is in the committed state), 0xFC-0xFE
+// register the input bytes, 0xFF an entry point it does not have; their gas is 20,000
+// more. At most 64 calls. Nonces (docs/execution.md, "Nonces"): a call takes its sender's
+// next nonce as the input so far sets it (the committed one, then one more for each
+// earlier call of the sender with a good signature and a right nonce); with bit 4 and an
+// odd gas byte (a quarter of random calls), the nonce is wrong instead: the next one + 1
+// when gas bit 1 is set (a gap, or a call ahead of its turn, so that the next ones come
+// out of order), the next one - 1 when it is clear (a repeat; the largest nonce when the
+// next one is 0). The block runs on the sequential executor and on Block-STM with 2 and
+// 4 threads (executors kept between inputs, as the daemon keeps them between blocks);
+// any difference aborts. Committed state: keys "k", "count" and the example contracts'
+// balance and reserve keys with small values, test key 0 in the registry, and the
+// senders' next nonces: none (0), 7, 2^40 and 3.
 #include <algorithm>
 #include <array>
 #include <cstddef>
@@ -23,6 +31,7 @@
 #include <cstdio>
 #include <cstdlib>
 #include <memory>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -42,6 +51,13 @@ using chainaccel::exec::testing::MapReader;
 
 constexpr size_t kMaxCalls = 64;
 constexpr uint8_t kFirstRegistryCall = 0xF8;
+
+// The four senders' public keys and their next nonces in the committed state (nullopt:
+// no record).
+const std::array<std::string, 4> kSenders = {std::string(32, 'a'), std::string(32, 'b'),
+                                             std::string(32, 'c'), std::string(32, 'd')};
+const std::array<std::optional<uint64_t>, 4> kCommittedNonces = {std::nullopt, 7,
+                                                                 uint64_t{1} << 40, 3};
 
 // Four keys of 1 to 4 public signals (built once: a key's setup takes milliseconds).
 const std::vector<testing::TestVerifyingKey>& Keys() {
@@ -88,8 +104,8 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
 
   Hash32 address;
   address.fill(0x5A);
-  const std::array<std::string, 4> senders = {std::string(32, 'a'), std::string(32, 'b'),
-                                              std::string(32, 'c'), std::string(32, 'd')};
+  std::array<uint64_t, 4> next_nonce;
+  for (size_t i = 0; i < next_nonce.size(); ++i) next_nonce[i] = kCommittedNonces[i].value_or(0);
   std::vector<Transaction> txs;
   std::vector<const PreparedContract*> contracts;
   std::vector<uint8_t> signature_ok;
@@ -99,7 +115,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     Transaction tx;
     const uint8_t entry = data[at], sender = data[at + 2];
     tx.gas_limit = 500 * (uint64_t{data[at + 1]} + 1);
-    tx.public_key = senders[sender % senders.size()];
+    tx.public_key = kSenders[sender % kSenders.size()];
     const size_t n = std::min<size_t>(data[at + 3], size - (at + 4));
     std::string input(reinterpret_cast<const char*>(data + at + 4), n);
     if (sender & 0x40) tx.proof = MakeProof(sender, input);
@@ -110,7 +126,13 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
       tx.function = entries[entry % entries.size()];
       tx.input = std::move(input);
     }
-    tx.nonce = txs.size();
+    uint64_t& next = next_nonce[sender % next_nonce.size()];
+    if ((sender & 0x10) && (data[at + 1] & 1)) {
+      tx.nonce = (data[at + 1] & 2) ? next + 1 : next - 1;
+    } else {
+      tx.nonce = next;
+      if ((sender & 0x80) == 0) ++next;
+    }
     at += 4 + n;
     contracts.push_back(entry >= kFirstRegistryCall ? nullptr : contract.get());
     signature_ok.push_back((sender & 0x80) == 0);
@@ -123,10 +145,11 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     auto* s = new MapReader;
     std::string prefix(32, '\x5A');
     for (const char* key : {"k", "count", "rx", "ry"}) s->data[prefix + key] = std::string(8, '\x07');
-    for (char who : {'a', 'b', 'c', 'd'}) {
-      const Hash32 sender = SenderAddress(std::string(32, who));
+    for (size_t i = 0; i < kSenders.size(); ++i) {
+      const Hash32 sender = SenderAddress(kSenders[i]);
       s->data[prefix + "b" + std::string(reinterpret_cast<const char*>(sender.data()), 32)] =
           std::string(8, '\x40');
+      if (kCommittedNonces[i]) s->data[NonceStateKey(sender)] = EncodeNextNonce(*kCommittedNonces[i]);
     }
     const Hash32& id = Keys()[0].id();
     s->data[StateKey(VerifyingKeyRegistryAddress(), std::string(id.begin(), id.end()))] =
