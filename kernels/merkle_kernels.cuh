@@ -148,7 +148,8 @@ __global__ void OzRowProofKernel(const uint8_t* __restrict__ leaves, uint64_t le
   StoreNode(node, proofs + 32 * (offsets[j] + (leaf_depth - depth)));
 }
 
-// ---- The OZ leaf sort: an LSD radix sort by 64-bit words, least significant first ----
+// ---- The OZ leaf sort: by the first 64-bit word, or (where that leaves ties) an LSD radix
+// sort by all four words, least significant first ----
 
 // order[s] = s.
 __global__ void IotaKernel(uint32_t* __restrict__ order, uint64_t count) {
@@ -164,6 +165,13 @@ __global__ void LeafWordKernel(const uint8_t* __restrict__ leaves,
   if (s >= count) return;
   const uint2 v = __ldg(reinterpret_cast<const uint2*>(leaves + 32 * uint64_t{order[s]}) + word);
   keys[s] = static_cast<uint64_t>(ByteSwap32(v.x)) << 32 | ByteSwap32(v.y);
+}
+
+// *tied = 1 if two neighbours of the sorted keys are equal (left alone otherwise).
+__global__ void AnyTieKernel(const uint64_t* __restrict__ keys, uint64_t count,
+                             uint32_t* __restrict__ tied) {
+  const uint64_t s = uint64_t{blockIdx.x} * blockDim.x + threadIdx.x;
+  if (s + 1 < count && keys[s] == keys[s + 1]) *tied = 1;
 }
 
 // sorted[s] = leaves[order[s]]; position[order[s]] = s.

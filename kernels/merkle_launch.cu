@@ -133,19 +133,20 @@ Status HeapTree(const MerkleTreeLaunch& tree, cudaStream_t stream) {
                     "LaunchMerkleTree: root copy");
 }
 
-// The 4 word arrays and 2 order arrays of the sort, then CUB's storage, each 256-aligned.
+// The 2 key word arrays and 2 order arrays of the sort, the tie flag, then CUB's storage,
+// each 256-aligned.
 struct OzSortLayout {
-  size_t keys_in = 0, keys_out = 0, order_in = 0, order_out = 0, cub = 0, cub_bytes = 0;
-  size_t total = 0;
+  size_t keys_in = 0, keys_out = 0, order_in = 0, order_out = 0, tied = 0, cub = 0;
+  size_t cub_bytes = 0, total = 0;
 };
 
 bool OzSortLayoutFor(uint64_t leaf_count, OzSortLayout* layout) {
   if (leaf_count == 0 || leaf_count > static_cast<uint64_t>(INT_MAX)) return false;
   size_t cub_bytes = 0;
-  const cudaError_t error = cub::DeviceRadixSort::SortPairs(
-      nullptr, cub_bytes, static_cast<const uint64_t*>(nullptr), static_cast<uint64_t*>(nullptr),
-      static_cast<const uint32_t*>(nullptr), static_cast<uint32_t*>(nullptr),
-      static_cast<int>(leaf_count));
+  cub::DoubleBuffer<uint64_t> keys(nullptr, nullptr);
+  cub::DoubleBuffer<uint32_t> values(nullptr, nullptr);
+  const cudaError_t error = cub::DeviceRadixSort::SortPairs(nullptr, cub_bytes, keys, values,
+                                                            static_cast<int>(leaf_count));
   if (error != cudaSuccess) return false;
   const size_t words = AlignUp256(8 * leaf_count);
   const size_t orders = AlignUp256(4 * leaf_count);
@@ -153,10 +154,59 @@ bool OzSortLayoutFor(uint64_t leaf_count, OzSortLayout* layout) {
   layout->keys_out = words;
   layout->order_in = 2 * words;
   layout->order_out = 2 * words + orders;
-  layout->cub = 2 * words + 2 * orders;
+  layout->tied = 2 * words + 2 * orders;
+  layout->cub = layout->tied + 256;
   layout->cub_bytes = cub_bytes;
   layout->total = layout->cub + AlignUp256(cub_bytes);
   return true;
+}
+
+// The sort's arrays in the scratch, each pair a CUB double buffer. After SortByWords,
+// order is the sorted order (order_other the other buffer) and keys the keys of its last
+// pass in that order.
+struct OzSortBuffers {
+  uint64_t* keys = nullptr;
+  uint64_t* keys_other = nullptr;
+  uint32_t* order = nullptr;
+  uint32_t* order_other = nullptr;
+  uint8_t* cub = nullptr;
+  size_t cub_bytes = 0;
+};
+
+// Stable radix sorts of the leaves by their big-endian 64-bit words first_word down to
+// last_word (the least significant first), starting from the input order.
+Status SortByWords(const uint8_t* leaves, uint64_t leaf_count, int first_word, int last_word,
+                   OzSortBuffers& b, cudaStream_t stream) {
+  Status s = Launch("LaunchOzSortLeaves iota", IotaKernel, kCopyThreadsPerBlock, leaf_count,
+                    stream, b.order, leaf_count);
+  if (!s.ok()) return s;
+  // Each pass is stable, so after the last (most significant) one the order is bytewise,
+  // ties in input order.
+  for (int word = first_word; word >= last_word; --word) {
+    if (Status keys = Launch("LaunchOzSortLeaves keys", LeafWordKernel, kCopyThreadsPerBlock,
+                             leaf_count, stream, leaves, b.order, leaf_count,
+                             static_cast<uint32_t>(word), b.keys);
+        !keys.ok()) {
+      return keys;
+    }
+    // Double buffers: CUB sorts back and forth between the two arrays of each pair
+    // without a copy, and says which one holds the result.
+    cub::DoubleBuffer<uint64_t> keys(b.keys, b.keys_other);
+    cub::DoubleBuffer<uint32_t> order(b.order, b.order_other);
+    size_t cub_bytes = b.cub_bytes;
+    ClearLastCudaError();
+    const cudaError_t error = cub::DeviceRadixSort::SortPairs(
+        b.cub, cub_bytes, keys, order, static_cast<int>(leaf_count), 0, 64, stream);
+    if (error != cudaSuccess) return CudaStatus(error, "LaunchOzSortLeaves: radix sort");
+    if (Status sorted = CheckLaunch("LaunchOzSortLeaves: radix sort", stream); !sorted.ok()) {
+      return sorted;
+    }
+    b.keys = keys.Current();
+    b.keys_other = keys.Alternate();
+    b.order = order.Current();
+    b.order_other = order.Alternate();
+  }
+  return Status::Ok();
 }
 
 }  // namespace
@@ -259,46 +309,84 @@ size_t OzSortScratchBytes(uint64_t leaf_count) {
   return OzSortLayoutFor(leaf_count, &layout) ? layout.total : 0;
 }
 
-Status LaunchOzSortLeaves(const uint8_t* leaves, uint64_t leaf_count, uint8_t* sorted,
-                          uint64_t* position, void* scratch, size_t scratch_bytes,
-                          cudaStream_t stream) {
+namespace {
+
+// Checks a sort's arguments and lays out its scratch into *b (and *tied, the flag).
+Status OzSortBuffersFor(const char* wrapper, const uint8_t* leaves, uint64_t leaf_count,
+                        uint8_t* sorted, uint64_t* position, void* scratch,
+                        size_t scratch_bytes, OzSortBuffers* b, uint32_t** tied) {
   OzSortLayout layout;
   if (!OzSortLayoutFor(leaf_count, &layout)) {
-    return Status::InvalidArgument("LaunchOzSortLeaves: " + std::to_string(leaf_count) +
+    return Status::InvalidArgument(std::string(wrapper) + ": " + std::to_string(leaf_count) +
                                    " leaves (1 .. 2^31 - 1 can be sorted)");
   }
   if (leaves == nullptr || sorted == nullptr || position == nullptr || scratch == nullptr ||
       !Aligned16(leaves) || !Aligned16(sorted)) {
-    return Status::InvalidArgument("LaunchOzSortLeaves: null or misaligned buffer");
+    return Status::InvalidArgument(std::string(wrapper) + ": null or misaligned buffer");
   }
   if (scratch_bytes < layout.total) {
-    return Status::InvalidArgument("LaunchOzSortLeaves: scratch smaller than OzSortScratchBytes");
+    return Status::InvalidArgument(std::string(wrapper) +
+                                   ": scratch smaller than OzSortScratchBytes");
   }
   auto* base = static_cast<uint8_t*>(scratch);
-  auto* keys_in = reinterpret_cast<uint64_t*>(base + layout.keys_in);
-  auto* keys_out = reinterpret_cast<uint64_t*>(base + layout.keys_out);
-  auto* order = reinterpret_cast<uint32_t*>(base + layout.order_in);
-  auto* order_out = reinterpret_cast<uint32_t*>(base + layout.order_out);
-  Status s = Launch("LaunchOzSortLeaves iota", IotaKernel, kCopyThreadsPerBlock, leaf_count,
-                    stream, order, leaf_count);
-  if (!s.ok()) return s;
-  // Least significant word first: each pass is stable, so after the last (most
-  // significant) one the order is bytewise, ties in input order.
-  for (int word = 3; word >= 0; --word) {
-    s = Launch("LaunchOzSortLeaves keys", LeafWordKernel, kCopyThreadsPerBlock, leaf_count,
-               stream, leaves, order, leaf_count, static_cast<uint32_t>(word), keys_in);
-    if (!s.ok()) return s;
-    size_t cub_bytes = layout.cub_bytes;
-    ClearLastCudaError();
-    const cudaError_t error = cub::DeviceRadixSort::SortPairs(
-        base + layout.cub, cub_bytes, keys_in, keys_out, order, order_out,
-        static_cast<int>(leaf_count), 0, 64, stream);
-    if (error != cudaSuccess) return CudaStatus(error, "LaunchOzSortLeaves: radix sort");
-    if (s = CheckLaunch("LaunchOzSortLeaves: radix sort", stream); !s.ok()) return s;
-    std::swap(order, order_out);
+  b->keys = reinterpret_cast<uint64_t*>(base + layout.keys_in);
+  b->keys_other = reinterpret_cast<uint64_t*>(base + layout.keys_out);
+  b->order = reinterpret_cast<uint32_t*>(base + layout.order_in);
+  b->order_other = reinterpret_cast<uint32_t*>(base + layout.order_out);
+  b->cub = base + layout.cub;
+  b->cub_bytes = layout.cub_bytes;
+  *tied = reinterpret_cast<uint32_t*>(base + layout.tied);
+  return Status::Ok();
+}
+
+}  // namespace
+
+Status LaunchOzSortLeaves(const uint8_t* leaves, uint64_t leaf_count, uint8_t* sorted,
+                          uint64_t* position, void* scratch, size_t scratch_bytes,
+                          uint32_t* ties, cudaStream_t stream) {
+  if (ties == nullptr) return Status::InvalidArgument("LaunchOzSortLeaves: ties is null");
+  OzSortBuffers b;
+  uint32_t* tied = nullptr;
+  if (Status s = OzSortBuffersFor("LaunchOzSortLeaves", leaves, leaf_count, sorted, position,
+                                  scratch, scratch_bytes, &b, &tied);
+      !s.ok()) {
+    return s;
+  }
+  // The most significant word alone, then whether any two sorted neighbours are equal.
+  if (Status s = SortByWords(leaves, leaf_count, 0, 0, b, stream); !s.ok()) return s;
+  if (Status s = CudaStatus(cudaMemsetAsync(tied, 0, sizeof(uint32_t), stream),
+                            "LaunchOzSortLeaves: tie flag");
+      !s.ok()) {
+    return s;
+  }
+  if (Status s = Launch("LaunchOzSortLeaves ties", AnyTieKernel, kCopyThreadsPerBlock,
+                        leaf_count, stream, b.keys, leaf_count, tied);
+      !s.ok()) {
+    return s;
+  }
+  if (Status s = CudaStatus(cudaMemcpyAsync(ties, tied, sizeof(uint32_t), cudaMemcpyDefault,
+                                            stream),
+                            "LaunchOzSortLeaves: tie flag out");
+      !s.ok()) {
+    return s;
   }
   return Launch("LaunchOzSortLeaves apply", ApplyOrderKernel, kCopyThreadsPerBlock, leaf_count,
-                stream, leaves, order, leaf_count, sorted, position);
+                stream, leaves, b.order, leaf_count, sorted, position);
+}
+
+Status LaunchOzSortLeavesStable(const uint8_t* leaves, uint64_t leaf_count, uint8_t* sorted,
+                                uint64_t* position, void* scratch, size_t scratch_bytes,
+                                cudaStream_t stream) {
+  OzSortBuffers b;
+  uint32_t* tied = nullptr;
+  if (Status s = OzSortBuffersFor("LaunchOzSortLeavesStable", leaves, leaf_count, sorted,
+                                  position, scratch, scratch_bytes, &b, &tied);
+      !s.ok()) {
+    return s;
+  }
+  if (Status s = SortByWords(leaves, leaf_count, 3, 0, b, stream); !s.ok()) return s;
+  return Launch("LaunchOzSortLeavesStable apply", ApplyOrderKernel, kCopyThreadsPerBlock,
+                leaf_count, stream, leaves, b.order, leaf_count, sorted, position);
 }
 
 Status LaunchGatherU64(const uint64_t* values, const uint64_t* indices, uint64_t count,

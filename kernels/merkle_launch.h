@@ -87,18 +87,32 @@ struct MerkleTreeLaunch {
 };
 Status LaunchMerkleTree(const MerkleTreeLaunch& tree, cudaStream_t stream);
 
-// Bytes of scratch LaunchOzSortLeaves needs for `leaf_count` leaves (CUB's radix sort
-// temporary storage included). REQUIRES: leaf_count <= 2^32 - 1. Returns 0 for a count
-// out of range.
+// Bytes of scratch LaunchOzSortLeaves and LaunchOzSortLeavesStable need for `leaf_count`
+// leaves (CUB's radix sort temporary storage included). REQUIRES: leaf_count <= 2^32 - 1.
+// Returns 0 for a count out of range.
 size_t OzSortScratchBytes(uint64_t leaf_count);
 
-// Sorts the leaves ascending, bytewise, keeping equal leaves in input order (a stable
-// sort, as JavaScript's in OpenZeppelin's SimpleMerkleTree): sorted[s] is the leaf at
-// position s of the order and position[i] the position of input leaf i. Four stable
-// radix sorts of (64-bit key word, leaf index) pairs, least significant word first.
+// The OZ leaf order: ascending, bytewise, equal leaves in input order (a stable sort, as
+// JavaScript's in OpenZeppelin's SimpleMerkleTree); sorted[s] is the leaf at position s
+// and position[i] the position of input leaf i. Two wrappers, because the fast one is
+// right only where no two leaves share their first 8 bytes, and which case holds is known
+// on the device only:
+//
+// LaunchOzSortLeaves: one radix sort of (first 8 bytes as a big-endian word, leaf index)
+// pairs, then *ties = 1 if two leaves share those bytes, else 0 (ties: pinned host or
+// device memory, written on `stream`). With *ties == 0, sorted and position are the
+// order; with 1 they are not, and LaunchOzSortLeavesStable must follow. (Random leaves
+// tie with probability ~n^2 / 2^65: 2^-17 for 2^24 leaves.) Enqueues only: the caller
+// waits for the stream as it can (the GPU engine: within its hang timeout).
 Status LaunchOzSortLeaves(const uint8_t* leaves, uint64_t leaf_count, uint8_t* sorted,
                           uint64_t* position, void* scratch, size_t scratch_bytes,
-                          cudaStream_t stream);
+                          uint32_t* ties, cudaStream_t stream);
+
+// LaunchOzSortLeavesStable: the order for any leaves, by four stable radix sorts of
+// (64-bit key word, leaf index) pairs, least significant word first (about 4x the work).
+Status LaunchOzSortLeavesStable(const uint8_t* leaves, uint64_t leaf_count, uint8_t* sorted,
+                                uint64_t* position, void* scratch, size_t scratch_bytes,
+                                cudaStream_t stream);
 
 // out[j] = values[indices[j]] for j < count (the sorted positions of the proved leaves).
 Status LaunchGatherU64(const uint64_t* values, const uint64_t* indices, uint64_t count,

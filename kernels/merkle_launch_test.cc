@@ -153,13 +153,23 @@ TEST_CASE("MerkleTreeHeight is ceil(log2(n))", "[merkle_launch]") {
   CHECK(MerkleTreeHeight((uint64_t{1} << 24) + 1) == 25);
 }
 
-TEST_CASE("OzSortScratchBytes and LaunchOzSortLeaves reject counts out of range",
+TEST_CASE("OzSortScratchBytes and LaunchOzSortLeaves* reject counts out of range",
           "[merkle_launch]") {
   CHECK(OzSortScratchBytes(0) == 0);
   CHECK(OzSortScratchBytes(uint64_t{1} << 32) == 0);
-  CHECK(LaunchOzSortLeaves(kSomeDevicePointer, 0, kSomeDevicePointer,
-                           reinterpret_cast<uint64_t*>(kSomeDevicePointer), kSomeDevicePointer,
-                           1 << 20, nullptr)
+  auto* position = reinterpret_cast<uint64_t*>(kSomeDevicePointer);
+  auto* ties = reinterpret_cast<uint32_t*>(kSomeDevicePointer);
+  CHECK(LaunchOzSortLeaves(kSomeDevicePointer, 0, kSomeDevicePointer, position,
+                           kSomeDevicePointer, 1 << 20, ties, nullptr)
+            .code() == Status::Code::kInvalidArgument);
+  CHECK(LaunchOzSortLeaves(kSomeDevicePointer, 4, kSomeDevicePointer, position,
+                           kSomeDevicePointer, 1 << 20, nullptr, nullptr)
+            .code() == Status::Code::kInvalidArgument);
+  CHECK(LaunchOzSortLeavesStable(kSomeDevicePointer, 0, kSomeDevicePointer, position,
+                                 kSomeDevicePointer, 1 << 20, nullptr)
+            .code() == Status::Code::kInvalidArgument);
+  CHECK(LaunchOzSortLeavesStable(kSomeDevicePointer, 4, kSomeDevicePointer, position,
+                                 kSomeDevicePointer, 1, nullptr)
             .code() == Status::Code::kInvalidArgument);
 }
 
@@ -168,6 +178,24 @@ TEST_CASE("OzSortScratchBytes and LaunchOzSortLeaves reject counts out of range"
 void Check(const Status& s) {
   INFO(s.ToString());
   REQUIRE(s.ok());
+}
+
+// The leaf sort as the GPU engine runs it: the one-pass sort, its tie flag read back, the
+// four-pass sort after it where leaves tie. Returns the flag.
+uint32_t SortLeavesOnDevice(const DeviceBuffer<uint8_t>& leaves, uint64_t n,
+                            DeviceBuffer<uint8_t>& sorted, DeviceBuffer<uint64_t>& position) {
+  DeviceBuffer<uint8_t> scratch(OzSortScratchBytes(n));
+  REQUIRE(scratch.size() > 0);
+  DeviceBuffer<uint32_t> ties(1);
+  Check(LaunchOzSortLeaves(leaves.get(), n, sorted.get(), position.get(), scratch.get(),
+                           scratch.size(), ties.get(), nullptr));
+  const uint32_t tied = ties.Download()[0];
+  REQUIRE(tied <= 1);
+  if (tied != 0) {
+    Check(LaunchOzSortLeavesStable(leaves.get(), n, sorted.get(), position.get(),
+                                   scratch.get(), scratch.size(), nullptr));
+  }
+  return tied;
 }
 
 // Builds the tree of `leaves` on the device as the GPU engine does (sort, positions,
@@ -189,10 +217,7 @@ void CheckTreeMatchesCpu(MerkleScheme scheme, const std::vector<uint8_t>& leaves
   if (sort_leaves) {
     sorted = DeviceBuffer<uint8_t>(leaves.size());
     DeviceBuffer<uint64_t> position(n);
-    DeviceBuffer<uint8_t> scratch(OzSortScratchBytes(n));
-    REQUIRE(scratch.size() > 0);
-    Check(LaunchOzSortLeaves(device_leaves.get(), n, sorted.get(), position.get(),
-                             scratch.get(), scratch.size(), nullptr));
+    SortLeavesOnDevice(device_leaves, n, sorted, position);
     if (!indices.empty()) {
       DeviceBuffer<uint64_t> device_indices(indices.size());
       device_indices.Upload(indices.data(), indices.size());
@@ -299,6 +324,40 @@ TEST_CASE("Trees of 2^k - 1, 2^k, 2^k + 1 and random sizes up to 2^22 match the 
   }
 }
 
+// Whether sorted and position (downloaded) are the stable bytewise order of `leaves`.
+void CheckOrder(const std::vector<uint8_t>& leaves, const std::vector<uint8_t>& gpu_sorted,
+                const std::vector<uint64_t>& gpu_position) {
+  const uint64_t n = leaves.size() / 32;
+  std::vector<uint64_t> order(n);
+  std::iota(order.begin(), order.end(), 0);
+  std::stable_sort(order.begin(), order.end(), [&](uint64_t a, uint64_t b) {
+    return std::memcmp(&leaves[32 * a], &leaves[32 * b], 32) < 0;
+  });
+  INFO(n << " leaves");
+  for (uint64_t s = 0; s < n; ++s) {
+    REQUIRE(std::memcmp(&gpu_sorted[32 * s], &leaves[32 * order[s]], 32) == 0);
+    REQUIRE(gpu_position[order[s]] == s);
+  }
+}
+
+// Sorts `leaves` on the device as the engine does (the tie flag must be `expect_ties`
+// where that is 0 or 1) and alone by the four-pass sort; checks both orders against
+// std::stable_sort.
+void CheckOzSort(const std::vector<uint8_t>& leaves, int expect_ties = -1) {
+  const uint64_t n = leaves.size() / 32;
+  DeviceBuffer<uint8_t> device_leaves(leaves.size());
+  device_leaves.Upload(leaves.data(), leaves.size());
+  DeviceBuffer<uint8_t> sorted(leaves.size());
+  DeviceBuffer<uint64_t> position(n);
+  const uint32_t tied = SortLeavesOnDevice(device_leaves, n, sorted, position);
+  if (expect_ties >= 0) CHECK(tied == static_cast<uint32_t>(expect_ties));
+  CheckOrder(leaves, sorted.Download(), position.Download());
+  DeviceBuffer<uint8_t> scratch(OzSortScratchBytes(n));
+  Check(LaunchOzSortLeavesStable(device_leaves.get(), n, sorted.get(), position.get(),
+                                 scratch.get(), scratch.size(), nullptr));
+  CheckOrder(leaves, sorted.Download(), position.Download());
+}
+
 TEST_CASE("OZ leaf sort is stable and bytewise on equal and near-equal leaves",
           "[device][merkle][sort]") {
   auto rng = testing::MakeRng("merkle oz sort");
@@ -310,25 +369,28 @@ TEST_CASE("OZ leaf sort is stable and bytewise on equal and near-equal leaves",
       const int at = std::array<int, 5>{0, 7, 8, 23, 31}[rng() % 5];
       leaves[32 * i + at] = static_cast<uint8_t>(rng() % 4);
     }
-    DeviceBuffer<uint8_t> device_leaves(leaves.size());
-    device_leaves.Upload(leaves.data(), leaves.size());
-    DeviceBuffer<uint8_t> sorted(leaves.size());
-    DeviceBuffer<uint64_t> position(n);
-    DeviceBuffer<uint8_t> scratch(OzSortScratchBytes(n));
-    Check(LaunchOzSortLeaves(device_leaves.get(), n, sorted.get(), position.get(),
-                             scratch.get(), scratch.size(), nullptr));
-    std::vector<uint64_t> order(n);
-    std::iota(order.begin(), order.end(), 0);
-    std::stable_sort(order.begin(), order.end(), [&](uint64_t a, uint64_t b) {
-      return std::memcmp(&leaves[32 * a], &leaves[32 * b], 32) < 0;
-    });
-    const std::vector<uint8_t> gpu_sorted = sorted.Download();
-    const std::vector<uint64_t> gpu_position = position.Download();
-    INFO(n << " leaves");
-    for (uint64_t s = 0; s < n; ++s) {
-      REQUIRE(std::memcmp(&gpu_sorted[32 * s], &leaves[32 * order[s]], 32) == 0);
-      REQUIRE(gpu_position[order[s]] == s);
-    }
+    CheckOzSort(leaves);
+  }
+}
+
+// The one-pass sort (first 8 bytes) where they are all distinct, and the way back to the
+// four-word sort where a single pair shares them, or a leaf appears twice.
+TEST_CASE("OZ leaf sort by the first word alone, and with a single tie",
+          "[device][merkle][sort]") {
+  auto rng = testing::MakeRng("merkle oz sort ties");
+  for (uint64_t n : {uint64_t{1}, uint64_t{2}, uint64_t{3}, uint64_t{1000}, uint64_t{65537},
+                     uint64_t{1} << 20}) {
+    const std::vector<uint8_t> distinct = testing::RandomBytes(rng, 32 * n);
+    CheckOzSort(distinct, 0);  // 2^20 random leaves tie with probability 2^-25
+    if (n < 2) continue;
+    const uint64_t a = rng() % n, b = (a + 1 + rng() % (n - 1)) % n;
+    std::vector<uint8_t> prefix_tie = distinct;  // b shares a's first 8 bytes, not the rest
+    std::memcpy(&prefix_tie[32 * b], &prefix_tie[32 * a], 8);
+    prefix_tie[32 * b + 31] = static_cast<uint8_t>(prefix_tie[32 * a + 31] ^ 1);
+    CheckOzSort(prefix_tie, 1);
+    std::vector<uint8_t> twice = distinct;  // b equals a: the stable order keeps a first
+    std::memcpy(&twice[32 * b], &twice[32 * a], 32);
+    CheckOzSort(twice, 1);
   }
 }
 
