@@ -250,10 +250,18 @@ Status SortLeaves(TreeBuild& t) {
   Status s = DeviceBuffer::AllocateAsync(t.n * kNodeBytes, t.main, &t.sorted);
   if (s.ok()) s = DeviceBuffer::AllocateAsync(t.n * sizeof(uint64_t), t.main, &t.position);
   if (s.ok()) s = DeviceBuffer::AllocateAsync(sort_bytes, t.main, &t.sort_scratch);
+  // The one-pass sort, and whether it must be redone by all four words: its tie flag comes
+  // back through lane 0's pinned output, unused until CopyOut.
+  auto* ties = reinterpret_cast<uint32_t*>(t.main_lane.output.data());
+  auto* position = reinterpret_cast<uint64_t*>(t.position.data());
   if (s.ok()) {
-    s = kernels::LaunchOzSortLeaves(t.leaves.data(), t.n, t.sorted.data(),
-                                    reinterpret_cast<uint64_t*>(t.position.data()),
-                                    t.sort_scratch.data(), sort_bytes, t.main);
+    s = kernels::LaunchOzSortLeaves(t.leaves.data(), t.n, t.sorted.data(), position,
+                                    t.sort_scratch.data(), sort_bytes, ties, t.main);
+  }
+  if (s.ok()) s = WaitForMainLane(t);
+  if (s.ok() && *ties != 0) {
+    s = kernels::LaunchOzSortLeavesStable(t.leaves.data(), t.n, t.sorted.data(), position,
+                                          t.sort_scratch.data(), sort_bytes, t.main);
   }
   t.sort_scratch = DeviceBuffer();
   if (s.ok() && t.proofs != 0) s = GatherProofPositions(t);
