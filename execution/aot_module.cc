@@ -16,6 +16,7 @@
 #include <fstream>
 #include <sstream>
 
+#include "core/hex.h"
 #include "crypto/hashes.h"
 #include "execution/host_abi.h"
 
@@ -38,15 +39,6 @@ extern "C" int ChainaccelAotHost(void* frame, uint32_t fn, const uint64_t* param
 using HostCallback = int (*)(void*, uint32_t, const uint64_t*, uint64_t*, uint8_t*, uint32_t,
                              int64_t*);
 
-std::string Hex(const uint8_t* p, size_t n) {
-  static const char* digits = "0123456789abcdef";
-  std::string s;
-  for (size_t i = 0; i < n; ++i) {
-    s += digits[p[i] >> 4];
-    s += digits[p[i] & 15];
-  }
-  return s;
-}
 
 // wasm2c 1.0.32's name mangling (c-writer.cc, MangleName): "Z_" then the name with every
 // byte other than [A-Za-z0-9_] (and 'Z' itself) written as 'Z' and two hex digits.
@@ -575,7 +567,7 @@ Status AotCompiler::LoadOrBuild(const PreparedContract& contract, AotBuildReport
   std::error_code ec;
   fs::create_directories(options_.cache_dir, ec);
   if (ec) return Status::Internal("cannot create " + options_.cache_dir + ": " + ec.message());
-  const std::string name = Hex(contract.code_hash().data(), 32);
+  const std::string name = HexEncode(contract.code_hash());
   const fs::path object = fs::path(options_.cache_dir) / (name + ".so");
   std::shared_ptr<const AotModule> loaded;
   if (fs::exists(object, ec)) {

@@ -6,20 +6,11 @@
 #include <memory>
 #include <thread>
 
+#include "core/hex.h"
 #include "execution/tx/verifying_key.h"
 
 namespace chainaccel::exec {
 namespace {
-
-std::string Hex(const Hash32& bytes) {
-  static constexpr char kDigits[] = "0123456789abcdef";
-  std::string out;
-  for (uint8_t b : bytes) {
-    out.push_back(kDigits[b >> 4]);
-    out.push_back(kDigits[b & 15]);
-  }
-  return out;
-}
 
 std::string ProofError(ItemStatus status) {
   switch (status) {
@@ -41,7 +32,7 @@ std::shared_ptr<const Groth16VerifyingKeyData> RegisteredKey(const StateReader& 
   if (!committed.Get(StateKey(VerifyingKeyRegistryAddress(),
                               std::string_view(reinterpret_cast<const char*>(id.data()), 32)),
                      &encoding)) {
-    *error = "verifying key " + Hex(id) +
+    *error = "verifying key " + HexEncode(id) +
              " is not registered (in the committed state, before this block)";
     return nullptr;
   }

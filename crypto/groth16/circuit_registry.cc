@@ -2,22 +2,14 @@
 
 #include <utility>
 
+#include "core/hex.h"
 #include "crypto/groth16/engine_layout.h"
 #include "crypto/groth16/prover.h"
 #include "crypto/groth16/snarkjs_json.h"
 
 namespace chainaccel::groth16 {
 
-std::string CircuitIdHex(const CircuitId& id) {
-  static constexpr char kDigits[] = "0123456789abcdef";
-  std::string hex;
-  hex.reserve(2 * id.size());
-  for (uint8_t b : id) {
-    hex += kDigits[b >> 4];
-    hex += kDigits[b & 15];
-  }
-  return hex;
-}
+std::string CircuitIdHex(const CircuitId& id) { return HexEncode(id); }
 
 Status RegisteredCircuit::Make(const ProvingKey& key, const CircuitId& id,
                                std::shared_ptr<const RegisteredCircuit>* out) {

@@ -5,9 +5,11 @@
 // fails one chunk as a CUDA launch failure would, and HangAfterChunks, which makes one
 // chunk outlast the hang timeout).
 //
-// Calls come from the thread running a batch, with the device's batch lock held, so the
-// calls for one engine never overlap; an object given to several engines gets their
-// calls concurrently. REQUIRES: the object outlives every engine it was given to.
+// Calls come from the thread running a batch. A device runs up to
+// GpuOptions::concurrent_batches batches at once, each on a lane pair of its own, so calls
+// for one engine may overlap, as may those of several engines given one object: a hook
+// must be thread-safe (the chunk index is taken atomically before the call).
+// REQUIRES: the object outlives every engine it was given to.
 #pragma once
 
 #include <cstdint>

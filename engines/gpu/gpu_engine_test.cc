@@ -294,13 +294,7 @@ TEST_CASE("GpuEngine hang: a chunk outlasting hang_seconds fails the batch and r
   const Batch batch = RandomFixed(rng, (size_t{1} << 20) + 3, 32);
   std::vector<uint8_t> digests(batch.size() * 32, 0xA5);
   Task task = HashTask{HashAlgorithm::kSha256, batch.View(), digests.data()};
-  const Status fault = gpu->Run(task);
-  INFO(fault.ToString());
-  // The engine's fault for a hang (the scheduler re-runs the batch elsewhere), named.
-  CHECK(fault.code() == Status::Code::kInternal);
-  CHECK(fault.message().find("it hangs") != std::string::npos);
-  CHECK_FALSE(gpu->stats().healthy);
-  CHECK(gpu->faults() == 1);
+  testing::CheckHangFault(gpu->Run(task), *gpu);
   CHECK(gpu->Run(task).code() == Status::Code::kUnavailable);
 
   CheckCpuRerun(task, batch, digests);

@@ -28,6 +28,15 @@ GpuEngine& SharedGpu() {
   return *gpu;
 }
 
+void CheckHangFault(const Status& fault, const GpuEngine& gpu) {
+  INFO(fault.ToString());
+  // The engine's fault for a hang (the scheduler re-runs the batch elsewhere), named.
+  CHECK(fault.code() == Status::Code::kInternal);
+  CHECK(fault.message().find("it hangs") != std::string::npos);
+  CHECK_FALSE(gpu.stats().healthy);
+  CHECK(gpu.faults() == 1);
+}
+
 Status FailAfterChunks::OnChunkLaunch(uint64_t chunk, std::string_view what,
                                       CUstream_st* stream) {
   static_cast<void>(stream);

@@ -24,6 +24,10 @@ std::unique_ptr<GpuEngine> MakeGpu(const GpuEngine::Options& options = {},
 // An engine with default options shared by the tests that inject no faults.
 GpuEngine& SharedGpu();
 
+// Checks (CHECK) what a batch hung by HangAfterChunks leaves: `fault`, its Run's status,
+// is the engine's INTERNAL fault naming the hang, and `gpu` is unhealthy with one fault.
+void CheckHangFault(const Status& fault, const GpuEngine& gpu);
+
 // Fails the chunk launched after `chunks` chunks of Run batches (counted since Create,
 // self-tests excluded; 0: the first chunk), once, as a CUDA launch failure would
 // (cudaErrorLaunchFailure, which the engine reports as INTERNAL).

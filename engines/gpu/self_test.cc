@@ -8,6 +8,7 @@
 #include <string_view>
 #include <vector>
 
+#include "core/hex.h"
 #include "engines/gpu/hash_operator.h"
 #include "engines/gpu/signature_operator.h"
 #include "kernels/cuda_status.h"
@@ -15,17 +16,6 @@
 
 namespace chainaccel {
 namespace {
-
-std::string Hex(const uint8_t* bytes, size_t n) {
-  static constexpr char kDigits[] = "0123456789abcdef";
-  std::string out;
-  out.reserve(2 * n);
-  for (size_t i = 0; i < n; ++i) {
-    out += kDigits[bytes[i] >> 4];
-    out += kDigits[bytes[i] & 15];
-  }
-  return out;
-}
 
 // ---- Self-test material ----------------------------------------------------------------
 
@@ -84,7 +74,7 @@ std::vector<uint8_t> FromHex(std::string_view hex) {
 // Compares digest `got` of message `m` with the expected hex digest.
 Status CheckKat(HashAlgorithm algorithm, size_t m, const char* layout, const uint8_t* got,
                 const char* expected_hex) {
-  const std::string hex = Hex(got, 32);
+  const std::string hex = HexEncode(got, 32);
   if (hex == expected_hex) return Status::Ok();
   return Status::FailedPrecondition("self-test: " +
                                     std::string(kernels::HashAlgorithmName(algorithm)) +
@@ -275,7 +265,7 @@ Status EcdsaSelfTest(GpuDevice::Batch& batch) {
   Status s = signature_operator.Run(batch, recover);
   if (!s.ok()) return s;
   for (size_t i = 0; i < 2; ++i) {
-    const std::string address = Hex(addresses.data() + 20 * i, 20);
+    const std::string address = HexEncode(addresses.data() + 20 * i, 20);
     if (statuses[i] != ItemStatus::kOk || address != kEcdsaKatAddress) {
       return Status::FailedPrecondition("self-test: ECDSA recovery gave status " +
                                         std::to_string(static_cast<int>(statuses[i])) +

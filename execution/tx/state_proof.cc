@@ -2,6 +2,7 @@
 
 #include <cstring>
 
+#include "core/hex.h"
 #include "crypto/hashes.h"
 
 namespace chainaccel::exec {
@@ -26,15 +27,6 @@ Hash32 NodeHash(uint8_t domain, const Hash32& a, const Hash32& b) {
   return out;
 }
 
-std::string Hex(const Hash32& h) {
-  static constexpr char kDigits[] = "0123456789abcdef";
-  std::string s;
-  for (uint8_t b : h) {
-    s.push_back(kDigits[b >> 4]);
-    s.push_back(kDigits[b & 15]);
-  }
-  return s;
-}
 
 }  // namespace
 
@@ -82,12 +74,12 @@ Status VerifyStateProof(const Hash32& root, std::string_view key,
   if (!own_leaf && value) return Status::InvalidArgument("the proof shows the key absent");
   if (own_leaf && StateValueHash(*value) != proof.leaf->value_hash) {
     return Status::InvalidArgument("the proof shows a value whose hash is " +
-                                   Hex(proof.leaf->value_hash) + ", not the value's");
+                                   HexEncode(proof.leaf->value_hash) + ", not the value's");
   }
   const Hash32 computed = StateProofRoot(path, proof);
   if (computed != root) {
-    return Status::InvalidArgument("the proof's root " + Hex(computed) + " differs from " +
-                                   Hex(root));
+    return Status::InvalidArgument("the proof's root " + HexEncode(computed) + " differs from " +
+                                   HexEncode(root));
   }
   return Status::Ok();
 }

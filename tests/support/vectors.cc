@@ -6,6 +6,8 @@
 #include <fstream>
 #include <iterator>
 
+#include "core/hex.h"
+
 namespace chainaccel::testing {
 
 std::string VectorPath(std::string_view relative) {
@@ -64,16 +66,7 @@ Bytes FromHex(std::string_view hex) {
   return out;
 }
 
-std::string ToHex(ByteView bytes) {
-  static constexpr char kDigits[] = "0123456789abcdef";
-  std::string out;
-  out.reserve(bytes.size() * 2);
-  for (uint8_t b : bytes) {
-    out += kDigits[b >> 4];
-    out += kDigits[b & 15];
-  }
-  return out;
-}
+std::string ToHex(ByteView bytes) { return HexEncode(bytes); }
 
 std::vector<std::pair<std::string, std::string>> ReadKeyValues(std::string_view relative) {
   const Bytes bytes = ReadVectorFile(relative);
