@@ -168,6 +168,38 @@ TEST_CASE("A Wycheproof file verifies as one DER batch", "[cpu_engine][signature
   CHECK(wrong == 0);
 }
 
+TEST_CASE("BIP-340's test vectors verify as one batch with their expected verdicts",
+          "[cpu_engine][signatures][bip340]") {
+  const auto vectors = testing::ReadBip340Vectors();
+  REQUIRE(vectors.size() == 19);  // bip340/test-vectors.csv: indices 0-18
+  std::vector<Bytes> messages, keys, signatures;
+  for (const auto& v : vectors) {
+    messages.push_back(v.message);
+    keys.push_back(v.public_key);
+    signatures.push_back(v.signature);
+  }
+  CpuEngine engine(CpuEngine::Options{2});
+  const Packed m = Packed::Variable(messages), k = Packed::Fixed(keys),
+               s = Packed::Fixed(signatures);
+  std::vector<ItemStatus> status(vectors.size());
+  Task task = SignatureVerifyTask{SignatureScheme::kSchnorrBip340, PreHash::kNone,
+                                  SignatureEncoding::kCompact, false, m.view(), k.view(),
+                                  s.view(), status.data()};
+  REQUIRE(engine.Run(task).ok());
+  for (size_t i = 0; i < vectors.size(); ++i) {
+    INFO("vector " << vectors[i].index << " (" << vectors[i].message.size()
+                   << "-byte message): " << vectors[i].comment);
+    CHECK((status[i] == ItemStatus::kOk) == vectors[i].valid);
+  }
+  // The rejections the CPU engine names (crypto/signatures.h): a key off the curve or
+  // >= p, r = p, s = n.
+  CHECK(status[5] == ItemStatus::kMalformedPublicKey);
+  CHECK(status[14] == ItemStatus::kMalformedPublicKey);
+  CHECK(status[12] == ItemStatus::kMalformedSignature);
+  CHECK(status[13] == ItemStatus::kMalformedSignature);
+  CHECK(status[9] == ItemStatus::kInvalid);
+}
+
 TEST_CASE("Recover batches give each item its status, key and address",
           "[cpu_engine][recover][random]") {
   auto rng = testing::MakeRng("engine recover");

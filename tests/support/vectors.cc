@@ -125,4 +125,39 @@ std::vector<WycheproofCase> ReadWycheproofCases(std::string_view relative,
   return cases;
 }
 
+std::vector<Bip340Vector> ReadBip340Vectors() {
+  const Bytes bytes = ReadVectorFile("bip340/test-vectors.csv");
+  const std::string_view text(reinterpret_cast<const char*>(bytes.data()), bytes.size());
+  std::vector<Bip340Vector> out;
+  size_t pos = 0;
+  bool header = true;
+  while (pos < text.size()) {
+    size_t end = text.find('\n', pos);
+    if (end == std::string_view::npos) end = text.size();
+    const std::string line = Trim(text.substr(pos, end - pos));
+    pos = end + 1;
+    if (line.empty()) continue;
+    // index, secret key, public key, aux_rand, message, signature, verification result,
+    // comment: no field holds a comma (the comments of this file have none).
+    std::vector<std::string> fields;
+    size_t from = 0;
+    for (size_t comma; (comma = line.find(',', from)) != std::string::npos; from = comma + 1) {
+      fields.push_back(line.substr(from, comma - from));
+    }
+    fields.push_back(line.substr(from));
+    INFO("bip340/test-vectors.csv line: " << line);
+    REQUIRE(fields.size() == 8);
+    if (header) {
+      REQUIRE(fields[0] == "index");
+      header = false;
+      continue;
+    }
+    REQUIRE((fields[6] == "TRUE" || fields[6] == "FALSE"));
+    out.push_back({std::stoi(fields[0]), FromHex(fields[2]), FromHex(fields[4]),
+                   FromHex(fields[5]), fields[6] == "TRUE", fields[7]});
+  }
+  REQUIRE(!out.empty());
+  return out;
+}
+
 }  // namespace chainaccel::testing

@@ -61,4 +61,19 @@ struct WycheproofCase {
 std::vector<WycheproofCase> ReadWycheproofCases(std::string_view relative,
                                                 std::string_view key_field);
 
+// One verification vector of BIP-340's test-vectors.csv (tests/vectors/bip340): the
+// x-only key, the message (any length, empty included), the signature and the expected
+// verdict. The signing columns (secret key, aux_rand) are not kept.
+struct Bip340Vector {
+  int index = 0;
+  Bytes public_key;
+  Bytes message;
+  Bytes signature;
+  bool valid = false;   // "verification result" TRUE
+  std::string comment;  // may be empty
+};
+// Every row of bip340/test-vectors.csv, in file order. REQUIREs the header and eight
+// columns a row.
+std::vector<Bip340Vector> ReadBip340Vectors();
+
 }  // namespace chainaccel::testing
