@@ -1,0 +1,51 @@
+#include "kernels/bip340_launch.h"
+
+#include "kernels/bip340.cuh"
+#include "kernels/launch_check.h"
+
+namespace chainaccel::kernels {
+namespace {
+
+// The geometry of the ECDSA verification kernel (kernels/ecdsa_launch.cu), whose
+// DoubleScalarMul this kernel shares: 128 threads a block, each keeping 15 Jacobian
+// multiples of its key (1.4 KiB of local memory); at least 4 blocks an SM, which held
+// ECDSA to 128 registers without spills where the block size alone let ptxas spill
+// ~2 KB a thread. The challenge hash adds SHA-256 rounds ahead of the multiplication,
+// not beside it, so the same bound is the starting point here until measured
+// (kernels/NOTES.md).
+constexpr int kBip340ThreadsPerBlock = 128;
+constexpr int kBip340MinBlocksPerSm = 4;
+
+__global__ void __launch_bounds__(kBip340ThreadsPerBlock, kBip340MinBlocksPerSm)
+    Bip340VerifyKernel(const uint8_t* __restrict__ records, const uint8_t* __restrict__ messages,
+                       const uint64_t* __restrict__ offsets, const uint8_t* __restrict__ digests,
+                       uint64_t count, const AffinePoint* __restrict__ generator_table,
+                       uint8_t* __restrict__ statuses) {
+  const uint64_t i = uint64_t{blockIdx.x} * blockDim.x + threadIdx.x;
+  if (i >= count) return;
+  const uint8_t* message = digests != nullptr ? digests + 32 * i : messages + offsets[i];
+  const uint64_t size = digests != nullptr ? 32 : offsets[i + 1] - offsets[i];
+  statuses[i] = static_cast<uint8_t>(VerifyBip340Record(records + kBip340RecordBytes * i,
+                                                        message, size, generator_table));
+}
+
+}  // namespace
+
+Status LaunchBip340Verify(const uint8_t* records, const uint8_t* messages,
+                          const uint64_t* offsets, const uint8_t* digests, size_t count,
+                          const AffinePoint* generator_table, uint8_t* statuses,
+                          cudaStream_t stream) {
+  if (count == 0) return Status::Ok();
+  if (records == nullptr || generator_table == nullptr || statuses == nullptr ||
+      (digests == nullptr && offsets == nullptr)) {
+    return Status::InvalidArgument("LaunchBip340Verify: null buffer");
+  }
+  const unsigned blocks = GridBlocks(count, kBip340ThreadsPerBlock);
+  if (blocks == 0) return Status::InvalidArgument("LaunchBip340Verify: batch too large");
+  ClearLastCudaError();
+  Bip340VerifyKernel<<<blocks, kBip340ThreadsPerBlock, 0, stream>>>(
+      records, messages, offsets, digests, count, generator_table, statuses);
+  return CheckLaunch("LaunchBip340Verify", stream);
+}
+
+}  // namespace chainaccel::kernels
