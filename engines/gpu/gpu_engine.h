@@ -1,6 +1,6 @@
-// GpuEngine: runs HASH, MERKLE_BUILD, Ed25519 and ECDSA secp256k1 SIGNATURE_VERIFY and
-// SIGNATURE_RECOVER tasks on one CUDA device (BIP-340 stays on the CPU, and so does
-// Ed25519 when Options::ed25519 is off).
+// GpuEngine: runs HASH, MERKLE_BUILD, Ed25519, ECDSA secp256k1 and BIP-340 Schnorr
+// SIGNATURE_VERIFY and SIGNATURE_RECOVER tasks on one CUDA device (Ed25519 stays on the
+// CPU when Options::ed25519 is off).
 //
 // The Engine facade over three layers, as CUTLASS separates a device from its operators:
 //   - GpuDevice (gpu_device.h): the device, its lane pairs (stream, event, pinned and
@@ -69,20 +69,19 @@ class GpuEngine final : public Engine {
   // name "gpu:N", kind kGpu, and the device's product name, global memory, SMs and
   // compute capability.
   const EngineInfo& info() const override;
-  // kHash, kMerkleBuild, kSignatureVerify (ECDSA only: see Accepts), kSignatureRecover,
-  // kProofGenerate.
+  // kHash, kMerkleBuild, kSignatureVerify (see Accepts for its schemes),
+  // kSignatureRecover, kProofGenerate.
   bool Supports(TaskType type) const override {
     return type == TaskType::kHash || type == TaskType::kMerkleBuild ||
            type == TaskType::kSignatureVerify || type == TaskType::kSignatureRecover ||
            type == TaskType::kProofGenerate;
   }
-  // Supports, except SignatureVerifyTasks of BIP-340, and of Ed25519 when
-  // Options::ed25519 is off.
+  // Supports, except SignatureVerifyTasks of Ed25519 when Options::ed25519 is off.
   bool Accepts(const Task& task) const override;
 
-  // Runs a HashTask, MerkleBuildTask, SignatureVerifyTask (ECDSA_SECP256K1, and ED25519
-  // with Options::ed25519) or SignatureRecoverTask (engine.h has the contract). Returns
-  // UNIMPLEMENTED for any other task (MerkleVerifyTask, BIP-340 verification, Ed25519
+  // Runs a HashTask, MerkleBuildTask, SignatureVerifyTask (ECDSA_SECP256K1,
+  // SCHNORR_BIP340, and ED25519 with Options::ed25519) or SignatureRecoverTask (engine.h
+  // has the contract). Returns UNIMPLEMENTED for any other task (MerkleVerifyTask, Ed25519
   // with the option off); INVALID_ARGUMENT for an unknown algorithm or
   // a Merkle task that breaks the REQUIRES of core/task.h (CheckMerkleBuildTask of
   // core/merkle_rules.h); UNAVAILABLE right away when the engine is unhealthy;
@@ -104,10 +103,13 @@ class GpuEngine final : public Engine {
   // (proof_operator.h).
   //
   // Signatures: each chunk's items are staged into fixed-size records on the copy
-  // threads (kernels/ecdsa_records.h: sizes, DER parsed by libsecp256k1), pre-hashed on
-  // the device when the task asks, and verified or recovered one thread per signature
-  // with the acceptance rules of the CPU engine (kernels/ecdsa.cuh); a chunk's staging
-  // overlaps the other lane's device work.
+  // threads (kernels/ecdsa_records.h: sizes, DER parsed by libsecp256k1;
+  // kernels/bip340_records.h), pre-hashed on the device when the task asks, and verified
+  // or recovered one thread per signature with the acceptance rules and per-item statuses
+  // of the CPU engine (kernels/ecdsa.cuh, kernels/bip340.cuh, kernels/ed25519.cuh); BIP-340
+  // and Ed25519 messages of any length go to the device packed beside the records and are
+  // hashed there inside verification. A chunk's staging overlaps the other lane's device
+  // work.
   Status Run(Task& task) override;
 
   // batches/items/busy_seconds count the batches that completed OK (a failed one is
@@ -122,8 +124,8 @@ class GpuEngine final : public Engine {
   // Known-answer test of the device: SHA-256, SHA-256d and Keccak-256 of fixed and
   // variable batches ("", "abc", the 56-byte NIST message) through the engine's own
   // lanes, compared with the published digests; ECDSA secp256k1 recovery and
-  // verification of a known answer (libsecp256k1's); Ed25519 verification of RFC 8032's
-  // first test (with Options::ed25519); and a 64x64 cuBLAS SGEMM compared with a CPU
+  // verification of a known answer (libsecp256k1's); BIP-340 verification of its test
+  // vector 17; Ed25519 verification of RFC 8032's first test (with Options::ed25519); and a 64x64 cuBLAS SGEMM compared with a CPU
   // loop (RunSelfTest of self_test.h). Returns OK and marks the engine healthy when
   // everything matches; otherwise marks it unhealthy, counts a fault and returns
   // FAILED_PRECONDITION (wrong result) or the CUDA error. Waits for any batch in

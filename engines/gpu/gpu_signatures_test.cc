@@ -1,7 +1,8 @@
 // Tests of GpuEngine's signatures: ECDSA secp256k1 verification (every configuration:
-// compact and DER, every pre-hash, low S required or not) and Ethereum recovery, each
-// item's status (and recovered key and address) against the CpuEngine's on random valid
-// and corrupted signatures; chunking with messages longer than a chunk; Accepts for the
+// compact and DER, every pre-hash, low S required or not), BIP-340 verification (every
+// pre-hash; BIP-340's vectors, adversarial encodings) and Ethereum recovery, each item's
+// status (and recovered key and address) against the CpuEngine's on random valid and
+// corrupted signatures; chunking with messages longer than a chunk; Accepts for the
 // schemes the GPU leaves to the CPU; an injected fault. Replayable seed:
 // CHAINACCEL_TEST_SEED. Needs a GPU (gpu_engine_tests_main.cc skips without one).
 #include <catch2/catch.hpp>
@@ -16,9 +17,11 @@
 #include "engines/cpu/cpu_engine.h"
 #include "crypto/signatures.h"
 #include "core/thread_pool.h"
+#include "tests/support/bip340_cases.h"
 #include "tests/support/random.h"
 #include "tests/support/signature_batch.h"
 #include "tests/support/signature_cases.h"
+#include "tests/support/vectors.h"
 #include "engines/gpu/gpu_test_engines.h"
 
 namespace chainaccel {
@@ -56,15 +59,16 @@ void CheckVerifyAgainstCpu(GpuEngine& gpu, const VerifyBatchData& batch,
   }
 }
 
-std::vector<testing::SignatureConfig> EcdsaConfigs() {
+// Every configuration of `scheme` the API accepts.
+std::vector<testing::SignatureConfig> ConfigsOf(SignatureScheme scheme) {
   std::vector<testing::SignatureConfig> out;
   for (const auto& config : testing::AllSignatureConfigs()) {
-    if (config.scheme == SignatureScheme::kEcdsaSecp256k1) out.push_back(config);
+    if (config.scheme == scheme) out.push_back(config);
   }
   return out;
 }
 
-TEST_CASE("GpuEngine accepts ECDSA and Ed25519 verification and recovery, not BIP-340",
+TEST_CASE("GpuEngine accepts ECDSA, BIP-340 and Ed25519 verification and recovery",
           "[gpu_engine][signatures]") {
   GpuEngine& gpu = testing::SharedGpu();
   CHECK(gpu.Supports(TaskType::kSignatureVerify));
@@ -75,9 +79,7 @@ TEST_CASE("GpuEngine accepts ECDSA and Ed25519 verification and recovery, not BI
   verify.scheme = SignatureScheme::kEd25519;
   CHECK(gpu.Accepts(Task(verify)));
   verify.scheme = SignatureScheme::kSchnorrBip340;
-  CHECK_FALSE(gpu.Accepts(Task(verify)));
-  Task schnorr = verify;
-  CHECK(gpu.Run(schnorr).code() == Status::Code::kUnimplemented);
+  CHECK(gpu.Accepts(Task(verify)));
   CHECK(gpu.Accepts(Task(SignatureRecoverTask{})));
   CHECK(gpu.stats().healthy);
   // With Options::ed25519 off, Ed25519 stays on the CPU.
@@ -93,34 +95,50 @@ TEST_CASE("GpuEngine accepts ECDSA and Ed25519 verification and recovery, not BI
 TEST_CASE("GpuEngine ECDSA verification matches the CPU in every configuration",
           "[gpu_engine][signatures]") {
   auto rng = MakeRng("gpu_engine ecdsa");
-  for (const auto& config : EcdsaConfigs()) {
+  for (const auto& config : ConfigsOf(SignatureScheme::kEcdsaSecp256k1)) {
     CheckVerifyAgainstCpu(testing::SharedGpu(), RandomVerifyBatch(rng, config, 6000), config);
   }
 }
 
-TEST_CASE("GpuEngine ECDSA verification across small chunks and oversize messages",
+// Messages longer than a 64 KiB chunk (40 000, 70 000 and 200 000 bytes) with valid
+// ECDSA or BIP-340 signatures over them (over their pre-hash when the configuration has
+// one; ECDSA without a pre-hash signs 32-byte hashes, so it gets none).
+void AddOversizeMessages(std::mt19937_64& rng, const testing::SignatureConfig& config,
+                         VerifyBatchData& batch) {
+  const bool ecdsa = config.scheme == SignatureScheme::kEcdsaSecp256k1;
+  if (ecdsa && config.pre_hash == PreHash::kNone) return;
+  const testing::Secp256k1Key key = testing::MakeSecp256k1Key(rng);
+  for (size_t length : {size_t{40000}, size_t{70000}, size_t{200000}}) {
+    const Bytes message = testing::RandomBytes(rng, length);
+    Hash32 digest;
+    const ByteView signed_message = ApplyPreHash(config.pre_hash, message, digest);
+    Bytes sig;
+    if (!ecdsa) {
+      sig = testing::SignSchnorr(key, signed_message, rng);
+    } else if (config.encoding == SignatureEncoding::kDer) {
+      sig = testing::SignEcdsaDer(key, signed_message);
+    } else {
+      sig = testing::SignEcdsaCompact(key, signed_message);
+    }
+    batch.Add(message, ecdsa ? key.compressed : key.x_only, sig,
+              std::to_string(length) + "-byte message");
+  }
+}
+
+TEST_CASE("GpuEngine ECDSA and BIP-340 verification across small chunks and oversize messages",
           "[gpu_engine][signatures]") {
   auto rng = MakeRng("gpu_engine ecdsa chunks");
   GpuEngine::Options options;
   options.chunk_bytes = 64 << 10;
   options.chunk_items = 512;
   std::unique_ptr<GpuEngine> gpu = testing::MakeGpu(options);
-  for (const auto& config : EcdsaConfigs()) {
-    VerifyBatchData batch = RandomVerifyBatch(rng, config, 3000);
-    if (config.pre_hash != PreHash::kNone) {
-      // Messages longer than a chunk, signed properly, among the others.
-      const testing::Secp256k1Key key = testing::MakeSecp256k1Key(rng);
-      for (size_t length : {size_t{40000}, size_t{70000}, size_t{200000}}) {
-        const Bytes message = testing::RandomBytes(rng, length);
-        Hash32 digest;
-        const ByteView hash = ApplyPreHash(config.pre_hash, message, digest);
-        const Bytes sig = config.encoding == SignatureEncoding::kDer
-                              ? testing::SignEcdsaDer(key, hash)
-                              : testing::SignEcdsaCompact(key, hash);
-        batch.Add(message, key.compressed, sig, std::to_string(length) + "-byte message");
-      }
+  for (const SignatureScheme scheme :
+       {SignatureScheme::kEcdsaSecp256k1, SignatureScheme::kSchnorrBip340}) {
+    for (const auto& config : ConfigsOf(scheme)) {
+      VerifyBatchData batch = RandomVerifyBatch(rng, config, 3000);
+      AddOversizeMessages(rng, config, batch);
+      CheckVerifyAgainstCpu(*gpu, batch, config);
     }
-    CheckVerifyAgainstCpu(*gpu, batch, config);
   }
 }
 
@@ -150,6 +168,40 @@ TEST_CASE("GpuEngine verifies Ed25519 as the CPU does",
               std::to_string(length) + "-byte message");
   }
   CheckVerifyAgainstCpu(*small, batch, plain);
+}
+
+TEST_CASE("GpuEngine verifies BIP-340 as the CPU does, every pre-hash",
+          "[gpu_engine][signatures][bip340]") {
+  auto rng = MakeRng("gpu_engine bip340");
+  for (const auto& config : ConfigsOf(SignatureScheme::kSchnorrBip340)) {
+    VerifyBatchData batch = RandomVerifyBatch(rng, config, 6000);
+    if (config.pre_hash == PreHash::kNone) {
+      testing::AddBip340AdversarialCases(rng, &batch);
+      testing::AddBip340ValidCases(rng, 1000, &batch);
+      testing::AddBip340CorruptedCases(rng, 1000, &batch);
+    }
+    CheckVerifyAgainstCpu(testing::SharedGpu(), batch, config);
+  }
+}
+
+TEST_CASE("GpuEngine honours every BIP-340 vector as the CPU does",
+          "[gpu_engine][signatures][bip340][vectors]") {
+  const auto vectors = testing::ReadBip340Vectors();
+  REQUIRE(vectors.size() == 19);
+  VerifyBatchData batch;
+  for (const auto& v : vectors) {
+    batch.Add(v.message, v.public_key, v.signature,
+              "vector " + std::to_string(v.index) + " " + v.comment);
+  }
+  const testing::SignatureConfig plain{SignatureScheme::kSchnorrBip340};
+  CheckVerifyAgainstCpu(testing::SharedGpu(), batch, plain);
+  std::vector<ItemStatus> status(batch.size(), ItemStatus::kUnspecified);
+  Task task = batch.Task(plain, status.data());
+  REQUIRE(testing::SharedGpu().Run(task).ok());
+  for (size_t i = 0; i < vectors.size(); ++i) {
+    INFO(batch.what[i]);
+    CHECK((status[i] == ItemStatus::kOk) == vectors[i].valid);
+  }
 }
 
 TEST_CASE("GpuEngine recovery matches the CPU: keys, addresses, statuses",
@@ -260,6 +312,22 @@ void CheckSoakVerification(const SignatureVerifyTask& verify) {
   CHECK(disagreements == 0);
 }
 
+// Packs item i's message, messages[kSoakMessageStride * i, + lengths[i]), to the front of
+// `messages`, filling `offsets` (n + 1 of them); returns the packed bytes.
+constexpr size_t kSoakMessageStride = 128;
+size_t PackMessagesInPlace(const std::vector<uint8_t>& lengths, std::vector<uint8_t>* messages,
+                           std::vector<uint64_t>* offsets) {
+  size_t packed = 0;
+  for (size_t i = 0; i < lengths.size(); ++i) {
+    (*offsets)[i] = packed;
+    std::memmove(messages->data() + packed, messages->data() + kSoakMessageStride * i,
+                 lengths[i]);
+    packed += lengths[i];
+  }
+  (*offsets)[lengths.size()] = packed;
+  return packed;
+}
+
 std::vector<testing::Secp256k1Key> SoakSecp256k1Keys(uint64_t seed) {
   std::vector<testing::Secp256k1Key> keys;
   std::mt19937_64 key_rng(seed);
@@ -350,12 +418,13 @@ TEST_CASE("GpuEngine soak: 10^7 Ed25519 verifications with bit flips", "[.soak]"
   std::mt19937_64 key_rng(seed);
   for (int k = 0; k < 4096; ++k) keys.push_back(testing::MakeEd25519Key(key_rng));
   // Item i's message is messages[128 * i, 128 * i + lengths[i]) until packed below.
-  std::vector<uint8_t> messages(128 * n), public_keys(32 * n), signatures(64 * n), lengths(n);
+  std::vector<uint8_t> messages(kSoakMessageStride * n), public_keys(32 * n),
+      signatures(64 * n), lengths(n);
   std::vector<uint64_t> offsets(n + 1);
   OnAllCores(n, seed, [&](size_t i, std::mt19937_64& rng) {
     const auto& key = keys[rng() % keys.size()];
-    lengths[i] = static_cast<uint8_t>(rng() % 128);
-    uint8_t* message = &messages[128 * i];
+    lengths[i] = static_cast<uint8_t>(rng() % kSoakMessageStride);
+    uint8_t* message = &messages[kSoakMessageStride * i];
     for (int b = 0; b < lengths[i]; ++b) message[b] = static_cast<uint8_t>(rng());
     const Bytes sig = testing::SignEd25519(key, ByteView(message, lengths[i]));
     std::memcpy(&public_keys[32 * i], key.public_key.data(), 32);
@@ -371,17 +440,43 @@ TEST_CASE("GpuEngine soak: 10^7 Ed25519 verifications with bit flips", "[.soak]"
       }
     }
   });
-  // Pack the messages.
-  size_t packed = 0;
-  for (size_t i = 0; i < n; ++i) {
-    offsets[i] = packed;
-    std::memmove(&messages[packed], &messages[128 * i], lengths[i]);
-    packed += lengths[i];
-  }
-  offsets[n] = packed;
-
+  const size_t packed = PackMessagesInPlace(lengths, &messages, &offsets);
   SignatureVerifyTask verify;
   verify.scheme = SignatureScheme::kEd25519;
+  verify.messages = PackedItems::Variable(ByteView(messages.data(), packed), offsets);
+  verify.public_keys = PackedItems::Fixed(public_keys, 32);
+  verify.signatures = PackedItems::Fixed(signatures, 64);
+  CheckSoakVerification(verify);
+}
+
+// n random BIP-340 signatures by 4 096 keys over messages of 0 to 127 bytes, half of them
+// with one random bit flipped in the signature, key or message, verified on the GPU and on
+// the CPU engine (all cores). Zero disagreements is the only pass.
+TEST_CASE("GpuEngine soak: 10^7 BIP-340 verifications with bit flips", "[.soak]") {
+  const size_t n = SoakItems();
+  const uint64_t seed = testing::TestSeed();
+  const std::vector<testing::Secp256k1Key> keys = SoakSecp256k1Keys(seed);
+  std::vector<uint8_t> messages(kSoakMessageStride * n), public_keys(32 * n),
+      signatures(64 * n), lengths(n);
+  std::vector<uint64_t> offsets(n + 1);
+  OnAllCores(n, seed, [&](size_t i, std::mt19937_64& rng) {
+    const auto& key = keys[rng() % keys.size()];
+    lengths[i] = static_cast<uint8_t>(rng() % kSoakMessageStride);
+    uint8_t* message = &messages[kSoakMessageStride * i];
+    for (int b = 0; b < lengths[i]; ++b) message[b] = static_cast<uint8_t>(rng());
+    const Bytes sig = testing::SignSchnorr(key, ByteView(message, lengths[i]), rng);
+    std::memcpy(&public_keys[32 * i], key.x_only.data(), 32);
+    std::memcpy(&signatures[64 * i], sig.data(), 64);
+    if (rng() % 2 == 0) {
+      const uint64_t r = rng();
+      if (r % 3 == 0) FlipOneBit(&signatures[64 * i], 64, r);
+      if (r % 3 == 1) FlipOneBit(&public_keys[32 * i], 32, r);
+      if (r % 3 == 2 && lengths[i] > 0) FlipOneBit(message, lengths[i], r);
+    }
+  });
+  const size_t packed = PackMessagesInPlace(lengths, &messages, &offsets);
+  SignatureVerifyTask verify;
+  verify.scheme = SignatureScheme::kSchnorrBip340;
   verify.messages = PackedItems::Variable(ByteView(messages.data(), packed), offsets);
   verify.public_keys = PackedItems::Fixed(public_keys, 32);
   verify.signatures = PackedItems::Fixed(signatures, 64);

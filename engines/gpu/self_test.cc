@@ -245,6 +245,33 @@ Status Ed25519SelfTest(GpuDevice::Batch& batch) {
   return CheckVerifyStatuses("Ed25519", statuses);
 }
 
+Status Bip340SelfTest(GpuDevice::Batch& batch) {
+  // BIP-340's test vector 17 (a 17-byte message, tests/vectors/bip340): ITEM_OK as given,
+  // ITEM_INVALID with the lowest bit of s flipped (s stays below n).
+  const std::vector<uint8_t> message = FromHex("0102030405060708090a0b0c0d0e0f1011");
+  const std::vector<uint8_t> key =
+      FromHex("778caa53b4393ac467774d09497a87224bf9fab6f6e68b23086497324d6fd117");
+  const std::vector<uint8_t> signature = FromHex(
+      "5130f39a4059b43bc7cac09a19ece52b5d8699d1a71e3c52da9afdb6b50ac370c4a482b77bf960f8681540"
+      "e25b6771ece1e5a37fd80e5a51897c5566a97ea5a5");
+  std::vector<uint8_t> messages = message, keys = key, signatures = signature;
+  messages.insert(messages.end(), message.begin(), message.end());
+  keys.insert(keys.end(), key.begin(), key.end());
+  signatures.insert(signatures.end(), signature.begin(), signature.end());
+  signatures[64 + 63] ^= 1;
+  const std::vector<uint64_t> offsets = {0, message.size(), 2 * message.size()};
+  std::vector<ItemStatus> statuses(2);
+  SignatureVerifyTask verify;
+  verify.scheme = SignatureScheme::kSchnorrBip340;
+  verify.messages = PackedItems::Variable(messages, offsets);
+  verify.public_keys = PackedItems::Fixed(keys, 32);
+  verify.signatures = PackedItems::Fixed(signatures, 64);
+  verify.status = statuses.data();
+  Status s = SignatureOperator(batch.device().options().ed25519).Run(batch, verify);
+  if (!s.ok()) return s;
+  return CheckVerifyStatuses("BIP-340", statuses);
+}
+
 Status EcdsaSelfTest(GpuDevice::Batch& batch) {
   // Recovery of the known answer (v = 27 and v = 0), and verification of it under the
   // right hash (ITEM_OK) and a hash with one bit flipped (ITEM_INVALID).
@@ -343,6 +370,7 @@ Status RunSelfTest(GpuDevice::Batch& batch) {
     if (Status s = HashSelfTest(batch, kat); !s.ok()) return s;
   }
   Status s = EcdsaSelfTest(batch);
+  if (s.ok()) s = Bip340SelfTest(batch);
   if (s.ok() && batch.device().options().ed25519) s = Ed25519SelfTest(batch);
   if (!s.ok()) return s;
   return SgemmSelfTest(batch.lane(0).stream.get());

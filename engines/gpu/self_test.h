@@ -10,8 +10,9 @@ namespace chainaccel {
 // SHA-256, SHA-256d and Keccak-256 of fixed and variable batches ("", "abc", the 56-byte
 // NIST message) through the device's own lanes (HashOperator), compared with the
 // published digests; ECDSA secp256k1 recovery and verification of a known answer
-// (libsecp256k1's) and, with GpuOptions::ed25519, Ed25519 verification of RFC 8032's
-// first test (SignatureOperator); and a 64x64 cuBLAS SGEMM on lane 0 compared with a CPU
+// (libsecp256k1's), BIP-340 verification of its test vector 17 (a 17-byte message) and,
+// with GpuOptions::ed25519, Ed25519 verification of RFC 8032's first test
+// (SignatureOperator); and a 64x64 cuBLAS SGEMM on lane 0 compared with a CPU
 // loop (cuBLAS is dlopen'ed: self_test.cc says why). Returns OK when everything
 // matches, FAILED_PRECONDITION for a wrong result (or the CUDA error, or UNAVAILABLE
 // without libcublas). Touches neither health nor fault counts: the caller does.

@@ -4,6 +4,9 @@
 #include <cstring>
 #include <string>
 
+#include "kernels/bip340.cuh"
+#include "kernels/bip340_launch.h"
+#include "kernels/bip340_records.h"
 #include "kernels/cuda_status.h"
 #include "kernels/ecdsa.cuh"
 #include "kernels/ecdsa_launch.h"
@@ -24,17 +27,26 @@ HashAlgorithm PreHashAlgorithm(PreHash pre_hash) { return static_cast<HashAlgori
 // How a verification batch is laid out in a lane.
 struct VerifyLayout {
   VerifyLayout(const SignatureVerifyTask& task, const GpuOptions& options)
-      : pre_hash(task.pre_hash != PreHash::kNone),
-        ed25519(task.scheme == SignatureScheme::kEd25519),
-        stage_messages(pre_hash || ed25519),
-        record(ed25519 ? size_t{kernels::kEd25519RecordBytes}
-                       : size_t{kernels::kEcdsaVerifyRecordBytes}),
+      : scheme(task.scheme),
+        pre_hash(task.pre_hash != PreHash::kNone),
+        stage_messages(pre_hash || scheme != SignatureScheme::kEcdsaSecp256k1),
+        record(RecordBytes(scheme)),
         cap(std::max<size_t>(1, std::min(options.chunk_items / 2, options.chunk_bytes / record))) {}
 
+  static size_t RecordBytes(SignatureScheme scheme) {
+    switch (scheme) {
+      case SignatureScheme::kEd25519: return kernels::kEd25519RecordBytes;
+      case SignatureScheme::kSchnorrBip340: return kernels::kBip340RecordBytes;
+      case SignatureScheme::kEcdsaSecp256k1: break;
+    }
+    return kernels::kEcdsaVerifyRecordBytes;
+  }
+
+  const SignatureScheme scheme;
   const bool pre_hash;
-  const bool ed25519;
-  // Ed25519 hashes its message on the device inside verification (SHA-512 of R || A ||
-  // M), so its messages are always staged; ECDSA's only for a pre-hash.
+  // Ed25519 and BIP-340 hash their message on the device inside verification (SHA-512 of
+  // R || A || M; the tagged SHA-256 of r || P || m), so their messages are always staged;
+  // ECDSA's only for a pre-hash.
   const bool stage_messages;
   const size_t record;  // bytes of an item's record
   // Items in a chunk at most: device output holds a chunk's digests (32 bytes an item)
@@ -93,6 +105,31 @@ Status StageMessages(GpuDevice& device, GpuDevice::Lane& lane, const SignatureVe
                     "cudaMemcpyAsync (message offsets in)");
 }
 
+// The scheme's verification kernel on `stream`: the chunk's records (at the start of the
+// lane's device input), its messages and offsets, or its digests when pre-hashed.
+Status LaunchSchemeVerify(const GpuDevice& device, const SignatureVerifyTask& task,
+                          const VerifyLayout& layout, const uint8_t* records,
+                          const uint8_t* messages, const uint64_t* offsets,
+                          const uint8_t* digests, size_t count, uint8_t* statuses,
+                          cudaStream_t stream) {
+  const auto* generator_table =
+      reinterpret_cast<const kernels::AffinePoint*>(device.generator_table().data());
+  switch (layout.scheme) {
+    case SignatureScheme::kEd25519:
+      return kernels::LaunchEd25519Verify(
+          records, messages, offsets, digests, count,
+          reinterpret_cast<const kernels::EdPrecomputed*>(device.ed25519_table().data()),
+          statuses, stream);
+    case SignatureScheme::kSchnorrBip340:
+      return kernels::LaunchBip340Verify(records, messages, offsets, digests, count,
+                                         generator_table, statuses, stream);
+    case SignatureScheme::kEcdsaSecp256k1:
+      break;
+  }
+  return kernels::LaunchEcdsaVerify(records, digests, count, task.allow_high_s,
+                                    generator_table, statuses, stream);
+}
+
 // The chunk's kernels on the lane (the pre-hash, then verification) and its statuses out.
 Status LaunchVerify(const GpuDevice& device, GpuDevice::Lane& lane,
                     const SignatureVerifyTask& task, const VerifyLayout& layout, size_t count,
@@ -106,18 +143,10 @@ Status LaunchVerify(const GpuDevice& device, GpuDevice::Lane& lane,
     s = kernels::LaunchHashVariable(PreHashAlgorithm(task.pre_hash), device_messages,
                                     device_offsets, count, digests, stream);
   }
-  if (s.ok() && layout.ed25519) {
-    s = kernels::LaunchEd25519Verify(
-        lane.device_input.data(), device_messages, device_offsets,
-        layout.pre_hash ? digests : nullptr, count,
-        reinterpret_cast<const kernels::EdPrecomputed*>(device.ed25519_table().data()),
-        statuses, stream);
-  } else if (s.ok()) {
-    s = kernels::LaunchEcdsaVerify(lane.device_input.data(), layout.pre_hash ? digests : nullptr,
-                                   count, task.allow_high_s,
-                                   reinterpret_cast<const kernels::AffinePoint*>(
-                                       device.generator_table().data()),
-                                   statuses, stream);
+  if (s.ok()) {
+    s = LaunchSchemeVerify(device, task, layout, lane.device_input.data(), device_messages,
+                           device_offsets, layout.pre_hash ? digests : nullptr, count,
+                           statuses, stream);
   }
   if (!s.ok()) return s;
   return CudaStatus(cudaMemcpyAsync(lane.output.data(), statuses, count, cudaMemcpyDeviceToHost,
@@ -132,10 +161,17 @@ Status StageVerifyChunk(GpuDevice& device, GpuDevice::Lane& lane,
   uint8_t* records = lane.input.data();
   device.ForEachItem(count, [&](size_t begin, size_t end) {
     for (size_t i = begin; i < end; ++i) {
-      if (layout.ed25519) {
-        kernels::StageEd25519Record(task, first + i, records + layout.record * i);
-      } else {
-        kernels::StageEcdsaVerifyRecord(task, first + i, records + layout.record * i);
+      uint8_t* record = records + layout.record * i;
+      switch (layout.scheme) {
+        case SignatureScheme::kEd25519:
+          kernels::StageEd25519Record(task, first + i, record);
+          break;
+        case SignatureScheme::kSchnorrBip340:
+          kernels::StageBip340Record(task, first + i, record);
+          break;
+        case SignatureScheme::kEcdsaSecp256k1:
+          kernels::StageEcdsaVerifyRecord(task, first + i, record);
+          break;
       }
     }
   });
@@ -188,6 +224,7 @@ Status StageRecoverChunk(GpuDevice& device, GpuDevice::Lane& lane,
 
 bool SignatureOperator::Verifies(SignatureScheme scheme) const {
   return scheme == SignatureScheme::kEcdsaSecp256k1 ||
+         scheme == SignatureScheme::kSchnorrBip340 ||
          (scheme == SignatureScheme::kEd25519 && ed25519_);
 }
 
