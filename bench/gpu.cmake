@@ -22,8 +22,9 @@ if(CHAINACCEL_HAVE_CUDA)
     CUDA::cudart_static Threads::Threads)
 endif()
 
-# gpu_signature_bench: ECDSA secp256k1 verification and recovery on the GPU (kernels and
-# GpuEngine) next to the CPU engine (see the comment at the top of gpu_signature_bench.cc).
+# gpu_signature_bench: ECDSA secp256k1 verification and recovery, Ed25519 and BIP-340
+# verification on the GPU (kernels and GpuEngine) next to the CPU engine (see the comment
+# at the top of gpu_signature_bench.cc).
 if(CHAINACCEL_HAVE_CUDA)
   add_executable(gpu_signature_bench "${CMAKE_CURRENT_LIST_DIR}/gpu_signature_bench.cc")
   target_link_libraries(gpu_signature_bench PRIVATE

@@ -1,22 +1,26 @@
-// gpu_signature_bench: ECDSA secp256k1 verification, Ethereum recovery and Ed25519
-// verification on one GPU (kernels/ecdsa_launch.h, kernels/ed25519_launch.h, GpuEngine)
-// next to the CPU engine (libsecp256k1, libsodium) on every core of the same machine, in
-// one run.
+// gpu_signature_bench: ECDSA secp256k1 verification, Ethereum recovery, Ed25519 and
+// BIP-340 Schnorr verification on one GPU (kernels/ecdsa_launch.h,
+// kernels/ed25519_launch.h, kernels/bip340_launch.h, GpuEngine) next to the CPU engine
+// (libsecp256k1, libsodium) on every core of the same machine, in one run.
 //
 // N signatures (default 2^20) by 1 024 random keys over random 32-byte hashes (ECDSA:
-// compact encoding, no pre-hash, low S; Ed25519: the 32 bytes are the message), all valid
-// (made with libsecp256k1 / libsodium on every core):
-//   kernel - the staged records resident on the device; LaunchEcdsaVerify and
-//            LaunchEcdsaRecover timed with CUDA events after a warm-up, median of R.
+// compact encoding, no pre-hash, low S; Ed25519: the 32 bytes are the message; BIP-340:
+// random messages of M bytes, default 32, BIP-340 proper), all valid (made with
+// libsecp256k1 / libsodium on every core):
+//   kernel - the staged records (and, for Ed25519 and BIP-340, the packed messages)
+//            resident on the device; LaunchEcdsaVerify, LaunchEcdsaRecover,
+//            LaunchEd25519Verify and LaunchBip340Verify timed with CUDA events after a
+//            warm-up, median of R.
 //   engine - GpuEngine::Run and CpuEngine::Run of the SignatureVerifyTask and
 //            SignatureRecoverTask from host memory (staging, copies and all); host clock,
 //            median of R.
 // Every run's results are checked: every status ITEM_OK, every recovered address the
 // signer's.
 // One JSON line per measurement:
-//   {"bench":"ecdsa"|"ed25519","op":"verify"|"recover","where":"kernel"|"gpu:0"|"cpu",
-//    "items","median_s","per_s","correct"}
-// Usage: gpu_signature_bench [--items N] [--runs R] [--schemes ecdsa,ed25519]
+//   {"bench":"ecdsa"|"ed25519"|"schnorr","op":"verify"|"recover",
+//    "where":"kernel"|"gpu:0"|"cpu","items","median_s","per_s","correct"}
+// Usage: gpu_signature_bench [--items N] [--runs R] [--schemes ecdsa,ed25519,schnorr]
+//                            [--schnorr-message-bytes M]
 #include <cuda_runtime_api.h>
 
 #include <algorithm>
@@ -37,6 +41,9 @@
 #include "engines/cpu/cpu_engine.h"
 #include "tests/support/signing.h"
 #include "engines/gpu/gpu_engine.h"
+#include "kernels/bip340.cuh"
+#include "kernels/bip340_launch.h"
+#include "kernels/bip340_records.h"
 #include "kernels/ecdsa.cuh"
 #include "kernels/ecdsa_launch.h"
 #include "kernels/ecdsa_records.h"
@@ -87,6 +94,48 @@ std::vector<uint8_t> RandomBytes(std::mt19937_64& rng, size_t size) {
 bool AllOk(const std::vector<ItemStatus>& status) {
   return std::all_of(status.begin(), status.end(),
                      [](ItemStatus s) { return s == ItemStatus::kOk; });
+}
+
+// Kernel-only: `records` (one per item), the packed `messages` and their n + 1 `offsets`
+// resident on the device; launch(records, messages, offsets, statuses) enqueues the
+// scheme's kernel on the default stream and is timed with CUDA events after a warm-up,
+// median of `runs`. Reports whether every status is ITEM_OK.
+template <class Launch>
+void BenchPackedVerifyKernel(const char* bench, const std::vector<uint8_t>& records,
+                             const std::vector<uint8_t>& messages,
+                             const std::vector<uint64_t>& offsets, int runs, Launch launch,
+                             std::vector<std::string>& table) {
+  const size_t n = offsets.size() - 1;
+  DeviceBuffer<uint8_t> device_records(records.size()), device_messages(messages.size()),
+      statuses(n);
+  DeviceBuffer<uint64_t> device_offsets(offsets.size());
+  device_records.Upload(records.data(), records.size());
+  device_messages.Upload(messages.data(), messages.size());
+  device_offsets.Upload(offsets.data(), offsets.size());
+  statuses.Fill(0);
+  const double s = Median(TimeWithEvents(1, runs, [&] {
+    CheckStatus(launch(device_records.get(), device_messages.get(), device_offsets.get(),
+                       statuses.get()));
+  }));
+  const std::vector<uint8_t> got = statuses.Download();
+  const bool ok = std::all_of(got.begin(), got.end(),
+                              [](uint8_t v) { return v == uint8_t(ItemStatus::kOk); });
+  Report(bench, "verify", "kernel", n, s, ok, table);
+}
+
+// `verify` (whose statuses go to `status`) through the GPU engine (median of `runs`) and
+// the CPU engine (once), from host memory.
+void BenchVerifyEngines(const char* bench, const SignatureVerifyTask& verify,
+                        std::vector<ItemStatus>& status, int runs, GpuEngine& gpu,
+                        CpuEngine& cpu, std::vector<std::string>& table) {
+  for (Engine* engine : {static_cast<Engine*>(&gpu), static_cast<Engine*>(&cpu)}) {
+    const double s = MedianWallSeconds(1, engine == &cpu ? 1 : runs, [&] {
+      std::fill(status.begin(), status.end(), ItemStatus::kUnspecified);
+      Task task = verify;
+      CheckStatus(engine->Run(task));
+    });
+    Report(bench, "verify", engine->info().name, status.size(), s, AllOk(status), table);
+  }
 }
 
 void BenchEcdsa(size_t n, int runs, uint64_t seed, GpuEngine& gpu, CpuEngine& cpu,
@@ -215,54 +264,83 @@ void BenchEd25519(size_t n, int runs, uint64_t seed, GpuEngine& gpu, CpuEngine& 
   verify.status = status.data();
 
   // Kernel-only: records, messages and their offsets resident on the device.
-  {
-    const std::vector<kernels::EdPrecomputed>& host_table = kernels::Ed25519BaseTable();
-    DeviceBuffer<kernels::EdPrecomputed> base_table(host_table.size());
-    base_table.Upload(host_table.data(), host_table.size());
-    std::vector<uint8_t> records(kernels::kEd25519RecordBytes * n);
-    std::vector<uint64_t> offsets(n + 1);
-    for (size_t i = 0; i < n; ++i) {
-      kernels::StageEd25519Record(verify, i, &records[kernels::kEd25519RecordBytes * i]);
-      offsets[i] = 32 * i;
-    }
-    offsets[n] = 32 * n;
-    DeviceBuffer<uint8_t> device_records(records.size()), device_messages(messages.size()),
-        statuses(n);
-    DeviceBuffer<uint64_t> device_offsets(offsets.size());
-    device_records.Upload(records.data(), records.size());
-    device_messages.Upload(messages.data(), messages.size());
-    device_offsets.Upload(offsets.data(), offsets.size());
-    statuses.Fill(0);
-    const double s = Median(TimeWithEvents(1, runs, [&] {
-      CheckStatus(kernels::LaunchEd25519Verify(device_records.get(), device_messages.get(),
-                                               device_offsets.get(), nullptr, n,
-                                               base_table.get(), statuses.get(), nullptr));
-    }));
-    const std::vector<uint8_t> got = statuses.Download();
-    const bool ok = std::all_of(got.begin(), got.end(),
-                                [](uint8_t v) { return v == uint8_t(ItemStatus::kOk); });
-    Report("ed25519", "verify", "kernel", n, s, ok, table);
+  const std::vector<kernels::EdPrecomputed>& host_table = kernels::Ed25519BaseTable();
+  DeviceBuffer<kernels::EdPrecomputed> base_table(host_table.size());
+  base_table.Upload(host_table.data(), host_table.size());
+  std::vector<uint8_t> records(kernels::kEd25519RecordBytes * n);
+  std::vector<uint64_t> offsets(n + 1);
+  for (size_t i = 0; i < n; ++i) {
+    kernels::StageEd25519Record(verify, i, &records[kernels::kEd25519RecordBytes * i]);
+    offsets[i] = 32 * i;
   }
-  for (Engine* engine : {static_cast<Engine*>(&gpu), static_cast<Engine*>(&cpu)}) {
-    const double s = MedianWallSeconds(1, engine == &cpu ? 1 : runs, [&] {
-      std::fill(status.begin(), status.end(), ItemStatus::kUnspecified);
-      Task task = verify;
-      CheckStatus(engine->Run(task));
-    });
-    Report("ed25519", "verify", engine->info().name, n, s, AllOk(status), table);
+  offsets[n] = 32 * n;
+  BenchPackedVerifyKernel(
+      "ed25519", records, messages, offsets, runs,
+      [&](const uint8_t* device_records, const uint8_t* device_messages,
+          const uint64_t* device_offsets, uint8_t* statuses) {
+        return kernels::LaunchEd25519Verify(device_records, device_messages, device_offsets,
+                                            nullptr, n, base_table.get(), statuses, nullptr);
+      },
+      table);
+  BenchVerifyEngines("ed25519", verify, status, runs, gpu, cpu, table);
+}
+
+void BenchSchnorr(size_t n, size_t message_bytes, int runs, uint64_t seed, GpuEngine& gpu,
+                  CpuEngine& cpu, std::vector<std::string>& table) {
+  constexpr size_t kKeys = 1024;
+  std::mt19937_64 rng(seed + 2);
+  std::vector<testing::Secp256k1Key> keys;
+  for (size_t k = 0; k < kKeys; ++k) keys.push_back(testing::MakeSecp256k1Key(rng));
+  const std::vector<uint8_t> messages = RandomBytes(rng, message_bytes * n);
+  std::vector<uint8_t> signatures(64 * n), public_keys(32 * n);
+  std::vector<uint64_t> offsets(n + 1);
+  for (size_t i = 0; i <= n; ++i) offsets[i] = message_bytes * i;
+  SignatureVerifyTask verify;
+  verify.scheme = SignatureScheme::kSchnorrBip340;
+  verify.messages = PackedItems::Variable(messages, offsets);
+  verify.public_keys = PackedItems::Fixed(public_keys, 32);
+  verify.signatures = PackedItems::Fixed(signatures, 64);
+  ForEachOnAllCores(cpu, n, [&](size_t i) {
+    const auto& key = keys[i % kKeys];
+    std::mt19937_64 aux_rng(seed + i);  // the signature's auxiliary randomness, per item
+    const testing::Bytes sig = testing::SignSchnorr(key, verify.messages[i], aux_rng);
+    std::memcpy(&signatures[64 * i], sig.data(), 64);
+    std::memcpy(&public_keys[32 * i], key.x_only.data(), 32);
+  });
+  std::vector<ItemStatus> status(n);
+  verify.status = status.data();
+
+  // Kernel-only: records, messages and their offsets resident on the device.
+  const std::vector<kernels::AffinePoint>& host_table = kernels::Secp256k1GeneratorTable();
+  DeviceBuffer<kernels::AffinePoint> g_table(host_table.size());
+  g_table.Upload(host_table.data(), host_table.size());
+  std::vector<uint8_t> records(kernels::kBip340RecordBytes * n);
+  for (size_t i = 0; i < n; ++i) {
+    kernels::StageBip340Record(verify, i, &records[kernels::kBip340RecordBytes * i]);
   }
+  BenchPackedVerifyKernel(
+      "schnorr", records, messages, offsets, runs,
+      [&](const uint8_t* device_records, const uint8_t* device_messages,
+          const uint64_t* device_offsets, uint8_t* statuses) {
+        return kernels::LaunchBip340Verify(device_records, device_messages, device_offsets,
+                                           nullptr, n, g_table.get(), statuses, nullptr);
+      },
+      table);
+  BenchVerifyEngines("schnorr", verify, status, runs, gpu, cpu, table);
 }
 
 struct Options {
   size_t items = size_t{1} << 20;
   int runs = 5;
-  bool ecdsa = true, ed25519 = true;
+  bool ecdsa = true, ed25519 = true, schnorr = true;
+  // BIP-340 signs 32-byte messages; other lengths exercise the challenge hash's blocks.
+  size_t schnorr_message_bytes = 32;
 };
 
 [[noreturn]] void Usage(const char* problem) {
   std::fprintf(stderr,
                "gpu_signature_bench: %s\nusage: gpu_signature_bench [--items N] [--runs R] "
-               "[--schemes ecdsa,ed25519]\n",
+               "[--schemes ecdsa,ed25519,schnorr] [--schnorr-message-bytes M]\n",
                problem);
   std::exit(2);
 }
@@ -274,13 +352,17 @@ Options ParseOptions(int argc, char** argv) {
       o.items = std::stoull(value());
     } else if (arg == "--runs") {
       o.runs = std::stoi(value());
+    } else if (arg == "--schnorr-message-bytes") {
+      o.schnorr_message_bytes = std::stoull(value());
     } else if (arg == "--schemes") {
-      o.ecdsa = o.ed25519 = false;
+      o.ecdsa = o.ed25519 = o.schnorr = false;
       for (const std::string& scheme : SplitList(value())) {
         if (scheme == "ecdsa") {
           o.ecdsa = true;
         } else if (scheme == "ed25519") {
           o.ed25519 = true;
+        } else if (scheme == "schnorr") {
+          o.schnorr = true;
         } else {
           Usage(("unknown scheme " + scheme).c_str());
         }
@@ -313,6 +395,9 @@ int Main(int argc, char** argv) {
   std::vector<std::string> table;
   if (options.ecdsa) BenchEcdsa(n, runs, seed, *gpu, cpu, table);
   if (options.ed25519) BenchEd25519(n, runs, seed, *gpu, cpu, table);
+  if (options.schnorr) {
+    BenchSchnorr(n, options.schnorr_message_bytes, runs, seed, *gpu, cpu, table);
+  }
   std::printf("# %s, %d SMs, %s; %zu signatures; CPU engine %u threads\n", prop.name,
               prop.multiProcessorCount, date, n, cpu.info().threads);
   for (const auto& line : table) std::printf("# %s\n", line.c_str());

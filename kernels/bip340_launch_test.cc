@@ -23,6 +23,7 @@
 #include "kernels/bip340.cuh"
 #include "kernels/bip340_records.h"
 #include "kernels/testing/device_buffer.h"
+#include "kernels/testing/device_generator_table.h"
 #include "tests/support/bip340_cases.h"
 #include "tests/support/random.h"
 #include "tests/support/signature_batch.h"
@@ -57,16 +58,7 @@ TEST_CASE("LaunchBip340Verify rejects null buffers and enqueues nothing for no i
             .code() == Status::Code::kInvalidArgument);
 }
 
-// The generator table in device memory, made once.
-const AffinePoint* DeviceTable() {
-  static testing::DeviceBuffer<AffinePoint>* table = [] {
-    const std::vector<AffinePoint>& host = Secp256k1GeneratorTable();
-    auto* t = new testing::DeviceBuffer<AffinePoint>(host.size());
-    t->Upload(host.data(), host.size());
-    return t;
-  }();
-  return table->get();
-}
+using testing::DeviceGeneratorTable;
 
 // Stages the batch, runs the kernel on its packed messages (or, with a pre-hash, on the
 // digests computed here) and returns the statuses; checks each against the CPU engine's.
@@ -93,7 +85,7 @@ std::vector<ItemStatus> CheckOnDevice(const testing::SignatureBatch& batch,
   statuses.Fill(0xEE);
   const Status s = LaunchBip340Verify(
       device_records.get(), device_messages.get(), device_offsets.get(),
-      pre_hash != PreHash::kNone ? device_digests.get() : nullptr, n, DeviceTable(),
+      pre_hash != PreHash::kNone ? device_digests.get() : nullptr, n, DeviceGeneratorTable(),
       statuses.get(), nullptr);
   INFO(s.ToString());
   REQUIRE(s.ok());

@@ -20,6 +20,7 @@
 #include "kernels/ecdsa.cuh"
 #include "kernels/ecdsa_records.h"
 #include "kernels/testing/device_buffer.h"
+#include "kernels/testing/device_generator_table.h"
 
 namespace chainaccel::kernels {
 namespace {
@@ -41,16 +42,7 @@ TEST_CASE("LaunchEcdsa* reject null buffers and enqueue nothing for no items", "
         Status::Code::kInvalidArgument);
 }
 
-// The generator table in device memory, made once.
-const AffinePoint* DeviceTable() {
-  static testing::DeviceBuffer<AffinePoint>* table = [] {
-    const std::vector<AffinePoint>& host = Secp256k1GeneratorTable();
-    auto* t = new testing::DeviceBuffer<AffinePoint>(host.size());
-    t->Upload(host.data(), host.size());
-    return t;
-  }();
-  return table->get();
-}
+using testing::DeviceGeneratorTable;
 
 using VerifyItems = testing::SignatureBatch;
 
@@ -78,7 +70,7 @@ void CheckVerifyOnDevice(const VerifyItems& items, const testing::SignatureConfi
   const Status s = LaunchEcdsaVerify(device_records.get(),
                                      config.pre_hash != PreHash::kNone ? device_digests.get()
                                                                        : nullptr,
-                                     n, config.allow_high_s, DeviceTable(), statuses.get(),
+                                     n, config.allow_high_s, DeviceGeneratorTable(), statuses.get(),
                                      nullptr);
   INFO(s.ToString());
   REQUIRE(s.ok());
@@ -144,7 +136,7 @@ TEST_CASE("ECDSA recovery kernel: keys, addresses and statuses equal the CPU's",
         results(n * kEcdsaRecoverResultBytes);
     device_records.Upload(records.data(), records.size());
     results.Fill(0xEE);
-    REQUIRE(LaunchEcdsaRecover(device_records.get(), n, allow_high_s, DeviceTable(),
+    REQUIRE(LaunchEcdsaRecover(device_records.get(), n, allow_high_s, DeviceGeneratorTable(),
                                results.get(), nullptr)
                 .ok());
     REQUIRE(cudaDeviceSynchronize() == cudaSuccess);

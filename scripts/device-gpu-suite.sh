@@ -6,7 +6,7 @@
 # Outputs go to $OUT (the device tool's folder) or ./out: one file per step, and a summary
 # on stdout. Usage: bash scripts/device-gpu-suite.sh [tests] [merkle] [signatures] [soak]
 # (default: the first three). soak: the hidden 10^7-scale differential soaks of
-# gpu_engine_tests (Ed25519, ECDSA verify, recovery against the CPU engine), each with
+# gpu_engine_tests (Ed25519, ECDSA verify, BIP-340, recovery against the CPU engine), each with
 # SOAK_ITEMS items (default 2 x 10^7: about 10^7 valid and 10^7 with a bit flipped);
 # minutes on a 16-core host.
 set -uo pipefail
@@ -28,7 +28,8 @@ if [[ " $steps " == *" merkle "* ]]; then
   grep '^#' "$out/merkle_bench.txt"
 fi
 if [[ " $steps " == *" soak "* ]]; then
-  for soak in "Ed25519 verifications" "ECDSA verifications" "Ethereum recoveries"; do
+  for soak in "Ed25519 verifications" "ECDSA verifications" "BIP-340 verifications" \
+      "Ethereum recoveries"; do
     CHAINACCEL_SOAK_ITEMS="${SOAK_ITEMS:-20000000}" carry/bin/gpu_engine_tests \
       "GpuEngine soak: 10^7 $soak with bit flips" > "$out/soak_${soak// /_}.txt" 2>&1
     echo "soak $soak: exit $? $(tail -2 "$out/soak_${soak// /_}.txt" | head -1)"
