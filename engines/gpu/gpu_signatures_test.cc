@@ -408,32 +408,29 @@ TEST_CASE("GpuEngine soak: 10^7 Ethereum recoveries with bit flips", "[.soak]") 
   CHECK(DifferingItems(gpu_addresses, cpu_addresses, 20) == 0);
 }
 
-// n random Ed25519 signatures by 4 096 keys over messages of 0 to 127 bytes, half of
-// them with one random bit flipped in the signature, key or message, verified on the GPU
-// and on the CPU engine (libsodium, all cores). Zero disagreements is the only pass.
-TEST_CASE("GpuEngine soak: 10^7 Ed25519 verifications with bit flips", "[.soak]") {
+// A soak of SoakItems() items over messages of 0 to 127 bytes: sign(rng, message,
+// public_key, signature) signs item i's message with a key it picks and writes the key
+// (key_size bytes) and the 64-byte signature; half the items then get one random bit
+// flipped in the signature, key or message. Verified on the GPU and on the CPU engine
+// (CheckSoakVerification).
+template <class Sign>
+void SoakVariableLengthMessages(SignatureScheme scheme, size_t key_size, uint64_t seed,
+                                Sign sign) {
   const size_t n = SoakItems();
-  const uint64_t seed = testing::TestSeed();
-  std::vector<testing::Ed25519Key> keys;
-  std::mt19937_64 key_rng(seed);
-  for (int k = 0; k < 4096; ++k) keys.push_back(testing::MakeEd25519Key(key_rng));
   // Item i's message is messages[128 * i, 128 * i + lengths[i]) until packed below.
-  std::vector<uint8_t> messages(kSoakMessageStride * n), public_keys(32 * n),
+  std::vector<uint8_t> messages(kSoakMessageStride * n), public_keys(key_size * n),
       signatures(64 * n), lengths(n);
   std::vector<uint64_t> offsets(n + 1);
   OnAllCores(n, seed, [&](size_t i, std::mt19937_64& rng) {
-    const auto& key = keys[rng() % keys.size()];
     lengths[i] = static_cast<uint8_t>(rng() % kSoakMessageStride);
     uint8_t* message = &messages[kSoakMessageStride * i];
     for (int b = 0; b < lengths[i]; ++b) message[b] = static_cast<uint8_t>(rng());
-    const Bytes sig = testing::SignEd25519(key, ByteView(message, lengths[i]));
-    std::memcpy(&public_keys[32 * i], key.public_key.data(), 32);
-    std::memcpy(&signatures[64 * i], sig.data(), 64);
+    sign(rng, ByteView(message, lengths[i]), &public_keys[key_size * i], &signatures[64 * i]);
     if (rng() % 2 == 0) {
       const uint64_t r = rng();
       switch (r % 3) {
         case 0: FlipOneBit(&signatures[64 * i], 64, r); break;
-        case 1: FlipOneBit(&public_keys[32 * i], 32, r); break;
+        case 1: FlipOneBit(&public_keys[key_size * i], key_size, r); break;
         default:
           if (lengths[i] > 0) FlipOneBit(message, lengths[i], r);
           break;
@@ -442,45 +439,45 @@ TEST_CASE("GpuEngine soak: 10^7 Ed25519 verifications with bit flips", "[.soak]"
   });
   const size_t packed = PackMessagesInPlace(lengths, &messages, &offsets);
   SignatureVerifyTask verify;
-  verify.scheme = SignatureScheme::kEd25519;
+  verify.scheme = scheme;
   verify.messages = PackedItems::Variable(ByteView(messages.data(), packed), offsets);
-  verify.public_keys = PackedItems::Fixed(public_keys, 32);
+  verify.public_keys = PackedItems::Fixed(public_keys, key_size);
   verify.signatures = PackedItems::Fixed(signatures, 64);
   CheckSoakVerification(verify);
 }
 
-// n random BIP-340 signatures by 4 096 keys over messages of 0 to 127 bytes, half of them
-// with one random bit flipped in the signature, key or message, verified on the GPU and on
-// the CPU engine (all cores). Zero disagreements is the only pass.
+// n random Ed25519 signatures by 4 096 keys over messages of 0 to 127 bytes, half of
+// them with one bit flipped, on the GPU and on the CPU engine (libsodium, all cores). Zero
+// disagreements is the only pass.
+TEST_CASE("GpuEngine soak: 10^7 Ed25519 verifications with bit flips", "[.soak]") {
+  const uint64_t seed = testing::TestSeed();
+  std::vector<testing::Ed25519Key> keys;
+  std::mt19937_64 key_rng(seed);
+  for (int k = 0; k < 4096; ++k) keys.push_back(testing::MakeEd25519Key(key_rng));
+  SoakVariableLengthMessages(
+      SignatureScheme::kEd25519, 32, seed,
+      [&](std::mt19937_64& rng, ByteView message, uint8_t* public_key, uint8_t* signature) {
+        const auto& key = keys[rng() % keys.size()];
+        const Bytes sig = testing::SignEd25519(key, message);
+        std::memcpy(public_key, key.public_key.data(), 32);
+        std::memcpy(signature, sig.data(), 64);
+      });
+}
+
+// n random BIP-340 signatures by 4 096 keys over messages of 0 to 127 bytes, half of
+// them with one bit flipped, on the GPU and on the CPU engine (libsecp256k1, all cores).
+// Zero disagreements is the only pass.
 TEST_CASE("GpuEngine soak: 10^7 BIP-340 verifications with bit flips", "[.soak]") {
-  const size_t n = SoakItems();
   const uint64_t seed = testing::TestSeed();
   const std::vector<testing::Secp256k1Key> keys = SoakSecp256k1Keys(seed);
-  std::vector<uint8_t> messages(kSoakMessageStride * n), public_keys(32 * n),
-      signatures(64 * n), lengths(n);
-  std::vector<uint64_t> offsets(n + 1);
-  OnAllCores(n, seed, [&](size_t i, std::mt19937_64& rng) {
-    const auto& key = keys[rng() % keys.size()];
-    lengths[i] = static_cast<uint8_t>(rng() % kSoakMessageStride);
-    uint8_t* message = &messages[kSoakMessageStride * i];
-    for (int b = 0; b < lengths[i]; ++b) message[b] = static_cast<uint8_t>(rng());
-    const Bytes sig = testing::SignSchnorr(key, ByteView(message, lengths[i]), rng);
-    std::memcpy(&public_keys[32 * i], key.x_only.data(), 32);
-    std::memcpy(&signatures[64 * i], sig.data(), 64);
-    if (rng() % 2 == 0) {
-      const uint64_t r = rng();
-      if (r % 3 == 0) FlipOneBit(&signatures[64 * i], 64, r);
-      if (r % 3 == 1) FlipOneBit(&public_keys[32 * i], 32, r);
-      if (r % 3 == 2 && lengths[i] > 0) FlipOneBit(message, lengths[i], r);
-    }
-  });
-  const size_t packed = PackMessagesInPlace(lengths, &messages, &offsets);
-  SignatureVerifyTask verify;
-  verify.scheme = SignatureScheme::kSchnorrBip340;
-  verify.messages = PackedItems::Variable(ByteView(messages.data(), packed), offsets);
-  verify.public_keys = PackedItems::Fixed(public_keys, 32);
-  verify.signatures = PackedItems::Fixed(signatures, 64);
-  CheckSoakVerification(verify);
+  SoakVariableLengthMessages(
+      SignatureScheme::kSchnorrBip340, 32, seed,
+      [&](std::mt19937_64& rng, ByteView message, uint8_t* public_key, uint8_t* signature) {
+        const auto& key = keys[rng() % keys.size()];
+        const Bytes sig = testing::SignSchnorr(key, message, rng);
+        std::memcpy(public_key, key.x_only.data(), 32);
+        std::memcpy(signature, sig.data(), 64);
+      });
 }
 
 }  // namespace
