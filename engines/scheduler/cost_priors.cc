@@ -34,12 +34,12 @@ constexpr std::array<Prior, kCostClassCount> kPriors{{
     {5.0e-7, 1e-4, 3e-9},  // merkle_verify/oz_keccak_sorted
     {8.5e-5, 3.4e-3, 9.6e-8},  // signature_verify/ed25519
     {7.0e-5, 5.0e-3, 1.5e-7},  // signature_verify/ecdsa_secp256k1
-    // BIP-340's GPU line is an ESTIMATE from ECDSA's until gpu_signature_bench --op
-    // schnorr is measured on the H200: the same double multiplication s G - e P and one
+    // BIP-340's GPU line is an ESTIMATE from ECDSA's until `gpu_signature_bench --schemes
+    // schnorr` is measured on the H200: the same double multiplication s G - e P and one
     // Fermat inversion (mod p for y's parity, where ECDSA's is mod n for 1/s), plus the
-    // challenge's two to four SHA-256 compressions and the messages' copy in (ECDSA
-    // verify stages none without a pre-hash): ECDSA's 1.5e-7 s per item, rounded up to
-    // 1.6e-7, and its fixed 5 ms.
+    // challenge's SHA-256 compressions (two for a 32-byte message) and the messages' copy
+    // in (ECDSA verify stages none without a pre-hash): ECDSA's 1.5e-7 s per item,
+    // rounded up to 1.6e-7, and its fixed 5 ms. Its CPU figure is unchanged.
     {7.0e-5, 5.0e-3, 1.6e-7},  // signature_verify/schnorr_bip340
     {7.2e-5, 5.0e-3, 1.8e-7},  // signature_recover/ecdsa_secp256k1
     // Groth16 (work units: MSM points, G2 as three). Estimates until the first batches
