@@ -34,13 +34,11 @@ constexpr std::array<Prior, kCostClassCount> kPriors{{
     {5.0e-7, 1e-4, 3e-9},  // merkle_verify/oz_keccak_sorted
     {8.5e-5, 3.4e-3, 9.6e-8},  // signature_verify/ed25519
     {7.0e-5, 5.0e-3, 1.5e-7},  // signature_verify/ecdsa_secp256k1
-    // BIP-340's GPU line is an ESTIMATE from ECDSA's until `gpu_signature_bench --schemes
-    // schnorr` is measured on the H200: the same double multiplication s G - e P and one
-    // Fermat inversion (mod p for y's parity, where ECDSA's is mod n for 1/s), plus the
-    // challenge's SHA-256 compressions (two for a 32-byte message) and the messages' copy
-    // in (ECDSA verify stages none without a pre-hash): ECDSA's 1.5e-7 s per item,
-    // rounded up to 1.6e-7, and its fixed 5 ms. Its CPU figure is unchanged.
-    {7.0e-5, 5.0e-3, 1.6e-7},  // signature_verify/schnorr_bip340
+    // BIP-340's GPU line, measured on the H200 (gpu_signature_bench --schemes schnorr,
+    // 2026-12-04, bench/RESULTS.md): 2^20 items through the engine in 0.121 s (1.15e-7 s
+    // an item), 1,024 in 4.34 ms (the one-verification floor, ~4.2 ms). Its CPU figure
+    // is unchanged.
+    {7.0e-5, 4.3e-3, 1.2e-7},  // signature_verify/schnorr_bip340
     {7.2e-5, 5.0e-3, 1.8e-7},  // signature_recover/ecdsa_secp256k1
     // Groth16 (work units: MSM points, G2 as three). Estimates until the first batches
     // refine them: Pippenger on one core ~3 us a point at 2^16; a GPU MSM of 2^24 points
