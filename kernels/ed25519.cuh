@@ -43,13 +43,6 @@ struct Ed25519Field {
 };
 using Fe = Ed25519Field;
 
-CHAINACCEL_HD U256 U256FromLimbs(const uint32_t (&w)[8]) {
-  U256 r;
-  CHAINACCEL_UNROLL
-  for (int i = 0; i < 8; ++i) r.w[i] = w[i];
-  return r;
-}
-
 // d = -121665 / 121666, 2d, sqrt(-1) = 2^((p - 1) / 4), the group order L.
 CHAINACCEL_HD U256 Ed25519D() {
   const uint32_t w[8] = {0x135978A3, 0x75EB4DCA, 0x4141D8AB, 0x00700A4D,

@@ -78,6 +78,65 @@ CHAINACCEL_HD U256 Secp256k1HalfOrder() {
   return h;
 }
 
+// The endomorphism of secp256k1 (GLV; libsecp256k1's constants, re-derived and checked
+// by kernels/secp256k1_test.cc): beta, a cube root of 1 mod p, and lambda, one mod n,
+// with (beta x, y) = lambda (x, y) for every point.
+CHAINACCEL_HD U256 Secp256k1Beta() {
+  const uint32_t w[8] = {0x719501EE, 0xC1396C28, 0x12F58995, 0x9CF04975,
+                         0xAC3434E9, 0x6E64479E, 0x657C0710, 0x7AE96A2B};
+  return U256FromLimbs(w);
+}
+
+CHAINACCEL_HD U256 Secp256k1Lambda() {
+  const uint32_t w[8] = {0x1B23BD72, 0xDF02967C, 0x20816678, 0x122E22EA,
+                         0x8812645A, 0xA5261C02, 0xC05C30E0, 0x5363AD4C};
+  return U256FromLimbs(w);
+}
+
+// k = k1 + k2 lambda (mod n) with |k1|, |k2| < 2^128, as magnitudes and signs: k_i =
+// neg_i ? n - m_i : m_i.
+struct LambdaSplit {
+  U256 m1, m2;
+  bool neg1, neg2;
+};
+
+// round(k g / 2^384) for k, g < 2^256: the top 128 bits of the product, rounded by bit 383.
+CHAINACCEL_HD U256 MulShift384(const U256& k, const U256& g) {
+  uint32_t t[16];
+  U256MulWide(k, g, t);
+  U256 r = U256Zero();
+  CHAINACCEL_UNROLL
+  for (int i = 0; i < 4; ++i) r.w[i] = t[12 + i];
+  U256Add(r, U256Small(t[11] >> 31), r);
+  return r;
+}
+
+// The split of libsecp256k1's secp256k1_scalar_split_lambda (GLV's lattice basis (a1,
+// b1), (a2, b2) of the kernel of k -> k1 + k2 lambda; g1 = round(2^384 b2 / n), g2 =
+// round(2^384 (-b1) / n)): c1 = round(k g1 / 2^384), c2 = round(k g2 / 2^384), k2 = c1
+// (-b1) + c2 (-b2), k1 = k - k2 lambda, all mod n. The bound |k_i| < 2^128 holds for
+// every k < n (secp256k1_test.cc checks it on edge and random scalars).
+CHAINACCEL_HD LambdaSplit ScalarSplitLambda(const U256& k) {
+  const uint32_t g1[8] = {0x45DBB031, 0xE893209A, 0x71E8CA7F, 0x3DAA8A14,
+                          0x9284EB15, 0xE86C90E4, 0xA7D46BCD, 0x3086D221};
+  const uint32_t g2[8] = {0x8AC47F71, 0x1571B4AE, 0x9DF506C6, 0x221208AC,
+                          0x0ABFE4C4, 0x6F547FA9, 0x010E8828, 0xE4437ED6};
+  const uint32_t minus_b1[8] = {0x0ABFE4C3, 0x6F547FA9, 0x010E8828, 0xE4437ED6, 0, 0, 0, 0};
+  const uint32_t minus_b2[8] = {0x3DB1562C, 0xD765CDA8, 0x0774346D, 0x8A280AC5,
+                                0xFFFFFFFE, 0xFFFFFFFF, 0xFFFFFFFF, 0xFFFFFFFF};
+  const U256 c1 = MulShift384(k, U256FromLimbs(g1));
+  const U256 c2 = MulShift384(k, U256FromLimbs(g2));
+  const U256 k2 = ModAdd<Fn>(ModMul<Fn>(c1, U256FromLimbs(minus_b1)),
+                             ModMul<Fn>(c2, U256FromLimbs(minus_b2)));
+  const U256 k1 = ModSub<Fn>(k, ModMul<Fn>(k2, Secp256k1Lambda()));
+  LambdaSplit s;
+  s.neg1 = U256Less(Secp256k1HalfOrder(), k1);
+  s.neg2 = U256Less(Secp256k1HalfOrder(), k2);
+  s.m1 = s.neg1 ? ModNeg<Fn>(k1) : k1;
+  s.m2 = s.neg2 ? ModNeg<Fn>(k2) : k2;
+  return s;
+}
+
 struct AffinePoint {
   U256 x, y;
 };
@@ -253,23 +312,40 @@ inline const std::vector<AffinePoint>& Secp256k1GeneratorTable() {
 }
 
 // u1 * G + u2 * P. `table` holds Secp256k1GeneratorTable's points; u1, u2 < n.
-// u2 * P: 4-bit fixed window over 15 precomputed multiples of P (Jacobian), 252
-// doublings and up to 64 additions; u1 * G: up to 32 mixed additions from the table.
+// u2 * P by the endomorphism (GLV): u2 = k1 + k2 lambda with |k1|, |k2| < 2^128, so u2 P =
+// k1 P + k2 phi(P), phi(x, y) = (beta x, y): one 4-bit window pass over 128 bits, 124
+// doublings (not 252) and up to 64 additions, from 15 precomputed multiples of +-P (the
+// multiples of phi(+-P) are theirs with X times beta, Y negated when the signs differ);
+// u1 * G: up to 32 mixed additions from the table.
 CHAINACCEL_HD JacobianPoint DoubleScalarMul(const U256& u1, const U256& u2, const AffinePoint& p,
                                             const AffinePoint* table) {
-  JacobianPoint multiples[15];  // multiples[d - 1] = d * P
-  multiples[0] = ToJacobian(p);
-  for (int d = 2; d <= 15; ++d) multiples[d - 1] = PointAddMixed(multiples[d - 2], p);
+  const LambdaSplit split = ScalarSplitLambda(u2);
+  AffinePoint base = p;  // k1's sign: multiples of +-P
+  if (split.neg1) base.y = ModNeg<Fp>(p.y);
+  JacobianPoint multiples[15];  // multiples[d - 1] = d * base
+  multiples[0] = ToJacobian(base);
+  for (int d = 2; d <= 15; ++d) multiples[d - 1] = PointAddMixed(multiples[d - 2], base);
+  const U256 beta = Secp256k1Beta();
+  const bool flip = split.neg1 != split.neg2;
+  int top = 63;  // the highest nibble either half uses (31 at most for a split of u2 < n)
+  while (top >= 0 && (U256Nibble(split.m1, top) | U256Nibble(split.m2, top)) == 0) --top;
   JacobianPoint acc = JacobianInfinity();
-  for (int i = 63; i >= 0; --i) {
+  for (int i = top; i >= 0; --i) {
     if (!IsInfinity(acc)) {
       acc = PointDouble(acc);
       acc = PointDouble(acc);
       acc = PointDouble(acc);
       acc = PointDouble(acc);
     }
-    const uint32_t d = U256Nibble(u2, i);
-    if (d != 0) acc = PointAdd(acc, multiples[d - 1]);
+    const uint32_t d1 = U256Nibble(split.m1, i);
+    if (d1 != 0) acc = PointAdd(acc, multiples[d1 - 1]);
+    const uint32_t d2 = U256Nibble(split.m2, i);
+    if (d2 != 0) {
+      JacobianPoint q = multiples[d2 - 1];
+      q.x = ModMul<Fp>(q.x, beta);
+      if (flip) q.y = ModNeg<Fp>(q.y);
+      acc = PointAdd(acc, q);
+    }
   }
   static_assert(kGeneratorTableWindowBits == 8, "the digits below are the bytes of u1");
   for (int j = 0; j < kGeneratorTableWindows; ++j) {

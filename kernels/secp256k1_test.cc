@@ -189,6 +189,91 @@ TEST_CASE("u1 * G + u2 * G equals libsecp256k1's (u1 + u2) * G", "[secp256k1]") 
   }
 }
 
+TEST_CASE("The endomorphism's constants: beta^3 = 1 mod p, lambda^3 = 1 mod n, lambda G = "
+          "(beta Gx, Gy)",
+          "[secp256k1]") {
+  const U256 beta = Secp256k1Beta(), lambda = Secp256k1Lambda();
+  CHECK_FALSE(U256Equal(beta, U256Small(1)));
+  CHECK_FALSE(U256Equal(lambda, U256Small(1)));
+  CHECK(U256Equal(ModMul<Fp>(ModSqr<Fp>(beta), beta), U256Small(1)));
+  CHECK(U256Equal(ModMul<Fn>(ModSqr<Fn>(lambda), lambda), U256Small(1)));
+  uint8_t lb[32];
+  U256ToBytesBE(lambda, lb);
+  const AffinePoint g = Secp256k1Generator();
+  const JacobianPoint phi_g{ModMul<Fp>(g.x, beta), g.y, U256Small(1)};
+  CHECK(AffineBytes(phi_g) == LibraryMultiple(lb));
+}
+
+// k1 + k2 lambda for a split (k_i = -m_i when negative), mod n.
+U256 JoinSplit(const LambdaSplit& s) {
+  const U256 k1 = s.neg1 ? ModNeg<Fn>(s.m1) : s.m1;
+  const U256 k2 = s.neg2 ? ModNeg<Fn>(s.m2) : s.m2;
+  return ModAdd<Fn>(k1, ModMul<Fn>(k2, Secp256k1Lambda()));
+}
+
+bool Below2To128(const U256& a) { return (a.w[4] | a.w[5] | a.w[6] | a.w[7]) == 0; }
+
+TEST_CASE("ScalarSplitLambda: k = k1 + k2 lambda with |k1|, |k2| < 2^128", "[secp256k1]") {
+  auto rng = testing::MakeRng("secp256k1 lambda split");
+  const U256 n = Fn::Modulus(), lambda = Secp256k1Lambda();
+  U256 two128 = U256Zero();
+  two128.w[4] = 1;
+  std::vector<U256> scalars = {U256Zero(), U256Small(1), U256Small(2), ModNeg<Fn>(U256Small(1)),
+                               ModNeg<Fn>(U256Small(2)), lambda, ModNeg<Fn>(lambda),
+                               ModMul<Fn>(lambda, lambda), two128, Secp256k1HalfOrder(),
+                               ModAdd<Fn>(Secp256k1HalfOrder(), U256Small(1))};
+  U256 below = two128;
+  U256Sub(below, U256Small(1), below);
+  scalars.push_back(below);
+  for (int i = 0; i < 100000; ++i) scalars.push_back(ModReduce<Fn>(RandomU256(rng)));
+  for (const U256& k : scalars) {
+    const LambdaSplit s = ScalarSplitLambda(k);
+    uint8_t kb[32];
+    U256ToBytesBE(k, kb);
+    INFO("k " << testing::ToHex(ByteView(kb, 32)));
+    REQUIRE(U256Less(s.m1, n));
+    REQUIRE(U256Less(s.m2, n));
+    CHECK(Below2To128(s.m1));
+    CHECK(Below2To128(s.m2));
+    REQUIRE(U256Equal(JoinSplit(s), k));
+  }
+}
+
+TEST_CASE("u1 * G + u2 * P equals libsecp256k1's (u1 + u2 k) * G for P = k G", "[secp256k1]") {
+  auto rng = testing::MakeRng("secp256k1 double multiplication");
+  const U256 lambda = Secp256k1Lambda();
+  for (int i = 0; i < 300; ++i) {
+    const U256 k = ModReduce<Fn>(RandomU256(rng));
+    if (U256IsZero(k)) continue;
+    uint8_t kb[32];
+    U256ToBytesBE(k, kb);
+    const Bytes pk = LibraryMultiple(kb);
+    const AffinePoint p{U256FromBytesBE(pk.data()), U256FromBytesBE(pk.data() + 32)};
+    U256 u1 = ModReduce<Fn>(RandomU256(rng));
+    U256 u2 = ModReduce<Fn>(RandomU256(rng));
+    switch (i % 10) {  // halves of the split that vanish, meet or cancel
+      case 1: u2 = lambda; break;                       // k1 = 0
+      case 2: u2 = U256Small(7); break;                 // k2 = 0
+      case 3: u2 = ModNeg<Fn>(U256Small(1)); break;     // -P
+      case 4: u2 = ModNeg<Fn>(ModMul<Fn>(u1, ModInv<Fn>(k))); break;  // the result cancels
+      case 5: u1 = U256Zero(); break;
+      case 6: u2 = ModAdd<Fn>(U256Small(1), lambda); break;  // P + phi(P)
+      default: break;
+    }
+    const U256 total = ModAdd<Fn>(u1, ModMul<Fn>(u2, k));
+    const JacobianPoint got = DoubleScalarMul(u1, u2, p, GeneratorTable());
+    INFO("round " << i);
+    if (U256IsZero(total)) {
+      CHECK(IsInfinity(got));
+      continue;
+    }
+    REQUIRE_FALSE(IsInfinity(got));
+    uint8_t tb[32];
+    U256ToBytesBE(total, tb);
+    CHECK(AffineBytes(got) == LibraryMultiple(tb));
+  }
+}
+
 // ---- ECDSA records against the CPU engine -------------------------------------------------
 
 ItemStatus GpuRulesVerify(const SignatureVerifyTask& task, size_t i) {

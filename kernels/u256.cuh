@@ -31,6 +31,14 @@ CHAINACCEL_HD U256 U256Zero() {
   return r;
 }
 
+// The eight limbs w, least significant first.
+CHAINACCEL_HD U256 U256FromLimbs(const uint32_t (&w)[8]) {
+  U256 r;
+  CHAINACCEL_UNROLL
+  for (int i = 0; i < 8; ++i) r.w[i] = w[i];
+  return r;
+}
+
 CHAINACCEL_HD U256 U256Small(uint32_t v) {
   U256 r = U256Zero();
   r.w[0] = v;
