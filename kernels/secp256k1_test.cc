@@ -109,6 +109,8 @@ void CheckModularArithmetic(const char* name) {
       const Bn bam = ToBn(a);
       REQUIRE(BN_mod_inverse(expected.get(), bam.get(), m.get(), ctx) != nullptr);
       CHECK(U256Equal(ModInv<M>(a), FromBn(expected.get())));
+    } else {
+      CHECK(U256IsZero(ModInv<M>(a)));
     }
   }
   BN_CTX_free(ctx);
@@ -187,6 +189,29 @@ TEST_CASE("u1 * G + u2 * G equals libsecp256k1's (u1 + u2) * G", "[secp256k1]") 
     U256ToBytesBE(k, kb);
     CHECK(AffineBytes(p) == LibraryMultiple(kb));
   }
+}
+
+TEST_CASE("ModInv (binary extended Euclid) inverts 10^4 random values and the edges mod p, n "
+          "and 2^255 - 19",
+          "[secp256k1]") {
+  auto rng = testing::MakeRng("modular inverses");
+  auto check = [&](auto modulus_tag) {
+    using M = decltype(modulus_tag);
+    const U256 m = M::Modulus();
+    U256 m1, m2, half;
+    U256Sub(m, U256Small(1), m1);
+    U256Sub(m, U256Small(2), m2);
+    half = U256HalveWithTop(m, 0);
+    std::vector<U256> values = {U256Small(1), U256Small(2), U256Small(3), m1, m2, half};
+    for (int i = 0; i < 10000; ++i) values.push_back(ModReduce<M>(RandomU256(rng)));
+    for (const U256& a : values) {
+      if (U256IsZero(a)) continue;
+      CHECK(U256Equal(ModMul<M>(a, ModInv<M>(a)), U256Small(1)));
+    }
+  };
+  check(Fp{});
+  check(Fn{});
+  check(Ed25519Field{});
 }
 
 TEST_CASE("The endomorphism's constants: beta^3 = 1 mod p, lambda^3 = 1 mod n, lambda G = "
