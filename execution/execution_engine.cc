@@ -5,8 +5,8 @@
 #include <cstring>
 #include <thread>
 
-#include "crypto/hashes.h"
 #include "execution/block_proofs.h"
+#include "execution/tx/contract_code.h"
 #include "execution/tx/verifying_key.h"
 #include "execution/verifying_key_registry.h"
 
@@ -133,10 +133,7 @@ Status ExecutionEngine::Deploy(ByteView wasm, ByteView salt, Hash32* address,
   if (!s.ok()) return s;
   *code_hash = prepared->code_hash();
   if (entry_points != nullptr) *entry_points = prepared->entry_points();
-  std::string preimage = "chainaccel-contract-v1";
-  preimage.append(reinterpret_cast<const char*>(code_hash->data()), 32);
-  preimage.append(reinterpret_cast<const char*>(salt.data()), salt.size());
-  Sha256(Bytes(preimage), address->data());
+  *address = ContractAddress(*code_hash, salt);
 
   MutexLock block_lock(block_mu_);
   WriterMutexLock lock(mu_);
@@ -144,9 +141,14 @@ Status ExecutionEngine::Deploy(ByteView wasm, ByteView salt, Hash32* address,
   if (store_->GetContract(*address, &existing)) {
     return Status::FailedPrecondition("a contract already lives at that address");
   }
-  s = store_->PutContract(*address, *code_hash,
-                          std::string_view(reinterpret_cast<const char*>(wasm.data()),
-                                           wasm.size()));
+  if (store_->staged_contracts().count(*address)) {
+    return Status::FailedPrecondition(
+        "a contract already lives at that address (deployed for block " +
+        std::to_string(store_->height() + 1) + ")");
+  }
+  s = store_->StageContract(*address, *code_hash,
+                            std::string_view(reinterpret_cast<const char*>(wasm.data()),
+                                             wasm.size()));
   if (!s.ok()) return s;
   MutexLock plock(prepared_mu_);
   if (aot_ != nullptr) aot_->Submit(prepared);
@@ -154,10 +156,13 @@ Status ExecutionEngine::Deploy(ByteView wasm, ByteView salt, Hash32* address,
   return Status::Ok();
 }
 
-std::shared_ptr<const PreparedContract> ExecutionEngine::ContractAt(const Hash32& address) {
+std::shared_ptr<const PreparedContract> ExecutionEngine::ContractAt(const Hash32& address,
+                                                                    bool with_staged) {
   Hash32 code_hash;
-  if (!store_->GetContract(address, &code_hash)) return nullptr;
-  return PreparedFor(code_hash);
+  if (store_->GetContract(address, &code_hash)) return PreparedFor(code_hash);
+  if (!with_staged) return nullptr;
+  auto it = store_->staged_contracts().find(address);
+  return it == store_->staged_contracts().end() ? nullptr : PreparedFor(it->second);
 }
 
 std::shared_ptr<const PreparedContract> ExecutionEngine::PreparedFor(const Hash32& code_hash) {
@@ -300,7 +305,8 @@ Status ExecutionEngine::ExecuteBlock(uint64_t height, uint64_t time,
   for (const Transaction& tx : transactions) {
     auto it = by_address.find(tx.contract);
     if (it == by_address.end()) {
-      auto p = ContractAt(tx.contract);
+      // The block takes in the staged deployments before its transactions run.
+      auto p = ContractAt(tx.contract, /*with_staged=*/true);
       owners.push_back(p);
       it = by_address.emplace(tx.contract, p.get()).first;
     }
@@ -320,15 +326,17 @@ Status ExecutionEngine::ExecuteBlock(uint64_t height, uint64_t time,
   out->timings.execute_seconds = SecondsSince(t);
 
   t = Clock::now();
+  // The staged deployments' code keys join the transactions' writes.
+  const WriteSet writes = store_->BlockWrites(std::move(output.writes));
   TreeUpdate update;
   EngineNodeHasher hasher(*engine_);
-  s = store_->UpdateTree(output.writes, hasher, &update);
+  s = store_->UpdateTree(writes, hasher, &update);
   if (!s.ok()) return s;
   out->timings.root_seconds = SecondsSince(t);
   t = Clock::now();
   // The synced write runs beside calls and state reads (they see the previous block);
   // only moving the in-memory state to the new block excludes them.
-  s = store_->Persist(height, output.writes, update);
+  s = store_->Persist(height, writes, update);
   read_lock.Unlock();
   if (!s.ok()) {
     // Nothing moved in memory. Reopen the database now, so that it is back at the
@@ -340,7 +348,7 @@ Status ExecutionEngine::ExecuteBlock(uint64_t height, uint64_t time,
   }
   {
     WriterMutexLock write_lock(mu_);
-    store_->Apply(height, output.writes, update);
+    store_->Apply(height, writes, update);
   }
   out->timings.commit_seconds = SecondsSince(t);
   out->receipts = std::move(output.receipts);
@@ -367,9 +375,14 @@ Status ExecutionEngine::Call(const Hash32& contract, std::string_view function, 
   ReaderMutexLock lock(mu_);
   if (height != nullptr) *height = store_->height();
   const bool registry = contract == VerifyingKeyRegistryAddress();
-  auto prepared = registry ? nullptr : ContractAt(contract);
+  auto prepared = registry ? nullptr : ContractAt(contract, /*with_staged=*/false);
   if (!prepared && !registry) {
-    *out = Receipt{ReceiptStatus::kUnknownContract, 0, {}, {}, "no contract at that address"};
+    std::string why = "no contract at that address";
+    if (store_->staged_contracts().count(contract)) {
+      why += " at height " + std::to_string(store_->height()) +
+             " (it is deployed for block " + std::to_string(store_->height() + 1) + ")";
+    }
+    *out = Receipt{ReceiptStatus::kUnknownContract, 0, {}, {}, std::move(why)};
     return Status::Ok();
   }
   CallContext context;

@@ -84,10 +84,15 @@ class ExecutionEngine {
   // build is killed, queued contracts dropped), then the rest.
   ~ExecutionEngine();
 
-  // Deploys `wasm` at SHA-256("chainaccel-contract-v1" || code hash || salt); fills
-  // *entry_points (when not null) with the contract's entry points.
+  // Deploys `wasm` at SHA-256("chainaccel-contract-v1" || code hash || salt)
+  // (ContractAddress); fills *entry_points (when not null) with the contract's entry
+  // points. The code is stored and the deployment staged durably (StateStore::
+  // StageContract); the next block takes it into the state before its transactions run,
+  // so they can call it, and its root covers the code hash. Until that block commits,
+  // Call and GetState (the committed state) show no contract there.
   // INVALID_ARGUMENT for a module that breaks the contract rules; FAILED_PRECONDITION
-  // when a contract already lives at that address.
+  // when a contract already lives, or is staged, at that address; INTERNAL when the
+  // database refuses the write.
   Status Deploy(ByteView wasm, ByteView salt, Hash32* address, Hash32* code_hash,
                 std::vector<std::string>* entry_points = nullptr);
 
@@ -105,9 +110,10 @@ class ExecutionEngine {
   // Runs a read-only call against the latest committed state; its writes are dropped.
   // Calls run concurrently with each other, blocks and state reads.
   // The block context is the committed height (also written to *height when not null)
-  // and time 0, with no proof (tx_proof returns -1). An unknown contract gives an
-  // UNKNOWN_CONTRACT receipt; the verifying-key registry's address runs the registry
-  // (a key is checked and its id returned; nothing is written).
+  // and time 0, with no proof (tx_proof returns -1). An address with no contract in the
+  // committed state gives an UNKNOWN_CONTRACT receipt (a deployment staged for the next
+  // block included: its message says so); the verifying-key registry's address runs the
+  // registry (a key is checked and its id returned; nothing is written).
   Status Call(const Hash32& contract, std::string_view function, ByteView input,
               uint64_t gas_limit, const Hash32& caller, Receipt* out,
               uint64_t* height = nullptr);
@@ -138,8 +144,9 @@ class ExecutionEngine {
 
  private:
   ExecutionEngine(const ExecutionOptions& options, Engine* engine);
-  // The prepared contract deployed at `address`, or nullptr. REQUIRES: mu_ held.
-  std::shared_ptr<const PreparedContract> ContractAt(const Hash32& address)
+  // The prepared contract of the committed state at `address` (with_staged: or of the
+  // deployment staged there for the next block), or nullptr. REQUIRES: mu_ held.
+  std::shared_ptr<const PreparedContract> ContractAt(const Hash32& address, bool with_staged)
       CHAINACCEL_REQUIRES_SHARED(mu_) CHAINACCEL_EXCLUDES(prepared_mu_);
   // The prepared contract of `code_hash`, prepared from the stored code (and queued for
   // the ahead-of-time tier) on first use; nullptr when no such code is stored.

@@ -174,6 +174,9 @@ TEST_CASE("ExecutionEngine: a deployment whose write fails is refused and deploy
   CHECK(r.status == ReceiptStatus::kUnknownContract);
   storage.fs->Clear();
   REQUIRE(engine->Deploy(testing::ExampleContract("counter"), {}, &counter, &code).ok());
+  // Callable once the next block has taken the deployment in.
+  BlockResult b;
+  REQUIRE(engine->ExecuteBlock(1, 1, std::nullopt, {}, &b).ok());
   REQUIRE(engine->Call(counter, "increment", {}, 100000, counter, &r).ok());
   CHECK(r.status == ReceiptStatus::kOk);
 }

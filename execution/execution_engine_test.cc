@@ -16,6 +16,7 @@
 #include "execution/tx/state_proof.h"
 #include "execution/testing/transactions.h"
 #include "execution/testing/wat.h"
+#include "execution/tx/contract_code.h"
 
 namespace chainaccel::exec {
 namespace {
@@ -73,6 +74,13 @@ TEST_CASE("ExecutionEngine: deploy, signed blocks, receipts, heights, restart", 
     REQUIRE(engine->Deploy(wasm, {}, &token, &code_hash).ok());
     CHECK(engine->Deploy(wasm, {}, &token, &code_hash).code() ==
           Status::Code::kFailedPrecondition);
+    // Staged for block 1: the committed state (height 0) has no contract there.
+    Receipt before;
+    REQUIRE(engine->Call(token, "balance", Bytes(AddressBytes(alice.address)), 1'000'000,
+                         alice.address, &before)
+                .ok());
+    CHECK(before.status == ReceiptStatus::kUnknownContract);
+    CHECK(before.message == "no contract at that address at height 0 (it is deployed for block 1)");
 
     std::vector<Transaction> block1 = {
         SignedCall(alice, token, "mint", U64(1000), 1'000'000, 0),
@@ -127,6 +135,16 @@ TEST_CASE("ExecutionEngine: deploy, signed blocks, receipts, heights, restart", 
     REQUIRE(engine->GetState(bob_key, std::nullopt, &v, &at).ok());
     CHECK(at == 2);
     CHECK(ParseU64(*v) == 200);
+    // The code hash is state from block 1 on, proven against each height's root.
+    const std::string code_key = ContractCodeKey(token);
+    for (uint64_t h : {uint64_t{0}, uint64_t{1}, uint64_t{2}}) {
+      StateProof proof;
+      Hash32 root;
+      REQUIRE(engine->ProveState(code_key, h, &v, &at, &proof, &root).ok());
+      CHECK(v.has_value() == (h > 0));
+      if (v) CHECK(*v == std::string(code_hash.begin(), code_hash.end()));
+      CHECK(VerifyStateProof(root, code_key, v, proof).ok());
+    }
   }
   // Restart: same height, root and contracts.
   auto engine = OpenEngine(dir.path(), cpu, ExecutorKind::kSequential);
@@ -137,6 +155,48 @@ TEST_CASE("ExecutionEngine: deploy, signed blocks, receipts, heights, restart", 
                        alice.address, &balance)
               .ok());
   CHECK(ParseU64(balance.return_data) == 800);
+}
+
+TEST_CASE("ExecutionEngine: a deployment staged before a restart enters the next block",
+          "[engine]") {
+  auto rng = chainaccel::testing::MakeRng("execution engine staged deployment");
+  CpuEngine cpu(CpuEngine::Options{2});
+  testing::TempDir dir;
+  const Account user = testing::MakeAccount(rng);
+  Hash32 counter, code, root1;
+  {
+    auto engine = OpenEngine(dir.path(), cpu);
+    BlockResult r1;
+    REQUIRE(engine->ExecuteBlock(1, 1, std::nullopt, {}, &r1).ok());
+    root1 = r1.state_root;
+    REQUIRE(engine->Deploy(testing::ExampleContract("counter"), {}, &counter, &code).ok());
+    CHECK(engine->state_root() == root1);
+  }
+  auto engine = OpenEngine(dir.path(), cpu, ExecutorKind::kSequential);
+  Hash32 again;
+  CHECK(engine->Deploy(testing::ExampleContract("counter"), {}, &counter, &again).code() ==
+        Status::Code::kFailedPrecondition);
+  BlockResult r2;
+  REQUIRE(engine->ExecuteBlock(2, 2, root1,
+                               {SignedCall(user, counter, "increment", "", 100000, 0)}, &r2)
+              .ok());
+  REQUIRE(r2.receipts.size() == 1);
+  CHECK(r2.receipts[0].status == ReceiptStatus::kOk);
+  // Block 2's root covers the code hash and the counter: the tree of both from nothing.
+  Hash32 scratch;
+  REQUIRE(ExecutionEngine::ComputeStateRoot(
+              cpu,
+              {{ContractCodeKey(counter), std::string(code.begin(), code.end())},
+               {StateKey(counter, "count"), U64(1)}},
+              nullptr, &scratch)
+              .ok());
+  CHECK(r2.state_root == scratch);
+  std::optional<std::string> v;
+  uint64_t at = 0;
+  REQUIRE(engine->GetState(ContractCodeKey(counter), 1, &v, &at).ok());
+  CHECK_FALSE(v.has_value());
+  REQUIRE(engine->GetState(ContractCodeKey(counter), 2, &v, &at).ok());
+  CHECK(v == std::string(code.begin(), code.end()));
 }
 
 TEST_CASE("State root is the sparse Merkle tree of docs/execution.md", "[engine]") {

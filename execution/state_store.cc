@@ -12,6 +12,8 @@
 #include <cstring>
 #include <ctime>
 
+#include "execution/tx/contract_code.h"
+
 namespace chainaccel::exec {
 namespace {
 
@@ -292,7 +294,7 @@ Status StateStore::Open(const std::string& path, std::unique_ptr<StateStore>* ou
     Hash32 address, code;
     std::memcpy(address.data(), it->key().data() + 1, 32);
     std::memcpy(code.data(), it->value().data(), 32);
-    store->contracts_[address] = code;
+    store->staged_[address] = code;
   }
   if (!it->status().ok()) return FromRocks(it->status(), "load state");
   *out = std::move(store);
@@ -397,29 +399,53 @@ Status StateStore::UpdateTree(const WriteSet& writes, NodeHasher& hasher, TreeUp
   return UpdateStateTree(reader, root_, writes, hasher, update);
 }
 
-Status StateStore::PutContract(const Hash32& address, const Hash32& code_hash,
-                               std::string_view wasm) {
+Status StateStore::StageContract(const Hash32& address, const Hash32& code_hash,
+                                 std::string_view wasm) {
   Status st = Recover();
   if (!st.ok()) return WriteFailed("storing a contract", st);
   rocksdb::WriteBatch batch;
   batch.Put(Prefixed('w', View(code_hash)), rocksdb::Slice(wasm.data(), wasm.size()));
   batch.Put(Prefixed('c', View(address)), rocksdb::Slice(View(code_hash).data(), 32));
   st = WriteSynced(&batch, "storing a contract");
-  if (st.ok()) contracts_[address] = code_hash;
+  if (st.ok()) staged_[address] = code_hash;
   return st;
 }
 
+WriteSet StateStore::BlockWrites(WriteSet executed) const {
+  if (staged_.empty()) return executed;
+  // The code keys share their first 32 bytes, so address order is key order.
+  WriteSet deployments;
+  deployments.reserve(staged_.size());
+  for (const auto& [address, code_hash] : staged_) {
+    deployments.emplace_back(ContractCodeKey(address), std::string(View(code_hash)));
+  }
+  WriteSet all;
+  all.reserve(executed.size() + deployments.size());
+  std::merge(std::make_move_iterator(executed.begin()), std::make_move_iterator(executed.end()),
+             std::make_move_iterator(deployments.begin()),
+             std::make_move_iterator(deployments.end()), std::back_inserter(all),
+             [](const auto& x, const auto& y) { return x.first < y.first; });
+  return all;
+}
+
 bool StateStore::GetContract(const Hash32& address, Hash32* code_hash) const {
-  auto it = contracts_.find(address);
-  if (it == contracts_.end()) return false;
-  *code_hash = it->second;
+  std::string value;
+  if (!Get(ContractCodeKey(address), &value) || value.size() != 32) return false;
+  std::memcpy(code_hash->data(), value.data(), 32);
   return true;
 }
 
 std::vector<Hash32> StateStore::CodeHashes() const {
   std::vector<Hash32> hashes;
-  hashes.reserve(contracts_.size());
-  for (const auto& [address, code_hash] : contracts_) hashes.push_back(code_hash);
+  const std::string first = ContractCodeKey(Hash32{});
+  const std::string_view code_namespace(first.data(), 32);
+  for (auto it = state_.lower_bound(first); it != state_.end() && it->first.starts_with(code_namespace); ++it) {
+    Hash32 code_hash;
+    if (!ParseContractCodeKey(it->first, nullptr) || it->second.size() != 32) continue;
+    std::memcpy(code_hash.data(), it->second.data(), 32);
+    hashes.push_back(code_hash);
+  }
+  for (const auto& [address, code_hash] : staged_) hashes.push_back(code_hash);
   std::sort(hashes.begin(), hashes.end());
   hashes.erase(std::unique(hashes.begin(), hashes.end()), hashes.end());
   return hashes;
@@ -432,9 +458,10 @@ Status StateStore::GetCode(const Hash32& code_hash, std::string* wasm) const {
   return FromRocks(s, "read code");
 }
 
-Status StateStore::Commit(uint64_t height, const WriteSet& writes) {
+Status StateStore::Commit(uint64_t height, const WriteSet& executed) {
   Status s = Recover();
   if (!s.ok()) return WriteFailed(CommitOf(height), s);
+  const WriteSet writes = BlockWrites(executed);
   CpuNodeHasher hasher;
   TreeUpdate update;
   s = UpdateTree(writes, hasher, &update);
@@ -465,6 +492,11 @@ Status StateStore::Persist(uint64_t height, const WriteSet& writes, const TreeUp
       batch.Put(Prefixed('s', key), *value);
     } else {
       batch.Delete(Prefixed('s', key));
+    }
+    // A deployment the block takes in is no longer staged.
+    Hash32 address;
+    if (ParseContractCodeKey(key, &address) && staged_.count(address)) {
+      batch.Delete(Prefixed('c', View(address)));
     }
   }
   if (!undo.empty()) batch.Put(Prefixed('u', BigEndian64(height)), undo);
@@ -569,13 +601,23 @@ Status StateStore::UndoReplayedBlock(uint64_t height) {
   rocksdb::Status rs = db_->Get(rocksdb::ReadOptions(), Prefixed('u', BigEndian64(height)), &log);
   if (!rs.ok() && !rs.IsNotFound()) return FromRocks(rs, "read undo log");
   rocksdb::WriteBatch batch;
-  Status s = ForEachUndo(log, [&batch](std::string_view key, const std::string_view* old) {
+  Status read;
+  Status s = ForEachUndo(log, [&](std::string_view key, const std::string_view* old) {
     if (old != nullptr) {
       batch.Put(Prefixed('s', key), rocksdb::Slice(old->data(), old->size()));
-    } else {
-      batch.Delete(Prefixed('s', key));
+      return;
     }
+    // A deployment the block took in (its code key was absent): staged again.
+    Hash32 address;
+    std::string code_hash;
+    if (ParseContractCodeKey(key, &address) && read.ok()) {
+      read = FromRocks(db_->Get(rocksdb::ReadOptions(), Prefixed('s', key), &code_hash),
+                       "read the code hash of a deployment");
+      batch.Put(Prefixed('c', View(address)), code_hash);
+    }
+    batch.Delete(Prefixed('s', key));
   });
+  if (s.ok()) s = read;
   if (!s.ok()) return s;
   // The undo log that the refused batch removed (height - kHistory - 1) is not needed:
   // reads go back to height_ - kHistory, which needs the logs above it only. Nor are the
@@ -601,7 +643,11 @@ Status StateStore::UndoReplayedBlock(uint64_t height) {
 }
 
 void StateStore::Apply(uint64_t height, const WriteSet& writes, const TreeUpdate& update) {
-  for (const auto& [key, value] : writes) SetInMirror(key, value ? &*value : nullptr);
+  for (const auto& [key, value] : writes) {
+    SetInMirror(key, value ? &*value : nullptr);
+    Hash32 address;
+    if (ParseContractCodeKey(key, &address)) staged_.erase(address);
+  }
   for (const auto& [p, version] : update.stale) latest_nodes_.erase(p);
   for (const auto& [p, node] : update.written) latest_nodes_.insert_or_assign(p, VersionedNode{node, height});
   height_ = height;

@@ -3,7 +3,8 @@
 // Layout of the database (docs/execution.md, "Storage"):
 //   "s" || state key            -> value                      (the state)
 //   "u" || height (8 bytes BE)  -> undo log of that block      (the last kHistory + 1 blocks)
-//   "c" || address (32 bytes)   -> code hash (32 bytes)        (deployed contracts)
+//   "c" || address (32 bytes)   -> code hash (32 bytes)        (a deployment staged for the
+//                                  next block)
 //   "w" || code hash            -> wasm bytes
 //   "m:height", "m:root"        -> last committed height (8 bytes BE), its state root
 //   "t" || depth (2) || prefix (32) || version (8)  -> a node of the state tree
@@ -15,19 +16,21 @@
 // index, pruning, height, root) with sync, so after a crash the store opens at the last
 // committed block with nothing of a later block visible. The state tree
 // (execution/state_tree.h) keeps every version a read at the kept heights needs; older
-// records are deleted by the block that makes them unneeded.
+// records are deleted by the block that makes them unneeded. A contract's code hash is
+// state like any other, under its code key (execution/tx/contract_code.h), written by
+// the block after its deployment was staged (StageContract).
 //
 // Storage failures (docs/execution.md, "Storage failures"): a batch RocksDB refuses (an
 // I/O error of its write-ahead log, a failed sync) fails Persist with INTERNAL naming the
 // block and RocksDB's error, and leaves height(), state_root() and every read as before.
 // RocksDB takes no write after that until the database is reopened: Recover does it
 // (and undoes the refused block if its record reached the log whole), Commit and
-// PutContract call it first, and while it fails every write is refused the same way.
+// StageContract call it first, and while it fails every write is refused the same way.
 // The storage seam is the rocksdb::Env given to Open (RocksDB's default in the daemon);
 // tests hand in one that fails writes (execution/testing/faulty_file_system.h).
 //
 // Thread-safety: Get / GetAt / state() reads may run concurrently with each other and
-// with Persist; Apply, Commit, PutContract and Recover need exclusive access (the caller
+// with Persist; Apply, Commit, StageContract and Recover need exclusive access (the caller
 // serializes blocks, as ExecutionEngine does with its mutexes). Blocks are persisted
 // one at a time.
 #pragma once
@@ -93,27 +96,41 @@ class StateStore final : public StateReader {
   // The whole state, in key order.
   const std::map<std::string, std::string, std::less<>>& state() const { return state_; }
 
-  // Contracts. PutContract is durable when it returns OK; INTERNAL (nothing stored) when
-  // RocksDB refuses the write.
-  Status PutContract(const Hash32& address, const Hash32& code_hash, std::string_view wasm);
-  // False when no contract lives at `address`.
+  // Contracts (docs/execution.md, "Contracts"). StageContract stores the code ("w" ||
+  // code hash) and stages the deployment ("c" || address) in one synced batch: durable
+  // when it returns OK; INTERNAL (nothing stored) when RocksDB refuses it. The next block
+  // takes in every staged deployment (BlockWrites): it sets the contract's code key to
+  // the code hash, in its one batch with the removal of the "c" record, so that its root
+  // and every later one cover the contract and every height before shows none.
+  // REQUIRES: no contract lives or is staged at `address`.
+  Status StageContract(const Hash32& address, const Hash32& code_hash, std::string_view wasm);
+  // The deployments staged for the next block: address -> code hash.
+  const std::map<Hash32, Hash32>& staged_contracts() const { return staged_; }
+  // The net writes block height() + 1 commits: `executed` (the transactions' writes, of
+  // which none is a code key: a contract writes under its own address only) with the
+  // code key of every staged deployment set to its code hash.
+  WriteSet BlockWrites(WriteSet executed) const;
+  // The code hash of the contract at `address` in the committed state; false when none
+  // lives there (a staged deployment is not there yet).
   bool GetContract(const Hash32& address, Hash32* code_hash) const;
-  // The code hashes of every deployed contract, each once, in order.
+  // The code hashes of every committed and staged contract, each once, in order.
   std::vector<Hash32> CodeHashes() const;
   Status GetCode(const Hash32& code_hash, std::string* wasm) const;
 
-  // Commits block `height` (REQUIRES: height == height() + 1) with its net writes,
-  // atomically and durably: Recover (after a refused write), UpdateTree (hashing on the
-  // calling thread), Persist, Apply.
-  Status Commit(uint64_t height, const WriteSet& writes);
+  // Commits block `height` (REQUIRES: height == height() + 1) with `writes` and the
+  // staged deployments (BlockWrites), atomically and durably: Recover (after a refused
+  // write), UpdateTree (hashing on the calling thread), Persist, Apply.
+  Status Commit(uint64_t height, const WriteSet& executed);
 
   // Commit in two steps, so that readers go on during the synced write. Persist writes
-  // the block to the database in one synced batch (FAILED_PRECONDITION unless height ==
-  // height() + 1); until Apply, every read still sees the previous block. INTERNAL
+  // the block (`writes`: BlockWrites, which UpdateTree was given too) to the database in
+  // one synced batch, which also removes the "c" records of the deployments it takes in
+  // (FAILED_PRECONDITION unless height == height() + 1); until Apply, every read still
+  // sees the previous block. INTERNAL
   // ("state database write failed: the commit of block N …" with RocksDB's error) when
   // RocksDB refuses the batch, or at once while needs_recovery(); nothing changes in
   // memory then. Apply then moves the mirror, the cache of the tree's latest nodes,
-  // height() and state_root() (update.root) to the block.
+  // the staged deployments, height() and state_root() (update.root) to the block.
   // REQUIRES for Apply: exclusive access, and an OK Persist of this block just before.
   Status Persist(uint64_t height, const WriteSet& writes, const TreeUpdate& update);
   void Apply(uint64_t height, const WriteSet& writes, const TreeUpdate& update);
@@ -124,7 +141,8 @@ class StateStore final : public StateReader {
   // after a failed log append or sync, and DB::Resume refuses that error). Reopening
   // replays the log up to its last whole record; a refused block found there (its record
   // was appended whole, its sync failed) is undone with its own undo log, in one synced
-  // batch, so the database is again at height() with state_root(). OK at once when no
+  // batch (the deployments it took in staged again), so the database is again at
+  // height() with state_root(). OK at once when no
   // write failed. INTERNAL while the database cannot be reopened or undone; reads then go
   // on (GetAt and GetCode through a read-only instance; only if even that does not open
   // do they return INTERNAL until a later Recover succeeds). REQUIRES: exclusive access.
@@ -163,7 +181,8 @@ class StateStore final : public StateReader {
   // 20,000 keys). The index's views and pointers are into state_'s nodes.
   std::map<std::string, std::string, std::less<>> state_;
   std::unordered_map<std::string_view, const std::string*> index_;
-  std::map<Hash32, Hash32> contracts_;
+  // Deployments staged for the next block ("c" records): address -> code hash.
+  std::map<Hash32, Hash32> staged_;
   // The latest tree's nodes written since open (an unbounded cache in front of the "t"
   // records, which UpdateTree reads on a miss). Changed by Apply only.
   std::unordered_map<NodePosition, VersionedNode, NodePositionHash> latest_nodes_;

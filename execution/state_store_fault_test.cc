@@ -7,6 +7,7 @@
 
 #include "execution/testing/faulty_file_system.h"
 #include "execution/testing/temp_dir.h"
+#include "execution/tx/contract_code.h"
 
 namespace chainaccel::exec {
 namespace {
@@ -278,20 +279,69 @@ TEST_CASE("StateStore: while the database cannot reopen, blocks are refused, the
   Status s = store->Commit(3, BlockOf("three", 3));
   CheckRefused(s, "has not recovered from an earlier write failure");
   CheckAtBlockTwo(*store, state);
-  CHECK(store->PutContract(Root(7), Root(8), "wasm").code() == Status::Code::kInternal);
-  Hash32 code;
-  CHECK_FALSE(store->GetContract(Root(7), &code));
+  CHECK(store->StageContract(Root(7), Root(8), "wasm").code() == Status::Code::kInternal);
+  CHECK(store->staged_contracts().empty());
   storage.fs->Clear();
   const WriteSet retry = {{"shared", "3"}};
   s = store->Commit(3, retry);
   INFO(s.ToString());
   REQUIRE(s.ok());
-  REQUIRE(store->PutContract(Root(7), Root(8), "wasm").ok());
+  REQUIRE(store->StageContract(Root(7), Root(8), "wasm").ok());
   store.reset();
   store = OpenStore(dir.path());
   CHECK(store->height() == 3);
   CHECK(store->state() == After(state, retry));
-  CHECK(store->GetContract(Root(7), &code));
+  CHECK(store->staged_contracts().count(Root(7)) == 1);
+}
+
+TEST_CASE("StateStore: a refused block that took in a deployment leaves it staged",
+          "[store][fault]") {
+  // The deployment's code key is a write of the block like any other: a failed sync's
+  // block, replayed on reopening and undone, stages the deployment again; a crash after
+  // it finds the block whole, the deployment in the state and no longer staged.
+  const bool crash = GENERATE(false, true);
+  INFO((crash ? "crash after the failed sync" : "Recover after the failed sync"));
+  testing::TempDir dir;
+  FaultyStorage storage;
+  const std::string code_key = ContractCodeKey(Root(7));
+  const std::string code_hash(32, '\x08');
+  StateMap state;
+  {
+    auto store = OpenStore(dir.path(), storage.env.get());
+    state = CommitTwoBlocks(*store);
+    REQUIRE(store->StageContract(Root(7), Root(8), "wasm").ok());
+    storage.fs->FailWalSyncs();
+    CheckRefused(store->Commit(3, BlockOf("three", 3)), "injected WAL sync failure");
+    CHECK(store->staged_contracts().count(Root(7)) == 1);
+    storage.fs->Clear();
+    if (!crash) {
+      Status s = store->Recover();
+      INFO(s.ToString());
+      REQUIRE(s.ok());
+      CheckAtBlockTwo(*store, state);
+    }
+  }
+  auto store = OpenStore(dir.path());
+  Hash32 code;
+  if (crash) {
+    state = After(state, BlockOf("three", 3));
+    state[code_key] = code_hash;
+    CHECK(store->height() == 3);
+    CHECK(store->state() == state);
+    CHECK(store->state_root() == RootOf(state));
+    CHECK(store->staged_contracts().empty());
+    REQUIRE(store->GetContract(Root(7), &code));
+    CHECK(code == Root(8));
+    return;
+  }
+  CheckAtBlockTwo(*store, state);
+  CHECK_FALSE(store->GetContract(Root(7), &code));
+  CHECK(store->staged_contracts().count(Root(7)) == 1);
+  REQUIRE(store->Commit(3, WriteSet{}).ok());
+  state[code_key] = code_hash;
+  CHECK(store->state() == state);
+  CHECK(store->state_root() == RootOf(state));
+  REQUIRE(store->GetContract(Root(7), &code));
 }
 
 }  // namespace

@@ -3,6 +3,7 @@
 #include <catch2/catch.hpp>
 
 #include "execution/testing/temp_dir.h"
+#include "execution/tx/contract_code.h"
 
 namespace chainaccel::exec {
 namespace {
@@ -11,6 +12,10 @@ Hash32 Root(uint8_t b) {
   Hash32 h;
   h.fill(b);
   return h;
+}
+
+std::string_view View32(const Hash32& h) {
+  return {reinterpret_cast<const char*>(h.data()), h.size()};
 }
 
 TEST_CASE("StateStore commits blocks atomically and reopens at the last one", "[store]") {
@@ -37,7 +42,7 @@ TEST_CASE("StateStore commits blocks atomically and reopens at the last one", "[
     CHECK(root3 == root2);  // a block that writes nothing keeps the root
     CHECK(store->Commit(3, WriteSet{{"a", "x"}}).code() == Status::Code::kFailedPrecondition);
     CHECK(store->Commit(5, WriteSet{{"a", "x"}}).code() == Status::Code::kFailedPrecondition);
-    REQUIRE(store->PutContract(addr, code, "wasm bytes").ok());
+    REQUIRE(store->StageContract(addr, code, "wasm bytes").ok());
   }
   std::unique_ptr<StateStore> store;
   REQUIRE(StateStore::Open(dir.path(), &store).ok());
@@ -48,9 +53,10 @@ TEST_CASE("StateStore commits blocks atomically and reopens at the last one", "[
   CHECK(v == "10");
   CHECK_FALSE(store->Get("b", &v));
   CHECK(store->state().size() == 2);
+  // The deployment is staged (it survived the restart), not in the state yet.
   Hash32 got;
-  REQUIRE(store->GetContract(addr, &got));
-  CHECK(got == code);
+  CHECK_FALSE(store->GetContract(addr, &got));
+  CHECK(store->staged_contracts() == std::map<Hash32, Hash32>{{addr, code}});
   std::string wasm;
   REQUIRE(store->GetCode(code, &wasm).ok());
   CHECK(wasm == "wasm bytes");
@@ -120,6 +126,53 @@ TEST_CASE("StateStore keeps kHistory blocks of history", "[store]") {
   CHECK(store->height() == n + 1);
   REQUIRE(store->GetAt("k", n + 1 - StateStore::kHistory, &at).ok());
   CHECK(at == std::to_string(n + 1 - StateStore::kHistory));
+}
+
+TEST_CASE("StateStore: a staged deployment enters the state, and the root, with the next block",
+          "[store]") {
+  testing::TempDir dir;
+  const Hash32 addr = Root(9), code = Root(8);
+  const std::string code_key = ContractCodeKey(addr);
+  Hash32 root2;
+  {
+    std::unique_ptr<StateStore> store;
+    REQUIRE(StateStore::Open(dir.path(), &store).ok());
+    REQUIRE(store->Commit(1, WriteSet{{"a", "1"}}).ok());
+    const Hash32 root1 = store->state_root();
+    REQUIRE(store->StageContract(addr, code, "wasm bytes").ok());
+    // Staged: the state, its root and a block's writes before BlockWrites are unchanged.
+    CHECK(store->state_root() == root1);
+    std::string v;
+    CHECK_FALSE(store->Get(code_key, &v));
+    CHECK(store->BlockWrites(WriteSet{{"b", "2"}}) ==
+          WriteSet{{"b", "2"}, {code_key, std::string(View32(code))}});
+    REQUIRE(store->Commit(2, WriteSet{{"b", "2"}}).ok());
+    root2 = store->state_root();
+    CHECK(store->staged_contracts().empty());
+  }
+  std::unique_ptr<StateStore> store;
+  REQUIRE(StateStore::Open(dir.path(), &store).ok());
+  CHECK(store->staged_contracts().empty());
+  Hash32 got;
+  REQUIRE(store->GetContract(addr, &got));
+  CHECK(got == code);
+  CHECK(store->CodeHashes() == std::vector<Hash32>{code});
+  // The root is the tree of the whole state, the code key included.
+  CpuNodeHasher hasher;
+  Hash32 scratch;
+  REQUIRE(BuildStateRoot({{"a", "1"}, {"b", "2"}, {code_key, std::string(View32(code))}}, nullptr,
+                         hasher, &scratch)
+              .ok());
+  CHECK(scratch == root2);
+  // Absent at height 1, present at 2, with proofs against each height's root.
+  for (uint64_t h : {uint64_t{1}, uint64_t{2}}) {
+    std::optional<std::string> value;
+    StateProof proof;
+    Hash32 root;
+    REQUIRE(store->Prove(code_key, h, &value, &proof, &root).ok());
+    CHECK(value.has_value() == (h == 2));
+    CHECK(VerifyStateProof(root, code_key, value, proof).ok());
+  }
 }
 
 }  // namespace

@@ -4,8 +4,9 @@
 // predicted here from the nonce rule (docs/execution.md "Nonces": each sender's next
 // nonce, kept in state under SHA-256("chainaccel-nonces-v1") || sender address), and
 // every state root recomputed here from the state the contract and the nonce rule must
-// have written (docs/execution.md "State root": the sparse Merkle tree over SHA-256 of
-// each state key).
+// have written and the contract's code hash under its code key (docs/execution.md "State
+// root": the sparse Merkle tree over SHA-256 of each state key; "Contracts": the code
+// key).
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
@@ -117,6 +118,12 @@ function treeRoot(leaves, depth) {
   return Buffer.from(sha256(Buffer.concat([Buffer.from([1]), left, right])));
 }
 
+// docs/execution.md "Contracts": the state holds a contract's code hash at
+// CODE || address, CODE = SHA-256("chainaccel-contract-code-v1"), from the block after
+// its deployment on.
+const CODE = Buffer.from(sha256(Buffer.from('chainaccel-contract-code-v1')));
+const codeKey = (address) => Buffer.concat([CODE, address]);
+
 function stateRoot(state) {
   const leaves = [...state.keys()].map((k) => {
     const path = Buffer.from(sha256(Buffer.from(k, 'hex')));
@@ -130,12 +137,21 @@ describe('ExecutionService (counter contract, independent digest and state root)
   test('deploy, signed blocks, receipts, state roots, GetState and Call', async () => {
     const rng = new Rng(seed, 'execution');
     const ex = daemon.clients.execution;
-    const deployed = await unary(ex, 'DeployContract', { wasm: fs.readFileSync(counterWasm), salt: rng.bytes(8) });
+    const wasm = fs.readFileSync(counterWasm);
+    const salt = rng.bytes(8);
+    const deployed = await unary(ex, 'DeployContract', { wasm, salt });
     const contract = deployed.address;
-    assert.equal(contract.length, 32);
+    const codeHash = Buffer.from(sha256(wasm));
+    assert.equal(hex(deployed.code_hash), hex(codeHash));
+    assert.equal(hex(contract), hex(sha256(Buffer.concat([Buffer.from('chainaccel-contract-v1'), codeHash, salt]))));
     assert.deepEqual([...deployed.entry_points].sort(), ['get', 'increment']);
     const countKey = Buffer.concat([contract, Buffer.from('count')]);
-    const state = new Map();
+    // Deployed for block 1: the committed state (height 0) has no contract yet.
+    const early = await unary(ex, 'Call', { contract, function: 'get', input: Buffer.alloc(0), gas_limit: 1_000_000 });
+    assert.equal(early.receipt.status, 'RECEIPT_STATUS_UNKNOWN_CONTRACT');
+    assert.equal((await unary(ex, 'GetState', { key: codeKey(contract) })).found, false);
+    // Block 1 takes the deployment in: its code hash is state from then on.
+    const state = new Map([[codeKey(contract).toString('hex'), codeHash]]);
     // The example of docs/execution.md pins this implementation of the rule.
     const example = new Map([[Buffer.from('bb').toString('hex'), Buffer.from('22')],
                              [Buffer.from('c').toString('hex'), Buffer.from('3')]]);
@@ -236,6 +252,9 @@ describe('ExecutionService (counter contract, independent digest and state root)
         assert.equal(next.found, s.next > 0, `block ${height}: a next nonce's presence`);
         if (s.next > 0) assert.equal(hex(next.value), hex(u64be(s.next)), `block ${height}: a next nonce`);
       }
+      const code = await unary(ex, 'GetState', { key: codeKey(contract), height });
+      assert.equal(code.found, true);
+      assert.equal(hex(code.value), hex(codeHash));
       const call = await unary(ex, 'Call', { contract, function: 'get', input: Buffer.alloc(0), gas_limit: 1_000_000 });
       assert.equal(call.receipt.status, 'RECEIPT_STATUS_OK');
       assert.equal(hex(call.receipt.return_data), hex(u64le(count)), `Call get after block ${height}`);
