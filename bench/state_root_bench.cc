@@ -1,10 +1,20 @@
 // state_root_bench: the state tree's root update per block (docs/execution.md, "State
-// root"). For states of --sizes keys (built with blocks of 100,000 writes), blocks of
-// --changed random keys (90% updates of existing keys, 10% new keys) through
-// StateStore::UpdateTree, hashed on the calling thread alone (cpu) and through a CPU
-// engine on --threads threads with the engine hasher's batching (engine), then Persist
-// (the synced commit) and Apply. One JSON line per state size and hasher: the median,
-// min and max root update time of --blocks blocks, and the commit's median.
+// root"), over a state far larger than the state cache. For states of --sizes keys
+// (built with blocks of 100,000 writes), blocks of --changed random keys (90% updates of
+// existing keys, 10% new keys): the block's reads of those keys through StateStore::Get
+// (as a block's transactions read them: the cache, else RocksDB), the root update
+// through StateStore::UpdateTree, hashed on the calling thread alone (cpu) and through a
+// CPU engine on --threads threads with the engine hasher's batching (engine), then
+// Persist (the synced commit) and Apply. The store's cache is --cache-bytes (default
+// the daemon's, 256 MiB). One JSON line per state size and hasher: the median, min and
+// max root update time of --blocks blocks, the reads' median, the commit's median, the
+// cache's hit rate over those blocks, and the process's resident memory (peak and now).
+// Then, per state size, one state_root_rebuild line: the root rebuilt from nothing over
+// the stored state (the full check of execution_verify_root_on_open: an iterator over
+// the "s" records, in passes of at most 2^18 keys), its time and the peak memory before
+// and after it. --db DIR keeps each state's database in DIR/<size> (built there on the
+// first run; --blocks 0 only builds it), so that a run over a state built by an earlier
+// process measures the blocks' memory, not the build's.
 #include <algorithm>
 #include <chrono>
 #include <cstdio>
@@ -12,6 +22,7 @@
 #include <string>
 #include <vector>
 
+#include "bench/process_memory.h"
 #include "engines/cpu/cpu_engine.h"
 #include "execution/state_store.h"
 #include "execution/state_tree.h"
@@ -44,84 +55,153 @@ double Median(std::vector<double> v) {
   return v[v.size() / 2];
 }
 
-int Run(const std::vector<uint64_t>& sizes, size_t changed, int blocks, unsigned threads) {
-  CpuEngine cpu(CpuEngine::Options{threads});
-  for (uint64_t size : sizes) {
-    testing::TempDir dir;
-    std::unique_ptr<StateStore> store;
-    if (!StateStore::Open(dir.path(), &store).ok()) return 1;
-    std::mt19937_64 rng(size);
-    uint64_t height = 0, next_key = 0;
-    const auto build = Clock::now();
-    while (next_key < size) {
-      WriteSet w;
-      for (uint64_t i = 0; i < 100000 && next_key < size; ++i) w.emplace_back(Key(next_key++), "0");
-      std::sort(w.begin(), w.end());
-      Status s = store->Commit(++height, w);
-      if (!s.ok()) {
-        std::fprintf(stderr, "%s\n", s.ToString().c_str());
-        return 1;
-      }
-    }
-    std::fprintf(stderr, "built %llu keys in %.1f s\n", static_cast<unsigned long long>(size), Since(build));
-    for (const char* mode : {"cpu", "engine"}) {
-      std::vector<double> root, commit;
-      size_t batches = 0;
-      for (int b = 0; b < blocks; ++b) {
-        const WriteSet w = Block(rng, &next_key, changed);
-        CpuNodeHasher cpu_hasher;
-        EngineNodeHasher engine_hasher(cpu);
-        NodeHasher& hasher = mode[0] == 'c' ? static_cast<NodeHasher&>(cpu_hasher) : engine_hasher;
-        TreeUpdate update;
-        auto t = Clock::now();
-        if (!store->UpdateTree(w, hasher, &update).ok()) return 1;
-        root.push_back(Since(t));
-        batches = engine_hasher.engine_batches();
-        t = Clock::now();
-        if (!store->Persist(++height, w, update).ok()) return 1;
-        store->Apply(height, w, update);
-        commit.push_back(Since(t));
-      }
-      std::printf("{\"bench\":\"state_root\",\"keys\":%llu,\"changed\":%zu,\"hasher\":\"%s\",\"threads\":%u,"
-                  "\"root_median_s\":%.4f,\"root_min_s\":%.4f,\"root_max_s\":%.4f,\"engine_batches\":%zu,"
-                  "\"commit_median_s\":%.4f}\n",
-                  static_cast<unsigned long long>(store->state().size()), changed, mode,
-                  mode[0] == 'c' ? 1u : threads, Median(root),
-                  *std::min_element(root.begin(), root.end()), *std::max_element(root.begin(), root.end()),
-                  batches, Median(commit));
-      std::fflush(stdout);
-    }
+struct Flags {
+  std::vector<uint64_t> sizes = {100000, 1000000};
+  size_t changed = 10000;
+  int blocks = 10;
+  unsigned threads = 2;
+  size_t cache_bytes = StateStore::kDefaultCacheBytes;
+  std::string db;  // kept databases' folder; empty: temporary ones
+};
+
+// Makes the state Key(0) .. Key(size - 1) in an empty store, in blocks of 100,000 writes.
+Status Build(StateStore& store, uint64_t size) {
+  const auto t = Clock::now();
+  for (uint64_t next = 0; next < size;) {
+    WriteSet w;
+    for (; w.size() < 100000 && next < size; ++next) w.emplace_back(Key(next), "0");
+    std::sort(w.begin(), w.end());
+    Status s = store.Commit(store.height() + 1, w);
+    if (!s.ok()) return s;
   }
-  return 0;
+  std::fprintf(stderr, "built %llu keys in %.1f s, peak RSS %.0f MiB\n",
+               static_cast<unsigned long long>(size), Since(t), bench::PeakRssMiB());
+  return Status::Ok();
+}
+
+// The keys of a kept database: Key(0) .. Key(n - 1), built and grown by earlier runs.
+Status CountKeys(const StateStore& store, uint64_t* keys) {
+  *keys = 0;
+  return store.ScanState([keys](std::string_view, std::string_view) { ++*keys; });
+}
+
+// --blocks blocks with each hasher over `store`, one JSON line each.
+Status MeasureBlocks(const Flags& flags, CpuEngine& cpu, StateStore& store, std::mt19937_64& rng,
+                     uint64_t* next_key) {
+  for (const char* mode : {"cpu", "engine"}) {
+    std::vector<double> reads, root, commit;
+    size_t batches = 0;
+    const StateCache::Stats before = store.cache_stats();
+    for (int b = 0; b < flags.blocks; ++b) {
+      const WriteSet w = Block(rng, next_key, flags.changed);
+      auto t = Clock::now();
+      std::string value;
+      for (const auto& [key, v] : w) (void)store.Get(key, &value);
+      reads.push_back(Since(t));
+      CpuNodeHasher cpu_hasher;
+      EngineNodeHasher engine_hasher(cpu);
+      NodeHasher& hasher = mode[0] == 'c' ? static_cast<NodeHasher&>(cpu_hasher) : engine_hasher;
+      TreeUpdate update;
+      t = Clock::now();
+      Status s = store.UpdateTree(w, hasher, &update);
+      if (!s.ok()) return s;
+      root.push_back(Since(t));
+      batches = engine_hasher.engine_batches();
+      t = Clock::now();
+      const uint64_t height = store.height() + 1;
+      s = store.Persist(height, w, update);
+      if (!s.ok()) return s;
+      store.Apply(height, w, update);
+      commit.push_back(Since(t));
+    }
+    const StateCache::Stats after = store.cache_stats();
+    const double hits = static_cast<double>(after.hits[0] + after.hits[1] - before.hits[0] - before.hits[1]);
+    const double misses =
+        static_cast<double>(after.misses[0] + after.misses[1] - before.misses[0] - before.misses[1]);
+    std::printf("{\"bench\":\"state_root\",\"keys\":%llu,\"changed\":%zu,\"hasher\":\"%s\",\"threads\":%u,"
+                "\"cache_mib\":%.0f,\"reads_median_s\":%.4f,"
+                "\"root_median_s\":%.4f,\"root_min_s\":%.4f,\"root_max_s\":%.4f,\"engine_batches\":%zu,"
+                "\"commit_median_s\":%.4f,\"cache_hit_rate\":%.3f,\"cache_used_mib\":%.1f,"
+                "\"peak_rss_mib\":%.0f,\"rss_mib\":%.0f}\n",
+                static_cast<unsigned long long>(*next_key), flags.changed, mode,
+                mode[0] == 'c' ? 1u : flags.threads, static_cast<double>(flags.cache_bytes) / (1 << 20),
+                Median(reads), Median(root), *std::min_element(root.begin(), root.end()),
+                *std::max_element(root.begin(), root.end()), batches, Median(commit),
+                hits / std::max(1.0, hits + misses), static_cast<double>(after.bytes) / (1 << 20),
+                bench::PeakRssMiB(), bench::CurrentRssMiB());
+    std::fflush(stdout);
+  }
+  return Status::Ok();
+}
+
+// The root rebuilt from nothing over the stored state, checked against the store's, one
+// JSON line.
+Status MeasureRebuild(const Flags& flags, CpuEngine& cpu, const StateStore& store, uint64_t keys) {
+  const double peak_before = bench::PeakRssMiB();
+  const auto t = Clock::now();
+  EngineNodeHasher hasher(cpu);
+  Hash32 root;
+  Status s = BuildStateRoot([&store](const StateVisitor& v) { return store.ScanState(v); }, hasher, &root);
+  if (!s.ok()) return s;
+  if (root != store.state_root()) return Status::Internal("the rebuilt root differs");
+  std::printf("{\"bench\":\"state_root_rebuild\",\"keys\":%llu,\"threads\":%u,\"seconds\":%.2f,"
+              "\"peak_rss_before_mib\":%.0f,\"peak_rss_after_mib\":%.0f}\n",
+              static_cast<unsigned long long>(keys), flags.threads, Since(t), peak_before,
+              bench::PeakRssMiB());
+  std::fflush(stdout);
+  return Status::Ok();
+}
+
+Status Run(const Flags& flags) {
+  CpuEngine cpu(CpuEngine::Options{flags.threads});
+  for (uint64_t size : flags.sizes) {
+    testing::TempDir dir;
+    const std::string path = flags.db.empty() ? dir.path() : flags.db + "/" + std::to_string(size);
+    std::unique_ptr<StateStore> store;
+    Status s = StateStore::Open(path, &store, nullptr, flags.cache_bytes);
+    uint64_t keys = size;
+    if (s.ok()) s = store->height() == 0 ? Build(*store, size) : CountKeys(*store, &keys);
+    if (!s.ok() || flags.blocks == 0) return s;
+    std::mt19937_64 rng(size + store->height());
+    s = MeasureBlocks(flags, cpu, *store, rng, &keys);
+    if (s.ok()) s = MeasureRebuild(flags, cpu, *store, keys);
+    if (!s.ok()) return s;
+  }
+  return Status::Ok();
 }
 
 }  // namespace
 }  // namespace chainaccel::exec
 
 int main(int argc, char** argv) {
-  std::vector<uint64_t> sizes = {100000, 1000000};
-  size_t changed = 10000;
-  int blocks = 10;
-  unsigned threads = 2;
+  chainaccel::exec::Flags flags;
   for (int i = 1; i + 1 < argc; i += 2) {
     const std::string flag = argv[i], value = argv[i + 1];
     if (flag == "--sizes") {
-      sizes.clear();
+      flags.sizes.clear();
       for (size_t p = 0; p < value.size();) {
         const size_t q = value.find(',', p);
-        sizes.push_back(std::stoull(value.substr(p, q - p)));
+        flags.sizes.push_back(std::stoull(value.substr(p, q - p)));
         p = q == std::string::npos ? value.size() : q + 1;
       }
     } else if (flag == "--changed") {
-      changed = std::stoull(value);
+      flags.changed = std::stoull(value);
     } else if (flag == "--blocks") {
-      blocks = std::stoi(value);
+      flags.blocks = std::stoi(value);
     } else if (flag == "--threads") {
-      threads = static_cast<unsigned>(std::stoul(value));
+      flags.threads = static_cast<unsigned>(std::stoul(value));
+    } else if (flag == "--cache-bytes") {
+      flags.cache_bytes = std::stoull(value);
+    } else if (flag == "--db") {
+      flags.db = value;
     } else {
-      std::fprintf(stderr, "usage: state_root_bench [--sizes N,N] [--changed N] [--blocks N] [--threads N]\n");
+      std::fprintf(stderr,
+                   "usage: state_root_bench [--sizes N,N] [--changed N] [--blocks N] [--threads N] "
+                   "[--cache-bytes N] [--db DIR]\n");
       return 2;
     }
   }
-  return chainaccel::exec::Run(sizes, changed, blocks, threads);
+  const chainaccel::Status s = chainaccel::exec::Run(flags);
+  if (!s.ok()) std::fprintf(stderr, "state_root_bench: %s\n", s.ToString().c_str());
+  return s.ok() ? 0 : 1;
 }

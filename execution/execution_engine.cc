@@ -78,14 +78,18 @@ Status ExecutionEngine::Open(const ExecutionOptions& options, Engine* engine,
   std::unique_ptr<ExecutionEngine> e(new ExecutionEngine(options, engine));
   // Nothing else sees e yet; held so that the analysis sees store_ read under mu_.
   WriterMutexLock lock(e->mu_);
-  Status s = StateStore::Open(options.db_path, &e->store_, options.storage_env);
+  Status s = StateStore::Open(options.db_path, &e->store_, options.storage_env,
+                              options.state_cache_bytes);
   if (!s.ok()) return s;
   // StateStore::Open checked that the tree holds the committed root (O(1)). The full
-  // check, opt-in: the state loaded must hash to it (one write batch holds both, so
+  // check, opt-in: the stored state must hash to it (one write batch holds both, so
   // anything else is a damaged database).
   if (options.verify_state_root_on_open && e->store_->height() > 0) {
     Hash32 root;
-    s = ComputeStateRoot(*engine, e->store_->state(), nullptr, &root);
+    EngineNodeHasher hasher(*engine);
+    const StateStore& store = *e->store_;
+    s = BuildStateRoot([&store](const StateVisitor& visit) { return store.ScanState(visit); },
+                       hasher, &root);
     if (!s.ok()) return s;
     if (root != e->store_->state_root()) {
       return Status::Internal("state database " + options.db_path +
@@ -106,9 +110,12 @@ Status ExecutionEngine::Open(const ExecutionOptions& options, Engine* engine,
       break;
   }
   if (options.aot.has_value()) {
+    std::vector<Hash32> hashes;
+    s = e->store_->CodeHashes(&hashes);
+    if (!s.ok()) return s;
     e->aot_ = std::make_unique<AotCompiler>(*options.aot);
     ExecutionEngine* engine_ptr = e.get();
-    e->aot_startup_ = std::thread([engine_ptr, hashes = e->store_->CodeHashes()]() mutable {
+    e->aot_startup_ = std::thread([engine_ptr, hashes = std::move(hashes)]() mutable {
       engine_ptr->QueueDeployedContracts(std::move(hashes));
     });
   }
@@ -124,6 +131,17 @@ uint64_t ExecutionEngine::height() const {
 Hash32 ExecutionEngine::state_root() const {
   ReaderMutexLock lock(mu_);
   return store_->state_root();
+}
+
+StateCache::Stats ExecutionEngine::state_cache_stats() const {
+  ReaderMutexLock lock(mu_);
+  return store_->cache_stats();
+}
+
+Status ExecutionEngine::ReadsFailedSince(uint64_t failures, const std::string& during) const {
+  if (store_->read_failures() == failures) return Status::Ok();
+  return Status::Internal("state database read failed " + during + ": " +
+                          store_->last_read_error().message());
 }
 
 Status ExecutionEngine::Deploy(ByteView wasm, ByteView salt, Hash32* address,
@@ -294,6 +312,8 @@ Status ExecutionEngine::ExecuteBlock(uint64_t height, uint64_t time,
   if (parent_root && *parent_root != store_->state_root()) {
     return Status::FailedPrecondition("parent state root does not match the committed root");
   }
+  // A failed state read answers "absent" to whoever made it: any during the block fails it.
+  const uint64_t read_failures = store_->read_failures();
 
   std::vector<uint8_t> signature_ok;
   std::vector<std::string> proof_errors;
@@ -324,6 +344,8 @@ Status ExecutionEngine::ExecuteBlock(uint64_t height, uint64_t time,
   auto t = Clock::now();
   BlockOutput output = executor_->Execute(input);
   out->timings.execute_seconds = SecondsSince(t);
+  s = ReadsFailedSince(read_failures, "during block " + std::to_string(height));
+  if (!s.ok()) return s;
 
   t = Clock::now();
   // The staged deployments' code keys join the transactions' writes.
@@ -335,7 +357,7 @@ Status ExecutionEngine::ExecuteBlock(uint64_t height, uint64_t time,
   out->timings.root_seconds = SecondsSince(t);
   t = Clock::now();
   // The synced write runs beside calls and state reads (they see the previous block);
-  // only moving the in-memory state to the new block excludes them.
+  // only applying the block (the cache and the read snapshot) excludes them.
   s = store_->Persist(height, writes, update);
   read_lock.Unlock();
   if (!s.ok()) {
@@ -374,6 +396,7 @@ Status ExecutionEngine::Call(const Hash32& contract, std::string_view function, 
                              uint64_t* height) {
   ReaderMutexLock lock(mu_);
   if (height != nullptr) *height = store_->height();
+  const uint64_t read_failures = store_->read_failures();
   const bool registry = contract == VerifyingKeyRegistryAddress();
   auto prepared = registry ? nullptr : ContractAt(contract, /*with_staged=*/false);
   if (!prepared && !registry) {
@@ -383,7 +406,7 @@ Status ExecutionEngine::Call(const Hash32& contract, std::string_view function, 
              " (it is deployed for block " + std::to_string(store_->height() + 1) + ")";
     }
     *out = Receipt{ReceiptStatus::kUnknownContract, 0, {}, {}, std::move(why)};
-    return Status::Ok();
+    return ReadsFailedSince(read_failures, "during the call");
   }
   CallContext context;
   context.caller = caller;
@@ -396,7 +419,7 @@ Status ExecutionEngine::Call(const Hash32& contract, std::string_view function, 
   CommittedView view(*store_, contract);
   if (registry) {
     *out = ReceiptOf(RunVerifyingKeyRegistry(context, view));
-    return Status::Ok();
+    return ReadsFailedSince(read_failures, "during the call");
   }
   std::unique_ptr<ContractVm> vm;
   {
@@ -408,9 +431,11 @@ Status ExecutionEngine::Call(const Hash32& contract, std::string_view function, 
   }
   if (!vm) vm = std::make_unique<ContractVm>(options_.limits);
   *out = ReceiptOf(vm->Call(*prepared, context, view));
-  MutexLock vm_lock(call_mu_);
-  idle_call_vms_.push_back(std::move(vm));
-  return Status::Ok();
+  {
+    MutexLock vm_lock(call_mu_);
+    idle_call_vms_.push_back(std::move(vm));
+  }
+  return ReadsFailedSince(read_failures, "during the call");
 }
 
 Status ExecutionEngine::GetState(std::string_view key, std::optional<uint64_t> height,

@@ -46,6 +46,9 @@ struct ExecutionOptions {
   // On open, rebuild the root from the whole state and refuse a database where it
   // differs from the committed root (O(state); off: only the tree's root is checked).
   bool verify_state_root_on_open = false;
+  // The bytes of the cache in front of the state database's reads (state values and the
+  // state tree's nodes; execution/state_cache.h); 0: none, every read goes to RocksDB.
+  size_t state_cache_bytes = StateStore::kDefaultCacheBytes;
   // The ahead-of-time tier (docs/execution.md, "Contract tiers"); unset: the interpreter
   // only. When set (its tools present: AotToolsPresent), every contract is queued for
   // compilation when deployed and, at open, every contract already deployed; the
@@ -102,7 +105,8 @@ class ExecutionEngine {
   // max_block_transactions; the engine's status when it fails to verify the signatures
   // or the proofs (a batch failing as a whole, not a bad item) or build the root (e.g. UNAVAILABLE during shutdown); INTERNAL when the commit
   // fails ("state database write failed: the commit of block N …" with RocksDB's error;
-  // docs/execution.md, "Storage failures"). Nothing is committed on any error: the
+  // docs/execution.md, "Storage failures") or a state read fails ("state database read
+  // failed during block N: …"). Nothing is committed on any error: the
   // height, the root and every read stay as they were, and the next block may follow.
   Status ExecuteBlock(uint64_t height, uint64_t time, const std::optional<Hash32>& parent_root,
                       std::vector<Transaction> transactions, BlockResult* out);
@@ -113,7 +117,8 @@ class ExecutionEngine {
   // and time 0, with no proof (tx_proof returns -1). An address with no contract in the
   // committed state gives an UNKNOWN_CONTRACT receipt (a deployment staged for the next
   // block included: its message says so); the verifying-key registry's address runs the
-  // registry (a key is checked and its id returned; nothing is written).
+  // registry (a key is checked and its id returned; nothing is written). INTERNAL when
+  // a state read fails (during the call, or beside it).
   Status Call(const Hash32& contract, std::string_view function, ByteView input,
               uint64_t gas_limit, const Hash32& caller, Receipt* out,
               uint64_t* height = nullptr);
@@ -131,6 +136,8 @@ class ExecutionEngine {
 
   uint64_t height() const;
   Hash32 state_root() const;
+  // The state cache's counters and size (metrics).
+  StateCache::Stats state_cache_stats() const;
   // Waits until every contract queued for the ahead-of-time tier so far has been built
   // or loaded (or has failed); at once without the tier. Tests and benchmarks.
   void DrainAot();
@@ -155,6 +162,10 @@ class ExecutionEngine {
   // The start-up thread: prepares and queues every contract deployed before this
   // process, one at a time, each under a short shared lock, until stop_aot_startup_.
   void QueueDeployedContracts(std::vector<Hash32> code_hashes) CHAINACCEL_EXCLUDES(mu_);
+  // OK when no state read failed since the store's count was `failures`; else INTERNAL
+  // "state database read failed <during>: <the last failure>". REQUIRES: mu_ held.
+  Status ReadsFailedSince(uint64_t failures, const std::string& during) const
+      CHAINACCEL_REQUIRES_SHARED(mu_);
   // After a refused write, reopens the database (StateStore::Recover) under the
   // exclusive lock; OK at once otherwise. REQUIRES: block_mu_ held.
   Status RecoverStore() CHAINACCEL_REQUIRES(block_mu_) CHAINACCEL_EXCLUDES(mu_);

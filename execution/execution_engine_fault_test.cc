@@ -10,6 +10,8 @@
 #include <atomic>
 #include <thread>
 
+#include <rocksdb/db.h>
+
 #include "engines/cpu/cpu_engine.h"
 #include "tests/support/random.h"
 #include "execution/testing/faulty_file_system.h"
@@ -39,12 +41,14 @@ using testing::SignedCall;
 using testing::U64;
 
 std::unique_ptr<ExecutionEngine> OpenEngine(const std::string& path, Engine& cpu,
-                                            rocksdb::Env* env, ExecutorKind kind) {
+                                            rocksdb::Env* env, ExecutorKind kind,
+                                            size_t cache_bytes = StateStore::kDefaultCacheBytes) {
   ExecutionOptions options;
   options.db_path = path;
   options.executor = kind;
   options.threads = 2;
   options.storage_env = env;
+  options.state_cache_bytes = cache_bytes;
   std::unique_ptr<ExecutionEngine> e;
   Status s = ExecutionEngine::Open(options, &cpu, &e);
   INFO(s.ToString());
@@ -252,6 +256,67 @@ TEST_CASE("ExecutionEngine: calls and state reads beside failing and recovering 
   engine.reset();
   engine = OpenEngine(dir.path(), cpu, nullptr, ExecutorKind::kSequential);
   CHECK(engine->height() == kRounds / 5);
+}
+
+TEST_CASE("ExecutionEngine: a state read the disk refuses fails the call or the block, which "
+          "change nothing",
+          "[engine][fault]") {
+  auto rng = chainaccel::testing::MakeRng("execution engine read faults");
+  CpuEngine cpu(CpuEngine::Options{1});
+  testing::TempDir dir;
+  FaultyStorage storage;
+  const Account user = testing::MakeAccount(rng);
+  Hash32 counter, code;
+  {
+    // ~2 MB of other state on each side of the counter's keys (its address and the code
+    // keys sort between), so that their table block is none of those opening reads.
+    std::unique_ptr<StateStore> store;
+    REQUIRE(StateStore::Open(dir.path(), &store).ok());
+    WriteMap filler;
+    for (uint64_t i = 0; i < 1000; ++i) {
+      filler[std::string(1, '\x00') + U64(i)] = std::string(1024, 'a');
+      filler[std::string(32, '\xff') + U64(i)] = std::string(1024, 'z');
+    }
+    REQUIRE(store->Commit(1, ToWriteSet(std::move(filler))).ok());
+  }
+  {
+    auto engine = OpenEngine(dir.path(), cpu, storage.env.get(), ExecutorKind::kSequential);
+    REQUIRE(engine->Deploy(testing::ExampleContract("counter"), {}, &counter, &code).ok());
+    BlockResult r;
+    REQUIRE(engine->ExecuteBlock(2, 2, std::nullopt,
+                                 {SignedCall(user, counter, "increment", "", 100000, 0)}, &r)
+                .ok());
+  }
+  {
+    // One sorted run of tables, block 2's writes among the filler.
+    rocksdb::DB* raw = nullptr;
+    REQUIRE(rocksdb::DB::Open(rocksdb::Options(), dir.path(), &raw).ok());
+    std::unique_ptr<rocksdb::DB> db(raw);
+    REQUIRE(db->CompactRange(rocksdb::CompactRangeOptions(), nullptr, nullptr).ok());
+  }
+  // No cache: every read goes to the tables.
+  auto engine = OpenEngine(dir.path(), cpu, storage.env.get(), ExecutorKind::kSequential, 0);
+  const Hash32 root = engine->state_root();
+
+  storage.fs->FailTableReads();
+  Receipt receipt;
+  Status s = engine->Call(counter, "get", {}, 100000, user.address, &receipt);
+  CHECK(s.code() == Status::Code::kInternal);
+  CHECK_THAT(s.message(), Catch::Contains("state database read failed during the call"));
+  CHECK_THAT(s.message(), Catch::Contains("injected table read failure"));
+  BlockResult r;
+  s = engine->ExecuteBlock(3, 3, root, {SignedCall(user, counter, "increment", "", 100000, 1)}, &r);
+  CHECK(s.code() == Status::Code::kInternal);
+  CHECK_THAT(s.message(), Catch::Contains("state database read failed during block 3"));
+  CHECK(engine->height() == 2);
+  CHECK(engine->state_root() == root);
+
+  storage.fs->Clear();
+  REQUIRE(engine->Call(counter, "get", {}, 100000, user.address, &receipt).ok());
+  CHECK(ParseU64(receipt.return_data) == 1);
+  REQUIRE(engine->ExecuteBlock(3, 3, root, {SignedCall(user, counter, "increment", "", 100000, 1)}, &r)
+              .ok());
+  CHECK(ParseU64(r.receipts[0].return_data) == 2);
 }
 
 }  // namespace

@@ -1,9 +1,12 @@
 #include "execution/state_store.h"
 
+#include <rocksdb/cache.h>
 #include <rocksdb/db.h>
 #include <rocksdb/env.h>
+#include <rocksdb/filter_policy.h>
 #include <rocksdb/options.h>
 #include <rocksdb/slice_transform.h>
+#include <rocksdb/table.h>
 #include <rocksdb/write_batch.h>
 
 #include <algorithm>
@@ -19,6 +22,11 @@ namespace {
 
 constexpr std::string_view kHeightKey = "m:height";
 constexpr std::string_view kRootKey = "m:root";
+// RocksDB's own block cache: data blocks, and the index and filter blocks of every table
+// (which RocksDB would otherwise keep beside each open table, growing with the
+// database). Fixed, beside the state cache: reads that miss the state cache find the
+// blocks of the tree's upper levels and of recent writes here.
+constexpr size_t kBlockCacheBytes = size_t{32} << 20;
 
 std::string BigEndian64(uint64_t v) {
   std::string s(8, '\0');
@@ -146,6 +154,14 @@ Status OpenDb(const std::string& path, rocksdb::Env* env, std::unique_ptr<rocksd
   // insertion hint per one-byte prefix the memtable inserts each after the previous one
   // instead of searching the skip list from the top.
   options.memtable_insert_with_hint_prefix_extractor.reset(rocksdb::NewFixedPrefixTransform(1));
+  // State reads that miss the cache are point reads: a Bloom filter (10 bits a key, ~1%
+  // false positives) answers most reads of absent keys without reading a data block.
+  rocksdb::BlockBasedTableOptions table;
+  table.filter_policy.reset(rocksdb::NewBloomFilterPolicy(10));
+  table.block_cache = rocksdb::NewLRUCache(kBlockCacheBytes);
+  table.cache_index_and_filter_blocks = true;
+  table.pin_l0_filter_and_index_blocks_in_cache = true;
+  options.table_factory.reset(rocksdb::NewBlockBasedTableFactory(table));
   // The folder must exist before LOG opens in it (RocksDB creates it only after).
   if (!read_only) (void)options.env->CreateDirIfMissing(path);
   options.info_log = std::make_shared<InfoLog>(path + "/LOG");
@@ -236,18 +252,30 @@ Status CheckTreeRoot(rocksdb::DB& db, const std::string& path, uint64_t height,
   return Status::Ok();
 }
 
-// The tree's nodes for an update: the cache of the latest nodes, else the database at
-// the committed height (one iterator for the whole update).
+// A tree position as the cache's key: u16be(depth) || prefix.
+std::string PositionKey(const NodePosition& p) { return NodePrefixKey(p).substr(1); }
+
+// A node as the cache's value: its record (65 bytes), then u64be(version).
+std::string CachedNode(const VersionedNode& n) { return n.node.Encode() + BigEndian64(n.version); }
+
+// The tree's nodes for an update: the cache, else the database at the committed height
+// (one iterator for the whole update). What it reads is not cached: every node an update
+// reads is on a changed path, so the block replaces it (Apply caches the new one) or
+// makes it stale, and caching it would only push out entries that stay current.
 class StoreNodeReader final : public NodeReader {
  public:
-  StoreNodeReader(rocksdb::DB* db,
-                  const std::unordered_map<NodePosition, VersionedNode, NodePositionHash>& cache,
-                  uint64_t height)
+  StoreNodeReader(rocksdb::DB* db, StateCache& cache, uint64_t height)
       : db_(db), cache_(cache), height_(height) {}
   Status Latest(const NodePosition& p, std::optional<VersionedNode>* out) const override {
-    if (auto it = cache_.find(p); it != cache_.end()) {
-      *out = it->second;
-      return Status::Ok();
+    const std::string key = PositionKey(p);
+    std::optional<std::string> cached;
+    if (cache_.Lookup(StateCache::Kind::kNode, key, &cached) && cached && cached->size() == 73) {
+      VersionedNode n;
+      if (n.node.Decode(std::string_view(*cached).substr(0, 65))) {
+        n.version = ParseBigEndian64(std::string_view(*cached).substr(65));
+        *out = n;
+        return Status::Ok();
+      }
     }
     if (db_ == nullptr) return Status::Internal("state database is closed");
     if (!it_) it_.reset(db_->NewIterator(rocksdb::ReadOptions()));
@@ -256,7 +284,7 @@ class StoreNodeReader final : public NodeReader {
 
  private:
   rocksdb::DB* const db_;
-  const std::unordered_map<NodePosition, VersionedNode, NodePositionHash>& cache_;
+  StateCache& cache_;
   const uint64_t height_;
   mutable std::unique_ptr<rocksdb::Iterator> it_;
 };
@@ -269,11 +297,13 @@ Status ClosedAfterFailure() {
 
 }  // namespace
 
-StateStore::~StateStore() = default;
+StateStore::StateStore(size_t cache_bytes) : cache_(std::make_unique<StateCache>(cache_bytes)) {}
+
+StateStore::~StateStore() { ReleaseSnapshot(); }
 
 Status StateStore::Open(const std::string& path, std::unique_ptr<StateStore>* out,
-                        rocksdb::Env* env) {
-  std::unique_ptr<StateStore> store(new StateStore());
+                        rocksdb::Env* env, size_t cache_bytes) {
+  std::unique_ptr<StateStore> store(new StateStore(cache_bytes));
   store->path_ = path;
   store->env_ = env;
   Status st = OpenDb(path, env, &store->db_);
@@ -284,11 +314,6 @@ Status StateStore::Open(const std::string& path, std::unique_ptr<StateStore>* ou
   if (!st.ok()) return st;
 
   std::unique_ptr<rocksdb::Iterator> it(store->db_->NewIterator(rocksdb::ReadOptions()));
-  for (it->Seek("s"); it->Valid() && it->key().starts_with("s"); it->Next()) {
-    std::string_view key(it->key().data() + 1, it->key().size() - 1);
-    const std::string value = it->value().ToString();
-    store->SetInMirror(std::string(key), &value);
-  }
   for (it->Seek("c"); it->Valid() && it->key().starts_with("c"); it->Next()) {
     if (it->key().size() != 33 || it->value().size() != 32) continue;
     Hash32 address, code;
@@ -296,28 +321,83 @@ Status StateStore::Open(const std::string& path, std::unique_ptr<StateStore>* ou
     std::memcpy(code.data(), it->value().data(), 32);
     store->staged_[address] = code;
   }
-  if (!it->status().ok()) return FromRocks(it->status(), "load state");
+  if (!it->status().ok()) return FromRocks(it->status(), "load the staged deployments");
+  it.reset();
+  store->TakeSnapshot();
   *out = std::move(store);
   return Status::Ok();
 }
 
 bool StateStore::Get(std::string_view key, std::string* value) const {
-  auto it = index_.find(key);
-  if (it == index_.end()) return false;
-  *value = *it->second;
+  std::optional<std::string> v;
+  Status s = ReadLatest(key, &v);
+  if (!s.ok()) {
+    NoteReadFailure(s);
+    return false;
+  }
+  if (!v) return false;
+  *value = std::move(*v);
   return true;
 }
 
-void StateStore::SetInMirror(const std::string& key, const std::string* value) {
-  if (value == nullptr) {
-    auto it = state_.find(key);
-    if (it == state_.end()) return;
-    index_.erase(std::string_view(it->first));
-    state_.erase(it);
-    return;
+Status StateStore::ReadLatest(std::string_view key, std::optional<std::string>* value,
+                              bool fill_cache) const {
+  if (cache_->Lookup(StateCache::Kind::kValue, key, value)) return Status::Ok();
+  if (auto it = refused_block_.find(key); it != refused_block_.end()) {
+    *value = it->second;
+  } else {
+    if (db_ == nullptr) return ClosedAfterFailure();
+    rocksdb::ReadOptions options;
+    options.snapshot = snapshot_;
+    std::string v;
+    rocksdb::Status s = db_->Get(options, Prefixed('s', key), &v);
+    if (!s.ok() && !s.IsNotFound()) return FromRocks(s, "read state");
+    if (s.ok()) {
+      *value = std::move(v);
+    } else {
+      value->reset();
+    }
   }
-  auto [it, inserted] = state_.insert_or_assign(key, *value);
-  if (inserted) index_.emplace(std::string_view(it->first), &it->second);
+  if (fill_cache) cache_->Insert(StateCache::Kind::kValue, key, *value ? &**value : nullptr);
+  return Status::Ok();
+}
+
+void StateStore::NoteReadFailure(const Status& s) const {
+  {
+    MutexLock lock(read_error_mu_);
+    last_read_error_ = s;
+  }
+  read_failures_.fetch_add(1, std::memory_order_release);
+}
+
+Status StateStore::last_read_error() const {
+  MutexLock lock(read_error_mu_);
+  return last_read_error_;
+}
+
+void StateStore::TakeSnapshot() {
+  ReleaseSnapshot();
+  if (db_ != nullptr && !write_failed_) snapshot_ = db_->GetSnapshot();
+}
+
+void StateStore::ReleaseSnapshot() {
+  if (snapshot_ != nullptr) db_->ReleaseSnapshot(snapshot_);
+  snapshot_ = nullptr;
+}
+
+Status StateStore::ScanState(const StateVisitor& visit) const {
+  if (db_ == nullptr) return ClosedAfterFailure();
+  if (!refused_block_.empty()) {
+    return Status::Internal("the state database holds a refused block until it recovers");
+  }
+  rocksdb::ReadOptions options;
+  options.snapshot = snapshot_;
+  std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(options));
+  for (it->Seek("s"); it->Valid() && it->key().starts_with("s"); it->Next()) {
+    visit(std::string_view(it->key().data() + 1, it->key().size() - 1),
+          std::string_view(it->value().data(), it->value().size()));
+  }
+  return FromRocks(it->status(), "read state");
 }
 
 Status StateStore::GetAt(std::string_view key, uint64_t height,
@@ -328,12 +408,8 @@ Status StateStore::GetAt(std::string_view key, uint64_t height,
                       std::to_string(height_ > kHistory ? height_ - kHistory : 0) + ", " +
                       std::to_string(height_) + "]"};
   }
-  std::string current;
-  if (Get(key, &current)) {
-    *value = current;
-  } else {
-    value->reset();
-  }
+  Status current = ReadLatest(key, value);
+  if (!current.ok()) return current;
   // Undo blocks height_, height_ - 1, ..., height + 1.
   if (height < height_ && db_ == nullptr) return ClosedAfterFailure();
   for (uint64_t h = height_; h > height; --h) {
@@ -395,7 +471,7 @@ Status StateStore::Prove(std::string_view key, uint64_t height, std::optional<st
 }
 
 Status StateStore::UpdateTree(const WriteSet& writes, NodeHasher& hasher, TreeUpdate* update) const {
-  StoreNodeReader reader(db_.get(), latest_nodes_, height_);
+  StoreNodeReader reader(db_.get(), *cache_, height_);
   return UpdateStateTree(reader, root_, writes, hasher, update);
 }
 
@@ -435,20 +511,25 @@ bool StateStore::GetContract(const Hash32& address, Hash32* code_hash) const {
   return true;
 }
 
-std::vector<Hash32> StateStore::CodeHashes() const {
-  std::vector<Hash32> hashes;
-  const std::string first = ContractCodeKey(Hash32{});
-  const std::string_view code_namespace(first.data(), 32);
-  for (auto it = state_.lower_bound(first); it != state_.end() && it->first.starts_with(code_namespace); ++it) {
+Status StateStore::CodeHashes(std::vector<Hash32>* out) const {
+  out->clear();
+  if (db_ == nullptr) return ClosedAfterFailure();
+  const std::string first = Prefixed('s', ContractCodeKey(Hash32{}));
+  const std::string_view code_namespace(first.data(), 33);
+  rocksdb::ReadOptions options;
+  options.snapshot = snapshot_;
+  std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(options));
+  for (it->Seek(first); it->Valid() && it->key().starts_with(code_namespace); it->Next()) {
+    if (it->key().size() != 65 || it->value().size() != 32) continue;
     Hash32 code_hash;
-    if (!ParseContractCodeKey(it->first, nullptr) || it->second.size() != 32) continue;
-    std::memcpy(code_hash.data(), it->second.data(), 32);
-    hashes.push_back(code_hash);
+    std::memcpy(code_hash.data(), it->value().data(), 32);
+    out->push_back(code_hash);
   }
-  for (const auto& [address, code_hash] : staged_) hashes.push_back(code_hash);
-  std::sort(hashes.begin(), hashes.end());
-  hashes.erase(std::unique(hashes.begin(), hashes.end()), hashes.end());
-  return hashes;
+  if (!it->status().ok()) return FromRocks(it->status(), "read the code keys");
+  for (const auto& [address, code_hash] : staged_) out->push_back(code_hash);
+  std::sort(out->begin(), out->end());
+  out->erase(std::unique(out->begin(), out->end()), out->end());
+  return Status::Ok();
 }
 
 Status StateStore::GetCode(const Hash32& code_hash, std::string* wasm) const {
@@ -480,13 +561,16 @@ Status StateStore::Persist(uint64_t height, const WriteSet& writes, const TreeUp
   for (const auto& [key, value] : writes) {
     PutLen(undo, key.size());
     undo += key;
-    auto it = index_.find(key);
-    if (it == index_.end()) {
+    // Not cached: Apply caches the new value.
+    std::optional<std::string> old;
+    Status read = ReadLatest(key, &old, /*fill_cache=*/false);
+    if (!read.ok()) return read;
+    if (!old) {
       undo.push_back(0);
     } else {
       undo.push_back(1);
-      PutLen(undo, it->second->size());
-      undo += *it->second;
+      PutLen(undo, old->size());
+      undo += *old;
     }
     if (value) {
       batch.Put(Prefixed('s', key), *value);
@@ -565,13 +649,16 @@ Status StateStore::Recover() {
   // RocksDB takes no write after a failed log append or sync, and DB::Resume refuses
   // such an error (its severity is fatal): close and reopen. Opening replays the log up
   // to its last whole record and starts a new one.
+  ReleaseSnapshot();
   db_.reset();
   Status s = OpenDb(path_, env_, &db_);
   if (!s.ok()) {
     // Reopening writes (a new log, a flush of what the log held); while that fails, a
-    // read-only instance serves GetAt and GetCode. It may hold the refused block, whose
-    // undo log no read at or below height_ consults.
+    // read-only instance serves the reads. It may hold the refused block: the values it
+    // replaced come from its undo log (LoadRefusedBlock), and no history read at or
+    // below height_ consults that log.
     if (!OpenDb(path_, env_, &db_, /*read_only=*/true).ok()) db_.reset();
+    if (db_ != nullptr && !LoadRefusedBlock().ok()) db_.reset();
     return Status::Internal("the database has not recovered from an earlier write failure: " +
                             s.message());
   }
@@ -589,11 +676,29 @@ Status StateStore::Recover() {
                          std::to_string(height_));
   }
   if (!s.ok()) {
+    // The database may still hold the refused block (its undo failed).
+    if (!LoadRefusedBlock().ok()) db_.reset();
     return Status::Internal("the database has not recovered from an earlier write failure: " +
                             s.message());
   }
+  refused_block_.clear();
   write_failed_ = false;
+  TakeSnapshot();
   return Status::Ok();
+}
+
+Status StateStore::LoadRefusedBlock() {
+  refused_block_.clear();
+  uint64_t height = 0;
+  Hash32 root{};
+  Status s = ReadHeightAndRoot(*db_, path_, &height, &root);
+  if (!s.ok() || height != height_ + 1) return s;
+  std::string log;
+  rocksdb::Status rs = db_->Get(rocksdb::ReadOptions(), Prefixed('u', BigEndian64(height)), &log);
+  if (!rs.ok() && !rs.IsNotFound()) return FromRocks(rs, "read undo log");
+  return ForEachUndo(log, [this](std::string_view key, const std::string_view* old) {
+    refused_block_.emplace(std::string(key), old ? std::optional<std::string>(*old) : std::nullopt);
+  });
 }
 
 Status StateStore::UndoReplayedBlock(uint64_t height) {
@@ -644,14 +749,18 @@ Status StateStore::UndoReplayedBlock(uint64_t height) {
 
 void StateStore::Apply(uint64_t height, const WriteSet& writes, const TreeUpdate& update) {
   for (const auto& [key, value] : writes) {
-    SetInMirror(key, value ? &*value : nullptr);
+    cache_->Insert(StateCache::Kind::kValue, key, value ? &*value : nullptr);
     Hash32 address;
     if (ParseContractCodeKey(key, &address)) staged_.erase(address);
   }
-  for (const auto& [p, version] : update.stale) latest_nodes_.erase(p);
-  for (const auto& [p, node] : update.written) latest_nodes_.insert_or_assign(p, VersionedNode{node, height});
+  for (const auto& [p, version] : update.stale) cache_->Erase(StateCache::Kind::kNode, PositionKey(p));
+  for (const auto& [p, node] : update.written) {
+    const std::string value = CachedNode(VersionedNode{node, height});
+    cache_->Insert(StateCache::Kind::kNode, PositionKey(p), &value);
+  }
   height_ = height;
   root_ = update.root;
+  TakeSnapshot();
 }
 
 }  // namespace chainaccel::exec

@@ -1,4 +1,6 @@
-// StateStore: committed chain state, persisted in RocksDB, mirrored in memory.
+// StateStore: committed chain state, persisted in RocksDB and read through a bounded
+// cache (execution/state_cache.h): no mirror of the state in memory, so the state is
+// bounded by the disk, not by RAM.
 //
 // Layout of the database (docs/execution.md, "Storage"):
 //   "s" || state key            -> value                      (the state)
@@ -29,22 +31,35 @@
 // The storage seam is the rocksdb::Env given to Open (RocksDB's default in the daemon);
 // tests hand in one that fails writes (execution/testing/faulty_file_system.h).
 //
-// Thread-safety: Get / GetAt / state() reads may run concurrently with each other and
-// with Persist; Apply, Commit, StageContract and Recover need exclusive access (the caller
-// serializes blocks, as ExecutionEngine does with its mutexes). Blocks are persisted
-// one at a time.
+// Reads of the latest state (Get, and GetAt's starting point) take the cache, else a
+// point read of the "s" record in a RocksDB snapshot of the committed block, and cache
+// what they read (the absence of a key too); the state tree's update reads its nodes
+// the same way (without caching them: the block rewrites them). Apply writes the
+// block's values and nodes into the cache and moves the snapshot to the block, so the
+// cache never serves a value of another height than height()'s. A read that fails (an
+// I/O error, a database closed after a failure) answers "absent" and counts in
+// read_failures(): the caller fails what it was doing (ExecutionEngine fails the block
+// or the call).
+//
+// Thread-safety: Get / GetAt / Prove / GetContract / CodeHashes / ScanState and the
+// statistics may run concurrently with each other and with UpdateTree and Persist; Apply,
+// Commit, StageContract and Recover need exclusive access (the caller serializes
+// blocks, as ExecutionEngine does with its mutexes). Blocks are persisted one at a time.
 #pragma once
 
+#include <atomic>
 #include <cstdint>
 #include <map>
 #include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
-#include <unordered_map>
 #include <vector>
 
+#include "core/mutex.h"
+#include "core/thread_annotations.h"
 #include "execution/block.h"
+#include "execution/state_cache.h"
 #include "execution/state_tree.h"
 #include "execution/tx/state_proof.h"
 #include "core/status.h"
@@ -53,6 +68,7 @@
 namespace rocksdb {
 class DB;
 class Env;
+class Snapshot;
 class WriteBatch;
 }
 
@@ -62,22 +78,31 @@ class StateStore final : public StateReader {
  public:
   // Undo logs kept: state can be read at heights [height - kHistory, height].
   static constexpr uint64_t kHistory = 256;
+  // The cache's default size (config execution_state_cache_bytes).
+  static constexpr size_t kDefaultCacheBytes = size_t{256} << 20;
 
-  // Opens (creating if missing) the database at `path` and loads the state into memory.
-  // `env` (not owned; must outlive the store) is RocksDB's file system and clock, null
-  // for RocksDB's default. INTERNAL when RocksDB fails (message included), and when the
-  // tree's root record or root node does not match the committed root (O(1): the state
-  // itself is not hashed; ExecutionOptions::verify_state_root_on_open does that).
+  // Opens (creating if missing) the database at `path`, in O(1) of its size, with a
+  // cache of `cache_bytes` (0: none). `env` (not owned; must outlive the store) is
+  // RocksDB's file system and clock, null for RocksDB's default. INTERNAL when RocksDB
+  // fails (message included), and when the tree's root record or root node does not
+  // match the committed root (the state itself is not hashed;
+  // ExecutionOptions::verify_state_root_on_open does that).
   static Status Open(const std::string& path, std::unique_ptr<StateStore>* out,
-                     rocksdb::Env* env = nullptr);
+                     rocksdb::Env* env = nullptr, size_t cache_bytes = kDefaultCacheBytes);
   ~StateStore() override;
 
   uint64_t height() const { return height_; }
   // The committed state root; before the first block, the empty state's (32 zero bytes).
   const Hash32& state_root() const { return root_; }
 
-  // StateReader: the latest committed value.
+  // StateReader: the latest committed value (false when absent, or when the read
+  // failed: read_failures() then grows).
   bool Get(std::string_view key, std::string* value) const override;
+
+  // Reads that failed since open (Get answered "absent" for them), and the last one's
+  // error. A caller compares the count before and after its reads.
+  uint64_t read_failures() const { return read_failures_.load(std::memory_order_acquire); }
+  Status last_read_error() const;
 
   // The value of `key` after block `height`. NOT_FOUND for a height outside
   // [height() - kHistory, height()] (or above height()).
@@ -90,11 +115,17 @@ class StateStore final : public StateReader {
                StateProof* proof, Hash32* root) const;
 
   // The state tree's update by block height() + 1's `writes` (reads only; the committed
-  // tree's nodes come from the cache of the latest nodes, else the database).
+  // tree's nodes come from the cache, else the database).
   Status UpdateTree(const WriteSet& writes, NodeHasher& hasher, TreeUpdate* update) const;
 
-  // The whole state, in key order.
-  const std::map<std::string, std::string, std::less<>>& state() const { return state_; }
+  // Walks the whole committed state in key order (a RocksDB iterator over the "s"
+  // records of the committed snapshot; O(state)): a StateScan for BuildStateRoot.
+  // INTERNAL when the iterator fails, and while the database, after a refused write,
+  // is closed or holds the refused block.
+  Status ScanState(const StateVisitor& visit) const;
+
+  // The cache's counters and size (metrics, benchmarks).
+  StateCache::Stats cache_stats() const { return cache_->stats(); }
 
   // Contracts (docs/execution.md, "Contracts"). StageContract stores the code ("w" ||
   // code hash) and stages the deployment ("c" || address) in one synced batch: durable
@@ -113,8 +144,9 @@ class StateStore final : public StateReader {
   // The code hash of the contract at `address` in the committed state; false when none
   // lives there (a staged deployment is not there yet).
   bool GetContract(const Hash32& address, Hash32* code_hash) const;
-  // The code hashes of every committed and staged contract, each once, in order.
-  std::vector<Hash32> CodeHashes() const;
+  // The code hashes of every committed and staged contract, each once, in order (an
+  // iterator over the code keys). INTERNAL when the iterator fails.
+  Status CodeHashes(std::vector<Hash32>* out) const;
   Status GetCode(const Hash32& code_hash, std::string* wasm) const;
 
   // Commits block `height` (REQUIRES: height == height() + 1) with `writes` and the
@@ -129,8 +161,9 @@ class StateStore final : public StateReader {
   // sees the previous block. INTERNAL
   // ("state database write failed: the commit of block N …" with RocksDB's error) when
   // RocksDB refuses the batch, or at once while needs_recovery(); nothing changes in
-  // memory then. Apply then moves the mirror, the cache of the tree's latest nodes,
-  // the staged deployments, height() and state_root() (update.root) to the block.
+  // memory then. Apply then moves the cache (the block's values and tree nodes), the
+  // snapshot reads use, the staged deployments, height() and state_root() (update.root)
+  // to the block.
   // REQUIRES for Apply: exclusive access, and an OK Persist of this block just before.
   Status Persist(uint64_t height, const WriteSet& writes, const TreeUpdate& update);
   void Apply(uint64_t height, const WriteSet& writes, const TreeUpdate& update);
@@ -144,15 +177,29 @@ class StateStore final : public StateReader {
   // batch (the deployments it took in staged again), so the database is again at
   // height() with state_root(). OK at once when no
   // write failed. INTERNAL while the database cannot be reopened or undone; reads then go
-  // on (GetAt and GetCode through a read-only instance; only if even that does not open
-  // do they return INTERNAL until a later Recover succeeds). REQUIRES: exclusive access.
+  // on through a read-only instance (when it holds the refused block, the values that
+  // block replaced are read from its undo log instead); only if even that does not open
+  // do they fail until a later Recover succeeds. REQUIRES: exclusive access.
   Status Recover();
 
  private:
-  StateStore() = default;
+  explicit StateStore(size_t cache_bytes);
 
-  // Sets (value non-null) or removes `key` in the mirror, keeping index_ in step.
-  void SetInMirror(const std::string& key, const std::string* value);
+  // The latest committed value of `key` (nullopt: absent): the cache, else the database
+  // at the committed snapshot (which fill_cache puts in the cache). INTERNAL when the
+  // read fails.
+  Status ReadLatest(std::string_view key, std::optional<std::string>* value,
+                    bool fill_cache = true) const;
+  // Counts a failed read of Get and keeps its error.
+  void NoteReadFailure(const Status& s) const;
+  // Reads take a snapshot of the database as it is now (the committed block); releases
+  // the one before. Null, and nothing taken, when the database is closed or read-only.
+  void TakeSnapshot();
+  void ReleaseSnapshot();
+  // After reopening: when the database holds the refused block height_ + 1 (a read-only
+  // instance, or an undo that failed), loads the values it replaced from its undo log
+  // into refused_block_, which reads then consult first; else clears it.
+  Status LoadRefusedBlock();
   // Writes `batch` with sync; INTERNAL naming `what` when RocksDB refuses it (then
   // needs_recovery()), or without trying while needs_recovery().
   Status WriteSynced(rocksdb::WriteBatch* batch, const std::string& what);
@@ -176,16 +223,21 @@ class StateStore final : public StateReader {
   bool write_failed_ = false;
   uint64_t height_ = 0;
   Hash32 root_{};
-  // The mirror: ordered for the state root, and indexed by hash for Get (every storage
-  // read of every transaction; a tree walk over all keys cost ~13% of a token transfer at
-  // 20,000 keys). The index's views and pointers are into state_'s nodes.
-  std::map<std::string, std::string, std::less<>> state_;
-  std::unordered_map<std::string_view, const std::string*> index_;
+  // The committed block's snapshot of db_, which reads of the latest state use (so that
+  // a Persist running beside them does not show them the next block). Changed, like
+  // db_, only with exclusive access (Apply, Recover); null while db_ is read-only.
+  const rocksdb::Snapshot* snapshot_ = nullptr;
+  // State values (and absences) and the latest tree's nodes, bounded; thread-safe.
+  // Filled by reads, overwritten by Apply.
+  const std::unique_ptr<StateCache> cache_;
+  // While db_ holds a refused block (LoadRefusedBlock): the values before it of the
+  // keys it wrote (nullopt: absent). Changed only with exclusive access.
+  std::map<std::string, std::optional<std::string>, std::less<>> refused_block_;
   // Deployments staged for the next block ("c" records): address -> code hash.
   std::map<Hash32, Hash32> staged_;
-  // The latest tree's nodes written since open (an unbounded cache in front of the "t"
-  // records, which UpdateTree reads on a miss). Changed by Apply only.
-  std::unordered_map<NodePosition, VersionedNode, NodePositionHash> latest_nodes_;
+  mutable std::atomic<uint64_t> read_failures_{0};
+  mutable Mutex read_error_mu_;
+  mutable Status last_read_error_ CHAINACCEL_GUARDED_BY(read_error_mu_);
 };
 
 }  // namespace chainaccel::exec

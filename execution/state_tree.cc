@@ -260,6 +260,54 @@ class EmptyTreeReader final : public NodeReader {
   }
 };
 
+// A subtree built apart from its parent: empty, one leaf (which moves up past empty
+// siblings, its hash unchanged), or an internal node.
+struct Subtree {
+  enum class Kind : uint8_t { kEmpty, kLeaf, kInternal } kind = Kind::kEmpty;
+  Hash32 hash{};
+};
+
+// The node over two sibling subtrees, by the tree's rules.
+Subtree Join(const Subtree& left, const Subtree& right) {
+  using K = Subtree::Kind;
+  if (left.kind == K::kEmpty && right.kind != K::kInternal) return right;
+  if (right.kind == K::kEmpty && left.kind == K::kLeaf) return left;
+  return Subtree{K::kInternal, StateInternalHash(left.hash, right.hash)};
+}
+
+// The first `bits` bits of a key path (bits <= 32), as an integer.
+uint64_t PathPrefix(const Hash32& path, unsigned bits) {
+  uint64_t v = 0;
+  for (int i = 0; i < 4; ++i) v = (v << 8) | path[i];
+  return bits == 0 ? 0 : v >> (32 - bits);
+}
+
+// The subtree at depth `bits` under prefix `prefix` of the keys `part` (all of whose
+// paths start with that prefix), built from nothing.
+Status BuildSubtree(const WriteSet& part, unsigned bits, uint64_t prefix, NodeHasher& hasher,
+                    Subtree* out) {
+  EmptyTreeReader empty;
+  TreeUpdate update;
+  Status s = UpdateStateTree(empty, kEmptyStateRoot, part, hasher, &update);
+  if (!s.ok()) return s;
+  if (part.size() < 2) {
+    *out = Subtree{part.empty() ? Subtree::Kind::kEmpty : Subtree::Kind::kLeaf, update.root};
+    return Status::Ok();
+  }
+  // Two leaves or more under the prefix: the internal node at (bits, prefix).
+  NodePosition at{static_cast<uint16_t>(bits), Hash32{}};
+  for (unsigned i = 0; i < bits; ++i) {
+    if ((prefix >> (bits - 1 - i)) & 1) at.prefix[i / 8] |= static_cast<uint8_t>(0x80 >> (i % 8));
+  }
+  for (const auto& [position, node] : update.written) {
+    if (position == at) {
+      *out = Subtree{Subtree::Kind::kInternal, node.Hash()};
+      return Status::Ok();
+    }
+  }
+  return Status::Internal("state tree: no node under a prefix of two keys or more");
+}
+
 }  // namespace
 
 std::string TreeNode::Encode() const {
@@ -317,27 +365,52 @@ Status UpdateStateTree(const NodeReader& reader, const Hash32& committed_root,
   return updater.Finish(sub, hasher);
 }
 
+Status BuildStateRoot(const StateScan& scan, NodeHasher& hasher, Hash32* root,
+                      size_t keys_per_pass) {
+  WriteSet part;
+  size_t keys = 0;
+  Status s = scan([&](std::string_view k, std::string_view v) {
+    if (++keys <= keys_per_pass) part.emplace_back(std::string(k), std::string(v));
+  });
+  if (!s.ok()) return s;
+  unsigned bits = 0;
+  while (bits < 24 && (keys >> bits) > keys_per_pass) ++bits;
+  std::vector<Subtree> level(size_t{1} << bits);
+  for (uint64_t prefix = 0; prefix < level.size(); ++prefix) {
+    if (bits > 0) {
+      part.clear();
+      s = scan([&](std::string_view k, std::string_view v) {
+        if (PathPrefix(StateKeyPath(k), bits) == prefix) part.emplace_back(std::string(k), std::string(v));
+      });
+      if (!s.ok()) return s;
+    }
+    s = BuildSubtree(part, bits, prefix, hasher, &level[prefix]);
+    if (!s.ok()) return s;
+  }
+  for (; level.size() > 1; level.resize(level.size() / 2)) {
+    for (size_t i = 0; i < level.size() / 2; ++i) level[i] = Join(level[2 * i], level[2 * i + 1]);
+  }
+  *root = level[0].hash;
+  return Status::Ok();
+}
+
 Status BuildStateRoot(const std::map<std::string, std::string, std::less<>>& state,
                       const WriteSet* overlay, NodeHasher& hasher, Hash32* root) {
-  WriteSet all;
-  all.reserve(state.size() + (overlay ? overlay->size() : 0));
   std::map<std::string_view, const std::optional<std::string>*> over;
   if (overlay) {
     for (const auto& [k, v] : *overlay) over[k] = &v;
   }
-  for (const auto& [k, v] : state) {
-    if (!over.count(k)) all.emplace_back(k, v);
-  }
-  if (overlay) {
-    for (const auto& [k, v] : *overlay) {
-      if (v) all.emplace_back(k, v);
-    }
-  }
-  EmptyTreeReader empty;
-  TreeUpdate update;
-  Status s = UpdateStateTree(empty, kEmptyStateRoot, all, hasher, &update);
-  if (s.ok()) *root = update.root;
-  return s;
+  return BuildStateRoot(
+      [&](const StateVisitor& visit) {
+        for (const auto& [k, v] : state) {
+          if (!over.count(k)) visit(k, v);
+        }
+        for (const auto& [k, v] : over) {
+          if (*v) visit(k, **v);
+        }
+        return Status::Ok();
+      },
+      hasher, root);
 }
 
 }  // namespace chainaccel::exec

@@ -13,10 +13,12 @@
 
 #include <cstdint>
 #include <cstring>
+#include <functional>
 #include <map>
 #include <optional>
 #include <span>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "core/status.h"
@@ -122,8 +124,28 @@ struct TreeUpdate {
 Status UpdateStateTree(const NodeReader& reader, const Hash32& committed_root,
                        const WriteSet& writes, NodeHasher& hasher, TreeUpdate* out);
 
-// The root of `state` (with `overlay` applied when not null) built from nothing, with the
-// same hasher batching: the full check of a database on open, and a reference for tests.
+// A walk over a whole state: a StateScan calls the visitor once for every key with its
+// value, in any order, and returns how the walk went (INTERNAL when storage fails).
+using StateVisitor = std::function<void(std::string_view key, std::string_view value)>;
+using StateScan = std::function<Status(const StateVisitor& visit)>;
+
+// The most keys BuildStateRoot holds at once: a key costs ~700 bytes while its pass is
+// built (the key and value, its change, its leaf and ~1.4 internal nodes, each with
+// its position), so a pass of 2^18 keys takes ~180 MB.
+inline constexpr size_t kRootBuildKeysPerPass = size_t{1} << 18;
+
+// The root of the state `scan` walks, built from nothing with the same hasher batching:
+// the full check of a database on open (StateStore::ScanState), and a reference for
+// tests. Memory is bounded by `keys_per_pass` keys, not by the state: the first walk
+// keeps the keys while they fit one pass and counts them all; a state of more is built
+// in 2^k more walks (k the least with keys / 2^k <= keys_per_pass, at most 24), each
+// building the subtree of the keys whose paths start with one k-bit prefix, and the
+// 2^k subtrees are joined. REQUIRES: keys_per_pass >= 1.
+Status BuildStateRoot(const StateScan& scan, NodeHasher& hasher, Hash32* root,
+                      size_t keys_per_pass = kRootBuildKeysPerPass);
+
+// BuildStateRoot over `state` with `overlay` applied (when not null): the reference of
+// tests.
 Status BuildStateRoot(const std::map<std::string, std::string, std::less<>>& state,
                       const WriteSet* overlay, NodeHasher& hasher, Hash32* root);
 

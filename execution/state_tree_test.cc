@@ -138,13 +138,25 @@ TEST_CASE("State tree: the root of the empty state is 32 zero bytes, one leaf's 
   CHECK(root == ReferenceRoot({{"k", "v"}}));
 }
 
+// The store's whole committed state, read back from its database.
+State Stored(const StateStore& store) {
+  State state;
+  REQUIRE(store.ScanState([&state](std::string_view k, std::string_view v) {
+    state.emplace(std::string(k), std::string(v));
+  }).ok());
+  return state;
+}
+
 TEST_CASE("State tree: roots equal the reference after random block sequences, with restarts",
           "[tree]") {
+  // No cache (every read from RocksDB), a small one (evicting all the time), the default.
+  const size_t cache_bytes = GENERATE(size_t{0}, size_t{64} << 10, StateStore::kDefaultCacheBytes);
+  INFO("cache " << cache_bytes << " bytes");
   std::mt19937_64 rng = chainaccel::testing::MakeRng("state tree roots");
   testing::TempDir dir;
   State state;
   std::unique_ptr<StateStore> store;
-  REQUIRE(StateStore::Open(dir.path(), &store).ok());
+  REQUIRE(StateStore::Open(dir.path(), &store, nullptr, cache_bytes).ok());
   CHECK(store->state_root() == Hash32{});
   for (uint64_t h = 1; h <= 120; ++h) {
     // Small universes make collapses (a subtree back to one leaf or none) common; the
@@ -156,9 +168,23 @@ TEST_CASE("State tree: roots equal the reference after random block sequences, w
     ApplyTo(state, writes);
     INFO("height " << h);
     REQUIRE(store->state_root() == ReferenceRoot(state));
+    if (h % 10 == 0) {
+      // The database holds exactly the state, and rebuilding the root from it agrees.
+      REQUIRE(Stored(*store) == state);
+      CpuNodeHasher hasher;
+      Hash32 root;
+      const StateStore& s = *store;
+      REQUIRE(BuildStateRoot([&s](const StateVisitor& v) { return s.ScanState(v); }, hasher, &root).ok());
+      REQUIRE(root == store->state_root());
+    }
+    for (const auto& [k, v] : writes) {
+      std::string got;
+      REQUIRE(store->Get(k, &got) == v.has_value());
+      if (v) REQUIRE(got == *v);
+    }
     if (rng() % 8 == 0) {
       store.reset();
-      REQUIRE(StateStore::Open(dir.path(), &store).ok());
+      REQUIRE(StateStore::Open(dir.path(), &store, nullptr, cache_bytes).ok());
       REQUIRE(store->height() == h);
       REQUIRE(store->state_root() == ReferenceRoot(state));
     }
@@ -170,6 +196,37 @@ TEST_CASE("State tree: roots equal the reference after random block sequences, w
   CHECK(store->state_root() == Hash32{});
   REQUIRE(store->Commit(122, WriteSet{{"a", "1"}, {"b", "2"}}).ok());
   CHECK(store->state_root() == ReferenceRoot({{"a", "1"}, {"b", "2"}}));
+}
+
+TEST_CASE("State tree: a root built in passes of a few keys each equals the reference",
+          "[tree]") {
+  std::mt19937_64 rng = chainaccel::testing::MakeRng("state tree passes");
+  CpuNodeHasher hasher;
+  for (size_t keys : {size_t{0}, size_t{1}, size_t{2}, size_t{9}, size_t{300}}) {
+    State state;
+    while (state.size() < keys) state["k" + std::to_string(rng())] = std::to_string(rng() % 7);
+    size_t walks = 0;
+    const StateScan scan = [&](const StateVisitor& visit) {
+      ++walks;
+      for (const auto& [k, v] : state) visit(k, v);
+      return Status::Ok();
+    };
+    for (size_t per_pass : {size_t{1}, size_t{3}, size_t{7}, size_t{1000}}) {
+      INFO(keys << " keys, " << per_pass << " a pass");
+      walks = 0;
+      Hash32 root;
+      REQUIRE(BuildStateRoot(scan, hasher, &root, per_pass).ok());
+      CHECK(root == ReferenceRoot(state));
+      // One walk when the state fits a pass, else the counting walk and 2^k passes.
+      unsigned bits = 0;
+      while ((keys >> bits) > per_pass) ++bits;
+      CHECK(walks == (bits == 0 ? 1 : 1 + (size_t{1} << bits)));
+    }
+  }
+  // A walk that fails fails the build.
+  Hash32 root;
+  CHECK(BuildStateRoot([](const StateVisitor&) { return Status::Internal("disk"); }, hasher, &root)
+            .code() == Status::Code::kInternal);
 }
 
 TEST_CASE("State tree: the engine's batched hashing gives the reference root", "[tree]") {

@@ -133,7 +133,8 @@ Status LoadConfigFile(const std::string& path, Config* config) {
                         "shutdown_grace_seconds", "gpu_enabled", "gpu_devices", "gpu_retest_seconds",
                         "gpu_engines_per_device",
                         "scheduler", "execution_db", "executor", "execution_threads",
-                        "execution_verify_root_on_open", "execution_aot",
+                        "execution_verify_root_on_open", "execution_state_cache_bytes",
+                        "execution_aot",
                         "execution_aot_cache_dir", "execution_aot_build_seconds",
                         "memory_trim_seconds", "tls", "auth", "admin_engine_control", "proof"},
                        path);
@@ -153,6 +154,9 @@ Status LoadConfigFile(const std::string& path, Config* config) {
   if (s.ok()) s = Read(root, "execution_threads", path, &config->execution_threads);
   if (s.ok()) {
     s = Read(root, "execution_verify_root_on_open", path, &config->execution_verify_root_on_open);
+  }
+  if (s.ok()) {
+    s = Read(root, "execution_state_cache_bytes", path, &config->execution_state_cache_bytes);
   }
   if (s.ok()) s = Read(root, "execution_aot", path, &config->execution_aot);
   if (s.ok()) s = Read(root, "execution_aot_cache_dir", path, &config->execution_aot_cache_dir);

@@ -130,6 +130,9 @@ struct Config {
   // differs from the committed root (O(state)); off, only the state tree's committed root
   // is checked (O(1); docs/execution.md, "State root").
   bool execution_verify_root_on_open = false;
+  // The bytes of the cache in front of the execution state's database reads (state
+  // values and state-tree nodes; docs/execution.md, "The state cache"); 0: none.
+  size_t execution_state_cache_bytes = size_t{256} << 20;
   // The ahead-of-time contract tier (docs/execution.md, "Contract tiers"): "auto" (on
   // when wasm2c, the C compiler and wasm-rt.h are present, else the interpreter only),
   // "on" (refuse to start without them) or "off" (the interpreter only).

@@ -11,6 +11,7 @@
 #include <exception>
 
 #include "execution/contract_vm.h"
+#include "execution/state_cache.h"
 #include "server/process_collector.h"
 #include "server/scheduler_metrics.h"
 #include "server/version.h"
@@ -101,6 +102,59 @@ class EngineCollector final : public prometheus::Collectable {
   std::vector<const Engine*> engines_;
 };
 
+// The execution state cache's counters, read from the engine when Prometheus scrapes.
+class StateCacheCollector final : public prometheus::Collectable {
+ public:
+  void SetSource(std::function<exec::StateCache::Stats()> source) {
+    std::lock_guard lock(mu_);
+    source_ = std::move(source);
+  }
+
+  std::vector<prometheus::MetricFamily> Collect() const override {
+    std::lock_guard lock(mu_);
+    if (!source_) return {};
+    const exec::StateCache::Stats s = source_();
+    prometheus::MetricFamily hits{"chainaccel_execution_state_cache_hits_total",
+                                  "Reads of the execution state answered by the state cache, by "
+                                  "kind: value (state values and absent keys) or node (state-tree "
+                                  "nodes)",
+                                  prometheus::MetricType::Counter, {}};
+    prometheus::MetricFamily misses{"chainaccel_execution_state_cache_misses_total",
+                                    "Reads of the execution state that went to RocksDB, by kind",
+                                    prometheus::MetricType::Counter, {}};
+    for (const auto& [kind, i] : {std::pair<const char*, size_t>{"value", 0}, {"node", 1}}) {
+      prometheus::ClientMetric m;
+      m.label = {{"kind", kind}};
+      m.counter.value = static_cast<double>(s.hits[i]);
+      hits.metric.push_back(m);
+      m.counter.value = static_cast<double>(s.misses[i]);
+      misses.metric.push_back(m);
+    }
+    auto one = [](const char* name, const char* help, prometheus::MetricType type, double value) {
+      prometheus::MetricFamily f{name, help, type, {}};
+      prometheus::ClientMetric m;
+      (type == prometheus::MetricType::Counter ? m.counter.value : m.gauge.value) = value;
+      f.metric.push_back(m);
+      return f;
+    };
+    return {hits, misses,
+            one("chainaccel_execution_state_cache_evictions_total",
+                "Entries the state cache dropped to stay within its size",
+                prometheus::MetricType::Counter, static_cast<double>(s.evictions)),
+            one("chainaccel_execution_state_cache_bytes",
+                "Bytes the state cache's entries are charged now (keys, values, bookkeeping)",
+                prometheus::MetricType::Gauge, static_cast<double>(s.bytes)),
+            one("chainaccel_execution_state_cache_capacity_bytes",
+                "The state cache's size (execution_state_cache_bytes)",
+                prometheus::MetricType::Gauge, static_cast<double>(s.capacity))};
+  }
+
+ private:
+  mutable std::mutex mu_;
+  // Guarded by mu_.
+  std::function<exec::StateCache::Stats()> source_;
+};
+
 // Contract calls per tier, read from the process-wide counters of every ContractVm
 // (exec::TierCalls) when Prometheus scrapes.
 class ContractCallCollector final : public prometheus::Collectable {
@@ -160,7 +214,8 @@ Metrics::Metrics()
     : registry_(std::make_shared<prometheus::Registry>()),
       engine_collector_(std::make_shared<EngineCollector>()),
       process_collector_(std::make_shared<ProcessCollector>(std::string(kVersion))),
-      contract_call_collector_(std::make_shared<ContractCallCollector>()) {
+      contract_call_collector_(std::make_shared<ContractCallCollector>()),
+      state_cache_collector_(std::make_shared<StateCacheCollector>()) {
   auto& in_flight_family = prometheus::BuildGauge()
                                .Name("chainaccel_in_flight_requests")
                                .Help("RPCs being served")
@@ -270,6 +325,7 @@ Status Metrics::Serve(const std::string& address, std::string* bound) {
   exposer_->RegisterCollectable(scheduler_metrics_->collector());
   exposer_->RegisterCollectable(process_collector_);
   exposer_->RegisterCollectable(contract_call_collector_);
+  exposer_->RegisterCollectable(state_cache_collector_);
   const auto ports = exposer_->GetListeningPorts();
   std::string host = address.substr(0, address.rfind(':'));
   *bound = host + ":" + (ports.empty() ? std::string("?") : std::to_string(ports.front()));
@@ -290,6 +346,10 @@ void Metrics::RecordItems(std::string_view method, ItemStatus status, uint64_t c
   families_->items
       .Add({{"method", std::string(method)}, {"status", std::string(ItemStatusName(status))}})
       .Increment(static_cast<double>(count));
+}
+
+void Metrics::SetStateCacheSource(std::function<exec::StateCache::Stats()> source) {
+  static_cast<StateCacheCollector&>(*state_cache_collector_).SetSource(std::move(source));
 }
 
 void Metrics::SetEngines(std::vector<const Engine*> engines) {
@@ -360,6 +420,8 @@ std::string Metrics::Scrape() const {
   families.insert(families.end(), process_families.begin(), process_families.end());
   auto call_families = contract_call_collector_->Collect();
   families.insert(families.end(), call_families.begin(), call_families.end());
+  auto cache_families = state_cache_collector_->Collect();
+  families.insert(families.end(), cache_families.begin(), cache_families.end());
   return prometheus::TextSerializer().Serialize(families);
 }
 

@@ -16,12 +16,15 @@
 //   chainaccel_execution_aot_compiles_total{result}   ahead-of-time builds and cache loads
 //   chainaccel_execution_aot_compile_seconds          time of each ahead-of-time build
 //   chainaccel_execution_contract_calls_total{tier}   contract calls, aot or interpreter
+//   chainaccel_execution_state_cache_{hits,misses}_total{kind}, _evictions_total, _bytes,
+//   _capacity_bytes                                   the execution state cache
 //   chainaccel_scheduler_*                            the hybrid scheduler (scheduler_metrics.h)
 //   process_*, chainaccel_build_info                  the process (process_collector.h)
 //
 // Thread-safe. Engine figures are read from Engine::stats() at scrape time.
 #pragma once
 
+#include <functional>
 #include <memory>
 #include <string>
 #include <string_view>
@@ -32,6 +35,7 @@
 #include "engines/scheduler/scheduler_observer.h"
 #include "core/status.h"
 #include "core/task.h"
+#include "execution/state_cache.h"
 
 namespace prometheus {
 class Exposer;
@@ -89,6 +93,10 @@ class Metrics {
   void RecordAotBuild(std::string_view result, double seconds);
   // The committed height found at start.
   void SetExecutionHeight(uint64_t height);
+  // Where the execution state cache's counters come from when Prometheus scrapes
+  // (chainaccel_execution_state_cache_*); null: none (before the engine opens, after
+  // it is gone).
+  void SetStateCacheSource(std::function<exec::StateCache::Stats()> source);
 
   // The text exposition of every metric (what /metrics serves).
   std::string Scrape() const;
@@ -99,6 +107,7 @@ class Metrics {
   std::shared_ptr<prometheus::Collectable> engine_collector_;
   std::shared_ptr<prometheus::Collectable> process_collector_;
   std::shared_ptr<prometheus::Collectable> contract_call_collector_;  // exec::TierCalls
+  std::shared_ptr<prometheus::Collectable> state_cache_collector_;    // the state cache
   std::unique_ptr<Families> families_;
   std::unique_ptr<SchedulerMetrics> scheduler_metrics_;
   std::unique_ptr<prometheus::Exposer> exposer_;

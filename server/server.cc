@@ -224,12 +224,15 @@ Status Server::Start() {
     options.threads = config_.execution_threads != 0 ? config_.execution_threads
                                                      : impl.cpu->info().threads;
     options.verify_state_root_on_open = config_.execution_verify_root_on_open;
+    options.state_cache_bytes = config_.execution_state_cache_bytes;
     s = ConfigureAot(config_, impl.metrics.get(), &options);
     if (!s.ok()) return s;
     impl.scheduled = std::make_unique<ScheduledEngine>(*impl.scheduler);
     s = exec::ExecutionEngine::Open(options, impl.scheduled.get(), &impl.execution);
     if (!s.ok()) return s;
     impl.metrics->SetExecutionHeight(impl.execution->height());
+    impl.metrics->SetStateCacheSource(
+        [engine = impl.execution.get()] { return engine->state_cache_stats(); });
     spdlog::info("execution state at height {} in {} ({} executor, {} threads, contracts on {})",
                  impl.execution->height(), options.db_path, config_.executor, options.threads,
                  options.aot ? "the ahead-of-time tier, cache " + options.aot->cache_dir
@@ -338,6 +341,8 @@ void Server::Shutdown() {
       impl.grpc_server->Wait();
     }
     impl.memory_trimmer.reset();
+    // The metrics endpoint outlives the execution engine (Impl's order): stop reading it.
+    if (impl.metrics) impl.metrics->SetStateCacheSource(nullptr);
     impl.stop_calibration = true;
     if (impl.calibration.joinable()) impl.calibration.join();
     if (impl.scheduler) impl.scheduler->Shutdown();

@@ -9,6 +9,10 @@ bool IsWal(const std::string& name) {
   return std::string_view(name).ends_with(".log");
 }
 
+bool IsTable(const std::string& name) {
+  return std::string_view(name).ends_with(".sst");
+}
+
 }  // namespace
 
 // A writable file whose appends and syncs ask the file system first (WAL files only).
@@ -59,6 +63,7 @@ void FaultyFileSystem::Clear() {
   torn_ = false;
   fail_syncs_ = false;
   fail_new_files_ = false;
+  fail_table_reads_ = false;
 }
 
 rocksdb::IOStatus FaultyFileSystem::NextWalAppend(bool* torn) {
@@ -110,6 +115,45 @@ rocksdb::IOStatus FaultyFileSystem::ReuseWritableFile(
     return rocksdb::IOStatus::IOError("injected failure to create " + name);
   }
   return Wrap(name, target()->ReuseWritableFile(name, old_name, options, out, dbg), out);
+}
+
+// A table file whose reads ask the file system first.
+class FaultyFileSystem::TableFile final : public rocksdb::FSRandomAccessFileOwnerWrapper {
+ public:
+  TableFile(FaultyFileSystem* fs, std::unique_ptr<rocksdb::FSRandomAccessFile> target)
+      : FSRandomAccessFileOwnerWrapper(std::move(target)), fs_(fs) {}
+
+  rocksdb::IOStatus Read(uint64_t offset, size_t n, const rocksdb::IOOptions& options,
+                         rocksdb::Slice* result, char* scratch,
+                         rocksdb::IODebugContext* dbg) const override {
+    rocksdb::IOStatus s = fs_->NextTableRead();
+    return s.ok() ? target()->Read(offset, n, options, result, scratch, dbg) : s;
+  }
+  rocksdb::IOStatus MultiRead(rocksdb::FSReadRequest* reqs, size_t num_reqs,
+                              const rocksdb::IOOptions& options,
+                              rocksdb::IODebugContext* dbg) override {
+    rocksdb::IOStatus s = fs_->NextTableRead();
+    return s.ok() ? target()->MultiRead(reqs, num_reqs, options, dbg) : s;
+  }
+
+ private:
+  FaultyFileSystem* const fs_;
+};
+
+void FaultyFileSystem::FailTableReads() { fail_table_reads_ = true; }
+
+rocksdb::IOStatus FaultyFileSystem::NextTableRead() {
+  if (!fail_table_reads_) return rocksdb::IOStatus::OK();
+  ++failures_;
+  return rocksdb::IOStatus::IOError("injected table read failure");
+}
+
+rocksdb::IOStatus FaultyFileSystem::NewRandomAccessFile(
+    const std::string& name, const rocksdb::FileOptions& options,
+    std::unique_ptr<rocksdb::FSRandomAccessFile>* out, rocksdb::IODebugContext* dbg) {
+  rocksdb::IOStatus s = target()->NewRandomAccessFile(name, options, out, dbg);
+  if (s.ok() && IsTable(name)) *out = std::make_unique<TableFile>(this, std::move(*out));
+  return s;
 }
 
 FaultyStorage::FaultyStorage()

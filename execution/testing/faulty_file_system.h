@@ -6,6 +6,7 @@
 // Write-ahead-log files are the files named "*.log" (RocksDB's WALs; its info log is
 // "LOG"). A block's commit reaches them as one or more appends of its WriteBatch record
 // (several when the record is larger than RocksDB's write buffer) and then one sync.
+// Table files are the files named "*.sst", which point reads of the state read.
 //
 // Thread-safe: the switches may be flipped while RocksDB's threads write.
 #pragma once
@@ -35,6 +36,9 @@ class FaultyFileSystem final : public rocksdb::FileSystemWrapper {
   // Every new file fails to open for writing (a flush's table file, a new WAL, a
   // manifest).
   void FailNewFiles();
+  // Every read of a table file fails (a disk failing under the state's reads; a block
+  // already in RocksDB's block cache is not read from the file again).
+  void FailTableReads();
   // Everything back to normal.
   void Clear();
 
@@ -54,10 +58,18 @@ class FaultyFileSystem final : public rocksdb::FileSystemWrapper {
                                       const rocksdb::FileOptions& options,
                                       std::unique_ptr<rocksdb::FSWritableFile>* out,
                                       rocksdb::IODebugContext* dbg) override;
+  rocksdb::IOStatus NewRandomAccessFile(const std::string& name,
+                                        const rocksdb::FileOptions& options,
+                                        std::unique_ptr<rocksdb::FSRandomAccessFile>* out,
+                                        rocksdb::IODebugContext* dbg) override;
 
  private:
   class File;
   friend class File;
+  class TableFile;
+  friend class TableFile;
+  // The status of the next table read: OK, or an injected failure.
+  rocksdb::IOStatus NextTableRead();
   // The status of the next WAL append: OK, or an injected failure (*torn: write half).
   rocksdb::IOStatus NextWalAppend(bool* torn);
   rocksdb::IOStatus NextWalSync();
@@ -69,6 +81,7 @@ class FaultyFileSystem final : public rocksdb::FileSystemWrapper {
   std::atomic<bool> torn_{false};
   std::atomic<bool> fail_syncs_{false};
   std::atomic<bool> fail_new_files_{false};
+  std::atomic<bool> fail_table_reads_{false};
   std::atomic<uint64_t> wal_appends_{0};
   std::atomic<uint64_t> failures_{0};
 };

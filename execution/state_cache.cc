@@ -1,0 +1,78 @@
+#include "execution/state_cache.h"
+
+namespace chainaccel::exec {
+
+StateCache::StateCache(size_t capacity_bytes)
+    : capacity_(capacity_bytes), shard_capacity_(capacity_bytes / kShards) {}
+
+bool StateCache::Lookup(Kind kind, std::string_view key, std::optional<std::string>* value) {
+  const IndexKey k{kind, key};
+  Shard& shard = ShardOf(k);
+  const auto i = static_cast<size_t>(kind);
+  MutexLock lock(shard.mu);
+  auto it = shard.index.find(k);
+  if (it == shard.index.end()) {
+    ++shard.misses[i];
+    return false;
+  }
+  ++shard.hits[i];
+  shard.lru.splice(shard.lru.begin(), shard.lru, it->second);
+  const Entry& e = *it->second;
+  if (e.present) {
+    value->emplace(std::string_view(e.bytes).substr(e.key_size));
+  } else {
+    value->reset();
+  }
+  return true;
+}
+
+void StateCache::Insert(Kind kind, std::string_view key, const std::string* value) {
+  const size_t charge = key.size() + (value ? value->size() : 0) + kEntryOverhead;
+  Shard& shard = ShardOf(IndexKey{kind, key});
+  MutexLock lock(shard.mu);
+  if (auto it = shard.index.find(IndexKey{kind, key}); it != shard.index.end()) {
+    Remove(shard, it->second);
+  }
+  if (charge > shard_capacity_) return;
+  Entry e{kind, value != nullptr, static_cast<uint32_t>(key.size()), charge, std::string(key)};
+  if (value != nullptr) e.bytes += *value;
+  shard.lru.push_front(std::move(e));
+  shard.index.emplace(IndexKey{kind, shard.lru.front().key()}, shard.lru.begin());
+  shard.bytes += charge;
+  while (shard.bytes > shard_capacity_) {
+    Remove(shard, std::prev(shard.lru.end()));
+    ++shard.evictions;
+  }
+}
+
+void StateCache::Erase(Kind kind, std::string_view key) {
+  Shard& shard = ShardOf(IndexKey{kind, key});
+  MutexLock lock(shard.mu);
+  if (auto it = shard.index.find(IndexKey{kind, key}); it != shard.index.end()) {
+    Remove(shard, it->second);
+  }
+}
+
+void StateCache::Remove(Shard& shard, Lru::iterator it) {
+  shard.bytes -= it->charge;
+  shard.index.erase(IndexKey{it->kind, it->key()});
+  shard.lru.erase(it);
+}
+
+StateCache::Stats StateCache::stats() const {
+  Stats s;
+  s.capacity = capacity_;
+  for (const Shard& shard : shards_) {
+    MutexLock lock(shard.mu);
+    for (size_t i = 0; i < 2; ++i) {
+      s.hits[i] += shard.hits[i];
+      s.misses[i] += shard.misses[i];
+    }
+    s.evictions += shard.evictions;
+    s.entries += shard.index.size();
+    s.bytes += shard.bytes;
+  }
+  return s;
+}
+
+}  // namespace chainaccel::exec
