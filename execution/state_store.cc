@@ -22,9 +22,9 @@ namespace {
 
 constexpr std::string_view kHeightKey = "m:height";
 constexpr std::string_view kRootKey = "m:root";
-// RocksDB's own block cache: data blocks, and the index and filter blocks of every table
-// (which RocksDB would otherwise keep beside each open table, growing with the
-// database). Fixed, beside the state cache: reads that miss the state cache find the
+// RocksDB's own block cache: data blocks, and the partitions of every table's index and
+// filter (which RocksDB would otherwise keep whole beside each open table, growing with
+// the database). Fixed, beside the state cache: reads that miss the state cache find the
 // blocks of the tree's upper levels and of recent writes here.
 constexpr size_t kBlockCacheBytes = size_t{32} << 20;
 
@@ -156,10 +156,20 @@ Status OpenDb(const std::string& path, rocksdb::Env* env, std::unique_ptr<rocksd
   options.memtable_insert_with_hint_prefix_extractor.reset(rocksdb::NewFixedPrefixTransform(1));
   // State reads that miss the cache are point reads: a Bloom filter (10 bits a key, ~1%
   // false positives) answers most reads of absent keys without reading a data block.
+  // Index and filter are partitioned into 4 KiB blocks that go through the block cache
+  // like data blocks (only each table's top-level index stays pinned). Whole, a 64 MiB
+  // table's index and filter are hundreds of KiB each, and in a bounded cache nearly
+  // every miss loaded one of them again: state_root_bench at 10^6 keys, 16 MiB state
+  // cache, 10,000 reads took 6.4 s, a root update 20 s; partitioned, 0.17 s and 2.3 s.
   rocksdb::BlockBasedTableOptions table;
   table.filter_policy.reset(rocksdb::NewBloomFilterPolicy(10));
+  table.index_type = rocksdb::BlockBasedTableOptions::kTwoLevelIndexSearch;
+  table.partition_filters = true;
+  table.metadata_block_size = 4096;
   table.block_cache = rocksdb::NewLRUCache(kBlockCacheBytes);
   table.cache_index_and_filter_blocks = true;
+  table.cache_index_and_filter_blocks_with_high_priority = true;
+  table.pin_top_level_index_and_filter = true;
   table.pin_l0_filter_and_index_blocks_in_cache = true;
   options.table_factory.reset(rocksdb::NewBlockBasedTableFactory(table));
   // The folder must exist before LOG opens in it (RocksDB creates it only after).
