@@ -38,13 +38,13 @@
 // "scale" (exec_scale lines, not in the default list) runs the same path over token
 // states of --accounts sizes (1e5,1e6 by default; written straight into the store first):
 // --rounds blocks of --txs transfers from keyed senders to random accounts of the state,
-// each block's phases, the root update among them, and the peak resident memory.
+// each block's phases, the root update among them, the state cache's hit rate and the
+// peak resident memory. "--cache-bytes N" sizes the block path's state cache
+// (ExecutionOptions::state_cache_bytes; the daemon's 256 MiB by default).
 //
 // Usage: exec_bench [--txs N] [--rounds R] [--threads 1,2,4,8,16] [--workloads a,b,c]
 //                   [--profile B] [--proof-block N] [--proofs P] [--aot on|off]
-//                   [--accounts 1e5,1e6,1e7]
-#include <sys/resource.h>
-
+//                   [--accounts 1e5,1e6,1e7] [--cache-bytes N]
 #include <algorithm>
 #include <array>
 #include <chrono>
@@ -60,6 +60,7 @@
 #include <vector>
 
 #include "bench/check_status.h"
+#include "bench/process_memory.h"
 #include "bench/split_list.h"
 #include "engines/cpu/cpu_engine.h"
 #include "engines/gpu/device_pool.h"
@@ -98,6 +99,8 @@ struct Options {
   bool aot = false;
   // "scale": the state sizes, in accounts.
   std::vector<uint64_t> accounts = {100000, 1000000};
+  // The block path's state cache ("pipeline", "scale", "proofs").
+  size_t cache_bytes = StateStore::kDefaultCacheBytes;
 };
 
 // Committed state as the daemon's StateStore keeps it: an ordered map, read through a
@@ -523,8 +526,8 @@ void HostScaling(const Options& options) {
 // `threads`) over RocksDB in a temporary folder, handing its signature, proof and
 // state-root batches to the scheduler. The token example is deployed.
 struct BlockPath {
-  BlockPath(size_t executor_threads, bool aot_tier)
-      : threads(executor_threads), aot(aot_tier) {
+  BlockPath(size_t executor_threads, bool aot_tier, size_t state_cache_bytes)
+      : threads(executor_threads), aot(aot_tier), cache_bytes(state_cache_bytes) {
     std::vector<Engine*> engines{&cpu};
     for (Engine* gpu : gpus.engines()) engines.push_back(gpu);
     scheduler = std::make_unique<HybridScheduler>(engines, HybridScheduler::Options{});
@@ -541,6 +544,7 @@ struct BlockPath {
     eo.db_path = dir.Sub("db");
     eo.executor = ExecutorKind::kBlockStm;
     eo.threads = threads;
+    eo.state_cache_bytes = cache_bytes;
     if (aot) {
       eo.aot = AotOptions{};
       eo.aot->cache_dir = dir.Sub("aot");
@@ -576,6 +580,7 @@ struct BlockPath {
   Hash32 token{};
   const size_t threads;
   const bool aot;
+  const size_t cache_bytes;
 };
 
 size_t OkCount(const BlockResult& r) {
@@ -589,7 +594,8 @@ size_t OkCount(const BlockResult& r) {
 // went.
 void Pipeline(const Options& options) {
   const size_t n = options.txs;
-  BlockPath path(*std::max_element(options.threads.begin(), options.threads.end()), options.aot);
+  BlockPath path(*std::max_element(options.threads.begin(), options.threads.end()), options.aot,
+                 options.cache_bytes);
   std::mt19937_64 rng(7);
   std::vector<testing::Account> senders, receivers;
   for (size_t i = 0; i < n; ++i) {
@@ -645,7 +651,8 @@ double FillState(BlockPath& path, uint64_t accounts, const std::vector<testing::
   const auto t0 = std::chrono::steady_clock::now();
   path.engine.reset();
   std::unique_ptr<StateStore> store;
-  bench::CheckStatus("exec_bench", StateStore::Open(path.dir.Sub("db"), &store));
+  bench::CheckStatus("exec_bench",
+                     StateStore::Open(path.dir.Sub("db"), &store, nullptr, path.cache_bytes));
   const std::string balance = testing::U64(1'000'000'000);
   uint64_t next = 0;
   size_t sender = 0;
@@ -671,25 +678,21 @@ double FillState(BlockPath& path, uint64_t accounts, const std::vector<testing::
   return Seconds(std::chrono::steady_clock::now() - t0);
 }
 
-long PeakResidentMiB() {
-  rusage usage{};
-  getrusage(RUSAGE_SELF, &usage);
-  return usage.ru_maxrss / 1024;
-}
-
 // "scale" (exec_scale lines): for each --accounts size, a fresh daemon block path (as
 // "pipeline"), a state of that many token balances (FillState), then --rounds blocks of
 // --txs signed transfers, one from each of --txs keyed senders (nonces 0, 1, ...) to a
 // random account of the state, so that reads and tree paths fall all over the state. Each
-// block's phases, the state root update among them, and the process's peak resident
-// memory so far (the whole process: the filled state's writes included).
+// block's phases, the state root update among them, the state cache's hit rate over the
+// block, and the process's peak resident memory so far (the whole process: the filled
+// state's writes included).
 void Scale(const Options& options) {
   const size_t n = options.txs;
   std::mt19937_64 rng(13);
   std::vector<testing::Account> senders;
   for (size_t i = 0; i < n; ++i) senders.push_back(testing::MakeAccount(rng));
   for (uint64_t accounts : options.accounts) {
-    BlockPath path(*std::max_element(options.threads.begin(), options.threads.end()), options.aot);
+    BlockPath path(*std::max_element(options.threads.begin(), options.threads.end()), options.aot,
+                   options.cache_bytes);
     double seconds = 0;
     path.Execute({}, &seconds);  // the deployment's block
     const double fill_seconds = FillState(path, accounts, senders);
@@ -700,16 +703,25 @@ void Scale(const Options& options) {
             senders[i], path.token, "transfer",
             testing::AddressBytes(StateAccount(rng() % accounts)) + U64(1), 1'000'000, round));
       }
+      const StateCache::Stats before = path.engine->state_cache_stats();
       const BlockResult r = path.Execute(block, &seconds);
+      const StateCache::Stats after = path.engine->state_cache_stats();
+      const double hits =
+          static_cast<double>(after.hits[0] + after.hits[1] - before.hits[0] - before.hits[1]);
+      const double misses = static_cast<double>(after.misses[0] + after.misses[1] -
+                                                before.misses[0] - before.misses[1]);
       std::printf(
           "{\"bench\":\"exec_scale\",\"accounts\":%llu,\"fill_s\":%.1f,\"round\":%zu,"
           "\"txs\":%zu,\"ok\":%zu,\"threads\":%zu,\"cpu_engine_threads\":%u,\"gpus\":%zu,"
           "\"seconds\":%.6f,\"tps\":%.0f,\"verify_s\":%.6f,\"execute_s\":%.6f,"
-          "\"root_s\":%.6f,\"commit_s\":%.6f,\"peak_rss_mib\":%ld}\n",
+          "\"root_s\":%.6f,\"commit_s\":%.6f,\"cache_mib\":%.0f,\"cache_hit_rate\":%.3f,"
+          "\"peak_rss_mib\":%.0f}\n",
           static_cast<unsigned long long>(accounts), fill_seconds, round, n, OkCount(r),
           path.threads, path.cpu.info().threads, path.gpus.engines().size(), seconds,
           static_cast<double>(n) / seconds, r.timings.verify_seconds, r.timings.execute_seconds,
-          r.timings.root_seconds, r.timings.commit_seconds, PeakResidentMiB());
+          r.timings.root_seconds, r.timings.commit_seconds,
+          static_cast<double>(options.cache_bytes) / (1 << 20), hits / std::max(1.0, hits + misses),
+          bench::PeakRssMiB());
       std::fflush(stdout);
     }
   }
@@ -824,7 +836,8 @@ std::vector<testing::Account> ProofSetup(BlockPath& path, const testing::TestVer
 }
 
 void ProofPipeline(const Options& options) {
-  BlockPath path(*std::max_element(options.threads.begin(), options.threads.end()), options.aot);
+  BlockPath path(*std::max_element(options.threads.begin(), options.threads.end()), options.aot,
+                 options.cache_bytes);
   std::mt19937_64 rng(11);
   testing::TestVerifyingKey key(kProofSignals, 12);
   const size_t n = options.proof_block_txs;
@@ -871,6 +884,8 @@ Options ParseOptions(int argc, char** argv) {
       o.proofs = std::stoul(value);
     } else if (flag == "--aot") {
       o.aot = value == "on";
+    } else if (flag == "--cache-bytes") {
+      o.cache_bytes = std::stoull(value);
     } else if (flag == "--accounts") {
       o.accounts.clear();
       for (const std::string& a : chainaccel::SplitList(value)) {
