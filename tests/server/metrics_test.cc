@@ -55,6 +55,34 @@ TEST_CASE("Execution metrics: each block's phases go into one histogram per phas
                        "chainaccel_execution_phase_seconds_bucket{phase=\"commit\",le=\"0.1\"} 2"));
 }
 
+TEST_CASE("Execution metrics: the state cache's counters are read at the scrape, and not "
+          "once the source is gone",
+          "[metrics]") {
+  Metrics m;
+  CHECK_THAT(m.Scrape(), !Catch::Contains("chainaccel_execution_state_cache"));
+  exec::StateCache::Stats stats;
+  stats.hits[0] = 5;
+  stats.hits[1] = 7;
+  stats.misses[0] = 3;
+  stats.misses[1] = 1;
+  stats.evictions = 2;
+  stats.bytes = 4096;
+  stats.capacity = 1 << 20;
+  m.SetStateCacheSource([&stats] { return stats; });
+  std::string text = m.Scrape();
+  CHECK_THAT(text, Catch::Contains("chainaccel_execution_state_cache_hits_total{kind=\"value\"} 5"));
+  CHECK_THAT(text, Catch::Contains("chainaccel_execution_state_cache_hits_total{kind=\"node\"} 7"));
+  CHECK_THAT(text, Catch::Contains("chainaccel_execution_state_cache_misses_total{kind=\"value\"} 3"));
+  CHECK_THAT(text, Catch::Contains("chainaccel_execution_state_cache_misses_total{kind=\"node\"} 1"));
+  CHECK_THAT(text, Catch::Contains("chainaccel_execution_state_cache_evictions_total 2"));
+  CHECK_THAT(text, Catch::Contains("chainaccel_execution_state_cache_bytes 4096"));
+  CHECK_THAT(text, Catch::Contains("chainaccel_execution_state_cache_capacity_bytes 1048576"));
+  stats.hits[0] = 6;  // read again at the next scrape
+  CHECK_THAT(m.Scrape(), Catch::Contains("chainaccel_execution_state_cache_hits_total{kind=\"value\"} 6"));
+  m.SetStateCacheSource(nullptr);
+  CHECK_THAT(m.Scrape(), !Catch::Contains("chainaccel_execution_state_cache"));
+}
+
 std::string ReadSourceFile(const std::string& relative) {
   std::ifstream in(std::string(CHAINACCEL_SOURCE_DIR) + "/" + relative);
   std::stringstream text;
