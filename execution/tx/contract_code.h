@@ -7,9 +7,10 @@
 //   code key  = CODE || address  (64 bytes) -> code hash (32 bytes)
 //
 // CODE is a reserved address in the pattern of the verifying-key registry's
-// (verifying_key.h): no contract lives there (a contract's address is the SHA-256 of
-// another preimage), and a contract writes only the keys under its own address, so no
-// storage key of a contract or of the registry is ever a code key.
+// (verifying_key.h) and of the nonces' (transaction.h): no contract lives there (a
+// contract's address is the SHA-256 of another preimage), and a contract writes only the
+// keys under its own address, so no contract storage key, registry key or nonce record
+// is ever a code key.
 //
 // Part of chainaccel_execution_tx, so that a client computes addresses and code keys
 // offline (GetState of a code key shows which code a height runs). Thread-safe: the
