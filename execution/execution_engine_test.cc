@@ -51,14 +51,14 @@ struct CounterEngine {
       : rng(chainaccel::testing::MakeRng(seed_name)),
         cpu(CpuEngine::Options{2}),
         engine(OpenEngine(dir.path(), cpu)) {
-    Hash32 code;
-    REQUIRE(engine->Deploy(testing::ExampleContract("counter"), {}, &counter, &code).ok());
+    REQUIRE(engine->Deploy(testing::ExampleContract("counter"), {}, &counter, &code_hash).ok());
   }
   std::mt19937_64 rng;
   CpuEngine cpu;
   testing::TempDir dir;
   std::unique_ptr<ExecutionEngine> engine;
   Hash32 counter{};
+  Hash32 code_hash{};  // the first block takes the deployment in
 };
 
 TEST_CASE("ExecutionEngine: deploy, signed blocks, receipts, heights, restart", "[engine]") {
@@ -182,12 +182,14 @@ TEST_CASE("ExecutionEngine: a deployment staged before a restart enters the next
               .ok());
   REQUIRE(r2.receipts.size() == 1);
   CHECK(r2.receipts[0].status == ReceiptStatus::kOk);
-  // Block 2's root covers the code hash and the counter: the tree of both from nothing.
+  // Block 2's root covers the code hash, the counter and the user's next nonce: the tree
+  // of the three from nothing.
   Hash32 scratch;
   REQUIRE(ExecutionEngine::ComputeStateRoot(
               cpu,
               {{ContractCodeKey(counter), std::string(code.begin(), code.end())},
-               {StateKey(counter, "count"), U64(1)}},
+               {StateKey(counter, "count"), U64(1)},
+               {NonceStateKey(user.address), EncodeNextNonce(1)}},
               nullptr, &scratch)
               .ok());
   CHECK(r2.state_root == scratch);
@@ -474,11 +476,13 @@ TEST_CASE("ExecutionEngine: next nonces are state: GetState proves them, and the
     // The proof does not show another next nonce.
     CHECK_FALSE(VerifyStateProof(root, key, EncodeNextNonce(next.value_or(0) + 1), proof).ok());
   }
-  // The whole state, written out from the rule: the counter and two nonce records.
+  // The whole state, written out from the rule: the counter, two nonce records and the
+  // counter's code key (block 1 took its deployment in).
   const std::map<std::string, std::string, std::less<>> state = {
       {StateKey(counter, "count"), U64(3)},
       {NonceStateKey(alice.address), EncodeNextNonce(3)},
-      {NonceStateKey(bob.address), EncodeNextNonce(1)}};
+      {NonceStateKey(bob.address), EncodeNextNonce(1)},
+      {ContractCodeKey(counter), std::string(chain.code_hash.begin(), chain.code_hash.end())}};
   Hash32 root;
   REQUIRE(ExecutionEngine::ComputeStateRoot(chain.cpu, state, nullptr, &root).ok());
   CHECK(root == engine->state_root());
