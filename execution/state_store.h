@@ -206,6 +206,9 @@ class StateStore final : public StateReader {
   // Puts the database back at height_/root_ from block `height` (== height_ + 1), which
   // reopening replayed, with the block's undo log and list of tree nodes.
   Status UndoReplayedBlock(uint64_t height);
+  // For UndoReplayedBlock: adds to `batch` the removal of block `height`'s stale index and
+  // the "n" records of the nodes it replaced or made unreachable (their versioned records).
+  Status RestoreStale(uint64_t height, rocksdb::WriteBatch* batch);
   // Adds block `height`'s tree records, stale index, root record and pruning to `batch`.
   Status PutTree(uint64_t height, const TreeUpdate& update, rocksdb::WriteBatch* batch) const;
   // "the commit of block N (state stays at height M)", for errors.

@@ -7,6 +7,7 @@
 
 #include "execution/testing/faulty_file_system.h"
 #include "execution/testing/temp_dir.h"
+#include "execution/testing/tree_records.h"
 #include "execution/tx/contract_code.h"
 
 namespace chainaccel::exec {
@@ -251,6 +252,13 @@ TEST_CASE("StateStore: a failed sync's block is undone when the database reopens
   CHECK_FALSE(store->needs_recovery());
   CheckAtBlockTwo(*store, state);
   store.reset();
+  // The latest-node records are block two's again: those the block wrote are gone, those
+  // it replaced or removed are back.
+  size_t reachable = 0;
+  s = testing::CheckLatestNodeRecords(dir.path(), &reachable);
+  INFO(s.ToString());
+  CHECK(s.ok());
+  CHECK(reachable > 0);
   store = OpenStore(dir.path());
   CheckAtBlockTwo(*store, state);
 }

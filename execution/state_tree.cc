@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cstring>
+#include <unordered_map>
 
 #include "crypto/hashes.h"
 
@@ -28,6 +29,75 @@ size_t SplitAt(Changes changes, unsigned depth) {
                            [depth](const Change& c) { return PathBit(c.path, depth) == 0; }) -
       changes.begin());
 }
+
+// The committed nodes an update reads, read ahead a level at a time from the root, each
+// level in one NodeReader::LatestBatch, then served from memory. A position not read
+// ahead (the sibling a Join reads again) is read through the committed tree's reader.
+class PrefetchedNodes final : public NodeReader {
+ public:
+  explicit PrefetchedNodes(const NodeReader& reader) : reader_(reader) {}
+
+  // Reads every committed node that an update of the tree under `root` (the committed
+  // root node) by `changes` visits: at each depth, the children on the changes' side of
+  // an internal node read at the depth above, where that child is not empty. A node
+  // missing there is left for the update to find (and report).
+  Status Load(const VersionedNode& root, Changes changes) {
+    nodes_.emplace(NodePosition{}, root);
+    std::vector<Visit> level = {Visit{NodePosition{}, changes, root.node}};
+    std::vector<NodePosition> positions;
+    std::vector<Changes> parts;
+    std::vector<std::optional<VersionedNode>> read;
+    while (!level.empty()) {
+      positions.clear();
+      parts.clear();
+      for (const Visit& v : level) ChildrenToRead(v, &positions, &parts);
+      Status s = positions.empty() ? Status::Ok() : reader_.LatestBatch(positions, &read);
+      if (!s.ok()) return s;
+      level.clear();
+      for (size_t i = 0; i < positions.size(); ++i) {
+        if (!read[i]) continue;
+        nodes_.emplace(positions[i], *read[i]);
+        if (read[i]->node.kind == TreeNode::Kind::kInternal) {
+          level.push_back(Visit{positions[i], parts[i], read[i]->node});
+        }
+      }
+    }
+    return Status::Ok();
+  }
+
+  Status Latest(const NodePosition& position, std::optional<VersionedNode>* out) const override {
+    const auto it = nodes_.find(position);
+    if (it == nodes_.end()) return reader_.Latest(position, out);
+    *out = it->second;
+    return Status::Ok();
+  }
+
+ private:
+  // An internal node read ahead, with the changes under it.
+  struct Visit {
+    NodePosition position;
+    Changes changes;
+    TreeNode node;
+  };
+
+  // The children of `v` that the update reads: those on a side with changes, not empty.
+  static void ChildrenToRead(const Visit& v, std::vector<NodePosition>* positions,
+                             std::vector<Changes>* parts) {
+    const unsigned depth = v.position.depth;
+    if (depth >= 256) return;
+    const size_t mid = SplitAt(v.changes, depth);
+    for (int side = 0; side < 2; ++side) {
+      const Changes part = side ? v.changes.subspan(mid) : v.changes.first(mid);
+      if (part.empty() || (side ? v.node.b : v.node.a) == kEmptyStateRoot) continue;
+      positions->push_back(
+          NodePosition{static_cast<uint16_t>(depth + 1), ChildPrefix(v.position.prefix, depth, side)});
+      parts->push_back(part);
+    }
+  }
+
+  const NodeReader& reader_;
+  std::unordered_map<NodePosition, VersionedNode, NodePositionHash> nodes_;
+};
 
 class Updater {
  public:
@@ -310,6 +380,16 @@ Status BuildSubtree(const WriteSet& part, unsigned bits, uint64_t prefix, NodeHa
 
 }  // namespace
 
+Status NodeReader::LatestBatch(std::span<const NodePosition> positions,
+                               std::vector<std::optional<VersionedNode>>* out) const {
+  out->assign(positions.size(), std::nullopt);
+  for (size_t i = 0; i < positions.size(); ++i) {
+    Status s = Latest(positions[i], &(*out)[i]);
+    if (!s.ok()) return s;
+  }
+  return Status::Ok();
+}
+
 std::string TreeNode::Encode() const {
   std::string s(65, '\0');
   s[0] = static_cast<char>(kind);
@@ -352,12 +432,15 @@ Status UpdateStateTree(const NodeReader& reader, const Hash32& committed_root,
   out->root = committed_root;
   if (writes.empty()) return Status::Ok();
   const std::vector<Change> changes = ChangesOf(writes);
-  Updater updater(reader, out);
+  PrefetchedNodes nodes(reader);
+  Updater updater(nodes, out);
   std::optional<VersionedNode> root;
   if (committed_root != kEmptyStateRoot) {
     Status s = reader.Latest(NodePosition{}, &root);
     if (!s.ok()) return s;
     if (!root) return Status::Internal("state tree: no root node under a non-empty root (damaged database)");
+    if (root->node.kind == TreeNode::Kind::kInternal) s = nodes.Load(*root, changes);
+    if (!s.ok()) return s;
   }
   Updater::Sub sub;
   Status s = updater.Update(0, Hash32{}, changes, root, &sub);

@@ -71,6 +71,11 @@ class NodeReader {
   // The node at `position` in the committed tree, or nullopt when no record exists.
   // INTERNAL when storage fails.
   virtual Status Latest(const NodePosition& position, std::optional<VersionedNode>* out) const = 0;
+  // The nodes at `positions`: (*out)[i] as Latest(positions[i]) answers, out resized to
+  // positions.size(). An implementation may read them at once (several threads, batched
+  // storage reads); this one calls Latest for each. INTERNAL as Latest.
+  virtual Status LatestBatch(std::span<const NodePosition> positions,
+                             std::vector<std::optional<VersionedNode>>* out) const;
 };
 
 // Hashes n node preimages of kTreeNodePreimageBytes each (n * 65 bytes) into n * 32 bytes.
@@ -118,7 +123,9 @@ struct TreeUpdate {
 
 // The block's update of the tree whose root is `committed_root`: `writes` (state keys to
 // new values, nullopt a removal) applied. Reads every committed node on the changed paths
-// (once each) and writes every node on them again; hashes the new nodes level by level,
+// (once each) first, a level at a time from the root, each level in one
+// NodeReader::LatestBatch (a side emptied by removals may read its sibling once more,
+// with Latest); then writes every node on them again; hashes the new nodes level by level,
 // deepest first, one hasher call per level (all leaves in one). INTERNAL when the reader
 // fails or a node is missing (a damaged database).
 Status UpdateStateTree(const NodeReader& reader, const Hash32& committed_root,

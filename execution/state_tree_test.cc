@@ -16,6 +16,7 @@
 #include "execution/execution_engine.h"
 #include "execution/state_store.h"
 #include "execution/testing/temp_dir.h"
+#include "execution/testing/tree_records.h"
 #include "execution/tx/state_proof.h"
 #include "tests/support/random.h"
 
@@ -72,6 +73,16 @@ Hash32 ReferenceRoot(const State& state) {
   std::vector<std::pair<Hash32, Hash32>> leaves;
   for (const auto& [k, v] : state) leaves.emplace_back(ShaOf(k), ShaOf(v));
   return ReferenceSubtree(std::move(leaves), 0);
+}
+
+// The closed database at `path` has one latest-node record for each node of the tree of
+// `state`, equal to its newest version, and no other.
+void CheckLatestRecords(const std::string& path, const State& state) {
+  size_t reachable = 0;
+  const Status s = testing::CheckLatestNodeRecords(path, &reachable);
+  INFO(s.ToString());
+  CHECK(s.ok());
+  CHECK(reachable == ReferenceNodeCount(state, 0));
 }
 
 // A random block over keys "k0".."k{universe-1}": sets and removals, some of absent keys.
@@ -184,6 +195,7 @@ TEST_CASE("State tree: roots equal the reference after random block sequences, w
     }
     if (rng() % 8 == 0) {
       store.reset();
+      CheckLatestRecords(dir.path(), state);
       REQUIRE(StateStore::Open(dir.path(), &store, nullptr, cache_bytes).ok());
       REQUIRE(store->height() == h);
       REQUIRE(store->state_root() == ReferenceRoot(state));
@@ -194,6 +206,9 @@ TEST_CASE("State tree: roots equal the reference after random block sequences, w
   for (const auto& [k, v] : state) clear.emplace_back(k, std::nullopt);
   REQUIRE(store->Commit(121, clear).ok());
   CHECK(store->state_root() == Hash32{});
+  store.reset();
+  CheckLatestRecords(dir.path(), State{});
+  REQUIRE(StateStore::Open(dir.path(), &store, nullptr, cache_bytes).ok());
   REQUIRE(store->Commit(122, WriteSet{{"a", "1"}, {"b", "2"}}).ok());
   CHECK(store->state_root() == ReferenceRoot({{"a", "1"}, {"b", "2"}}));
 }
@@ -357,6 +372,9 @@ TEST_CASE("State tree: every kept height proves every key after pruning; older h
   // Every record left is either the latest tree's or one replaced at a kept height (and
   // listed in the stale index): nothing leaks, nothing kept is missing.
   CHECK(nodes == ReferenceNodeCount(states[blocks], 0) + stale);
+  it.reset();
+  db.reset();
+  CheckLatestRecords(dir.path(), states[blocks]);
 }
 
 }  // namespace
