@@ -15,6 +15,7 @@
 #include <cstring>
 #include <ctime>
 #include <thread>
+#include <unordered_set>
 
 #include "execution/tx/contract_code.h"
 
@@ -68,11 +69,6 @@ std::string NodeKey(const NodePosition& p, uint64_t version) {
   return NodePrefixKey(p) + BigEndian64(version);
 }
 
-// "x" || u64be(stale height) || depth || prefix || version: the stale index.
-std::string StaleKey(uint64_t stale_at, const NodePosition& p, uint64_t version) {
-  return "x" + BigEndian64(stale_at) + NodeKey(p, version).substr(1);
-}
-
 // The latest record at `p` written at or below `height`, through `it`.
 Status SeekNode(rocksdb::Iterator& it, const NodePosition& p, uint64_t height,
                 std::optional<VersionedNode>* out) {
@@ -90,6 +86,32 @@ Status SeekNode(rocksdb::Iterator& it, const NodePosition& p, uint64_t height,
   n.version = ParseBigEndian64(std::string_view(it.key().data() + 35, 8));
   *out = n;
   return Status::Ok();
+}
+
+// A stale index entry: u16be(depth) || prefix || u64be(version), a "t" key without its "t".
+constexpr size_t kStaleEntryBytes = kNodeKeyBytes - 1;
+
+// Adds to `batch` the removal of stale bucket `height` and calls visit(entry) for each of
+// its entries (kStaleEntryBytes each): the block's one record "x" || u64be(height), or
+// the one-entry keys "x" || u64be(height) || entry of a database written before the
+// bucket was one record. INTERNAL when the index is malformed or unreadable, or as
+// visit.
+template <typename Visit>
+Status DropStaleBucket(rocksdb::DB& db, uint64_t height, rocksdb::WriteBatch* batch, Visit visit) {
+  const std::string bucket = "x" + BigEndian64(height);
+  std::unique_ptr<rocksdb::Iterator> it(db.NewIterator(rocksdb::ReadOptions()));
+  for (it->Seek(bucket); it->Valid() && it->key().starts_with(bucket); it->Next()) {
+    batch->Delete(it->key());
+    const rocksdb::Slice list = it->key().size() == bucket.size() ? it->value() : it->key();
+    std::string_view entries(list.data(), list.size());
+    if (it->key().size() != bucket.size()) entries.remove_prefix(bucket.size());
+    if (entries.size() % kStaleEntryBytes != 0) return Status::Internal("state tree: a malformed stale index");
+    for (size_t i = 0; i < entries.size(); i += kStaleEntryBytes) {
+      Status s = visit(entries.substr(i, kStaleEntryBytes));
+      if (!s.ok()) return s;
+    }
+  }
+  return FromRocks(it->status(), "read the stale index");
 }
 
 // Undo log: for each written key, u32 key length, key, one byte (1 = had a value),
@@ -714,18 +736,23 @@ Status StateStore::Persist(uint64_t height, const WriteSet& writes, const TreeUp
 Status StateStore::PutTree(uint64_t height, const TreeUpdate& update, rocksdb::WriteBatch* batch) const {
   std::string written;
   written.reserve(update.written.size() * 34);
-  // Latest-node records: a position made stale and not written again is unreachable
-  // now, so its "n" record goes (the write of a position the block rewrites comes after,
-  // and wins in the batch).
-  for (const auto& [p, version] : update.stale) {
-    batch->Put(StaleKey(height, p, version), "");
-    batch->Delete(LatestKey(p));
-  }
+  std::unordered_set<NodePosition, NodePositionHash> rewritten;
+  rewritten.reserve(update.written.size());
   for (const auto& [p, node] : update.written) {
     batch->Put(NodeKey(p, height), node.Encode());
     batch->Put(LatestKey(p), CachedNode(VersionedNode{node, height}));
     written += PositionKey(p);
+    rewritten.insert(p);
   }
+  // The stale index, one record for the block; a position made stale and not written
+  // again is unreachable now, so its latest-node record goes.
+  std::string stale;
+  stale.reserve(update.stale.size() * kStaleEntryBytes);
+  for (const auto& [p, version] : update.stale) {
+    stale += PositionKey(p) + BigEndian64(version);
+    if (!rewritten.count(p)) batch->Delete(LatestKey(p));
+  }
+  if (!stale.empty()) batch->Put(Prefixed('x', BigEndian64(height)), stale);
   batch->Put(Prefixed('r', BigEndian64(height)), rocksdb::Slice(View(update.root).data(), 32));
   batch->Put(Prefixed('y', BigEndian64(height)), written);
   if (height > 1) batch->Delete(Prefixed('y', BigEndian64(height - 1)));
@@ -736,14 +763,10 @@ Status StateStore::PutTree(uint64_t height, const TreeUpdate& update, rocksdb::W
   if (height <= kHistory + 1) return Status::Ok();
   if (height > kHistory + 2) batch->Delete(Prefixed('r', BigEndian64(height - kHistory - 2)));
   if (db_ == nullptr) return ClosedAfterFailure();
-  const std::string bucket = "x" + BigEndian64(height - kHistory - 1);
-  std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(rocksdb::ReadOptions()));
-  for (it->Seek(bucket); it->Valid() && it->key().starts_with(bucket); it->Next()) {
-    if (it->key().size() != bucket.size() + kNodeKeyBytes - 1) continue;
-    batch->Delete(it->key());
-    batch->Delete("t" + std::string(it->key().data() + bucket.size(), kNodeKeyBytes - 1));
-  }
-  return FromRocks(it->status(), "read the stale index");
+  return DropStaleBucket(*db_, height - kHistory - 1, batch, [batch](std::string_view record) {
+    batch->Delete("t" + std::string(record));
+    return Status::Ok();
+  });
 }
 
 std::string StateStore::CommitOf(uint64_t height) const {
@@ -871,12 +894,7 @@ Status StateStore::UndoReplayedBlock(uint64_t height) {
 }
 
 Status StateStore::RestoreStale(uint64_t height, rocksdb::WriteBatch* batch) {
-  const std::string bucket = "x" + BigEndian64(height);
-  std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(rocksdb::ReadOptions()));
-  for (it->Seek(bucket); it->Valid() && it->key().starts_with(bucket); it->Next()) {
-    batch->Delete(it->key());
-    if (it->key().size() != bucket.size() + kNodeKeyBytes - 1) continue;
-    const std::string_view record(it->key().data() + bucket.size(), kNodeKeyBytes - 1);
+  return DropStaleBucket(*db_, height, batch, [this, batch](std::string_view record) {
     std::string node;
     rocksdb::Status rs = db_->Get(rocksdb::ReadOptions(), "t" + std::string(record), &node);
     if (!rs.ok()) return FromRocks(rs, "read a node the refused block replaced");
@@ -884,8 +902,8 @@ Status StateStore::RestoreStale(uint64_t height, rocksdb::WriteBatch* batch) {
     if (!n.node.Decode(node)) return Status::Internal("state tree: a malformed node record");
     n.version = ParseBigEndian64(record.substr(34));
     batch->Put("n" + std::string(record.substr(0, 34)), CachedNode(n));
-  }
-  return FromRocks(it->status(), "read the stale index");
+    return Status::Ok();
+  });
 }
 
 void StateStore::Apply(uint64_t height, const WriteSet& writes, const TreeUpdate& update) {
