@@ -10,8 +10,10 @@
 //   "w" || code hash            -> wasm bytes
 //   "m:height", "m:root"        -> last committed height (8 bytes BE), its state root
 //   "t" || depth (2) || prefix (32) || version (8)  -> a node of the state tree
-//   "x" || height (8) || depth (2) || prefix (32) || version (8) -> "" (a node record
-//                                  replaced or made unreachable by block `height`)
+//   "n" || depth (2) || prefix (32) -> the latest tree's node there (its record, then
+//                                  the version): the update's point reads
+//   "x" || height (8)           -> depth || prefix || version of each node record
+//                                  replaced or made unreachable by block `height`
 //   "r" || height (8)           -> the state root after block `height`
 //   "y" || height (8)           -> positions of the nodes block `height` wrote (the last block's)
 // A block commits in one RocksDB WriteBatch (state writes, undo log, tree nodes, stale
@@ -115,7 +117,9 @@ class StateStore final : public StateReader {
                StateProof* proof, Hash32* root) const;
 
   // The state tree's update by block height() + 1's `writes` (reads only; the committed
-  // tree's nodes come from the cache, else the database).
+  // tree's nodes come from the cache, else the database's latest-node records in the
+  // committed snapshot, each level of the tree's read-ahead in MultiGets on up to 8
+  // threads, which the call starts and joins).
   Status UpdateTree(const WriteSet& writes, NodeHasher& hasher, TreeUpdate* update) const;
 
   // Walks the whole committed state in key order (a RocksDB iterator over the "s"

@@ -2,7 +2,6 @@
 
 #include <algorithm>
 #include <cstring>
-#include <unordered_map>
 
 #include "crypto/hashes.h"
 
@@ -31,45 +30,52 @@ size_t SplitAt(Changes changes, unsigned depth) {
 }
 
 // The committed nodes an update reads, read ahead a level at a time from the root, each
-// level in one NodeReader::LatestBatch, then served from memory. A position not read
-// ahead (the sibling a Join reads again) is read through the committed tree's reader.
+// level in one NodeReader::LatestBatch, then served from memory. The update reads the
+// nodes of a depth in the order they were read ahead (both go left before right, so by
+// prefix), so each depth is a sorted list with a cursor: no per-node allocation or hash
+// lookup (with a hash map, an update at 10^5 keys with the whole tree cached took 0.12 s
+// against 0.07-0.09 s without reading ahead; with the lists, 0.09-0.10 s).
+// A position not next in its list (the sibling a Join reads again) is read through the
+// committed tree's reader.
 class PrefetchedNodes final : public NodeReader {
  public:
   explicit PrefetchedNodes(const NodeReader& reader) : reader_(reader) {}
 
   // Reads every committed node that an update of the tree under `root` (the committed
-  // root node) by `changes` visits: at each depth, the children on the changes' side of
-  // an internal node read at the depth above, where that child is not empty. A node
-  // missing there is left for the update to find (and report).
+  // root node) by `changes` visits below the root: at each depth, the children on the
+  // changes' side of an internal node read at the depth above, where that child is not
+  // empty. A node missing there is left for the update to find (and report).
   Status Load(const VersionedNode& root, Changes changes) {
-    nodes_.emplace(NodePosition{}, root);
     std::vector<Visit> level = {Visit{NodePosition{}, changes, root.node}};
-    std::vector<NodePosition> positions;
-    std::vector<Changes> parts;
-    std::vector<std::optional<VersionedNode>> read;
+    std::vector<Visit> next;
     while (!level.empty()) {
-      positions.clear();
-      parts.clear();
-      for (const Visit& v : level) ChildrenToRead(v, &positions, &parts);
-      Status s = positions.empty() ? Status::Ok() : reader_.LatestBatch(positions, &read);
+      Level& depth = levels_.emplace_back();
+      for (const Visit& v : level) ChildrenToRead(v, &depth.positions, &next);
+      Status s = depth.positions.empty() ? Status::Ok() : reader_.LatestBatch(depth.positions, &depth.nodes);
       if (!s.ok()) return s;
       level.clear();
-      for (size_t i = 0; i < positions.size(); ++i) {
-        if (!read[i]) continue;
-        nodes_.emplace(positions[i], *read[i]);
-        if (read[i]->node.kind == TreeNode::Kind::kInternal) {
-          level.push_back(Visit{positions[i], parts[i], read[i]->node});
+      for (size_t i = 0; i < depth.nodes.size(); ++i) {
+        const std::optional<VersionedNode>& n = depth.nodes[i];
+        if (n && n->node.kind == TreeNode::Kind::kInternal) {
+          level.push_back(Visit{next[i].position, next[i].changes, n->node});
         }
       }
+      next.clear();
     }
     return Status::Ok();
   }
 
   Status Latest(const NodePosition& position, std::optional<VersionedNode>* out) const override {
-    const auto it = nodes_.find(position);
-    if (it == nodes_.end()) return reader_.Latest(position, out);
-    *out = it->second;
-    return Status::Ok();
+    const size_t d = position.depth;
+    if (d >= 1 && d <= levels_.size()) {
+      const Level& level = levels_[d - 1];
+      size_t& at = level.cursor;
+      if (at < level.positions.size() && level.positions[at] == position && level.nodes[at]) {
+        *out = level.nodes[at++];
+        return Status::Ok();
+      }
+    }
+    return reader_.Latest(position, out);
   }
 
  private:
@@ -79,10 +85,18 @@ class PrefetchedNodes final : public NodeReader {
     Changes changes;
     TreeNode node;
   };
+  // The nodes read ahead at one depth (levels_[d - 1]: depth d), by prefix (nullopt: not
+  // found). `cursor`: the next one the update reads (Latest moves it: one thread only).
+  struct Level {
+    std::vector<NodePosition> positions;
+    std::vector<std::optional<VersionedNode>> nodes;
+    mutable size_t cursor = 0;
+  };
 
   // The children of `v` that the update reads: those on a side with changes, not empty.
+  // Appends their positions to *positions and their visits (node not yet read) to *next.
   static void ChildrenToRead(const Visit& v, std::vector<NodePosition>* positions,
-                             std::vector<Changes>* parts) {
+                             std::vector<Visit>* next) {
     const unsigned depth = v.position.depth;
     if (depth >= 256) return;
     const size_t mid = SplitAt(v.changes, depth);
@@ -91,12 +105,12 @@ class PrefetchedNodes final : public NodeReader {
       if (part.empty() || (side ? v.node.b : v.node.a) == kEmptyStateRoot) continue;
       positions->push_back(
           NodePosition{static_cast<uint16_t>(depth + 1), ChildPrefix(v.position.prefix, depth, side)});
-      parts->push_back(part);
+      next->push_back(Visit{positions->back(), part, TreeNode{}});
     }
   }
 
   const NodeReader& reader_;
-  std::unordered_map<NodePosition, VersionedNode, NodePositionHash> nodes_;
+  std::vector<Level> levels_;
 };
 
 class Updater {
