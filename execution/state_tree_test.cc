@@ -380,5 +380,54 @@ TEST_CASE("State tree: every kept height proves every key after pruning; older h
   CheckLatestRecords(dir.path(), states[blocks]);
 }
 
+TEST_CASE("State tree: a stale bucket of one-entry keys (an older database's) is pruned too",
+          "[tree]") {
+  std::mt19937_64 rng = chainaccel::testing::MakeRng("state tree legacy stale index");
+  testing::TempDir dir;
+  State state;
+  std::unique_ptr<StateStore> store;
+  REQUIRE(StateStore::Open(dir.path(), &store).ok());
+  for (uint64_t h = 1; h <= 3; ++h) {
+    const WriteSet writes = RandomBlock(rng, 40, 10);
+    REQUIRE(store->Commit(h, writes).ok());
+    ApplyTo(state, writes);
+  }
+  store.reset();
+  // Bucket 2 rewritten as the older layout: a key "x" || u64be(2) || entry per entry.
+  std::string list;
+  {
+    rocksdb::DB* raw = nullptr;
+    REQUIRE(rocksdb::DB::Open(rocksdb::Options(), dir.path(), &raw).ok());
+    std::unique_ptr<rocksdb::DB> db(raw);
+    const std::string bucket = std::string("x") + std::string(7, '\0') + "\x02";
+    REQUIRE(db->Get(rocksdb::ReadOptions(), bucket, &list).ok());
+    REQUIRE(!list.empty());
+    REQUIRE(db->Delete(rocksdb::WriteOptions(), bucket).ok());
+    for (size_t i = 0; i < list.size(); i += 42) {
+      REQUIRE(db->Put(rocksdb::WriteOptions(), bucket + list.substr(i, 42), "").ok());
+    }
+  }
+  REQUIRE(StateStore::Open(dir.path(), &store).ok());
+  for (uint64_t h = 4; h <= StateStore::kHistory + 3; ++h) {
+    const WriteSet writes = RandomBlock(rng, 40, 1 + rng() % 6);
+    REQUIRE(store->Commit(h, writes).ok());
+    ApplyTo(state, writes);
+  }
+  REQUIRE(store->state_root() == ReferenceRoot(state));
+  store.reset();
+  // Block kHistory + 3 pruned bucket 2: its keys and the records they listed are gone.
+  rocksdb::DB* raw = nullptr;
+  REQUIRE(rocksdb::DB::OpenForReadOnly(rocksdb::Options(), dir.path(), &raw).ok());
+  std::unique_ptr<rocksdb::DB> db(raw);
+  std::unique_ptr<rocksdb::Iterator> it(db->NewIterator(rocksdb::ReadOptions()));
+  const std::string bucket = std::string("x") + std::string(7, '\0') + "\x02";
+  it->Seek(bucket);
+  CHECK_FALSE((it->Valid() && it->key().starts_with(bucket)));
+  std::string node;
+  for (size_t i = 0; i < list.size(); i += 42) {
+    CHECK(db->Get(rocksdb::ReadOptions(), "t" + list.substr(i, 42), &node).IsNotFound());
+  }
+}
+
 }  // namespace
 }  // namespace chainaccel::exec
