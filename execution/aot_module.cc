@@ -2,11 +2,7 @@
 
 #include <dlfcn.h>
 #include <fcntl.h>
-#include <signal.h>
-#include <sched.h>
-#include <sys/resource.h>
 #include <sys/stat.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
 #include <chrono>
@@ -27,7 +23,7 @@ namespace fs = std::filesystem;
 
 // Bumped whenever the glue's or the runtime's meaning changes: objects of another
 // version in the cache are rebuilt.
-constexpr uint32_t kAotAbiVersion = 1;
+constexpr uint32_t kAotAbiVersion = 2;  // 2: a trapped instantiation frees its memory
 
 // The host callback the glue calls for every import (C linkage, never throws).
 extern "C" int ChainaccelAotHost(void* frame, uint32_t fn, const uint64_t* params,
@@ -208,7 +204,11 @@ CA_EXPORT void* chainaccel_aot_new(ca_host_fn host) {
   ca_trap_target = &buf;
   ca_saved_depth = wasm_rt_call_stack_depth;
   if (setjmp(buf) != 0) {
+    /* Instantiation trapped (a segment that does not fit) after it allocated the
+       memory and tables: free them too (the instance was zeroed, so what it did not
+       allocate is null). */
     ca_trap_target = prev;
+    Z_contract_free(&a->inst);
     free(a);
     return 0;
   }
@@ -308,14 +308,6 @@ bool WriteFile(const fs::path& path, std::string_view data) {
   return static_cast<bool>(out);
 }
 
-std::string Tail(const fs::path& path, size_t n) {
-  std::ifstream in(path);
-  std::stringstream text;
-  text << in.rdbuf();
-  std::string s = text.str();
-  return s.size() > n ? s.substr(s.size() - n) : s;
-}
-
 }  // namespace
 
 std::string_view AotTrapMessage(AotTrap trap) {
@@ -413,6 +405,7 @@ bool AotToolsPresent(const AotOptions& options, std::string* why) {
 }
 
 AotCompiler::AotCompiler(AotOptions options) : options_(std::move(options)) {
+  RemoveLeftoverBuildFolders(options_.cache_dir);
   worker_ = std::thread([this] { Work(); });
 }
 
@@ -421,8 +414,8 @@ AotCompiler::~AotCompiler() {
     std::lock_guard<std::mutex> lock(mu_);
     stopping_ = true;
     queue_.clear();
-    if (running_pid_ > 0) kill(-running_pid_, SIGKILL);
   }
+  sandbox_.Stop();
   cv_.notify_all();
   worker_.join();
 }
@@ -479,80 +472,6 @@ Status AotCompiler::CompileNow(const PreparedContract& contract, AotBuildReport*
 
 namespace {
 
-// Runs `script` with /bin/sh in `dir` in a child process: its own process group and
-// session, rlimits on CPU time, address space, file size, open files and core dumps,
-// stdin from /dev/null, stdout and stderr to dir/build.log, no other descriptor, a
-// minimal environment, and — where the kernel lets an unprivileged process make one —
-// a user and network namespace of its own (no network). Killed at the deadline.
-Status RunSandboxed(const std::string& script, const fs::path& dir, const AotOptions& options,
-                    std::mutex& mu, int& running_pid, const bool& stopping) {
-  const std::string log = (dir / "build.log").string();
-  const std::string dir_s = dir.string();
-  const char* argv[] = {"/bin/sh", "-c", script.c_str(), nullptr};
-  const char* envp[] = {"PATH=/usr/local/bin:/usr/bin:/bin", "LC_ALL=C", "HOME=/nonexistent",
-                        nullptr};
-  const auto cpu = static_cast<rlim_t>(options.time_limit_seconds + 1);
-  const auto as = static_cast<rlim_t>(options.memory_limit_bytes);
-  pid_t pid;
-  {
-    std::lock_guard<std::mutex> lock(mu);
-    if (stopping) return Status::Unavailable("the compiler is stopping");
-    pid = fork();
-    if (pid == 0) {
-      // Only async-signal-safe calls from here to execve.
-      setsid();
-      const rlimit cpu_limit{cpu, cpu}, as_limit{as, as}, file_limit{256u << 20, 256u << 20},
-          files{64, 64}, core{0, 0};
-      setrlimit(RLIMIT_CPU, &cpu_limit);
-      setrlimit(RLIMIT_AS, &as_limit);
-      setrlimit(RLIMIT_FSIZE, &file_limit);
-      setrlimit(RLIMIT_NOFILE, &files);
-      setrlimit(RLIMIT_CORE, &core);
-      unshare(CLONE_NEWUSER | CLONE_NEWNET);  // best effort: refused in many containers
-      if (chdir(dir_s.c_str()) != 0) _exit(126);
-      const int in = open("/dev/null", O_RDONLY);
-      const int out = open(log.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0600);
-      if (in < 0 || out < 0) _exit(126);
-      dup2(in, 0);
-      dup2(out, 1);
-      dup2(out, 2);
-      for (int fd = 3; fd < 1024; ++fd) close(fd);
-      execve("/bin/sh", const_cast<char* const*>(argv), const_cast<char* const*>(envp));
-      _exit(127);
-    }
-    if (pid < 0) return Status::Internal(std::string("fork: ") + std::strerror(errno));
-    running_pid = pid;
-  }
-  const auto deadline = std::chrono::steady_clock::now() +
-                        std::chrono::duration<double>(options.time_limit_seconds);
-  int status = 0;
-  bool timed_out = false;
-  while (true) {
-    const pid_t done = waitpid(pid, &status, WNOHANG);
-    if (done == pid) break;
-    if (done < 0 && errno != EINTR) break;
-    if (std::chrono::steady_clock::now() > deadline) {
-      kill(-pid, SIGKILL);
-      waitpid(pid, &status, 0);
-      timed_out = true;
-      break;
-    }
-    std::this_thread::sleep_for(std::chrono::milliseconds(5));
-  }
-  {
-    std::lock_guard<std::mutex> lock(mu);
-    running_pid = 0;
-  }
-  if (timed_out) {
-    return Status::DeadlineExceeded("the build ran past its time limit of " +
-                                    std::to_string(options.time_limit_seconds) + " s");
-  }
-  if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) {
-    return Status::Internal("the build failed: " + Tail(dir / "build.log", 600));
-  }
-  return Status::Ok();
-}
-
 std::string Quote(const std::string& s) {
   std::string q = "'";
   for (char c : s) q += c == '\'' ? std::string("'\\''") : std::string(1, c);
@@ -560,6 +479,52 @@ std::string Quote(const std::string& s) {
 }
 
 }  // namespace
+
+Status AotCompiler::BuildObject(const PreparedContract& contract, const std::string& header,
+                                const std::string& wasm2c, const std::string& cc,
+                                const std::string& object) {
+  const std::string name = HexEncode(contract.code_hash());
+  std::string tmpl =
+      (fs::path(options_.cache_dir) / ("build-" + name.substr(0, 16) + "-XXXXXX")).string();
+  if (mkdtemp(tmpl.data()) == nullptr) {
+    return Status::Internal(std::string("mkdtemp: ") + std::strerror(errno));
+  }
+  const fs::path dir = tmpl;
+  // Held until the folder is gone, so that RemoveLeftoverBuildFolders leaves it alone.
+  const int lock = LockBuildFolder(dir.string());
+  const ByteView module = contract.instrumented_module();
+  Hash32 module_hash;
+  Sha256(module, module_hash.data());
+  Status s = Status::Ok();
+  if (lock < 0 ||
+      !WriteFile(dir / "contract.wasm",
+                 std::string_view(reinterpret_cast<const char*>(module.data()), module.size())) ||
+      !WriteFile(dir / "wasm-rt.h", header) ||
+      !WriteFile(dir / "glue.c", GlueSource(contract, module_hash))) {
+    s = Status::Internal("cannot lock or write the build's files in " + dir.string());
+  }
+  if (s.ok()) {
+    // -O2; bounds-checked memory (no signal handler: the daemon installs none);
+    // wasm2c's own depth counter far above the stack rule's bound so it never fires
+    // first; every symbol resolved at link time.
+    const std::string script =
+        Quote(wasm2c) + " contract.wasm -n contract -o contract.c && " + Quote(cc) +
+        " -O2 -fPIC -shared -fvisibility=hidden -w -DNDEBUG -DWASM_RT_MEMCHECK_SIGNAL_HANDLER=0"
+        " -DWASM_RT_MAX_CALL_STACK_DEPTH=1000000 -I. glue.c -o contract.so -Wl,-z,defs -lpthread";
+    SandboxLimits limits;
+    limits.time_limit_seconds = options_.time_limit_seconds;
+    limits.memory_limit_bytes = options_.memory_limit_bytes;
+    s = sandbox_.Run(script, dir.string(), limits);
+  }
+  std::error_code ec;
+  if (s.ok()) {
+    fs::rename(dir / "contract.so", object, ec);
+    if (ec) s = Status::Internal("cannot move the object into the cache: " + ec.message());
+  }
+  fs::remove_all(dir, ec);
+  if (lock >= 0) close(lock);
+  return s;
+}
 
 Status AotCompiler::LoadOrBuild(const PreparedContract& contract, AotBuildReport* report) {
   const ByteView module = contract.instrumented_module();
@@ -584,34 +549,7 @@ Status AotCompiler::LoadOrBuild(const PreparedContract& contract, AotBuildReport
   if (header.empty()) return Status::FailedPrecondition(why);
   if (wasm2c.empty() || cc.empty()) return Status::FailedPrecondition("wasm2c or cc not found");
 
-  std::string tmpl = (fs::path(options_.cache_dir) / ("build-" + name.substr(0, 16) + "-XXXXXX")).string();
-  if (mkdtemp(tmpl.data()) == nullptr) {
-    return Status::Internal(std::string("mkdtemp: ") + std::strerror(errno));
-  }
-  const fs::path dir = tmpl;
-  Hash32 module_hash;
-  Sha256(module, module_hash.data());
-  Status s = Status::Ok();
-  if (!WriteFile(dir / "contract.wasm", std::string_view(reinterpret_cast<const char*>(module.data()), module.size())) ||
-      !WriteFile(dir / "wasm-rt.h", header) ||
-      !WriteFile(dir / "glue.c", GlueSource(contract, module_hash))) {
-    s = Status::Internal("cannot write the build's files in " + dir.string());
-  }
-  if (s.ok()) {
-    // -O2; bounds-checked memory (no signal handler: the daemon installs none);
-    // wasm2c's own depth counter far above the stack rule's bound so it never fires
-    // first; every symbol resolved at link time.
-    const std::string script =
-        Quote(wasm2c) + " contract.wasm -n contract -o contract.c && " + Quote(cc) +
-        " -O2 -fPIC -shared -fvisibility=hidden -w -DNDEBUG -DWASM_RT_MEMCHECK_SIGNAL_HANDLER=0"
-        " -DWASM_RT_MAX_CALL_STACK_DEPTH=1000000 -I. glue.c -o contract.so -Wl,-z,defs -lpthread";
-    s = RunSandboxed(script, dir, options_, mu_, running_pid_, stopping_);
-  }
-  if (s.ok()) {
-    fs::rename(dir / "contract.so", object, ec);
-    if (ec) s = Status::Internal("cannot move the object into the cache: " + ec.message());
-  }
-  fs::remove_all(dir, ec);
+  Status s = BuildObject(contract, header, wasm2c, cc, object.string());
   if (!s.ok()) return s;
   s = AotModule::Load(object.string(), module, entries, &loaded);
   if (!s.ok()) return s;

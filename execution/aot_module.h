@@ -23,6 +23,7 @@
 #include <thread>
 
 #include "core/status.h"
+#include "execution/aot_sandbox.h"
 #include "execution/contract_vm.h"
 
 namespace chainaccel::exec {
@@ -125,6 +126,8 @@ bool AotToolsPresent(const AotOptions& options, std::string* why);
 // Builds and loads compiled modules. Thread-safe.
 class AotCompiler {
  public:
+  // Removes the build-* folders in the cache folder that no build holds (left by a
+  // process that died), then starts the worker.
   explicit AotCompiler(AotOptions options);
   // Stops the worker: queued contracts are dropped, a running build is killed.
   ~AotCompiler();
@@ -141,6 +144,11 @@ class AotCompiler {
  private:
   void Work();
   Status LoadOrBuild(const PreparedContract& contract, AotBuildReport* report);
+  // Builds `contract`'s object in a fresh build-* folder of the cache, holding the
+  // folder's lock (LockBuildFolder) while it exists, and moves it to `object`.
+  Status BuildObject(const PreparedContract& contract, const std::string& header,
+                     const std::string& wasm2c, const std::string& cc,
+                     const std::string& object);
 
   const AotOptions options_;
   std::mutex mu_;
@@ -148,7 +156,7 @@ class AotCompiler {
   std::deque<std::shared_ptr<const PreparedContract>> queue_;  // guarded by mu_
   bool busy_ = false;                                          // guarded by mu_
   bool stopping_ = false;                                      // guarded by mu_
-  int running_pid_ = 0;  // the build's process group, 0 when none; guarded by mu_
+  BuildSandbox sandbox_;  // runs the builds; stopped by the destructor
   std::thread worker_;
 };
 
