@@ -5,6 +5,10 @@
 # CMake's `fuzz` preset (CMakePresets.json, tests/fuzz/CMakeLists.txt), in build-fuzz/ or
 # $FUZZ_BUILD_DIR; a compiler launcher such as ccache is honoured through
 # CMAKE_CXX_COMPILER_LAUNCHER in the environment. CHAINACCEL_JOBS: build jobs (nproc).
+# The contract-VM and executor fuzzers also run the ahead-of-time tier where wasm2c and
+# cc are present (tests/fuzz/aot_tier.h): compiled modules are cached by code hash in
+# build-fuzz/aot-cache (CHAINACCEL_FUZZ_AOT_CACHE), and new ones built for at most
+# CHAINACCEL_FUZZ_AOT_SHARE of each run's time (0.25; 0: the interpreter only).
 # Usage: scripts/fuzz.sh [SECONDS]   (default 60 in all; the corpora grow in build-fuzz/corpus-*)
 # Exit: 0 when no target found a difference or a crash, 1 when one did, 77 without clang.
 set -euo pipefail
@@ -18,6 +22,7 @@ fi
 clang_c="$(command -v "${clang/clang++/clang}" || command -v clang || true)"
 out="${FUZZ_BUILD_DIR:-$here/build-fuzz}"
 mkdir -p "$out"
+export CHAINACCEL_FUZZ_AOT_CACHE="${CHAINACCEL_FUZZ_AOT_CACHE:-$out/aot-cache}"
 # Targets: the GPU's decoders and rules of each scheme, compiled for the host, against
 # the CPU engine's library (libsecp256k1, libsodium); the contract VM; Block-STM against
 # the sequential executor; the request decoders and the CPU engine. SECONDS shared

@@ -8,7 +8,10 @@
 //     than its limit, and keeps events only on OK;
 //   * the call is deterministic: a second VM over a copy of the same state gives the same
 //     outcome, gas, return data, events and storage writes (consensus depends on it);
-//   * the first VM, called again, behaves as a fresh one (instance reuse keeps nothing).
+//   * the first VM, called again, behaves as a fresh one (instance reuse keeps nothing);
+//   * the ahead-of-time tier, where the module is compiled (tests/fuzz/aot_tier.h: kept
+//     by code hash, built for a bounded share of the run), gives the interpreter's
+//     outcome, gas, return data, events, message and storage writes, fresh and reused.
 // The corpus starts from the example contracts (scripts/fuzz.sh seeds it).
 #include <algorithm>
 #include <cstddef>
@@ -21,6 +24,7 @@
 
 #include "execution/contract_vm.h"
 #include "execution/testing/map_state.h"
+#include "tests/fuzz/aot_tier.h"
 
 namespace {
 
@@ -31,6 +35,7 @@ using chainaccel::exec::CallOutcome;
 using chainaccel::exec::ContractVm;
 using chainaccel::exec::PreparedContract;
 using chainaccel::exec::VmLimits;
+using chainaccel::exec::VmTier;
 using chainaccel::exec::testing::MapState;
 
 // The fuzzer stops at the first failed check, with the input saved.
@@ -42,8 +47,35 @@ void Require(bool ok, const char* what) {
 }
 
 bool SameOutcome(const CallOutcome& a, const CallOutcome& b) {
-  return a.kind == b.kind && a.gas_used == b.gas_used && a.return_data == b.return_data &&
-         a.events == b.events && a.message == b.message;
+  const bool same = a.kind == b.kind && a.gas_used == b.gas_used &&
+                    a.return_data == b.return_data && a.events == b.events &&
+                    a.message == b.message;
+  if (!same) {
+    std::fprintf(stderr, "kind %d / %d, gas %llu / %llu, message \"%s\" / \"%s\"\n",
+                 static_cast<int>(a.kind), static_cast<int>(b.kind),
+                 static_cast<unsigned long long>(a.gas_used),
+                 static_cast<unsigned long long>(b.gas_used), a.message.c_str(),
+                 b.message.c_str());
+  }
+  return same;
+}
+
+// The call on the compiled module, fresh and again on the reused instance, against the
+// interpreter's `expected` outcome and `expected_state` (the state after it).
+void CompareWithAot(const PreparedContract& compiled, const CallContext& context,
+                    const CallOutcome& expected, const MapState& expected_state,
+                    const VmLimits& limits) {
+  ContractVm vm{limits};
+  for (const char* round : {"fresh", "reused"}) {
+    MapState state;
+    state.data = {{"k", "v"}, {"count", std::string(8, '\1')}};
+    const CallOutcome outcome = vm.Call(compiled, context, state);
+    if (!SameOutcome(expected, outcome) || !(state.data == expected_state.data)) {
+      std::fprintf(stderr, "contract_vm_fuzz: the AOT tier (%s instance) differs from the "
+                   "interpreter\n", round);
+      std::abort();
+    }
+  }
 }
 
 }  // namespace
@@ -79,7 +111,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   // Enough for loops to run a while, small enough that an endless one ends quickly.
   context.gas_limit = 200000;
 
-  ContractVm vm{limits}, other{limits};
+  ContractVm vm{limits, VmTier::kInterpreter}, other{limits, VmTier::kInterpreter};
   MapState state, state_again, state_other;
   for (MapState* m : {&state, &state_again, &state_other}) {
     m->data = {{"k", "v"}, {"count", std::string(8, '\1')}};
@@ -98,5 +130,8 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   const CallOutcome fresh = other.Call(*contract, context, state_other);
   Require(SameOutcome(first, fresh), "two VMs answered differently");
   Require(state.data == state_other.data, "two VMs wrote differently");
+
+  const auto compiled = chainaccel::fuzz::FuzzAotTier::Get().Compiled(wasm, limits);
+  if (compiled != nullptr) CompareWithAot(*compiled, context, first, state, limits);
   return 0;
 }

@@ -20,8 +20,12 @@
 // when gas bit 1 is set (a gap, or a call ahead of its turn, so that the next ones come
 // out of order), the next one - 1 when it is clear (a repeat; the largest nonce when the
 // next one is 0). The block runs on the sequential executor and on Block-STM with 2 and
-// 4 threads (executors kept between inputs, as the daemon keeps them between blocks);
-// any difference aborts. Committed state: keys "k", "count" and the example contracts'
+// 4 threads (executors kept between inputs, as the daemon keeps them between blocks),
+// all on the interpreter; where the module is compiled (tests/fuzz/aot_tier.h: kept by
+// code hash, so the inputs that mutate only the calls reuse it; new modules built for a
+// bounded share of the run), the block also runs on the ahead-of-time tier, on the
+// sequential executor and on Block-STM with 4 threads; any difference from the
+// sequential executor on the interpreter aborts. Committed state: keys "k", "count" and the example contracts'
 // balance and reserve keys with small values, test key 0 in the registry, and the
 // senders' next nonces: none (0), 7, 2^40 and 3.
 #include <algorithm>
@@ -41,6 +45,7 @@
 #include "execution/testing/map_state.h"
 #include "execution/testing/proofs.h"
 #include "execution/tx/verifying_key.h"
+#include "tests/fuzz/aot_tier.h"
 
 namespace {
 
@@ -88,6 +93,16 @@ TransactionProof MakeProof(uint8_t sender, std::string_view input) {
     proof.public_signals[i / 32][i % 32] = static_cast<uint8_t>(input[i]);
   }
   return proof;
+}
+
+// Aborts when `executor` does not give `reference` on `input`.
+void RequireSame(BlockExecutor& executor, const BlockInput& input, const BlockOutput& reference,
+                 const char* tier) {
+  if (!(executor.Execute(input) == reference)) {
+    std::fprintf(stderr, "executor_fuzz: %s on the %s differs from sequential execution on "
+                 "the interpreter\n", executor.name().c_str(), tier);
+    std::abort();
+  }
 }
 
 }  // namespace
@@ -168,12 +183,19 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
                          .proof_errors = proof_errors,
                          .state = state};
   const BlockOutput reference = sequential->Execute(input);
-  for (BlockExecutor* executor : {stm2, stm4}) {
-    if (!(executor->Execute(input) == reference)) {
-      std::fprintf(stderr, "executor_fuzz: %s differs from sequential execution\n",
-                   executor->name().c_str());
-      std::abort();
-    }
+  RequireSame(*stm2, input, reference, "interpreter");
+  RequireSame(*stm4, input, reference, "interpreter");
+
+  const auto compiled =
+      chainaccel::fuzz::FuzzAotTier::Get().Compiled(ByteView(data + 2, module_size), limits);
+  if (compiled == nullptr) return 0;
+  std::vector<const PreparedContract*> compiled_contracts = contracts;
+  for (const PreparedContract*& c : compiled_contracts) {
+    if (c != nullptr) c = compiled.get();
   }
+  BlockInput on_aot = input;
+  on_aot.contracts = compiled_contracts;
+  RequireSame(*sequential, on_aot, reference, "AOT tier");
+  RequireSame(*stm4, on_aot, reference, "AOT tier");
   return 0;
 }
