@@ -23,7 +23,8 @@ namespace fs = std::filesystem;
 
 // Bumped whenever the glue's or the runtime's meaning changes: objects of another
 // version in the cache are rebuilt.
-constexpr uint32_t kAotAbiVersion = 2;  // 2: a trapped instantiation frees its memory
+// 2: a trapped instantiation frees its memory; the type registry is freed at dlclose.
+constexpr uint32_t kAotAbiVersion = 2;
 
 // The host callback the glue calls for every import (C linkage, never throws).
 extern "C" int ChainaccelAotHost(void* frame, uint32_t fn, const uint64_t* params,
@@ -123,6 +124,11 @@ uint32_t wasm_rt_register_func_type(uint32_t np, uint32_t nr, ...) {
   ca_types[ca_type_count].nr = nr;
   ca_types[ca_type_count].t = t;
   return ++ca_type_count;
+}
+/* The type registry goes with the object (dlclose), not with the process. */
+__attribute__((destructor)) static void ca_free_types(void) {
+  for (uint32_t i = 0; i < ca_type_count; ++i) free(ca_types[i].t);
+  free(ca_types);
 }
 
 void wasm_rt_allocate_memory(wasm_rt_memory_t* m, uint32_t initial, uint32_t max) {
