@@ -9,7 +9,10 @@
 #          test among them), the CPU engine with the crypto wrappers and their vectors,
 #          and execution (VM, MV memory, Block-STM at 1-8 threads, state store, storage
 #          faults) under both sanitizers; about 8 minutes on 2 cores, builds included.
-#   (none) the nightly run: the sample, and under ASan+UBSan also the tests that go
+#   (none) the nightly run: the sample and the ahead-of-time tier's tests
+#          (exec_aot_tests: the tiers compared, the build sandbox; the compiled modules
+#          themselves are built by cc without sanitizers) under both sanitizers, and
+#          under ASan+UBSan also the tests that go
 #          through gRPC: the server (in-process daemon, call frame, decoders, TLS,
 #          security, the daemon as a process), the CLI and client against the daemon,
 #          ExecutionService against the daemon process and under storage faults, and
@@ -33,6 +36,7 @@ done
 [ "${#presets[@]}" -gt 0 ] || presets=(asan tsan)
 
 sample_targets="core_tests scheduler_tests engine_tests exec_tests"
+nightly_targets="exec_aot_tests"
 sample_tests="^(core|scheduler|engine|exec)/"
 grpc_targets="server_tests client_tests exec_daemon_tests exec_server_fault_tests bn254_tests bn254_tool groth16_tests"
 grpc_tests="^(core|scheduler|engine|exec|server|client|bn254|groth16)/"
@@ -41,8 +45,11 @@ grpc_tests="^(core|scheduler|engine|exec|server|client|bn254|groth16)/"
 for preset in "${presets[@]}"; do
   targets="$sample_targets"
   tests="$sample_tests"
+  if [ "$sample" = 0 ]; then
+    targets="$sample_targets $nightly_targets"
+  fi
   if [ "$sample" = 0 ] && [ "$preset" = asan ]; then
-    targets="$sample_targets $grpc_targets"
+    targets="$targets $grpc_targets"
     tests="$grpc_tests"
   fi
   targets="${SANITIZER_TARGETS:-$targets}"
