@@ -55,9 +55,9 @@ struct ProcStat {
   long session = 0;
 };
 bool ParseStat(const std::string& line, ProcStat* out) {
-  const size_t close = line.rfind(')');
-  if (close == std::string::npos) return false;
-  std::istringstream rest(line.substr(close + 1));
+  const size_t paren = line.rfind(')');
+  if (paren == std::string::npos) return false;
+  std::istringstream rest(line.substr(paren + 1));
   long ppid = 0;
   return static_cast<bool>(rest >> out->state >> ppid >> out->group >> out->session);
 }
