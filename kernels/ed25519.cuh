@@ -155,7 +155,7 @@ CHAINACCEL_HD U256 FeSqrTimes(U256 z, int k) {
   return z;
 }
 
-// z^(2^250 - 1) and z^11, the head of FePow22523 (and of z^(p - 2)): the addition chain
+// z^(2^250 - 1) and z^11, the common head of FeInvert and FePow22523: the addition chain
 // 2, 9, 11, 2^5 - 1, 2^10 - 1, 2^20 - 1, 2^40 - 1, 2^50 - 1, 2^100 - 1, 2^200 - 1,
 // 2^250 - 1 (254 squarings and 11 products; a 4-bit window takes 252 and 77).
 CHAINACCEL_HD U256 FePow2p250m1(const U256& z, U256& z11) {
@@ -172,10 +172,16 @@ CHAINACCEL_HD U256 FePow2p250m1(const U256& z, U256& z11) {
   return ModMul<Fe>(FeSqrTimes(e200, 50), e50);
 }
 
-// z^-1 (0 for 0), by the binary extended Euclid algorithm of u256.cuh: ~2 * 255 halvings
-// and subtractions of 8 limbs, no products, where Fermat's z^(p - 2) by the chain below
-// took 254 squarings and 11 products (~8 % of a verification's field work).
-CHAINACCEL_HD U256 FeInvert(const U256& z) { return ModInv<Fe>(z); }
+// z^(p - 2) = z^-1 (0 for 0). Not u256.cuh's binary Euclid ModInv: that one saves ~6 % of
+// a verification's counted limb products here, but on the H200 it measured no faster
+// (2^20 items 95.3 -> 96.2 ms, 1,024 items 3.35 -> 3.48 ms, 2026-12-04, kernels/NOTES.md):
+// mod 2^255 - 19 the chain's squares take the cheap reduction, and the lanes of a warp
+// wait for the slowest lane's Euclid loop.
+CHAINACCEL_HD U256 FeInvert(const U256& z) {
+  U256 z11;
+  const U256 e250 = FePow2p250m1(z, z11);
+  return ModMul<Fe>(FeSqrTimes(e250, 5), z11);  // 2^255 - 32 + 11
+}
 
 // z^((p - 5) / 8) = z^(2^252 - 3), the exponent of the square root in decoding.
 CHAINACCEL_HD U256 FePow22523(const U256& z) {

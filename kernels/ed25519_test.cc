@@ -39,7 +39,7 @@ TEST_CASE("SHA-512 over three segments matches libsodium", "[ed25519]") {
   }
 }
 
-TEST_CASE("FeInvert and the FePow22523 chain match the 4-bit window", "[ed25519]") {
+TEST_CASE("Addition chains: FeInvert and FePow22523 match the 4-bit window", "[ed25519]") {
   auto rng = testing::MakeRng("ed25519 chains");
   U256 p_minus_2, pow22523;  // (p - 5) / 8 = 2^252 - 3
   U256Sub(Fe::Modulus(), U256Small(2), p_minus_2);
