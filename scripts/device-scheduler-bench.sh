@@ -18,6 +18,8 @@
 #      of the same bytes (the host path's own ceiling); for the knobs in $DIAG_KNOBS.
 # JSON lines (one per run, tagged with "batching" and "step") go to $OUT/scheduler.jsonl;
 # the daemon's scheduler metrics after each daemon to $OUT/metrics_<batching>.txt.
+# DAEMON: the daemon binary (carry/bin/chainacceld), e.g. another build's for a side-by-side
+# run; BUILD_TAG, when set, adds "build":"<tag>" to every JSON line.
 # Usage: bash scripts/device-scheduler-bench.sh [batching] [sweep] [balance] [knobs] [diagnose]
 # (BATCHING_MODES and OPS narrow the batching step; see there.)
 set -uo pipefail
@@ -34,7 +36,7 @@ metrics=""
 start_daemon() {  # start_daemon <batching true|false> [name] [config file]
   rm -f "$work/ready"
   local name="${2:-$1}"
-  carry/bin/chainacceld --listen 127.0.0.1:0 --metrics-listen 127.0.0.1:0 \
+  "${DAEMON:-carry/bin/chainacceld}" --listen 127.0.0.1:0 --metrics-listen 127.0.0.1:0 \
     --data-dir "$work/data-$name" --ready-file "$work/ready" --batching "$1" \
     ${3:+--config "$3"} --log-level info > "$out/daemon_$name.log" 2>&1 &
   pid=$!
@@ -57,7 +59,7 @@ write_knob_config() {  # write_knob_config <name> <scheduler-keys[|top-level-key
 }
 
 bench() {  # bench <tags> <chainaccel bench args...>
-  local tags="$1"
+  local tags="$1${BUILD_TAG:+,\"build\":\"$BUILD_TAG\"}"
   shift
   carry/bin/chainaccel --address "$address" bench --channels 4 --json --quiet "$@" |
     sed -e "s/^{/{$tags,/" | tee -a "$out/scheduler.jsonl"
