@@ -1,8 +1,10 @@
 // StateCache: the bounded cache in front of the state database's point reads
 // (StateStore; docs/execution.md, "Storage"): state values, and the absence of a key,
-// by state key; and the state tree's latest nodes by position. The state itself lives in
-// RocksDB only; the cache holds what was read or written last, up to a size in bytes
-// (ExecutionOptions::state_cache_bytes, config execution_state_cache_bytes).
+// by state key. The state itself lives in RocksDB only; the cache holds what was read or
+// written last, up to a size in bytes (the store gives it half of
+// ExecutionOptions::state_cache_bytes, config execution_state_cache_bytes; the tree's
+// nodes have a cache of their own, NodeCache, whose counters the store reports under
+// Kind::kNode).
 //
 // Sharded LRU: kShards shards, each with its own mutex, list in recency order and hash
 // index, and an equal share of the capacity; a key's shard is chosen by its hash. A
@@ -33,7 +35,9 @@ namespace chainaccel::exec {
 
 class StateCache {
  public:
-  // What an entry caches. The kinds are separate key spaces.
+  // What an entry caches. The kinds are separate key spaces (the store puts only values
+  // here; Stats are indexed by Kind, and the store's combined Stats count its NodeCache's
+  // under kNode).
   enum class Kind : uint8_t { kValue = 0, kNode = 1 };
 
   // Shards: 64 keeps a 16-thread executor's collisions on a shard rare (16 readers over

@@ -287,18 +287,17 @@ Status CheckTreeRoot(rocksdb::DB& db, const std::string& path, uint64_t height,
   return Status::Ok();
 }
 
-// A tree position as the cache's key: u16be(depth) || prefix.
+// A tree position in record keys: u16be(depth) || prefix.
 std::string PositionKey(const NodePosition& p) { return NodePrefixKey(p).substr(1); }
 
-// "n" || u16be(depth) || prefix: the latest node at a position (a CachedNode).
+// "n" || u16be(depth) || prefix: the latest node at a position (a LatestNodeRecord).
 std::string LatestKey(const NodePosition& p) { return "n" + PositionKey(p); }
 
-// A node as the cache's value and the "n" record's: its record (65 bytes), then
-// u64be(version).
-std::string CachedNode(const VersionedNode& n) { return n.node.Encode() + BigEndian64(n.version); }
+// A node as the "n" record's value: its record (65 bytes), then u64be(version).
+std::string LatestNodeRecord(const VersionedNode& n) { return n.node.Encode() + BigEndian64(n.version); }
 
-// CachedNode's inverse: false when `bytes` is not one.
-bool DecodeCachedNode(std::string_view bytes, VersionedNode* n) {
+// LatestNodeRecord's inverse: false when `bytes` is not one.
+bool DecodeLatestNodeRecord(std::string_view bytes, VersionedNode* n) {
   if (bytes.size() != 73 || !n->node.Decode(bytes.substr(0, 65))) return false;
   n->version = ParseBigEndian64(bytes.substr(65));
   return true;
@@ -323,7 +322,7 @@ class StoreNodeReader final : public NodeReader {
   static constexpr size_t kMaxReadThreads = 8;
   static constexpr size_t kMultiGetKeys = 64;
 
-  StoreNodeReader(rocksdb::DB* db, const rocksdb::Snapshot* snapshot, StateCache& cache,
+  StoreNodeReader(rocksdb::DB* db, const rocksdb::Snapshot* snapshot, NodeCache& cache,
                   uint64_t height)
       : db_(db), snapshot_(snapshot), cache_(cache), height_(height) {}
 
@@ -348,12 +347,8 @@ class StoreNodeReader final : public NodeReader {
 
  private:
   bool FromCache(const NodePosition& p, std::optional<VersionedNode>* out) const {
-    std::optional<std::string> cached;
     VersionedNode n;
-    if (!cache_.Lookup(StateCache::Kind::kNode, PositionKey(p), &cached) || !cached ||
-        !DecodeCachedNode(*cached, &n)) {
-      return false;
-    }
+    if (!cache_.Lookup(p, &n)) return false;
     *out = n;
     return true;
   }
@@ -418,7 +413,7 @@ class StoreNodeReader final : public NodeReader {
     }
     if (!status.ok()) return FromRocks(status, "read state tree");
     VersionedNode n;
-    if (!DecodeCachedNode(std::string_view(value.data(), value.size()), &n)) {
+    if (!DecodeLatestNodeRecord(std::string_view(value.data(), value.size()), &n)) {
       return Status::Internal("state tree: a malformed latest-node record at depth " +
                               std::to_string(p.depth));
     }
@@ -428,7 +423,7 @@ class StoreNodeReader final : public NodeReader {
 
   rocksdb::DB* const db_;
   const rocksdb::Snapshot* const snapshot_;
-  StateCache& cache_;
+  NodeCache& cache_;
   const uint64_t height_;
 };
 
@@ -440,7 +435,22 @@ Status ClosedAfterFailure() {
 
 }  // namespace
 
-StateStore::StateStore(size_t cache_bytes) : cache_(std::make_unique<StateCache>(cache_bytes)) {}
+StateStore::StateStore(size_t cache_bytes)
+    : cache_(std::make_unique<StateCache>(cache_bytes - cache_bytes / 2)),
+      nodes_(std::make_unique<NodeCache>(cache_bytes / 2)) {}
+
+StateCache::Stats StateStore::cache_stats() const {
+  StateCache::Stats s = cache_->stats();
+  const NodeCache::Stats n = nodes_->stats();
+  constexpr auto kNode = static_cast<size_t>(StateCache::Kind::kNode);
+  s.hits[kNode] += n.hits;
+  s.misses[kNode] += n.misses;
+  s.evictions += n.evictions;
+  s.entries += n.entries;
+  s.bytes += n.bytes;
+  s.capacity += n.capacity;
+  return s;
+}
 
 StateStore::~StateStore() { ReleaseSnapshot(); }
 
@@ -614,7 +624,7 @@ Status StateStore::Prove(std::string_view key, uint64_t height, std::optional<st
 }
 
 Status StateStore::UpdateTree(const WriteSet& writes, NodeHasher& hasher, TreeUpdate* update) const {
-  StoreNodeReader reader(db_.get(), snapshot_, *cache_, height_);
+  StoreNodeReader reader(db_.get(), snapshot_, *nodes_, height_);
   return UpdateStateTree(reader, root_, writes, hasher, update);
 }
 
@@ -744,7 +754,7 @@ Status StateStore::PutTree(uint64_t height, const TreeUpdate& update, rocksdb::W
   rewritten.reserve(update.written.size());
   for (const auto& [p, node] : update.written) {
     batch->Put(NodeKey(p, height), node.Encode());
-    batch->Put(LatestKey(p), CachedNode(VersionedNode{node, height}));
+    batch->Put(LatestKey(p), LatestNodeRecord(VersionedNode{node, height}));
     written += PositionKey(p);
     rewritten.insert(p);
   }
@@ -905,7 +915,7 @@ Status StateStore::RestoreStale(uint64_t height, rocksdb::WriteBatch* batch) {
     VersionedNode n;
     if (!n.node.Decode(node)) return Status::Internal("state tree: a malformed node record");
     n.version = ParseBigEndian64(record.substr(34));
-    batch->Put("n" + std::string(record.substr(0, 34)), CachedNode(n));
+    batch->Put("n" + std::string(record.substr(0, 34)), LatestNodeRecord(n));
     return Status::Ok();
   });
 }
@@ -916,11 +926,8 @@ void StateStore::Apply(uint64_t height, const WriteSet& writes, const TreeUpdate
     Hash32 address;
     if (ParseContractCodeKey(key, &address)) staged_.erase(address);
   }
-  for (const auto& [p, version] : update.stale) cache_->Erase(StateCache::Kind::kNode, PositionKey(p));
-  for (const auto& [p, node] : update.written) {
-    const std::string value = CachedNode(VersionedNode{node, height});
-    cache_->Insert(StateCache::Kind::kNode, PositionKey(p), &value);
-  }
+  for (const auto& [p, version] : update.stale) nodes_->Erase(p);
+  for (const auto& [p, node] : update.written) nodes_->Insert(p, VersionedNode{node, height});
   height_ = height;
   root_ = update.root;
   TakeSnapshot();

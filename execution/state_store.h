@@ -61,6 +61,7 @@
 #include "core/mutex.h"
 #include "core/thread_annotations.h"
 #include "execution/block.h"
+#include "execution/node_cache.h"
 #include "execution/state_cache.h"
 #include "execution/state_tree.h"
 #include "execution/tx/state_proof.h"
@@ -80,11 +81,12 @@ class StateStore final : public StateReader {
  public:
   // Undo logs kept: state can be read at heights [height - kHistory, height].
   static constexpr uint64_t kHistory = 256;
-  // The cache's default size (config execution_state_cache_bytes).
+  // The caches' default size (config execution_state_cache_bytes): half for state values
+  // (StateCache), half for the tree's nodes (NodeCache).
   static constexpr size_t kDefaultCacheBytes = size_t{256} << 20;
 
-  // Opens (creating if missing) the database at `path`, in O(1) of its size, with a
-  // cache of `cache_bytes` (0: none). `env` (not owned; must outlive the store) is
+  // Opens (creating if missing) the database at `path`, in O(1) of its size, with
+  // caches of `cache_bytes` in all (0: none; half for values, half for nodes). `env` (not owned; must outlive the store) is
   // RocksDB's file system and clock, null for RocksDB's default. INTERNAL when RocksDB
   // fails (message included), and when the tree's root record or root node does not
   // match the committed root (the state itself is not hashed;
@@ -128,8 +130,9 @@ class StateStore final : public StateReader {
   // is closed or holds the refused block.
   Status ScanState(const StateVisitor& visit) const;
 
-  // The cache's counters and size (metrics, benchmarks).
-  StateCache::Stats cache_stats() const { return cache_->stats(); }
+  // The caches' counters and sizes (metrics, benchmarks): the values' under
+  // StateCache::Kind::kValue, the nodes' under kNode; entries, bytes and capacity summed.
+  StateCache::Stats cache_stats() const;
 
   // Contracts (docs/execution.md, "Contracts"). StageContract stores the code ("w" ||
   // code hash) and stages the deployment ("c" || address) in one synced batch: durable
@@ -234,9 +237,11 @@ class StateStore final : public StateReader {
   // a Persist running beside them does not show them the next block). Changed, like
   // db_, only with exclusive access (Apply, Recover); null while db_ is read-only.
   const rocksdb::Snapshot* snapshot_ = nullptr;
-  // State values (and absences) and the latest tree's nodes, bounded; thread-safe.
-  // Filled by reads, overwritten by Apply.
+  // State values (and absences), bounded; thread-safe. Filled by reads, overwritten by
+  // Apply.
   const std::unique_ptr<StateCache> cache_;
+  // The latest tree's nodes, bounded; thread-safe. Filled and pruned by Apply only.
+  const std::unique_ptr<NodeCache> nodes_;
   // While db_ holds a refused block (LoadRefusedBlock): the values before it of the
   // keys it wrote (nullopt: absent). Changed only with exclusive access.
   std::map<std::string, std::optional<std::string>, std::less<>> refused_block_;
