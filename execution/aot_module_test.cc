@@ -154,6 +154,43 @@ TEST_CASE("AOT tier: traps, recursion, fresh state and gas equal the interpreter
   CHECK(TierCalls().aot >= before + 300);
 }
 
+// A module that imports nothing: wasm2c's instantiate then takes the instance alone, and
+// the glue used to pass the host environment too, so the build failed and such a
+// contract stayed on the interpreter (found by the fuzzing helper).
+constexpr std::string_view kNoImportsWat = R"(
+(module
+  (memory (export "memory") 1)
+  (global $n (mut i32) (i32.const 0))
+  (func (export "spin") (local i32)
+    (loop $l
+      (local.set 0 (i32.add (local.get 0) (i32.const 1)))
+      (i32.store (i32.const 8) (local.get 0))
+      (br_if $l (i32.lt_u (local.get 0) (i32.const 500)))))
+  (func (export "count") (global.set $n (i32.add (global.get $n) (i32.const 1))))
+  (func (export "trap") unreachable)
+  (func (export "oob") (drop (i32.load (i32.const 65536)))))
+)";
+
+TEST_CASE("AOT tier: a module without imports compiles and equals the interpreter", "[aot]") {
+  if (!ToolsPresent()) return;
+  testing::TempDir dir;
+  const auto code = Prepare(WatToWasm(kNoImportsWat));
+  Compile(dir.Sub("aot"), *code);
+  const uint64_t before = TierCalls().aot;
+  {
+    // A VM adds its tier counts when it goes (or every 256 calls).
+    ContractVm interpreter{VmLimits{}, VmTier::kInterpreter}, compiled{VmLimits{}};
+    MapState a, b;
+    for (const char* f : {"spin", "count", "count", "trap", "oob", "nope"}) {
+      for (uint64_t gas : {uint64_t{10'000'000}, uint64_t{1'000}, uint64_t{20}}) {
+        Same(interpreter, compiled, *code, Ctx(f, gas, {}), a, b);
+      }
+    }
+    CHECK(compiled.Call(*code, Ctx("trap", 1000, {}), b).kind == CallOutcome::Kind::kTrapped);
+  }
+  CHECK(TierCalls().aot > before);  // the calls ran on the compiled module
+}
+
 // Found by contract_vm_fuzz on both tiers: the glue freed a compiled instance whose
 // instantiation trapped but not the memory instantiation had allocated, so every call
 // of such a contract leaked a page (LeakSanitizer, as in the nightly sanitizer run).
