@@ -1,6 +1,7 @@
 #include "execution/node_cache.h"
 
 #include <cstring>
+#include <new>
 
 namespace chainaccel::exec {
 namespace {
@@ -17,7 +18,11 @@ uint64_t Mix(uint64_t x) {
 
 }  // namespace
 
-NodeCache::NodeCache(size_t capacity_bytes) : sets_(capacity_bytes / sizeof(Set)) {}
+NodeCache::NodeCache(size_t capacity_bytes)
+    : set_count_(capacity_bytes / sizeof(Set)),
+      sets_(set_count_ == 0 ? nullptr : static_cast<Set*>(std::calloc(set_count_, sizeof(Set)))) {
+  if (set_count_ > 0 && sets_ == nullptr) throw std::bad_alloc();
+}
 
 NodeCache::Slot NodeCache::SlotOf(const NodePosition& position) const {
   uint64_t first;
@@ -25,7 +30,7 @@ NodeCache::Slot NodeCache::SlotOf(const NodePosition& position) const {
   const uint64_t h = Mix(first ^ (uint64_t{position.depth} * 0x9e3779b97f4a7c15ull));
   // The set from the high bits (multiply-shift: no division), the tag from the low ones.
   const auto set = static_cast<size_t>(
-      (static_cast<unsigned __int128>(h) * sets_.size()) >> 64);
+      (static_cast<unsigned __int128>(h) * set_count_) >> 64);
   const auto tag = static_cast<uint16_t>((h & 0xFFFF) | 1);
   return {set, tag};
 }
@@ -40,7 +45,7 @@ int NodeCache::Find(const Set& set, uint16_t tag, const NodePosition& position) 
 }
 
 bool NodeCache::Lookup(const NodePosition& position, VersionedNode* out) {
-  if (sets_.empty()) return false;
+  if (set_count_ == 0) return false;
   const Slot slot = SlotOf(position);
   Stripe& stripe = stripes_[slot.set % kStripes];
   MutexLock lock(stripe.mu);
@@ -61,7 +66,7 @@ bool NodeCache::Lookup(const NodePosition& position, VersionedNode* out) {
 }
 
 void NodeCache::Insert(const NodePosition& position, const VersionedNode& node) {
-  if (sets_.empty()) return;
+  if (set_count_ == 0) return;
   const Slot slot = SlotOf(position);
   Stripe& stripe = stripes_[slot.set % kStripes];
   MutexLock lock(stripe.mu);
@@ -95,7 +100,7 @@ void NodeCache::Insert(const NodePosition& position, const VersionedNode& node) 
 }
 
 void NodeCache::Erase(const NodePosition& position) {
-  if (sets_.empty()) return;
+  if (set_count_ == 0) return;
   const Slot slot = SlotOf(position);
   Stripe& stripe = stripes_[slot.set % kStripes];
   MutexLock lock(stripe.mu);
@@ -109,7 +114,7 @@ void NodeCache::Erase(const NodePosition& position) {
 
 NodeCache::Stats NodeCache::stats() const {
   Stats s;
-  s.capacity = sets_.size() * sizeof(Set);
+  s.capacity = set_count_ * sizeof(Set);
   for (const Stripe& stripe : stripes_) {
     MutexLock lock(stripe.mu);
     s.hits += stripe.hits;

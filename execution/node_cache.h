@@ -23,7 +23,9 @@
 #include <array>
 #include <cstddef>
 #include <cstdint>
-#include <vector>
+#include <cstdlib>
+#include <memory>
+#include <type_traits>
 
 #include "core/mutex.h"
 #include "core/thread_annotations.h"
@@ -39,7 +41,7 @@ class NodeCache {
   static constexpr size_t kStripes = 64;
 
   // A cache of at most `capacity_bytes` (capacity_bytes / sizeof(Set) sets); under one
-  // set's size it caches nothing (every lookup misses).
+  // set's size it caches nothing (every lookup misses). Memory is taken as sets fill.
   explicit NodeCache(size_t capacity_bytes);
   NodeCache(const NodeCache&) = delete;
   NodeCache& operator=(const NodeCache&) = delete;
@@ -73,11 +75,20 @@ class NodeCache {
     Hash32 a;
     Hash32 b;
   };
+  // All zero bytes is the empty set: the table comes zeroed from calloc, whose large
+  // blocks are fresh pages the kernel maps on first touch, so the process's memory grows
+  // as sets fill, not by the whole capacity at start.
   struct Set {
-    std::array<uint16_t, kWays> tags{};  // 0: the way is empty
-    uint8_t referenced = 0;              // bit w: way w used since the hand passed it
-    uint8_t hand = 0;                    // CLOCK's next way to consider
+    std::array<uint16_t, kWays> tags;  // 0: the way is empty
+    uint8_t referenced;                // bit w: way w used since the hand passed it
+    uint8_t hand;                      // CLOCK's next way to consider
     std::array<Entry, kWays> ways;
+  };
+  static_assert(std::is_trivially_default_constructible_v<Set> &&
+                    std::is_trivially_destructible_v<Set>,
+                "sets live in calloc'ed memory");
+  struct FreeSets {
+    void operator()(Set* sets) const { std::free(sets); }
   };
   static_assert(kWays <= 8, "referenced is one byte of way bits");
   // 112-byte entries (the 107 bytes of fields, 8-aligned) and a 24-byte header: 115 bytes
@@ -102,7 +113,8 @@ class NodeCache {
 
   // Sets are plain memory guarded by stripes_[s % kStripes].mu (the analysis cannot name
   // a per-element lock; every access below takes the stripe first).
-  std::vector<Set> sets_;
+  const size_t set_count_;
+  const std::unique_ptr<Set[], FreeSets> sets_;  // set_count_ sets, zeroed
   std::array<Stripe, kStripes> stripes_;
 };
 
