@@ -78,34 +78,6 @@ std::string HostImportDefinition(const HostFnSpec& spec, size_t index) {
   return c.str();
 }
 
-// True when `module` (a validated WebAssembly binary) has an import section with at
-// least one import. wasm2c gives the instantiate function one parameter per imported
-// module ("env", the only one the validation allows) after the instance, and none when
-// nothing is imported, so the glue's call must know.
-bool ImportsAnything(ByteView module) {
-  size_t at = 8;  // magic and version
-  auto leb = [&module, &at](uint64_t* v) {
-    *v = 0;
-    for (int shift = 0; shift < 35 && at < module.size(); shift += 7) {
-      const uint8_t b = module[at++];
-      *v |= uint64_t{b & 0x7Fu} << shift;
-      if ((b & 0x80) == 0) return true;
-    }
-    return false;
-  };
-  while (at < module.size()) {
-    const uint8_t id = module[at++];
-    uint64_t size = 0;
-    if (!leb(&size) || size > module.size() - at) return false;
-    if (id == 2) {  // the import section: a count, then the imports
-      uint64_t count = 0;
-      return leb(&count) && count > 0;
-    }
-    at += size;
-  }
-  return false;
-}
-
 // The glue: includes wasm2c's output (one translation unit, so that it can call its
 // static init_globals), defines the runtime functions the output needs (thread-local
 // trap state; memory grown by realloc, as the interpreter's bounds-checked memory
@@ -246,7 +218,7 @@ CA_EXPORT void* chainaccel_aot_new(ca_host_fn host) {
     free(a);
     return 0;
   }
-  Z_contract_instantiate(&a->inst)" << (ImportsAnything(contract.instrumented_module()) ? ", &a->env" : "") << R"();
+  Z_contract_instantiate(&a->inst)" << (contract.import_count() > 0 ? ", &a->env" : "") << R"();
   ca_trap_target = prev;
   wasm_rt_memory_t* m = Z_contractZ_memory(&a->inst);
   a->image = (uint8_t*)malloc(m->size ? m->size : 1);

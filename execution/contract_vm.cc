@@ -399,6 +399,7 @@ class PreparedContractImpl final : public PreparedContract {
 
   ByteView instrumented_module() const override { return ByteView(metered.data(), metered.size()); }
   uint32_t gas_global_index() const override { return gas_global; }
+  size_t import_count() const override { return imports.size(); }
   const std::shared_ptr<const AotModule>* aot() const override {
     return aot_ready_.load(std::memory_order_acquire) ? &aot_ : nullptr;
   }

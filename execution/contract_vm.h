@@ -18,6 +18,7 @@
 // charged by the host. Out of gas traps the call.
 #pragma once
 
+#include <cstddef>
 #include <cstdint>
 #include <memory>
 #include <string>
@@ -63,6 +64,9 @@ class PreparedContract {
   // Index of the injected i64 gas counter among the module's globals; the stack rule's
   // i32 counter is the next one.
   virtual uint32_t gas_global_index() const = 0;
+  // How many host functions the module imports (all from "env", as the validation
+  // requires); wasm2c's instantiate takes the host environment only when it is not 0.
+  virtual size_t import_count() const = 0;
   // The compiled module of the ahead-of-time tier, or nullptr until one is attached.
   // Thread-safe; once non-null it never changes.
   virtual const std::shared_ptr<const AotModule>* aot() const = 0;

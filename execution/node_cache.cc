@@ -1,13 +1,13 @@
 #include "execution/node_cache.h"
 
-#include <cstring>
 #include <new>
 
 namespace chainaccel::exec {
 namespace {
 
-// splitmix64's finalizer: the prefix's first 64 bits are a hash's bits below the node's
-// depth and zero beyond it, so shallow positions differ in few bits before mixing.
+// splitmix64's finalizer over NodePositionHash (the prefix's first 64 bits and the
+// depth): those bits are a hash's below the node's depth and zero beyond it, so shallow
+// positions differ in few bits before mixing.
 uint64_t Mix(uint64_t x) {
   x ^= x >> 30;
   x *= 0xbf58476d1ce4e5b9ull;
@@ -25,9 +25,7 @@ NodeCache::NodeCache(size_t capacity_bytes)
 }
 
 NodeCache::Slot NodeCache::SlotOf(const NodePosition& position) const {
-  uint64_t first;
-  std::memcpy(&first, position.prefix.data(), sizeof first);
-  const uint64_t h = Mix(first ^ (uint64_t{position.depth} * 0x9e3779b97f4a7c15ull));
+  const uint64_t h = Mix(NodePositionHash()(position));
   // The set from the high bits (multiply-shift: no division), the tag from the low ones.
   const auto set = static_cast<size_t>(
       (static_cast<unsigned __int128>(h) * set_count_) >> 64);

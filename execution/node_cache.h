@@ -11,8 +11,9 @@
 // 16-bit tag of the hash (0: empty), so a lookup compares the full position only where
 // the tag matches. Replacement within a set is CLOCK: a hit marks its way referenced (a
 // new entry starts unmarked); an insert into a full set clears marked ways from the
-// set's hand on and replaces the first way found unmarked. Sets are guarded by kStripes mutexes (set s by
-// stripe s % kStripes), so readers of different sets rarely wait for each other.
+// set's hand on and replaces the first way found unmarked. Sets are guarded by kStripes
+// mutexes (set s by stripe s % kStripes), so readers of different sets rarely wait for
+// each other.
 //
 // As StateCache, the cache never decides what is current: the store inserts the nodes a
 // block writes, and erases the ones it makes stale, in its exclusive step.
@@ -101,7 +102,7 @@ class NodeCache {
     uint64_t evictions CHAINACCEL_GUARDED_BY(mu) = 0;
     size_t entries CHAINACCEL_GUARDED_BY(mu) = 0;
   };
-  // Where a position lives: its set, the set's stripe and its tag.
+  // Where a position lives: its set (whose stripe is set % kStripes) and its tag.
   struct Slot {
     size_t set;
     uint16_t tag;
