@@ -88,10 +88,9 @@ class StateStore final : public StateReader {
   // Opens (creating if missing) the database at `path`, in O(1) of its size, with
   // caches of `cache_bytes` in all (0: none; half for values, half for nodes). `env`
   // (not owned; must outlive the store) is RocksDB's file system and clock, null for
-  // RocksDB's default. INTERNAL when RocksDB
-  // fails (message included), and when the tree's root record or root node does not
-  // match the committed root (the state itself is not hashed;
-  // ExecutionOptions::verify_state_root_on_open does that).
+  // RocksDB's default. INTERNAL when RocksDB fails (message included), and when the
+  // tree's root record or root node does not match the committed root (the state itself
+  // is not hashed; ExecutionOptions::verify_state_root_on_open does that).
   static Status Open(const std::string& path, std::unique_ptr<StateStore>* out,
                      rocksdb::Env* env = nullptr, size_t cache_bytes = kDefaultCacheBytes);
   ~StateStore() override;
