@@ -97,11 +97,13 @@ CHAINACCEL_HD EdCached EdToCached(const EdPoint& p) {
                   ModAdd<Fe>(p.z, p.z)};
 }
 
-// P + Q with Q cached (add-2008-hwcd-3, complete): 8 products.
-CHAINACCEL_HD EdPoint EdAddCached(const EdPoint& p, const EdCached& q) {
-  const U256 a = ModMul<Fe>(ModSub<Fe>(p.y, p.x), q.y_minus_x);
-  const U256 b = ModMul<Fe>(ModAdd<Fe>(p.y, p.x), q.y_plus_x);
-  const U256 c = ModMul<Fe>(p.t, q.t2d);
+// P + Q with Q cached (add-2008-hwcd-3, complete): 8 products. negate: P - Q instead (Y + X
+// and Y - X of Q trade places, 2dT changes sign), without a copy of Q.
+CHAINACCEL_HD EdPoint EdAddCached(const EdPoint& p, const EdCached& q, bool negate = false) {
+  const U256 a = ModMul<Fe>(ModSub<Fe>(p.y, p.x), negate ? q.y_plus_x : q.y_minus_x);
+  const U256 b = ModMul<Fe>(ModAdd<Fe>(p.y, p.x), negate ? q.y_minus_x : q.y_plus_x);
+  U256 c = ModMul<Fe>(p.t, q.t2d);
+  if (negate) c = ModNeg<Fe>(c);
   const U256 d = ModMul<Fe>(p.z, q.z2);
   const U256 e = ModSub<Fe>(b, a), f = ModSub<Fe>(d, c), g = ModAdd<Fe>(d, c),
              h = ModAdd<Fe>(b, a);
@@ -293,26 +295,35 @@ inline const std::vector<EdPrecomputed>& Ed25519BaseTable() {
   return table;
 }
 
-// a * B + b * P for scalars a, b < 2^256 (little-endian limbs): b * P by a 4-bit window
-// over 15 cached multiples of P (three of each four doublings skip T), a * B from the
-// table.
+// The variable base's window: signed 5-bit digits (U256BoothDigit5) over b < 2^254, 51
+// digits (255 bits; the top digit's bit 254 is 0), each added from the cached multiples
+// 1..16 of P (a negative digit subtracts it: EdAddCached's negate).
+inline constexpr int kEdVariableWindowDigits = 51;
+inline constexpr int kEdVariableWindowMultiples = 16;
+
+// a * B + b * P for scalars a < 2^256 and b < 2^254 (little-endian limbs): b * P by signed
+// 5-bit windows over 16 cached multiples of P (at most 51 additions where unsigned 4-bit
+// windows took 64; four of each five doublings skip T), a * B from the table. The windows
+// are fixed, not wNAF, so the lanes of a warp add at the same steps.
 CHAINACCEL_HD EdPoint EdDoubleScalarMul(const U256& a, const U256& b, const EdPoint& p,
                                         const EdPrecomputed* table) {
-  EdCached multiples[15];
+  EdCached multiples[kEdVariableWindowMultiples];
   multiples[0] = EdToCached(p);
   EdPoint multiple = p;
-  for (int d = 2; d <= 15; ++d) {
+  for (int d = 2; d <= kEdVariableWindowMultiples; ++d) {
     multiple = EdAddCached(multiple, multiples[0]);
     multiples[d - 1] = EdToCached(multiple);
   }
   EdPoint acc = EdIdentity();
-  for (int i = 63; i >= 0; --i) {
+  for (int i = kEdVariableWindowDigits - 1; i >= 0; --i) {
+    acc = EdDouble<false>(acc);
     acc = EdDouble<false>(acc);
     acc = EdDouble<false>(acc);
     acc = EdDouble<false>(acc);
     acc = EdDouble<true>(acc);
-    const uint32_t d = U256Nibble(b, i);
-    if (d != 0) acc = EdAddCached(acc, multiples[d - 1]);
+    const int d = U256BoothDigit5(b, i);
+    // One addition for either sign, so that lanes of both signs add together.
+    if (d != 0) acc = EdAddCached(acc, multiples[(d < 0 ? -d : d) - 1], d < 0);
   }
   for (int j = 0; j < kEd25519TableWindows; ++j) {
     const uint32_t d = (a.w[j / 4] >> (8 * (j % 4))) & 0xFF;
@@ -321,20 +332,62 @@ CHAINACCEL_HD EdPoint EdDoubleScalarMul(const U256& a, const U256& b, const EdPo
   return acc;
 }
 
-// The 64-byte little-endian number h mod L (binary long division; variable time).
+// The 64-byte little-endian number h mod L: Barrett's reduction (Handbook of Applied
+// Cryptography, 14.42) with base 2^32 and k = 8 limbs: q = floor(floor(h / 2^224) mu /
+// 2^288), mu = floor(2^512 / L) (260 bits), then h - q L mod 2^288, which is below 3L,
+// less L at most twice. ~150 limb products where bitwise long division took ~20,000
+// instructions (512 shifts, compares and subtractions of 8 limbs).
 CHAINACCEL_HD U256 Ed25519ReduceWide(const uint8_t h[64]) {
-  const U256 l = Ed25519Order();
-  U256 r = U256Zero();
-  for (int bit = 511; bit >= 0; --bit) {
-    uint32_t carry = (h[bit / 8] >> (bit % 8)) & 1;
-    for (int i = 0; i < 8; ++i) {  // r = 2r + bit (r < L < 2^253: no overflow)
-      const uint32_t next = r.w[i] >> 31;
-      r.w[i] = r.w[i] << 1 | carry;
-      carry = next;
-    }
-    if (!U256Less(r, l)) U256Sub(r, l, r);
+  constexpr int kLimbs = 9;  // k + 1
+  const uint32_t mu[kLimbs] = {0x0A2C131B, 0xED9CE5A3, 0x086329A7, 0x2106215D, 0xFFFFFFEB,
+                               0xFFFFFFFF, 0xFFFFFFFF, 0xFFFFFFFF, 0x0000000F};
+  uint32_t x[16];
+  for (int i = 0; i < 16; ++i) {
+    x[i] = static_cast<uint32_t>(h[4 * i]) | static_cast<uint32_t>(h[4 * i + 1]) << 8 |
+           static_cast<uint32_t>(h[4 * i + 2]) << 16 | static_cast<uint32_t>(h[4 * i + 3]) << 24;
   }
-  return r;
+  // q2 = q1 mu, q1 = x[7..15]; only limbs 9.. of q2 (q3) are kept, but the lower ones carry.
+  uint32_t q2[2 * kLimbs] = {};
+  for (int i = 0; i < kLimbs; ++i) {
+    uint64_t carry = 0;
+    for (int j = 0; j < kLimbs; ++j) {
+      const uint64_t t = static_cast<uint64_t>(x[7 + i]) * mu[j] + q2[i + j] + carry;
+      q2[i + j] = static_cast<uint32_t>(t);
+      carry = t >> 32;
+    }
+    q2[i + kLimbs] = static_cast<uint32_t>(carry);
+  }
+  const uint32_t* q3 = q2 + kLimbs;
+  // r2 = q3 L mod 2^288.
+  const U256 l = Ed25519Order();
+  uint32_t r2[kLimbs] = {};
+  for (int i = 0; i < kLimbs; ++i) {
+    uint64_t carry = 0;
+    for (int j = 0; i + j < kLimbs; ++j) {
+      const uint64_t t = static_cast<uint64_t>(q3[i]) * (j < 8 ? l.w[j] : 0u) + r2[i + j] + carry;
+      r2[i + j] = static_cast<uint32_t>(t);
+      carry = t >> 32;
+    }
+  }
+  // r = x mod 2^288 - r2 (mod 2^288: a borrow out of the top limb is dropped).
+  uint32_t r[kLimbs];
+  uint32_t borrow = 0;
+  for (int i = 0; i < kLimbs; ++i) {
+    const uint64_t t = static_cast<uint64_t>(x[i]) - r2[i] - borrow;
+    r[i] = static_cast<uint32_t>(t);
+    borrow = static_cast<uint32_t>(t >> 63);
+  }
+  for (int round = 0; round < 2; ++round) {  // r < 3L
+    U256 low;
+    for (int i = 0; i < 8; ++i) low.w[i] = r[i];
+    if (r[8] == 0 && U256Less(low, l)) break;
+    uint32_t b = U256Sub(low, l, low);
+    for (int i = 0; i < 8; ++i) r[i] = low.w[i];
+    r[8] -= b;
+  }
+  U256 out;
+  for (int i = 0; i < 8; ++i) out.w[i] = r[i];
+  return out;
 }
 
 // VerifyEd25519 of the CPU engine (libsodium 1.0.18's verdict, then its classification):

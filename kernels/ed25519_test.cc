@@ -61,15 +61,50 @@ TEST_CASE("Addition chains: FeInvert and FePow22523 match the 4-bit window", "[e
 TEST_CASE("Reduction mod L and multiples of B match libsodium", "[ed25519]") {
   REQUIRE(sodium_init() >= 0);
   auto rng = testing::MakeRng("ed25519 scalars");
-  for (int i = 0; i < 100; ++i) {
-    Bytes wide = testing::RandomBytes(rng, 64);
-    if (i == 0) std::fill(wide.begin(), wide.end(), 0xFF);
+  // Edges of Barrett's reduction: 0, all ones, L and its neighbours, L^2 region, 2^k for
+  // every k, runs of ones; then random values (with their 32 top bytes zero or not).
+  const uint8_t l_bytes[32] = {0xED, 0xD3, 0xF5, 0x5C, 0x1A, 0x63, 0x12, 0x58, 0xD6, 0x9C, 0xF7,
+                               0xA2, 0xDE, 0xF9, 0xDE, 0x14, 0,    0,    0,    0,    0,    0,
+                               0,    0,    0,    0,    0,    0,    0,    0,    0,    0x10};
+  std::vector<Bytes> edges;
+  edges.push_back(Bytes(64, 0x00));
+  edges.push_back(Bytes(64, 0xFF));
+  for (int delta = -2; delta <= 2; ++delta) {  // L + delta, and (L + delta) * 2^256
+    Bytes low(64, 0), high(64, 0);
+    std::memcpy(low.data(), l_bytes, 32);
+    std::memcpy(high.data() + 32, l_bytes, 32);
+    int carry = delta;
+    for (int k = 0; k < 32 && carry != 0; ++k) {
+      const int v = low[k] + carry;
+      low[k] = static_cast<uint8_t>(v & 0xFF);
+      carry = v < 0 ? -1 : v >> 8;
+    }
+    edges.push_back(low);
+    edges.push_back(high);
+  }
+  for (int bit = 0; bit < 512; ++bit) {
+    Bytes single(64, 0), run(64, 0);
+    single[bit / 8] = static_cast<uint8_t>(1 << (bit % 8));
+    for (int b = 0; b <= bit; ++b) run[b / 8] |= static_cast<uint8_t>(1 << (b % 8));
+    edges.push_back(single);
+    edges.push_back(run);
+  }
+  for (int i = 0; i < 20000 + static_cast<int>(edges.size()); ++i) {
+    Bytes wide;
+    if (i < static_cast<int>(edges.size())) {
+      wide = edges[i];
+    } else {
+      wide = testing::RandomBytes(rng, 64);
+      if (i % 4 == 0) std::fill(wide.begin() + 32, wide.end(), 0);
+    }
+    INFO("h " << testing::ToHex(wide));
     uint8_t want[32];
     crypto_core_ed25519_scalar_reduce(want, wide.data());
     const U256 got = Ed25519ReduceWide(wide.data());
     uint8_t got_bytes[32];
     for (int k = 0; k < 32; ++k) got_bytes[k] = static_cast<uint8_t>(got.w[k / 4] >> (8 * (k % 4)));
     REQUIRE(std::memcmp(got_bytes, want, 32) == 0);
+    if (i % 100 != 0) continue;  // 10^4 reductions; ~200 multiples below
     // got * B, through the table (a) and through the window (b).
     uint8_t base_multiple[32];
     if (crypto_scalarmult_ed25519_base_noclamp(base_multiple, got_bytes) != 0) continue;
@@ -78,6 +113,39 @@ TEST_CASE("Reduction mod L and multiples of B match libsodium", "[ed25519]") {
     EdEncode(EdDoubleScalarMul(U256Zero(), got, Ed25519Base(), BaseTable()), by_window);
     CHECK(std::memcmp(by_table, base_multiple, 32) == 0);
     CHECK(std::memcmp(by_window, base_multiple, 32) == 0);
+  }
+}
+
+TEST_CASE("The signed window gives the table's multiples of B for edge digits", "[ed25519]") {
+  auto rng = testing::MakeRng("ed25519 window digits");
+  std::vector<U256> scalars;
+  for (uint32_t v : {1u, 15u, 16u, 17u, 31u, 32u, 33u, 48u, 496u, 528u}) {
+    scalars.push_back(U256Small(v));
+  }
+  U256 l_minus_1;
+  U256Sub(Ed25519Order(), U256Small(1), l_minus_1);
+  scalars.push_back(l_minus_1);
+  U256 top = U256Zero();  // 2^254 - 1: every digit's bits set
+  for (int i = 0; i < 8; ++i) top.w[i] = 0xFFFFFFFF;
+  top.w[7] = 0x3FFFFFFF;
+  scalars.push_back(top);
+  U256 sixteens = U256Zero();  // every digit +16 (bit 5i + 4 set, the rest clear)
+  for (int i = 0; i < kEdVariableWindowDigits - 1; ++i) {
+    const int bit = 5 * i + 4;
+    sixteens.w[bit / 32] |= 1u << (bit % 32);
+  }
+  scalars.push_back(sixteens);
+  for (int i = 0; i < 40; ++i) {
+    U256 r;
+    for (int k = 0; k < 8; ++k) r.w[k] = static_cast<uint32_t>(rng());
+    r.w[7] &= 0x3FFFFFFF;
+    scalars.push_back(r);
+  }
+  for (const U256& b : scalars) {
+    uint8_t by_table[32], by_window[32];
+    EdEncode(EdDoubleScalarMul(b, U256Zero(), Ed25519Base(), BaseTable()), by_table);
+    EdEncode(EdDoubleScalarMul(U256Zero(), b, Ed25519Base(), BaseTable()), by_window);
+    CHECK(std::memcmp(by_table, by_window, 32) == 0);
   }
 }
 

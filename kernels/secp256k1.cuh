@@ -218,17 +218,24 @@ CHAINACCEL_HD JacobianPoint PointDouble(const JacobianPoint& p) {
   return r;
 }
 
-// P + Q with Q affine (madd-2007-bl).
-CHAINACCEL_HD JacobianPoint PointAddMixed(const JacobianPoint& p, const AffinePoint& q) {
-  if (IsInfinity(p)) return ToJacobian(q);
+// P + Q with Q affine (madd-2007-bl). When z_ratio is not null it receives Z3 / Z1 (2H;
+// 2Y1 when P = Q; zero when the sum is infinity or P is).
+CHAINACCEL_HD JacobianPoint PointAddMixed(const JacobianPoint& p, const AffinePoint& q,
+                                          U256* z_ratio = nullptr) {
+  if (IsInfinity(p)) {
+    if (z_ratio != nullptr) *z_ratio = U256Zero();
+    return ToJacobian(q);
+  }
   const U256 z1z1 = ModSqr<Fp>(p.z);
   const U256 u2 = ModMul<Fp>(q.x, z1z1);
   const U256 s2 = ModMul<Fp>(ModMul<Fp>(q.y, p.z), z1z1);
   const U256 h = ModSub<Fp>(u2, p.x);
   const U256 s_diff = ModSub<Fp>(s2, p.y);
   if (U256IsZero(h)) {
-    // Same x: P = Q (double) or P = -Q (infinity).
-    return U256IsZero(s_diff) ? PointDouble(p) : JacobianInfinity();
+    // Same x: P = Q (double: Z3 = 2 Y1 Z1) or P = -Q (infinity).
+    const bool same = U256IsZero(s_diff);
+    if (z_ratio != nullptr) *z_ratio = same ? ModAdd<Fp>(p.y, p.y) : U256Zero();
+    return same ? PointDouble(p) : JacobianInfinity();
   }
   const U256 hh = ModSqr<Fp>(h);
   U256 i = ModAdd<Fp>(hh, hh);
@@ -241,6 +248,7 @@ CHAINACCEL_HD JacobianPoint PointAddMixed(const JacobianPoint& p, const AffinePo
   const U256 y1j = ModMul<Fp>(p.y, j);
   out.y = ModSub<Fp>(ModMul<Fp>(r, ModSub<Fp>(v, out.x)), ModAdd<Fp>(y1j, y1j));
   out.z = ModSub<Fp>(ModSub<Fp>(ModSqr<Fp>(ModAdd<Fp>(p.z, h)), z1z1), hh);
+  if (z_ratio != nullptr) *z_ratio = ModAdd<Fp>(h, h);
   return out;
 }
 
@@ -311,48 +319,90 @@ inline const std::vector<AffinePoint>& Secp256k1GeneratorTable() {
   return table;
 }
 
+// The variable base's window: signed 5-bit digits (U256BoothDigit5) over a half-scalar
+// below 2^128, 26 digits (130 bits; the top digit's bit 129 is 0), each added from the
+// multiples 1..16 of the base (the sign flips Y).
+inline constexpr int kVariableWindowDigits = 26;
+inline constexpr int kVariableWindowMultiples = 16;
+
+// d * base for d = 1..16 with one common Z ("global Z", as libsecp256k1's
+// secp256k1_ge_table_set_globalz), returned: table[d - 1] = (X_d, Y_d) are then affine
+// points of the isomorphic curve y^2 = x^3 + 7 Z^6, on which doubling and mixed addition
+// (neither uses b) run unchanged, so the scalar multiplication adds them with the mixed
+// formula (11 field operations, not the 16 of a Jacobian addition); its result (X, Y, Z')
+// there is (X, Y, Z' Z) on secp256k1. No inversion: the chain d P = (d - 1) P + P keeps
+// each step's ratio Z_d / Z_(d-1), and every earlier point is scaled to the last one's Z
+// by their products (~5 operations a point). base has prime order n, so no step of the
+// chain past 2P meets the exceptional cases.
+CHAINACCEL_HD U256 MultiplesWithGlobalZ(const AffinePoint& base,
+                                        AffinePoint (&table)[kVariableWindowMultiples]) {
+  U256 ratio[kVariableWindowMultiples];  // ratio[d - 1] = Z_d / Z_(d-1), d >= 2
+  JacobianPoint multiple = ToJacobian(base);
+  table[0] = base;
+  for (int d = 2; d <= kVariableWindowMultiples; ++d) {
+    multiple = PointAddMixed(multiple, base, &ratio[d - 1]);
+    table[d - 1] = AffinePoint{multiple.x, multiple.y};
+  }
+  U256 scale = ratio[kVariableWindowMultiples - 1];  // Z_16 / Z_d, d = 15 first
+  for (int d = kVariableWindowMultiples - 1; d >= 1; --d) {
+    const U256 scale2 = ModSqr<Fp>(scale);
+    table[d - 1].x = ModMul<Fp>(table[d - 1].x, scale2);
+    table[d - 1].y = ModMul<Fp>(table[d - 1].y, ModMul<Fp>(scale2, scale));
+    if (d > 1) scale = ModMul<Fp>(scale, ratio[d - 1]);
+  }
+  return multiple.z;
+}
+
 // u1 * G + u2 * P. `table` holds Secp256k1GeneratorTable's points; u1, u2 < n.
 // u2 * P by the endomorphism (GLV): u2 = k1 + k2 lambda with |k1|, |k2| < 2^128, so u2 P =
-// k1 P + k2 phi(P), phi(x, y) = (beta x, y): one 4-bit window pass over 128 bits, 124
-// doublings (not 252) and up to 64 additions, from 15 precomputed multiples of +-P (the
-// multiples of phi(+-P) are theirs with X times beta, Y negated when the signs differ);
-// u1 * G: up to 32 mixed additions from the table.
+// k1 P + k2 phi(P), phi(x, y) = (beta x, y): one pass of signed 5-bit windows over 130
+// bits, 125 doublings and up to 52 mixed additions from the multiples 1..16 of +-P with a
+// global Z (the multiples of phi(+-P) are theirs with X times beta, Y negated when the
+// signs differ). The windows are fixed, not wNAF: the lanes of a warp add at the same
+// steps (with wNAF's sparse digits a warp would wait on an addition at almost every
+// bit). u1 * G: up to 32 mixed additions from the table into a second sum, added to the
+// first at the end.
 CHAINACCEL_HD JacobianPoint DoubleScalarMul(const U256& u1, const U256& u2, const AffinePoint& p,
                                             const AffinePoint* table) {
   const LambdaSplit split = ScalarSplitLambda(u2);
   AffinePoint base = p;  // k1's sign: multiples of +-P
   if (split.neg1) base.y = ModNeg<Fp>(p.y);
-  JacobianPoint multiples[15];  // multiples[d - 1] = d * base
-  multiples[0] = ToJacobian(base);
-  for (int d = 2; d <= 15; ++d) multiples[d - 1] = PointAddMixed(multiples[d - 2], base);
+  AffinePoint multiples[kVariableWindowMultiples];
+  const U256 global_z = MultiplesWithGlobalZ(base, multiples);
   const U256 beta = Secp256k1Beta();
   const bool flip = split.neg1 != split.neg2;
-  int top = 63;  // the highest nibble either half uses (31 at most for a split of u2 < n)
-  while (top >= 0 && (U256Nibble(split.m1, top) | U256Nibble(split.m2, top)) == 0) --top;
-  JacobianPoint acc = JacobianInfinity();
+  int top = kVariableWindowDigits - 1;
+  while (top >= 0 &&
+         (U256BoothDigit5(split.m1, top) | U256BoothDigit5(split.m2, top)) == 0) {
+    --top;
+  }
+  JacobianPoint acc = JacobianInfinity();  // on the isomorphic curve of the multiples
   for (int i = top; i >= 0; --i) {
     if (!IsInfinity(acc)) {
-      acc = PointDouble(acc);
-      acc = PointDouble(acc);
-      acc = PointDouble(acc);
-      acc = PointDouble(acc);
+      for (int k = 0; k < 5; ++k) acc = PointDouble(acc);
     }
-    const uint32_t d1 = U256Nibble(split.m1, i);
-    if (d1 != 0) acc = PointAdd(acc, multiples[d1 - 1]);
-    const uint32_t d2 = U256Nibble(split.m2, i);
+    const int d1 = U256BoothDigit5(split.m1, i);
+    if (d1 != 0) {
+      AffinePoint q = multiples[(d1 < 0 ? -d1 : d1) - 1];
+      if (d1 < 0) q.y = ModNeg<Fp>(q.y);
+      acc = PointAddMixed(acc, q);
+    }
+    const int d2 = U256BoothDigit5(split.m2, i);
     if (d2 != 0) {
-      JacobianPoint q = multiples[d2 - 1];
+      AffinePoint q = multiples[(d2 < 0 ? -d2 : d2) - 1];
       q.x = ModMul<Fp>(q.x, beta);
-      if (flip) q.y = ModNeg<Fp>(q.y);
-      acc = PointAdd(acc, q);
+      if ((d2 < 0) != flip) q.y = ModNeg<Fp>(q.y);
+      acc = PointAddMixed(acc, q);
     }
   }
+  acc.z = ModMul<Fp>(acc.z, global_z);  // back on secp256k1 (infinity stays Z = 0)
   static_assert(kGeneratorTableWindowBits == 8, "the digits below are the bytes of u1");
+  JacobianPoint fixed = JacobianInfinity();
   for (int j = 0; j < kGeneratorTableWindows; ++j) {
     const uint32_t d = (u1.w[j / 4] >> (8 * (j % 4))) & 0xFF;  // byte j of u1
-    if (d != 0) acc = PointAddMixed(acc, table[kGeneratorTableDigits * j + d - 1]);
+    if (d != 0) fixed = PointAddMixed(fixed, table[kGeneratorTableDigits * j + d - 1]);
   }
-  return acc;
+  return PointAdd(acc, fixed);
 }
 
 }  // namespace chainaccel::kernels

@@ -264,10 +264,63 @@ TEST_CASE("ScalarSplitLambda: k = k1 + k2 lambda with |k1|, |k2| < 2^128", "[sec
   }
 }
 
+// The value of digits 0 .. count - 1 of U256BoothDigit5, mod n (exact for values below n).
+U256 JoinBoothDigits(const U256& a, int count) {
+  U256 sum = U256Zero();
+  for (int i = count - 1; i >= 0; --i) {
+    sum = ModMul<Fn>(sum, U256Small(32));
+    const int d = U256BoothDigit5(a, i);
+    INFO("digit " << i << " = " << d);
+    REQUIRE(d >= -16);
+    REQUIRE(d <= 16);
+    sum = d < 0 ? ModSub<Fn>(sum, U256Small(-d)) : ModAdd<Fn>(sum, U256Small(d));
+  }
+  return sum;
+}
+
+TEST_CASE("U256BoothDigit5: 26 signed digits in [-16, 16] give back every value below 2^128, "
+          "51 every value below 2^254",
+          "[secp256k1]") {
+  auto rng = testing::MakeRng("booth digits");
+  std::vector<U256> below128 = {U256Zero(), U256Small(1), U256Small(15), U256Small(16),
+                                U256Small(17), U256Small(31), U256Small(32), U256Small(33)};
+  U256 ones = U256Zero();  // 2^128 - 1, then alternating and boundary bit patterns
+  for (int i = 0; i < 4; ++i) ones.w[i] = 0xFFFFFFFF;
+  below128.push_back(ones);
+  U256 alternating = U256Zero();
+  for (int i = 0; i < 4; ++i) alternating.w[i] = 0xAAAAAAAA;
+  below128.push_back(alternating);
+  for (int i = 0; i < 4; ++i) alternating.w[i] = 0x55555555;
+  below128.push_back(alternating);
+  for (int bit = 0; bit < 128; ++bit) {  // single bits, and runs of ones up to each bit
+    U256 single = U256Zero(), run = U256Zero();
+    single.w[bit / 32] = 1u << (bit % 32);
+    for (int b = 0; b <= bit; ++b) run.w[b / 32] |= 1u << (b % 32);
+    below128.push_back(single);
+    below128.push_back(run);
+  }
+  for (int i = 0; i < 20000; ++i) {
+    U256 a = RandomU256(rng);
+    for (int w = 4; w < 8; ++w) a.w[w] = 0;
+    below128.push_back(a);
+  }
+  for (const U256& a : below128) {
+    uint8_t ab[32];
+    U256ToBytesBE(a, ab);
+    INFO("a " << testing::ToHex(ByteView(ab, 32)));
+    REQUIRE(U256Equal(JoinBoothDigits(a, kVariableWindowDigits), a));
+  }
+  for (int i = 0; i < 2000; ++i) {
+    U256 a = RandomU256(rng);
+    a.w[7] &= 0x3FFFFFFF;  // below 2^254 < n
+    REQUIRE(U256Equal(JoinBoothDigits(a, 51), a));
+  }
+}
+
 TEST_CASE("u1 * G + u2 * P equals libsecp256k1's (u1 + u2 k) * G for P = k G", "[secp256k1]") {
   auto rng = testing::MakeRng("secp256k1 double multiplication");
   const U256 lambda = Secp256k1Lambda();
-  for (int i = 0; i < 300; ++i) {
+  for (int i = 0; i < 2000; ++i) {
     const U256 k = ModReduce<Fn>(RandomU256(rng));
     if (U256IsZero(k)) continue;
     uint8_t kb[32];

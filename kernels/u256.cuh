@@ -96,6 +96,23 @@ CHAINACCEL_HD bool U256Bit(const U256& a, int bit) { return (a.w[bit / 32] >> (b
 // 4-bit digit `i` (0 = least significant) of a.
 CHAINACCEL_HD uint32_t U256Nibble(const U256& a, int i) { return (a.w[i / 8] >> (4 * (i % 8))) & 15; }
 
+// Signed 5-bit digit `i` of a (Booth recoding, as BoringSSL's ec_GFp_nistp_recode_scalar_bits):
+// d_i = bits 5i..5i+4 of a + bit 5i-1 - 32 * bit 5i+4, in [-16, 16]; sum_i d_i 2^(5i) = a
+// whenever the top digit's bit 5i+4 is 0. Stateless (no carry from digit to digit), so a
+// loop from the top digit down reads each digit when it needs it. REQUIRES: 5i + 4 < 256.
+CHAINACCEL_HD int U256BoothDigit5(const U256& a, int i) {
+  uint32_t v;  // bits 5i-1 .. 5i+4
+  if (i == 0) {
+    v = (a.w[0] << 1) & 63;
+  } else {
+    const int pos = 5 * i - 1, word = pos / 32, offset = pos % 32;
+    v = a.w[word] >> offset;
+    if (offset > 26) v |= a.w[word + 1] << (32 - offset);
+    v &= 63;
+  }
+  return static_cast<int>((v >> 1) + (v & 1)) - static_cast<int>(32 * (v >> 5));
+}
+
 // out = a + b; returns the carry out of bit 255.
 CHAINACCEL_HD uint32_t U256Add(const U256& a, const U256& b, U256& out) {
   uint64_t carry = 0;
