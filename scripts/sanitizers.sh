@@ -10,7 +10,10 @@
 #          and execution (VM, MV memory, Block-STM at 1-8 threads, state store, storage
 #          faults) under both sanitizers; about 8 minutes on 2 cores, builds included.
 #          Under TSan the sample leaves out the 2^24-leaf Merkle build (about a minute
-#          under TSan, same threads and code as the smaller parallel trees it keeps).
+#          under TSan, same threads and code as the smaller parallel trees it keeps) and
+#          adds the ahead-of-time tier's tests (exec_aot_tests: its background compiler,
+#          cache and sandbox run threads and child processes; ~4 s under TSan, the build
+#          ~1 minute).
 #   (none) the nightly run: the sample and the ahead-of-time tier's tests
 #          (exec_aot_tests: the tiers compared, the build sandbox; the compiled modules
 #          themselves are built by cc without sanitizers) under both sanitizers, and
@@ -49,7 +52,7 @@ grpc_tests="^(core|scheduler|engine|exec|server|client|bn254|groth16)/"
 for preset in "${presets[@]}"; do
   targets="$sample_targets"
   tests="$sample_tests"
-  if [ "$sample" = 0 ]; then
+  if [ "$sample" = 0 ] || [ "$preset" = tsan ]; then
     targets="$sample_targets $nightly_targets"
   fi
   if [ "$sample" = 0 ] && [ "$preset" = asan ]; then
