@@ -433,36 +433,47 @@ Status ClosedAfterFailure() {
       "(the next block or deployment retries)");
 }
 
-// `batch`'s operations in key order into `sorted`; operations on one key keep their order,
-// so the last still wins. RocksDB's memtable (a skip list) places a key that follows the
-// one before it from that key's position instead of searching from the top: a block's
-// ~2·10^5 records in hash order spent most of its commit in those searches (perf of
-// state_root_bench; bench/EXEC_RESULTS.md). False, `sorted` unspecified, for a batch
-// holding anything but Put and Delete on the default column family.
-bool SortByKey(const rocksdb::WriteBatch& batch, rocksdb::WriteBatch* sorted) {
-  struct Op {
-    rocksdb::Slice key, value;
-    bool put;
-  };
+// One operation of a write batch, for SortByKey.
+struct SortedOp {
+  rocksdb::Slice key, value;
+  uint32_t index;  // its place in the batch: equal keys keep their order
+  bool put;
+};
+
+// `batch`'s operations in key order into `sorted` (`ops` is scratch space); operations on
+// one key keep their order, so the last still wins. RocksDB's memtable (a skip list)
+// places a key that follows the one before it from that key's position instead of
+// searching from the top: a block's ~2·10^5 records in hash order spent most of its
+// commit in those searches (perf of state_root_bench; bench/EXEC_RESULTS.md). False,
+// `sorted` unspecified, for a batch holding anything but Put and Delete on the default
+// column family.
+bool SortByKey(const rocksdb::WriteBatch& batch, std::vector<SortedOp>* ops,
+               rocksdb::WriteBatch* sorted) {
   struct Collect final : rocksdb::WriteBatch::Handler {
-    std::vector<Op> ops;
+    std::vector<SortedOp>* ops;
     rocksdb::Status PutCF(uint32_t family, const rocksdb::Slice& key,
                           const rocksdb::Slice& value) override {
       if (family != 0) return rocksdb::Status::NotSupported("column family");
-      ops.push_back(Op{key, value, true});
+      ops->push_back(SortedOp{key, value, static_cast<uint32_t>(ops->size()), true});
       return rocksdb::Status::OK();
     }
     rocksdb::Status DeleteCF(uint32_t family, const rocksdb::Slice& key) override {
       if (family != 0) return rocksdb::Status::NotSupported("column family");
-      ops.push_back(Op{key, rocksdb::Slice(), false});
+      ops->push_back(SortedOp{key, rocksdb::Slice(), static_cast<uint32_t>(ops->size()), false});
       return rocksdb::Status::OK();
     }
   } collect;
-  collect.ops.reserve(batch.Count());
+  ops->clear();
+  ops->reserve(batch.Count());
+  collect.ops = ops;
   if (!batch.Iterate(&collect).ok()) return false;
-  std::stable_sort(collect.ops.begin(), collect.ops.end(),
-                   [](const Op& a, const Op& b) { return a.key.compare(b.key) < 0; });
-  for (const Op& op : collect.ops) {
+  // In place (std::stable_sort would allocate a buffer of half the operations each time).
+  std::sort(ops->begin(), ops->end(), [](const SortedOp& a, const SortedOp& b) {
+    const int c = a.key.compare(b.key);
+    return c != 0 ? c < 0 : a.index < b.index;
+  });
+  sorted->Clear();
+  for (const SortedOp& op : *ops) {
     rocksdb::Status s = op.put ? sorted->Put(op.key, op.value) : sorted->Delete(op.key);
     if (!s.ok()) return false;
   }
@@ -471,8 +482,28 @@ bool SortByKey(const rocksdb::WriteBatch& batch, rocksdb::WriteBatch* sorted) {
 
 }  // namespace
 
+// Buffers the writers reuse from block to block, so that a block's large batches do not
+// fault in fresh pages every time (bench/EXEC_RESULTS.md, "Page faults in the block
+// path": the daemon maps every block of 128 KiB and more on its own, and unmaps it when
+// freed). One grown past kKeepBytes is dropped after its write instead of kept.
+struct StateStore::WriteScratch {
+  static constexpr size_t kKeepBytes = size_t{64} << 20;
+  rocksdb::WriteBatch block;  // Persist's batch
+  std::string undo;           // Persist's undo log
+  rocksdb::WriteBatch sorted;  // WriteSynced's copy in key order
+  std::vector<SortedOp> ops;   // and its index
+
+  void DropLarge() {
+    if (block.GetDataSize() > kKeepBytes) block = rocksdb::WriteBatch();
+    if (undo.capacity() > kKeepBytes) std::string().swap(undo);
+    if (sorted.GetDataSize() > kKeepBytes) sorted = rocksdb::WriteBatch();
+    if (ops.capacity() * sizeof(SortedOp) > kKeepBytes) std::vector<SortedOp>().swap(ops);
+  }
+};
+
 StateStore::StateStore(size_t cache_bytes)
-    : cache_(std::make_unique<StateCache>(cache_bytes - cache_bytes / 2)),
+    : scratch_(std::make_unique<WriteScratch>()),
+      cache_(std::make_unique<StateCache>(cache_bytes - cache_bytes / 2)),
       nodes_(std::make_unique<NodeCache>(cache_bytes / 2)) {}
 
 StateCache::Stats StateStore::cache_stats() const {
@@ -745,8 +776,10 @@ Status StateStore::Persist(uint64_t height, const WriteSet& writes, const TreeUp
     return Status::FailedPrecondition("commit of height " + std::to_string(height) +
                                       " on top of height " + std::to_string(height_));
   }
-  rocksdb::WriteBatch batch;
-  std::string undo;
+  rocksdb::WriteBatch& batch = scratch_->block;
+  batch.Clear();
+  std::string& undo = scratch_->undo;
+  undo.clear();
   for (const auto& [key, value] : writes) {
     PutLen(undo, key.size());
     undo += key;
@@ -780,7 +813,9 @@ Status StateStore::Persist(uint64_t height, const WriteSet& writes, const TreeUp
   if (!s.ok()) return s;
   batch.Put(std::string(kHeightKey), BigEndian64(height));
   batch.Put(std::string(kRootKey), rocksdb::Slice(View(update.root).data(), 32));
-  return WriteSynced(&batch, CommitOf(height));
+  s = WriteSynced(&batch, CommitOf(height));
+  scratch_->DropLarge();
+  return s;
 }
 
 Status StateStore::PutTree(uint64_t height, const TreeUpdate& update, rocksdb::WriteBatch* batch) const {
@@ -835,8 +870,10 @@ Status StateStore::WriteSynced(rocksdb::WriteBatch* batch, const std::string& wh
   }
   rocksdb::WriteOptions options;
   options.sync = true;
-  rocksdb::WriteBatch sorted(batch->GetDataSize());  // the same bytes in another order
-  rocksdb::Status s = db_->Write(options, SortByKey(*batch, &sorted) ? &sorted : batch);
+  rocksdb::WriteBatch& sorted = scratch_->sorted;
+  rocksdb::Status s =
+      db_->Write(options, SortByKey(*batch, &scratch_->ops, &sorted) ? &sorted : batch);
+  scratch_->DropLarge();
   if (s.ok()) return Status::Ok();
   write_failed_ = true;
   return WriteFailed(what, FromRocks(s, "RocksDB"));

@@ -223,6 +223,8 @@ class StateStore final : public StateReader {
   // INTERNAL "state database write failed: <what>: <why>".
   static Status WriteFailed(const std::string& what, const Status& why);
 
+  struct WriteScratch;
+
   std::string path_;
   rocksdb::Env* env_ = nullptr;  // the storage seam; null: RocksDB's default
   // Read-only while Recover could not reopen the database for writing; null when it
@@ -231,6 +233,8 @@ class StateStore final : public StateReader {
   // A write was refused and the database has not been reopened since. Only the writers
   // (serialized by the caller, exclusive or with Persist's shared access) touch it.
   bool write_failed_ = false;
+  // Buffers of Persist and WriteSynced, kept from block to block; the writers' too.
+  const std::unique_ptr<WriteScratch> scratch_;
   uint64_t height_ = 0;
   Hash32 root_{};
   // The committed block's snapshot of db_, which reads of the latest state use (so that
