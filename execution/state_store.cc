@@ -813,9 +813,7 @@ Status StateStore::Persist(uint64_t height, const WriteSet& writes, const TreeUp
   if (!s.ok()) return s;
   batch.Put(std::string(kHeightKey), BigEndian64(height));
   batch.Put(std::string(kRootKey), rocksdb::Slice(View(update.root).data(), 32));
-  s = WriteSynced(&batch, CommitOf(height));
-  scratch_->DropLarge();
-  return s;
+  return WriteSynced(&batch, CommitOf(height));  // which drops a grown scratch buffer
 }
 
 Status StateStore::PutTree(uint64_t height, const TreeUpdate& update, rocksdb::WriteBatch* batch) const {
