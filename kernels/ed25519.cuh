@@ -341,10 +341,11 @@ CHAINACCEL_HD U256 Ed25519ReduceWide(const uint8_t h[64]) {
   constexpr int kLimbs = 9;  // k + 1
   const uint32_t mu[kLimbs] = {0x0A2C131B, 0xED9CE5A3, 0x086329A7, 0x2106215D, 0xFFFFFFEB,
                                0xFFFFFFFF, 0xFFFFFFFF, 0xFFFFFFFF, 0x0000000F};
+  const U256 h_low = U256FromBytesLE(h), h_high = U256FromBytesLE(h + 32);
   uint32_t x[16];
-  for (int i = 0; i < 16; ++i) {
-    x[i] = static_cast<uint32_t>(h[4 * i]) | static_cast<uint32_t>(h[4 * i + 1]) << 8 |
-           static_cast<uint32_t>(h[4 * i + 2]) << 16 | static_cast<uint32_t>(h[4 * i + 3]) << 24;
+  for (int i = 0; i < 8; ++i) {
+    x[i] = h_low.w[i];
+    x[8 + i] = h_high.w[i];
   }
   // q2 = q1 mu, q1 = x[7..15]; only limbs 9.. of q2 (q3) are kept, but the lower ones carry.
   uint32_t q2[2 * kLimbs] = {};
