@@ -2,8 +2,8 @@
 // replayable seed: CHAINACCEL_TEST_SEED), every message length 0..300 (which covers the
 // SHA-256 block boundaries at 55/56/64/119/120/128 and Keccak's at 135/136/271/272),
 // batches that cross chunk boundaries, messages longer than a chunk, the self-test, and
-// an injected mid-batch fault. Needs a GPU: gpu_engine_tests_main.cc skips the whole
-// binary without one.
+// an injected mid-batch fault. Needs a GPU: with --require-gpu (as ctest runs it) the
+// binary skips without one.
 #include "engines/gpu/gpu_engine.h"
 #include "kernels/hash_launch.h"
 

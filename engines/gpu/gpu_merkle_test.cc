@@ -3,7 +3,7 @@
 // two, their neighbours, random counts), OZ leaves sorted and not (with duplicates),
 // RFC 6962 raw entries (empty, short, longer than a chunk), trees across many chunks,
 // and an injected fault mid-tree. Random input with a printed, replayable seed
-// (CHAINACCEL_TEST_SEED). Needs a GPU (gpu_engine_tests_main.cc skips without one).
+// (CHAINACCEL_TEST_SEED). Needs a GPU (skipped without one under --require-gpu).
 #include <catch2/catch.hpp>
 
 #include <cstring>

@@ -2,7 +2,7 @@
 // (A, B1, C, H and B2, all on the device) equals the CPU engine's, for
 // synthetic circuits of domains 2^3 .. 2^14 and batches of several witnesses; the
 // circuit stays resident for the next batch; the proofs verify. Random circuits from a
-// printed, replayable seed (CHAINACCEL_TEST_SEED). Needs a GPU (gpu_engine_tests_main.cc
+// printed, replayable seed (CHAINACCEL_TEST_SEED). Needs a GPU (--require-gpu
 // skips without one).
 #include <catch2/catch.hpp>
 

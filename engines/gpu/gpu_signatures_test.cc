@@ -4,7 +4,7 @@
 // status (and recovered key and address) against the CpuEngine's on random valid and
 // corrupted signatures; chunking with messages longer than a chunk; Accepts for the
 // schemes the GPU leaves to the CPU; an injected fault. Replayable seed:
-// CHAINACCEL_TEST_SEED. Needs a GPU (gpu_engine_tests_main.cc skips without one).
+// CHAINACCEL_TEST_SEED. Needs a GPU (skipped without one under --require-gpu).
 #include <catch2/catch.hpp>
 
 #include <algorithm>

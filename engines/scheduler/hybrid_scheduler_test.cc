@@ -1,12 +1,12 @@
 // HybridScheduler with fake engines and a fake clock: coalescing, splitting, result
 // order, priorities, deadlines, cancellation, admission bounds, routing by cost, load
 // balancing, GPU fallback and shutdown. Runs everywhere (no GPU needed).
-#define CATCH_CONFIG_MAIN
 #include "engines/scheduler/hybrid_scheduler.h"
 
 #include <catch2/catch.hpp>
 
 #include <algorithm>
+#include <cstring>
 #include <memory>
 #include <string>
 #include <thread>

@@ -1,6 +1,8 @@
-// The main of gpu_kernel_tests: Catch2's, plus one flag of our own.
+// The main of the test binaries with device tests (gpu_kernel_tests, zk_kernel_tests,
+// gpu_engine_tests): Catch2's, plus one flag of our own.
 //
-// --require-gpu (ctest passes it to every test tagged [device]): before running anything,
+// --require-gpu (ctest passes it to every test tagged [device], and to gpu_engine_tests,
+// whose tests all need a device): before running anything,
 // exit with kSkipReturnCode when no CUDA device is usable, so that ctest, told
 // SKIP_RETURN_CODE 77, reports those tests as skipped instead of passed. Without the flag
 // every test runs, and a [device] test fails loudly where there is no GPU.

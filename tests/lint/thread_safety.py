@@ -8,7 +8,14 @@ core/mutex.h), and compiles each with clang++ -fsyntax-only -Wthread-safety
 thread-safety warning fails the check; other warnings are switched off, since the build
 itself reports those with its own compiler.
 
-Usage: thread_safety.py --build-dir DIR [--source-dir DIR] [--clang PATH] [--jobs N]
+--checked-build DIR: a clang build (Ninja) that compiles with -Wthread-safety
+-Werror=thread-safety, such as the fuzzers' (the `fuzz` preset, which ctest builds before
+this check). A unit whose object that build has already compiled is brought up to date
+there by ninja instead of being parsed again (nothing to do when it is current: its
+compilation ran the analysis as an error); the others are compiled -fsyntax-only.
+
+Usage: thread_safety.py --build-dir DIR [--source-dir DIR] [--checked-build DIR]
+                        [--clang PATH] [--jobs N]
 Exit: 0 clean, 1 a warning or an error, 77 (skipped) without clang++ or without
 compile_commands.json (a generator that writes none).
 """
@@ -79,12 +86,57 @@ def clang_command(entry, clang):
     return out
 
 
+def object_of(entry):
+    """The object file (absolute) an entry of compile_commands.json writes, or None."""
+    args = entry.get("arguments") or shlex.split(entry["command"])
+    for flag, value in zip(args, args[1:]):
+        if flag == "-o":
+            return os.path.join(entry["directory"], value)
+    return None
+
+
+def macros(args):
+    """The macros a command defines, for comparing two builds' commands of one unit: NDEBUG
+    left out (the builds' types differ, and assert() holds no annotations), and the value
+    of a quoted string hidden (the paths of each build's own outputs)."""
+    found = set()
+    for a in args:
+        if a.startswith("-D") and a != "-DNDEBUG":
+            name, _, value = a[2:].partition("=")
+            found.add((name, "<string>" if value.startswith('"') else value))
+    return found
+
+
+def checked_objects(checked_build, checked):
+    """Of the units in `checked` ({source path: this build's entry}), those whose object
+    `checked_build` has compiled with the analysis as an error and with the same macros as
+    this build (e.g. not a GPU unit that one build compiles without CUDA): {source path:
+    object path relative to that build}."""
+    database = os.path.join(checked_build, "compile_commands.json")
+    if not (os.path.isfile(database) and os.path.isfile(os.path.join(checked_build, "build.ninja"))):
+        return {}
+    with open(database) as f:
+        entries = json.load(f)
+    found = {}
+    for entry in entries:
+        path = os.path.realpath(os.path.join(entry["directory"], entry["file"]))
+        args = entry.get("arguments") or shlex.split(entry["command"])
+        obj = object_of(entry)
+        if (path in checked and obj and os.path.isfile(obj) and "-Wthread-safety" in args
+                and "-Werror=thread-safety" in args):
+            ours = checked[path].get("arguments") or shlex.split(checked[path]["command"])
+            if macros(args) == macros(ours):
+                found[path] = os.path.relpath(obj, checked_build)
+    return found
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--build-dir", required=True)
     parser.add_argument("--source-dir",
                         default=os.path.dirname(os.path.dirname(os.path.dirname(
                             os.path.realpath(__file__)))))
+    parser.add_argument("--checked-build", default="")
     parser.add_argument("--clang", default="")
     parser.add_argument("--jobs", type=int, default=os.cpu_count() or 2)
     args = parser.parse_args()
@@ -115,20 +167,35 @@ def main():
         print("thread_safety: no translation unit includes " + ANNOTATIONS)
         return 1
 
+    start = time.monotonic()
+    failed = 0
+    built = {}
+    if args.checked_build and shutil.which("ninja"):
+        checked_build = os.path.realpath(args.checked_build)
+        built = checked_objects(checked_build, checked)
+    if built:
+        # -k 0: every stale unit is compiled, each failure reported.
+        r = subprocess.run(["ninja", "-C", checked_build, "-k", "0", "-j", str(max(args.jobs, 1))]
+                           + sorted(built.values()),
+                           stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+        if r.returncode != 0:
+            failed += 1
+            print(f"FAIL (ninja in {checked_build})\n{r.stdout}")
+
     def run(entry):
         r = subprocess.run(clang_command(entry, clang), cwd=entry["directory"],
                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
         return r.returncode, r.stdout
 
-    start = time.monotonic()
-    failed = 0
+    parsed = {path: entry for path, entry in checked.items() if path not in built}
     with concurrent.futures.ThreadPoolExecutor(max_workers=max(args.jobs, 1)) as pool:
-        results = pool.map(run, checked.values())
-        for path, (code, output) in zip(checked, results):
+        results = pool.map(run, parsed.values())
+        for path, (code, output) in zip(parsed, results):
             if code != 0 or "warning:" in output:
                 failed += 1
                 print(f"FAIL {os.path.relpath(path, source_dir)}\n{output}")
-    print(f"thread_safety: {len(checked)} translation units, {failed} failed, "
+    print(f"thread_safety: {len(checked)} translation units, {len(built)} of them compiled "
+          f"in {args.checked_build or '-'}, {len(parsed)} parsed here; {failed} failed, "
           f"{time.monotonic() - start:.0f} s ({clang}, {args.jobs} jobs)")
     return 1 if failed else 0
 
