@@ -1,6 +1,8 @@
 #include "core/thread_pool.h"
 
+#include <pthread.h>
 #include <sys/resource.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -18,6 +20,10 @@ ThreadPool::ThreadPool(size_t threads, int nice) {
 #endif
       WorkerLoop();
     });
+    clockid_t clock;
+    if (pthread_getcpuclockid(workers_.back().native_handle(), &clock) == 0) {
+      worker_clocks_.push_back(clock);
+    }
   }
 }
 
@@ -109,6 +115,15 @@ void ThreadPool::ParallelFor(size_t n, size_t grain,
   // that starts after this returns finds nothing to claim and never touches fn.
   MutexLock lock(state->mu);
   while (state->done.load(std::memory_order_acquire) != chunks) state->cv.Wait(state->mu);
+}
+
+int64_t ThreadPool::WorkersCpuNanoseconds() const {
+  int64_t total = 0;
+  for (const clockid_t clock : worker_clocks_) {
+    timespec t{};
+    if (clock_gettime(clock, &t) == 0) total += int64_t{t.tv_sec} * 1'000'000'000 + t.tv_nsec;
+  }
+  return total;
 }
 
 }  // namespace chainaccel

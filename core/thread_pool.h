@@ -7,7 +7,10 @@
 // Thread-safe. The destructor finishes every posted closure, then joins the workers.
 #pragma once
 
+#include <time.h>
+
 #include <cstddef>
+#include <cstdint>
 #include <deque>
 #include <functional>
 #include <thread>
@@ -33,6 +36,10 @@ class ThreadPool {
 
   size_t size() const { return workers_.size(); }
 
+  // The CPU time the workers have used so far (their thread clocks), in nanoseconds; not
+  // the time callers of ParallelFor spent on their own chunks. Thread-safe.
+  int64_t WorkersCpuNanoseconds() const;
+
   // Runs fn on a worker, in FIFO order with other posted closures.
   void Post(std::function<void()> fn) CHAINACCEL_EXCLUDES(mu_);
 
@@ -45,6 +52,7 @@ class ThreadPool {
   void WorkerLoop() CHAINACCEL_EXCLUDES(mu_);
 
   std::vector<std::thread> workers_;  // set by the constructor only
+  std::vector<clockid_t> worker_clocks_;  // their CPU-time clocks; set by the constructor only
 
   Mutex mu_;
   CondVar cv_;  // waited on with mu_: a closure was queued, or stopping_ was set

@@ -37,6 +37,10 @@ struct SchedulerConfig {
   // The CPU engine's workers' nice value while a GPU engine is in service (0: none), so
   // that CPU batches take only the cores that gRPC and the GPU's staging leave idle.
   int cpu_nice_with_gpu = 10;
+  // AUTO leaves the CPU engine out of requests a GPU takes while the daemon, apart from
+  // the CPU engine's workers, uses more than this share of the host's CPUs (1: never;
+  // docs/scheduler.md).
+  double auto_cpu_max_host_load = 0.5;
   // Time the start-up calibration of the cost model may take (it runs in the background
   // while the daemon serves with built-in costs); 0 skips it.
   double calibration_seconds = 3;

@@ -16,6 +16,7 @@
 #include "engines/gpu/device_pool.h"
 #include "engines/cpu/calibration_workload.h"
 #include "engines/scheduler/calibration.h"
+#include "engines/scheduler/host_load.h"
 #include "engines/scheduler/hybrid_scheduler.h"
 #include "engines/scheduler/scheduled_engine.h"
 #include "execution/execution_engine.h"
@@ -60,6 +61,7 @@ HybridScheduler::Options SchedulerOptions(const SchedulerConfig& config) {
   o.max_queued_bytes = config.max_queued_bytes;
   o.cpu_batches_in_flight = config.cpu_batches_in_flight;
   o.gpu_batches_in_flight = config.gpu_batches_in_flight;
+  o.auto_cpu_max_host_load = config.auto_cpu_max_host_load;
   return o;
 }
 
@@ -133,6 +135,9 @@ struct Server::Impl {
   // engine.
   std::unique_ptr<CpuEngine> cpu;
   std::unique_ptr<DevicePool> gpus;
+  // How busy the host is apart from the CPU engine's workers, for AUTO's use of the CPU
+  // engine beside a GPU (reads `cpu`).
+  std::unique_ptr<ProcessCpuLoad> host_load;
   std::unique_ptr<HybridScheduler> scheduler;
   // The start-up calibration of the scheduler's cost model, in the background.
   std::thread calibration;
@@ -192,11 +197,14 @@ Status Server::Start() {
   cpu_options.threads = config_.threads;
   if (!impl.gpus->engines().empty()) cpu_options.nice = config_.scheduler.cpu_nice_with_gpu;
   impl.cpu = std::make_unique<CpuEngine>(cpu_options);
+  impl.host_load = std::make_unique<ProcessCpuLoad>(
+      [cpu = impl.cpu.get()] { return cpu->pool().WorkersCpuNanoseconds(); });
   std::vector<Engine*> engines{impl.cpu.get()};
   for (Engine* gpu : impl.gpus->engines()) engines.push_back(gpu);
   impl.scheduler = std::make_unique<HybridScheduler>(engines, SchedulerOptions(config_.scheduler),
                                                      Clock::Steady(),
-                                                     impl.metrics->scheduler_observer());
+                                                     impl.metrics->scheduler_observer(),
+                                                     impl.host_load.get());
   impl.metrics->SetEngines(impl.scheduler->engines());
   impl.metrics->SetScheduler(impl.scheduler.get());
   if (config_.scheduler.calibration_seconds > 0) {

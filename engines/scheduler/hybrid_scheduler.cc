@@ -105,11 +105,13 @@ struct HybridScheduler::Finished {
 };
 
 HybridScheduler::HybridScheduler(std::vector<Engine*> engines, const Options& options,
-                                 const Clock& clock, SchedulerObserver* observer)
+                                 const Clock& clock, SchedulerObserver* observer,
+                                 HostLoad* host_load)
     : engines_(std::move(engines)),
       options_(options),
       clock_(clock),
       observer_(observer),
+      host_load_(host_load),
       model_(kCostClassCount, engines_.size(), options.cost_decay) {
   MutexLock lock(mu_);
   for (size_t e = 0; e < engines_.size(); ++e) {
@@ -337,6 +339,11 @@ void HybridScheduler::Submit(Task* task, SubmitOptions options, Completion done)
     if (placement == Placement::kGpu && e == 0) continue;
     if (engines_[e]->Accepts(*task) && (e == 0 || engines_[e]->healthy())) candidates.push_back(e);
   }
+  // AUTO and a busy host: the CPU engine only where no GPU in service takes the request
+  // (Options::auto_cpu_max_host_load says why).
+  const bool host_busy = placement == Placement::kAuto && host_load_ != nullptr &&
+                         candidates.size() > 1 &&
+                         host_load_->Utilization() > options_.auto_cpu_max_host_load;
   Status refusal;
   std::string_view reason;
   {
@@ -348,6 +355,9 @@ void HybridScheduler::Submit(Task* task, SubmitOptions options, Completion done)
       if (!OutOfService(e)) candidates[kept++] = e;
     }
     candidates.resize(kept);
+    if (host_busy && candidates.size() > 1 && candidates.front() == 0) {
+      candidates.erase(candidates.begin());
+    }
     if (stopping_) {
       refusal = Status::Unavailable("the daemon is shutting down");
       reason = "shutdown";

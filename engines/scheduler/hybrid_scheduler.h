@@ -11,7 +11,9 @@
 //                  smallest predicted completion: its backlog (the predicted remaining
 //                  time of its running and queued batches) + the task's cost there
 //                  (fixed latency + units x per-unit cost; only units when it joins a
-//                  batch already queued there with the same key);
+//                  batch already queued there with the same key); the CPU engine is
+//                  left out while a GPU can take the request and the host is busy
+//                  (options.auto_cpu_max_host_load, host_load.h);
 //   LOAD_BALANCE   split over every healthy engine that accepts it, in proportion to the
 //                  measured rates, net of each engine's backlog and fixed latency, so the
 //                  parts are predicted to finish together; Merkle builds and requests
@@ -54,6 +56,7 @@
 #include "engines/scheduler/batch_key.h"
 #include "engines/scheduler/clock.h"
 #include "engines/scheduler/cost_model.h"
+#include "engines/scheduler/host_load.h"
 #include "engines/scheduler/scheduler.h"
 #include "engines/scheduler/scheduler_observer.h"
 
@@ -91,6 +94,17 @@ class HybridScheduler final : public Scheduler {
     // (they share its threads).
     size_t cpu_batches_in_flight = 2;
     size_t gpu_batches_in_flight = 8;
+    // AUTO leaves the CPU engine out of a request that a GPU in service accepts while
+    // the host's utilisation (HostLoad, given to the constructor) is above this; 1: never.
+    // The CPU engine and the GPU path share the host's cores, and a CPU-engine signature
+    // costs ~100 us of a CPU (16 threads x the calibrated ~6.4 us an item) against 2-7 us
+    // of host time for one the GPU verifies (16 CPUs / 2.2-6.6 M items/s), so
+    // once the host is busy every small request AUTO sends to the CPU engine (where it
+    // finishes sooner: ~0.9 ms against the GPU's ~3 ms floor) slows the GPU path by more
+    // than the CPU engine adds. H200 host (16 cores), 256 clients x 64 items, one lease
+    // (bench/RESULTS.md, 2026-12-04): AUTO with the CPU engine 1.45-1.69 M/s against
+    // 2.18-2.53 M/s with placement GPU, though the CPU engine served only 6 % of the items.
+    double auto_cpu_max_host_load = 0.5;
     // A GPU batch still running gpu_hang_factor x its predicted time after it started,
     // and at least gpu_hang_min, counts as hung: the engine takes no new work and its
     // queue moves to the CPU engine until that batch returns (the GPU engine itself
@@ -106,10 +120,12 @@ class HybridScheduler final : public Scheduler {
     std::chrono::milliseconds sweep_interval{2};
   };
 
-  // `engines[0]` is the CPU engine; all must outlive the scheduler, as must `clock` and
-  // `observer` (optional).
+  // `engines[0]` is the CPU engine; all must outlive the scheduler, as must `clock`,
+  // `observer` and `host_load` (both optional; without `host_load` AUTO never leaves the
+  // CPU engine out for the host's sake).
   HybridScheduler(std::vector<Engine*> engines, const Options& options,
-                  const Clock& clock = Clock::Steady(), SchedulerObserver* observer = nullptr);
+                  const Clock& clock = Clock::Steady(), SchedulerObserver* observer = nullptr,
+                  HostLoad* host_load = nullptr);
   ~HybridScheduler() override;
 
   void Submit(Task* task, SubmitOptions options, Completion done) override
@@ -227,6 +243,7 @@ class HybridScheduler final : public Scheduler {
   const Options options_;
   const Clock& clock_;
   SchedulerObserver* const observer_;
+  HostLoad* const host_load_;
   mutable Mutex mu_;
   CondVar work_;  // waited on with mu_ by dispatch threads: work was queued, or stopping
   CondVar idle_;  // waited on with mu_ by Shutdown: in_flight_ fell to 0

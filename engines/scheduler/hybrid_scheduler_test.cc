@@ -6,6 +6,7 @@
 #include <catch2/catch.hpp>
 
 #include <algorithm>
+#include <atomic>
 #include <cstring>
 #include <memory>
 #include <string>
@@ -280,6 +281,52 @@ TEST_CASE("AUTO counts the backlog: a busy GPU loses work to the CPU") {
   CHECK(next.Wait().second == "cpu");
   gpu.Release();
   CHECK(slow.Wait().second == "gpu:0");
+}
+
+// A HostLoad that reports what the test sets.
+class FakeHostLoad final : public HostLoad {
+ public:
+  double Utilization() override { return utilization.load(); }
+  std::atomic<double> utilization{0};
+};
+
+TEST_CASE("AUTO leaves the CPU engine out while the host is busy and a GPU takes the work") {
+  FakeClock clock;
+  FakeEngine cpu("cpu", EngineKind::kCpu), gpu("gpu:0", EngineKind::kGpu);
+  cpu.SetCost(&clock, 10us, 1us);
+  gpu.SetCost(&clock, 1ms, 10ns);
+  FakeHostLoad load;
+  HybridScheduler::Options options = OneAtATime();
+  options.auto_cpu_max_host_load = 0.5;
+  HybridScheduler scheduler({&cpu, &gpu}, options, clock, nullptr, &load);
+  scheduler.SetCost(0, 0, 10e-6, 1e-6, true);
+  scheduler.SetCost(0, 1, 1e-3, 1e-8, true);
+  // 50 SHA-256 units: 60 us on the CPU against 1 ms on the GPU.
+  auto run = [&](Placement placement, uint8_t tag) {
+    HashRequest request(50, tag);
+    scheduler.Submit(&request.task, With(placement), request.Done());
+    const auto [status, engine] = request.Wait();
+    CHECK(status.ok());
+    CHECK(request.Correct());
+    return engine;
+  };
+  load.utilization = 0.5;  // at the limit: not above it
+  CHECK(run(Placement::kAuto, 1) == "cpu");
+  load.utilization = 0.9;
+  CHECK(run(Placement::kAuto, 2) == "gpu:0");
+  // Asked for by name, the CPU engine still runs it.
+  CHECK(run(Placement::kCpu, 3) == "cpu");
+  // Without a GPU in service the CPU engine takes it, however busy the host.
+  gpu.SetHealthy(false);
+  CHECK(run(Placement::kAuto, 4) == "cpu");
+  gpu.SetHealthy(true);
+  // Nor while the operator has taken the GPU out of service.
+  uint64_t moved = 0;
+  REQUIRE(scheduler.SetEngineEnabled("gpu:0", false, &moved).ok());
+  CHECK(run(Placement::kAuto, 5) == "cpu");
+  REQUIRE(scheduler.SetEngineEnabled("gpu:0", true, &moved).ok());
+  load.utilization = 0.1;
+  CHECK(run(Placement::kAuto, 6) == "cpu");
 }
 
 TEST_CASE("a GPU runs one large batch at a time, small ones beside it") {
