@@ -66,8 +66,13 @@ def includes_annotations(path, source_dir, memo):
     return found
 
 
+def arguments_of(entry):
+    """The compiler's arguments of an entry of compile_commands.json."""
+    return entry.get("arguments") or shlex.split(entry["command"])
+
+
 def clang_command(entry, clang):
-    args = entry.get("arguments") or shlex.split(entry["command"])
+    args = arguments_of(entry)
     source = entry["file"]
     out = [clang]
     skip = False
@@ -86,9 +91,9 @@ def clang_command(entry, clang):
     return out
 
 
-def object_of(entry):
-    """The object file (absolute) an entry of compile_commands.json writes, or None."""
-    args = entry.get("arguments") or shlex.split(entry["command"])
+def object_of(entry, args):
+    """The object file (absolute) that an entry of compile_commands.json, with its
+    arguments `args`, writes, or None."""
     for flag, value in zip(args, args[1:]):
         if flag == "-o":
             return os.path.join(entry["directory"], value)
@@ -120,12 +125,13 @@ def checked_objects(checked_build, checked):
     found = {}
     for entry in entries:
         path = os.path.realpath(os.path.join(entry["directory"], entry["file"]))
-        args = entry.get("arguments") or shlex.split(entry["command"])
-        obj = object_of(entry)
-        if (path in checked and obj and os.path.isfile(obj) and "-Wthread-safety" in args
+        if path not in checked:
+            continue
+        args = arguments_of(entry)
+        obj = object_of(entry, args)
+        if (obj and os.path.isfile(obj) and "-Wthread-safety" in args
                 and "-Werror=thread-safety" in args):
-            ours = checked[path].get("arguments") or shlex.split(checked[path]["command"])
-            if macros(args) == macros(ours):
+            if macros(args) == macros(arguments_of(checked[path])):
                 found[path] = os.path.relpath(obj, checked_build)
     return found
 
