@@ -350,7 +350,7 @@ Status ExecutionEngine::ExecuteBlock(uint64_t height, uint64_t time,
   t = Clock::now();
   // The staged deployments' code keys join the transactions' writes.
   const WriteSet writes = store_->BlockWrites(std::move(output.writes));
-  TreeUpdate update;
+  TreeUpdate& update = block_tree_update_;
   EngineNodeHasher hasher(*engine_);
   s = store_->UpdateTree(writes, hasher, &update);
   if (!s.ok()) return s;
@@ -375,6 +375,7 @@ Status ExecutionEngine::ExecuteBlock(uint64_t height, uint64_t time,
   out->timings.commit_seconds = SecondsSince(t);
   out->receipts = std::move(output.receipts);
   out->state_root = update.root;
+  update.ReleaseLarge(TreeUpdateScratch::kKeepBytes);
   out->executor = executor_->name();
   out->stats = executor_->last_stats();
   out->gas_used = 0;

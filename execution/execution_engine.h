@@ -184,6 +184,9 @@ class ExecutionEngine {
 
   // Serializes blocks and deployments; taken before mu_.
   Mutex block_mu_ CHAINACCEL_ACQUIRED_BEFORE(mu_);
+  // The last block's tree update: its vectors are reused by the next block (state_tree.h,
+  // TreeUpdateScratch says why).
+  TreeUpdate block_tree_update_ CHAINACCEL_GUARDED_BY(block_mu_);
   // Over store_: shared while reading (calls, state reads, a block's execution),
   // exclusive while writing (a block's commit, a deployment).
   mutable SharedMutex mu_;

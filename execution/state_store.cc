@@ -492,6 +492,7 @@ struct StateStore::WriteScratch {
   std::string undo;           // Persist's undo log
   rocksdb::WriteBatch sorted;  // WriteSynced's copy in key order
   std::vector<SortedOp> ops;   // and its index
+  TreeUpdateScratch tree;      // UpdateTree's (it releases its own large buffers)
 
   void DropLarge() {
     if (block.GetDataSize() > kKeepBytes) block = rocksdb::WriteBatch();
@@ -690,9 +691,9 @@ Status StateStore::Prove(std::string_view key, uint64_t height, std::optional<st
   return Status::Ok();
 }
 
-Status StateStore::UpdateTree(const WriteSet& writes, NodeHasher& hasher, TreeUpdate* update) const {
+Status StateStore::UpdateTree(const WriteSet& writes, NodeHasher& hasher, TreeUpdate* update) {
   StoreNodeReader reader(db_.get(), snapshot_, *nodes_, height_);
-  return UpdateStateTree(reader, root_, writes, hasher, update);
+  return UpdateStateTree(reader, root_, writes, hasher, update, &scratch_->tree);
 }
 
 Status StateStore::StageContract(const Hash32& address, const Hash32& code_hash,

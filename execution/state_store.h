@@ -121,8 +121,9 @@ class StateStore final : public StateReader {
   // The state tree's update by block height() + 1's `writes` (reads only; the committed
   // tree's nodes come from the cache, else the database's latest-node records in the
   // committed snapshot, each level of the tree's read-ahead in MultiGets on up to 8
-  // threads, which the call starts and joins).
-  Status UpdateTree(const WriteSet& writes, NodeHasher& hasher, TreeUpdate* update) const;
+  // threads, which the call starts and joins). A writer's step: its working buffers are
+  // the writers' (kept from block to block), so one writer at a time, as Persist.
+  Status UpdateTree(const WriteSet& writes, NodeHasher& hasher, TreeUpdate* update);
 
   // Walks the whole committed state in key order (a RocksDB iterator over the "s"
   // records of the committed snapshot; O(state)): a StateScan for BuildStateRoot.
@@ -233,7 +234,8 @@ class StateStore final : public StateReader {
   // A write was refused and the database has not been reopened since. Only the writers
   // (serialized by the caller, exclusive or with Persist's shared access) touch it.
   bool write_failed_ = false;
-  // Buffers of Persist and WriteSynced, kept from block to block; the writers' too.
+  // Buffers of UpdateTree, Persist and WriteSynced, kept from block to block; the
+  // writers' too.
   const std::unique_ptr<WriteScratch> scratch_;
   uint64_t height_ = 0;
   Hash32 root_{};

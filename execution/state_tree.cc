@@ -39,35 +39,60 @@ size_t SplitAt(Changes changes, unsigned depth) {
 // committed tree's reader.
 class PrefetchedNodes final : public NodeReader {
  public:
-  explicit PrefetchedNodes(const NodeReader& reader) : reader_(reader) {}
+  // An internal node read ahead, with the changes under it.
+  struct Visit {
+    NodePosition position;
+    Changes changes;
+    TreeNode node;
+  };
+  // The nodes read ahead at one depth (depth d: the (d - 1)th level), by prefix (nullopt:
+  // not found). `cursor`: the next one the update reads (Latest moves it: one thread only).
+  struct Level {
+    std::vector<NodePosition> positions;
+    std::vector<std::optional<VersionedNode>> nodes;
+    mutable size_t cursor = 0;
+  };
+  // Memory kept from one update to the next (TreeUpdateScratch).
+  struct Buffers {
+    std::vector<Level> levels;  // the first `used` are this update's
+    std::vector<Visit> visits, next;
+  };
+
+  PrefetchedNodes(const NodeReader& reader, Buffers& buffers)
+      : reader_(reader), levels_(buffers.levels), visits_(buffers.visits), next_(buffers.next) {}
 
   // Reads every committed node that an update of the tree under `root` (the committed
   // root node) by `changes` visits below the root: at each depth, the children on the
   // changes' side of an internal node read at the depth above, where that child is not
   // empty. A node missing there is left for the update to find (and report).
   Status Load(const VersionedNode& root, Changes changes) {
-    std::vector<Visit> level = {Visit{NodePosition{}, changes, root.node}};
-    std::vector<Visit> next;
+    std::vector<Visit>& level = visits_;
+    level.assign(1, Visit{NodePosition{}, changes, root.node});
+    next_.clear();
     while (!level.empty()) {
-      Level& depth = levels_.emplace_back();
-      for (const Visit& v : level) ChildrenToRead(v, &depth.positions, &next);
+      if (used_ == levels_.size()) levels_.emplace_back();
+      Level& depth = levels_[used_++];
+      depth.positions.clear();
+      depth.nodes.clear();
+      depth.cursor = 0;
+      for (const Visit& v : level) ChildrenToRead(v, &depth.positions, &next_);
       Status s = depth.positions.empty() ? Status::Ok() : reader_.LatestBatch(depth.positions, &depth.nodes);
       if (!s.ok()) return s;
       level.clear();
       for (size_t i = 0; i < depth.nodes.size(); ++i) {
         const std::optional<VersionedNode>& n = depth.nodes[i];
         if (n && n->node.kind == TreeNode::Kind::kInternal) {
-          level.push_back(Visit{next[i].position, next[i].changes, n->node});
+          level.push_back(Visit{next_[i].position, next_[i].changes, n->node});
         }
       }
-      next.clear();
+      next_.clear();
     }
     return Status::Ok();
   }
 
   Status Latest(const NodePosition& position, std::optional<VersionedNode>* out) const override {
     const size_t d = position.depth;
-    if (d >= 1 && d <= levels_.size()) {
+    if (d >= 1 && d <= used_) {
       const Level& level = levels_[d - 1];
       size_t& at = level.cursor;
       if (at < level.positions.size() && level.positions[at] == position && level.nodes[at]) {
@@ -79,20 +104,6 @@ class PrefetchedNodes final : public NodeReader {
   }
 
  private:
-  // An internal node read ahead, with the changes under it.
-  struct Visit {
-    NodePosition position;
-    Changes changes;
-    TreeNode node;
-  };
-  // The nodes read ahead at one depth (levels_[d - 1]: depth d), by prefix (nullopt: not
-  // found). `cursor`: the next one the update reads (Latest moves it: one thread only).
-  struct Level {
-    std::vector<NodePosition> positions;
-    std::vector<std::optional<VersionedNode>> nodes;
-    mutable size_t cursor = 0;
-  };
-
   // The children of `v` that the update reads: those on a side with changes, not empty.
   // Appends their positions to *positions and their visits (node not yet read) to *next.
   static void ChildrenToRead(const Visit& v, std::vector<NodePosition>* positions,
@@ -110,12 +121,33 @@ class PrefetchedNodes final : public NodeReader {
   }
 
   const NodeReader& reader_;
-  std::vector<Level> levels_;
+  std::vector<Level>& levels_;
+  size_t used_ = 0;
+  std::vector<Visit>& visits_;
+  std::vector<Visit>& next_;
 };
 
 class Updater {
  public:
-  Updater(const NodeReader& reader, TreeUpdate* out) : reader_(reader), out_(out) {}
+  struct Pending {
+    TreeNode node;  // an internal node's halves are filled from its new children in Finish
+    NodePosition position;
+    std::optional<size_t> left, right;  // new children (pending indices)
+    Hash32 hash{};
+  };
+  // Memory kept from one update to the next (TreeUpdateScratch).
+  struct Buffers {
+    std::vector<Pending> pending;
+    std::vector<Change> rebuilt;                // Rebuild's leaves
+    std::vector<size_t> leaves;                 // Finish's new leaves
+    std::vector<std::vector<size_t>> by_depth;  // and internal nodes by depth
+    std::vector<uint8_t> preimages, digests;    // HashNodes'
+  };
+
+  Updater(const NodeReader& reader, TreeUpdate* out, Buffers& buffers)
+      : reader_(reader), out_(out), b_(buffers), pending_(buffers.pending) {
+    pending_.clear();
+  }
 
   // A subtree after the update: empty, a node made here (pending_[index]) or a committed
   // node that stays where it is (its hash).
@@ -156,8 +188,11 @@ class Updater {
   // batch, then the internal nodes a level at a time from the deepest up.
   Status Finish(const Sub& root, NodeHasher& hasher) {
     if (root.kind == Sub::Kind::kNew) Place(root.index, 0, Hash32{});
-    std::vector<size_t> leaves;
-    std::vector<std::vector<size_t>> levels(257);
+    std::vector<size_t>& leaves = b_.leaves;
+    std::vector<std::vector<size_t>>& levels = b_.by_depth;
+    leaves.clear();
+    levels.resize(257);
+    for (std::vector<size_t>& level : levels) level.clear();
     for (size_t i = 0; i < pending_.size(); ++i) {
       if (pending_[i].node.kind == TreeNode::Kind::kLeaf) {
         leaves.push_back(i);
@@ -182,13 +217,6 @@ class Updater {
   }
 
  private:
-  struct Pending {
-    TreeNode node;  // an internal node's halves are filled from its new children in Finish
-    NodePosition position;
-    std::optional<size_t> left, right;  // new children (pending_ indices)
-    Hash32 hash{};
-  };
-
   Status ReadNode(unsigned depth, const Hash32& prefix, std::optional<VersionedNode>* out) {
     Status s = reader_.Latest(NodePosition{static_cast<uint16_t>(depth), prefix}, out);
     if (s.ok() && !*out) {
@@ -202,8 +230,9 @@ class Updater {
   // and the changed keys' new leaves, built from nothing.
   Status Rebuild(unsigned depth, const Hash32& prefix, Changes changes,
                  const std::optional<VersionedNode>& old, Sub* out) {
-    std::vector<Change> leaves;
-    leaves.reserve(changes.size() + 1);
+    // Build does not come back here before it is done with `leaves`.
+    std::vector<Change>& leaves = b_.rebuilt;
+    leaves.clear();
     bool old_kept = old.has_value();
     for (const Change& c : changes) {
       if (old && c.path == old->node.a) old_kept = false;
@@ -300,8 +329,10 @@ class Updater {
 
   Status HashNodes(const std::vector<size_t>& nodes, NodeHasher& hasher) {
     if (nodes.empty()) return Status::Ok();
-    std::vector<uint8_t> preimages(nodes.size() * kTreeNodePreimageBytes);
-    std::vector<uint8_t> digests(nodes.size() * 32);
+    std::vector<uint8_t>& preimages = b_.preimages;
+    std::vector<uint8_t>& digests = b_.digests;
+    preimages.resize(nodes.size() * kTreeNodePreimageBytes);
+    digests.resize(nodes.size() * 32);
     for (size_t k = 0; k < nodes.size(); ++k) {
       const TreeNode& n = pending_[nodes[k]].node;
       uint8_t* p = preimages.data() + k * kTreeNodePreimageBytes;
@@ -319,12 +350,14 @@ class Updater {
 
   const NodeReader& reader_;
   TreeUpdate* const out_;
-  std::vector<Pending> pending_;
+  Buffers& b_;
+  std::vector<Pending>& pending_;
 };
 
-// The changes of `writes`, sorted by path.
-std::vector<Change> ChangesOf(const WriteSet& writes) {
-  std::vector<Change> changes;
+// The changes of `writes`, sorted by path, into *changes.
+void ChangesOf(const WriteSet& writes, std::vector<Change>* out) {
+  std::vector<Change>& changes = *out;
+  changes.clear();
   changes.reserve(writes.size());
   for (const auto& [key, value] : writes) {
     changes.push_back(Change{StateKeyPath(key),
@@ -332,7 +365,12 @@ std::vector<Change> ChangesOf(const WriteSet& writes) {
   }
   std::sort(changes.begin(), changes.end(),
             [](const Change& x, const Change& y) { return x.path < y.path; });
-  return changes;
+}
+
+// Releases v's memory when it holds more than `keep_bytes`.
+template <typename T>
+void ReleaseIfLarger(std::vector<T>& v, size_t keep_bytes) {
+  if (v.capacity() * sizeof(T) > keep_bytes) std::vector<T>().swap(v);
 }
 
 // The reader of the empty tree (which has no nodes to read).
@@ -440,14 +478,50 @@ Status EngineNodeHasher::Hash(std::span<const uint8_t> preimages, size_t n, uint
   return engine_.Run(t);
 }
 
-Status UpdateStateTree(const NodeReader& reader, const Hash32& committed_root,
-                       const WriteSet& writes, NodeHasher& hasher, TreeUpdate* out) {
-  *out = TreeUpdate{};
+struct TreeUpdateScratch::Buffers {
+  std::vector<Change> changes;
+  PrefetchedNodes::Buffers prefetch;
+  Updater::Buffers update;
+
+  // Releases every buffer that holds more than `keep_bytes`.
+  void ReleaseLarge(size_t keep_bytes) {
+    ReleaseIfLarger(changes, keep_bytes);
+    for (PrefetchedNodes::Level& level : prefetch.levels) {
+      ReleaseIfLarger(level.positions, keep_bytes);
+      ReleaseIfLarger(level.nodes, keep_bytes);
+    }
+    ReleaseIfLarger(prefetch.visits, keep_bytes);
+    ReleaseIfLarger(prefetch.next, keep_bytes);
+    ReleaseIfLarger(update.pending, keep_bytes);
+    ReleaseIfLarger(update.rebuilt, keep_bytes);
+    ReleaseIfLarger(update.leaves, keep_bytes);
+    for (std::vector<size_t>& level : update.by_depth) ReleaseIfLarger(level, keep_bytes);
+    ReleaseIfLarger(update.preimages, keep_bytes);
+    ReleaseIfLarger(update.digests, keep_bytes);
+  }
+};
+
+TreeUpdateScratch::TreeUpdateScratch() : buffers_(std::make_unique<Buffers>()) {}
+TreeUpdateScratch::~TreeUpdateScratch() = default;
+
+void TreeUpdate::ReleaseLarge(size_t keep_bytes) {
+  ReleaseIfLarger(written, keep_bytes);
+  ReleaseIfLarger(stale, keep_bytes);
+}
+
+namespace {
+
+Status UpdateWithBuffers(const NodeReader& reader, const Hash32& committed_root,
+                         const WriteSet& writes, NodeHasher& hasher, TreeUpdate* out,
+                         TreeUpdateScratch::Buffers& buffers) {
   out->root = committed_root;
+  out->written.clear();
+  out->stale.clear();
   if (writes.empty()) return Status::Ok();
-  const std::vector<Change> changes = ChangesOf(writes);
-  PrefetchedNodes nodes(reader);
-  Updater updater(nodes, out);
+  ChangesOf(writes, &buffers.changes);
+  const Changes changes = buffers.changes;
+  PrefetchedNodes nodes(reader, buffers.prefetch);
+  Updater updater(nodes, out, buffers.update);
   std::optional<VersionedNode> root;
   if (committed_root != kEmptyStateRoot) {
     Status s = reader.Latest(NodePosition{}, &root);
@@ -460,6 +534,20 @@ Status UpdateStateTree(const NodeReader& reader, const Hash32& committed_root,
   Status s = updater.Update(0, Hash32{}, changes, root, &sub);
   if (!s.ok()) return s;
   return updater.Finish(sub, hasher);
+}
+
+}  // namespace
+
+Status UpdateStateTree(const NodeReader& reader, const Hash32& committed_root,
+                       const WriteSet& writes, NodeHasher& hasher, TreeUpdate* out,
+                       TreeUpdateScratch* scratch) {
+  if (scratch == nullptr) {
+    TreeUpdateScratch own;
+    return UpdateWithBuffers(reader, committed_root, writes, hasher, out, own.buffers());
+  }
+  Status s = UpdateWithBuffers(reader, committed_root, writes, hasher, out, scratch->buffers());
+  scratch->buffers().ReleaseLarge(TreeUpdateScratch::kKeepBytes);
+  return s;
 }
 
 Status BuildStateRoot(const StateScan& scan, NodeHasher& hasher, Hash32* root,

@@ -15,6 +15,7 @@
 #include <cstring>
 #include <functional>
 #include <map>
+#include <memory>
 #include <optional>
 #include <span>
 #include <string>
@@ -119,6 +120,31 @@ struct TreeUpdate {
   // Records of the committed tree replaced or made unreachable by the block: (position,
   // version written).
   std::vector<std::pair<NodePosition, uint64_t>> stale;
+
+  // Releases the memory of a vector that holds more than `keep_bytes` (a caller that keeps
+  // one TreeUpdate from block to block calls it after each block).
+  void ReleaseLarge(size_t keep_bytes);
+};
+
+// The working buffers of UpdateStateTree, kept from one update to the next by a caller
+// that updates the tree block after block: a block of 10^4 changed keys fills vectors of
+// ~10^5 nodes (~40 MB in all), which the daemon's allocator policy maps afresh and
+// faults in page by page whenever they are allocated (bench/EXEC_RESULTS.md, "Page faults
+// in the block path"). A buffer grown past kKeepBytes is released after its update
+// instead of kept. Not thread-safe: one update at a time uses a scratch.
+class TreeUpdateScratch {
+ public:
+  static constexpr size_t kKeepBytes = size_t{64} << 20;
+  struct Buffers;  // defined in state_tree.cc
+
+  TreeUpdateScratch();
+  ~TreeUpdateScratch();
+  TreeUpdateScratch(const TreeUpdateScratch&) = delete;
+  TreeUpdateScratch& operator=(const TreeUpdateScratch&) = delete;
+  Buffers& buffers() { return *buffers_; }
+
+ private:
+  std::unique_ptr<Buffers> buffers_;
 };
 
 // The block's update of the tree whose root is `committed_root`: `writes` (state keys to
@@ -126,10 +152,13 @@ struct TreeUpdate {
 // (once each) first, a level at a time from the root, each level in one
 // NodeReader::LatestBatch (a side emptied by removals may read its sibling once more,
 // with Latest); then writes every node on them again; hashes the new nodes level by level,
-// deepest first, one hasher call per level (all leaves in one). INTERNAL when the reader
-// fails or a node is missing (a damaged database).
+// deepest first, one hasher call per level (all leaves in one). `out`'s vectors are
+// cleared, not replaced, so a caller that passes the same TreeUpdate each block reuses
+// their memory; `scratch` (may be null: buffers of this call only) likewise. INTERNAL
+// when the reader fails or a node is missing (a damaged database).
 Status UpdateStateTree(const NodeReader& reader, const Hash32& committed_root,
-                       const WriteSet& writes, NodeHasher& hasher, TreeUpdate* out);
+                       const WriteSet& writes, NodeHasher& hasher, TreeUpdate* out,
+                       TreeUpdateScratch* scratch = nullptr);
 
 // A walk over a whole state: a StateScan calls the visitor once for every key with its
 // value, in any order, and returns how the walk went (INTERNAL when storage fails).

@@ -6,10 +6,13 @@
 
 #include <rocksdb/db.h>
 
+#include <algorithm>
 #include <catch2/catch.hpp>
 #include <cstring>
 #include <map>
 #include <random>
+#include <unordered_map>
+#include <vector>
 
 #include "crypto/hashes.h"
 #include "engines/cpu/cpu_engine.h"
@@ -211,6 +214,72 @@ TEST_CASE("State tree: roots equal the reference after random block sequences, w
   REQUIRE(StateStore::Open(dir.path(), &store, nullptr, cache_bytes).ok());
   REQUIRE(store->Commit(122, WriteSet{{"a", "1"}, {"b", "2"}}).ok());
   CHECK(store->state_root() == ReferenceRoot({{"a", "1"}, {"b", "2"}}));
+}
+
+// The latest tree in memory: each update's stale records erased, its new ones written.
+class MemoryTree final : public NodeReader {
+ public:
+  Status Latest(const NodePosition& position, std::optional<VersionedNode>* out) const override {
+    const auto it = nodes_.find(position);
+    if (it == nodes_.end()) {
+      out->reset();
+    } else {
+      *out = it->second;
+    }
+    return Status::Ok();
+  }
+  void Apply(const TreeUpdate& update, uint64_t height) {
+    for (const auto& [position, version] : update.stale) nodes_.erase(position);
+    for (const auto& [position, node] : update.written) nodes_[position] = VersionedNode{node, height};
+  }
+
+ private:
+  std::unordered_map<NodePosition, VersionedNode, NodePositionHash> nodes_;
+};
+
+// A TreeUpdate's records in a canonical order, to compare two updates.
+std::vector<std::string> RecordsOf(const TreeUpdate& update) {
+  std::vector<std::string> records;
+  for (const auto& [position, node] : update.written) {
+    records.push_back("w" + std::to_string(position.depth) +
+                      std::string(position.prefix.begin(), position.prefix.end()) + node.Encode());
+  }
+  for (const auto& [position, version] : update.stale) {
+    records.push_back("s" + std::to_string(position.depth) +
+                      std::string(position.prefix.begin(), position.prefix.end()) +
+                      std::to_string(version));
+  }
+  std::sort(records.begin(), records.end());
+  return records;
+}
+
+TEST_CASE("State tree: an update that reuses its buffers and its TreeUpdate equals a fresh one",
+          "[tree]") {
+  std::mt19937_64 rng = chainaccel::testing::MakeRng("state tree scratch");
+  CpuNodeHasher hasher;
+  MemoryTree reused_tree, fresh_tree;
+  TreeUpdateScratch scratch;
+  TreeUpdate reused;  // kept from block to block, as the execution engine keeps it
+  Hash32 reused_root = kEmptyStateRoot, fresh_root = kEmptyStateRoot;
+  State state;
+  // Large blocks after small ones and the other way round, an empty block, removals.
+  const size_t sizes[] = {2000, 3, 500, 0, 1, 3000, 40, 700, 2};
+  uint64_t height = 0;
+  for (size_t n : sizes) {
+    const WriteSet block = RandomBlock(rng, 4000, n);
+    ++height;
+    TreeUpdate fresh;
+    REQUIRE(UpdateStateTree(fresh_tree, fresh_root, block, hasher, &fresh).ok());
+    REQUIRE(UpdateStateTree(reused_tree, reused_root, block, hasher, &reused, &scratch).ok());
+    ApplyTo(state, block);
+    CHECK(reused.root == fresh.root);
+    CHECK(reused.root == ReferenceRoot(state));
+    CHECK(RecordsOf(reused) == RecordsOf(fresh));
+    fresh_tree.Apply(fresh, height);
+    reused_tree.Apply(reused, height);
+    fresh_root = fresh.root;
+    reused_root = reused.root;
+  }
 }
 
 TEST_CASE("State tree: a root built in passes of a few keys each equals the reference",
