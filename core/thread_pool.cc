@@ -8,13 +8,17 @@
 #include <algorithm>
 #include <atomic>
 #include <memory>
+#include <string>
+
+#include "core/thread_name.h"
 
 namespace chainaccel {
 
-ThreadPool::ThreadPool(size_t threads, int nice) {
+ThreadPool::ThreadPool(size_t threads, int nice, std::string_view name) {
   workers_.reserve(threads);
   for (size_t i = 0; i < threads; ++i) {
-    workers_.emplace_back([this, nice] {
+    workers_.emplace_back([this, nice, name = std::string(name)] {
+      if (!name.empty()) NameCurrentThread(name);
 #ifdef __linux__
       if (nice != 0) static_cast<void>(setpriority(PRIO_PROCESS, static_cast<id_t>(gettid()), nice));
 #endif

@@ -13,6 +13,8 @@
 #include <cstdint>
 #include <deque>
 #include <functional>
+#include <string>
+#include <string_view>
 #include <thread>
 #include <vector>
 
@@ -28,7 +30,8 @@ class ThreadPool {
   // 19) lowers their priority, which needs no privilege, so that they take the cores
   // other threads leave idle. Best effort: where it cannot be set (other systems, a
   // sandbox that forbids it) the workers run at the process's priority.
-  explicit ThreadPool(size_t threads, int nice = 0);
+  // name: the workers' thread name (core/thread_name.h; empty: the process's).
+  explicit ThreadPool(size_t threads, int nice = 0, std::string_view name = {});
   ~ThreadPool();
 
   ThreadPool(const ThreadPool&) = delete;

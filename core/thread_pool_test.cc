@@ -3,8 +3,13 @@
 #include <catch2/catch.hpp>
 
 #include <atomic>
+#include <fstream>
 #include <future>
+#include <string>
+#include <thread>
 #include <vector>
+
+#include "core/thread_name.h"
 
 namespace chainaccel {
 namespace {
@@ -72,6 +77,32 @@ TEST_CASE("ThreadPool runs every posted closure before it is destroyed", "[threa
   }
   CHECK(ran.load() == 1000);
 }
+
+#ifdef __linux__
+// The calling thread's name as the kernel keeps it.
+std::string ThreadComm() {
+  std::ifstream comm("/proc/thread-self/comm");
+  std::string name;
+  std::getline(comm, name);
+  return name;
+}
+
+TEST_CASE("ThreadPool workers carry the pool's name, cut to the kernel's 15 bytes",
+          "[thread_pool]") {
+  ThreadPool pool(1, 0, "a-long-pool-name-here");
+  std::promise<std::string> seen;
+  pool.Post([&seen] { seen.set_value(ThreadComm()); });
+  CHECK(seen.get_future().get() == "a-long-pool-nam");
+
+  std::promise<std::string> renamed;
+  std::thread t([&renamed] {
+    NameCurrentThread("sched gpu:0");
+    renamed.set_value(ThreadComm());
+  });
+  CHECK(renamed.get_future().get() == "sched gpu:0");
+  t.join();
+}
+#endif
 
 }  // namespace
 }  // namespace chainaccel

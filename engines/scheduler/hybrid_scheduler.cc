@@ -8,6 +8,7 @@
 #include <limits>
 #include <map>
 
+#include "core/thread_name.h"
 #include "engines/scheduler/cost_priors.h"
 #include "engines/scheduler/formed_batch.h"
 
@@ -129,10 +130,16 @@ HybridScheduler::HybridScheduler(std::vector<Engine*> engines, const Options& op
   }
   for (size_t e = 0; e < engines_.size(); ++e) {
     for (size_t t = 0; t < queues_[e]->threads; ++t) {
-      threads_.emplace_back([this, e] { DispatchLoop(e); });
+      threads_.emplace_back([this, e, name = "sched " + engines_[e]->info().name] {
+        NameCurrentThread(name);
+        DispatchLoop(e);
+      });
     }
   }
-  threads_.emplace_back([this] { TimerLoop(); });
+  threads_.emplace_back([this] {
+    NameCurrentThread("sched timer");
+    TimerLoop();
+  });
 }
 
 HybridScheduler::~HybridScheduler() { Shutdown(); }
