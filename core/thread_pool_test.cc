@@ -96,10 +96,10 @@ TEST_CASE("ThreadPool workers carry the pool's name, cut to the kernel's 15 byte
 
   std::promise<std::string> renamed;
   std::thread t([&renamed] {
-    NameCurrentThread("sched gpu:0");
+    NameCurrentThread("sched-gpu:0");
     renamed.set_value(ThreadComm());
   });
-  CHECK(renamed.get_future().get() == "sched gpu:0");
+  CHECK(renamed.get_future().get() == "sched-gpu:0");
   t.join();
 }
 #endif

@@ -16,11 +16,16 @@
 #      scrapes of the daemon's metrics, printed as means (queue wait, batch seconds and
 #      items per engine, whole request) by scripts/metrics-delta.py, beside a SHA-256 run
 #      of the same bytes (the host path's own ceiling); for the knobs in $DIAG_KNOBS.
+#   6. "channels": 64 x 1,024 and 256 x 64 over 4, 16 and 64 connections ($CHANNEL_COUNTS),
+#      beside the 1M-item rate, one daemon (AUTO); each run also prints how many of the
+#      host's CPUs were busy, and how many of them the daemon used (from /proc).
 # JSON lines (one per run, tagged with "batching" and "step") go to $OUT/scheduler.jsonl;
 # the daemon's scheduler metrics after each daemon to $OUT/metrics_<batching>.txt.
 # DAEMON: the daemon binary (carry/bin/chainacceld), e.g. another build's for a side-by-side
 # run; BUILD_TAG, when set, adds "build":"<tag>" to every JSON line.
+# CHANNELS: the connections of every bench run that does not choose them (4).
 # Usage: bash scripts/device-scheduler-bench.sh [batching] [sweep] [balance] [knobs] [diagnose]
+#        [channels]
 # (BATCHING_MODES and OPS narrow the batching step; see there.)
 set -uo pipefail
 steps="${*:-batching sweep balance}"
@@ -61,7 +66,7 @@ write_knob_config() {  # write_knob_config <name> <scheduler-keys[|top-level-key
 bench() {  # bench <tags> <chainaccel bench args...>
   local tags="$1${BUILD_TAG:+,\"build\":\"$BUILD_TAG\"}"
   shift
-  carry/bin/chainaccel --address "$address" bench --channels 4 --json --quiet "$@" |
+  carry/bin/chainaccel --address "$address" bench --channels "${CHANNELS:-4}" --json --quiet "$@" |
     sed -e "s/^{/{$tags,/" | tee -a "$out/scheduler.jsonl"
 }
 
@@ -154,5 +159,28 @@ if [[ " $steps " == *" diagnose "* ]]; then
     carry/bin/chainaccel --address "$address" scheduler | grep -E "engine|signature" | head -12
     stop_daemon "diag_$name"
   done
+fi
+if [[ " $steps " == *" channels "* ]]; then
+  busy_idle_ticks() { awk '/^cpu /{print $2 + $3 + $4 + $7 + $8 + $9, $5 + $6}' /proc/stat; }
+  daemon_ticks() { awk '{print $14 + $15}' "/proc/$pid/stat"; }
+  start_daemon true channels
+  for op in ${OPS:-ed25519 ecdsa recover}; do
+    bench "\"step\":\"channels\"" --op "$op" --batch 1048576 --concurrency 4 --duration 6 --warmup 2
+    for channels in ${CHANNEL_COUNTS:-4 16 64}; do
+      for shape in "1024 64" "64 256"; do
+        read -r batch concurrency <<< "$shape"
+        read -r busy0 idle0 <<< "$(busy_idle_ticks)"
+        d0="$(daemon_ticks)"
+        CHANNELS="$channels" bench "\"step\":\"channels\"" --op "$op" --batch "$batch" \
+          --concurrency "$concurrency" --duration 6 --warmup 2
+        read -r busy1 idle1 <<< "$(busy_idle_ticks)"
+        d1="$(daemon_ticks)"
+        awk -v b=$((busy1 - busy0)) -v i=$((idle1 - idle0)) -v d=$((d1 - d0)) -v n="$(nproc)" \
+          'BEGIN { printf "   host: %.1f of %d CPUs busy, the daemon %.1f of them\n", n * b / (b + i), n, n * d / (b + i) }' |
+          tee -a "$out/channels_cpu.txt"
+      done
+    done
+  done
+  stop_daemon channels
 fi
 grep -E "calibrated|GPU" "$out"/daemon_*.log | head -6

@@ -4,6 +4,7 @@
 // SIGTERM or SIGINT, then shuts down gracefully and exits 0. SIGHUP re-reads the auth
 // token file (docs/security.md).
 #include <CLI/CLI.hpp>
+#include <absl/synchronization/mutex.h>
 #include <spdlog/spdlog.h>
 
 #include <csignal>
@@ -64,6 +65,11 @@ Status WriteReadyFile(const std::string& path, const std::string& grpc,
 
 int main(int argc, char** argv) {
   Flags flags;
+  // Debian builds Abseil without NDEBUG, so every absl::Mutex that gRPC takes runs
+  // Abseil's deadlock detector: a process-wide lock and a lock-graph update on each
+  // acquisition, which serializes gRPC's threads (perf of the daemon under 256 x 64-item
+  // requests, bench/RESULTS.md 2026-12-04). Off, as in Abseil's own release builds.
+  absl::SetMutexDeadlockDetectionMode(absl::OnDeadlockCycle::kIgnore);
   CLI::App app{"chainacceld: batched hashing, Merkle trees and signature checks over gRPC"};
   app.set_version_flag("--version", std::string(chainaccel::server::kVersion));
   app.option_defaults()->multi_option_policy(CLI::MultiOptionPolicy::TakeLast);

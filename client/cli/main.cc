@@ -1,5 +1,6 @@
 // chainaccel: command-line client of the chainaccel daemon. See docs/cli.md.
 #include <CLI/CLI.hpp>
+#include <absl/synchronization/mutex.h>
 
 #include <cstdio>
 #include <exception>
@@ -21,6 +22,11 @@ std::vector<std::string> UnknownArguments(const CLI::App& app) {
 
 int main(int argc, char** argv) {
   using namespace chainaccel::cli;
+  // Debian builds Abseil without NDEBUG, so every absl::Mutex that gRPC takes runs
+  // Abseil's deadlock detector: a process-wide lock and a lock-graph update on each
+  // acquisition, which serializes gRPC's threads (perf of the daemon under 256 x 64-item
+  // requests, bench/RESULTS.md 2026-12-04). Off, as in Abseil's own release builds.
+  absl::SetMutexDeadlockDetectionMode(absl::OnDeadlockCycle::kIgnore);
 
   CLI::App app("chainaccel: client of the chainaccel daemon (hashing, Merkle trees, "
                "signatures, proofs)",

@@ -148,7 +148,7 @@ std::string CpuModel() {
 CpuEngine::CpuEngine(const Options& options) {
   size_t threads = options.threads;
   if (threads == 0) threads = std::max(1u, std::thread::hardware_concurrency());
-  pool_ = std::make_unique<ThreadPool>(threads, options.nice, "cpu engine");
+  pool_ = std::make_unique<ThreadPool>(threads, options.nice, "cpu-engine");
   info_.name = "cpu";
   info_.kind = EngineKind::kCpu;
   info_.model = CpuModel();

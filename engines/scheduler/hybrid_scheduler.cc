@@ -130,14 +130,14 @@ HybridScheduler::HybridScheduler(std::vector<Engine*> engines, const Options& op
   }
   for (size_t e = 0; e < engines_.size(); ++e) {
     for (size_t t = 0; t < queues_[e]->threads; ++t) {
-      threads_.emplace_back([this, e, name = "sched " + engines_[e]->info().name] {
+      threads_.emplace_back([this, e, name = "sched-" + engines_[e]->info().name] {
         NameCurrentThread(name);
         DispatchLoop(e);
       });
     }
   }
   threads_.emplace_back([this] {
-    NameCurrentThread("sched timer");
+    NameCurrentThread("sched-timer");
     TimerLoop();
   });
 }

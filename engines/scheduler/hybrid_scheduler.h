@@ -272,7 +272,7 @@ class HybridScheduler final : public Scheduler {
   // Runs the completions: of requests refused at Submit, and of batches that ran (there
   // the server encodes and sends the responses, off the dispatch threads). Last, so
   // that it is joined first.
-  ThreadPool completions_{kCompletionThreads, 0, "sched done"};
+  ThreadPool completions_{kCompletionThreads, 0, "sched-done"};
 };
 
 }  // namespace chainaccel
