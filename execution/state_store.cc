@@ -487,7 +487,7 @@ bool SortByKey(const rocksdb::WriteBatch& batch, std::vector<SortedOp>* ops,
 // path": the daemon maps every block of 128 KiB and more on its own, and unmaps it when
 // freed). One grown past kKeepBytes is dropped after its write instead of kept.
 struct StateStore::WriteScratch {
-  static constexpr size_t kKeepBytes = size_t{64} << 20;
+  static constexpr size_t kKeepBytes = TreeUpdateScratch::kKeepBytes;  // one bound for both
   rocksdb::WriteBatch block;  // Persist's batch
   std::string undo;           // Persist's undo log
   rocksdb::WriteBatch sorted;  // WriteSynced's copy in key order

@@ -41,11 +41,13 @@ struct Lanes {
 };
 
 #if defined(__CUDA_ARCH__)
-__device__ __forceinline__ int LaneInGroup() {
+// This thread's lane in its warp, 0 .. 31.
+__device__ __forceinline__ unsigned WarpLane() {
   unsigned lane;
   asm("mov.u32 %0, %%laneid;" : "=r"(lane));
-  return static_cast<int>(lane % kLaneCount);
+  return lane;
 }
+__device__ __forceinline__ int LaneInGroup() { return static_cast<int>(WarpLane() % kLaneCount); }
 // The body runs once, for this lane's index i.
 #define CHAINACCEL_FOR_EACH_LANE(i) \
   for (int i = ::chainaccel::kernels::lanes::LaneInGroup(), i##_end = i + 1; i < i##_end; ++i)
@@ -95,9 +97,7 @@ CHAINACCEL_HD Lanes<T> ShiftUp(const Lanes<T>& v, T fill) {
 // Bit i: lane i's predicate.
 CHAINACCEL_HD uint32_t Ballot(const Lanes<bool>& p) {
 #if defined(__CUDA_ARCH__)
-  unsigned lane;
-  asm("mov.u32 %0, %%laneid;" : "=r"(lane));
-  return (__ballot_sync(kFullMask, p.x) >> (lane / kLaneCount * kLaneCount)) & 0xffu;
+  return (__ballot_sync(kFullMask, p.x) >> (WarpLane() / kLaneCount * kLaneCount)) & 0xffu;
 #else
   uint32_t bits = 0;
   for (int i = 0; i < kLaneCount; ++i) bits |= static_cast<uint32_t>(p.x[i]) << i;

@@ -162,7 +162,8 @@ if [[ " $steps " == *" diagnose "* ]]; then
 fi
 if [[ " $steps " == *" channels "* ]]; then
   busy_idle_ticks() { awk '/^cpu /{print $2 + $3 + $4 + $7 + $8 + $9, $5 + $6}' /proc/stat; }
-  daemon_ticks() { awk '{print $14 + $15}' "/proc/$pid/stat"; }
+  # user + system ticks: stat's fields 14 and 15, counted after the ")" closing the name
+  daemon_ticks() { sed 's/.*) //' "/proc/$pid/stat" | awk '{print $12 + $13}'; }
   start_daemon true channels
   for op in ${OPS:-ed25519 ecdsa recover}; do
     bench "\"step\":\"channels\"" --op "$op" --batch 1048576 --concurrency 4 --duration 6 --warmup 2
