@@ -8,7 +8,9 @@
 // Persist (the synced commit) and Apply. The store's cache is --cache-bytes (default
 // the daemon's, 256 MiB). One JSON line per state size and hasher: the median, min and
 // max root update time of --blocks blocks, the reads' median, the commit's median, the
-// cache's hit rate over those blocks, and the process's resident memory (peak and now).
+// nodes a block writes and their records' size (medians; each is written twice, as a
+// versioned and a latest-node record), the cache's hit rate over those blocks, and the
+// process's resident memory (peak and now).
 // Then, per state size, one state_root_rebuild line: the root rebuilt from nothing over
 // the stored state (the full check of execution_verify_root_on_open: an iterator over
 // the "s" records, in passes of at most 2^18 keys), its time and the peak memory before
@@ -89,7 +91,7 @@ Status CountKeys(const StateStore& store, uint64_t* keys) {
 Status MeasureBlocks(const Flags& flags, CpuEngine& cpu, StateStore& store, std::mt19937_64& rng,
                      uint64_t* next_key) {
   for (const char* mode : {"cpu", "engine"}) {
-    std::vector<double> reads, root, commit;
+    std::vector<double> reads, root, commit, nodes_written, node_bytes;
     size_t batches = 0;
     const StateCache::Stats before = store.cache_stats();
     for (int b = 0; b < flags.blocks; ++b) {
@@ -107,6 +109,10 @@ Status MeasureBlocks(const Flags& flags, CpuEngine& cpu, StateStore& store, std:
       if (!s.ok()) return s;
       root.push_back(Since(t));
       batches = engine_hasher.engine_batches();
+      size_t bytes = 0;
+      for (const auto& [position, node] : update.written) bytes += node.Encode().size();
+      nodes_written.push_back(static_cast<double>(update.written.size()));
+      node_bytes.push_back(static_cast<double>(bytes));
       t = Clock::now();
       const uint64_t height = store.height() + 1;
       s = store.Persist(height, w, update);
@@ -121,13 +127,14 @@ Status MeasureBlocks(const Flags& flags, CpuEngine& cpu, StateStore& store, std:
     std::printf("{\"bench\":\"state_root\",\"keys\":%llu,\"changed\":%zu,\"hasher\":\"%s\",\"threads\":%u,"
                 "\"cache_mib\":%.0f,\"reads_median_s\":%.4f,"
                 "\"root_median_s\":%.4f,\"root_min_s\":%.4f,\"root_max_s\":%.4f,\"engine_batches\":%zu,"
-                "\"commit_median_s\":%.4f,\"cache_hit_rate\":%.3f,\"cache_used_mib\":%.1f,"
+                "\"commit_median_s\":%.4f,\"nodes_written\":%.0f,\"node_record_mib\":%.2f,"
+                "\"cache_hit_rate\":%.3f,\"cache_used_mib\":%.1f,"
                 "\"peak_rss_mib\":%.0f,\"rss_mib\":%.0f}\n",
                 static_cast<unsigned long long>(*next_key), flags.changed, mode,
                 mode[0] == 'c' ? 1u : flags.threads, static_cast<double>(flags.cache_bytes) / (1 << 20),
                 Median(reads), Median(root), *std::min_element(root.begin(), root.end()),
                 *std::max_element(root.begin(), root.end()), batches, Median(commit),
-                hits / std::max(1.0, hits + misses), static_cast<double>(after.bytes) / (1 << 20),
+                Median(nodes_written), Median(node_bytes) / (1 << 20), hits / std::max(1.0, hits + misses), static_cast<double>(after.bytes) / (1 << 20),
                 bench::PeakRssMiB(), bench::CurrentRssMiB());
     std::fflush(stdout);
   }

@@ -28,18 +28,21 @@ Hash32 RandomHash(std::mt19937_64& rng) {
   return h;
 }
 
-VersionedNode RandomNode(std::mt19937_64& rng) {
+// A node of `slots` random slots (leaves and children).
+VersionedNode RandomNode(std::mt19937_64& rng, unsigned slots = 2) {
   VersionedNode n;
-  n.node.kind = rng() % 2 ? TreeNode::Kind::kLeaf : TreeNode::Kind::kInternal;
-  n.node.a = RandomHash(rng);
-  n.node.b = RandomHash(rng);
+  for (unsigned i = 0; i < slots; ++i) {
+    TreeNode::Slot& slot = n.node.slots[rng() % kTreeNodeSlots];
+    slot.kind = rng() % 2 ? TreeNode::Slot::Kind::kLeaf : TreeNode::Slot::Kind::kChild;
+    slot.a = RandomHash(rng);
+    if (slot.kind == TreeNode::Slot::Kind::kLeaf) slot.b = RandomHash(rng);
+  }
   n.version = rng();
   return n;
 }
 
 bool Same(const VersionedNode& x, const VersionedNode& y) {
-  return x.node.kind == y.node.kind && x.node.a == y.node.a && x.node.b == y.node.b &&
-         x.version == y.version;
+  return x.node.Encode() == y.node.Encode() && x.version == y.version;
 }
 
 TEST_CASE("NodeCache: hits, misses, replacement, erase, positions apart by depth", "[cache]") {
@@ -71,16 +74,17 @@ TEST_CASE("NodeCache: hits, misses, replacement, erase, positions apart by depth
 
   const NodeCache::Stats s = cache.stats();
   CHECK(s.entries == 2);
-  CHECK(s.bytes == 2 * NodeCache::bytes_per_entry());
-  CHECK(s.capacity <= size_t{1} << 20);
-  CHECK(s.capacity > (size_t{1} << 20) - 1024);
+  // Each entry (deep and root, both b): its position (34 bytes), version (8), record and
+  // the bookkeeping.
+  CHECK(s.bytes == 2 * (34 + 8 + StateCache::kEntryOverhead + b.node.Encode().size()));
+  CHECK(s.capacity == size_t{1} << 20);
   CHECK(s.hits == 4);
   CHECK(s.misses == 3);
   CHECK(s.evictions == 0);
 }
 
-TEST_CASE("NodeCache: a capacity under one set caches nothing", "[cache]") {
-  NodeCache cache(100);
+TEST_CASE("NodeCache: a capacity of 0 caches nothing", "[cache]") {
+  NodeCache cache(0);
   VersionedNode n;
   cache.Insert(NodePosition{}, n);
   CHECK_FALSE(cache.Lookup(NodePosition{}, &n));
@@ -93,7 +97,7 @@ TEST_CASE("NodeCache: a capacity under one set caches nothing", "[cache]") {
 // table stays within its capacity while it evicts.
 TEST_CASE("NodeCache: random inserts, erases and lookups agree with a map", "[cache]") {
   auto rng = testing::MakeRng("node cache random");
-  NodeCache cache(64 * 1024);  // ~570 entries: most of the 4,000 positions get evicted
+  NodeCache cache(64 * 1024);  // ~200 entries: most of the 4,000 positions get evicted
   std::vector<NodePosition> positions;
   for (int i = 0; i < 4000; ++i) {
     positions.push_back(PositionOf(RandomHash(rng), static_cast<uint16_t>(rng() % 257)));
@@ -126,14 +130,13 @@ TEST_CASE("NodeCache: random inserts, erases and lookups agree with a map", "[ca
   CHECK(hits > 0);
   CHECK(s.evictions > 0);
   CHECK(s.bytes <= s.capacity);
-  CHECK(s.entries <= s.capacity / NodeCache::bytes_per_entry());
 }
 
 // Recently used entries survive a stream of one-time inserts better than unused ones
-// (CLOCK: a lookup marks its way).
+// (an LRU: a lookup makes its entry the most recent).
 TEST_CASE("NodeCache: entries in use outlive a scan", "[cache]") {
-  auto rng = testing::MakeRng("node cache clock");
-  NodeCache cache(256 * 1024);
+  auto rng = testing::MakeRng("node cache lru");
+  NodeCache cache(1024 * 1024);
   std::vector<NodePosition> hot;
   const VersionedNode n = RandomNode(rng);
   for (int i = 0; i < 200; ++i) {
@@ -152,8 +155,8 @@ TEST_CASE("NodeCache: entries in use outlive a scan", "[cache]") {
     VersionedNode out;
     if (cache.Lookup(p, &out)) ++hot_left;
   }
-  // 10,000 one-time inserts into ~2,280 entries' room: an LRU-like policy keeps the 200
-  // touched every round; a FIFO would keep none of them.
+  // 10,000 one-time inserts into ~3,000 entries' room (~330 bytes each): an LRU keeps the
+  // 200 touched every round; a FIFO would keep none of them.
   CHECK(hot_left > 150);
 }
 

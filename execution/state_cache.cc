@@ -6,6 +6,16 @@ StateCache::StateCache(size_t capacity_bytes)
     : capacity_(capacity_bytes), shard_capacity_(capacity_bytes / kShards) {}
 
 bool StateCache::Lookup(Kind kind, std::string_view key, std::optional<std::string>* value) {
+  return Lookup(kind, key, [value](const std::string_view* found) {
+    if (found) {
+      value->emplace(*found);
+    } else {
+      value->reset();
+    }
+  });
+}
+
+bool StateCache::Lookup(Kind kind, std::string_view key, const Reader& read) {
   const IndexKey k{kind, key};
   Shard& shard = ShardOf(k);
   const auto i = static_cast<size_t>(kind);
@@ -19,9 +29,10 @@ bool StateCache::Lookup(Kind kind, std::string_view key, std::optional<std::stri
   shard.lru.splice(shard.lru.begin(), shard.lru, it->second);
   const Entry& e = *it->second;
   if (e.present) {
-    value->emplace(std::string_view(e.bytes).substr(e.key_size));
+    const std::string_view found = std::string_view(e.bytes).substr(e.key_size);
+    read(&found);
   } else {
-    value->reset();
+    read(nullptr);
   }
   return true;
 }

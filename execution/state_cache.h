@@ -22,6 +22,7 @@
 #include <array>
 #include <cstddef>
 #include <cstdint>
+#include <functional>
 #include <list>
 #include <optional>
 #include <string>
@@ -57,6 +58,10 @@ class StateCache {
   // True on a hit: *value is the cached value, nullopt when the key is cached as absent.
   // False on a miss (*value untouched).
   bool Lookup(Kind kind, std::string_view key, std::optional<std::string>* value);
+  // Lookup without a copy: on a hit calls read(&value) (read(nullptr): cached as absent)
+  // under the shard's lock, so `read` must be short and must not call the cache.
+  using Reader = std::function<void(const std::string_view* value)>;
+  bool Lookup(Kind kind, std::string_view key, const Reader& read);
   // Caches `value` (nullptr: the key is absent) for `key`, replacing any entry of it, as
   // the most recently used. An entry over the shard's share is not cached.
   void Insert(Kind kind, std::string_view key, const std::string* value);

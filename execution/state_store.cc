@@ -10,6 +10,7 @@
 #include <rocksdb/write_batch.h>
 
 #include <algorithm>
+#include <array>
 #include <cstdarg>
 #include <cstdio>
 #include <cstring>
@@ -80,7 +81,13 @@ Status SeekNode(rocksdb::Iterator& it, const NodePosition& p, uint64_t height,
     return Status::Ok();
   }
   VersionedNode n;
-  if (!n.node.Decode(std::string_view(it.value().data(), it.value().size()))) {
+  const std::string_view record(it.value().data(), it.value().size());
+  if (!n.node.Decode(record)) {
+    if (record.size() == 65 && (record[0] == 1 || record[0] == 2)) {
+      return Status::Internal(
+          "state tree: a node record of the binary format of earlier versions at depth " +
+          std::to_string(p.depth) + " (the database has to be rebuilt by replaying its blocks)");
+    }
     return Status::Internal("state tree: a malformed node record at depth " + std::to_string(p.depth));
   }
   n.version = ParseBigEndian64(std::string_view(it.key().data() + 35, 8));
@@ -293,13 +300,13 @@ std::string PositionKey(const NodePosition& p) { return NodePrefixKey(p).substr(
 // "n" || u16be(depth) || prefix: the latest node at a position (a LatestNodeRecord).
 std::string LatestKey(const NodePosition& p) { return "n" + PositionKey(p); }
 
-// A node as the "n" record's value: its record (65 bytes), then u64be(version).
+// A node as the "n" record's value: its record, then u64be(version).
 std::string LatestNodeRecord(const VersionedNode& n) { return n.node.Encode() + BigEndian64(n.version); }
 
 // LatestNodeRecord's inverse: false when `bytes` is not one.
 bool DecodeLatestNodeRecord(std::string_view bytes, VersionedNode* n) {
-  if (bytes.size() != 73 || !n->node.Decode(bytes.substr(0, 65))) return false;
-  n->version = ParseBigEndian64(bytes.substr(65));
+  if (bytes.size() < 8 || !n->node.Decode(bytes.substr(0, bytes.size() - 8))) return false;
+  n->version = ParseBigEndian64(bytes.substr(bytes.size() - 8));
   return true;
 }
 
@@ -347,10 +354,10 @@ class StoreNodeReader final : public NodeReader {
 
  private:
   bool FromCache(const NodePosition& p, std::optional<VersionedNode>* out) const {
-    VersionedNode n;
-    if (!cache_.Lookup(p, &n)) return false;
-    *out = n;
-    return true;
+    out->emplace();
+    if (cache_.Lookup(p, &**out)) return true;
+    out->reset();
+    return false;
   }
 
   // Reads positions[i] for every i of `misses` into (*out)[i], the chunks on threads.
@@ -673,20 +680,37 @@ Status StateStore::Prove(std::string_view key, uint64_t height, std::optional<st
     std::optional<VersionedNode> n;
     s = SeekNode(*it, p, height, &n);
     if (!s.ok()) return s;
-    if (!n || n->node.Hash() != expected) {
+    std::array<BinarySubtree, 2 * kTreeNodeSlots> subtrees;
+    if (n) n->node.BinarySubtrees(&subtrees);
+    if (!n || subtrees[1].hash != expected) {
       return Status::Internal("state tree: the node at depth " + std::to_string(p.depth) +
-                              " does not hash to its parent's child (damaged database)");
+                              " does not hash to its parent's slot (damaged database)");
     }
-    if (n->node.kind == TreeNode::Kind::kLeaf) {
-      proof->leaf = StateProof::Leaf{n->node.a, n->node.b};
-      break;
+    // Down the node's binary levels: each internal subtree on the path adds the other
+    // half as a sibling; the path ends at an empty subtree or at a lone leaf.
+    unsigned h = 1;
+    expected = kEmptyStateRoot;
+    for (unsigned level = 0;; ++level) {
+      const BinarySubtree& t = subtrees[h];
+      if (t.kind == BinarySubtree::Kind::kLeaf) {
+        const TreeNode::Slot& leaf = n->node.slots[t.leaf_slot];
+        proof->leaf = StateProof::Leaf{leaf.a, leaf.b};
+        break;
+      }
+      if (t.kind == BinarySubtree::Kind::kEmpty) break;
+      if (level == kTreeNodeLevels) {  // a child node: its own levels follow
+        expected = t.hash;
+        break;
+      }
+      const int bit = PathBit(path, p.depth + level);
+      proof->siblings.push_back(subtrees[2 * h + 1 - bit].hash);
+      h = 2 * h + bit;
     }
-    if (p.depth == 256) return Status::Internal("state tree: an internal node at depth 256");
-    const int bit = PathBit(path, p.depth);
-    proof->siblings.push_back(bit ? n->node.a : n->node.b);
-    expected = bit ? n->node.b : n->node.a;
-    if (bit) p.prefix[p.depth / 8] |= static_cast<uint8_t>(0x80 >> (p.depth % 8));
-    ++p.depth;
+    if (expected == kEmptyStateRoot) break;
+    if (p.depth + kTreeNodeLevels >= 256) return Status::Internal("state tree: a child node below depth 252");
+    p.prefix[p.depth / 8] |= static_cast<uint8_t>(p.depth % 8 == 0 ? PathSlot(path, p.depth) << 4
+                                                                     : PathSlot(path, p.depth));
+    p.depth = static_cast<uint16_t>(p.depth + kTreeNodeLevels);
   }
   return Status::Ok();
 }

@@ -15,38 +15,51 @@ struct Change {
 };
 using Changes = std::span<const Change>;
 
-Hash32 ChildPrefix(const Hash32& prefix, unsigned depth, int side) {
+// The prefix of slot `slot` of the node at (depth, prefix).
+Hash32 ChildPrefix(const Hash32& prefix, unsigned depth, unsigned slot) {
   Hash32 p = prefix;
-  if (side) p[depth / 8] |= static_cast<uint8_t>(0x80 >> (depth % 8));
+  p[depth / 8] |= static_cast<uint8_t>(depth % 8 == 0 ? slot << 4 : slot);
   return p;
 }
 
-// The first change of `changes` (sorted by path) whose bit `depth` is 1.
-size_t SplitAt(Changes changes, unsigned depth) {
-  return static_cast<size_t>(
-      std::partition_point(changes.begin(), changes.end(),
-                           [depth](const Change& c) { return PathBit(c.path, depth) == 0; }) -
-      changes.begin());
+// Calls visit(slot, part) for each slot of a node at `depth` that `changes` (sorted by
+// path, all under the node's prefix) reach, in slot order, `part` the changes under it.
+template <typename Visit>
+Status ForEachChangedSlot(Changes changes, unsigned depth, Visit visit) {
+  for (size_t begin = 0; begin < changes.size();) {
+    const unsigned slot = PathSlot(changes[begin].path, depth);
+    size_t end = begin + 1;
+    while (end < changes.size() && PathSlot(changes[end].path, depth) == slot) ++end;
+    Status s = visit(slot, changes.subspan(begin, end - begin));
+    if (!s.ok()) return s;
+    begin = end;
+  }
+  return Status::Ok();
+}
+
+NodePosition ChildPosition(const NodePosition& parent, unsigned slot) {
+  return NodePosition{static_cast<uint16_t>(parent.depth + kTreeNodeLevels),
+                      ChildPrefix(parent.prefix, parent.depth, slot)};
 }
 
 // The committed nodes an update reads, read ahead a level at a time from the root, each
 // level in one NodeReader::LatestBatch, then served from memory. The update reads the
-// nodes of a depth in the order they were read ahead (both go left before right, so by
-// prefix), so each depth is a sorted list with a cursor: no per-node allocation or hash
-// lookup (with a hash map, an update at 10^5 keys with the whole tree cached took 0.12 s
-// against 0.07-0.09 s without reading ahead; with the lists, 0.09-0.10 s).
-// A position not next in its list (the sibling a Join reads again) is read through the
-// committed tree's reader.
+// nodes of a depth in the order they were read ahead (both go through the slots in order,
+// so by prefix), so each depth is a sorted list with a cursor: no per-node allocation or
+// hash lookup (with a hash map, an update at 10^5 keys with the whole tree cached took
+// 0.12 s against 0.07-0.09 s without reading ahead; with the lists, 0.09-0.10 s).
+// A position not next in its list is read through the committed tree's reader.
 class PrefetchedNodes final : public NodeReader {
  public:
-  // An internal node read ahead, with the changes under it.
+  // A node read ahead, with the changes under it.
   struct Visit {
     NodePosition position;
     Changes changes;
-    TreeNode node;
+    const TreeNode* node;
   };
-  // The nodes read ahead at one depth (depth d: the (d - 1)th level), by prefix (nullopt:
-  // not found). `cursor`: the next one the update reads (Latest moves it: one thread only).
+  // The nodes read ahead at one depth (depth 4 * (l + 1) for level l), by prefix
+  // (nullopt: not found). `cursor`: the next one the update reads (Latest moves it: one
+  // thread only).
   struct Level {
     std::vector<NodePosition> positions;
     std::vector<std::optional<VersionedNode>> nodes;
@@ -62,12 +75,12 @@ class PrefetchedNodes final : public NodeReader {
       : reader_(reader), levels_(buffers.levels), visits_(buffers.visits), next_(buffers.next) {}
 
   // Reads every committed node that an update of the tree under `root` (the committed
-  // root node) by `changes` visits below the root: at each depth, the children on the
-  // changes' side of an internal node read at the depth above, where that child is not
-  // empty. A node missing there is left for the update to find (and report).
-  Status Load(const VersionedNode& root, Changes changes) {
+  // root node) by `changes` visits below the root: at each depth, the children in the
+  // changed slots of the nodes read at the depth above. A node missing there is left for
+  // the update to find (and report).
+  Status Load(const TreeNode& root, Changes changes) {
     std::vector<Visit>& level = visits_;
-    level.assign(1, Visit{NodePosition{}, changes, root.node});
+    level.assign(1, Visit{NodePosition{}, changes, &root});
     next_.clear();
     while (!level.empty()) {
       if (used_ == levels_.size()) levels_.emplace_back();
@@ -80,10 +93,7 @@ class PrefetchedNodes final : public NodeReader {
       if (!s.ok()) return s;
       level.clear();
       for (size_t i = 0; i < depth.nodes.size(); ++i) {
-        const std::optional<VersionedNode>& n = depth.nodes[i];
-        if (n && n->node.kind == TreeNode::Kind::kInternal) {
-          level.push_back(Visit{next_[i].position, next_[i].changes, n->node});
-        }
+        if (depth.nodes[i]) level.push_back(Visit{next_[i].position, next_[i].changes, &depth.nodes[i]->node});
       }
       next_.clear();
     }
@@ -91,9 +101,9 @@ class PrefetchedNodes final : public NodeReader {
   }
 
   Status Latest(const NodePosition& position, std::optional<VersionedNode>* out) const override {
-    const size_t d = position.depth;
-    if (d >= 1 && d <= used_) {
-      const Level& level = levels_[d - 1];
+    const size_t l = position.depth / kTreeNodeLevels;
+    if (position.depth % kTreeNodeLevels == 0 && l >= 1 && l <= used_) {
+      const Level& level = levels_[l - 1];
       size_t& at = level.cursor;
       if (at < level.positions.size() && level.positions[at] == position && level.nodes[at]) {
         *out = level.nodes[at++];
@@ -104,20 +114,17 @@ class PrefetchedNodes final : public NodeReader {
   }
 
  private:
-  // The children of `v` that the update reads: those on a side with changes, not empty.
-  // Appends their positions to *positions and their visits (node not yet read) to *next.
+  // The children of `v` that the update reads: those in a slot with changes. Appends their
+  // positions to *positions and their visits (node not yet read) to *next.
   static void ChildrenToRead(const Visit& v, std::vector<NodePosition>* positions,
                              std::vector<Visit>* next) {
-    const unsigned depth = v.position.depth;
-    if (depth >= 256) return;
-    const size_t mid = SplitAt(v.changes, depth);
-    for (int side = 0; side < 2; ++side) {
-      const Changes part = side ? v.changes.subspan(mid) : v.changes.first(mid);
-      if (part.empty() || (side ? v.node.b : v.node.a) == kEmptyStateRoot) continue;
-      positions->push_back(
-          NodePosition{static_cast<uint16_t>(depth + 1), ChildPrefix(v.position.prefix, depth, side)});
-      next->push_back(Visit{positions->back(), part, TreeNode{}});
-    }
+    (void)ForEachChangedSlot(v.changes, v.position.depth, [&](unsigned slot, Changes part) {
+      if (v.node->slots[slot].kind == TreeNode::Slot::Kind::kChild) {
+        positions->push_back(ChildPosition(v.position, slot));
+        next->push_back(Visit{positions->back(), part, nullptr});
+      }
+      return Status::Ok();
+    });
   }
 
   const NodeReader& reader_;
@@ -129,19 +136,21 @@ class PrefetchedNodes final : public NodeReader {
 
 class Updater {
  public:
+  static constexpr uint32_t kNoChild = UINT32_MAX;
   struct Pending {
-    TreeNode node;  // an internal node's halves are filled from its new children in Finish
     NodePosition position;
-    std::optional<size_t> left, right;  // new children (pending indices)
+    TreeNode node;  // a new child's slot gets its hash in Finish
+    std::array<uint32_t, kTreeNodeSlots> child;  // new children (pending indices) or kNoChild
     Hash32 hash{};
   };
   // Memory kept from one update to the next (TreeUpdateScratch).
   struct Buffers {
     std::vector<Pending> pending;
-    std::vector<Change> rebuilt;                // Rebuild's leaves
-    std::vector<size_t> leaves;                 // Finish's new leaves
-    std::vector<std::vector<size_t>> by_depth;  // and internal nodes by depth
-    std::vector<uint8_t> preimages, digests;    // HashNodes'
+    std::vector<Change> rebuilt;                   // Rebuild's leaves
+    std::vector<std::vector<uint32_t>> by_level;   // Finish's nodes by depth / 4
+    std::vector<std::array<BinarySubtree, 2 * kTreeNodeSlots>> subtrees;  // a level's
+    std::vector<std::pair<uint32_t, uint8_t>> to_hash;  // (node of the level, heap index)
+    std::vector<uint8_t> preimages, digests;      // HashBatch's
   };
 
   Updater(const NodeReader& reader, TreeUpdate* out, Buffers& buffers)
@@ -149,201 +158,222 @@ class Updater {
     pending_.clear();
   }
 
-  // A subtree after the update: empty, a node made here (pending_[index]) or a committed
-  // node that stays where it is (its hash).
+  // A subtree after the update, as its parent's slot will hold it: empty, one leaf, or a
+  // node made here (pending_[index]).
   struct Sub {
-    enum class Kind : uint8_t { kEmpty, kNew, kClean } kind = Kind::kEmpty;
-    size_t index = 0;
-    Hash32 hash{};
+    enum class Kind : uint8_t { kEmpty, kLeaf, kNew } kind = Kind::kEmpty;
+    uint32_t index = 0;
+    Hash32 path{};        // kLeaf
+    Hash32 value_hash{};  // kLeaf
   };
 
-  // The subtree at (depth, prefix), whose committed node is `old` (nullopt: empty), with
-  // `changes` (non-empty, all under the prefix) applied.
-  Status Update(unsigned depth, const Hash32& prefix, Changes changes,
-                const std::optional<VersionedNode>& old, Sub* out) {
-    if (old) out_->stale.push_back({NodePosition{static_cast<uint16_t>(depth), prefix}, old->version});
-    if (!old || old->node.kind == TreeNode::Kind::kLeaf) return Rebuild(depth, prefix, changes, old, out);
-    const size_t mid = SplitAt(changes, depth);
-    Sub sides[2];
-    for (int side = 0; side < 2; ++side) {
-      const Changes part = side ? changes.subspan(mid) : changes.first(mid);
-      const Hash32& child_hash = side ? old->node.b : old->node.a;
-      if (part.empty()) {
-        if (child_hash != kEmptyStateRoot) sides[side] = Sub{Sub::Kind::kClean, 0, child_hash};
-        continue;
+  // The subtree under `position`, whose committed node is `old`, with `changes`
+  // (non-empty, all under the prefix) applied.
+  Status Update(const NodePosition& position, Changes changes, const VersionedNode& old, Sub* out) {
+    out_->stale.push_back({position, old.version});
+    Pending p{position, old.node, {}, {}};
+    p.child.fill(kNoChild);
+    Status s = ForEachChangedSlot(changes, position.depth, [&](unsigned slot, Changes part) {
+      const TreeNode::Slot& was = p.node.slots[slot];
+      const NodePosition child = ChildPosition(position, slot);
+      Sub sub;
+      if (was.kind != TreeNode::Slot::Kind::kChild) {
+        const std::optional<Change> leaf =
+            was.kind == TreeNode::Slot::Kind::kLeaf ? std::optional<Change>(Change{was.a, was.b}) : std::nullopt;
+        Status r = Rebuild(child, part, leaf, &sub);
+        if (!r.ok()) return r;
+      } else {
+        std::optional<VersionedNode> node;
+        Status r = reader_.Latest(child, &node);
+        if (r.ok() && !node) r = Missing(child);
+        if (r.ok()) r = Update(child, part, *node, &sub);
+        if (!r.ok()) return r;
       }
-      std::optional<VersionedNode> child;
-      const Hash32 child_prefix = ChildPrefix(prefix, depth, side);
-      if (child_hash != kEmptyStateRoot) {
-        Status s = ReadNode(depth + 1, child_prefix, &child);
-        if (!s.ok()) return s;
-      }
-      Status s = Update(depth + 1, child_prefix, part, child, &sides[side]);
-      if (!s.ok()) return s;
-    }
-    return Join(depth, prefix, sides, out);
+      SetSlot(&p, slot, sub);
+      return Status::Ok();
+    });
+    if (!s.ok()) return s;
+    *out = Close(std::move(p));
+    return Status::Ok();
   }
 
-  // Places the root's subtree at depth 0 and hashes every new node: all leaves in one
-  // batch, then the internal nodes a level at a time from the deepest up.
-  Status Finish(const Sub& root, NodeHasher& hasher) {
-    if (root.kind == Sub::Kind::kNew) Place(root.index, 0, Hash32{});
-    std::vector<size_t>& leaves = b_.leaves;
-    std::vector<std::vector<size_t>>& levels = b_.by_depth;
-    leaves.clear();
-    levels.resize(257);
-    for (std::vector<size_t>& level : levels) level.clear();
-    for (size_t i = 0; i < pending_.size(); ++i) {
-      if (pending_[i].node.kind == TreeNode::Kind::kLeaf) {
-        leaves.push_back(i);
-      } else {
-        levels[pending_[i].position.depth].push_back(i);
-      }
+  // The subtree under `position` of `leaves` (sorted by path, all present), built from
+  // nothing.
+  Status Build(const NodePosition& position, Changes leaves, Sub* out) {
+    if (leaves.size() <= 1) {
+      *out = leaves.empty() ? Sub{} : Sub{Sub::Kind::kLeaf, 0, leaves[0].path, *leaves[0].value_hash};
+      return Status::Ok();
     }
-    Status s = HashNodes(leaves, hasher);
-    for (size_t d = levels.size(); s.ok() && d-- > 0;) {
-      for (size_t i : levels[d]) {
-        Pending& p = pending_[i];
-        if (p.left) p.node.a = pending_[*p.left].hash;
-        if (p.right) p.node.b = pending_[*p.right].hash;
-      }
-      s = HashNodes(levels[d], hasher);
-    }
+    if (position.depth >= 256) return Status::Internal("state tree: two keys with one path");
+    Pending p{position, TreeNode{}, {}, {}};
+    p.child.fill(kNoChild);
+    Status s = ForEachChangedSlot(leaves, position.depth, [&](unsigned slot, Changes part) {
+      Sub sub;
+      Status r = Build(ChildPosition(position, slot), part, &sub);
+      if (r.ok()) SetSlot(&p, slot, sub);
+      return r;
+    });
     if (!s.ok()) return s;
+    *out = Close(std::move(p));
+    return Status::Ok();
+  }
+
+  // Makes the root node from the root's subtree (a lone leaf gets a root node of its own;
+  // an empty tree has none) and hashes every new node, a level of nodes at a time from the
+  // deepest up.
+  Status Finish(const Sub& root, NodeHasher& hasher) {
+    if (root.kind == Sub::Kind::kLeaf) {
+      Pending p{NodePosition{}, TreeNode{}, {}, {}};
+      p.child.fill(kNoChild);
+      SetSlot(&p, PathSlot(root.path, 0), root);
+      pending_.push_back(std::move(p));
+    }
+    std::vector<std::vector<uint32_t>>& levels = b_.by_level;
+    levels.resize(256 / kTreeNodeLevels);
+    for (std::vector<uint32_t>& level : levels) level.clear();
+    for (size_t i = 0; i < pending_.size(); ++i) {
+      levels[pending_[i].position.depth / kTreeNodeLevels].push_back(static_cast<uint32_t>(i));
+    }
+    for (size_t l = levels.size(); l-- > 0;) {
+      Status s = HashLevel(levels[l], hasher);
+      if (!s.ok()) return s;
+    }
     out_->written.reserve(pending_.size());
     for (const Pending& p : pending_) out_->written.push_back({p.position, p.node});
-    out_->root = root.kind == Sub::Kind::kNew ? pending_[root.index].hash : root.hash;
+    out_->root = root.kind == Sub::Kind::kEmpty ? kEmptyStateRoot : pending_.back().hash;
+    if (root.kind == Sub::Kind::kNew) out_->root = pending_[root.index].hash;
     return Status::Ok();
   }
 
  private:
-  Status ReadNode(unsigned depth, const Hash32& prefix, std::optional<VersionedNode>* out) {
-    Status s = reader_.Latest(NodePosition{static_cast<uint16_t>(depth), prefix}, out);
-    if (s.ok() && !*out) {
-      return Status::Internal("state tree: no node at depth " + std::to_string(depth) +
-                              " under a non-empty hash (damaged database)");
-    }
-    return s;
+  static Status Missing(const NodePosition& p) {
+    return Status::Internal("state tree: no node at depth " + std::to_string(p.depth) +
+                            " under a child slot (damaged database)");
   }
 
-  // The committed subtree was empty or one leaf: the subtree of its leaf (unless changed)
-  // and the changed keys' new leaves, built from nothing.
-  Status Rebuild(unsigned depth, const Hash32& prefix, Changes changes,
-                 const std::optional<VersionedNode>& old, Sub* out) {
+  // The committed subtree in a slot was empty or one leaf (`leaf`): the subtree of its
+  // leaf (unless changed) and the changed keys' new leaves, built from nothing.
+  Status Rebuild(const NodePosition& position, Changes changes, const std::optional<Change>& leaf,
+                 Sub* out) {
     // Build does not come back here before it is done with `leaves`.
     std::vector<Change>& leaves = b_.rebuilt;
     leaves.clear();
-    bool old_kept = old.has_value();
+    bool leaf_kept = leaf.has_value();
     for (const Change& c : changes) {
-      if (old && c.path == old->node.a) old_kept = false;
+      if (leaf && c.path == leaf->path) leaf_kept = false;
       if (c.value_hash) leaves.push_back(c);
     }
-    if (old_kept) {
-      const Change kept{old->node.a, old->node.b};
-      leaves.insert(std::lower_bound(leaves.begin(), leaves.end(), kept,
+    if (leaf_kept) {
+      leaves.insert(std::lower_bound(leaves.begin(), leaves.end(), *leaf,
                                      [](const Change& x, const Change& y) { return x.path < y.path; }),
-                    kept);
+                    *leaf);
     }
-    return Build(depth, prefix, leaves, out);
+    return Build(position, leaves, out);
   }
 
-  Status Build(unsigned depth, const Hash32& prefix, Changes leaves, Sub* out) {
-    if (leaves.empty()) {
-      *out = Sub{};
-      return Status::Ok();
+  void SetSlot(Pending* p, unsigned slot, const Sub& sub) {
+    TreeNode::Slot& s = p->node.slots[slot];
+    p->child[slot] = kNoChild;
+    switch (sub.kind) {
+      case Sub::Kind::kEmpty:
+        s = TreeNode::Slot{};
+        break;
+      case Sub::Kind::kLeaf:
+        s = TreeNode::Slot{TreeNode::Slot::Kind::kLeaf, sub.path, sub.value_hash};
+        break;
+      case Sub::Kind::kNew:
+        s = TreeNode::Slot{TreeNode::Slot::Kind::kChild, {}, {}};
+        p->child[slot] = sub.index;
+        break;
     }
-    if (leaves.size() == 1) {
-      *out = NewNode(TreeNode{TreeNode::Kind::kLeaf, leaves[0].path, *leaves[0].value_hash});
-      return Status::Ok();
-    }
-    if (depth == 256) return Status::Internal("state tree: two keys with one path");
-    const size_t mid = SplitAt(leaves, depth);
-    Sub sides[2];
-    for (int side = 0; side < 2; ++side) {
-      Status s = Build(depth + 1, ChildPrefix(prefix, depth, side),
-                       side ? leaves.subspan(mid) : leaves.first(mid), &sides[side]);
-      if (!s.ok()) return s;
-    }
-    *out = NewInternal(depth, prefix, sides);
-    return Status::Ok();
   }
 
-  // The node at (depth, prefix) over its two updated sides: empty, the one leaf left
-  // (moved up here; a committed leaf's record below becomes stale), or an internal node.
-  Status Join(unsigned depth, const Hash32& prefix, const Sub sides[2], Sub* out) {
-    const bool empty0 = sides[0].kind == Sub::Kind::kEmpty;
-    const bool empty1 = sides[1].kind == Sub::Kind::kEmpty;
-    if (empty0 && empty1) {
-      *out = Sub{};
-      return Status::Ok();
+  // The subtree a node's new slots make: empty, its one leaf (which moves up into the
+  // parent's slot), or the node itself, made here.
+  Sub Close(Pending&& p) {
+    unsigned occupied = 0, leaf = 0;
+    for (unsigned s = 0; s < kTreeNodeSlots; ++s) {
+      if (p.node.slots[s].kind == TreeNode::Slot::Kind::kEmpty) continue;
+      ++occupied;
+      leaf = s;
     }
-    if (empty0 || empty1) {
-      const int side = empty0 ? 1 : 0;
-      const Sub& only = sides[side];
-      if (only.kind == Sub::Kind::kNew && pending_[only.index].node.kind == TreeNode::Kind::kLeaf) {
-        *out = only;
-        return Status::Ok();
-      }
-      if (only.kind == Sub::Kind::kClean) {
-        std::optional<VersionedNode> child;
-        const Hash32 child_prefix = ChildPrefix(prefix, depth, side);
-        Status s = ReadNode(depth + 1, child_prefix, &child);
-        if (!s.ok()) return s;
-        if (child->node.kind == TreeNode::Kind::kLeaf) {
-          out_->stale.push_back({NodePosition{static_cast<uint16_t>(depth + 1), child_prefix},
-                                 child->version});
-          *out = NewNode(child->node);
-          return Status::Ok();
+    if (occupied == 0) return Sub{};
+    const TreeNode::Slot& only = p.node.slots[leaf];
+    if (occupied == 1 && only.kind == TreeNode::Slot::Kind::kLeaf) {
+      return Sub{Sub::Kind::kLeaf, 0, only.a, only.b};
+    }
+    pending_.push_back(std::move(p));
+    return Sub{Sub::Kind::kNew, static_cast<uint32_t>(pending_.size() - 1), {}, {}};
+  }
+
+  // Hashes the nodes of one depth (their new children hashed already): the leaves in one
+  // hasher call, then each binary level, deepest first, in one.
+  Status HashLevel(const std::vector<uint32_t>& nodes, NodeHasher& hasher) {
+    if (nodes.empty()) return Status::Ok();
+    auto& subtrees = b_.subtrees;
+    auto& to_hash = b_.to_hash;
+    subtrees.resize(nodes.size());
+    to_hash.clear();
+    for (uint32_t k = 0; k < nodes.size(); ++k) {
+      Pending& p = pending_[nodes[k]];
+      for (unsigned s = 0; s < kTreeNodeSlots; ++s) {
+        TreeNode::Slot& slot = p.node.slots[s];
+        BinarySubtree& t = subtrees[k][kTreeNodeSlots + s];
+        if (p.child[s] != kNoChild) slot.a = pending_[p.child[s]].hash;
+        t = BinarySubtree{};
+        if (slot.kind == TreeNode::Slot::Kind::kChild) t = {BinarySubtree::Kind::kInternal, 0, slot.a};
+        if (slot.kind == TreeNode::Slot::Kind::kLeaf) {
+          t = {BinarySubtree::Kind::kLeaf, static_cast<uint8_t>(s), {}};
+          to_hash.push_back({k, static_cast<uint8_t>(kTreeNodeSlots + s)});
         }
       }
     }
-    *out = NewInternal(depth, prefix, sides);
+    Status s = HashBatch(nodes, hasher);
+    for (unsigned first = kTreeNodeSlots / 2; s.ok() && first >= 1; first /= 2) {
+      to_hash.clear();
+      for (uint32_t k = 0; k < nodes.size(); ++k) {
+        auto& t = subtrees[k];
+        for (unsigned i = first; i < 2 * first; ++i) {
+          bool needs_hash = false;
+          t[i] = JoinSubtrees(t[2 * i], t[2 * i + 1], &needs_hash);
+          if (needs_hash) to_hash.push_back({k, static_cast<uint8_t>(i)});
+        }
+      }
+      s = HashBatch(nodes, hasher);
+    }
+    if (!s.ok()) return s;
+    for (uint32_t k = 0; k < nodes.size(); ++k) pending_[nodes[k]].hash = subtrees[k][1].hash;
     return Status::Ok();
   }
 
-  Sub NewNode(const TreeNode& node) {
-    pending_.push_back(Pending{node, {}, std::nullopt, std::nullopt, {}});
-    return Sub{Sub::Kind::kNew, pending_.size() - 1, {}};
-  }
-
-  Sub NewInternal(unsigned depth, const Hash32& prefix, const Sub sides[2]) {
-    Pending p{TreeNode{TreeNode::Kind::kInternal, {}, {}}, NodePosition{static_cast<uint16_t>(depth), prefix},
-              std::nullopt, std::nullopt, {}};
-    for (int side = 0; side < 2; ++side) {
-      Hash32& half = side ? p.node.b : p.node.a;
-      std::optional<size_t>& child = side ? p.right : p.left;
-      if (sides[side].kind == Sub::Kind::kClean) half = sides[side].hash;
-      if (sides[side].kind != Sub::Kind::kNew) continue;
-      child = sides[side].index;
-      Place(sides[side].index, depth + 1, ChildPrefix(prefix, depth, side));
-    }
-    pending_.push_back(std::move(p));
-    return Sub{Sub::Kind::kNew, pending_.size() - 1, {}};
-  }
-
-  // A leaf's position is known once its parent is made (it moves up while its siblings
-  // empty); an internal node's when it is made.
-  void Place(size_t index, unsigned depth, const Hash32& prefix) {
-    pending_[index].position = NodePosition{static_cast<uint16_t>(depth), prefix};
-  }
-
-  Status HashNodes(const std::vector<size_t>& nodes, NodeHasher& hasher) {
-    if (nodes.empty()) return Status::Ok();
+  // Hashes the level's subtrees listed in to_hash: a leaf's (0x00 || key path || value
+  // hash) at a slot, an internal one's (0x01 || left || right) above.
+  Status HashBatch(const std::vector<uint32_t>& nodes, NodeHasher& hasher) {
+    const auto& to_hash = b_.to_hash;
+    if (to_hash.empty()) return Status::Ok();
+    auto& subtrees = b_.subtrees;
     std::vector<uint8_t>& preimages = b_.preimages;
     std::vector<uint8_t>& digests = b_.digests;
-    preimages.resize(nodes.size() * kTreeNodePreimageBytes);
-    digests.resize(nodes.size() * 32);
-    for (size_t k = 0; k < nodes.size(); ++k) {
-      const TreeNode& n = pending_[nodes[k]].node;
-      uint8_t* p = preimages.data() + k * kTreeNodePreimageBytes;
-      p[0] = n.kind == TreeNode::Kind::kLeaf ? kLeafDomain : kInternalDomain;
-      std::memcpy(p + 1, n.a.data(), 32);
-      std::memcpy(p + 33, n.b.data(), 32);
+    preimages.resize(to_hash.size() * kTreeNodePreimageBytes);
+    digests.resize(to_hash.size() * 32);
+    for (size_t j = 0; j < to_hash.size(); ++j) {
+      const auto [k, i] = to_hash[j];
+      uint8_t* p = preimages.data() + j * kTreeNodePreimageBytes;
+      if (i >= kTreeNodeSlots) {
+        const TreeNode::Slot& slot = pending_[nodes[k]].node.slots[i - kTreeNodeSlots];
+        p[0] = kLeafDomain;
+        std::memcpy(p + 1, slot.a.data(), 32);
+        std::memcpy(p + 33, slot.b.data(), 32);
+      } else {
+        p[0] = kInternalDomain;
+        std::memcpy(p + 1, subtrees[k][2 * i].hash.data(), 32);
+        std::memcpy(p + 33, subtrees[k][2 * i + 1].hash.data(), 32);
+      }
     }
-    Status s = hasher.Hash(preimages, nodes.size(), digests.data());
+    Status s = hasher.Hash(preimages, to_hash.size(), digests.data());
     if (!s.ok()) return s;
-    for (size_t k = 0; k < nodes.size(); ++k) {
-      std::memcpy(pending_[nodes[k]].hash.data(), digests.data() + k * 32, 32);
+    for (size_t j = 0; j < to_hash.size(); ++j) {
+      std::memcpy(subtrees[to_hash[j].first][to_hash[j].second].hash.data(), digests.data() + j * 32, 32);
     }
     return Status::Ok();
   }
@@ -382,19 +412,12 @@ class EmptyTreeReader final : public NodeReader {
   }
 };
 
-// A subtree built apart from its parent: empty, one leaf (which moves up past empty
-// siblings, its hash unchanged), or an internal node.
-struct Subtree {
-  enum class Kind : uint8_t { kEmpty, kLeaf, kInternal } kind = Kind::kEmpty;
-  Hash32 hash{};
-};
-
-// The node over two sibling subtrees, by the tree's rules.
-Subtree Join(const Subtree& left, const Subtree& right) {
-  using K = Subtree::Kind;
-  if (left.kind == K::kEmpty && right.kind != K::kInternal) return right;
-  if (right.kind == K::kEmpty && left.kind == K::kLeaf) return left;
-  return Subtree{K::kInternal, StateInternalHash(left.hash, right.hash)};
+// The node over two sibling subtrees built apart, by the tree's rules.
+BinarySubtree Join(const BinarySubtree& left, const BinarySubtree& right) {
+  bool needs_hash = false;
+  BinarySubtree joined = JoinSubtrees(left, right, &needs_hash);
+  if (needs_hash) joined.hash = StateInternalHash(left.hash, right.hash);
+  return joined;
 }
 
 // The first `bits` bits of a key path (bits <= 32), as an integer.
@@ -407,25 +430,34 @@ uint64_t PathPrefix(const Hash32& path, unsigned bits) {
 // The subtree at depth `bits` under prefix `prefix` of the keys `part` (all of whose
 // paths start with that prefix), built from nothing.
 Status BuildSubtree(const WriteSet& part, unsigned bits, uint64_t prefix, NodeHasher& hasher,
-                    Subtree* out) {
+                    BinarySubtree* out) {
   EmptyTreeReader empty;
   TreeUpdate update;
   Status s = UpdateStateTree(empty, kEmptyStateRoot, part, hasher, &update);
   if (!s.ok()) return s;
   if (part.size() < 2) {
-    *out = Subtree{part.empty() ? Subtree::Kind::kEmpty : Subtree::Kind::kLeaf, update.root};
+    *out = BinarySubtree{part.empty() ? BinarySubtree::Kind::kEmpty : BinarySubtree::Kind::kLeaf, 0,
+                         update.root};
     return Status::Ok();
   }
-  // Two leaves or more under the prefix: the internal node at (bits, prefix).
-  NodePosition at{static_cast<uint16_t>(bits), Hash32{}};
+  // Two leaves or more under the prefix: an internal subtree inside the node whose depth
+  // is the multiple of 4 at or above `bits`, `bits - depth` binary levels below its top.
+  Hash32 path{};
   for (unsigned i = 0; i < bits; ++i) {
-    if ((prefix >> (bits - 1 - i)) & 1) at.prefix[i / 8] |= static_cast<uint8_t>(0x80 >> (i % 8));
+    if ((prefix >> (bits - 1 - i)) & 1) path[i / 8] |= static_cast<uint8_t>(0x80 >> (i % 8));
   }
+  const unsigned depth = bits - bits % kTreeNodeLevels;
+  NodePosition at{static_cast<uint16_t>(depth), Hash32{}};
+  for (unsigned i = 0; i < depth; ++i) at.prefix[i / 8] |= path[i / 8] & static_cast<uint8_t>(0x80 >> (i % 8));
   for (const auto& [position, node] : update.written) {
-    if (position == at) {
-      *out = Subtree{Subtree::Kind::kInternal, node.Hash()};
-      return Status::Ok();
-    }
+    if (!(position == at)) continue;
+    std::array<BinarySubtree, 2 * kTreeNodeSlots> subtrees;
+    node.BinarySubtrees(&subtrees);
+    unsigned h = 1;
+    for (unsigned d = depth; d < bits; ++d) h = 2 * h + PathBit(path, d);
+    if (subtrees[h].kind != BinarySubtree::Kind::kInternal) break;
+    *out = subtrees[h];
+    return Status::Ok();
   }
   return Status::Internal("state tree: no node under a prefix of two keys or more");
 }
@@ -442,21 +474,92 @@ Status NodeReader::LatestBatch(std::span<const NodePosition> positions,
   return Status::Ok();
 }
 
+BinarySubtree JoinSubtrees(const BinarySubtree& left, const BinarySubtree& right, bool* needs_hash) {
+  using K = BinarySubtree::Kind;
+  *needs_hash = false;
+  if (left.kind == K::kEmpty && right.kind != K::kInternal) return right;
+  if (right.kind == K::kEmpty && left.kind == K::kLeaf) return left;
+  *needs_hash = true;
+  return BinarySubtree{K::kInternal, 0, {}};
+}
+
+void TreeNode::BinarySubtrees(std::array<BinarySubtree, 2 * kTreeNodeSlots>* out) const {
+  std::array<BinarySubtree, 2 * kTreeNodeSlots>& t = *out;
+  for (unsigned s = 0; s < kTreeNodeSlots; ++s) {
+    const Slot& slot = slots[s];
+    BinarySubtree& leaf = t[kTreeNodeSlots + s];
+    leaf = BinarySubtree{};
+    if (slot.kind == Slot::Kind::kChild) leaf = {BinarySubtree::Kind::kInternal, 0, slot.a};
+    if (slot.kind == Slot::Kind::kLeaf) {
+      leaf = {BinarySubtree::Kind::kLeaf, static_cast<uint8_t>(s), StateLeafHash(slot.a, slot.b)};
+    }
+  }
+  for (unsigned i = kTreeNodeSlots; i-- > 1;) {
+    bool needs_hash = false;
+    t[i] = JoinSubtrees(t[2 * i], t[2 * i + 1], &needs_hash);
+    if (needs_hash) t[i].hash = StateInternalHash(t[2 * i].hash, t[2 * i + 1].hash);
+  }
+}
+
+Hash32 TreeNode::Hash() const {
+  std::array<BinarySubtree, 2 * kTreeNodeSlots> t;
+  BinarySubtrees(&t);
+  return t[1].hash;
+}
+
+namespace {
+constexpr uint8_t kNodeRecordFormat = 0x03;  // 0x01 / 0x02 were the binary format's kinds
+}  // namespace
+
 std::string TreeNode::Encode() const {
-  std::string s(65, '\0');
-  s[0] = static_cast<char>(kind);
-  std::memcpy(s.data() + 1, a.data(), 32);
-  std::memcpy(s.data() + 33, b.data(), 32);
-  return s;
+  uint16_t leaves = 0, children = 0;
+  size_t size = 5;
+  for (unsigned s = 0; s < kTreeNodeSlots; ++s) {
+    if (slots[s].kind == Slot::Kind::kLeaf) leaves |= static_cast<uint16_t>(1u << s), size += 64;
+    if (slots[s].kind == Slot::Kind::kChild) children |= static_cast<uint16_t>(1u << s), size += 32;
+  }
+  std::string out(size, '\0');
+  out[0] = static_cast<char>(kNodeRecordFormat);
+  out[1] = static_cast<char>(leaves >> 8);
+  out[2] = static_cast<char>(leaves & 0xFF);
+  out[3] = static_cast<char>(children >> 8);
+  out[4] = static_cast<char>(children & 0xFF);
+  char* at = out.data() + 5;
+  for (const Slot& slot : slots) {
+    if (slot.kind == Slot::Kind::kEmpty) continue;
+    std::memcpy(at, slot.a.data(), 32);
+    at += 32;
+    if (slot.kind == Slot::Kind::kLeaf) {
+      std::memcpy(at, slot.b.data(), 32);
+      at += 32;
+    }
+  }
+  return out;
 }
 
 bool TreeNode::Decode(std::string_view bytes) {
-  if (bytes.size() != 65) return false;
-  const auto k = static_cast<uint8_t>(bytes[0]);
-  if (k != static_cast<uint8_t>(Kind::kLeaf) && k != static_cast<uint8_t>(Kind::kInternal)) return false;
-  kind = static_cast<Kind>(k);
-  std::memcpy(a.data(), bytes.data() + 1, 32);
-  std::memcpy(b.data(), bytes.data() + 33, 32);
+  if (bytes.size() < 5 || static_cast<uint8_t>(bytes[0]) != kNodeRecordFormat) return false;
+  const auto u16 = [&](size_t i) {
+    return static_cast<uint16_t>(static_cast<uint8_t>(bytes[i]) << 8 | static_cast<uint8_t>(bytes[i + 1]));
+  };
+  const uint16_t leaves = u16(1), children = u16(3);
+  if ((leaves & children) != 0 || (leaves | children) == 0) return false;
+  const size_t size = 5 + 64 * static_cast<size_t>(__builtin_popcount(leaves)) +
+                      32 * static_cast<size_t>(__builtin_popcount(children));
+  if (bytes.size() != size) return false;
+  const char* at = bytes.data() + 5;
+  for (unsigned s = 0; s < kTreeNodeSlots; ++s) {
+    Slot& slot = slots[s];
+    slot = Slot{};
+    if (((leaves | children) >> s & 1) == 0) continue;
+    slot.kind = (leaves >> s & 1) ? Slot::Kind::kLeaf : Slot::Kind::kChild;
+    std::memcpy(slot.a.data(), at, 32);
+    at += 32;
+    if (slot.kind == Slot::Kind::kLeaf) {
+      std::memcpy(slot.b.data(), at, 32);
+      at += 32;
+    }
+  }
   return true;
 }
 
@@ -494,8 +597,9 @@ struct TreeUpdateScratch::Buffers {
     ReleaseIfLarger(prefetch.next, keep_bytes);
     ReleaseIfLarger(update.pending, keep_bytes);
     ReleaseIfLarger(update.rebuilt, keep_bytes);
-    ReleaseIfLarger(update.leaves, keep_bytes);
-    for (std::vector<size_t>& level : update.by_depth) ReleaseIfLarger(level, keep_bytes);
+    for (std::vector<uint32_t>& level : update.by_level) ReleaseIfLarger(level, keep_bytes);
+    ReleaseIfLarger(update.subtrees, keep_bytes);
+    ReleaseIfLarger(update.to_hash, keep_bytes);
     ReleaseIfLarger(update.preimages, keep_bytes);
     ReleaseIfLarger(update.digests, keep_bytes);
   }
@@ -522,16 +626,23 @@ Status UpdateWithBuffers(const NodeReader& reader, const Hash32& committed_root,
   const Changes changes = buffers.changes;
   PrefetchedNodes nodes(reader, buffers.prefetch);
   Updater updater(nodes, out, buffers.update);
-  std::optional<VersionedNode> root;
-  if (committed_root != kEmptyStateRoot) {
-    Status s = reader.Latest(NodePosition{}, &root);
+  Updater::Sub sub;
+  Status s;
+  if (committed_root == kEmptyStateRoot) {
+    std::vector<Change>& leaves = buffers.update.rebuilt;
+    leaves.clear();
+    for (const Change& c : changes) {
+      if (c.value_hash) leaves.push_back(c);
+    }
+    s = updater.Build(NodePosition{}, leaves, &sub);
+  } else {
+    std::optional<VersionedNode> root;
+    s = reader.Latest(NodePosition{}, &root);
     if (!s.ok()) return s;
     if (!root) return Status::Internal("state tree: no root node under a non-empty root (damaged database)");
-    if (root->node.kind == TreeNode::Kind::kInternal) s = nodes.Load(*root, changes);
-    if (!s.ok()) return s;
+    s = nodes.Load(root->node, changes);
+    if (s.ok()) s = updater.Update(NodePosition{}, changes, *root, &sub);
   }
-  Updater::Sub sub;
-  Status s = updater.Update(0, Hash32{}, changes, root, &sub);
   if (!s.ok()) return s;
   return updater.Finish(sub, hasher);
 }
@@ -560,7 +671,7 @@ Status BuildStateRoot(const StateScan& scan, NodeHasher& hasher, Hash32* root,
   if (!s.ok()) return s;
   unsigned bits = 0;
   while (bits < 24 && (keys >> bits) > keys_per_pass) ++bits;
-  std::vector<Subtree> level(size_t{1} << bits);
+  std::vector<BinarySubtree> level(size_t{1} << bits);
   for (uint64_t prefix = 0; prefix < level.size(); ++prefix) {
     if (bits > 0) {
       part.clear();

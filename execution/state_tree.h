@@ -5,12 +5,16 @@
 // records written at the block's height, the records it makes stale) is written by the
 // caller (StateStore, in the block's one WriteBatch).
 //
-// A node lives at a position: its depth (0 = the root, at most 256) and its prefix (the
-// path's first `depth` bits, later bits zero). Every position holds the latest version
+// The tree is logically binary (its hashes and proofs are a binary tree's) and stored as
+// a 16-ary tree: a node lives at a position whose depth is a multiple of 4 (0 = the root,
+// at most 252) and holds the four binary levels below it, ending in 16 slots, one for
+// each next 4 bits of the path (docs/execution.md, "Storage and versions"). Its prefix is
+// the path's first `depth` bits, later bits zero. Every position holds the latest version
 // of its node written at or below a height; a position is reachable at a height when its
-// parent's record there is an internal node with a non-empty child on that side.
+// parent's record there has a child in that slot.
 #pragma once
 
+#include <array>
 #include <cstdint>
 #include <cstring>
 #include <functional>
@@ -45,20 +49,54 @@ struct NodePositionHash {
   }
 };
 
-// A node's record: a leaf (a = key path, b = value hash) or an internal node (a, b = the
-// children's hashes, zero for an empty child).
+// The binary levels stored in one node, and its children.
+inline constexpr unsigned kTreeNodeLevels = 4;
+inline constexpr unsigned kTreeNodeSlots = 1u << kTreeNodeLevels;
+
+// A binary subtree inside a node: empty, one leaf (a subtree of one leaf is that leaf, so
+// it also stands for the node's ranges above it that hold nothing else) or an internal
+// node (two leaves or more below it).
+struct BinarySubtree {
+  enum class Kind : uint8_t { kEmpty = 0, kLeaf = 1, kInternal = 2 };
+  Kind kind = Kind::kEmpty;
+  uint8_t leaf_slot = 0;  // kLeaf: the slot holding the leaf
+  Hash32 hash{};          // zero when empty
+};
+
+// The subtree over two sibling subtrees by the tree's rules: empty over two empty ones, a
+// leaf over a leaf and an empty one, else an internal node (*needs_hash set: the caller
+// hashes 0x01 || left.hash || right.hash into the result's hash).
+BinarySubtree JoinSubtrees(const BinarySubtree& left, const BinarySubtree& right, bool* needs_hash);
+
+// A node's record: 16 slots, each empty, a leaf (a = key path, b = value hash) or a child
+// node (a = its hash). A node other than the root has two leaves or more below it (a
+// subtree of one leaf is a leaf slot of its parent); the root node has one or more.
 struct TreeNode {
-  enum class Kind : uint8_t { kLeaf = 1, kInternal = 2 };
-  Kind kind = Kind::kLeaf;
-  Hash32 a{};
-  Hash32 b{};
-  Hash32 Hash() const {
-    return kind == Kind::kLeaf ? StateLeafHash(a, b) : StateInternalHash(a, b);
-  }
-  // 65 bytes: the kind, a, b. Decode: false for any other size or kind.
+  struct Slot {
+    enum class Kind : uint8_t { kEmpty = 0, kLeaf = 1, kChild = 2 };
+    Kind kind = Kind::kEmpty;
+    Hash32 a{};
+    Hash32 b{};
+  };
+  std::array<Slot, kTreeNodeSlots> slots{};
+
+  // The node's binary subtrees in heap order, hashed on the calling thread (up to 31
+  // hashes): [1] the node's own, [2i] and [2i + 1] the halves of [i], [16 + s] slot s.
+  void BinarySubtrees(std::array<BinarySubtree, 2 * kTreeNodeSlots>* out) const;
+  // The node's hash: BinarySubtrees' [1].
+  Hash32 Hash() const;
+  // 0x03, u16be(leaf slots' mask), u16be(child slots' mask) (bit s: slot s), then for each
+  // slot in order the leaf's 64 bytes or the child's 32. Decode: false for anything else
+  // (a 65-byte record of the binary format of earlier versions included).
   std::string Encode() const;
   bool Decode(std::string_view bytes);
 };
+
+// The slot of `path` in a node at `depth` (a multiple of 4): the path's bits depth..depth + 3.
+inline unsigned PathSlot(const Hash32& path, unsigned depth) {
+  const uint8_t byte = path[depth / 8];
+  return depth % 8 == 0 ? byte >> 4 : byte & 0x0F;
+}
 
 struct VersionedNode {
   TreeNode node;
@@ -128,7 +166,8 @@ struct TreeUpdate {
 
 // The working buffers of UpdateStateTree, kept from one update to the next by a caller
 // that updates the tree block after block: a block of 10^4 changed keys fills vectors of
-// ~10^5 nodes (~40 MB in all), which the daemon's allocator policy maps afresh and
+// ~1-2·10^4 nodes of ~1.1 KB (the nodes read ahead, the new ones, their binary subtrees:
+// ~50-70 MB in all), which the daemon's allocator policy maps afresh and
 // faults in page by page whenever they are allocated (bench/EXEC_RESULTS.md, "Page faults
 // in the block path"). A buffer grown past kKeepBytes is released after its update
 // instead of kept. Not thread-safe: one update at a time uses a scratch.
@@ -149,10 +188,10 @@ class TreeUpdateScratch {
 
 // The block's update of the tree whose root is `committed_root`: `writes` (state keys to
 // new values, nullopt a removal) applied. Reads every committed node on the changed paths
-// (once each) first, a level at a time from the root, each level in one
-// NodeReader::LatestBatch (a side emptied by removals may read its sibling once more,
-// with Latest); then writes every node on them again; hashes the new nodes level by level,
-// deepest first, one hasher call per level (all leaves in one). `out`'s vectors are
+// (once each) first, a level of nodes at a time from the root, each level in one
+// NodeReader::LatestBatch; then writes every node on them again; hashes the new nodes a
+// level of nodes at a time, deepest first: the level's leaves in one hasher call, then
+// each of its four binary levels in one. `out`'s vectors are
 // cleared, not replaced, so a caller that passes the same TreeUpdate each block reuses
 // their memory; `scratch` (may be null: buffers of this call only) likewise. INTERNAL
 // when the reader fails or a node is missing (a damaged database).

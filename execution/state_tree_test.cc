@@ -7,6 +7,7 @@
 #include <rocksdb/db.h>
 
 #include <algorithm>
+#include <array>
 #include <catch2/catch.hpp>
 #include <cstring>
 #include <map>
@@ -58,12 +59,22 @@ Hash32 ReferenceSubtree(std::vector<std::pair<Hash32, Hash32>> leaves, int depth
   return Sha({ByteView(&one, 1), ByteView(a), ByteView(b)});
 }
 
-// Nodes of the tree of `leaves` (each leaf and internal node once).
+// Stored nodes of the tree of `paths` under a node at `depth` (docs/execution.md,
+// "Storage and versions"): a node holds two paths or more (the root one or more), and has
+// a child node for each of its 16 slots (the paths' next 4 bits) that holds two or more.
 size_t ReferenceNodes(std::vector<Hash32> paths, int depth) {
-  if (paths.size() <= 1) return paths.size();
-  std::vector<Hash32> left, right;
-  for (const Hash32& p : paths) (Bit(p, depth) ? right : left).push_back(p);
-  return 1 + ReferenceNodes(std::move(left), depth + 1) + ReferenceNodes(std::move(right), depth + 1);
+  if (paths.size() < (depth == 0 ? 1u : 2u)) return 0;
+  std::array<std::vector<Hash32>, 16> slots;
+  for (const Hash32& p : paths) {
+    int slot = 0;
+    for (int i = 0; i < 4; ++i) slot = 2 * slot + Bit(p, depth + i);
+    slots[slot].push_back(p);
+  }
+  size_t nodes = 1;
+  for (std::vector<Hash32>& s : slots) {
+    if (s.size() >= 2) nodes += ReferenceNodes(std::move(s), depth + 4);
+  }
+  return nodes;
 }
 
 size_t ReferenceNodeCount(const State& state, int depth) {
@@ -280,6 +291,166 @@ TEST_CASE("State tree: an update that reuses its buffers and its TreeUpdate equa
     fresh_root = fresh.root;
     reused_root = reused.root;
   }
+}
+
+// `count` keys whose paths start with the first `bits` bits of `base`'s path (mined: ~2^bits
+// tries a key).
+std::vector<std::string> KeysSharingPath(std::mt19937_64& rng, const std::string& base,
+                                         unsigned bits, size_t count) {
+  const Hash32 want = ShaOf(base);
+  std::vector<std::string> keys;
+  while (keys.size() < count) {
+    const std::string k = "m" + std::to_string(rng());
+    const Hash32 path = ShaOf(k);
+    unsigned same = 0;
+    while (same < bits && Bit(path, same) == Bit(want, same)) ++same;
+    if (same == bits) keys.push_back(k);
+  }
+  return keys;
+}
+
+// Keys whose paths part inside a node's binary levels (5, 6, 7 bits), at its slots (8, 12,
+// 16 bits) and below: leaves move up through a node's levels and out of child nodes as
+// their neighbours go, and nodes appear and vanish at every depth of a node.
+TEST_CASE("State tree: keys that share 5 to 17 path bits, added and removed one at a time",
+          "[tree]") {
+  std::mt19937_64 rng = chainaccel::testing::MakeRng("state tree shared paths");
+  std::vector<std::string> keys = {"base"};
+  for (unsigned bits : {5u, 6u, 7u, 8u, 11u, 12u, 13u, 16u, 17u}) {
+    for (const std::string& k : KeysSharingPath(rng, "base", bits, 2)) keys.push_back(k);
+  }
+  std::shuffle(keys.begin(), keys.end(), rng);
+  testing::TempDir dir;
+  std::unique_ptr<StateStore> store;
+  REQUIRE(StateStore::Open(dir.path(), &store).ok());
+  State state;
+  uint64_t h = 0;
+  const auto check = [&] {
+    INFO("height " << h << ", " << state.size() << " keys");
+    REQUIRE(store->state_root() == ReferenceRoot(state));
+    for (const std::string& k : keys) CheckProof(*store, k, h, state, store->state_root());
+  };
+  for (const std::string& k : keys) {
+    const WriteSet add = {{k, "v" + k}};
+    REQUIRE(store->Commit(++h, add).ok());
+    ApplyTo(state, add);
+    check();
+  }
+  store.reset();
+  CheckLatestRecords(dir.path(), state);
+  REQUIRE(StateStore::Open(dir.path(), &store).ok());
+  std::shuffle(keys.begin(), keys.end(), rng);
+  for (const std::string& k : keys) {
+    const WriteSet remove = {{k, std::nullopt}};
+    REQUIRE(store->Commit(++h, remove).ok());
+    ApplyTo(state, remove);
+    check();
+    if (state.size() == 3) {
+      store.reset();
+      CheckLatestRecords(dir.path(), state);
+      REQUIRE(StateStore::Open(dir.path(), &store).ok());
+    }
+  }
+  CHECK(store->state_root() == Hash32{});
+}
+
+// A database whose tree is in the binary format of earlier versions (65-byte records) is
+// refused on open with a message that says so.
+TEST_CASE("State tree: a database of binary node records is refused on open", "[tree]") {
+  testing::TempDir dir;
+  {
+    std::unique_ptr<StateStore> store;
+    REQUIRE(StateStore::Open(dir.path(), &store).ok());
+    REQUIRE(store->Commit(1, WriteSet{{"a", "1"}, {"b", "2"}}).ok());
+  }
+  {
+    rocksdb::DB* raw = nullptr;
+    REQUIRE(rocksdb::DB::Open(rocksdb::Options(), dir.path(), &raw).ok());
+    std::unique_ptr<rocksdb::DB> db(raw);
+    std::string root_key = "t" + std::string(2 + 32, '\0') + std::string(7, '\0') + "\x01";
+    std::string record;
+    REQUIRE(db->Get(rocksdb::ReadOptions(), root_key, &record).ok());
+    REQUIRE(db->Put(rocksdb::WriteOptions(), root_key, std::string(1, '\x02') + std::string(64, 'z')).ok());
+  }
+  std::unique_ptr<StateStore> store;
+  const Status s = StateStore::Open(dir.path(), &store);
+  CHECK(s.code() == Status::Code::kInternal);
+  CHECK(s.message().find("binary format of earlier versions") != std::string::npos);
+}
+
+// The record of a node (docs/execution.md, "Storage and versions") in and out, and what
+// Decode refuses.
+TEST_CASE("State tree: a node's record round-trips and malformed records are refused", "[tree]") {
+  std::mt19937_64 rng = chainaccel::testing::MakeRng("state tree records");
+  for (int i = 0; i < 200; ++i) {
+    TreeNode node;
+    const unsigned occupied = 1 + static_cast<unsigned>(rng() % kTreeNodeSlots);
+    for (unsigned k = 0; k < occupied; ++k) {
+      TreeNode::Slot& slot = node.slots[rng() % kTreeNodeSlots];
+      slot.kind = rng() % 2 ? TreeNode::Slot::Kind::kLeaf : TreeNode::Slot::Kind::kChild;
+      for (uint8_t& b : slot.a) b = static_cast<uint8_t>(rng());
+      slot.b = Hash32{};
+      if (slot.kind == TreeNode::Slot::Kind::kLeaf) {
+        for (uint8_t& b : slot.b) b = static_cast<uint8_t>(rng());
+      }
+    }
+    const std::string bytes = node.Encode();
+    CHECK(bytes.size() == 5 + 64 * [&] {
+            unsigned n = 0;
+            for (const auto& s : node.slots) n += s.kind == TreeNode::Slot::Kind::kLeaf;
+            return n;
+          }() + 32 * [&] {
+            unsigned n = 0;
+            for (const auto& s : node.slots) n += s.kind == TreeNode::Slot::Kind::kChild;
+            return n;
+          }());
+    TreeNode back;
+    REQUIRE(back.Decode(bytes));
+    CHECK(back.Encode() == bytes);
+    CHECK(back.Hash() == node.Hash());
+    // One byte more or less, another format byte, a slot both leaf and child: refused.
+    CHECK_FALSE(back.Decode(bytes + "x"));
+    CHECK_FALSE(back.Decode(std::string_view(bytes).substr(0, bytes.size() - 1)));
+    std::string other = bytes;
+    other[0] = 0x02;
+    CHECK_FALSE(back.Decode(other));
+    other = bytes;
+    const int first = __builtin_ctz((static_cast<uint8_t>(bytes[1]) << 8 | static_cast<uint8_t>(bytes[2])) |
+                                    (static_cast<uint8_t>(bytes[3]) << 8 | static_cast<uint8_t>(bytes[4])));
+    other[first >= 8 ? 1 : 2] = static_cast<char>(other[first >= 8 ? 1 : 2] | (1 << (first % 8)));
+    other[first >= 8 ? 3 : 4] = static_cast<char>(other[first >= 8 ? 3 : 4] | (1 << (first % 8)));
+    CHECK_FALSE(back.Decode(other));
+  }
+  TreeNode none;
+  CHECK_FALSE(none.Decode(std::string("\x03\0\0\0\0", 5)));  // no slot
+  // The binary format's 65-byte records (kind 1 or 2, two hashes).
+  CHECK_FALSE(none.Decode(std::string(1, '\x01') + std::string(64, 'a')));
+  CHECK_FALSE(none.Decode(std::string(1, '\x02') + std::string(64, 'a')));
+}
+
+// A node of one leaf (the root of a one-key state) hashes to that leaf; of a leaf and a
+// child node in slots of different halves, to the internal node over the leaf and the
+// chain of internal nodes above the child.
+TEST_CASE("State tree: a node's hash follows the binary rules", "[tree]") {
+  Hash32 path{}, value{}, child{};
+  path[0] = 0x50;  // slot 5
+  value[0] = 1;
+  child[0] = 2;
+  TreeNode node;
+  node.slots[5] = {TreeNode::Slot::Kind::kLeaf, path, value};
+  CHECK(node.Hash() == StateLeafHash(path, value));
+  node.slots[12] = {TreeNode::Slot::Kind::kChild, child, {}};
+  // Slot 5 = 0101 and slot 12 = 1100 part at the first bit: the leaf moves up to depth 1;
+  // the child node stays at depth 4 under internal nodes with an empty side (1, 1, 0, 0).
+  const Hash32 right =
+      StateInternalHash(Hash32{}, StateInternalHash(StateInternalHash(child, Hash32{}), Hash32{}));
+  CHECK(node.Hash() == StateInternalHash(StateLeafHash(path, value), right));
+  // A lone child node keeps the internal nodes above it (an empty sibling at each level).
+  TreeNode lone;
+  lone.slots[0] = {TreeNode::Slot::Kind::kChild, child, {}};
+  Hash32 up = child;
+  for (int i = 0; i < 4; ++i) up = StateInternalHash(up, Hash32{});
+  CHECK(lone.Hash() == up);
 }
 
 TEST_CASE("State tree: a root built in passes of a few keys each equals the reference",

@@ -15,18 +15,26 @@ std::string BigEndian64(uint64_t v) {
   return s;
 }
 
-// u16be(depth) || prefix of the child of `position` on `side`.
-std::string Child(const std::string& position, int side) {
+// u16be(depth) || prefix of the child of `position` in slot `slot` (its depth + 4, the
+// slot's 4 bits set after the prefix).
+std::string Child(const std::string& position, unsigned slot) {
   const unsigned depth = (static_cast<uint8_t>(position[0]) << 8) | static_cast<uint8_t>(position[1]);
   std::string c = position;
-  c[0] = static_cast<char>((depth + 1) >> 8);
-  c[1] = static_cast<char>((depth + 1) & 0xff);
-  if (side) c[2 + depth / 8] = static_cast<char>(c[2 + depth / 8] | (0x80 >> (depth % 8)));
+  c[0] = static_cast<char>((depth + 4) >> 8);
+  c[1] = static_cast<char>((depth + 4) & 0xff);
+  c[2 + depth / 8] = static_cast<char>(c[2 + depth / 8] | (depth % 8 == 0 ? slot << 4 : slot));
   return c;
 }
 
-// The latest "t" record of `position` at or below `height`: *value is its node (65
-// bytes) and u64be(version); empty when there is none.
+// The child slots of a node record (docs/execution.md: 0x03, u16be(leaf slots),
+// u16be(child slots), ...): a mask, or -1 when the record is not a node.
+int ChildSlots(const std::string& record) {
+  if (record.size() < 5 || record[0] != 3) return -1;
+  return (static_cast<uint8_t>(record[3]) << 8) | static_cast<uint8_t>(record[4]);
+}
+
+// The latest "t" record of `position` at or below `height`: *value is its node and
+// u64be(version); empty when there is none.
 Status LatestVersioned(rocksdb::Iterator& it, const std::string& position, uint64_t height,
                        std::string* value) {
   value->clear();
@@ -55,9 +63,10 @@ Status WalkTree(rocksdb::DB& db, uint64_t height, std::set<std::string>* walked)
       return Status::Internal("a reachable position whose latest-node record is missing or stale");
     }
     walked->insert(position);
-    if (versioned[0] != 2) continue;  // a leaf
-    for (int side = 0; side < 2; ++side) {
-      if (versioned.substr(1 + 32 * side, 32) != std::string(32, '\0')) todo.push_back(Child(position, side));
+    const int children = ChildSlots(versioned);
+    if (children < 0) return Status::Internal("a node record of another format");
+    for (unsigned slot = 0; slot < 16; ++slot) {
+      if (children >> slot & 1) todo.push_back(Child(position, slot));
     }
   }
   return Status::Ok();
