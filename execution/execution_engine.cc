@@ -374,7 +374,7 @@ Status ExecutionEngine::ExecuteBlock(uint64_t height, uint64_t time,
   }
   out->timings.commit_seconds = SecondsSince(t);
   out->receipts = std::move(output.receipts);
-  out->state_root = update.root;
+  out->state_root = update.root.hash;
   update.ReleaseLarge(TreeUpdateScratch::kKeepBytes);
   out->executor = executor_->name();
   out->stats = executor_->last_stats();

@@ -16,7 +16,6 @@
 #include <cstring>
 #include <ctime>
 #include <thread>
-#include <unordered_set>
 
 #include "execution/tx/contract_code.h"
 
@@ -91,6 +90,22 @@ Status SeekNode(rocksdb::Iterator& it, const NodePosition& p, uint64_t height,
     return Status::Internal("state tree: a malformed node record at depth " + std::to_string(p.depth));
   }
   n.version = ParseBigEndian64(std::string_view(it.key().data() + 35, 8));
+  *out = n;
+  return Status::Ok();
+}
+
+// The record `ref` names (nullopt when there is none).
+Status GetNode(rocksdb::DB& db, const NodeRef& ref, std::optional<VersionedNode>* out) {
+  out->reset();
+  std::string value;
+  rocksdb::Status rs = db.Get(rocksdb::ReadOptions(), NodeKey(ref.position, ref.version), &value);
+  if (rs.IsNotFound()) return Status::Ok();
+  if (!rs.ok()) return FromRocks(rs, "read state tree");
+  VersionedNode n;
+  if (!n.node.Decode(value)) {
+    return Status::Internal("state tree: a malformed node record at depth " + std::to_string(ref.position.depth));
+  }
+  n.version = ref.version;
   *out = n;
   return Status::Ok();
 }
@@ -268,7 +283,8 @@ Status ForEachUndo(std::string_view in, Visit visit) {
 // Checks on open that the tree holds the committed root: the height's root record and
 // the root node (one read each, whatever the state's size).
 Status CheckTreeRoot(rocksdb::DB& db, const std::string& path, uint64_t height,
-                     const Hash32& root) {
+                     const Hash32& root, uint64_t* root_version) {
+  *root_version = 0;
   if (height == 0) return Status::Ok();
   std::string v;
   rocksdb::Status rs = db.Get(rocksdb::ReadOptions(), Prefixed('r', BigEndian64(height)), &v);
@@ -291,87 +307,75 @@ Status CheckTreeRoot(rocksdb::DB& db, const std::string& path, uint64_t height,
     return Status::Internal("state database " + path + " is inconsistent: the tree's root node at height " +
                             std::to_string(height) + " does not hash to the committed root");
   }
+  *root_version = node->version;
   return Status::Ok();
 }
 
 // A tree position in record keys: u16be(depth) || prefix.
 std::string PositionKey(const NodePosition& p) { return NodePrefixKey(p).substr(1); }
 
-// "n" || u16be(depth) || prefix: the latest node at a position (a LatestNodeRecord).
-std::string LatestKey(const NodePosition& p) { return "n" + PositionKey(p); }
-
-// A node as the "n" record's value: its record, then u64be(version).
-std::string LatestNodeRecord(const VersionedNode& n) { return n.node.Encode() + BigEndian64(n.version); }
-
-// LatestNodeRecord's inverse: false when `bytes` is not one.
-bool DecodeLatestNodeRecord(std::string_view bytes, VersionedNode* n) {
-  if (bytes.size() < 8 || !n->node.Decode(bytes.substr(0, bytes.size() - 8))) return false;
-  n->version = ParseBigEndian64(bytes.substr(bytes.size() - 8));
-  return true;
-}
-
-// The tree's nodes for an update: the cache, else the database's "n" records in the
-// committed block's snapshot (a point read, through the Bloom filters), a batch's misses
-// in MultiGet calls spread over threads. A position without an "n" record (a database
-// written before they existed) is read from its versioned records ("t", a SeekForPrev to
-// the committed height). What it reads is not cached: every node an update reads is on a
-// changed path, so the block replaces it (Apply caches the new one) or makes it stale,
-// and caching it would only push out entries that stay current.
+// The tree's nodes for an update: the cache, else the database's versioned records in the
+// committed block's snapshot (exact keys: a point read, through the Bloom filters), a
+// batch's misses in MultiGet calls spread over threads. What it reads is not cached:
+// every node an update reads is on a changed path, so the block replaces it (Apply caches
+// the new one) or makes it stale, and caching it would only push out entries that stay
+// current.
 class StoreNodeReader final : public NodeReader {
  public:
   // A batch's misses go to up to kMaxReadThreads threads, at least kMinReadsPerThread
   // each (fewer: the calling thread alone), in MultiGets of kMultiGetKeys. A miss costs
   // ~10 us of CPU (the 2-core VM: ~8x10^4 misses a block took 0.5-1.1 s at 10^6 keys
-  // with a 16 MiB cache, where a SeekForPrev per node took 1.9-5.5 s), starting a thread
-  // tens of microseconds, so 256 reads keep the start a few percent of a thread's work; a
-  // 10^4-key block over 10^6 keys misses ~10^4 nodes at each of its deeper levels.
+  // with a 16 MiB cache and binary nodes, where a SeekForPrev per node took 1.9-5.5 s),
+  // starting a thread tens of microseconds, so 256 reads keep the start a few percent of
+  // a thread's work.
   static constexpr size_t kMinReadsPerThread = 256;
   static constexpr size_t kMaxReadThreads = 8;
   static constexpr size_t kMultiGetKeys = 64;
 
-  StoreNodeReader(rocksdb::DB* db, const rocksdb::Snapshot* snapshot, NodeCache& cache,
-                  uint64_t height)
-      : db_(db), snapshot_(snapshot), cache_(cache), height_(height) {}
+  StoreNodeReader(rocksdb::DB* db, const rocksdb::Snapshot* snapshot, NodeCache& cache)
+      : db_(db), snapshot_(snapshot), cache_(cache) {}
 
-  Status Latest(const NodePosition& p, std::optional<VersionedNode>* out) const override {
+  Status Read(const NodeRef& ref, std::optional<VersionedNode>* out) const override {
     std::vector<std::optional<VersionedNode>> one;
-    Status s = LatestBatch(std::span<const NodePosition>(&p, 1), &one);
+    Status s = ReadBatch(std::span<const NodeRef>(&ref, 1), &one);
     *out = one[0];
     return s;
   }
 
-  Status LatestBatch(std::span<const NodePosition> positions,
-                     std::vector<std::optional<VersionedNode>>* out) const override {
-    out->assign(positions.size(), std::nullopt);
+  Status ReadBatch(std::span<const NodeRef> refs,
+                   std::vector<std::optional<VersionedNode>>* out) const override {
+    out->assign(refs.size(), std::nullopt);
     std::vector<size_t> misses;
-    for (size_t i = 0; i < positions.size(); ++i) {
-      if (!FromCache(positions[i], &(*out)[i])) misses.push_back(i);
+    for (size_t i = 0; i < refs.size(); ++i) {
+      if (!FromCache(refs[i], &(*out)[i])) misses.push_back(i);
     }
     if (misses.empty()) return Status::Ok();
     if (db_ == nullptr) return Status::Internal("state database is closed");
-    return ReadMisses(positions, misses, out);
+    return ReadMisses(refs, misses, out);
   }
 
  private:
-  bool FromCache(const NodePosition& p, std::optional<VersionedNode>* out) const {
+  // A cached node of another version (none is, as the cache holds the latest tree) is a
+  // miss too.
+  bool FromCache(const NodeRef& ref, std::optional<VersionedNode>* out) const {
     out->emplace();
-    if (cache_.Lookup(p, &**out)) return true;
+    if (cache_.Lookup(ref.position, &**out) && (*out)->version == ref.version) return true;
     out->reset();
     return false;
   }
 
-  // Reads positions[i] for every i of `misses` into (*out)[i], the chunks on threads.
-  Status ReadMisses(std::span<const NodePosition> positions, std::span<const size_t> misses,
+  // Reads refs[i] for every i of `misses` into (*out)[i], the chunks on threads.
+  Status ReadMisses(std::span<const NodeRef> refs, std::span<const size_t> misses,
                     std::vector<std::optional<VersionedNode>>* out) const {
     const size_t threads = std::min(kMaxReadThreads, misses.size() / kMinReadsPerThread);
-    if (threads <= 1) return ReadChunk(positions, misses, out);
+    if (threads <= 1) return ReadChunk(refs, misses, out);
     const size_t per = (misses.size() + threads - 1) / threads;
     std::vector<Status> results(threads);
     std::vector<std::thread> workers;
     for (size_t t = 0; t < threads && t * per < misses.size(); ++t) {
       const auto chunk = misses.subspan(t * per, std::min(per, misses.size() - t * per));
-      workers.emplace_back([this, positions, chunk, out, &results, t] {
-        results[t] = ReadChunk(positions, chunk, out);
+      workers.emplace_back([this, refs, chunk, out, &results, t] {
+        results[t] = ReadChunk(refs, chunk, out);
       });
     }
     for (std::thread& w : workers) w.join();
@@ -381,12 +385,11 @@ class StoreNodeReader final : public NodeReader {
     return Status::Ok();
   }
 
-  // ReadMisses' work on one thread: MultiGets of the "n" records, in the snapshot.
-  Status ReadChunk(std::span<const NodePosition> positions, std::span<const size_t> chunk,
+  // ReadMisses' work on one thread: MultiGets of the "t" records, in the snapshot.
+  Status ReadChunk(std::span<const NodeRef> refs, std::span<const size_t> chunk,
                    std::vector<std::optional<VersionedNode>>* out) const {
     rocksdb::ReadOptions options;
     options.snapshot = snapshot_;
-    std::unique_ptr<rocksdb::Iterator> versioned;  // only for positions without "n"
     std::vector<std::string> keys(std::min(kMultiGetKeys, chunk.size()));
     std::vector<rocksdb::Slice> slices(keys.size());
     std::vector<rocksdb::PinnableSlice> values(keys.size());
@@ -394,36 +397,31 @@ class StoreNodeReader final : public NodeReader {
     for (size_t b = 0; b < chunk.size(); b += kMultiGetKeys) {
       const size_t n = std::min(kMultiGetKeys, chunk.size() - b);
       for (size_t k = 0; k < n; ++k) {
-        keys[k] = LatestKey(positions[chunk[b + k]]);
+        const NodeRef& ref = refs[chunk[b + k]];
+        keys[k] = NodeKey(ref.position, ref.version);
         slices[k] = keys[k];
         values[k].Reset();
       }
       db_->MultiGet(options, db_->DefaultColumnFamily(), n, slices.data(), values.data(),
                     statuses.data());
       for (size_t k = 0; k < n; ++k) {
-        Status s = Decode(positions[chunk[b + k]], statuses[k], values[k], options, &versioned,
-                          &(*out)[chunk[b + k]]);
+        Status s = Decode(refs[chunk[b + k]], statuses[k], values[k], &(*out)[chunk[b + k]]);
         if (!s.ok()) return s;
       }
     }
     return Status::Ok();
   }
 
-  // The node at `p` from its "n" record's read (`status`, `value`), else (no record) from
-  // its versioned records through *versioned (made on first use).
-  Status Decode(const NodePosition& p, const rocksdb::Status& status, const rocksdb::Slice& value,
-                const rocksdb::ReadOptions& options, std::unique_ptr<rocksdb::Iterator>* versioned,
-                std::optional<VersionedNode>* out) const {
-    if (status.IsNotFound()) {
-      if (!*versioned) versioned->reset(db_->NewIterator(options));
-      return SeekNode(**versioned, p, height_, out);
-    }
+  static Status Decode(const NodeRef& ref, const rocksdb::Status& status, const rocksdb::Slice& value,
+                       std::optional<VersionedNode>* out) {
+    if (status.IsNotFound()) return Status::Ok();  // the update reports what is missing
     if (!status.ok()) return FromRocks(status, "read state tree");
     VersionedNode n;
-    if (!DecodeLatestNodeRecord(std::string_view(value.data(), value.size()), &n)) {
-      return Status::Internal("state tree: a malformed latest-node record at depth " +
-                              std::to_string(p.depth));
+    if (!n.node.Decode(std::string_view(value.data(), value.size()))) {
+      return Status::Internal("state tree: a malformed node record at depth " +
+                              std::to_string(ref.position.depth));
     }
+    n.version = ref.version;
     *out = n;
     return Status::Ok();
   }
@@ -431,7 +429,6 @@ class StoreNodeReader final : public NodeReader {
   rocksdb::DB* const db_;
   const rocksdb::Snapshot* const snapshot_;
   NodeCache& cache_;
-  const uint64_t height_;
 };
 
 Status ClosedAfterFailure() {
@@ -538,7 +535,7 @@ Status StateStore::Open(const std::string& path, std::unique_ptr<StateStore>* ou
   if (!st.ok()) return st;
   st = ReadHeightAndRoot(*store->db_, path, &store->height_, &store->root_);
   if (!st.ok()) return st;
-  st = CheckTreeRoot(*store->db_, path, store->height_, store->root_);
+  st = CheckTreeRoot(*store->db_, path, store->height_, store->root_, &store->root_version_);
   if (!st.ok()) return st;
 
   std::unique_ptr<rocksdb::Iterator> it(store->db_->NewIterator(rocksdb::ReadOptions()));
@@ -676,9 +673,14 @@ Status StateStore::Prove(std::string_view key, uint64_t height, std::optional<st
   std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(rocksdb::ReadOptions()));
   NodePosition p;
   Hash32 expected = *root;
+  uint64_t version = 0;  // below the root: the version the parent's slot names
   while (expected != kEmptyStateRoot) {
     std::optional<VersionedNode> n;
-    s = SeekNode(*it, p, height, &n);
+    if (p.depth == 0) {
+      s = SeekNode(*it, p, height, &n);  // the root: the latest record at or below height
+    } else {
+      s = GetNode(*db_, NodeRef{p, version}, &n);
+    }
     if (!s.ok()) return s;
     std::array<BinarySubtree, 2 * kTreeNodeSlots> subtrees;
     if (n) n->node.BinarySubtrees(&subtrees);
@@ -700,6 +702,7 @@ Status StateStore::Prove(std::string_view key, uint64_t height, std::optional<st
       if (t.kind == BinarySubtree::Kind::kEmpty) break;
       if (level == kTreeNodeLevels) {  // a child node: its own levels follow
         expected = t.hash;
+        version = n->node.slots[h - kTreeNodeSlots].version;
         break;
       }
       const int bit = PathBit(path, p.depth + level);
@@ -716,8 +719,9 @@ Status StateStore::Prove(std::string_view key, uint64_t height, std::optional<st
 }
 
 Status StateStore::UpdateTree(const WriteSet& writes, NodeHasher& hasher, TreeUpdate* update) {
-  StoreNodeReader reader(db_.get(), snapshot_, *nodes_, height_);
-  return UpdateStateTree(reader, root_, writes, hasher, update, &scratch_->tree);
+  StoreNodeReader reader(db_.get(), snapshot_, *nodes_);
+  return UpdateStateTree(reader, TreeRoot{root_, root_version_}, height_ + 1, writes, hasher, update,
+                         &scratch_->tree);
 }
 
 Status StateStore::StageContract(const Hash32& address, const Hash32& code_hash,
@@ -837,31 +841,23 @@ Status StateStore::Persist(uint64_t height, const WriteSet& writes, const TreeUp
   Status s = PutTree(height, update, &batch);
   if (!s.ok()) return s;
   batch.Put(std::string(kHeightKey), BigEndian64(height));
-  batch.Put(std::string(kRootKey), rocksdb::Slice(View(update.root).data(), 32));
+  batch.Put(std::string(kRootKey), rocksdb::Slice(View(update.root.hash).data(), 32));
   return WriteSynced(&batch, CommitOf(height));  // which drops a grown scratch buffer
 }
 
 Status StateStore::PutTree(uint64_t height, const TreeUpdate& update, rocksdb::WriteBatch* batch) const {
   std::string written;
   written.reserve(update.written.size() * 34);
-  std::unordered_set<NodePosition, NodePositionHash> rewritten;
-  rewritten.reserve(update.written.size());
   for (const auto& [p, node] : update.written) {
     batch->Put(NodeKey(p, height), node.Encode());
-    batch->Put(LatestKey(p), LatestNodeRecord(VersionedNode{node, height}));
     written += PositionKey(p);
-    rewritten.insert(p);
   }
-  // The stale index, one record for the block; a position made stale and not written
-  // again is unreachable now, so its latest-node record goes.
+  // The stale index, one record for the block.
   std::string stale;
   stale.reserve(update.stale.size() * kStaleEntryBytes);
-  for (const auto& [p, version] : update.stale) {
-    stale += PositionKey(p) + BigEndian64(version);
-    if (!rewritten.count(p)) batch->Delete(LatestKey(p));
-  }
+  for (const auto& [p, version] : update.stale) stale += PositionKey(p) + BigEndian64(version);
   if (!stale.empty()) batch->Put(Prefixed('x', BigEndian64(height)), stale);
-  batch->Put(Prefixed('r', BigEndian64(height)), rocksdb::Slice(View(update.root).data(), 32));
+  batch->Put(Prefixed('r', BigEndian64(height)), rocksdb::Slice(View(update.root.hash).data(), 32));
   batch->Put(Prefixed('y', BigEndian64(height)), written);
   if (height > 1) batch->Delete(Prefixed('y', BigEndian64(height - 1)));
   // Pruning. Reads run at heights down to height - kHistory - 1 while this block commits
@@ -991,30 +987,17 @@ Status StateStore::UndoReplayedBlock(uint64_t height) {
   if (!rs.ok() && !rs.IsNotFound()) return FromRocks(rs, "read the tree nodes of block " + std::to_string(height));
   for (size_t i = 0; i + 34 <= written.size(); i += 34) {
     batch.Delete("t" + written.substr(i, 34) + BigEndian64(height));
-    batch.Delete("n" + written.substr(i, 34));
   }
   batch.Delete(Prefixed('y', BigEndian64(height)));
   batch.Delete(Prefixed('r', BigEndian64(height)));
-  s = RestoreStale(height, &batch);
+  // The records the block replaced are the tree of height_ again: only its stale bucket goes.
+  s = DropStaleBucket(*db_, height, &batch, [](std::string_view) { return Status::Ok(); });
   if (!s.ok()) return s;
   batch.Put(std::string(kHeightKey), BigEndian64(height_));
   batch.Put(std::string(kRootKey), rocksdb::Slice(View(root_).data(), 32));
   rocksdb::WriteOptions options;
   options.sync = true;
   return FromRocks(db_->Write(options, &batch), "undo the refused block " + std::to_string(height));
-}
-
-Status StateStore::RestoreStale(uint64_t height, rocksdb::WriteBatch* batch) {
-  return DropStaleBucket(*db_, height, batch, [this, batch](std::string_view record) {
-    std::string node;
-    rocksdb::Status rs = db_->Get(rocksdb::ReadOptions(), "t" + std::string(record), &node);
-    if (!rs.ok()) return FromRocks(rs, "read a node the refused block replaced");
-    VersionedNode n;
-    if (!n.node.Decode(node)) return Status::Internal("state tree: a malformed node record");
-    n.version = ParseBigEndian64(record.substr(34));
-    batch->Put("n" + std::string(record.substr(0, 34)), LatestNodeRecord(n));
-    return Status::Ok();
-  });
 }
 
 void StateStore::Apply(uint64_t height, const WriteSet& writes, const TreeUpdate& update) {
@@ -1026,7 +1009,8 @@ void StateStore::Apply(uint64_t height, const WriteSet& writes, const TreeUpdate
   for (const auto& [p, version] : update.stale) nodes_->Erase(p);
   for (const auto& [p, node] : update.written) nodes_->Insert(p, VersionedNode{node, height});
   height_ = height;
-  root_ = update.root;
+  root_ = update.root.hash;
+  root_version_ = update.root.version;
   TakeSnapshot();
 }
 

@@ -9,9 +9,8 @@
 //                                  next block)
 //   "w" || code hash            -> wasm bytes
 //   "m:height", "m:root"        -> last committed height (8 bytes BE), its state root
-//   "t" || depth (2) || prefix (32) || version (8)  -> a node of the state tree
-//   "n" || depth (2) || prefix (32) -> the latest tree's node there (its record, then
-//                                  the version): the update's point reads
+//   "t" || depth (2) || prefix (32) || version (8)  -> a node of the state tree (its
+//                                  child slots name their children's versions)
 //   "x" || height (8)           -> depth || prefix || version of each node record
 //                                  replaced or made unreachable by block `height`
 //   "r" || height (8)           -> the state root after block `height`
@@ -119,8 +118,8 @@ class StateStore final : public StateReader {
                StateProof* proof, Hash32* root) const;
 
   // The state tree's update by block height() + 1's `writes` (reads only; the committed
-  // tree's nodes come from the cache, else the database's latest-node records in the
-  // committed snapshot, each level of the tree's read-ahead in MultiGets on up to 8
+  // tree's nodes come from the cache, else the database's versioned records that their
+  // parents name, in the committed snapshot, each level of the tree's read-ahead in MultiGets on up to 8
   // threads, which the call starts and joins). A writer's step: its working buffers are
   // the writers' (kept from block to block), so one writer at a time, as Persist.
   Status UpdateTree(const WriteSet& writes, NodeHasher& hasher, TreeUpdate* update);
@@ -214,9 +213,6 @@ class StateStore final : public StateReader {
   // Puts the database back at height_/root_ from block `height` (== height_ + 1), which
   // reopening replayed, with the block's undo log and list of tree nodes.
   Status UndoReplayedBlock(uint64_t height);
-  // For UndoReplayedBlock: adds to `batch` the removal of block `height`'s stale index and
-  // the "n" records of the nodes it replaced or made unreachable (their versioned records).
-  Status RestoreStale(uint64_t height, rocksdb::WriteBatch* batch);
   // Adds block `height`'s tree records, stale index, root record and pruning to `batch`.
   Status PutTree(uint64_t height, const TreeUpdate& update, rocksdb::WriteBatch* batch) const;
   // "the commit of block N (state stays at height M)", for errors.
@@ -239,6 +235,7 @@ class StateStore final : public StateReader {
   const std::unique_ptr<WriteScratch> scratch_;
   uint64_t height_ = 0;
   Hash32 root_{};
+  uint64_t root_version_ = 0;  // the height that wrote the root node (0: empty tree)
   // The committed block's snapshot of db_, which reads of the latest state use (so that
   // a Persist running beside them does not show them the next block). Changed, like
   // db_, only with exclusive access (Apply, Recover); null while db_ is read-only.

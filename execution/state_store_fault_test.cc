@@ -252,10 +252,10 @@ TEST_CASE("StateStore: a failed sync's block is undone when the database reopens
   CHECK_FALSE(store->needs_recovery());
   CheckAtBlockTwo(*store, state);
   store.reset();
-  // The latest-node records are block two's again: those the block wrote are gone, those
-  // it replaced or removed are back.
+  // The tree is block two's again: its records are whole from the root down (those the
+  // undone block wrote are gone and none is needed).
   size_t reachable = 0;
-  s = testing::CheckLatestNodeRecords(dir.path(), &reachable);
+  s = testing::CheckLatestTree(dir.path(), &reachable);
   INFO(s.ToString());
   CHECK(s.ok());
   CHECK(reachable > 0);

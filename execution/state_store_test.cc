@@ -117,7 +117,7 @@ TEST_CASE("StateStore keeps kHistory blocks of history", "[store]") {
   }
   store->Apply(n + 1, WriteSet{{"k", "next"}}, next);
   CHECK(store->height() == n + 1);
-  CHECK(store->state_root() == next.root);
+  CHECK(store->state_root() == next.root.hash);
   REQUIRE(store->GetAt("k", n + 1 - StateStore::kHistory, &at).ok());
   CHECK(at == std::to_string(n + 1 - StateStore::kHistory));
   CHECK(store->Persist(n + 1, WriteSet{}, next).code() == Status::Code::kFailedPrecondition);

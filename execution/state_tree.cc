@@ -53,7 +53,7 @@ class PrefetchedNodes final : public NodeReader {
  public:
   // A node read ahead, with the changes under it.
   struct Visit {
-    NodePosition position;
+    NodeRef ref;
     Changes changes;
     const TreeNode* node;
   };
@@ -61,7 +61,7 @@ class PrefetchedNodes final : public NodeReader {
   // (nullopt: not found). `cursor`: the next one the update reads (Latest moves it: one
   // thread only).
   struct Level {
-    std::vector<NodePosition> positions;
+    std::vector<NodeRef> refs;
     std::vector<std::optional<VersionedNode>> nodes;
     mutable size_t cursor = 0;
   };
@@ -80,48 +80,49 @@ class PrefetchedNodes final : public NodeReader {
   // the update to find (and report).
   Status Load(const TreeNode& root, Changes changes) {
     std::vector<Visit>& level = visits_;
-    level.assign(1, Visit{NodePosition{}, changes, &root});
+    level.assign(1, Visit{NodeRef{}, changes, &root});
     next_.clear();
     while (!level.empty()) {
       if (used_ == levels_.size()) levels_.emplace_back();
       Level& depth = levels_[used_++];
-      depth.positions.clear();
+      depth.refs.clear();
       depth.nodes.clear();
       depth.cursor = 0;
-      for (const Visit& v : level) ChildrenToRead(v, &depth.positions, &next_);
-      Status s = depth.positions.empty() ? Status::Ok() : reader_.LatestBatch(depth.positions, &depth.nodes);
+      for (const Visit& v : level) ChildrenToRead(v, &depth.refs, &next_);
+      Status s = depth.refs.empty() ? Status::Ok() : reader_.ReadBatch(depth.refs, &depth.nodes);
       if (!s.ok()) return s;
       level.clear();
       for (size_t i = 0; i < depth.nodes.size(); ++i) {
-        if (depth.nodes[i]) level.push_back(Visit{next_[i].position, next_[i].changes, &depth.nodes[i]->node});
+        if (depth.nodes[i]) level.push_back(Visit{next_[i].ref, next_[i].changes, &depth.nodes[i]->node});
       }
       next_.clear();
     }
     return Status::Ok();
   }
 
-  Status Latest(const NodePosition& position, std::optional<VersionedNode>* out) const override {
-    const size_t l = position.depth / kTreeNodeLevels;
-    if (position.depth % kTreeNodeLevels == 0 && l >= 1 && l <= used_) {
+  Status Read(const NodeRef& ref, std::optional<VersionedNode>* out) const override {
+    const size_t l = ref.position.depth / kTreeNodeLevels;
+    if (ref.position.depth % kTreeNodeLevels == 0 && l >= 1 && l <= used_) {
       const Level& level = levels_[l - 1];
       size_t& at = level.cursor;
-      if (at < level.positions.size() && level.positions[at] == position && level.nodes[at]) {
+      if (at < level.refs.size() && level.refs[at].position == ref.position &&
+          level.refs[at].version == ref.version && level.nodes[at]) {
         *out = level.nodes[at++];
         return Status::Ok();
       }
     }
-    return reader_.Latest(position, out);
+    return reader_.Read(ref, out);
   }
 
  private:
   // The children of `v` that the update reads: those in a slot with changes. Appends their
-  // positions to *positions and their visits (node not yet read) to *next.
-  static void ChildrenToRead(const Visit& v, std::vector<NodePosition>* positions,
-                             std::vector<Visit>* next) {
-    (void)ForEachChangedSlot(v.changes, v.position.depth, [&](unsigned slot, Changes part) {
-      if (v.node->slots[slot].kind == TreeNode::Slot::Kind::kChild) {
-        positions->push_back(ChildPosition(v.position, slot));
-        next->push_back(Visit{positions->back(), part, nullptr});
+  // records to *refs and their visits (node not yet read) to *next.
+  static void ChildrenToRead(const Visit& v, std::vector<NodeRef>* refs, std::vector<Visit>* next) {
+    (void)ForEachChangedSlot(v.changes, v.ref.position.depth, [&](unsigned slot, Changes part) {
+      const TreeNode::Slot& child = v.node->slots[slot];
+      if (child.kind == TreeNode::Slot::Kind::kChild) {
+        refs->push_back(NodeRef{ChildPosition(v.ref.position, slot), child.version});
+        next->push_back(Visit{refs->back(), part, nullptr});
       }
       return Status::Ok();
     });
@@ -153,8 +154,8 @@ class Updater {
     std::vector<uint8_t> preimages, digests;      // HashBatch's
   };
 
-  Updater(const NodeReader& reader, TreeUpdate* out, Buffers& buffers)
-      : reader_(reader), out_(out), b_(buffers), pending_(buffers.pending) {
+  Updater(const NodeReader& reader, uint64_t height, TreeUpdate* out, Buffers& buffers)
+      : reader_(reader), height_(height), out_(out), b_(buffers), pending_(buffers.pending) {
     pending_.clear();
   }
 
@@ -184,7 +185,7 @@ class Updater {
         if (!r.ok()) return r;
       } else {
         std::optional<VersionedNode> node;
-        Status r = reader_.Latest(child, &node);
+        Status r = reader_.Read(NodeRef{child, was.version}, &node);
         if (r.ok() && !node) r = Missing(child);
         if (r.ok()) r = Update(child, part, *node, &sub);
         if (!r.ok()) return r;
@@ -240,8 +241,9 @@ class Updater {
     }
     out_->written.reserve(pending_.size());
     for (const Pending& p : pending_) out_->written.push_back({p.position, p.node});
-    out_->root = root.kind == Sub::Kind::kEmpty ? kEmptyStateRoot : pending_.back().hash;
-    if (root.kind == Sub::Kind::kNew) out_->root = pending_[root.index].hash;
+    out_->root = TreeRoot{};
+    if (root.kind == Sub::Kind::kEmpty) return Status::Ok();
+    out_->root = TreeRoot{root.kind == Sub::Kind::kNew ? pending_[root.index].hash : pending_.back().hash, height_};
     return Status::Ok();
   }
 
@@ -279,10 +281,10 @@ class Updater {
         s = TreeNode::Slot{};
         break;
       case Sub::Kind::kLeaf:
-        s = TreeNode::Slot{TreeNode::Slot::Kind::kLeaf, sub.path, sub.value_hash};
+        s = TreeNode::Slot{TreeNode::Slot::Kind::kLeaf, sub.path, sub.value_hash, 0};
         break;
       case Sub::Kind::kNew:
-        s = TreeNode::Slot{TreeNode::Slot::Kind::kChild, {}, {}};
+        s = TreeNode::Slot{TreeNode::Slot::Kind::kChild, {}, {}, height_};
         p->child[slot] = sub.index;
         break;
     }
@@ -379,6 +381,7 @@ class Updater {
   }
 
   const NodeReader& reader_;
+  const uint64_t height_;
   TreeUpdate* const out_;
   Buffers& b_;
   std::vector<Pending>& pending_;
@@ -406,7 +409,7 @@ void ReleaseIfLarger(std::vector<T>& v, size_t keep_bytes) {
 // The reader of the empty tree (which has no nodes to read).
 class EmptyTreeReader final : public NodeReader {
  public:
-  Status Latest(const NodePosition&, std::optional<VersionedNode>* out) const override {
+  Status Read(const NodeRef&, std::optional<VersionedNode>* out) const override {
     out->reset();
     return Status::Ok();
   }
@@ -433,11 +436,11 @@ Status BuildSubtree(const WriteSet& part, unsigned bits, uint64_t prefix, NodeHa
                     BinarySubtree* out) {
   EmptyTreeReader empty;
   TreeUpdate update;
-  Status s = UpdateStateTree(empty, kEmptyStateRoot, part, hasher, &update);
+  Status s = UpdateStateTree(empty, TreeRoot{}, 1, part, hasher, &update);
   if (!s.ok()) return s;
   if (part.size() < 2) {
     *out = BinarySubtree{part.empty() ? BinarySubtree::Kind::kEmpty : BinarySubtree::Kind::kLeaf, 0,
-                         update.root};
+                         update.root.hash};
     return Status::Ok();
   }
   // Two leaves or more under the prefix: an internal subtree inside the node whose depth
@@ -464,11 +467,11 @@ Status BuildSubtree(const WriteSet& part, unsigned bits, uint64_t prefix, NodeHa
 
 }  // namespace
 
-Status NodeReader::LatestBatch(std::span<const NodePosition> positions,
-                               std::vector<std::optional<VersionedNode>>* out) const {
-  out->assign(positions.size(), std::nullopt);
-  for (size_t i = 0; i < positions.size(); ++i) {
-    Status s = Latest(positions[i], &(*out)[i]);
+Status NodeReader::ReadBatch(std::span<const NodeRef> refs,
+                             std::vector<std::optional<VersionedNode>>* out) const {
+  out->assign(refs.size(), std::nullopt);
+  for (size_t i = 0; i < refs.size(); ++i) {
+    Status s = Read(refs[i], &(*out)[i]);
     if (!s.ok()) return s;
   }
   return Status::Ok();
@@ -516,7 +519,7 @@ std::string TreeNode::Encode() const {
   size_t size = 5;
   for (unsigned s = 0; s < kTreeNodeSlots; ++s) {
     if (slots[s].kind == Slot::Kind::kLeaf) leaves |= static_cast<uint16_t>(1u << s), size += 64;
-    if (slots[s].kind == Slot::Kind::kChild) children |= static_cast<uint16_t>(1u << s), size += 32;
+    if (slots[s].kind == Slot::Kind::kChild) children |= static_cast<uint16_t>(1u << s), size += 40;
   }
   std::string out(size, '\0');
   out[0] = static_cast<char>(kNodeRecordFormat);
@@ -532,6 +535,8 @@ std::string TreeNode::Encode() const {
     if (slot.kind == Slot::Kind::kLeaf) {
       std::memcpy(at, slot.b.data(), 32);
       at += 32;
+    } else {
+      for (int i = 0; i < 8; ++i) *at++ = static_cast<char>(slot.version >> (56 - 8 * i));
     }
   }
   return out;
@@ -545,7 +550,7 @@ bool TreeNode::Decode(std::string_view bytes) {
   const uint16_t leaves = u16(1), children = u16(3);
   if ((leaves & children) != 0 || (leaves | children) == 0) return false;
   const size_t size = 5 + 64 * static_cast<size_t>(__builtin_popcount(leaves)) +
-                      32 * static_cast<size_t>(__builtin_popcount(children));
+                      40 * static_cast<size_t>(__builtin_popcount(children));
   if (bytes.size() != size) return false;
   const char* at = bytes.data() + 5;
   for (unsigned s = 0; s < kTreeNodeSlots; ++s) {
@@ -558,6 +563,8 @@ bool TreeNode::Decode(std::string_view bytes) {
     if (slot.kind == Slot::Kind::kLeaf) {
       std::memcpy(slot.b.data(), at, 32);
       at += 32;
+    } else {
+      for (int i = 0; i < 8; ++i) slot.version = slot.version << 8 | static_cast<uint8_t>(*at++);
     }
   }
   return true;
@@ -590,7 +597,7 @@ struct TreeUpdateScratch::Buffers {
   void ReleaseLarge(size_t keep_bytes) {
     ReleaseIfLarger(changes, keep_bytes);
     for (PrefetchedNodes::Level& level : prefetch.levels) {
-      ReleaseIfLarger(level.positions, keep_bytes);
+      ReleaseIfLarger(level.refs, keep_bytes);
       ReleaseIfLarger(level.nodes, keep_bytes);
     }
     ReleaseIfLarger(prefetch.visits, keep_bytes);
@@ -615,20 +622,20 @@ void TreeUpdate::ReleaseLarge(size_t keep_bytes) {
 
 namespace {
 
-Status UpdateWithBuffers(const NodeReader& reader, const Hash32& committed_root,
+Status UpdateWithBuffers(const NodeReader& reader, const TreeRoot& committed, uint64_t height,
                          const WriteSet& writes, NodeHasher& hasher, TreeUpdate* out,
                          TreeUpdateScratch::Buffers& buffers) {
-  out->root = committed_root;
+  out->root = committed;
   out->written.clear();
   out->stale.clear();
   if (writes.empty()) return Status::Ok();
   ChangesOf(writes, &buffers.changes);
   const Changes changes = buffers.changes;
   PrefetchedNodes nodes(reader, buffers.prefetch);
-  Updater updater(nodes, out, buffers.update);
+  Updater updater(nodes, height, out, buffers.update);
   Updater::Sub sub;
   Status s;
-  if (committed_root == kEmptyStateRoot) {
+  if (committed.hash == kEmptyStateRoot) {
     std::vector<Change>& leaves = buffers.update.rebuilt;
     leaves.clear();
     for (const Change& c : changes) {
@@ -637,7 +644,7 @@ Status UpdateWithBuffers(const NodeReader& reader, const Hash32& committed_root,
     s = updater.Build(NodePosition{}, leaves, &sub);
   } else {
     std::optional<VersionedNode> root;
-    s = reader.Latest(NodePosition{}, &root);
+    s = reader.Read(NodeRef{NodePosition{}, committed.version}, &root);
     if (!s.ok()) return s;
     if (!root) return Status::Internal("state tree: no root node under a non-empty root (damaged database)");
     s = nodes.Load(root->node, changes);
@@ -649,14 +656,14 @@ Status UpdateWithBuffers(const NodeReader& reader, const Hash32& committed_root,
 
 }  // namespace
 
-Status UpdateStateTree(const NodeReader& reader, const Hash32& committed_root,
+Status UpdateStateTree(const NodeReader& reader, const TreeRoot& committed, uint64_t height,
                        const WriteSet& writes, NodeHasher& hasher, TreeUpdate* out,
                        TreeUpdateScratch* scratch) {
   if (scratch == nullptr) {
     TreeUpdateScratch own;
-    return UpdateWithBuffers(reader, committed_root, writes, hasher, out, own.buffers());
+    return UpdateWithBuffers(reader, committed, height, writes, hasher, out, own.buffers());
   }
-  Status s = UpdateWithBuffers(reader, committed_root, writes, hasher, out, scratch->buffers());
+  Status s = UpdateWithBuffers(reader, committed, height, writes, hasher, out, scratch->buffers());
   scratch->buffers().ReleaseLarge(TreeUpdateScratch::kKeepBytes);
   return s;
 }

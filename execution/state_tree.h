@@ -9,9 +9,10 @@
 // a 16-ary tree: a node lives at a position whose depth is a multiple of 4 (0 = the root,
 // at most 252) and holds the four binary levels below it, ending in 16 slots, one for
 // each next 4 bits of the path (docs/execution.md, "Storage and versions"). Its prefix is
-// the path's first `depth` bits, later bits zero. Every position holds the latest version
-// of its node written at or below a height; a position is reachable at a height when its
-// parent's record there has a child in that slot.
+// the path's first `depth` bits, later bits zero. A block that changes a node writes it
+// again as a new record, versioned by the block's height; a parent's child slot names the
+// child's version, so a tree at any height is read with exact (position, version) reads
+// from its root down.
 #pragma once
 
 #include <array>
@@ -69,14 +70,16 @@ struct BinarySubtree {
 BinarySubtree JoinSubtrees(const BinarySubtree& left, const BinarySubtree& right, bool* needs_hash);
 
 // A node's record: 16 slots, each empty, a leaf (a = key path, b = value hash) or a child
-// node (a = its hash). A node other than the root has two leaves or more below it (a
-// subtree of one leaf is a leaf slot of its parent); the root node has one or more.
+// node (a = its hash, version = the height that wrote it). A node other than the root has
+// two leaves or more below it (a subtree of one leaf is a leaf slot of its parent); the
+// root node has one or more.
 struct TreeNode {
   struct Slot {
     enum class Kind : uint8_t { kEmpty = 0, kLeaf = 1, kChild = 2 };
     Kind kind = Kind::kEmpty;
     Hash32 a{};
     Hash32 b{};
+    uint64_t version = 0;
   };
   std::array<Slot, kTreeNodeSlots> slots{};
 
@@ -86,8 +89,9 @@ struct TreeNode {
   // The node's hash: BinarySubtrees' [1].
   Hash32 Hash() const;
   // 0x03, u16be(leaf slots' mask), u16be(child slots' mask) (bit s: slot s), then for each
-  // slot in order the leaf's 64 bytes or the child's 32. Decode: false for anything else
-  // (a 65-byte record of the binary format of earlier versions included).
+  // slot in order the leaf's 64 bytes or the child's hash and u64be(version). Decode:
+  // false for anything else (a 65-byte record of the binary format of earlier versions
+  // included).
   std::string Encode() const;
   bool Decode(std::string_view bytes);
 };
@@ -103,18 +107,24 @@ struct VersionedNode {
   uint64_t version = 0;  // the height that wrote it
 };
 
-// The committed tree's latest nodes. Thread-safety: as the implementation's.
+// One record of the tree: a position and the height that wrote the node there.
+struct NodeRef {
+  NodePosition position;
+  uint64_t version = 0;
+};
+
+// The committed tree's nodes. Thread-safety: as the implementation's.
 class NodeReader {
  public:
   virtual ~NodeReader() = default;
-  // The node at `position` in the committed tree, or nullopt when no record exists.
-  // INTERNAL when storage fails.
-  virtual Status Latest(const NodePosition& position, std::optional<VersionedNode>* out) const = 0;
-  // The nodes at `positions`: (*out)[i] as Latest(positions[i]) answers, out resized to
-  // positions.size(). An implementation may read them at once (several threads, batched
-  // storage reads); this one calls Latest for each. INTERNAL as Latest.
-  virtual Status LatestBatch(std::span<const NodePosition> positions,
-                             std::vector<std::optional<VersionedNode>>* out) const;
+  // The node `ref` names, or nullopt when no such record exists. INTERNAL when storage
+  // fails.
+  virtual Status Read(const NodeRef& ref, std::optional<VersionedNode>* out) const = 0;
+  // The nodes `refs` name: (*out)[i] as Read(refs[i]) answers, out resized to
+  // refs.size(). An implementation may read them at once (several threads, batched
+  // storage reads); this one calls Read for each. INTERNAL as Read.
+  virtual Status ReadBatch(std::span<const NodeRef> refs,
+                           std::vector<std::optional<VersionedNode>>* out) const;
 };
 
 // Hashes n node preimages of kTreeNodePreimageBytes each (n * 65 bytes) into n * 32 bytes.
@@ -151,8 +161,15 @@ class EngineNodeHasher final : public NodeHasher {
   size_t engine_batches_ = 0;
 };
 
+// The tree an update starts from: its root's hash and the height that wrote its root
+// node (0 for the empty tree, which has none).
+struct TreeRoot {
+  Hash32 hash{};
+  uint64_t version = 0;
+};
+
 struct TreeUpdate {
-  Hash32 root{};
+  TreeRoot root;
   // New records, version = the block's height.
   std::vector<std::pair<NodePosition, TreeNode>> written;
   // Records of the committed tree replaced or made unreachable by the block: (position,
@@ -186,16 +203,16 @@ class TreeUpdateScratch {
   std::unique_ptr<Buffers> buffers_;
 };
 
-// The block's update of the tree whose root is `committed_root`: `writes` (state keys to
-// new values, nullopt a removal) applied. Reads every committed node on the changed paths
-// (once each) first, a level of nodes at a time from the root, each level in one
-// NodeReader::LatestBatch; then writes every node on them again; hashes the new nodes a
+// Block `height`'s update of the tree `committed`: `writes` (state keys to new values,
+// nullopt a removal) applied. Reads every committed node on the changed paths (once
+// each) first, a level of nodes at a time from the root, each level in one
+// NodeReader::ReadBatch; then writes every node on them again; hashes the new nodes a
 // level of nodes at a time, deepest first: the level's leaves in one hasher call, then
 // each of its four binary levels in one. `out`'s vectors are
 // cleared, not replaced, so a caller that passes the same TreeUpdate each block reuses
 // their memory; `scratch` (may be null: buffers of this call only) likewise. INTERNAL
 // when the reader fails or a node is missing (a damaged database).
-Status UpdateStateTree(const NodeReader& reader, const Hash32& committed_root,
+Status UpdateStateTree(const NodeReader& reader, const TreeRoot& committed, uint64_t height,
                        const WriteSet& writes, NodeHasher& hasher, TreeUpdate* out,
                        TreeUpdateScratch* scratch = nullptr);
 

@@ -89,11 +89,11 @@ Hash32 ReferenceRoot(const State& state) {
   return ReferenceSubtree(std::move(leaves), 0);
 }
 
-// The closed database at `path` has one latest-node record for each node of the tree of
-// `state`, equal to its newest version, and no other.
+// The closed database at `path` holds the tree of `state` whole: one reachable record for
+// each node of it.
 void CheckLatestRecords(const std::string& path, const State& state) {
   size_t reachable = 0;
-  const Status s = testing::CheckLatestNodeRecords(path, &reachable);
+  const Status s = testing::CheckLatestTree(path, &reachable);
   INFO(s.ToString());
   CHECK(s.ok());
   CHECK(reachable == ReferenceNodeCount(state, 0));
@@ -227,12 +227,13 @@ TEST_CASE("State tree: roots equal the reference after random block sequences, w
   CHECK(store->state_root() == ReferenceRoot({{"a", "1"}, {"b", "2"}}));
 }
 
-// The latest tree in memory: each update's stale records erased, its new ones written.
+// The latest tree in memory: each update's stale records erased, its new ones written. A
+// read of another version than the latest finds nothing.
 class MemoryTree final : public NodeReader {
  public:
-  Status Latest(const NodePosition& position, std::optional<VersionedNode>* out) const override {
-    const auto it = nodes_.find(position);
-    if (it == nodes_.end()) {
+  Status Read(const NodeRef& ref, std::optional<VersionedNode>* out) const override {
+    const auto it = nodes_.find(ref.position);
+    if (it == nodes_.end() || it->second.version != ref.version) {
       out->reset();
     } else {
       *out = it->second;
@@ -271,7 +272,7 @@ TEST_CASE("State tree: an update that reuses its buffers and its TreeUpdate equa
   MemoryTree reused_tree, fresh_tree;
   TreeUpdateScratch scratch;
   TreeUpdate reused;  // kept from block to block, as the execution engine keeps it
-  Hash32 reused_root = kEmptyStateRoot, fresh_root = kEmptyStateRoot;
+  TreeRoot reused_root, fresh_root;
   State state;
   // Large blocks after small ones and the other way round, an empty block, removals.
   const size_t sizes[] = {2000, 3, 500, 0, 1, 3000, 40, 700, 2};
@@ -280,11 +281,12 @@ TEST_CASE("State tree: an update that reuses its buffers and its TreeUpdate equa
     const WriteSet block = RandomBlock(rng, 4000, n);
     ++height;
     TreeUpdate fresh;
-    REQUIRE(UpdateStateTree(fresh_tree, fresh_root, block, hasher, &fresh).ok());
-    REQUIRE(UpdateStateTree(reused_tree, reused_root, block, hasher, &reused, &scratch).ok());
+    REQUIRE(UpdateStateTree(fresh_tree, fresh_root, height, block, hasher, &fresh).ok());
+    REQUIRE(UpdateStateTree(reused_tree, reused_root, height, block, hasher, &reused, &scratch).ok());
     ApplyTo(state, block);
-    CHECK(reused.root == fresh.root);
-    CHECK(reused.root == ReferenceRoot(state));
+    CHECK(reused.root.hash == fresh.root.hash);
+    CHECK(reused.root.version == fresh.root.version);
+    CHECK(reused.root.hash == ReferenceRoot(state));
     CHECK(RecordsOf(reused) == RecordsOf(fresh));
     fresh_tree.Apply(fresh, height);
     reused_tree.Apply(reused, height);
@@ -390,8 +392,11 @@ TEST_CASE("State tree: a node's record round-trips and malformed records are ref
       slot.kind = rng() % 2 ? TreeNode::Slot::Kind::kLeaf : TreeNode::Slot::Kind::kChild;
       for (uint8_t& b : slot.a) b = static_cast<uint8_t>(rng());
       slot.b = Hash32{};
+      slot.version = 0;
       if (slot.kind == TreeNode::Slot::Kind::kLeaf) {
         for (uint8_t& b : slot.b) b = static_cast<uint8_t>(rng());
+      } else {
+        slot.version = rng();
       }
     }
     const std::string bytes = node.Encode();
@@ -399,7 +404,7 @@ TEST_CASE("State tree: a node's record round-trips and malformed records are ref
             unsigned n = 0;
             for (const auto& s : node.slots) n += s.kind == TreeNode::Slot::Kind::kLeaf;
             return n;
-          }() + 32 * [&] {
+          }() + 40 * [&] {
             unsigned n = 0;
             for (const auto& s : node.slots) n += s.kind == TreeNode::Slot::Kind::kChild;
             return n;

@@ -2,9 +2,11 @@
 
 #include <rocksdb/db.h>
 
+#include <cstring>
 #include <memory>
-#include <set>
 #include <vector>
+
+#include "execution/state_tree.h"
 
 namespace chainaccel::exec::testing {
 namespace {
@@ -15,58 +17,55 @@ std::string BigEndian64(uint64_t v) {
   return s;
 }
 
-// u16be(depth) || prefix of the child of `position` in slot `slot` (its depth + 4, the
-// slot's 4 bits set after the prefix).
-std::string Child(const std::string& position, unsigned slot) {
-  const unsigned depth = (static_cast<uint8_t>(position[0]) << 8) | static_cast<uint8_t>(position[1]);
-  std::string c = position;
-  c[0] = static_cast<char>((depth + 4) >> 8);
-  c[1] = static_cast<char>((depth + 4) & 0xff);
-  c[2 + depth / 8] = static_cast<char>(c[2 + depth / 8] | (depth % 8 == 0 ? slot << 4 : slot));
+// "t" || u16be(depth) || prefix: the versioned records of a position.
+std::string RecordPrefix(const NodePosition& p) {
+  std::string k = "t";
+  k.push_back(static_cast<char>(p.depth >> 8));
+  k.push_back(static_cast<char>(p.depth & 0xff));
+  k.append(reinterpret_cast<const char*>(p.prefix.data()), 32);
+  return k;
+}
+
+// The child position in `slot` of a node at `p` (written out here, not taken from the
+// code under test).
+NodePosition ChildOf(const NodePosition& p, unsigned slot) {
+  NodePosition c = p;
+  c.depth = static_cast<uint16_t>(p.depth + 4);
+  c.prefix[p.depth / 8] |= static_cast<uint8_t>(p.depth % 8 == 0 ? slot << 4 : slot);
   return c;
 }
 
-// The child slots of a node record (docs/execution.md: 0x03, u16be(leaf slots),
-// u16be(child slots), ...): a mask, or -1 when the record is not a node.
-int ChildSlots(const std::string& record) {
-  if (record.size() < 5 || record[0] != 3) return -1;
-  return (static_cast<uint8_t>(record[3]) << 8) | static_cast<uint8_t>(record[4]);
-}
+struct Pending {
+  NodePosition position;
+  uint64_t version;
+  Hash32 hash;
+};
 
-// The latest "t" record of `position` at or below `height`: *value is its node and
-// u64be(version); empty when there is none.
-Status LatestVersioned(rocksdb::Iterator& it, const std::string& position, uint64_t height,
-                       std::string* value) {
-  value->clear();
-  const std::string prefix = "t" + position;
-  it.SeekForPrev(prefix + BigEndian64(height));
-  if (!it.status().ok()) return Status::Internal(it.status().ToString());
-  if (!it.Valid() || !it.key().starts_with(prefix) || it.key().size() != prefix.size() + 8) {
-    return Status::Ok();
-  }
-  *value = it.value().ToString() + it.key().ToString().substr(prefix.size());
-  return Status::Ok();
-}
-
-// Walks the tree of `height` from the root, checking each position's "n" record.
-Status WalkTree(rocksdb::DB& db, uint64_t height, std::set<std::string>* walked) {
+Status WalkTree(rocksdb::DB& db, const Hash32& root, uint64_t height, size_t* walked) {
+  // The root: the latest record at or below the height.
   std::unique_ptr<rocksdb::Iterator> it(db.NewIterator(rocksdb::ReadOptions()));
-  std::vector<std::string> todo = {std::string(34, '\0')};
+  const std::string root_prefix = RecordPrefix(NodePosition{});
+  it->SeekForPrev(root_prefix + BigEndian64(height));
+  if (!it->Valid() || !it->key().starts_with(root_prefix)) return Status::Internal("no root record");
+  uint64_t root_version = 0;
+  for (size_t i = root_prefix.size(); i < it->key().size(); ++i) {
+    root_version = root_version << 8 | static_cast<uint8_t>(it->key()[i]);
+  }
+  std::vector<Pending> todo = {{NodePosition{}, root_version, root}};
   while (!todo.empty()) {
-    const std::string position = todo.back();
+    const Pending p = todo.back();
     todo.pop_back();
-    std::string versioned, latest;
-    Status s = LatestVersioned(*it, position, height, &versioned);
-    if (!s.ok()) return s;
-    if (versioned.empty()) return Status::Internal("a reachable position without a node record");
-    if (!db.Get(rocksdb::ReadOptions(), "n" + position, &latest).ok() || latest != versioned) {
-      return Status::Internal("a reachable position whose latest-node record is missing or stale");
+    std::string record;
+    if (!db.Get(rocksdb::ReadOptions(), RecordPrefix(p.position) + BigEndian64(p.version), &record).ok()) {
+      return Status::Internal("a child slot names a record that is missing");
     }
-    walked->insert(position);
-    const int children = ChildSlots(versioned);
-    if (children < 0) return Status::Internal("a node record of another format");
-    for (unsigned slot = 0; slot < 16; ++slot) {
-      if (children >> slot & 1) todo.push_back(Child(position, slot));
+    TreeNode node;
+    if (!node.Decode(record)) return Status::Internal("a malformed node record");
+    if (node.Hash() != p.hash) return Status::Internal("a node that does not hash to its parent's slot");
+    ++*walked;
+    for (unsigned slot = 0; slot < kTreeNodeSlots; ++slot) {
+      const TreeNode::Slot& s = node.slots[slot];
+      if (s.kind == TreeNode::Slot::Kind::kChild) todo.push_back({ChildOf(p.position, slot), s.version, s.a});
     }
   }
   return Status::Ok();
@@ -74,7 +73,8 @@ Status WalkTree(rocksdb::DB& db, uint64_t height, std::set<std::string>* walked)
 
 }  // namespace
 
-Status CheckLatestNodeRecords(const std::string& path, size_t* reachable) {
+Status CheckLatestTree(const std::string& path, size_t* reachable) {
+  *reachable = 0;
   rocksdb::DB* raw = nullptr;
   rocksdb::Status rs = rocksdb::DB::OpenForReadOnly(rocksdb::Options(), path, &raw);
   if (!rs.ok()) return Status::Internal(rs.ToString());
@@ -85,19 +85,16 @@ Status CheckLatestNodeRecords(const std::string& path, size_t* reachable) {
     for (char c : v) height = (height << 8) | static_cast<uint8_t>(c);
   }
   std::string root;
-  std::set<std::string> walked;
   if (height > 0 && db->Get(rocksdb::ReadOptions(), "r" + BigEndian64(height), &root).ok() &&
       root != std::string(32, '\0')) {
-    Status s = WalkTree(*db, height, &walked);
+    Hash32 hash;
+    std::memcpy(hash.data(), root.data(), 32);
+    Status s = WalkTree(*db, hash, height, reachable);
     if (!s.ok()) return s;
   }
-  *reachable = walked.size();
   std::unique_ptr<rocksdb::Iterator> it(db->NewIterator(rocksdb::ReadOptions()));
-  for (it->Seek("n"); it->Valid() && it->key().starts_with("n"); it->Next()) {
-    if (!walked.count(it->key().ToString().substr(1))) {
-      return Status::Internal("a latest-node record at a position the tree does not reach");
-    }
-  }
+  it->Seek("n");
+  if (it->Valid() && it->key().starts_with("n")) return Status::Internal("a latest-node record of the old layout");
   return it->status().ok() ? Status::Ok() : Status::Internal(it->status().ToString());
 }
 

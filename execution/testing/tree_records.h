@@ -1,6 +1,7 @@
 // Checks of the state tree's records in a state database (docs/execution.md, "Storage
 // and versions"), read directly from RocksDB: what the store's own reads would not show
-// (a latest-node record that a read falls back past, or one left over).
+// (a record a parent names that is missing or does not hash to the parent's slot, or a
+// record of the latest-node layout of earlier versions left over).
 #pragma once
 
 #include <cstddef>
@@ -10,11 +11,12 @@
 
 namespace chainaccel::exec::testing {
 
-// Opens the closed database at `path` read-only and checks its latest-node records
-// ("n") against its versioned ones ("t"): walking the tree of the committed height
-// (m:height) down from its root record, every reachable position has an "n" record equal
-// to its latest "t" record at or below that height (node and version), and no other "n"
-// record exists. *reachable: the positions walked. INTERNAL naming the first difference.
-Status CheckLatestNodeRecords(const std::string& path, size_t* reachable);
+// Opens the closed database at `path` read-only and walks the tree of the committed
+// height (m:height) from its root (the latest "t" record at or below that height at the
+// root's position, which must hash to the height's root record) down through the
+// versions the child slots name: every child's record must exist and hash to its slot,
+// and no "n" record may exist. *reachable: the nodes walked. INTERNAL naming the first
+// difference.
+Status CheckLatestTree(const std::string& path, size_t* reachable);
 
 }  // namespace chainaccel::exec::testing
