@@ -172,6 +172,34 @@ State Stored(const StateStore& store) {
   return state;
 }
 
+// Levels of the read-ahead large enough to be looked up on several threads (2,048 nodes
+// or more: ~4,000 nodes at depth 12 over 6·10^4 keys), with every node cached, with a
+// cache too small for the tree (most lookups miss, each range's misses read by its
+// thread) and with none.
+TEST_CASE("State tree: blocks whose levels are read on several threads give the reference root",
+          "[tree]") {
+  const size_t cache_bytes = GENERATE(size_t{0}, size_t{1} << 20, size_t{256} << 20);
+  INFO("cache " << cache_bytes << " bytes");
+  std::mt19937_64 rng = chainaccel::testing::MakeRng("state tree threaded levels");
+  testing::TempDir dir;
+  std::unique_ptr<StateStore> store;
+  REQUIRE(StateStore::Open(dir.path(), &store, nullptr, cache_bytes).ok());
+  State state;
+  WriteMap fill;
+  for (int i = 0; i < 60000; ++i) fill["k" + std::to_string(i)] = std::to_string(i);
+  const WriteSet first = ToWriteSet(std::move(fill));
+  REQUIRE(store->Commit(1, first).ok());
+  ApplyTo(state, first);
+  for (uint64_t h = 2; h <= 3; ++h) {
+    const WriteSet block = RandomBlock(rng, 70000, 12000);
+    REQUIRE(store->Commit(h, block).ok());
+    ApplyTo(state, block);
+    REQUIRE(store->state_root() == ReferenceRoot(state));
+  }
+  store.reset();
+  CheckLatestRecords(dir.path(), state);
+}
+
 TEST_CASE("State tree: roots equal the reference after random block sequences, with restarts",
           "[tree]") {
   // No cache (every read from RocksDB), a small one (evicting all the time), the default.
