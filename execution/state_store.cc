@@ -1034,7 +1034,7 @@ void StateStore::Apply(uint64_t height, const WriteSet& writes, const TreeUpdate
     Hash32 address;
     if (ParseContractCodeKey(key, &address)) staged_.erase(address);
   }
-  for (const auto& [p, version] : update.stale) nodes_->Erase(p);
+  for (const NodePosition& p : update.removed) nodes_->Erase(p);  // written ones are replaced
   for (const auto& [p, node] : update.written) nodes_->Insert(p, VersionedNode{node, height});
   height_ = height;
   root_ = update.root.hash;

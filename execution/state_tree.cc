@@ -195,6 +195,7 @@ class Updater {
     });
     if (!s.ok()) return s;
     *out = Close(std::move(p));
+    if (out->kind != Sub::Kind::kNew) out_->removed.push_back(position);
     return Status::Ok();
   }
 
@@ -224,6 +225,9 @@ class Updater {
   // deepest up.
   Status Finish(const Sub& root, NodeHasher& hasher) {
     if (root.kind == Sub::Kind::kLeaf) {
+      // The root node collapsed to its one leaf is written again around it: not removed
+      // (Update listed it last, after everything below it).
+      if (!out_->removed.empty() && out_->removed.back().depth == 0) out_->removed.pop_back();
       Pending p{NodePosition{}, TreeNode{}, {}, {}};
       p.child.fill(kNoChild);
       SetSlot(&p, PathSlot(root.path, 0), root);
@@ -617,6 +621,7 @@ TreeUpdateScratch::~TreeUpdateScratch() = default;
 
 void TreeUpdate::ReleaseLarge(size_t keep_bytes) {
   ReleaseIfLarger(written, keep_bytes);
+  ReleaseIfLarger(removed, keep_bytes);
   ReleaseIfLarger(stale, keep_bytes);
 }
 
@@ -628,6 +633,7 @@ Status UpdateWithBuffers(const NodeReader& reader, const TreeRoot& committed, ui
   out->root = committed;
   out->written.clear();
   out->stale.clear();
+  out->removed.clear();
   if (writes.empty()) return Status::Ok();
   ChangesOf(writes, &buffers.changes);
   const Changes changes = buffers.changes;

@@ -175,6 +175,10 @@ struct TreeUpdate {
   // Records of the committed tree replaced or made unreachable by the block: (position,
   // version written).
   std::vector<std::pair<NodePosition, uint64_t>> stale;
+  // The positions of `stale` records that the block does not write again (no longer in
+  // the tree: a node gone empty or down to one leaf), so that a cache of the latest tree
+  // drops only these and lets `written` replace the rest.
+  std::vector<NodePosition> removed;
 
   // Releases the memory of a vector that holds more than `keep_bytes` (a caller that keeps
   // one TreeUpdate from block to block calls it after each block).

@@ -12,6 +12,7 @@
 #include <cstring>
 #include <map>
 #include <random>
+#include <set>
 #include <unordered_map>
 #include <vector>
 
@@ -316,6 +317,19 @@ TEST_CASE("State tree: an update that reuses its buffers and its TreeUpdate equa
     CHECK(reused.root.version == fresh.root.version);
     CHECK(reused.root.hash == ReferenceRoot(state));
     CHECK(RecordsOf(reused) == RecordsOf(fresh));
+    // `removed`: exactly the stale positions not written again.
+    std::set<std::string> expected_removed, removed;
+    for (const auto& [position, version] : fresh.stale) {
+      expected_removed.insert(std::to_string(position.depth) + std::string(position.prefix.begin(), position.prefix.end()));
+    }
+    for (const auto& [position, node] : fresh.written) {
+      expected_removed.erase(std::to_string(position.depth) + std::string(position.prefix.begin(), position.prefix.end()));
+    }
+    for (const NodePosition& position : reused.removed) {
+      removed.insert(std::to_string(position.depth) + std::string(position.prefix.begin(), position.prefix.end()));
+    }
+    CHECK(removed == expected_removed);
+    CHECK(removed.size() == reused.removed.size());
     fresh_tree.Apply(fresh, height);
     reused_tree.Apply(reused, height);
     fresh_root = fresh.root;
