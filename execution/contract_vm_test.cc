@@ -493,7 +493,7 @@ TEST_CASE("tx_proof and tx_proof_signals hand the contract the proof's key id an
   CHECK(trap.gas_used >= gas::kHostCall);
 }
 
-TEST_CASE("tx_proof_signals charges 20 + bytes / 8; both calls check their memory bounds",
+TEST_CASE("tx_proof_signals charges 20 + bytes / 8: both calls check their memory bounds",
           "[vm][proof][gas]") {
   auto c = Prepare(WatToWasm(kProofEchoWat));
   ContractVm vm{VmLimits{}};

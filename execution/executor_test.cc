@@ -628,7 +628,7 @@ void AddNonceCall(RandomBlock& b, const Hash32& contract, const PreparedContract
   b.proof_errors.push_back(std::move(proof_error));
 }
 
-TEST_CASE("Executors: a sender's nonces in one block: in turn they run; a repeat or a gap is "
+TEST_CASE("Executors: a sender's nonces in one block: in turn they run: a repeat or a gap is "
           "BAD_NONCE and changes nothing",
           "[executor][nonce]") {
   auto stress = PrepareStress();

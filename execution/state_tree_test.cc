@@ -597,7 +597,7 @@ TEST_CASE("State tree: proofs of present and absent keys verify, and fail when m
   CHECK(checked > 1000);
 }
 
-TEST_CASE("State tree: every kept height proves every key after pruning; older heights are gone",
+TEST_CASE("State tree: every kept height proves every key after pruning: older heights are gone",
           "[tree]") {
   std::mt19937_64 rng = chainaccel::testing::MakeRng("state tree pruning");
   testing::TempDir dir;

@@ -204,7 +204,7 @@ TEMPLATE_TEST_CASE("field square roots agree with GMP's Legendre symbol", "[fiel
   CHECK(non_squares > 5);
 }
 
-TEMPLATE_TEST_CASE("field encodings: canonical and Montgomery, LE and BE; >= m refused",
+TEMPLATE_TEST_CASE("field encodings: canonical and Montgomery, LE and BE: >= m refused",
                    "[field]", Fp, Fr) {
   using F = TestType;
   auto rng = testing::MakeRng("field encodings");

@@ -69,7 +69,7 @@ TEST_CASE("tower defining relations: u^2 = -1, v^3 = 9+u, w^2 = v", "[tower]") {
   }
 }
 
-TEST_CASE("Frobenius is the p-th power; frobenius^12 = id on Fp12", "[tower]") {
+TEST_CASE("Frobenius is the p-th power: frobenius^12 = id on Fp12", "[tower]") {
   auto rng = testing::MakeRng("Frobenius is the p-th power");
   const U256& p = Fp::kModulus;
   for (int i = 0; i < 5; ++i) {

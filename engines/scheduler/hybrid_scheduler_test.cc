@@ -462,7 +462,7 @@ TEST_CASE("LOAD_BALANCE splits in proportion to the engines' rates") {
   CHECK(gpu.batch_sizes()[0] == Approx(9000).margin(30));
 }
 
-TEST_CASE("a batch the GPU fails runs again on the CPU; the GPU's queue moves over") {
+TEST_CASE("a batch the GPU fails runs again on the CPU: the GPU's queue moves over") {
   FakeEngine cpu("cpu", EngineKind::kCpu), gpu("gpu:0", EngineKind::kGpu);
   HybridScheduler scheduler({&cpu, &gpu}, OneAtATime());
   gpu.Hold();

@@ -119,7 +119,7 @@ Hash32 HashOf(const std::string& bytes) {
   return h;
 }
 
-TEST_CASE("Bad contracts and transactions get documented errors; the daemon stays healthy",
+TEST_CASE("Bad contracts and transactions get documented errors: the daemon stays healthy",
           "[daemon]") {
   auto rng = chainaccel::testing::MakeRng("exec bad input");
   testing::TempDir dir;

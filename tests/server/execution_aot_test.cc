@@ -66,7 +66,7 @@ Config TierConfig(const std::string& mode, const std::string& cache_dir) {
   return c;
 }
 
-TEST_CASE("A contract deployed through the daemon moves to the compiled tier; receipts and "
+TEST_CASE("A contract deployed through the daemon moves to the compiled tier: receipts and "
           "roots equal an interpreter-only daemon's",
           "[exec][aot][daemon]") {
   std::string why;

@@ -25,7 +25,7 @@ v1::ExecuteBlockRequest Block(uint64_t height, const std::vector<exec::Transacti
   return block;
 }
 
-TEST_CASE("A replayed transaction gets BAD_NONCE through gRPC; the next nonce is provable state",
+TEST_CASE("A replayed transaction gets BAD_NONCE through gRPC: the next nonce is provable state",
           "[grpc][execution][nonce]") {
   TestServer t;
   std::mt19937_64 rng(TestSeed());

@@ -593,7 +593,7 @@ TEST_CASE("One client cannot take more than limits.max_inflight_per_client", "[g
   CHECK(t.hash->Hash(Context().get(), third, &third_response).ok());
 }
 
-TEST_CASE("AdminService.SetEngineEnabled: off unless configured; the CPU engine stays",
+TEST_CASE("AdminService.SetEngineEnabled: off unless configured: the CPU engine stays",
           "[admin]") {
   v1::SetEngineEnabledRequest request;
   request.set_engine("cpu");
