@@ -69,6 +69,23 @@ std::string NodeKey(const NodePosition& p, uint64_t version) {
   return NodePrefixKey(p) + BigEndian64(version);
 }
 
+// The node record `record` of (`ref`'s position, `ref`'s version) into *out; INTERNAL when
+// it is not one (naming a record of the binary format of earlier versions as such).
+Status DecodeNodeRecord(std::string_view record, const NodeRef& ref, std::optional<VersionedNode>* out) {
+  VersionedNode n;
+  if (!n.node.Decode(record)) {
+    const std::string depth = std::to_string(ref.position.depth);
+    if (record.size() == 65 && (record[0] == 1 || record[0] == 2)) {
+      return Status::Internal("state tree: a node record of the binary format of earlier versions at depth " +
+                              depth + " (the database has to be rebuilt by replaying its blocks)");
+    }
+    return Status::Internal("state tree: a malformed node record at depth " + depth);
+  }
+  n.version = ref.version;
+  *out = std::move(n);
+  return Status::Ok();
+}
+
 // The latest record at `p` written at or below `height`, through `it`.
 Status SeekNode(rocksdb::Iterator& it, const NodePosition& p, uint64_t height,
                 std::optional<VersionedNode>* out) {
@@ -79,19 +96,8 @@ Status SeekNode(rocksdb::Iterator& it, const NodePosition& p, uint64_t height,
   if (!it.Valid() || !it.key().starts_with(prefix) || it.key().size() != kNodeKeyBytes) {
     return Status::Ok();
   }
-  VersionedNode n;
-  const std::string_view record(it.value().data(), it.value().size());
-  if (!n.node.Decode(record)) {
-    if (record.size() == 65 && (record[0] == 1 || record[0] == 2)) {
-      return Status::Internal(
-          "state tree: a node record of the binary format of earlier versions at depth " +
-          std::to_string(p.depth) + " (the database has to be rebuilt by replaying its blocks)");
-    }
-    return Status::Internal("state tree: a malformed node record at depth " + std::to_string(p.depth));
-  }
-  n.version = ParseBigEndian64(std::string_view(it.key().data() + 35, 8));
-  *out = n;
-  return Status::Ok();
+  return DecodeNodeRecord(std::string_view(it.value().data(), it.value().size()),
+                          NodeRef{p, ParseBigEndian64(std::string_view(it.key().data() + 35, 8))}, out);
 }
 
 // The record `ref` names (nullopt when there is none).
@@ -101,13 +107,7 @@ Status GetNode(rocksdb::DB& db, const NodeRef& ref, std::optional<VersionedNode>
   rocksdb::Status rs = db.Get(rocksdb::ReadOptions(), NodeKey(ref.position, ref.version), &value);
   if (rs.IsNotFound()) return Status::Ok();
   if (!rs.ok()) return FromRocks(rs, "read state tree");
-  VersionedNode n;
-  if (!n.node.Decode(value)) {
-    return Status::Internal("state tree: a malformed node record at depth " + std::to_string(ref.position.depth));
-  }
-  n.version = ref.version;
-  *out = n;
-  return Status::Ok();
+  return DecodeNodeRecord(value, ref, out);
 }
 
 // A stale index entry: u16be(depth) || prefix || u64be(version), a "t" key without its "t".
@@ -444,14 +444,7 @@ class StoreNodeReader final : public NodeReader {
                        std::optional<VersionedNode>* out) {
     if (status.IsNotFound()) return Status::Ok();  // the update reports what is missing
     if (!status.ok()) return FromRocks(status, "read state tree");
-    VersionedNode n;
-    if (!n.node.Decode(std::string_view(value.data(), value.size()))) {
-      return Status::Internal("state tree: a malformed node record at depth " +
-                              std::to_string(ref.position.depth));
-    }
-    n.version = ref.version;
-    *out = n;
-    return Status::Ok();
+    return DecodeNodeRecord(std::string_view(value.data(), value.size()), ref, out);
   }
 
   rocksdb::DB* const db_;
