@@ -11,13 +11,14 @@ namespace {
 constexpr auto kNode = StateCache::Kind::kNode;
 
 // u16 depth || prefix: the entry's key.
+constexpr size_t kKeyBytes = 34;
 struct Key {
   explicit Key(const NodePosition& p) {
     std::memcpy(bytes.data(), &p.depth, 2);
     std::memcpy(bytes.data() + 2, p.prefix.data(), 32);
   }
   std::string_view view() const { return {bytes.data(), bytes.size()}; }
-  std::array<char, 34> bytes;
+  std::array<char, kKeyBytes> bytes;
 };
 
 }  // namespace
@@ -35,11 +36,21 @@ bool NodeCache::Lookup(const NodePosition& position, VersionedNode* out) {
 }
 
 void NodeCache::Insert(const NodePosition& position, const VersionedNode& node) {
-  std::string bytes(8, '\0');
-  std::memcpy(bytes.data(), &node.version, 8);
-  bytes += node.node.Encode();
-  cache_.Insert(kNode, Key(position).view(), &bytes);
+  Insert(EncodedNode(position, node));
 }
+
+NodeCache::EncodedNode::EncodedNode(const NodePosition& position, const VersionedNode& node) {
+  bytes_.reserve(kKeyBytes + 8 + node.node.EncodedBytes());
+  bytes_.append(Key(position).view());
+  bytes_.append(reinterpret_cast<const char*>(&node.version), 8);
+  node.node.EncodeTo(&bytes_);
+}
+
+std::string_view NodeCache::EncodedNode::record() const {
+  return std::string_view(bytes_).substr(kKeyBytes + 8);
+}
+
+void NodeCache::Insert(EncodedNode&& node) { cache_.Insert(kNode, kKeyBytes, std::move(node.bytes_)); }
 
 void NodeCache::Erase(const NodePosition& position) { cache_.Erase(kNode, Key(position).view()); }
 

@@ -13,6 +13,8 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <string>
+#include <string_view>
 
 #include "execution/state_cache.h"
 #include "execution/state_tree.h"
@@ -30,6 +32,23 @@ class NodeCache {
   bool Lookup(const NodePosition& position, VersionedNode* out);
   // Caches `node` at `position`, replacing any entry of it.
   void Insert(const NodePosition& position, const VersionedNode& node);
+
+  // A node encoded once as this cache's entry (position, version, record), so that a
+  // writer can put its record in a database batch and then move it into the cache
+  // without encoding or copying it again. Built on any thread.
+  class EncodedNode {
+   public:
+    EncodedNode() = default;
+    EncodedNode(const NodePosition& position, const VersionedNode& node);
+    // The node's record (TreeNode::Encode), valid while this object lives unmoved.
+    std::string_view record() const;
+
+   private:
+    friend class NodeCache;
+    std::string bytes_;  // the entry: key (kKeyBytes), version (8), record
+  };
+  // Insert of an encoded node, moved into the cache.
+  void Insert(EncodedNode&& node);
   // Drops the entry of `position`, if any.
   void Erase(const NodePosition& position);
 

@@ -83,6 +83,24 @@ TEST_CASE("NodeCache: hits, misses, replacement, erase, positions apart by depth
   CHECK(s.evictions == 0);
 }
 
+// The store encodes a block's nodes once, puts their records in its batch and moves them
+// into the cache: the record is TreeNode::Encode's, and the entry reads back as the node.
+TEST_CASE("NodeCache: an encoded node's record is its encoding and it caches as the node", "[cache]") {
+  auto rng = testing::MakeRng("node cache encoded");
+  NodeCache cache(1 << 20);
+  for (unsigned slots = 1; slots <= 2 * kTreeNodeSlots; ++slots) {
+    const NodePosition p = PositionOf(RandomHash(rng), static_cast<uint16_t>(4 * (rng() % 65)));
+    const VersionedNode n = RandomNode(rng, slots);
+    NodeCache::EncodedNode encoded(p, n);
+    CHECK(encoded.record() == n.node.Encode());
+    CHECK(encoded.record().size() == n.node.EncodedBytes());
+    cache.Insert(std::move(encoded));
+    VersionedNode out;
+    REQUIRE(cache.Lookup(p, &out));
+    CHECK(Same(out, n));
+  }
+}
+
 TEST_CASE("NodeCache: a capacity of 0 caches nothing", "[cache]") {
   NodeCache cache(0);
   VersionedNode n;
@@ -111,7 +129,11 @@ TEST_CASE("NodeCache: random inserts, erases and lookups agree with a map", "[ca
     const int op = static_cast<int>(rng() % 10);
     if (op < 4) {
       const VersionedNode n = RandomNode(rng);
-      cache.Insert(positions[i], n);
+      if (op < 2) {
+        cache.Insert(positions[i], n);
+      } else {
+        cache.Insert(NodeCache::EncodedNode(positions[i], n));
+      }
       latest[{positions[i].depth, positions[i].prefix}] = n;
     } else if (op < 5) {
       cache.Erase(positions[i]);

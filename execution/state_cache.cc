@@ -1,5 +1,7 @@
 #include "execution/state_cache.h"
 
+#include <utility>
+
 namespace chainaccel::exec {
 
 StateCache::StateCache(size_t capacity_bytes)
@@ -38,18 +40,26 @@ bool StateCache::Lookup(Kind kind, std::string_view key, const Reader& read) {
 }
 
 void StateCache::Insert(Kind kind, std::string_view key, const std::string* value) {
-  const size_t charge = key.size() + (value ? value->size() : 0) + kEntryOverhead;
-  Shard& shard = ShardOf(IndexKey{kind, key});
+  Entry e{kind, value != nullptr, static_cast<uint32_t>(key.size()), 0, std::string(key)};
+  if (value != nullptr) e.bytes += *value;
+  InsertEntry(std::move(e));
+}
+
+void StateCache::Insert(Kind kind, size_t key_size, std::string&& key_and_value) {
+  InsertEntry(Entry{kind, true, static_cast<uint32_t>(key_size), 0, std::move(key_and_value)});
+}
+
+void StateCache::InsertEntry(Entry&& e) {
+  e.charge = e.bytes.size() + kEntryOverhead;
+  Shard& shard = ShardOf(IndexKey{e.kind, e.key()});
   MutexLock lock(shard.mu);
-  if (auto it = shard.index.find(IndexKey{kind, key}); it != shard.index.end()) {
+  if (auto it = shard.index.find(IndexKey{e.kind, e.key()}); it != shard.index.end()) {
     Remove(shard, it->second);
   }
-  if (charge > shard_capacity_) return;
-  Entry e{kind, value != nullptr, static_cast<uint32_t>(key.size()), charge, std::string(key)};
-  if (value != nullptr) e.bytes += *value;
+  if (e.charge > shard_capacity_) return;
+  shard.bytes += e.charge;
   shard.lru.push_front(std::move(e));
-  shard.index.emplace(IndexKey{kind, shard.lru.front().key()}, shard.lru.begin());
-  shard.bytes += charge;
+  shard.index.emplace(IndexKey{shard.lru.front().kind, shard.lru.front().key()}, shard.lru.begin());
   while (shard.bytes > shard_capacity_) {
     Remove(shard, std::prev(shard.lru.end()));
     ++shard.evictions;

@@ -65,6 +65,9 @@ class StateCache {
   // Caches `value` (nullptr: the key is absent) for `key`, replacing any entry of it, as
   // the most recently used. An entry over the shard's share is not cached.
   void Insert(Kind kind, std::string_view key, const std::string* value);
+  // Insert of a present value without a copy: `key_and_value` is the key (its first
+  // key_size bytes) followed by the value, and becomes the entry's buffer.
+  void Insert(Kind kind, size_t key_size, std::string&& key_and_value);
   // Drops the entry of `key`, if any.
   void Erase(Kind kind, std::string_view key);
 
@@ -110,6 +113,8 @@ class StateCache {
   };
 
   Shard& ShardOf(const IndexKey& key) { return shards_[IndexKeyHash()(key) % kShards]; }
+  // Both Inserts: `e` (its charge set) as the most recently used entry of its key.
+  void InsertEntry(Entry&& e);
   // Removes `it` from `shard`'s list and index. REQUIRES: shard.mu held.
   static void Remove(Shard& shard, Lru::iterator it) CHAINACCEL_REQUIRES(shard.mu);
 

@@ -314,6 +314,37 @@ Status CheckTreeRoot(rocksdb::DB& db, const std::string& path, uint64_t height,
 // A tree position in record keys: u16be(depth) || prefix.
 std::string PositionKey(const NodePosition& p) { return NodePrefixKey(p).substr(1); }
 
+// The first error of `results`, else OK.
+Status FirstError(const std::vector<Status>& results) {
+  for (const Status& r : results) {
+    if (!r.ok()) return r;
+  }
+  return Status::Ok();
+}
+
+// A block's per-item work outside the tree update (Persist's reads of the values it
+// replaces and its node encodes, Apply's cache inserts) goes to up to kMaxWriteThreads
+// threads, at least kMinItemsPerWriteThread items each: an item takes ~1 us (a value read
+// from the cache, a node of ~1 KB encoded or inserted; the 2-core VM), starting a thread
+// tens of microseconds.
+constexpr size_t kMinItemsPerWriteThread = 2048;
+constexpr size_t kMaxWriteThreads = 8;
+
+template <typename Work>
+void SpreadOverThreads(size_t n, size_t min_each, size_t max_threads, const Work& work) {
+  const size_t threads = std::min(max_threads, n / std::max<size_t>(1, min_each));
+  if (threads <= 1) {
+    work(size_t{0}, size_t{0}, n);
+    return;
+  }
+  const size_t per = (n + threads - 1) / threads;
+  std::vector<std::thread> workers;
+  for (size_t t = 0; t < threads && t * per < n; ++t) {
+    workers.emplace_back([&work, t, per, n] { work(t, t * per, std::min(n, (t + 1) * per)); });
+  }
+  for (std::thread& w : workers) w.join();
+}
+
 // The tree's nodes for an update: the cache, else the database's versioned records in the
 // committed block's snapshot (exact keys: a point read, through the Bloom filters), a
 // batch's misses in MultiGet calls spread over threads. What it reads is not cached:
@@ -362,24 +393,18 @@ class StoreNodeReader final : public NodeReader {
       return ReadMisses(refs, misses, out);
     }
     // A large level: each thread looks up a range and reads that range's misses.
-    const size_t per = (refs.size() + threads - 1) / threads;
     std::vector<Status> results(threads);
-    std::vector<std::thread> workers;
-    for (size_t t = 0; t < threads && t * per < refs.size(); ++t) {
-      workers.emplace_back([this, refs, out, &results, t, per] {
-        std::vector<size_t> misses;
-        for (size_t i = t * per; i < std::min(refs.size(), (t + 1) * per); ++i) {
-          if (!FromCache(refs[i], &(*out)[i])) misses.push_back(i);
-        }
-        if (misses.empty()) return;
-        results[t] = db_ == nullptr ? Status::Internal("state database is closed") : ReadChunk(refs, misses, out);
-      });
-    }
-    for (std::thread& w : workers) w.join();
-    for (const Status& r : results) {
-      if (!r.ok()) return r;
-    }
-    return Status::Ok();
+    SpreadOverThreads(refs.size(), kMinLookupsPerThread, kMaxReadThreads,
+                      [&](size_t t, size_t begin, size_t end) {
+                        std::vector<size_t> misses;
+                        for (size_t i = begin; i < end; ++i) {
+                          if (!FromCache(refs[i], &(*out)[i])) misses.push_back(i);
+                        }
+                        if (misses.empty()) return;
+                        results[t] = db_ == nullptr ? Status::Internal("state database is closed")
+                                                    : ReadChunk(refs, misses, out);
+                      });
+    return FirstError(results);
   }
 
  private:
@@ -395,22 +420,12 @@ class StoreNodeReader final : public NodeReader {
   // Reads refs[i] for every i of `misses` into (*out)[i], the chunks on threads.
   Status ReadMisses(std::span<const NodeRef> refs, std::span<const size_t> misses,
                     std::vector<std::optional<VersionedNode>>* out) const {
-    const size_t threads = std::min(kMaxReadThreads, misses.size() / kMinReadsPerThread);
-    if (threads <= 1) return ReadChunk(refs, misses, out);
-    const size_t per = (misses.size() + threads - 1) / threads;
-    std::vector<Status> results(threads);
-    std::vector<std::thread> workers;
-    for (size_t t = 0; t < threads && t * per < misses.size(); ++t) {
-      const auto chunk = misses.subspan(t * per, std::min(per, misses.size() - t * per));
-      workers.emplace_back([this, refs, chunk, out, &results, t] {
-        results[t] = ReadChunk(refs, chunk, out);
-      });
-    }
-    for (std::thread& w : workers) w.join();
-    for (const Status& r : results) {
-      if (!r.ok()) return r;
-    }
-    return Status::Ok();
+    std::vector<Status> results(kMaxReadThreads);
+    SpreadOverThreads(misses.size(), kMinReadsPerThread, kMaxReadThreads,
+                      [&](size_t t, size_t begin, size_t end) {
+                        results[t] = ReadChunk(refs, misses.subspan(begin, end - begin), out);
+                      });
+    return FirstError(results);
   }
 
   // ReadMisses' work on one thread: MultiGets of the "t" records, in the snapshot.
@@ -458,52 +473,9 @@ Status ClosedAfterFailure() {
       "(the next block or deployment retries)");
 }
 
-// One operation of a write batch, for SortByKey.
-struct SortedOp {
-  rocksdb::Slice key, value;
-  uint32_t index;  // its place in the batch: equal keys keep their order
-  bool put;
-};
-
-// `batch`'s operations in key order into `sorted` (`ops` is scratch space); operations on
-// one key keep their order, so the last still wins. RocksDB's memtable (a skip list)
-// places a key that follows the one before it from that key's position instead of
-// searching from the top: a block's ~2·10^5 records in hash order spent most of its
-// commit in those searches (perf of state_root_bench; bench/EXEC_RESULTS.md). False,
-// `sorted` unspecified, for a batch holding anything but Put and Delete on the default
-// column family.
-bool SortByKey(const rocksdb::WriteBatch& batch, std::vector<SortedOp>* ops,
-               rocksdb::WriteBatch* sorted) {
-  struct Collect final : rocksdb::WriteBatch::Handler {
-    std::vector<SortedOp>* ops;
-    rocksdb::Status PutCF(uint32_t family, const rocksdb::Slice& key,
-                          const rocksdb::Slice& value) override {
-      if (family != 0) return rocksdb::Status::NotSupported("column family");
-      ops->push_back(SortedOp{key, value, static_cast<uint32_t>(ops->size()), true});
-      return rocksdb::Status::OK();
-    }
-    rocksdb::Status DeleteCF(uint32_t family, const rocksdb::Slice& key) override {
-      if (family != 0) return rocksdb::Status::NotSupported("column family");
-      ops->push_back(SortedOp{key, rocksdb::Slice(), static_cast<uint32_t>(ops->size()), false});
-      return rocksdb::Status::OK();
-    }
-  } collect;
-  ops->clear();
-  ops->reserve(batch.Count());
-  collect.ops = ops;
-  if (!batch.Iterate(&collect).ok()) return false;
-  // In place (std::stable_sort would allocate a buffer of half the operations each time).
-  std::sort(ops->begin(), ops->end(), [](const SortedOp& a, const SortedOp& b) {
-    const int c = a.key.compare(b.key);
-    return c != 0 ? c < 0 : a.index < b.index;
-  });
-  sorted->Clear();
-  for (const SortedOp& op : *ops) {
-    rocksdb::Status s = op.put ? sorted->Put(op.key, op.value) : sorted->Delete(op.key);
-    if (!s.ok()) return false;
-  }
-  return true;
-}
+// Calls work(t, begin, end) for the ranges of [0, n) that up to `max_threads` threads
+// take, each at least `min_each` items (fewer in all: one range, on the calling thread),
+// and returns when every range is done.
 
 }  // namespace
 
@@ -515,15 +487,15 @@ struct StateStore::WriteScratch {
   static constexpr size_t kKeepBytes = TreeUpdateScratch::kKeepBytes;  // one bound for both
   rocksdb::WriteBatch block;  // Persist's batch
   std::string undo;           // Persist's undo log
-  rocksdb::WriteBatch sorted;  // WriteSynced's copy in key order
-  std::vector<SortedOp> ops;   // and its index
   TreeUpdateScratch tree;      // UpdateTree's (it releases its own large buffers)
+  // Persist's block's new nodes, encoded once for its batch and for Apply's cache inserts
+  // (in key order), and that block's height (0: none waiting for Apply).
+  std::vector<NodeCache::EncodedNode> nodes;
+  uint64_t nodes_height = 0;
 
   void DropLarge() {
     if (block.GetDataSize() > kKeepBytes) block = rocksdb::WriteBatch();
     if (undo.capacity() > kKeepBytes) std::string().swap(undo);
-    if (sorted.GetDataSize() > kKeepBytes) sorted = rocksdb::WriteBatch();
-    if (ops.capacity() * sizeof(SortedOp) > kKeepBytes) std::vector<SortedOp>().swap(ops);
   }
 };
 
@@ -828,15 +800,23 @@ Status StateStore::Persist(uint64_t height, const WriteSet& writes, const TreeUp
   }
   rocksdb::WriteBatch& batch = scratch_->block;
   batch.Clear();
+  // The values the block replaces, for its undo log (not cached: Apply caches the new ones).
+  std::vector<std::optional<std::string>> replaced(writes.size());
+  std::vector<Status> reads(kMaxWriteThreads);
+  SpreadOverThreads(writes.size(), kMinItemsPerWriteThread, kMaxWriteThreads,
+                    [&](size_t t, size_t begin, size_t end) {
+                      for (size_t k = begin; k < end && reads[t].ok(); ++k) {
+                        reads[t] = ReadLatest(writes[k].first, &replaced[k], /*fill_cache=*/false);
+                      }
+                    });
+  if (Status s = FirstError(reads); !s.ok()) return s;
   std::string& undo = scratch_->undo;
   undo.clear();
-  for (const auto& [key, value] : writes) {
+  for (size_t k = 0; k < writes.size(); ++k) {
+    const auto& [key, value] = writes[k];
     PutLen(undo, key.size());
     undo += key;
-    // Not cached: Apply caches the new value.
-    std::optional<std::string> old;
-    Status read = ReadLatest(key, &old, /*fill_cache=*/false);
-    if (!read.ok()) return read;
+    const std::optional<std::string>& old = replaced[k];
     if (!old) {
       undo.push_back(0);
     } else {
@@ -866,17 +846,47 @@ Status StateStore::Persist(uint64_t height, const WriteSet& writes, const TreeUp
   return WriteSynced(&batch, CommitOf(height));  // which drops a grown scratch buffer
 }
 
-Status StateStore::PutTree(uint64_t height, const TreeUpdate& update, rocksdb::WriteBatch* batch) const {
+Status StateStore::PutTree(uint64_t height, const TreeUpdate& update, rocksdb::WriteBatch* batch) {
+  // The new nodes in key order (depth, then prefix), encoded on up to 8 threads: ~3·10^4
+  // nodes of ~1 KB for a block of 10^4 transfers over 10^6 keys.
+  std::vector<uint32_t> order(update.written.size());
+  for (uint32_t i = 0; i < order.size(); ++i) order[i] = i;
+  std::sort(order.begin(), order.end(), [&](uint32_t x, uint32_t y) {
+    const NodePosition& a = update.written[x].first;
+    const NodePosition& b = update.written[y].first;
+    return a.depth != b.depth ? a.depth < b.depth : a.prefix < b.prefix;
+  });
+  std::vector<NodeCache::EncodedNode>& nodes = scratch_->nodes;
+  nodes.clear();
+  nodes.resize(order.size());
+  scratch_->nodes_height = 0;
+  SpreadOverThreads(order.size(), kMinItemsPerWriteThread, kMaxWriteThreads,
+                    [&](size_t, size_t begin, size_t end) {
+                      for (size_t k = begin; k < end; ++k) {
+                        const auto& [p, node] = update.written[order[k]];
+                        nodes[k] = NodeCache::EncodedNode(p, VersionedNode{node, height});
+                      }
+                    });
   std::string written;
-  written.reserve(update.written.size() * 34);
-  for (const auto& [p, node] : update.written) {
-    batch->Put(NodeKey(p, height), node.Encode());
+  written.reserve(update.written.size() * (kNodeKeyBytes - 9));
+  for (size_t k = 0; k < nodes.size(); ++k) {
+    const NodePosition& p = update.written[order[k]].first;
+    batch->Put(NodeKey(p, height), nodes[k].record());
     written += PositionKey(p);
   }
-  // The stale index, one record for the block.
+  scratch_->nodes_height = height;
+  // The stale index, one record for the block, its entries in key order too: pruning
+  // deletes them in that order.
+  std::vector<std::array<char, kStaleEntryBytes>> entries(update.stale.size());
+  for (size_t k = 0; k < entries.size(); ++k) {
+    const auto& [p, version] = update.stale[k];
+    const std::string key = PositionKey(p) + BigEndian64(version);
+    std::memcpy(entries[k].data(), key.data(), kStaleEntryBytes);
+  }
+  std::sort(entries.begin(), entries.end());
   std::string stale;
-  stale.reserve(update.stale.size() * kStaleEntryBytes);
-  for (const auto& [p, version] : update.stale) stale += PositionKey(p) + BigEndian64(version);
+  stale.reserve(entries.size() * kStaleEntryBytes);
+  for (const auto& e : entries) stale.append(e.data(), e.size());
   if (!stale.empty()) batch->Put(Prefixed('x', BigEndian64(height)), stale);
   batch->Put(Prefixed('r', BigEndian64(height)), rocksdb::Slice(View(update.root.hash).data(), 32));
   batch->Put(Prefixed('y', BigEndian64(height)), written);
@@ -910,9 +920,7 @@ Status StateStore::WriteSynced(rocksdb::WriteBatch* batch, const std::string& wh
   }
   rocksdb::WriteOptions options;
   options.sync = true;
-  rocksdb::WriteBatch& sorted = scratch_->sorted;
-  rocksdb::Status s =
-      db_->Write(options, SortByKey(*batch, &scratch_->ops, &sorted) ? &sorted : batch);
+  rocksdb::Status s = db_->Write(options, batch);
   scratch_->DropLarge();
   if (s.ok()) return Status::Ok();
   write_failed_ = true;
@@ -1022,13 +1030,32 @@ Status StateStore::UndoReplayedBlock(uint64_t height) {
 }
 
 void StateStore::Apply(uint64_t height, const WriteSet& writes, const TreeUpdate& update) {
+  SpreadOverThreads(writes.size(), kMinItemsPerWriteThread, kMaxWriteThreads,
+                    [&](size_t, size_t begin, size_t end) {
+                      for (size_t k = begin; k < end; ++k) {
+                        const auto& [key, value] = writes[k];
+                        cache_->Insert(StateCache::Kind::kValue, key, value ? &*value : nullptr);
+                      }
+                    });
   for (const auto& [key, value] : writes) {
-    cache_->Insert(StateCache::Kind::kValue, key, value ? &*value : nullptr);
     Hash32 address;
     if (ParseContractCodeKey(key, &address)) staged_.erase(address);
   }
   for (const NodePosition& p : update.removed) nodes_->Erase(p);  // written ones are replaced
-  for (const auto& [p, node] : update.written) nodes_->Insert(p, VersionedNode{node, height});
+  std::vector<NodeCache::EncodedNode>& nodes = scratch_->nodes;
+  if (scratch_->nodes_height == height && nodes.size() == update.written.size()) {
+    SpreadOverThreads(nodes.size(), kMinItemsPerWriteThread, kMaxWriteThreads,
+                      [&](size_t, size_t begin, size_t end) {
+                        for (size_t k = begin; k < end; ++k) nodes_->Insert(std::move(nodes[k]));
+                      });
+  } else {  // not after Persist (REQUIRES): encode them here
+    for (const auto& [p, node] : update.written) nodes_->Insert(p, VersionedNode{node, height});
+  }
+  nodes.clear();
+  if (nodes.capacity() * sizeof(NodeCache::EncodedNode) > WriteScratch::kKeepBytes) {
+    std::vector<NodeCache::EncodedNode>().swap(nodes);
+  }
+  scratch_->nodes_height = 0;
   height_ = height;
   root_ = update.root.hash;
   root_version_ = update.root.version;

@@ -213,8 +213,10 @@ class StateStore final : public StateReader {
   // Puts the database back at height_/root_ from block `height` (== height_ + 1), which
   // reopening replayed, with the block's undo log and list of tree nodes.
   Status UndoReplayedBlock(uint64_t height);
-  // Adds block `height`'s tree records, stale index, root record and pruning to `batch`.
-  Status PutTree(uint64_t height, const TreeUpdate& update, rocksdb::WriteBatch* batch) const;
+  // Adds block `height`'s tree records, stale index, root record and pruning to `batch`,
+  // each run of records in key order (RocksDB's memtable inserts a key after the one before
+  // it without searching from the top), the new nodes encoded into the scratch for Apply.
+  Status PutTree(uint64_t height, const TreeUpdate& update, rocksdb::WriteBatch* batch);
   // "the commit of block N (state stays at height M)", for errors.
   std::string CommitOf(uint64_t height) const;
   // INTERNAL "state database write failed: <what>: <why>".

@@ -519,19 +519,34 @@ constexpr uint8_t kNodeRecordFormat = 0x03;  // 0x01 / 0x02 were the binary form
 }  // namespace
 
 std::string TreeNode::Encode() const {
-  uint16_t leaves = 0, children = 0;
+  std::string out;
+  EncodeTo(&out);
+  return out;
+}
+
+size_t TreeNode::EncodedBytes() const {
   size_t size = 5;
-  for (unsigned s = 0; s < kTreeNodeSlots; ++s) {
-    if (slots[s].kind == Slot::Kind::kLeaf) leaves |= static_cast<uint16_t>(1u << s), size += 64;
-    if (slots[s].kind == Slot::Kind::kChild) children |= static_cast<uint16_t>(1u << s), size += 40;
+  for (const Slot& slot : slots) {
+    if (slot.kind == Slot::Kind::kLeaf) size += 64;
+    if (slot.kind == Slot::Kind::kChild) size += 40;
   }
-  std::string out(size, '\0');
-  out[0] = static_cast<char>(kNodeRecordFormat);
-  out[1] = static_cast<char>(leaves >> 8);
-  out[2] = static_cast<char>(leaves & 0xFF);
-  out[3] = static_cast<char>(children >> 8);
-  out[4] = static_cast<char>(children & 0xFF);
-  char* at = out.data() + 5;
+  return size;
+}
+
+void TreeNode::EncodeTo(std::string* record) const {
+  uint16_t leaves = 0, children = 0;
+  for (unsigned s = 0; s < kTreeNodeSlots; ++s) {
+    if (slots[s].kind == Slot::Kind::kLeaf) leaves |= static_cast<uint16_t>(1u << s);
+    if (slots[s].kind == Slot::Kind::kChild) children |= static_cast<uint16_t>(1u << s);
+  }
+  const size_t start = record->size();
+  record->resize(start + EncodedBytes());
+  char* at = record->data() + start;
+  *at++ = static_cast<char>(kNodeRecordFormat);
+  *at++ = static_cast<char>(leaves >> 8);
+  *at++ = static_cast<char>(leaves & 0xFF);
+  *at++ = static_cast<char>(children >> 8);
+  *at++ = static_cast<char>(children & 0xFF);
   for (const Slot& slot : slots) {
     if (slot.kind == Slot::Kind::kEmpty) continue;
     std::memcpy(at, slot.a.data(), 32);
@@ -543,7 +558,6 @@ std::string TreeNode::Encode() const {
       for (int i = 0; i < 8; ++i) *at++ = static_cast<char>(slot.version >> (56 - 8 * i));
     }
   }
-  return out;
 }
 
 bool TreeNode::Decode(std::string_view bytes) {

@@ -93,7 +93,11 @@ struct TreeNode {
   // false for anything else (a 65-byte record of the binary format of earlier versions
   // included).
   std::string Encode() const;
+  // Encode's bytes appended to *out.
+  void EncodeTo(std::string* out) const;
   bool Decode(std::string_view bytes);
+  // The size of Encode's record.
+  size_t EncodedBytes() const;
 };
 
 // The slot of `path` in a node at `depth` (a multiple of 4): the path's bits depth..depth + 3.
