@@ -61,3 +61,12 @@ if(CHAINACCEL_HAVE_CUDA)
     chainaccel_gpu_engine chainaccel_cpu_engine chainaccel_groth16_testing
     chainaccel_bench_support chainaccel_warnings CUDA::cudart_static Threads::Threads)
 endif()
+
+# gpu_field_bench: one secp256k1 field product's time on the GPU in the one-thread and the
+# eight-lane layouts, from one value to many (see the comment at the top of
+# gpu_field_bench.cc).
+if(CHAINACCEL_HAVE_CUDA)
+  add_executable(gpu_field_bench "${CMAKE_CURRENT_LIST_DIR}/gpu_field_bench.cc")
+  target_link_libraries(gpu_field_bench PRIVATE
+    chainaccel_kernels_field_testing chainaccel_bench_support chainaccel_warnings CUDA::cudart_static)
+endif()

@@ -1,0 +1,123 @@
+// gpu_field_bench: how long one secp256k1 field product takes on the GPU, in the
+// one-thread layout of the signature kernels (u256.cuh's ModMul<Fp>) and in the
+// eight-lane layout (lane_u256.cuh's lanes::ModMulP), for batches from one value to many
+// (kernels/NOTES.md, "The latency floor after GLV": a 1,024-signature batch in 1 ms needs
+// shorter field operations, not only more threads a signature).
+//
+// Each value runs a chain of --steps dependent products (kernels/testing/
+// field_chain_launch.h), timed with CUDA events after a warm-up, median of --runs. One
+// line a (layout, count): kernel ms; latency_ns = ms / steps, one product's time along a
+// chain (the figure that bounds a small batch); products_per_s = count × steps / s. Every
+// run's results are checked: the two layouts must agree on every value (the device tests
+// check both against the host).
+//
+//   gpu_field_bench [--counts 1,32,1024,...] [--steps 256] [--runs 5]
+#include <cuda_runtime_api.h>
+
+#include <cstdint>
+#include <cstdio>
+#include <cstdlib>
+#include <ctime>
+#include <random>
+#include <string>
+#include <vector>
+
+#include "bench/arguments.h"
+#include "bench/gpu_timing.h"
+#include "bench/split_list.h"
+#include "kernels/testing/device_buffer.h"
+#include "kernels/testing/field_chain_launch.h"
+
+namespace chainaccel {
+namespace {
+
+using kernels::FieldLayout;
+using testing::CudaCheck;
+using testing::DeviceBuffer;
+
+struct Options {
+  std::vector<size_t> counts = {1, 8, 32, 132, 1024, 4096, 16896, 65536, 262144};
+  uint32_t steps = 256;
+  int runs = 5;
+};
+
+[[noreturn]] void Usage(const char* why) {
+  std::fprintf(stderr, "gpu_field_bench: %s\nusage: gpu_field_bench [--counts N,N,...] "
+                       "[--steps N] [--runs N]\n", why);
+  std::exit(2);
+}
+
+Options ParseOptions(int argc, char** argv) {
+  Options o;
+  bench::ForEachArgument(argc, argv, Usage, [&](const std::string& a, auto value) {
+    if (a == "--counts") {
+      o.counts.clear();
+      for (const std::string& c : SplitList(value())) o.counts.push_back(std::stoull(c));
+    } else if (a == "--steps") {
+      o.steps = static_cast<uint32_t>(std::stoul(value()));
+    } else if (a == "--runs") {
+      o.runs = std::stoi(value());
+    } else {
+      Usage(("unknown argument " + a).c_str());
+    }
+  });
+  if (o.steps == 0 || o.runs <= 0) Usage("--steps and --runs must be positive");
+  return o;
+}
+
+const char* Name(FieldLayout layout) {
+  return layout == FieldLayout::kOneThread ? "one_thread" : "eight_lanes";
+}
+
+int Main(int argc, char** argv) {
+  const Options o = ParseOptions(argc, argv);
+  cudaDeviceProp prop{};
+  CudaCheck(cudaGetDeviceProperties(&prop, 0), "cudaGetDeviceProperties");
+  char date[32];
+  const std::time_t now = std::time(nullptr);
+  std::strftime(date, sizeof(date), "%Y-%m-%dT%H:%M:%SZ", std::gmtime(&now));
+  const uint64_t seed = std::random_device{}() | uint64_t{std::random_device{}()} << 32;
+  std::printf("{\"bench\":\"device\",\"name\":\"%s\",\"sms\":%d,\"date\":\"%s\",\"seed\":%llu}\n",
+              prop.name, prop.multiProcessorCount, date, static_cast<unsigned long long>(seed));
+  std::mt19937_64 rng(seed);
+  for (size_t count : o.counts) {
+    // Random values below p (the top limb's top bit clear: p > 2^255).
+    std::vector<uint32_t> a(8 * count), b(8 * count);
+    for (size_t i = 0; i < a.size(); ++i) {
+      a[i] = static_cast<uint32_t>(rng());
+      b[i] = static_cast<uint32_t>(rng());
+      if (i % 8 == 7) a[i] &= 0x7fffffffu, b[i] &= 0x7fffffffu;
+    }
+    DeviceBuffer<uint32_t> da(a.size()), db(b.size()), one(a.size()), eight(a.size());
+    da.Upload(a.data(), a.size());
+    db.Upload(b.data(), b.size());
+    double ms[2] = {0, 0};
+    for (FieldLayout layout : {FieldLayout::kOneThread, FieldLayout::kEightLanes}) {
+      uint32_t* out = layout == FieldLayout::kOneThread ? one.get() : eight.get();
+      const double s = bench::Median(bench::TimeWithEvents(1, o.runs, [&] {
+        const Status st = kernels::LaunchFieldMulChain(layout, da.get(), db.get(), out, count,
+                                                       o.steps, nullptr);
+        if (!st.ok()) Usage(st.ToString().c_str());
+      }));
+      ms[static_cast<int>(layout)] = s * 1e3;
+      std::printf("{\"bench\":\"field_chain\",\"layout\":\"%s\",\"count\":%zu,\"steps\":%u,"
+                  "\"kernel_ms\":%.4f,\"latency_ns\":%.1f,\"products_per_s\":%.4g}\n",
+                  Name(layout), count, o.steps, s * 1e3, s * 1e9 / o.steps,
+                  static_cast<double>(count) * o.steps / s);
+      std::fflush(stdout);
+    }
+    CudaCheck(cudaDeviceSynchronize(), "cudaDeviceSynchronize");
+    const bool agree = one.Download() == eight.Download();
+    std::printf("{\"bench\":\"field_chain_ratio\",\"count\":%zu,\"lanes_over_one_thread\":%.3f,"
+                "\"layouts_agree\":%s}\n",
+                count, ms[1] / ms[0], agree ? "true" : "false");
+    std::fflush(stdout);
+    if (!agree) return 1;
+  }
+  return 0;
+}
+
+}  // namespace
+}  // namespace chainaccel
+
+int main(int argc, char** argv) { return chainaccel::Main(argc, argv); }
