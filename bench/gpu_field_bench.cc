@@ -17,7 +17,6 @@
 #include <cstdint>
 #include <cstdio>
 #include <cstdlib>
-#include <ctime>
 #include <random>
 #include <string>
 #include <vector>
@@ -71,15 +70,11 @@ const char* Name(FieldLayout layout) {
 
 int Main(int argc, char** argv) {
   const Options o = ParseOptions(argc, argv);
-  cudaDeviceProp prop{};
-  CudaCheck(cudaGetDeviceProperties(&prop, 0), "cudaGetDeviceProperties");
-  char date[32];
-  const std::time_t now = std::time(nullptr);
-  std::strftime(date, sizeof(date), "%Y-%m-%dT%H:%M:%SZ", std::gmtime(&now));
-  const uint64_t seed = std::random_device{}() | uint64_t{std::random_device{}()} << 32;
+  const bench::RunContext run = bench::StartRun();
   std::printf("{\"bench\":\"device\",\"name\":\"%s\",\"sms\":%d,\"date\":\"%s\",\"seed\":%llu}\n",
-              prop.name, prop.multiProcessorCount, date, static_cast<unsigned long long>(seed));
-  std::mt19937_64 rng(seed);
+              run.device.name, run.device.multiProcessorCount, run.date.c_str(),
+              static_cast<unsigned long long>(run.seed));
+  std::mt19937_64 rng(run.seed);
   for (size_t count : o.counts) {
     // Random values below p (the top limb's top bit clear: p > 2^255).
     std::vector<uint32_t> a(8 * count), b(8 * count);

@@ -118,16 +118,13 @@ double ParentHashes(size_t n) { return static_cast<double>(n - 1); }
 
 int Main(int argc, char** argv) {
   const Options o = ParseOptions(argc, argv);
-  cudaDeviceProp prop{};
-  CudaCheck(cudaGetDeviceProperties(&prop, 0), "cudaGetDeviceProperties");
-  char date[32];
-  const std::time_t now = std::time(nullptr);
-  std::strftime(date, sizeof(date), "%Y-%m-%dT%H:%M:%SZ", std::gmtime(&now));
-  const uint64_t seed = std::random_device{}() | uint64_t{std::random_device{}()} << 32;
+  const bench::RunContext run = bench::StartRun();
+  const cudaDeviceProp& prop = run.device;
+  const uint64_t seed = run.seed;
   const unsigned cores = std::thread::hardware_concurrency();
   std::printf("{\"bench\":\"device\",\"name\":\"%s\",\"sms\":%d,\"host_threads\":%u,"
               "\"date\":\"%s\",\"seed\":%llu,\"leaves\":%zu}\n",
-              prop.name, prop.multiProcessorCount, cores, date,
+              prop.name, prop.multiProcessorCount, cores, run.date.c_str(),
               static_cast<unsigned long long>(seed), o.leaves);
 
   const size_t n = o.leaves;
@@ -310,7 +307,7 @@ int Main(int argc, char** argv) {
   }
   for (auto& s : streams) CudaCheck(cudaStreamDestroy(s), "cudaStreamDestroy");
   std::printf("# %s, %d SMs, %s; %zu leaves; pinned h2d %.1f GB/s; CPU engine %u threads\n",
-              prop.name, prop.multiProcessorCount, date, n, bytes / h2d_s * 1e-9,
+              prop.name, prop.multiProcessorCount, run.date.c_str(), n, bytes / h2d_s * 1e-9,
               cpu.info().threads);
   for (const auto& l : table) std::printf("# %s\n", l.c_str());
   return 0;

@@ -6,11 +6,33 @@
 
 #include <algorithm>
 #include <chrono>
+#include <cstdint>
+#include <ctime>
+#include <random>
+#include <string>
 #include <vector>
 
 #include "kernels/testing/device_buffer.h"
 
 namespace chainaccel::bench {
+
+// What a GPU benchmark's first ("device") line tells: device 0's properties, the UTC
+// time, and a fresh random seed for its data.
+struct RunContext {
+  cudaDeviceProp device{};
+  std::string date;  // e.g. 2026-12-05T03:14:00Z
+  uint64_t seed = 0;
+};
+inline RunContext StartRun() {
+  RunContext c;
+  testing::CudaCheck(cudaGetDeviceProperties(&c.device, 0), "cudaGetDeviceProperties");
+  char date[32];
+  const std::time_t now = std::time(nullptr);
+  std::strftime(date, sizeof(date), "%Y-%m-%dT%H:%M:%SZ", std::gmtime(&now));
+  c.date = date;
+  c.seed = std::random_device{}() | uint64_t{std::random_device{}()} << 32;
+  return c;
+}
 
 inline double Median(std::vector<double> v) {
   std::sort(v.begin(), v.end());
