@@ -60,13 +60,18 @@ class CountingHasher final : public NodeHasher {
   explicit CountingHasher(NodeHasher& inner) : inner_(inner) {}
   Status Hash(std::span<const uint8_t> preimages, size_t n, uint8_t* digests) override {
     hashes_ += n;
-    return inner_.Hash(preimages, n, digests);
+    const auto t = std::chrono::steady_clock::now();
+    Status s = inner_.Hash(preimages, n, digests);
+    seconds_ += std::chrono::duration<double>(std::chrono::steady_clock::now() - t).count();
+    return s;
   }
   size_t hashes() const { return hashes_; }
+  double seconds() const { return seconds_; }  // inside the inner hasher's calls
 
  private:
   NodeHasher& inner_;
   size_t hashes_ = 0;
+  double seconds_ = 0;
 };
 
 double Median(std::vector<double> v) {
@@ -109,6 +114,8 @@ Status MeasureBlocks(const Flags& flags, CpuEngine& cpu, StateStore& store, std:
                      uint64_t* next_key) {
   for (const char* mode : {"cpu", "engine"}) {
     std::vector<double> reads, root, commit, nodes_written, node_bytes, hashes;
+    // The root update's phases (TreeUpdate::Phases) and the seconds inside the hasher.
+    std::vector<double> changes_s, read_ahead_s, update_s, hash_s, hasher_s;
     size_t batches = 0;
     const StateCache::Stats before = store.cache_stats();
     for (int b = 0; b < flags.blocks; ++b) {
@@ -127,6 +134,11 @@ Status MeasureBlocks(const Flags& flags, CpuEngine& cpu, StateStore& store, std:
       root.push_back(Since(t));
       batches = engine_hasher.engine_batches();
       hashes.push_back(static_cast<double>(hasher.hashes()));
+      changes_s.push_back(update.phases.changes_s);
+      read_ahead_s.push_back(update.phases.read_ahead_s);
+      update_s.push_back(update.phases.update_s);
+      hash_s.push_back(update.phases.hash_s);
+      hasher_s.push_back(hasher.seconds());
       size_t bytes = 0;
       for (const auto& [position, node] : update.written) bytes += node.Encode().size();
       nodes_written.push_back(static_cast<double>(update.written.size()));
@@ -147,13 +159,15 @@ Status MeasureBlocks(const Flags& flags, CpuEngine& cpu, StateStore& store, std:
                 "\"root_median_s\":%.4f,\"root_min_s\":%.4f,\"root_max_s\":%.4f,\"engine_batches\":%zu,"
                 "\"commit_median_s\":%.4f,\"nodes_written\":%.0f,\"node_record_mib\":%.2f,\"hashes\":%.0f,"
                 "\"cache_hit_rate\":%.3f,\"cache_used_mib\":%.1f,"
-                "\"peak_rss_mib\":%.0f,\"rss_mib\":%.0f}\n",
+                "\"changes_s\":%.4f,\"read_ahead_s\":%.4f,\"update_s\":%.4f,\"hash_s\":%.4f,"
+                "\"hasher_s\":%.4f,\"peak_rss_mib\":%.0f,\"rss_mib\":%.0f}\n",
                 static_cast<unsigned long long>(*next_key), flags.changed, mode,
                 mode[0] == 'c' ? 1u : flags.threads, static_cast<double>(flags.cache_bytes) / (1 << 20),
                 Median(reads), Median(root), *std::min_element(root.begin(), root.end()),
                 *std::max_element(root.begin(), root.end()), batches, Median(commit),
                 Median(nodes_written), Median(node_bytes) / (1 << 20), Median(hashes), hits / std::max(1.0, hits + misses), static_cast<double>(after.bytes) / (1 << 20),
-                bench::PeakRssMiB(), bench::CurrentRssMiB());
+                Median(changes_s), Median(read_ahead_s), Median(update_s), Median(hash_s),
+                Median(hasher_s), bench::PeakRssMiB(), bench::CurrentRssMiB());
     std::fflush(stdout);
   }
   return Status::Ok();

@@ -1,6 +1,7 @@
 #include "execution/state_tree.h"
 
 #include <algorithm>
+#include <chrono>
 #include <cstring>
 
 #include "crypto/hashes.h"
@@ -648,8 +649,13 @@ Status UpdateWithBuffers(const NodeReader& reader, const TreeRoot& committed, ui
   out->written.clear();
   out->stale.clear();
   out->removed.clear();
+  out->phases = TreeUpdate::Phases{};
   if (writes.empty()) return Status::Ok();
+  using Clock = std::chrono::steady_clock;
+  const auto since = [](Clock::time_point t) { return std::chrono::duration<double>(Clock::now() - t).count(); };
+  auto t = Clock::now();
   ChangesOf(writes, &buffers.changes);
+  out->phases.changes_s = since(t);
   const Changes changes = buffers.changes;
   PrefetchedNodes nodes(reader, buffers.prefetch);
   Updater updater(nodes, height, out, buffers.update);
@@ -661,17 +667,25 @@ Status UpdateWithBuffers(const NodeReader& reader, const TreeRoot& committed, ui
     for (const Change& c : changes) {
       if (c.value_hash) leaves.push_back(c);
     }
+    t = Clock::now();
     s = updater.Build(NodePosition{}, leaves, &sub);
   } else {
+    t = Clock::now();
     std::optional<VersionedNode> root;
     s = reader.Read(NodeRef{NodePosition{}, committed.version}, &root);
     if (!s.ok()) return s;
     if (!root) return Status::Internal("state tree: no root node under a non-empty root (damaged database)");
     s = nodes.Load(root->node, changes);
+    out->phases.read_ahead_s = since(t);
+    t = Clock::now();
     if (s.ok()) s = updater.Update(NodePosition{}, changes, *root, &sub);
   }
+  out->phases.update_s = since(t);
   if (!s.ok()) return s;
-  return updater.Finish(sub, hasher);
+  t = Clock::now();
+  s = updater.Finish(sub, hasher);
+  out->phases.hash_s = since(t);
+  return s;
 }
 
 }  // namespace

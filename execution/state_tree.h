@@ -183,6 +183,15 @@ struct TreeUpdate {
   // the tree: a node gone empty or down to one leaf), so that a cache of the latest tree
   // drops only these and lets `written` replace the rest.
   std::vector<NodePosition> removed;
+  // Where the update's time went, in seconds: the changes' paths and value hashes, the
+  // read-ahead of the committed nodes on the changed paths, making the new nodes, and
+  // hashing them (the hasher's calls and the subtrees' preparation).
+  struct Phases {
+    double changes_s = 0;
+    double read_ahead_s = 0;
+    double update_s = 0;
+    double hash_s = 0;
+  } phases;
 
   // Releases the memory of a vector that holds more than `keep_bytes` (a caller that keeps
   // one TreeUpdate from block to block calls it after each block).
