@@ -714,12 +714,15 @@ void Scale(const Options& options) {
           "{\"bench\":\"exec_scale\",\"accounts\":%llu,\"fill_s\":%.1f,\"round\":%zu,"
           "\"txs\":%zu,\"ok\":%zu,\"threads\":%zu,\"cpu_engine_threads\":%u,\"gpus\":%zu,"
           "\"seconds\":%.6f,\"tps\":%.0f,\"verify_s\":%.6f,\"execute_s\":%.6f,"
-          "\"root_s\":%.6f,\"commit_s\":%.6f,\"cache_mib\":%.0f,\"cache_hit_rate\":%.3f,"
-          "\"peak_rss_mib\":%.0f}\n",
+          "\"root_s\":%.6f,\"commit_s\":%.6f,\"root_changes_s\":%.6f,\"root_read_ahead_s\":%.6f,"
+          "\"root_update_s\":%.6f,\"root_hash_s\":%.6f,\"persist_s\":%.6f,"
+          "\"cache_mib\":%.0f,\"cache_hit_rate\":%.3f,\"peak_rss_mib\":%.0f}\n",
           static_cast<unsigned long long>(accounts), fill_seconds, round, n, OkCount(r),
           path.threads, path.cpu.info().threads, path.gpus.engines().size(), seconds,
           static_cast<double>(n) / seconds, r.timings.verify_seconds, r.timings.execute_seconds,
-          r.timings.root_seconds, r.timings.commit_seconds,
+          r.timings.root_seconds, r.timings.commit_seconds, r.timings.root_phases.changes_s,
+          r.timings.root_phases.read_ahead_s, r.timings.root_phases.update_s,
+          r.timings.root_phases.hash_s, r.timings.persist_seconds,
           static_cast<double>(options.cache_bytes) / (1 << 20), hits / std::max(1.0, hits + misses),
           bench::PeakRssMiB());
       std::fflush(stdout);

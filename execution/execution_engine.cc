@@ -355,10 +355,12 @@ Status ExecutionEngine::ExecuteBlock(uint64_t height, uint64_t time,
   s = store_->UpdateTree(writes, hasher, &update);
   if (!s.ok()) return s;
   out->timings.root_seconds = SecondsSince(t);
+  out->timings.root_phases = update.phases;
   t = Clock::now();
   // The synced write runs beside calls and state reads (they see the previous block);
   // only applying the block (the cache and the read snapshot) excludes them.
   s = store_->Persist(height, writes, update);
+  out->timings.persist_seconds = SecondsSince(t);
   read_lock.Unlock();
   if (!s.ok()) {
     // Nothing moved in memory. Reopen the database now, so that it is back at the

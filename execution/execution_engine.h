@@ -72,6 +72,10 @@ struct BlockResult {
     double execute_seconds = 0;
     double root_seconds = 0;
     double commit_seconds = 0;
+    // Within root_seconds: the state tree update's phases. Within commit_seconds: the
+    // synced write (StateStore::Persist); the rest applies the block to the caches.
+    TreeUpdate::Phases root_phases;
+    double persist_seconds = 0;
   } timings;
 };
 

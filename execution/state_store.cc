@@ -323,27 +323,11 @@ Status FirstError(const std::vector<Status>& results) {
 }
 
 // A block's per-item work outside the tree update (Persist's reads of the values it
-// replaces and its node encodes, Apply's cache inserts) goes to up to kMaxWriteThreads
-// threads, at least kMinItemsPerWriteThread items each: an item takes ~1 us (a value read
-// from the cache, a node of ~1 KB encoded or inserted; the 2-core VM), starting a thread
-// tens of microseconds.
+// replaces and its node encodes, Apply's cache inserts) goes to the writers' pool, at
+// least kMinItemsPerWriteThread items a thread: an item takes ~1 us (a value read from the
+// cache, a node of ~1 KB encoded or inserted; the 2-core VM), waking a pool thread
+// microseconds.
 constexpr size_t kMinItemsPerWriteThread = 2048;
-constexpr size_t kMaxWriteThreads = 8;
-
-template <typename Work>
-void SpreadOverThreads(size_t n, size_t min_each, size_t max_threads, const Work& work) {
-  const size_t threads = std::min(max_threads, n / std::max<size_t>(1, min_each));
-  if (threads <= 1) {
-    work(size_t{0}, size_t{0}, n);
-    return;
-  }
-  const size_t per = (n + threads - 1) / threads;
-  std::vector<std::thread> workers;
-  for (size_t t = 0; t < threads && t * per < n; ++t) {
-    workers.emplace_back([&work, t, per, n] { work(t, t * per, std::min(n, (t + 1) * per)); });
-  }
-  for (std::thread& w : workers) w.join();
-}
 
 // The tree's nodes for an update: the cache, else the database's versioned records in the
 // committed block's snapshot (exact keys: a point read, through the Bloom filters), a
@@ -353,12 +337,11 @@ void SpreadOverThreads(size_t n, size_t min_each, size_t max_threads, const Work
 // current.
 class StoreNodeReader final : public NodeReader {
  public:
-  // A batch's misses go to up to kMaxReadThreads threads, at least kMinReadsPerThread
-  // each (fewer: the calling thread alone), in MultiGets of kMultiGetKeys. A miss costs
-  // ~10 us of CPU (the 2-core VM: ~8x10^4 misses a block took 0.5-1.1 s at 10^6 keys
-  // with a 16 MiB cache and binary nodes, where a SeekForPrev per node took 1.9-5.5 s),
-  // starting a thread tens of microseconds, so 256 reads keep the start a few percent of
-  // a thread's work.
+  // A batch's misses go to the writers' pool (StateStore's kWriterThreads threads), at
+  // least kMinReadsPerThread each (fewer: the calling thread alone), in MultiGets of
+  // kMultiGetKeys. A miss costs ~10 us of CPU (the 2-core VM: ~8x10^4 misses a block took
+  // 0.5-1.1 s at 10^6 keys with a 16 MiB cache and binary nodes, where a SeekForPrev per
+  // node took 1.9-5.5 s), so 256 reads keep a thread's start a few percent of its work.
   static constexpr size_t kMinReadsPerThread = 256;
   // A level of at least 2 x kMinLookupsPerThread nodes is looked up on several threads
   // too (each range's misses read by its thread): a cached node takes 1.2-2.9 us (a 40 MB
@@ -366,11 +349,11 @@ class StoreNodeReader final : public NodeReader {
   // it waiting for memory, so threads overlap the waits even beyond the cores' count; a
   // level of 10^4 nodes over 10^7 keys took ~28 ms on one thread.
   static constexpr size_t kMinLookupsPerThread = 1024;
-  static constexpr size_t kMaxReadThreads = 8;
   static constexpr size_t kMultiGetKeys = 64;
 
-  StoreNodeReader(rocksdb::DB* db, const rocksdb::Snapshot* snapshot, NodeCache& cache)
-      : db_(db), snapshot_(snapshot), cache_(cache) {}
+  StoreNodeReader(rocksdb::DB* db, const rocksdb::Snapshot* snapshot, NodeCache& cache,
+                  WorkerPool& workers)
+      : db_(db), snapshot_(snapshot), cache_(cache), workers_(workers) {}
 
   Status Read(const NodeRef& ref, std::optional<VersionedNode>* out) const override {
     std::vector<std::optional<VersionedNode>> one;
@@ -382,8 +365,7 @@ class StoreNodeReader final : public NodeReader {
   Status ReadBatch(std::span<const NodeRef> refs,
                    std::vector<std::optional<VersionedNode>>* out) const override {
     out->assign(refs.size(), std::nullopt);
-    const size_t threads = std::min(kMaxReadThreads, refs.size() / kMinLookupsPerThread);
-    if (threads <= 1) {
+    if (refs.size() < 2 * kMinLookupsPerThread) {
       std::vector<size_t> misses;
       for (size_t i = 0; i < refs.size(); ++i) {
         if (!FromCache(refs[i], &(*out)[i])) misses.push_back(i);
@@ -393,8 +375,8 @@ class StoreNodeReader final : public NodeReader {
       return ReadMisses(refs, misses, out);
     }
     // A large level: each thread looks up a range and reads that range's misses.
-    std::vector<Status> results(threads);
-    SpreadOverThreads(refs.size(), kMinLookupsPerThread, kMaxReadThreads,
+    std::vector<Status> results(workers_.threads());
+    ForRanges(&workers_, refs.size(), kMinLookupsPerThread,
                       [&](size_t t, size_t begin, size_t end) {
                         std::vector<size_t> misses;
                         for (size_t i = begin; i < end; ++i) {
@@ -420,8 +402,8 @@ class StoreNodeReader final : public NodeReader {
   // Reads refs[i] for every i of `misses` into (*out)[i], the chunks on threads.
   Status ReadMisses(std::span<const NodeRef> refs, std::span<const size_t> misses,
                     std::vector<std::optional<VersionedNode>>* out) const {
-    std::vector<Status> results(kMaxReadThreads);
-    SpreadOverThreads(misses.size(), kMinReadsPerThread, kMaxReadThreads,
+    std::vector<Status> results(workers_.threads());
+    ForRanges(&workers_, misses.size(), kMinReadsPerThread,
                       [&](size_t t, size_t begin, size_t end) {
                         results[t] = ReadChunk(refs, misses.subspan(begin, end - begin), out);
                       });
@@ -465,6 +447,7 @@ class StoreNodeReader final : public NodeReader {
   rocksdb::DB* const db_;
   const rocksdb::Snapshot* const snapshot_;
   NodeCache& cache_;
+  WorkerPool& workers_;
 };
 
 Status ClosedAfterFailure() {
@@ -502,7 +485,8 @@ struct StateStore::WriteScratch {
 StateStore::StateStore(size_t cache_bytes)
     : scratch_(std::make_unique<WriteScratch>()),
       cache_(std::make_unique<StateCache>(cache_bytes - cache_bytes / 2)),
-      nodes_(std::make_unique<NodeCache>(cache_bytes / 2)) {}
+      nodes_(std::make_unique<NodeCache>(cache_bytes / 2)),
+      workers_(std::make_unique<WorkerPool>(kWriterThreads)) {}
 
 StateCache::Stats StateStore::cache_stats() const {
   StateCache::Stats s = cache_->stats();
@@ -712,9 +696,9 @@ Status StateStore::Prove(std::string_view key, uint64_t height, std::optional<st
 }
 
 Status StateStore::UpdateTree(const WriteSet& writes, NodeHasher& hasher, TreeUpdate* update) {
-  StoreNodeReader reader(db_.get(), snapshot_, *nodes_);
+  StoreNodeReader reader(db_.get(), snapshot_, *nodes_, *workers_);
   return UpdateStateTree(reader, TreeRoot{root_, root_version_}, height_ + 1, writes, hasher, update,
-                         &scratch_->tree);
+                         &scratch_->tree, workers_.get());
 }
 
 Status StateStore::StageContract(const Hash32& address, const Hash32& code_hash,
@@ -802,8 +786,8 @@ Status StateStore::Persist(uint64_t height, const WriteSet& writes, const TreeUp
   batch.Clear();
   // The values the block replaces, for its undo log (not cached: Apply caches the new ones).
   std::vector<std::optional<std::string>> replaced(writes.size());
-  std::vector<Status> reads(kMaxWriteThreads);
-  SpreadOverThreads(writes.size(), kMinItemsPerWriteThread, kMaxWriteThreads,
+  std::vector<Status> reads(workers_->threads());
+  ForRanges(workers_.get(), writes.size(), kMinItemsPerWriteThread,
                     [&](size_t t, size_t begin, size_t end) {
                       for (size_t k = begin; k < end && reads[t].ok(); ++k) {
                         reads[t] = ReadLatest(writes[k].first, &replaced[k], /*fill_cache=*/false);
@@ -860,7 +844,7 @@ Status StateStore::PutTree(uint64_t height, const TreeUpdate& update, rocksdb::W
   nodes.clear();
   nodes.resize(order.size());
   scratch_->nodes_height = 0;
-  SpreadOverThreads(order.size(), kMinItemsPerWriteThread, kMaxWriteThreads,
+  ForRanges(workers_.get(), order.size(), kMinItemsPerWriteThread,
                     [&](size_t, size_t begin, size_t end) {
                       for (size_t k = begin; k < end; ++k) {
                         const auto& [p, node] = update.written[order[k]];
@@ -1030,7 +1014,7 @@ Status StateStore::UndoReplayedBlock(uint64_t height) {
 }
 
 void StateStore::Apply(uint64_t height, const WriteSet& writes, const TreeUpdate& update) {
-  SpreadOverThreads(writes.size(), kMinItemsPerWriteThread, kMaxWriteThreads,
+  ForRanges(workers_.get(), writes.size(), kMinItemsPerWriteThread,
                     [&](size_t, size_t begin, size_t end) {
                       for (size_t k = begin; k < end; ++k) {
                         const auto& [key, value] = writes[k];
@@ -1044,7 +1028,7 @@ void StateStore::Apply(uint64_t height, const WriteSet& writes, const TreeUpdate
   for (const NodePosition& p : update.removed) nodes_->Erase(p);  // written ones are replaced
   std::vector<NodeCache::EncodedNode>& nodes = scratch_->nodes;
   if (scratch_->nodes_height == height && nodes.size() == update.written.size()) {
-    SpreadOverThreads(nodes.size(), kMinItemsPerWriteThread, kMaxWriteThreads,
+    ForRanges(workers_.get(), nodes.size(), kMinItemsPerWriteThread,
                       [&](size_t, size_t begin, size_t end) {
                         for (size_t k = begin; k < end; ++k) nodes_->Insert(std::move(nodes[k]));
                       });

@@ -63,6 +63,7 @@
 #include "execution/node_cache.h"
 #include "execution/state_cache.h"
 #include "execution/state_tree.h"
+#include "execution/worker_pool.h"
 #include "execution/tx/state_proof.h"
 #include "core/status.h"
 #include "core/task.h"
@@ -247,6 +248,13 @@ class StateStore final : public StateReader {
   const std::unique_ptr<StateCache> cache_;
   // The latest tree's nodes, bounded; thread-safe. Filled and pruned by Apply only.
   const std::unique_ptr<NodeCache> nodes_;
+  // The writers' threads (the calling one and kWriterThreads - 1 helpers): the tree
+  // update's read-ahead and node hashing preparation, Persist's reads and encodes, Apply's
+  // cache inserts. Used by one writer at a time, as the scratch. Eight, beyond a 2-core
+  // host's cores too: a cached node's lookup is mostly a wait for memory, which threads
+  // overlap.
+  static constexpr size_t kWriterThreads = 8;
+  const std::unique_ptr<WorkerPool> workers_;
   // While db_ holds a refused block (LoadRefusedBlock): the values before it of the
   // keys it wrote (nullopt: absent). Changed only with exclusive access.
   std::map<std::string, std::optional<std::string>, std::less<>> refused_block_;

@@ -1,6 +1,7 @@
 #include "execution/state_tree.h"
 
 #include <algorithm>
+#include <bit>
 #include <chrono>
 #include <cstring>
 
@@ -151,12 +152,17 @@ class Updater {
     std::vector<Change> rebuilt;                   // Rebuild's leaves
     std::vector<std::vector<uint32_t>> by_level;   // Finish's nodes by depth / 4
     std::vector<std::array<BinarySubtree, 2 * kTreeNodeSlots>> subtrees;  // a level's
-    std::vector<std::pair<uint32_t, uint8_t>> to_hash;  // (node of the level, heap index)
-    std::vector<uint8_t> preimages, digests;      // HashBatch's
+    // HashRound's: per node of the level, the heap indices of its subtrees to hash this
+    // round (bit i: subtree i) and where its first one goes in the batch.
+    std::vector<uint32_t> to_hash;
+    std::vector<uint32_t> offsets;
+    std::vector<uint8_t> preimages, digests;
   };
 
-  Updater(const NodeReader& reader, uint64_t height, TreeUpdate* out, Buffers& buffers)
-      : reader_(reader), height_(height), out_(out), b_(buffers), pending_(buffers.pending) {
+  Updater(const NodeReader& reader, uint64_t height, TreeUpdate* out, Buffers& buffers,
+          WorkerPool* workers)
+      : reader_(reader), height_(height), out_(out), b_(buffers), pending_(buffers.pending),
+        workers_(workers) {
     pending_.clear();
   }
 
@@ -314,15 +320,17 @@ class Updater {
   }
 
   // Hashes the nodes of one depth (their new children hashed already): the leaves in one
-  // hasher call, then each binary level, deepest first, in one.
+  // hasher call, then each binary level, deepest first, in one. The work on each node
+  // (its slots, the joins, its preimages and digests) is spread over the workers.
   Status HashLevel(const std::vector<uint32_t>& nodes, NodeHasher& hasher) {
     if (nodes.empty()) return Status::Ok();
     auto& subtrees = b_.subtrees;
     auto& to_hash = b_.to_hash;
     subtrees.resize(nodes.size());
-    to_hash.clear();
-    for (uint32_t k = 0; k < nodes.size(); ++k) {
+    to_hash.resize(nodes.size());
+    ForEachNode(nodes.size(), [&](size_t k) {
       Pending& p = pending_[nodes[k]];
+      uint32_t leaves = 0;
       for (unsigned s = 0; s < kTreeNodeSlots; ++s) {
         TreeNode::Slot& slot = p.node.slots[s];
         BinarySubtree& t = subtrees[k][kTreeNodeSlots + s];
@@ -331,58 +339,82 @@ class Updater {
         if (slot.kind == TreeNode::Slot::Kind::kChild) t = {BinarySubtree::Kind::kInternal, 0, slot.a};
         if (slot.kind == TreeNode::Slot::Kind::kLeaf) {
           t = {BinarySubtree::Kind::kLeaf, static_cast<uint8_t>(s), {}};
-          to_hash.push_back({k, static_cast<uint8_t>(kTreeNodeSlots + s)});
+          leaves |= 1u << (kTreeNodeSlots + s);
         }
       }
-    }
-    Status s = HashBatch(nodes, hasher);
+      to_hash[k] = leaves;
+    });
+    Status s = HashRound(nodes, hasher);
     for (unsigned first = kTreeNodeSlots / 2; s.ok() && first >= 1; first /= 2) {
-      to_hash.clear();
-      for (uint32_t k = 0; k < nodes.size(); ++k) {
+      ForEachNode(nodes.size(), [&](size_t k) {
         auto& t = subtrees[k];
+        uint32_t joined = 0;
         for (unsigned i = first; i < 2 * first; ++i) {
           bool needs_hash = false;
           t[i] = JoinSubtrees(t[2 * i], t[2 * i + 1], &needs_hash);
-          if (needs_hash) to_hash.push_back({k, static_cast<uint8_t>(i)});
+          if (needs_hash) joined |= 1u << i;
         }
-      }
-      s = HashBatch(nodes, hasher);
+        to_hash[k] = joined;
+      });
+      s = HashRound(nodes, hasher);
     }
     if (!s.ok()) return s;
     for (uint32_t k = 0; k < nodes.size(); ++k) pending_[nodes[k]].hash = subtrees[k][1].hash;
     return Status::Ok();
   }
 
-  // Hashes the level's subtrees listed in to_hash: a leaf's (0x00 || key path || value
-  // hash) at a slot, an internal one's (0x01 || left || right) above.
-  Status HashBatch(const std::vector<uint32_t>& nodes, NodeHasher& hasher) {
+  // Hashes, in one hasher call, the level's subtrees that to_hash lists: a leaf's (0x00 ||
+  // key path || value hash) at a slot, an internal one's (0x01 || left || right) above.
+  Status HashRound(const std::vector<uint32_t>& nodes, NodeHasher& hasher) {
     const auto& to_hash = b_.to_hash;
-    if (to_hash.empty()) return Status::Ok();
+    auto& offsets = b_.offsets;
+    offsets.resize(nodes.size());
+    uint32_t total = 0;
+    for (size_t k = 0; k < nodes.size(); ++k) {
+      offsets[k] = total;
+      total += static_cast<uint32_t>(std::popcount(to_hash[k]));
+    }
+    if (total == 0) return Status::Ok();
     auto& subtrees = b_.subtrees;
     std::vector<uint8_t>& preimages = b_.preimages;
     std::vector<uint8_t>& digests = b_.digests;
-    preimages.resize(to_hash.size() * kTreeNodePreimageBytes);
-    digests.resize(to_hash.size() * 32);
-    for (size_t j = 0; j < to_hash.size(); ++j) {
-      const auto [k, i] = to_hash[j];
-      uint8_t* p = preimages.data() + j * kTreeNodePreimageBytes;
-      if (i >= kTreeNodeSlots) {
-        const TreeNode::Slot& slot = pending_[nodes[k]].node.slots[i - kTreeNodeSlots];
-        p[0] = kLeafDomain;
-        std::memcpy(p + 1, slot.a.data(), 32);
-        std::memcpy(p + 33, slot.b.data(), 32);
-      } else {
-        p[0] = kInternalDomain;
-        std::memcpy(p + 1, subtrees[k][2 * i].hash.data(), 32);
-        std::memcpy(p + 33, subtrees[k][2 * i + 1].hash.data(), 32);
+    preimages.resize(size_t{total} * kTreeNodePreimageBytes);
+    digests.resize(size_t{total} * 32);
+    ForEachNode(nodes.size(), [&](size_t k) {
+      uint8_t* p = preimages.data() + size_t{offsets[k]} * kTreeNodePreimageBytes;
+      for (uint32_t bits = to_hash[k]; bits != 0; bits &= bits - 1, p += kTreeNodePreimageBytes) {
+        const unsigned i = static_cast<unsigned>(std::countr_zero(bits));
+        if (i >= kTreeNodeSlots) {
+          const TreeNode::Slot& slot = pending_[nodes[k]].node.slots[i - kTreeNodeSlots];
+          p[0] = kLeafDomain;
+          std::memcpy(p + 1, slot.a.data(), 32);
+          std::memcpy(p + 33, slot.b.data(), 32);
+        } else {
+          p[0] = kInternalDomain;
+          std::memcpy(p + 1, subtrees[k][2 * i].hash.data(), 32);
+          std::memcpy(p + 33, subtrees[k][2 * i + 1].hash.data(), 32);
+        }
       }
-    }
-    Status s = hasher.Hash(preimages, to_hash.size(), digests.data());
+    });
+    Status s = hasher.Hash(preimages, total, digests.data());
     if (!s.ok()) return s;
-    for (size_t j = 0; j < to_hash.size(); ++j) {
-      std::memcpy(subtrees[to_hash[j].first][to_hash[j].second].hash.data(), digests.data() + j * 32, 32);
-    }
+    ForEachNode(nodes.size(), [&](size_t k) {
+      const uint8_t* d = digests.data() + size_t{offsets[k]} * 32;
+      for (uint32_t bits = to_hash[k]; bits != 0; bits &= bits - 1, d += 32) {
+        std::memcpy(subtrees[k][std::countr_zero(bits)].hash.data(), d, 32);
+      }
+    });
     return Status::Ok();
+  }
+
+  // Calls f(k) for k < n on the workers, at least kMinNodesPerThread nodes a thread (a
+  // node's share of a round is ~0.1-1 us; waking a pool thread a few microseconds).
+  static constexpr size_t kMinNodesPerThread = 512;
+  template <typename F>
+  void ForEachNode(size_t n, const F& f) {
+    ForRanges(workers_, n, kMinNodesPerThread, [&](size_t, size_t begin, size_t end) {
+      for (size_t k = begin; k < end; ++k) f(k);
+    });
   }
 
   const NodeReader& reader_;
@@ -390,6 +422,7 @@ class Updater {
   TreeUpdate* const out_;
   Buffers& b_;
   std::vector<Pending>& pending_;
+  WorkerPool* const workers_;
 };
 
 // The changes of `writes`, sorted by path, into *changes.
@@ -626,6 +659,7 @@ struct TreeUpdateScratch::Buffers {
     for (std::vector<uint32_t>& level : update.by_level) ReleaseIfLarger(level, keep_bytes);
     ReleaseIfLarger(update.subtrees, keep_bytes);
     ReleaseIfLarger(update.to_hash, keep_bytes);
+    ReleaseIfLarger(update.offsets, keep_bytes);
     ReleaseIfLarger(update.preimages, keep_bytes);
     ReleaseIfLarger(update.digests, keep_bytes);
   }
@@ -644,7 +678,7 @@ namespace {
 
 Status UpdateWithBuffers(const NodeReader& reader, const TreeRoot& committed, uint64_t height,
                          const WriteSet& writes, NodeHasher& hasher, TreeUpdate* out,
-                         TreeUpdateScratch::Buffers& buffers) {
+                         TreeUpdateScratch::Buffers& buffers, WorkerPool* workers) {
   out->root = committed;
   out->written.clear();
   out->stale.clear();
@@ -658,7 +692,7 @@ Status UpdateWithBuffers(const NodeReader& reader, const TreeRoot& committed, ui
   out->phases.changes_s = since(t);
   const Changes changes = buffers.changes;
   PrefetchedNodes nodes(reader, buffers.prefetch);
-  Updater updater(nodes, height, out, buffers.update);
+  Updater updater(nodes, height, out, buffers.update, workers);
   Updater::Sub sub;
   Status s;
   if (committed.hash == kEmptyStateRoot) {
@@ -692,12 +726,12 @@ Status UpdateWithBuffers(const NodeReader& reader, const TreeRoot& committed, ui
 
 Status UpdateStateTree(const NodeReader& reader, const TreeRoot& committed, uint64_t height,
                        const WriteSet& writes, NodeHasher& hasher, TreeUpdate* out,
-                       TreeUpdateScratch* scratch) {
+                       TreeUpdateScratch* scratch, WorkerPool* workers) {
   if (scratch == nullptr) {
     TreeUpdateScratch own;
-    return UpdateWithBuffers(reader, committed, height, writes, hasher, out, own.buffers());
+    return UpdateWithBuffers(reader, committed, height, writes, hasher, out, own.buffers(), workers);
   }
-  Status s = UpdateWithBuffers(reader, committed, height, writes, hasher, out, scratch->buffers());
+  Status s = UpdateWithBuffers(reader, committed, height, writes, hasher, out, scratch->buffers(), workers);
   scratch->buffers().ReleaseLarge(TreeUpdateScratch::kKeepBytes);
   return s;
 }

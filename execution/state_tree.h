@@ -31,6 +31,7 @@
 #include "core/task.h"
 #include "engines/engine.h"
 #include "execution/block.h"
+#include "execution/worker_pool.h"
 #include "execution/tx/state_proof.h"
 
 namespace chainaccel::exec {
@@ -227,11 +228,13 @@ class TreeUpdateScratch {
 // level of nodes at a time, deepest first: the level's leaves in one hasher call, then
 // each of its four binary levels in one. `out`'s vectors are
 // cleared, not replaced, so a caller that passes the same TreeUpdate each block reuses
-// their memory; `scratch` (may be null: buffers of this call only) likewise. INTERNAL
-// when the reader fails or a node is missing (a damaged database).
+// their memory; `scratch` (may be null: buffers of this call only) likewise. `workers`
+// (may be null: the calling thread alone) prepares each hasher call's inputs and takes
+// its outputs back on several threads (the hasher itself spreads its batches as it
+// does). INTERNAL when the reader fails or a node is missing (a damaged database).
 Status UpdateStateTree(const NodeReader& reader, const TreeRoot& committed, uint64_t height,
                        const WriteSet& writes, NodeHasher& hasher, TreeUpdate* out,
-                       TreeUpdateScratch* scratch = nullptr);
+                       TreeUpdateScratch* scratch = nullptr, WorkerPool* workers = nullptr);
 
 // A walk over a whole state: a StateScan calls the visitor once for every key with its
 // value, in any order, and returns how the walk went (INTERNAL when storage fails).

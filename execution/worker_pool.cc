@@ -1,5 +1,7 @@
 #include "execution/worker_pool.h"
 
+#include <algorithm>
+
 namespace chainaccel::exec {
 
 WorkerPool::WorkerPool(size_t threads) {
@@ -44,6 +46,21 @@ void WorkerPool::HelperLoop(size_t index) {
     lock.Lock();
     if (--running_ == 0) done_.NotifyOne();
   }
+}
+
+void ForRanges(WorkerPool* pool, size_t n, size_t min_each,
+               const std::function<void(size_t t, size_t begin, size_t end)>& work) {
+  const size_t ranges =
+      pool == nullptr ? 1 : std::max<size_t>(1, std::min(pool->threads(), n / std::max<size_t>(1, min_each)));
+  if (ranges == 1) {
+    work(0, 0, n);
+    return;
+  }
+  const size_t per = (n + ranges - 1) / ranges;
+  pool->Run(ranges, [&](size_t t) {
+    const size_t begin = std::min(n, t * per);
+    work(t, begin, std::min(n, begin + per));
+  });
 }
 
 }  // namespace chainaccel::exec

@@ -56,4 +56,12 @@ class WorkerPool {
   std::vector<std::thread> helpers_;  // helpers_[i - 1] is helper i
 };
 
+// Calls work(t, begin, end) for ranges that cover [0, n) once, taken by up to
+// pool->threads() threads at once (the calling thread one of them), each range at least
+// `min_each` long; with fewer items, or no pool, one range on the calling thread (t = 0).
+// Returns when every range is done. t is the range's index, below pool->threads().
+// REQUIRES: as Run (one caller at a time per pool; work does not use the pool).
+void ForRanges(WorkerPool* pool, size_t n, size_t min_each,
+               const std::function<void(size_t t, size_t begin, size_t end)>& work);
+
 }  // namespace chainaccel::exec
