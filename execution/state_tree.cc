@@ -103,20 +103,38 @@ class PrefetchedNodes final : public NodeReader {
   }
 
   Status Read(const NodeRef& ref, std::optional<VersionedNode>* out) const override {
-    const size_t l = ref.position.depth / kTreeNodeLevels;
-    if (ref.position.depth % kTreeNodeLevels == 0 && l >= 1 && l <= used_) {
-      const Level& level = levels_[l - 1];
-      size_t& at = level.cursor;
-      if (at < level.refs.size() && level.refs[at].position == ref.position &&
-          level.refs[at].version == ref.version && level.nodes[at]) {
-        *out = level.nodes[at++];
-        return Status::Ok();
-      }
+    if (const VersionedNode* node = Next(ref)) {
+      *out = *node;
+      return Status::Ok();
     }
     return reader_.Read(ref, out);
   }
 
+  // Read without a copy: *out points at the node read ahead, or at *fallback, where a
+  // node not read ahead is read; null when there is none.
+  Status Get(const NodeRef& ref, const VersionedNode** out, std::optional<VersionedNode>* fallback) const {
+    *out = Next(ref);
+    if (*out != nullptr) return Status::Ok();
+    Status s = reader_.Read(ref, fallback);
+    if (s.ok() && *fallback) *out = &**fallback;
+    return s;
+  }
+
  private:
+  // The node read ahead for `ref` if it is the next one of its depth (the cursor moves
+  // past it), else null.
+  const VersionedNode* Next(const NodeRef& ref) const {
+    const size_t l = ref.position.depth / kTreeNodeLevels;
+    if (ref.position.depth % kTreeNodeLevels != 0 || l < 1 || l > used_) return nullptr;
+    const Level& level = levels_[l - 1];
+    size_t& at = level.cursor;
+    if (at < level.refs.size() && level.refs[at].position == ref.position &&
+        level.refs[at].version == ref.version && level.nodes[at]) {
+      return &*level.nodes[at++];
+    }
+    return nullptr;
+  }
+
   // The children of `v` that the update reads: those in a slot with changes. Appends their
   // records to *refs and their visits (node not yet read) to *next.
   static void ChildrenToRead(const Visit& v, std::vector<NodeRef>* refs, std::vector<Visit>* next) {
@@ -159,7 +177,7 @@ class Updater {
     std::vector<uint8_t> preimages, digests;
   };
 
-  Updater(const NodeReader& reader, uint64_t height, TreeUpdate* out, Buffers& buffers,
+  Updater(const PrefetchedNodes& reader, uint64_t height, TreeUpdate* out, Buffers& buffers,
           WorkerPool* workers)
       : reader_(reader), height_(height), out_(out), b_(buffers), pending_(buffers.pending),
         workers_(workers) {
@@ -191,9 +209,10 @@ class Updater {
         Status r = Rebuild(child, part, leaf, &sub);
         if (!r.ok()) return r;
       } else {
-        std::optional<VersionedNode> node;
-        Status r = reader_.Read(NodeRef{child, was.version}, &node);
-        if (r.ok() && !node) r = Missing(child);
+        std::optional<VersionedNode> fallback;
+        const VersionedNode* node = nullptr;
+        Status r = reader_.Get(NodeRef{child, was.version}, &node, &fallback);
+        if (r.ok() && node == nullptr) r = Missing(child);
         if (r.ok()) r = Update(child, part, *node, &sub);
         if (!r.ok()) return r;
       }
@@ -417,7 +436,7 @@ class Updater {
     });
   }
 
-  const NodeReader& reader_;
+  const PrefetchedNodes& reader_;
   const uint64_t height_;
   TreeUpdate* const out_;
   Buffers& b_;

@@ -205,10 +205,15 @@ struct TreeUpdate {
 // ~50-70 MB in all), which the daemon's allocator policy maps afresh and
 // faults in page by page whenever they are allocated (bench/EXEC_RESULTS.md, "Page faults
 // in the block path"). A buffer grown past kKeepBytes is released after its update
-// instead of kept. Not thread-safe: one update at a time uses a scratch.
+// instead of kept. 256 MiB keeps those of a block of 10^4 transfers over 10^7 accounts
+// (~3·10^4 changed keys, ~7·10^4 new nodes: ~100 MB of new nodes alone); at 64 MiB a
+// block over 10^6 accounts already lost them each time and its update took 4x as long
+// (0.08 s against 0.02 s, bench/EXEC_RESULTS.md, "The 16-core host"), while the much
+// larger blocks of a bulk load still give theirs back. Not thread-safe: one update at a
+// time uses a scratch.
 class TreeUpdateScratch {
  public:
-  static constexpr size_t kKeepBytes = size_t{64} << 20;
+  static constexpr size_t kKeepBytes = size_t{256} << 20;
   struct Buffers;  // defined in state_tree.cc
 
   TreeUpdateScratch();
