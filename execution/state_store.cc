@@ -15,7 +15,6 @@
 #include <cstdio>
 #include <cstring>
 #include <ctime>
-#include <thread>
 
 #include "execution/tx/contract_code.h"
 
@@ -377,15 +376,15 @@ class StoreNodeReader final : public NodeReader {
     // A large level: each thread looks up a range and reads that range's misses.
     std::vector<Status> results(workers_.threads());
     ForRanges(&workers_, refs.size(), kMinLookupsPerThread,
-                      [&](size_t t, size_t begin, size_t end) {
-                        std::vector<size_t> misses;
-                        for (size_t i = begin; i < end; ++i) {
-                          if (!FromCache(refs[i], &(*out)[i])) misses.push_back(i);
-                        }
-                        if (misses.empty()) return;
-                        results[t] = db_ == nullptr ? Status::Internal("state database is closed")
-                                                    : ReadChunk(refs, misses, out);
-                      });
+        [&](size_t t, size_t begin, size_t end) {
+          std::vector<size_t> misses;
+          for (size_t i = begin; i < end; ++i) {
+            if (!FromCache(refs[i], &(*out)[i])) misses.push_back(i);
+          }
+          if (misses.empty()) return;
+          results[t] = db_ == nullptr ? Status::Internal("state database is closed")
+                                      : ReadChunk(refs, misses, out);
+        });
     return FirstError(results);
   }
 
@@ -404,9 +403,9 @@ class StoreNodeReader final : public NodeReader {
                     std::vector<std::optional<VersionedNode>>* out) const {
     std::vector<Status> results(workers_.threads());
     ForRanges(&workers_, misses.size(), kMinReadsPerThread,
-                      [&](size_t t, size_t begin, size_t end) {
-                        results[t] = ReadChunk(refs, misses.subspan(begin, end - begin), out);
-                      });
+        [&](size_t t, size_t begin, size_t end) {
+          results[t] = ReadChunk(refs, misses.subspan(begin, end - begin), out);
+        });
     return FirstError(results);
   }
 
@@ -788,11 +787,11 @@ Status StateStore::Persist(uint64_t height, const WriteSet& writes, const TreeUp
   std::vector<std::optional<std::string>> replaced(writes.size());
   std::vector<Status> reads(workers_->threads());
   ForRanges(workers_.get(), writes.size(), kMinItemsPerWriteThread,
-                    [&](size_t t, size_t begin, size_t end) {
-                      for (size_t k = begin; k < end && reads[t].ok(); ++k) {
-                        reads[t] = ReadLatest(writes[k].first, &replaced[k], /*fill_cache=*/false);
-                      }
-                    });
+      [&](size_t t, size_t begin, size_t end) {
+        for (size_t k = begin; k < end && reads[t].ok(); ++k) {
+          reads[t] = ReadLatest(writes[k].first, &replaced[k], /*fill_cache=*/false);
+        }
+      });
   if (Status s = FirstError(reads); !s.ok()) return s;
   std::string& undo = scratch_->undo;
   undo.clear();
@@ -845,12 +844,12 @@ Status StateStore::PutTree(uint64_t height, const TreeUpdate& update, rocksdb::W
   nodes.resize(order.size());
   scratch_->nodes_height = 0;
   ForRanges(workers_.get(), order.size(), kMinItemsPerWriteThread,
-                    [&](size_t, size_t begin, size_t end) {
-                      for (size_t k = begin; k < end; ++k) {
-                        const auto& [p, node] = update.written[order[k]];
-                        nodes[k] = NodeCache::EncodedNode(p, VersionedNode{node, height});
-                      }
-                    });
+      [&](size_t, size_t begin, size_t end) {
+        for (size_t k = begin; k < end; ++k) {
+          const auto& [p, node] = update.written[order[k]];
+          nodes[k] = NodeCache::EncodedNode(p, VersionedNode{node, height});
+        }
+      });
   std::string written;
   written.reserve(update.written.size() * (kNodeKeyBytes - 9));
   for (size_t k = 0; k < nodes.size(); ++k) {
@@ -1015,12 +1014,12 @@ Status StateStore::UndoReplayedBlock(uint64_t height) {
 
 void StateStore::Apply(uint64_t height, const WriteSet& writes, const TreeUpdate& update) {
   ForRanges(workers_.get(), writes.size(), kMinItemsPerWriteThread,
-                    [&](size_t, size_t begin, size_t end) {
-                      for (size_t k = begin; k < end; ++k) {
-                        const auto& [key, value] = writes[k];
-                        cache_->Insert(StateCache::Kind::kValue, key, value ? &*value : nullptr);
-                      }
-                    });
+      [&](size_t, size_t begin, size_t end) {
+        for (size_t k = begin; k < end; ++k) {
+          const auto& [key, value] = writes[k];
+          cache_->Insert(StateCache::Kind::kValue, key, value ? &*value : nullptr);
+        }
+      });
   for (const auto& [key, value] : writes) {
     Hash32 address;
     if (ParseContractCodeKey(key, &address)) staged_.erase(address);
@@ -1029,9 +1028,9 @@ void StateStore::Apply(uint64_t height, const WriteSet& writes, const TreeUpdate
   std::vector<NodeCache::EncodedNode>& nodes = scratch_->nodes;
   if (scratch_->nodes_height == height && nodes.size() == update.written.size()) {
     ForRanges(workers_.get(), nodes.size(), kMinItemsPerWriteThread,
-                      [&](size_t, size_t begin, size_t end) {
-                        for (size_t k = begin; k < end; ++k) nodes_->Insert(std::move(nodes[k]));
-                      });
+        [&](size_t, size_t begin, size_t end) {
+          for (size_t k = begin; k < end; ++k) nodes_->Insert(std::move(nodes[k]));
+        });
   } else {  // not after Persist (REQUIRES): encode them here
     for (const auto& [p, node] : update.written) nodes_->Insert(p, VersionedNode{node, height});
   }
