@@ -859,8 +859,9 @@ Status StateStore::PutTree(uint64_t height, const TreeUpdate& update, rocksdb::W
   }
   scratch_->nodes_height = height;
   // The stale index, one record for the block, its entries in key order too: pruning
-  // deletes them in that order.
-  std::vector<std::array<char, kStaleEntryBytes>> entries(update.stale.size());
+  // deletes them in that order. Unsigned bytes: RocksDB orders keys bytewise unsigned
+  // (std::array<char> would sort 0x80..0xff first, char being signed here).
+  std::vector<std::array<uint8_t, kStaleEntryBytes>> entries(update.stale.size());
   for (size_t k = 0; k < entries.size(); ++k) {
     const auto& [p, version] = update.stale[k];
     const std::string key = PositionKey(p) + BigEndian64(version);
@@ -869,7 +870,7 @@ Status StateStore::PutTree(uint64_t height, const TreeUpdate& update, rocksdb::W
   std::sort(entries.begin(), entries.end());
   std::string stale;
   stale.reserve(entries.size() * kStaleEntryBytes);
-  for (const auto& e : entries) stale.append(e.data(), e.size());
+  for (const auto& e : entries) stale.append(reinterpret_cast<const char*>(e.data()), e.size());
   if (!stale.empty()) batch->Put(Prefixed('x', BigEndian64(height)), stale);
   batch->Put(Prefixed('r', BigEndian64(height)), rocksdb::Slice(View(update.root.hash).data(), 32));
   batch->Put(Prefixed('y', BigEndian64(height)), written);

@@ -4,6 +4,8 @@
 
 #include <cstring>
 #include <memory>
+#include <string>
+#include <string_view>
 #include <vector>
 
 #include "execution/state_tree.h"
@@ -71,6 +73,12 @@ Status WalkTree(rocksdb::DB& db, const Hash32& root, uint64_t height, size_t* wa
   return Status::Ok();
 }
 
+uint64_t ParseHeight(const std::string& be) {
+  uint64_t h = 0;
+  for (char c : be) h = (h << 8) | static_cast<uint8_t>(c);
+  return h;
+}
+
 }  // namespace
 
 Status CheckLatestTree(const std::string& path, size_t* reachable) {
@@ -81,9 +89,7 @@ Status CheckLatestTree(const std::string& path, size_t* reachable) {
   std::unique_ptr<rocksdb::DB> db(raw);
   std::string v;
   uint64_t height = 0;
-  if (db->Get(rocksdb::ReadOptions(), "m:height", &v).ok()) {
-    for (char c : v) height = (height << 8) | static_cast<uint8_t>(c);
-  }
+  if (db->Get(rocksdb::ReadOptions(), "m:height", &v).ok()) height = ParseHeight(v);
   std::string root;
   if (height > 0 && db->Get(rocksdb::ReadOptions(), "r" + BigEndian64(height), &root).ok() &&
       root != std::string(32, '\0')) {
@@ -95,6 +101,22 @@ Status CheckLatestTree(const std::string& path, size_t* reachable) {
   std::unique_ptr<rocksdb::Iterator> it(db->NewIterator(rocksdb::ReadOptions()));
   it->Seek("n");
   if (it->Valid() && it->key().starts_with("n")) return Status::Internal("a latest-node record of the old layout");
+  if (!it->status().ok()) return Status::Internal(it->status().ToString());
+  // Each block's stale index: whole 42-byte entries in ascending order (pruning deletes
+  // them in that order).
+  constexpr size_t kEntry = 2 + 32 + 8;
+  for (it->Seek("x"); it->Valid() && it->key().starts_with("x"); it->Next()) {
+    const std::string_view value(it->value().data(), it->value().size());
+    const std::string at = "the stale index record of height " +
+                           std::to_string(it->key().size() == 9 ? ParseHeight(it->key().ToString().substr(1)) : 0);
+    if (value.size() % kEntry != 0) return Status::Internal(at + ": not whole entries");
+    for (size_t e = kEntry; e < value.size(); e += kEntry) {
+      // Bytewise unsigned, as RocksDB orders keys (string_view's compare is memcmp's).
+      if (value.substr(e - kEntry, kEntry) >= value.substr(e, kEntry)) {
+        return Status::Internal(at + ": entries out of order at " + std::to_string(e / kEntry));
+      }
+    }
+  }
   return it->status().ok() ? Status::Ok() : Status::Internal(it->status().ToString());
 }
 

@@ -15,7 +15,8 @@ namespace chainaccel::exec::testing {
 // height (m:height) from its root (the latest "t" record at or below that height at the
 // root's position, which must hash to the height's root record) down through the
 // versions the child slots name: every child's record must exist and hash to its slot,
-// and no "n" record may exist. *reachable: the nodes walked. INTERNAL naming the first
+// and no "n" record may exist; every stale index record ("x" || height) must hold whole
+// entries in ascending order. *reachable: the nodes walked. INTERNAL naming the first
 // difference.
 Status CheckLatestTree(const std::string& path, size_t* reachable);
 
