@@ -455,10 +455,6 @@ Status ClosedAfterFailure() {
       "(the next block or deployment retries)");
 }
 
-// Calls work(t, begin, end) for the ranges of [0, n) that up to `max_threads` threads
-// take, each at least `min_each` items (fewer in all: one range, on the calling thread),
-// and returns when every range is done.
-
 }  // namespace
 
 // Buffers the writers reuse from block to block, so that a block's large batches do not
