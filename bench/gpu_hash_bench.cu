@@ -375,23 +375,19 @@ void EndToEnd(const Options& o, const Bandwidth& bw, const std::string& op,
 
 int Main(int argc, char** argv) {
   const Options o = ParseOptions(argc, argv);
-  int device = 0;
-  CudaCheck(cudaGetDevice(&device), "cudaGetDevice");
-  cudaDeviceProp prop{};
-  CudaCheck(cudaGetDeviceProperties(&prop, device), "cudaGetDeviceProperties");
+  const bench::RunContext run = bench::StartRun();
+  const cudaDeviceProp& prop = run.device;
+  const uint64_t seed = run.seed;
+  const int device = 0;  // StartRun's
   int clock_khz = 0, driver = 0, runtime = 0;
   CudaCheck(cudaDeviceGetAttribute(&clock_khz, cudaDevAttrClockRate, device), "attribute");
   CudaCheck(cudaDriverGetVersion(&driver), "cudaDriverGetVersion");
   CudaCheck(cudaRuntimeGetVersion(&runtime), "cudaRuntimeGetVersion");
-  char date[32];
-  const std::time_t now = std::time(nullptr);
-  std::strftime(date, sizeof(date), "%Y-%m-%dT%H:%M:%SZ", std::gmtime(&now));
-  const uint64_t seed = std::random_device{}() | uint64_t{std::random_device{}()} << 32;
   std::printf("{\"bench\":\"device\",\"name\":\"%s\",\"sms\":%d,\"max_sm_clock_mhz\":%d,"
               "\"memory_bytes\":%zu,\"l2_bytes\":%d,\"cc\":\"%d.%d\",\"driver\":%d,"
               "\"runtime\":%d,\"date\":\"%s\",\"seed\":%llu}\n",
               prop.name, prop.multiProcessorCount, clock_khz / 1000, prop.totalGlobalMem,
-              prop.l2CacheSize, prop.major, prop.minor, driver, runtime, date,
+              prop.l2CacheSize, prop.major, prop.minor, driver, runtime, run.date.c_str(),
               static_cast<unsigned long long>(seed));
   std::fflush(stdout);
 
@@ -433,7 +429,7 @@ int Main(int argc, char** argv) {
   }
   std::printf("# %s, %d SMs, %s; %zu x %zu-byte messages; copy %.2f TB/s, h2d %.1f GB/s, "
               "d2h %.1f GB/s\n",
-              prop.name, prop.multiProcessorCount, date, o.items, kItemBytes,
+              prop.name, prop.multiProcessorCount, run.date.c_str(), o.items, kItemBytes,
               bw.device_copy / 1e12, bw.h2d / 1e9, bw.d2h / 1e9);
   for (const auto& line : table.lines) std::printf("# %s\n", line.c_str());
   return 0;

@@ -378,15 +378,12 @@ int Main(int argc, char** argv) {
   const Options options = ParseOptions(argc, argv);
   const size_t n = options.items;
   const int runs = options.runs;
-  cudaDeviceProp prop{};
-  CudaCheck(cudaGetDeviceProperties(&prop, 0), "cudaGetDeviceProperties");
-  char date[32];
-  const std::time_t now = std::time(nullptr);
-  std::strftime(date, sizeof(date), "%Y-%m-%dT%H:%M:%SZ", std::gmtime(&now));
-  const uint64_t seed = std::random_device{}();
+  const bench::RunContext run = bench::StartRun();
+  const cudaDeviceProp& prop = run.device;
+  const uint64_t seed = run.seed;
   std::printf("{\"bench\":\"device\",\"name\":\"%s\",\"sms\":%d,\"host_threads\":%u,"
               "\"date\":\"%s\",\"seed\":%llu,\"items\":%zu}\n",
-              prop.name, prop.multiProcessorCount, std::thread::hardware_concurrency(), date,
+              prop.name, prop.multiProcessorCount, std::thread::hardware_concurrency(), run.date.c_str(),
               static_cast<unsigned long long>(seed), n);
   Status status_out;
   std::unique_ptr<GpuEngine> gpu = GpuEngine::Create(0, GpuEngine::Options{}, &status_out);
@@ -399,7 +396,7 @@ int Main(int argc, char** argv) {
     BenchSchnorr(n, options.schnorr_message_bytes, runs, seed, *gpu, cpu, table);
   }
   std::printf("# %s, %d SMs, %s; %zu signatures; CPU engine %u threads\n", prop.name,
-              prop.multiProcessorCount, date, n, cpu.info().threads);
+              prop.multiProcessorCount, run.date.c_str(), n, cpu.info().threads);
   for (const auto& line : table) std::printf("# %s\n", line.c_str());
   return 0;
 }
