@@ -39,12 +39,14 @@
 // states of --accounts sizes (1e5,1e6 by default; written straight into the store first):
 // --rounds blocks of --txs transfers from keyed senders to random accounts of the state,
 // each block's phases, the root update among them, the state cache's hit rate and the
-// peak resident memory. "--cache-bytes N" sizes the block path's state cache
+// peak resident memory; then (unless --pipelined off) --rounds more blocks pipelined
+// (BeginBlock of block h + 1 before FinishBlock of block h) and the pipeline's rate
+// (exec_scale_pipelined). "--cache-bytes N" sizes the block path's state cache
 // (ExecutionOptions::state_cache_bytes; the daemon's 256 MiB by default).
 //
 // Usage: exec_bench [--txs N] [--rounds R] [--threads 1,2,4,8,16] [--workloads a,b,c]
 //                   [--profile B] [--proof-block N] [--proofs P] [--aot on|off]
-//                   [--accounts 1e5,1e6,1e7] [--cache-bytes N]
+//                   [--accounts 1e5,1e6,1e7] [--cache-bytes N] [--pipelined on|off]
 #include <algorithm>
 #include <array>
 #include <chrono>
@@ -87,6 +89,7 @@ using testing::U64;
 struct Options {
   size_t txs = 10000;
   size_t rounds = 5;
+  bool pipelined = true;  // scale: the pipelined blocks after the ones one at a time
   std::vector<size_t> threads = {1, 2, 4, 8, 16};
   std::vector<std::string> workloads = {"transfer_low", "transfer_high", "swap", "pipeline",
                                         "proofs", "proof_verify"};
@@ -685,6 +688,52 @@ double FillState(BlockPath& path, uint64_t accounts, const std::vector<testing::
 // block's phases, the state root update among them, the state cache's hit rate over the
 // block, and the process's peak resident memory so far (the whole process: the filled
 // state's writes included).
+// One exec_scale line: block `round`'s phases; `seconds` its wall time (one at a time) or
+// the time since the block before it was answered (pipelined).
+void PrintScaleBlock(const Options& options, const BlockPath& path, uint64_t accounts,
+                     double fill_seconds, size_t round, bool pipelined, const BlockResult& r,
+                     double seconds, double hit_rate) {
+  const size_t n = options.txs;
+  std::printf(
+      "{\"bench\":\"exec_scale\",\"accounts\":%llu,\"fill_s\":%.1f,\"round\":%zu,"
+      "\"pipelined\":%s,\"on_uncommitted\":%s,"
+      "\"txs\":%zu,\"ok\":%zu,\"threads\":%zu,\"cpu_engine_threads\":%u,\"gpus\":%zu,"
+      "\"seconds\":%.6f,\"tps\":%.0f,\"verify_s\":%.6f,\"execute_s\":%.6f,"
+      "\"root_s\":%.6f,\"commit_s\":%.6f,\"root_changes_s\":%.6f,\"root_read_ahead_s\":%.6f,"
+      "\"root_update_s\":%.6f,\"root_hash_s\":%.6f,\"persist_s\":%.6f,\"commit_wait_s\":%.6f,"
+      "\"cache_mib\":%.0f,\"cache_hit_rate\":%.3f,\"peak_rss_mib\":%.0f}\n",
+      static_cast<unsigned long long>(accounts), fill_seconds, round,
+      pipelined ? "true" : "false", r.pipelined ? "true" : "false", n, OkCount(r), path.threads,
+      path.cpu.info().threads, path.gpus.engines().size(), seconds,
+      static_cast<double>(n) / seconds, r.timings.verify_seconds, r.timings.execute_seconds,
+      r.timings.root_seconds, r.timings.commit_seconds, r.timings.root_phases.changes_s,
+      r.timings.root_phases.read_ahead_s, r.timings.root_phases.update_s,
+      r.timings.root_phases.hash_s, r.timings.persist_seconds, r.timings.pipeline_wait_seconds,
+      static_cast<double>(options.cache_bytes) / (1 << 20), hit_rate, bench::PeakRssMiB());
+  std::fflush(stdout);
+}
+
+// The state cache's hit rate between two readings of its counters.
+double HitRate(const StateCache::Stats& before, const StateCache::Stats& after) {
+  const double hits =
+      static_cast<double>(after.hits[0] + after.hits[1] - before.hits[0] - before.hits[1]);
+  const double misses = static_cast<double>(after.misses[0] + after.misses[1] -
+                                            before.misses[0] - before.misses[1]);
+  return hits / std::max(1.0, hits + misses);
+}
+
+// "scale" (exec_scale lines): for each --accounts size, a fresh daemon block path (as
+// "pipeline"), a state of that many token balances (FillState), then --rounds blocks of
+// --txs signed transfers, one from each of --txs keyed senders (nonces 0, 1, ...) to a
+// random account of the state, so that reads and tree paths fall all over the state. Each
+// block's phases, the state root update among them, the state cache's hit rate over the
+// block, and the process's peak resident memory so far (the whole process: the filled
+// state's writes included). The blocks run one at a time (ExecuteBlock), then (--pipelined
+// on, the default) --rounds more are pipelined as a node that has the next block at hand
+// sends them: block h + 1 is begun (BeginBlock) before block h is answered (FinishBlock),
+// so h's commit overlaps h + 1's execution; every block is built and signed before the
+// first is begun, and a line's seconds are the time since the block before was answered
+// (its transfers/s the pipeline's rate), the exec_scale_pipelined line the whole run's.
 void Scale(const Options& options) {
   const size_t n = options.txs;
   std::mt19937_64 rng(13);
@@ -696,37 +745,58 @@ void Scale(const Options& options) {
     double seconds = 0;
     path.Execute({}, &seconds);  // the deployment's block
     const double fill_seconds = FillState(path, accounts, senders);
-    for (size_t round = 0; round < options.rounds; ++round) {
+    // Block `round`: nonce `round` of every sender.
+    auto transfers = [&](size_t round) {
       std::vector<Transaction> block;
       for (size_t i = 0; i < n; ++i) {
         block.push_back(testing::SignedCall(
             senders[i], path.token, "transfer",
             testing::AddressBytes(StateAccount(rng() % accounts)) + U64(1), 1'000'000, round));
       }
+      return block;
+    };
+    for (size_t round = 0; round < options.rounds; ++round) {
+      const std::vector<Transaction> block = transfers(round);
       const StateCache::Stats before = path.engine->state_cache_stats();
       const BlockResult r = path.Execute(block, &seconds);
-      const StateCache::Stats after = path.engine->state_cache_stats();
-      const double hits =
-          static_cast<double>(after.hits[0] + after.hits[1] - before.hits[0] - before.hits[1]);
-      const double misses = static_cast<double>(after.misses[0] + after.misses[1] -
-                                                before.misses[0] - before.misses[1]);
-      std::printf(
-          "{\"bench\":\"exec_scale\",\"accounts\":%llu,\"fill_s\":%.1f,\"round\":%zu,"
-          "\"txs\":%zu,\"ok\":%zu,\"threads\":%zu,\"cpu_engine_threads\":%u,\"gpus\":%zu,"
-          "\"seconds\":%.6f,\"tps\":%.0f,\"verify_s\":%.6f,\"execute_s\":%.6f,"
-          "\"root_s\":%.6f,\"commit_s\":%.6f,\"root_changes_s\":%.6f,\"root_read_ahead_s\":%.6f,"
-          "\"root_update_s\":%.6f,\"root_hash_s\":%.6f,\"persist_s\":%.6f,"
-          "\"cache_mib\":%.0f,\"cache_hit_rate\":%.3f,\"peak_rss_mib\":%.0f}\n",
-          static_cast<unsigned long long>(accounts), fill_seconds, round, n, OkCount(r),
-          path.threads, path.cpu.info().threads, path.gpus.engines().size(), seconds,
-          static_cast<double>(n) / seconds, r.timings.verify_seconds, r.timings.execute_seconds,
-          r.timings.root_seconds, r.timings.commit_seconds, r.timings.root_phases.changes_s,
-          r.timings.root_phases.read_ahead_s, r.timings.root_phases.update_s,
-          r.timings.root_phases.hash_s, r.timings.persist_seconds,
-          static_cast<double>(options.cache_bytes) / (1 << 20), hits / std::max(1.0, hits + misses),
-          bench::PeakRssMiB());
-      std::fflush(stdout);
+      PrintScaleBlock(options, path, accounts, fill_seconds, round, false, r, seconds,
+                      HitRate(before, path.engine->state_cache_stats()));
     }
+    if (!options.pipelined) continue;
+    std::vector<std::vector<Transaction>> blocks;
+    for (size_t round = options.rounds; round < 2 * options.rounds; ++round) {
+      blocks.push_back(transfers(round));
+    }
+    const uint64_t first = path.engine->height() + 1;
+    const auto start = std::chrono::steady_clock::now();
+    auto answered = start;
+    StateCache::Stats before = path.engine->state_cache_stats();
+    std::shared_ptr<BlockInFlight> below;
+    auto finish = [&](size_t round) {
+      BlockResult r;
+      bench::CheckStatus("exec_bench", path.engine->FinishBlock(below, &r));
+      const auto now = std::chrono::steady_clock::now();
+      const StateCache::Stats after = path.engine->state_cache_stats();
+      PrintScaleBlock(options, path, accounts, fill_seconds, round, true, r,
+                      Seconds(now - answered), HitRate(before, after));
+      answered = now;
+      before = after;
+    };
+    for (size_t k = 0; k < blocks.size(); ++k) {
+      std::shared_ptr<BlockInFlight> begun;
+      bench::CheckStatus("exec_bench", path.engine->BeginBlock(first + k, first + k, std::nullopt,
+                                                               std::move(blocks[k]), &begun));
+      if (below != nullptr) finish(options.rounds + k - 1);
+      below = std::move(begun);
+    }
+    finish(2 * options.rounds - 1);
+    const double total = Seconds(std::chrono::steady_clock::now() - start);
+    std::printf(
+        "{\"bench\":\"exec_scale_pipelined\",\"accounts\":%llu,\"blocks\":%zu,\"txs\":%zu,"
+        "\"seconds\":%.6f,\"tps\":%.0f}\n",
+        static_cast<unsigned long long>(accounts), options.rounds, n, total,
+        static_cast<double>(n * options.rounds) / total);
+    std::fflush(stdout);
   }
 }
 
@@ -874,6 +944,8 @@ Options ParseOptions(int argc, char** argv) {
     const std::string flag = argv[i], value = argv[i + 1];
     if (flag == "--txs") {
       o.txs = std::stoul(value);
+    } else if (flag == "--pipelined") {
+      o.pipelined = value != "off";
     } else if (flag == "--rounds") {
       o.rounds = std::max<size_t>(1, std::stoul(value));
     } else if (flag == "--threads") {

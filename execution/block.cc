@@ -1,5 +1,7 @@
 #include "execution/block.h"
 
+#include <algorithm>
+
 namespace chainaccel::exec {
 namespace {
 
@@ -42,6 +44,15 @@ WriteSet ToWriteSet(WriteMap&& map) {
     out.emplace_back(std::move(node.key()), std::move(node.mapped()));
   }
   return out;
+}
+
+bool WriteSetOverlay::Get(std::string_view key, std::string* value) const {
+  auto it = std::lower_bound(writes_.begin(), writes_.end(), key,
+                             [](const auto& write, std::string_view k) { return write.first < k; });
+  if (it == writes_.end() || it->first != key) return base_.Get(key, value);
+  if (!it->second) return false;
+  *value = *it->second;
+  return true;
 }
 
 std::string StateKey(const Hash32& contract, std::string_view key) {

@@ -59,6 +59,20 @@ class StateReader {
   virtual bool Get(std::string_view key, std::string* value) const = 0;
 };
 
+// The state after a block that is not committed yet: that block's `writes` (a WriteSet:
+// sorted, each key once), else `base`, the state below it. Both must outlive the overlay
+// and stay unchanged; thread-safe as `base` is.
+class WriteSetOverlay final : public StateReader {
+ public:
+  WriteSetOverlay(const WriteSet& writes, const StateReader& base)
+      : writes_(writes), base_(base) {}
+  bool Get(std::string_view key, std::string* value) const override;
+
+ private:
+  const WriteSet& writes_;
+  const StateReader& base_;
+};
+
 // Everything an executor needs; owned by the caller for the duration of Execute.
 struct BlockInput {
   uint64_t height = 0;

@@ -65,6 +65,14 @@ ExecutionEngine::ExecutionEngine(const ExecutionOptions& options, Engine* engine
     : options_(options), engine_(engine) {}
 
 ExecutionEngine::~ExecutionEngine() {
+  if (committer_.joinable()) {
+    {
+      MutexLock lock(pipeline_mu_);
+      stop_committer_ = true;
+      pipeline_changed_.NotifyAll();
+    }
+    committer_.join();  // after it has committed every begun block
+  }
   // The start-up thread submits to aot_, and the compiler's worker attaches modules to
   // the contracts in prepared_ (shared, so they outlive the map): the thread goes first,
   // then the compiler (a running build is killed), then the rest by member order.
@@ -119,6 +127,8 @@ Status ExecutionEngine::Open(const ExecutionOptions& options, Engine* engine,
       engine_ptr->QueueDeployedContracts(std::move(hashes));
     });
   }
+  ExecutionEngine* self = e.get();
+  e->committer_ = std::thread([self] { self->CommitLoop(); });
   *out = std::move(e);
   return Status::Ok();
 }
@@ -153,7 +163,10 @@ Status ExecutionEngine::Deploy(ByteView wasm, ByteView salt, Hash32* address,
   if (entry_points != nullptr) *entry_points = prepared->entry_points();
   *address = ContractAddress(*code_hash, salt);
 
+  // Staged only while every begun block is committed, so that the next block begun
+  // takes the deployment in (and no block begun before sees it).
   MutexLock block_lock(block_mu_);
+  WaitForCommits();
   WriterMutexLock lock(mu_);
   Hash32 existing;
   if (store_->GetContract(*address, &existing)) {
@@ -174,13 +187,17 @@ Status ExecutionEngine::Deploy(ByteView wasm, ByteView salt, Hash32* address,
   return Status::Ok();
 }
 
-std::shared_ptr<const PreparedContract> ExecutionEngine::ContractAt(const Hash32& address,
-                                                                    bool with_staged) {
-  Hash32 code_hash;
-  if (store_->GetContract(address, &code_hash)) return PreparedFor(code_hash);
-  if (!with_staged) return nullptr;
-  auto it = store_->staged_contracts().find(address);
-  return it == store_->staged_contracts().end() ? nullptr : PreparedFor(it->second);
+std::shared_ptr<const PreparedContract> ExecutionEngine::ContractAt(
+    const StateReader& state, const Hash32& address, const std::map<Hash32, Hash32>* staged) {
+  std::string code_hash;
+  if (state.Get(ContractCodeKey(address), &code_hash) && code_hash.size() == 32) {
+    Hash32 hash;
+    std::memcpy(hash.data(), code_hash.data(), 32);
+    return PreparedFor(hash);
+  }
+  if (staged == nullptr) return nullptr;
+  auto it = staged->find(address);
+  return it == staged->end() ? nullptr : PreparedFor(it->second);
 }
 
 std::shared_ptr<const PreparedContract> ExecutionEngine::PreparedFor(const Hash32& code_hash) {
@@ -250,7 +267,7 @@ Status ExecutionEngine::VerifySignatures(const std::vector<Transaction>& txs,
   return Status::Ok();
 }
 
-Status ExecutionEngine::PreVerify(const std::vector<Transaction>& txs,
+Status ExecutionEngine::PreVerify(const std::vector<Transaction>& txs, const StateReader& state,
                                   std::vector<uint8_t>* signature_ok,
                                   std::vector<std::string>* proof_errors,
                                   BlockResult::Timings* timings) {
@@ -261,10 +278,9 @@ Status ExecutionEngine::PreVerify(const std::vector<Transaction>& txs,
   // waits for its batch): both reach the scheduler at once.
   Status proof_status;
   std::thread proofs;
-  const StateReader& committed = *store_;
   if (any_proof) {
     proofs = std::thread([&] {
-      proof_status = VerifyBlockProofs(*engine_, committed, txs, proof_errors);
+      proof_status = VerifyBlockProofs(*engine_, state, txs, proof_errors);
       timings->proof_seconds = SecondsSince(t);
     });
   }
@@ -282,43 +298,137 @@ Status ExecutionEngine::ComputeStateRoot(
   return BuildStateRoot(state, overlay, hasher, root);
 }
 
+// A block between BeginBlock and its commit. The fields before the lock's are written by
+// BeginBlock before the block enters the pipeline and read after (the pipeline's mutex
+// orders them); the committer adds the commit's timings to `result`.
+class BlockInFlight {
+ public:
+  uint64_t height = 0;
+  WriteSet writes;  // what the commit writes (StateStore::BlockWrites)
+  std::unique_ptr<TreeUpdate> update;
+  BlockResult result;  // everything but the commit's timings until committed
+  Clock::time_point computed_at;
+
+  // Guarded by the engine's pipeline_mu_.
+  bool finished = false;  // committed (status OK) or failed
+  Status status;
+  // Executed on top of a block whose commit failed: the committer fails it with `doom`.
+  bool doomed = false;
+  Status doom;
+};
+
 Status ExecutionEngine::ExecuteBlock(uint64_t height, uint64_t time,
                                      const std::optional<Hash32>& parent_root,
                                      std::vector<Transaction> transactions, BlockResult* out) {
+  std::shared_ptr<BlockInFlight> block;
+  Status s = BeginBlock(height, time, parent_root, std::move(transactions), &block);
+  if (!s.ok()) return s;
+  return FinishBlock(block, out);
+}
+
+Status ExecutionEngine::BeginBlock(uint64_t height, uint64_t time,
+                                   const std::optional<Hash32>& parent_root,
+                                   std::vector<Transaction> transactions,
+                                   std::shared_ptr<BlockInFlight>* block) {
+  block->reset();
   if (transactions.size() > options_.max_block_transactions) {
     return Status::InvalidArgument("block has " + std::to_string(transactions.size()) +
                                    " transactions, over the limit of " +
                                    std::to_string(options_.max_block_transactions));
   }
-  // Blocks run one at a time; calls and state reads go on beside a block's execution
-  // and wait only for its commit.
+  // Blocks execute one at a time; calls and state reads go on beside them.
   MutexLock block_lock(block_mu_);
+  {
+    // At most one block below this one is uncommitted, and it is not one the committer
+    // is about to fail.
+    MutexLock lock(pipeline_mu_);
+    while (pipeline_.size() > 1 || (!pipeline_.empty() && pipeline_.back()->doomed)) {
+      pipeline_changed_.Wait(pipeline_mu_);
+    }
+  }
   if (Status s = RecoverStore(); !s.ok()) {
     return Status::Internal("state database write failed: block " + std::to_string(height) +
                             " not executed: " + s.message());
   }
   ReaderMutexLock read_lock(mu_);
+  auto b = std::make_shared<BlockInFlight>();
+  std::shared_ptr<BlockInFlight> below;
+  {
+    // While mu_ is held shared no block is applied, and the committer takes a block out
+    // of the pipeline only as it applies it: the one left is above the committed state.
+    MutexLock lock(pipeline_mu_);
+    if (!pipeline_.empty()) below = pipeline_.back();
+    if (!spare_updates_.empty()) {
+      b->update = std::move(spare_updates_.back());
+      spare_updates_.pop_back();
+    }
+  }
+  if (b->update == nullptr) b->update = std::make_unique<TreeUpdate>();
+  Status s = ComputeBlock(height, time, parent_root, std::move(transactions), below.get(), b.get());
+  MutexLock lock(pipeline_mu_);
+  if (s.ok() && below != nullptr && (below->doomed || (below->finished && !below->status.ok()))) {
+    s = Status::Internal("state database write failed: block " + std::to_string(height) +
+                         " not committed: block " + std::to_string(below->height) +
+                         " below it was not: " +
+                         (below->doomed ? below->doom : below->status).message());
+  }
+  if (!s.ok()) {
+    b->update->ReleaseLarge(TreeUpdateScratch::kKeepBytes);
+    spare_updates_.push_back(std::move(b->update));
+    return s;
+  }
+  b->computed_at = Clock::now();
+  pipeline_.push_back(b);
+  pipeline_changed_.NotifyAll();
+  *block = std::move(b);
+  return Status::Ok();
+}
+
+Status ExecutionEngine::ComputeBlock(uint64_t height, uint64_t time,
+                                     const std::optional<Hash32>& parent_root,
+                                     std::vector<Transaction> transactions,
+                                     const BlockInFlight* below, BlockInFlight* block) {
   const uint64_t committed = store_->height();
+  const uint64_t head = below != nullptr ? below->height : committed;
   if (height <= committed) {
     return Status::FailedPrecondition("height " + std::to_string(height) +
                                       " is already committed (committed height " +
                                       std::to_string(committed) + ")");
   }
-  if (height != committed + 1) {
+  if (height <= head) {
     return Status::FailedPrecondition("height " + std::to_string(height) +
-                                      " does not follow the committed height " +
-                                      std::to_string(committed));
+                                      " is already executed (block " + std::to_string(head) +
+                                      " is being committed)");
   }
-  if (parent_root && *parent_root != store_->state_root()) {
-    return Status::FailedPrecondition("parent state root does not match the committed root");
+  if (height != head + 1) {
+    return Status::FailedPrecondition(
+        "height " + std::to_string(height) + " does not follow the committed height " +
+        std::to_string(committed) +
+        (below != nullptr ? " (nor block " + std::to_string(head) + ", being committed)" : ""));
+  }
+  const Hash32& head_root = below != nullptr ? below->result.state_root : store_->state_root();
+  if (parent_root && *parent_root != head_root) {
+    return Status::FailedPrecondition(below != nullptr
+        ? "parent state root does not match the root of block " + std::to_string(head)
+        : "parent state root does not match the committed root");
   }
   // A failed state read answers "absent" to whoever made it: any during the block fails it.
   const uint64_t read_failures = store_->read_failures();
+  // The state the block executes on: the block below it (its writes) over the committed
+  // state, or the committed state.
+  static const WriteSet kNoWrites;
+  const WriteSetOverlay overlay(below != nullptr ? below->writes : kNoWrites, *store_);
+  const StateReader& state = below != nullptr ? static_cast<const StateReader&>(overlay)
+                                              : static_cast<const StateReader&>(*store_);
+  BlockResult* out = &block->result;
 
   std::vector<uint8_t> signature_ok;
   std::vector<std::string> proof_errors;
-  Status s = PreVerify(transactions, &signature_ok, &proof_errors, &out->timings);
+  Status s = PreVerify(transactions, state, &signature_ok, &proof_errors, &out->timings);
   if (!s.ok()) return s;
+  // The block below took in every staged deployment (they are staged only while no
+  // block is uncommitted: Deploy), so only a block on the committed state takes them in.
+  const std::map<Hash32, Hash32>* staged = below != nullptr ? nullptr : &store_->staged_contracts();
   std::vector<std::shared_ptr<const PreparedContract>> owners;
   std::vector<const PreparedContract*> contracts;
   std::map<Hash32, const PreparedContract*> by_address;
@@ -326,7 +436,7 @@ Status ExecutionEngine::ExecuteBlock(uint64_t height, uint64_t time,
     auto it = by_address.find(tx.contract);
     if (it == by_address.end()) {
       // The block takes in the staged deployments before its transactions run.
-      auto p = ContractAt(tx.contract, /*with_staged=*/true);
+      auto p = ContractAt(state, tx.contract, staged);
       owners.push_back(p);
       it = by_address.emplace(tx.contract, p.get()).first;
     }
@@ -340,7 +450,7 @@ Status ExecutionEngine::ExecuteBlock(uint64_t height, uint64_t time,
   input.contracts = contracts;
   input.signature_ok = signature_ok;
   input.proof_errors = proof_errors;
-  input.state = store_.get();
+  input.state = &state;
   auto t = Clock::now();
   BlockOutput output = executor_->Execute(input);
   out->timings.execute_seconds = SecondsSince(t);
@@ -349,40 +459,103 @@ Status ExecutionEngine::ExecuteBlock(uint64_t height, uint64_t time,
 
   t = Clock::now();
   // The staged deployments' code keys join the transactions' writes.
-  const WriteSet writes = store_->BlockWrites(std::move(output.writes));
-  TreeUpdate& update = block_tree_update_;
+  WriteSet writes = below != nullptr ? std::move(output.writes)
+                                     : store_->BlockWrites(std::move(output.writes));
+  TreeUpdate& update = *block->update;
   EngineNodeHasher hasher(*engine_);
-  s = store_->UpdateTree(writes, hasher, &update);
+  s = store_->UpdateTree(writes, hasher, &update,
+                         below != nullptr ? below->update.get() : nullptr);
   if (!s.ok()) return s;
   out->timings.root_seconds = SecondsSince(t);
   out->timings.root_phases = update.phases;
-  t = Clock::now();
-  // The synced write runs beside calls and state reads (they see the previous block);
-  // only applying the block (the cache and the read snapshot) excludes them.
-  s = store_->Persist(height, writes, update);
-  out->timings.persist_seconds = SecondsSince(t);
-  read_lock.Unlock();
-  if (!s.ok()) {
-    // Nothing moved in memory. Reopen the database now, so that it is back at the
-    // committed block even if no other block comes (when the fault lasts, the next
-    // block or deployment tries again and is refused while it cannot).
-    WriterMutexLock write_lock(mu_);
-    (void)store_->Recover();
-    return s;
-  }
-  {
-    WriterMutexLock write_lock(mu_);
-    store_->Apply(height, writes, update);
-  }
-  out->timings.commit_seconds = SecondsSince(t);
+  block->height = height;
+  block->writes = std::move(writes);
   out->receipts = std::move(output.receipts);
   out->state_root = update.root.hash;
-  update.ReleaseLarge(TreeUpdateScratch::kKeepBytes);
   out->executor = executor_->name();
+  out->pipelined = below != nullptr;
   out->stats = executor_->last_stats();
   out->gas_used = 0;
   for (const Receipt& r : out->receipts) out->gas_used += r.gas_used;
   return Status::Ok();
+}
+
+Status ExecutionEngine::FinishBlock(const std::shared_ptr<BlockInFlight>& block,
+                                    BlockResult* out) {
+  MutexLock lock(pipeline_mu_);
+  while (!block->finished) pipeline_changed_.Wait(pipeline_mu_);
+  if (!block->status.ok()) return block->status;
+  *out = std::move(block->result);
+  return Status::Ok();
+}
+
+void ExecutionEngine::WaitForCommits() {
+  MutexLock lock(pipeline_mu_);
+  while (!pipeline_.empty()) pipeline_changed_.Wait(pipeline_mu_);
+}
+
+void ExecutionEngine::CommitLoop() {
+  for (;;) {
+    std::shared_ptr<BlockInFlight> block;
+    {
+      MutexLock lock(pipeline_mu_);
+      while (pipeline_.empty() && !stop_committer_) pipeline_changed_.Wait(pipeline_mu_);
+      if (pipeline_.empty()) return;  // stopped, every begun block committed
+      block = pipeline_.front();
+      if (block->doomed) {
+        pipeline_.pop_front();
+        block->status = block->doom;
+        block->finished = true;
+        pipeline_changed_.NotifyAll();
+        continue;
+      }
+    }
+    (void)CommitBlock(*block);
+  }
+}
+
+Status ExecutionEngine::CommitBlock(BlockInFlight& block) {
+  BlockResult::Timings& timings = block.result.timings;
+  const auto start = Clock::now();
+  timings.pipeline_wait_seconds =
+      std::chrono::duration<double>(start - block.computed_at).count();
+  Status s;
+  {
+    // The synced write runs beside calls, state reads and the next block's execution
+    // (they see the committed state); only applying the block excludes them.
+    ReaderMutexLock read_lock(mu_);
+    s = store_->Persist(block.height, block.writes, *block.update);
+  }
+  timings.persist_seconds = SecondsSince(start);
+  WriterMutexLock write_lock(mu_);
+  if (s.ok()) {
+    store_->Apply(block.height, block.writes, *block.update);
+    timings.commit_seconds = SecondsSince(start);
+  } else {
+    // Nothing moved in memory. Reopen the database now, so that it is back at the
+    // committed block even if no other block comes (when the fault lasts, the next
+    // block or deployment tries again and is refused while it cannot).
+    (void)store_->Recover();
+  }
+  // Out of the pipeline while mu_ is held exclusively, so that a block executing (mu_
+  // shared) never sees an applied block as the one below it.
+  MutexLock lock(pipeline_mu_);
+  pipeline_.pop_front();
+  block.status = s;
+  block.finished = true;
+  if (!s.ok()) {
+    for (const std::shared_ptr<BlockInFlight>& above : pipeline_) {
+      above->doomed = true;
+      above->doom = Status::Internal("state database write failed: block " +
+                                     std::to_string(above->height) + " not committed: block " +
+                                     std::to_string(block.height) + " below it was not: " +
+                                     s.message());
+    }
+  }
+  block.update->ReleaseLarge(TreeUpdateScratch::kKeepBytes);
+  spare_updates_.push_back(std::move(block.update));
+  pipeline_changed_.NotifyAll();
+  return s;
 }
 
 Status ExecutionEngine::RecoverStore() {
@@ -401,7 +574,7 @@ Status ExecutionEngine::Call(const Hash32& contract, std::string_view function, 
   if (height != nullptr) *height = store_->height();
   const uint64_t read_failures = store_->read_failures();
   const bool registry = contract == VerifyingKeyRegistryAddress();
-  auto prepared = registry ? nullptr : ContractAt(contract, /*with_staged=*/false);
+  auto prepared = registry ? nullptr : ContractAt(*store_, contract, /*staged=*/nullptr);
   if (!prepared && !registry) {
     std::string why = "no contract at that address";
     if (store_->staged_contracts().count(contract)) {

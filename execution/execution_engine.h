@@ -6,13 +6,22 @@
 // tree with the block's net writes (docs/execution.md, "State root"; its levels hashed on
 // the Engine when large), commit atomically.
 //
-// Thread-safe: blocks and deployments run one at a time; Call and GetState run
-// concurrently with each other and with a block's execution, and wait only while a
-// block commits or a contract is stored.
+// Blocks are pipelined (docs/execution.md, "Pipelined blocks"): a block's synced write
+// runs on the engine's committer thread, beside the next block's verification, execution
+// and tree update, which read the state through the block below it before it commits.
+// A block is answered only once it is durable.
+//
+// Thread-safe: blocks are executed one at a time (their commits, on the committer, one
+// at a time in height order, beside the next block's execution); a deployment waits for
+// every block begun before it to commit. Call and GetState see the committed state, run
+// concurrently with each other and with blocks, and wait only while a block is applied
+// to the caches or a contract is stored.
 #pragma once
 
 #include <atomic>
 #include <cstdint>
+#include <deque>
+#include <map>
 #include <memory>
 #include <optional>
 #include <string>
@@ -62,6 +71,8 @@ struct BlockResult {
   Hash32 state_root{};
   uint64_t gas_used = 0;
   std::string executor;  // "sequential", "block-stm" or "adaptive"
+  // Executed on top of the block below it before that one was committed (BeginBlock).
+  bool pipelined = false;
   ExecutorStats stats;   // what the executor did
   // Where the block's time went: the signature batches, the proof batches (on a thread
   // of their own, beside the signatures: the two overlap), execution, the state root,
@@ -76,8 +87,14 @@ struct BlockResult {
     // synced write (StateStore::Persist); the rest applies the block to the caches.
     TreeUpdate::Phases root_phases;
     double persist_seconds = 0;
+    // Between the tree update and the commit's start: the wait for the block below to
+    // commit (pipelined blocks; 0 when none was in flight).
+    double pipeline_wait_seconds = 0;
   } timings;
 };
+
+// A block begun (ExecutionEngine::BeginBlock) and not yet finished; opaque.
+class BlockInFlight;
 
 class ExecutionEngine {
  public:
@@ -87,8 +104,9 @@ class ExecutionEngine {
   // root, or (verify_state_root_on_open) when its state does not hash to that root.
   static Status Open(const ExecutionOptions& options, Engine* engine,
                      std::unique_ptr<ExecutionEngine>* out);
-  // Stops the ahead-of-time tier first (the start-up queueing, the compiler: a running
-  // build is killed, queued contracts dropped), then the rest.
+  // Commits the blocks begun and not yet committed, stops the ahead-of-time tier (the
+  // start-up queueing, the compiler: a running build is killed, queued contracts
+  // dropped), then the rest. REQUIRES: no call into the engine in progress.
   ~ExecutionEngine();
 
   // Deploys `wasm` at SHA-256("chainaccel-contract-v1" || code hash || salt)
@@ -103,17 +121,36 @@ class ExecutionEngine {
   Status Deploy(ByteView wasm, ByteView salt, Hash32* address, Hash32* code_hash,
                 std::vector<std::string>* entry_points = nullptr);
 
-  // Executes and commits block `height`. FAILED_PRECONDITION when height is not the
-  // committed height + 1 (a replayed or skipped height) or when parent_root is given
-  // and differs from the committed root; INVALID_ARGUMENT for more than
+  // Executes and commits block `height` (BeginBlock, then FinishBlock). FAILED_PRECONDITION
+  // when height is not the committed height + 1 (a replayed or skipped height) — or the
+  // height of a block begun and not committed yet + 1 — or when parent_root is given
+  // and differs from that block's root; INVALID_ARGUMENT for more than
   // max_block_transactions; the engine's status when it fails to verify the signatures
   // or the proofs (a batch failing as a whole, not a bad item) or build the root (e.g. UNAVAILABLE during shutdown); INTERNAL when the commit
   // fails ("state database write failed: the commit of block N …" with RocksDB's error;
   // docs/execution.md, "Storage failures") or a state read fails ("state database read
-  // failed during block N: …"). Nothing is committed on any error: the
-  // height, the root and every read stay as they were, and the next block may follow.
+  // failed during block N: …"); INTERNAL when the block was executed on top of a block
+  // whose commit failed ("block N+1 not committed: block N below it was not: …"). Nothing
+  // is committed on any error: the height, the root and every read stay as they were,
+  // and the next block may follow.
   Status ExecuteBlock(uint64_t height, uint64_t time, const std::optional<Hash32>& parent_root,
                       std::vector<Transaction> transactions, BlockResult* out);
+
+  // ExecuteBlock in two steps, so that a caller with the next block at hand overlaps this
+  // block's commit with the next one's execution. BeginBlock verifies and executes the
+  // block and updates the state tree — on top of the block begun before it when that one
+  // is not committed yet — hands the block to the committer thread and returns; it waits
+  // first while two blocks are begun and uncommitted. FinishBlock waits until the block is
+  // committed (durable and applied: Call and GetState see it) and fills *out. The errors
+  // are ExecuteBlock's: BeginBlock's for everything before the commit (nothing begun then:
+  // *block is null), FinishBlock's for the commit. A begun block is committed even if
+  // FinishBlock is never called.
+  Status BeginBlock(uint64_t height, uint64_t time, const std::optional<Hash32>& parent_root,
+                    std::vector<Transaction> transactions,
+                    std::shared_ptr<BlockInFlight>* block);
+  // REQUIRES for FinishBlock: `block` came from this engine's BeginBlock; once per block.
+  Status FinishBlock(const std::shared_ptr<BlockInFlight>& block, BlockResult* out)
+      CHAINACCEL_EXCLUDES(pipeline_mu_);
 
   // Runs a read-only call against the latest committed state; its writes are dropped.
   // Calls run concurrently with each other, blocks and state reads.
@@ -155,9 +192,11 @@ class ExecutionEngine {
 
  private:
   ExecutionEngine(const ExecutionOptions& options, Engine* engine);
-  // The prepared contract of the committed state at `address` (with_staged: or of the
-  // deployment staged there for the next block), or nullptr. REQUIRES: mu_ held.
-  std::shared_ptr<const PreparedContract> ContractAt(const Hash32& address, bool with_staged)
+  // The prepared contract at `address` in `state` (or, when `staged` is not null, of the
+  // deployment staged there), or nullptr. REQUIRES: mu_ held.
+  std::shared_ptr<const PreparedContract> ContractAt(const StateReader& state,
+                                                     const Hash32& address,
+                                                     const std::map<Hash32, Hash32>* staged)
       CHAINACCEL_REQUIRES_SHARED(mu_) CHAINACCEL_EXCLUDES(prepared_mu_);
   // The prepared contract of `code_hash`, prepared from the stored code (and queued for
   // the ahead-of-time tier) on first use; nullptr when no such code is stored.
@@ -173,12 +212,26 @@ class ExecutionEngine {
   // After a refused write, reopens the database (StateStore::Recover) under the
   // exclusive lock; OK at once otherwise. REQUIRES: block_mu_ held.
   Status RecoverStore() CHAINACCEL_REQUIRES(block_mu_) CHAINACCEL_EXCLUDES(mu_);
+  // BeginBlock's work once the block below it (`below`, null when every begun block is
+  // committed) is fixed: the checks, verification, execution and tree update into *block.
+  Status ComputeBlock(uint64_t height, uint64_t time, const std::optional<Hash32>& parent_root,
+                      std::vector<Transaction> transactions, const BlockInFlight* below,
+                      BlockInFlight* block) CHAINACCEL_REQUIRES(block_mu_)
+      CHAINACCEL_REQUIRES_SHARED(mu_);
+  // The committer thread: persists and applies the begun blocks in height order; after a
+  // refused write, recovers the store and fails the blocks begun on top of the refused one.
+  void CommitLoop() CHAINACCEL_EXCLUDES(mu_, pipeline_mu_);
+  // Persists and applies `block`, the oldest begun one; its status.
+  Status CommitBlock(BlockInFlight& block) CHAINACCEL_EXCLUDES(mu_, pipeline_mu_);
+  // Waits until no block is begun and uncommitted.
+  void WaitForCommits() CHAINACCEL_EXCLUDES(pipeline_mu_);
   // One batch per scheme on engine_; an engine failure is returned (the block fails).
   Status VerifySignatures(const std::vector<Transaction>& txs, std::vector<uint8_t>* ok);
-  // The signature batches and, concurrently, the proofs' (VerifyBlockProofs against the
-  // committed state), with their timings; an engine failure of either is returned.
+  // The signature batches and, concurrently, the proofs' (VerifyBlockProofs against
+  // `state`, the state the block executes on), with their timings; an engine failure of either is returned.
   // REQUIRES: mu_ held shared.
-  Status PreVerify(const std::vector<Transaction>& txs, std::vector<uint8_t>* signature_ok,
+  Status PreVerify(const std::vector<Transaction>& txs, const StateReader& state,
+                   std::vector<uint8_t>* signature_ok,
                    std::vector<std::string>* proof_errors, BlockResult::Timings* timings)
       CHAINACCEL_REQUIRES_SHARED(mu_);
 
@@ -186,15 +239,24 @@ class ExecutionEngine {
   Engine* const engine_;
   std::unique_ptr<BlockExecutor> executor_;
 
-  // Serializes blocks and deployments; taken before mu_.
+  // Serializes the execution of blocks (BeginBlock) and deployments; taken before mu_.
   Mutex block_mu_ CHAINACCEL_ACQUIRED_BEFORE(mu_);
-  // The last block's tree update: its vectors are reused by the next block (state_tree.h,
-  // TreeUpdateScratch says why).
-  TreeUpdate block_tree_update_ CHAINACCEL_GUARDED_BY(block_mu_);
   // Over store_: shared while reading (calls, state reads, a block's execution),
   // exclusive while writing (a block's commit, a deployment).
   mutable SharedMutex mu_;
   std::unique_ptr<StateStore> store_ CHAINACCEL_PT_GUARDED_BY(mu_);  // set by Create
+
+  // The pipeline: blocks begun and not yet committed, oldest first (at most two: the one
+  // the committer writes and the one executed on top of it), and the committer's stop.
+  // Taken inside mu_ (never waited on with mu_ held).
+  Mutex pipeline_mu_ CHAINACCEL_ACQUIRED_AFTER(mu_);
+  CondVar pipeline_changed_;  // waited on with pipeline_mu_
+  std::deque<std::shared_ptr<BlockInFlight>> pipeline_ CHAINACCEL_GUARDED_BY(pipeline_mu_);
+  bool stop_committer_ CHAINACCEL_GUARDED_BY(pipeline_mu_) = false;
+  // Tree updates of committed blocks, for the next blocks to reuse their vectors
+  // (state_tree.h, TreeUpdateScratch says why).
+  std::vector<std::unique_ptr<TreeUpdate>> spare_updates_ CHAINACCEL_GUARDED_BY(pipeline_mu_);
+  std::thread committer_;  // CommitLoop; started by Open, joined by the destructor
 
   // Taken inside mu_.
   Mutex prepared_mu_ CHAINACCEL_ACQUIRED_AFTER(mu_);

@@ -3,11 +3,20 @@
 // failure, the committed state (height, root, values, calls) stays as it was, and the
 // engine goes on serving: the same block commits once the fault is gone, and the
 // database reopens at it.
+//
+// And the block pipeline (docs/execution.md, "Pipelined blocks") on a slowed disk
+// (FaultyFileSystem::DelayWalSyncs), so that each block is begun before the one below it
+// is durable: a block executed on the uncommitted block below it answers what the same
+// blocks give one at a time (receipts, roots, the state after a restart); one begun on
+// top of a block whose commit fails fails too, and both commit later.
 #include "execution/execution_engine.h"
 
 #include <catch2/catch.hpp>
 
 #include <atomic>
+#include <chrono>
+#include <map>
+#include <random>
 #include <thread>
 
 #include <rocksdb/db.h>
@@ -317,6 +326,257 @@ TEST_CASE("ExecutionEngine: a state read the disk refuses fails the call or the 
   REQUIRE(engine->ExecuteBlock(3, 3, root, {SignedCall(user, counter, "increment", "", 100000, 1)}, &r)
               .ok());
   CHECK(ParseU64(r.receipts[0].return_data) == 2);
+}
+
+// Blocks of token transfers among a few accounts, with replayed and skipped nonces, new
+// receivers, a second contract deployed half-way and called after.
+struct Workload {
+  static constexpr uint64_t kBlocks = 10;
+  static constexpr uint64_t kDeployBefore = 6;  // the second contract enters block 6
+
+  explicit Workload(std::mt19937_64& rng) {
+    for (int i = 0; i < 5; ++i) accounts.push_back(testing::MakeAccount(rng));
+  }
+
+  // Block `height`'s transactions (height >= 2: block 1 mints).
+  std::vector<Transaction> Block(uint64_t height, std::mt19937_64& rng, const Hash32& token,
+                                 const Hash32& counter) {
+    std::vector<Transaction> txs;
+    const int n = 3 + static_cast<int>(rng() % 6);
+    for (int k = 0; k < n; ++k) {
+      const size_t from = rng() % accounts.size();
+      uint64_t nonce = nonces[from];
+      const unsigned kind = rng() % 10;
+      if (kind == 0 && nonce > 0) --nonce;  // a replay: BAD_NONCE, changes nothing
+      if (kind == 1) ++nonce;               // a gap: BAD_NONCE
+      Hash32 to;
+      if (rng() % 4 == 0) {
+        to = testing::MakeAccount(rng).address;  // a new account
+      } else {
+        to = accounts[rng() % accounts.size()].address;
+      }
+      if (height >= kDeployBefore && rng() % 3 == 0) {
+        txs.push_back(SignedCall(accounts[from], counter, "increment", {}, 1'000'000, nonce));
+      } else {
+        txs.push_back(SignedCall(accounts[from], token, "transfer",
+                                 AddressBytes(to) + U64(1 + rng() % 50), 1'000'000, nonce));
+      }
+      if (nonce == nonces[from]) ++nonces[from];
+    }
+    return txs;
+  }
+
+  std::vector<Transaction> Mints(const Hash32& token) {
+    std::vector<Transaction> txs;
+    for (size_t i = 0; i < accounts.size(); ++i) {
+      txs.push_back(SignedCall(accounts[i], token, "mint", U64(10'000), 1'000'000, 0));
+      nonces[i] = 1;
+    }
+    return txs;
+  }
+
+  std::vector<Account> accounts;
+  std::map<size_t, uint64_t> nonces;
+};
+
+TEST_CASE("ExecutionEngine: pipelined blocks commit what blocks one at a time commit",
+          "[engine][pipeline]") {
+  const ExecutorKind kind = GENERATE(ExecutorKind::kSequential, ExecutorKind::kBlockStm);
+  auto rng = chainaccel::testing::MakeRng("execution engine pipeline");
+  CpuEngine cpu(CpuEngine::Options{2});
+  Workload work(rng);
+  testing::TempDir one_dir, piped_dir;
+  FaultyStorage storage;
+  const std::vector<uint8_t> counter_wasm = testing::ExampleContract("counter");
+  std::vector<BlockResult> one_results, piped_results;
+  Hash32 token{}, counter{}, code_hash{};
+  {
+    auto one = OpenEngine(one_dir.path(), cpu, nullptr, kind);
+    auto piped = OpenEngine(piped_dir.path(), cpu, storage.env.get(), kind);
+    REQUIRE(one->Deploy(testing::ExampleContract("token"), {}, &token, &code_hash).ok());
+    Hash32 same;
+    REQUIRE(piped->Deploy(testing::ExampleContract("token"), {}, &same, &code_hash).ok());
+    REQUIRE(same == token);
+    // Every sync takes 100 ms more: block h + 1 is begun while block h is being written.
+    storage.fs->DelayWalSyncs(std::chrono::milliseconds(100));
+
+    std::shared_ptr<BlockInFlight> in_flight;  // piped's block below the next one
+    for (uint64_t h = 1; h <= Workload::kBlocks; ++h) {
+      INFO("block " << h);
+      if (h == Workload::kDeployBefore) {
+        // A deployment waits for every begun block to commit, and enters the next block.
+        REQUIRE(one->Deploy(counter_wasm, {}, &counter, &code_hash).ok());
+        REQUIRE(piped->Deploy(counter_wasm, {}, &same, &code_hash).ok());
+        REQUIRE(same == counter);
+        CHECK(piped->height() == h - 1);
+      }
+      const std::vector<Transaction> txs =
+          h == 1 ? work.Mints(token) : work.Block(h, rng, token, counter);
+      BlockResult r;
+      Status s = one->ExecuteBlock(h, 100 + h, std::nullopt, txs, &r);
+      INFO(s.ToString());
+      REQUIRE(s.ok());
+      one_results.push_back(std::move(r));
+
+      std::shared_ptr<BlockInFlight> begun;
+      s = piped->BeginBlock(h, 100 + h, std::nullopt, txs, &begun);
+      INFO(s.ToString());
+      REQUIRE(s.ok());
+      REQUIRE(begun != nullptr);
+      // Not committed yet: calls and state reads see the blocks below it.
+      CHECK(piped->height() < h);
+      if (in_flight != nullptr) {
+        BlockResult below;
+        s = piped->FinishBlock(in_flight, &below);
+        INFO(s.ToString());
+        REQUIRE(s.ok());
+        piped_results.push_back(std::move(below));
+      }
+      in_flight = std::move(begun);
+    }
+    BlockResult last;
+    REQUIRE(piped->FinishBlock(in_flight, &last).ok());
+    piped_results.push_back(std::move(last));
+    CHECK(piped->height() == Workload::kBlocks);
+    CHECK(piped->state_root() == one->state_root());
+
+    // Every account's balance through a call, as both engines answer it.
+    for (const Account& a : work.accounts) {
+      Receipt x, y;
+      REQUIRE(one->Call(token, "balance", Bytes(AddressBytes(a.address)), 1'000'000,
+                        a.address, &x).ok());
+      REQUIRE(piped->Call(token, "balance", Bytes(AddressBytes(a.address)), 1'000'000,
+                          a.address, &y).ok());
+      CHECK(x.return_data == y.return_data);
+    }
+  }
+  REQUIRE(piped_results.size() == one_results.size());
+  size_t pipelined = 0;
+  for (size_t i = 0; i < one_results.size(); ++i) {
+    INFO("block " << i + 1);
+    CHECK(piped_results[i].state_root == one_results[i].state_root);
+    CHECK(piped_results[i].receipts == one_results[i].receipts);
+    CHECK(piped_results[i].gas_used == one_results[i].gas_used);
+    CHECK_FALSE(one_results[i].pipelined);
+    // From block 2 on each block was begun while the one below it was being written
+    // (except the block after the deployment, which waited for the commits).
+    if (i + 1 >= 2 && i + 1 != Workload::kDeployBefore) CHECK(piped_results[i].pipelined);
+    pipelined += piped_results[i].pipelined;
+  }
+  CHECK(pipelined == Workload::kBlocks - 2);
+  // The receipts include replays (BAD_NONCE) and calls of the deployed contract.
+  bool bad_nonce = false, counter_ok = false;
+  for (const BlockResult& r : piped_results) {
+    for (const Receipt& receipt : r.receipts) {
+      bad_nonce |= receipt.status == ReceiptStatus::kBadNonce;
+    }
+  }
+  for (size_t i = Workload::kDeployBefore - 1; i < piped_results.size(); ++i) {
+    for (const Receipt& receipt : piped_results[i].receipts) {
+      counter_ok |= receipt.status == ReceiptStatus::kOk;
+    }
+  }
+  CHECK(bad_nonce);
+  CHECK(counter_ok);
+
+  // The pipelined database reopens at the last block with the same root.
+  auto reopened = OpenEngine(piped_dir.path(), cpu, nullptr, kind);
+  CHECK(reopened->height() == Workload::kBlocks);
+  CHECK(reopened->state_root() == one_results.back().state_root);
+}
+
+TEST_CASE("ExecutionEngine: a block begun on top of a block whose commit fails fails too",
+          "[engine][pipeline][fault]") {
+  auto rng = chainaccel::testing::MakeRng("execution engine pipeline fault");
+  CpuEngine cpu(CpuEngine::Options{2});
+  Workload work(rng);
+  testing::TempDir dir, reference_dir;
+  FaultyStorage storage;
+  Hash32 token{}, counter{}, code_hash{};
+  auto engine = OpenEngine(dir.path(), cpu, storage.env.get(), ExecutorKind::kBlockStm);
+  auto reference = OpenEngine(reference_dir.path(), cpu, nullptr, ExecutorKind::kBlockStm);
+  REQUIRE(engine->Deploy(testing::ExampleContract("token"), {}, &token, &code_hash).ok());
+  REQUIRE(reference->Deploy(testing::ExampleContract("token"), {}, &token, &code_hash).ok());
+  const std::vector<Transaction> block1 = work.Mints(token);
+  const std::vector<Transaction> block2 = work.Block(2, rng, token, counter);
+  const std::vector<Transaction> block3 = work.Block(3, rng, token, counter);
+  BlockResult r1, ref2, ref3;
+  REQUIRE(engine->ExecuteBlock(1, 101, std::nullopt, block1, &r1).ok());
+  REQUIRE(reference->ExecuteBlock(1, 101, std::nullopt, block1, &r1).ok());
+  REQUIRE(reference->ExecuteBlock(2, 102, std::nullopt, block2, &ref2).ok());
+  REQUIRE(reference->ExecuteBlock(3, 103, std::nullopt, block3, &ref3).ok());
+
+  // Block 2's sync fails after 300 ms; block 3 is begun on top of it meanwhile.
+  storage.fs->DelayWalSyncs(std::chrono::milliseconds(300));
+  storage.fs->FailWalSyncs();
+  std::shared_ptr<BlockInFlight> b2, b3;
+  REQUIRE(engine->BeginBlock(2, 102, std::nullopt, block2, &b2).ok());
+  Status s3 = engine->BeginBlock(3, 103, ref2.state_root, block3, &b3);
+  INFO(s3.ToString());
+  REQUIRE(s3.ok());  // executed on block 2, whose commit has not failed yet
+  BlockResult r;
+  Status s = engine->FinishBlock(b2, &r);
+  INFO(s.ToString());
+  CHECK(s.code() == Status::Code::kInternal);
+  CHECK_THAT(s.message(), Catch::Contains("the commit of block 2"));
+  s = engine->FinishBlock(b3, &r);
+  INFO(s.ToString());
+  CHECK(s.code() == Status::Code::kInternal);
+  CHECK_THAT(s.message(), Catch::Contains("block 3 not committed: block 2 below it was not"));
+  CHECK(engine->height() == 1);
+  CHECK(engine->state_root() == r1.state_root);
+
+  // The fault gone, both commit, pipelined again, with the reference's results.
+  storage.fs->Clear();
+  storage.fs->DelayWalSyncs(std::chrono::milliseconds(100));
+  REQUIRE(engine->BeginBlock(2, 102, std::nullopt, block2, &b2).ok());
+  REQUIRE(engine->BeginBlock(3, 103, std::nullopt, block3, &b3).ok());
+  BlockResult r2, r3;
+  REQUIRE(engine->FinishBlock(b2, &r2).ok());
+  REQUIRE(engine->FinishBlock(b3, &r3).ok());
+  CHECK(r3.pipelined);
+  CHECK(r2.state_root == ref2.state_root);
+  CHECK(r2.receipts == ref2.receipts);
+  CHECK(r3.state_root == ref3.state_root);
+  CHECK(r3.receipts == ref3.receipts);
+  CHECK(engine->height() == 3);
+  storage.fs->Clear();
+}
+
+TEST_CASE("ExecutionEngine: a begun block's height and parent root are checked against the "
+          "block below it",
+          "[engine][pipeline]") {
+  auto rng = chainaccel::testing::MakeRng("execution engine pipeline heights");
+  CpuEngine cpu(CpuEngine::Options{2});
+  Workload work(rng);
+  testing::TempDir dir;
+  FaultyStorage storage;
+  Hash32 token, code_hash;
+  auto engine = OpenEngine(dir.path(), cpu, storage.env.get(), ExecutorKind::kBlockStm);
+  REQUIRE(engine->Deploy(testing::ExampleContract("token"), {}, &token, &code_hash).ok());
+  storage.fs->DelayWalSyncs(std::chrono::milliseconds(200));
+  std::shared_ptr<BlockInFlight> b1, other;
+  REQUIRE(engine->BeginBlock(1, 101, std::nullopt, work.Mints(token), &b1).ok());
+  // Block 1 is being committed: 1 again is refused, 3 skips 2, a wrong parent root.
+  Status s = engine->BeginBlock(1, 101, std::nullopt, {}, &other);
+  CHECK(s.code() == Status::Code::kFailedPrecondition);
+  CHECK_THAT(s.message(), Catch::Contains("already executed"));
+  CHECK(other == nullptr);
+  s = engine->BeginBlock(3, 103, std::nullopt, {}, &other);
+  CHECK(s.code() == Status::Code::kFailedPrecondition);
+  CHECK_THAT(s.message(), Catch::Contains("does not follow"));
+  s = engine->BeginBlock(2, 102, Hash32{}, {}, &other);
+  CHECK(s.code() == Status::Code::kFailedPrecondition);
+  CHECK_THAT(s.message(), Catch::Contains("the root of block 1"));
+  BlockResult r1;
+  REQUIRE(engine->FinishBlock(b1, &r1).ok());
+  // A block begun and never finished is still committed.
+  REQUIRE(engine->BeginBlock(2, 102, r1.state_root, {}, &other).ok());
+  other.reset();
+  storage.fs->Clear();
+  BlockResult r3;
+  REQUIRE(engine->ExecuteBlock(3, 103, std::nullopt, {}, &r3).ok());
+  CHECK(engine->height() == 3);
 }
 
 }  // namespace

@@ -11,10 +11,12 @@
 
 #include <algorithm>
 #include <array>
+#include <chrono>
 #include <cstdarg>
 #include <cstdio>
 #include <cstring>
 #include <ctime>
+#include <unordered_map>
 
 #include "execution/tx/contract_code.h"
 
@@ -328,6 +330,15 @@ Status FirstError(const std::vector<Status>& results) {
 // microseconds.
 constexpr size_t kMinItemsPerWriteThread = 2048;
 
+// A reader's Read as a batch of one (for readers whose batches are their way to read).
+Status ReadOneInBatch(const NodeReader& reader, const NodeRef& ref,
+                      std::optional<VersionedNode>* out) {
+  std::vector<std::optional<VersionedNode>> one;
+  Status s = reader.ReadBatch(std::span<const NodeRef>(&ref, 1), &one);
+  *out = std::move(one[0]);
+  return s;
+}
+
 // The tree's nodes for an update: the cache, else the database's versioned records in the
 // committed block's snapshot (exact keys: a point read, through the Bloom filters), a
 // batch's misses in MultiGet calls spread over threads. What it reads is not cached:
@@ -355,10 +366,7 @@ class StoreNodeReader final : public NodeReader {
       : db_(db), snapshot_(snapshot), cache_(cache), workers_(workers) {}
 
   Status Read(const NodeRef& ref, std::optional<VersionedNode>* out) const override {
-    std::vector<std::optional<VersionedNode>> one;
-    Status s = ReadBatch(std::span<const NodeRef>(&ref, 1), &one);
-    *out = one[0];
-    return s;
+    return ReadOneInBatch(*this, ref, out);
   }
 
   Status ReadBatch(std::span<const NodeRef> refs,
@@ -449,6 +457,52 @@ class StoreNodeReader final : public NodeReader {
   WorkerPool& workers_;
 };
 
+// The tree after a block that is updated but not applied yet (ExecutionEngine's
+// pipeline): that block's new nodes (version = its height) from its update, the older
+// versions from the committed tree's reader. The index of the new nodes is built once,
+// in the constructor (~7·10^4 nodes for a block of 10^4 transfers over 10^7 accounts).
+class PendingNodeReader final : public NodeReader {
+ public:
+  PendingNodeReader(const TreeUpdate& below, uint64_t below_height, const NodeReader& committed)
+      : below_height_(below_height), committed_(committed) {
+    written_.reserve(below.written.size());
+    for (const auto& [p, node] : below.written) written_.emplace(p, &node);
+  }
+
+  Status Read(const NodeRef& ref, std::optional<VersionedNode>* out) const override {
+    return ReadOneInBatch(*this, ref, out);
+  }
+
+  Status ReadBatch(std::span<const NodeRef> refs,
+                   std::vector<std::optional<VersionedNode>>* out) const override {
+    out->assign(refs.size(), std::nullopt);
+    std::vector<NodeRef> older;
+    std::vector<size_t> older_index;
+    for (size_t i = 0; i < refs.size(); ++i) {
+      if (refs[i].version != below_height_) {
+        older.push_back(refs[i]);
+        older_index.push_back(i);
+        continue;
+      }
+      // A version of the block below names one of its new nodes; none there is missing.
+      if (auto it = written_.find(refs[i].position); it != written_.end()) {
+        (*out)[i] = VersionedNode{*it->second, below_height_};
+      }
+    }
+    if (older.empty()) return Status::Ok();
+    std::vector<std::optional<VersionedNode>> read;
+    Status s = committed_.ReadBatch(older, &read);
+    if (!s.ok()) return s;
+    for (size_t k = 0; k < older.size(); ++k) (*out)[older_index[k]] = std::move(read[k]);
+    return Status::Ok();
+  }
+
+ private:
+  const uint64_t below_height_;
+  const NodeReader& committed_;
+  std::unordered_map<NodePosition, const TreeNode*, NodePositionHash> written_;
+};
+
 Status ClosedAfterFailure() {
   return Status::Internal(
       "state database is closed: it did not reopen after a write failure, not even read-only "
@@ -481,7 +535,8 @@ StateStore::StateStore(size_t cache_bytes)
     : scratch_(std::make_unique<WriteScratch>()),
       cache_(std::make_unique<StateCache>(cache_bytes - cache_bytes / 2)),
       nodes_(std::make_unique<NodeCache>(cache_bytes / 2)),
-      workers_(std::make_unique<WorkerPool>(kWriterThreads)) {}
+      workers_(std::make_unique<WorkerPool>(kWriterThreads)),
+      persist_workers_(std::make_unique<WorkerPool>(kWriterThreads)) {}
 
 StateCache::Stats StateStore::cache_stats() const {
   StateCache::Stats s = cache_->stats();
@@ -690,10 +745,21 @@ Status StateStore::Prove(std::string_view key, uint64_t height, std::optional<st
   return Status::Ok();
 }
 
-Status StateStore::UpdateTree(const WriteSet& writes, NodeHasher& hasher, TreeUpdate* update) {
-  StoreNodeReader reader(db_.get(), snapshot_, *nodes_, *workers_);
-  return UpdateStateTree(reader, TreeRoot{root_, root_version_}, height_ + 1, writes, hasher, update,
-                         &scratch_->tree, workers_.get());
+Status StateStore::UpdateTree(const WriteSet& writes, NodeHasher& hasher, TreeUpdate* update,
+                              const TreeUpdate* below) {
+  StoreNodeReader committed(db_.get(), snapshot_, *nodes_, *workers_);
+  if (below == nullptr) {
+    return UpdateStateTree(committed, TreeRoot{root_, root_version_}, height_ + 1, writes, hasher,
+                           update, &scratch_->tree, workers_.get());
+  }
+  const auto t = std::chrono::steady_clock::now();
+  const PendingNodeReader reader(*below, height_ + 1, committed);
+  const double index_s =
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - t).count();
+  Status s = UpdateStateTree(reader, below->root, height_ + 2, writes, hasher, update,
+                             &scratch_->tree, workers_.get());
+  update->phases.read_ahead_s += index_s;
+  return s;
 }
 
 Status StateStore::StageContract(const Hash32& address, const Hash32& code_hash,
@@ -781,8 +847,8 @@ Status StateStore::Persist(uint64_t height, const WriteSet& writes, const TreeUp
   batch.Clear();
   // The values the block replaces, for its undo log (not cached: Apply caches the new ones).
   std::vector<std::optional<std::string>> replaced(writes.size());
-  std::vector<Status> reads(workers_->threads());
-  ForRanges(workers_.get(), writes.size(), kMinItemsPerWriteThread,
+  std::vector<Status> reads(persist_workers_->threads());
+  ForRanges(persist_workers_.get(), writes.size(), kMinItemsPerWriteThread,
       [&](size_t t, size_t begin, size_t end) {
         for (size_t k = begin; k < end && reads[t].ok(); ++k) {
           reads[t] = ReadLatest(writes[k].first, &replaced[k], /*fill_cache=*/false);
@@ -839,7 +905,7 @@ Status StateStore::PutTree(uint64_t height, const TreeUpdate& update, rocksdb::W
   nodes.clear();
   nodes.resize(order.size());
   scratch_->nodes_height = 0;
-  ForRanges(workers_.get(), order.size(), kMinItemsPerWriteThread,
+  ForRanges(persist_workers_.get(), order.size(), kMinItemsPerWriteThread,
       [&](size_t, size_t begin, size_t end) {
         for (size_t k = begin; k < end; ++k) {
           const auto& [p, node] = update.written[order[k]];
@@ -1010,7 +1076,7 @@ Status StateStore::UndoReplayedBlock(uint64_t height) {
 }
 
 void StateStore::Apply(uint64_t height, const WriteSet& writes, const TreeUpdate& update) {
-  ForRanges(workers_.get(), writes.size(), kMinItemsPerWriteThread,
+  ForRanges(persist_workers_.get(), writes.size(), kMinItemsPerWriteThread,
       [&](size_t, size_t begin, size_t end) {
         for (size_t k = begin; k < end; ++k) {
           const auto& [key, value] = writes[k];
@@ -1024,7 +1090,7 @@ void StateStore::Apply(uint64_t height, const WriteSet& writes, const TreeUpdate
   for (const NodePosition& p : update.removed) nodes_->Erase(p);  // written ones are replaced
   std::vector<NodeCache::EncodedNode>& nodes = scratch_->nodes;
   if (scratch_->nodes_height == height && nodes.size() == update.written.size()) {
-    ForRanges(workers_.get(), nodes.size(), kMinItemsPerWriteThread,
+    ForRanges(persist_workers_.get(), nodes.size(), kMinItemsPerWriteThread,
         [&](size_t, size_t begin, size_t end) {
           for (size_t k = begin; k < end; ++k) nodes_->Insert(std::move(nodes[k]));
         });

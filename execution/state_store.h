@@ -43,9 +43,10 @@
 // or the call).
 //
 // Thread-safety: Get / GetAt / Prove / GetContract / CodeHashes / ScanState and the
-// statistics may run concurrently with each other and with UpdateTree and Persist; Apply,
-// Commit, StageContract and Recover need exclusive access (the caller serializes
-// blocks, as ExecutionEngine does with its mutexes). Blocks are persisted one at a time.
+// statistics may run concurrently with each other, with UpdateTree and with Persist, and
+// one UpdateTree with one Persist (of the block below it); Apply, Commit, StageContract and
+// Recover need exclusive access (the caller serializes blocks, as ExecutionEngine does
+// with its mutexes). Blocks are persisted one at a time.
 #pragma once
 
 #include <atomic>
@@ -120,10 +121,14 @@ class StateStore final : public StateReader {
 
   // The state tree's update by block height() + 1's `writes` (reads only; the committed
   // tree's nodes come from the cache, else the database's versioned records that their
-  // parents name, in the committed snapshot, each level of the tree's read-ahead in MultiGets on up to 8
-  // threads, which the call starts and joins). A writer's step: its working buffers are
-  // the writers' (kept from block to block), so one writer at a time, as Persist.
-  Status UpdateTree(const WriteSet& writes, NodeHasher& hasher, TreeUpdate* update);
+  // parents name, in the committed snapshot, each level of the tree's read-ahead in
+  // MultiGets on up to 8 threads, which the call starts and joins). With `below`: the
+  // update of block height() + 2, on top of block height() + 1 whose update `below` is
+  // (UpdateTree's, not applied yet; its new nodes are read from it). One tree update at a
+  // time (its working buffers and threads are kept from block to block); it may run beside
+  // Persist and Apply of the block below (ExecutionEngine's pipeline), which have their own.
+  Status UpdateTree(const WriteSet& writes, NodeHasher& hasher, TreeUpdate* update,
+                    const TreeUpdate* below = nullptr);
 
   // Walks the whole committed state in key order (a RocksDB iterator over the "s"
   // records of the committed snapshot; O(state)): a StateScan for BuildStateRoot.
@@ -230,9 +235,11 @@ class StateStore final : public StateReader {
   // Read-only while Recover could not reopen the database for writing; null when it
   // could not open it at all.
   std::unique_ptr<rocksdb::DB> db_;
-  // A write was refused and the database has not been reopened since. Only the writers
-  // (serialized by the caller, exclusive or with Persist's shared access) touch it.
-  bool write_failed_ = false;
+  // A write was refused and the database has not been reopened since. Set by the writers
+  // (Persist, StageContract), cleared by Recover (exclusive); atomic because
+  // needs_recovery() is asked beside a Persist (the next block's start, in
+  // ExecutionEngine's pipeline).
+  std::atomic<bool> write_failed_{false};
   // Buffers of UpdateTree, Persist and WriteSynced, kept from block to block; the
   // writers' too.
   const std::unique_ptr<WriteScratch> scratch_;
@@ -248,13 +255,15 @@ class StateStore final : public StateReader {
   const std::unique_ptr<StateCache> cache_;
   // The latest tree's nodes, bounded; thread-safe. Filled and pruned by Apply only.
   const std::unique_ptr<NodeCache> nodes_;
-  // The writers' threads (the calling one and kWriterThreads - 1 helpers): the tree
-  // update's read-ahead and node hashing preparation, Persist's reads and encodes, Apply's
-  // cache inserts. Used by one writer at a time, as the scratch. Eight, beyond a 2-core
-  // host's cores too: a cached node's lookup is mostly a wait for memory, which threads
-  // overlap.
+  // The writers' threads (the calling one and kWriterThreads - 1 helpers): workers_ the
+  // tree update's (its read-ahead and node hashing preparation), persist_workers_
+  // Persist's reads and encodes and Apply's cache inserts, so that a tree update runs
+  // beside the commit of the block below it. Each used by one writer at a time. Eight,
+  // beyond a 2-core host's cores too: a cached node's lookup is mostly a wait for memory,
+  // which threads overlap.
   static constexpr size_t kWriterThreads = 8;
   const std::unique_ptr<WorkerPool> workers_;
+  const std::unique_ptr<WorkerPool> persist_workers_;
   // While db_ holds a refused block (LoadRefusedBlock): the values before it of the
   // keys it wrote (nullopt: absent). Changed only with exclusive access.
   std::map<std::string, std::optional<std::string>, std::less<>> refused_block_;

@@ -24,8 +24,9 @@ class ExecutionServiceImpl final
   // `state` and `engine` must outlive the service. Each RPC is recorded in the request
   // metrics and its AdminService counters; each committed block in the execution
   // metrics (docs/metrics.md). The calls run on `workers` threads of the service's own:
-  // two, so that a long block does not hold up calls and state reads (tests take one).
-  ExecutionServiceImpl(ServingState& state, exec::ExecutionEngine& engine, size_t workers = 2);
+  // four, so that two blocks in flight (one committing, the next executing on it: the
+  // engine's pipeline) do not hold up calls and state reads (tests take one).
+  ExecutionServiceImpl(ServingState& state, exec::ExecutionEngine& engine, size_t workers = 4);
   ~ExecutionServiceImpl() override;
 
   grpc::ServerUnaryReactor* DeployContract(grpc::CallbackServerContext* context,

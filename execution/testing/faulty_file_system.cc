@@ -1,6 +1,7 @@
 #include "execution/testing/faulty_file_system.h"
 
 #include <string_view>
+#include <thread>
 
 namespace chainaccel::exec::testing {
 namespace {
@@ -56,12 +57,17 @@ void FaultyFileSystem::FailWalAppendsAfter(uint64_t appends_left, bool torn) {
 
 void FaultyFileSystem::FailWalSyncs() { fail_syncs_ = true; }
 
+void FaultyFileSystem::DelayWalSyncs(std::chrono::milliseconds delay) {
+  sync_delay_ms_ = delay.count();
+}
+
 void FaultyFileSystem::FailNewFiles() { fail_new_files_ = true; }
 
 void FaultyFileSystem::Clear() {
   appends_left_ = kNever;
   torn_ = false;
   fail_syncs_ = false;
+  sync_delay_ms_ = 0;
   fail_new_files_ = false;
   fail_table_reads_ = false;
 }
@@ -80,6 +86,9 @@ rocksdb::IOStatus FaultyFileSystem::NextWalAppend(bool* torn) {
 }
 
 rocksdb::IOStatus FaultyFileSystem::NextWalSync() {
+  if (const int64_t delay = sync_delay_ms_.load(); delay > 0) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(delay));
+  }
   if (!fail_syncs_) return rocksdb::IOStatus::OK();
   ++failures_;
   return rocksdb::IOStatus::IOError("injected WAL sync failure");

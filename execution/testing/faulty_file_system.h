@@ -15,6 +15,7 @@
 #include <rocksdb/file_system.h>
 
 #include <atomic>
+#include <chrono>
 #include <cstdint>
 #include <memory>
 #include <string>
@@ -33,6 +34,8 @@ class FaultyFileSystem final : public rocksdb::FileSystemWrapper {
   // Every Sync/Fsync of a WAL fails (the bytes were appended; their durability is not
   // confirmed).
   void FailWalSyncs();
+  // Every Sync/Fsync of a WAL takes `delay` longer, failing or not (a slow disk); 0: none.
+  void DelayWalSyncs(std::chrono::milliseconds delay);
   // Every new file fails to open for writing (a flush's table file, a new WAL, a
   // manifest).
   void FailNewFiles();
@@ -80,6 +83,7 @@ class FaultyFileSystem final : public rocksdb::FileSystemWrapper {
   std::atomic<uint64_t> appends_left_{kNever};  // kNever: appends do not fail
   std::atomic<bool> torn_{false};
   std::atomic<bool> fail_syncs_{false};
+  std::atomic<int64_t> sync_delay_ms_{0};
   std::atomic<bool> fail_new_files_{false};
   std::atomic<bool> fail_table_reads_{false};
   std::atomic<uint64_t> wal_appends_{0};
