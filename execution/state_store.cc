@@ -517,8 +517,12 @@ Status ClosedAfterFailure() {
 // freed). One grown past kKeepBytes is dropped after its write instead of kept.
 struct StateStore::WriteScratch {
   static constexpr size_t kKeepBytes = TreeUpdateScratch::kKeepBytes;  // one bound for both
-  rocksdb::WriteBatch block;  // Persist's batch
-  std::string undo;           // Persist's undo log
+  // Persist's batches: the intent (undo log, new nodes' positions), the parts written on
+  // the writers' threads, the marker (height, root, stale index, pruning).
+  rocksdb::WriteBatch intent;
+  std::vector<rocksdb::WriteBatch> parts = std::vector<rocksdb::WriteBatch>(kWriterThreads);
+  rocksdb::WriteBatch marker;
+  std::string undo;  // Persist's undo log
   TreeUpdateScratch tree;      // UpdateTree's (it releases its own large buffers)
   // Persist's block's new nodes, encoded once for its batch and for Apply's cache inserts
   // (in key order), and that block's height (0: none waiting for Apply).
@@ -526,7 +530,12 @@ struct StateStore::WriteScratch {
   uint64_t nodes_height = 0;
 
   void DropLarge() {
-    if (block.GetDataSize() > kKeepBytes) block = rocksdb::WriteBatch();
+    for (rocksdb::WriteBatch* b : {&intent, &marker}) {
+      if (b->GetDataSize() > kKeepBytes) *b = rocksdb::WriteBatch();
+    }
+    for (rocksdb::WriteBatch& part : parts) {
+      if (part.GetDataSize() > kKeepBytes / kWriterThreads) part = rocksdb::WriteBatch();
+    }
     if (undo.capacity() > kKeepBytes) std::string().swap(undo);
   }
 };
@@ -560,7 +569,15 @@ Status StateStore::Open(const std::string& path, std::unique_ptr<StateStore>* ou
   store->env_ = env;
   Status st = OpenDb(path, env, &store->db_);
   if (!st.ok()) return st;
-  st = ReadHeightAndRoot(*store->db_, path, &store->height_, &store->root_);
+  uint64_t height = 0;
+  st = ReadHeightAndRoot(*store->db_, path, &height, &store->root_);
+  if (!st.ok()) return st;
+  store->height_ = height;
+  // A block whose commit did not complete (a crash between its first write and its
+  // synced marker) left some of its records: undo them.
+  bool partial = false;
+  st = store->HasUndoLog(height + 1, &partial);
+  if (st.ok() && partial) st = store->UndoReplayedBlock(height + 1);
   if (!st.ok()) return st;
   st = CheckTreeRoot(*store->db_, path, store->height_, store->root_, &store->root_version_);
   if (!st.ok()) return st;
@@ -639,17 +656,28 @@ void StateStore::ReleaseSnapshot() {
 
 Status StateStore::ScanState(const StateVisitor& visit) const {
   if (db_ == nullptr) return ClosedAfterFailure();
-  if (!refused_block_.empty()) {
-    return Status::Internal("the state database holds a refused block until it recovers");
-  }
   rocksdb::ReadOptions options;
   options.snapshot = snapshot_;
   std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(options));
+  // While the database holds (some of) a refused block, the values it replaced come from
+  // its undo log (refused_block_: sorted as the iterator, bytewise): merged in.
+  auto refused = refused_block_.begin();
+  auto visit_old = [&] {
+    if (refused->second) visit(refused->first, *refused->second);
+    ++refused;
+  };
   for (it->Seek("s"); it->Valid() && it->key().starts_with("s"); it->Next()) {
-    visit(std::string_view(it->key().data() + 1, it->key().size() - 1),
-          std::string_view(it->value().data(), it->value().size()));
+    const std::string_view key(it->key().data() + 1, it->key().size() - 1);
+    while (refused != refused_block_.end() && std::string_view(refused->first) < key) visit_old();
+    if (refused != refused_block_.end() && refused->first == key) {
+      visit_old();
+    } else {
+      visit(key, std::string_view(it->value().data(), it->value().size()));
+    }
   }
-  return FromRocks(it->status(), "read state");
+  if (!it->status().ok()) return FromRocks(it->status(), "read state");
+  while (refused != refused_block_.end()) visit_old();
+  return Status::Ok();
 }
 
 Status StateStore::GetAt(std::string_view key, uint64_t height,
@@ -769,7 +797,7 @@ Status StateStore::StageContract(const Hash32& address, const Hash32& code_hash,
   rocksdb::WriteBatch batch;
   batch.Put(Prefixed('w', View(code_hash)), rocksdb::Slice(wasm.data(), wasm.size()));
   batch.Put(Prefixed('c', View(address)), rocksdb::Slice(View(code_hash).data(), 32));
-  st = WriteSynced(&batch, "storing a contract");
+  st = Write(&batch, /*sync=*/true, "storing a contract");
   if (st.ok()) staged_[address] = code_hash;
   return st;
 }
@@ -843,24 +871,22 @@ Status StateStore::Persist(uint64_t height, const WriteSet& writes, const TreeUp
     return Status::FailedPrecondition("commit of height " + std::to_string(height) +
                                       " on top of height " + std::to_string(height_));
   }
-  rocksdb::WriteBatch& batch = scratch_->block;
-  batch.Clear();
+  if (write_failed_) return WriteFailed(CommitOf(height), NotRecovered());
   // The values the block replaces, for its undo log (not cached: Apply caches the new ones).
   std::vector<std::optional<std::string>> replaced(writes.size());
-  std::vector<Status> reads(persist_workers_->threads());
+  std::vector<Status> results(persist_workers_->threads());
   ForRanges(persist_workers_.get(), writes.size(), kMinItemsPerWriteThread,
       [&](size_t t, size_t begin, size_t end) {
-        for (size_t k = begin; k < end && reads[t].ok(); ++k) {
-          reads[t] = ReadLatest(writes[k].first, &replaced[k], /*fill_cache=*/false);
+        for (size_t k = begin; k < end && results[t].ok(); ++k) {
+          results[t] = ReadLatest(writes[k].first, &replaced[k], /*fill_cache=*/false);
         }
       });
-  if (Status s = FirstError(reads); !s.ok()) return s;
+  if (Status s = FirstError(results); !s.ok()) return s;
   std::string& undo = scratch_->undo;
   undo.clear();
   for (size_t k = 0; k < writes.size(); ++k) {
-    const auto& [key, value] = writes[k];
-    PutLen(undo, key.size());
-    undo += key;
+    PutLen(undo, writes[k].first.size());
+    undo += writes[k].first;
     const std::optional<std::string>& old = replaced[k];
     if (!old) {
       undo.push_back(0);
@@ -869,29 +895,71 @@ Status StateStore::Persist(uint64_t height, const WriteSet& writes, const TreeUp
       PutLen(undo, old->size());
       undo += *old;
     }
-    if (value) {
-      batch.Put(Prefixed('s', key), *value);
-    } else {
-      batch.Delete(Prefixed('s', key));
-    }
+  }
+  const std::vector<uint32_t> order = EncodeNodes(height, update);
+  const std::vector<NodeCache::EncodedNode>& nodes = scratch_->nodes;
+
+  // 1. The intent: the undo log (always, empty for a block that writes nothing) and the
+  // positions of the new nodes, which undo a block that did not commit whole.
+  rocksdb::WriteBatch& intent = scratch_->intent;
+  intent.Clear();
+  intent.Put(Prefixed('u', BigEndian64(height)), undo);
+  std::string written;
+  written.reserve(order.size() * (kNodeKeyBytes - 9));
+  for (uint32_t i : order) written += PositionKey(update.written[i].first);
+  if (!written.empty()) intent.Put(Prefixed('y', BigEndian64(height)), written);
+  if (Status s = Write(&intent, /*sync=*/false, CommitOf(height)); !s.ok()) return s;
+
+  // 2. The state values and the new nodes, in parts written on threads at once (RocksDB
+  // inserts concurrent writers' batches into its memtable in parallel), each part a run
+  // of keys in order.
+  const size_t items = writes.size() + nodes.size();
+  std::fill(results.begin(), results.end(), Status::Ok());
+  ForRanges(persist_workers_.get(), items, kMinItemsPerWriteThread,
+      [&](size_t t, size_t begin, size_t end) {
+        rocksdb::WriteBatch& part = scratch_->parts[t];
+        part.Clear();
+        for (size_t k = begin; k < end; ++k) {
+          if (k < writes.size()) {
+            const auto& [key, value] = writes[k];
+            if (value) {
+              part.Put(Prefixed('s', key), *value);
+            } else {
+              part.Delete(Prefixed('s', key));
+            }
+          } else {
+            const size_t n = k - writes.size();
+            part.Put(NodeKey(update.written[order[n]].first, height), nodes[n].record());
+          }
+        }
+        results[t] = Write(&part, /*sync=*/false, CommitOf(height));
+      });
+  if (Status s = FirstError(results); !s.ok()) return s;
+
+  // 3. The marker, synced (and with it everything before it in the log): the height and
+  // root, the stale index, the staged deployments taken in, pruning.
+  rocksdb::WriteBatch& marker = scratch_->marker;
+  marker.Clear();
+  for (const auto& [key, value] : writes) {
     // A deployment the block takes in is no longer staged.
     Hash32 address;
     if (ParseContractCodeKey(key, &address) && staged_.count(address)) {
-      batch.Delete(Prefixed('c', View(address)));
+      marker.Delete(Prefixed('c', View(address)));
     }
   }
-  if (!undo.empty()) batch.Put(Prefixed('u', BigEndian64(height)), undo);
   // One undo log more than reads need: GetAt at the oldest readable height, running
   // beside this write (before Apply), still finds every log it undoes.
-  if (height > kHistory + 1) batch.Delete(Prefixed('u', BigEndian64(height - kHistory - 1)));
-  Status s = PutTree(height, update, &batch);
+  if (height > kHistory + 1) marker.Delete(Prefixed('u', BigEndian64(height - kHistory - 1)));
+  Status s = PutTreeMarker(height, update, &marker);
   if (!s.ok()) return s;
-  batch.Put(std::string(kHeightKey), BigEndian64(height));
-  batch.Put(std::string(kRootKey), rocksdb::Slice(View(update.root.hash).data(), 32));
-  return WriteSynced(&batch, CommitOf(height));  // which drops a grown scratch buffer
+  marker.Put(std::string(kHeightKey), BigEndian64(height));
+  marker.Put(std::string(kRootKey), rocksdb::Slice(View(update.root.hash).data(), 32));
+  s = Write(&marker, /*sync=*/true, CommitOf(height));
+  scratch_->DropLarge();
+  return s;
 }
 
-Status StateStore::PutTree(uint64_t height, const TreeUpdate& update, rocksdb::WriteBatch* batch) {
+std::vector<uint32_t> StateStore::EncodeNodes(uint64_t height, const TreeUpdate& update) {
   // The new nodes in key order (depth, then prefix), encoded on up to 8 threads: ~3·10^4
   // nodes of ~1 KB for a block of 10^4 transfers over 10^6 keys.
   std::vector<uint32_t> order(update.written.size());
@@ -904,7 +972,6 @@ Status StateStore::PutTree(uint64_t height, const TreeUpdate& update, rocksdb::W
   std::vector<NodeCache::EncodedNode>& nodes = scratch_->nodes;
   nodes.clear();
   nodes.resize(order.size());
-  scratch_->nodes_height = 0;
   ForRanges(persist_workers_.get(), order.size(), kMinItemsPerWriteThread,
       [&](size_t, size_t begin, size_t end) {
         for (size_t k = begin; k < end; ++k) {
@@ -912,14 +979,12 @@ Status StateStore::PutTree(uint64_t height, const TreeUpdate& update, rocksdb::W
           nodes[k] = NodeCache::EncodedNode(p, VersionedNode{node, height});
         }
       });
-  std::string written;
-  written.reserve(update.written.size() * (kNodeKeyBytes - 9));
-  for (size_t k = 0; k < nodes.size(); ++k) {
-    const NodePosition& p = update.written[order[k]].first;
-    batch->Put(NodeKey(p, height), nodes[k].record());
-    written += PositionKey(p);
-  }
   scratch_->nodes_height = height;
+  return order;
+}
+
+Status StateStore::PutTreeMarker(uint64_t height, const TreeUpdate& update,
+                                 rocksdb::WriteBatch* batch) {
   // The stale index, one record for the block, its entries in key order too: pruning
   // deletes them in that order. Unsigned bytes: RocksDB orders keys bytewise unsigned
   // (std::array<char> would sort 0x80..0xff first, char being signed here).
@@ -935,7 +1000,6 @@ Status StateStore::PutTree(uint64_t height, const TreeUpdate& update, rocksdb::W
   for (const auto& e : entries) stale.append(reinterpret_cast<const char*>(e.data()), e.size());
   if (!stale.empty()) batch->Put(Prefixed('x', BigEndian64(height)), stale);
   batch->Put(Prefixed('r', BigEndian64(height)), rocksdb::Slice(View(update.root.hash).data(), 32));
-  batch->Put(Prefixed('y', BigEndian64(height)), written);
   if (height > 1) batch->Delete(Prefixed('y', BigEndian64(height - 1)));
   // Pruning. Reads run at heights down to height - kHistory - 1 while this block commits
   // (StateStore::kHistory). A record made stale by block h serves heights below h only, so
@@ -959,15 +1023,19 @@ Status StateStore::WriteFailed(const std::string& what, const Status& why) {
   return Status::Internal("state database write failed: " + what + ": " + why.message());
 }
 
-Status StateStore::WriteSynced(rocksdb::WriteBatch* batch, const std::string& what) {
-  if (write_failed_) {
-    return WriteFailed(what, Status::Internal("the database has not recovered from an earlier "
-                                              "write failure (StateStore::Recover)"));
-  }
+Status StateStore::NotRecovered() {
+  return Status::Internal(
+      "the database has not recovered from an earlier write failure (StateStore::Recover)");
+}
+
+Status StateStore::Write(rocksdb::WriteBatch* batch, bool sync, const std::string& what) {
+  if (write_failed_) return WriteFailed(what, NotRecovered());
   rocksdb::WriteOptions options;
-  options.sync = true;
+  options.sync = sync;
+  // A part of a block written beside the others: its keys are a run in order, so the
+  // memtable's concurrent insert starts each key from where the last one went.
+  options.memtable_insert_hint_per_batch = !sync;
   rocksdb::Status s = db_->Write(options, batch);
-  scratch_->DropLarge();
   if (s.ok()) return Status::Ok();
   write_failed_ = true;
   return WriteFailed(what, FromRocks(s, "RocksDB"));
@@ -994,10 +1062,13 @@ Status StateStore::Recover() {
   uint64_t height = 0;
   Hash32 root{};
   s = ReadHeightAndRoot(*db_, path_, &height, &root);
-  // A refused block whose record reached the log whole (only its sync failed) is back
-  // now: undo it with its own undo log, so that the database is again at height_.
-  if (s.ok() && height == height_ + 1) {
-    s = UndoReplayedBlock(height);
+  // A refused block whose records reached the log (whole: only its sync failed; or in
+  // part: a later write of it was refused) is back now: undo it with its own undo log,
+  // so that the database is again at height_.
+  bool partial = false;
+  if (s.ok() && height == height_) s = HasUndoLog(height_ + 1, &partial);
+  if (s.ok() && (height == height_ + 1 || partial)) {
+    s = UndoReplayedBlock(height_ + 1);
     if (s.ok()) s = ReadHeightAndRoot(*db_, path_, &height, &root);
   }
   if (s.ok() && (height != height_ || root != root_)) {
@@ -1021,13 +1092,23 @@ Status StateStore::LoadRefusedBlock() {
   uint64_t height = 0;
   Hash32 root{};
   Status s = ReadHeightAndRoot(*db_, path_, &height, &root);
-  if (!s.ok() || height != height_ + 1) return s;
+  bool partial = false;
+  if (s.ok() && height == height_) s = HasUndoLog(height_ + 1, &partial);
+  if (!s.ok() || (height != height_ + 1 && !partial)) return s;
   std::string log;
-  rocksdb::Status rs = db_->Get(rocksdb::ReadOptions(), Prefixed('u', BigEndian64(height)), &log);
+  rocksdb::Status rs =
+      db_->Get(rocksdb::ReadOptions(), Prefixed('u', BigEndian64(height_ + 1)), &log);
   if (!rs.ok() && !rs.IsNotFound()) return FromRocks(rs, "read undo log");
   return ForEachUndo(log, [this](std::string_view key, const std::string_view* old) {
     refused_block_.emplace(std::string(key), old ? std::optional<std::string>(*old) : std::nullopt);
   });
+}
+
+Status StateStore::HasUndoLog(uint64_t height, bool* found) const {
+  std::string log;
+  rocksdb::Status rs = db_->Get(rocksdb::ReadOptions(), Prefixed('u', BigEndian64(height)), &log);
+  *found = rs.ok();
+  return rs.ok() || rs.IsNotFound() ? Status::Ok() : FromRocks(rs, "read undo log");
 }
 
 Status StateStore::UndoReplayedBlock(uint64_t height) {
@@ -1045,9 +1126,14 @@ Status StateStore::UndoReplayedBlock(uint64_t height) {
     Hash32 address;
     std::string code_hash;
     if (ParseContractCodeKey(key, &address) && read.ok()) {
-      read = FromRocks(db_->Get(rocksdb::ReadOptions(), Prefixed('s', key), &code_hash),
-                       "read the code hash of a deployment");
-      batch.Put(Prefixed('c', View(address)), code_hash);
+      // Not written when the block stopped before its part with the code key; then its
+      // "c" record (removed by the marker) is still there.
+      rocksdb::Status got = db_->Get(rocksdb::ReadOptions(), Prefixed('s', key), &code_hash);
+      if (got.ok()) {
+        batch.Put(Prefixed('c', View(address)), code_hash);
+      } else if (!got.IsNotFound()) {
+        read = FromRocks(got, "read the code hash of a deployment");
+      }
     }
     batch.Delete(Prefixed('s', key));
   });

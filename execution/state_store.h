@@ -15,9 +15,15 @@
 //                                  replaced or made unreachable by block `height`
 //   "r" || height (8)           -> the state root after block `height`
 //   "y" || height (8)           -> positions of the nodes block `height` wrote (the last block's)
-// A block commits in one RocksDB WriteBatch (state writes, undo log, tree nodes, stale
-// index, pruning, height, root) with sync, so after a crash the store opens at the last
-// committed block with nothing of a later block visible. The state tree
+// A block commits in three steps (Persist): an intent batch (its undo log and the
+// positions of its new nodes), then its state writes and tree nodes in parts written on
+// several threads at once (RocksDB inserts them into its memtable in parallel), then a
+// marker batch (stale index, pruning, height, root) with sync, which makes everything
+// before it in the log durable. The log keeps their order, so a crash or a refused write
+// leaves the marker with all of the block, or none of the block, or its intent and some
+// of its parts: the store then opens at the last committed block and undoes what is
+// there of the later one with its undo log (UndoReplayedBlock), so nothing of a block
+// that did not commit stays visible. The state tree
 // (execution/state_tree.h) keeps every version a read at the kept heights needs; older
 // records are deleted by the block that makes them unneeded. A contract's code hash is
 // state like any other, under its code key (execution/tx/contract_code.h), written by
@@ -131,9 +137,10 @@ class StateStore final : public StateReader {
                     const TreeUpdate* below = nullptr);
 
   // Walks the whole committed state in key order (a RocksDB iterator over the "s"
-  // records of the committed snapshot; O(state)): a StateScan for BuildStateRoot.
-  // INTERNAL when the iterator fails, and while the database, after a refused write,
-  // is closed or holds the refused block.
+  // records of the committed snapshot; O(state)): a StateScan for BuildStateRoot. While
+  // the database, after a refused write, holds (some of) the refused block, the values
+  // that block replaced come from its undo log. INTERNAL when the iterator fails, and
+  // while the database is closed after a failure.
   Status ScanState(const StateVisitor& visit) const;
 
   // The caches' counters and sizes (metrics, benchmarks): the values' under
@@ -213,20 +220,28 @@ class StateStore final : public StateReader {
   // instance, or an undo that failed), loads the values it replaced from its undo log
   // into refused_block_, which reads then consult first; else clears it.
   Status LoadRefusedBlock();
-  // Writes `batch` with sync; INTERNAL naming `what` when RocksDB refuses it (then
-  // needs_recovery()), or without trying while needs_recovery().
-  Status WriteSynced(rocksdb::WriteBatch* batch, const std::string& what);
-  // Puts the database back at height_/root_ from block `height` (== height_ + 1), which
-  // reopening replayed, with the block's undo log and list of tree nodes.
+  // Writes `batch` (with `sync`: and syncs the log); INTERNAL naming `what` when RocksDB
+  // refuses it (then needs_recovery()), or without trying while needs_recovery().
+  // Thread-safe: the parts of a block are written on several threads at once.
+  Status Write(rocksdb::WriteBatch* batch, bool sync, const std::string& what);
+  // Whether the undo log of block `height` is in the database (a block above height_
+  // has one only when it did not commit: its records, or some of them, are there).
+  Status HasUndoLog(uint64_t height, bool* found) const;
+  // Puts the database back at height_/root_ from block `height` (== height_ + 1), whose
+  // records (all, or the part written before a failure or crash) reopening replayed,
+  // with the block's undo log and list of tree nodes.
   Status UndoReplayedBlock(uint64_t height);
-  // Adds block `height`'s tree records, stale index, root record and pruning to `batch`,
-  // each run of records in key order (RocksDB's memtable inserts a key after the one before
-  // it without searching from the top), the new nodes encoded into the scratch for Apply.
-  Status PutTree(uint64_t height, const TreeUpdate& update, rocksdb::WriteBatch* batch);
+  // Block `height`'s new nodes in key order (depth, then prefix), encoded into the
+  // scratch for the commit's parts and Apply; returns their indices in update.written.
+  std::vector<uint32_t> EncodeNodes(uint64_t height, const TreeUpdate& update);
+  // Adds block `height`'s stale index, root record and pruning to its marker `batch`.
+  Status PutTreeMarker(uint64_t height, const TreeUpdate& update, rocksdb::WriteBatch* batch);
   // "the commit of block N (state stays at height M)", for errors.
   std::string CommitOf(uint64_t height) const;
   // INTERNAL "state database write failed: <what>: <why>".
   static Status WriteFailed(const std::string& what, const Status& why);
+  // Why a write is refused while needs_recovery().
+  static Status NotRecovered();
 
   struct WriteScratch;
 
