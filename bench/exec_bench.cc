@@ -649,7 +649,9 @@ std::string BalanceKey(const Hash32& token, const Hash32& account) {
 
 // Writes balances for accounts [0, accounts) and for `senders` straight into the store
 // at path.dir's database (the engine closed meanwhile), in blocks of 100,000 writes whose
-// tree nodes are hashed on the CPU engine's threads. Returns the seconds it took.
+// tree nodes are hashed on the CPU engine's threads, pipelined as the engine does it: the
+// tree update of block h + 1, on top of block h (StateStore::UpdateTree's `below`), runs
+// beside block h's synced write. Returns the seconds it took.
 double FillState(BlockPath& path, uint64_t accounts, const std::vector<testing::Account>& senders) {
   const auto t0 = std::chrono::steady_clock::now();
   path.engine.reset();
@@ -659,8 +661,16 @@ double FillState(BlockPath& path, uint64_t accounts, const std::vector<testing::
   const std::string balance = testing::U64(1'000'000'000);
   uint64_t next = 0;
   size_t sender = 0;
+  EngineNodeHasher hasher(path.cpu);
+  // Two blocks at a time: the one being written (below) and the one updated on it.
+  std::array<WriteSet, 2> writes;
+  std::array<TreeUpdate, 2> updates;
+  bool pending = false;  // writes[below] / updates[below] wait for their commit
+  size_t below = 0;
   while (next < accounts || sender < senders.size()) {
-    WriteSet w;
+    const size_t k = pending ? 1 - below : 0;
+    WriteSet& w = writes[k];
+    w.clear();
     for (; w.size() < 100000 && next < accounts; ++next) {
       w.emplace_back(BalanceKey(path.token, StateAccount(next)), balance);
     }
@@ -668,26 +678,33 @@ double FillState(BlockPath& path, uint64_t accounts, const std::vector<testing::
       w.emplace_back(BalanceKey(path.token, senders[sender].address), balance);
     }
     std::sort(w.begin(), w.end());
-    EngineNodeHasher hasher(path.cpu);
-    TreeUpdate update;
+    if (!pending) {
+      bench::CheckStatus("exec_bench", store->UpdateTree(w, hasher, &updates[k]));
+    } else {
+      Status persisted;
+      std::thread writer([&] {
+        const uint64_t height = store->height() + 1;
+        persisted = store->Persist(height, writes[below], updates[below]);
+      });
+      Status updated = store->UpdateTree(w, hasher, &updates[k], &updates[below]);
+      writer.join();
+      bench::CheckStatus("exec_bench", persisted);
+      bench::CheckStatus("exec_bench", updated);
+      store->Apply(store->height() + 1, writes[below], updates[below]);
+    }
+    below = k;
+    pending = true;
+  }
+  if (pending) {
     const uint64_t height = store->height() + 1;
-    Status s = store->UpdateTree(w, hasher, &update);
-    if (s.ok()) s = store->Persist(height, w, update);
-    bench::CheckStatus("exec_bench", s);
-    store->Apply(height, w, update);
+    bench::CheckStatus("exec_bench", store->Persist(height, writes[below], updates[below]));
+    store->Apply(height, writes[below], updates[below]);
   }
   store.reset();
   path.Open();
   return Seconds(std::chrono::steady_clock::now() - t0);
 }
 
-// "scale" (exec_scale lines): for each --accounts size, a fresh daemon block path (as
-// "pipeline"), a state of that many token balances (FillState), then --rounds blocks of
-// --txs signed transfers, one from each of --txs keyed senders (nonces 0, 1, ...) to a
-// random account of the state, so that reads and tree paths fall all over the state. Each
-// block's phases, the state root update among them, the state cache's hit rate over the
-// block, and the process's peak resident memory so far (the whole process: the filled
-// state's writes included).
 // One exec_scale line: block `round`'s phases; `seconds` its wall time (one at a time) or
 // the time since the block before it was answered (pipelined).
 void PrintScaleBlock(const Options& options, const BlockPath& path, uint64_t accounts,

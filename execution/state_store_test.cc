@@ -2,7 +2,14 @@
 
 #include <catch2/catch.hpp>
 
+#include <array>
+#include <map>
+#include <random>
+#include <thread>
+
 #include "execution/testing/temp_dir.h"
+#include "execution/testing/tree_records.h"
+#include "tests/support/random.h"
 #include "execution/tx/contract_code.h"
 
 namespace chainaccel::exec {
@@ -177,6 +184,76 @@ TEST_CASE("StateStore: a staged deployment enters the state, and the root, with 
     CHECK(value.has_value() == (h == 2));
     CHECK(VerifyStateProof(root, code_key, value, proof).ok());
   }
+}
+
+}  // namespace
+}  // namespace chainaccel::exec
+
+namespace chainaccel::exec {
+namespace {
+
+// Random blocks over a growing key set: updates, new keys, deletes.
+WriteSet RandomBlock(std::mt19937_64& rng, size_t keys, size_t size) {
+  std::map<std::string, std::optional<std::string>> block;
+  while (block.size() < size) {
+    const std::string key = "k" + std::to_string(rng() % keys);
+    if (rng() % 8 == 0) {
+      block[key] = std::nullopt;
+    } else {
+      block[key] = "v" + std::to_string(rng());
+    }
+  }
+  return WriteSet(block.begin(), block.end());
+}
+
+TEST_CASE("StateStore: a tree update on top of an uncommitted block, beside its Persist, "
+          "equals the update after it",
+          "[store][pipeline]") {
+  auto rng = chainaccel::testing::MakeRng("state store on top");
+  const size_t keys = GENERATE(size_t{50}, size_t{5000});
+  const size_t size = keys / 5;
+  testing::TempDir one_dir, piped_dir;
+  std::unique_ptr<StateStore> one, piped;
+  REQUIRE(StateStore::Open(one_dir.path(), &one).ok());
+  REQUIRE(StateStore::Open(piped_dir.path(), &piped).ok());
+  CpuNodeHasher hasher;
+  constexpr uint64_t kBlocks = 12;
+  std::vector<WriteSet> blocks;
+  for (uint64_t h = 1; h <= kBlocks; ++h) {
+    blocks.push_back(RandomBlock(rng, keys, size));
+    REQUIRE(one->Commit(h, blocks.back()).ok());
+  }
+  // Block h + 1's tree update on top of block h while block h is persisted on another
+  // thread; then h is applied and h + 1 persisted beside h + 2's update, and so on.
+  std::array<TreeUpdate, 2> updates;
+  REQUIRE(piped->UpdateTree(blocks[0], hasher, &updates[0]).ok());
+  for (uint64_t h = 1; h <= kBlocks; ++h) {
+    TreeUpdate& below = updates[(h - 1) % 2];
+    Status persisted;
+    std::thread writer([&] { persisted = piped->Persist(h, blocks[h - 1], below); });
+    Status updated;
+    if (h < kBlocks) updated = piped->UpdateTree(blocks[h], hasher, &updates[h % 2], &below);
+    writer.join();
+    REQUIRE(persisted.ok());
+    REQUIRE(updated.ok());
+    piped->Apply(h, blocks[h - 1], below);
+    INFO("block " << h);
+    CHECK(piped->state_root() == [&] {
+      std::optional<std::string> unused;
+      Hash32 root;
+      StateProof proof;
+      REQUIRE(one->Prove("k0", h, &unused, &proof, &root).ok());
+      return root;
+    }());
+  }
+  CHECK(piped->state_root() == one->state_root());
+  one.reset();
+  piped.reset();
+  size_t reachable = 0;
+  Status s = testing::CheckLatestTree(piped_dir.path(), &reachable);
+  INFO(s.ToString());
+  CHECK(s.ok());
+  CHECK(reachable > 0);
 }
 
 }  // namespace
