@@ -899,6 +899,26 @@ Status StateStore::Persist(uint64_t height, const WriteSet& writes, const TreeUp
   const std::vector<uint32_t> order = EncodeNodes(height, update);
   const std::vector<NodeCache::EncodedNode>& nodes = scratch_->nodes;
 
+  // The marker, built first: it reads the stale bucket that pruning drops, and nothing
+  // that can fail may come between the block's first write and its last (a block's
+  // writes stop only at a refused write, which Recover then undoes).
+  // The height and root, the stale index, the staged deployments taken in, pruning.
+  rocksdb::WriteBatch& marker = scratch_->marker;
+  marker.Clear();
+  for (const auto& [key, value] : writes) {
+    // A deployment the block takes in is no longer staged.
+    Hash32 address;
+    if (ParseContractCodeKey(key, &address) && staged_.count(address)) {
+      marker.Delete(Prefixed('c', View(address)));
+    }
+  }
+  // One undo log more than reads need: GetAt at the oldest readable height, running
+  // beside this write (before Apply), still finds every log it undoes.
+  if (height > kHistory + 1) marker.Delete(Prefixed('u', BigEndian64(height - kHistory - 1)));
+  if (Status s = PutTreeMarker(height, update, &marker); !s.ok()) return s;
+  marker.Put(std::string(kHeightKey), BigEndian64(height));
+  marker.Put(std::string(kRootKey), rocksdb::Slice(View(update.root.hash).data(), 32));
+
   // 1. The intent: the undo log (always, empty for a block that writes nothing) and the
   // positions of the new nodes, which undo a block that did not commit whole.
   rocksdb::WriteBatch& intent = scratch_->intent;
@@ -936,25 +956,8 @@ Status StateStore::Persist(uint64_t height, const WriteSet& writes, const TreeUp
       });
   if (Status s = FirstError(results); !s.ok()) return s;
 
-  // 3. The marker, synced (and with it everything before it in the log): the height and
-  // root, the stale index, the staged deployments taken in, pruning.
-  rocksdb::WriteBatch& marker = scratch_->marker;
-  marker.Clear();
-  for (const auto& [key, value] : writes) {
-    // A deployment the block takes in is no longer staged.
-    Hash32 address;
-    if (ParseContractCodeKey(key, &address) && staged_.count(address)) {
-      marker.Delete(Prefixed('c', View(address)));
-    }
-  }
-  // One undo log more than reads need: GetAt at the oldest readable height, running
-  // beside this write (before Apply), still finds every log it undoes.
-  if (height > kHistory + 1) marker.Delete(Prefixed('u', BigEndian64(height - kHistory - 1)));
-  Status s = PutTreeMarker(height, update, &marker);
-  if (!s.ok()) return s;
-  marker.Put(std::string(kHeightKey), BigEndian64(height));
-  marker.Put(std::string(kRootKey), rocksdb::Slice(View(update.root.hash).data(), 32));
-  s = Write(&marker, /*sync=*/true, CommitOf(height));
+  // 3. The marker, synced: with it everything before it in the log is durable.
+  Status s = Write(&marker, /*sync=*/true, CommitOf(height));
   scratch_->DropLarge();
   return s;
 }
