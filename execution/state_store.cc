@@ -575,9 +575,9 @@ Status StateStore::Open(const std::string& path, std::unique_ptr<StateStore>* ou
   store->height_ = height;
   // A block whose commit did not complete (a crash between its first write and its
   // synced marker) left some of its records: undo them.
-  bool partial = false;
-  st = store->HasUndoLog(height + 1, &partial);
-  if (st.ok() && partial) st = store->UndoReplayedBlock(height + 1);
+  std::optional<std::string> log;
+  st = store->UncommittedBlockLog(height, &log);
+  if (st.ok() && log) st = store->UndoReplayedBlock(*log);
   if (!st.ok()) return st;
   st = CheckTreeRoot(*store->db_, path, store->height_, store->root_, &store->root_version_);
   if (!st.ok()) return st;
@@ -1068,10 +1068,10 @@ Status StateStore::Recover() {
   // A refused block whose records reached the log (whole: only its sync failed; or in
   // part: a later write of it was refused) is back now: undo it with its own undo log,
   // so that the database is again at height_.
-  bool partial = false;
-  if (s.ok() && height == height_) s = HasUndoLog(height_ + 1, &partial);
-  if (s.ok() && (height == height_ + 1 || partial)) {
-    s = UndoReplayedBlock(height_ + 1);
+  std::optional<std::string> log;
+  if (s.ok()) s = UncommittedBlockLog(height, &log);
+  if (s.ok() && log) {
+    s = UndoReplayedBlock(*log);
     if (s.ok()) s = ReadHeightAndRoot(*db_, path_, &height, &root);
   }
   if (s.ok() && (height != height_ || root != root_)) {
@@ -1095,29 +1095,32 @@ Status StateStore::LoadRefusedBlock() {
   uint64_t height = 0;
   Hash32 root{};
   Status s = ReadHeightAndRoot(*db_, path_, &height, &root);
-  bool partial = false;
-  if (s.ok() && height == height_) s = HasUndoLog(height_ + 1, &partial);
-  if (!s.ok() || (height != height_ + 1 && !partial)) return s;
-  std::string log;
-  rocksdb::Status rs =
-      db_->Get(rocksdb::ReadOptions(), Prefixed('u', BigEndian64(height_ + 1)), &log);
-  if (!rs.ok() && !rs.IsNotFound()) return FromRocks(rs, "read undo log");
-  return ForEachUndo(log, [this](std::string_view key, const std::string_view* old) {
+  std::optional<std::string> log;
+  if (s.ok()) s = UncommittedBlockLog(height, &log);
+  if (!s.ok() || !log) return s;
+  return ForEachUndo(*log, [this](std::string_view key, const std::string_view* old) {
     refused_block_.emplace(std::string(key), old ? std::optional<std::string>(*old) : std::nullopt);
   });
 }
 
-Status StateStore::HasUndoLog(uint64_t height, bool* found) const {
-  std::string log;
-  rocksdb::Status rs = db_->Get(rocksdb::ReadOptions(), Prefixed('u', BigEndian64(height)), &log);
-  *found = rs.ok();
-  return rs.ok() || rs.IsNotFound() ? Status::Ok() : FromRocks(rs, "read undo log");
+Status StateStore::UncommittedBlockLog(uint64_t db_height, std::optional<std::string>* log) const {
+  log->reset();
+  if (db_height != height_ && db_height != height_ + 1) return Status::Ok();
+  std::string value;
+  rocksdb::Status rs =
+      db_->Get(rocksdb::ReadOptions(), Prefixed('u', BigEndian64(height_ + 1)), &value);
+  if (rs.ok()) {
+    *log = std::move(value);
+  } else if (!rs.IsNotFound()) {
+    return FromRocks(rs, "read undo log");
+  } else if (db_height == height_ + 1) {
+    *log = std::string();  // its marker without an undo log: a block of earlier versions
+  }
+  return Status::Ok();
 }
 
-Status StateStore::UndoReplayedBlock(uint64_t height) {
-  std::string log;
-  rocksdb::Status rs = db_->Get(rocksdb::ReadOptions(), Prefixed('u', BigEndian64(height)), &log);
-  if (!rs.ok() && !rs.IsNotFound()) return FromRocks(rs, "read undo log");
+Status StateStore::UndoReplayedBlock(std::string_view log) {
+  const uint64_t height = height_ + 1;
   rocksdb::WriteBatch batch;
   Status read;
   Status s = ForEachUndo(log, [&](std::string_view key, const std::string_view* old) {
@@ -1147,7 +1150,8 @@ Status StateStore::UndoReplayedBlock(uint64_t height) {
   // tree records it pruned (stale at height - kHistory - 1: they serve lower heights).
   batch.Delete(Prefixed('u', BigEndian64(height)));
   std::string written;
-  rs = db_->Get(rocksdb::ReadOptions(), Prefixed('y', BigEndian64(height)), &written);
+  rocksdb::Status rs =
+      db_->Get(rocksdb::ReadOptions(), Prefixed('y', BigEndian64(height)), &written);
   if (!rs.ok() && !rs.IsNotFound()) return FromRocks(rs, "read the tree nodes of block " + std::to_string(height));
   for (size_t i = 0; i + 34 <= written.size(); i += 34) {
     batch.Delete("t" + written.substr(i, 34) + BigEndian64(height));

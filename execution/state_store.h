@@ -224,13 +224,16 @@ class StateStore final : public StateReader {
   // refuses it (then needs_recovery()), or without trying while needs_recovery().
   // Thread-safe: the parts of a block are written on several threads at once.
   Status Write(rocksdb::WriteBatch* batch, bool sync, const std::string& what);
-  // Whether the undo log of block `height` is in the database (a block above height_
-  // has one only when it did not commit: its records, or some of them, are there).
-  Status HasUndoLog(uint64_t height, bool* found) const;
-  // Puts the database back at height_/root_ from block `height` (== height_ + 1), whose
-  // records (all, or the part written before a failure or crash) reopening replayed,
-  // with the block's undo log and list of tree nodes.
-  Status UndoReplayedBlock(uint64_t height);
+  // Whether the database, whose m:height record says `db_height`, holds block height_ + 1
+  // that did not commit, or part of it: its marker (db_height == height_ + 1: only its
+  // sync failed), or its undo log without the marker (its commit stopped before it; a
+  // block above height_ has an undo log only then). *log: that block's undo log when it
+  // does, nullopt when it does not.
+  Status UncommittedBlockLog(uint64_t db_height, std::optional<std::string>* log) const;
+  // Puts the database back at height_/root_ from block height_ + 1, whose records (all, or
+  // the part written before a failure or crash) reopening replayed, with the block's undo
+  // log `log` and its list of tree nodes.
+  Status UndoReplayedBlock(std::string_view log);
   // Block `height`'s new nodes in key order (depth, then prefix), encoded into the
   // scratch for the commit's parts and Apply; returns their indices in update.written.
   std::vector<uint32_t> EncodeNodes(uint64_t height, const TreeUpdate& update);
