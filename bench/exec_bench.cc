@@ -36,7 +36,10 @@
 // prints their rate (exec_profile lines): a process for a profiler to watch.
 //
 // "scale" (exec_scale lines, not in the default list) runs the same path over token
-// states of --accounts sizes (1e5,1e6 by default; written straight into the store first):
+// states of --accounts sizes (1e5,1e6 by default), made first: "--fill import" (the
+// default) imports the balances as block 1 (ImportState: every tree node written once;
+// an exec_scale_import line), "--fill blocks" writes them straight into the store in
+// blocks of 10^5 as the block path would; then
 // --rounds blocks of --txs transfers from keyed senders to random accounts of the state,
 // each block's phases, the root update among them, the state cache's hit rate and the
 // peak resident memory; then (unless --pipelined off) --rounds more blocks pipelined
@@ -46,7 +49,8 @@
 //
 // Usage: exec_bench [--txs N] [--rounds R] [--threads 1,2,4,8,16] [--workloads a,b,c]
 //                   [--profile B] [--proof-block N] [--proofs P] [--aot on|off]
-//                   [--accounts 1e5,1e6,1e7] [--cache-bytes N] [--pipelined on|off]
+//                   [--accounts 1e5,1e6,1e7] [--fill import|blocks] [--cache-bytes N]
+//                   [--pipelined on|off]
 #include <algorithm>
 #include <array>
 #include <chrono>
@@ -70,9 +74,11 @@
 #include "engines/scheduler/scheduled_engine.h"
 #include "execution/execution_engine.h"
 #include "execution/block_proofs.h"
+#include "execution/state_import.h"
 #include "execution/state_store.h"
 #include "execution/state_tree.h"
 #include "execution/executor.h"
+#include "execution/tx/contract_code.h"
 #include "execution/tx/verifying_key.h"
 #include "execution/testing/map_state.h"
 #include "execution/testing/proofs.h"
@@ -104,6 +110,9 @@ struct Options {
   std::vector<uint64_t> accounts = {100000, 1000000};
   // The block path's state cache ("pipeline", "scale", "proofs").
   size_t cache_bytes = StateStore::kDefaultCacheBytes;
+  // "scale": how the state is made: "import" (ImportState, block 1) or "blocks" (blocks of
+  // 10^5 balances through the store's block path).
+  std::string fill = "import";
 };
 
 // Committed state as the daemon's StateStore keeps it: an ordered map, read through a
@@ -529,15 +538,22 @@ void HostScaling(const Options& options) {
 // `threads`) over RocksDB in a temporary folder, handing its signature, proof and
 // state-root batches to the scheduler. The token example is deployed.
 struct BlockPath {
-  BlockPath(size_t executor_threads, bool aot_tier, size_t state_cache_bytes)
+  // `before_open` (when set) is called with the database's folder and the token's address
+  // before the engine opens it, and so before the token is deployed.
+  BlockPath(size_t executor_threads, bool aot_tier, size_t state_cache_bytes,
+            const std::function<void(const std::string& db, const Hash32& token)>& before_open = {})
       : threads(executor_threads), aot(aot_tier), cache_bytes(state_cache_bytes) {
     std::vector<Engine*> engines{&cpu};
     for (Engine* gpu : gpus.engines()) engines.push_back(gpu);
     scheduler = std::make_unique<HybridScheduler>(engines, HybridScheduler::Options{});
     scheduled = std::make_unique<ScheduledEngine>(*scheduler);
+    const std::vector<uint8_t> wasm = testing::ExampleContract("token");
+    token = ContractAddress(CodeHash(wasm), {});
+    if (before_open) before_open(dir.Sub("db"), token);
     Open();
-    Hash32 code;
-    bench::CheckStatus("exec_bench", engine->Deploy(testing::ExampleContract("token"), {}, &token, &code));
+    Hash32 code, address;
+    bench::CheckStatus("exec_bench", engine->Deploy(wasm, {}, &address, &code));
+    if (address != token) bench::CheckStatus("exec_bench", Status::Internal("token address"));
     engine->DrainAot();  // every contract on its tier before the first block
   }
 
@@ -705,6 +721,42 @@ double FillState(BlockPath& path, uint64_t accounts, const std::vector<testing::
   return Seconds(std::chrono::steady_clock::now() - t0);
 }
 
+// Imports balances for accounts [0, accounts) and for `senders` into a new database at
+// `db` as block 1 (ImportState: the state records, and the tree built bottom-up, every
+// node written once), in 256 parts on every hardware thread; prints an exec_scale_import
+// line. Returns the seconds it took.
+double ImportAccounts(const std::string& db, const Hash32& token, uint64_t accounts,
+                      const std::vector<testing::Account>& senders) {
+  const auto t0 = std::chrono::steady_clock::now();
+  const std::string balance = testing::U64(1'000'000'000);
+  ImportOptions options;
+  options.parts = 256;
+  options.threads = std::max(1u, std::thread::hardware_concurrency());
+  ImportResult r;
+  bench::CheckStatus("exec_bench", ImportState(
+      db,
+      [&](size_t part, const StateVisitor& visit) {
+        for (uint64_t i = part; i < accounts; i += options.parts) {
+          visit(BalanceKey(token, StateAccount(i)), balance);
+        }
+        for (size_t i = part; i < senders.size(); i += options.parts) {
+          visit(BalanceKey(token, senders[i].address), balance);
+        }
+        return Status::Ok();
+      },
+      options, &r));
+  const double seconds = Seconds(std::chrono::steady_clock::now() - t0);
+  std::printf(
+      "{\"bench\":\"exec_scale_import\",\"accounts\":%llu,\"keys\":%llu,\"nodes\":%llu,"
+      "\"threads\":%zu,\"seconds\":%.2f,\"read_s\":%.2f,\"sort_s\":%.2f,\"tree_s\":%.2f,"
+      "\"flush_s\":%.2f,\"peak_rss_mib\":%.0f}\n",
+      static_cast<unsigned long long>(accounts), static_cast<unsigned long long>(r.keys),
+      static_cast<unsigned long long>(r.nodes), options.threads, seconds, r.read_s, r.sort_s,
+      r.tree_s, r.flush_s, bench::PeakRssMiB());
+  std::fflush(stdout);
+  return seconds;
+}
+
 // One exec_scale line: block `round`'s phases; `seconds` its wall time (one at a time) or
 // the time since the block before it was answered (pipelined).
 void PrintScaleBlock(const Options& options, const BlockPath& path, uint64_t accounts,
@@ -757,11 +809,18 @@ void Scale(const Options& options) {
   std::vector<testing::Account> senders;
   for (size_t i = 0; i < n; ++i) senders.push_back(testing::MakeAccount(rng));
   for (uint64_t accounts : options.accounts) {
+    double fill_seconds = 0;
+    std::function<void(const std::string&, const Hash32&)> import;
+    if (options.fill == "import") {
+      import = [&](const std::string& db, const Hash32& token) {
+        fill_seconds = ImportAccounts(db, token, accounts, senders);
+      };
+    }
     BlockPath path(*std::max_element(options.threads.begin(), options.threads.end()), options.aot,
-                   options.cache_bytes);
+                   options.cache_bytes, import);
     double seconds = 0;
     path.Execute({}, &seconds);  // the deployment's block
-    const double fill_seconds = FillState(path, accounts, senders);
+    if (options.fill == "blocks") fill_seconds = FillState(path, accounts, senders);
     // Block `round`: nonce `round` of every sender.
     auto transfers = [&](size_t round) {
       std::vector<Transaction> block;
@@ -982,6 +1041,12 @@ Options ParseOptions(int argc, char** argv) {
       o.accounts.clear();
       for (const std::string& a : chainaccel::SplitList(value)) {
         o.accounts.push_back(static_cast<uint64_t>(std::stod(a)));
+      }
+    } else if (flag == "--fill") {
+      o.fill = value;
+      if (o.fill != "import" && o.fill != "blocks") {
+        std::fprintf(stderr, "exec_bench: --fill import|blocks\n");
+        std::exit(2);
       }
     } else if (flag == "--workloads") {
       o.workloads = chainaccel::SplitList(value);

@@ -1,74 +1,22 @@
 #include "execution/state_store.h"
 
-#include <rocksdb/cache.h>
 #include <rocksdb/db.h>
 #include <rocksdb/env.h>
-#include <rocksdb/filter_policy.h>
 #include <rocksdb/options.h>
-#include <rocksdb/slice_transform.h>
-#include <rocksdb/table.h>
 #include <rocksdb/write_batch.h>
 
 #include <algorithm>
 #include <array>
 #include <chrono>
-#include <cstdarg>
-#include <cstdio>
 #include <cstring>
-#include <ctime>
 #include <unordered_map>
 
+#include "execution/state_db.h"
 #include "execution/tx/contract_code.h"
 
 namespace chainaccel::exec {
+using namespace state_db;  // NOLINT: the layout's keys throughout
 namespace {
-
-constexpr std::string_view kHeightKey = "m:height";
-constexpr std::string_view kRootKey = "m:root";
-// RocksDB's own block cache: data blocks, and the partitions of every table's index and
-// filter (which RocksDB would otherwise keep whole beside each open table, growing with
-// the database). Fixed, beside the state cache: reads that miss the state cache find the
-// blocks of the tree's upper levels and of recent writes here.
-constexpr size_t kBlockCacheBytes = size_t{32} << 20;
-
-std::string BigEndian64(uint64_t v) {
-  std::string s(8, '\0');
-  for (int i = 0; i < 8; ++i) s[i] = static_cast<char>(v >> (56 - 8 * i));
-  return s;
-}
-
-uint64_t ParseBigEndian64(std::string_view s) {
-  uint64_t v = 0;
-  for (size_t i = 0; i < 8 && i < s.size(); ++i) v = (v << 8) | static_cast<uint8_t>(s[i]);
-  return v;
-}
-
-std::string Prefixed(char prefix, std::string_view rest) {
-  std::string k(1, prefix);
-  k += rest;
-  return k;
-}
-
-std::string_view View(const Hash32& h) {
-  return {reinterpret_cast<const char*>(h.data()), h.size()};
-}
-
-Status FromRocks(const rocksdb::Status& s, std::string_view what);
-
-// "t" || u16be(depth) || prefix: the records of one tree position; "|| u64be(version)"
-// names one of them.
-std::string NodePrefixKey(const NodePosition& p) {
-  std::string k = "t";
-  k.push_back(static_cast<char>(p.depth >> 8));
-  k.push_back(static_cast<char>(p.depth & 0xff));
-  k += View(p.prefix);
-  return k;
-}
-constexpr size_t kNodeKeyBytes = 1 + 2 + 32 + 8;
-
-std::string NodeKey(const NodePosition& p, uint64_t version) {
-  return NodePrefixKey(p) + BigEndian64(version);
-}
 
 // The node record `record` of (`ref`'s position, `ref`'s version) into *out; INTERNAL when
 // it is not one (naming a record of the binary format of earlier versions as such).
@@ -153,84 +101,6 @@ bool GetLen(std::string_view& in, size_t* n) {
   return in.size() >= *n;
 }
 
-Status FromRocks(const rocksdb::Status& s, std::string_view what) {
-  if (s.ok()) return Status::Ok();
-  return Status::Internal(std::string(what) + ": " + s.ToString());
-}
-
-// RocksDB's diagnostics log, <db>/LOG, written with stdio, whose write errors are ignored.
-// RocksDB 7.8's own info log (EnvLogger, over WritableFileWriter) asserts on the line
-// after a failed write, and Debian's librocksdb keeps its assertions: on a full disk the
-// daemon aborted at the error handler's next log line (found by
-// exec/ExecutionService: a block the disk refuses …). Lines lost while the disk refuses
-// them are lost; the next ones are written again once it takes them.
-class InfoLog final : public rocksdb::Logger {
- public:
-  explicit InfoLog(const std::string& path) : file_(std::fopen(path.c_str(), "a")) {}
-  ~InfoLog() override {
-    if (file_ != nullptr) std::fclose(file_);
-  }
-  using rocksdb::Logger::Logv;
-  void Logv(const char* format, va_list ap) override {
-    if (file_ == nullptr) return;
-    char when[32];
-    const std::time_t now = std::time(nullptr);
-    std::tm tm{};
-    gmtime_r(&now, &tm);
-    std::strftime(when, sizeof when, "%Y/%m/%d-%H:%M:%S ", &tm);
-    flockfile(file_);
-    std::fputs(when, file_);
-    std::vfprintf(file_, format, ap);
-    std::fputc('\n', file_);
-    std::fflush(file_);
-    std::clearerr(file_);
-    funlockfile(file_);
-  }
-
- private:
-  std::FILE* const file_;
-};
-
-// Opens (creating if missing) the database at `path` through `env` (null: the default);
-// with `read_only`, an instance that writes nothing (it replays the log in memory).
-Status OpenDb(const std::string& path, rocksdb::Env* env, std::unique_ptr<rocksdb::DB>* db,
-              bool read_only = false) {
-  rocksdb::Options options;
-  options.create_if_missing = true;
-  if (env != nullptr) options.env = env;
-  // A block's state writes reach RocksDB sorted by key ('s' || state key): with an
-  // insertion hint per one-byte prefix the memtable inserts each after the previous one
-  // instead of searching the skip list from the top.
-  options.memtable_insert_with_hint_prefix_extractor.reset(rocksdb::NewFixedPrefixTransform(1));
-  // State reads that miss the cache are point reads: a Bloom filter (10 bits a key, ~1%
-  // false positives) answers most reads of absent keys without reading a data block.
-  // Index and filter are partitioned into 4 KiB blocks that go through the block cache
-  // like data blocks (only each table's top-level index stays pinned). Whole, a 64 MiB
-  // table's index and filter are hundreds of KiB each, and in a bounded cache nearly
-  // every miss loaded one of them again: state_root_bench at 10^6 keys, 16 MiB state
-  // cache, 10,000 reads took 6.4 s, a root update 20 s; partitioned, 0.17 s and 2.3 s.
-  rocksdb::BlockBasedTableOptions table;
-  table.filter_policy.reset(rocksdb::NewBloomFilterPolicy(10));
-  table.index_type = rocksdb::BlockBasedTableOptions::kTwoLevelIndexSearch;
-  table.partition_filters = true;
-  table.metadata_block_size = 4096;
-  table.block_cache = rocksdb::NewLRUCache(kBlockCacheBytes);
-  table.cache_index_and_filter_blocks = true;
-  table.cache_index_and_filter_blocks_with_high_priority = true;
-  table.pin_top_level_index_and_filter = true;
-  table.pin_l0_filter_and_index_blocks_in_cache = true;
-  options.table_factory.reset(rocksdb::NewBlockBasedTableFactory(table));
-  // The folder must exist before LOG opens in it (RocksDB creates it only after).
-  if (!read_only) (void)options.env->CreateDirIfMissing(path);
-  options.info_log = std::make_shared<InfoLog>(path + "/LOG");
-  rocksdb::DB* raw = nullptr;
-  rocksdb::Status s = read_only ? rocksdb::DB::OpenForReadOnly(options, path, &raw)
-                                : rocksdb::DB::Open(options, path, &raw);
-  if (!s.ok()) return FromRocks(s, "open state database " + path);
-  db->reset(raw);
-  return Status::Ok();
-}
-
 // The committed height and root of `db` (0 and the empty state's root before block 1).
 Status ReadHeightAndRoot(rocksdb::DB& db, const std::string& path, uint64_t* height,
                          Hash32* root) {
@@ -256,6 +126,22 @@ Status ReadHeightAndRoot(rocksdb::DB& db, const std::string& path, uint64_t* hei
     return FromRocks(s, "read root");
   }
   return Status::Ok();
+}
+
+// The height of the state ImportState wrote (0 when the database started empty).
+// INTERNAL for a database whose import did not finish.
+Status ReadGenesisHeight(rocksdb::DB& db, const std::string& path, uint64_t* genesis) {
+  std::string v;
+  rocksdb::Status s = db.Get(rocksdb::ReadOptions(), std::string(kImportKey), &v);
+  if (s.ok()) {
+    return Status::Internal("state database " + path +
+                            " holds a state import that did not finish: remove it and import again");
+  }
+  if (!s.IsNotFound()) return FromRocks(s, "read the import marker");
+  *genesis = 0;
+  s = db.Get(rocksdb::ReadOptions(), std::string(kGenesisKey), &v);
+  if (s.ok()) *genesis = ParseBigEndian64(v);
+  return s.IsNotFound() ? Status::Ok() : FromRocks(s, "read the imported state's height");
 }
 
 // Calls visit(key, old value or nullptr) for each entry of an undo log, in order.
@@ -571,6 +457,7 @@ Status StateStore::Open(const std::string& path, std::unique_ptr<StateStore>* ou
   if (!st.ok()) return st;
   uint64_t height = 0;
   st = ReadHeightAndRoot(*store->db_, path, &height, &store->root_);
+  if (st.ok()) st = ReadGenesisHeight(*store->db_, path, &store->genesis_height_);
   if (!st.ok()) return st;
   store->height_ = height;
   // A block whose commit did not complete (a crash between its first write and its
@@ -682,11 +569,15 @@ Status StateStore::ScanState(const StateVisitor& visit) const {
 
 Status StateStore::GetAt(std::string_view key, uint64_t height,
                          std::optional<std::string>* value) const {
-  if (height > height_ || height_ - height > kHistory) {
+  // An imported state has no undo log: the heights below it are not kept.
+  const uint64_t lowest = std::max(genesis_height_, height_ > kHistory ? height_ - kHistory : 0);
+  if (height > height_ || height < lowest) {
     return Status{Status::Code::kNotFound,
                   "height " + std::to_string(height) + " is outside the kept history [" +
-                      std::to_string(height_ > kHistory ? height_ - kHistory : 0) + ", " +
-                      std::to_string(height_) + "]"};
+                      std::to_string(lowest) + ", " + std::to_string(height_) + "]" +
+                      (genesis_height_ > 0 ? " (the state was imported at height " +
+                                                 std::to_string(genesis_height_) + ")"
+                                           : "")};
   }
   Status current = ReadLatest(key, value);
   if (!current.ok()) return current;
@@ -1057,7 +948,7 @@ Status StateStore::Recover() {
     // read-only instance serves the reads. It may hold the refused block: the values it
     // replaced come from its undo log (LoadRefusedBlock), and no history read at or
     // below height_ consults that log.
-    if (!OpenDb(path_, env_, &db_, /*read_only=*/true).ok()) db_.reset();
+    if (!OpenDb(path_, env_, &db_, OpenMode::kReadOnly).ok()) db_.reset();
     if (db_ != nullptr && !LoadRefusedBlock().ok()) db_.reset();
     return Status::Internal("the database has not recovered from an earlier write failure: " +
                             s.message());

@@ -9,6 +9,8 @@
 //                                  next block)
 //   "w" || code hash            -> wasm bytes
 //   "m:height", "m:root"        -> last committed height (8 bytes BE), its state root
+//   "m:genesis", "m:import"     -> the height of an imported state; an unfinished import
+//                                  (execution/state_import.h)
 //   "t" || depth (2) || prefix (32) || version (8)  -> a node of the state tree (its
 //                                  child slots name their children's versions)
 //   "x" || height (8)           -> depth || prefix || version of each node record
@@ -97,7 +99,8 @@ class StateStore final : public StateReader {
   // (not owned; must outlive the store) is RocksDB's file system and clock, null for
   // RocksDB's default. INTERNAL when RocksDB fails (message included), and when the
   // tree's root record or root node does not match the committed root (the state itself
-  // is not hashed; ExecutionOptions::verify_state_root_on_open does that).
+  // is not hashed; ExecutionOptions::verify_state_root_on_open does that), and for a
+  // database whose state import did not finish (execution/state_import.h).
   static Status Open(const std::string& path, std::unique_ptr<StateStore>* out,
                      rocksdb::Env* env = nullptr, size_t cache_bytes = kDefaultCacheBytes);
   ~StateStore() override;
@@ -116,7 +119,8 @@ class StateStore final : public StateReader {
   Status last_read_error() const;
 
   // The value of `key` after block `height`. NOT_FOUND for a height outside
-  // [height() - kHistory, height()] (or above height()).
+  // [height() - kHistory, height()] (or above height()), or below the height of an
+  // imported state (ImportState, execution/state_import.h).
   Status GetAt(std::string_view key, uint64_t height, std::optional<std::string>* value) const;
 
   // The proof of `key` at `height` (as GetAt's range) against that height's root:
@@ -262,6 +266,9 @@ class StateStore final : public StateReader {
   // writers' too.
   const std::unique_ptr<WriteScratch> scratch_;
   uint64_t height_ = 0;
+  // The height of an imported state (state_import.h), below which nothing is readable; 0
+  // for a database that started empty.
+  uint64_t genesis_height_ = 0;
   Hash32 root_{};
   uint64_t root_version_ = 0;  // the height that wrote the root node (0: empty tree)
   // The committed block's snapshot of db_, which reads of the latest state use (so that

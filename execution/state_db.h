@@ -1,0 +1,70 @@
+// The state database's layout (docs/execution.md, "Storage"): its record keys and how it
+// is opened. Shared by StateStore (execution/state_store.h) and the state import
+// (execution/state_import.h); internal to the execution library.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <string_view>
+
+#include "core/status.h"
+#include "core/task.h"
+#include "execution/state_tree.h"
+
+namespace rocksdb {
+class DB;
+class Env;
+class Status;
+}
+
+namespace chainaccel::exec::state_db {
+
+// "m:height" -> u64be(committed height); "m:root" -> its state root (32 bytes).
+inline constexpr std::string_view kHeightKey = "m:height";
+inline constexpr std::string_view kRootKey = "m:root";
+// "m:genesis" -> u64be(height) of an imported state (ImportState): no height below it is
+// readable (it has no undo log). Absent in a database that started empty.
+inline constexpr std::string_view kGenesisKey = "m:genesis";
+// "m:import": written (synced) before an import's first record and removed by its last
+// batch; a database that holds it is an import that did not finish, which Open refuses.
+inline constexpr std::string_view kImportKey = "m:import";
+
+// u64be(v), 8 bytes.
+std::string BigEndian64(uint64_t v);
+// The u64be number in s's first 8 bytes (fewer: those).
+uint64_t ParseBigEndian64(std::string_view s);
+// prefix || rest.
+std::string Prefixed(char prefix, std::string_view rest);
+// The 32 bytes of h.
+inline std::string_view View(const Hash32& h) {
+  return {reinterpret_cast<const char*>(h.data()), h.size()};
+}
+
+// "t" || u16be(depth) || prefix: the records of one tree position; "|| u64be(version)"
+// names one of them (NodeKey, kNodeKeyBytes).
+std::string NodePrefixKey(const NodePosition& p);
+inline constexpr size_t kNodeKeyBytes = 1 + 2 + 32 + 8;
+std::string NodeKey(const NodePosition& p, uint64_t version);
+
+// OK for an OK status, else INTERNAL "<what>: <RocksDB's message>".
+Status FromRocks(const rocksdb::Status& s, std::string_view what);
+
+enum class OpenMode {
+  kReadWrite,
+  // An instance that writes nothing (it replays the log in memory).
+  kReadOnly,
+  // Read-write, tuned for ImportState's bulk writes (larger memtables, background work
+  // on every core).
+  kImport,
+};
+
+// Opens (creating it if missing, unless read-only) the database at `path` through `env`
+// (null: RocksDB's default) with the store's table options (Bloom filters, partitioned
+// indexes, a 32 MiB block cache) and its own diagnostics log (<path>/LOG). INTERNAL with
+// RocksDB's message when it fails.
+Status OpenDb(const std::string& path, rocksdb::Env* env, std::unique_ptr<rocksdb::DB>* db,
+              OpenMode mode = OpenMode::kReadWrite);
+
+}  // namespace chainaccel::exec::state_db
