@@ -8,6 +8,7 @@
 #include <array>
 #include <atomic>
 #include <chrono>
+#include <filesystem>
 #include <memory>
 #include <span>
 #include <thread>
@@ -298,6 +299,8 @@ Status Finish(rocksdb::DB& db, const Hash32& root) {
 Status ImportState(const std::string& path, const ImportPart& source, const ImportOptions& options,
                    ImportResult* result) {
   *result = ImportResult{};
+  std::error_code ec;
+  std::filesystem::create_directories(path, ec);  // the parents too; OpenDb says what failed
   std::unique_ptr<rocksdb::DB> db;
   Status s = OpenDb(path, options.env, &db, OpenMode::kImport);
   if (s.ok()) s = CheckEmpty(*db, path);

@@ -285,4 +285,10 @@ Status ValidateConfig(const Config& config) {
   return ValidateTlsAndAuth(config);
 }
 
+std::string ExecutionDbPath(const Config& config) {
+  return config.execution_db.empty()
+             ? (std::filesystem::path(config.data_dir) / "execution").string()
+             : config.execution_db;
+}
+
 }  // namespace chainaccel::server

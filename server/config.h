@@ -172,6 +172,9 @@ bool IsLoopbackAddress(const std::string& listen);
 // INVALID_ARGUMENT names the file and the bad key; NOT_FOUND when the file is missing.
 Status LoadConfigFile(const std::string& path, Config* config);
 
+// The execution database's folder: execution_db, else <data_dir>/execution.
+std::string ExecutionDbPath(const Config& config);
+
 // Checks values that no type enforces (log level names, non-zero limits, TLS and auth
 // settings that go together, guarded method names that exist).
 Status ValidateConfig(const Config& config);

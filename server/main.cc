@@ -2,15 +2,22 @@
 //
 // Reads an optional YAML config file (--config) and flags (flags win), serves until
 // SIGTERM or SIGINT, then shuts down gracefully and exits 0. SIGHUP re-reads the auth
-// token file (docs/security.md).
+// token file (docs/security.md). With --import-state FILE[,FILE...] it imports those
+// state files into a new execution database (docs/execution.md, "Importing a state")
+// and exits instead: 0 when imported, 1 when the import failed.
 #include <CLI/CLI.hpp>
 #include <absl/synchronization/mutex.h>
 #include <spdlog/spdlog.h>
 
+#include <algorithm>
 #include <csignal>
 #include <fstream>
 #include <optional>
+#include <thread>
 
+#include "core/hex.h"
+#include "execution/state_file.h"
+#include "execution/state_import.h"
 #include "server/config.h"
 #include "server/logging.h"
 #include "server/server.h"
@@ -39,6 +46,7 @@ struct Flags {
       auth_token_file;
   std::optional<unsigned> tls_reload_seconds;
   std::optional<std::vector<std::string>> auth_allowed_identities;
+  std::optional<std::vector<std::string>> import_state;
 };
 
 template <typename T, typename U>
@@ -59,6 +67,29 @@ Status WriteReadyFile(const std::string& path, const std::string& grpc,
     return Status::Internal("cannot rename ready file to " + path);
   }
   return Status::Ok();
+}
+
+// --import-state: the files into the configured execution database, read at once on
+// every hardware thread; logs what was written. 0 or 1, as main returns.
+int ImportStateFiles(const Config& config, const std::vector<std::string>& files) {
+  namespace exec = chainaccel::exec;
+  const std::string db = chainaccel::server::ExecutionDbPath(config);
+  exec::ImportOptions options;
+  options.parts = files.size();
+  options.threads = std::max(1u, std::thread::hardware_concurrency());
+  exec::ImportResult r;
+  spdlog::info("importing {} state file(s) into {}", files.size(), db);
+  Status s = exec::ImportState(db, exec::StateFileParts(files), options, &r);
+  if (!s.ok()) {
+    spdlog::critical("state import failed: {}", s.ToString());
+    return 1;
+  }
+  spdlog::info(
+      "imported {} keys as block 1, state root {}: {} tree nodes; read {:.1f} s, sort {:.1f} s, "
+      "tree {:.1f} s, flush {:.1f} s",
+      r.keys, chainaccel::HexEncode(r.root.data(), r.root.size()), r.nodes, r.read_s, r.sort_s,
+      r.tree_s, r.flush_s);
+  return 0;
 }
 
 }  // namespace
@@ -131,6 +162,10 @@ int main(int argc, char** argv) {
                  "DNS:..., URI:..., EMAIL:..., IP:... (repeat or separate with commas)")
       ->delimiter(',')
       ->multi_option_policy(CLI::MultiOptionPolicy::TakeAll);
+  app.add_option("--import-state", flags.import_state,
+                 "import these state files into a new execution database as block 1, then "
+                 "exit (docs/execution.md, \"Importing a state\")")
+      ->delimiter(',');
   app.add_option("--ready-file", flags.ready_file,
                  "write the bound addresses here once serving (for tests and supervisors)");
   try {
@@ -186,6 +221,7 @@ int main(int argc, char** argv) {
     return 2;
   }
   chainaccel::server::SetUpLogging(config.log_level, config.log_format);
+  if (flags.import_state) return ImportStateFiles(config, *flags.import_state);
 
   // Block the shutdown and reload signals in every thread (gRPC's and the engine's
   // inherit the mask) and wait for them here.

@@ -223,9 +223,7 @@ Status Server::Start() {
   }
   {
     exec::ExecutionOptions options;
-    options.db_path = config_.execution_db.empty()
-                          ? (std::filesystem::path(config_.data_dir) / "execution").string()
-                          : config_.execution_db;
+    options.db_path = ExecutionDbPath(config_);
     options.executor = config_.executor == "sequential" ? exec::ExecutorKind::kSequential
                        : config_.executor == "adaptive" ? exec::ExecutorKind::kAdaptive
                                                         : exec::ExecutorKind::kBlockStm;

@@ -15,12 +15,16 @@
 #include <filesystem>
 #include <fstream>
 #include <future>
+#include <map>
 #include <thread>
 
 #include "chainaccel/v1/execution.grpc.pb.h"
 #include "engines/cpu/cpu_engine.h"
 #include "tests/support/random.h"
 #include "execution/execution_engine.h"
+#include "core/hex.h"
+#include "execution/state_file.h"
+#include "execution/state_tree.h"
 #include "execution/testing/temp_dir.h"
 #include "execution/testing/transactions.h"
 #include "execution/testing/proof_contracts.h"
@@ -571,6 +575,79 @@ TEST_CASE("chainaccel vk-id, exec register-vk and exec with a proof against the 
   CHECK(rc == 2);  // --proof needs --public and --vk-id
   Run(cli + " vk-id --vkey " + dir.Sub("good_proof.json") + " 2>/dev/null", &rc);
   CHECK(rc == 2);
+}
+
+
+TEST_CASE("chainacceld --import-state imports state files as block 1 and serves blocks on them",
+          "[daemon][cli][import]") {
+  testing::TempDir dir;
+  // Two files: 3,000 balances-like keys under one address, and one more key.
+  std::map<std::string, std::string, std::less<>> state;
+  const std::string address(32, '\x5a');
+  for (int i = 0; i < 3000; ++i) state[address + "k" + std::to_string(i)] = "v" + std::to_string(i);
+  const std::string lone = address + "lone";
+  state[lone] = "";
+  auto write = [&](const std::string& path, bool lone_file) {
+    REQUIRE(WriteStateFile(path, [&](const StateVisitor& visit) {
+              for (const auto& [k, v] : state) {
+                if ((k == lone) == lone_file) visit(k, v);
+              }
+              return Status::Ok();
+            }).ok());
+  };
+  write(dir.Sub("a.state"), false);
+  write(dir.Sub("b.state"), true);
+  CpuNodeHasher hasher;
+  Hash32 root;
+  REQUIRE(BuildStateRoot(state, nullptr, hasher, &root).ok());
+
+  const std::string import = std::string(CHAINACCELD_PATH) + " --data-dir " + dir.Sub("data") +
+                             " --log-level warn --import-state " + dir.Sub("a.state") + "," +
+                             dir.Sub("b.state");
+  int rc = -1;
+  Run(import + " 2>&1", &rc);
+  REQUIRE(rc == 0);
+  std::string out = Run(import + " 2>&1", &rc);  // a second import: the database is not empty
+  CHECK(rc == 1);
+  CHECK_THAT(out, Catch::Contains("is not empty"));
+
+  DaemonProcess daemon(dir.Sub("data"));
+  const std::string cli = std::string(CHAINACCEL_CLI_PATH) + " --address " + daemon.address();
+  const std::string hex_address = chainaccel::HexEncode(
+      reinterpret_cast<const uint8_t*>(address.data()), address.size());
+  out = Run(cli + " state --key " + hex_address + "6b31323334 --prove", &rc);  // "k1234"
+  CHECK(rc == 0);
+  CHECK_THAT(out, Catch::Contains("height: 1") && Catch::Contains("value: 7631323334") &&
+                      Catch::Contains("state_root: " + chainaccel::HexEncode(root.data(), 32)) &&
+                      Catch::Contains("proof: verified"));
+  out = Run(cli + " state --key " + hex_address + "6c6f6e65 --prove", &rc);  // "lone": empty
+  CHECK(rc == 0);
+  CHECK_THAT(out, Catch::Contains("found: true") && Catch::Contains("proof: verified"));
+  // Blocks go on from the imported state: a deployment's block is block 2 on its root.
+  v1::DeployContractResponse deployed;
+  REQUIRE(Deploy(daemon.stub(), testing::ExampleContract("counter"), &deployed).ok());
+  v1::ExecuteBlockRequest block;
+  block.set_height(2);
+  block.set_parent_state_root(root.data(), root.size());
+  v1::ExecuteBlockResponse result;
+  grpc::Status s = daemon.stub().ExecuteBlock(Ctx().get(), block, &result);
+  INFO(s.error_message());
+  REQUIRE(s.ok());
+  out = Run(cli + " state --key " + hex_address + "6b31323334 --height 1 --prove", &rc);
+  CHECK(rc == 0);
+  CHECK_THAT(out, Catch::Contains("height: 1") && Catch::Contains("proof: verified"));
+
+  // A malformed file fails the import with the file and record named, and leaves an
+  // unfinished import that the daemon refuses to open.
+  {
+    std::ofstream bad(dir.Sub("bad.state"), std::ios::binary);
+    bad.write("\0\0\0\x02k", 5);  // a key of 2 bytes, 1 given
+  }
+  out = Run(std::string(CHAINACCELD_PATH) + " --data-dir " + dir.Sub("other") +
+                " --log-level warn --import-state " + dir.Sub("bad.state") + " 2>&1",
+            &rc);
+  CHECK(rc == 1);
+  CHECK_THAT(out, Catch::Contains("record 0 (at byte 0) is truncated"));
 }
 
 }  // namespace
