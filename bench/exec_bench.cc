@@ -770,7 +770,7 @@ void PrintScaleBlock(const Options& options, const BlockPath& path, uint64_t acc
       "\"seconds\":%.6f,\"tps\":%.0f,\"verify_s\":%.6f,\"execute_s\":%.6f,"
       "\"root_s\":%.6f,\"commit_s\":%.6f,\"root_changes_s\":%.6f,\"root_read_ahead_s\":%.6f,"
       "\"root_update_s\":%.6f,\"root_hash_s\":%.6f,\"persist_s\":%.6f,\"commit_wait_s\":%.6f,"
-      "\"cache_mib\":%.0f,\"cache_hit_rate\":%.3f,\"peak_rss_mib\":%.0f}\n",
+      "\"cache_mib\":%.0f,\"cache_hit_rate\":%.3f,\"rss_mib\":%.0f,\"peak_rss_mib\":%.0f}\n",
       static_cast<unsigned long long>(accounts), fill_seconds, round,
       pipelined ? "true" : "false", r.pipelined ? "true" : "false", n, OkCount(r), path.threads,
       path.cpu.info().threads, path.gpus.engines().size(), seconds,
@@ -778,7 +778,8 @@ void PrintScaleBlock(const Options& options, const BlockPath& path, uint64_t acc
       r.timings.root_seconds, r.timings.commit_seconds, r.timings.root_phases.changes_s,
       r.timings.root_phases.read_ahead_s, r.timings.root_phases.update_s,
       r.timings.root_phases.hash_s, r.timings.persist_seconds, r.timings.pipeline_wait_seconds,
-      static_cast<double>(options.cache_bytes) / (1 << 20), hit_rate, bench::PeakRssMiB());
+      static_cast<double>(options.cache_bytes) / (1 << 20), hit_rate, bench::CurrentRssMiB(),
+      bench::PeakRssMiB());
   std::fflush(stdout);
 }
 
@@ -796,8 +797,8 @@ double HitRate(const StateCache::Stats& before, const StateCache::Stats& after) 
 // --txs signed transfers, one from each of --txs keyed senders (nonces 0, 1, ...) to a
 // random account of the state, so that reads and tree paths fall all over the state. Each
 // block's phases, the state root update among them, the state cache's hit rate over the
-// block, and the process's peak resident memory so far (the whole process: the filled
-// state's writes included). The blocks run one at a time (ExecuteBlock), then (--pipelined
+// block, and the process's resident memory after the block (rss_mib) and its peak so far
+// (the whole process: the import's or fill's included). The blocks run one at a time (ExecuteBlock), then (--pipelined
 // on, the default) --rounds more are pipelined as a node that has the next block at hand
 // sends them: block h + 1 is begun (BeginBlock) before block h is answered (FinishBlock),
 // so h's commit overlaps h + 1's execution; every block is built and signed before the

@@ -52,7 +52,8 @@ struct ImportResult {
   Hash32 root{};       // the state root at height 1
   // Where the time went, in seconds: reading the parts (with the keys' paths and value
   // hashes, and writing the state records), sorting the keys by path, building and
-  // writing the tree, and flushing RocksDB's memtables to tables (and the last batch).
+  // writing the tree, and flushing RocksDB's memtables to tables and waiting for its
+  // compactions to catch up (and the last batch).
   double read_s = 0;
   double sort_s = 0;
   double tree_s = 0;
