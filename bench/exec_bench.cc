@@ -770,6 +770,8 @@ void PrintScaleBlock(const Options& options, const BlockPath& path, uint64_t acc
       "\"seconds\":%.6f,\"tps\":%.0f,\"verify_s\":%.6f,\"execute_s\":%.6f,"
       "\"root_s\":%.6f,\"commit_s\":%.6f,\"root_changes_s\":%.6f,\"root_read_ahead_s\":%.6f,"
       "\"root_update_s\":%.6f,\"root_hash_s\":%.6f,\"persist_s\":%.6f,\"commit_wait_s\":%.6f,"
+      "\"persist_old_values_s\":%.6f,\"persist_encode_s\":%.6f,\"persist_marker_build_s\":%.6f,"
+      "\"persist_intent_s\":%.6f,\"persist_parts_s\":%.6f,\"persist_marker_write_s\":%.6f,"
       "\"cache_mib\":%.0f,\"cache_hit_rate\":%.3f,\"rss_mib\":%.0f,\"peak_rss_mib\":%.0f}\n",
       static_cast<unsigned long long>(accounts), fill_seconds, round,
       pipelined ? "true" : "false", r.pipelined ? "true" : "false", n, OkCount(r), path.threads,
@@ -778,6 +780,9 @@ void PrintScaleBlock(const Options& options, const BlockPath& path, uint64_t acc
       r.timings.root_seconds, r.timings.commit_seconds, r.timings.root_phases.changes_s,
       r.timings.root_phases.read_ahead_s, r.timings.root_phases.update_s,
       r.timings.root_phases.hash_s, r.timings.persist_seconds, r.timings.pipeline_wait_seconds,
+      r.timings.persist_phases.old_values_s, r.timings.persist_phases.encode_s,
+      r.timings.persist_phases.marker_build_s, r.timings.persist_phases.intent_s,
+      r.timings.persist_phases.parts_s, r.timings.persist_phases.marker_write_s,
       static_cast<double>(options.cache_bytes) / (1 << 20), hit_rate, bench::CurrentRssMiB(),
       bench::PeakRssMiB());
   std::fflush(stdout);

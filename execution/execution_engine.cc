@@ -527,6 +527,7 @@ Status ExecutionEngine::CommitBlock(BlockInFlight& block) {
     s = store_->Persist(block.height, block.writes, *block.update);
   }
   timings.persist_seconds = SecondsSince(start);
+  timings.persist_phases = store_->last_persist_phases();
   WriterMutexLock write_lock(mu_);
   if (s.ok()) {
     store_->Apply(block.height, block.writes, *block.update);

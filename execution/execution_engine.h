@@ -87,6 +87,7 @@ struct BlockResult {
     // synced write (StateStore::Persist); the rest applies the block to the caches.
     TreeUpdate::Phases root_phases;
     double persist_seconds = 0;
+    StateStore::PersistPhases persist_phases;  // within persist_seconds
     // Between the tree update and the commit's start: the wait for the block below to
     // commit (pipelined blocks; 0 when none was in flight).
     double pipeline_wait_seconds = 0;

@@ -763,6 +763,12 @@ Status StateStore::Persist(uint64_t height, const WriteSet& writes, const TreeUp
                                       " on top of height " + std::to_string(height_));
   }
   if (write_failed_) return WriteFailed(CommitOf(height), NotRecovered());
+  persist_phases_ = PersistPhases{};
+  auto lap = [t = std::chrono::steady_clock::now()](double* phase) mutable {
+    const auto now = std::chrono::steady_clock::now();
+    *phase = std::chrono::duration<double>(now - t).count();
+    t = now;
+  };
   // The values the block replaces, for its undo log (not cached: Apply caches the new ones).
   std::vector<std::optional<std::string>> replaced(writes.size());
   std::vector<Status> results(persist_workers_->threads());
@@ -773,6 +779,7 @@ Status StateStore::Persist(uint64_t height, const WriteSet& writes, const TreeUp
         }
       });
   if (Status s = FirstError(results); !s.ok()) return s;
+  lap(&persist_phases_.old_values_s);
   std::string& undo = scratch_->undo;
   undo.clear();
   for (size_t k = 0; k < writes.size(); ++k) {
@@ -789,6 +796,7 @@ Status StateStore::Persist(uint64_t height, const WriteSet& writes, const TreeUp
   }
   const std::vector<uint32_t> order = EncodeNodes(height, update);
   const std::vector<NodeCache::EncodedNode>& nodes = scratch_->nodes;
+  lap(&persist_phases_.encode_s);
 
   // The marker, built first: it reads the stale bucket that pruning drops, and nothing
   // that can fail may come between the block's first write and its last (a block's
@@ -809,6 +817,7 @@ Status StateStore::Persist(uint64_t height, const WriteSet& writes, const TreeUp
   if (Status s = PutTreeMarker(height, update, &marker); !s.ok()) return s;
   marker.Put(std::string(kHeightKey), BigEndian64(height));
   marker.Put(std::string(kRootKey), rocksdb::Slice(View(update.root.hash).data(), 32));
+  lap(&persist_phases_.marker_build_s);
 
   // 1. The intent: the undo log (always, empty for a block that writes nothing) and the
   // positions of the new nodes, which undo a block that did not commit whole.
@@ -820,6 +829,7 @@ Status StateStore::Persist(uint64_t height, const WriteSet& writes, const TreeUp
   for (uint32_t i : order) written += PositionKey(update.written[i].first);
   if (!written.empty()) intent.Put(Prefixed('y', BigEndian64(height)), written);
   if (Status s = Write(&intent, /*sync=*/false, CommitOf(height)); !s.ok()) return s;
+  lap(&persist_phases_.intent_s);
 
   // 2. The state values and the new nodes, in parts written on threads at once (RocksDB
   // inserts concurrent writers' batches into its memtable in parallel), each part a run
@@ -846,9 +856,11 @@ Status StateStore::Persist(uint64_t height, const WriteSet& writes, const TreeUp
         results[t] = Write(&part, /*sync=*/false, CommitOf(height));
       });
   if (Status s = FirstError(results); !s.ok()) return s;
+  lap(&persist_phases_.parts_s);
 
   // 3. The marker, synced: with it everything before it in the log is durable.
   Status s = Write(&marker, /*sync=*/true, CommitOf(height));
+  lap(&persist_phases_.marker_write_s);
   scratch_->DropLarge();
   return s;
 }

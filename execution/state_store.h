@@ -192,6 +192,21 @@ class StateStore final : public StateReader {
   Status Persist(uint64_t height, const WriteSet& writes, const TreeUpdate& update);
   void Apply(uint64_t height, const WriteSet& writes, const TreeUpdate& update);
 
+  // Where the last Persist's time went, in seconds: reading the values it replaces (for
+  // its undo log), encoding the undo log and the new nodes, building the marker (its
+  // pruning reads a stale bucket), writing the intent, writing the parts, and writing and
+  // syncing the marker. Written by Persist; read by the thread that called it, after it
+  // returns (ExecutionEngine puts it in the block's timings).
+  struct PersistPhases {
+    double old_values_s = 0;
+    double encode_s = 0;
+    double marker_build_s = 0;
+    double intent_s = 0;
+    double parts_s = 0;
+    double marker_write_s = 0;
+  };
+  const PersistPhases& last_persist_phases() const { return persist_phases_; }
+
   // True after a refused write until Recover succeeds; Persist refuses every block then.
   bool needs_recovery() const { return write_failed_; }
   // After a refused write, closes and reopens the database (RocksDB accepts no write
@@ -294,6 +309,7 @@ class StateStore final : public StateReader {
   std::map<std::string, std::optional<std::string>, std::less<>> refused_block_;
   // Deployments staged for the next block ("c" records): address -> code hash.
   std::map<Hash32, Hash32> staged_;
+  PersistPhases persist_phases_;  // the last Persist's
   mutable std::atomic<uint64_t> read_failures_{0};
   mutable Mutex read_error_mu_;
   mutable Status last_read_error_ CHAINACCEL_GUARDED_BY(read_error_mu_);
