@@ -525,9 +525,9 @@ Status ExecutionEngine::CommitBlock(BlockInFlight& block) {
     // (they see the committed state); only applying the block excludes them.
     ReaderMutexLock read_lock(mu_);
     s = store_->Persist(block.height, block.writes, *block.update);
+    timings.persist_phases = store_->last_persist_phases();
   }
   timings.persist_seconds = SecondsSince(start);
-  timings.persist_phases = store_->last_persist_phases();
   WriterMutexLock write_lock(mu_);
   if (s.ok()) {
     store_->Apply(block.height, block.writes, *block.update);
