@@ -748,20 +748,41 @@ double ImportAccounts(const std::string& db, const Hash32& token, uint64_t accou
   const double seconds = Seconds(std::chrono::steady_clock::now() - t0);
   std::printf(
       "{\"bench\":\"exec_scale_import\",\"accounts\":%llu,\"keys\":%llu,\"nodes\":%llu,"
-      "\"threads\":%zu,\"seconds\":%.2f,\"read_s\":%.2f,\"sort_s\":%.2f,\"tree_s\":%.2f,"
+      "\"threads\":%zu,\"seconds\":%.2f,\"read_s\":%.2f,\"tree_s\":%.2f,"
       "\"flush_s\":%.2f,\"peak_rss_mib\":%.0f}\n",
       static_cast<unsigned long long>(accounts), static_cast<unsigned long long>(r.keys),
-      static_cast<unsigned long long>(r.nodes), options.threads, seconds, r.read_s, r.sort_s,
-      r.tree_s, r.flush_s, bench::PeakRssMiB());
+      static_cast<unsigned long long>(r.nodes), options.threads, seconds, r.read_s, r.tree_s, r.flush_s, bench::PeakRssMiB());
   std::fflush(stdout);
   return seconds;
 }
 
+// The store's counters between two blocks: the cache's hit rate, RocksDB's backlog.
+struct StoreReading {
+  StateCache::Stats cache;
+  StateStore::StorageStats storage;
+};
+
+StoreReading ReadStore(const ExecutionEngine& engine) {
+  return {engine.state_cache_stats(), engine.storage_stats()};
+}
+
+// The state cache's hit rate between two readings of its counters.
+double HitRate(const StateCache::Stats& before, const StateCache::Stats& after) {
+  const double hits =
+      static_cast<double>(after.hits[0] + after.hits[1] - before.hits[0] - before.hits[1]);
+  const double misses = static_cast<double>(after.misses[0] + after.misses[1] -
+                                            before.misses[0] - before.misses[1]);
+  return hits / std::max(1.0, hits + misses);
+}
+
 // One exec_scale line: block `round`'s phases; `seconds` its wall time (one at a time) or
-// the time since the block before it was answered (pipelined).
+// the time since the block before it was answered (pipelined); the store read before and
+// after it (RocksDB's level 0, memtables waiting for a flush and compaction debt after
+// it, its writes' stall time during it).
 void PrintScaleBlock(const Options& options, const BlockPath& path, uint64_t accounts,
                      double fill_seconds, size_t round, bool pipelined, const BlockResult& r,
-                     double seconds, double hit_rate) {
+                     double seconds, const StoreReading& before, const StoreReading& after) {
+  const StateStore::StorageStats& db = after.storage;
   const size_t n = options.txs;
   std::printf(
       "{\"bench\":\"exec_scale\",\"accounts\":%llu,\"fill_s\":%.1f,\"round\":%zu,"
@@ -772,7 +793,9 @@ void PrintScaleBlock(const Options& options, const BlockPath& path, uint64_t acc
       "\"root_update_s\":%.6f,\"root_hash_s\":%.6f,\"persist_s\":%.6f,\"commit_wait_s\":%.6f,"
       "\"persist_old_values_s\":%.6f,\"persist_encode_s\":%.6f,\"persist_marker_build_s\":%.6f,"
       "\"persist_intent_s\":%.6f,\"persist_parts_s\":%.6f,\"persist_marker_write_s\":%.6f,"
-      "\"cache_mib\":%.0f,\"cache_hit_rate\":%.3f,\"rss_mib\":%.0f,\"peak_rss_mib\":%.0f}\n",
+      "\"cache_mib\":%.0f,\"cache_hit_rate\":%.3f,\"rss_mib\":%.0f,\"peak_rss_mib\":%.0f,"
+      "\"db_level0_files\":%llu,\"db_immutable_memtables\":%llu,\"db_pending_compaction_mib\":%.0f,"
+      "\"db_tables_mib\":%.0f,\"db_write_stall_s\":%.6f}\n",
       static_cast<unsigned long long>(accounts), fill_seconds, round,
       pipelined ? "true" : "false", r.pipelined ? "true" : "false", n, OkCount(r), path.threads,
       path.cpu.info().threads, path.gpus.engines().size(), seconds,
@@ -783,18 +806,14 @@ void PrintScaleBlock(const Options& options, const BlockPath& path, uint64_t acc
       r.timings.persist_phases.old_values_s, r.timings.persist_phases.encode_s,
       r.timings.persist_phases.marker_build_s, r.timings.persist_phases.intent_s,
       r.timings.persist_phases.parts_s, r.timings.persist_phases.marker_write_s,
-      static_cast<double>(options.cache_bytes) / (1 << 20), hit_rate, bench::CurrentRssMiB(),
-      bench::PeakRssMiB());
+      static_cast<double>(options.cache_bytes) / (1 << 20), HitRate(before.cache, after.cache),
+      bench::CurrentRssMiB(), bench::PeakRssMiB(),
+      static_cast<unsigned long long>(db.level0_files),
+      static_cast<unsigned long long>(db.immutable_memtables),
+      static_cast<double>(db.pending_compaction_bytes) / (1 << 20),
+      static_cast<double>(db.table_bytes) / (1 << 20),
+      static_cast<double>(db.write_stall_micros - before.storage.write_stall_micros) * 1e-6);
   std::fflush(stdout);
-}
-
-// The state cache's hit rate between two readings of its counters.
-double HitRate(const StateCache::Stats& before, const StateCache::Stats& after) {
-  const double hits =
-      static_cast<double>(after.hits[0] + after.hits[1] - before.hits[0] - before.hits[1]);
-  const double misses = static_cast<double>(after.misses[0] + after.misses[1] -
-                                            before.misses[0] - before.misses[1]);
-  return hits / std::max(1.0, hits + misses);
 }
 
 // "scale" (exec_scale lines): for each --accounts size, a fresh daemon block path (as
@@ -839,10 +858,10 @@ void Scale(const Options& options) {
     };
     for (size_t round = 0; round < options.rounds; ++round) {
       const std::vector<Transaction> block = transfers(round);
-      const StateCache::Stats before = path.engine->state_cache_stats();
+      const StoreReading before = ReadStore(*path.engine);
       const BlockResult r = path.Execute(block, &seconds);
-      PrintScaleBlock(options, path, accounts, fill_seconds, round, false, r, seconds,
-                      HitRate(before, path.engine->state_cache_stats()));
+      PrintScaleBlock(options, path, accounts, fill_seconds, round, false, r, seconds, before,
+                      ReadStore(*path.engine));
     }
     if (!options.pipelined) continue;
     std::vector<std::vector<Transaction>> blocks;
@@ -852,15 +871,15 @@ void Scale(const Options& options) {
     const uint64_t first = path.engine->height() + 1;
     const auto start = std::chrono::steady_clock::now();
     auto answered = start;
-    StateCache::Stats before = path.engine->state_cache_stats();
+    StoreReading before = ReadStore(*path.engine);
     std::shared_ptr<BlockInFlight> below;
     auto finish = [&](size_t round) {
       BlockResult r;
       bench::CheckStatus("exec_bench", path.engine->FinishBlock(below, &r));
       const auto now = std::chrono::steady_clock::now();
-      const StateCache::Stats after = path.engine->state_cache_stats();
+      const StoreReading after = ReadStore(*path.engine);
       PrintScaleBlock(options, path, accounts, fill_seconds, round, true, r,
-                      Seconds(now - answered), HitRate(before, after));
+                      Seconds(now - answered), before, after);
       answered = now;
       before = after;
     };

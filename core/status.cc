@@ -28,4 +28,11 @@ std::string Status::ToString() const {
   return s;
 }
 
+Status FirstError(const std::vector<Status>& results) {
+  for (const Status& r : results) {
+    if (!r.ok()) return r;
+  }
+  return Status::Ok();
+}
+
 }  // namespace chainaccel

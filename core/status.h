@@ -9,6 +9,7 @@
 #include <string>
 #include <string_view>
 #include <utility>
+#include <vector>
 
 namespace chainaccel {
 
@@ -60,5 +61,8 @@ class [[nodiscard]] Status {
 
 // Name of a code as gRPC spells it, e.g. "INVALID_ARGUMENT".
 std::string_view StatusCodeName(Status::Code code);
+
+// The first failure in `results` (parallel workers' statuses, in worker order), else OK.
+Status FirstError(const std::vector<Status>& results);
 
 }  // namespace chainaccel

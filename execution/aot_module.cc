@@ -12,6 +12,7 @@
 #include <fstream>
 #include <sstream>
 
+#include "core/elapsed.h"
 #include "core/hex.h"
 #include "crypto/hashes.h"
 #include "execution/host_abi.h"
@@ -468,7 +469,7 @@ Status AotCompiler::CompileNow(const PreparedContract& contract, AotBuildReport*
   r.code_hash = contract.code_hash();
   const auto start = std::chrono::steady_clock::now();
   Status s = LoadOrBuild(contract, &r);
-  r.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  r.seconds = SecondsSince(start);
   r.ok = s.ok();
   r.timed_out = s.code() == Status::Code::kDeadlineExceeded;
   if (!s.ok()) r.error = s.message();

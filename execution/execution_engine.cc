@@ -5,6 +5,7 @@
 #include <cstring>
 #include <thread>
 
+#include "core/elapsed.h"
 #include "execution/block_proofs.h"
 #include "execution/tx/contract_code.h"
 #include "execution/tx/verifying_key.h"
@@ -14,10 +15,6 @@ namespace chainaccel::exec {
 namespace {
 
 using Clock = std::chrono::steady_clock;
-
-double SecondsSince(Clock::time_point t) {
-  return std::chrono::duration<double>(Clock::now() - t).count();
-}
 
 ByteView Bytes(std::string_view s) {
   return {reinterpret_cast<const uint8_t*>(s.data()), s.size()};
@@ -146,6 +143,11 @@ Hash32 ExecutionEngine::state_root() const {
 StateCache::Stats ExecutionEngine::state_cache_stats() const {
   ReaderMutexLock lock(mu_);
   return store_->cache_stats();
+}
+
+StateStore::StorageStats ExecutionEngine::storage_stats() const {
+  ReaderMutexLock lock(mu_);
+  return store_->storage_stats();
 }
 
 Status ExecutionEngine::ReadsFailedSince(uint64_t failures, const std::string& during) const {

@@ -180,6 +180,8 @@ class ExecutionEngine {
   Hash32 state_root() const;
   // The state cache's counters and size (metrics).
   StateCache::Stats state_cache_stats() const;
+  // RocksDB's backlog behind the block writes (metrics, benchmarks): StateStore's.
+  StateStore::StorageStats storage_stats() const;
   // Waits until every contract queued for the ahead-of-time tier so far has been built
   // or loaded (or has failed); at once without the tier. Tests and benchmarks.
   void DrainAot();

@@ -58,6 +58,10 @@ class InfoLog final : public rocksdb::Logger {
 
 }  // namespace
 
+void AppendBigEndian32(std::string* out, uint32_t v) {
+  for (int i = 3; i >= 0; --i) out->push_back(static_cast<char>(v >> (8 * i)));
+}
+
 std::string BigEndian64(uint64_t v) {
   std::string s(8, '\0');
   for (int i = 0; i < 8; ++i) s[i] = static_cast<char>(v >> (56 - 8 * i));

@@ -33,6 +33,8 @@ inline constexpr std::string_view kImportKey = "m:import";
 
 // u64be(v), 8 bytes.
 std::string BigEndian64(uint64_t v);
+// u32be(v) appended to *out: the lengths of undo logs and state files.
+void AppendBigEndian32(std::string* out, uint32_t v);
 // The u64be number in s's first 8 bytes (fewer: those).
 uint64_t ParseBigEndian64(std::string_view s);
 // prefix || rest.

@@ -4,6 +4,8 @@
 #include <memory>
 #include <vector>
 
+#include "execution/state_db.h"
+
 namespace chainaccel::exec {
 namespace {
 
@@ -24,10 +26,6 @@ bool ReadLength(std::FILE* f, uint32_t* n, bool* partial) {
   if (got != 4) return false;
   *n = (uint32_t{b[0]} << 24) | (uint32_t{b[1]} << 16) | (uint32_t{b[2]} << 8) | b[3];
   return true;
-}
-
-void PutLength(std::string* out, size_t n) {
-  for (int i = 3; i >= 0; --i) out->push_back(static_cast<char>(n >> (8 * i)));
 }
 
 }  // namespace
@@ -90,9 +88,9 @@ Status WriteStateFile(const std::string& path, const StateScan& scan, size_t* re
       return;
     }
     record.clear();
-    PutLength(&record, key.size());
+    state_db::AppendBigEndian32(&record, static_cast<uint32_t>(key.size()));
     record += key;
-    PutLength(&record, value.size());
+    state_db::AppendBigEndian32(&record, static_cast<uint32_t>(value.size()));
     record += value;
     if (std::fwrite(record.data(), 1, record.size(), f.get()) != record.size()) {
       bad = Status::Internal("state file " + path + ": write failed");

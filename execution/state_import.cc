@@ -7,16 +7,20 @@
 #include <algorithm>
 #include <array>
 #include <atomic>
+#include <cerrno>
 #include <chrono>
+#include <cstdio>
+#include <cstring>
 #include <filesystem>
 #include <memory>
 #include <span>
-#include <thread>
 #include <vector>
 
+#include "core/elapsed.h"
 #include "core/hex.h"
 #include "core/mutex.h"
 #include "execution/state_db.h"
+#include "execution/worker_pool.h"
 #include "execution/tx/contract_code.h"
 #include "execution/tx/state_proof.h"
 
@@ -43,24 +47,6 @@ static_assert(sizeof(Leaf) == 64);
 
 size_t SplitPrefix(const Hash32& path) { return (size_t{path[0]} << 4) | (path[1] >> 4); }
 
-double SecondsSince(std::chrono::steady_clock::time_point t0) {
-  return std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
-}
-
-// Runs job(t) on `threads` threads (t = 0 on the calling one) and returns the first
-// failure any of them returned.
-Status OnThreads(size_t threads, const std::function<Status(size_t t)>& job) {
-  std::vector<Status> status(threads);
-  std::vector<std::thread> helpers;
-  for (size_t t = 1; t < threads; ++t) helpers.emplace_back([&, t] { status[t] = job(t); });
-  status[0] = job(0);
-  for (std::thread& h : helpers) h.join();
-  for (const Status& s : status) {
-    if (!s.ok()) return s;
-  }
-  return Status::Ok();
-}
-
 // One thread's writes, in batches written without RocksDB's log: ImportState flushes the
 // memtables to tables before its last batch, which makes them durable.
 class BatchWriter {
@@ -84,19 +70,117 @@ class BatchWriter {
   rocksdb::WriteBatch batch_;
 };
 
-// The parts read on every thread: each thread's leaves and how many of them fall under
-// each split prefix.
-struct ReadLeaves {
-  std::vector<std::vector<Leaf>> leaves;                       // [thread]
-  std::vector<std::array<uint64_t, kSplitPrefixes>> counts;    // [thread][prefix]
+// The keys' leaves, spilled while the parts are read into one temporary file per bucket
+// (a path's first byte), so that the import's memory is bounded by a bucket per thread
+// (1/256 of the leaves) instead of the whole state: 25 MB a bucket at 10^8 keys, where
+// the leaves of every key took 6.4 GB, twice while being put in order (12.6 GB peak on
+// the 2-core VM; bench/EXEC_RESULTS.md, "Importing a state"). Buckets are files in the
+// database's folder, removed as their trees are built and, with their folder, by the
+// destructor.
+class LeafBuckets {
+ public:
+  static constexpr size_t kBuckets = 256;
+  // A thread's buffered leaves: up to kBufferLeaves of each bucket (4 MiB a thread)
+  // before they are appended to the bucket's file.
+  class Writer {
+   public:
+    explicit Writer(LeafBuckets& buckets) : buckets_(buckets), buffers_(kBuckets) {}
+    Status Add(const Leaf& leaf) {
+      std::vector<Leaf>& buffer = buffers_[leaf.path[0]];
+      buffer.push_back(leaf);
+      return buffer.size() < kBufferLeaves ? Status::Ok() : Spill(leaf.path[0]);
+    }
+    Status Flush() {
+      for (size_t b = 0; b < kBuckets; ++b) {
+        if (Status s = Spill(b); !s.ok()) return s;
+      }
+      return Status::Ok();
+    }
+
+   private:
+    static constexpr size_t kBufferLeaves = 256;
+    Status Spill(size_t bucket) {
+      std::vector<Leaf>& buffer = buffers_[bucket];
+      Status s = buckets_.Append(bucket, buffer);
+      buffer.clear();
+      return s;
+    }
+    LeafBuckets& buckets_;
+    std::vector<std::vector<Leaf>> buffers_;
+  };
+
+  LeafBuckets() = default;
+  LeafBuckets(const LeafBuckets&) = delete;
+  LeafBuckets& operator=(const LeafBuckets&) = delete;
+  ~LeafBuckets() {
+    for (Bucket& b : buckets_) {
+      MutexLock lock(b.mu);
+      if (b.file != nullptr) std::fclose(b.file);
+    }
+    std::error_code ec;
+    if (!dir_.empty()) std::filesystem::remove_all(dir_, ec);
+  }
+
+  // Creates `dir` and the buckets' files in it. INTERNAL when the file system refuses.
+  Status Open(const std::string& dir) {
+    dir_ = dir;
+    std::error_code ec;
+    std::filesystem::create_directories(dir_, ec);
+    for (size_t b = 0; b < kBuckets; ++b) {
+      MutexLock lock(buckets_[b].mu);
+      buckets_[b].file = std::fopen(FileName(b).c_str(), "w+b");
+      if (buckets_[b].file == nullptr) return Failed("create", b);
+    }
+    return Status::Ok();
+  }
+
+  // All of `bucket`'s leaves (every Writer flushed), in the order they came; closes and
+  // removes its file. INTERNAL when reading fails.
+  Status Take(size_t bucket, std::vector<Leaf>* leaves) {
+    Bucket& b = buckets_[bucket];
+    MutexLock lock(b.mu);
+    leaves->resize(b.leaves);
+    std::rewind(b.file);
+    const bool read =
+        std::fread(leaves->data(), sizeof(Leaf), leaves->size(), b.file) == leaves->size();
+    std::fclose(b.file);
+    b.file = nullptr;
+    std::error_code ec;
+    std::filesystem::remove(FileName(bucket), ec);
+    return read ? Status::Ok() : Failed("read", bucket);
+  }
+
+ private:
+  struct Bucket {
+    Mutex mu;
+    std::FILE* file CHAINACCEL_GUARDED_BY(mu) = nullptr;
+    uint64_t leaves CHAINACCEL_GUARDED_BY(mu) = 0;
+  };
+
+  Status Append(size_t bucket, const std::vector<Leaf>& leaves) {
+    if (leaves.empty()) return Status::Ok();
+    Bucket& b = buckets_[bucket];
+    MutexLock lock(b.mu);
+    if (std::fwrite(leaves.data(), sizeof(Leaf), leaves.size(), b.file) != leaves.size()) {
+      return Failed("write", bucket);
+    }
+    b.leaves += leaves.size();
+    return Status::Ok();
+  }
+  std::string FileName(size_t bucket) const { return dir_ + "/" + std::to_string(bucket); }
+  Status Failed(const char* what, size_t bucket) const {
+    return Status::Internal(std::string("state import: ") + what + " the temporary leaves file " +
+                            FileName(bucket) + " failed: " + std::strerror(errno));
+  }
+
+  std::string dir_;
+  std::array<Bucket, kBuckets> buckets_;
 };
 
-// Reads part `part` on thread `t`: checks each key, writes its state record and keeps its
-// leaf.
-Status ReadPart(const ImportPart& source, size_t part, size_t t, BatchWriter& writer, ReadLeaves& read) {
+// Reads part `part`: checks each key, writes its state record and spills its leaf.
+Status ReadPart(const ImportPart& source, size_t part, BatchWriter& writer,
+                LeafBuckets::Writer& leaves) {
   Status failed;
-  std::vector<Leaf>& leaves = read.leaves[t];
-  auto& counts = read.counts[t];
   Status s = source(part, [&](std::string_view key, std::string_view value) {
     if (!failed.ok()) return;
     if (key.empty()) {
@@ -110,86 +194,51 @@ Status ReadPart(const ImportPart& source, size_t part, size_t t, BatchWriter& wr
           " is a contract's code key (contracts are deployed, not imported)");
       return;
     }
-    leaves.push_back(Leaf{StateKeyPath(key), StateValueHash(value)});
-    ++counts[SplitPrefix(leaves.back().path)];
-    failed = writer.Put(Prefixed('s', key), value);
+    failed = leaves.Add(Leaf{StateKeyPath(key), StateValueHash(value)});
+    if (failed.ok()) failed = writer.Put(Prefixed('s', key), value);
   });
   return s.ok() ? failed : s;
 }
 
-// Every part read on `threads` threads (each claims the next part when done with one).
-Status ReadParts(rocksdb::DB& db, const ImportPart& source, const ImportOptions& options,
-                 ReadLeaves* read) {
-  read->leaves.resize(options.threads);
-  read->counts.assign(options.threads, {});
+// Every part read on the pool's threads (each claims the next part when done with one).
+Status ReadParts(rocksdb::DB& db, const ImportPart& source, size_t parts, WorkerPool& pool,
+                 LeafBuckets& buckets) {
   std::atomic<size_t> next{0};
   std::atomic<bool> stop{false};
-  return OnThreads(options.threads, [&](size_t t) {
+  return RunOnAll(pool, [&](size_t) {
     BatchWriter writer(db);
-    for (size_t part; !stop && (part = next.fetch_add(1)) < options.parts;) {
-      Status s = ReadPart(source, part, t, writer, *read);
+    LeafBuckets::Writer leaves(buckets);
+    for (size_t part; !stop && (part = next.fetch_add(1)) < parts;) {
+      Status s = ReadPart(source, part, writer, leaves);
       if (!s.ok()) {
         stop = true;
         return s;
       }
     }
-    return writer.Write();
+    Status s = leaves.Flush();
+    return s.ok() ? writer.Write() : s;
   });
 }
 
-// The leaves of every thread in one array sorted by path (each thread's moved to its
-// places under each split prefix, then each prefix's range sorted); *starts[p] the index
-// of prefix p's first leaf (starts has kSplitPrefixes + 1 entries). INVALID_ARGUMENT when
-// two leaves share a path (a key imported twice).
-Status SortLeaves(ReadLeaves& read, size_t threads, std::vector<Leaf>* sorted,
-                  std::vector<uint64_t>* starts) {
-  starts->assign(kSplitPrefixes + 1, 0);
-  // places[t][p]: where thread t's first leaf under prefix p goes.
-  std::vector<std::array<uint64_t, kSplitPrefixes>> places(threads);
-  uint64_t at = 0;
-  for (size_t p = 0; p < kSplitPrefixes; ++p) {
-    (*starts)[p] = at;
-    for (size_t t = 0; t < threads; ++t) {
-      places[t][p] = at;
-      at += read.counts[t][p];
-    }
-  }
-  (*starts)[kSplitPrefixes] = at;
-  sorted->resize(at);
-  (void)OnThreads(threads, [&](size_t t) {
-    for (const Leaf& leaf : read.leaves[t]) (*sorted)[places[t][SplitPrefix(leaf.path)]++] = leaf;
-    std::vector<Leaf>().swap(read.leaves[t]);
-    return Status::Ok();
-  });
-  std::atomic<size_t> next{0};
-  return OnThreads(threads, [&](size_t) {
-    for (size_t p; (p = next.fetch_add(1)) < kSplitPrefixes;) {
-      const auto first = sorted->begin() + static_cast<ptrdiff_t>((*starts)[p]);
-      const auto last = sorted->begin() + static_cast<ptrdiff_t>((*starts)[p + 1]);
-      std::sort(first, last, [](const Leaf& a, const Leaf& b) { return a.path < b.path; });
-      const auto twice = std::adjacent_find(first, last, [](const Leaf& a, const Leaf& b) {
-        return a.path == b.path;
-      });
-      if (twice != last) {
-        return Status::InvalidArgument("state import: a key is imported twice (its path " +
-                                       HexEncode(twice->path.data(), twice->path.size()) + ")");
-      }
-    }
-    return Status::Ok();
-  });
-}
+// What the levels above the split depth need of the subtree under one split prefix: how
+// many leaves it holds, the leaf when it is one (it goes into a slot above), the node's
+// hash when they are two or more.
+struct SplitSubtree {
+  uint64_t leaves = 0;
+  Leaf leaf{};
+  Hash32 hash{};
+};
 
-// Builds tree nodes from sorted leaves and writes their records at kImportHeight.
+// Builds tree nodes and writes their records at kImportHeight: the subtrees under split
+// prefixes from their sorted leaves (Build), the levels above from the split subtrees
+// (BuildTop).
 class TreeBuilder {
  public:
-  // split_hashes: the hashes of the nodes at kSplitDepth, built beforehand (null while
-  // building them).
-  TreeBuilder(BatchWriter& writer, const std::vector<Hash32>* split_hashes)
-      : writer_(writer), split_hashes_(split_hashes) {}
+  explicit TreeBuilder(BatchWriter& writer) : writer_(writer) {}
 
-  // The node at `depth` over `leaves` (sorted by path, all sharing its first `depth`
-  // bits; two or more, or any number >= 1 at the root): writes its record and those of
-  // the nodes below it, and gives its hash.
+  // The node at `depth` (kSplitDepth or below) over `leaves` (sorted by path, all sharing
+  // its first `depth` bits, two or more): writes its record and those of the nodes below
+  // it, and gives its hash.
   Status Build(std::span<const Leaf> leaves, unsigned depth, Hash32* hash) {
     TreeNode node;
     for (size_t i = 0; i < leaves.size();) {
@@ -198,25 +247,52 @@ class TreeBuilder {
       while (j < leaves.size() && PathSlot(leaves[j].path, depth) == slot) ++j;
       TreeNode::Slot& out = node.slots[slot];
       if (j - i == 1) {
-        out.kind = TreeNode::Slot::Kind::kLeaf;
-        out.a = leaves[i].path;
-        out.b = leaves[i].value_hash;
+        SetLeaf(leaves[i], &out);
       } else {
         out.kind = TreeNode::Slot::Kind::kChild;
         out.version = kImportHeight;
-        const unsigned below = depth + kTreeNodeLevels;
-        if (below == kSplitDepth && split_hashes_ != nullptr) {
-          out.a = (*split_hashes_)[SplitPrefix(leaves[i].path)];
-        } else {
-          Status s = Build(leaves.subspan(i, j - i), below, &out.a);
-          if (!s.ok()) return s;
-        }
+        Status s = Build(leaves.subspan(i, j - i), depth + kTreeNodeLevels, &out.a);
+        if (!s.ok()) return s;
       }
       i = j;
     }
-    *hash = node.Hash();
-    ++nodes_;
-    return writer_.Put(NodeKey(Position(leaves[0].path, depth), kImportHeight), node.Encode());
+    return Write(node, Position(leaves[0].path, depth), hash);
+  }
+
+  // The node at `depth` (above kSplitDepth) over the split prefixes [first, first + 2^(12
+  // - depth)) of `splits`, which hold two leaves or more between them (any number >= 1
+  // at the root, depth 0): writes its record and those of the nodes down to the split
+  // depth (theirs are written), and gives its hash.
+  Status BuildTop(const std::vector<SplitSubtree>& splits, size_t first, unsigned depth,
+                  Hash32* hash) {
+    const size_t per_slot = size_t{1} << (kSplitDepth - depth - kTreeNodeLevels);
+    TreeNode node;
+    for (unsigned slot = 0; slot < kTreeNodeSlots; ++slot) {
+      const size_t begin = first + slot * per_slot;
+      uint64_t leaves = 0;
+      size_t single = begin;  // the split prefix holding the slot's leaves when one does
+      for (size_t p = begin; p < begin + per_slot; ++p) {
+        leaves += splits[p].leaves;
+        if (splits[p].leaves != 0) single = p;
+      }
+      TreeNode::Slot& out = node.slots[slot];
+      if (leaves == 1) {
+        SetLeaf(splits[single].leaf, &out);
+      } else if (leaves >= 2) {
+        out.kind = TreeNode::Slot::Kind::kChild;
+        out.version = kImportHeight;
+        if (depth + kTreeNodeLevels == kSplitDepth) {
+          out.a = splits[begin].hash;
+        } else {
+          Status s = BuildTop(splits, begin, depth + kTreeNodeLevels, &out.a);
+          if (!s.ok()) return s;
+        }
+      }
+    }
+    Hash32 path{};  // the first split prefix's bits, at the front of a path
+    path[0] = static_cast<uint8_t>(first >> 4);
+    path[1] = static_cast<uint8_t>((first & 0x0F) << 4);
+    return Write(node, Position(path, depth), hash);
   }
 
   uint64_t nodes() const { return nodes_; }
@@ -230,35 +306,79 @@ class TreeBuilder {
     if (depth % 8 != 0) p.prefix[depth / 8] = path[depth / 8] & 0xF0;
     return p;
   }
+  static void SetLeaf(const Leaf& leaf, TreeNode::Slot* out) {
+    out->kind = TreeNode::Slot::Kind::kLeaf;
+    out->a = leaf.path;
+    out->b = leaf.value_hash;
+  }
+  Status Write(const TreeNode& node, const NodePosition& position, Hash32* hash) {
+    *hash = node.Hash();
+    ++nodes_;
+    return writer_.Put(NodeKey(position, kImportHeight), node.Encode());
+  }
 
   BatchWriter& writer_;
-  const std::vector<Hash32>* const split_hashes_;
   uint64_t nodes_ = 0;
 };
 
-// The tree over `sorted` (starts: SortLeaves'): the subtrees under each split prefix on
-// every thread, then the levels above them; *root its root, *nodes the records written.
-Status BuildTree(rocksdb::DB& db, const std::vector<Leaf>& sorted, const std::vector<uint64_t>& starts,
-                 size_t threads, Hash32* root, uint64_t* nodes) {
-  std::vector<Hash32> split_hashes(kSplitPrefixes);
+// One bucket's leaves read back, sorted by path and checked, and the subtrees under its
+// split prefixes built; their summaries into *splits. INVALID_ARGUMENT when two leaves
+// share a path (a key imported twice).
+Status BuildBucket(LeafBuckets& buckets, size_t bucket, TreeBuilder& builder,
+                   std::vector<Leaf>& leaves, std::vector<SplitSubtree>* splits) {
+  Status s = buckets.Take(bucket, &leaves);
+  if (!s.ok()) return s;
+  std::sort(leaves.begin(), leaves.end(), [](const Leaf& a, const Leaf& b) { return a.path < b.path; });
+  const auto twice = std::adjacent_find(leaves.begin(), leaves.end(), [](const Leaf& a, const Leaf& b) {
+    return a.path == b.path;
+  });
+  if (twice != leaves.end()) {
+    return Status::InvalidArgument("state import: a key is imported twice (its path " +
+                                   HexEncode(twice->path.data(), twice->path.size()) + ")");
+  }
+  for (size_t i = 0; i < leaves.size();) {
+    const size_t p = SplitPrefix(leaves[i].path);
+    size_t j = i + 1;
+    while (j < leaves.size() && SplitPrefix(leaves[j].path) == p) ++j;
+    SplitSubtree& split = (*splits)[p];
+    split.leaves = j - i;
+    split.leaf = leaves[i];
+    if (j - i >= 2) {
+      s = builder.Build(std::span<const Leaf>(leaves).subspan(i, j - i), kSplitDepth, &split.hash);
+      if (!s.ok()) return s;
+    }
+    i = j;
+  }
+  return Status::Ok();
+}
+
+// The tree over the spilled leaves: the buckets on the pool's threads (each claims the
+// next), then the levels above the split depth on the calling thread. *keys the leaves,
+// *root the root, *nodes the records written. INVALID_ARGUMENT for a key imported twice
+// and for a source with no key.
+Status BuildTree(rocksdb::DB& db, LeafBuckets& buckets, WorkerPool& pool, uint64_t* keys,
+                 Hash32* root, uint64_t* nodes) {
+  std::vector<SplitSubtree> splits(kSplitPrefixes);
   std::atomic<size_t> next{0};
   std::atomic<uint64_t> built{0};
-  Status s = OnThreads(threads, [&](size_t) {
+  Status s = RunOnAll(pool, [&](size_t) {
     BatchWriter writer(db);
-    TreeBuilder builder(writer, nullptr);
-    for (size_t p; (p = next.fetch_add(1)) < kSplitPrefixes;) {
-      const std::span<const Leaf> leaves(sorted.data() + starts[p], starts[p + 1] - starts[p]);
-      if (leaves.size() < 2) continue;  // empty, or a leaf in its parent's slot
-      Status st = builder.Build(leaves, kSplitDepth, &split_hashes[p]);
+    TreeBuilder builder(writer);
+    std::vector<Leaf> leaves;
+    for (size_t b; (b = next.fetch_add(1)) < LeafBuckets::kBuckets;) {
+      Status st = BuildBucket(buckets, b, builder, leaves, &splits);
       if (!st.ok()) return st;
     }
     built += builder.nodes();
     return writer.Write();
   });
   if (!s.ok()) return s;
+  *keys = 0;
+  for (const SplitSubtree& split : splits) *keys += split.leaves;
+  if (*keys == 0) return Status::InvalidArgument("state import: the source has no key");
   BatchWriter writer(db);
-  TreeBuilder top(writer, &split_hashes);
-  s = top.Build(sorted, 0, root);
+  TreeBuilder top(writer);
+  s = top.BuildTop(splits, 0, 0, root);
   if (s.ok()) s = writer.Write();
   *nodes = built + top.nodes();
   return s;
@@ -332,25 +452,18 @@ Status ImportState(const std::string& path, const ImportPart& source, const Impo
   s = FromRocks(db->Put(synced, std::string(kImportKey), ""), "state import: the marker");
   if (!s.ok()) return s;
 
+  WorkerPool pool(options.threads);
+  LeafBuckets buckets;
+  s = buckets.Open(path + "/import-leaves");
+  if (!s.ok()) return s;
   auto t0 = std::chrono::steady_clock::now();
-  ReadLeaves read;
-  s = ReadParts(*db, source, options, &read);
+  s = ReadParts(*db, source, options.parts, pool, buckets);
   if (!s.ok()) return s;
   result->read_s = SecondsSince(t0);
 
   t0 = std::chrono::steady_clock::now();
-  std::vector<Leaf> sorted;
-  std::vector<uint64_t> starts;
-  s = SortLeaves(read, options.threads, &sorted, &starts);
+  s = BuildTree(*db, buckets, pool, &result->keys, &result->root, &result->nodes);
   if (!s.ok()) return s;
-  if (sorted.empty()) return Status::InvalidArgument("state import: the source has no key");
-  result->keys = sorted.size();
-  result->sort_s = SecondsSince(t0);
-
-  t0 = std::chrono::steady_clock::now();
-  s = BuildTree(*db, sorted, starts, options.threads, &result->root, &result->nodes);
-  if (!s.ok()) return s;
-  std::vector<Leaf>().swap(sorted);
   result->tree_s = SecondsSince(t0);
 
   t0 = std::chrono::steady_clock::now();

@@ -3,7 +3,9 @@
 // 10^8 accounts), where writing it block by block would read and rewrite the tree's
 // paths once for every block (docs/execution.md, "Importing a state"). The state records
 // are written as the source gives them; the state tree is built bottom-up from the keys
-// sorted by path, every node written once at version 1, on several threads; everything
+// sorted by path, every node written once at version 1, on several threads (each key's
+// path and value hash spilled to one of 256 temporary files by its path's first byte,
+// and each file sorted and built on its own: "import-leaves" in the folder); everything
 // is written without RocksDB's log and flushed to its tables before one synced last
 // batch records height 1 and the root. StateStore::Open then opens the database like any
 // other at height 1; the next block is 2.
@@ -13,8 +15,11 @@
 // a failed write, a source that failed) is refused by StateStore::Open and by ImportState
 // until its folder is removed; nothing of it is ever taken for a state.
 //
-// Memory: 64 bytes a key (its path and value hash), held until the tree is built, and 8
-// MiB of write buffers a thread; RocksDB's memtables (up to 256 MiB each) besides.
+// Memory: bounded by the state's largest 1/256th, not by the state: a bucket's keys at
+// 64 bytes each per thread while the tree is built (25 MB at 10^8 keys), 4 MiB of leaf
+// buffers and 8 MiB of write buffers a thread; RocksDB's memtables (up to 4 of 256 MiB)
+// besides. Disk: the database, and 64 bytes a key in the temporary files until their
+// bucket is built.
 // History: the imported state has no undo log, so GetState reads no height below 1.
 #pragma once
 
@@ -50,12 +55,12 @@ struct ImportResult {
   uint64_t keys = 0;
   uint64_t nodes = 0;  // tree records written
   Hash32 root{};       // the state root at height 1
-  // Where the time went, in seconds: reading the parts (with the keys' paths and value
-  // hashes, and writing the state records), sorting the keys by path, building and
-  // writing the tree, and flushing RocksDB's memtables to tables and waiting for its
-  // compactions to catch up (and the last batch).
+  // Where the time went, in seconds: reading the parts (writing the state records and
+  // spilling the keys' paths and value hashes to their buckets), building the tree
+  // (reading each bucket back, sorting it by path, writing its nodes; then the levels
+  // above), and flushing RocksDB's memtables to tables and waiting for its compactions
+  // to catch up (and the last batch).
   double read_s = 0;
-  double sort_s = 0;
   double tree_s = 0;
   double flush_s = 0;
 };

@@ -2,6 +2,8 @@
 
 #include <catch2/catch.hpp>
 
+#include <filesystem>
+
 #include <map>
 #include <optional>
 #include <random>
@@ -85,6 +87,8 @@ TEST_CASE("ImportState writes the state and its tree as block 1 and blocks go on
   CHECK(result.keys == keys);
   CHECK(result.root == ReferenceRoot(state));
   CHECK(result.nodes >= 1);
+  // The spilled leaves are gone with the import.
+  CHECK_FALSE(std::filesystem::exists(dir.path() + "/import-leaves"));
 
   size_t reachable = 0;
   s = testing::CheckLatestTree(dir.path(), &reachable);

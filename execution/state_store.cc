@@ -8,6 +8,7 @@
 #include <algorithm>
 #include <array>
 #include <chrono>
+#include <cstdlib>
 #include <cstring>
 #include <unordered_map>
 
@@ -88,11 +89,7 @@ Status DropStaleBucket(rocksdb::DB& db, uint64_t height, rocksdb::WriteBatch* ba
 }
 
 // Undo log: for each written key, u32 key length, key, one byte (1 = had a value),
-// then (if 1) u32 value length and the old value. Lengths big-endian.
-void PutLen(std::string& out, size_t n) {
-  for (int i = 3; i >= 0; --i) out.push_back(static_cast<char>(n >> (8 * i)));
-}
-
+// then (if 1) u32 value length and the old value. Lengths big-endian (AppendBigEndian32).
 bool GetLen(std::string_view& in, size_t* n) {
   if (in.size() < 4) return false;
   *n = 0;
@@ -200,14 +197,6 @@ Status CheckTreeRoot(rocksdb::DB& db, const std::string& path, uint64_t height,
 
 // A tree position in record keys: u16be(depth) || prefix.
 std::string PositionKey(const NodePosition& p) { return NodePrefixKey(p).substr(1); }
-
-// The first error of `results`, else OK.
-Status FirstError(const std::vector<Status>& results) {
-  for (const Status& r : results) {
-    if (!r.ok()) return r;
-  }
-  return Status::Ok();
-}
 
 // A block's per-item work outside the tree update (Persist's reads of the values it
 // replaces and its node encodes, Apply's cache inserts) goes to the writers' pool, at
@@ -432,6 +421,32 @@ StateStore::StateStore(size_t cache_bytes)
       nodes_(std::make_unique<NodeCache>(cache_bytes / 2)),
       workers_(std::make_unique<WorkerPool>(kWriterThreads)),
       persist_workers_(std::make_unique<WorkerPool>(kWriterThreads)) {}
+
+StateStore::StorageStats StateStore::storage_stats() const {
+  StorageStats stats;
+  if (db_ == nullptr) return stats;
+  const auto read = [&](const std::string& property, uint64_t* out) {
+    if (!db_->GetIntProperty(property, out)) *out = 0;
+  };
+  std::string level0;
+  if (db_->GetProperty(rocksdb::DB::Properties::kNumFilesAtLevelPrefix + "0", &level0)) {
+    stats.level0_files = std::strtoull(level0.c_str(), nullptr, 10);
+  }
+  read(rocksdb::DB::Properties::kNumImmutableMemTable, &stats.immutable_memtables);
+  read(rocksdb::DB::Properties::kEstimatePendingCompactionBytes,
+       &stats.pending_compaction_bytes);
+  read(rocksdb::DB::Properties::kNumRunningFlushes, &stats.running_flushes);
+  read(rocksdb::DB::Properties::kNumRunningCompactions, &stats.running_compactions);
+  read(rocksdb::DB::Properties::kLiveSstFilesSize, &stats.table_bytes);
+  // The database's statistics as a map; "db.user_write_stall_micros" is the time user
+  // writes spent held by write stalls (slowed or stopped) since open.
+  std::map<std::string, std::string> db_stats;
+  if (db_->GetMapProperty(rocksdb::DB::Properties::kDBStats, &db_stats)) {
+    const auto it = db_stats.find("db.user_write_stall_micros");
+    if (it != db_stats.end()) stats.write_stall_micros = std::strtoull(it->second.c_str(), nullptr, 10);
+  }
+  return stats;
+}
 
 StateCache::Stats StateStore::cache_stats() const {
   StateCache::Stats s = cache_->stats();
@@ -783,14 +798,14 @@ Status StateStore::Persist(uint64_t height, const WriteSet& writes, const TreeUp
   std::string& undo = scratch_->undo;
   undo.clear();
   for (size_t k = 0; k < writes.size(); ++k) {
-    PutLen(undo, writes[k].first.size());
+    AppendBigEndian32(&undo, static_cast<uint32_t>(writes[k].first.size()));
     undo += writes[k].first;
     const std::optional<std::string>& old = replaced[k];
     if (!old) {
       undo.push_back(0);
     } else {
       undo.push_back(1);
-      PutLen(undo, old->size());
+      AppendBigEndian32(&undo, static_cast<uint32_t>(old->size()));
       undo += *old;
     }
   }

@@ -151,6 +151,20 @@ class StateStore final : public StateReader {
   // StateCache::Kind::kValue, the nodes' under kNode; entries, bytes and capacity summed.
   StateCache::Stats cache_stats() const;
 
+  // RocksDB's backlog behind the block path's writes (metrics, benchmarks): what makes a
+  // block's synced write wait. Each figure is read on its own (not one instant's); all
+  // zero while the database is closed after a failure.
+  struct StorageStats {
+    uint64_t level0_files = 0;              // RocksDB slows writes at 20, stops them at 36
+    uint64_t immutable_memtables = 0;       // full memtables waiting for their flush
+    uint64_t pending_compaction_bytes = 0;  // RocksDB's estimate of its compaction debt
+    uint64_t running_flushes = 0;
+    uint64_t running_compactions = 0;
+    uint64_t table_bytes = 0;         // the live table files' size on disk
+    uint64_t write_stall_micros = 0;  // writers held by RocksDB's write stalls since open
+  };
+  StorageStats storage_stats() const;
+
   // Contracts (docs/execution.md, "Contracts"). StageContract stores the code ("w" ||
   // code hash) and stages the deployment ("c" || address) in one synced batch: durable
   // when it returns OK; INTERNAL (nothing stored) when RocksDB refuses it. The next block

@@ -63,4 +63,10 @@ void ForRanges(WorkerPool* pool, size_t n, size_t min_each,
   });
 }
 
+Status RunOnAll(WorkerPool& pool, const std::function<Status(size_t t)>& job) {
+  std::vector<Status> results(pool.threads());
+  pool.Run(pool.threads(), [&](size_t t) { results[t] = job(t); });
+  return FirstError(results);
+}
+
 }  // namespace chainaccel::exec

@@ -18,6 +18,7 @@
 #include <vector>
 
 #include "core/mutex.h"
+#include "core/status.h"
 #include "core/thread_annotations.h"
 
 namespace chainaccel::exec {
@@ -63,5 +64,9 @@ class WorkerPool {
 // REQUIRES: as Run (one caller at a time per pool; work does not use the pool).
 void ForRanges(WorkerPool* pool, size_t n, size_t min_each,
                const std::function<void(size_t t, size_t begin, size_t end)>& work);
+
+// Calls job(t) on every thread of `pool` at once (t = 0 the calling one) and returns the
+// first failure in thread order, else OK. REQUIRES: as Run.
+Status RunOnAll(WorkerPool& pool, const std::function<Status(size_t t)>& job);
 
 }  // namespace chainaccel::exec

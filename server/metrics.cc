@@ -11,7 +11,6 @@
 #include <exception>
 
 #include "execution/contract_vm.h"
-#include "execution/state_cache.h"
 #include "server/process_collector.h"
 #include "server/scheduler_metrics.h"
 #include "server/version.h"
@@ -102,10 +101,88 @@ class EngineCollector final : public prometheus::Collectable {
   std::vector<const Engine*> engines_;
 };
 
-// The execution state cache's counters, read from the engine when Prometheus scrapes.
-class StateCacheCollector final : public prometheus::Collectable {
+// A family of one unlabelled sample.
+prometheus::MetricFamily OneSample(const char* name, const char* help,
+                                   prometheus::MetricType type, double value) {
+  prometheus::MetricFamily f{name, help, type, {}};
+  prometheus::ClientMetric m;
+  (type == prometheus::MetricType::Counter ? m.counter.value : m.gauge.value) = value;
+  f.metric.push_back(m);
+  return f;
+}
+
+// chainaccel_execution_state_cache_*.
+std::vector<prometheus::MetricFamily> StateCacheFamilies(const exec::StateCache::Stats& s) {
+  prometheus::MetricFamily hits{"chainaccel_execution_state_cache_hits_total",
+                                "Reads of the execution state answered by the state cache, by "
+                                "kind: value (state values and absent keys) or node (state-tree "
+                                "nodes)",
+                                prometheus::MetricType::Counter, {}};
+  prometheus::MetricFamily misses{"chainaccel_execution_state_cache_misses_total",
+                                  "Reads of the execution state that went to RocksDB, by kind",
+                                  prometheus::MetricType::Counter, {}};
+  for (const auto& [kind, i] : {std::pair<const char*, size_t>{"value", 0}, {"node", 1}}) {
+    prometheus::ClientMetric m;
+    m.label = {{"kind", kind}};
+    m.counter.value = static_cast<double>(s.hits[i]);
+    hits.metric.push_back(m);
+    m.counter.value = static_cast<double>(s.misses[i]);
+    misses.metric.push_back(m);
+  }
+  constexpr auto kCounter = prometheus::MetricType::Counter;
+  constexpr auto kGauge = prometheus::MetricType::Gauge;
+  return {hits, misses,
+          OneSample("chainaccel_execution_state_cache_evictions_total",
+                    "Entries the state cache dropped to stay within its size", kCounter,
+                    static_cast<double>(s.evictions)),
+          OneSample("chainaccel_execution_state_cache_bytes",
+                    "Bytes the state cache's entries are charged now (keys, values, bookkeeping)",
+                    kGauge, static_cast<double>(s.bytes)),
+          OneSample("chainaccel_execution_state_cache_capacity_bytes",
+                    "The state cache's size (execution_state_cache_bytes)", kGauge,
+                    static_cast<double>(s.capacity))};
+}
+
+// chainaccel_execution_storage_*: RocksDB's backlog behind the block writes.
+std::vector<prometheus::MetricFamily> StorageFamilies(const exec::StateStore::StorageStats& s) {
+  prometheus::MetricFamily jobs{"chainaccel_execution_storage_running_jobs",
+                                "RocksDB background jobs running now, by kind: flush (a full "
+                                "memtable written to a table) or compaction",
+                                prometheus::MetricType::Gauge, {}};
+  for (const auto& [kind, value] : {std::pair<const char*, uint64_t>{"flush", s.running_flushes},
+                                    {"compaction", s.running_compactions}}) {
+    prometheus::ClientMetric m;
+    m.label = {{"kind", kind}};
+    m.gauge.value = static_cast<double>(value);
+    jobs.metric.push_back(m);
+  }
+  constexpr auto kGauge = prometheus::MetricType::Gauge;
+  return {jobs,
+          OneSample("chainaccel_execution_storage_write_stall_seconds_total",
+                    "Time the state database's writes were held by RocksDB's write stalls "
+                    "(too many level-0 tables, full memtables, compaction debt) since open",
+                    prometheus::MetricType::Counter,
+                    static_cast<double>(s.write_stall_micros) * 1e-6),
+          OneSample("chainaccel_execution_storage_level0_files",
+                    "Tables in RocksDB's level 0 (writes slow down at 20 and stop at 36)",
+                    kGauge, static_cast<double>(s.level0_files)),
+          OneSample("chainaccel_execution_storage_immutable_memtables",
+                    "Full memtables waiting for their flush (writes stop when the "
+                    "memtables are all full)",
+                    kGauge, static_cast<double>(s.immutable_memtables)),
+          OneSample("chainaccel_execution_storage_pending_compaction_bytes",
+                    "RocksDB's estimate of the bytes its compactions must rewrite", kGauge,
+                    static_cast<double>(s.pending_compaction_bytes)),
+          OneSample("chainaccel_execution_storage_table_bytes",
+                    "The state database's live table files on disk", kGauge,
+                    static_cast<double>(s.table_bytes))};
+}
+
+// The execution store's cache and storage figures, read from the engine when Prometheus
+// scrapes.
+class StateStoreCollector final : public prometheus::Collectable {
  public:
-  void SetSource(std::function<exec::StateCache::Stats()> source) {
+  void SetSource(std::function<StateStoreStats()> source) {
     std::lock_guard lock(mu_);
     source_ = std::move(source);
   }
@@ -113,46 +190,16 @@ class StateCacheCollector final : public prometheus::Collectable {
   std::vector<prometheus::MetricFamily> Collect() const override {
     std::lock_guard lock(mu_);
     if (!source_) return {};
-    const exec::StateCache::Stats s = source_();
-    prometheus::MetricFamily hits{"chainaccel_execution_state_cache_hits_total",
-                                  "Reads of the execution state answered by the state cache, by "
-                                  "kind: value (state values and absent keys) or node (state-tree "
-                                  "nodes)",
-                                  prometheus::MetricType::Counter, {}};
-    prometheus::MetricFamily misses{"chainaccel_execution_state_cache_misses_total",
-                                    "Reads of the execution state that went to RocksDB, by kind",
-                                    prometheus::MetricType::Counter, {}};
-    for (const auto& [kind, i] : {std::pair<const char*, size_t>{"value", 0}, {"node", 1}}) {
-      prometheus::ClientMetric m;
-      m.label = {{"kind", kind}};
-      m.counter.value = static_cast<double>(s.hits[i]);
-      hits.metric.push_back(m);
-      m.counter.value = static_cast<double>(s.misses[i]);
-      misses.metric.push_back(m);
-    }
-    auto one = [](const char* name, const char* help, prometheus::MetricType type, double value) {
-      prometheus::MetricFamily f{name, help, type, {}};
-      prometheus::ClientMetric m;
-      (type == prometheus::MetricType::Counter ? m.counter.value : m.gauge.value) = value;
-      f.metric.push_back(m);
-      return f;
-    };
-    return {hits, misses,
-            one("chainaccel_execution_state_cache_evictions_total",
-                "Entries the state cache dropped to stay within its size",
-                prometheus::MetricType::Counter, static_cast<double>(s.evictions)),
-            one("chainaccel_execution_state_cache_bytes",
-                "Bytes the state cache's entries are charged now (keys, values, bookkeeping)",
-                prometheus::MetricType::Gauge, static_cast<double>(s.bytes)),
-            one("chainaccel_execution_state_cache_capacity_bytes",
-                "The state cache's size (execution_state_cache_bytes)",
-                prometheus::MetricType::Gauge, static_cast<double>(s.capacity))};
+    const StateStoreStats s = source_();
+    std::vector<prometheus::MetricFamily> families = StateCacheFamilies(s.cache);
+    for (prometheus::MetricFamily& f : StorageFamilies(s.storage)) families.push_back(std::move(f));
+    return families;
   }
 
  private:
   mutable std::mutex mu_;
   // Guarded by mu_.
-  std::function<exec::StateCache::Stats()> source_;
+  std::function<StateStoreStats()> source_;
 };
 
 // Contract calls per tier, read from the process-wide counters of every ContractVm
@@ -215,7 +262,7 @@ Metrics::Metrics()
       engine_collector_(std::make_shared<EngineCollector>()),
       process_collector_(std::make_shared<ProcessCollector>(std::string(kVersion))),
       contract_call_collector_(std::make_shared<ContractCallCollector>()),
-      state_cache_collector_(std::make_shared<StateCacheCollector>()) {
+      state_store_collector_(std::make_shared<StateStoreCollector>()) {
   auto& in_flight_family = prometheus::BuildGauge()
                                .Name("chainaccel_in_flight_requests")
                                .Help("RPCs being served")
@@ -325,7 +372,7 @@ Status Metrics::Serve(const std::string& address, std::string* bound) {
   exposer_->RegisterCollectable(scheduler_metrics_->collector());
   exposer_->RegisterCollectable(process_collector_);
   exposer_->RegisterCollectable(contract_call_collector_);
-  exposer_->RegisterCollectable(state_cache_collector_);
+  exposer_->RegisterCollectable(state_store_collector_);
   const auto ports = exposer_->GetListeningPorts();
   std::string host = address.substr(0, address.rfind(':'));
   *bound = host + ":" + (ports.empty() ? std::string("?") : std::to_string(ports.front()));
@@ -348,8 +395,8 @@ void Metrics::RecordItems(std::string_view method, ItemStatus status, uint64_t c
       .Increment(static_cast<double>(count));
 }
 
-void Metrics::SetStateCacheSource(std::function<exec::StateCache::Stats()> source) {
-  static_cast<StateCacheCollector&>(*state_cache_collector_).SetSource(std::move(source));
+void Metrics::SetStateStoreSource(std::function<StateStoreStats()> source) {
+  static_cast<StateStoreCollector&>(*state_store_collector_).SetSource(std::move(source));
 }
 
 void Metrics::SetEngines(std::vector<const Engine*> engines) {
@@ -420,8 +467,8 @@ std::string Metrics::Scrape() const {
   families.insert(families.end(), process_families.begin(), process_families.end());
   auto call_families = contract_call_collector_->Collect();
   families.insert(families.end(), call_families.begin(), call_families.end());
-  auto cache_families = state_cache_collector_->Collect();
-  families.insert(families.end(), cache_families.begin(), cache_families.end());
+  auto store_families = state_store_collector_->Collect();
+  families.insert(families.end(), store_families.begin(), store_families.end());
   return prometheus::TextSerializer().Serialize(families);
 }
 

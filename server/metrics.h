@@ -18,6 +18,9 @@
 //   chainaccel_execution_contract_calls_total{tier}   contract calls, aot or interpreter
 //   chainaccel_execution_state_cache_{hits,misses}_total{kind}, _evictions_total, _bytes,
 //   _capacity_bytes                                   the execution state cache
+//   chainaccel_execution_storage_write_stall_seconds_total, _level0_files,
+//   _immutable_memtables, _pending_compaction_bytes, _table_bytes,
+//   _running_jobs{kind}                               RocksDB's backlog behind the blocks
 //   chainaccel_scheduler_*                            the hybrid scheduler (scheduler_metrics.h)
 //   process_*, chainaccel_build_info                  the process (process_collector.h)
 //
@@ -36,6 +39,7 @@
 #include "core/status.h"
 #include "core/task.h"
 #include "execution/state_cache.h"
+#include "execution/state_store.h"
 
 namespace prometheus {
 class Exposer;
@@ -47,6 +51,12 @@ class Collectable;
 namespace chainaccel::server {
 
 class SchedulerMetrics;
+
+// What the execution engine's store reports at a scrape.
+struct StateStoreStats {
+  exec::StateCache::Stats cache;
+  exec::StateStore::StorageStats storage;
+};
 
 class Metrics {
  public:
@@ -93,10 +103,10 @@ class Metrics {
   void RecordAotBuild(std::string_view result, double seconds);
   // The committed height found at start.
   void SetExecutionHeight(uint64_t height);
-  // Where the execution state cache's counters come from when Prometheus scrapes
-  // (chainaccel_execution_state_cache_*); null: none (before the engine opens, after
-  // it is gone).
-  void SetStateCacheSource(std::function<exec::StateCache::Stats()> source);
+  // Where the execution store's figures come from when Prometheus scrapes
+  // (chainaccel_execution_state_cache_*, chainaccel_execution_storage_*); null: none
+  // (before the engine opens, after it is gone).
+  void SetStateStoreSource(std::function<StateStoreStats()> source);
 
   // The text exposition of every metric (what /metrics serves).
   std::string Scrape() const;
@@ -107,7 +117,7 @@ class Metrics {
   std::shared_ptr<prometheus::Collectable> engine_collector_;
   std::shared_ptr<prometheus::Collectable> process_collector_;
   std::shared_ptr<prometheus::Collectable> contract_call_collector_;  // exec::TierCalls
-  std::shared_ptr<prometheus::Collectable> state_cache_collector_;    // the state cache
+  std::shared_ptr<prometheus::Collectable> state_store_collector_;    // the execution store
   std::unique_ptr<Families> families_;
   std::unique_ptr<SchedulerMetrics> scheduler_metrics_;
   std::unique_ptr<prometheus::Exposer> exposer_;

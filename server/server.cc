@@ -237,8 +237,9 @@ Status Server::Start() {
     s = exec::ExecutionEngine::Open(options, impl.scheduled.get(), &impl.execution);
     if (!s.ok()) return s;
     impl.metrics->SetExecutionHeight(impl.execution->height());
-    impl.metrics->SetStateCacheSource(
-        [engine = impl.execution.get()] { return engine->state_cache_stats(); });
+    impl.metrics->SetStateStoreSource([engine = impl.execution.get()] {
+      return StateStoreStats{engine->state_cache_stats(), engine->storage_stats()};
+    });
     spdlog::info("execution state at height {} in {} ({} executor, {} threads, contracts on {})",
                  impl.execution->height(), options.db_path, config_.executor, options.threads,
                  options.aot ? "the ahead-of-time tier, cache " + options.aot->cache_dir
@@ -348,7 +349,7 @@ void Server::Shutdown() {
     }
     impl.memory_trimmer.reset();
     // The metrics endpoint outlives the execution engine (Impl's order): stop reading it.
-    if (impl.metrics) impl.metrics->SetStateCacheSource(nullptr);
+    if (impl.metrics) impl.metrics->SetStateStoreSource(nullptr);
     impl.stop_calibration = true;
     if (impl.calibration.joinable()) impl.calibration.join();
     if (impl.scheduler) impl.scheduler->Shutdown();

@@ -55,20 +55,28 @@ TEST_CASE("Execution metrics: each block's phases go into one histogram per phas
                        "chainaccel_execution_phase_seconds_bucket{phase=\"commit\",le=\"0.1\"} 2"));
 }
 
-TEST_CASE("Execution metrics: the state cache's counters are read at the scrape, and not "
-          "once the source is gone",
+TEST_CASE("Execution metrics: the store's cache and storage figures are read at the scrape, "
+          "and not once the source is gone",
           "[metrics]") {
   Metrics m;
   CHECK_THAT(m.Scrape(), !Catch::Contains("chainaccel_execution_state_cache"));
-  exec::StateCache::Stats stats;
-  stats.hits[0] = 5;
-  stats.hits[1] = 7;
-  stats.misses[0] = 3;
-  stats.misses[1] = 1;
-  stats.evictions = 2;
-  stats.bytes = 4096;
-  stats.capacity = 1 << 20;
-  m.SetStateCacheSource([&stats] { return stats; });
+  CHECK_THAT(m.Scrape(), !Catch::Contains("chainaccel_execution_storage"));
+  StateStoreStats stats;
+  stats.cache.hits[0] = 5;
+  stats.cache.hits[1] = 7;
+  stats.cache.misses[0] = 3;
+  stats.cache.misses[1] = 1;
+  stats.cache.evictions = 2;
+  stats.cache.bytes = 4096;
+  stats.cache.capacity = 1 << 20;
+  stats.storage.level0_files = 9;
+  stats.storage.immutable_memtables = 1;
+  stats.storage.pending_compaction_bytes = 123456;
+  stats.storage.running_flushes = 1;
+  stats.storage.running_compactions = 2;
+  stats.storage.table_bytes = 7777;
+  stats.storage.write_stall_micros = 2'500'000;
+  m.SetStateStoreSource([&stats] { return stats; });
   std::string text = m.Scrape();
   CHECK_THAT(text, Catch::Contains("chainaccel_execution_state_cache_hits_total{kind=\"value\"} 5"));
   CHECK_THAT(text, Catch::Contains("chainaccel_execution_state_cache_hits_total{kind=\"node\"} 7"));
@@ -77,10 +85,21 @@ TEST_CASE("Execution metrics: the state cache's counters are read at the scrape,
   CHECK_THAT(text, Catch::Contains("chainaccel_execution_state_cache_evictions_total 2"));
   CHECK_THAT(text, Catch::Contains("chainaccel_execution_state_cache_bytes 4096"));
   CHECK_THAT(text, Catch::Contains("chainaccel_execution_state_cache_capacity_bytes 1048576"));
-  stats.hits[0] = 6;  // read again at the next scrape
-  CHECK_THAT(m.Scrape(), Catch::Contains("chainaccel_execution_state_cache_hits_total{kind=\"value\"} 6"));
-  m.SetStateCacheSource(nullptr);
+  CHECK_THAT(text, Catch::Contains("chainaccel_execution_storage_write_stall_seconds_total 2.5"));
+  CHECK_THAT(text, Catch::Contains("chainaccel_execution_storage_level0_files 9"));
+  CHECK_THAT(text, Catch::Contains("chainaccel_execution_storage_immutable_memtables 1"));
+  CHECK_THAT(text, Catch::Contains("chainaccel_execution_storage_pending_compaction_bytes 123456"));
+  CHECK_THAT(text, Catch::Contains("chainaccel_execution_storage_table_bytes 7777"));
+  CHECK_THAT(text, Catch::Contains("chainaccel_execution_storage_running_jobs{kind=\"flush\"} 1"));
+  CHECK_THAT(text, Catch::Contains("chainaccel_execution_storage_running_jobs{kind=\"compaction\"} 2"));
+  stats.cache.hits[0] = 6;  // read again at the next scrape
+  stats.storage.level0_files = 3;
+  text = m.Scrape();
+  CHECK_THAT(text, Catch::Contains("chainaccel_execution_state_cache_hits_total{kind=\"value\"} 6"));
+  CHECK_THAT(text, Catch::Contains("chainaccel_execution_storage_level0_files 3"));
+  m.SetStateStoreSource(nullptr);
   CHECK_THAT(m.Scrape(), !Catch::Contains("chainaccel_execution_state_cache"));
+  CHECK_THAT(m.Scrape(), !Catch::Contains("chainaccel_execution_storage"));
 }
 
 std::string ReadSourceFile(const std::string& relative) {
@@ -127,6 +146,7 @@ TEST_CASE("Every metric the dashboard and the alerting rules use is exported", "
   observer.OnBatch(batch);
   observer.OnRejected(TaskType::kHash, "queue_items");
   observer.OnDropped(TaskType::kHash, "deadline");
+  m.SetStateStoreSource([] { return StateStoreStats{}; });
   const std::set<std::string> exported = MetricNames(m.Scrape());
   for (const char* file : {"deploy/grafana/chainaccel-dashboard.json", "deploy/prometheus/alerts.yml"}) {
     const std::set<std::string> used = MetricNames(ReadSourceFile(file));
