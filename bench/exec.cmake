@@ -9,3 +9,10 @@ target_link_libraries(exec_bench PRIVATE chainaccel_execution_testing chainaccel
 add_executable(state_root_bench "${CMAKE_CURRENT_LIST_DIR}/state_root_bench.cc")
 target_link_libraries(state_root_bench PRIVATE chainaccel_execution_testing chainaccel_execution
                       chainaccel_cpu_engine chainaccel_bench_support chainaccel_warnings)
+
+# block_write_bench: RocksDB's write of one block's records, by how it is written (results
+# in bench/EXEC_RESULTS.md, "Where the synced write goes").
+find_package(RocksDB CONFIG REQUIRED)  # its imported target is scoped to this folder
+add_executable(block_write_bench "${CMAKE_CURRENT_LIST_DIR}/block_write_bench.cc")
+target_link_libraries(block_write_bench PRIVATE RocksDB::rocksdb-shared chainaccel_warnings)
+target_include_directories(block_write_bench PRIVATE "${PROJECT_SOURCE_DIR}")

@@ -45,7 +45,8 @@
 // peak resident memory; then (unless --pipelined off) --rounds more blocks pipelined
 // (BeginBlock of block h + 1 before FinishBlock of block h) and the pipeline's rate
 // (exec_scale_pipelined). "--cache-bytes N" sizes the block path's state cache
-// (ExecutionOptions::state_cache_bytes; the daemon's 256 MiB by default).
+// (ExecutionOptions::state_cache_bytes; the daemon's 256 MiB by default);
+// "--import-threads N" the import's threads (every hardware thread by default).
 //
 // Usage: exec_bench [--txs N] [--rounds R] [--threads 1,2,4,8,16] [--workloads a,b,c]
 //                   [--profile B] [--proof-block N] [--proofs P] [--aot on|off]
@@ -113,6 +114,8 @@ struct Options {
   // "scale": how the state is made: "import" (ImportState, block 1) or "blocks" (blocks of
   // 10^5 balances through the store's block path).
   std::string fill = "import";
+  // "scale", --fill import: the import's threads (0: every hardware thread).
+  size_t import_threads = 0;
 };
 
 // Committed state as the daemon's StateStore keeps it: an ordered map, read through a
@@ -723,15 +726,15 @@ double FillState(BlockPath& path, uint64_t accounts, const std::vector<testing::
 
 // Imports balances for accounts [0, accounts) and for `senders` into a new database at
 // `db` as block 1 (ImportState: the state records, and the tree built bottom-up, every
-// node written once), in 256 parts on every hardware thread; prints an exec_scale_import
-// line. Returns the seconds it took.
+// node written once), in 256 parts on `threads` threads (0: every hardware thread);
+// prints an exec_scale_import line. Returns the seconds it took.
 double ImportAccounts(const std::string& db, const Hash32& token, uint64_t accounts,
-                      const std::vector<testing::Account>& senders) {
+                      const std::vector<testing::Account>& senders, size_t threads) {
   const auto t0 = std::chrono::steady_clock::now();
   const std::string balance = testing::U64(1'000'000'000);
   ImportOptions options;
   options.parts = 256;
-  options.threads = std::max(1u, std::thread::hardware_concurrency());
+  options.threads = threads != 0 ? threads : std::max(1u, std::thread::hardware_concurrency());
   ImportResult r;
   bench::CheckStatus("exec_bench", ImportState(
       db,
@@ -749,9 +752,9 @@ double ImportAccounts(const std::string& db, const Hash32& token, uint64_t accou
   std::printf(
       "{\"bench\":\"exec_scale_import\",\"accounts\":%llu,\"keys\":%llu,\"nodes\":%llu,"
       "\"threads\":%zu,\"seconds\":%.2f,\"read_s\":%.2f,\"tree_s\":%.2f,"
-      "\"flush_s\":%.2f,\"peak_rss_mib\":%.0f}\n",
+      "\"flush_s\":%.2f,\"write_stall_s\":%.2f,\"peak_rss_mib\":%.0f}\n",
       static_cast<unsigned long long>(accounts), static_cast<unsigned long long>(r.keys),
-      static_cast<unsigned long long>(r.nodes), options.threads, seconds, r.read_s, r.tree_s, r.flush_s, bench::PeakRssMiB());
+      static_cast<unsigned long long>(r.nodes), options.threads, seconds, r.read_s, r.tree_s, r.flush_s, r.write_stall_s, bench::PeakRssMiB());
   std::fflush(stdout);
   return seconds;
 }
@@ -838,7 +841,7 @@ void Scale(const Options& options) {
     std::function<void(const std::string&, const Hash32&)> import;
     if (options.fill == "import") {
       import = [&](const std::string& db, const Hash32& token) {
-        fill_seconds = ImportAccounts(db, token, accounts, senders);
+        fill_seconds = ImportAccounts(db, token, accounts, senders, options.import_threads);
       };
     }
     BlockPath path(*std::max_element(options.threads.begin(), options.threads.end()), options.aot,
@@ -1067,6 +1070,8 @@ Options ParseOptions(int argc, char** argv) {
       for (const std::string& a : chainaccel::SplitList(value)) {
         o.accounts.push_back(static_cast<uint64_t>(std::stod(a)));
       }
+    } else if (flag == "--import-threads") {
+      o.import_threads = std::stoul(value);
     } else if (flag == "--fill") {
       o.fill = value;
       if (o.fill != "import" && o.fill != "blocks") {

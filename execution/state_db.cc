@@ -11,7 +11,9 @@
 #include <algorithm>
 #include <cstdarg>
 #include <cstdio>
+#include <cstdlib>
 #include <ctime>
+#include <map>
 #include <thread>
 
 namespace chainaccel::exec::state_db {
@@ -57,6 +59,13 @@ class InfoLog final : public rocksdb::Logger {
 };
 
 }  // namespace
+
+uint64_t WriteStallMicros(rocksdb::DB& db) {
+  std::map<std::string, std::string> stats;
+  if (!db.GetMapProperty(rocksdb::DB::Properties::kDBStats, &stats)) return 0;
+  const auto it = stats.find("db.user_write_stall_micros");
+  return it == stats.end() ? 0 : std::strtoull(it->second.c_str(), nullptr, 10);
+}
 
 void AppendBigEndian32(std::string* out, uint32_t v) {
   for (int i = 3; i >= 0; --i) out->push_back(static_cast<char>(v >> (8 * i)));

@@ -31,6 +31,10 @@ inline constexpr std::string_view kGenesisKey = "m:genesis";
 // batch; a database that holds it is an import that did not finish, which Open refuses.
 inline constexpr std::string_view kImportKey = "m:import";
 
+// The time user writes spent held by RocksDB's write stalls since `db` opened
+// (db.user_write_stall_micros), in microseconds; 0 when RocksDB does not say.
+uint64_t WriteStallMicros(rocksdb::DB& db);
+
 // u64be(v), 8 bytes.
 std::string BigEndian64(uint64_t v);
 // u32be(v) appended to *out: the lengths of undo logs and state files.

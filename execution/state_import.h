@@ -63,6 +63,9 @@ struct ImportResult {
   double read_s = 0;
   double tree_s = 0;
   double flush_s = 0;
+  // Of all that, the time RocksDB held the import's writes (write stalls: every memtable
+  // full while flushes lag, too many level-0 tables).
+  double write_stall_s = 0;
 };
 
 // Imports the state `source` gives into a new database at `path` (created when missing)

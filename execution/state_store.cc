@@ -438,13 +438,7 @@ StateStore::StorageStats StateStore::storage_stats() const {
   read(rocksdb::DB::Properties::kNumRunningFlushes, &stats.running_flushes);
   read(rocksdb::DB::Properties::kNumRunningCompactions, &stats.running_compactions);
   read(rocksdb::DB::Properties::kLiveSstFilesSize, &stats.table_bytes);
-  // The database's statistics as a map; "db.user_write_stall_micros" is the time user
-  // writes spent held by write stalls (slowed or stopped) since open.
-  std::map<std::string, std::string> db_stats;
-  if (db_->GetMapProperty(rocksdb::DB::Properties::kDBStats, &db_stats)) {
-    const auto it = db_stats.find("db.user_write_stall_micros");
-    if (it != db_stats.end()) stats.write_stall_micros = std::strtoull(it->second.c_str(), nullptr, 10);
-  }
+  stats.write_stall_micros = WriteStallMicros(*db_);
   return stats;
 }
 
