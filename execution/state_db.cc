@@ -89,15 +89,25 @@ std::string Prefixed(char prefix, std::string_view rest) {
   return k;
 }
 
+void AppendPosition(const NodePosition& p, std::string* out) {
+  out->push_back(static_cast<char>(p.depth >> 8));
+  out->push_back(static_cast<char>(p.depth & 0xff));
+  out->append(View(p.prefix));
+}
+void AppendBigEndian64(uint64_t v, std::string* out) {
+  for (int i = 0; i < 8; ++i) out->push_back(static_cast<char>(v >> (56 - 8 * i)));
+}
 std::string NodePrefixKey(const NodePosition& p) {
-  std::string k = "t";
-  k.push_back(static_cast<char>(p.depth >> 8));
-  k.push_back(static_cast<char>(p.depth & 0xff));
-  k += View(p.prefix);
+  std::string k;
+  k.reserve(kNodeKeyBytes);
+  k.push_back('t');
+  AppendPosition(p, &k);
   return k;
 }
 std::string NodeKey(const NodePosition& p, uint64_t version) {
-  return NodePrefixKey(p) + BigEndian64(version);
+  std::string k = NodePrefixKey(p);
+  AppendBigEndian64(version, &k);
+  return k;
 }
 
 Status FromRocks(const rocksdb::Status& s, std::string_view what) {

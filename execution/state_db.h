@@ -51,6 +51,11 @@ inline std::string_view View(const Hash32& h) {
 // "t" || u16be(depth) || prefix: the records of one tree position; "|| u64be(version)"
 // names one of them (NodeKey, kNodeKeyBytes).
 std::string NodePrefixKey(const NodePosition& p);
+// u16be(depth) || prefix (34 bytes: a position in the stale index and the `y` records)
+// appended to *out.
+void AppendPosition(const NodePosition& p, std::string* out);
+// u64be(v) appended to *out.
+void AppendBigEndian64(uint64_t v, std::string* out);
 inline constexpr size_t kNodeKeyBytes = 1 + 2 + 32 + 8;
 std::string NodeKey(const NodePosition& p, uint64_t version);
 

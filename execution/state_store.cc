@@ -195,9 +195,6 @@ Status CheckTreeRoot(rocksdb::DB& db, const std::string& path, uint64_t height,
   return Status::Ok();
 }
 
-// A tree position in record keys: u16be(depth) || prefix.
-std::string PositionKey(const NodePosition& p) { return NodePrefixKey(p).substr(1); }
-
 // A block's per-item work outside the tree update (Persist's reads of the values it
 // replaces and its node encodes, Apply's cache inserts) goes to the writers' pool, at
 // least kMinItemsPerWriteThread items a thread: an item takes ~1 us (a value read from the
@@ -835,7 +832,7 @@ Status StateStore::Persist(uint64_t height, const WriteSet& writes, const TreeUp
   intent.Put(Prefixed('u', BigEndian64(height)), undo);
   std::string written;
   written.reserve(order.size() * (kNodeKeyBytes - 9));
-  for (uint32_t i : order) written += PositionKey(update.written[i].first);
+  for (uint32_t i : order) AppendPosition(update.written[i].first, &written);
   if (!written.empty()) intent.Put(Prefixed('y', BigEndian64(height)), written);
   if (Status s = Write(&intent, /*sync=*/false, CommitOf(height)); !s.ok()) return s;
   lap(&persist_phases_.intent_s);
@@ -904,9 +901,13 @@ Status StateStore::PutTreeMarker(uint64_t height, const TreeUpdate& update,
   // deletes them in that order. Unsigned bytes: RocksDB orders keys bytewise unsigned
   // (std::array<char> would sort 0x80..0xff first, char being signed here).
   std::vector<std::array<uint8_t, kStaleEntryBytes>> entries(update.stale.size());
+  std::string key;
+  key.reserve(kStaleEntryBytes);
   for (size_t k = 0; k < entries.size(); ++k) {
     const auto& [p, version] = update.stale[k];
-    const std::string key = PositionKey(p) + BigEndian64(version);
+    key.clear();
+    AppendPosition(p, &key);
+    AppendBigEndian64(version, &key);
     std::memcpy(entries[k].data(), key.data(), kStaleEntryBytes);
   }
   std::sort(entries.begin(), entries.end());
@@ -923,8 +924,11 @@ Status StateStore::PutTreeMarker(uint64_t height, const TreeUpdate& update,
   if (height <= kHistory + 1) return Status::Ok();
   if (height > kHistory + 2) batch->Delete(Prefixed('r', BigEndian64(height - kHistory - 2)));
   if (db_ == nullptr) return ClosedAfterFailure();
-  return DropStaleBucket(*db_, height - kHistory - 1, batch, [batch](std::string_view record) {
-    batch->Delete("t" + std::string(record));
+  std::string node_key = "t";
+  return DropStaleBucket(*db_, height - kHistory - 1, batch, [&](std::string_view record) {
+    node_key.resize(1);
+    node_key.append(record);
+    batch->Delete(node_key);
     return Status::Ok();
   });
 }
