@@ -141,8 +141,8 @@ class LeafBuckets {
     MutexLock lock(b.mu);
     leaves->resize(b.leaves);
     std::rewind(b.file);
-    const bool read =
-        std::fread(leaves->data(), sizeof(Leaf), leaves->size(), b.file) == leaves->size();
+    const bool read = leaves->empty() ||
+                      std::fread(leaves->data(), sizeof(Leaf), leaves->size(), b.file) == leaves->size();
     std::fclose(b.file);
     b.file = nullptr;
     std::error_code ec;
