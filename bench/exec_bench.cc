@@ -798,7 +798,7 @@ void PrintScaleBlock(const Options& options, const BlockPath& path, uint64_t acc
       "\"persist_intent_s\":%.6f,\"persist_parts_s\":%.6f,\"persist_marker_write_s\":%.6f,"
       "\"cache_mib\":%.0f,\"cache_hit_rate\":%.3f,\"rss_mib\":%.0f,\"peak_rss_mib\":%.0f,"
       "\"db_level0_files\":%llu,\"db_immutable_memtables\":%llu,\"db_pending_compaction_mib\":%.0f,"
-      "\"db_tables_mib\":%.0f,\"db_write_stall_s\":%.6f}\n",
+      "\"db_tables_mib\":%.0f,\"db_log_mib\":%.1f,\"db_write_stall_s\":%.6f}\n",
       static_cast<unsigned long long>(accounts), fill_seconds, round,
       pipelined ? "true" : "false", r.pipelined ? "true" : "false", n, OkCount(r), path.threads,
       path.cpu.info().threads, path.gpus.engines().size(), seconds,
@@ -815,6 +815,7 @@ void PrintScaleBlock(const Options& options, const BlockPath& path, uint64_t acc
       static_cast<unsigned long long>(db.immutable_memtables),
       static_cast<double>(db.pending_compaction_bytes) / (1 << 20),
       static_cast<double>(db.table_bytes) / (1 << 20),
+      static_cast<double>(db.log_bytes - before.storage.log_bytes) / (1 << 20),
       static_cast<double>(db.write_stall_micros - before.storage.write_stall_micros) * 1e-6);
   std::fflush(stdout);
 }

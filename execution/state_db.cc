@@ -60,11 +60,17 @@ class InfoLog final : public rocksdb::Logger {
 
 }  // namespace
 
-uint64_t WriteStallMicros(rocksdb::DB& db) {
+WriteCounters ReadWriteCounters(rocksdb::DB& db) {
+  WriteCounters counters;
   std::map<std::string, std::string> stats;
-  if (!db.GetMapProperty(rocksdb::DB::Properties::kDBStats, &stats)) return 0;
-  const auto it = stats.find("db.user_write_stall_micros");
-  return it == stats.end() ? 0 : std::strtoull(it->second.c_str(), nullptr, 10);
+  if (!db.GetMapProperty(rocksdb::DB::Properties::kDBStats, &stats)) return counters;
+  const auto read = [&](const char* name, uint64_t* out) {
+    const auto it = stats.find(name);
+    if (it != stats.end()) *out = std::strtoull(it->second.c_str(), nullptr, 10);
+  };
+  read("db.user_write_stall_micros", &counters.stall_micros);
+  read("db.wal_bytes_written", &counters.log_bytes);
+  return counters;
 }
 
 void AppendBigEndian32(std::string* out, uint32_t v) {

@@ -31,9 +31,14 @@ inline constexpr std::string_view kGenesisKey = "m:genesis";
 // batch; a database that holds it is an import that did not finish, which Open refuses.
 inline constexpr std::string_view kImportKey = "m:import";
 
-// The time user writes spent held by RocksDB's write stalls since `db` opened
-// (db.user_write_stall_micros), in microseconds; 0 when RocksDB does not say.
-uint64_t WriteStallMicros(rocksdb::DB& db);
+// RocksDB's write counters since `db` opened (its "rocksdb.dbstats" map): the time user
+// writes spent held by write stalls (db.user_write_stall_micros) and the bytes written to
+// the write-ahead log (db.wal_bytes_written); zeros where RocksDB does not say.
+struct WriteCounters {
+  uint64_t stall_micros = 0;
+  uint64_t log_bytes = 0;
+};
+WriteCounters ReadWriteCounters(rocksdb::DB& db);
 
 // u64be(v), 8 bytes.
 std::string BigEndian64(uint64_t v);

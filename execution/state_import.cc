@@ -469,7 +469,7 @@ Status ImportState(const std::string& path, const ImportPart& source, const Impo
   t0 = std::chrono::steady_clock::now();
   s = Finish(*db, result->root);
   result->flush_s = SecondsSince(t0);
-  result->write_stall_s = static_cast<double>(WriteStallMicros(*db)) * 1e-6;
+  result->write_stall_s = static_cast<double>(ReadWriteCounters(*db).stall_micros) * 1e-6;
   return s;
 }
 

@@ -435,7 +435,9 @@ StateStore::StorageStats StateStore::storage_stats() const {
   read(rocksdb::DB::Properties::kNumRunningFlushes, &stats.running_flushes);
   read(rocksdb::DB::Properties::kNumRunningCompactions, &stats.running_compactions);
   read(rocksdb::DB::Properties::kLiveSstFilesSize, &stats.table_bytes);
-  stats.write_stall_micros = WriteStallMicros(*db_);
+  const WriteCounters writes = ReadWriteCounters(*db_);
+  stats.write_stall_micros = writes.stall_micros;
+  stats.log_bytes = writes.log_bytes;
   return stats;
 }
 

@@ -162,6 +162,7 @@ class StateStore final : public StateReader {
     uint64_t running_compactions = 0;
     uint64_t table_bytes = 0;         // the live table files' size on disk
     uint64_t write_stall_micros = 0;  // writers held by RocksDB's write stalls since open
+    uint64_t log_bytes = 0;           // written to RocksDB's write-ahead log since open
   };
   StorageStats storage_stats() const;
 

@@ -163,6 +163,10 @@ std::vector<prometheus::MetricFamily> StorageFamilies(const exec::StateStore::St
                     "(too many level-0 tables, full memtables, compaction debt) since open",
                     prometheus::MetricType::Counter,
                     static_cast<double>(s.write_stall_micros) * 1e-6),
+          OneSample("chainaccel_execution_storage_log_written_bytes_total",
+                    "Bytes the state database wrote to RocksDB's write-ahead log since open "
+                    "(every block's state, undo log and tree nodes, synced with the block)",
+                    prometheus::MetricType::Counter, static_cast<double>(s.log_bytes)),
           OneSample("chainaccel_execution_storage_level0_files",
                     "Tables in RocksDB's level 0 (writes slow down at 20 and stop at 36)",
                     kGauge, static_cast<double>(s.level0_files)),

@@ -18,8 +18,8 @@
 //   chainaccel_execution_contract_calls_total{tier}   contract calls, aot or interpreter
 //   chainaccel_execution_state_cache_{hits,misses}_total{kind}, _evictions_total, _bytes,
 //   _capacity_bytes                                   the execution state cache
-//   chainaccel_execution_storage_write_stall_seconds_total, _level0_files,
-//   _immutable_memtables, _pending_compaction_bytes, _table_bytes,
+//   chainaccel_execution_storage_write_stall_seconds_total, _log_written_bytes_total,
+//   _level0_files, _immutable_memtables, _pending_compaction_bytes, _table_bytes,
 //   _running_jobs{kind}                               RocksDB's backlog behind the blocks
 //   chainaccel_scheduler_*                            the hybrid scheduler (scheduler_metrics.h)
 //   process_*, chainaccel_build_info                  the process (process_collector.h)

@@ -76,6 +76,7 @@ TEST_CASE("Execution metrics: the store's cache and storage figures are read at 
   stats.storage.running_compactions = 2;
   stats.storage.table_bytes = 7777;
   stats.storage.write_stall_micros = 2'500'000;
+  stats.storage.log_bytes = 4096;
   m.SetStateStoreSource([&stats] { return stats; });
   std::string text = m.Scrape();
   CHECK_THAT(text, Catch::Contains("chainaccel_execution_state_cache_hits_total{kind=\"value\"} 5"));
@@ -87,6 +88,7 @@ TEST_CASE("Execution metrics: the store's cache and storage figures are read at 
   CHECK_THAT(text, Catch::Contains("chainaccel_execution_state_cache_capacity_bytes 1048576"));
   CHECK_THAT(text, Catch::Contains("chainaccel_execution_storage_write_stall_seconds_total 2.5"));
   CHECK_THAT(text, Catch::Contains("chainaccel_execution_storage_level0_files 9"));
+  CHECK_THAT(text, Catch::Contains("chainaccel_execution_storage_log_written_bytes_total 4096"));
   CHECK_THAT(text, Catch::Contains("chainaccel_execution_storage_immutable_memtables 1"));
   CHECK_THAT(text, Catch::Contains("chainaccel_execution_storage_pending_compaction_bytes 123456"));
   CHECK_THAT(text, Catch::Contains("chainaccel_execution_storage_table_bytes 7777"));
