@@ -839,9 +839,11 @@ Status StateStore::Persist(uint64_t height, const WriteSet& writes, const TreeUp
   if (Status s = Write(&intent, /*sync=*/false, CommitOf(height)); !s.ok()) return s;
   lap(&persist_phases_.intent_s);
 
-  // 2. The state values and the new nodes, in parts written on threads at once (RocksDB
-  // inserts concurrent writers' batches into its memtable in parallel), each part a run
-  // of keys in order.
+  // 2. The state values and the new nodes, in parts built and written on threads at once,
+  // each part a run of keys in order. The parts are built in parallel; RocksDB inserts
+  // concurrent writers' batches into its memtable in parallel only when they share a
+  // write group, which its default 1 MiB group cap keeps multi-MiB parts from doing
+  // (bench/EXEC_RESULTS.md, "The same host again").
   const size_t items = writes.size() + nodes.size();
   std::fill(results.begin(), results.end(), Status::Ok());
   ForRanges(persist_workers_.get(), items, kMinItemsPerWriteThread,

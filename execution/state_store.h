@@ -18,8 +18,8 @@
 //   "r" || height (8)           -> the state root after block `height`
 //   "y" || height (8)           -> positions of the nodes block `height` wrote (the last block's)
 // A block commits in three steps (Persist): an intent batch (its undo log and the
-// positions of its new nodes), then its state writes and tree nodes in parts written on
-// several threads at once (RocksDB inserts them into its memtable in parallel), then a
+// positions of its new nodes), then its state writes and tree nodes in parts built and
+// written on several threads at once, then a
 // marker batch (stale index, pruning, height, root) with sync, which makes everything
 // before it in the log durable. The log keeps their order, so a crash or a refused write
 // leaves the marker with all of the block, or none of the block, or its intent and some
