@@ -754,7 +754,8 @@ double ImportAccounts(const std::string& db, const Hash32& token, uint64_t accou
       "\"threads\":%zu,\"seconds\":%.2f,\"read_s\":%.2f,\"tree_s\":%.2f,"
       "\"flush_s\":%.2f,\"write_stall_s\":%.2f,\"peak_rss_mib\":%.0f}\n",
       static_cast<unsigned long long>(accounts), static_cast<unsigned long long>(r.keys),
-      static_cast<unsigned long long>(r.nodes), options.threads, seconds, r.read_s, r.tree_s, r.flush_s, r.write_stall_s, bench::PeakRssMiB());
+      static_cast<unsigned long long>(r.nodes), options.threads, seconds, r.read_s, r.tree_s,
+      r.flush_s, r.write_stall_s, bench::PeakRssMiB());
   std::fflush(stdout);
   return seconds;
 }

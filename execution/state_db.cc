@@ -73,13 +73,17 @@ WriteCounters ReadWriteCounters(rocksdb::DB& db) {
   return counters;
 }
 
-void AppendBigEndian32(std::string* out, uint32_t v) {
+void AppendBigEndian32(uint32_t v, std::string* out) {
   for (int i = 3; i >= 0; --i) out->push_back(static_cast<char>(v >> (8 * i)));
 }
 
+void AppendBigEndian64(uint64_t v, std::string* out) {
+  for (int i = 0; i < 8; ++i) out->push_back(static_cast<char>(v >> (56 - 8 * i)));
+}
+
 std::string BigEndian64(uint64_t v) {
-  std::string s(8, '\0');
-  for (int i = 0; i < 8; ++i) s[i] = static_cast<char>(v >> (56 - 8 * i));
+  std::string s;
+  AppendBigEndian64(v, &s);
   return s;
 }
 
@@ -99,9 +103,6 @@ void AppendPosition(const NodePosition& p, std::string* out) {
   out->push_back(static_cast<char>(p.depth >> 8));
   out->push_back(static_cast<char>(p.depth & 0xff));
   out->append(View(p.prefix));
-}
-void AppendBigEndian64(uint64_t v, std::string* out) {
-  for (int i = 0; i < 8; ++i) out->push_back(static_cast<char>(v >> (56 - 8 * i)));
 }
 std::string NodePrefixKey(const NodePosition& p) {
   std::string k;

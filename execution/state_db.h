@@ -43,7 +43,9 @@ WriteCounters ReadWriteCounters(rocksdb::DB& db);
 // u64be(v), 8 bytes.
 std::string BigEndian64(uint64_t v);
 // u32be(v) appended to *out: the lengths of undo logs and state files.
-void AppendBigEndian32(std::string* out, uint32_t v);
+void AppendBigEndian32(uint32_t v, std::string* out);
+// u64be(v) appended to *out.
+void AppendBigEndian64(uint64_t v, std::string* out);
 // The u64be number in s's first 8 bytes (fewer: those).
 uint64_t ParseBigEndian64(std::string_view s);
 // prefix || rest.
@@ -59,8 +61,6 @@ std::string NodePrefixKey(const NodePosition& p);
 // u16be(depth) || prefix (34 bytes: a position in the stale index and the `y` records)
 // appended to *out.
 void AppendPosition(const NodePosition& p, std::string* out);
-// u64be(v) appended to *out.
-void AppendBigEndian64(uint64_t v, std::string* out);
 inline constexpr size_t kNodeKeyBytes = 1 + 2 + 32 + 8;
 std::string NodeKey(const NodePosition& p, uint64_t version);
 

@@ -88,9 +88,9 @@ Status WriteStateFile(const std::string& path, const StateScan& scan, size_t* re
       return;
     }
     record.clear();
-    state_db::AppendBigEndian32(&record, static_cast<uint32_t>(key.size()));
+    state_db::AppendBigEndian32(static_cast<uint32_t>(key.size()), &record);
     record += key;
-    state_db::AppendBigEndian32(&record, static_cast<uint32_t>(value.size()));
+    state_db::AppendBigEndian32(static_cast<uint32_t>(value.size()), &record);
     record += value;
     if (std::fwrite(record.data(), 1, record.size(), f.get()) != record.size()) {
       bad = Status::Internal("state file " + path + ": write failed");

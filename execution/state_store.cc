@@ -791,14 +791,14 @@ Status StateStore::Persist(uint64_t height, const WriteSet& writes, const TreeUp
   std::string& undo = scratch_->undo;
   undo.clear();
   for (size_t k = 0; k < writes.size(); ++k) {
-    AppendBigEndian32(&undo, static_cast<uint32_t>(writes[k].first.size()));
+    AppendBigEndian32(static_cast<uint32_t>(writes[k].first.size()), &undo);
     undo += writes[k].first;
     const std::optional<std::string>& old = replaced[k];
     if (!old) {
       undo.push_back(0);
     } else {
       undo.push_back(1);
-      AppendBigEndian32(&undo, static_cast<uint32_t>(old->size()));
+      AppendBigEndian32(static_cast<uint32_t>(old->size()), &undo);
       undo += *old;
     }
   }

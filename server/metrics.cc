@@ -101,37 +101,47 @@ class EngineCollector final : public prometheus::Collectable {
   std::vector<const Engine*> engines_;
 };
 
+// A sample of `value` (the counter's or the gauge's, as `type` says) with `labels`.
+prometheus::ClientMetric Sample(prometheus::MetricType type, double value,
+                                std::vector<prometheus::ClientMetric::Label> labels = {}) {
+  prometheus::ClientMetric m;
+  m.label = std::move(labels);
+  (type == prometheus::MetricType::Counter ? m.counter.value : m.gauge.value) = value;
+  return m;
+}
+
 // A family of one unlabelled sample.
 prometheus::MetricFamily OneSample(const char* name, const char* help,
                                    prometheus::MetricType type, double value) {
+  return {name, help, type, {Sample(type, value)}};
+}
+
+// A family of one sample per (label value, value) of `values`, labelled `label`.
+prometheus::MetricFamily LabelledFamily(
+    const char* name, const char* help, prometheus::MetricType type, const char* label,
+    std::initializer_list<std::pair<const char*, double>> values) {
   prometheus::MetricFamily f{name, help, type, {}};
-  prometheus::ClientMetric m;
-  (type == prometheus::MetricType::Counter ? m.counter.value : m.gauge.value) = value;
-  f.metric.push_back(m);
+  for (const auto& [label_value, value] : values) {
+    f.metric.push_back(Sample(type, value, {{label, label_value}}));
+  }
   return f;
 }
 
 // chainaccel_execution_state_cache_*.
 std::vector<prometheus::MetricFamily> StateCacheFamilies(const exec::StateCache::Stats& s) {
-  prometheus::MetricFamily hits{"chainaccel_execution_state_cache_hits_total",
-                                "Reads of the execution state answered by the state cache, by "
-                                "kind: value (state values and absent keys) or node (state-tree "
-                                "nodes)",
-                                prometheus::MetricType::Counter, {}};
-  prometheus::MetricFamily misses{"chainaccel_execution_state_cache_misses_total",
-                                  "Reads of the execution state that went to RocksDB, by kind",
-                                  prometheus::MetricType::Counter, {}};
-  for (const auto& [kind, i] : {std::pair<const char*, size_t>{"value", 0}, {"node", 1}}) {
-    prometheus::ClientMetric m;
-    m.label = {{"kind", kind}};
-    m.counter.value = static_cast<double>(s.hits[i]);
-    hits.metric.push_back(m);
-    m.counter.value = static_cast<double>(s.misses[i]);
-    misses.metric.push_back(m);
-  }
   constexpr auto kCounter = prometheus::MetricType::Counter;
   constexpr auto kGauge = prometheus::MetricType::Gauge;
-  return {hits, misses,
+  return {LabelledFamily("chainaccel_execution_state_cache_hits_total",
+                         "Reads of the execution state answered by the state cache, by kind: "
+                         "value (state values and absent keys) or node (state-tree nodes)",
+                         kCounter, "kind",
+                         {{"value", static_cast<double>(s.hits[0])},
+                          {"node", static_cast<double>(s.hits[1])}}),
+          LabelledFamily("chainaccel_execution_state_cache_misses_total",
+                         "Reads of the execution state that went to RocksDB, by kind", kCounter,
+                         "kind",
+                         {{"value", static_cast<double>(s.misses[0])},
+                          {"node", static_cast<double>(s.misses[1])}}),
           OneSample("chainaccel_execution_state_cache_evictions_total",
                     "Entries the state cache dropped to stay within its size", kCounter,
                     static_cast<double>(s.evictions)),
@@ -145,28 +155,22 @@ std::vector<prometheus::MetricFamily> StateCacheFamilies(const exec::StateCache:
 
 // chainaccel_execution_storage_*: RocksDB's backlog behind the block writes.
 std::vector<prometheus::MetricFamily> StorageFamilies(const exec::StateStore::StorageStats& s) {
-  prometheus::MetricFamily jobs{"chainaccel_execution_storage_running_jobs",
-                                "RocksDB background jobs running now, by kind: flush (a full "
-                                "memtable written to a table) or compaction",
-                                prometheus::MetricType::Gauge, {}};
-  for (const auto& [kind, value] : {std::pair<const char*, uint64_t>{"flush", s.running_flushes},
-                                    {"compaction", s.running_compactions}}) {
-    prometheus::ClientMetric m;
-    m.label = {{"kind", kind}};
-    m.gauge.value = static_cast<double>(value);
-    jobs.metric.push_back(m);
-  }
+  constexpr auto kCounter = prometheus::MetricType::Counter;
   constexpr auto kGauge = prometheus::MetricType::Gauge;
-  return {jobs,
+  return {LabelledFamily("chainaccel_execution_storage_running_jobs",
+                         "RocksDB background jobs running now, by kind: flush (a full memtable "
+                         "written to a table) or compaction",
+                         kGauge, "kind",
+                         {{"flush", static_cast<double>(s.running_flushes)},
+                          {"compaction", static_cast<double>(s.running_compactions)}}),
           OneSample("chainaccel_execution_storage_write_stall_seconds_total",
                     "Time the state database's writes were held by RocksDB's write stalls "
                     "(too many level-0 tables, full memtables, compaction debt) since open",
-                    prometheus::MetricType::Counter,
-                    static_cast<double>(s.write_stall_micros) * 1e-6),
+                    kCounter, static_cast<double>(s.write_stall_micros) * 1e-6),
           OneSample("chainaccel_execution_storage_log_written_bytes_total",
                     "Bytes the state database wrote to RocksDB's write-ahead log since open "
                     "(every block's state, undo log and tree nodes, synced with the block)",
-                    prometheus::MetricType::Counter, static_cast<double>(s.log_bytes)),
+                    kCounter, static_cast<double>(s.log_bytes)),
           OneSample("chainaccel_execution_storage_level0_files",
                     "Tables in RocksDB's level 0 (writes slow down at 20 and stop at 36)",
                     kGauge, static_cast<double>(s.level0_files)),
@@ -211,19 +215,13 @@ class StateStoreCollector final : public prometheus::Collectable {
 class ContractCallCollector final : public prometheus::Collectable {
  public:
   std::vector<prometheus::MetricFamily> Collect() const override {
-    prometheus::MetricFamily calls{"chainaccel_execution_contract_calls_total",
-                                   "Contract calls run (blocks and read-only calls), by tier: "
-                                   "aot (the compiled module) or interpreter",
-                                   prometheus::MetricType::Counter, {}};
     const exec::TierCallCounts counts = exec::TierCalls();
-    for (const auto& [tier, value] : {std::pair<const char*, uint64_t>{"aot", counts.aot},
-                                      {"interpreter", counts.interpreter}}) {
-      prometheus::ClientMetric m;
-      m.label = {{"tier", tier}};
-      m.counter.value = static_cast<double>(value);
-      calls.metric.push_back(m);
-    }
-    return {calls};
+    return {LabelledFamily("chainaccel_execution_contract_calls_total",
+                           "Contract calls run (blocks and read-only calls), by tier: aot (the "
+                           "compiled module) or interpreter",
+                           prometheus::MetricType::Counter, "tier",
+                           {{"aot", static_cast<double>(counts.aot)},
+                            {"interpreter", static_cast<double>(counts.interpreter)}})};
   }
 };
 
