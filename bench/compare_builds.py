@@ -1,10 +1,11 @@
 #!/usr/bin/env python3
-"""Tables of two builds' benchmark runs side by side (scripts/device-compare.sh output).
+"""Tables of builds' benchmark runs side by side (scripts/device-compare.sh output).
 
-Reads compare_<bench>.jsonl files whose lines carry "build": "before" | "after", groups
-the measurements by what they measure (every string or integer field but the build, date,
-seed and device name), and prints per group the median time of each build over its runs
-and after / before (below 1: the new build is faster).
+Reads compare_<bench>.jsonl files whose lines carry "build": "<name>" ("before", "after",
+or any BUILDS name), groups the measurements by what they measure (every string or
+integer field but the build, date, seed and device name), and prints per group the median
+time of each build over its runs and each build's ratio to the first ("before" when there
+is one; below 1: faster than it).
 
 Usage: bench/compare_builds.py compare_gpu_hash_bench.jsonl [...]
 """
@@ -35,6 +36,7 @@ def what(row):
 
 def compare(path):
     groups = collections.defaultdict(lambda: collections.defaultdict(list))
+    names = []  # the builds in order of appearance; "before" first when present
     with open(path, encoding="utf-8") as f:
         for line in f:
             if not line.startswith("{"):
@@ -43,17 +45,24 @@ def compare(path):
             seconds = measured_seconds(row)
             if seconds is not None and "build" in row:
                 groups[what(row)][row["build"]].append(seconds)
+                if row["build"] not in names:
+                    names.append(row["build"])
+    if "before" in names:
+        names.remove("before")
+        names.insert(0, "before")
+    base, others = names[0], names[1:]
     print(f"## {path}")
-    print("| what | before (ms) | after (ms) | after / before | runs |")
-    print("|---|---:|---:|---:|---:|")
+    print("| what | " + " | ".join(f"{n} (ms)" for n in names) + " | " +
+          " | ".join(f"{n} / {base}" for n in others) + " | runs |")
+    print("|---|" + "---:|" * (len(names) + len(others) + 1))
     for key, builds in groups.items():
-        if "before" not in builds or "after" not in builds:
+        if any(n not in builds for n in names):
             continue
-        before = statistics.median(builds["before"])
-        after = statistics.median(builds["after"])
+        medians = {n: statistics.median(builds[n]) for n in names}
         label = " ".join(f"{field}={value}" for field, value in key)
-        print(f"| {label} | {before * 1e3:.3f} | {after * 1e3:.3f} | {after / before:.3f} | "
-              f"{len(builds['before'])}/{len(builds['after'])} |")
+        print(f"| {label} | " + " | ".join(f"{medians[n] * 1e3:.3f}" for n in names) + " | " +
+              " | ".join(f"{medians[n] / medians[base]:.3f}" for n in others) + " | " +
+              "/".join(str(len(builds[n])) for n in names) + " |")
 
 
 if __name__ == "__main__":

@@ -20,7 +20,8 @@
 //   {"bench":"ecdsa"|"ed25519"|"schnorr","op":"verify"|"recover",
 //    "where":"kernel"|"gpu:0"|"cpu","items","median_s","per_s","correct"}
 // Usage: gpu_signature_bench [--items N] [--runs R] [--schemes ecdsa,ed25519,schnorr]
-//                            [--schnorr-message-bytes M]
+//                            [--schnorr-message-bytes M] [--no-cpu]
+// --no-cpu: the CPU engine signs the inputs but is not measured (A/B runs of GPU builds).
 #include <cuda_runtime_api.h>
 
 #include <algorithm>
@@ -123,12 +124,21 @@ void BenchPackedVerifyKernel(const char* bench, const std::vector<uint8_t>& reco
   Report(bench, "verify", "kernel", n, s, ok, table);
 }
 
+// The engines measured from host memory: the GPU engine, and the CPU engine unless
+// --no-cpu (A/B comparisons of two GPU builds, where its ~5 s a measurement tell nothing).
+bool measure_cpu_engine = true;
+std::vector<Engine*> EnginesToMeasure(GpuEngine& gpu, CpuEngine& cpu) {
+  std::vector<Engine*> engines{&gpu};
+  if (measure_cpu_engine) engines.push_back(&cpu);
+  return engines;
+}
+
 // `verify` (whose statuses go to `status`) through the GPU engine (median of `runs`) and
 // the CPU engine (once), from host memory.
 void BenchVerifyEngines(const char* bench, const SignatureVerifyTask& verify,
                         std::vector<ItemStatus>& status, int runs, GpuEngine& gpu,
                         CpuEngine& cpu, std::vector<std::string>& table) {
-  for (Engine* engine : {static_cast<Engine*>(&gpu), static_cast<Engine*>(&cpu)}) {
+  for (Engine* engine : EnginesToMeasure(gpu, cpu)) {
     const double s = MedianWallSeconds(1, engine == &cpu ? 1 : runs, [&] {
       std::fill(status.begin(), status.end(), ItemStatus::kUnspecified);
       Task task = verify;
@@ -224,7 +234,7 @@ void BenchEcdsa(size_t n, int runs, uint64_t seed, GpuEngine& gpu, CpuEngine& cp
   }
 
   // The engines, from host memory.
-  for (Engine* engine : {static_cast<Engine*>(&gpu), static_cast<Engine*>(&cpu)}) {
+  for (Engine* engine : EnginesToMeasure(gpu, cpu)) {
     const int engine_runs = engine == &cpu ? 1 : runs;
     double s = MedianWallSeconds(1, engine_runs, [&] {
       std::fill(status.begin(), status.end(), ItemStatus::kUnspecified);
@@ -333,6 +343,7 @@ struct Options {
   size_t items = size_t{1} << 20;
   int runs = 5;
   bool ecdsa = true, ed25519 = true, schnorr = true;
+  bool cpu = true;  // measure the CPU engine too
   // BIP-340 signs 32-byte messages; other lengths exercise the challenge hash's blocks.
   size_t schnorr_message_bytes = 32;
 };
@@ -340,7 +351,7 @@ struct Options {
 [[noreturn]] void Usage(const char* problem) {
   std::fprintf(stderr,
                "gpu_signature_bench: %s\nusage: gpu_signature_bench [--items N] [--runs R] "
-               "[--schemes ecdsa,ed25519,schnorr] [--schnorr-message-bytes M]\n",
+               "[--schemes ecdsa,ed25519,schnorr] [--schnorr-message-bytes M] [--no-cpu]\n",
                problem);
   std::exit(2);
 }
@@ -354,6 +365,8 @@ Options ParseOptions(int argc, char** argv) {
       o.runs = std::stoi(value());
     } else if (arg == "--schnorr-message-bytes") {
       o.schnorr_message_bytes = std::stoull(value());
+    } else if (arg == "--no-cpu") {
+      o.cpu = false;
     } else if (arg == "--schemes") {
       o.ecdsa = o.ed25519 = o.schnorr = false;
       for (const std::string& scheme : SplitList(value())) {
@@ -376,6 +389,7 @@ Options ParseOptions(int argc, char** argv) {
 
 int Main(int argc, char** argv) {
   const Options options = ParseOptions(argc, argv);
+  measure_cpu_engine = options.cpu;
   const size_t n = options.items;
   const int runs = options.runs;
   const bench::RunContext run = bench::StartRun();

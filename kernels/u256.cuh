@@ -2,7 +2,9 @@
 // 2^256 - c with a short c (secp256k1's field prime and group order), for host and device.
 //
 // A U256 is eight 32-bit limbs, least significant first. Products are schoolbook 8 x 8
-// into 16 limbs with 64-bit accumulators (IMAD.WIDE on the device), squares 36 products;
+// into 16 limbs: on the host with 64-bit accumulators, squares 36 products; on the device
+// as PTX carry chains, two instructions a limb product (u256_chains.cuh, generated and
+// simulated by gen_u256_chains.py; ~12 % faster signature kernels on the H100);
 // reduction folds the high half back in with 2^256 = c (mod m) until it is gone (two
 // fixed folds for c = 2^32 + c0, secp256k1's p), then subtracts m at most twice.
 // Inversion is the binary extended Euclid algorithm (ModInv).
@@ -24,6 +26,17 @@ namespace chainaccel::kernels {
 struct U256 {
   uint32_t w[8];
 };
+
+}  // namespace chainaccel::kernels
+
+#if defined(__CUDA_ARCH__) && !defined(CHAINACCEL_U256_NO_CHAINS)
+#define CHAINACCEL_U256_CHAINS 1
+#include "kernels/u256_chains.cuh"
+#else
+#define CHAINACCEL_U256_CHAINS 0
+#endif
+
+namespace chainaccel::kernels {
 
 CHAINACCEL_HD U256 U256Zero() {
   U256 r;
@@ -137,8 +150,12 @@ CHAINACCEL_HD uint32_t U256Sub(const U256& a, const U256& b, U256& out) {
   return static_cast<uint32_t>(-borrow);
 }
 
-// t[0, 16) = a * b.
+// t[0, 16) = a * b. On the device: the PTX carry chains of u256_chains.cuh (unless built
+// with CHAINACCEL_U256_NO_CHAINS, the comparison build of kernels/NOTES.md).
 CHAINACCEL_HD void U256MulWide(const U256& a, const U256& b, uint32_t t[16]) {
+#if CHAINACCEL_U256_CHAINS
+  U256MulWideChains(a, b, t);
+#else
   CHAINACCEL_UNROLL
   for (int i = 0; i < 16; ++i) t[i] = 0;
   CHAINACCEL_UNROLL
@@ -152,11 +169,15 @@ CHAINACCEL_HD void U256MulWide(const U256& a, const U256& b, uint32_t t[16]) {
     }
     t[i + 8] = static_cast<uint32_t>(carry);
   }
+#endif
 }
 
 // t[0, 16) = a * a: the 28 cross products once, doubled, plus the 8 squares (36
 // multiplications instead of 64).
 CHAINACCEL_HD void U256SqrWide(const U256& a, uint32_t t[16]) {
+#if CHAINACCEL_U256_CHAINS
+  U256SqrWideChains(a, t);
+#else
   CHAINACCEL_UNROLL
   for (int i = 0; i < 16; ++i) t[i] = 0;
   CHAINACCEL_UNROLL
@@ -188,6 +209,7 @@ CHAINACCEL_HD void U256SqrWide(const U256& a, uint32_t t[16]) {
     t[2 * i + 1] = static_cast<uint32_t>(carry);
     carry >>= 32;
   }
+#endif
 }
 
 // A modulus m = 2^256 - c with c < 2^160 (kCLimbs limbs): the constants of a modular

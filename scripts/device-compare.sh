@@ -7,23 +7,27 @@
 #   (then the other build's four benches into carry/before, stripped; see the bundle's log)
 # Each benchmark runs ROUNDS times per build, the builds alternating (before, after, after,
 # before, ...) so that drifts of the shared host hit both. JSON lines go to
-# $OUT/compare_<bench>.jsonl with "build":"before"|"after" added to every line (standard
-# error to $TMPDIR, shown when a run fails).
+# $OUT/compare_<bench>.jsonl with "build":"<name>" added to every line (standard error to
+# $TMPDIR, shown when a run fails).
 # Tables here: bench/compare_builds.py <files from $OUT>.
-# Usage: bash scripts/device-compare.sh [hash] [merkle] [signatures] [cpu]
+# Usage: [BUILDS="before after ..."] [ROUNDS=N] [SIGNATURE_ARGS=--no-cpu]
+#   bash scripts/device-compare.sh [hash] [merkle] [signatures] [latency] [cpu]
 set -uo pipefail
 export LD_LIBRARY_PATH="$PWD/carry/lib:/usr/local/cuda/lib64"
 out="${OUT:-out}"
 mkdir -p "$out"
 steps="${*:-hash merkle signatures cpu}"
 rounds="${ROUNDS:-2}"
+# BUILDS: the builds compared, each a folder carry/<name> of the same benchmarks ("after"
+# is carry/bin); default "before after".
+builds="${BUILDS:-before after}"
 
 # run <bench> <build> <args...>: one run of one build, its JSON lines tagged.
 run() {
   local bench="$1" build="$2"
   shift 2
-  local dir=carry/bin
-  if [ "$build" = before ]; then dir=carry/before; fi
+  local dir="carry/$build"
+  if [ "$build" = after ]; then dir=carry/bin; fi
   local log="${TMPDIR:-/tmp}/${bench}_${build}.stderr"
   "$dir/$bench" "$@" 2> "$log" |
     sed -e "s/^{/{\"build\":\"$build\",/" >> "$out/compare_${bench}.jsonl"
@@ -33,15 +37,17 @@ run() {
   fi
 }
 
-# alternate <bench> <args...>: ROUNDS runs of each build, in ABBA order.
+# alternate <bench> <args...>: ROUNDS runs of each build, in ABBA order (ABC CBA for three).
 alternate() {
   local bench="$1"
   shift
+  local forward=($builds) backward=() b
+  for b in $builds; do backward=("$b" "${backward[@]}"); done
   for ((r = 0; r < rounds; ++r)); do
     if ((r % 2 == 0)); then
-      run "$bench" before "$@"; run "$bench" after "$@"
+      for b in "${forward[@]}"; do run "$bench" "$b" "$@"; done
     else
-      run "$bench" after "$@"; run "$bench" before "$@"
+      for b in "${backward[@]}"; do run "$bench" "$b" "$@"; done
     fi
   done
   echo "$bench: $(wc -l < "$out/compare_${bench}.jsonl") lines"
@@ -55,7 +61,10 @@ if [[ " $steps " == *" merkle "* ]]; then
   alternate gpu_merkle_bench --runs 5
 fi
 if [[ " $steps " == *" signatures "* ]]; then
-  alternate gpu_signature_bench --items 1048576 --runs 3
+  alternate gpu_signature_bench --items 1048576 --runs 3 ${SIGNATURE_ARGS:-}
+fi
+if [[ " $steps " == *" latency "* ]]; then  # small batches: the one-verification floor
+  alternate gpu_signature_bench --items 1024 --runs 5 --no-cpu
 fi
 if [[ " $steps " == *" cpu "* ]]; then
   alternate cpu_engine_bench --rounds 3 --threads 16 \

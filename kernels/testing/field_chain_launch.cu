@@ -1,5 +1,8 @@
 #include "kernels/testing/field_chain_launch.h"
 
+#include <utility>
+
+#include "kernels/ed25519.cuh"
 #include "kernels/lane_u256.cuh"
 #include "kernels/launch_check.h"
 #include "kernels/secp256k1.cuh"
@@ -11,15 +14,19 @@ namespace {
 // eight lanes.
 constexpr int kThreadsPerBlock = 128;
 
+// Value i of an array of 8-limb values.
+__device__ __forceinline__ U256 LoadValue(const uint32_t* values, size_t i) {
+  U256 v;
+  for (int k = 0; k < 8; ++k) v.w[k] = values[8 * i + k];
+  return v;
+}
+
 __global__ void FieldMulChainOneThread(const uint32_t* a, const uint32_t* b, uint32_t* out,
                                        size_t count, uint32_t steps) {
   const size_t i = blockIdx.x * static_cast<size_t>(blockDim.x) + threadIdx.x;
   if (i >= count) return;
-  U256 x, y;
-  for (int k = 0; k < 8; ++k) {
-    x.w[k] = a[8 * i + k];
-    y.w[k] = b[8 * i + k];
-  }
+  const U256 y = LoadValue(b, i);
+  U256 x = LoadValue(a, i);
   for (uint32_t s = 0; s < steps; ++s) x = ModMul<Fp>(x, y);
   for (int k = 0; k < 8; ++k) out[8 * i + k] = x.w[k];
 }
@@ -40,7 +47,90 @@ __global__ void FieldMulChainEightLanes(const uint32_t* a, const uint32_t* b, ui
 #endif
 }
 
+template <class M>
+__device__ void StoreModular(const U256& a, const U256& b, uint32_t* out) {
+  const U256 product = ModMul<M>(a, b), square = ModSqr<M>(a);
+  for (int k = 0; k < 8; ++k) {
+    out[k] = product.w[k];
+    out[8 + k] = square.w[k];
+  }
+}
+
+__device__ __forceinline__ void StoreProducts(const U256& x, const U256& y, uint32_t* o) {
+  uint32_t wide[16];
+  U256MulWide(x, y, wide);
+  for (int k = 0; k < 16; ++k) o[k] = wide[k];
+  U256SqrWide(x, wide);
+  for (int k = 0; k < 16; ++k) o[16 + k] = wide[k];
+  StoreModular<Fp>(x, y, o + 32);
+  StoreModular<Fn>(x, y, o + 48);
+  StoreModular<Ed25519Field>(x, y, o + 64);
+}
+
+__global__ void ModularProducts(const uint32_t* a, const uint32_t* b, uint32_t* out,
+                                size_t count) {
+  const size_t i = blockIdx.x * static_cast<size_t>(blockDim.x) + threadIdx.x;
+  if (i >= count) return;
+  const U256 x = LoadValue(a, i), y = LoadValue(b, i);
+  StoreProducts(x, y, out + kModularProductLimbs * i);
+}
+
+// Operand I of LaunchConstantModularProducts: a template argument, so that every
+// operand but x is a constant the compiler sees (whatever it unrolls).
+template <int I>
+__device__ __forceinline__ U256 ConstantOperand(const U256& x) {
+  U256 v = U256Zero();
+  if constexpr (I == 1) v.w[0] = 1;
+  if constexpr (I == 2) v.w[0] = 2;
+  if constexpr (I == 3) v.w[0] = 38;
+  if constexpr (I == 4) {
+    v = Ed25519Field::Modulus();
+    v.w[0] -= 1;
+  }
+  if constexpr (I == 5) {
+    v = Fp::Modulus();
+    v.w[0] -= 1;
+  }
+  if constexpr (I == 6) v = x;
+  return v;
+}
+
+template <int... K>
+__device__ __forceinline__ void StoreConstantPairs(const U256& x, uint32_t* out,
+                                                   std::integer_sequence<int, K...>) {
+  constexpr int n = static_cast<int>(kConstantOperands);
+  (StoreProducts(ConstantOperand<K / n>(x), ConstantOperand<K % n>(x), out + kModularProductLimbs * K),
+   ...);
+}
+
+__global__ void ConstantModularProducts(const uint32_t* x_limbs, uint32_t* out) {
+  StoreConstantPairs(LoadValue(x_limbs, 0), out,
+                     std::make_integer_sequence<int, static_cast<int>(kConstantOperands * kConstantOperands)>());
+}
+
 }  // namespace
+
+Status LaunchModularProducts(const uint32_t* a, const uint32_t* b, uint32_t* out, size_t count,
+                             cudaStream_t stream) {
+  if (count == 0) return Status::Ok();
+  if (a == nullptr || b == nullptr || out == nullptr) {
+    return Status::InvalidArgument("LaunchModularProducts: null pointer");
+  }
+  const unsigned blocks = count > (size_t{1} << 40) ? 0 : GridBlocks(count, kThreadsPerBlock);
+  if (blocks == 0) return Status::InvalidArgument("LaunchModularProducts: count too large");
+  ClearLastCudaError();
+  ModularProducts<<<blocks, kThreadsPerBlock, 0, stream>>>(a, b, out, count);
+  return CheckLaunch("LaunchModularProducts", stream);
+}
+
+Status LaunchConstantModularProducts(const uint32_t* x, uint32_t* out, cudaStream_t stream) {
+  if (x == nullptr || out == nullptr) {
+    return Status::InvalidArgument("LaunchConstantModularProducts: null pointer");
+  }
+  ClearLastCudaError();
+  ConstantModularProducts<<<1, 1, 0, stream>>>(x, out);
+  return CheckLaunch("LaunchConstantModularProducts", stream);
+}
 
 Status LaunchFieldMulChain(FieldLayout layout, const uint32_t* a, const uint32_t* b,
                            uint32_t* out, size_t count, uint32_t steps, cudaStream_t stream) {

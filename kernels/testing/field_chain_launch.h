@@ -1,4 +1,5 @@
-// Chains of secp256k1 field products on the GPU in either field layout, for the latency
+// Field arithmetic on the GPU for tests and benchmarks. Chains of secp256k1 field
+// products in either field layout, for the latency
 // path's first question (kernels/NOTES.md, "The latency floor after GLV"): how long one
 // product takes when a batch is too small to fill the GPU. One thread per value runs
 // u256.cuh's ModMul<Fp>; eight lanes per value run lane_u256.cuh's lanes::ModMulP.
@@ -33,5 +34,27 @@ enum class FieldLayout : uint8_t {
 // REQUIRES: a, b and out hold count * 8 limbs each; out overlaps neither input.
 Status LaunchFieldMulChain(FieldLayout layout, const uint32_t* a, const uint32_t* b,
                            uint32_t* out, size_t count, uint32_t steps, cudaStream_t stream);
+
+// The products of u256.cuh as the signature kernels run them on the device (the PTX
+// carry chains of u256_chains.cuh), for a differential test against the host's C++:
+// for i < count, out[kModularProductLimbs * i ...] holds, in this order,
+//   a*b (16 limbs), a^2 (16 limbs), then 8 limbs each of
+//   a*b mod p and a^2 mod p (secp256k1's field), a*b mod n and a^2 mod n (its order),
+//   a*b mod 2^255 - 19 and a^2 mod 2^255 - 19 (Ed25519's field: the fold by 38).
+// Any a, b below 2^256. REQUIRES: a and b hold count * 8 limbs, out count *
+// kModularProductLimbs, overlapping neither.
+inline constexpr size_t kModularProductLimbs = 16 + 16 + 6 * 8;
+Status LaunchModularProducts(const uint32_t* a, const uint32_t* b, uint32_t* out, size_t count,
+                             cudaStream_t stream);
+
+// The same products, in the same layout, of every pair (a, b) of kConstantOperands values
+// that the compiler knows: 0, 1, 2, 38, 2^255 - 20 (-1 mod 2^255 - 19), p - 1 (secp256k1),
+// then x (8 limbs read at run time), pair (i, j) at index kConstantOperands * i + j. The
+// regression case of the Ed25519 identity key: constant limbs (as a decoded point's Z = 1)
+// let nvcc give an asm input the register of an equal in-out operand, which a chain
+// overwrites before its last read unless the operand is early-clobber ("+&r").
+// REQUIRES: x holds 8 limbs, out kConstantOperands^2 * kModularProductLimbs.
+inline constexpr size_t kConstantOperands = 7;
+Status LaunchConstantModularProducts(const uint32_t* x, uint32_t* out, cudaStream_t stream);
 
 }  // namespace chainaccel::kernels
