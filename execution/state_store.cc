@@ -842,8 +842,9 @@ Status StateStore::Persist(uint64_t height, const WriteSet& writes, const TreeUp
   // 2. The state values and the new nodes, in parts built and written on threads at once,
   // each part a run of keys in order. The parts are built in parallel; RocksDB inserts
   // concurrent writers' batches into its memtable in parallel only when they share a
-  // write group, which its default 1 MiB group cap keeps multi-MiB parts from doing
-  // (bench/EXEC_RESULTS.md, "The same host again").
+  // write group, which its default 1 MiB group cap keeps multi-MiB parts from doing, but
+  // a 256 MiB cap measured no faster on the 16-core host (bench/EXEC_RESULTS.md, "The
+  // write-group cap on the host").
   const size_t items = writes.size() + nodes.size();
   std::fill(results.begin(), results.end(), Status::Ok());
   ForRanges(persist_workers_.get(), items, kMinItemsPerWriteThread,

@@ -8,13 +8,13 @@ namespace {
 
 // The geometry of the ECDSA verification kernel (kernels/ecdsa_launch.cu), whose
 // DoubleScalarMul this kernel shares: 128 threads a block, each keeping 15 Jacobian
-// multiples of its key (1.4 KiB of local memory); at least 4 blocks an SM, which held
-// ECDSA to 128 registers without spills where the block size alone let ptxas spill
-// ~2 KB a thread. The challenge hash adds SHA-256 rounds ahead of the multiplication,
-// not beside it, so the same bound is the starting point here until measured
-// (kernels/NOTES.md).
+// multiples of its key (1.4 KiB of local memory); at least 3 blocks an SM, as ECDSA's
+// (166 registers, no spills). Measured on the H100 against 4 blocks (128 registers,
+// ~450 bytes of spills with the carry chains): 2^20 items 87.5 against 85.9 ms, 1,024
+// items the same (1.92 ms); 3 is the build whose device tests ran (kernels/NOTES.md,
+// "Branchless modular addition and three blocks an SM").
 constexpr int kBip340ThreadsPerBlock = 128;
-constexpr int kBip340MinBlocksPerSm = 4;
+constexpr int kBip340MinBlocksPerSm = 3;
 
 __global__ void __launch_bounds__(kBip340ThreadsPerBlock, kBip340MinBlocksPerSm)
     Bip340VerifyKernel(const uint8_t* __restrict__ records, const uint8_t* __restrict__ messages,

@@ -10,12 +10,16 @@ namespace {
 
 // One signature per thread: each keeps 15 Jacobian multiples of its key (1.4 KiB of local
 // memory) and the exponentiation window tables, so blocks stay small: 128 threads.
-// At least 4 blocks an SM: with the block size alone ptxas settled on 72 registers and
-// spilled ~2 KB per thread (ncu: 128 M spill requests per 2^17 verifications); with the
-// minimum it takes 126-128 registers and spills nothing (the Ed25519 kernel gained 41%
-// from the same bound: kernels/ed25519_launch.cu).
+// At least 3 blocks an SM. With the block size alone ptxas once settled on 72 registers
+// and spilled ~2 KB per thread (ncu: 128 M spill requests per 2^17 verifications); a
+// minimum of 4 blocks held it to 128 registers, which the PTX carry chains of
+// u256_chains.cuh (two accumulators) pushed into 430-500 bytes of spills. With 3 blocks
+// the kernels take 150 (recovery) and 162 (verification) registers and spill nothing:
+// on the H100 recovery ran 7 % faster (97.8 against 104.8 ms for 2^20) and verification
+// the same (88.8 ms), with the branchless ModAdd/ModSub (kernels/NOTES.md, "Branchless
+// modular addition and three blocks an SM").
 constexpr int kEcdsaThreadsPerBlock = 128;
-constexpr int kEcdsaMinBlocksPerSm = 4;
+constexpr int kEcdsaMinBlocksPerSm = 3;
 
 __global__ void __launch_bounds__(kEcdsaThreadsPerBlock, kEcdsaMinBlocksPerSm)
     EcdsaVerifyKernel(const uint8_t* __restrict__ records, const uint8_t* __restrict__ digests,

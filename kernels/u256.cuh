@@ -403,21 +403,33 @@ CHAINACCEL_HD U256 ModSqr(const U256& a) {
   return ModReduceWide<M>(t);
 }
 
+// `if_true` when `pick`, else `if_false`, limb by limb without a branch (the lanes of a
+// warp take both sides of a data-dependent branch one after the other).
+CHAINACCEL_HD U256 U256Select(bool pick, const U256& if_true, const U256& if_false) {
+  const uint32_t mask = 0u - static_cast<uint32_t>(pick);
+  U256 r;
+  CHAINACCEL_UNROLL
+  for (int i = 0; i < 8; ++i) r.w[i] = (if_true.w[i] & mask) | (if_false.w[i] & ~mask);
+  return r;
+}
+
 // REQUIRES (these three): a, b < m.
+// a + b - m is taken when a + b carried out of 2^256 or did not borrow from m: both the
+// sum and the difference are computed and one selected, with no branch.
 template <class M>
 CHAINACCEL_HD U256 ModAdd(const U256& a, const U256& b) {
-  U256 r;
-  const uint32_t carry = U256Add(a, b, r);
-  const U256 m = M::Modulus();
-  if (carry != 0 || !U256Less(r, m)) U256Sub(r, m, r);
-  return r;
+  U256 sum, reduced;
+  const uint32_t carry = U256Add(a, b, sum);
+  const uint32_t borrow = U256Sub(sum, M::Modulus(), reduced);
+  return U256Select((carry | (borrow ^ 1u)) != 0, reduced, sum);
 }
 
 template <class M>
 CHAINACCEL_HD U256 ModSub(const U256& a, const U256& b) {
-  U256 r;
-  if (U256Sub(a, b, r) != 0) U256Add(r, M::Modulus(), r);
-  return r;
+  U256 difference, wrapped;
+  const uint32_t borrow = U256Sub(a, b, difference);
+  U256Add(difference, M::Modulus(), wrapped);
+  return U256Select(borrow != 0, wrapped, difference);
 }
 
 template <class M>

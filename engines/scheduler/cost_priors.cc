@@ -13,11 +13,11 @@ namespace {
 // CPU: cpu_engine_bench and gpu_signature_bench's CPU rows on the 16-core Xeon of the
 // H200 lease (bench/RESULTS.md, 2026-12-03): SHA-256 of 1 M 32-byte messages 0.18 s on
 // one thread (1.5 units each), Ed25519 5.3 s and ECDSA 4.4 s for 1 M on 16 threads.
-// GPU signatures: gpu_signature_bench on the H100 through the engine, 2026-12-05 16:25 UTC
-// (bench/RESULTS.md; the PTX carry chains of kernels/u256_chains.cuh): per 2^20 items
-// ECDSA 91 ms, recovery 108 ms, BIP-340 ~89 ms (86 ms kernel-only; its engine runs
-// 89-94), Ed25519 86 ms (80 ms kernel-only plus the engine's staging); 1,024 items in
-// 2.2 / 2.5 / 2.25 / 2.8 ms (one verification per thread: the floor up to ~4,000 items).
+// GPU signatures: gpu_signature_bench on the H100 through the engine, 2026-12-05 16:44 UTC
+// (bench/RESULTS.md; the PTX carry chains of kernels/u256_chains.cuh, branchless ModAdd,
+// 3 blocks an SM for secp256k1): per 2^20 items ECDSA 91.5 ms, recovery 101 ms, BIP-340
+// 91 ms, Ed25519 86 ms (80 ms kernel-only plus the engine's staging); 1,024 items in
+// 2.0 / 2.2 / 2.0 / 2.7 ms (one verification per thread: the floor up to ~4,000 items).
 // The H200 measured the same kernels' predecessors within ~2 % of the H100 (same GH100
 // compute). Other GPU lines: gpu_merkle_bench (2^24 leaves in 13-28 ms); hashes end to
 // end including the copies.
@@ -37,10 +37,10 @@ constexpr std::array<Prior, kCostClassCount> kPriors{{
     {2.0e-7, 1e-4, 2e-9},  // merkle_verify/bitcoin
     {2.0e-7, 1e-4, 2e-9},  // merkle_verify/rfc6962
     {5.0e-7, 1e-4, 3e-9},  // merkle_verify/oz_keccak_sorted
-    {8.5e-5, 2.8e-3, 7.9e-8},  // signature_verify/ed25519
-    {7.0e-5, 2.2e-3, 8.5e-8},  // signature_verify/ecdsa_secp256k1
-    {7.0e-5, 2.25e-3, 8.3e-8},  // signature_verify/schnorr_bip340
-    {7.2e-5, 2.5e-3, 1.01e-7},  // signature_recover/ecdsa_secp256k1
+    {8.5e-5, 2.7e-3, 8.0e-8},  // signature_verify/ed25519
+    {7.0e-5, 2.0e-3, 8.5e-8},  // signature_verify/ecdsa_secp256k1
+    {7.0e-5, 2.0e-3, 8.5e-8},  // signature_verify/schnorr_bip340
+    {7.2e-5, 2.2e-3, 9.4e-8},  // signature_recover/ecdsa_secp256k1
     // Groth16 (work units: MSM points, G2 as three). Estimates until the first batches
     // refine them: Pippenger on one core ~3 us a point at 2^16; a GPU MSM of 2^24 points
     // ~0.1 s (issue 13's floor).
