@@ -93,6 +93,10 @@ uint64_t ParseBigEndian64(std::string_view s) {
   return v;
 }
 
+uint32_t ParseBigEndian32(std::string_view s) {
+  return static_cast<uint32_t>(ParseBigEndian64(s.substr(0, 4)));
+}
+
 std::string Prefixed(char prefix, std::string_view rest) {
   std::string k(1, prefix);
   k += rest;

@@ -48,6 +48,8 @@ void AppendBigEndian32(uint32_t v, std::string* out);
 void AppendBigEndian64(uint64_t v, std::string* out);
 // The u64be number in s's first 8 bytes (fewer: those).
 uint64_t ParseBigEndian64(std::string_view s);
+// The u32be number in s's first 4 bytes (fewer: those).
+uint32_t ParseBigEndian32(std::string_view s);
 // prefix || rest.
 std::string Prefixed(char prefix, std::string_view rest);
 // The 32 bytes of h.

@@ -2,6 +2,7 @@
 
 #include <cstdio>
 #include <memory>
+#include <string_view>
 #include <vector>
 
 #include "execution/state_db.h"
@@ -20,11 +21,11 @@ constexpr size_t kFileBufferBytes = size_t{1} << 20;
 // Reads u32be into *n: false at the end of the file (nothing read), or with *partial set
 // when the file ends inside the length.
 bool ReadLength(std::FILE* f, uint32_t* n, bool* partial) {
-  uint8_t b[4];
+  char b[4];
   const size_t got = std::fread(b, 1, 4, f);
   *partial = got != 0 && got != 4;
   if (got != 4) return false;
-  *n = (uint32_t{b[0]} << 24) | (uint32_t{b[1]} << 16) | (uint32_t{b[2]} << 8) | b[3];
+  *n = state_db::ParseBigEndian32(std::string_view(b, 4));
   return true;
 }
 

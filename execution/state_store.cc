@@ -92,8 +92,7 @@ Status DropStaleBucket(rocksdb::DB& db, uint64_t height, rocksdb::WriteBatch* ba
 // then (if 1) u32 value length and the old value. Lengths big-endian (AppendBigEndian32).
 bool GetLen(std::string_view& in, size_t* n) {
   if (in.size() < 4) return false;
-  *n = 0;
-  for (int i = 0; i < 4; ++i) *n = (*n << 8) | static_cast<uint8_t>(in[i]);
+  *n = ParseBigEndian32(in);
   in.remove_prefix(4);
   return in.size() >= *n;
 }

@@ -13,7 +13,7 @@ i, hi at i + 1, lo(a_2 b_i) at i + 2, ...) into accumulator E, a's odd limbs int
 accumulator O, each chain adding into what the earlier rows left and carrying out into
 the next limb (then on up to the highest limb its accumulator has reached). E + O is the
 product. A square sums the 28 cross products a_i a_j (i < j) the same way, doubles the
-sum, and adds the 8 diagonal squares in one more chain: 112 instructions against the
+sum, and adds the 8 diagonal squares in one more chain: 120 instructions against the
 product's 158.
 
 Every asm statement is a whole chain: it starts with an instruction that sets the carry
@@ -32,8 +32,8 @@ with what would be written; exit 1 on any difference)
 reads a register after writing it; see check_ptx)
 """
 import pathlib
-import re
 import random
+import re
 import sys
 
 MASK = (1 << 32) - 1
@@ -59,9 +59,9 @@ def accumulate_rows(rows, acc, top, reached=-1):
 
     rows: list of lists of (x, y, position): x*y added at limb `position` (lo) and
     position + 1 (hi); within a row the positions are consecutive even offsets, so the
-    lo and hi halves cover a run of limbs without overlap. Returns the chains and the
-    limbs each chain touches first (to be zeroed in C++)."""
-    chains = []  # `reached`: the highest limb any earlier chain wrote
+    lo and hi halves cover a run of limbs without overlap. `reached`: the highest limb
+    of `acc` that earlier chains wrote (-1: none). Returns the chains."""
+    chains = []
     for row in rows:
         chain = Chain()
         first = True
@@ -85,6 +85,18 @@ def accumulate_rows(rows, acc, top, reached=-1):
     return chains
 
 
+def add_limbs(acc, addend):
+    """One chain: acc += addend over limbs 1..15 (limb 0 of both is still empty: the
+    odd rows and the cross products start at limb 1). The sum fits in 16 limbs (it is
+    part of a product), so the carry out of limb 15 is zero and not kept."""
+    chain = Chain()
+    chain.op("add.cc.u32", f"{acc}1", f"{acc}1", f"{addend}1")
+    for pos in range(2, 16):
+        chain.op("addc.cc.u32" if pos < 15 else "addc.u32", f"{acc}{pos}", f"{acc}{pos}",
+                 f"{addend}{pos}")
+    return chain
+
+
 def product_chains():
     rows_e, rows_o = [], []
     for i in range(8):
@@ -93,11 +105,7 @@ def product_chains():
     if SINGLE_ACCUMULATOR:
         return accumulate_rows(rows_e, "e", 15) + accumulate_rows(rows_o, "e", 15, 15), "e"
     chains = accumulate_rows(rows_e, "e", 15) + accumulate_rows(rows_o, "o", 15)
-    merge = Chain()
-    merge.op("add.cc.u32", "e1", "e1", "o1")
-    for pos in range(2, 16):
-        merge.op("addc.cc.u32" if pos < 15 else "addc.u32", f"e{pos}", f"e{pos}", f"o{pos}")
-    return chains + [merge], "e"
+    return chains + [add_limbs("e", "o")], "e"
 
 
 def square_chains():
@@ -111,15 +119,8 @@ def square_chains():
         chains = accumulate_rows(rows_e, "e", 15) + accumulate_rows(rows_o, "e", 15, 15)
     else:
         chains = accumulate_rows(rows_e, "e", 15) + accumulate_rows(rows_o, "o", 15)
-        merge = Chain()  # cross = E + O (limbs 1..15: the cross products start at limb 1)
-        merge.op("add.cc.u32", "e1", "e1", "o1")
-        for pos in range(2, 16):
-            merge.op("addc.cc.u32" if pos < 15 else "addc.u32", f"e{pos}", f"e{pos}", f"o{pos}")
-        chains.append(merge)
-    double = Chain()  # 2 * cross < 2^512: the bit out of limb 15 is zero
-    double.op("add.cc.u32", "e1", "e1", "e1")
-    for pos in range(2, 16):
-        double.op("addc.cc.u32" if pos < 15 else "addc.u32", f"e{pos}", f"e{pos}", f"e{pos}")
+        chains.append(add_limbs("e", "o"))  # cross = E + O
+    double = add_limbs("e", "e")  # 2 * cross < 2^512
     diagonal = Chain()  # + a_i^2 at limbs 2i, 2i + 1 (limb 0 is empty before this)
     for i in range(8):
         diagonal.op("mad.lo.cc.u32" if i == 0 else "madc.lo.cc.u32", f"e{2 * i}", f"a{i}",
