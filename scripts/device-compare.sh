@@ -41,8 +41,9 @@ run() {
 alternate() {
   local bench="$1"
   shift
-  local forward=($builds) backward=() b
-  for b in $builds; do backward=("$b" "${backward[@]}"); done
+  local forward backward=() b
+  read -ra forward <<< "$builds"
+  for b in "${forward[@]}"; do backward=("$b" "${backward[@]}"); done
   for ((r = 0; r < rounds; ++r)); do
     if ((r % 2 == 0)); then
       for b in "${forward[@]}"; do run "$bench" "$b" "$@"; done
@@ -61,7 +62,8 @@ if [[ " $steps " == *" merkle "* ]]; then
   alternate gpu_merkle_bench --runs 5
 fi
 if [[ " $steps " == *" signatures "* ]]; then
-  alternate gpu_signature_bench --items 1048576 --runs 3 ${SIGNATURE_ARGS:-}
+  read -ra signature_args <<< "${SIGNATURE_ARGS:-}"
+  alternate gpu_signature_bench --items 1048576 --runs 3 "${signature_args[@]}"
 fi
 if [[ " $steps " == *" latency "* ]]; then  # small batches: the one-verification floor
   alternate gpu_signature_bench --items 1024 --runs 5 --no-cpu
