@@ -1,7 +1,7 @@
 // Field arithmetic on the GPU for tests and benchmarks. Chains of secp256k1 field
-// products in either field layout, for the latency
-// path's first question (kernels/NOTES.md, "The latency floor after GLV"): how long one
-// product takes when a batch is too small to fill the GPU. One thread per value runs
+// products in either field layout, for the latency path's first question
+// (kernels/NOTES.md, "The latency floor after GLV"): how long one product takes when a
+// batch is too small to fill the GPU. One thread per value runs
 // u256.cuh's ModMul<Fp>; eight lanes per value run lane_u256.cuh's lanes::ModMulP.
 // Test and benchmark code (gpu_kernel_tests' [device][lanes] cases, gpu_field_bench): no
 // engine launches it.
