@@ -18,10 +18,14 @@
 // signer's.
 // One JSON line per measurement:
 //   {"bench":"ecdsa"|"ed25519"|"schnorr","op":"verify"|"recover",
-//    "where":"kernel"|"gpu:0"|"cpu","items","median_s","per_s","correct"}
+//    "where":"kernel"|"kernel-thread"|"kernel-split"|"gpu:0"|"cpu","items","median_s",
+//    "per_s","correct"}
 // Usage: gpu_signature_bench [--items N] [--runs R] [--schemes ecdsa,ed25519,schnorr]
 //                            [--schnorr-message-bytes M] [--no-cpu]
+//                            [--layout auto|thread|split]
 // --no-cpu: the CPU engine signs the inputs but is not measured (A/B runs of GPU builds).
+// --layout: the signature kernels' layout (kernels/signature_layout.h; default auto, as
+// the engine runs them); "where" is then "kernel-thread" or "kernel-split".
 #include <cuda_runtime_api.h>
 
 #include <algorithm>
@@ -100,9 +104,10 @@ bool AllOk(const std::vector<ItemStatus>& status) {
 // Kernel-only: `records` (one per item), the packed `messages` and their n + 1 `offsets`
 // resident on the device; launch(records, messages, offsets, statuses) enqueues the
 // scheme's kernel on the default stream and is timed with CUDA events after a warm-up,
-// median of `runs`. Reports whether every status is ITEM_OK.
+// median of `runs`. Reports, as `where`, whether every status is ITEM_OK.
 template <class Launch>
-void BenchPackedVerifyKernel(const char* bench, const std::vector<uint8_t>& records,
+void BenchPackedVerifyKernel(const char* bench, const std::string& where,
+                             const std::vector<uint8_t>& records,
                              const std::vector<uint8_t>& messages,
                              const std::vector<uint64_t>& offsets, int runs, Launch launch,
                              std::vector<std::string>& table) {
@@ -121,7 +126,18 @@ void BenchPackedVerifyKernel(const char* bench, const std::vector<uint8_t>& reco
   const std::vector<uint8_t> got = statuses.Download();
   const bool ok = std::all_of(got.begin(), got.end(),
                               [](uint8_t v) { return v == uint8_t(ItemStatus::kOk); });
-  Report(bench, "verify", "kernel", n, s, ok, table);
+  Report(bench, "verify", where, n, s, ok, table);
+}
+
+// The layout of the secp256k1 kernels (--layout) and its name in "where".
+kernels::SignatureLayout kernel_layout = kernels::SignatureLayout::kAuto;
+std::string KernelWhere() {
+  switch (kernel_layout) {
+    case kernels::SignatureLayout::kThreadPerItem: return "kernel-thread";
+    case kernels::SignatureLayout::kSplit: return "kernel-split";
+    case kernels::SignatureLayout::kAuto: break;
+  }
+  return "kernel";
 }
 
 // The engines measured from host memory: the GPU engine, and the CPU engine unless
@@ -204,12 +220,13 @@ void BenchEcdsa(size_t n, int runs, uint64_t seed, GpuEngine& gpu, CpuEngine& cp
     statuses.Fill(0);
     const double s = Median(TimeWithEvents(1, runs, [&] {
       CheckStatus(kernels::LaunchEcdsaVerify(device_records.get(), nullptr, n, false,
-                                             g_table.get(), statuses.get(), nullptr));
+                                             g_table.get(), statuses.get(), kernel_layout,
+                                             nullptr));
     }));
     const std::vector<uint8_t> got = statuses.Download();
     const bool ok = std::all_of(got.begin(), got.end(),
                                 [](uint8_t v) { return v == uint8_t(ItemStatus::kOk); });
-    Report("ecdsa", "verify", "kernel", n, s, ok, table);
+    Report("ecdsa", "verify", KernelWhere(), n, s, ok, table);
   }
   {
     std::vector<uint8_t> records(kernels::kEcdsaRecoverRecordBytes * n);
@@ -221,7 +238,7 @@ void BenchEcdsa(size_t n, int runs, uint64_t seed, GpuEngine& gpu, CpuEngine& cp
     device_records.Upload(records.data(), records.size());
     const double s = Median(TimeWithEvents(1, runs, [&] {
       CheckStatus(kernels::LaunchEcdsaRecover(device_records.get(), n, false, g_table.get(),
-                                              results.get(), nullptr));
+                                              results.get(), kernel_layout, nullptr));
     }));
     const std::vector<uint8_t> got = results.Download();
     bool ok = true;
@@ -230,7 +247,7 @@ void BenchEcdsa(size_t n, int runs, uint64_t seed, GpuEngine& gpu, CpuEngine& cp
       ok = r[kernels::kEcdsaRecoverStatusOffset] == uint8_t(ItemStatus::kOk) &&
            std::memcmp(r + 64, addresses[i % kKeys].data(), 20) == 0;
     }
-    Report("ecdsa", "recover", "kernel", n, s, ok, table);
+    Report("ecdsa", "recover", KernelWhere(), n, s, ok, table);
   }
 
   // The engines, from host memory.
@@ -285,11 +302,12 @@ void BenchEd25519(size_t n, int runs, uint64_t seed, GpuEngine& gpu, CpuEngine& 
   }
   offsets[n] = 32 * n;
   BenchPackedVerifyKernel(
-      "ed25519", records, messages, offsets, runs,
+      "ed25519", KernelWhere(), records, messages, offsets, runs,
       [&](const uint8_t* device_records, const uint8_t* device_messages,
           const uint64_t* device_offsets, uint8_t* statuses) {
         return kernels::LaunchEd25519Verify(device_records, device_messages, device_offsets,
-                                            nullptr, n, base_table.get(), statuses, nullptr);
+                                            nullptr, n, base_table.get(), statuses,
+                                            kernel_layout, nullptr);
       },
       table);
   BenchVerifyEngines("ed25519", verify, status, runs, gpu, cpu, table);
@@ -329,11 +347,12 @@ void BenchSchnorr(size_t n, size_t message_bytes, int runs, uint64_t seed, GpuEn
     kernels::StageBip340Record(verify, i, &records[kernels::kBip340RecordBytes * i]);
   }
   BenchPackedVerifyKernel(
-      "schnorr", records, messages, offsets, runs,
+      "schnorr", KernelWhere(), records, messages, offsets, runs,
       [&](const uint8_t* device_records, const uint8_t* device_messages,
           const uint64_t* device_offsets, uint8_t* statuses) {
         return kernels::LaunchBip340Verify(device_records, device_messages, device_offsets,
-                                           nullptr, n, g_table.get(), statuses, nullptr);
+                                           nullptr, n, g_table.get(), statuses, kernel_layout,
+                                           nullptr);
       },
       table);
   BenchVerifyEngines("schnorr", verify, status, runs, gpu, cpu, table);
@@ -344,6 +363,7 @@ struct Options {
   int runs = 5;
   bool ecdsa = true, ed25519 = true, schnorr = true;
   bool cpu = true;  // measure the CPU engine too
+  kernels::SignatureLayout layout = kernels::SignatureLayout::kAuto;
   // BIP-340 signs 32-byte messages; other lengths exercise the challenge hash's blocks.
   size_t schnorr_message_bytes = 32;
 };
@@ -351,7 +371,8 @@ struct Options {
 [[noreturn]] void Usage(const char* problem) {
   std::fprintf(stderr,
                "gpu_signature_bench: %s\nusage: gpu_signature_bench [--items N] [--runs R] "
-               "[--schemes ecdsa,ed25519,schnorr] [--schnorr-message-bytes M] [--no-cpu]\n",
+               "[--schemes ecdsa,ed25519,schnorr] [--schnorr-message-bytes M] [--no-cpu] "
+               "[--layout auto|thread|split]\n",
                problem);
   std::exit(2);
 }
@@ -367,6 +388,17 @@ Options ParseOptions(int argc, char** argv) {
       o.schnorr_message_bytes = std::stoull(value());
     } else if (arg == "--no-cpu") {
       o.cpu = false;
+    } else if (arg == "--layout") {
+      const std::string layout = value();
+      if (layout == "auto") {
+        o.layout = kernels::SignatureLayout::kAuto;
+      } else if (layout == "thread") {
+        o.layout = kernels::SignatureLayout::kThreadPerItem;
+      } else if (layout == "split") {
+        o.layout = kernels::SignatureLayout::kSplit;
+      } else {
+        Usage(("unknown layout " + layout).c_str());
+      }
     } else if (arg == "--schemes") {
       o.ecdsa = o.ed25519 = o.schnorr = false;
       for (const std::string& scheme : SplitList(value())) {
@@ -390,6 +422,7 @@ Options ParseOptions(int argc, char** argv) {
 int Main(int argc, char** argv) {
   const Options options = ParseOptions(argc, argv);
   measure_cpu_engine = options.cpu;
+  kernel_layout = options.layout;
   const size_t n = options.items;
   const int runs = options.runs;
   const bench::RunContext run = bench::StartRun();

@@ -18,7 +18,9 @@
 #include <cstdint>
 
 #include "core/task.h"
+#include "kernels/item_message.cuh"
 #include "kernels/secp256k1.cuh"
+#include "kernels/secp256k1_split.cuh"
 #include "kernels/sha256.cuh"
 
 namespace chainaccel::kernels {
@@ -86,33 +88,95 @@ CHAINACCEL_HD bool Bip340LiftX(const uint8_t* x_bytes, AffinePoint& out) {
   return DecompressPoint(x, /*odd=*/false, out);
 }
 
-// VerifySchnorrBip340 of the CPU engine, in its order: ITEM_MALFORMED_PUBLIC_KEY unless
-// the key is 32 bytes and lifts; ITEM_MALFORMED_SIGNATURE unless the signature is 64
-// bytes with r < p and s < n (libsecp256k1 rejects r >= p and s >= n, and the CPU engine
-// names such a rejection so); then secp256k1_schnorrsig_verify: e = the challenge,
-// R = s G - e P, ITEM_INVALID when R is infinity, y(R) is odd or x(R) != r, else ITEM_OK.
-// x(R) = r is checked first, in the field without an inversion (X = r Z^2); only then is
-// Z inverted for the parity of y.
-CHAINACCEL_HD ItemStatus VerifyBip340Record(const uint8_t* record, const uint8_t* message,
-                                            uint64_t message_size, const AffinePoint* g_table) {
-  const uint8_t flags = record[kBip340FlagsOffset];
-  if (flags & kBip340FlagBadKeySize) return ItemStatus::kMalformedPublicKey;
-  AffinePoint pk;
-  if (!Bip340LiftX(record + kBip340KeyOffset, pk)) return ItemStatus::kMalformedPublicKey;
-  if (flags & kBip340FlagBadSignatureSize) return ItemStatus::kMalformedSignature;
-  const U256 r = U256FromBytesBE(record + kBip340ROffset);
-  const U256 s = U256FromBytesBE(record + kBip340SOffset);
+// The signature's checks of VerifyBip340Record (after the key's): 64 bytes with r < p
+// and s < n (libsecp256k1 rejects r >= p and s >= n, and the CPU engine names such a
+// rejection ITEM_MALFORMED_SIGNATURE); r and s on success.
+CHAINACCEL_HD ItemStatus Bip340CheckScalars(const uint8_t* record, U256& r, U256& s) {
+  if (record[kBip340FlagsOffset] & kBip340FlagBadSignatureSize) {
+    return ItemStatus::kMalformedSignature;
+  }
+  r = U256FromBytesBE(record + kBip340ROffset);
+  s = U256FromBytesBE(record + kBip340SOffset);
   if (!U256Less(r, Fp::Modulus()) || !U256Less(s, Fn::Modulus())) {
     return ItemStatus::kMalformedSignature;
   }
-  const U256 e = Bip340Challenge(record + kBip340ROffset, record + kBip340KeyOffset, message,
-                                 message_size);
-  const JacobianPoint rj = DoubleScalarMul(s, ModNeg<Fn>(e), pk, g_table);
+  return ItemStatus::kOk;
+}
+
+// The key's checks: 32 bytes that lift (Bip340LiftX).
+CHAINACCEL_HD bool Bip340ParseKey(const uint8_t* record, AffinePoint& pk) {
+  if (record[kBip340FlagsOffset] & kBip340FlagBadKeySize) return false;
+  return Bip340LiftX(record + kBip340KeyOffset, pk);
+}
+
+// secp256k1_schnorrsig_verify's last step: ITEM_INVALID when R is infinity, x(R) != r or
+// y(R) is odd. x(R) = r is checked first, in the field without an inversion (X = r Z^2);
+// only then is Z inverted for the parity of y.
+CHAINACCEL_HD ItemStatus Bip340CheckR(const U256& r, const JacobianPoint& rj) {
   if (IsInfinity(rj)) return ItemStatus::kInvalid;
   if (!U256Equal(ModMul<Fp>(r, ModSqr<Fp>(rj.z)), rj.x)) return ItemStatus::kInvalid;
   const AffinePoint ra = ToAffine(rj);
   if (ra.y.w[0] & 1) return ItemStatus::kInvalid;
   return ItemStatus::kOk;
 }
+
+// VerifySchnorrBip340 of the CPU engine, in its order: ITEM_MALFORMED_PUBLIC_KEY unless
+// Bip340ParseKey; then Bip340CheckScalars; then secp256k1_schnorrsig_verify: e = the
+// challenge, R = s G - e P, checked by Bip340CheckR.
+CHAINACCEL_HD ItemStatus VerifyBip340Record(const uint8_t* record, const uint8_t* message,
+                                            uint64_t message_size, const AffinePoint* g_table) {
+  AffinePoint pk;
+  if (!Bip340ParseKey(record, pk)) return ItemStatus::kMalformedPublicKey;
+  U256 r, s;
+  const ItemStatus checks = Bip340CheckScalars(record, r, s);
+  if (checks != ItemStatus::kOk) return checks;
+  const U256 e = Bip340Challenge(record + kBip340ROffset, record + kBip340KeyOffset, message,
+                                 message_size);
+  return Bip340CheckR(r, DoubleScalarMul(s, ModNeg<Fn>(e), pk, g_table));
+}
+
+// VerifyBip340Record's work in the roles of kernels/secp256k1_split.cuh: the key role
+// lifts P, the scalar role hashes the challenge e and splits -e, the fixed role computes
+// s G; statuses as VerifyBip340Record's, written to statuses[i]. Messages as
+// LaunchBip340Verify takes them: the 32 bytes at digests + 32 i when digests is not
+// null, else bytes [offsets[i], offsets[i + 1]) of messages.
+struct Bip340VerifyRoles : Secp256k1SplitPhases<Bip340VerifyRoles> {
+  const uint8_t* records;
+  const uint8_t* messages;
+  const uint64_t* offsets;
+  const uint8_t* digests;
+  const AffinePoint* g_table;
+  uint8_t* statuses;
+
+  CHAINACCEL_HD const uint8_t* Record(uint64_t i) const { return records + kBip340RecordBytes * i; }
+  CHAINACCEL_HD void KeyRole(uint64_t i, SplitParts& parts) const {
+    parts.key_ok = Bip340ParseKey(Record(i), parts.key);
+  }
+  CHAINACCEL_HD void ScalarRole(uint64_t i, SplitParts& parts) const {
+    const uint8_t* record = Record(i);
+    U256 r, s;
+    parts.scalars_ok = Bip340CheckScalars(record, r, s) == ItemStatus::kOk;
+    if (!parts.scalars_ok) return;
+    const ItemMessage message = MessageOfItem(messages, offsets, digests, i);
+    const U256 e = Bip340Challenge(record + kBip340ROffset, record + kBip340KeyOffset,
+                                   message.data, message.size);
+    parts.split = ScalarSplitLambda(ModNeg<Fn>(e));
+  }
+  CHAINACCEL_HD SplitFixed FixedRole(uint64_t i) const {
+    U256 r, s;
+    const ItemStatus status = Bip340CheckScalars(Record(i), r, s);
+    if (status != ItemStatus::kOk) return SplitFixed{status, JacobianInfinity()};
+    return SplitFixed{status, FixedBaseMul(s, g_table)};
+  }
+  CHAINACCEL_HD void Finish(uint64_t i, const SplitFixed& fixed,
+                            const SplitParts& parts) const {
+    ItemStatus status = SplitChecksVerdict(fixed, parts);
+    if (status == ItemStatus::kOk) {
+      status = Bip340CheckR(U256FromBytesBE(Record(i) + kBip340ROffset),
+                            SumOfSplitParts(fixed, parts));
+    }
+    statuses[i] = static_cast<uint8_t>(status);
+  }
+};
 
 }  // namespace chainaccel::kernels

@@ -23,10 +23,9 @@ __global__ void __launch_bounds__(kBip340ThreadsPerBlock, kBip340MinBlocksPerSm)
                        uint8_t* __restrict__ statuses) {
   const uint64_t i = uint64_t{blockIdx.x} * blockDim.x + threadIdx.x;
   if (i >= count) return;
-  const uint8_t* message = digests != nullptr ? digests + 32 * i : messages + offsets[i];
-  const uint64_t size = digests != nullptr ? 32 : offsets[i + 1] - offsets[i];
+  const ItemMessage message = MessageOfItem(messages, offsets, digests, i);
   statuses[i] = static_cast<uint8_t>(VerifyBip340Record(records + kBip340RecordBytes * i,
-                                                        message, size, generator_table));
+                                                        message.data, message.size, generator_table));
 }
 
 }  // namespace
@@ -34,15 +33,21 @@ __global__ void __launch_bounds__(kBip340ThreadsPerBlock, kBip340MinBlocksPerSm)
 Status LaunchBip340Verify(const uint8_t* records, const uint8_t* messages,
                           const uint64_t* offsets, const uint8_t* digests, size_t count,
                           const AffinePoint* generator_table, uint8_t* statuses,
-                          cudaStream_t stream) {
+                          SignatureLayout layout, cudaStream_t stream) {
   if (count == 0) return Status::Ok();
   if (records == nullptr || generator_table == nullptr || statuses == nullptr ||
       (digests == nullptr && offsets == nullptr)) {
     return Status::InvalidArgument("LaunchBip340Verify: null buffer");
   }
-  const unsigned blocks = GridBlocks(count, kBip340ThreadsPerBlock);
+  const bool split = UsesSplitLayout(layout, count);
+  const unsigned blocks = GridBlocks(count, split ? kSplitItemsPerBlock : kBip340ThreadsPerBlock);
   if (blocks == 0) return Status::InvalidArgument("LaunchBip340Verify: batch too large");
   ClearLastCudaError();
+  if (split) {
+    const Bip340VerifyRoles roles{{}, records, messages, offsets, digests, generator_table, statuses};
+    SplitVerifyKernel<<<blocks, kSplitThreadsPerBlock, 0, stream>>>(roles, count);
+    return CheckLaunch("LaunchBip340Verify", stream);
+  }
   Bip340VerifyKernel<<<blocks, kBip340ThreadsPerBlock, 0, stream>>>(
       records, messages, offsets, digests, count, generator_table, statuses);
   return CheckLaunch("LaunchBip340Verify", stream);

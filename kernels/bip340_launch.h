@@ -1,6 +1,6 @@
-// Host launch wrapper of the BIP-340 Schnorr verification kernel: one thread per
-// signature (kernels/bip340.cuh has the record and the rules; kernels/bip340_records.h
-// stages the records).
+// Host launch wrapper of the BIP-340 Schnorr verification kernels: one thread per
+// signature or three (kernels/signature_layout.h; kernels/bip340.cuh has the record and
+// the rules, kernels/bip340_records.h stages the records).
 //
 // Every pointer is a device pointer of the current device; `generator_table` holds the
 // kGeneratorTableEntries points of Secp256k1GeneratorTable (kernels/secp256k1.cuh) and
@@ -22,6 +22,7 @@
 
 #include "core/status.h"
 #include "kernels/secp256k1.cuh"
+#include "kernels/signature_layout.h"
 
 namespace chainaccel::kernels {
 
@@ -30,6 +31,6 @@ namespace chainaccel::kernels {
 Status LaunchBip340Verify(const uint8_t* records, const uint8_t* messages,
                           const uint64_t* offsets, const uint8_t* digests, size_t count,
                           const AffinePoint* generator_table, uint8_t* statuses,
-                          cudaStream_t stream);
+                          SignatureLayout layout, cudaStream_t stream);
 
 }  // namespace chainaccel::kernels

@@ -23,6 +23,7 @@
 #include "kernels/bip340.cuh"
 #include "kernels/bip340_records.h"
 #include "kernels/testing/device_buffer.h"
+#include "kernels/testing/layout_runs.h"
 #include "kernels/testing/device_generator_table.h"
 #include "tests/support/bip340_cases.h"
 #include "tests/support/random.h"
@@ -41,27 +42,30 @@ const uint64_t* kSomeOffsets = reinterpret_cast<const uint64_t*>(uintptr_t{1} <<
 
 TEST_CASE("LaunchBip340Verify rejects null buffers and enqueues nothing for no items",
           "[bip340_launch]") {
-  CHECK(LaunchBip340Verify(nullptr, nullptr, nullptr, nullptr, 0, nullptr, nullptr, nullptr)
+  constexpr SignatureLayout kAuto = SignatureLayout::kAuto;
+  CHECK(LaunchBip340Verify(nullptr, nullptr, nullptr, nullptr, 0, nullptr, nullptr, kAuto,
+                           nullptr)
             .ok());
   CHECK(LaunchBip340Verify(nullptr, kSomeDevicePointer, kSomeOffsets, nullptr, 1, kSomeTable,
-                           kSomeDevicePointer, nullptr)
+                           kSomeDevicePointer, kAuto, nullptr)
             .code() == Status::Code::kInvalidArgument);
   CHECK(LaunchBip340Verify(kSomeDevicePointer, kSomeDevicePointer, kSomeOffsets, nullptr, 1,
-                           nullptr, kSomeDevicePointer, nullptr)
+                           nullptr, kSomeDevicePointer, kAuto, nullptr)
             .code() == Status::Code::kInvalidArgument);
   CHECK(LaunchBip340Verify(kSomeDevicePointer, kSomeDevicePointer, kSomeOffsets, nullptr, 1,
-                           kSomeTable, nullptr, nullptr)
+                           kSomeTable, nullptr, kAuto, nullptr)
             .code() == Status::Code::kInvalidArgument);
   // Neither offsets nor digests: no way to find a message.
   CHECK(LaunchBip340Verify(kSomeDevicePointer, kSomeDevicePointer, nullptr, nullptr, 1,
-                           kSomeTable, kSomeDevicePointer, nullptr)
+                           kSomeTable, kSomeDevicePointer, kAuto, nullptr)
             .code() == Status::Code::kInvalidArgument);
 }
 
 using testing::DeviceGeneratorTable;
 
-// Stages the batch, runs the kernel on its packed messages (or, with a pre-hash, on the
-// digests computed here) and returns the statuses; checks each against the CPU engine's.
+// Stages the batch, runs the kernel in both layouts on its packed messages (or, with a
+// pre-hash, on the digests computed here) and returns the statuses; checks each against
+// the CPU engine's.
 std::vector<ItemStatus> CheckOnDevice(const testing::SignatureBatch& batch,
                                       PreHash pre_hash = PreHash::kNone) {
   const SignatureVerifyTask task = batch.Task({SignatureScheme::kSchnorrBip340, pre_hash});
@@ -82,22 +86,23 @@ std::vector<ItemStatus> CheckOnDevice(const testing::SignatureBatch& batch,
   device_messages.Upload(batch.messages.data(), batch.messages.size());
   device_offsets.Upload(batch.message_offsets.data(), batch.message_offsets.size());
   device_digests.Upload(digests.data(), digests.size());
-  statuses.Fill(0xEE);
-  const Status s = LaunchBip340Verify(
-      device_records.get(), device_messages.get(), device_offsets.get(),
-      pre_hash != PreHash::kNone ? device_digests.get() : nullptr, n, DeviceGeneratorTable(),
-      statuses.get(), nullptr);
-  INFO(s.ToString());
-  REQUIRE(s.ok());
-  REQUIRE(cudaDeviceSynchronize() == cudaSuccess);
-  const std::vector<uint8_t> got = statuses.Download();
   std::vector<ItemStatus> out(n);
-  for (size_t i = 0; i < n; ++i) {
-    INFO("item " << i << " of " << n << ": " << batch.what[i] << "; pre-hash "
-                 << int(pre_hash));
-    REQUIRE(int(got[i]) == int(expected[i]));
-    out[i] = static_cast<ItemStatus>(got[i]);
-  }
+  testing::RunInBothLayouts(
+      statuses,
+      [&](SignatureLayout layout) {
+        return LaunchBip340Verify(device_records.get(), device_messages.get(),
+                                  device_offsets.get(),
+                                  pre_hash != PreHash::kNone ? device_digests.get() : nullptr, n,
+                                  DeviceGeneratorTable(), statuses.get(), layout, nullptr);
+      },
+      [&](SignatureLayout layout, const std::vector<uint8_t>& got) {
+        for (size_t i = 0; i < n; ++i) {
+          INFO("item " << i << " of " << n << ": " << batch.what[i] << "; pre-hash "
+                       << int(pre_hash) << " layout " << int(layout));
+          REQUIRE(int(got[i]) == int(expected[i]));
+          out[i] = static_cast<ItemStatus>(got[i]);
+        }
+      });
   return out;
 }
 

@@ -97,8 +97,8 @@ TEST_CASE("StageBip340Record copies key and signature and flags wrong sizes", "[
   CHECK(record[kBip340FlagsOffset] == (kBip340FlagBadKeySize | kBip340FlagBadSignatureSize));
 }
 
-// Every item through StageBip340Record and VerifyBip340Record on the host, against the
-// CPU engine's status.
+// Every item through StageBip340Record and VerifyBip340Record on the host, and through
+// the split kernel's roles (RunSplitRolesInOrder), against the CPU engine's status.
 void CheckOnHost(const testing::SignatureBatch& batch) {
   const SignatureVerifyTask task = batch.Task({SignatureScheme::kSchnorrBip340});
   const AffinePoint* table = Secp256k1GeneratorTable().data();
@@ -107,9 +107,14 @@ void CheckOnHost(const testing::SignatureBatch& batch) {
     StageBip340Record(task, i, record);
     const ByteView message = task.messages[i];
     const ItemStatus got = VerifyBip340Record(record, message.data(), message.size(), table);
+    const uint64_t offsets[2] = {0, message.size()};
+    uint8_t split_status = 0xEE;
+    RunSplitRolesInOrder(
+        Bip340VerifyRoles{{}, record, message.data(), offsets, nullptr, table, &split_status}, 0);
     INFO("item " << i << ": " << batch.what[i]);
-    REQUIRE(int(got) ==
-            int(VerifySchnorrBip340(message, task.public_keys[i], task.signatures[i])));
+    const ItemStatus cpu = VerifySchnorrBip340(message, task.public_keys[i], task.signatures[i]);
+    REQUIRE(int(got) == int(cpu));
+    REQUIRE(int(split_status) == int(cpu));
   }
 }
 

@@ -23,6 +23,7 @@
 #include "core/task.h"
 #include "kernels/keccak256.cuh"
 #include "kernels/secp256k1.cuh"
+#include "kernels/secp256k1_split.cuh"
 
 namespace chainaccel::kernels {
 
@@ -64,23 +65,16 @@ CHAINACCEL_HD bool ParseSecp256k1PublicKey(const uint8_t* key, int size, AffineP
   return false;
 }
 
-// The checks of VerifyEcdsaSecp256k1 (crypto/signatures.h), in its order:
-// public key, signature (1 <= r, s < n), message, low S, then secp256k1_ecdsa_verify:
-// R = (z / s) G + (r / s) Q must not be infinity and must have x = r (mod n). z is the
-// 32-byte hash read as a number mod n (secp256k1_scalar_set_b32 reduces). The x check
-// compares in the field without an inversion, as libsecp256k1 does: X = r Z^2, or, when
-// r + n < p, X = (r + n) Z^2.
-CHAINACCEL_HD ItemStatus VerifyEcdsaRecord(const uint8_t* record, const uint8_t* digest,
-                                           bool allow_high_s, const AffinePoint* g_table) {
-  AffinePoint q;
-  if (!ParseSecp256k1PublicKey(record + kEcdsaKeyOffset, record[kEcdsaKeySizeOffset], q)) {
-    return ItemStatus::kMalformedPublicKey;
-  }
+// The checks of VerifyEcdsaRecord after the public key's, in its order: signature (1 <=
+// r, s < n), message, low S; on success r, s (negated when high and allowed) and z, the
+// 32-byte hash read as a number mod n (secp256k1_scalar_set_b32 reduces).
+CHAINACCEL_HD ItemStatus EcdsaCheckScalars(const uint8_t* record, const uint8_t* digest,
+                                           bool allow_high_s, U256& r, U256& s, U256& z) {
   const uint8_t flags = record[kEcdsaFlagsOffset];
   if (flags & kEcdsaFlagBadSignature) return ItemStatus::kMalformedSignature;
   const U256 n = Fn::Modulus();
-  const U256 r = U256FromBytesBE(record + kEcdsaROffset);
-  U256 s = U256FromBytesBE(record + kEcdsaSOffset);
+  r = U256FromBytesBE(record + kEcdsaROffset);
+  s = U256FromBytesBE(record + kEcdsaSOffset);
   if (U256IsZero(r) || U256IsZero(s) || !U256Less(r, n) || !U256Less(s, n)) {
     return ItemStatus::kMalformedSignature;
   }
@@ -89,32 +83,92 @@ CHAINACCEL_HD ItemStatus VerifyEcdsaRecord(const uint8_t* record, const uint8_t*
     if (!allow_high_s) return ItemStatus::kHighS;
     s = ModNeg<Fn>(s);
   }
-  const U256 z = ModReduce<Fn>(U256FromBytesBE(digest != nullptr ? digest : record + kEcdsaHashOffset));
-  const U256 w = ModInv<Fn>(s);
-  const U256 u1 = ModMul<Fn>(z, w);
-  const U256 u2 = ModMul<Fn>(r, w);
-  const JacobianPoint rp = DoubleScalarMul(u1, u2, q, g_table);
+  z = ModReduce<Fn>(U256FromBytesBE(digest != nullptr ? digest : record + kEcdsaHashOffset));
+  return ItemStatus::kOk;
+}
+
+// secp256k1_ecdsa_verify's last step: R must not be infinity and must have x = r (mod n).
+// The x check compares in the field without an inversion, as libsecp256k1 does: X = r Z^2,
+// or, when r + n < p, X = (r + n) Z^2.
+CHAINACCEL_HD ItemStatus EcdsaCheckR(const U256& r, const JacobianPoint& rp) {
   if (IsInfinity(rp)) return ItemStatus::kInvalid;
   const U256 zz = ModSqr<Fp>(rp.z);
   if (U256Equal(ModMul<Fp>(r, zz), rp.x)) return ItemStatus::kOk;
   U256 r_plus_n;
-  if (U256Add(r, n, r_plus_n) == 0 && U256Less(r_plus_n, Fp::Modulus()) &&
+  if (U256Add(r, Fn::Modulus(), r_plus_n) == 0 && U256Less(r_plus_n, Fp::Modulus()) &&
       U256Equal(ModMul<Fp>(r_plus_n, zz), rp.x)) {
     return ItemStatus::kOk;
   }
   return ItemStatus::kInvalid;
 }
 
-// RecoverEthereumSigner (crypto/signatures.h): v in {0, 1, 27, 28}; 1 <= r, s < n;
-// low S unless allowed (a high S is used as given); then secp256k1_ecdsa_recover with
-// recid = v mod 2 (these v never set the "x = r + n" bit): R = (r, y of parity recid),
-// refused when r^3 + 7 is not a square; Q = (-z / r) G + (s / r) R, refused at infinity.
-// Writes X || Y and keccak256(X || Y)[12, 32) into result, zeros unless ITEM_OK.
-CHAINACCEL_HD ItemStatus RecoverEcdsaRecord(const uint8_t* record, bool allow_high_s,
-                                            const AffinePoint* g_table, uint8_t* result) {
-  for (int i = 0; i < 84; ++i) result[i] = 0;
+// The checks of VerifyEcdsaSecp256k1 (crypto/signatures.h), in its order:
+// public key, then EcdsaCheckScalars, then secp256k1_ecdsa_verify:
+// R = (z / s) G + (r / s) Q, checked by EcdsaCheckR.
+CHAINACCEL_HD ItemStatus VerifyEcdsaRecord(const uint8_t* record, const uint8_t* digest,
+                                           bool allow_high_s, const AffinePoint* g_table) {
+  AffinePoint q;
+  if (!ParseSecp256k1PublicKey(record + kEcdsaKeyOffset, record[kEcdsaKeySizeOffset], q)) {
+    return ItemStatus::kMalformedPublicKey;
+  }
+  U256 r, s, z;
+  const ItemStatus checks = EcdsaCheckScalars(record, digest, allow_high_s, r, s, z);
+  if (checks != ItemStatus::kOk) return checks;
+  const U256 w = ModInv<Fn>(s);
+  return EcdsaCheckR(r, DoubleScalarMul(ModMul<Fn>(z, w), ModMul<Fn>(r, w), q, g_table));
+}
+
+// VerifyEcdsaRecord's work in the roles of kernels/secp256k1_split.cuh: the key role
+// parses Q, the scalar role splits u2 = r / s, the fixed role computes (z / s) G; statuses
+// as VerifyEcdsaRecord's, written to statuses[i].
+struct EcdsaVerifyRoles : Secp256k1SplitPhases<EcdsaVerifyRoles> {
+  const uint8_t* records;
+  const uint8_t* digests;  // may be null
+  bool allow_high_s;
+  const AffinePoint* g_table;
+  uint8_t* statuses;
+
+  CHAINACCEL_HD const uint8_t* Record(uint64_t i) const {
+    return records + kEcdsaVerifyRecordBytes * i;
+  }
+  CHAINACCEL_HD const uint8_t* Digest(uint64_t i) const {
+    return digests != nullptr ? digests + 32 * i : nullptr;
+  }
+  CHAINACCEL_HD void KeyRole(uint64_t i, SplitParts& parts) const {
+    const uint8_t* record = Record(i);
+    parts.key_ok = ParseSecp256k1PublicKey(record + kEcdsaKeyOffset,
+                                           record[kEcdsaKeySizeOffset], parts.key);
+  }
+  CHAINACCEL_HD void ScalarRole(uint64_t i, SplitParts& parts) const {
+    U256 r, s, z;
+    parts.scalars_ok =
+        EcdsaCheckScalars(Record(i), Digest(i), allow_high_s, r, s, z) == ItemStatus::kOk;
+    if (parts.scalars_ok) parts.split = ScalarSplitLambda(ModMul<Fn>(r, ModInv<Fn>(s)));
+  }
+  CHAINACCEL_HD SplitFixed FixedRole(uint64_t i) const {
+    U256 r, s, z;
+    const ItemStatus status = EcdsaCheckScalars(Record(i), Digest(i), allow_high_s, r, s, z);
+    if (status != ItemStatus::kOk) return SplitFixed{status, JacobianInfinity()};
+    return SplitFixed{status, FixedBaseMul(ModMul<Fn>(z, ModInv<Fn>(s)), g_table)};
+  }
+  CHAINACCEL_HD void Finish(uint64_t i, const SplitFixed& fixed,
+                            const SplitParts& parts) const {
+    ItemStatus status = SplitChecksVerdict(fixed, parts);
+    if (status == ItemStatus::kOk) {
+      status = EcdsaCheckR(U256FromBytesBE(Record(i) + kEcdsaROffset),
+                           SumOfSplitParts(fixed, parts));
+    }
+    statuses[i] = static_cast<uint8_t>(status);
+  }
+};
+
+// The checks of RecoverEthereumSigner (crypto/signatures.h) before its point, in its
+// order: v in {0, 1, 27, 28}; 1 <= r, s < n; low S unless allowed (a high S is used as
+// given). On success recid = v mod 2 (these v never set the "x = r + n" bit), r, s and z,
+// the hash mod n.
+CHAINACCEL_HD ItemStatus RecoverCheckScalars(const uint8_t* record, bool allow_high_s,
+                                             int& recid, U256& r, U256& s, U256& z) {
   const uint8_t v = record[96];
-  int recid;
   if (v == 0 || v == 1) {
     recid = v;
   } else if (v == 27 || v == 28) {
@@ -123,19 +177,19 @@ CHAINACCEL_HD ItemStatus RecoverEcdsaRecord(const uint8_t* record, bool allow_hi
     return ItemStatus::kInvalidRecoveryId;
   }
   const U256 n = Fn::Modulus();
-  const U256 r = U256FromBytesBE(record + 32);
-  const U256 s = U256FromBytesBE(record + 64);
+  r = U256FromBytesBE(record + 32);
+  s = U256FromBytesBE(record + 64);
   if (U256IsZero(r) || U256IsZero(s) || !U256Less(r, n) || !U256Less(s, n)) {
     return ItemStatus::kMalformedSignature;
   }
   if (!allow_high_s && U256Less(Secp256k1HalfOrder(), s)) return ItemStatus::kHighS;
-  AffinePoint big_r;
-  if (!DecompressPoint(r, recid == 1, big_r)) return ItemStatus::kRecoveryFailed;
-  const U256 z = ModReduce<Fn>(U256FromBytesBE(record));
-  const U256 ri = ModInv<Fn>(r);
-  const U256 u1 = ModNeg<Fn>(ModMul<Fn>(z, ri));
-  const U256 u2 = ModMul<Fn>(s, ri);
-  const JacobianPoint qj = DoubleScalarMul(u1, u2, big_r, g_table);
+  z = ModReduce<Fn>(U256FromBytesBE(record));
+  return ItemStatus::kOk;
+}
+
+// The recovered key Q (refused at infinity) written as X || Y and keccak256(X ||
+// Y)[12, 32) into result, which the caller zeroed.
+CHAINACCEL_HD ItemStatus WriteRecoveredKey(const JacobianPoint& qj, uint8_t* result) {
   if (IsInfinity(qj)) return ItemStatus::kRecoveryFailed;
   const AffinePoint q = ToAffine(qj);
   uint8_t key[64];
@@ -153,5 +207,70 @@ CHAINACCEL_HD ItemStatus RecoverEcdsaRecord(const uint8_t* record, bool allow_hi
   for (int i = 0; i < 20; ++i) result[64 + i] = hash[12 + i];
   return ItemStatus::kOk;
 }
+
+// RecoverEthereumSigner: RecoverCheckScalars, then secp256k1_ecdsa_recover with recid:
+// R = (r, y of parity recid), refused when r^3 + 7 is not a square; Q = (-z / r) G +
+// (s / r) R, refused at infinity. Writes X || Y and keccak256(X || Y)[12, 32) into
+// result, zeros unless ITEM_OK.
+CHAINACCEL_HD ItemStatus RecoverEcdsaRecord(const uint8_t* record, bool allow_high_s,
+                                            const AffinePoint* g_table, uint8_t* result) {
+  for (int i = 0; i < 84; ++i) result[i] = 0;
+  int recid;
+  U256 r, s, z;
+  const ItemStatus checks = RecoverCheckScalars(record, allow_high_s, recid, r, s, z);
+  if (checks != ItemStatus::kOk) return checks;
+  AffinePoint big_r;
+  if (!DecompressPoint(r, recid == 1, big_r)) return ItemStatus::kRecoveryFailed;
+  const U256 ri = ModInv<Fn>(r);
+  const U256 u1 = ModNeg<Fn>(ModMul<Fn>(z, ri));
+  const U256 u2 = ModMul<Fn>(s, ri);
+  return WriteRecoveredKey(DoubleScalarMul(u1, u2, big_r, g_table), result);
+}
+
+// RecoverEcdsaRecord's work in the roles of kernels/secp256k1_split.cuh: the key role
+// decompresses R, the scalar role splits u2 = s / r, the fixed role computes (-z / r) G;
+// results as LaunchEcdsaRecover's (kEcdsaRecoverResultBytes an item).
+struct EcdsaRecoverRoles : Secp256k1SplitPhases<EcdsaRecoverRoles> {
+  const uint8_t* records;
+  bool allow_high_s;
+  const AffinePoint* g_table;
+  uint8_t* results;
+
+  CHAINACCEL_HD const uint8_t* Record(uint64_t i) const {
+    return records + kEcdsaRecoverRecordBytes * i;
+  }
+  CHAINACCEL_HD void KeyRole(uint64_t i, SplitParts& parts) const {
+    int recid;
+    U256 r, s, z;
+    parts.key_ok = RecoverCheckScalars(Record(i), allow_high_s, recid, r, s, z) ==
+                       ItemStatus::kOk &&
+                   DecompressPoint(r, recid == 1, parts.key);
+  }
+  CHAINACCEL_HD void ScalarRole(uint64_t i, SplitParts& parts) const {
+    int recid;
+    U256 r, s, z;
+    parts.scalars_ok =
+        RecoverCheckScalars(Record(i), allow_high_s, recid, r, s, z) == ItemStatus::kOk;
+    if (parts.scalars_ok) parts.split = ScalarSplitLambda(ModMul<Fn>(s, ModInv<Fn>(r)));
+  }
+  CHAINACCEL_HD SplitFixed FixedRole(uint64_t i) const {
+    int recid;
+    U256 r, s, z;
+    const ItemStatus status = RecoverCheckScalars(Record(i), allow_high_s, recid, r, s, z);
+    if (status != ItemStatus::kOk) return SplitFixed{status, JacobianInfinity()};
+    return SplitFixed{status, FixedBaseMul(ModNeg<Fn>(ModMul<Fn>(z, ModInv<Fn>(r))), g_table)};
+  }
+  CHAINACCEL_HD void Finish(uint64_t i, const SplitFixed& fixed,
+                            const SplitParts& parts) const {
+    ItemStatus status = fixed.status;
+    uint8_t* result = results + kEcdsaRecoverResultBytes * i;
+    for (int b = 0; b < 84; ++b) result[b] = 0;
+    if (status == ItemStatus::kOk) {
+      status = parts.key_ok ? WriteRecoveredKey(SumOfSplitParts(fixed, parts), result)
+                            : ItemStatus::kRecoveryFailed;
+    }
+    result[kEcdsaRecoverStatusOffset] = static_cast<uint8_t>(status);
+  }
+};
 
 }  // namespace chainaccel::kernels

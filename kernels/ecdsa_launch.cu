@@ -49,14 +49,20 @@ __global__ void __launch_bounds__(kEcdsaThreadsPerBlock, kEcdsaMinBlocksPerSm)
 
 Status LaunchEcdsaVerify(const uint8_t* records, const uint8_t* digests, size_t count,
                          bool allow_high_s, const AffinePoint* generator_table,
-                         uint8_t* statuses, cudaStream_t stream) {
+                         uint8_t* statuses, SignatureLayout layout, cudaStream_t stream) {
   if (count == 0) return Status::Ok();
   if (records == nullptr || generator_table == nullptr || statuses == nullptr) {
     return Status::InvalidArgument("LaunchEcdsaVerify: null buffer");
   }
-  const unsigned blocks = GridBlocks(count, kEcdsaThreadsPerBlock);
+  const bool split = UsesSplitLayout(layout, count);
+  const unsigned blocks = GridBlocks(count, split ? kSplitItemsPerBlock : kEcdsaThreadsPerBlock);
   if (blocks == 0) return Status::InvalidArgument("LaunchEcdsaVerify: batch too large");
   ClearLastCudaError();
+  if (split) {
+    const EcdsaVerifyRoles roles{{}, records, digests, allow_high_s, generator_table, statuses};
+    SplitVerifyKernel<<<blocks, kSplitThreadsPerBlock, 0, stream>>>(roles, count);
+    return CheckLaunch("LaunchEcdsaVerify", stream);
+  }
   EcdsaVerifyKernel<<<blocks, kEcdsaThreadsPerBlock, 0, stream>>>(
       records, digests, count, allow_high_s, generator_table, statuses);
   return CheckLaunch("LaunchEcdsaVerify", stream);
@@ -64,14 +70,20 @@ Status LaunchEcdsaVerify(const uint8_t* records, const uint8_t* digests, size_t 
 
 Status LaunchEcdsaRecover(const uint8_t* records, size_t count, bool allow_high_s,
                           const AffinePoint* generator_table, uint8_t* results,
-                          cudaStream_t stream) {
+                          SignatureLayout layout, cudaStream_t stream) {
   if (count == 0) return Status::Ok();
   if (records == nullptr || generator_table == nullptr || results == nullptr) {
     return Status::InvalidArgument("LaunchEcdsaRecover: null buffer");
   }
-  const unsigned blocks = GridBlocks(count, kEcdsaThreadsPerBlock);
+  const bool split = UsesSplitLayout(layout, count);
+  const unsigned blocks = GridBlocks(count, split ? kSplitItemsPerBlock : kEcdsaThreadsPerBlock);
   if (blocks == 0) return Status::InvalidArgument("LaunchEcdsaRecover: batch too large");
   ClearLastCudaError();
+  if (split) {
+    const EcdsaRecoverRoles roles{{}, records, allow_high_s, generator_table, results};
+    SplitVerifyKernel<<<blocks, kSplitThreadsPerBlock, 0, stream>>>(roles, count);
+    return CheckLaunch("LaunchEcdsaRecover", stream);
+  }
   EcdsaRecoverKernel<<<blocks, kEcdsaThreadsPerBlock, 0, stream>>>(
       records, count, allow_high_s, generator_table, results);
   return CheckLaunch("LaunchEcdsaRecover", stream);

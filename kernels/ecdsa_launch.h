@@ -1,6 +1,7 @@
 // Host launch wrappers of the secp256k1 ECDSA kernels: verification of staged records
-// and Ethereum-style public-key recovery, one thread per signature (kernels/ecdsa.cuh
-// has the records and the rules; kernels/ecdsa_records.h stages them).
+// and Ethereum-style public-key recovery, one thread per signature or three
+// (kernels/signature_layout.h; kernels/ecdsa.cuh has the records and the rules,
+// kernels/ecdsa_records.h stages them).
 //
 // Every pointer is a device pointer of the current device; `generator_table` holds
 // the kGeneratorTableEntries points of Secp256k1GeneratorTable
@@ -20,6 +21,7 @@
 
 #include "core/status.h"
 #include "kernels/secp256k1.cuh"
+#include "kernels/signature_layout.h"
 
 namespace chainaccel::kernels {
 
@@ -28,13 +30,13 @@ namespace chainaccel::kernels {
 // as a uint8_t ItemStatus. `digests` (the pre-hashed messages) may be null.
 Status LaunchEcdsaVerify(const uint8_t* records, const uint8_t* digests, size_t count,
                          bool allow_high_s, const AffinePoint* generator_table,
-                         uint8_t* statuses, cudaStream_t stream);
+                         uint8_t* statuses, SignatureLayout layout, cudaStream_t stream);
 
 // results + kEcdsaRecoverResultBytes * i = RecoverEcdsaRecord(records +
 // kEcdsaRecoverRecordBytes * i, allow_high_s): X || Y, the address, the status at
 // kEcdsaRecoverStatusOffset.
 Status LaunchEcdsaRecover(const uint8_t* records, size_t count, bool allow_high_s,
                           const AffinePoint* generator_table, uint8_t* results,
-                          cudaStream_t stream);
+                          SignatureLayout layout, cudaStream_t stream);
 
 }  // namespace chainaccel::kernels

@@ -18,7 +18,9 @@
 #include <vector>
 
 #include "core/task.h"
+#include "kernels/item_message.cuh"
 #include "kernels/sha512.cuh"
+#include "kernels/split_verify.cuh"
 #include "kernels/u256.cuh"
 
 namespace chainaccel::kernels {
@@ -151,27 +153,21 @@ CHAINACCEL_HD bool EdIsIdentity(const EdPoint& p) {
   return U256IsZero(p.x) && U256Equal(p.y, p.z);
 }
 
-// z^(2^k) (k squarings).
-CHAINACCEL_HD U256 FeSqrTimes(U256 z, int k) {
-  for (int i = 0; i < k; ++i) z = ModSqr<Fe>(z);
-  return z;
-}
-
 // z^(2^250 - 1) and z^11, the common head of FeInvert and FePow22523: the addition chain
 // 2, 9, 11, 2^5 - 1, 2^10 - 1, 2^20 - 1, 2^40 - 1, 2^50 - 1, 2^100 - 1, 2^200 - 1,
 // 2^250 - 1 (254 squarings and 11 products; a 4-bit window takes 252 and 77).
 CHAINACCEL_HD U256 FePow2p250m1(const U256& z, U256& z11) {
   const U256 z2 = ModSqr<Fe>(z);
-  const U256 z9 = ModMul<Fe>(FeSqrTimes(z2, 2), z);
+  const U256 z9 = ModMul<Fe>(ModSqrTimes<Fe>(z2, 2), z);
   z11 = ModMul<Fe>(z9, z2);
   const U256 e5 = ModMul<Fe>(ModSqr<Fe>(z11), z9);  // 2^5 - 1
-  const U256 e10 = ModMul<Fe>(FeSqrTimes(e5, 5), e5);
-  const U256 e20 = ModMul<Fe>(FeSqrTimes(e10, 10), e10);
-  const U256 e40 = ModMul<Fe>(FeSqrTimes(e20, 20), e20);
-  const U256 e50 = ModMul<Fe>(FeSqrTimes(e40, 10), e10);
-  const U256 e100 = ModMul<Fe>(FeSqrTimes(e50, 50), e50);
-  const U256 e200 = ModMul<Fe>(FeSqrTimes(e100, 100), e100);
-  return ModMul<Fe>(FeSqrTimes(e200, 50), e50);
+  const U256 e10 = ModMul<Fe>(ModSqrTimes<Fe>(e5, 5), e5);
+  const U256 e20 = ModMul<Fe>(ModSqrTimes<Fe>(e10, 10), e10);
+  const U256 e40 = ModMul<Fe>(ModSqrTimes<Fe>(e20, 20), e20);
+  const U256 e50 = ModMul<Fe>(ModSqrTimes<Fe>(e40, 10), e10);
+  const U256 e100 = ModMul<Fe>(ModSqrTimes<Fe>(e50, 50), e50);
+  const U256 e200 = ModMul<Fe>(ModSqrTimes<Fe>(e100, 100), e100);
+  return ModMul<Fe>(ModSqrTimes<Fe>(e200, 50), e50);
 }
 
 // z^(p - 2) = z^-1 (0 for 0). Not u256.cuh's binary Euclid ModInv: that one saves ~6 % of
@@ -182,14 +178,14 @@ CHAINACCEL_HD U256 FePow2p250m1(const U256& z, U256& z11) {
 CHAINACCEL_HD U256 FeInvert(const U256& z) {
   U256 z11;
   const U256 e250 = FePow2p250m1(z, z11);
-  return ModMul<Fe>(FeSqrTimes(e250, 5), z11);  // 2^255 - 32 + 11
+  return ModMul<Fe>(ModSqrTimes<Fe>(e250, 5), z11);  // 2^255 - 32 + 11
 }
 
 // z^((p - 5) / 8) = z^(2^252 - 3), the exponent of the square root in decoding.
 CHAINACCEL_HD U256 FePow22523(const U256& z) {
   U256 z11;
   const U256 e250 = FePow2p250m1(z, z11);
-  return ModMul<Fe>(FeSqrTimes(e250, 2), z);  // 2^252 - 4 + 1
+  return ModMul<Fe>(ModSqrTimes<Fe>(e250, 2), z);  // 2^252 - 4 + 1
 }
 
 // The 32-byte encoding: y little-endian, the sign (parity) of x in the top bit.
@@ -301,19 +297,23 @@ inline const std::vector<EdPrecomputed>& Ed25519BaseTable() {
 inline constexpr int kEdVariableWindowDigits = 51;
 inline constexpr int kEdVariableWindowMultiples = 16;
 
-// a * B + b * P for scalars a < 2^256 and b < 2^254 (little-endian limbs): b * P by signed
-// 5-bit windows over 16 cached multiples of P (at most 51 additions where unsigned 4-bit
-// windows took 64; four of each five doublings skip T), a * B from the table. The windows
-// are fixed, not wNAF, so the lanes of a warp add at the same steps.
-CHAINACCEL_HD EdPoint EdDoubleScalarMul(const U256& a, const U256& b, const EdPoint& p,
-                                        const EdPrecomputed* table) {
-  EdCached multiples[kEdVariableWindowMultiples];
+// The cached multiples 1..16 of P, for EdWindowedMul.
+CHAINACCEL_HD void EdCachedMultiples(const EdPoint& p,
+                                     EdCached (&multiples)[kEdVariableWindowMultiples]) {
   multiples[0] = EdToCached(p);
   EdPoint multiple = p;
   for (int d = 2; d <= kEdVariableWindowMultiples; ++d) {
     multiple = EdAddCached(multiple, multiples[0]);
     multiples[d - 1] = EdToCached(multiple);
   }
+}
+
+// b * P for b < 2^254 (little-endian limbs) from P's cached multiples: signed 5-bit
+// windows (at most 51 additions where unsigned 4-bit windows took 64; four of each five
+// doublings skip T). The windows are fixed, not wNAF, so the lanes of a warp add at the
+// same steps.
+CHAINACCEL_HD EdPoint EdWindowedMul(const U256& b,
+                                    const EdCached (&multiples)[kEdVariableWindowMultiples]) {
   EdPoint acc = EdIdentity();
   for (int i = kEdVariableWindowDigits - 1; i >= 0; --i) {
     acc = EdDouble<false>(acc);
@@ -325,11 +325,25 @@ CHAINACCEL_HD EdPoint EdDoubleScalarMul(const U256& a, const U256& b, const EdPo
     // One addition for either sign, so that lanes of both signs add together.
     if (d != 0) acc = EdAddCached(acc, multiples[(d < 0 ? -d : d) - 1], d < 0);
   }
+  return acc;
+}
+
+// acc + a * B for a < 2^256 from the table (Ed25519BaseTable's entries): one mixed
+// addition per non-zero byte of a.
+CHAINACCEL_HD EdPoint EdAddFixedBaseMul(EdPoint acc, const U256& a, const EdPrecomputed* table) {
   for (int j = 0; j < kEd25519TableWindows; ++j) {
     const uint32_t d = (a.w[j / 4] >> (8 * (j % 4))) & 0xFF;
     if (d != 0) acc = EdAddPrecomputed(acc, table[kEd25519TableDigits * j + d - 1]);
   }
   return acc;
+}
+
+// a * B + b * P for scalars a < 2^256 and b < 2^254: EdWindowedMul, then a * B added.
+CHAINACCEL_HD EdPoint EdDoubleScalarMul(const U256& a, const U256& b, const EdPoint& p,
+                                        const EdPrecomputed* table) {
+  EdCached multiples[kEdVariableWindowMultiples];
+  EdCachedMultiples(p, multiples);
+  return EdAddFixedBaseMul(EdWindowedMul(b, multiples), a, table);
 }
 
 // The 64-byte little-endian number h mod L: Barrett's reduction (Handbook of Applied
@@ -391,45 +405,198 @@ CHAINACCEL_HD U256 Ed25519ReduceWide(const uint8_t h[64]) {
   return out;
 }
 
+// What VerifyEd25519Record checks before the equation, from the record's bytes alone
+// (EdCheckEncodings), and whether A decodes (set by the caller that decodes it).
+struct EdChecks {
+  ItemStatus size_verdict;  // ITEM_OK unless the key or the signature has a wrong size
+  bool s_canonical;         // S < L
+  bool key_canonical;       // A's y below p
+  bool encodings_ok;        // S < L, R and A not of small order, A canonical
+  bool key_decodes;
+  U256 s;
+  // libsodium tries the equation: every check above passes and A decodes.
+  CHAINACCEL_HD bool Attempt() const {
+    return size_verdict == ItemStatus::kOk && encodings_ok && key_decodes;
+  }
+};
+
+CHAINACCEL_HD EdChecks EdCheckEncodings(const uint8_t* record) {
+  EdChecks c{ItemStatus::kOk, false, false, false, false, U256Zero()};
+  const uint8_t flags = record[96];
+  if (flags & kEd25519FlagBadKeySize) {
+    c.size_verdict = ItemStatus::kMalformedPublicKey;
+  } else if (flags & kEd25519FlagBadSignatureSize) {
+    c.size_verdict = ItemStatus::kMalformedSignature;
+  }
+  if (c.size_verdict != ItemStatus::kOk) return c;
+  const uint8_t* key = record;
+  c.s = U256FromBytesLE(record + 64);
+  c.s_canonical = U256Less(c.s, Ed25519Order());
+  c.key_canonical = EdIsCanonical(key);
+  c.encodings_ok = c.s_canonical && !EdHasSmallOrder(record + 32) && c.key_canonical &&
+                   !EdHasSmallOrder(key);
+  return c;
+}
+
+// The verdict when the equation is not tried or does not hold (the CPU engine's
+// classification of libsodium's rejection): the size's; ITEM_MALFORMED_PUBLIC_KEY when A
+// is never acceptable (y >= p, no curve point, or [8]A the identity); else
+// ITEM_MALFORMED_SIGNATURE when S >= L; else ITEM_INVALID. `a` is A when it decodes.
+CHAINACCEL_HD ItemStatus EdFailure(const EdChecks& c, const EdPoint& a) {
+  if (c.size_verdict != ItemStatus::kOk) return c.size_verdict;
+  if (!c.key_canonical || !c.key_decodes || EdIsIdentity(EdDouble(EdDouble(EdDouble(a))))) {
+    return ItemStatus::kMalformedPublicKey;
+  }
+  if (!c.s_canonical) return ItemStatus::kMalformedSignature;
+  return ItemStatus::kInvalid;
+}
+
+// k = SHA-512(R || A || M) mod L.
+CHAINACCEL_HD U256 Ed25519Challenge(const uint8_t* record, const uint8_t* message,
+                                    uint64_t message_size) {
+  uint8_t digest[64];
+  Sha512Segments(record + 32, 32, record, 32, message, message_size, digest);
+  return Ed25519ReduceWide(digest);
+}
+
 // VerifyEd25519 of the CPU engine (libsodium 1.0.18's verdict, then its classification):
 // sizes; libsodium accepts when S < L, R is not of small order, A is canonical, not of
 // small order and decodes, and the encoding of [S]B - [k]A, k = SHA-512(R || A || M)
-// mod L, equals R byte for byte (the cofactorless equation, as libsodium checks it).
-// A rejection is ITEM_MALFORMED_PUBLIC_KEY when A is never acceptable (y >= p, no curve
-// point, or [8]A the identity), else ITEM_MALFORMED_SIGNATURE when S >= L, else
-// ITEM_INVALID.
+// mod L, equals R byte for byte (the cofactorless equation, as libsodium checks it);
+// otherwise EdFailure's verdict.
 CHAINACCEL_HD ItemStatus VerifyEd25519Record(const uint8_t* record, const uint8_t* message,
                                              uint64_t message_size,
                                              const EdPrecomputed* table) {
-  const uint8_t flags = record[96];
-  if (flags & kEd25519FlagBadKeySize) return ItemStatus::kMalformedPublicKey;
-  if (flags & kEd25519FlagBadSignatureSize) return ItemStatus::kMalformedSignature;
-  const uint8_t* key = record;
-  const uint8_t* r_bytes = record + 32;
-  const U256 s = U256FromBytesLE(record + 64);
-  const bool s_canonical = U256Less(s, Ed25519Order());
-  const bool key_canonical = EdIsCanonical(key);
+  EdChecks c = EdCheckEncodings(record);
+  if (c.size_verdict != ItemStatus::kOk) return c.size_verdict;
   EdPoint a;
-  const bool key_decodes = EdDecode(key, a);
-  if (s_canonical && !EdHasSmallOrder(r_bytes) && key_canonical && !EdHasSmallOrder(key) &&
-      key_decodes) {
-    uint8_t digest[64];
-    Sha512Segments(r_bytes, 32, key, 32, message, message_size, digest);
-    const U256 k = Ed25519ReduceWide(digest);
-    const EdPoint check = EdDoubleScalarMul(s, k, EdNegate(a), table);
+  c.key_decodes = EdDecode(record, a);
+  if (c.Attempt()) {
+    const U256 k = Ed25519Challenge(record, message, message_size);
+    const EdPoint check = EdDoubleScalarMul(c.s, k, EdNegate(a), table);
     uint8_t encoded[32];
     EdEncode(check, encoded);
     bool equal = true;
-    for (int i = 0; i < 32; ++i) equal = equal && encoded[i] == r_bytes[i];
+    for (int i = 0; i < 32; ++i) equal = equal && encoded[i] == record[32 + i];
     if (equal) return ItemStatus::kOk;
   }
-  if (!key_canonical || !key_decodes ||
-      EdIsIdentity(EdDouble(EdDouble(EdDouble(a))))) {
-    return ItemStatus::kMalformedPublicKey;
-  }
-  if (!s_canonical) return ItemStatus::kMalformedSignature;
-  return ItemStatus::kInvalid;
+  return EdFailure(c, a);
 }
+
+// ---- The split layout (kernels/split_verify.cuh) ---------------------------------------
+// VerifyEd25519Record's work on three threads:
+//   phase 1  warp 1: A decoded and the cached multiples of -A (kept in the thread);
+//            warp 2: k = SHA-512(R || A || M) mod L;
+//            warp 0: the checks and EdFailure's verdict (A decoded again, for the
+//            [8]A rule), and [S]B;
+//   phase 2  warp 1: [k](-A); warp 2: R decoded, for a comparison without an inversion;
+//   phase 3  warp 0: [S]B + [k](-A) compared with R, the statuses of VerifyEd25519Record.
+// The hash, [S]B's additions and the final inversion of EdEncode leave the critical path.
+// The comparison: the encoding of a point P equals R's 32 bytes exactly when R's y is
+// below p, R decodes, R's x is not zero with the sign bit set (an encoding never has
+// that), and P = (x_R, y_R): X = x_R Z and Y = y_R Z (Z is never zero in these
+// coordinates).
+
+// What an item's threads hand each other (shared memory on the device).
+struct EdSplitParts {
+  U256 k;              // warp 2, phase 1, when k_ok
+  EdPoint scaled_key;  // [k](-A): warp 1, phase 2, when product_ok
+  U256 r_x, r_y;       // R decoded: warp 2, phase 2, when r_ok
+  bool k_ok, product_ok, r_ok;
+};
+
+// Warp 1's multiples of -A, from phase 1 to phase 2.
+struct EdSplitCarried {
+  EdCached multiples[kEdVariableWindowMultiples];
+  bool ok;
+};
+
+// Warp 0's part: whether the equation is tried, the verdict when it fails, and [S]B.
+struct EdSplitFixed {
+  bool attempt;
+  ItemStatus failure;
+  EdPoint s_b;
+};
+
+// The encoding's rule for R as a point: canonical y, decodes, not x = 0 with the sign set.
+CHAINACCEL_HD bool EdDecodeForComparison(const uint8_t r_bytes[32], U256& x, U256& y) {
+  EdPoint r;
+  if (!EdIsCanonical(r_bytes) || !EdDecode(r_bytes, r)) return false;
+  if (U256IsZero(r.x) && (r_bytes[31] >> 7) != 0) return false;
+  x = r.x;
+  y = r.y;
+  return true;
+}
+
+// Statuses as VerifyEd25519Record's, written to statuses[i]; messages as
+// LaunchEd25519Verify takes them (digests + 32 i when digests is not null, else bytes
+// [offsets[i], offsets[i + 1]) of messages).
+struct Ed25519VerifyRoles {
+  using Parts = EdSplitParts;
+  using Carried = EdSplitCarried;
+  using Fixed = EdSplitFixed;
+
+  const uint8_t* records;
+  const uint8_t* messages;
+  const uint64_t* offsets;
+  const uint8_t* digests;
+  const EdPrecomputed* table;
+  uint8_t* statuses;
+
+  CHAINACCEL_HD const uint8_t* Record(uint64_t i) const { return records + kEd25519RecordBytes * i; }
+
+  CHAINACCEL_HD void FirstPhase(int role, uint64_t i, EdSplitParts& parts,
+                                EdSplitCarried& carried) const {
+    const uint8_t* record = Record(i);
+    const EdChecks c = EdCheckEncodings(record);
+    const bool attempt = c.size_verdict == ItemStatus::kOk && c.encodings_ok;
+    if (role == 1) {
+      EdPoint a;
+      carried.ok = attempt && EdDecode(record, a);
+      if (carried.ok) EdCachedMultiples(EdNegate(a), carried.multiples);
+      return;
+    }
+    parts.k_ok = attempt;
+    if (!attempt) return;
+    const ItemMessage message = MessageOfItem(messages, offsets, digests, i);
+    parts.k = Ed25519Challenge(record, message.data, message.size);
+  }
+  CHAINACCEL_HD void SecondPhase(int role, uint64_t i, EdSplitParts& parts,
+                                 EdSplitCarried& carried) const {
+    if (role == 1) {
+      parts.product_ok = carried.ok && parts.k_ok;
+      if (parts.product_ok) parts.scaled_key = EdWindowedMul(parts.k, carried.multiples);
+      return;
+    }
+    U256 x, y;
+    parts.r_ok = parts.k_ok && EdDecodeForComparison(Record(i) + 32, x, y);
+    if (parts.r_ok) {
+      parts.r_x = x;
+      parts.r_y = y;
+    }
+  }
+  CHAINACCEL_HD EdSplitFixed FixedRole(uint64_t i) const {
+    const uint8_t* record = Record(i);
+    EdChecks c = EdCheckEncodings(record);
+    EdPoint a = EdIdentity();
+    if (c.size_verdict == ItemStatus::kOk) c.key_decodes = EdDecode(record, a);
+    EdSplitFixed f{c.Attempt(), EdFailure(c, a), EdIdentity()};
+    if (f.attempt) f.s_b = EdAddFixedBaseMul(EdIdentity(), c.s, table);
+    return f;
+  }
+  CHAINACCEL_HD void Finish(uint64_t i, const EdSplitFixed& fixed,
+                            const EdSplitParts& parts) const {
+    ItemStatus status = fixed.failure;
+    if (fixed.attempt && parts.product_ok && parts.r_ok) {
+      const EdPoint p = EdAdd(parts.scaled_key, fixed.s_b);
+      if (U256Equal(p.x, ModMul<Fe>(parts.r_x, p.z)) &&
+          U256Equal(p.y, ModMul<Fe>(parts.r_y, p.z))) {
+        status = ItemStatus::kOk;
+      }
+    }
+    statuses[i] = static_cast<uint8_t>(status);
+  }
+};
 
 // Host: writes item i of an ED25519 SignatureVerifyTask as a record (sizes into flags).
 // The message to verify is the item's message, or its pre-hash digest when the task

@@ -22,10 +22,9 @@ __global__ void __launch_bounds__(kEd25519ThreadsPerBlock, kEd25519MinBlocksPerS
                         uint8_t* __restrict__ statuses) {
   const uint64_t i = uint64_t{blockIdx.x} * blockDim.x + threadIdx.x;
   if (i >= count) return;
-  const uint8_t* message = digests != nullptr ? digests + 32 * i : messages + offsets[i];
-  const uint64_t size = digests != nullptr ? 32 : offsets[i + 1] - offsets[i];
+  const ItemMessage message = MessageOfItem(messages, offsets, digests, i);
   statuses[i] = static_cast<uint8_t>(VerifyEd25519Record(records + kEd25519RecordBytes * i,
-                                                         message, size, base_table));
+                                                         message.data, message.size, base_table));
 }
 
 }  // namespace
@@ -33,15 +32,21 @@ __global__ void __launch_bounds__(kEd25519ThreadsPerBlock, kEd25519MinBlocksPerS
 Status LaunchEd25519Verify(const uint8_t* records, const uint8_t* messages,
                            const uint64_t* offsets, const uint8_t* digests, size_t count,
                            const EdPrecomputed* base_table, uint8_t* statuses,
-                           cudaStream_t stream) {
+                           SignatureLayout layout, cudaStream_t stream) {
   if (count == 0) return Status::Ok();
   if (records == nullptr || base_table == nullptr || statuses == nullptr ||
       (digests == nullptr && offsets == nullptr)) {
     return Status::InvalidArgument("LaunchEd25519Verify: null buffer");
   }
-  const unsigned blocks = GridBlocks(count, kEd25519ThreadsPerBlock);
+  const bool split = UsesSplitLayout(layout, count);
+  const unsigned blocks = GridBlocks(count, split ? kSplitItemsPerBlock : kEd25519ThreadsPerBlock);
   if (blocks == 0) return Status::InvalidArgument("LaunchEd25519Verify: batch too large");
   ClearLastCudaError();
+  if (split) {
+    const Ed25519VerifyRoles roles{records, messages, offsets, digests, base_table, statuses};
+    SplitVerifyKernel<<<blocks, kSplitThreadsPerBlock, 0, stream>>>(roles, count);
+    return CheckLaunch("LaunchEd25519Verify", stream);
+  }
   Ed25519VerifyKernel<<<blocks, kEd25519ThreadsPerBlock, 0, stream>>>(
       records, messages, offsets, digests, count, base_table, statuses);
   return CheckLaunch("LaunchEd25519Verify", stream);

@@ -1,5 +1,5 @@
-// Host launch wrapper of the Ed25519 verification kernel: one thread per signature
-// (kernels/ed25519.cuh has the record and the rules).
+// Host launch wrapper of the Ed25519 verification kernels: one thread per signature or
+// three (kernels/signature_layout.h; kernels/ed25519.cuh has the record and the rules).
 //
 // Every pointer is a device pointer of the current device; `base_table` holds
 // the kEd25519TableEntries entries of Ed25519BaseTable and stays unchanged while
@@ -19,6 +19,7 @@
 
 #include "core/status.h"
 #include "kernels/ed25519.cuh"
+#include "kernels/signature_layout.h"
 
 namespace chainaccel::kernels {
 
@@ -26,6 +27,6 @@ namespace chainaccel::kernels {
 Status LaunchEd25519Verify(const uint8_t* records, const uint8_t* messages,
                            const uint64_t* offsets, const uint8_t* digests, size_t count,
                            const EdPrecomputed* base_table, uint8_t* statuses,
-                           cudaStream_t stream);
+                           SignatureLayout layout, cudaStream_t stream);
 
 }  // namespace chainaccel::kernels

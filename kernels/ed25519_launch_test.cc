@@ -1,8 +1,9 @@
 // Tests of kernels/ed25519_launch.h: the argument checks (no GPU), and on the device,
-// tagged [device], every status of the kernel against the CPU engine's VerifyEd25519
-// (libsodium) on every Wycheproof Ed25519 case and on random valid and corrupted
-// signatures of every Ed25519 configuration (pre-hashes computed on the host and passed
-// as digests).
+// tagged [device], every status of the kernels in both layouts (one thread a signature,
+// and split over three) against the CPU engine's VerifyEd25519 (libsodium) on every
+// Wycheproof Ed25519 case, on random valid and corrupted signatures of every Ed25519
+// configuration (pre-hashes computed on the host and passed as digests), and in batches
+// of 1 to 16,385 items.
 #include "kernels/ed25519_launch.h"
 
 #include <catch2/catch.hpp>
@@ -18,20 +19,23 @@
 #include "tests/support/signature_cases.h"
 #include "tests/support/vectors.h"
 #include "kernels/testing/device_buffer.h"
+#include "kernels/testing/layout_runs.h"
 
 namespace chainaccel::kernels {
 namespace {
 
 TEST_CASE("LaunchEd25519Verify rejects null buffers, enqueues nothing for no items",
           "[ed25519_launch]") {
-  CHECK(LaunchEd25519Verify(nullptr, nullptr, nullptr, nullptr, 0, nullptr, nullptr, nullptr)
+  constexpr SignatureLayout kAuto = SignatureLayout::kAuto;
+  CHECK(LaunchEd25519Verify(nullptr, nullptr, nullptr, nullptr, 0, nullptr, nullptr, kAuto,
+                            nullptr)
             .ok());
   uint8_t* some = reinterpret_cast<uint8_t*>(uintptr_t{1} << 40);
   CHECK(LaunchEd25519Verify(some, some, nullptr, nullptr, 1,
-                            reinterpret_cast<const EdPrecomputed*>(some), some, nullptr)
+                            reinterpret_cast<const EdPrecomputed*>(some), some, kAuto, nullptr)
             .code() == Status::Code::kInvalidArgument);
   CHECK(LaunchEd25519Verify(some, some, reinterpret_cast<const uint64_t*>(some), nullptr, 1,
-                            nullptr, some, nullptr)
+                            nullptr, some, kAuto, nullptr)
             .code() == Status::Code::kInvalidArgument);
 }
 
@@ -65,19 +69,20 @@ void CheckOnDevice(const testing::SignatureBatch& batch, PreHash pre_hash) {
   device_messages.Upload(batch.messages.data(), batch.messages.size());
   offsets.Upload(batch.message_offsets.data(), batch.message_offsets.size());
   device_digests.Upload(digests.data(), digests.size());
-  statuses.Fill(0xEE);
-  const Status s = LaunchEd25519Verify(
-      device_records.get(), device_messages.get(), offsets.get(),
-      pre_hash != PreHash::kNone ? device_digests.get() : nullptr, n, DeviceBaseTable(),
-      statuses.get(), nullptr);
-  INFO(s.ToString());
-  REQUIRE(s.ok());
-  REQUIRE(cudaDeviceSynchronize() == cudaSuccess);
-  const std::vector<uint8_t> got = statuses.Download();
-  for (size_t i = 0; i < n; ++i) {
-    INFO(batch.what[i] << "; pre-hash " << int(pre_hash));
-    REQUIRE(int(got[i]) == int(expected[i]));
-  }
+  testing::RunInBothLayouts(
+      statuses,
+      [&](SignatureLayout layout) {
+        return LaunchEd25519Verify(device_records.get(), device_messages.get(), offsets.get(),
+                                   pre_hash != PreHash::kNone ? device_digests.get() : nullptr,
+                                   n, DeviceBaseTable(), statuses.get(), layout, nullptr);
+      },
+      [&](SignatureLayout layout, const std::vector<uint8_t>& got) {
+        for (size_t i = 0; i < n; ++i) {
+          INFO(batch.what[i] << "; pre-hash " << int(pre_hash) << " layout " << int(layout)
+                             << " item " << i << " of " << n);
+          REQUIRE(int(got[i]) == int(expected[i]));
+        }
+      });
 }
 
 TEST_CASE("Ed25519 kernel: every Wycheproof case gets the CPU's verdict",
@@ -99,6 +104,26 @@ TEST_CASE("Ed25519 kernel: random valid and corrupted signatures get the CPU's v
       batch.Add(c.message, c.public_key, c.signature, c.what);
     }
     CheckOnDevice(batch, config.pre_hash);
+  }
+}
+
+TEST_CASE("Ed25519 kernel: batches of 1 to 16,385 items in both layouts",
+          "[device][ed25519][batch_sizes]") {
+  auto rng = testing::MakeRng("ed25519 kernel batch sizes");
+  // Around a warp, the split kernel's 32 items a block, the one-thread kernel's 128
+  // threads a block, and kSplitLayoutMaxItems.
+  constexpr size_t kBatchSizes[] = {1, 2, 31, 32, 33, 127, 129, 1023, 1024, 1025,
+                                    kSplitLayoutMaxItems, kSplitLayoutMaxItems + 1};
+  const testing::SignatureConfig config{SignatureScheme::kEd25519};
+  for (size_t count : kBatchSizes) {
+    INFO("batch of " << count);
+    testing::SignatureBatch batch;
+    for (const auto& c : testing::MakeSignatureCases(rng, config, count)) {
+      if (batch.size() == count) break;
+      batch.Add(c.message, c.public_key, c.signature, c.what);
+    }
+    REQUIRE(batch.size() == count);
+    CheckOnDevice(batch, PreHash::kNone);
   }
 }
 

@@ -149,12 +149,21 @@ TEST_CASE("The signed window gives the table's multiples of B for edge digits", 
   }
 }
 
+// The one-thread verdict of item i; the split roles' (RunSplitRolesInOrder) must agree.
 ItemStatus GpuRules(const SignatureVerifyTask& task, size_t i) {
   uint8_t record[kEd25519RecordBytes];
   StageEd25519Record(task, i, record);
   Hash32 digest;
   const ByteView message = ApplyPreHash(task.pre_hash, task.messages[i], digest);
-  return VerifyEd25519Record(record, message.data(), message.size(), BaseTable());
+  const ItemStatus one_thread =
+      VerifyEd25519Record(record, message.data(), message.size(), BaseTable());
+  const uint64_t offsets[2] = {0, message.size()};
+  uint8_t split_status = 0xEE;
+  RunSplitRolesInOrder(
+      Ed25519VerifyRoles{record, message.data(), offsets, nullptr, BaseTable(), &split_status},
+      0);
+  CHECK(int(split_status) == int(one_thread));
+  return one_thread;
 }
 
 void CheckAgainstCpu(const testing::SignatureBatch& batch, PreHash pre_hash) {

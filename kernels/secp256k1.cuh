@@ -175,16 +175,31 @@ CHAINACCEL_HD U256 CurveRhs(const U256& x) {
   return ModAdd<Fp>(ModMul<Fp>(ModSqr<Fp>(x), x), U256Small(7));
 }
 
+// a^((p + 1) / 4) mod p by libsecp256k1's addition chain (secp256k1_fe_sqrt): the
+// exponent's binary form is runs of 223, 22 and 2 ones, built from a^(2^j - 1) for j = 2,
+// 3, 6, 9, 11, 22, 44, 88, 176, 220, 223: 253 squarings and 13 products, where the
+// 4-bit window of ModPow took 252 and ~76 (kernels/secp256k1_test.cc compares the two).
+CHAINACCEL_HD U256 FieldPowQuarterPPlus1(const U256& a) {
+  const U256 x2 = ModMul<Fp>(ModSqr<Fp>(a), a);
+  const U256 x3 = ModMul<Fp>(ModSqr<Fp>(x2), a);
+  const U256 x6 = ModMul<Fp>(ModSqrTimes<Fp>(x3, 3), x3);
+  const U256 x9 = ModMul<Fp>(ModSqrTimes<Fp>(x6, 3), x3);
+  const U256 x11 = ModMul<Fp>(ModSqrTimes<Fp>(x9, 2), x2);
+  const U256 x22 = ModMul<Fp>(ModSqrTimes<Fp>(x11, 11), x11);
+  const U256 x44 = ModMul<Fp>(ModSqrTimes<Fp>(x22, 22), x22);
+  const U256 x88 = ModMul<Fp>(ModSqrTimes<Fp>(x44, 44), x44);
+  const U256 x176 = ModMul<Fp>(ModSqrTimes<Fp>(x88, 88), x88);
+  const U256 x220 = ModMul<Fp>(ModSqrTimes<Fp>(x176, 44), x44);
+  const U256 x223 = ModMul<Fp>(ModSqrTimes<Fp>(x220, 3), x3);
+  U256 t = ModMul<Fp>(ModSqrTimes<Fp>(x223, 23), x22);
+  t = ModMul<Fp>(ModSqrTimes<Fp>(t, 6), x2);
+  return ModSqrTimes<Fp>(t, 2);
+}
+
 // A square root of a mod p, if a is a square: p = 3 mod 4, so a^((p + 1) / 4) is one
 // whenever one exists; checked by squaring it back.
 CHAINACCEL_HD bool FieldSqrt(const U256& a, U256& root) {
-  U256 e;  // (p + 1) / 4 = 3FFFFFFF FFFFFFFF FFFFFFFF FFFFFFFF FFFFFFFF FFFFFFFF BFFFFF0C
-  e.w[0] = 0xBFFFFF0C;
-  e.w[1] = 0xFFFFFFFF;
-  CHAINACCEL_UNROLL
-  for (int i = 2; i < 7; ++i) e.w[i] = 0xFFFFFFFF;
-  e.w[7] = 0x3FFFFFFF;
-  root = ModPow<Fp>(a, e);
+  root = FieldPowQuarterPPlus1(a);
   return U256Equal(ModSqr<Fp>(root), a);
 }
 
@@ -353,6 +368,18 @@ CHAINACCEL_HD U256 MultiplesWithGlobalZ(const AffinePoint& base,
   return multiple.z;
 }
 
+// u1 * G for u1 < 2^256 from Secp256k1GeneratorTable's points: one mixed addition per
+// non-zero byte of u1, no doubling.
+CHAINACCEL_HD JacobianPoint FixedBaseMul(const U256& u1, const AffinePoint* table) {
+  static_assert(kGeneratorTableWindowBits == 8, "the digits below are the bytes of u1");
+  JacobianPoint fixed = JacobianInfinity();
+  for (int j = 0; j < kGeneratorTableWindows; ++j) {
+    const uint32_t d = (u1.w[j / 4] >> (8 * (j % 4))) & 0xFF;  // byte j of u1
+    if (d != 0) fixed = PointAddMixed(fixed, table[kGeneratorTableDigits * j + d - 1]);
+  }
+  return fixed;
+}
+
 // u1 * G + u2 * P. `table` holds Secp256k1GeneratorTable's points; u1, u2 < n.
 // u2 * P by the endomorphism (GLV): u2 = k1 + k2 lambda with |k1|, |k2| < 2^128, so u2 P =
 // k1 P + k2 phi(P), phi(x, y) = (beta x, y): one pass of signed 5-bit windows over 130
@@ -396,13 +423,53 @@ CHAINACCEL_HD JacobianPoint DoubleScalarMul(const U256& u1, const U256& u2, cons
     }
   }
   acc.z = ModMul<Fp>(acc.z, global_z);  // back on secp256k1 (infinity stays Z = 0)
-  static_assert(kGeneratorTableWindowBits == 8, "the digits below are the bytes of u1");
-  JacobianPoint fixed = JacobianInfinity();
-  for (int j = 0; j < kGeneratorTableWindows; ++j) {
-    const uint32_t d = (u1.w[j / 4] >> (8 * (j % 4))) & 0xFF;  // byte j of u1
-    if (d != 0) fixed = PointAddMixed(fixed, table[kGeneratorTableDigits * j + d - 1]);
+  return PointAdd(acc, FixedBaseMul(u1, table));
+}
+
+// ---- The parts of u1 * G + u2 * P, one a thread (the split kernels' latency path) ------
+// u1 * G + u2 * P = u1 * G + k1 * P + k2 * phi(P) (u2 = k1 + k2 lambda): three scalar
+// multiplications with no doubling in common, so three threads can compute them at once
+// and one adds them up (SumOfParts). The joint ladder of DoubleScalarMul shares its 125
+// doublings between both halves and so does less work in all; the parts finish sooner.
+// kernels/secp256k1_split.cuh runs them.
+
+// k1 * P (endomorphism false) or k2 * phi(P) (true) for one half of a LambdaSplit: the
+// half's magnitude m < 2^128 and sign (negate: -m), by the signed 5-bit windows of
+// DoubleScalarMul over the multiples of +-P with a global Z (of phi(+-P): X times beta).
+CHAINACCEL_HD JacobianPoint GlvHalfMul(const U256& m, bool negate, bool endomorphism,
+                                       const AffinePoint& p) {
+  AffinePoint base = p;
+  if (negate) base.y = ModNeg<Fp>(p.y);
+  AffinePoint multiples[kVariableWindowMultiples];
+  const U256 global_z = MultiplesWithGlobalZ(base, multiples);
+  if (endomorphism) {
+    const U256 beta = Secp256k1Beta();
+    for (int d = 0; d < kVariableWindowMultiples; ++d) {
+      multiples[d].x = ModMul<Fp>(multiples[d].x, beta);
+    }
   }
-  return PointAdd(acc, fixed);
+  int top = kVariableWindowDigits - 1;
+  while (top >= 0 && U256BoothDigit5(m, top) == 0) --top;
+  JacobianPoint acc = JacobianInfinity();  // on the isomorphic curve of the multiples
+  for (int i = top; i >= 0; --i) {
+    if (!IsInfinity(acc)) {
+      for (int k = 0; k < 5; ++k) acc = PointDouble(acc);
+    }
+    const int d = U256BoothDigit5(m, i);
+    if (d != 0) {
+      AffinePoint q = multiples[(d < 0 ? -d : d) - 1];
+      if (d < 0) q.y = ModNeg<Fp>(q.y);
+      acc = PointAddMixed(acc, q);
+    }
+  }
+  acc.z = ModMul<Fp>(acc.z, global_z);
+  return acc;
+}
+
+// The sum of the three parts (any of them may be infinity).
+CHAINACCEL_HD JacobianPoint SumOfParts(const JacobianPoint& fixed, const JacobianPoint& first,
+                                       const JacobianPoint& second) {
+  return PointAdd(PointAdd(first, second), fixed);
 }
 
 }  // namespace chainaccel::kernels

@@ -146,6 +146,22 @@ TEST_CASE("Half order and square roots", "[secp256k1]") {
   CHECK(squares < 140);
 }
 
+TEST_CASE("FieldPowQuarterPPlus1's addition chain equals the windowed power", "[secp256k1]") {
+  U256 e;  // (p + 1) / 4
+  U256Add(Fp::Modulus(), U256Small(1), e);
+  for (int i = 0; i < 7; ++i) e.w[i] = e.w[i] >> 2 | e.w[i + 1] << 30;
+  e.w[7] >>= 2;
+  auto rng = testing::MakeRng("secp256k1 sqrt chain");
+  std::vector<U256> values = {U256Zero(), U256Small(1), U256Small(2)};
+  U256 p1;
+  U256Sub(Fp::Modulus(), U256Small(1), p1);
+  values.push_back(p1);
+  for (int i = 0; i < 300; ++i) values.push_back(ModReduce<Fp>(RandomU256(rng)));
+  for (const U256& a : values) {
+    CHECK(U256Equal(FieldPowQuarterPPlus1(a), ModPow<Fp>(a, e)));
+  }
+}
+
 // ---- Points against libsecp256k1 --------------------------------------------------------
 
 const AffinePoint* GeneratorTable() { return Secp256k1GeneratorTable().data(); }
@@ -340,20 +356,29 @@ TEST_CASE("u1 * G + u2 * P equals libsecp256k1's (u1 + u2 k) * G for P = k G", "
     }
     const U256 total = ModAdd<Fn>(u1, ModMul<Fn>(u2, k));
     const JacobianPoint got = DoubleScalarMul(u1, u2, p, GeneratorTable());
+    // The same sum from the split kernels' three parts.
+    const LambdaSplit split = ScalarSplitLambda(u2);
+    const JacobianPoint parts = SumOfParts(FixedBaseMul(u1, GeneratorTable()),
+                                           GlvHalfMul(split.m1, split.neg1, false, p),
+                                           GlvHalfMul(split.m2, split.neg2, true, p));
     INFO("round " << i);
     if (U256IsZero(total)) {
       CHECK(IsInfinity(got));
+      CHECK(IsInfinity(parts));
       continue;
     }
     REQUIRE_FALSE(IsInfinity(got));
+    REQUIRE_FALSE(IsInfinity(parts));
     uint8_t tb[32];
     U256ToBytesBE(total, tb);
     CHECK(AffineBytes(got) == LibraryMultiple(tb));
+    CHECK(AffineBytes(parts) == LibraryMultiple(tb));
   }
 }
 
 // ---- ECDSA records against the CPU engine -------------------------------------------------
 
+// The one-thread verdict of item i; the split roles' (RunSplitRolesInOrder) must agree.
 ItemStatus GpuRulesVerify(const SignatureVerifyTask& task, size_t i) {
   uint8_t record[kEcdsaVerifyRecordBytes];
   StageEcdsaVerifyRecord(task, i, record);
@@ -363,7 +388,14 @@ ItemStatus GpuRulesVerify(const SignatureVerifyTask& task, size_t i) {
     ApplyPreHash(task.pre_hash, task.messages[i], digest);
     digest_ptr = digest.data();
   }
-  return VerifyEcdsaRecord(record, digest_ptr, task.allow_high_s, GeneratorTable());
+  const ItemStatus one_thread =
+      VerifyEcdsaRecord(record, digest_ptr, task.allow_high_s, GeneratorTable());
+  uint8_t split_status = 0xEE;
+  RunSplitRolesInOrder(EcdsaVerifyRoles{{}, record, digest_ptr, task.allow_high_s,
+                                        GeneratorTable(), &split_status},
+                       0);
+  CHECK(int(split_status) == int(one_thread));
+  return one_thread;
 }
 
 using Items = testing::SignatureBatch;
@@ -487,6 +519,12 @@ TEST_CASE("ECDSA recovery records: keys, addresses and statuses equal the CPU's"
       uint8_t result[kEcdsaRecoverResultBytes];
       StageEcdsaRecoverRecord(task, i, record);
       const ItemStatus gpu = RecoverEcdsaRecord(record, allow_high_s, GeneratorTable(), result);
+      uint8_t split_result[kEcdsaRecoverResultBytes];
+      std::memset(split_result, 0xEE, sizeof split_result);
+      RunSplitRolesInOrder(EcdsaRecoverRoles{{}, record, allow_high_s, GeneratorTable(), split_result},
+                           0);
+      CHECK(int(split_result[kEcdsaRecoverStatusOffset]) == int(gpu));
+      CHECK(std::memcmp(split_result, result, kEcdsaRecoverStatusOffset) == 0);
       uint8_t key[64], address[20];
       const ItemStatus cpu =
           RecoverEthereumSigner(task.hashes + 32 * i, task.signatures + 65 * i, allow_high_s, key,

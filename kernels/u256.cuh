@@ -437,6 +437,13 @@ CHAINACCEL_HD U256 ModNeg(const U256& a) {
   return U256IsZero(a) ? a : ModSub<M>(U256Zero(), a);
 }
 
+// z^(2^k) mod m (k squarings).
+template <class M>
+CHAINACCEL_HD U256 ModSqrTimes(U256 z, int k) {
+  for (int i = 0; i < k; ++i) z = ModSqr<M>(z);
+  return z;
+}
+
 // a^e mod m, e public (4-bit fixed window).
 template <class M>
 CHAINACCEL_HD U256 ModPow(const U256& a, const U256& e) {

@@ -5,7 +5,7 @@
 #     build/bench/gpu_merkle_bench build/bench/gpu_signature_bench
 # Outputs go to $OUT (the device tool's folder) or ./out: one file per step, and a summary
 # on stdout. Usage: bash scripts/device-gpu-suite.sh [tests] [merkle] [signatures] [soak]
-# (default: the first three). soak: the hidden 10^7-scale differential soaks of
+# [layouts] (default: the first three). soak: the hidden 10^7-scale differential soaks of
 # gpu_engine_tests (Ed25519, ECDSA verify, BIP-340, recovery against the CPU engine), each with
 # SOAK_ITEMS items (default 2 x 10^7: about 10^7 valid and 10^7 with a bit flipped);
 # minutes on a 16-core host.
@@ -34,6 +34,18 @@ if [[ " $steps " == *" soak "* ]]; then
       "GpuEngine soak: 10^7 $soak with bit flips" > "$out/soak_${soak// /_}.txt" 2>&1
     echo "soak $soak: exit $? $(tail -2 "$out/soak_${soak// /_}.txt" | head -1)"
   done
+fi
+# layouts: the signature kernels in both layouts (kernels/signature_layout.h) over batch
+# sizes LAYOUT_ITEMS (kernel-only, CUDA events, median of 5; the engine's "gpu:0" lines
+# run kAuto), for kSplitLayoutMaxItems and the cost model's priors.
+if [[ " $steps " == *" layouts "* ]]; then
+  for items in ${LAYOUT_ITEMS:-1 1024 4096 16384 32768 65536}; do
+    for layout in thread split; do
+      carry/bin/gpu_signature_bench --no-cpu --runs 5 --items "$items" --layout "$layout" \
+        >> "$out/layouts.txt" 2>&1 || echo "gpu_signature_bench --items $items --layout $layout failed"
+    done
+  done
+  grep '^# .*kernel' "$out/layouts.txt"
 fi
 if [[ " $steps " == *" signatures "* ]]; then
   carry/bin/gpu_signature_bench --items 1048576 --runs 3 > "$out/signature_bench.txt" 2>&1

@@ -169,7 +169,9 @@ void GpuDevice::ReturnLanes(Lane* lanes) {
 }
 
 GpuDevice::Batch::Batch(GpuDevice& device, BatchKind kind)
-    : device_(device), count_chunks_(kind == BatchKind::kTask), lanes_(device.TakeLanes()) {}
+    : device_(device), count_chunks_(kind == BatchKind::kTask), lanes_(device.TakeLanes()) {
+  if (lanes_ != nullptr) device_.batches_held_.fetch_add(1, std::memory_order_relaxed);
+}
 
 Status GpuDevice::Batch::WaitForLane(Lane& lane, std::chrono::steady_clock::duration extra) {
   Status s = lane.done.WaitFor(device_.hang_timeout() + extra);
@@ -179,6 +181,7 @@ Status GpuDevice::Batch::WaitForLane(Lane& lane, std::chrono::steady_clock::dura
 
 GpuDevice::Batch::~Batch() {
   if (lanes_ == nullptr) return;
+  device_.batches_held_.fetch_sub(1, std::memory_order_relaxed);
   if (poisoned_) {
     device_.RetireLanes();
   } else {

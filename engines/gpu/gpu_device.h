@@ -170,6 +170,9 @@ class GpuDevice {
 
   // Counts a batch that completed OK.
   void CountBatch(uint64_t items, std::chrono::steady_clock::duration busy);
+  // Batches holding a lane pair now (the caller's included, when it holds one): a batch
+  // alone on the device may trade work for latency (signature_operator.cc's layout).
+  int batches_held() const { return batches_held_.load(std::memory_order_relaxed); }
   // The counters, health and the device's free memory (cudaMemGetInfo, which makes the
   // device current on the calling thread).
   EngineStats stats() const;
@@ -197,6 +200,7 @@ class GpuDevice {
   std::atomic<uint64_t> batches_{0};
   std::atomic<uint64_t> items_{0};
   std::atomic<uint64_t> busy_nanos_{0};
+  std::atomic<int> batches_held_{0};
 
   // Every lane pair, allocated by Create (pairs_[i] holds 2 lanes), and the free ones.
   std::vector<std::unique_ptr<Lane[]>> pairs_;

@@ -21,6 +21,18 @@ constexpr size_t kAlign = 256;
 
 size_t AlignUp(size_t bytes) { return (bytes + kAlign - 1) / kAlign * kAlign; }
 
+// The kernels' layout for a chunk (kernels/signature_layout.h): kAuto, the split layout
+// for chunks of up to 4,096 items, while this batch is alone on the device (H100,
+// kernel-only, 1,024 items: ECDSA 1.92 -> 1.16 ms, recovery 2.18 -> 1.39, BIP-340 1.93 ->
+// 1.23, Ed25519 2.61 -> 2.35); one thread a signature when other batches run beside it,
+// where the split layout's extra work costs throughput (through gRPC, 64 clients x 1,024
+// items, 8 batches in flight: Ed25519 8.1 -> 5.6 M/s, ECDSA 7.7 -> 4.8 with it;
+// bench/RESULTS.md, 2026-12-05, third session).
+kernels::SignatureLayout ChunkLayout(const GpuDevice& device) {
+  return device.batches_held() <= 1 ? kernels::SignatureLayout::kAuto
+                                    : kernels::SignatureLayout::kThreadPerItem;
+}
+
 // The pre-hash's algorithm (the enums share their values).
 HashAlgorithm PreHashAlgorithm(PreHash pre_hash) { return static_cast<HashAlgorithm>(pre_hash); }
 
@@ -119,15 +131,17 @@ Status LaunchSchemeVerify(const GpuDevice& device, const SignatureVerifyTask& ta
       return kernels::LaunchEd25519Verify(
           records, messages, offsets, digests, count,
           reinterpret_cast<const kernels::EdPrecomputed*>(device.ed25519_table().data()),
-          statuses, stream);
+          statuses, ChunkLayout(device), stream);
     case SignatureScheme::kSchnorrBip340:
       return kernels::LaunchBip340Verify(records, messages, offsets, digests, count,
-                                         generator_table, statuses, stream);
+                                         generator_table, statuses,
+                                         ChunkLayout(device), stream);
     case SignatureScheme::kEcdsaSecp256k1:
       break;
   }
   return kernels::LaunchEcdsaVerify(records, digests, count, task.allow_high_s,
-                                    generator_table, statuses, stream);
+                                    generator_table, statuses,
+                                    ChunkLayout(device), stream);
 }
 
 // The chunk's kernels on the lane (the pre-hash, then verification) and its statuses out.
@@ -209,7 +223,7 @@ Status StageRecoverChunk(GpuDevice& device, GpuDevice::Lane& lane,
     s = kernels::LaunchEcdsaRecover(
         lane.device_input.data(), count, task.allow_high_s,
         reinterpret_cast<const kernels::AffinePoint*>(device.generator_table().data()),
-        lane.device_output.data(), stream);
+        lane.device_output.data(), ChunkLayout(device), stream);
   }
   if (s.ok()) {
     s = CudaStatus(cudaMemcpyAsync(lane.output.data(), lane.device_output.data(),
