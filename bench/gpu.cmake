@@ -63,7 +63,8 @@ if(CHAINACCEL_HAVE_CUDA)
 endif()
 
 # gpu_field_bench: one secp256k1 field product's time on the GPU in the one-thread and the
-# eight-lane layouts, from one value to many (see the comment at the top of
+# eight-lane layouts, from one value to many, and (--ladder) Ed25519's variable-base
+# ladder one thread or four lanes a point (see the comment at the top of
 # gpu_field_bench.cc).
 if(CHAINACCEL_HAVE_CUDA)
   add_executable(gpu_field_bench "${CMAKE_CURRENT_LIST_DIR}/gpu_field_bench.cc")

@@ -11,9 +11,15 @@
 // run's results are checked: the two layouts must agree on every value (the device tests
 // check both against the host).
 //
-//   gpu_field_bench [--counts 1,32,1024,...] [--steps 256] [--runs 5]
+// --ladder: instead, Ed25519's variable-base ladder (253 doublings, 51 additions) one
+// thread a point against four lanes a point (kernels/ed25519_quad.cuh), for the split
+// kernel's longest role: kernel ms per (layout, count), the two layouts' points compared
+// (by their encodings) on every item.
+//
+//   gpu_field_bench [--counts 1,32,1024,...] [--steps 256] [--runs 5] [--ladder]
 #include <cuda_runtime_api.h>
 
+#include <algorithm>
 #include <cstdint>
 #include <cstdio>
 #include <cstdlib>
@@ -24,6 +30,7 @@
 #include "bench/arguments.h"
 #include "bench/gpu_timing.h"
 #include "bench/split_list.h"
+#include "kernels/ed25519.cuh"
 #include "kernels/testing/device_buffer.h"
 #include "kernels/testing/field_chain_launch.h"
 
@@ -31,6 +38,7 @@ namespace chainaccel {
 namespace {
 
 using kernels::FieldLayout;
+using kernels::LadderLayout;
 using testing::CudaCheck;
 using testing::DeviceBuffer;
 
@@ -38,11 +46,12 @@ struct Options {
   std::vector<size_t> counts = {1, 8, 32, 132, 1024, 4096, 16896, 65536, 262144};
   uint32_t steps = 256;
   int runs = 5;
+  bool ladder = false;
 };
 
 [[noreturn]] void Usage(const char* why) {
   std::fprintf(stderr, "gpu_field_bench: %s\nusage: gpu_field_bench [--counts N,N,...] "
-                       "[--steps N] [--runs N]\n", why);
+                       "[--steps N] [--runs N] [--ladder]\n", why);
   std::exit(2);
 }
 
@@ -56,6 +65,8 @@ Options ParseOptions(int argc, char** argv) {
       o.steps = static_cast<uint32_t>(std::stoul(value()));
     } else if (a == "--runs") {
       o.runs = std::stoi(value());
+    } else if (a == "--ladder") {
+      o.ladder = true;
     } else {
       Usage(("unknown argument " + a).c_str());
     }
@@ -68,6 +79,75 @@ const char* Name(FieldLayout layout) {
   return layout == FieldLayout::kOneThread ? "one_thread" : "eight_lanes";
 }
 
+// The encodings of `count` ladder results (32 limbs each) downloaded from `out`.
+std::vector<std::vector<uint8_t>> Encodings(DeviceBuffer<uint32_t>& out, size_t count) {
+  const std::vector<uint32_t> limbs = out.Download();
+  std::vector<std::vector<uint8_t>> encodings(count, std::vector<uint8_t>(32));
+  for (size_t i = 0; i < count; ++i) {
+    kernels::EdPoint p;
+    kernels::U256* coordinates[4] = {&p.x, &p.y, &p.z, &p.t};
+    for (int c = 0; c < 4; ++c) {
+      for (int k = 0; k < 8; ++k) coordinates[c]->w[k] = limbs[32 * i + 8 * c + k];
+    }
+    kernels::EdEncode(p, encodings[i].data());
+  }
+  return encodings;
+}
+
+// --ladder: 64 random multiples of B (made here with the one-thread ladder), repeated,
+// and random scalars below 2^253.
+int LadderMain(const Options& o, std::mt19937_64& rng) {
+  constexpr size_t kDistinctPoints = 64;
+  std::vector<uint32_t> point_limbs;
+  kernels::EdCached base_multiples[kernels::kEdVariableWindowMultiples];
+  kernels::EdCachedMultiples(kernels::Ed25519Base(), base_multiples);
+  for (size_t i = 0; i < kDistinctPoints; ++i) {
+    kernels::U256 k;
+    for (uint32_t& w : k.w) w = static_cast<uint32_t>(rng());
+    k.w[7] &= 0x0fffffffu;
+    const kernels::EdPoint p = kernels::EdWindowedMul(k, base_multiples);
+    for (const kernels::U256* c : {&p.x, &p.y, &p.z, &p.t}) {
+      point_limbs.insert(point_limbs.end(), c->w, c->w + 8);
+    }
+  }
+  for (size_t count : o.counts) {
+    std::vector<uint32_t> scalars(8 * count), points(32 * count);
+    for (size_t i = 0; i < scalars.size(); ++i) {
+      scalars[i] = static_cast<uint32_t>(rng());
+      if (i % 8 == 7) scalars[i] &= 0x1fffffffu;
+    }
+    for (size_t i = 0; i < count; ++i) {
+      std::copy_n(&point_limbs[32 * (i % kDistinctPoints)], 32, &points[32 * i]);
+    }
+    DeviceBuffer<uint32_t> ds(scalars.size()), dp(points.size()), one(points.size()),
+        quad(points.size());
+    ds.Upload(scalars.data(), scalars.size());
+    dp.Upload(points.data(), points.size());
+    double ms[2] = {0, 0};
+    for (LadderLayout layout : {LadderLayout::kOneThread, LadderLayout::kQuad}) {
+      uint32_t* out = layout == LadderLayout::kOneThread ? one.get() : quad.get();
+      const double s = bench::Median(bench::TimeWithEvents(1, o.runs, [&] {
+        const Status st = kernels::LaunchEdLadder(layout, ds.get(), dp.get(), out, count, nullptr);
+        if (!st.ok()) Usage(st.ToString().c_str());
+      }));
+      ms[static_cast<int>(layout)] = s * 1e3;
+      std::printf("{\"bench\":\"ed25519_ladder\",\"layout\":\"%s\",\"count\":%zu,"
+                  "\"kernel_ms\":%.4f,\"ladders_per_s\":%.4g}\n",
+                  layout == LadderLayout::kOneThread ? "one_thread" : "quad", count, s * 1e3,
+                  static_cast<double>(count) / s);
+      std::fflush(stdout);
+    }
+    CudaCheck(cudaDeviceSynchronize(), "cudaDeviceSynchronize");
+    const bool agree = Encodings(one, count) == Encodings(quad, count);
+    std::printf("{\"bench\":\"ed25519_ladder_ratio\",\"count\":%zu,\"quad_over_one_thread\":%.3f,"
+                "\"layouts_agree\":%s}\n",
+                count, ms[1] / ms[0], agree ? "true" : "false");
+    std::fflush(stdout);
+    if (!agree) return 1;
+  }
+  return 0;
+}
+
 int Main(int argc, char** argv) {
   const Options o = ParseOptions(argc, argv);
   const bench::RunContext run = bench::StartRun();
@@ -75,6 +155,7 @@ int Main(int argc, char** argv) {
               run.device.name, run.device.multiProcessorCount, run.date.c_str(),
               static_cast<unsigned long long>(run.seed));
   std::mt19937_64 rng(run.seed);
+  if (o.ladder) return LadderMain(o, rng);
   for (size_t count : o.counts) {
     // Random values below p (the top limb's top bit clear: p > 2^255).
     std::vector<uint32_t> a(8 * count), b(8 * count);

@@ -3,6 +3,7 @@
 #include <utility>
 
 #include "kernels/ed25519.cuh"
+#include "kernels/ed25519_quad.cuh"
 #include "kernels/lane_u256.cuh"
 #include "kernels/launch_check.h"
 #include "kernels/secp256k1.cuh"
@@ -108,7 +109,60 @@ __global__ void ConstantModularProducts(const uint32_t* x_limbs, uint32_t* out) 
                      std::make_integer_sequence<int, static_cast<int>(kConstantOperands * kConstantOperands)>());
 }
 
+// Point i of an array of 32-limb points (X, Y, Z, T), and its store.
+__device__ __forceinline__ EdPoint LoadEdPoint(const uint32_t* points, size_t i) {
+  return EdPoint{LoadValue(points, 4 * i), LoadValue(points, 4 * i + 1),
+                 LoadValue(points, 4 * i + 2), LoadValue(points, 4 * i + 3)};
+}
+__device__ __forceinline__ void StoreEdPoint(const EdPoint& p, uint32_t* out, size_t i) {
+  const U256* coordinates[4] = {&p.x, &p.y, &p.z, &p.t};
+  for (int c = 0; c < 4; ++c) {
+    for (int k = 0; k < 8; ++k) out[32 * i + 8 * c + k] = coordinates[c]->w[k];
+  }
+}
+
+__global__ void EdLadderOneThread(const uint32_t* scalars, const uint32_t* points,
+                                  uint32_t* out, size_t count) {
+  const size_t i = blockIdx.x * static_cast<size_t>(blockDim.x) + threadIdx.x;
+  if (i >= count) return;
+  EdCached multiples[kEdVariableWindowMultiples];
+  EdCachedMultiples(LoadEdPoint(points, i), multiples);
+  StoreEdPoint(EdWindowedMul(LoadValue(scalars, i), multiples), out, i);
+}
+
+// Four lanes a point; a quad past `count` leaves as a whole (its shuffles stay within it).
+__global__ void EdLadderQuad(const uint32_t* scalars, const uint32_t* points, uint32_t* out,
+                             size_t count) {
+  const size_t thread = blockIdx.x * static_cast<size_t>(blockDim.x) + threadIdx.x;
+  const size_t i = thread / quad::kQuadLanes;
+  if (i >= count) return;
+  const EdPoint p =
+      EdQuadToPoint(EdQuadWindowedMul(LoadValue(scalars, i), EdQuadFromPoint(LoadEdPoint(points, i))));
+  if (thread % quad::kQuadLanes == 0) StoreEdPoint(p, out, i);
+}
+
 }  // namespace
+
+Status LaunchEdLadder(LadderLayout layout, const uint32_t* scalars, const uint32_t* points,
+                     uint32_t* out, size_t count, cudaStream_t stream) {
+  if (layout != LadderLayout::kOneThread && layout != LadderLayout::kQuad) {
+    return Status::InvalidArgument("LaunchEdLadder: unknown layout");
+  }
+  if (count == 0) return Status::Ok();
+  if (scalars == nullptr || points == nullptr || out == nullptr) {
+    return Status::InvalidArgument("LaunchEdLadder: null pointer");
+  }
+  const size_t threads = layout == LadderLayout::kQuad ? count * quad::kQuadLanes : count;
+  const unsigned blocks = count > (size_t{1} << 40) ? 0 : GridBlocks(threads, kThreadsPerBlock);
+  if (blocks == 0) return Status::InvalidArgument("LaunchEdLadder: count too large");
+  ClearLastCudaError();
+  if (layout == LadderLayout::kQuad) {
+    EdLadderQuad<<<blocks, kThreadsPerBlock, 0, stream>>>(scalars, points, out, count);
+  } else {
+    EdLadderOneThread<<<blocks, kThreadsPerBlock, 0, stream>>>(scalars, points, out, count);
+  }
+  return CheckLaunch("LaunchEdLadder", stream);
+}
 
 Status LaunchModularProducts(const uint32_t* a, const uint32_t* b, uint32_t* out, size_t count,
                              cudaStream_t stream) {

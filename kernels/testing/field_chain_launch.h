@@ -57,4 +57,18 @@ Status LaunchModularProducts(const uint32_t* a, const uint32_t* b, uint32_t* out
 inline constexpr size_t kConstantOperands = 7;
 Status LaunchConstantModularProducts(const uint32_t* x, uint32_t* out, cudaStream_t stream);
 
+// Ed25519's variable-base ladder, b * P by signed 5-bit windows (253 doublings, 51
+// additions), one thread a point (ed25519.cuh's EdWindowedMul) or four lanes a point
+// (ed25519_quad.cuh's EdQuadWindowedMul): the latency of the split kernel's longest role.
+enum class LadderLayout : uint8_t {
+  kOneThread = 0,
+  kQuad = 1,
+};
+// For i < count: out[32 i ...] = scalars[i] * P_i in extended coordinates X, Y, Z, T (8
+// limbs each; the layouts give the same point in different coordinates), P_i = points[32 i
+// ...] likewise. REQUIRES: scalars[i] < 2^254; scalars count * 8 limbs, points and out
+// count * 32, out overlapping neither.
+Status LaunchEdLadder(LadderLayout layout, const uint32_t* scalars, const uint32_t* points,
+                     uint32_t* out, size_t count, cudaStream_t stream);
+
 }  // namespace chainaccel::kernels
