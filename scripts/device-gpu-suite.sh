@@ -5,7 +5,8 @@
 #     build/bench/gpu_merkle_bench build/bench/gpu_signature_bench
 # Outputs go to $OUT (the device tool's folder) or ./out: one file per step, and a summary
 # on stdout. Usage: bash scripts/device-gpu-suite.sh [tests] [merkle] [signatures] [soak]
-# [layouts] (default: the first three). soak: the hidden 10^7-scale differential soaks of
+# [layouts] [quad] (default: the first three). quad needs build/bench/gpu_field_bench in
+# the bundle too. soak: the hidden 10^7-scale differential soaks of
 # gpu_engine_tests (Ed25519, ECDSA verify, BIP-340, recovery against the CPU engine), each with
 # SOAK_ITEMS items (default 2 x 10^7: about 10^7 valid and 10^7 with a bit flipped);
 # minutes on a 16-core host.
@@ -46,6 +47,15 @@ if [[ " $steps " == *" layouts "* ]]; then
     done
   done
   grep '^# .*kernel' "$out/layouts.txt"
+fi
+# quad: the point operations on a quad of lanes (kernels/ed25519_quad.cuh): their device
+# tests, then Ed25519's ladder one thread and four lanes a point (gpu_field_bench --ladder).
+if [[ " $steps " == *" quad "* ]]; then
+  carry/bin/gpu_kernel_tests --require-gpu "[device][quad]" > "$out/quad_tests.txt" 2>&1
+  echo "gpu_kernel_tests [device][quad]: exit $? $(tail -2 "$out/quad_tests.txt" | head -1)"
+  carry/bin/gpu_field_bench --ladder --counts "${QUAD_COUNTS:-1,1024,4096,16384}" --runs 5 \
+    > "$out/quad_ladder.jsonl" 2>&1
+  grep ladder "$out/quad_ladder.jsonl"
 fi
 if [[ " $steps " == *" signatures "* ]]; then
   carry/bin/gpu_signature_bench --items 1048576 --runs 3 > "$out/signature_bench.txt" 2>&1
