@@ -24,8 +24,8 @@ __global__ void __launch_bounds__(kBip340ThreadsPerBlock, kBip340MinBlocksPerSm)
   const uint64_t i = uint64_t{blockIdx.x} * blockDim.x + threadIdx.x;
   if (i >= count) return;
   const ItemMessage message = MessageOfItem(messages, offsets, digests, i);
-  statuses[i] = static_cast<uint8_t>(VerifyBip340Record(records + kBip340RecordBytes * i,
-                                                        message.data, message.size, generator_table));
+  statuses[i] = static_cast<uint8_t>(VerifyBip340Record(
+      records + kBip340RecordBytes * i, message.data, message.size, generator_table));
 }
 
 }  // namespace
@@ -40,11 +40,13 @@ Status LaunchBip340Verify(const uint8_t* records, const uint8_t* messages,
     return Status::InvalidArgument("LaunchBip340Verify: null buffer");
   }
   const bool split = UsesSplitLayout(layout, count);
-  const unsigned blocks = GridBlocks(count, split ? kSplitItemsPerBlock : kBip340ThreadsPerBlock);
+  const unsigned blocks =
+      GridBlocks(count, split ? kSplitItemsPerBlock : kBip340ThreadsPerBlock);
   if (blocks == 0) return Status::InvalidArgument("LaunchBip340Verify: batch too large");
   ClearLastCudaError();
   if (split) {
-    const Bip340VerifyRoles roles{{}, records, messages, offsets, digests, generator_table, statuses};
+    const Bip340VerifyRoles roles{
+        {}, records, messages, offsets, digests, generator_table, statuses};
     SplitVerifyKernel<<<blocks, kSplitThreadsPerBlock, 0, stream>>>(roles, count);
     return CheckLaunch("LaunchBip340Verify", stream);
   }

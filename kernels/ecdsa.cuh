@@ -264,7 +264,7 @@ struct EcdsaRecoverRoles : Secp256k1SplitPhases<EcdsaRecoverRoles> {
                             const SplitParts& parts) const {
     ItemStatus status = fixed.status;
     uint8_t* result = results + kEcdsaRecoverResultBytes * i;
-    for (int b = 0; b < 84; ++b) result[b] = 0;
+    for (int b = 0; b < kEcdsaRecoverStatusOffset; ++b) result[b] = 0;
     if (status == ItemStatus::kOk) {
       status = parts.key_ok ? WriteRecoveredKey(SumOfSplitParts(fixed, parts), result)
                             : ItemStatus::kRecoveryFailed;

@@ -543,7 +543,9 @@ struct Ed25519VerifyRoles {
   const EdPrecomputed* table;
   uint8_t* statuses;
 
-  CHAINACCEL_HD const uint8_t* Record(uint64_t i) const { return records + kEd25519RecordBytes * i; }
+  CHAINACCEL_HD const uint8_t* Record(uint64_t i) const {
+    return records + kEd25519RecordBytes * i;
+  }
 
   CHAINACCEL_HD void FirstPhase(int role, uint64_t i, EdSplitParts& parts,
                                 EdSplitCarried& carried) const {

@@ -23,8 +23,8 @@ __global__ void __launch_bounds__(kEd25519ThreadsPerBlock, kEd25519MinBlocksPerS
   const uint64_t i = uint64_t{blockIdx.x} * blockDim.x + threadIdx.x;
   if (i >= count) return;
   const ItemMessage message = MessageOfItem(messages, offsets, digests, i);
-  statuses[i] = static_cast<uint8_t>(VerifyEd25519Record(records + kEd25519RecordBytes * i,
-                                                         message.data, message.size, base_table));
+  statuses[i] = static_cast<uint8_t>(VerifyEd25519Record(
+      records + kEd25519RecordBytes * i, message.data, message.size, base_table));
 }
 
 }  // namespace
@@ -39,7 +39,8 @@ Status LaunchEd25519Verify(const uint8_t* records, const uint8_t* messages,
     return Status::InvalidArgument("LaunchEd25519Verify: null buffer");
   }
   const bool split = UsesSplitLayout(layout, count);
-  const unsigned blocks = GridBlocks(count, split ? kSplitItemsPerBlock : kEd25519ThreadsPerBlock);
+  const unsigned blocks =
+      GridBlocks(count, split ? kSplitItemsPerBlock : kEd25519ThreadsPerBlock);
   if (blocks == 0) return Status::InvalidArgument("LaunchEd25519Verify: batch too large");
   ClearLastCudaError();
   if (split) {

@@ -45,8 +45,8 @@ CHAINACCEL_HD JacobianQuad QuadPointDouble(const JacobianQuad& pq) {
   U256 c8 = ModAdd<Fp>(c, c);
   c8 = ModAdd<Fp>(c8, c8);
   c8 = ModAdd<Fp>(c8, c8);
-  const quad::Quad<U256> r3 =
-      quad::Mul<Fp>(quad::Select(e, zero, zero, zero), quad::Select(ModSub<Fp>(d, x3), zero, zero, zero));
+  const quad::Quad<U256> r3 = quad::Mul<Fp>(quad::Select(e, zero, zero, zero),
+                                            quad::Select(ModSub<Fp>(d, x3), zero, zero, zero));
   const U256 y3 = ModSub<Fp>(quad::Broadcast(r3, 0), c8);
   return quad::Select(x3, y3, ModAdd<Fp>(yz, yz), zero);
 }
@@ -82,8 +82,8 @@ CHAINACCEL_HD JacobianQuad QuadPointAddMixed(const JacobianQuad& pq, const Affin
       quad::Mul<Fp>(quad::Select(h, p.x, r, zero), quad::Select(i, i, r, zero));
   const U256 j = quad::Broadcast(r4, 0), v = quad::Broadcast(r4, 1), rr = quad::Broadcast(r4, 2);
   const U256 x3 = ModSub<Fp>(ModSub<Fp>(rr, j), ModAdd<Fp>(v, v));
-  const quad::Quad<U256> r5 =
-      quad::Mul<Fp>(quad::Select(r, p.y, zero, zero), quad::Select(ModSub<Fp>(v, x3), j, zero, zero));
+  const quad::Quad<U256> r5 = quad::Mul<Fp>(quad::Select(r, p.y, zero, zero),
+                                            quad::Select(ModSub<Fp>(v, x3), j, zero, zero));
   const U256 y1j = quad::Broadcast(r5, 1);
   const U256 y3 = ModSub<Fp>(quad::Broadcast(r5, 0), ModAdd<Fp>(y1j, y1j));
   const U256 z3 = ModSub<Fp>(ModSub<Fp>(w, z1z1), hh);
@@ -114,8 +114,9 @@ CHAINACCEL_HD JacobianPoint QuadGlvHalfMul(const U256& m, bool negate, bool endo
   U256 scale = ratio[kVariableWindowMultiples - 1];
   for (int d = kVariableWindowMultiples - 1; d >= 1; --d) {
     // scale^2 and the next scale; then x scale^2 and scale^3; then y scale^3.
+    const U256 next_ratio = d > 1 ? ratio[d - 1] : zero;
     const quad::Quad<U256> s1 = quad::Mul<Fp>(quad::Select(scale, scale, zero, zero),
-                                              quad::Select(scale, d > 1 ? ratio[d - 1] : zero, zero, zero));
+                                              quad::Select(scale, next_ratio, zero, zero));
     const U256 scale2 = quad::Broadcast(s1, 0);
     const quad::Quad<U256> s2 = quad::Mul<Fp>(quad::Select(multiples[d - 1].x, scale2, zero, zero),
                                               quad::Select(scale2, scale, zero, zero));

@@ -59,7 +59,8 @@ TEST_CASE("Quad secp256k1 doubling and mixed addition equal the one-thread ones"
   }
   const AffinePoint q = ToAffine(points[0]);
   U256 ratio_one, ratio_quad;
-  CHECK(Same(JacobianQuadTo(QuadPointAddMixed(JacobianQuadFrom(JacobianInfinity()), q, &ratio_quad)),
+  const JacobianQuad infinity = JacobianQuadFrom(JacobianInfinity());
+  CHECK(Same(JacobianQuadTo(QuadPointAddMixed(infinity, q, &ratio_quad)),
              PointAddMixed(JacobianInfinity(), q, &ratio_one)));
   CHECK(U256Equal(ratio_one, ratio_quad));
   CHECK(Same(JacobianQuadTo(QuadPointDouble(JacobianQuadFrom(JacobianInfinity()))),

@@ -521,8 +521,8 @@ TEST_CASE("ECDSA recovery records: keys, addresses and statuses equal the CPU's"
       const ItemStatus gpu = RecoverEcdsaRecord(record, allow_high_s, GeneratorTable(), result);
       uint8_t split_result[kEcdsaRecoverResultBytes];
       std::memset(split_result, 0xEE, sizeof split_result);
-      RunSplitRolesInOrder(EcdsaRecoverRoles{{}, record, allow_high_s, GeneratorTable(), split_result},
-                           0);
+      RunSplitRolesInOrder(
+          EcdsaRecoverRoles{{}, record, allow_high_s, GeneratorTable(), split_result}, 0);
       CHECK(int(split_result[kEcdsaRecoverStatusOffset]) == int(gpu));
       CHECK(std::memcmp(split_result, result, kEcdsaRecoverStatusOffset) == 0);
       uint8_t key[64], address[20];

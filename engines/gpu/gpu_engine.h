@@ -105,10 +105,10 @@ class GpuEngine final : public Engine {
   // Signatures: each chunk's items are staged into fixed-size records on the copy
   // threads (kernels/ecdsa_records.h: sizes, DER parsed by libsecp256k1;
   // kernels/bip340_records.h), pre-hashed on the device when the task asks, and verified
-  // or recovered, one thread per signature or, for chunks of up to 16,384 items, three
-  // (kernels/signature_layout.h: a small batch finishes sooner), with the acceptance rules
-  // and per-item statuses of the CPU engine (kernels/ecdsa.cuh, kernels/bip340.cuh,
-  // kernels/ed25519.cuh); BIP-340
+  // or recovered, one thread per signature or, for chunks of up to 4,096 items of a batch
+  // alone on the device, three (kernels/signature_layout.h: a small batch finishes
+  // sooner), with the acceptance rules and per-item statuses of the CPU engine
+  // (kernels/ecdsa.cuh, kernels/bip340.cuh, kernels/ed25519.cuh); BIP-340
   // and Ed25519 messages of any length go to the device packed beside the records and are
   // hashed there inside verification. A chunk's staging overlaps the other lane's device
   // work.

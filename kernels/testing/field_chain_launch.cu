@@ -136,8 +136,8 @@ __global__ void EdLadderQuad(const uint32_t* scalars, const uint32_t* points, ui
   const size_t thread = blockIdx.x * static_cast<size_t>(blockDim.x) + threadIdx.x;
   const size_t i = thread / quad::kQuadLanes;
   if (i >= count) return;
-  const EdPoint p =
-      EdQuadToPoint(EdQuadWindowedMul(LoadValue(scalars, i), EdQuadFromPoint(LoadEdPoint(points, i))));
+  const EdQuadPoint point = EdQuadFromPoint(LoadEdPoint(points, i));
+  const EdPoint p = EdQuadToPoint(EdQuadWindowedMul(LoadValue(scalars, i), point));
   if (thread % quad::kQuadLanes == 0) StoreEdPoint(p, out, i);
 }
 
