@@ -18,14 +18,16 @@
 // signer's.
 // One JSON line per measurement:
 //   {"bench":"ecdsa"|"ed25519"|"schnorr","op":"verify"|"recover",
-//    "where":"kernel"|"kernel-thread"|"kernel-split"|"gpu:0"|"cpu","items","median_s",
+//    "where":"kernel"|"kernel-thread"|"kernel-split"|"kernel-split-quad"|"gpu:0"|"cpu",
+//    "items","median_s",
 //    "per_s","correct"}
 // Usage: gpu_signature_bench [--items N] [--runs R] [--schemes ecdsa,ed25519,schnorr]
 //                            [--schnorr-message-bytes M] [--no-cpu]
-//                            [--layout auto|thread|split]
+//                            [--layout auto|thread|split|quad]
 // --no-cpu: the CPU engine signs the inputs but is not measured (A/B runs of GPU builds).
 // --layout: the signature kernels' layout (kernels/signature_layout.h; default auto, as
-// the engine runs them); "where" is then "kernel-thread" or "kernel-split".
+// the engine runs them); "where" is then "kernel-thread", "kernel-split" or
+// "kernel-split-quad".
 #include <cuda_runtime_api.h>
 
 #include <algorithm>
@@ -135,6 +137,7 @@ std::string KernelWhere() {
   switch (kernel_layout) {
     case kernels::SignatureLayout::kThreadPerItem: return "kernel-thread";
     case kernels::SignatureLayout::kSplit: return "kernel-split";
+    case kernels::SignatureLayout::kSplitQuad: return "kernel-split-quad";
     case kernels::SignatureLayout::kAuto: break;
   }
   return "kernel";
@@ -372,7 +375,7 @@ struct Options {
   std::fprintf(stderr,
                "gpu_signature_bench: %s\nusage: gpu_signature_bench [--items N] [--runs R] "
                "[--schemes ecdsa,ed25519,schnorr] [--schnorr-message-bytes M] [--no-cpu] "
-               "[--layout auto|thread|split]\n",
+               "[--layout auto|thread|split|quad]\n",
                problem);
   std::exit(2);
 }
@@ -396,6 +399,8 @@ Options ParseOptions(int argc, char** argv) {
         o.layout = kernels::SignatureLayout::kThreadPerItem;
       } else if (layout == "split") {
         o.layout = kernels::SignatureLayout::kSplit;
+      } else if (layout == "quad") {
+        o.layout = kernels::SignatureLayout::kSplitQuad;
       } else {
         Usage(("unknown layout " + layout).c_str());
       }

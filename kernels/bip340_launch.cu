@@ -47,7 +47,11 @@ Status LaunchBip340Verify(const uint8_t* records, const uint8_t* messages,
   if (split) {
     const Bip340VerifyRoles roles{
         {}, records, messages, offsets, digests, generator_table, statuses};
-    SplitVerifyKernel<<<blocks, kSplitThreadsPerBlock, 0, stream>>>(roles, count);
+    if (layout == SignatureLayout::kSplitQuad) {
+      EnqueueSplitVerify(Secp256k1QuadHalves<Bip340VerifyRoles>{roles}, count, blocks, stream);
+    } else {
+      EnqueueSplitVerify(roles, count, blocks, stream);
+    }
     return CheckLaunch("LaunchBip340Verify", stream);
   }
   Bip340VerifyKernel<<<blocks, kBip340ThreadsPerBlock, 0, stream>>>(

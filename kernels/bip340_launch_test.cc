@@ -87,7 +87,7 @@ std::vector<ItemStatus> CheckOnDevice(const testing::SignatureBatch& batch,
   device_offsets.Upload(batch.message_offsets.data(), batch.message_offsets.size());
   device_digests.Upload(digests.data(), digests.size());
   std::vector<ItemStatus> out(n);
-  testing::RunInBothLayouts(
+  testing::RunInEveryLayout(
       statuses,
       [&](SignatureLayout layout) {
         return LaunchBip340Verify(device_records.get(), device_messages.get(),

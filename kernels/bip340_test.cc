@@ -109,11 +109,15 @@ void CheckOnHost(const testing::SignatureBatch& batch) {
     const ItemStatus got = VerifyBip340Record(record, message.data(), message.size(), table);
     const uint64_t offsets[2] = {0, message.size()};
     uint8_t split_status = 0xEE;
-    RunSplitRolesInOrder(
-        Bip340VerifyRoles{{}, record, message.data(), offsets, nullptr, table, &split_status}, 0);
+    const Bip340VerifyRoles roles{
+        {}, record, message.data(), offsets, nullptr, table, &split_status};
+    RunSplitRolesInOrder(roles, 0);
     INFO("item " << i << ": " << batch.what[i]);
     const ItemStatus cpu = VerifySchnorrBip340(message, task.public_keys[i], task.signatures[i]);
     REQUIRE(int(got) == int(cpu));
+    REQUIRE(int(split_status) == int(cpu));
+    split_status = 0xEE;
+    RunSplitRolesInOrder(Secp256k1QuadHalves<Bip340VerifyRoles>{roles}, 0);
     REQUIRE(int(split_status) == int(cpu));
   }
 }

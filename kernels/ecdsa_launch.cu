@@ -60,7 +60,11 @@ Status LaunchEcdsaVerify(const uint8_t* records, const uint8_t* digests, size_t 
   ClearLastCudaError();
   if (split) {
     const EcdsaVerifyRoles roles{{}, records, digests, allow_high_s, generator_table, statuses};
-    SplitVerifyKernel<<<blocks, kSplitThreadsPerBlock, 0, stream>>>(roles, count);
+    if (layout == SignatureLayout::kSplitQuad) {
+      EnqueueSplitVerify(Secp256k1QuadHalves<EcdsaVerifyRoles>{roles}, count, blocks, stream);
+    } else {
+      EnqueueSplitVerify(roles, count, blocks, stream);
+    }
     return CheckLaunch("LaunchEcdsaVerify", stream);
   }
   EcdsaVerifyKernel<<<blocks, kEcdsaThreadsPerBlock, 0, stream>>>(
@@ -81,7 +85,11 @@ Status LaunchEcdsaRecover(const uint8_t* records, size_t count, bool allow_high_
   ClearLastCudaError();
   if (split) {
     const EcdsaRecoverRoles roles{{}, records, allow_high_s, generator_table, results};
-    SplitVerifyKernel<<<blocks, kSplitThreadsPerBlock, 0, stream>>>(roles, count);
+    if (layout == SignatureLayout::kSplitQuad) {
+      EnqueueSplitVerify(Secp256k1QuadHalves<EcdsaRecoverRoles>{roles}, count, blocks, stream);
+    } else {
+      EnqueueSplitVerify(roles, count, blocks, stream);
+    }
     return CheckLaunch("LaunchEcdsaRecover", stream);
   }
   EcdsaRecoverKernel<<<blocks, kEcdsaThreadsPerBlock, 0, stream>>>(

@@ -73,7 +73,7 @@ void CheckVerifyOnDevice(const VerifyItems& items, const testing::SignatureConfi
       statuses(n);
   device_records.Upload(records.data(), records.size());
   device_digests.Upload(digests.data(), digests.size());
-  testing::RunInBothLayouts(
+  testing::RunInEveryLayout(
       statuses,
       [&](SignatureLayout layout) {
         return LaunchEcdsaVerify(
@@ -112,7 +112,7 @@ void CheckRecoverOnDevice(const std::vector<testing::RecoverCase>& cases, bool a
   testing::DeviceBuffer<uint8_t> device_records(records.size()),
       results(n * kEcdsaRecoverResultBytes);
   device_records.Upload(records.data(), records.size());
-  testing::RunInBothLayouts(
+  testing::RunInEveryLayout(
       results,
       [&](SignatureLayout layout) {
         return LaunchEcdsaRecover(device_records.get(), n, allow_high_s, DeviceGeneratorTable(),

@@ -549,19 +549,13 @@ struct Ed25519VerifyRoles {
 
   CHAINACCEL_HD void FirstPhase(int role, uint64_t i, EdSplitParts& parts,
                                 EdSplitCarried& carried) const {
-    const uint8_t* record = Record(i);
-    const EdChecks c = EdCheckEncodings(record);
-    const bool attempt = c.size_verdict == ItemStatus::kOk && c.encodings_ok;
     if (role == 1) {
       EdPoint a;
-      carried.ok = attempt && EdDecode(record, a);
+      carried.ok = DecodeKey(i, a);
       if (carried.ok) EdCachedMultiples(EdNegate(a), carried.multiples);
       return;
     }
-    parts.k_ok = attempt;
-    if (!attempt) return;
-    const ItemMessage message = MessageOfItem(messages, offsets, digests, i);
-    parts.k = Ed25519Challenge(record, message.data, message.size);
+    ChallengeRole(i, parts);
   }
   CHAINACCEL_HD void SecondPhase(int role, uint64_t i, EdSplitParts& parts,
                                  EdSplitCarried& carried) const {
@@ -570,6 +564,25 @@ struct Ed25519VerifyRoles {
       if (parts.product_ok) parts.scaled_key = EdWindowedMul(parts.k, carried.multiples);
       return;
     }
+    DecodeRRole(i, parts);
+  }
+  // Role 1, phase 1: A decoded, when the equation is to be tried.
+  CHAINACCEL_HD bool DecodeKey(uint64_t i, EdPoint& a) const {
+    const uint8_t* record = Record(i);
+    const EdChecks c = EdCheckEncodings(record);
+    return c.size_verdict == ItemStatus::kOk && c.encodings_ok && EdDecode(record, a);
+  }
+  // Role 2, phase 1: k, when the equation is to be tried.
+  CHAINACCEL_HD void ChallengeRole(uint64_t i, EdSplitParts& parts) const {
+    const uint8_t* record = Record(i);
+    const EdChecks c = EdCheckEncodings(record);
+    parts.k_ok = c.size_verdict == ItemStatus::kOk && c.encodings_ok;
+    if (!parts.k_ok) return;
+    const ItemMessage message = MessageOfItem(messages, offsets, digests, i);
+    parts.k = Ed25519Challenge(record, message.data, message.size);
+  }
+  // Role 2, phase 2: R decoded for the comparison.
+  CHAINACCEL_HD void DecodeRRole(uint64_t i, EdSplitParts& parts) const {
     U256 x, y;
     parts.r_ok = parts.k_ok && EdDecodeForComparison(Record(i) + 32, x, y);
     if (parts.r_ok) {

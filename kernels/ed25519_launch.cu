@@ -1,5 +1,6 @@
 #include "kernels/ed25519_launch.h"
 
+#include "kernels/ed25519_quad.cuh"
 #include "kernels/launch_check.h"
 
 namespace chainaccel::kernels {
@@ -45,7 +46,11 @@ Status LaunchEd25519Verify(const uint8_t* records, const uint8_t* messages,
   ClearLastCudaError();
   if (split) {
     const Ed25519VerifyRoles roles{records, messages, offsets, digests, base_table, statuses};
-    SplitVerifyKernel<<<blocks, kSplitThreadsPerBlock, 0, stream>>>(roles, count);
+    if (layout == SignatureLayout::kSplitQuad || layout == SignatureLayout::kAuto) {
+      EnqueueSplitVerify(Ed25519QuadVerifyRoles{roles}, count, blocks, stream);
+    } else {
+      EnqueueSplitVerify(roles, count, blocks, stream);
+    }
     return CheckLaunch("LaunchEd25519Verify", stream);
   }
   Ed25519VerifyKernel<<<blocks, kEd25519ThreadsPerBlock, 0, stream>>>(

@@ -69,7 +69,7 @@ void CheckOnDevice(const testing::SignatureBatch& batch, PreHash pre_hash) {
   device_messages.Upload(batch.messages.data(), batch.messages.size());
   offsets.Upload(batch.message_offsets.data(), batch.message_offsets.size());
   device_digests.Upload(digests.data(), digests.size());
-  testing::RunInBothLayouts(
+  testing::RunInEveryLayout(
       statuses,
       [&](SignatureLayout layout) {
         return LaunchEd25519Verify(device_records.get(), device_messages.get(), offsets.get(),

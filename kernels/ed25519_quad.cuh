@@ -7,9 +7,8 @@
 // ed25519.cuh's (EdDouble, EdAddCached), so each operation gives exactly the one-thread
 // coordinates; EdQuadWindowedMul adds the identity for a zero digit (every quad of a warp
 // then runs the same steps), so its result is the same point in other coordinates.
-//
-// Status: tested on the host against the one-thread functions
-// (kernels/ed25519_quad_test.cc); no kernel uses it yet.
+// Tested against the one-thread functions (kernels/ed25519_quad_test.cc); the split
+// layout's kSplitQuad (Ed25519QuadVerifyRoles, below) runs [k](-A) on it.
 #pragma once
 
 #include <cstdint>
@@ -76,17 +75,22 @@ CHAINACCEL_HD EdQuadPoint EdQuadAddCached(const EdQuadPoint& p, const EdQuadCach
   return quad::Mul<Fe>(quad::Select(e, g, f, e), quad::Select(f, h, g, h));
 }
 
-// b * P for b < 2^254 (EdWindowedMul's signed 5-bit windows) with P and its 16 cached
-// multiples on the quad; a zero digit adds the identity, so that every quad of a warp
-// takes the same steps.
-CHAINACCEL_HD EdQuadPoint EdQuadWindowedMul(const U256& b, const EdQuadPoint& p) {
-  EdQuadCached multiples[kEdVariableWindowMultiples];
+// The cached multiples 1..16 of P on the quad, for EdQuadWindowedMul (EdCachedMultiples).
+CHAINACCEL_HD void EdQuadCachedMultiples(const EdQuadPoint& p,
+                                         EdQuadCached (&multiples)[kEdVariableWindowMultiples]) {
   multiples[0] = EdQuadToCached(p);
   EdQuadPoint multiple = p;
   for (int d = 2; d <= kEdVariableWindowMultiples; ++d) {
     multiple = EdQuadAddCached(multiple, multiples[0], false);
     multiples[d - 1] = EdQuadToCached(multiple);
   }
+}
+
+// b * P for b < 2^254 (EdWindowedMul's signed 5-bit windows) from P's cached multiples on
+// the quad; a zero digit adds the identity, so that every quad of a warp takes the same
+// steps.
+CHAINACCEL_HD EdQuadPoint EdQuadWindowedMul(
+    const U256& b, const EdQuadCached (&multiples)[kEdVariableWindowMultiples]) {
   const U256 one = U256Small(1);
   const EdQuadCached identity = quad::Select(one, one, U256Zero(), U256Small(2));
   EdQuadPoint acc = EdQuadFromPoint(EdIdentity());
@@ -97,5 +101,55 @@ CHAINACCEL_HD EdQuadPoint EdQuadWindowedMul(const U256& b, const EdQuadPoint& p)
   }
   return acc;
 }
+
+// b * P for b < 2^254, P on the quad.
+CHAINACCEL_HD EdQuadPoint EdQuadWindowedMul(const U256& b, const EdQuadPoint& p) {
+  EdQuadCached multiples[kEdVariableWindowMultiples];
+  EdQuadCachedMultiples(p, multiples);
+  return EdQuadWindowedMul(b, multiples);
+}
+
+// ---- The split layout with [k](-A) on a quad (SignatureLayout::kSplitQuad) -------------
+// Ed25519VerifyRoles with role 1 on four lanes (kernels/split_verify.cuh): each lane
+// decodes A (the same point), the quad builds the cached multiples of -A and runs the
+// ladder, and every lane writes the same [k](-A) to the item's parts. Roles 0 and 2 and
+// the final comparison are Ed25519VerifyRoles', which compares points projectively, so
+// the ladder's other coordinates give the same verdicts.
+
+// Role 1's multiples of -A on the quad, from phase 1 to phase 2 (512 bytes a lane).
+struct EdQuadSplitCarried {
+  EdQuadCached multiples[kEdVariableWindowMultiples];
+  bool ok;
+};
+
+struct Ed25519QuadVerifyRoles : Ed25519VerifyRoles {
+  using Carried = EdQuadSplitCarried;
+  static constexpr int kRole1Lanes = quad::kQuadLanes;
+  static constexpr int kRole2Lanes = 1;
+
+  CHAINACCEL_HD void FirstPhase(int role, uint64_t i, EdSplitParts& parts,
+                                EdQuadSplitCarried& carried) const {
+    if (role == 1) {
+      EdPoint a;
+      carried.ok = DecodeKey(i, a);
+      if (carried.ok) EdQuadCachedMultiples(EdQuadFromPoint(EdNegate(a)), carried.multiples);
+      return;
+    }
+    ChallengeRole(i, parts);
+  }
+  CHAINACCEL_HD void SecondPhase(int role, uint64_t i, EdSplitParts& parts,
+                                 EdQuadSplitCarried& carried) const {
+    if (role == 1) {
+      const bool product_ok = carried.ok && parts.k_ok;
+      if (product_ok) {
+        const EdPoint scaled_key = EdQuadToPoint(EdQuadWindowedMul(parts.k, carried.multiples));
+        parts.scaled_key = scaled_key;
+      }
+      parts.product_ok = product_ok;
+      return;
+    }
+    DecodeRRole(i, parts);
+  }
+};
 
 }  // namespace chainaccel::kernels

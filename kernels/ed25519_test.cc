@@ -16,6 +16,7 @@
 #include "tests/support/signature_cases.h"
 #include "tests/support/vectors.h"
 #include "kernels/ed25519.cuh"
+#include "kernels/ed25519_quad.cuh"
 
 namespace chainaccel::kernels {
 namespace {
@@ -159,9 +160,12 @@ ItemStatus GpuRules(const SignatureVerifyTask& task, size_t i) {
       VerifyEd25519Record(record, message.data(), message.size(), BaseTable());
   const uint64_t offsets[2] = {0, message.size()};
   uint8_t split_status = 0xEE;
-  RunSplitRolesInOrder(
-      Ed25519VerifyRoles{record, message.data(), offsets, nullptr, BaseTable(), &split_status},
-      0);
+  const Ed25519VerifyRoles roles{
+      record, message.data(), offsets, nullptr, BaseTable(), &split_status};
+  RunSplitRolesInOrder(roles, 0);
+  CHECK(int(split_status) == int(one_thread));
+  split_status = 0xEE;
+  RunSplitRolesInOrder(Ed25519QuadVerifyRoles{roles}, 0);
   CHECK(int(split_status) == int(one_thread));
   return one_thread;
 }

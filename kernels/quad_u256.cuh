@@ -11,8 +11,8 @@
 // the one-thread functions), and on the device, where each lane of an aligned group of 4
 // holds its own value and Broadcast is 8 warp shuffles within the quad.
 //
-// Status: tested on the host only; no kernel uses it yet (next: the Ed25519 split
-// kernel's ladder on quads, then measured against one thread's).
+// Used by the split layout's kSplitQuad (kernels/signature_layout.h): Ed25519's [k](-A)
+// (kernels/ed25519_quad.cuh) and secp256k1's halves (kernels/secp256k1_quad.cuh).
 //
 // REQUIRES (device): the four lanes of a quad call each function together, lanes
 // 4q .. 4q + 3 holding one value (other quads of the warp may be elsewhere).

@@ -8,7 +8,8 @@
 // residues as its one-thread twin in secp256k1.cuh, so the results are the same
 // coordinates exactly (kernels/secp256k1_quad_test.cc checks it).
 //
-// Status: tested on the host; no kernel uses it yet.
+// The split layout's kSplitQuad runs the halves on it (Secp256k1QuadHalves,
+// kernels/secp256k1_split.cuh).
 #pragma once
 
 #include <cstdint>

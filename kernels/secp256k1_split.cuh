@@ -22,6 +22,7 @@
 
 #include "core/task.h"
 #include "kernels/secp256k1.cuh"
+#include "kernels/secp256k1_quad.cuh"
 #include "kernels/split_verify.cuh"
 
 namespace chainaccel::kernels {
@@ -43,13 +44,21 @@ struct SplitFixed {
 
 // Phase 2 of half 0 (k1 * key) or 1 (k2 * phi(key)); nothing unless both phase-1 roles
 // succeeded. One call of GlvHalfMul for either half (one inlined copy in the kernel).
+// kOnQuad: on the role's quad of lanes (QuadGlvHalfMul: the same coordinates, written by
+// every lane of the quad).
+template <bool kOnQuad = false>
 CHAINACCEL_HD void SplitHalfRole(int half, SplitParts& parts) {
   if (!parts.key_ok || !parts.scalars_ok) return;
   const AffinePoint key = parts.key;
   const LambdaSplit split = parts.split;
   const bool second = half == 1;
-  parts.halves[half] = GlvHalfMul(second ? split.m2 : split.m1,
-                                  second ? split.neg2 : split.neg1, second, key);
+  const U256& m = second ? split.m2 : split.m1;
+  const bool negate = second ? split.neg2 : split.neg1;
+  if constexpr (kOnQuad) {
+    parts.halves[half] = QuadGlvHalfMul(m, negate, second, key);
+  } else {
+    parts.halves[half] = GlvHalfMul(m, negate, second, key);
+  }
 }
 
 // A verification's verdict before its last check: the key's (ITEM_MALFORMED_PUBLIC_KEY
@@ -80,6 +89,19 @@ struct Secp256k1SplitPhases {
   }
   CHAINACCEL_HD void SecondPhase(int role, uint64_t, SplitParts& parts, Carried&) const {
     SplitHalfRole(role - 1, parts);
+  }
+};
+
+// A scheme's split roles with the halves on quads (SignatureLayout::kSplitQuad): roles 1
+// and 2 on four lanes each, every lane running phase 1 (the same key, the same scalars),
+// the quad running phase 2's half. 9 warps for 32 items.
+template <class Scheme>
+struct Secp256k1QuadHalves : Scheme {
+  static constexpr int kRole1Lanes = quad::kQuadLanes;
+  static constexpr int kRole2Lanes = quad::kQuadLanes;
+
+  CHAINACCEL_HD void SecondPhase(int role, uint64_t, SplitParts& parts, NothingCarried&) const {
+    SplitHalfRole<true>(role - 1, parts);
   }
 };
 

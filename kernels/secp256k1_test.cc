@@ -391,9 +391,12 @@ ItemStatus GpuRulesVerify(const SignatureVerifyTask& task, size_t i) {
   const ItemStatus one_thread =
       VerifyEcdsaRecord(record, digest_ptr, task.allow_high_s, GeneratorTable());
   uint8_t split_status = 0xEE;
-  RunSplitRolesInOrder(EcdsaVerifyRoles{{}, record, digest_ptr, task.allow_high_s,
-                                        GeneratorTable(), &split_status},
-                       0);
+  const EcdsaVerifyRoles roles{
+      {}, record, digest_ptr, task.allow_high_s, GeneratorTable(), &split_status};
+  RunSplitRolesInOrder(roles, 0);
+  CHECK(int(split_status) == int(one_thread));
+  split_status = 0xEE;
+  RunSplitRolesInOrder(Secp256k1QuadHalves<EcdsaVerifyRoles>{roles}, 0);
   CHECK(int(split_status) == int(one_thread));
   return one_thread;
 }
@@ -520,9 +523,13 @@ TEST_CASE("ECDSA recovery records: keys, addresses and statuses equal the CPU's"
       StageEcdsaRecoverRecord(task, i, record);
       const ItemStatus gpu = RecoverEcdsaRecord(record, allow_high_s, GeneratorTable(), result);
       uint8_t split_result[kEcdsaRecoverResultBytes];
+      const EcdsaRecoverRoles roles{{}, record, allow_high_s, GeneratorTable(), split_result};
       std::memset(split_result, 0xEE, sizeof split_result);
-      RunSplitRolesInOrder(
-          EcdsaRecoverRoles{{}, record, allow_high_s, GeneratorTable(), split_result}, 0);
+      RunSplitRolesInOrder(roles, 0);
+      CHECK(int(split_result[kEcdsaRecoverStatusOffset]) == int(gpu));
+      CHECK(std::memcmp(split_result, result, kEcdsaRecoverStatusOffset) == 0);
+      std::memset(split_result, 0xEE, sizeof split_result);
+      RunSplitRolesInOrder(Secp256k1QuadHalves<EcdsaRecoverRoles>{roles}, 0);
       CHECK(int(split_result[kEcdsaRecoverStatusOffset]) == int(gpu));
       CHECK(std::memcmp(split_result, result, kEcdsaRecoverStatusOffset) == 0);
       uint8_t key[64], address[20];

@@ -16,9 +16,17 @@
 //   void SecondPhase(int role, uint64_t i, Parts&, Carried&) const  (role 1 or 2)
 //   Fixed FixedRole(uint64_t i) const
 //   void Finish(uint64_t i, const Fixed&, const Parts&) const: writes item i's result.
+// and optionally, for roles 1 and 2 run by a quad of lanes each (kernels/quad_u256.cuh:
+//   the four lanes of a quad call the role's functions together, each holding one lane of
+//   the quad values; on the host one call steps all four):
+//   static constexpr int kRole1Lanes = 4 (or kRole2Lanes); the default is one lane.
+//   Every lane of a quad writes the same values to Parts (a quad's values are the same
+//   on its four lanes once broadcast).
 // Every function is plain host and device code, so RunSplitRolesInOrder runs an item's
 // roles on the host in an order the barriers allow: the tests compare that, and the
 // kernels, with the one-thread functions and the CPU engine.
+// Warps: role 0 on warp 0, role 1 on the next kRole1Lanes warps, role 2 on the
+// kRole2Lanes after those (a role of L lanes an item holds 32 / L items a warp).
 #pragma once
 
 #include <cstdint>
@@ -27,12 +35,30 @@
 
 namespace chainaccel::kernels {
 
-inline constexpr int kSplitItemsPerBlock = 32;  // one item a lane
-inline constexpr int kSplitThreadsPerBlock = 3 * kSplitItemsPerBlock;
-// At least 4 blocks (12 warps) an SM, so that ptxas keeps to 170 registers as the
-// one-thread secp256k1 kernels' 3 blocks of 128 do (kernels/ecdsa_launch.cu): ~16,900
-// items fit on 132 SMs in one wave.
-inline constexpr int kSplitMinBlocksPerSm = 4;
+inline constexpr int kSplitItemsPerBlock = 32;  // one item a lane of warp 0
+
+// A block's warps and threads for Roles (see above), and the blocks an SM must hold: at
+// least 12 warps, so that ptxas keeps to 170 registers as the one-thread secp256k1
+// kernels' 3 blocks of 128 do (kernels/ecdsa_launch.cu). Three one-lane roles: 4 blocks
+// of 96 threads, ~16,900 items on 132 SMs in one wave.
+template <class Roles, class = void>
+struct SplitRoleLanes {
+  static constexpr int kRole1 = 1, kRole2 = 1;
+};
+template <class Roles>
+struct SplitRoleLanes<Roles, decltype(void(Roles::kRole1Lanes + Roles::kRole2Lanes))> {
+  static constexpr int kRole1 = Roles::kRole1Lanes, kRole2 = Roles::kRole2Lanes;
+};
+template <class Roles>
+struct SplitGeometry {
+  static constexpr int kRole1Lanes = SplitRoleLanes<Roles>::kRole1;
+  static constexpr int kRole2Lanes = SplitRoleLanes<Roles>::kRole2;
+  static constexpr int kWarps = 1 + kRole1Lanes + kRole2Lanes;
+  static constexpr int kThreadsPerBlock = kSplitItemsPerBlock * kWarps;
+  static constexpr int kMinBlocksPerSm = kWarps >= 12 ? 1 : 12 / kWarps;
+  static_assert((kRole1Lanes == 1 || kRole1Lanes == 4) && (kRole2Lanes == 1 || kRole2Lanes == 4),
+                "a role runs on one lane or on a quad");
+};
 
 // For Roles without state carried between the phases.
 struct NothingCarried {};
@@ -51,31 +77,47 @@ CHAINACCEL_HD void RunSplitRolesInOrder(const Roles& roles, uint64_t i) {
 }
 
 #if defined(__CUDACC__)
-// The split kernel of a scheme: blocks of kSplitThreadsPerBlock threads, 32 items a
-// block (lanes past `count` in the last block take part in the barriers only).
+// The split kernel of a scheme: blocks of SplitGeometry<Roles>::kThreadsPerBlock threads,
+// 32 items a block (lanes past `count` in the last block take part in the barriers only).
 template <class Roles>
-__global__ void __launch_bounds__(kSplitThreadsPerBlock, kSplitMinBlocksPerSm)
+__global__ void __launch_bounds__(SplitGeometry<Roles>::kThreadsPerBlock,
+                                  SplitGeometry<Roles>::kMinBlocksPerSm)
     SplitVerifyKernel(Roles roles, uint64_t count) {
+  using Geometry = SplitGeometry<Roles>;
   __shared__ typename Roles::Parts shared_parts[kSplitItemsPerBlock];
-  const int lane = static_cast<int>(threadIdx.x % kSplitItemsPerBlock);
-  const int role = static_cast<int>(threadIdx.x / kSplitItemsPerBlock);  // warp-uniform
-  const uint64_t i = uint64_t{blockIdx.x} * kSplitItemsPerBlock + lane;
+  const int lane = static_cast<int>(threadIdx.x % 32);
+  const int warp = static_cast<int>(threadIdx.x / 32);
+  // Warp-uniform role; the item within the block.
+  const int role = warp == 0 ? 0 : warp <= Geometry::kRole1Lanes ? 1 : 2;
+  const int first_warp = role == 2 ? 1 + Geometry::kRole1Lanes : 1;
+  const int lanes = role == 1 ? Geometry::kRole1Lanes : role == 2 ? Geometry::kRole2Lanes : 1;
+  const int item = (warp - (role == 0 ? 0 : first_warp)) * (32 / lanes) + lane / lanes;
+  const uint64_t i = uint64_t{blockIdx.x} * kSplitItemsPerBlock + item;
   const bool active = i < count;
-  typename Roles::Parts& parts = shared_parts[lane];
+  typename Roles::Parts& parts = shared_parts[item];
   typename Roles::Fixed fixed{};
   if (role == 0) {
     if (active) fixed = roles.FixedRole(i);
   } else {
     typename Roles::Carried carried;
     if (active) roles.FirstPhase(role, i, parts, carried);
-    // Named barrier 1 of warps 1 and 2, in its unaligned form (barrier.sync, not
+    // Named barrier 1 of roles 1 and 2, in its unaligned form (barrier.sync, not
     // bar.sync): the last block's lanes past `count` may arrive while their warp's other
     // lanes are still in FirstPhase.
-    asm volatile("barrier.sync 1, %0;" ::"n"(2 * kSplitItemsPerBlock) : "memory");
+    asm volatile("barrier.sync 1, %0;" ::"n"(Geometry::kThreadsPerBlock - 32) : "memory");
     if (active) roles.SecondPhase(role, i, parts, carried);
   }
   __syncthreads();
   if (role == 0 && active) roles.Finish(i, fixed, parts);
+}
+
+// Enqueues SplitVerifyKernel<Roles> on `blocks` blocks (GridBlocks(count,
+// kSplitItemsPerBlock), checked by the caller); the caller checks the launch.
+template <class Roles>
+void EnqueueSplitVerify(const Roles& roles, uint64_t count, unsigned blocks,
+                        cudaStream_t stream) {
+  SplitVerifyKernel<<<blocks, SplitGeometry<Roles>::kThreadsPerBlock, 0, stream>>>(roles,
+                                                                                   count);
 }
 #endif  // __CUDACC__
 

@@ -36,12 +36,13 @@ if [[ " $steps " == *" soak "* ]]; then
     echo "soak $soak: exit $? $(tail -2 "$out/soak_${soak// /_}.txt" | head -1)"
   done
 fi
-# layouts: the signature kernels in both layouts (kernels/signature_layout.h) over batch
-# sizes LAYOUT_ITEMS (kernel-only, CUDA events, median of 5; the engine's "gpu:0" lines
-# run kAuto), for kSplitLayoutMaxItems and the cost model's priors.
+# layouts: the signature kernels in the layouts LAYOUTS (default thread split quad:
+# kernels/signature_layout.h) over batch sizes LAYOUT_ITEMS (kernel-only, CUDA events,
+# median of 5; the engine's "gpu:0" lines run kAuto), for kSplitLayoutMaxItems and the cost
+# model's priors.
 if [[ " $steps " == *" layouts "* ]]; then
   for items in ${LAYOUT_ITEMS:-1 1024 4096 16384 32768 65536}; do
-    for layout in thread split; do
+    for layout in ${LAYOUTS:-thread split quad}; do
       carry/bin/gpu_signature_bench --no-cpu --runs 5 --items "$items" --layout "$layout" \
         >> "$out/layouts.txt" 2>&1 || echo "gpu_signature_bench --items $items --layout $layout failed"
     done

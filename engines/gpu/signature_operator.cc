@@ -24,7 +24,8 @@ size_t AlignUp(size_t bytes) { return (bytes + kAlign - 1) / kAlign * kAlign; }
 // The kernels' layout for a chunk (kernels/signature_layout.h): kAuto, the split layout
 // for chunks of up to 4,096 items, while this batch is alone on the device (H100,
 // kernel-only, 1,024 items: ECDSA 1.92 -> 1.16 ms, recovery 2.18 -> 1.39, BIP-340 1.93 ->
-// 1.23, Ed25519 2.61 -> 2.35); one thread a signature when other batches run beside it,
+// 1.23; Ed25519 with its ladder on quads, H200: 2.62 -> 0.81); one thread a signature
+// when other batches run beside it,
 // where the split layout's extra work costs throughput (through gRPC, 64 clients x 1,024
 // items, 8 batches in flight: Ed25519 8.1 -> 5.6 M/s, ECDSA 7.7 -> 4.8 with it;
 // bench/RESULTS.md, 2026-12-05, third session).
