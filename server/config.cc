@@ -133,7 +133,7 @@ Status LoadConfigFile(const std::string& path, Config* config) {
   Status s = CheckKeys(root,
                        {"listen", "metrics_listen", "threads", "data_dir", "limits", "log",
                         "shutdown_grace_seconds", "gpu_enabled", "gpu_devices", "gpu_retest_seconds",
-                        "gpu_engines_per_device",
+                        "gpu_engines_per_device", "gpu_wait_spin_us",
                         "scheduler", "execution_db", "executor", "execution_threads",
                         "execution_verify_root_on_open", "execution_state_cache_bytes",
                         "execution_aot",
@@ -151,6 +151,7 @@ Status LoadConfigFile(const std::string& path, Config* config) {
   if (s.ok()) {
     s = Read(root, "gpu_engines_per_device", path, &config->gpu_engines_per_device);
   }
+  if (s.ok()) s = Read(root, "gpu_wait_spin_us", path, &config->gpu_wait_spin_us);
   if (s.ok()) s = Read(root, "execution_db", path, &config->execution_db);
   if (s.ok()) s = Read(root, "executor", path, &config->executor);
   if (s.ok()) s = Read(root, "execution_threads", path, &config->execution_threads);
@@ -235,6 +236,9 @@ Status ValidateConfig(const Config& config) {
   }
   if (config.gpu_engines_per_device < 1 || config.gpu_engines_per_device > 8) {
     return Status::InvalidArgument("gpu_engines_per_device must be within [1, 8]");
+  }
+  if (!(config.gpu_wait_spin_us >= 0 && config.gpu_wait_spin_us <= 1e6)) {
+    return Status::InvalidArgument("gpu_wait_spin_us must be within [0, 1000000]");
   }
   if (config.gpu_retest_seconds <= 0) {
     return Status::InvalidArgument("gpu_retest_seconds must be positive");

@@ -118,6 +118,9 @@ struct Config {
   // GPU engines per device, each its own GPU to the scheduler (gpu:0, gpu:0.1, ...): for
   // testing multi-GPU scheduling on a host with one GPU. 1 in service.
   unsigned gpu_engines_per_device = 1;
+  // Microseconds a thread waiting for a GPU chunk yields before it sleeps between polls
+  // (GpuOptions::wait_spin_seconds); larger trades host cores for ~50-100 us less latency.
+  double gpu_wait_spin_us = 50000;
   // The hybrid scheduler (engines/scheduler/hybrid_scheduler.h, docs/scheduler.md).
   SchedulerConfig scheduler;
   // The execution engine's RocksDB folder; empty means <data_dir>/execution.

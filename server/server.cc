@@ -192,7 +192,8 @@ Status Server::Start() {
   impl.gpus = std::make_unique<DevicePool>(DevicePool::Options{
       config_.gpu_enabled, config_.gpu_devices,
       std::chrono::milliseconds(static_cast<int64_t>(config_.gpu_retest_seconds * 1000)),
-      config_.gpu_engines_per_device, config_.scheduler.gpu_batches_in_flight});
+      config_.gpu_engines_per_device, config_.scheduler.gpu_batches_in_flight,
+      config_.gpu_wait_spin_us * 1e-6});
   CpuEngine::Options cpu_options;
   cpu_options.threads = config_.threads;
   if (!impl.gpus->engines().empty()) cpu_options.nice = config_.scheduler.cpu_nice_with_gpu;

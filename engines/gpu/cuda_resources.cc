@@ -67,9 +67,11 @@ Status CudaEvent::Synchronize() const {
   return CudaStatus(cudaEventSynchronize(event_), "cudaEventSynchronize");
 }
 
-Status CudaEvent::WaitFor(std::chrono::steady_clock::duration timeout) const {
-  constexpr auto kSpin = std::chrono::milliseconds(50);
-  constexpr auto kPoll = std::chrono::microseconds(200);
+Status CudaEvent::WaitFor(std::chrono::steady_clock::duration timeout,
+                          std::chrono::steady_clock::duration spin) const {
+  constexpr auto kShortPolls = std::chrono::milliseconds(50);
+  constexpr auto kShortPoll = std::chrono::microseconds(50);
+  constexpr auto kLongPoll = std::chrono::microseconds(200);
   const auto start = std::chrono::steady_clock::now();
   for (;;) {
     const cudaError_t e = cudaEventQuery(event_);
@@ -81,10 +83,10 @@ Status CudaEvent::WaitFor(std::chrono::steady_clock::duration timeout) const {
           std::to_string(std::chrono::duration_cast<std::chrono::milliseconds>(waited).count()) +
           " ms: it hangs");
     }
-    if (waited < kSpin) {
+    if (waited < spin) {
       std::this_thread::yield();
     } else {
-      std::this_thread::sleep_for(kPoll);
+      std::this_thread::sleep_for(waited < kShortPolls ? kShortPoll : kLongPoll);
     }
   }
 }

@@ -64,9 +64,12 @@ class CudaEvent {
   // Blocks until the recorded work has finished; returns its error (OK if never recorded).
   Status Synchronize() const;
   // Synchronize, giving up after `timeout`: DEADLINE_EXCEEDED then (the work may still
-  // be running). Polls: yields for the first 50 ms (as cudaEventSynchronize's default
-  // spin-wait does), then sleeps 200 us between polls.
-  Status WaitFor(std::chrono::steady_clock::duration timeout) const;
+  // be running). Polls: yields for the first `spin` (cudaEventSynchronize's default
+  // spin-wait yields throughout), then sleeps 50 us between polls up to 50 ms and 200 us
+  // after that. A yielding thread keeps its core busy; a sleeping one gives it to the
+  // gRPC and CPU-engine threads for a wake-up ~50-100 us late (GpuOptions::wait_spin).
+  Status WaitFor(std::chrono::steady_clock::duration timeout,
+                 std::chrono::steady_clock::duration spin = std::chrono::milliseconds(50)) const;
 
  private:
   cudaEvent_t event_ = nullptr;

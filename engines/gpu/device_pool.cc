@@ -36,6 +36,7 @@ DevicePool::DevicePool(const Options& options)
       GpuEngine::Options engine_options;
       engine_options.instance = instance;
       engine_options.concurrent_batches = std::max<size_t>(1, options.concurrent_batches);
+      engine_options.wait_spin_seconds = options.wait_spin_seconds;
       auto engine = GpuEngine::Create(gpu.ordinal, engine_options, &status);
       if (!engine) {
         spdlog::error("GPU {} ({}) not used: {}", gpu.ordinal, gpu.name, status.ToString());

@@ -34,6 +34,9 @@ class DevicePool {
     // Batches each engine runs at once (GpuOptions::concurrent_batches): the
     // scheduler's gpu_batches_in_flight.
     size_t concurrent_batches = 1;
+    // How long a thread waiting for a chunk yields before it sleeps between polls
+    // (GpuOptions::wait_spin_seconds).
+    double wait_spin_seconds = 50e-3;
   };
 
   // Opens the devices; one that cannot be opened or fails its self-test is logged and

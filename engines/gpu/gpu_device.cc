@@ -174,7 +174,7 @@ GpuDevice::Batch::Batch(GpuDevice& device, BatchKind kind)
 }
 
 Status GpuDevice::Batch::WaitForLane(Lane& lane, std::chrono::steady_clock::duration extra) {
-  Status s = lane.done.WaitFor(device_.hang_timeout() + extra);
+  Status s = lane.done.WaitFor(device_.hang_timeout() + extra, device_.wait_spin());
   if (s.code() == Status::Code::kDeadlineExceeded) poisoned_ = true;
   return s;
 }

@@ -140,6 +140,11 @@ class GpuDevice {
     return std::chrono::duration_cast<std::chrono::steady_clock::duration>(
         std::chrono::duration<double>(options_.hang_seconds));
   }
+  // How long a wait for a chunk yields before it sleeps between polls (GpuOptions).
+  std::chrono::steady_clock::duration wait_spin() const {
+    return std::chrono::duration_cast<std::chrono::steady_clock::duration>(
+        std::chrono::duration<double>(options_.wait_spin_seconds));
+  }
 
   // ---- Host copies (any thread) ----------------------------------------------------
 

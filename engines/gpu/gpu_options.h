@@ -46,6 +46,11 @@ struct GpuOptions {
   // input; the slowest measured (a 2^20-item recovery chunk on an H100) takes ~0.2 s, so
   // 10 s is fifty times that.
   double hang_seconds = 10;
+  // How long a thread waiting for a chunk yields before it sleeps between polls
+  // (CudaEvent::WaitFor). With many small batches in flight (gpu_batches_in_flight
+  // dispatch threads each waiting ~2-3 ms for a signature chunk) yielding kept up to that
+  // many of the host's cores busy, taken from the gRPC threads that feed the device.
+  double wait_spin_seconds = 50e-3;
   // The share of the device's global memory that Groth16 circuits may keep resident
   // (their G1 bases and QAP rows; proof_operator.h): a 2^20-constraint circuit takes
   // about 0.3 GiB, so half of an 80-141 GiB card holds a hundred of them and leaves the

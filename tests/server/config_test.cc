@@ -21,7 +21,7 @@ TEST_CASE("LoadConfigFile reads every key over the defaults", "[config]") {
   Config c;
   const std::string path = WriteTemp(
       "listen: 0.0.0.0:7000\nmetrics_listen: ''\nthreads: 3\ndata_dir: /tmp/x\n"
-      "shutdown_grace_seconds: 5\n"
+      "shutdown_grace_seconds: 5\ngpu_wait_spin_us: 200\n"
       "scheduler:\n  placement: load_balance\n  batching: false\n  max_queue_delay_ms: 2.5\n"
       "  max_batch_items:\n    signature_verify: 4096\n  max_queued_items: 999\n"
       "  calibration_seconds: 0\n  auto_cpu_max_host_load: 0.75\n"
@@ -33,6 +33,7 @@ TEST_CASE("LoadConfigFile reads every key over the defaults", "[config]") {
   CHECK(c.threads == 3);
   CHECK(c.data_dir == "/tmp/x");
   CHECK(c.shutdown_grace_seconds == 5);
+  CHECK(c.gpu_wait_spin_us == 200);
   CHECK(c.scheduler.placement == "load_balance");
   CHECK_FALSE(c.scheduler.batching);
   CHECK(c.scheduler.max_queue_delay_ms == 2.5);
@@ -76,6 +77,11 @@ TEST_CASE("ValidateConfig rejects bad levels and limits", "[config]") {
   c = Config{};
   c.executor = "optimistic";
   CHECK(ValidateConfig(c).code() == Status::Code::kInvalidArgument);
+  for (const double spin : {-1.0, 2e6}) {
+    c = Config{};
+    c.gpu_wait_spin_us = spin;
+    CHECK(ValidateConfig(c).code() == Status::Code::kInvalidArgument);
+  }
   for (const double load : {0.0, -0.5, 1.5}) {
     c = Config{};
     c.scheduler.auto_cpu_max_host_load = load;
