@@ -13,8 +13,10 @@
 //
 // --ladder: instead, Ed25519's variable-base ladder (253 doublings, 51 additions) one
 // thread a point against four lanes a point (kernels/ed25519_quad.cuh), for the split
-// kernel's longest role: kernel ms per (layout, count), the two layouts' points compared
-// (by their encodings) on every item.
+// kernel's longest role, then secp256k1's GLV half (kernels/secp256k1_quad.cuh's
+// QuadGlvHalfMul against GlvHalfMul), the split kernel's half roles: kernel ms per
+// (ladder, layout, count), the two layouts' points compared on every item (Ed25519 by
+// their encodings, secp256k1 coordinate for coordinate).
 //
 //   gpu_field_bench [--counts 1,32,1024,...] [--steps 256] [--runs 5] [--ladder]
 #include <cuda_runtime_api.h>
@@ -31,6 +33,7 @@
 #include "bench/gpu_timing.h"
 #include "bench/split_list.h"
 #include "kernels/ed25519.cuh"
+#include "kernels/secp256k1.cuh"
 #include "kernels/testing/device_buffer.h"
 #include "kernels/testing/field_chain_launch.h"
 
@@ -94,6 +97,70 @@ std::vector<std::vector<uint8_t>> Encodings(DeviceBuffer<uint32_t>& out, size_t 
   return encodings;
 }
 
+// Times launch(layout, out) in both layouts (one thread into `one`, quads into `quad`),
+// prints a line each and their ratio with agree(): whether the layouts' points are the
+// same (false ends the bench).
+template <class Launch, class Agree>
+bool TimeLadders(const Options& o, const char* name, size_t count, DeviceBuffer<uint32_t>& one,
+                 DeviceBuffer<uint32_t>& quad, const Launch& launch, const Agree& agree_fn) {
+  double ms[2] = {0, 0};
+  for (LadderLayout layout : {LadderLayout::kOneThread, LadderLayout::kQuad}) {
+    uint32_t* out = layout == LadderLayout::kOneThread ? one.get() : quad.get();
+    const double s = bench::Median(bench::TimeWithEvents(1, o.runs, [&] {
+      const Status st = launch(layout, out);
+      if (!st.ok()) Usage(st.ToString().c_str());
+    }));
+    ms[static_cast<int>(layout)] = s * 1e3;
+    std::printf("{\"bench\":\"%s\",\"layout\":\"%s\",\"count\":%zu,"
+                "\"kernel_ms\":%.4f,\"ladders_per_s\":%.4g}\n",
+                name, layout == LadderLayout::kOneThread ? "one_thread" : "quad", count, s * 1e3,
+                static_cast<double>(count) / s);
+    std::fflush(stdout);
+  }
+  CudaCheck(cudaDeviceSynchronize(), "cudaDeviceSynchronize");
+  const bool agree = agree_fn();
+  std::printf("{\"bench\":\"%s_ratio\",\"count\":%zu,\"quad_over_one_thread\":%.3f,"
+              "\"layouts_agree\":%s}\n",
+              name, count, ms[1] / ms[0], agree ? "true" : "false");
+  std::fflush(stdout);
+  return agree;
+}
+
+// secp256k1's GLV half: 64 random multiples of G (affine, made here), repeated, and
+// random halves below 2^128.
+int SecpHalfLadders(const Options& o, std::mt19937_64& rng) {
+  constexpr size_t kDistinctPoints = 64;
+  std::vector<uint32_t> point_limbs;
+  kernels::JacobianPoint multiple = kernels::ToJacobian(kernels::Secp256k1Generator());
+  for (size_t i = 0; i < kDistinctPoints; ++i) {
+    const int doublings = 1 + static_cast<int>(rng() % 7);
+    for (int k = 0; k < doublings; ++k) multiple = kernels::PointDouble(multiple);
+    multiple = kernels::PointAddMixed(multiple, kernels::Secp256k1Generator());
+    const kernels::AffinePoint a = kernels::ToAffine(multiple);
+    point_limbs.insert(point_limbs.end(), a.x.w, a.x.w + 8);
+    point_limbs.insert(point_limbs.end(), a.y.w, a.y.w + 8);
+  }
+  for (size_t count : o.counts) {
+    std::vector<uint32_t> scalars(8 * count, 0), points(16 * count);
+    for (size_t i = 0; i < count; ++i) {
+      for (int k = 0; k < 4; ++k) scalars[8 * i + k] = static_cast<uint32_t>(rng());
+      std::copy_n(&point_limbs[16 * (i % kDistinctPoints)], 16, &points[16 * i]);
+    }
+    DeviceBuffer<uint32_t> ds(scalars.size()), dp(points.size()), one(24 * count),
+        quad(24 * count);
+    ds.Upload(scalars.data(), scalars.size());
+    dp.Upload(points.data(), points.size());
+    const bool agree = TimeLadders(
+        o, "secp256k1_half", count, one, quad,
+        [&](LadderLayout layout, uint32_t* out) {
+          return kernels::LaunchSecpHalfLadder(layout, ds.get(), dp.get(), out, count, nullptr);
+        },
+        [&] { return one.Download() == quad.Download(); });
+    if (!agree) return 1;
+  }
+  return 0;
+}
+
 // --ladder: 64 random multiples of B (made here with the one-thread ladder), repeated,
 // and random scalars below 2^253.
 int LadderMain(const Options& o, std::mt19937_64& rng) {
@@ -123,29 +190,15 @@ int LadderMain(const Options& o, std::mt19937_64& rng) {
         quad(points.size());
     ds.Upload(scalars.data(), scalars.size());
     dp.Upload(points.data(), points.size());
-    double ms[2] = {0, 0};
-    for (LadderLayout layout : {LadderLayout::kOneThread, LadderLayout::kQuad}) {
-      uint32_t* out = layout == LadderLayout::kOneThread ? one.get() : quad.get();
-      const double s = bench::Median(bench::TimeWithEvents(1, o.runs, [&] {
-        const Status st = kernels::LaunchEdLadder(layout, ds.get(), dp.get(), out, count, nullptr);
-        if (!st.ok()) Usage(st.ToString().c_str());
-      }));
-      ms[static_cast<int>(layout)] = s * 1e3;
-      std::printf("{\"bench\":\"ed25519_ladder\",\"layout\":\"%s\",\"count\":%zu,"
-                  "\"kernel_ms\":%.4f,\"ladders_per_s\":%.4g}\n",
-                  layout == LadderLayout::kOneThread ? "one_thread" : "quad", count, s * 1e3,
-                  static_cast<double>(count) / s);
-      std::fflush(stdout);
-    }
-    CudaCheck(cudaDeviceSynchronize(), "cudaDeviceSynchronize");
-    const bool agree = Encodings(one, count) == Encodings(quad, count);
-    std::printf("{\"bench\":\"ed25519_ladder_ratio\",\"count\":%zu,\"quad_over_one_thread\":%.3f,"
-                "\"layouts_agree\":%s}\n",
-                count, ms[1] / ms[0], agree ? "true" : "false");
-    std::fflush(stdout);
+    const bool agree = TimeLadders(
+        o, "ed25519_ladder", count, one, quad,
+        [&](LadderLayout layout, uint32_t* out) {
+          return kernels::LaunchEdLadder(layout, ds.get(), dp.get(), out, count, nullptr);
+        },
+        [&] { return Encodings(one, count) == Encodings(quad, count); });
     if (!agree) return 1;
   }
-  return 0;
+  return SecpHalfLadders(o, rng);
 }
 
 int Main(int argc, char** argv) {

@@ -7,6 +7,7 @@
 #include "kernels/lane_u256.cuh"
 #include "kernels/launch_check.h"
 #include "kernels/secp256k1.cuh"
+#include "kernels/secp256k1_quad.cuh"
 
 namespace chainaccel::kernels {
 namespace {
@@ -141,7 +142,59 @@ __global__ void EdLadderQuad(const uint32_t* scalars, const uint32_t* points, ui
   if (thread % quad::kQuadLanes == 0) StoreEdPoint(p, out, i);
 }
 
+__device__ __forceinline__ void StoreJacobian(const JacobianPoint& p, uint32_t* out, size_t i) {
+  const U256* coordinates[3] = {&p.x, &p.y, &p.z};
+  for (int c = 0; c < 3; ++c) {
+    for (int k = 0; k < 8; ++k) out[24 * i + 8 * c + k] = coordinates[c]->w[k];
+  }
+}
+
+__global__ void SecpHalfOneThread(const uint32_t* scalars, const uint32_t* points,
+                                  uint32_t* out, size_t count) {
+  const size_t i = blockIdx.x * static_cast<size_t>(blockDim.x) + threadIdx.x;
+  if (i >= count) return;
+  const AffinePoint p{LoadValue(points, 2 * i), LoadValue(points, 2 * i + 1)};
+  StoreJacobian(GlvHalfMul(LoadValue(scalars, i), false, true, p), out, i);
+}
+
+__global__ void SecpHalfQuad(const uint32_t* scalars, const uint32_t* points, uint32_t* out,
+                             size_t count) {
+  const size_t thread = blockIdx.x * static_cast<size_t>(blockDim.x) + threadIdx.x;
+  const size_t i = thread / quad::kQuadLanes;
+  if (i >= count) return;
+  const AffinePoint p{LoadValue(points, 2 * i), LoadValue(points, 2 * i + 1)};
+  const JacobianPoint r = QuadGlvHalfMul(LoadValue(scalars, i), false, true, p);
+  if (thread % quad::kQuadLanes == 0) StoreJacobian(r, out, i);
+}
+
+// The grid of a ladder launcher: blocks for `count` items in `layout` (0 when too many).
+unsigned LadderBlocks(LadderLayout layout, size_t count) {
+  const size_t threads = layout == LadderLayout::kQuad ? count * quad::kQuadLanes : count;
+  return count > (size_t{1} << 40) ? 0 : GridBlocks(threads, kThreadsPerBlock);
+}
+
 }  // namespace
+
+Status LaunchSecpHalfLadder(LadderLayout layout, const uint32_t* scalars,
+                            const uint32_t* points, uint32_t* out, size_t count,
+                            cudaStream_t stream) {
+  if (layout != LadderLayout::kOneThread && layout != LadderLayout::kQuad) {
+    return Status::InvalidArgument("LaunchSecpHalfLadder: unknown layout");
+  }
+  if (count == 0) return Status::Ok();
+  if (scalars == nullptr || points == nullptr || out == nullptr) {
+    return Status::InvalidArgument("LaunchSecpHalfLadder: null pointer");
+  }
+  const unsigned blocks = LadderBlocks(layout, count);
+  if (blocks == 0) return Status::InvalidArgument("LaunchSecpHalfLadder: count too large");
+  ClearLastCudaError();
+  if (layout == LadderLayout::kQuad) {
+    SecpHalfQuad<<<blocks, kThreadsPerBlock, 0, stream>>>(scalars, points, out, count);
+  } else {
+    SecpHalfOneThread<<<blocks, kThreadsPerBlock, 0, stream>>>(scalars, points, out, count);
+  }
+  return CheckLaunch("LaunchSecpHalfLadder", stream);
+}
 
 Status LaunchEdLadder(LadderLayout layout, const uint32_t* scalars, const uint32_t* points,
                      uint32_t* out, size_t count, cudaStream_t stream) {
@@ -152,8 +205,7 @@ Status LaunchEdLadder(LadderLayout layout, const uint32_t* scalars, const uint32
   if (scalars == nullptr || points == nullptr || out == nullptr) {
     return Status::InvalidArgument("LaunchEdLadder: null pointer");
   }
-  const size_t threads = layout == LadderLayout::kQuad ? count * quad::kQuadLanes : count;
-  const unsigned blocks = count > (size_t{1} << 40) ? 0 : GridBlocks(threads, kThreadsPerBlock);
+  const unsigned blocks = LadderBlocks(layout, count);
   if (blocks == 0) return Status::InvalidArgument("LaunchEdLadder: count too large");
   ClearLastCudaError();
   if (layout == LadderLayout::kQuad) {

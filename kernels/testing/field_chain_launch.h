@@ -71,4 +71,16 @@ enum class LadderLayout : uint8_t {
 Status LaunchEdLadder(LadderLayout layout, const uint32_t* scalars, const uint32_t* points,
                      uint32_t* out, size_t count, cudaStream_t stream);
 
+// secp256k1's half of the split layout, k2 * phi(P) (secp256k1.cuh's GlvHalfMul with the
+// endomorphism: the table of 16 multiples, their global Z, ~125 doublings and ~26
+// additions), one thread a point or four lanes a point (secp256k1_quad.cuh's
+// QuadGlvHalfMul): the latency of the split kernel's half roles. For i < count: out[24 i
+// ...] = the Jacobian X, Y, Z (8 limbs each; both layouts give the same coordinates) of
+// scalars[i] * phi(P_i), P_i = points[16 i ...] affine x, y. REQUIRES: scalars[i] < 2^130
+// (a GLV half), P_i on the curve; scalars count * 8 limbs, points count * 16, out
+// count * 24, out overlapping neither.
+Status LaunchSecpHalfLadder(LadderLayout layout, const uint32_t* scalars,
+                            const uint32_t* points, uint32_t* out, size_t count,
+                            cudaStream_t stream);
+
 }  // namespace chainaccel::kernels
