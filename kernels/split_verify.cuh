@@ -60,6 +60,24 @@ struct SplitGeometry {
                 "a role runs on one lane or on a quad");
 };
 
+// What thread `thread` of a split block does: its role and its item within the block.
+struct SplitSeat {
+  int role;
+  int item;
+};
+template <class Roles>
+CHAINACCEL_HD constexpr SplitSeat SplitSeatOf(int thread) {
+  using Geometry = SplitGeometry<Roles>;
+  const int warp = thread / 32, lane = thread % 32;
+  if (warp == 0) return SplitSeat{0, lane};
+  if (warp <= Geometry::kRole1Lanes) {
+    return SplitSeat{1, (warp - 1) * (32 / Geometry::kRole1Lanes) +
+                            lane / Geometry::kRole1Lanes};
+  }
+  return SplitSeat{2, (warp - 1 - Geometry::kRole1Lanes) * (32 / Geometry::kRole2Lanes) +
+                          lane / Geometry::kRole2Lanes};
+}
+
 // For Roles without state carried between the phases.
 struct NothingCarried {};
 
@@ -85,16 +103,11 @@ __global__ void __launch_bounds__(SplitGeometry<Roles>::kThreadsPerBlock,
     SplitVerifyKernel(Roles roles, uint64_t count) {
   using Geometry = SplitGeometry<Roles>;
   __shared__ typename Roles::Parts shared_parts[kSplitItemsPerBlock];
-  const int lane = static_cast<int>(threadIdx.x % 32);
-  const int warp = static_cast<int>(threadIdx.x / 32);
-  // Warp-uniform role; the item within the block.
-  const int role = warp == 0 ? 0 : warp <= Geometry::kRole1Lanes ? 1 : 2;
-  const int first_warp = role == 2 ? 1 + Geometry::kRole1Lanes : 1;
-  const int lanes = role == 1 ? Geometry::kRole1Lanes : role == 2 ? Geometry::kRole2Lanes : 1;
-  const int item = (warp - (role == 0 ? 0 : first_warp)) * (32 / lanes) + lane / lanes;
-  const uint64_t i = uint64_t{blockIdx.x} * kSplitItemsPerBlock + item;
+  const SplitSeat seat = SplitSeatOf<Roles>(static_cast<int>(threadIdx.x));
+  const int role = seat.role;  // warp-uniform
+  const uint64_t i = uint64_t{blockIdx.x} * kSplitItemsPerBlock + seat.item;
   const bool active = i < count;
-  typename Roles::Parts& parts = shared_parts[item];
+  typename Roles::Parts& parts = shared_parts[seat.item];
   typename Roles::Fixed fixed{};
   if (role == 0) {
     if (active) fixed = roles.FixedRole(i);
