@@ -63,7 +63,7 @@ TEST_CASE("LaunchBip340Verify rejects null buffers and enqueues nothing for no i
 
 using testing::DeviceGeneratorTable;
 
-// Stages the batch, runs the kernel in both layouts on its packed messages (or, with a
+// Stages the batch, runs the kernel in every layout on its packed messages (or, with a
 // pre-hash, on the digests computed here) and returns the statuses; checks each against
 // the CPU engine's.
 std::vector<ItemStatus> CheckOnDevice(const testing::SignatureBatch& batch,

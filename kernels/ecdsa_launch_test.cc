@@ -1,6 +1,7 @@
 // Tests of kernels/ecdsa_launch.h: the argument checks (no GPU), and on the device,
-// tagged [device], every status (and recovered key and address) of the kernels, in both
-// layouts (one thread a signature, and split over three), against the CPU engine's
+// tagged [device], every status (and recovered key and address) of the kernels, in every
+// layout (one thread a signature, split over three, split with the halves on quads),
+// against the CPU engine's
 // functions (crypto/signatures.h, i.e. libsecp256k1) on random valid and corrupted
 // signatures of every ECDSA configuration, on every Wycheproof secp256k1 case, on
 // recovery cases, and in batches of 1 to 16,385 items.
@@ -170,7 +171,7 @@ TEST_CASE("ECDSA recovery kernel: keys, addresses and statuses equal the CPU's",
   }
 }
 
-TEST_CASE("ECDSA kernels: batches of 1 to 16,385 items in both layouts",
+TEST_CASE("ECDSA kernels: batches of 1 to 16,385 items in every layout",
           "[device][ecdsa][recover][batch_sizes]") {
   auto rng = testing::MakeRng("ecdsa kernel batch sizes");
   // Around a warp, the split kernel's 32 items a block, the one-thread kernel's 128

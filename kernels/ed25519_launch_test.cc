@@ -1,9 +1,9 @@
 // Tests of kernels/ed25519_launch.h: the argument checks (no GPU), and on the device,
-// tagged [device], every status of the kernels in both layouts (one thread a signature,
-// and split over three) against the CPU engine's VerifyEd25519 (libsodium) on every
-// Wycheproof Ed25519 case, on random valid and corrupted signatures of every Ed25519
-// configuration (pre-hashes computed on the host and passed as digests), and in batches
-// of 1 to 16,385 items.
+// tagged [device], every status of the kernels in every layout (one thread a signature,
+// split over three, split with the ladder on a quad) against the CPU engine's
+// VerifyEd25519 (libsodium) on every Wycheproof Ed25519 case, on random valid and
+// corrupted signatures of every Ed25519 configuration (pre-hashes computed on the host and
+// passed as digests), and in batches of 1 to 16,385 items.
 #include "kernels/ed25519_launch.h"
 
 #include <catch2/catch.hpp>
@@ -107,7 +107,7 @@ TEST_CASE("Ed25519 kernel: random valid and corrupted signatures get the CPU's v
   }
 }
 
-TEST_CASE("Ed25519 kernel: batches of 1 to 16,385 items in both layouts",
+TEST_CASE("Ed25519 kernel: batches of 1 to 16,385 items in every layout",
           "[device][ed25519][batch_sizes]") {
   auto rng = testing::MakeRng("ed25519 kernel batch sizes");
   // Around a warp, the split kernel's 32 items a block, the one-thread kernel's 128
