@@ -19,7 +19,8 @@ namespace {
 // 91 ms, Ed25519 86 ms (80 ms kernel-only plus the engine's staging); 1,024 items in
 // 2.0 / 2.2 / 2.0 / 2.7 ms (one verification per thread: the floor up to ~4,000 items).
 // A batch alone on the device splits each signature over three threads (1.2 / 1.4 / 1.3
-// / 2.4 ms at 1,024 items, 2026-12-05 19:03 UTC); the priors keep the one-thread figures,
+// ms at 1,024 items, 2026-12-05 19:03 UTC; Ed25519 with its ladder on a quad of lanes,
+// 0.81 ms kernel-only on the H200, 22:45 UTC); the priors keep the one-thread figures,
 // the layout of batches under load, and the calibration and online fit refine them.
 // The H200 measured the same kernels' predecessors within ~2 % of the H100 (same GH100
 // compute). Other GPU lines: gpu_merkle_bench (2^24 leaves in 13-28 ms); hashes end to
