@@ -19,7 +19,8 @@
 // and optionally, for roles 1 and 2 run by a quad of lanes each (kernels/quad_u256.cuh:
 //   the four lanes of a quad call the role's functions together, each holding one lane of
 //   the quad values; on the host one call steps all four):
-//   static constexpr int kRole1Lanes = 4 (or kRole2Lanes); the default is one lane.
+//   static constexpr int kRole1Lanes, kRole2Lanes: 1 or 4 each (declare both; a Roles
+//   that declares neither runs every role on one lane).
 //   Every lane of a quad writes the same values to Parts (a quad's values are the same
 //   on its four lanes once broadcast).
 // Every function is plain host and device code, so RunSplitRolesInOrder runs an item's
