@@ -40,18 +40,6 @@ struct EdHalfScalars {
   bool ok;          // false: no pair below 2^kEdHalfScalarBits (use the full-size equation)
 };
 
-// 8L = 2^255 + 8 (L - 2^252).
-CHAINACCEL_HD U256 Ed25519EightOrder() {
-  U256 out;
-  const U256 l = Ed25519Order();
-  uint32_t carry = 0;
-  for (int i = 0; i < 8; ++i) {
-    out.w[i] = (l.w[i] << 3) | carry;
-    carry = l.w[i] >> 29;
-  }
-  return out;
-}
-
 // The index of the highest set bit plus one (0 for 0).
 CHAINACCEL_HD int U256BitLength(const U256& a) {
   for (int i = 7; i >= 0; --i) {
@@ -78,6 +66,9 @@ CHAINACCEL_HD U256 U256ShiftLeft(const U256& a, int s) {
 }
 
 CHAINACCEL_HD bool U256Below2Pow(const U256& a, int bits) { return U256BitLength(a) <= bits; }
+
+// 8L = 2^255 + 8 (L - 2^252), below 2^256.
+CHAINACCEL_HD U256 Ed25519EightOrder() { return U256ShiftLeft(Ed25519Order(), 3); }
 
 // One Euclid step on magnitudes: r_prev := r_prev mod r, t_prev := t_prev + q t, where
 // q = floor(r_prev / r) (shift and subtract). REQUIRES r != 0.

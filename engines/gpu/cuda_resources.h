@@ -69,7 +69,7 @@ class CudaEvent {
   // after that. A yielding thread keeps its core busy; a sleeping one gives it to the
   // gRPC and CPU-engine threads for a wake-up ~50-100 us late (GpuOptions::wait_spin).
   Status WaitFor(std::chrono::steady_clock::duration timeout,
-                 std::chrono::steady_clock::duration spin = std::chrono::milliseconds(50)) const;
+                 std::chrono::steady_clock::duration spin) const;
 
  private:
   cudaEvent_t event_ = nullptr;

@@ -106,8 +106,8 @@ class GpuEngine final : public Engine {
   // threads (kernels/ecdsa_records.h: sizes, DER parsed by libsecp256k1;
   // kernels/bip340_records.h), pre-hashed on the device when the task asks, and verified
   // or recovered, one thread per signature or, for chunks of up to 4,096 items of a batch
-  // alone on the device, three (kernels/signature_layout.h: a small batch finishes
-  // sooner), with the acceptance rules and per-item statuses of the CPU engine
+  // alone on the device, three (Ed25519's ladder on four; kernels/signature_layout.h: a
+  // small batch finishes sooner), with the acceptance rules and per-item statuses of the CPU engine
   // (kernels/ecdsa.cuh, kernels/bip340.cuh, kernels/ed25519.cuh); BIP-340
   // and Ed25519 messages of any length go to the device packed beside the records and are
   // hashed there inside verification. A chunk's staging overlaps the other lane's device

@@ -1,5 +1,6 @@
 #include "kernels/testing/field_chain_launch.h"
 
+#include <string>
 #include <utility>
 
 #include "kernels/ed25519.cuh"
@@ -167,10 +168,30 @@ __global__ void SecpHalfQuad(const uint32_t* scalars, const uint32_t* points, ui
   if (thread % quad::kQuadLanes == 0) StoreJacobian(r, out, i);
 }
 
-// The grid of a ladder launcher: blocks for `count` items in `layout` (0 when too many).
-unsigned LadderBlocks(LadderLayout layout, size_t count) {
+// A ladder kernel: out for items [0, count) from scalars and points (one thread an item,
+// or a quad of lanes an item).
+using LadderKernel = void (*)(const uint32_t*, const uint32_t*, uint32_t*, size_t);
+
+// The launchers' shared body: the checks (errors named after `name`), the grid, and the
+// kernel of `layout`.
+Status LaunchLadder(const char* name, LadderKernel one_thread, LadderKernel on_quads,
+                    LadderLayout layout, const uint32_t* scalars, const uint32_t* points,
+                    uint32_t* out, size_t count, cudaStream_t stream) {
+  const std::string what = name;
+  if (layout != LadderLayout::kOneThread && layout != LadderLayout::kQuad) {
+    return Status::InvalidArgument(what + ": unknown layout");
+  }
+  if (count == 0) return Status::Ok();
+  if (scalars == nullptr || points == nullptr || out == nullptr) {
+    return Status::InvalidArgument(what + ": null pointer");
+  }
   const size_t threads = layout == LadderLayout::kQuad ? count * quad::kQuadLanes : count;
-  return count > (size_t{1} << 40) ? 0 : GridBlocks(threads, kThreadsPerBlock);
+  const unsigned blocks = count > (size_t{1} << 40) ? 0 : GridBlocks(threads, kThreadsPerBlock);
+  if (blocks == 0) return Status::InvalidArgument(what + ": count too large");
+  ClearLastCudaError();
+  const LadderKernel kernel = layout == LadderLayout::kQuad ? on_quads : one_thread;
+  kernel<<<blocks, kThreadsPerBlock, 0, stream>>>(scalars, points, out, count);
+  return CheckLaunch(name, stream);
 }
 
 }  // namespace
@@ -178,42 +199,14 @@ unsigned LadderBlocks(LadderLayout layout, size_t count) {
 Status LaunchSecpHalfLadder(LadderLayout layout, const uint32_t* scalars,
                             const uint32_t* points, uint32_t* out, size_t count,
                             cudaStream_t stream) {
-  if (layout != LadderLayout::kOneThread && layout != LadderLayout::kQuad) {
-    return Status::InvalidArgument("LaunchSecpHalfLadder: unknown layout");
-  }
-  if (count == 0) return Status::Ok();
-  if (scalars == nullptr || points == nullptr || out == nullptr) {
-    return Status::InvalidArgument("LaunchSecpHalfLadder: null pointer");
-  }
-  const unsigned blocks = LadderBlocks(layout, count);
-  if (blocks == 0) return Status::InvalidArgument("LaunchSecpHalfLadder: count too large");
-  ClearLastCudaError();
-  if (layout == LadderLayout::kQuad) {
-    SecpHalfQuad<<<blocks, kThreadsPerBlock, 0, stream>>>(scalars, points, out, count);
-  } else {
-    SecpHalfOneThread<<<blocks, kThreadsPerBlock, 0, stream>>>(scalars, points, out, count);
-  }
-  return CheckLaunch("LaunchSecpHalfLadder", stream);
+  return LaunchLadder("LaunchSecpHalfLadder", SecpHalfOneThread, SecpHalfQuad, layout, scalars,
+                      points, out, count, stream);
 }
 
 Status LaunchEdLadder(LadderLayout layout, const uint32_t* scalars, const uint32_t* points,
                      uint32_t* out, size_t count, cudaStream_t stream) {
-  if (layout != LadderLayout::kOneThread && layout != LadderLayout::kQuad) {
-    return Status::InvalidArgument("LaunchEdLadder: unknown layout");
-  }
-  if (count == 0) return Status::Ok();
-  if (scalars == nullptr || points == nullptr || out == nullptr) {
-    return Status::InvalidArgument("LaunchEdLadder: null pointer");
-  }
-  const unsigned blocks = LadderBlocks(layout, count);
-  if (blocks == 0) return Status::InvalidArgument("LaunchEdLadder: count too large");
-  ClearLastCudaError();
-  if (layout == LadderLayout::kQuad) {
-    EdLadderQuad<<<blocks, kThreadsPerBlock, 0, stream>>>(scalars, points, out, count);
-  } else {
-    EdLadderOneThread<<<blocks, kThreadsPerBlock, 0, stream>>>(scalars, points, out, count);
-  }
-  return CheckLaunch("LaunchEdLadder", stream);
+  return LaunchLadder("LaunchEdLadder", EdLadderOneThread, EdLadderQuad, layout, scalars,
+                      points, out, count, stream);
 }
 
 Status LaunchModularProducts(const uint32_t* a, const uint32_t* b, uint32_t* out, size_t count,
