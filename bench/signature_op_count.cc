@@ -2,8 +2,10 @@
 // one ECDSA verification, one recovery and one Ed25519 verification cost in the GPU's code
 // (kernels/ecdsa.cuh, kernels/ed25519.cuh, compiled for the host with counters), for
 // comparing the kernels' rates with the GPU's integer multiply-add ceiling. Averages over
-// random valid signatures; one JSON line per operation. Not counted: SHA-512 and the
-// reduction mod L of Ed25519 (shifts and subtractions, no products).
+// random valid signatures; one JSON line per operation (Ed25519 twice: the kernel's
+// half-size scalars and the full-size equation). Not counted: SHA-512, Ed25519's
+// reductions mod L and the half-size scalars' Euclid (shifts and subtractions) and the
+// product c S before its reduction.
 // Usage: signature_op_count [signatures, default 200]
 #define CHAINACCEL_COUNT_MOD_OPS 1
 
@@ -16,6 +18,7 @@
 #include "kernels/ecdsa.cuh"
 #include "kernels/ecdsa_records.h"
 #include "kernels/ed25519.cuh"
+#include "kernels/ed25519_half_scalars.cuh"
 
 namespace chainaccel {
 namespace {
@@ -102,16 +105,27 @@ int Main(int argc, char** argv) {
   ed_task.public_keys = PackedItems::Fixed(ed_keys, 32);
   ed_task.signatures = PackedItems::Fixed(ed_signatures, 64);
   std::vector<uint8_t> ed_record(kernels::kEd25519RecordBytes);
-  mod_op_counts = {};
-  for (size_t i = 0; i < n; ++i) {
-    kernels::StageEd25519Record(ed_task, i, ed_record.data());  // no products: not counted
-    if (kernels::VerifyEd25519Record(ed_record.data(), &ed_messages[32 * i], 32,
-                                     ed_table.data()) != ItemStatus::kOk) {
-      std::fprintf(stderr, "signature_op_count: a valid Ed25519 signature did not verify\n");
-      return 1;
+  // The one-thread kernel's verification (half-size scalars) and the full-size equation.
+  using EdVerify = ItemStatus (*)(const uint8_t*, const uint8_t*, uint64_t,
+                                  const kernels::EdPrecomputed*);
+  const struct {
+    const char* op;
+    EdVerify verify;
+  } ed_verifications[] = {
+      {"ed25519 verify", &kernels::VerifyEd25519RecordHalfScalars},
+      {"ed25519 verify (full-size scalars)", &kernels::VerifyEd25519Record}};
+  for (const auto& v : ed_verifications) {
+    mod_op_counts = {};
+    for (size_t i = 0; i < n; ++i) {
+      kernels::StageEd25519Record(ed_task, i, ed_record.data());  // no products: not counted
+      if (v.verify(ed_record.data(), &ed_messages[32 * i], 32, ed_table.data()) !=
+          ItemStatus::kOk) {
+        std::fprintf(stderr, "signature_op_count: a valid Ed25519 signature did not verify\n");
+        return 1;
+      }
     }
+    Report(v.op, n, mod_op_counts);
   }
-  Report("ed25519 verify", n, mod_op_counts);
   return 0;
 }
 

@@ -308,6 +308,15 @@ CHAINACCEL_HD void EdCachedMultiples(const EdPoint& p,
   }
 }
 
+// [32]P, one window's doublings: four of the five skip T (only an addition reads it).
+CHAINACCEL_HD EdPoint EdWindowDoublings(EdPoint p) {
+  p = EdDouble<false>(p);
+  p = EdDouble<false>(p);
+  p = EdDouble<false>(p);
+  p = EdDouble<false>(p);
+  return EdDouble<true>(p);
+}
+
 // b * P for b < 2^254 (little-endian limbs) from P's cached multiples: signed 5-bit
 // windows (at most 51 additions where unsigned 4-bit windows took 64; four of each five
 // doublings skip T). The windows are fixed, not wNAF, so the lanes of a warp add at the
@@ -316,11 +325,7 @@ CHAINACCEL_HD EdPoint EdWindowedMul(const U256& b,
                                     const EdCached (&multiples)[kEdVariableWindowMultiples]) {
   EdPoint acc = EdIdentity();
   for (int i = kEdVariableWindowDigits - 1; i >= 0; --i) {
-    acc = EdDouble<false>(acc);
-    acc = EdDouble<false>(acc);
-    acc = EdDouble<false>(acc);
-    acc = EdDouble<false>(acc);
-    acc = EdDouble<true>(acc);
+    acc = EdWindowDoublings(acc);
     const int d = U256BoothDigit5(b, i);
     // One addition for either sign, so that lanes of both signs add together.
     if (d != 0) acc = EdAddCached(acc, multiples[(d < 0 ? -d : d) - 1], d < 0);
@@ -438,6 +443,15 @@ CHAINACCEL_HD EdChecks EdCheckEncodings(const uint8_t* record) {
   return c;
 }
 
+// EdCheckEncodings, and A decoded into `a` (key_decodes) when the sizes are right (else
+// `a` is the identity).
+CHAINACCEL_HD EdChecks EdCheckRecord(const uint8_t* record, EdPoint& a) {
+  EdChecks c = EdCheckEncodings(record);
+  a = EdIdentity();
+  if (c.size_verdict == ItemStatus::kOk) c.key_decodes = EdDecode(record, a);
+  return c;
+}
+
 // The verdict when the equation is not tried or does not hold (the CPU engine's
 // classification of libsodium's rejection): the size's; ITEM_MALFORMED_PUBLIC_KEY when A
 // is never acceptable (y >= p, no curve point, or [8]A the identity); else
@@ -467,10 +481,8 @@ CHAINACCEL_HD U256 Ed25519Challenge(const uint8_t* record, const uint8_t* messag
 CHAINACCEL_HD ItemStatus VerifyEd25519Record(const uint8_t* record, const uint8_t* message,
                                              uint64_t message_size,
                                              const EdPrecomputed* table) {
-  EdChecks c = EdCheckEncodings(record);
-  if (c.size_verdict != ItemStatus::kOk) return c.size_verdict;
   EdPoint a;
-  c.key_decodes = EdDecode(record, a);
+  const EdChecks c = EdCheckRecord(record, a);
   if (c.Attempt()) {
     const U256 k = Ed25519Challenge(record, message, message_size);
     const EdPoint check = EdDoubleScalarMul(c.s, k, EdNegate(a), table);
@@ -592,9 +604,8 @@ struct Ed25519VerifyRoles {
   }
   CHAINACCEL_HD EdSplitFixed FixedRole(uint64_t i) const {
     const uint8_t* record = Record(i);
-    EdChecks c = EdCheckEncodings(record);
-    EdPoint a = EdIdentity();
-    if (c.size_verdict == ItemStatus::kOk) c.key_decodes = EdDecode(record, a);
+    EdPoint a;
+    const EdChecks c = EdCheckRecord(record, a);
     EdSplitFixed f{c.Attempt(), EdFailure(c, a), EdIdentity()};
     if (f.attempt) f.s_b = EdAddFixedBaseMul(EdIdentity(), c.s, table);
     return f;

@@ -6,6 +6,7 @@
 
 #include <catch2/catch.hpp>
 
+#include <algorithm>
 #include <random>
 #include <vector>
 
@@ -115,6 +116,53 @@ TEST_CASE("Half-size scalars are found for 100,000 random k", "[ed25519][half_sc
   // random (hash-derived) k.
   INFO("not found: " << not_found);
   CHECK(not_found <= 100);
+}
+
+// EdEuclidStepEstimated is EdEuclidStep: pairs along the Euclid of random k, and random
+// pairs of every length difference (up to 255 bits: the bitwise step past 2^24), with r
+// below 2^32 among them.
+TEST_CASE("The estimated Euclid step equals the bitwise one", "[ed25519][half_scalars]") {
+  auto rng = testing::MakeRng("ed25519 euclid step");
+  auto check = [](const U256& r_prev, const U256& t_prev, const U256& r, const U256& t) {
+    U256 bitwise_r = r_prev, bitwise_t = t_prev, estimated_r = r_prev, estimated_t = t_prev;
+    EdEuclidStep(bitwise_r, bitwise_t, r, t);
+    EdEuclidStepEstimated(estimated_r, estimated_t, r, t);
+    REQUIRE(U256Equal(bitwise_r, estimated_r));
+    REQUIRE(U256Equal(bitwise_t, estimated_t));
+  };
+  for (int n = 0; n < 2000; ++n) {
+    U256 r_prev = Ed25519EightOrder(), t_prev = U256Zero();
+    U256 r = RandomBelowOrder(rng), t = U256Small(1);
+    while (!U256IsZero(r)) {  // the whole Euclid, past the 2^128 stop
+      check(r_prev, t_prev, r, t);
+      U256 next_r = r_prev, next_t = t_prev;
+      EdEuclidStep(next_r, next_t, r, t);
+      r_prev = r;
+      t_prev = t;
+      r = next_r;
+      t = next_t;
+      if (!U256Below2Pow(t, 200)) break;  // t q stays below 2^256
+    }
+  }
+  for (int n = 0; n < 20000; ++n) {
+    const int r_bits = 1 + static_cast<int>(rng() % 255);
+    const int prev_bits = r_bits + static_cast<int>(rng() % (257 - r_bits));
+    U256 r, r_prev;
+    for (uint32_t& w : r.w) w = static_cast<uint32_t>(rng());
+    for (uint32_t& w : r_prev.w) w = static_cast<uint32_t>(rng());
+    r = U256ShiftRightBits(r, 256 - r_bits);
+    r_prev = U256ShiftRightBits(r_prev, 256 - std::min(prev_bits, 256));
+    r.w[0] |= 1;
+    if (U256Less(r_prev, r)) std::swap(r_prev, r);
+    // t small enough that t_prev + q t fits.
+    const int t_bits = std::max(1, 250 - (U256BitLength(r_prev) - U256BitLength(r)) - 2);
+    U256 t, t_prev;
+    for (uint32_t& w : t.w) w = static_cast<uint32_t>(rng());
+    for (uint32_t& w : t_prev.w) w = static_cast<uint32_t>(rng());
+    t = U256ShiftRightBits(t, 256 - std::min(t_bits, 128));
+    t_prev = U256ShiftRightBits(t_prev, 256 - std::min(t_bits, 128));
+    check(r_prev, t_prev, r, t);
+  }
 }
 
 }  // namespace

@@ -12,6 +12,9 @@ namespace {
 // held the SM to 3 blocks (12 warps; ncu: 20% of issue slots busy, half the stalls on
 // instruction fetch). Measured on the H100, 2^20 signatures: 7.5 M/s with 154 registers,
 // 10.6 M/s with the cap of 4 blocks, 10.0 M/s with 5 (102 registers).
+// The full-size equation: VerifyEd25519RecordHalfScalars (kernels/ed25519_half_scalars.cuh)
+// counts 22 % fewer limb products but ran at 9.8 M/s against 12.9 on the H100 (2^20
+// signatures, 2026-12-06; kernels/NOTES.md, "Half-size scalars on the device").
 constexpr int kEd25519ThreadsPerBlock = 128;
 constexpr int kEd25519MinBlocksPerSm = 4;
 

@@ -23,7 +23,9 @@
 
 namespace chainaccel::kernels {
 
-// statuses[i] = VerifyEd25519Record(records + kEd25519RecordBytes * i, message i).
+// statuses[i] = VerifyEd25519Record(records + kEd25519RecordBytes * i, message i): one
+// thread a signature, or the split roles (Ed25519VerifyRoles, Ed25519QuadVerifyRoles) as
+// `layout` asks.
 Status LaunchEd25519Verify(const uint8_t* records, const uint8_t* messages,
                            const uint64_t* offsets, const uint8_t* digests, size_t count,
                            const EdPrecomputed* base_table, uint8_t* statuses,

@@ -1,8 +1,10 @@
 // Host tests of kernels/sha512.cuh and kernels/ed25519.cuh (compiled as plain C++):
 // SHA-512, the reduction mod L and multiples of B against libsodium, and every
-// verification verdict against the CPU engine (crypto/signatures.h, libsodium
-// 1.0.18) on every Wycheproof Ed25519 case, random valid and corrupted signatures, and
-// hand-made keys and signatures of small order and non-canonical encodings.
+// verification verdict (the half-size scalars', the full-size equation's, the split
+// roles') against the CPU engine (crypto/signatures.h, libsodium 1.0.18) on every
+// Wycheproof Ed25519 case, random valid and corrupted signatures, hand-made keys and
+// signatures of small order and non-canonical encodings, and keys and R with torsion
+// components.
 #include <catch2/catch.hpp>
 
 #include <sodium.h>
@@ -16,6 +18,7 @@
 #include "tests/support/signature_cases.h"
 #include "tests/support/vectors.h"
 #include "kernels/ed25519.cuh"
+#include "kernels/ed25519_half_scalars.cuh"
 #include "kernels/ed25519_quad.cuh"
 
 namespace chainaccel::kernels {
@@ -150,14 +153,17 @@ TEST_CASE("The signed window gives the table's multiples of B for edge digits", 
   }
 }
 
-// The one-thread verdict of item i; the split roles' (RunSplitRolesInOrder) must agree.
+// The one-thread kernel's verdict of item i (half-size scalars); the full-size equation's
+// and the split roles' (RunSplitRolesInOrder) must agree.
 ItemStatus GpuRules(const SignatureVerifyTask& task, size_t i) {
   uint8_t record[kEd25519RecordBytes];
   StageEd25519Record(task, i, record);
   Hash32 digest;
   const ByteView message = ApplyPreHash(task.pre_hash, task.messages[i], digest);
   const ItemStatus one_thread =
-      VerifyEd25519Record(record, message.data(), message.size(), BaseTable());
+      VerifyEd25519RecordHalfScalars(record, message.data(), message.size(), BaseTable());
+  CHECK(int(VerifyEd25519Record(record, message.data(), message.size(), BaseTable())) ==
+        int(one_thread));
   const uint64_t offsets[2] = {0, message.size()};
   uint8_t split_status = 0xEE;
   const Ed25519VerifyRoles roles{
@@ -273,6 +279,108 @@ TEST_CASE("Ed25519 rules: small-order and non-canonical keys and R, S around L",
   batch.Add(message, Bytes(key.public_key.begin(), key.public_key.end() - 1), good, "31-byte key");
   batch.Add(message, key.public_key, Bytes(good.begin(), good.end() - 1), "63-byte signature");
   CheckAgainstCpu(batch, PreHash::kNone);
+}
+
+// A + T_A and R + T_R over the eight points T of the torsion subgroup: libsodium accepts
+// exactly when T_R = -[k]T_A (its equation is cofactorless), which the half-size scalars'
+// pairs must keep (d = c k mod 8L, not mod L).
+TEST_CASE("Ed25519 rules: keys and R with torsion components", "[ed25519][half_scalars]") {
+  REQUIRE(sodium_init() >= 0);
+  auto rng = testing::MakeRng("ed25519 rules torsion");
+  // [j]T8 for j < 8 from the order-8 point of libsodium's small-order list.
+  const Bytes t8 =
+      testing::FromHex("c7176a703d4dd84fba3c0b760d10670f2a2053fa2c39ccc64ec7fd7792ac037a");
+  std::vector<Bytes> torsion{testing::FromHex(
+      "0100000000000000000000000000000000000000000000000000000000000000")};
+  for (int j = 1; j < 8; ++j) {
+    Bytes next(32);
+    REQUIRE(crypto_core_ed25519_add(next.data(), torsion.back().data(), t8.data()) == 0);
+    torsion.push_back(next);
+  }
+  auto add = [](const Bytes& p, const Bytes& q) {
+    Bytes sum(32);
+    REQUIRE(crypto_core_ed25519_add(sum.data(), p.data(), q.data()) == 0);
+    return sum;
+  };
+  auto random_scalar = [] {
+    Bytes s(32);
+    crypto_core_ed25519_scalar_random(s.data());
+    return s;
+  };
+  testing::SignatureBatch batch;
+  std::vector<bool> key_has_torsion;
+  for (int ja = 0; ja < 8; ++ja) {
+    for (int jr = 0; jr < 8; ++jr) {
+      for (int n = 0; n < 6; ++n) {
+        const Bytes a = random_scalar(), r = random_scalar();
+        Bytes a_point(32), r_point(32);
+        REQUIRE(crypto_scalarmult_ed25519_base_noclamp(a_point.data(), a.data()) == 0);
+        REQUIRE(crypto_scalarmult_ed25519_base_noclamp(r_point.data(), r.data()) == 0);
+        const Bytes key = add(a_point, torsion[ja]), big_r = add(r_point, torsion[jr]);
+        const Bytes message = testing::RandomBytes(rng, 1 + n * 7);
+        uint8_t h[64];
+        crypto_hash_sha512_state state;
+        crypto_hash_sha512_init(&state);
+        crypto_hash_sha512_update(&state, big_r.data(), 32);
+        crypto_hash_sha512_update(&state, key.data(), 32);
+        crypto_hash_sha512_update(&state, message.data(), message.size());
+        crypto_hash_sha512_final(&state, h);
+        Bytes k(32), ka(32), s(32);
+        crypto_core_ed25519_scalar_reduce(k.data(), h);
+        crypto_core_ed25519_scalar_mul(ka.data(), k.data(), a.data());
+        crypto_core_ed25519_scalar_add(s.data(), r.data(), ka.data());
+        Bytes signature = big_r;
+        signature.insert(signature.end(), s.begin(), s.end());
+        batch.Add(message, key, signature,
+                  "A + [" + std::to_string(ja) + "]T8, R + [" + std::to_string(jr) + "]T8");
+        key_has_torsion.push_back(ja != 0);
+      }
+    }
+  }
+  CheckAgainstCpu(batch, PreHash::kNone);
+  // Both verdicts occur with a torsion component in the key.
+  const SignatureVerifyTask task = batch.Task({SignatureScheme::kEd25519});
+  int accepted = 0, rejected = 0;
+  for (size_t i = 0; i < batch.size(); ++i) {
+    if (!key_has_torsion[i]) continue;
+    const bool ok = crypto_sign_verify_detached(task.signatures[i].data(), task.messages[i].data(),
+                                                task.messages[i].size(),
+                                                task.public_keys[i].data()) == 0;
+    (ok ? accepted : rejected)++;
+  }
+  CHECK(accepted > 0);
+  CHECK(rejected > 0);
+}
+
+// About 1 k in 9,000 has no pair below 2^133 (kernels/ed25519_half_scalars.cuh): messages
+// are searched for one, whose valid and corrupted signatures take the full-size equation.
+TEST_CASE("Ed25519 rules: a k without half-size scalars takes the full-size equation",
+          "[ed25519][half_scalars]") {
+  REQUIRE(sodium_init() >= 0);
+  auto rng = testing::MakeRng("ed25519 rules no pair");
+  const testing::Ed25519Key key = testing::MakeEd25519Key(rng);
+  testing::SignatureBatch batch;
+  for (uint32_t counter = 0; counter < 1000000 && batch.size() < 2; ++counter) {
+    const Bytes message = testing::RandomBytes(rng, 16);
+    const Bytes signature = testing::SignEd25519(key, message);
+    uint8_t h[64];
+    crypto_hash_sha512_state state;
+    crypto_hash_sha512_init(&state);
+    crypto_hash_sha512_update(&state, signature.data(), 32);
+    crypto_hash_sha512_update(&state, key.public_key.data(), 32);
+    crypto_hash_sha512_update(&state, message.data(), message.size());
+    crypto_hash_sha512_final(&state, h);
+    if (EdReduceHalfScalars(Ed25519ReduceWide(h)).ok) continue;
+    batch.Add(message, key.public_key, signature, "k without a pair");
+    Bytes corrupted = signature;
+    corrupted[33] ^= 4;  // S changes, k does not
+    batch.Add(message, key.public_key, corrupted, "k without a pair, S corrupted");
+  }
+  REQUIRE(batch.size() == 2);
+  CheckAgainstCpu(batch, PreHash::kNone);
+  const SignatureVerifyTask task = batch.Task({SignatureScheme::kEd25519});
+  CHECK(GpuRules(task, 0) == ItemStatus::kOk);
+  CHECK(GpuRules(task, 1) == ItemStatus::kInvalid);
 }
 
 }  // namespace

@@ -1,6 +1,7 @@
-// libFuzzer target: the GPU's Ed25519 item path (kernels/ed25519.cuh's staging and
-// VerifyEd25519Record, compiled for the host) against the CPU engine's VerifyEd25519
-// (libsodium). Any difference in status aborts.
+// libFuzzer target: the GPU's Ed25519 item path (kernels/ed25519.cuh's staging,
+// VerifyEd25519Record and the one-thread kernel's VerifyEd25519RecordHalfScalars, compiled
+// for the host) against the CPU engine's VerifyEd25519 (libsodium). Any difference in
+// status aborts.
 //
 // Input: byte 0 picks the path, the rest feeds it.
 //   bit 7 set: a valid signature, then a corruption: the seed is SHA-256 of bytes [3, 35),
@@ -22,6 +23,7 @@
 #include "crypto/signatures.h"
 #include "tests/support/signature_batch.h"
 #include "kernels/ed25519.cuh"
+#include "kernels/ed25519_half_scalars.cuh"
 
 namespace {
 
@@ -46,9 +48,12 @@ void Check(ByteView message, ByteView key, ByteView signature, uint8_t mode) {
   const ByteView hashed = chainaccel::ApplyPreHash(task.pre_hash, message, digest);
   const ItemStatus gpu =
       kernels::VerifyEd25519Record(record, hashed.data(), hashed.size(), Table());
+  const ItemStatus gpu_half =
+      kernels::VerifyEd25519RecordHalfScalars(record, hashed.data(), hashed.size(), Table());
   const ItemStatus cpu = chainaccel::VerifyEd25519(hashed, key, signature);
-  if (gpu != cpu) {
-    std::fprintf(stderr, "DISAGREEMENT: GPU rules %d, CPU engine %d\n", int(gpu), int(cpu));
+  if (gpu != cpu || gpu_half != cpu) {
+    std::fprintf(stderr, "DISAGREEMENT: GPU rules %d (half-size scalars %d), CPU engine %d\n",
+                 int(gpu), int(gpu_half), int(cpu));
     std::abort();
   }
 }
