@@ -181,11 +181,7 @@ CHAINACCEL_HD EdHalfScalars EdReduceHalfScalars(const U256& k) {
   U256 r = k, t = U256Small(1);
   int step = 0;  // t has the sign (-1)^step
   while (!U256Below2Pow(r, 128) && step < kMaxSteps) {
-#if defined(CHAINACCEL_ED_EUCLID_BITWISE)
-    EdEuclidStep(r_prev, t_prev, r, t);
-#else
     EdEuclidStepEstimated(r_prev, t_prev, r, t);
-#endif
     const U256 r_next = r_prev, t_next = t_prev;
     r_prev = r;
     t_prev = t;
