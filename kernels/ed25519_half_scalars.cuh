@@ -86,15 +86,6 @@ CHAINACCEL_HD U256 U256ShiftLeft(const U256& a, int s) {
   return out;
 }
 
-// a >> 1.
-CHAINACCEL_HD U256 U256ShiftRightOne(const U256& a) {
-  U256 out;
-  CHAINACCEL_UNROLL
-  for (int i = 0; i < 7; ++i) out.w[i] = a.w[i] >> 1 | a.w[i + 1] << 31;
-  out.w[7] = a.w[7] >> 1;
-  return out;
-}
-
 CHAINACCEL_HD bool U256Below2Pow(const U256& a, int bits) { return U256BitLength(a) <= bits; }
 
 // 8L = 2^255 + 8 (L - 2^252), below 2^256.
@@ -113,8 +104,8 @@ CHAINACCEL_HD void EdEuclidStep(U256& r_prev, U256& t_prev, const U256& r, const
       U256Add(t_prev, t_shifted, t_prev);
     }
     if (s == 0) break;
-    r_shifted = U256ShiftRightOne(r_shifted);
-    t_shifted = U256ShiftRightOne(t_shifted);
+    r_shifted = U256HalveWithTop(r_shifted, 0);
+    t_shifted = U256HalveWithTop(t_shifted, 0);
   }
 }
 

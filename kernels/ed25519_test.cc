@@ -281,6 +281,17 @@ TEST_CASE("Ed25519 rules: small-order and non-canonical keys and R, S around L",
   CheckAgainstCpu(batch, PreHash::kNone);
 }
 
+// SHA-512(R || A || M) by libsodium, the challenge's digest before its reduction mod L.
+void ChallengeDigest(const uint8_t* r, const uint8_t* key, const Bytes& message,
+                     uint8_t digest[64]) {
+  crypto_hash_sha512_state state;
+  crypto_hash_sha512_init(&state);
+  crypto_hash_sha512_update(&state, r, 32);
+  crypto_hash_sha512_update(&state, key, 32);
+  crypto_hash_sha512_update(&state, message.data(), message.size());
+  crypto_hash_sha512_final(&state, digest);
+}
+
 // A + T_A and R + T_R over the eight points T of the torsion subgroup: libsodium accepts
 // exactly when T_R = -[k]T_A (its equation is cofactorless), which the half-size scalars'
 // pairs must keep (d = c k mod 8L, not mod L).
@@ -319,12 +330,7 @@ TEST_CASE("Ed25519 rules: keys and R with torsion components", "[ed25519][half_s
         const Bytes key = add(a_point, torsion[ja]), big_r = add(r_point, torsion[jr]);
         const Bytes message = testing::RandomBytes(rng, 1 + n * 7);
         uint8_t h[64];
-        crypto_hash_sha512_state state;
-        crypto_hash_sha512_init(&state);
-        crypto_hash_sha512_update(&state, big_r.data(), 32);
-        crypto_hash_sha512_update(&state, key.data(), 32);
-        crypto_hash_sha512_update(&state, message.data(), message.size());
-        crypto_hash_sha512_final(&state, h);
+        ChallengeDigest(big_r.data(), key.data(), message, h);
         Bytes k(32), ka(32), s(32);
         crypto_core_ed25519_scalar_reduce(k.data(), h);
         crypto_core_ed25519_scalar_mul(ka.data(), k.data(), a.data());
@@ -364,12 +370,7 @@ TEST_CASE("Ed25519 rules: a k without half-size scalars takes the full-size equa
     const Bytes message = testing::RandomBytes(rng, 16);
     const Bytes signature = testing::SignEd25519(key, message);
     uint8_t h[64];
-    crypto_hash_sha512_state state;
-    crypto_hash_sha512_init(&state);
-    crypto_hash_sha512_update(&state, signature.data(), 32);
-    crypto_hash_sha512_update(&state, key.public_key.data(), 32);
-    crypto_hash_sha512_update(&state, message.data(), message.size());
-    crypto_hash_sha512_final(&state, h);
+    ChallengeDigest(signature.data(), key.public_key.data(), message, h);
     if (EdReduceHalfScalars(Ed25519ReduceWide(h)).ok) continue;
     batch.Add(message, key.public_key, signature, "k without a pair");
     Bytes corrupted = signature;
