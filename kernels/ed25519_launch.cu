@@ -14,7 +14,11 @@ namespace {
 // 10.6 M/s with the cap of 4 blocks, 10.0 M/s with 5 (102 registers).
 // The full-size equation: VerifyEd25519RecordHalfScalars (kernels/ed25519_half_scalars.cuh)
 // counts 22 % fewer limb products but ran at 9.8 M/s against 12.9 on the H100 (2^20
-// signatures, 2026-12-06; kernels/NOTES.md, "Half-size scalars on the device").
+// signatures, 2026-12-06; kernels/NOTES.md, "Half-size scalars on the device"), and at
+// 15.7-16.1 only with its Euclid replaced by a free (wrong) reduction. Point operations
+// stay inlined here: called (CHAINACCEL_HD_CALLED, as secp256k1's are) they made this
+// kernel 7 % slower at 2^20 signatures (H100: 12.1 against 13.0 M/s; "Called point
+// operations").
 constexpr int kEd25519ThreadsPerBlock = 128;
 constexpr int kEd25519MinBlocksPerSm = 4;
 
@@ -42,14 +46,15 @@ Status LaunchEd25519Verify(const uint8_t* records, const uint8_t* messages,
       (digests == nullptr && offsets == nullptr)) {
     return Status::InvalidArgument("LaunchEd25519Verify: null buffer");
   }
-  const bool split = UsesSplitLayout(layout, count);
+  const bool quad = UsesQuadLayout(layout, count);
+  const bool split = quad || layout == SignatureLayout::kSplit;
   const unsigned blocks =
       GridBlocks(count, split ? kSplitItemsPerBlock : kEd25519ThreadsPerBlock);
   if (blocks == 0) return Status::InvalidArgument("LaunchEd25519Verify: batch too large");
   ClearLastCudaError();
   if (split) {
     const Ed25519VerifyRoles roles{records, messages, offsets, digests, base_table, statuses};
-    if (layout == SignatureLayout::kSplitQuad || layout == SignatureLayout::kAuto) {
+    if (quad) {
       EnqueueSplitVerify(Ed25519QuadVerifyRoles{roles}, count, blocks, stream);
     } else {
       EnqueueSplitVerify(roles, count, blocks, stream);

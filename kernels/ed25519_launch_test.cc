@@ -111,9 +111,11 @@ TEST_CASE("Ed25519 kernel: batches of 1 to 16,385 items in every layout",
           "[device][ed25519][batch_sizes]") {
   auto rng = testing::MakeRng("ed25519 kernel batch sizes");
   // Around a warp, the split kernel's 32 items a block, the one-thread kernel's 128
-  // threads a block, and kSplitLayoutMaxItems.
-  constexpr size_t kBatchSizes[] = {1, 2, 31, 32, 33, 127, 129, 1023, 1024, 1025,
-                                    kSplitLayoutMaxItems, kSplitLayoutMaxItems + 1};
+  // threads a block, kSplitLayoutMaxItems and kQuadLayoutMaxItems (kAuto's bound).
+  constexpr size_t kBatchSizes[] = {1,    2,    31,   32,   33,
+                                    127,  129,  1023, 1024, 1025,
+                                    kSplitLayoutMaxItems, kSplitLayoutMaxItems + 1,
+                                    kQuadLayoutMaxItems,  kQuadLayoutMaxItems + 1};
   const testing::SignatureConfig config{SignatureScheme::kEd25519};
   for (size_t count : kBatchSizes) {
     INFO("batch of " << count);

@@ -213,7 +213,7 @@ CHAINACCEL_HD bool DecompressPoint(const U256& x, bool odd, AffinePoint& out) {
 }
 
 // 2P (dbl-2009-l; a = 0).
-CHAINACCEL_HD JacobianPoint PointDouble(const JacobianPoint& p) {
+CHAINACCEL_HD_CALLED JacobianPoint PointDouble(JacobianPoint p) {
   if (IsInfinity(p) || U256IsZero(p.y)) return JacobianInfinity();
   const U256 a = ModSqr<Fp>(p.x);
   const U256 b = ModSqr<Fp>(p.y);
@@ -235,8 +235,8 @@ CHAINACCEL_HD JacobianPoint PointDouble(const JacobianPoint& p) {
 
 // P + Q with Q affine (madd-2007-bl). When z_ratio is not null it receives Z3 / Z1 (2H;
 // 2Y1 when P = Q; zero when the sum is infinity or P is).
-CHAINACCEL_HD JacobianPoint PointAddMixed(const JacobianPoint& p, const AffinePoint& q,
-                                          U256* z_ratio = nullptr) {
+CHAINACCEL_HD_CALLED JacobianPoint PointAddMixed(JacobianPoint p, AffinePoint q,
+                                                 U256* z_ratio = nullptr) {
   if (IsInfinity(p)) {
     if (z_ratio != nullptr) *z_ratio = U256Zero();
     return ToJacobian(q);
@@ -268,7 +268,7 @@ CHAINACCEL_HD JacobianPoint PointAddMixed(const JacobianPoint& p, const AffinePo
 }
 
 // P + Q (add-2007-bl).
-CHAINACCEL_HD JacobianPoint PointAdd(const JacobianPoint& p, const JacobianPoint& q) {
+CHAINACCEL_HD_CALLED JacobianPoint PointAdd(JacobianPoint p, JacobianPoint q) {
   if (IsInfinity(p)) return q;
   if (IsInfinity(q)) return p;
   const U256 z1z1 = ModSqr<Fp>(p.z);

@@ -179,8 +179,15 @@ Status GpuDevice::Batch::WaitForLane(Lane& lane, std::chrono::steady_clock::dura
   return s;
 }
 
+void GpuDevice::Batch::ReleaseChunk(Lane& lane) {
+  device_.chunk_items_in_flight_.fetch_sub(lane.count, std::memory_order_relaxed);
+  lane.count = 0;
+}
+
 GpuDevice::Batch::~Batch() {
   if (lanes_ == nullptr) return;
+  // A hung pair's chunks stop counting with it (the pair is retired below).
+  for (size_t k = 0; k < 2; ++k) ReleaseChunk(lanes_[k]);
   device_.batches_held_.fetch_sub(1, std::memory_order_relaxed);
   if (poisoned_) {
     device_.RetireLanes();

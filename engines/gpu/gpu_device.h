@@ -113,6 +113,10 @@ class GpuDevice {
     bool hung() const { return poisoned_; }
 
    private:
+    // The lane's chunk is done (or abandoned): uncounted from the device's chunk items
+    // in flight, count = 0.
+    void ReleaseChunk(Lane& lane);
+
     GpuDevice& device_;
     const bool count_chunks_;
     Lane* lanes_;            // the pair taken from the device
@@ -178,6 +182,12 @@ class GpuDevice {
   // Batches holding a lane pair now (the caller's included, when it holds one): a batch
   // alone on the device may trade work for latency (signature_operator.cc's layout).
   int batches_held() const { return batches_held_.load(std::memory_order_relaxed); }
+  // Items of the chunks that RunChunks has staged and not yet drained, over every batch
+  // and task (a chunk being staged included): how full the device is about to be
+  // (signature_operator.cc's layout).
+  uint64_t chunk_items_in_flight() const {
+    return chunk_items_in_flight_.load(std::memory_order_relaxed);
+  }
   // The counters, health and the device's free memory (cudaMemGetInfo, which makes the
   // device current on the calling thread).
   EngineStats stats() const;
@@ -206,6 +216,7 @@ class GpuDevice {
   std::atomic<uint64_t> items_{0};
   std::atomic<uint64_t> busy_nanos_{0};
   std::atomic<int> batches_held_{0};
+  std::atomic<uint64_t> chunk_items_in_flight_{0};
 
   // Every lane pair, allocated by Create (pairs_[i] holds 2 lanes), and the free ones.
   std::vector<std::unique_ptr<Lane[]>> pairs_;
@@ -230,7 +241,7 @@ Status GpuDevice::Batch::RunChunks(size_t n, const char* what, const Plan& plan,
     if (lane.count == 0) return Status::Ok();
     Status done = WaitForLane(lane);
     if (done.ok()) drain(lane, lane.first, lane.count);
-    lane.count = 0;
+    ReleaseChunk(lane);
     return done;
   };
   while (s.ok() && next < n) {
@@ -238,12 +249,14 @@ Status GpuDevice::Batch::RunChunks(size_t n, const char* what, const Plan& plan,
     s = drain_lane(lane);  // the lane's chunk before last: its buffers are reused now
     if (!s.ok()) break;
     const size_t count = plan(next);
+    // Counted before staging: the chunk's own layout sees it.
+    lane.first = next;
+    lane.count = count;
+    device_.chunk_items_in_flight_.fetch_add(count, std::memory_order_relaxed);
     s = stage(lane, next, count);
     if (s.ok()) s = OnChunkLaunch(what, lane);
     if (s.ok()) s = lane.done.Record(lane.stream.get());
-    if (!s.ok()) break;
-    lane.first = next;
-    lane.count = count;
+    if (!s.ok()) break;  // synchronised and uncounted below
     next += count;
     ++chunk;
   }
@@ -258,7 +271,7 @@ Status GpuDevice::Batch::RunChunks(size_t n, const char* what, const Plan& plan,
     for (size_t k = 0; k < 2; ++k) {
       Lane& lane = lanes_[k];
       cudaStreamSynchronize(lane.stream.get());
-      lane.count = 0;
+      ReleaseChunk(lane);
     }
   }
   return s;

@@ -21,6 +21,7 @@
 #include <vector>
 
 #include "engines/cpu/cpu_engine.h"
+#include "engines/gpu/gpu_device.h"
 #include "tests/support/random.h"
 #include "tests/support/reference_hashes.h"
 #include "engines/gpu/gpu_test_engines.h"
@@ -327,6 +328,42 @@ TEST_CASE("GpuEngine hang with one lane pair: nothing left, every batch UNAVAILA
   CHECK(refused.message().find("no lane pair left") != std::string::npos);
   CHECK(gpu->SelfTest().code() == Status::Code::kUnavailable);
   CHECK_FALSE(gpu->stats().healthy);
+}
+
+// The Ed25519 layout rule reads chunk_items_in_flight (signature_operator.cc): chunks
+// count from staging until drained, over both lanes, and nothing stays counted after a
+// batch, one whose chunk failed to stage included.
+TEST_CASE("GpuDevice counts the items of chunks in flight and uncounts them after a failure",
+          "[gpu_engine][gpu_device]") {
+  std::unique_ptr<GpuDevice> device;
+  REQUIRE(GpuDevice::Create(0, GpuOptions{}, GpuDeviceHooks::Default(), &device).ok());
+  const auto plan = [](size_t first) { return first < 8 ? size_t{4} : size_t{2}; };
+  const auto drain = [](GpuDevice::Lane&, size_t, size_t) {};
+  {
+    GpuDevice::Batch batch(*device, GpuDevice::BatchKind::kTask);
+    REQUIRE(batch.ok());
+    std::vector<uint64_t> seen;
+    const auto stage = [&](GpuDevice::Lane&, size_t, size_t) {
+      seen.push_back(device->chunk_items_in_flight());
+      return Status::Ok();
+    };
+    REQUIRE(batch.RunChunks(10, "counting chunk", plan, stage, drain).ok());
+    // Chunk 0 (4 items) alone; chunk 1 (4) beside it; chunk 2 (2) after chunk 0's lane
+    // was drained, beside chunk 1.
+    CHECK(seen == std::vector<uint64_t>{4, 8, 6});
+    CHECK(device->chunk_items_in_flight() == 0);
+  }
+  {
+    GpuDevice::Batch batch(*device, GpuDevice::BatchKind::kTask);
+    REQUIRE(batch.ok());
+    const auto failing_stage = [](GpuDevice::Lane&, size_t first, size_t) {
+      return first == 4 ? Status::Internal("injected staging failure") : Status::Ok();
+    };
+    CHECK(batch.RunChunks(10, "failing chunk", plan, failing_stage, drain).code() ==
+          Status::Code::kInternal);
+    CHECK(device->chunk_items_in_flight() == 0);
+  }
+  CHECK(device->batches_held() == 0);
 }
 
 // Not a test (hidden: run with `gpu_engine_tests "[.bench]"`): end-to-end throughput of

@@ -21,15 +21,26 @@ constexpr size_t kAlign = 256;
 
 size_t AlignUp(size_t bytes) { return (bytes + kAlign - 1) / kAlign * kAlign; }
 
-// The kernels' layout for a chunk (kernels/signature_layout.h): kAuto, the split layout
-// for chunks of up to 4,096 items, while this batch is alone on the device (H100,
-// kernel-only, 1,024 items: ECDSA 1.92 -> 1.16 ms, recovery 2.18 -> 1.39, BIP-340 1.93 ->
-// 1.23; Ed25519 with its ladder on quads, H200: 2.62 -> 0.81); one thread a signature
-// when other batches run beside it,
-// where the split layout's extra work costs throughput (through gRPC, 64 clients x 1,024
-// items, 8 batches in flight: Ed25519 8.1 -> 5.6 M/s, ECDSA 7.7 -> 4.8 with it;
+// The kernels' layout for a chunk of `scheme` (kernels/signature_layout.h).
+// Ed25519: quads while the chunks on the device, this one included, hold at most
+// kQuadLayoutMaxItems items, whether or not other batches run beside it (up to there the
+// quads still fit the GPU at once and finish sooner); one thread a signature past that.
+// Through gRPC on the H100 (2026-12-06, bench/RESULTS.md), quads for every chunk of up
+// to 4,096 items beside others lifted 256 clients x 64 items from 2.47-2.60 to 2.96-2.98
+// M/s, and cost 64 x 1,024 items (65,536 in flight) 7.40-7.44 -> 6.94-7.01: the bound on
+// the items in flight keeps the first and not the second.
+// secp256k1: kAuto, the split layout for chunks of up to 4,096 items, while this batch is
+// alone on the device (H100, kernel-only, 1,024 items: ECDSA 1.92 -> 1.16 ms, recovery
+// 2.18 -> 1.39, BIP-340 1.93 -> 1.23); one thread a signature when other batches run
+// beside it, where the split layout's extra work costs throughput (through gRPC, 64
+// clients x 1,024 items, 8 batches in flight: ECDSA 7.7 -> 4.8 M/s with it;
 // bench/RESULTS.md, 2026-12-05, third session).
-kernels::SignatureLayout ChunkLayout(const GpuDevice& device) {
+kernels::SignatureLayout ChunkLayout(const GpuDevice& device, SignatureScheme scheme) {
+  if (scheme == SignatureScheme::kEd25519) {
+    return device.chunk_items_in_flight() <= kernels::kQuadLayoutMaxItems
+               ? kernels::SignatureLayout::kSplitQuad
+               : kernels::SignatureLayout::kThreadPerItem;
+  }
   return device.batches_held() <= 1 ? kernels::SignatureLayout::kAuto
                                     : kernels::SignatureLayout::kThreadPerItem;
 }
@@ -132,17 +143,17 @@ Status LaunchSchemeVerify(const GpuDevice& device, const SignatureVerifyTask& ta
       return kernels::LaunchEd25519Verify(
           records, messages, offsets, digests, count,
           reinterpret_cast<const kernels::EdPrecomputed*>(device.ed25519_table().data()),
-          statuses, ChunkLayout(device), stream);
+          statuses, ChunkLayout(device, layout.scheme), stream);
     case SignatureScheme::kSchnorrBip340:
       return kernels::LaunchBip340Verify(records, messages, offsets, digests, count,
                                          generator_table, statuses,
-                                         ChunkLayout(device), stream);
+                                         ChunkLayout(device, layout.scheme), stream);
     case SignatureScheme::kEcdsaSecp256k1:
       break;
   }
   return kernels::LaunchEcdsaVerify(records, digests, count, task.allow_high_s,
                                     generator_table, statuses,
-                                    ChunkLayout(device), stream);
+                                    ChunkLayout(device, layout.scheme), stream);
 }
 
 // The chunk's kernels on the lane (the pre-hash, then verification) and its statuses out.
@@ -224,7 +235,8 @@ Status StageRecoverChunk(GpuDevice& device, GpuDevice::Lane& lane,
     s = kernels::LaunchEcdsaRecover(
         lane.device_input.data(), count, task.allow_high_s,
         reinterpret_cast<const kernels::AffinePoint*>(device.generator_table().data()),
-        lane.device_output.data(), ChunkLayout(device), stream);
+        lane.device_output.data(), ChunkLayout(device, SignatureScheme::kEcdsaSecp256k1),
+        stream);
   }
   if (s.ok()) {
     s = CudaStatus(cudaMemcpyAsync(lane.output.data(), lane.device_output.data(),
