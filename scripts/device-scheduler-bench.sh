@@ -19,13 +19,16 @@
 #   6. "channels": 64 x 1,024 and 256 x 64 over 4, 16 and 64 connections ($CHANNEL_COUNTS),
 #      beside the 1M-item rate, one daemon (AUTO); each run also prints how many of the
 #      host's CPUs were busy, and how many of them the daemon used (from /proc).
+#   7. "large": 1M-item requests (the end-to-end rate of issue 14) with 4, 8 and 16 in
+#      flight over as many connections ($LARGE_COUNTS), one daemon (AUTO), with the same
+#      CPU figures as "channels".
 # JSON lines (one per run, tagged with "batching" and "step") go to $OUT/scheduler.jsonl;
 # the daemon's scheduler metrics after each daemon to $OUT/metrics_<batching>.txt.
 # DAEMON: the daemon binary (carry/bin/chainacceld), e.g. another build's for a side-by-side
 # run; BUILD_TAG, when set, adds "build":"<tag>" to every JSON line.
 # CHANNELS: the connections of every bench run that does not choose them (4).
 # Usage: bash scripts/device-scheduler-bench.sh [batching] [sweep] [balance] [knobs] [diagnose]
-#        [channels]
+#        [channels] [large]
 # (BATCHING_MODES and OPS narrow the batching step; see there.)
 set -uo pipefail
 steps="${*:-batching sweep balance}"
@@ -160,28 +163,47 @@ if [[ " $steps " == *" diagnose "* ]]; then
     stop_daemon "diag_$name"
   done
 fi
+
+busy_idle_ticks() { awk '/^cpu /{print $2 + $3 + $4 + $7 + $8 + $9, $5 + $6}' /proc/stat; }
+# user + system ticks: stat's fields 14 and 15, counted after the ")" closing the name
+daemon_ticks() { sed 's/.*) //' "/proc/$pid/stat" | awk '{print $12 + $13}'; }
+
+bench_with_cpu() {  # bench_with_cpu <tags> <file> <chainaccel bench args...>: bench, then CPU use
+  local tags="$1" file="$2"
+  shift 2
+  read -r busy0 idle0 <<< "$(busy_idle_ticks)"
+  d0="$(daemon_ticks)"
+  bench "$tags" "$@"
+  read -r busy1 idle1 <<< "$(busy_idle_ticks)"
+  d1="$(daemon_ticks)"
+  awk -v b=$((busy1 - busy0)) -v i=$((idle1 - idle0)) -v d=$((d1 - d0)) -v n="$(nproc)" \
+    'BEGIN { printf "   host: %.1f of %d CPUs busy, the daemon %.1f of them\n", n * b / (b + i), n, n * d / (b + i) }' |
+    tee -a "$out/$file"
+}
+
 if [[ " $steps " == *" channels "* ]]; then
-  busy_idle_ticks() { awk '/^cpu /{print $2 + $3 + $4 + $7 + $8 + $9, $5 + $6}' /proc/stat; }
-  # user + system ticks: stat's fields 14 and 15, counted after the ")" closing the name
-  daemon_ticks() { sed 's/.*) //' "/proc/$pid/stat" | awk '{print $12 + $13}'; }
   start_daemon true channels
   for op in ${OPS:-ed25519 ecdsa recover}; do
     bench "\"step\":\"channels\"" --op "$op" --batch 1048576 --concurrency 4 --duration 6 --warmup 2
     for channels in ${CHANNEL_COUNTS:-4 16 64}; do
       for shape in "1024 64" "64 256"; do
         read -r batch concurrency <<< "$shape"
-        read -r busy0 idle0 <<< "$(busy_idle_ticks)"
-        d0="$(daemon_ticks)"
-        CHANNELS="$channels" bench "\"step\":\"channels\"" --op "$op" --batch "$batch" \
-          --concurrency "$concurrency" --duration 6 --warmup 2
-        read -r busy1 idle1 <<< "$(busy_idle_ticks)"
-        d1="$(daemon_ticks)"
-        awk -v b=$((busy1 - busy0)) -v i=$((idle1 - idle0)) -v d=$((d1 - d0)) -v n="$(nproc)" \
-          'BEGIN { printf "   host: %.1f of %d CPUs busy, the daemon %.1f of them\n", n * b / (b + i), n, n * d / (b + i) }' |
-          tee -a "$out/channels_cpu.txt"
+        CHANNELS="$channels" bench_with_cpu "\"step\":\"channels\"" channels_cpu.txt \
+          --op "$op" --batch "$batch" --concurrency "$concurrency" --duration 6 --warmup 2
       done
     done
   done
   stop_daemon channels
+fi
+
+if [[ " $steps " == *" large "* ]]; then
+  start_daemon true large
+  for op in ${OPS:-ed25519 ecdsa recover}; do
+    for count in ${LARGE_COUNTS:-4 8 16}; do
+      CHANNELS="$count" bench_with_cpu "\"step\":\"large\"" large_cpu.txt --op "$op" \
+        --batch 1048576 --concurrency "$count" --duration 6 --warmup 2
+    done
+  done
+  stop_daemon large
 fi
 grep -E "calibrated|GPU" "$out"/daemon_*.log | head -6
