@@ -29,7 +29,8 @@
 # CHANNELS: the connections of every bench run that does not choose them (4).
 # Usage: bash scripts/device-scheduler-bench.sh [batching] [sweep] [balance] [knobs] [diagnose]
 #        [channels] [large]
-# (BATCHING_MODES and OPS narrow the batching step; see there.)
+# (BATCHING_MODES and OPS narrow the batching step; SWEEP_OPS, SWEEP_BATCHES and
+# SWEEP_PLACEMENTS the sweep, which SWEEP_ROUNDS repeats, alternating placements.)
 set -uo pipefail
 steps="${*:-batching sweep balance}"
 export LD_LIBRARY_PATH="$PWD/carry/lib:/usr/local/cuda/lib64"
@@ -92,11 +93,13 @@ fi
 if [[ " $steps " == *" sweep "* || " $steps " == *" balance "* ]]; then
   start_daemon true
   if [[ " $steps " == *" sweep "* ]]; then
-    for op in ed25519 ecdsa; do
-      for batch in 64 512 2048 8192 65536 262144; do
-        for placement in auto cpu gpu; do
-          bench "\"step\":\"sweep\",\"batching\":true" --op "$op" --batch "$batch" \
-            --concurrency 8 --duration 3 --warmup 1 --placement "$placement"
+    for round in $(seq 1 "${SWEEP_ROUNDS:-1}"); do
+      for op in ${SWEEP_OPS:-ed25519 ecdsa}; do
+        for batch in ${SWEEP_BATCHES:-64 512 2048 8192 65536 262144}; do
+          for placement in ${SWEEP_PLACEMENTS:-auto cpu gpu}; do
+            bench "\"step\":\"sweep\",\"batching\":true,\"round\":$round" --op "$op" \
+              --batch "$batch" --concurrency 8 --duration 3 --warmup 1 --placement "$placement"
+          done
         done
       done
     done
