@@ -13,8 +13,9 @@
 #      flight 2, the config's placement gpu, max_queue_delay_ms 1, two GPU engines over
 #      the one device with AUTO and with GPU placement; or $KNOBS), a daemon each;
 #   5. "diagnose": where the time of 64 x 1,024 and 256 x 64 goes: each run between two
-#      scrapes of the daemon's metrics, printed as means (queue wait, batch seconds and
-#      items per engine, whole request) by scripts/metrics-delta.py, beside a SHA-256 run
+#      scrapes of the daemon's metrics, printed as means and bucket p50 / p99 (queue wait,
+#      batch seconds and items per engine, whole request; predicted against actual batch
+#      seconds) by scripts/metrics-delta.py, beside a SHA-256 run
 #      of the same bytes (the host path's own ceiling); for the knobs in $DIAG_KNOBS.
 #   6. "channels": 64 x 1,024 and 256 x 64 over 4, 16 and 64 connections ($CHANNEL_COUNTS),
 #      beside the 1M-item rate, one daemon (AUTO); each run also prints how many of the
@@ -159,7 +160,8 @@ if [[ " $steps " == *" diagnose "* ]]; then
       echo "== $name $op $batch x $concurrency"
       python3 "$here/metrics-delta.py" "$work/before.txt" "$work/after.txt" 4 \
         chainaccel_scheduler_batch chainaccel_scheduler_queue_wait \
-        chainaccel_request_duration chainaccel_engine_busy chainaccel_engine_items |
+        chainaccel_request_duration chainaccel_engine_busy chainaccel_engine_items \
+        chainaccel_scheduler_predicted chainaccel_scheduler_actual |
         grep -v 'le=' | tee -a "$out/diagnose.txt"
     done
     carry/bin/chainaccel --address "$address" scheduler | grep -E "engine|signature" | head -12

@@ -1,8 +1,10 @@
 #!/usr/bin/env python3
 """Prints what happened between two scrapes of the daemon's /metrics (Prometheus text).
 
-For each histogram series (name + labels) that moved: observations, their mean, and the
-mean per second of wall time; for each counter that moved: its increase and rate. Used by
+For each histogram series (name + labels) that moved: observations, their mean, the
+mean per second of wall time, and p50 / p99 as the upper bounds of the buckets that hold
+them (so "p99<=0.01" reads: 99 % of the observations took at most 10 ms); for each
+counter that moved: its increase and rate. Used by
 scripts/device-scheduler-bench.sh to say where a run's time went (queue wait, batch
 execution, whole request) without a profiler, which the GPU machine does not have.
 
@@ -24,6 +26,25 @@ def read(path):
     return values
 
 
+def bucket_quantile(before, after, base, labels, count, q):
+    """Upper bound of the bucket holding the q-quantile of the observations between the
+    scrapes (`labels` without `le`), or None when the series has no buckets."""
+    inner = labels[1:-1] if labels else ""
+    bounds = []
+    for (name, lab), value in after.items():
+        if name != base + "_bucket":
+            continue
+        m = re.search(r'(?:^|,)le="([^"]*)"', lab[1:-1])
+        rest = re.sub(r'(?:^|,)le="[^"]*"', "", lab[1:-1]).lstrip(",")
+        if m and rest == inner:
+            bound = float("inf") if m.group(1) == "+Inf" else float(m.group(1))
+            bounds.append((bound, value - before.get((name, lab), 0.0)))
+    for bound, cumulative in sorted(bounds):
+        if cumulative >= q * count:
+            return bound
+    return None
+
+
 def main():
     before, after = read(sys.argv[1]), read(sys.argv[2])
     seconds = float(sys.argv[3])
@@ -36,8 +57,13 @@ def main():
         if name.endswith("_count") and delta > 0:
             base = name[: -len("_count")]
             total = after.get((base + "_sum", labels), 0.0) - before.get((base + "_sum", labels), 0.0)
+            quantiles = ""
+            for q, tag in ((0.5, "p50"), (0.99, "p99")):
+                bound = bucket_quantile(before, after, base, labels, delta, q)
+                if bound is not None:
+                    quantiles += f" {tag}<={bound:.6g}"
             rows.append(f"{base}{labels} n={delta:.0f} mean={total / delta:.6g} "
-                        f"per_s={total / seconds:.4g}")
+                        f"per_s={total / seconds:.4g}{quantiles}")
         elif name.endswith("_total") and delta > 0:
             rows.append(f"{name}{labels} +{delta:.6g} rate={delta / seconds:.6g}/s")
     print("\n".join(rows))

@@ -36,7 +36,7 @@ Status ReadScheduler(const YAML::Node& node, const std::string& path, SchedulerC
                        {"placement", "batching", "max_queue_delay_ms", "max_batch_items",
                         "max_queued_items", "max_queued_bytes", "cpu_batches_in_flight",
                         "gpu_batches_in_flight", "calibration_seconds", "cpu_nice_with_gpu",
-                        "auto_cpu_max_host_load"},
+                        "auto_cpu_max_host_load", "auto_cpu_time_ratio"},
                        path + ": scheduler");
   if (s.ok()) s = Read(node, "placement", path, &out->placement);
   if (s.ok()) s = Read(node, "batching", path, &out->batching);
@@ -48,6 +48,7 @@ Status ReadScheduler(const YAML::Node& node, const std::string& path, SchedulerC
   if (s.ok()) s = Read(node, "calibration_seconds", path, &out->calibration_seconds);
   if (s.ok()) s = Read(node, "cpu_nice_with_gpu", path, &out->cpu_nice_with_gpu);
   if (s.ok()) s = Read(node, "auto_cpu_max_host_load", path, &out->auto_cpu_max_host_load);
+  if (s.ok()) s = Read(node, "auto_cpu_time_ratio", path, &out->auto_cpu_time_ratio);
   if (!s.ok()) return s;
   if (const YAML::Node batch = node["max_batch_items"]) {
     const std::string where = path + ": scheduler.max_batch_items";
@@ -285,6 +286,9 @@ Status ValidateConfig(const Config& config) {
   }
   if (!(sc.auto_cpu_max_host_load > 0 && sc.auto_cpu_max_host_load <= 1)) {
     return Status::InvalidArgument("scheduler.auto_cpu_max_host_load must be within (0, 1]");
+  }
+  if (!(sc.auto_cpu_time_ratio > 0 && sc.auto_cpu_time_ratio <= 1)) {
+    return Status::InvalidArgument("scheduler.auto_cpu_time_ratio must be within (0, 1]");
   }
   return ValidateTlsAndAuth(config);
 }

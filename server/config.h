@@ -41,6 +41,10 @@ struct SchedulerConfig {
   // the CPU engine's workers, uses more than this share of the host's CPUs (1: never;
   // docs/scheduler.md).
   double auto_cpu_max_host_load = 0.5;
+  // AUTO gives the CPU engine a request a GPU also takes only when it is predicted to
+  // finish in at most this fraction of the GPU's time (1: whichever is sooner;
+  // docs/scheduler.md).
+  double auto_cpu_time_ratio = 0.5;
   // Time the start-up calibration of the cost model may take (it runs in the background
   // while the daemon serves with built-in costs); 0 skips it.
   double calibration_seconds = 3;

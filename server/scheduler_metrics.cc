@@ -17,10 +17,12 @@ namespace {
 const prometheus::Histogram::BucketBoundaries kItemBuckets{
     1, 4, 16, 64, 256, 1024, 4096, 16384, 65536, 262144, 1048576, 4194304, 16777216};
 const prometheus::Histogram::BucketBoundaries kRequestBuckets{1, 2, 4, 8, 16, 32, 64, 128, 256, 512, 1024};
-// 10 us (a request that joins a batch at once) to 60 s.
+// 10 us (a request that joins a batch at once) to 60 s, finer from 1 to 25 ms, where a
+// small GPU batch's time and its queue wait fall.
 const prometheus::Histogram::BucketBoundaries kSecondsBuckets{
-    0.00001, 0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025,
-    0.05,    0.1,    0.25,    0.5,    1,     2.5,    5,     10,   60};
+    0.00001, 0.0001, 0.00025, 0.0005, 0.001, 0.0015, 0.002, 0.0025, 0.0035, 0.005, 0.0075,
+    0.01,    0.015,  0.02,    0.025,  0.05,  0.1,    0.25,  0.5,    1,      2.5,   5,
+    10,      60};
 
 // Reads the scheduler's queues and cost model when Prometheus scrapes.
 class QueueCollector final : public prometheus::Collectable {

@@ -62,6 +62,7 @@ HybridScheduler::Options SchedulerOptions(const SchedulerConfig& config) {
   o.cpu_batches_in_flight = config.cpu_batches_in_flight;
   o.gpu_batches_in_flight = config.gpu_batches_in_flight;
   o.auto_cpu_max_host_load = config.auto_cpu_max_host_load;
+  o.auto_cpu_time_ratio = config.auto_cpu_time_ratio;
   return o;
 }
 

@@ -11,6 +11,7 @@
 #include "core/thread_name.h"
 #include "engines/scheduler/cost_priors.h"
 #include "engines/scheduler/formed_batch.h"
+#include "engines/scheduler/shared_pool_clock.h"
 
 namespace chainaccel {
 namespace {
@@ -76,8 +77,12 @@ struct HybridScheduler::EngineQueue {
   struct Running {
     SchedulerClock::time_point until;
     SchedulerClock::time_point hang_after;
+    double predicted_seconds = 0;
+    double shared_mark = 0;  // SharedPoolClock::Start's mark (the CPU engine)
   };
   std::vector<Running> running;
+  // The CPU engine's batches share its worker pool: the work each got (shared_pool_clock.h).
+  SharedPoolClock shared;
   bool hung = false;  // a GPU batch ran past its hang time; cleared when it returns
   bool disabled = false;  // taken out of service by the operator (SetEngineEnabled)
   size_t large_running = 0;  // running batches predicted at kExclusiveBatchSeconds or more
@@ -97,6 +102,7 @@ struct HybridScheduler::Formed {
   double units = 0;
   double predicted_seconds = 0;
   SchedulerClock::time_point predicted_end;
+  double shared_mark = 0;  // the CPU engine: SharedPoolClock::Start's mark
   bool large = false;  // predicted at kExclusiveBatchSeconds or more
 };
 
@@ -197,11 +203,33 @@ double HybridScheduler::MarginalCost(size_t engine, const Request& request, size
   return static_cast<double>(batches) * line.fixed_seconds + units * line.per_unit_seconds;
 }
 
-int HybridScheduler::BestEngine(const Request& request, const std::vector<size_t>& candidates) const {
+double HybridScheduler::CpuCompletion(const Request& request) const {
+  // The CPU engine's batches share its workers: a batch started beside running ones
+  // finishes after its own work plus the part of theirs it overlaps (SharedFinishSeconds);
+  // with every dispatch thread busy it starts when the first of them ends (Backlog).
+  const EngineQueue& q = *queues_[0];
+  const SchedulerClock::time_point now = clock_.Now();
+  std::vector<double> remaining;
+  remaining.reserve(q.running.size());
+  for (const EngineQueue::Running& r : q.running) {
+    remaining.push_back(r.predicted_seconds - q.shared.Progress(now, r.shared_mark));
+  }
+  if (q.running.size() >= q.threads && !remaining.empty()) {
+    remaining.erase(std::min_element(remaining.begin(), remaining.end()));
+  }
+  return Backlog(0) + SharedFinishSeconds(MarginalCost(0, request, 0, request.items), remaining);
+}
+
+int HybridScheduler::BestEngine(const Request& request, const std::vector<size_t>& candidates,
+                                bool auto_placement) const {
+  const bool gpu_candidate =
+      std::any_of(candidates.begin(), candidates.end(), [](size_t e) { return e != 0; });
   int best = -1;
   double best_time = std::numeric_limits<double>::infinity();
   for (size_t e : candidates) {
-    const double t = Backlog(e) + MarginalCost(e, request, 0, request.items);
+    double t = e == 0 ? CpuCompletion(request) : Backlog(e) + MarginalCost(e, request, 0, request.items);
+    // AUTO: the CPU engine must win by a margin (Options::auto_cpu_time_ratio).
+    if (e == 0 && auto_placement && gpu_candidate) t /= options_.auto_cpu_time_ratio;
     if (t < best_time) {
       best_time = t;
       best = static_cast<int>(e);
@@ -225,7 +253,12 @@ void HybridScheduler::PlaceLoadBalanced(Request* request, const std::vector<size
   std::vector<Share> shares;
   for (size_t e : candidates) {
     const CostModel::Estimate line = model_.Get(request->cost_class, e);
-    shares.push_back({e, Backlog(e) + line.fixed_seconds, line.per_unit_seconds * units_per_item});
+    // The CPU engine's part runs beside its other batches (up to cpu_batches_in_flight at
+    // once), sharing its workers: an item costs that many times its own work.
+    const EngineQueue& q = *queues_[e];
+    const double sharing =
+        e == 0 ? static_cast<double>(1 + std::min(q.running.size(), q.threads - 1)) : 1.0;
+    shares.push_back({e, Backlog(e) + line.fixed_seconds, line.per_unit_seconds * units_per_item * sharing});
   }
   std::sort(shares.begin(), shares.end(), [](const Share& a, const Share& b) { return a.start < b.start; });
   for (;;) {
@@ -382,8 +415,8 @@ void HybridScheduler::Submit(Task* task, SubmitOptions options, Completion done)
           candidates.size() > 1 && request->items >= 2 * options_.min_split_items) {
         PlaceLoadBalanced(request, candidates);
       } else {
-        Enqueue(static_cast<size_t>(BestEngine(*request, candidates)), request, 0,
-                request->items, false);
+        Enqueue(static_cast<size_t>(BestEngine(*request, candidates, placement == Placement::kAuto)),
+                request, 0, request->items, false);
       }
     }
     if (refusal.ok()) {
@@ -605,7 +638,9 @@ bool HybridScheduler::FormBatch(size_t engine, Formed* formed, SchedulerClock::d
       std::chrono::duration_cast<SchedulerClock::duration>(options_.gpu_hang_min),
       std::chrono::duration_cast<SchedulerClock::duration>(
           std::chrono::duration<double>(options_.gpu_hang_factor * formed->predicted_seconds)));
-  q.running.push_back({formed->predicted_end, now + hang_after});
+  if (engine == 0) formed->shared_mark = q.shared.Start(now);
+  q.running.push_back({formed->predicted_end, now + hang_after, formed->predicted_seconds,
+                       formed->shared_mark});
   if (engine != 0) timer_.NotifyOne();  // the timer watches running GPU batches
   return true;
 }
@@ -655,8 +690,13 @@ void HybridScheduler::RunFormed(size_t engine, Formed& formed, std::vector<Finis
                  engines_[engine]->info().name, status.ok() ? "OK" : status.ToString());
   }
   if (formed.large) --q.large_running;
+  // The CPU engine's model learns the work a batch got, not the time it took beside
+  // others (shared_pool_clock.h).
+  const double work_seconds =
+      engine == 0 ? std::min(run_seconds, q.shared.Finish(clock_.Now(), formed.shared_mark))
+                  : run_seconds;
   if (status.ok()) {
-    model_.Observe(formed.cost_class, engine, formed.units, run_seconds);
+    model_.Observe(formed.cost_class, engine, formed.units, work_seconds);
     ++q.batches[formed.cost_class];
   } else if (engine != 0) {
     ++gpu_fallbacks_;

@@ -105,6 +105,16 @@ class HybridScheduler final : public Scheduler {
     // (bench/RESULTS.md, 2026-12-04): AUTO with the CPU engine 1.45-1.69 M/s against
     // 2.18-2.53 M/s with placement GPU, though the CPU engine served only 6 % of the items.
     double auto_cpu_max_host_load = 0.5;
+    // AUTO gives the CPU engine a request that a GPU in service also takes only when the
+    // CPU is predicted to finish it in at most this fraction of the best GPU's time (1:
+    // whichever is sooner). Its batches take the host's cores, which the request path
+    // (gRPC, decoding, staging) shares, so a request it wins narrowly costs the others
+    // more than it saves: H100 host, 8 clients x 64 ECDSA items, AUTO with the CPU
+    // engine at most of the items (its batches ~1.0 ms against the GPU's ~1.5 ms, as
+    // predicted) 0.212 M/s against 0.267 with placement GPU (bench/RESULTS.md, 2026-12-06,
+    // third session). The CPU engine keeps the requests it finishes in under half the
+    // GPU's time (a few items against a GPU batch's ~1.5 ms floor).
+    double auto_cpu_time_ratio = 0.5;
     // A GPU batch still running gpu_hang_factor x its predicted time after it started,
     // and at least gpu_hang_min, counts as hung: the engine takes no new work and its
     // queue moves to the CPU engine until that batch returns (the GPU engine itself
@@ -186,8 +196,12 @@ class HybridScheduler final : public Scheduler {
   double Backlog(size_t engine) const CHAINACCEL_REQUIRES(mu_);
   double MarginalCost(size_t engine, const Request& request, size_t begin, size_t end) const
       CHAINACCEL_REQUIRES(mu_);
-  int BestEngine(const Request& request, const std::vector<size_t>& candidates) const
-      CHAINACCEL_REQUIRES(mu_);
+  // The candidate predicted to finish the request first; `auto_placement`: the CPU
+  // engine's time is divided by options_.auto_cpu_time_ratio where a GPU is a candidate.
+  int BestEngine(const Request& request, const std::vector<size_t>& candidates,
+                 bool auto_placement) const CHAINACCEL_REQUIRES(mu_);
+  // When the CPU engine would finish the whole request, its batches' sharing counted.
+  double CpuCompletion(const Request& request) const CHAINACCEL_REQUIRES(mu_);
   void PlaceLoadBalanced(Request* request, const std::vector<size_t>& candidates)
       CHAINACCEL_REQUIRES(mu_);
   // OK, or RESOURCE_EXHAUSTED with *reason "queue_items" / "queue_bytes".

@@ -262,6 +262,32 @@ TEST_CASE("AUTO sends small batches to the CPU and large ones to the GPU by cost
   }
 }
 
+TEST_CASE("AUTO gives the CPU engine only what it finishes in auto_cpu_time_ratio of the GPU's time") {
+  // SHA-256: CPU 10 us + 1 us/unit, GPU 1 ms + 10 ns/unit. 600 items (~630 units): CPU
+  // ~0.64 ms, GPU ~1.0 ms: the CPU is sooner, but not twice as fast.
+  for (const double ratio : {0.5, 1.0}) {
+    FakeClock clock;
+    FakeEngine cpu("cpu", EngineKind::kCpu), gpu("gpu:0", EngineKind::kGpu);
+    cpu.SetCost(&clock, 10us, 1us);
+    gpu.SetCost(&clock, 1ms, 10ns);
+    HybridScheduler::Options options = OneAtATime();
+    options.auto_cpu_time_ratio = ratio;
+    HybridScheduler scheduler({&cpu, &gpu}, options, clock);
+    scheduler.SetCost(0, 0, 10e-6, 1e-6, true);
+    scheduler.SetCost(0, 1, 1e-3, 1e-8, true);
+    HashRequest middle(600, 1), small(100, 2), pinned(600, 3);
+    scheduler.Submit(&middle.task, With(Placement::kAuto), middle.Done());
+    CHECK(middle.Wait().second == (ratio < 1 ? "gpu:0" : "cpu"));
+    // ~0.1 ms: under half the GPU's time either way.
+    scheduler.Submit(&small.task, With(Placement::kAuto), small.Done());
+    CHECK(small.Wait().second == "cpu");
+    // The ratio is AUTO's: placement CPU stands.
+    scheduler.Submit(&pinned.task, With(Placement::kCpu), pinned.Done());
+    CHECK(pinned.Wait().second == "cpu");
+    CHECK(middle.Correct());
+  }
+}
+
 TEST_CASE("AUTO counts the backlog: a busy GPU loses work to the CPU") {
   FakeClock clock;
   FakeEngine cpu("cpu", EngineKind::kCpu), gpu("gpu:0", EngineKind::kGpu);
@@ -462,6 +488,33 @@ TEST_CASE("LOAD_BALANCE splits in proportion to the engines' rates") {
   CHECK(gpu.batch_sizes()[0] == Approx(9000).margin(30));
 }
 
+TEST_CASE("LOAD_BALANCE gives the CPU engine less while another of its batches runs") {
+  FakeEngine cpu("cpu", EngineKind::kCpu), gpu("gpu:0", EngineKind::kGpu);
+  HybridScheduler::Options options = OneAtATime();
+  options.cpu_batches_in_flight = 2;
+  options.min_split_items = 100;
+  HybridScheduler scheduler({&cpu, &gpu}, options);
+  scheduler.SetCost(0, 0, 1e-4, 3e-8, true);
+  scheduler.SetCost(0, 1, 1e-4, 1e-8, true);
+  HashRequest running(10, 1);
+  cpu.Hold();
+  scheduler.Submit(&running.task, With(Placement::kCpu), running.Done());
+  cpu.WaitHeld(1);
+  // The CPU part shares the pool with the running batch: 6e-8 an item against the GPU's
+  // 1e-8, so 1/7 of the request instead of 1/4.
+  HashRequest big(12000, 5);
+  scheduler.Submit(&big.task, With(Placement::kLoadBalance), big.Done());
+  cpu.WaitHeld(2);
+  cpu.Release();
+  CHECK(running.Wait().first.ok());
+  const auto [status, engine] = big.Wait();
+  CHECK(status.ok());
+  CHECK(engine == "cpu+gpu:0");
+  CHECK(big.Correct());
+  REQUIRE(gpu.batch_sizes().size() == 1);
+  CHECK(gpu.batch_sizes()[0] == Approx(12000 * 6 / 7).margin(30));
+}
+
 TEST_CASE("a batch the GPU fails runs again on the CPU: the GPU's queue moves over") {
   FakeEngine cpu("cpu", EngineKind::kCpu), gpu("gpu:0", EngineKind::kGpu);
   HybridScheduler scheduler({&cpu, &gpu}, OneAtATime());
@@ -504,6 +557,71 @@ TEST_CASE("max_queue_delay holds a batch open for more requests") {
   CHECK(a.Wait().first.ok());
   CHECK(b.Wait().first.ok());
   CHECK(cpu.batch_sizes() == std::vector<size_t>{7});
+}
+
+// Issue 12's latency bound, p99 <= max_queue_delay + 2 x one batch's execution time, as
+// the queue guarantees it: while the load fits in one batch, a request waits at most for
+// the batch that is running when it arrives and runs in the next one. Twelve waves of
+// 1-64 requests of 1-70 items arrive while a batch runs (the engine holds each batch
+// until the test steps it; a batch's fake run time is 1 ms + 2 us an item): each wave
+// runs whole as the next batch, and each of its requests finishes exactly the running
+// batch's time plus its own batch's time after it arrived.
+TEST_CASE("under load a request waits for at most the running batch, then runs in the next") {
+  FakeClock clock;
+  FakeEngine cpu("cpu", EngineKind::kCpu);
+  cpu.SetCost(&clock, 1ms, 2us);
+  HybridScheduler scheduler({&cpu}, OneAtATime(), clock);
+  HashRequest first(5, 1);
+  Occupy(cpu, scheduler, first);
+  constexpr size_t kWaves = 12;
+  struct Arrival {
+    std::unique_ptr<HashRequest> request;
+    SchedulerClock::time_point arrived, finished;
+  };
+  std::vector<std::vector<Arrival>> waves(kWaves);
+  const auto batch_time = [](size_t items) { return 1ms + 2us * static_cast<int64_t>(items); };
+  // Wave w arrived while batch w ran and ran as batch w + 1.
+  const auto check_wave = [&](size_t w) {
+    const std::vector<size_t> sizes = cpu.batch_sizes();
+    REQUIRE(sizes.size() >= w + 2);
+    size_t items = 0;
+    for (Arrival& a : waves[w]) {
+      CHECK(a.request->Wait().first.ok());
+      CHECK(a.request->Correct());
+      CHECK(a.finished - a.arrived == batch_time(sizes[w]) + batch_time(sizes[w + 1]));
+      items += std::get<HashTask>(a.request->task).messages.size();
+    }
+    INFO("wave " << w);
+    CHECK(sizes[w + 1] == items);
+  };
+  uint32_t seed = 12;
+  for (size_t w = 0; w < kWaves; ++w) {
+    seed = seed * 1103515245u + 12345u;
+    const size_t count = (seed >> 4) % 64 + 1;
+    waves[w].resize(count);
+    for (size_t r = 0; r < count; ++r) {
+      Arrival& a = waves[w][r];
+      a.request = std::make_unique<HashRequest>((seed >> 12) % 64 + r % 7 + 1, static_cast<uint8_t>(w + r));
+      a.arrived = clock.Now();
+      scheduler.Submit(&a.request->task, With(Placement::kAuto),
+                       [&clock, &a, done = a.request->Done()](const Status& s, const std::string& e) {
+                         a.finished = clock.Now();
+                         done(s, e);
+                       });
+    }
+    // Step: the running batch finishes and this wave's batch starts, held.
+    cpu.ReleaseHeld();
+    cpu.WaitBatches(w + 1);
+    cpu.WaitHeld(1);
+    // The wave before finished in the batch that just ran; the clock stands still until
+    // the next step, so its finish times are exact.
+    if (w > 0) check_wave(w - 1);
+  }
+  cpu.Release();
+  CHECK(first.Wait().first.ok());
+  cpu.WaitBatches(kWaves + 1);
+  check_wave(kWaves - 1);
+  CHECK(cpu.batches() == kWaves + 1);
 }
 
 TEST_CASE("the cost model learns from the batches it runs") {

@@ -24,7 +24,7 @@ TEST_CASE("LoadConfigFile reads every key over the defaults", "[config]") {
       "shutdown_grace_seconds: 5\ngpu_wait_spin_us: 200\n"
       "scheduler:\n  placement: load_balance\n  batching: false\n  max_queue_delay_ms: 2.5\n"
       "  max_batch_items:\n    signature_verify: 4096\n  max_queued_items: 999\n"
-      "  calibration_seconds: 0\n  auto_cpu_max_host_load: 0.75\n"
+      "  calibration_seconds: 0\n  auto_cpu_max_host_load: 0.75\n  auto_cpu_time_ratio: 0.8\n"
       "limits:\n  max_message_bytes: 8388608\n  max_batch_items: 10\n"
       "  max_inflight_requests: 7\nlog:\n  level: debug\n  format: json\n");
   REQUIRE(LoadConfigFile(path, &c).ok());
@@ -42,6 +42,7 @@ TEST_CASE("LoadConfigFile reads every key over the defaults", "[config]") {
   CHECK(c.scheduler.max_queued_items == 999);
   CHECK(c.scheduler.calibration_seconds == 0);
   CHECK(c.scheduler.auto_cpu_max_host_load == 0.75);
+  CHECK(c.scheduler.auto_cpu_time_ratio == 0.8);
   CHECK(c.limits.max_message_bytes == 8388608);
   CHECK(c.limits.max_batch_items == 10);
   CHECK(c.limits.max_inflight_requests == 7);
@@ -88,6 +89,13 @@ TEST_CASE("ValidateConfig rejects bad levels and limits", "[config]") {
     CHECK(ValidateConfig(c).code() == Status::Code::kInvalidArgument);
   }
   c.scheduler.auto_cpu_max_host_load = 1;
+  CHECK(ValidateConfig(c).ok());
+  for (const double ratio : {0.0, -0.5, 1.01}) {
+    c = Config{};
+    c.scheduler.auto_cpu_time_ratio = ratio;
+    CHECK(ValidateConfig(c).code() == Status::Code::kInvalidArgument);
+  }
+  c.scheduler.auto_cpu_time_ratio = 1;
   CHECK(ValidateConfig(c).ok());
 }
 

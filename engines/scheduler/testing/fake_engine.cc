@@ -66,7 +66,8 @@ Status FakeEngine::Run(Task& task) {
     MutexLock lock(mu_);
     ++held_;
     changed_.NotifyAll();
-    while (holding_) changed_.Wait(mu_);
+    const uint64_t released = released_;
+    while (holding_ && released_ == released) changed_.Wait(mu_);
     --held_;
   }
   const size_t items = TaskItemCount(task);
@@ -100,6 +101,12 @@ void FakeEngine::Hold() {
 void FakeEngine::Release() {
   MutexLock lock(mu_);
   holding_ = false;
+  changed_.NotifyAll();
+}
+
+void FakeEngine::ReleaseHeld() {
+  MutexLock lock(mu_);
+  ++released_;
   changed_.NotifyAll();
 }
 

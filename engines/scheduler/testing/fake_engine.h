@@ -51,6 +51,9 @@ class FakeEngine final : public Engine {
   // Batches block in Run until Release (Hold before they start).
   void Hold() CHAINACCEL_EXCLUDES(mu_);
   void Release() CHAINACCEL_EXCLUDES(mu_);
+  // Lets the batches held now go on while the engine keeps holding later ones (so a test
+  // can step batch by batch).
+  void ReleaseHeld() CHAINACCEL_EXCLUDES(mu_);
   // Waits until `n` batches are blocked in Run.
   void WaitHeld(size_t n) CHAINACCEL_EXCLUDES(mu_);
   // Waits until `n` batches have finished.
@@ -81,6 +84,7 @@ class FakeEngine final : public Engine {
   CondVar changed_;  // waited on with mu_: held_, holding_ or batch_sizes_ changed
   bool holding_ CHAINACCEL_GUARDED_BY(mu_) = false;
   size_t held_ CHAINACCEL_GUARDED_BY(mu_) = 0;
+  uint64_t released_ CHAINACCEL_GUARDED_BY(mu_) = 0;  // ReleaseHeld calls so far
   std::vector<size_t> batch_sizes_ CHAINACCEL_GUARDED_BY(mu_);
 };
 
