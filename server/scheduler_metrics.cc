@@ -81,6 +81,7 @@ struct SchedulerMetrics::Families {
   prometheus::Family<prometheus::Histogram>& batch_seconds;
   prometheus::Family<prometheus::Counter>& predicted;
   prometheus::Family<prometheus::Counter>& actual;
+  prometheus::Family<prometheus::Counter>& host;
   prometheus::Family<prometheus::Counter>& failed;
   prometheus::Family<prometheus::Counter>& rejections;
   prometheus::Family<prometheus::Counter>& dropped;
@@ -96,13 +97,17 @@ SchedulerMetrics::SchedulerMetrics(prometheus::Registry& registry)
       BuildHistogram().Name("chainaccel_scheduler_batch_requests")
           .Help("Requests (or parts of them) coalesced into each device batch").Register(registry),
       BuildHistogram().Name("chainaccel_scheduler_queue_wait_seconds")
-          .Help("Time from queueing to the start of the batch, per request part").Register(registry),
+          .Help("Time from queueing to the batch being formed, per request part").Register(registry),
       BuildHistogram().Name("chainaccel_scheduler_batch_seconds")
           .Help("Run time of each device batch").Register(registry),
       BuildCounter().Name("chainaccel_scheduler_predicted_seconds_total")
           .Help("The cost model's predicted run times of the batches, summed").Register(registry),
       BuildCounter().Name("chainaccel_scheduler_actual_seconds_total")
           .Help("The run times of the same batches, summed").Register(registry),
+      BuildCounter().Name("chainaccel_scheduler_batch_host_seconds_total")
+          .Help("Host time around the batches' runs, summed, by phase: gather (the requests' "
+                "inputs copied into one batch), scatter (the results copied back)")
+          .Register(registry),
       BuildCounter().Name("chainaccel_scheduler_failed_batches_total")
           .Help("Batches an engine failed (a GPU's are re-run on the CPU)").Register(registry),
       BuildCounter().Name("chainaccel_scheduler_rejections_total")
@@ -135,6 +140,11 @@ void SchedulerMetrics::OnBatch(const BatchReport& batch) {
   families_->batch_seconds.Add(labels, kSecondsBuckets).Observe(batch.run_seconds);
   families_->predicted.Add(labels).Increment(batch.predicted_seconds);
   families_->actual.Add(labels).Increment(batch.run_seconds);
+  prometheus::Labels phase = labels;
+  phase["phase"] = "gather";
+  families_->host.Add(phase).Increment(batch.gather_seconds);
+  phase["phase"] = "scatter";
+  families_->host.Add(phase).Increment(batch.scatter_seconds);
 }
 
 void SchedulerMetrics::OnRejected(TaskType type, std::string_view reason) {

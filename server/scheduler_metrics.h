@@ -2,10 +2,12 @@
 //
 //   chainaccel_scheduler_batch_items{task,engine}            histogram: items per device batch
 //   chainaccel_scheduler_batch_requests{task,engine}         histogram: requests coalesced per batch
-//   chainaccel_scheduler_queue_wait_seconds{task,engine}     histogram: queued to batch start, per request
+//   chainaccel_scheduler_queue_wait_seconds{task,engine}     histogram: queued to batch formed, per request
 //   chainaccel_scheduler_batch_seconds{task,engine}          histogram: a batch's run time
 //   chainaccel_scheduler_predicted_seconds_total{task,engine} the cost model's predictions, summed
 //   chainaccel_scheduler_actual_seconds_total{task,engine}    the same batches' run times, summed
+//   chainaccel_scheduler_batch_host_seconds_total{task,engine,phase}  host time around the runs:
+//                                                             gather (inputs into one batch), scatter
 //   chainaccel_scheduler_failed_batches_total{task,engine}   batches an engine failed (re-run on the CPU)
 //   chainaccel_scheduler_rejections_total{task,reason}       requests refused at submit:
 //                                                             queue_items, queue_bytes, no_engine, deadline, shutdown

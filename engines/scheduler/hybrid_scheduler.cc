@@ -649,22 +649,26 @@ void HybridScheduler::RunFormed(size_t engine, Formed& formed, std::vector<Finis
   std::vector<TaskRange> ranges;
   ranges.reserve(formed.parts.size());
   for (const Part& part : formed.parts) ranges.push_back({part.request->task, part.begin, part.end});
+  const SchedulerClock::time_point formed_at = clock_.Now();
   FormedBatch batch(std::move(ranges));
   const SchedulerClock::time_point start = clock_.Now();
   const Status status = engines_[engine]->Run(batch.task());
-  const double run_seconds = Seconds(clock_.Now() - start);
+  const SchedulerClock::time_point ran = clock_.Now();
+  const double run_seconds = Seconds(ran - start);
   if (status.ok()) batch.Scatter();
   if (observer_ != nullptr) {
     std::vector<double> waits;
     waits.reserve(formed.parts.size());
-    for (const Part& part : formed.parts) waits.push_back(Seconds(start - part.enqueued));
+    for (const Part& part : formed.parts) waits.push_back(Seconds(formed_at - part.enqueued));
     BatchReport report;
     report.type = formed.type;
     report.engine = engines_[engine]->info().name;
     report.items = batch.items();
     report.requests = formed.parts.size();
     report.queue_wait = waits;
+    report.gather_seconds = Seconds(start - formed_at);
     report.run_seconds = run_seconds;
+    report.scatter_seconds = Seconds(clock_.Now() - ran);
     report.predicted_seconds = formed.predicted_seconds;
     report.ok = status.ok();
     observer_->OnBatch(report);

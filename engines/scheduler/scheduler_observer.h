@@ -18,8 +18,10 @@ struct BatchReport {
   std::string_view engine;             // "cpu", "gpu:0"
   size_t items = 0;
   size_t requests = 0;                 // request ranges coalesced into the batch
-  std::span<const double> queue_wait;  // seconds each range waited, queued to start
-  double run_seconds = 0;
+  std::span<const double> queue_wait;  // seconds each range waited, queued to formed
+  double gather_seconds = 0;           // copying the ranges' inputs into the batch
+  double run_seconds = 0;              // the engine's run
+  double scatter_seconds = 0;          // copying the results back into each request
   double predicted_seconds = 0;        // the cost model's prediction when it was formed
   bool ok = true;                      // false: the engine failed it (re-run elsewhere)
 };

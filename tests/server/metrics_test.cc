@@ -143,7 +143,14 @@ TEST_CASE("Every metric the dashboard and the alerting rules use is exported", "
   batch.items = 1;
   batch.requests = 1;
   batch.queue_wait = waits;
+  batch.gather_seconds = 0.5;
+  batch.scatter_seconds = 0.25;
   observer.OnBatch(batch);
+  const std::string scraped = m.Scrape();
+  CHECK_THAT(scraped, Catch::Contains(
+      "chainaccel_scheduler_batch_host_seconds_total{engine=\"cpu\",phase=\"gather\",task=\"hash\"} 0.5"));
+  CHECK_THAT(scraped, Catch::Contains(
+      "chainaccel_scheduler_batch_host_seconds_total{engine=\"cpu\",phase=\"scatter\",task=\"hash\"} 0.25"));
   batch.ok = false;
   observer.OnBatch(batch);
   observer.OnRejected(TaskType::kHash, "queue_items");
