@@ -10,7 +10,7 @@ namespace {
 
 using namespace std::chrono_literals;
 
-TEST_CASE("a batch alone gets the wall clock; two side by side get half each") {
+TEST_CASE("a batch alone gets the wall clock and two side by side get half each") {
   SharedPoolClock clock;
   const SchedulerClock::time_point t0{1s};
   // A runs 0-10 ms, B 4-12 ms: A alone 4 ms, both 6 ms, B alone 2 ms.
