@@ -4,6 +4,7 @@
 
 #include <filesystem>
 #include <set>
+#include <utility>
 
 #include "server/authorizer.h"
 
@@ -284,11 +285,14 @@ Status ValidateConfig(const Config& config) {
   if (sc.cpu_nice_with_gpu < 0 || sc.cpu_nice_with_gpu > 19) {
     return Status::InvalidArgument("scheduler.cpu_nice_with_gpu must be within [0, 19]");
   }
-  if (!(sc.auto_cpu_max_host_load > 0 && sc.auto_cpu_max_host_load <= 1)) {
-    return Status::InvalidArgument("scheduler.auto_cpu_max_host_load must be within (0, 1]");
-  }
-  if (!(sc.auto_cpu_time_ratio > 0 && sc.auto_cpu_time_ratio <= 1)) {
-    return Status::InvalidArgument("scheduler.auto_cpu_time_ratio must be within (0, 1]");
+  // AUTO's two fractions.
+  const std::pair<const char*, double> fractions[] = {
+      {"auto_cpu_max_host_load", sc.auto_cpu_max_host_load},
+      {"auto_cpu_time_ratio", sc.auto_cpu_time_ratio}};
+  for (const auto& [name, value] : fractions) {
+    if (!(value > 0 && value <= 1)) {
+      return Status::InvalidArgument(std::string("scheduler.") + name + " must be within (0, 1]");
+    }
   }
   return ValidateTlsAndAuth(config);
 }

@@ -83,20 +83,17 @@ TEST_CASE("ValidateConfig rejects bad levels and limits", "[config]") {
     c.gpu_wait_spin_us = spin;
     CHECK(ValidateConfig(c).code() == Status::Code::kInvalidArgument);
   }
-  for (const double load : {0.0, -0.5, 1.5}) {
-    c = Config{};
-    c.scheduler.auto_cpu_max_host_load = load;
-    CHECK(ValidateConfig(c).code() == Status::Code::kInvalidArgument);
+  // AUTO's fractions: within (0, 1].
+  for (double SchedulerConfig::*fraction :
+       {&SchedulerConfig::auto_cpu_max_host_load, &SchedulerConfig::auto_cpu_time_ratio}) {
+    for (const double bad : {0.0, -0.5, 1.01, 1.5}) {
+      c = Config{};
+      c.scheduler.*fraction = bad;
+      CHECK(ValidateConfig(c).code() == Status::Code::kInvalidArgument);
+    }
+    c.scheduler.*fraction = 1;
+    CHECK(ValidateConfig(c).ok());
   }
-  c.scheduler.auto_cpu_max_host_load = 1;
-  CHECK(ValidateConfig(c).ok());
-  for (const double ratio : {0.0, -0.5, 1.01}) {
-    c = Config{};
-    c.scheduler.auto_cpu_time_ratio = ratio;
-    CHECK(ValidateConfig(c).code() == Status::Code::kInvalidArgument);
-  }
-  c.scheduler.auto_cpu_time_ratio = 1;
-  CHECK(ValidateConfig(c).ok());
 }
 
 TEST_CASE("LoadConfigFile reads the tls and auth sections", "[config][security]") {
