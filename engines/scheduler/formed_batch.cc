@@ -60,7 +60,16 @@ void AppendRange(const uint8_t* source, size_t begin, size_t end, size_t width,
 
 bool TaskRange::whole() const { return begin == 0 && end == TaskItemCount(*task); }
 
-FormedBatch::FormedBatch(std::vector<TaskRange> ranges) : ranges_(std::move(ranges)) {
+size_t BatchBuffers::CapacityBytes() const {
+  size_t bytes = indices.capacity() * sizeof(uint64_t) + lengths.capacity() * sizeof(uint32_t) +
+                 out_a.capacity() + out_b.capacity() + out_status.capacity() * sizeof(ItemStatus);
+  for (const auto& d : data) bytes += d.capacity();
+  for (const auto& o : offsets) bytes += o.capacity() * sizeof(uint64_t);
+  return bytes;
+}
+
+FormedBatch::FormedBatch(std::vector<TaskRange> ranges, BatchBuffers* buffers)
+    : ranges_(std::move(ranges)), buffers_(*buffers) {
   for (const TaskRange& r : ranges_) items_ += r.size();
   if (ranges_.size() == 1 && ranges_.front().whole()) {
     direct_ = ranges_.front().task;
@@ -75,13 +84,13 @@ void FormedBatch::MakeView() {
   const TaskRange& r = ranges_.front();
   const size_t b = r.begin, e = r.end, n = r.size();
   if (auto* hash = std::get_if<HashTask>(r.task)) {
-    owned_ = HashTask{hash->algorithm, SliceItems(hash->messages, b, e, &offsets_[0]), hash->digests + 32 * b};
+    owned_ = HashTask{hash->algorithm, SliceItems(hash->messages, b, e, &buffers_.offsets[0]), hash->digests + 32 * b};
   } else if (auto* proofs = std::get_if<MerkleVerifyTask>(r.task)) {
     MerkleVerifyTask v;
     v.scheme = proofs->scheme;
     v.root = proofs->root;
     v.leaf_count = proofs->leaf_count;
-    v.leaves = SliceItems(proofs->leaves, b, e, &offsets_[0]);
+    v.leaves = SliceItems(proofs->leaves, b, e, &buffers_.offsets[0]);
     v.leaf_indices = proofs->leaf_indices.subspan(b, n);
     v.proof_lengths = proofs->proof_lengths.subspan(b, n);
     v.proof_hashes = proofs->proof_hashes.subspan(32 * ProofHashes(*proofs, 0, b),
@@ -94,9 +103,9 @@ void FormedBatch::MakeView() {
     v.pre_hash = verify->pre_hash;
     v.encoding = verify->encoding;
     v.allow_high_s = verify->allow_high_s;
-    v.messages = SliceItems(verify->messages, b, e, &offsets_[0]);
-    v.public_keys = SliceItems(verify->public_keys, b, e, &offsets_[1]);
-    v.signatures = SliceItems(verify->signatures, b, e, &offsets_[2]);
+    v.messages = SliceItems(verify->messages, b, e, &buffers_.offsets[0]);
+    v.public_keys = SliceItems(verify->public_keys, b, e, &buffers_.offsets[1]);
+    v.signatures = SliceItems(verify->signatures, b, e, &buffers_.offsets[2]);
     v.status = verify->status + b;
     owned_ = v;
   } else if (auto* recover = std::get_if<SignatureRecoverTask>(r.task)) {
@@ -119,9 +128,9 @@ void FormedBatch::Gather() {
     g.algorithm = hash->algorithm;
     g.messages = GatherItems(
         ranges_, [](Task& x) -> const PackedItems& { return std::get<HashTask>(x).messages; },
-        &data_[0], &offsets_[0]);
-    out_a_.resize(32 * items_);
-    g.digests = out_a_.data();
+        &buffers_.data[0], &buffers_.offsets[0]);
+    buffers_.out_a.assign(32 * items_, 0);
+    g.digests = buffers_.out_a.data();
     owned_ = g;
   } else if (const auto* proofs = std::get_if<MerkleVerifyTask>(&first)) {
     MerkleVerifyTask g;
@@ -130,22 +139,27 @@ void FormedBatch::Gather() {
     g.leaf_count = proofs->leaf_count;
     g.leaves = GatherItems(
         ranges_, [](Task& x) -> const PackedItems& { return std::get<MerkleVerifyTask>(x).leaves; },
-        &data_[0], &offsets_[0]);
+        &buffers_.data[0], &buffers_.offsets[0]);
+    buffers_.indices.clear();
+    buffers_.lengths.clear();
+    buffers_.data[1].clear();
+    buffers_.indices.reserve(items_);
+    buffers_.lengths.reserve(items_);
     for (const TaskRange& r : ranges_) {
       const auto& v = std::get<MerkleVerifyTask>(*r.task);
-      indices_.insert(indices_.end(), v.leaf_indices.begin() + static_cast<std::ptrdiff_t>(r.begin),
+      buffers_.indices.insert(buffers_.indices.end(), v.leaf_indices.begin() + static_cast<std::ptrdiff_t>(r.begin),
                       v.leaf_indices.begin() + static_cast<std::ptrdiff_t>(r.end));
-      lengths_.insert(lengths_.end(), v.proof_lengths.begin() + static_cast<std::ptrdiff_t>(r.begin),
+      buffers_.lengths.insert(buffers_.lengths.end(), v.proof_lengths.begin() + static_cast<std::ptrdiff_t>(r.begin),
                       v.proof_lengths.begin() + static_cast<std::ptrdiff_t>(r.end));
       const uint64_t first_hash = ProofHashes(v, 0, r.begin);
       AppendRange(v.proof_hashes.data(), first_hash, first_hash + ProofHashes(v, r.begin, r.end),
-                  32, &data_[1]);
+                  32, &buffers_.data[1]);
     }
-    g.leaf_indices = indices_;
-    g.proof_lengths = lengths_;
-    g.proof_hashes = data_[1];
-    out_status_.resize(items_);
-    g.status = out_status_.data();
+    g.leaf_indices = buffers_.indices;
+    g.proof_lengths = buffers_.lengths;
+    g.proof_hashes = buffers_.data[1];
+    buffers_.out_status.assign(items_, ItemStatus::kUnspecified);
+    g.status = buffers_.out_status.data();
     owned_ = g;
   } else if (const auto* verify = std::get_if<SignatureVerifyTask>(&first)) {
     SignatureVerifyTask g;
@@ -155,27 +169,31 @@ void FormedBatch::Gather() {
     g.allow_high_s = verify->allow_high_s;
     g.messages = GatherItems(
         ranges_, [](Task& x) -> const PackedItems& { return std::get<SignatureVerifyTask>(x).messages; },
-        &data_[0], &offsets_[0]);
+        &buffers_.data[0], &buffers_.offsets[0]);
     g.public_keys = GatherItems(
         ranges_, [](Task& x) -> const PackedItems& { return std::get<SignatureVerifyTask>(x).public_keys; },
-        &data_[1], &offsets_[1]);
+        &buffers_.data[1], &buffers_.offsets[1]);
     g.signatures = GatherItems(
         ranges_, [](Task& x) -> const PackedItems& { return std::get<SignatureVerifyTask>(x).signatures; },
-        &data_[2], &offsets_[2]);
-    out_status_.resize(items_);
-    g.status = out_status_.data();
+        &buffers_.data[2], &buffers_.offsets[2]);
+    buffers_.out_status.assign(items_, ItemStatus::kUnspecified);
+    g.status = buffers_.out_status.data();
     owned_ = g;
   } else if (const auto* recover = std::get_if<SignatureRecoverTask>(&first)) {
+    buffers_.data[0].clear();
+    buffers_.data[1].clear();
+    buffers_.data[0].reserve(32 * items_);
+    buffers_.data[1].reserve(65 * items_);
     for (const TaskRange& r : ranges_) {
       const auto& v = std::get<SignatureRecoverTask>(*r.task);
-      AppendRange(v.hashes, r.begin, r.end, 32, &data_[0]);
-      AppendRange(v.signatures, r.begin, r.end, 65, &data_[1]);
+      AppendRange(v.hashes, r.begin, r.end, 32, &buffers_.data[0]);
+      AppendRange(v.signatures, r.begin, r.end, 65, &buffers_.data[1]);
     }
-    out_a_.resize(64 * items_);
-    out_b_.resize(20 * items_);
-    out_status_.resize(items_);
-    owned_ = SignatureRecoverTask{items_, data_[0].data(), data_[1].data(), recover->allow_high_s,
-                                  out_a_.data(), out_b_.data(), out_status_.data()};
+    buffers_.out_a.assign(64 * items_, 0);
+    buffers_.out_b.assign(20 * items_, 0);
+    buffers_.out_status.assign(items_, ItemStatus::kUnspecified);
+    owned_ = SignatureRecoverTask{items_, buffers_.data[0].data(), buffers_.data[1].data(), recover->allow_high_s,
+                                  buffers_.out_a.data(), buffers_.out_b.data(), buffers_.out_status.data()};
   }
 }
 
@@ -185,15 +203,15 @@ void FormedBatch::Scatter() {
   for (const TaskRange& r : ranges_) {
     const size_t b = r.begin, n = r.size();
     if (auto* hash = std::get_if<HashTask>(r.task)) {
-      std::memcpy(hash->digests + 32 * b, out_a_.data() + 32 * at, 32 * n);
+      std::memcpy(hash->digests + 32 * b, buffers_.out_a.data() + 32 * at, 32 * n);
     } else if (auto* proofs = std::get_if<MerkleVerifyTask>(r.task)) {
-      std::copy_n(out_status_.data() + at, n, proofs->status + b);
+      std::copy_n(buffers_.out_status.data() + at, n, proofs->status + b);
     } else if (auto* verify = std::get_if<SignatureVerifyTask>(r.task)) {
-      std::copy_n(out_status_.data() + at, n, verify->status + b);
+      std::copy_n(buffers_.out_status.data() + at, n, verify->status + b);
     } else if (auto* recover = std::get_if<SignatureRecoverTask>(r.task)) {
-      std::memcpy(recover->public_keys + 64 * b, out_a_.data() + 64 * at, 64 * n);
-      std::memcpy(recover->addresses + 20 * b, out_b_.data() + 20 * at, 20 * n);
-      std::copy_n(out_status_.data() + at, n, recover->status + b);
+      std::memcpy(recover->public_keys + 64 * b, buffers_.out_a.data() + 64 * at, 64 * n);
+      std::memcpy(recover->addresses + 20 * b, buffers_.out_b.data() + 20 * at, 20 * n);
+      std::copy_n(buffers_.out_status.data() + at, n, recover->status + b);
     }
     at += n;
   }

@@ -9,6 +9,9 @@
 //   - ranges of several tasks (coalesced requests): inputs gathered into buffers the
 //     batch owns, outputs into buffers of its own, scattered back by Scatter().
 // Not thread-safe; the tasks must outlive the batch and stay unchanged while it exists.
+//
+// The copies of the gathered shape land in BatchBuffers that the caller keeps from batch
+// to batch (one set per dispatch thread), so they write to memory already mapped.
 #pragma once
 
 #include <array>
@@ -30,11 +33,35 @@ struct TaskRange {
   bool whole() const;
 };
 
+// The storage a gathered batch copies its inputs into and takes its outputs in, and the
+// rebased offsets of a view. Kept between batches, it holds the largest batch's capacity:
+// a batch of 65,536 recoveries gathered into fresh memory (the daemon maps every block
+// of 128 KiB or more anew, server/memory_trimmer.h) pays a page fault per 4 KiB of its
+// ~12 MB besides the copy.
+struct BatchBuffers {
+  // Up to three packed inputs (messages, public keys, signatures) and the Merkle proofs'
+  // arrays.
+  std::array<std::vector<uint8_t>, 3> data;
+  std::array<std::vector<uint64_t>, 3> offsets;
+  std::vector<uint64_t> indices;
+  std::vector<uint32_t> lengths;
+  std::vector<uint8_t> out_a;
+  std::vector<uint8_t> out_b;
+  std::vector<ItemStatus> out_status;  // outputs are zeroed for every batch: an item an
+                                       // engine left unwritten never shows a previous verdict
+
+  // The bytes reserved in all of them.
+  size_t CapacityBytes() const;
+  // Returns every buffer's memory (an idle dispatch thread keeps none).
+  void Release() { *this = BatchBuffers(); }
+};
+
 class FormedBatch {
  public:
   // REQUIRES: ranges non-empty, of tasks with equal BatchKeys; more than one range or a
-  // partial range only for Splittable task types; ranges of one task do not overlap.
-  explicit FormedBatch(std::vector<TaskRange> ranges);
+  // partial range only for Splittable task types; ranges of one task do not overlap;
+  // *buffers unused by any other batch while this one exists (its contents are replaced).
+  FormedBatch(std::vector<TaskRange> ranges, BatchBuffers* buffers);
 
   FormedBatch(const FormedBatch&) = delete;
   FormedBatch& operator=(const FormedBatch&) = delete;
@@ -57,16 +84,7 @@ class FormedBatch {
   Task* direct_ = nullptr;  // the one whole task
   bool gathered_ = false;   // several ranges: outputs must be scattered
   Task owned_;
-  // Input storage of a gathered batch or rebased offsets of a view: up to three packed
-  // inputs (messages, public keys, signatures) and the Merkle proofs' arrays.
-  std::array<std::vector<uint8_t>, 3> data_;
-  std::array<std::vector<uint64_t>, 3> offsets_;
-  std::vector<uint64_t> indices_;
-  std::vector<uint32_t> lengths_;
-  // Output storage of a gathered batch.
-  std::vector<uint8_t> out_a_;
-  std::vector<uint8_t> out_b_;
-  std::vector<ItemStatus> out_status_;
+  BatchBuffers& buffers_;   // a gathered batch's storage, a view's offsets
 };
 
 }  // namespace chainaccel

@@ -128,10 +128,12 @@ void CheckAgainstWholeRuns(std::vector<std::unique_ptr<Request>>& requests, std:
     }
   }
   std::shuffle(ranges.begin(), ranges.end(), rng);
+  BatchBuffers buffers;  // one set for every batch, as a dispatch thread keeps it
   for (size_t i = 0; i < ranges.size();) {
     const size_t k = std::min(ranges.size() - i, RandomSize(rng, 1, 3));
     FormedBatch batch({ranges.begin() + static_cast<std::ptrdiff_t>(i),
-                       ranges.begin() + static_cast<std::ptrdiff_t>(i + k)});
+                       ranges.begin() + static_cast<std::ptrdiff_t>(i + k)},
+                      &buffers);
     REQUIRE(cpu.Run(batch.task()).ok());
     batch.Scatter();
     i += k;
@@ -171,14 +173,40 @@ TEST_CASE("formed batches of Merkle proofs keep proofs of varying length aligned
 TEST_CASE("a whole task runs in place and a single range writes in place") {
   auto rng = testing::MakeRng("formed batch shapes");
   auto r = MakeHash(rng, 10);
-  FormedBatch whole({{&r->task, 0, 10}});
+  BatchBuffers buffers;
+  FormedBatch whole({{&r->task, 0, 10}}, &buffers);
   CHECK(&whole.task() == &r->task);
-  FormedBatch part({{&r->task, 3, 7}});
+  FormedBatch part({{&r->task, 3, 7}}, &buffers);
   CHECK(&part.task() != &r->task);
   CHECK(std::get<HashTask>(part.task()).digests == r->out_a.data() + 32 * 3);
   CHECK(std::get<HashTask>(part.task()).messages.size() == 4);
   CHECK(std::get<HashTask>(part.task()).messages[0].size() ==
         std::get<HashTask>(r->task).messages[3].size());
+}
+
+TEST_CASE("a gathered batch in reused buffers starts from zeroed outputs, not the last batch's") {
+  auto rng = testing::MakeRng("formed batch reused buffers");
+  CpuEngine cpu(CpuEngine::Options{1});
+  std::vector<std::unique_ptr<Request>> requests;
+  for (int i = 0; i < 4; ++i) requests.push_back(MakeRecovery(rng, 8));
+  BatchBuffers buffers;
+  {
+    FormedBatch ran({{&requests[0]->task, 0, 8}, {&requests[1]->task, 0, 8}}, &buffers);
+    REQUIRE(cpu.Run(ran.task()).ok());
+    ran.Scatter();
+  }
+  CHECK(buffers.CapacityBytes() > 0);
+  CHECK(requests[0]->status[0] != ItemStatus::kUnspecified);
+  // The next batch over the same buffers is scattered without running (an engine that
+  // wrote nothing): its requests get zeros and kUnspecified, never the first batch's.
+  FormedBatch idle({{&requests[2]->task, 0, 8}, {&requests[3]->task, 0, 8}}, &buffers);
+  std::fill(requests[2]->out_a.begin(), requests[2]->out_a.end(), 0xAA);
+  idle.Scatter();
+  CHECK(std::all_of(requests[2]->out_a.begin(), requests[2]->out_a.end(), [](uint8_t b) { return b == 0; }));
+  CHECK(std::all_of(requests[3]->status.begin(), requests[3]->status.end(),
+                    [](ItemStatus s) { return s == ItemStatus::kUnspecified; }));
+  buffers.Release();
+  CHECK(buffers.CapacityBytes() == 0);
 }
 
 }  // namespace

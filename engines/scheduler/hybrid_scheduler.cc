@@ -645,12 +645,13 @@ bool HybridScheduler::FormBatch(size_t engine, Formed* formed, SchedulerClock::d
   return true;
 }
 
-void HybridScheduler::RunFormed(size_t engine, Formed& formed, std::vector<Finished>* finished) {
+void HybridScheduler::RunFormed(size_t engine, Formed& formed, BatchBuffers* buffers,
+                                std::vector<Finished>* finished) {
   std::vector<TaskRange> ranges;
   ranges.reserve(formed.parts.size());
   for (const Part& part : formed.parts) ranges.push_back({part.request->task, part.begin, part.end});
   const SchedulerClock::time_point formed_at = clock_.Now();
-  FormedBatch batch(std::move(ranges));
+  FormedBatch batch(std::move(ranges), buffers);
   const SchedulerClock::time_point start = clock_.Now();
   const Status status = engines_[engine]->Run(batch.task());
   const SchedulerClock::time_point ran = clock_.Now();
@@ -760,6 +761,9 @@ void HybridScheduler::DispatchLoop(size_t engine) {
     }
     finished.clear();
   };
+  // The gathered batches' storage, kept from batch to batch while this thread is busy (up
+  // to kKeptBatchBufferBytes) and returned when it goes idle.
+  BatchBuffers buffers;
   MutexLock lock(mu_);
   while (!exiting_) {
     Formed formed;
@@ -769,9 +773,17 @@ void HybridScheduler::DispatchLoop(size_t engine) {
       lock.Unlock();
       hand_over();
       if (got) {
-        RunFormed(engine, formed, &finished);
+        RunFormed(engine, formed, &buffers, &finished);
         hand_over();
+        if (buffers.CapacityBytes() > kKeptBatchBufferBytes) buffers.Release();
       }
+      lock.Lock();
+      continue;
+    }
+    if (wait == SchedulerClock::duration::max() && buffers.CapacityBytes() > 0) {
+      // Idle: free the buffers outside the lock, then look for work again before waiting.
+      lock.Unlock();
+      buffers.Release();
       lock.Lock();
       continue;
     }

@@ -62,6 +62,8 @@
 
 namespace chainaccel {
 
+struct BatchBuffers;
+
 class HybridScheduler final : public Scheduler {
  public:
   struct Options {
@@ -227,8 +229,10 @@ class HybridScheduler final : public Scheduler {
                  Formed* formed, std::vector<Finished>* finished) CHAINACCEL_REQUIRES(mu_);
   // Counts `rest` (a part left in place after its front was taken) as queued again.
   void Requeue(size_t engine, Part& rest) CHAINACCEL_REQUIRES(mu_);
-  void RunFormed(size_t engine, Formed& formed, std::vector<Finished>* finished)
-      CHAINACCEL_EXCLUDES(mu_);
+  // Runs the batch, its gathered copies in *buffers (the dispatch thread's, kept between
+  // its batches).
+  void RunFormed(size_t engine, Formed& formed, BatchBuffers* buffers,
+                 std::vector<Finished>* finished) CHAINACCEL_EXCLUDES(mu_);
   // Counts a part in (Count) or out of (Unqueue) the queue figures of `engine`, its
   // task type's and its request's.
   void Count(size_t engine, const Part& part) CHAINACCEL_REQUIRES(mu_);
@@ -283,6 +287,10 @@ class HybridScheduler final : public Scheduler {
   // (9.8 against 8.7 M/s). How often a waiting GPU thread looks again:
   static constexpr double kExclusiveBatchSeconds = 0.1;
   static constexpr std::chrono::milliseconds kLargeBatchPoll{2};
+  // A dispatch thread keeps its gathered batches' storage (BatchBuffers) up to this size
+  // while it is busy: 64 MiB holds a batch of 65,536 recoveries (~12 MB) five times over;
+  // with 8 GPU threads and 2 CPU threads busy at most 640 MiB, returned when they idle.
+  static constexpr size_t kKeptBatchBufferBytes = size_t{64} << 20;
   // Runs the completions: of requests refused at Submit, and of batches that ran (there
   // the server encodes and sends the responses, off the dispatch threads). Last, so
   // that it is joined first.
