@@ -6,12 +6,11 @@
 //   - a range of one task (a request split over several batches or engines): a view of
 //     the task whose outputs point into the task's own (only variable-size items get
 //     their offsets rebased, copied);
-//   - ranges of several tasks (coalesced requests): inputs gathered into buffers the
-//     batch owns, outputs into buffers of its own, scattered back by Scatter().
+//   - ranges of several tasks (coalesced requests): inputs gathered into the caller's
+//     BatchBuffers, outputs into them too, scattered back by Scatter().
+// The caller keeps its BatchBuffers from batch to batch (the scheduler: one set per
+// dispatch thread), so the copies write to memory already mapped.
 // Not thread-safe; the tasks must outlive the batch and stay unchanged while it exists.
-//
-// The copies of the gathered shape land in BatchBuffers that the caller keeps from batch
-// to batch (one set per dispatch thread), so they write to memory already mapped.
 #pragma once
 
 #include <array>
@@ -45,10 +44,11 @@ struct BatchBuffers {
   std::array<std::vector<uint64_t>, 3> offsets;
   std::vector<uint64_t> indices;
   std::vector<uint32_t> lengths;
+  // Outputs, zeroed for every batch: an item an engine left unwritten never shows a
+  // previous batch's verdict.
   std::vector<uint8_t> out_a;
   std::vector<uint8_t> out_b;
-  std::vector<ItemStatus> out_status;  // outputs are zeroed for every batch: an item an
-                                       // engine left unwritten never shows a previous verdict
+  std::vector<ItemStatus> out_status;
 
   // The bytes reserved in all of them.
   size_t CapacityBytes() const;
