@@ -147,18 +147,23 @@ if [[ " $steps " == *" diagnose "* ]]; then
     write_knob_config "$name" "${knob#*:}"
     start_daemon true "diag_$name" "$work/$name.yaml"
     runs=("ed25519 1024 64" "ed25519 64 256" "sha256 1024 64")
-    # DIAG_RUNS: "op batch concurrency" per line, instead of the three above.
+    # DIAG_RUNS: "op batch concurrency [placement]" per line, instead of the three above;
+    # DIAG_SECONDS and DIAG_WARMUP: each run's measured and warm-up seconds (4, 0).
     if [ -n "${DIAG_RUNS:-}" ]; then mapfile -t runs <<< "$DIAG_RUNS"; fi
     for run in "${runs[@]}"; do
-      read -r op batch concurrency <<< "$run"
-      curl -s "$metrics/metrics" > "$work/before.txt"
+      read -r op batch concurrency placement <<< "$run"
       extra=()
       [ "$op" = sha256 ] && extra=(--msg-size 128)
+      [ -n "$placement" ] && extra+=(--placement "$placement")
+      [ "${DIAG_WARMUP:-0}" != 0 ] && bench "\"step\":\"diagnose_warmup\"" --op "$op" \
+        --batch "$batch" --concurrency "$concurrency" --duration "$DIAG_WARMUP" --warmup 0 \
+        "${extra[@]}" > /dev/null
+      curl -s "$metrics/metrics" > "$work/before.txt"
       bench "\"step\":\"diagnose\",\"knob\":\"$name\"" --op "$op" --batch "$batch" \
-        --concurrency "$concurrency" --duration 4 --warmup 0 "${extra[@]}"
+        --concurrency "$concurrency" --duration "${DIAG_SECONDS:-4}" --warmup 0 "${extra[@]}"
       curl -s "$metrics/metrics" > "$work/after.txt"
-      echo "== $name $op $batch x $concurrency"
-      python3 "$here/metrics-delta.py" "$work/before.txt" "$work/after.txt" 4 \
+      echo "== $name $op $batch x $concurrency ${placement:-auto}"
+      python3 "$here/metrics-delta.py" "$work/before.txt" "$work/after.txt" "${DIAG_SECONDS:-4}" \
         chainaccel_scheduler_batch chainaccel_scheduler_queue_wait \
         chainaccel_request_duration chainaccel_engine_busy chainaccel_engine_items \
         chainaccel_scheduler_predicted chainaccel_scheduler_actual |

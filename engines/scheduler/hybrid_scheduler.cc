@@ -55,6 +55,10 @@ struct HybridScheduler::Request {
   std::string_view drop_reason;  // "deadline", "cancelled" when dropped while queued
   bool dropped = false;
   uint64_t engines_used = 0;  // bit i: engines_[i] ran a part
+  // LOAD_BALANCE split with a CPU part and another: when it was placed, and when its
+  // last CPU part and its last other part finished (LearnSplit).
+  bool split_with_cpu = false;
+  SchedulerClock::time_point placed, cpu_finished, others_finished;
 };
 
 // Items [begin, end) of a request, queued on one engine.
@@ -121,6 +125,7 @@ HybridScheduler::HybridScheduler(std::vector<Engine*> engines, const Options& op
       host_load_(host_load),
       model_(kCostClassCount, engines_.size(), options.cost_decay) {
   MutexLock lock(mu_);
+  split_cpu_scale_.fill(1.0);
   for (size_t e = 0; e < engines_.size(); ++e) {
     auto queue = std::make_unique<EngineQueue>();
     const bool gpu = e != 0;
@@ -257,7 +262,9 @@ void HybridScheduler::PlaceLoadBalanced(Request* request, const std::vector<size
     // once), sharing its workers: an item costs that many times its own work.
     const EngineQueue& q = *queues_[e];
     const double sharing =
-        e == 0 ? static_cast<double>(1 + std::min(q.running.size(), q.threads - 1)) : 1.0;
+        e == 0 ? static_cast<double>(1 + std::min(q.running.size(), q.threads - 1)) *
+                     split_cpu_scale_[request->cost_class]
+               : 1.0;
     shares.push_back({e, Backlog(e) + line.fixed_seconds, line.per_unit_seconds * units_per_item * sharing});
   }
   std::sort(shares.begin(), shares.end(), [](const Share& a, const Share& b) { return a.start < b.start; });
@@ -282,14 +289,35 @@ void HybridScheduler::PlaceLoadBalanced(Request* request, const std::vector<size
     shares.erase(smallest);
   }
   size_t begin = 0;
+  bool cpu_part = false;
   for (size_t k = 0; k < shares.size(); ++k) {
     const size_t count = k + 1 == shares.size()
                              ? request->items - begin
                              : std::min(request->items - begin, static_cast<size_t>(std::llround(shares[k].items)));
     if (count == 0) continue;
     Enqueue(shares[k].engine, request, begin, begin + count, false);
+    cpu_part |= shares[k].engine == 0;
     begin += count;
   }
+  request->split_with_cpu = cpu_part && request->queued_parts > 1;
+  request->placed = clock_.Now();
+  double& scale = split_cpu_scale_[request->cost_class];
+  if (!cpu_part && candidates.front() == 0 && scale > 1) {
+    // Left out, the CPU engine says nothing more about its parts: let the correction
+    // fade so that a later request tries it again.
+    scale = std::max(1.0, scale * kSplitScaleFade);
+  }
+}
+
+void HybridScheduler::LearnSplit(const Request& request) {
+  const double cpu = Seconds(request.cpu_finished - request.placed);
+  const double others = Seconds(request.others_finished - request.placed);
+  if (!(cpu > 0) || !(others > 0)) return;
+  // Half the (bounded) log-ratio a request: damped, so one late part moves the split a
+  // little and a steady lateness moves it all the way within a few requests.
+  const double ratio = std::clamp(cpu / others, 0.5, 2.0);
+  double& scale = split_cpu_scale_[request.cost_class];
+  scale = std::clamp(scale * std::sqrt(ratio), kMinSplitScale, kMaxSplitScale);
 }
 
 Status HybridScheduler::Admit(const Request& request, std::string_view* reason) const {
@@ -456,7 +484,9 @@ bool HybridScheduler::Expired(Request& request, SchedulerClock::time_point now) 
 }
 
 void HybridScheduler::PartDone(Request* request, std::vector<Finished>* finished) {
-  if (request->queued_parts == 0 && request->running_parts == 0) finished->push_back({request});
+  if (request->queued_parts != 0 || request->running_parts != 0) return;
+  if (request->split_with_cpu && request->status.ok() && !request->dropped) LearnSplit(*request);
+  finished->push_back({request});
 }
 
 bool HybridScheduler::OutOfService(size_t e) const {
@@ -712,8 +742,10 @@ void HybridScheduler::RunFormed(size_t engine, Formed& formed, BatchBuffers* buf
     --request->running_parts;
     if (status.ok()) {
       request->engines_used |= uint64_t{1} << std::min<size_t>(engine, 63);
+      (engine == 0 ? request->cpu_finished : request->others_finished) = clock_.Now();
     } else if (engine != 0 && !request->dropped) {
       Enqueue(0, request, part->begin, part->end, true);
+      request->split_with_cpu = false;  // its finish says nothing about the split
     } else if (request->status.ok()) {
       request->status = status;
     }

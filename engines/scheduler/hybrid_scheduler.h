@@ -17,7 +17,9 @@
 //   LOAD_BALANCE   split over every healthy engine that accepts it, in proportion to the
 //                  measured rates, net of each engine's backlog and fixed latency, so the
 //                  parts are predicted to finish together; Merkle builds and requests
-//                  too small to split (options.min_split_items) run as AUTO.
+//                  too small to split (options.min_split_items) run as AUTO. The CPU
+//                  engine's share is corrected by how its parts of earlier split requests
+//                  finished against their GPU parts (LearnSplit).
 // The config's placement replaces a request's AUTO (server config, scheduler.placement).
 //
 // How batches form (each engine's dispatch threads, `*_batches_in_flight` of them):
@@ -206,6 +208,9 @@ class HybridScheduler final : public Scheduler {
   double CpuCompletion(const Request& request) const CHAINACCEL_REQUIRES(mu_);
   void PlaceLoadBalanced(Request* request, const std::vector<size_t>& candidates)
       CHAINACCEL_REQUIRES(mu_);
+  // A LOAD_BALANCE request whose CPU and other parts all ran: moves its cost class's
+  // split_cpu_scale_ by how much later (or sooner) the CPU part finished.
+  void LearnSplit(const Request& request) CHAINACCEL_REQUIRES(mu_);
   // OK, or RESOURCE_EXHAUSTED with *reason "queue_items" / "queue_bytes".
   Status Admit(const Request& request, std::string_view* reason) const CHAINACCEL_REQUIRES(mu_);
   void Enqueue(size_t engine, Request* request, size_t begin, size_t end, bool at_front)
@@ -270,6 +275,11 @@ class HybridScheduler final : public Scheduler {
   std::vector<std::unique_ptr<EngineQueue>> queues_ CHAINACCEL_GUARDED_BY(mu_);
   std::array<uint64_t, kTaskTypeCount> queued_items_ CHAINACCEL_GUARDED_BY(mu_){};
   std::array<uint64_t, kTaskTypeCount> queued_bytes_ CHAINACCEL_GUARDED_BY(mu_){};
+  // Per cost class, what LOAD_BALANCE multiplies the CPU engine's per-item cost by: the
+  // model predicts a CPU batch from the work the pool gave it, but a split's CPU part
+  // also shares the host with the request path and with parts that start after it, and
+  // the request waits for its last part (LearnSplit).
+  std::array<double, kCostClassCount> split_cpu_scale_ CHAINACCEL_GUARDED_BY(mu_){};
   size_t in_flight_ CHAINACCEL_GUARDED_BY(mu_) = 0;  // submitted, not yet completed
   size_t queued_parts_ CHAINACCEL_GUARDED_BY(mu_) = 0;
   uint64_t gpu_fallbacks_ CHAINACCEL_GUARDED_BY(mu_) = 0;
@@ -286,6 +296,13 @@ class HybridScheduler final : public Scheduler {
   // 5.2 M/s one after another, while 262,144-item Ed25519 batches gained from company
   // (9.8 against 8.7 M/s). How often a waiting GPU thread looks again:
   static constexpr double kExclusiveBatchSeconds = 0.1;
+  // LOAD_BALANCE's CPU correction (split_cpu_scale_) stays within [1/4, 16]: at 16 the
+  // CPU engine's part of a large request is a sixteenth of its modelled share, under
+  // min_split_items for most requests, and each request placed without it fades the
+  // correction by kSplitScaleFade (so after ~25 requests a part is tried again).
+  static constexpr double kMinSplitScale = 0.25;
+  static constexpr double kMaxSplitScale = 16;
+  static constexpr double kSplitScaleFade = 0.9;
   static constexpr std::chrono::milliseconds kLargeBatchPoll{2};
   // A dispatch thread keeps its gathered batches' storage (BatchBuffers) up to this size
   // while it is busy: 64 MiB holds a batch of 65,536 recoveries (~12 MB) five times over;

@@ -515,6 +515,74 @@ TEST_CASE("LOAD_BALANCE gives the CPU engine less while another of its batches r
   CHECK(gpu.batch_sizes()[0] == Approx(12000 * 6 / 7).margin(30));
 }
 
+// Waits until `engine`'s row of cost class 0 counts `n` finished batches (the scheduler
+// has recorded them, under its lock, at the clock's time then).
+void WaitRecorded(const HybridScheduler& scheduler, size_t engine, uint64_t n) {
+  for (;;) {
+    for (const auto& row : scheduler.Snapshot()) {
+      if (row.cost_class == 0 && row.engine == engine && row.batches >= n) return;
+    }
+    std::this_thread::sleep_for(1ms);
+  }
+}
+
+// One LOAD_BALANCE request of 12,000 items whose CPU part finishes `cpu` and whose GPU
+// part `gpu` after it was placed (the CPU predicted at 3x the GPU's per-item cost, so
+// 3,000 items), then, with both cost lines reset to the same values, a second one:
+// the items of the second's CPU part.
+size_t CpuPartAfterSplit(std::chrono::milliseconds cpu, std::chrono::milliseconds gpu) {
+  FakeClock clock;
+  FakeEngine cpu_engine("cpu", EngineKind::kCpu), gpu_engine("gpu:0", EngineKind::kGpu);
+  HybridScheduler::Options options = OneAtATime();
+  options.min_split_items = 100;
+  HybridScheduler scheduler({&cpu_engine, &gpu_engine}, options, clock);
+  const auto set_costs = [&scheduler] {
+    scheduler.SetCost(0, 0, 1e-4, 3e-8, true);
+    scheduler.SetCost(0, 1, 1e-4, 1e-8, true);
+  };
+  set_costs();
+  HashRequest first(12000, 5);
+  cpu_engine.Hold();
+  gpu_engine.Hold();
+  scheduler.Submit(&first.task, With(Placement::kLoadBalance), first.Done());
+  cpu_engine.WaitHeld(1);
+  gpu_engine.WaitHeld(1);
+  const bool cpu_first = cpu < gpu;
+  FakeEngine& early = cpu_first ? cpu_engine : gpu_engine;
+  FakeEngine& late = cpu_first ? gpu_engine : cpu_engine;
+  clock.Advance(std::min(cpu, gpu));
+  early.Release();
+  WaitRecorded(scheduler, cpu_first ? 0 : 1, 1);
+  clock.Advance(std::max(cpu, gpu) - std::min(cpu, gpu));
+  late.Release();
+  const auto [status, engine] = first.Wait();
+  CHECK(status.ok());
+  CHECK(engine == "cpu+gpu:0");
+  CHECK(cpu_engine.batch_sizes() == std::vector<size_t>{3000});
+  // What the model learnt from the held batches goes; only the split's correction stays.
+  set_costs();
+  HashRequest second(12000, 6);
+  scheduler.Submit(&second.task, With(Placement::kLoadBalance), second.Done());
+  CHECK(second.Wait().first.ok());
+  CHECK(second.Correct());
+  REQUIRE(cpu_engine.batch_sizes().size() == 2);
+  return cpu_engine.batch_sizes()[1];
+}
+
+TEST_CASE("LOAD_BALANCE gives the CPU engine less after its part of a split finished late") {
+  // Twice the GPU part's time: the CPU's cost x sqrt(2), 12,000 / (1 + 3 sqrt(2)) items.
+  CHECK(CpuPartAfterSplit(20ms, 10ms) == Approx(2289).margin(30));
+}
+
+TEST_CASE("LOAD_BALANCE gives the CPU engine more after its part of a split finished early") {
+  // Half the GPU part's time: the CPU's cost / sqrt(2), 12,000 / (1 + 3 / sqrt(2)) items.
+  CHECK(CpuPartAfterSplit(5ms, 10ms) == Approx(3845).margin(30));
+}
+
+TEST_CASE("LOAD_BALANCE keeps its split when the parts finished together") {
+  CHECK(CpuPartAfterSplit(10ms, 10ms) == Approx(3000).margin(30));
+}
+
 TEST_CASE("a batch the GPU fails runs again on the CPU: the GPU's queue moves over") {
   FakeEngine cpu("cpu", EngineKind::kCpu), gpu("gpu:0", EngineKind::kGpu);
   HybridScheduler scheduler({&cpu, &gpu}, OneAtATime());
