@@ -64,6 +64,7 @@ grpc::ServerUnaryReactor* AdminServiceImpl::GetScheduler(grpc::CallbackServerCon
     e->set_queued_items(row.queued_items);
     e->set_queued_requests(row.queued_requests);
     e->set_queued_bytes(row.queued_bytes);
+    e->set_load_balance_scale(row.split_scale);
   }
   reactor->Finish(grpc::Status::OK);
   return reactor;

@@ -37,7 +37,8 @@ Status ReadScheduler(const YAML::Node& node, const std::string& path, SchedulerC
                        {"placement", "batching", "max_queue_delay_ms", "max_batch_items",
                         "max_queued_items", "max_queued_bytes", "cpu_batches_in_flight",
                         "gpu_batches_in_flight", "calibration_seconds", "cpu_nice_with_gpu",
-                        "auto_cpu_max_host_load", "auto_cpu_time_ratio"},
+                        "auto_cpu_max_host_load", "auto_cpu_time_ratio",
+                        "load_balance_cpu_min_share"},
                        path + ": scheduler");
   if (s.ok()) s = Read(node, "placement", path, &out->placement);
   if (s.ok()) s = Read(node, "batching", path, &out->batching);
@@ -50,6 +51,7 @@ Status ReadScheduler(const YAML::Node& node, const std::string& path, SchedulerC
   if (s.ok()) s = Read(node, "cpu_nice_with_gpu", path, &out->cpu_nice_with_gpu);
   if (s.ok()) s = Read(node, "auto_cpu_max_host_load", path, &out->auto_cpu_max_host_load);
   if (s.ok()) s = Read(node, "auto_cpu_time_ratio", path, &out->auto_cpu_time_ratio);
+  if (s.ok()) s = Read(node, "load_balance_cpu_min_share", path, &out->load_balance_cpu_min_share);
   if (!s.ok()) return s;
   if (const YAML::Node batch = node["max_batch_items"]) {
     const std::string where = path + ": scheduler.max_batch_items";
@@ -293,6 +295,9 @@ Status ValidateConfig(const Config& config) {
     if (!(value > 0 && value <= 1)) {
       return Status::InvalidArgument(std::string("scheduler.") + name + " must be within (0, 1]");
     }
+  }
+  if (!(sc.load_balance_cpu_min_share >= 0 && sc.load_balance_cpu_min_share < 1)) {
+    return Status::InvalidArgument("scheduler.load_balance_cpu_min_share must be within [0, 1)");
   }
   return ValidateTlsAndAuth(config);
 }

@@ -45,6 +45,9 @@ struct SchedulerConfig {
   // finish in at most this fraction of the GPU's time (1: whichever is sooner;
   // docs/scheduler.md).
   double auto_cpu_time_ratio = 0.5;
+  // LOAD_BALANCE leaves the CPU engine out of a split with a GPU when its part would be
+  // under this share of the request (0: only the 4,096-item minimum; docs/scheduler.md).
+  double load_balance_cpu_min_share = 0.2;
   // Time the start-up calibration of the cost model may take (it runs in the background
   // while the daemon serves with built-in costs); 0 skips it.
   double calibration_seconds = 3;

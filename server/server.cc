@@ -63,6 +63,7 @@ HybridScheduler::Options SchedulerOptions(const SchedulerConfig& config) {
   o.gpu_batches_in_flight = config.gpu_batches_in_flight;
   o.auto_cpu_max_host_load = config.auto_cpu_max_host_load;
   o.auto_cpu_time_ratio = config.auto_cpu_time_ratio;
+  o.load_balance_cpu_min_share = config.load_balance_cpu_min_share;
   return o;
 }
 

@@ -118,7 +118,8 @@ int RunScheduler(bool as_json, const GlobalOptions& global) {
                          {"observed_batches", e.observed_batches()},
                          {"queued_items", e.queued_items()},
                          {"queued_requests", e.queued_requests()},
-                         {"queued_bytes", e.queued_bytes()}});
+                         {"queued_bytes", e.queued_bytes()},
+                         {"load_balance_scale", e.load_balance_scale()}});
     }
     out = json{{"default_placement", PlacementText(s.default_placement())},
                {"batching", s.batching()},
@@ -132,19 +133,21 @@ int RunScheduler(bool as_json, const GlobalOptions& global) {
            (s.batching() ? "on" : "off") +
            Format(", max queue delay %.3f ms, GPU fallbacks %" PRIu64 "\n",
                   s.max_queue_delay_seconds() * 1e3, s.gpu_fallbacks());
-    out += Format("%-34s %-8s %12s %14s %12s %5s %9s %10s %9s\n", "task/variant", "engine",
-                  "fixed (us)", "per unit (ns)", "crossover", "cal.", "batches", "queued", "parts");
+    out += Format("%-34s %-8s %12s %14s %12s %5s %9s %10s %9s %8s\n", "task/variant", "engine",
+                  "fixed (us)", "per unit (ns)", "crossover", "cal.", "batches", "queued", "parts",
+                  "LB x");
     for (const v1::SchedulerEntry& e : s.entries()) {
       if (!e.accepts()) continue;
       const std::string crossover = e.engine() == "cpu" ? "-"
                                     : e.crossover_units() == UINT64_MAX
                                         ? "never"
                                         : std::to_string(e.crossover_units());
-      out += Format("%-34s %-8s %12.1f %14.3f %12s %5s %9" PRIu64 " %10" PRIu64 " %9" PRIu64 "\n",
+      out += Format("%-34s %-8s %12.1f %14.3f %12s %5s %9" PRIu64 " %10" PRIu64 " %9" PRIu64
+                    " %8.2f\n",
                     (e.task() + "/" + e.variant()).c_str(), e.engine().c_str(),
                     e.fixed_latency_seconds() * 1e6, e.per_unit_seconds() * 1e9,
                     crossover.c_str(), e.calibrated() ? "yes" : "no", e.observed_batches(),
-                    e.queued_items(), e.queued_requests());
+                    e.queued_items(), e.queued_requests(), e.load_balance_scale());
     }
   }
   WriteStdout(out);

@@ -283,6 +283,13 @@ void HybridScheduler::PlaceLoadBalanced(Request* request, const std::vector<size
     }
     shares.resize(used);
     for (Share& s : shares) s.items = std::max(0.0, (finish - s.start) / s.per_item);
+    // The CPU engine's part must pay for what it takes from the GPU path (Options).
+    const auto cpu = std::find_if(shares.begin(), shares.end(), [](const Share& s) { return s.engine == 0; });
+    if (shares.size() > 1 && cpu != shares.end() &&
+        cpu->items < options_.load_balance_cpu_min_share * n) {
+      shares.erase(cpu);
+      continue;
+    }
     auto smallest = std::min_element(shares.begin(), shares.end(),
                                      [](const Share& a, const Share& b) { return a.items < b.items; });
     if (shares.size() == 1 || smallest->items >= static_cast<double>(options_.min_split_items)) break;
@@ -925,6 +932,7 @@ std::vector<HybridScheduler::Row> HybridScheduler::Snapshot() const {
       row.queued_bytes = q.bytes[c];
       row.batches = q.batches[c];
       row.accepts = q.accepts[c];
+      if (e == 0) row.split_scale = split_cpu_scale_[c];
       if (e != 0) {
         const double a = row.estimate.fixed_seconds, b = row.estimate.per_unit_seconds;
         if (a <= cpu.fixed_seconds && b <= cpu.per_unit_seconds) {

@@ -128,6 +128,15 @@ class HybridScheduler final : public Scheduler {
     std::chrono::milliseconds gpu_hang_min{5000};
     // LOAD_BALANCE leaves an engine out rather than give it fewer items than this.
     size_t min_split_items = 4096;
+    // LOAD_BALANCE leaves the CPU engine out of a split with a GPU when its part would be
+    // under this share of the request (0: only min_split_items applies). Its workers
+    // take the host's cores and memory bandwidth from the GPU path, which costs more than
+    // a small part adds: H100 host, 16 cores, two 1M-item requests in flight, the CPU
+    // engine's ~2 % part (0.14-0.17 M/s) made the GPU's batches ~10 % slower and the
+    // requests 0.80-0.88 of the engines' summed rates, against 0.98-1.03 with the GPU
+    // alone (bench/RESULTS.md, 2026-12-06, fifth session). A fifth: where the CPU engine
+    // does that much, its part outweighs a slowdown of that size.
+    double load_balance_cpu_min_share = 0.2;
     // The cost model's decay per observed batch (cost_model.h).
     double cost_decay = 0.9;
     // How often queued requests are checked for cancellation and passed deadlines.
@@ -166,6 +175,9 @@ class HybridScheduler final : public Scheduler {
     uint64_t queued_bytes = 0;
     uint64_t batches = 0;
     bool accepts = true;  // the engine runs this class (Engine::Accepts)
+    // The CPU engine's row: LOAD_BALANCE's correction of its per-unit cost
+    // (split_cpu_scale_); other rows: 1.
+    double split_scale = 1;
   };
   std::vector<Row> Snapshot() const CHAINACCEL_EXCLUDES(mu_);
   const Options& options() const { return options_; }

@@ -6,6 +6,7 @@
 #include <catch2/catch.hpp>
 
 #include <algorithm>
+#include <cmath>
 #include <atomic>
 #include <cstring>
 #include <memory>
@@ -468,24 +469,43 @@ TEST_CASE("PLACEMENT_GPU without a GPU that runs the task: FAILED_PRECONDITION")
   CHECK(s.message().find("signature_recover") != std::string::npos);
 }
 
-TEST_CASE("LOAD_BALANCE splits in proportion to the engines' rates") {
+// One 12,000-item LOAD_BALANCE request over a CPU engine at three times the GPU's
+// per-item cost (equal fixed latency: the CPU's part would be 3,000 items), with the
+// CPU engine's minimum share `min_share`: which engines ran it, each one's batch sizes.
+struct SplitOutcome {
+  std::string engines;
+  std::vector<size_t> cpu, gpu;
+};
+SplitOutcome SplitTwelveThousand(double min_share) {
   FakeEngine cpu("cpu", EngineKind::kCpu), gpu("gpu:0", EngineKind::kGpu);
   HybridScheduler::Options options = OneAtATime();
   options.min_split_items = 100;
+  options.load_balance_cpu_min_share = min_share;
   HybridScheduler scheduler({&cpu, &gpu}, options);
-  // Equal fixed latency, the GPU three times the CPU's rate.
   scheduler.SetCost(0, 0, 1e-4, 3e-8, true);
   scheduler.SetCost(0, 1, 1e-4, 1e-8, true);
   HashRequest big(12000, 5);
   scheduler.Submit(&big.task, With(Placement::kLoadBalance), big.Done());
-  const auto [status, engine] = big.Wait();
+  const auto [status, engines] = big.Wait();
   CHECK(status.ok());
-  CHECK(engine == "cpu+gpu:0");
   CHECK(big.Correct());
-  REQUIRE(cpu.batch_sizes().size() == 1);
-  REQUIRE(gpu.batch_sizes().size() == 1);
-  CHECK(cpu.batch_sizes()[0] == Approx(3000).margin(30));
-  CHECK(gpu.batch_sizes()[0] == Approx(9000).margin(30));
+  return {engines, cpu.batch_sizes(), gpu.batch_sizes()};
+}
+
+TEST_CASE("LOAD_BALANCE splits in proportion to the engines' rates") {
+  const SplitOutcome split = SplitTwelveThousand(0.2);
+  CHECK(split.engines == "cpu+gpu:0");
+  REQUIRE(split.cpu.size() == 1);
+  REQUIRE(split.gpu.size() == 1);
+  CHECK(split.cpu[0] == Approx(3000).margin(30));
+  CHECK(split.gpu[0] == Approx(9000).margin(30));
+}
+
+TEST_CASE("LOAD_BALANCE leaves the CPU engine out when its part would be under its minimum share") {
+  const SplitOutcome split = SplitTwelveThousand(0.3);
+  CHECK(split.engines == "gpu:0");
+  CHECK(split.cpu.empty());
+  CHECK(split.gpu == std::vector<size_t>{12000});
 }
 
 TEST_CASE("LOAD_BALANCE gives the CPU engine less while another of its batches runs") {
@@ -493,6 +513,7 @@ TEST_CASE("LOAD_BALANCE gives the CPU engine less while another of its batches r
   HybridScheduler::Options options = OneAtATime();
   options.cpu_batches_in_flight = 2;
   options.min_split_items = 100;
+  options.load_balance_cpu_min_share = 0;  // its part here is a seventh
   HybridScheduler scheduler({&cpu, &gpu}, options);
   scheduler.SetCost(0, 0, 1e-4, 3e-8, true);
   scheduler.SetCost(0, 1, 1e-4, 1e-8, true);
@@ -535,6 +556,7 @@ size_t CpuPartAfterSplit(std::chrono::milliseconds cpu, std::chrono::millisecond
   FakeEngine cpu_engine("cpu", EngineKind::kCpu), gpu_engine("gpu:0", EngineKind::kGpu);
   HybridScheduler::Options options = OneAtATime();
   options.min_split_items = 100;
+  options.load_balance_cpu_min_share = 0;  // parts of a fifth and less
   HybridScheduler scheduler({&cpu_engine, &gpu_engine}, options, clock);
   const auto set_costs = [&scheduler] {
     scheduler.SetCost(0, 0, 1e-4, 3e-8, true);
@@ -559,6 +581,11 @@ size_t CpuPartAfterSplit(std::chrono::milliseconds cpu, std::chrono::millisecond
   CHECK(status.ok());
   CHECK(engine == "cpu+gpu:0");
   CHECK(cpu_engine.batch_sizes() == std::vector<size_t>{3000});
+  const double ratio = std::chrono::duration<double>(cpu) / gpu;
+  for (const auto& row : scheduler.Snapshot()) {
+    if (row.cost_class != 0) continue;
+    CHECK(row.split_scale == Approx(row.engine == 0 ? std::sqrt(std::clamp(ratio, 0.5, 2.0)) : 1.0));
+  }
   // What the model learnt from the held batches goes; only the split's correction stays.
   set_costs();
   HashRequest second(12000, 6);

@@ -118,6 +118,7 @@ TEST_CASE("The C++ client runs every RPC against the daemon", "[client]") {
       CHECK(e.accepts());
       CHECK(e.fixed_latency_seconds() > 0);
       CHECK(e.per_unit_seconds() > 0);
+      CHECK(e.load_balance_scale() == 1);  // no split has run
     }
     auto health = client.CheckHealth();
     REQUIRE(health.ok());

@@ -25,6 +25,7 @@ TEST_CASE("LoadConfigFile reads every key over the defaults", "[config]") {
       "scheduler:\n  placement: load_balance\n  batching: false\n  max_queue_delay_ms: 2.5\n"
       "  max_batch_items:\n    signature_verify: 4096\n  max_queued_items: 999\n"
       "  calibration_seconds: 0\n  auto_cpu_max_host_load: 0.75\n  auto_cpu_time_ratio: 0.8\n"
+      "  load_balance_cpu_min_share: 0.05\n"
       "limits:\n  max_message_bytes: 8388608\n  max_batch_items: 10\n"
       "  max_inflight_requests: 7\nlog:\n  level: debug\n  format: json\n");
   REQUIRE(LoadConfigFile(path, &c).ok());
@@ -43,6 +44,7 @@ TEST_CASE("LoadConfigFile reads every key over the defaults", "[config]") {
   CHECK(c.scheduler.calibration_seconds == 0);
   CHECK(c.scheduler.auto_cpu_max_host_load == 0.75);
   CHECK(c.scheduler.auto_cpu_time_ratio == 0.8);
+  CHECK(c.scheduler.load_balance_cpu_min_share == 0.05);
   CHECK(c.limits.max_message_bytes == 8388608);
   CHECK(c.limits.max_batch_items == 10);
   CHECK(c.limits.max_inflight_requests == 7);
@@ -94,6 +96,14 @@ TEST_CASE("ValidateConfig rejects bad levels and limits", "[config]") {
     c.scheduler.*fraction = 1;
     CHECK(ValidateConfig(c).ok());
   }
+  // LOAD_BALANCE's CPU share: within [0, 1).
+  for (const double bad : {-0.1, 1.0, 1.5}) {
+    c = Config{};
+    c.scheduler.load_balance_cpu_min_share = bad;
+    CHECK(ValidateConfig(c).code() == Status::Code::kInvalidArgument);
+  }
+  c.scheduler.load_balance_cpu_min_share = 0;
+  CHECK(ValidateConfig(c).ok());
 }
 
 TEST_CASE("LoadConfigFile reads the tls and auth sections", "[config][security]") {
