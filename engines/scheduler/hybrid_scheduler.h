@@ -18,8 +18,10 @@
 //                  measured rates, net of each engine's backlog and fixed latency, so the
 //                  parts are predicted to finish together; Merkle builds and requests
 //                  too small to split (options.min_split_items) run as AUTO. The CPU
-//                  engine's share is corrected by how its parts of earlier split requests
-//                  finished against their GPU parts (LearnSplit).
+//                  engine joins a split beside a GPU only for
+//                  options.load_balance_cpu_min_share of the request or more, its share
+//                  corrected by how its parts of earlier splits finished against their
+//                  GPU parts (LearnSplit).
 // The config's placement replaces a request's AUTO (server config, scheduler.placement).
 //
 // How batches form (each engine's dispatch threads, `*_batches_in_flight` of them):
