@@ -6,8 +6,8 @@
 #include <catch2/catch.hpp>
 
 #include <algorithm>
-#include <cmath>
 #include <atomic>
+#include <cmath>
 #include <cstring>
 #include <memory>
 #include <string>
@@ -536,15 +536,17 @@ TEST_CASE("LOAD_BALANCE gives the CPU engine less while another of its batches r
   CHECK(gpu.batch_sizes()[0] == Approx(12000 * 6 / 7).margin(30));
 }
 
-// Waits until `engine`'s row of cost class 0 counts `n` finished batches (the scheduler
-// has recorded them, under its lock, at the clock's time then).
+// Waits (up to ~5 s, then fails) until `engine`'s row of cost class 0 counts `n`
+// finished batches (the scheduler has recorded them, under its lock, at the clock's
+// time then).
 void WaitRecorded(const HybridScheduler& scheduler, size_t engine, uint64_t n) {
-  for (;;) {
+  for (int i = 0; i < 5000; ++i) {
     for (const auto& row : scheduler.Snapshot()) {
       if (row.cost_class == 0 && row.engine == engine && row.batches >= n) return;
     }
     std::this_thread::sleep_for(1ms);
   }
+  FAIL("the scheduler did not record the batch");
 }
 
 // One LOAD_BALANCE request of 12,000 items whose CPU part finishes `cpu` and whose GPU
