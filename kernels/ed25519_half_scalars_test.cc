@@ -38,7 +38,7 @@ EdPoint OrderEightPoint() {
 }
 
 // The pair's defining property on P: [c]([k]P) = [d]P.
-void CheckPair(const U256& k, const EdHalfScalars& h, const EdPoint& p) {
+void CheckPairOnPoint(const U256& k, const EdHalfScalars& h, const EdPoint& p) {
   const EdPoint kp = Multiple(k, p);
   EdPoint ckp = Multiple(h.c, kp);
   if (h.c_negative) ckp = EdNegate(ckp);
@@ -55,14 +55,20 @@ U256 RandomBelowOrder(std::mt19937_64& rng) {
   return k;
 }
 
+// The pair's size and parity, and its defining property on every point.
+void CheckPair(const U256& k, const EdHalfScalars& h, const std::vector<EdPoint>& points) {
+  CHECK(U256Bit(h.c, 0));
+  CHECK(U256Below2Pow(h.c, kEdHalfScalarBits));
+  CHECK(U256Below2Pow(h.d, kEdHalfScalarBits));
+  for (const EdPoint& p : points) CheckPairOnPoint(k, h, p);
+}
+
+// k has a pair, and the pair is right.
 void CheckScalar(const U256& k, const std::vector<EdPoint>& points) {
   const EdHalfScalars h = EdReduceHalfScalars(k);
   INFO("k limbs " << k.w[7] << " " << k.w[6] << " ... " << k.w[0]);
   REQUIRE(h.ok);
-  CHECK(U256Bit(h.c, 0));
-  CHECK(U256Below2Pow(h.c, kEdHalfScalarBits));
-  CHECK(U256Below2Pow(h.d, kEdHalfScalarBits));
-  for (const EdPoint& p : points) CheckPair(k, h, p);
+  CheckPair(k, h, points);
 }
 
 TEST_CASE("Half-size scalars: d = c k mod 8L with c odd and both below 2^133",
@@ -91,11 +97,24 @@ TEST_CASE("Half-size scalars: d = c k mod 8L with c odd and both below 2^133",
   // and every pair with c odd has d near an odd multiple of L: none is short.
   CHECK_FALSE(EdReduceHalfScalars(l_minus_1).ok);
   CHECK_FALSE(EdReduceHalfScalars(l_minus_2).ok);
+  // Random k: ~1 in 9,000 has no pair below the bound (the caller then uses the
+  // full-size equation; the next test counts them), so two misses are allowed here (three in
+  // 300: a chance of ~6e-6).
+  // CI's seed 17575409008972672982 drew one among its 300 when this test required a pair
+  // for every k.
   auto rng = testing::MakeRng("ed25519 half scalars");
+  int not_found = 0;
   for (int n = 0; n < 300; ++n) {
     const U256 k = RandomBelowOrder(rng);
-    CheckScalar(k, n < 60 ? points : std::vector<EdPoint>{points[0]});
+    const EdHalfScalars h = EdReduceHalfScalars(k);
+    if (!h.ok) {
+      ++not_found;
+      continue;
+    }
+    INFO("k limbs " << k.w[7] << " " << k.w[6] << " ... " << k.w[0]);
+    CheckPair(k, h, n < 60 ? points : std::vector<EdPoint>{points[0]});
   }
+  CHECK(not_found <= 2);
 }
 
 TEST_CASE("Half-size scalars are found for 100,000 random k", "[ed25519][half_scalars]") {
