@@ -495,6 +495,16 @@ TEST_CASE("ECDSA records: hand-made edge encodings get the CPU's verdicts",
   Bytes not_on_curve = key.uncompressed;
   not_on_curve[64] ^= 1;
   add(not_on_curve, good, "uncompressed key off the curve");
+  // A compressed key whose x^3 + 7 is not a square, alone and with bad signatures: the
+  // key's verdict comes before the signature's.
+  Bytes x_off_curve = key.compressed;
+  AffinePoint unused;
+  while (ParseSecp256k1PublicKey(x_off_curve.data(), 33, unused)) ++x_off_curve[32];
+  add(x_off_curve, good, "compressed key off the curve");
+  add(x_off_curve, with(zero, s), "compressed key off the curve, r = 0");
+  add(x_off_curve, testing::FlipS(good), "compressed key off the curve, high S");
+  x_off_curve[0] ^= 1;  // the other parity
+  add(x_off_curve, good, "compressed key off the curve, odd prefix");
   for (bool allow_high_s : {false, true}) {
     CheckItemsAgainstCpu(items,
                          {SignatureScheme::kEcdsaSecp256k1, PreHash::kNone,

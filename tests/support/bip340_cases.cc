@@ -142,6 +142,9 @@ void AddBip340AdversarialCases(std::mt19937_64& rng, SignatureBatch* batch) {
   longer.push_back(0);
   batch->Add(message, key.x_only, longer, "signature of 65 bytes");
   batch->Add(message, Bytes(32, 0xFF), Bytes(63, 0), "key x = 2^256 - 1 and a 63-byte signature");
+  Bytes s_is_n = good;
+  std::copy(kSecp256k1Order.begin(), kSecp256k1Order.end(), s_is_n.begin() + 32);
+  batch->Add(message, XOffTheCurve(rng), s_is_n, "key x not on the curve and s = n");
   batch->Add(Bytes(), key.x_only, good, "message emptied");
   batch->Add(message, key.x_only, good, "the valid signature the others are made from");
 }
