@@ -4,7 +4,8 @@
 // SIGTERM or SIGINT, then shuts down gracefully and exits 0. SIGHUP re-reads the auth
 // token file (docs/security.md). With --import-state FILE[,FILE...] it imports those
 // state files into a new execution database (docs/execution.md, "Importing a state")
-// and exits instead: 0 when imported, 1 when the import failed.
+// and exits instead: 0 when imported, 1 when the import failed. As a container's PID 1 it
+// first splits off a minimal init that reaps orphans (server/init_process.h).
 #include <CLI/CLI.hpp>
 #include <absl/synchronization/mutex.h>
 #include <spdlog/spdlog.h>
@@ -19,6 +20,7 @@
 #include "execution/state_file.h"
 #include "execution/state_import.h"
 #include "server/config.h"
+#include "server/init_process.h"
 #include "server/logging.h"
 #include "server/server.h"
 #include "server/version.h"
@@ -95,6 +97,7 @@ int ImportStateFiles(const Config& config, const std::vector<std::string>& files
 }  // namespace
 
 int main(int argc, char** argv) {
+  chainaccel::server::RunAsInitWhenPid1();  // before any thread exists
   Flags flags;
   // Debian builds Abseil without NDEBUG, so every absl::Mutex that gRPC takes runs
   // Abseil's deadlock detector: a process-wide lock and a lock-graph update on each
