@@ -14,9 +14,11 @@
 // Then, per state size, one state_root_rebuild line: the root rebuilt from nothing over
 // the stored state (the full check of execution_verify_root_on_open: an iterator over
 // the "s" records, in passes of at most 2^18 keys), its time and the peak memory before
-// and after it. --db DIR keeps each state's database in DIR/<size> (built there on the
-// first run; --blocks 0 only builds it), so that a run over a state built by an earlier
-// process measures the blocks' memory, not the build's.
+// and after it, walking the state once a pass and spilled to files
+// (--rebuild-keys-per-pass N: passes of N keys, to see many passes on a small state).
+// --db DIR keeps each state's database in DIR/<size> (built there on the first run;
+// --blocks 0 only builds it), so that a run over a state built by an earlier process
+// measures the blocks' memory, not the build's.
 #include <algorithm>
 #include <chrono>
 #include <cstdio>
@@ -86,6 +88,7 @@ struct Flags {
   unsigned threads = 2;
   size_t cache_bytes = StateStore::kDefaultCacheBytes;
   std::string db;  // kept databases' folder; empty: temporary ones
+  size_t rebuild_keys_per_pass = kRootBuildKeysPerPass;  // the rebuild's pass size
 };
 
 // Makes the state Key(0) .. Key(size - 1) in an empty store, in blocks of 100,000 writes.
@@ -173,21 +176,34 @@ Status MeasureBlocks(const Flags& flags, CpuEngine& cpu, StateStore& store, std:
   return Status::Ok();
 }
 
-// The root rebuilt from nothing over the stored state, checked against the store's, one
-// JSON line.
-Status MeasureRebuild(const Flags& flags, CpuEngine& cpu, const StateStore& store, uint64_t keys) {
-  const double peak_before = bench::PeakRssMiB();
-  const auto t = Clock::now();
-  EngineNodeHasher hasher(cpu);
-  Hash32 root;
-  Status s = BuildStateRoot([&store](const StateVisitor& v) { return store.ScanState(v); }, hasher, &root);
-  if (!s.ok()) return s;
-  if (root != store.state_root()) return Status::Internal("the rebuilt root differs");
-  std::printf("{\"bench\":\"state_root_rebuild\",\"keys\":%llu,\"threads\":%u,\"seconds\":%.2f,"
-              "\"peak_rss_before_mib\":%.0f,\"peak_rss_after_mib\":%.0f}\n",
-              static_cast<unsigned long long>(keys), flags.threads, Since(t), peak_before,
-              bench::PeakRssMiB());
-  std::fflush(stdout);
+// The root rebuilt from nothing over the stored state, checked against the store's: a
+// JSON line with the passes walking the whole state each ("walks") and one with the state
+// spilled to files in `dir` ("spilled", as the daemon's check does), the walks of the
+// store's state counted.
+Status MeasureRebuild(const Flags& flags, CpuEngine& cpu, const StateStore& store, uint64_t keys,
+                      const std::string& dir) {
+  for (const bool spilled : {false, true}) {
+    const double peak_before = bench::PeakRssMiB();
+    const auto t = Clock::now();
+    EngineNodeHasher hasher(cpu);
+    Hash32 root;
+    size_t walks = 0;
+    Status s = BuildStateRoot(
+        [&store, &walks](const StateVisitor& v) {
+          ++walks;
+          return store.ScanState(v);
+        },
+        hasher, &root, flags.rebuild_keys_per_pass, spilled ? dir + "/root-check" : std::string());
+    if (!s.ok()) return s;
+    if (root != store.state_root()) return Status::Internal("the rebuilt root differs");
+    std::printf("{\"bench\":\"state_root_rebuild\",\"mode\":\"%s\",\"keys\":%llu,"
+                "\"keys_per_pass\":%zu,\"walks\":%zu,\"threads\":%u,\"seconds\":%.2f,"
+                "\"peak_rss_before_mib\":%.0f,\"peak_rss_after_mib\":%.0f}\n",
+                spilled ? "spilled" : "walks", static_cast<unsigned long long>(keys),
+                flags.rebuild_keys_per_pass, walks, flags.threads, Since(t), peak_before,
+                bench::PeakRssMiB());
+    std::fflush(stdout);
+  }
   return Status::Ok();
 }
 
@@ -203,7 +219,7 @@ Status Run(const Flags& flags) {
     if (!s.ok() || flags.blocks == 0) return s;
     std::mt19937_64 rng(size + store->height());
     s = MeasureBlocks(flags, cpu, *store, rng, &keys);
-    if (s.ok()) s = MeasureRebuild(flags, cpu, *store, keys);
+    if (s.ok()) s = MeasureRebuild(flags, cpu, *store, keys, path);
     if (!s.ok()) return s;
   }
   return Status::Ok();
@@ -233,10 +249,12 @@ int main(int argc, char** argv) {
       flags.cache_bytes = std::stoull(value);
     } else if (flag == "--db") {
       flags.db = value;
+    } else if (flag == "--rebuild-keys-per-pass") {
+      flags.rebuild_keys_per_pass = std::max<size_t>(1, std::stoull(value));
     } else {
       std::fprintf(stderr,
                    "usage: state_root_bench [--sizes N,N] [--changed N] [--blocks N] [--threads N] "
-                   "[--cache-bytes N] [--db DIR]\n");
+                   "[--cache-bytes N] [--db DIR] [--rebuild-keys-per-pass N]\n");
       return 2;
     }
   }

@@ -93,8 +93,10 @@ Status ExecutionEngine::Open(const ExecutionOptions& options, Engine* engine,
     Hash32 root;
     EngineNodeHasher hasher(*engine);
     const StateStore& store = *e->store_;
+    // Past one pass, the state is spilled once into files in the database's folder
+    // (removed after) rather than walked again for every pass.
     s = BuildStateRoot([&store](const StateVisitor& visit) { return store.ScanState(visit); },
-                       hasher, &root);
+                       hasher, &root, kRootBuildKeysPerPass, options.db_path + "/root-check");
     if (!s.ok()) return s;
     if (root != e->store_->state_root()) {
       return Status::Internal("state database " + options.db_path +

@@ -4,6 +4,8 @@
 #include <bit>
 #include <chrono>
 #include <cstring>
+#include <filesystem>
+#include <fstream>
 
 #include "crypto/hashes.h"
 
@@ -487,6 +489,107 @@ uint64_t PathPrefix(const Hash32& path, unsigned bits) {
   return bits == 0 ? 0 : v >> (32 - bits);
 }
 
+// BuildStateRoot's state spilled to files by the first `bits` bits of each key's path
+// (bits <= kRootBuildSpillBits: at most 256 files), so that its passes read one file
+// each instead of the whole database. A record is the key's and the value's sizes (4
+// bytes each, little-endian) and their bytes. Each file's records are buffered in memory
+// up to kBufferBytes and appended (256 buffers: 16 MiB at most). The folder is made
+// afresh by Open (anything there before is removed) and removed, with its files, by the
+// destructor.
+class SpilledState {
+ public:
+  static constexpr unsigned kMaxBits = 8;
+  static constexpr size_t kBufferBytes = 64 * 1024;
+
+  SpilledState() = default;
+  SpilledState(const SpilledState&) = delete;
+  SpilledState& operator=(const SpilledState&) = delete;
+  ~SpilledState() {
+    std::error_code ec;
+    if (!dir_.empty()) std::filesystem::remove_all(dir_, ec);
+  }
+
+  Status Open(const std::string& dir, unsigned bits) {
+    std::error_code ec;
+    std::filesystem::remove_all(dir, ec);
+    if (!std::filesystem::create_directories(dir, ec) || ec) {
+      return Status::Internal("state root check: cannot create " + dir + ": " + ec.message());
+    }
+    dir_ = dir;
+    bits_ = bits;
+    buffers_.assign(size_t{1} << bits, std::string());
+    return Status::Ok();
+  }
+
+  Status Add(std::string_view key, std::string_view value) {
+    const size_t bucket = PathPrefixBits(StateKeyPath(key), bits_);
+    std::string& buffer = buffers_[bucket];
+    AppendSize(buffer, key.size());
+    AppendSize(buffer, value.size());
+    buffer.append(key);
+    buffer.append(value);
+    return buffer.size() >= kBufferBytes ? Write(bucket) : Status::Ok();
+  }
+
+  // Every buffer to its file.
+  Status Flush() {
+    for (size_t bucket = 0; bucket < buffers_.size(); ++bucket) {
+      if (Status s = Write(bucket); !s.ok()) return s;
+    }
+    return Status::Ok();
+  }
+
+  // Visits every key of file `bucket` with its value. REQUIRES: Flush() since the last Add.
+  Status Read(size_t bucket, const StateVisitor& visit) const {
+    const std::string path = FileOf(bucket);
+    if (!std::filesystem::exists(path)) return Status::Ok();  // no key under the prefix
+    std::ifstream in(path, std::ios::binary);
+    std::string key, value;
+    for (uint32_t key_size, value_size; ReadSize(in, &key_size);) {
+      key.resize(key_size);
+      if (!ReadSize(in, &value_size)) return Status::Internal("state root check: " + path + " is cut short");
+      value.resize(value_size);
+      if (!in.read(key.data(), key_size) || !in.read(value.data(), value_size)) {
+        return Status::Internal("state root check: " + path + " is cut short");
+      }
+      visit(key, value);
+    }
+    if (in.bad() || !in.eof()) return Status::Internal("state root check: cannot read " + path);
+    return Status::Ok();
+  }
+
+ private:
+  // The first `bits` bits of a key path (bits <= 8), as an integer.
+  static size_t PathPrefixBits(const Hash32& path, unsigned bits) {
+    return bits == 0 ? 0 : path[0] >> (8 - bits);
+  }
+  static void AppendSize(std::string& out, size_t size) {
+    for (int i = 0; i < 4; ++i) out.push_back(static_cast<char>((size >> (8 * i)) & 0xFF));
+  }
+  static bool ReadSize(std::ifstream& in, uint32_t* size) {
+    unsigned char b[4];
+    if (!in.read(reinterpret_cast<char*>(b), 4)) return false;
+    *size = b[0] | (uint32_t{b[1]} << 8) | (uint32_t{b[2]} << 16) | (uint32_t{b[3]} << 24);
+    return true;
+  }
+  std::string FileOf(size_t bucket) const { return dir_ + "/part-" + std::to_string(bucket); }
+
+  Status Write(size_t bucket) {
+    std::string& buffer = buffers_[bucket];
+    if (buffer.empty()) return Status::Ok();
+    std::ofstream out(FileOf(bucket), std::ios::binary | std::ios::app);
+    out.write(buffer.data(), static_cast<std::streamsize>(buffer.size()));
+    out.close();
+    if (!out) return Status::Internal("state root check: cannot write " + FileOf(bucket));
+    buffer.clear();
+    return Status::Ok();
+  }
+
+  std::string dir_;
+  unsigned bits_ = 0;
+  std::vector<std::string> buffers_;
+};
+
 // The subtree at depth `bits` under prefix `prefix` of the keys `part` (all of whose
 // paths start with that prefix), built from nothing.
 Status BuildSubtree(const WriteSet& part, unsigned bits, uint64_t prefix, NodeHasher& hasher,
@@ -756,7 +859,7 @@ Status UpdateStateTree(const NodeReader& reader, const TreeRoot& committed, uint
 }
 
 Status BuildStateRoot(const StateScan& scan, NodeHasher& hasher, Hash32* root,
-                      size_t keys_per_pass) {
+                      size_t keys_per_pass, const std::string& spill_dir) {
   WriteSet part;
   size_t keys = 0;
   Status s = scan([&](std::string_view k, std::string_view v) {
@@ -765,13 +868,30 @@ Status BuildStateRoot(const StateScan& scan, NodeHasher& hasher, Hash32* root,
   if (!s.ok()) return s;
   unsigned bits = 0;
   while (bits < 24 && (keys >> bits) > keys_per_pass) ++bits;
+  // The passes' walks: the whole state again each, or, spilled, the file of their prefix.
+  SpilledState spilled;
+  const unsigned spill_bits = std::min(bits, SpilledState::kMaxBits);
+  const bool spill = bits > 0 && !spill_dir.empty();
+  if (spill) {
+    s = spilled.Open(spill_dir, spill_bits);
+    Status added = Status::Ok();
+    if (s.ok()) {
+      s = scan([&](std::string_view k, std::string_view v) {
+        if (added.ok()) added = spilled.Add(k, v);
+      });
+    }
+    if (s.ok()) s = added;
+    if (s.ok()) s = spilled.Flush();
+    if (!s.ok()) return s;
+  }
   std::vector<BinarySubtree> level(size_t{1} << bits);
   for (uint64_t prefix = 0; prefix < level.size(); ++prefix) {
     if (bits > 0) {
       part.clear();
-      s = scan([&](std::string_view k, std::string_view v) {
+      const StateVisitor keep = [&](std::string_view k, std::string_view v) {
         if (PathPrefix(StateKeyPath(k), bits) == prefix) part.emplace_back(std::string(k), std::string(v));
-      });
+      };
+      s = spill ? spilled.Read(prefix >> (bits - spill_bits), keep) : scan(keep);
       if (!s.ok()) return s;
     }
     s = BuildSubtree(part, bits, prefix, hasher, &level[prefix]);

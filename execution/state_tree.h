@@ -256,11 +256,18 @@ inline constexpr size_t kRootBuildKeysPerPass = size_t{1} << 18;
 // the full check of a database on open (StateStore::ScanState), and a reference for
 // tests. Memory is bounded by `keys_per_pass` keys, not by the state: the first walk
 // keeps the keys while they fit one pass and counts them all; a state of more is built
-// in 2^k more walks (k the least with keys / 2^k <= keys_per_pass, at most 24), each
+// in 2^k passes (k the least with keys / 2^k <= keys_per_pass, at most 24), each
 // building the subtree of the keys whose paths start with one k-bit prefix, and the
-// 2^k subtrees are joined. REQUIRES: keys_per_pass >= 1.
+// 2^k subtrees are joined. Each pass walks the whole state again, unless `spill_dir` is
+// given: then a second walk writes the state into files there by the first min(k, 8)
+// bits of each path (the folder made afresh and removed at the end; disk: the state's
+// keys and values once more), and each pass reads its prefix's file only: two walks of
+// the state, and each file read by 2^max(0, k - 8) passes, where without the files a
+// state of 10^8 keys (k = 9) takes 513 walks. INTERNAL when a walk fails or a file cannot be
+// written or read. REQUIRES: keys_per_pass >= 1.
 Status BuildStateRoot(const StateScan& scan, NodeHasher& hasher, Hash32* root,
-                      size_t keys_per_pass = kRootBuildKeysPerPass);
+                      size_t keys_per_pass = kRootBuildKeysPerPass,
+                      const std::string& spill_dir = std::string());
 
 // BuildStateRoot over `state` with `overlay` applied (when not null): the reference of
 // tests.

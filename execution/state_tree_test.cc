@@ -10,6 +10,8 @@
 #include <array>
 #include <catch2/catch.hpp>
 #include <cstring>
+#include <filesystem>
+#include <fstream>
 #include <map>
 #include <random>
 #include <set>
@@ -500,35 +502,80 @@ TEST_CASE("State tree: a node's hash follows the binary rules", "[tree]") {
   CHECK(lone.Hash() == up);
 }
 
-TEST_CASE("State tree: a root built in passes of a few keys each equals the reference",
+// A walk over `state` that counts itself in *walks.
+StateScan CountedScan(const State& state, size_t* walks) {
+  return [&state, walks](const StateVisitor& visit) {
+    ++*walks;
+    for (const auto& [k, v] : state) visit(k, v);
+    return Status::Ok();
+  };
+}
+
+TEST_CASE("State tree: a root built in passes of a few keys each equals the reference, "
+          "walking the state for each pass or spilled to files",
           "[tree]") {
   std::mt19937_64 rng = chainaccel::testing::MakeRng("state tree passes");
   CpuNodeHasher hasher;
-  for (size_t keys : {size_t{0}, size_t{1}, size_t{2}, size_t{9}, size_t{300}}) {
+  testing::TempDir dir;
+  const std::string spill = dir.path() + "/spill";
+  for (size_t keys : {size_t{0}, size_t{1}, size_t{2}, size_t{9}, size_t{300}, size_t{2000}}) {
     State state;
-    while (state.size() < keys) state["k" + std::to_string(rng())] = std::to_string(rng() % 7);
+    while (state.size() < keys) {
+      // Values up to ~70 KB (past the spill's 64 KiB buffers) now and then, empty ones too.
+      const size_t value_size = rng() % 8 == 0 ? rng() % 70000 : rng() % 40;
+      state["k" + std::to_string(rng())] = std::string(value_size, static_cast<char>('a' + rng() % 26));
+    }
     size_t walks = 0;
-    const StateScan scan = [&](const StateVisitor& visit) {
-      ++walks;
-      for (const auto& [k, v] : state) visit(k, v);
-      return Status::Ok();
-    };
-    for (size_t per_pass : {size_t{1}, size_t{3}, size_t{7}, size_t{1000}}) {
-      INFO(keys << " keys, " << per_pass << " a pass");
-      walks = 0;
-      Hash32 root;
-      REQUIRE(BuildStateRoot(scan, hasher, &root, per_pass).ok());
-      CHECK(root == ReferenceRoot(state));
-      // One walk when the state fits a pass, else the counting walk and 2^k passes.
-      unsigned bits = 0;
-      while ((keys >> bits) > per_pass) ++bits;
-      CHECK(walks == (bits == 0 ? 1 : 1 + (size_t{1} << bits)));
+    const StateScan scan = CountedScan(state, &walks);
+    // 2000 keys at 1 a pass: k = 11, past the files' 8 bits (each file read by 8 passes).
+    for (size_t per_pass : {size_t{1}, size_t{3}, size_t{7}, size_t{100}, size_t{5000}}) {
+      for (const bool spilled : {false, true}) {
+        INFO(keys << " keys, " << per_pass << " a pass, spilled " << spilled);
+        walks = 0;
+        Hash32 root;
+        REQUIRE(BuildStateRoot(scan, hasher, &root, per_pass, spilled ? spill : "").ok());
+        CHECK(root == ReferenceRoot(state));
+        // One walk when the state fits a pass; else the counting walk and then 2^k walks,
+        // or one walk that spills.
+        unsigned bits = 0;
+        while ((keys >> bits) > per_pass) ++bits;
+        CHECK(walks == (bits == 0 ? 1 : spilled ? 2 : 1 + (size_t{1} << bits)));
+        CHECK_FALSE(std::filesystem::exists(spill));  // removed after
+      }
     }
   }
   // A walk that fails fails the build.
   Hash32 root;
   CHECK(BuildStateRoot([](const StateVisitor&) { return Status::Internal("disk"); }, hasher, &root)
             .code() == Status::Code::kInternal);
+}
+
+TEST_CASE("State tree: the spill folder is made afresh, and failures to make it or to walk "
+          "fail the build",
+          "[tree]") {
+  CpuNodeHasher hasher;
+  testing::TempDir dir;
+  const std::string spill = dir.path() + "/spill";
+  // What was in the folder before is removed first; a folder that cannot be made fails
+  // the build, and so does a walk that fails.
+  State state;
+  for (int i = 0; i < 50; ++i) state["key" + std::to_string(i)] = std::to_string(i);
+  size_t walks = 0;
+  const StateScan scan = CountedScan(state, &walks);
+  std::filesystem::create_directories(spill);
+  { std::ofstream(spill + "/part-0") << "stale bytes of an earlier check"; }
+  Hash32 root;
+  REQUIRE(BuildStateRoot(scan, hasher, &root, 4, spill).ok());
+  CHECK(root == ReferenceRoot(state));
+  { std::ofstream(dir.path() + "/a-file") << "x"; }
+  CHECK(BuildStateRoot(scan, hasher, &root, 4, dir.path() + "/a-file/spill").code() ==
+        Status::Code::kInternal);
+  size_t calls = 0;
+  const StateScan fails_second = [&](const StateVisitor& visit) {
+    return ++calls == 2 ? Status::Internal("disk") : scan(visit);
+  };
+  CHECK(BuildStateRoot(fails_second, hasher, &root, 4, spill).code() == Status::Code::kInternal);
+  CHECK_FALSE(std::filesystem::exists(spill));
 }
 
 TEST_CASE("State tree: the engine's batched hashing gives the reference root", "[tree]") {
