@@ -490,7 +490,7 @@ uint64_t PathPrefix(const Hash32& path, unsigned bits) {
 }
 
 // BuildStateRoot's state spilled to files by the first `bits` bits of each key's path
-// (bits <= kRootBuildSpillBits: at most 256 files), so that its passes read one file
+// (bits <= kMaxBits: at most 256 files), so that its passes read one file
 // each instead of the whole database. A record is the key's and the value's sizes (4
 // bytes each, little-endian) and their bytes. Each file's records are buffered in memory
 // up to kBufferBytes and appended (256 buffers: 16 MiB at most). The folder is made
@@ -522,7 +522,7 @@ class SpilledState {
   }
 
   Status Add(std::string_view key, std::string_view value) {
-    const size_t bucket = PathPrefixBits(StateKeyPath(key), bits_);
+    const size_t bucket = PathPrefix(StateKeyPath(key), bits_);
     std::string& buffer = buffers_[bucket];
     AppendSize(buffer, key.size());
     AppendSize(buffer, value.size());
@@ -559,10 +559,6 @@ class SpilledState {
   }
 
  private:
-  // The first `bits` bits of a key path (bits <= 8), as an integer.
-  static size_t PathPrefixBits(const Hash32& path, unsigned bits) {
-    return bits == 0 ? 0 : path[0] >> (8 - bits);
-  }
   static void AppendSize(std::string& out, size_t size) {
     for (int i = 0; i < 4; ++i) out.push_back(static_cast<char>((size >> (8 * i)) & 0xFF));
   }
@@ -872,6 +868,8 @@ Status BuildStateRoot(const StateScan& scan, NodeHasher& hasher, Hash32* root,
   SpilledState spilled;
   const unsigned spill_bits = std::min(bits, SpilledState::kMaxBits);
   const bool spill = bits > 0 && !spill_dir.empty();
+  // A file of all k bits holds its pass's keys alone: no path to hash again.
+  const bool file_is_pass = spill && spill_bits == bits;
   if (spill) {
     s = spilled.Open(spill_dir, spill_bits);
     Status added = Status::Ok();
@@ -889,7 +887,9 @@ Status BuildStateRoot(const StateScan& scan, NodeHasher& hasher, Hash32* root,
     if (bits > 0) {
       part.clear();
       const StateVisitor keep = [&](std::string_view k, std::string_view v) {
-        if (PathPrefix(StateKeyPath(k), bits) == prefix) part.emplace_back(std::string(k), std::string(v));
+        if (file_is_pass || PathPrefix(StateKeyPath(k), bits) == prefix) {
+          part.emplace_back(std::string(k), std::string(v));
+        }
       };
       s = spill ? spilled.Read(prefix >> (bits - spill_bits), keep) : scan(keep);
       if (!s.ok()) return s;
