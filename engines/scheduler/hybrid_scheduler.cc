@@ -932,8 +932,9 @@ std::vector<HybridScheduler::Row> HybridScheduler::Snapshot() const {
       row.queued_bytes = q.bytes[c];
       row.batches = q.batches[c];
       row.accepts = q.accepts[c];
-      if (e == 0) row.split_scale = split_cpu_scale_[c];
-      if (e != 0) {
+      if (e == 0) {
+        row.split_scale = split_cpu_scale_[c];
+      } else {
         const double a = row.estimate.fixed_seconds, b = row.estimate.per_unit_seconds;
         if (a <= cpu.fixed_seconds && b <= cpu.per_unit_seconds) {
           row.crossover_units = 0;
