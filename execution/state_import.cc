@@ -5,11 +5,8 @@
 #include <rocksdb/write_batch.h>
 
 #include <algorithm>
-#include <array>
 #include <atomic>
-#include <cerrno>
 #include <chrono>
-#include <cstdio>
 #include <cstring>
 #include <filesystem>
 #include <memory>
@@ -18,7 +15,7 @@
 
 #include "core/elapsed.h"
 #include "core/hex.h"
-#include "core/mutex.h"
+#include "execution/bucket_files.h"
 #include "execution/state_db.h"
 #include "execution/worker_pool.h"
 #include "execution/tx/contract_code.h"
@@ -71,115 +68,61 @@ class BatchWriter {
 };
 
 // The keys' leaves, spilled while the parts are read into one temporary file per bucket
-// (a path's first byte), so that the import's memory is bounded by a bucket per thread
-// (1/256 of the leaves) instead of the whole state: 25 MB a bucket at 10^8 keys, where
-// the leaves of every key took 6.4 GB, twice while being put in order (12.6 GB peak on
-// the 2-core VM; bench/EXEC_RESULTS.md, "Importing a state"). Buckets are files in the
-// database's folder, removed as their trees are built and, with their folder, by the
-// destructor.
-class LeafBuckets {
+// (a path's first byte; BucketFiles), so that the import's memory is bounded by a bucket
+// per thread (1/256 of the leaves) instead of the whole state: 25 MB a bucket at 10^8
+// keys, where the leaves of every key took 6.4 GB, twice while being put in order
+// (12.6 GB peak on the 2-core VM; bench/EXEC_RESULTS.md, "Importing a state"). Buckets
+// are files in the database's folder, removed as their trees are built and, with their
+// folder, at the end.
+constexpr size_t kLeafBuckets = 256;
+
+// A thread's buffered leaves: up to kBufferLeaves of each bucket (4 MiB a thread) before
+// they are appended to the bucket's file.
+class LeafWriter {
  public:
-  static constexpr size_t kBuckets = 256;
-  // A thread's buffered leaves: up to kBufferLeaves of each bucket (4 MiB a thread)
-  // before they are appended to the bucket's file.
-  class Writer {
-   public:
-    explicit Writer(LeafBuckets& buckets) : buckets_(buckets), buffers_(kBuckets) {}
-    Status Add(const Leaf& leaf) {
-      std::vector<Leaf>& buffer = buffers_[leaf.path[0]];
-      buffer.push_back(leaf);
-      return buffer.size() < kBufferLeaves ? Status::Ok() : Spill(leaf.path[0]);
-    }
-    Status Flush() {
-      for (size_t b = 0; b < kBuckets; ++b) {
-        if (Status s = Spill(b); !s.ok()) return s;
-      }
-      return Status::Ok();
-    }
-
-   private:
-    static constexpr size_t kBufferLeaves = 256;
-    Status Spill(size_t bucket) {
-      std::vector<Leaf>& buffer = buffers_[bucket];
-      Status s = buckets_.Append(bucket, buffer);
-      buffer.clear();
-      return s;
-    }
-    LeafBuckets& buckets_;
-    std::vector<std::vector<Leaf>> buffers_;
-  };
-
-  LeafBuckets() = default;
-  LeafBuckets(const LeafBuckets&) = delete;
-  LeafBuckets& operator=(const LeafBuckets&) = delete;
-  ~LeafBuckets() {
-    for (Bucket& b : buckets_) {
-      MutexLock lock(b.mu);
-      if (b.file != nullptr) std::fclose(b.file);
-    }
-    std::error_code ec;
-    if (!dir_.empty()) std::filesystem::remove_all(dir_, ec);
+  explicit LeafWriter(BucketFiles& buckets) : buckets_(buckets), buffers_(kLeafBuckets) {}
+  Status Add(const Leaf& leaf) {
+    std::vector<Leaf>& buffer = buffers_[leaf.path[0]];
+    buffer.push_back(leaf);
+    return buffer.size() < kBufferLeaves ? Status::Ok() : Spill(leaf.path[0]);
   }
-
-  // Creates `dir` and the buckets' files in it. INTERNAL when the file system refuses.
-  Status Open(const std::string& dir) {
-    dir_ = dir;
-    std::error_code ec;
-    std::filesystem::create_directories(dir_, ec);
-    for (size_t b = 0; b < kBuckets; ++b) {
-      MutexLock lock(buckets_[b].mu);
-      buckets_[b].file = std::fopen(FileName(b).c_str(), "w+b");
-      if (buckets_[b].file == nullptr) return Failed("create", b);
+  Status Flush() {
+    for (size_t b = 0; b < kLeafBuckets; ++b) {
+      if (Status s = Spill(b); !s.ok()) return s;
     }
     return Status::Ok();
-  }
-
-  // All of `bucket`'s leaves (every Writer flushed), in the order they came; closes and
-  // removes its file. INTERNAL when reading fails.
-  Status Take(size_t bucket, std::vector<Leaf>* leaves) {
-    Bucket& b = buckets_[bucket];
-    MutexLock lock(b.mu);
-    leaves->resize(b.leaves);
-    std::rewind(b.file);
-    const bool read = leaves->empty() ||
-                      std::fread(leaves->data(), sizeof(Leaf), leaves->size(), b.file) == leaves->size();
-    std::fclose(b.file);
-    b.file = nullptr;
-    std::error_code ec;
-    std::filesystem::remove(FileName(bucket), ec);
-    return read ? Status::Ok() : Failed("read", bucket);
   }
 
  private:
-  struct Bucket {
-    Mutex mu;
-    std::FILE* file CHAINACCEL_GUARDED_BY(mu) = nullptr;
-    uint64_t leaves CHAINACCEL_GUARDED_BY(mu) = 0;
-  };
-
-  Status Append(size_t bucket, const std::vector<Leaf>& leaves) {
-    if (leaves.empty()) return Status::Ok();
-    Bucket& b = buckets_[bucket];
-    MutexLock lock(b.mu);
-    if (std::fwrite(leaves.data(), sizeof(Leaf), leaves.size(), b.file) != leaves.size()) {
-      return Failed("write", bucket);
-    }
-    b.leaves += leaves.size();
-    return Status::Ok();
+  static constexpr size_t kBufferLeaves = 256;
+  Status Spill(size_t bucket) {
+    std::vector<Leaf>& buffer = buffers_[bucket];
+    Status s = buckets_.Append(bucket, std::string_view(reinterpret_cast<const char*>(buffer.data()),
+                                                        buffer.size() * sizeof(Leaf)));
+    buffer.clear();
+    return s;
   }
-  std::string FileName(size_t bucket) const { return dir_ + "/" + std::to_string(bucket); }
-  Status Failed(const char* what, size_t bucket) const {
-    return Status::Internal(std::string("state import: ") + what + " the temporary leaves file " +
-                            FileName(bucket) + " failed: " + std::strerror(errno));
-  }
-
-  std::string dir_;
-  std::array<Bucket, kBuckets> buckets_;
+  BucketFiles& buckets_;
+  std::vector<std::vector<Leaf>> buffers_;
 };
+
+// All of `bucket`'s leaves (every LeafWriter flushed), in the order they came; removes
+// its file. INTERNAL when reading fails.
+Status TakeLeaves(BucketFiles& buckets, size_t bucket, std::vector<Leaf>* leaves) {
+  leaves->resize(buckets.Size(bucket) / sizeof(Leaf));
+  BucketFiles::Reader reader = buckets.Read(bucket);
+  Status s;
+  if (!reader.Read(leaves->data(), leaves->size() * sizeof(Leaf))) {
+    s = reader.status().ok() ? Status::Internal("state import: a temporary leaves file is cut short")
+                             : reader.status();
+  }
+  buckets.Remove(bucket);
+  return s;
+}
 
 // Reads part `part`: checks each key, writes its state record and spills its leaf.
 Status ReadPart(const ImportPart& source, size_t part, BatchWriter& writer,
-                LeafBuckets::Writer& leaves) {
+                LeafWriter& leaves) {
   Status failed;
   Status s = source(part, [&](std::string_view key, std::string_view value) {
     if (!failed.ok()) return;
@@ -202,12 +145,12 @@ Status ReadPart(const ImportPart& source, size_t part, BatchWriter& writer,
 
 // Every part read on the pool's threads (each claims the next part when done with one).
 Status ReadParts(rocksdb::DB& db, const ImportPart& source, size_t parts, WorkerPool& pool,
-                 LeafBuckets& buckets) {
+                 BucketFiles& buckets) {
   std::atomic<size_t> next{0};
   std::atomic<bool> stop{false};
   return RunOnAll(pool, [&](size_t) {
     BatchWriter writer(db);
-    LeafBuckets::Writer leaves(buckets);
+    LeafWriter leaves(buckets);
     for (size_t part; !stop && (part = next.fetch_add(1)) < parts;) {
       Status s = ReadPart(source, part, writer, leaves);
       if (!s.ok()) {
@@ -324,9 +267,9 @@ class TreeBuilder {
 // One bucket's leaves read back, sorted by path and checked, and the subtrees under its
 // split prefixes built; their summaries into *splits. INVALID_ARGUMENT when two leaves
 // share a path (a key imported twice).
-Status BuildBucket(LeafBuckets& buckets, size_t bucket, TreeBuilder& builder,
+Status BuildBucket(BucketFiles& buckets, size_t bucket, TreeBuilder& builder,
                    std::vector<Leaf>& leaves, std::vector<SplitSubtree>* splits) {
-  Status s = buckets.Take(bucket, &leaves);
+  Status s = TakeLeaves(buckets, bucket, &leaves);
   if (!s.ok()) return s;
   std::sort(leaves.begin(), leaves.end(), [](const Leaf& a, const Leaf& b) { return a.path < b.path; });
   const auto twice = std::adjacent_find(leaves.begin(), leaves.end(), [](const Leaf& a, const Leaf& b) {
@@ -356,7 +299,7 @@ Status BuildBucket(LeafBuckets& buckets, size_t bucket, TreeBuilder& builder,
 // next), then the levels above the split depth on the calling thread. *keys the leaves,
 // *root the root, *nodes the records written. INVALID_ARGUMENT for a key imported twice
 // and for a source with no key.
-Status BuildTree(rocksdb::DB& db, LeafBuckets& buckets, WorkerPool& pool, uint64_t* keys,
+Status BuildTree(rocksdb::DB& db, BucketFiles& buckets, WorkerPool& pool, uint64_t* keys,
                  Hash32* root, uint64_t* nodes) {
   std::vector<SplitSubtree> splits(kSplitPrefixes);
   std::atomic<size_t> next{0};
@@ -365,7 +308,7 @@ Status BuildTree(rocksdb::DB& db, LeafBuckets& buckets, WorkerPool& pool, uint64
     BatchWriter writer(db);
     TreeBuilder builder(writer);
     std::vector<Leaf> leaves;
-    for (size_t b; (b = next.fetch_add(1)) < LeafBuckets::kBuckets;) {
+    for (size_t b; (b = next.fetch_add(1)) < kLeafBuckets;) {
       Status st = BuildBucket(buckets, b, builder, leaves, &splits);
       if (!st.ok()) return st;
     }
@@ -453,8 +396,8 @@ Status ImportState(const std::string& path, const ImportPart& source, const Impo
   if (!s.ok()) return s;
 
   WorkerPool pool(options.threads);
-  LeafBuckets buckets;
-  s = buckets.Open(path + "/import-leaves");
+  BucketFiles buckets("state import");
+  s = buckets.Open(path + "/import-leaves", kLeafBuckets);
   if (!s.ok()) return s;
   auto t0 = std::chrono::steady_clock::now();
   s = ReadParts(*db, source, options.parts, pool, buckets);

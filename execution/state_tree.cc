@@ -4,10 +4,9 @@
 #include <bit>
 #include <chrono>
 #include <cstring>
-#include <filesystem>
-#include <fstream>
 
 #include "crypto/hashes.h"
+#include "execution/bucket_files.h"
 
 namespace chainaccel::exec {
 namespace {
@@ -490,7 +489,7 @@ uint64_t PathPrefix(const Hash32& path, unsigned bits) {
 }
 
 // BuildStateRoot's state spilled to files by the first `bits` bits of each key's path
-// (bits <= kMaxBits: at most 256 files), so that its passes read one file
+// (bits <= kMaxBits: at most 256 files; BucketFiles), so that its passes read one file
 // each instead of the whole database. A record is the key's and the value's sizes (4
 // bytes each, little-endian) and their bytes. Each file's records are buffered in memory
 // up to kBufferBytes and appended (256 buffers: 16 MiB at most). The folder is made
@@ -501,24 +500,10 @@ class SpilledState {
   static constexpr unsigned kMaxBits = 8;
   static constexpr size_t kBufferBytes = 64 * 1024;
 
-  SpilledState() = default;
-  SpilledState(const SpilledState&) = delete;
-  SpilledState& operator=(const SpilledState&) = delete;
-  ~SpilledState() {
-    std::error_code ec;
-    if (!dir_.empty()) std::filesystem::remove_all(dir_, ec);
-  }
-
   Status Open(const std::string& dir, unsigned bits) {
-    std::error_code ec;
-    std::filesystem::remove_all(dir, ec);
-    if (!std::filesystem::create_directories(dir, ec) || ec) {
-      return Status::Internal("state root check: cannot create " + dir + ": " + ec.message());
-    }
-    dir_ = dir;
     bits_ = bits;
     buffers_.assign(size_t{1} << bits, std::string());
-    return Status::Ok();
+    return files_.Open(dir, buffers_.size());
   }
 
   Status Add(std::string_view key, std::string_view value) {
@@ -540,48 +525,44 @@ class SpilledState {
   }
 
   // Visits every key of file `bucket` with its value. REQUIRES: Flush() since the last Add.
-  Status Read(size_t bucket, const StateVisitor& visit) const {
-    const std::string path = FileOf(bucket);
-    if (!std::filesystem::exists(path)) return Status::Ok();  // no key under the prefix
-    std::ifstream in(path, std::ios::binary);
+  Status Read(size_t bucket, const StateVisitor& visit) {
+    BucketFiles::Reader in = files_.Read(bucket);
     std::string key, value;
     for (uint32_t key_size, value_size; ReadSize(in, &key_size);) {
       key.resize(key_size);
-      if (!ReadSize(in, &value_size)) return Status::Internal("state root check: " + path + " is cut short");
-      value.resize(value_size);
-      if (!in.read(key.data(), key_size) || !in.read(value.data(), value_size)) {
-        return Status::Internal("state root check: " + path + " is cut short");
+      bool whole = ReadSize(in, &value_size);
+      if (whole) {
+        value.resize(value_size);
+        whole = in.Read(key.data(), key_size) && in.Read(value.data(), value_size);
+      }
+      if (!whole) {
+        return in.status().ok() ? Status::Internal("state root check: " + in.path() + " is cut short")
+                                : in.status();
       }
       visit(key, value);
     }
-    if (in.bad() || !in.eof()) return Status::Internal("state root check: cannot read " + path);
-    return Status::Ok();
+    return in.status();
   }
 
  private:
   static void AppendSize(std::string& out, size_t size) {
     for (int i = 0; i < 4; ++i) out.push_back(static_cast<char>((size >> (8 * i)) & 0xFF));
   }
-  static bool ReadSize(std::ifstream& in, uint32_t* size) {
+  static bool ReadSize(BucketFiles::Reader& in, uint32_t* size) {
     unsigned char b[4];
-    if (!in.read(reinterpret_cast<char*>(b), 4)) return false;
+    if (!in.Read(b, 4)) return false;
     *size = b[0] | (uint32_t{b[1]} << 8) | (uint32_t{b[2]} << 16) | (uint32_t{b[3]} << 24);
     return true;
   }
-  std::string FileOf(size_t bucket) const { return dir_ + "/part-" + std::to_string(bucket); }
 
   Status Write(size_t bucket) {
     std::string& buffer = buffers_[bucket];
-    if (buffer.empty()) return Status::Ok();
-    std::ofstream out(FileOf(bucket), std::ios::binary | std::ios::app);
-    out.write(buffer.data(), static_cast<std::streamsize>(buffer.size()));
-    out.close();
-    if (!out) return Status::Internal("state root check: cannot write " + FileOf(bucket));
+    Status s = files_.Append(bucket, buffer);
     buffer.clear();
-    return Status::Ok();
+    return s;
   }
 
-  std::string dir_;
+  BucketFiles files_{"state root check"};
   unsigned bits_ = 0;
   std::vector<std::string> buffers_;
 };

@@ -563,7 +563,7 @@ TEST_CASE("State tree: the spill folder is made afresh, and failures to make it 
   size_t walks = 0;
   const StateScan scan = CountedScan(state, &walks);
   std::filesystem::create_directories(spill);
-  { std::ofstream(spill + "/part-0") << "stale bytes of an earlier check"; }
+  { std::ofstream(spill + "/0") << "stale bytes of an earlier check"; }
   Hash32 root;
   REQUIRE(BuildStateRoot(scan, hasher, &root, 4, spill).ok());
   CHECK(root == ReferenceRoot(state));
