@@ -84,7 +84,7 @@ TEST_CASE("BucketFiles: appends from several threads read back per bucket, in ea
   CHECK(refused.message() == "test: the temporary file " + folder + "/5 was removed");
 }
 
-TEST_CASE("BucketFiles: a file cut short is INTERNAL naming it; the folder is made afresh and removed",
+TEST_CASE("BucketFiles: a file cut short is INTERNAL naming it, and the folder is made afresh and removed",
           "[import][tree]") {
   testing::TempDir dir;
   const std::string folder = dir.Sub("spill");

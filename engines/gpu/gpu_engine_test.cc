@@ -282,7 +282,7 @@ TEST_CASE("GpuEngine fault on the first chunk of a one-chunk batch", "[gpu_engin
 }
 
 TEST_CASE("GpuEngine hang: a chunk outlasting hang_seconds fails the batch and retires its "
-          "lane pair; the other pairs go on",
+          "lane pair, and the other pairs go on",
           "[gpu_engine][fault][hang]") {
   auto rng = MakeRng("gpu_engine hang");
   GpuEngine::Options options;
