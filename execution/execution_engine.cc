@@ -95,8 +95,10 @@ Status ExecutionEngine::Open(const ExecutionOptions& options, Engine* engine,
     const StateStore& store = *e->store_;
     // Past one pass, the state is spilled once into files in the database's folder
     // (removed after) rather than walked again for every pass.
+    RootBuildReport report;
     s = BuildStateRoot([&store](const StateVisitor& visit) { return store.ScanState(visit); },
-                       hasher, &root, kRootBuildKeysPerPass, options.db_path + "/root-check");
+                       hasher, &root, kRootBuildKeysPerPass, options.db_path + "/root-check", &report);
+    e->root_check_ = report;
     if (!s.ok()) return s;
     if (root != e->store_->state_root()) {
       return Status::Internal("state database " + options.db_path +

@@ -186,6 +186,9 @@ class ExecutionEngine {
   // or loaded (or has failed); at once without the tier. Tests and benchmarks.
   void DrainAot();
   const ExecutionOptions& options() const { return options_; }
+  // How Open's full root check (verify_state_root_on_open) read the state; nullopt when it
+  // did not run. Set once by Open.
+  const std::optional<RootBuildReport>& root_check() const { return root_check_; }
 
   // The state root of a state built from nothing (docs/execution.md, "State root"), its
   // large levels hashed on `engine`.
@@ -239,6 +242,7 @@ class ExecutionEngine {
       CHAINACCEL_REQUIRES_SHARED(mu_);
 
   const ExecutionOptions options_;
+  std::optional<RootBuildReport> root_check_;  // written by Open only
   Engine* const engine_;
   std::unique_ptr<BlockExecutor> executor_;
 

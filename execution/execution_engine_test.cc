@@ -263,6 +263,10 @@ TEST_CASE("ExecutionEngine refuses a database whose state does not match its roo
   CHECK_THAT(s.message(), Catch::Contains("does not hash to the committed root"));
   put("sk", "v");
   REQUIRE(ExecutionEngine::Open(options, &cpu, &e).ok());
+  // The check ran and says how it read the state: one walk, no spill files needed.
+  REQUIRE(e->root_check().has_value());
+  CHECK(e->root_check()->walks == 1);
+  CHECK_FALSE(e->root_check()->spilled);
   e.reset();
   put("m:root", std::string(32, '\x42'));
   options.verify_state_root_on_open = false;

@@ -4,6 +4,9 @@
 #include <bit>
 #include <chrono>
 #include <cstring>
+#include <filesystem>
+#include <optional>
+#include <string>
 
 #include "crypto/hashes.h"
 #include "execution/bucket_files.h"
@@ -567,6 +570,39 @@ class SpilledState {
   std::vector<std::string> buffers_;
 };
 
+// Free disk BuildStateRoot leaves beside its spill files: they are not made when the
+// disk has less than their size and this (the database and others share the disk).
+constexpr uint64_t kSpillDiskMargin = uint64_t{64} << 20;
+
+// The second walk of BuildStateRoot: the state `scan` walks into files in `dir` by the
+// first `bits` bits of each path (*spilled set) when the disk has room for `bytes` and
+// everything can be written. Returns why it was not spilled ("" when it was). *walk_status
+// is the walk's own status (not OK: the walk failed, and the build with it).
+std::string SpillState(const StateScan& scan, const std::string& dir, unsigned bits, uint64_t bytes,
+                       std::optional<SpilledState>* spilled, Status* walk_status) {
+  *walk_status = Status::Ok();
+  std::error_code ec;
+  const std::filesystem::path parent = std::filesystem::path(dir).parent_path();
+  const std::filesystem::space_info space = std::filesystem::space(parent.empty() ? "." : parent, ec);
+  if (ec) return "the free disk of " + parent.string() + " is unknown: " + ec.message();
+  if (space.available < bytes + kSpillDiskMargin) {
+    return "the spill files need " + std::to_string(bytes >> 20) + " MiB and " +
+           std::to_string(kSpillDiskMargin >> 20) + " MiB to spare, the disk has " +
+           std::to_string(space.available >> 20) + " MiB free";
+  }
+  spilled->emplace();
+  Status added = (*spilled)->Open(dir, bits);
+  if (added.ok()) {
+    *walk_status = scan([&](std::string_view k, std::string_view v) {
+      if (added.ok()) added = (*spilled)->Add(k, v);
+    });
+  }
+  if (added.ok() && walk_status->ok()) added = (*spilled)->Flush();
+  if (added.ok() && walk_status->ok()) return "";
+  spilled->reset();  // removes the folder
+  return added.ok() ? "" : "the state could not be spilled (" + added.message() + ")";
+}
+
 // The subtree at depth `bits` under prefix `prefix` of the keys `part` (all of whose
 // paths start with that prefix), built from nothing.
 Status BuildSubtree(const WriteSet& part, unsigned bits, uint64_t prefix, NodeHasher& hasher,
@@ -836,33 +872,34 @@ Status UpdateStateTree(const NodeReader& reader, const TreeRoot& committed, uint
 }
 
 Status BuildStateRoot(const StateScan& scan, NodeHasher& hasher, Hash32* root,
-                      size_t keys_per_pass, const std::string& spill_dir) {
+                      size_t keys_per_pass, const std::string& spill_dir, RootBuildReport* report) {
+  RootBuildReport local;
+  RootBuildReport& r = report != nullptr ? *report : local;
+  r = RootBuildReport{};
   WriteSet part;
   size_t keys = 0;
+  uint64_t spill_bytes = 0;  // the spill files' size: each record's sizes, key and value
   Status s = scan([&](std::string_view k, std::string_view v) {
     if (++keys <= keys_per_pass) part.emplace_back(std::string(k), std::string(v));
+    spill_bytes += 8 + k.size() + v.size();
   });
+  ++r.walks;
   if (!s.ok()) return s;
   unsigned bits = 0;
   while (bits < 24 && (keys >> bits) > keys_per_pass) ++bits;
   // The passes' walks: the whole state again each, or, spilled, the file of their prefix.
-  SpilledState spilled;
+  // The spill only saves walks: when it cannot be made (too little free disk, a file that
+  // cannot be written or read) the passes walk the state instead.
+  std::optional<SpilledState> spilled;
   const unsigned spill_bits = std::min(bits, SpilledState::kMaxBits);
-  const bool spill = bits > 0 && !spill_dir.empty();
-  // A file of all k bits holds its pass's keys alone: no path to hash again.
-  const bool file_is_pass = spill && spill_bits == bits;
-  if (spill) {
-    s = spilled.Open(spill_dir, spill_bits);
-    Status added = Status::Ok();
-    if (s.ok()) {
-      s = scan([&](std::string_view k, std::string_view v) {
-        if (added.ok()) added = spilled.Add(k, v);
-      });
-    }
-    if (s.ok()) s = added;
-    if (s.ok()) s = spilled.Flush();
-    if (!s.ok()) return s;
+  if (bits > 0 && !spill_dir.empty()) {
+    r.not_spilled_because = SpillState(scan, spill_dir, spill_bits, spill_bytes, &spilled, &s);
+    if (spilled.has_value()) ++r.walks;
+    if (!s.ok()) return s;  // the walk itself failed
   }
+  r.spilled = spilled.has_value();
+  // A file of all k bits holds its pass's keys alone: no path to hash again.
+  const bool file_is_pass = spilled.has_value() && spill_bits == bits;
   std::vector<BinarySubtree> level(size_t{1} << bits);
   for (uint64_t prefix = 0; prefix < level.size(); ++prefix) {
     if (bits > 0) {
@@ -872,8 +909,16 @@ Status BuildStateRoot(const StateScan& scan, NodeHasher& hasher, Hash32* root,
           part.emplace_back(std::string(k), std::string(v));
         }
       };
-      s = spill ? spilled.Read(prefix >> (bits - spill_bits), keep) : scan(keep);
-      if (!s.ok()) return s;
+      if (spilled.has_value() && !spilled->Read(prefix >> (bits - spill_bits), keep).ok()) {
+        r.not_spilled_because = "a spill file could not be read; the passes walk the state";
+        spilled.reset();  // removes the folder
+        part.clear();
+      }
+      if (!spilled.has_value()) {
+        s = scan(keep);
+        ++r.walks;
+        if (!s.ok()) return s;
+      }
     }
     s = BuildSubtree(part, bits, prefix, hasher, &level[prefix]);
     if (!s.ok()) return s;

@@ -263,11 +263,19 @@ inline constexpr size_t kRootBuildKeysPerPass = size_t{1} << 18;
 // bits of each path (the folder made afresh and removed at the end; disk: the state's
 // keys and values once more), and each pass reads its prefix's file only: two walks of
 // the state, and each file read by 2^max(0, k - 8) passes, where without the files a
-// state of 10^8 keys (k = 9) takes 513 walks. INTERNAL when a walk fails or a file cannot be
-// written or read. REQUIRES: keys_per_pass >= 1.
+// state of 10^8 keys (k = 9) takes 513 walks. The files only save walks: when the disk
+// holds less than their size and 64 MiB to spare, or they cannot be written or read, the
+// passes walk the state instead (*report says so, when given). INTERNAL when a walk fails.
+// REQUIRES: keys_per_pass >= 1.
+struct RootBuildReport {
+  size_t walks = 0;                 // walks of the state (scan's calls)
+  bool spilled = false;             // the passes read spill files
+  std::string not_spilled_because;  // why a spill_dir given went unused (or was left)
+};
 Status BuildStateRoot(const StateScan& scan, NodeHasher& hasher, Hash32* root,
                       size_t keys_per_pass = kRootBuildKeysPerPass,
-                      const std::string& spill_dir = std::string());
+                      const std::string& spill_dir = std::string(),
+                      RootBuildReport* report = nullptr);
 
 // BuildStateRoot over `state` with `overlay` applied (when not null): the reference of
 // tests.

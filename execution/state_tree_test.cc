@@ -533,13 +533,17 @@ TEST_CASE("State tree: a root built in passes of a few keys each equals the refe
         INFO(keys << " keys, " << per_pass << " a pass, spilled " << spilled);
         walks = 0;
         Hash32 root;
-        REQUIRE(BuildStateRoot(scan, hasher, &root, per_pass, spilled ? spill : "").ok());
+        RootBuildReport report;
+        REQUIRE(BuildStateRoot(scan, hasher, &root, per_pass, spilled ? spill : "", &report).ok());
         CHECK(root == ReferenceRoot(state));
         // One walk when the state fits a pass; else the counting walk and then 2^k walks,
         // or one walk that spills.
         unsigned bits = 0;
         while ((keys >> bits) > per_pass) ++bits;
         CHECK(walks == (bits == 0 ? 1 : spilled ? 2 : 1 + (size_t{1} << bits)));
+        CHECK(report.walks == walks);
+        CHECK(report.spilled == (spilled && bits > 0));
+        CHECK(report.not_spilled_because.empty());
         CHECK_FALSE(std::filesystem::exists(spill));  // removed after
       }
     }
@@ -550,14 +554,15 @@ TEST_CASE("State tree: a root built in passes of a few keys each equals the refe
             .code() == Status::Code::kInternal);
 }
 
-TEST_CASE("State tree: the spill folder is made afresh, and failures to make it or to walk "
-          "fail the build",
+TEST_CASE("State tree: the spill folder is made afresh, a spill that cannot be made leaves "
+          "the passes walking, and a failed walk fails the build",
           "[tree]") {
   CpuNodeHasher hasher;
   testing::TempDir dir;
   const std::string spill = dir.path() + "/spill";
-  // What was in the folder before is removed first; a folder that cannot be made fails
-  // the build, and so does a walk that fails.
+  // What was in the folder before is removed first; a folder that cannot be made leaves
+  // the passes walking the state (the files only save walks); a walk that fails fails
+  // the build.
   State state;
   for (int i = 0; i < 50; ++i) state["key" + std::to_string(i)] = std::to_string(i);
   size_t walks = 0;
@@ -568,8 +573,25 @@ TEST_CASE("State tree: the spill folder is made afresh, and failures to make it 
   REQUIRE(BuildStateRoot(scan, hasher, &root, 4, spill).ok());
   CHECK(root == ReferenceRoot(state));
   { std::ofstream(dir.path() + "/a-file") << "x"; }
-  CHECK(BuildStateRoot(scan, hasher, &root, 4, dir.path() + "/a-file/spill").code() ==
-        Status::Code::kInternal);
+  walks = 0;
+  root = Hash32{};
+  RootBuildReport report;
+  REQUIRE(BuildStateRoot(scan, hasher, &root, 4, dir.path() + "/a-file/spill", &report).ok());
+  CHECK(root == ReferenceRoot(state));
+  CHECK_FALSE(report.spilled);
+  CHECK(walks == 1 + 16);  // 50 keys, 4 a pass: k = 4
+  CHECK(report.walks == walks);
+  CHECK(report.not_spilled_because.find("the state could not be spilled (state root check: cannot create") == 0);
+  // A folder whose disk cannot be asked for its free space (its parent does not exist):
+  // no files, the passes walk.
+  walks = 0;
+  const std::string nowhere = dir.path() + "/no/such/parent/spill";
+  REQUIRE(BuildStateRoot(scan, hasher, &root, 4, nowhere, &report).ok());
+  CHECK(root == ReferenceRoot(state));
+  CHECK_FALSE(report.spilled);
+  CHECK(walks == 1 + 16);
+  CHECK(report.not_spilled_because.find("the free disk of " + dir.path() + "/no/such/parent is unknown") == 0);
+  CHECK_FALSE(std::filesystem::exists(dir.path() + "/no"));
   size_t calls = 0;
   const StateScan fails_second = [&](const StateVisitor& visit) {
     return ++calls == 2 ? Status::Internal("disk") : scan(visit);

@@ -247,6 +247,13 @@ Status Server::Start() {
                  impl.execution->height(), options.db_path, config_.executor, options.threads,
                  options.aot ? "the ahead-of-time tier, cache " + options.aot->cache_dir
                              : std::string("the interpreter"));
+    if (const auto& check = impl.execution->root_check(); check.has_value()) {
+      const std::string how = check->spilled ? "from spill files"
+                              : check->not_spilled_because.empty()
+                                  ? "in one pass"
+                                  : "without spill files: " + check->not_spilled_because;
+      spdlog::info("state root checked against the stored state: {} walks of it, {}", check->walks, how);
+    }
   }
   impl.state.scheduler = impl.scheduler.get();
   impl.state.hybrid_scheduler = impl.scheduler.get();
