@@ -47,6 +47,15 @@ Status BucketFiles::Append(size_t bucket, std::string_view bytes) {
   return Status::Ok();
 }
 
+Status BucketFiles::Flush() {
+  for (size_t bucket = 0; bucket < buckets_.size(); ++bucket) {
+    Bucket& b = *buckets_[bucket];
+    MutexLock lock(b.mu);
+    if (b.file != nullptr && std::fflush(b.file) != 0) return Failed("write out", bucket);
+  }
+  return Status::Ok();
+}
+
 uint64_t BucketFiles::Size(size_t bucket) const {
   const Bucket& b = *buckets_[bucket];
   MutexLock lock(b.mu);

@@ -36,6 +36,11 @@ class BucketFiles {
   // different buckets' run at once. INTERNAL when the write fails (a full disk).
   Status Append(size_t bucket, std::string_view bytes);
 
+  // Writes out what the files still buffer, so that a full disk shows here rather than
+  // as a file cut short when it is read. INTERNAL naming the first file that failed.
+  // Thread-safe.
+  Status Flush();
+
   // The bytes appended to `bucket` so far. Thread-safe.
   uint64_t Size(size_t bucket) const;
 

@@ -60,6 +60,11 @@ TEST_CASE("BucketFiles: appends from several threads read back per bucket, in ea
   for (std::thread& t : threads) t.join();
   REQUIRE(failed_appends == 0);
   REQUIRE(files.Append(3, "").ok());
+  // Written out, every file on disk holds what was appended to it.
+  REQUIRE(files.Flush().ok());
+  for (size_t b = 0; b < kBuckets; ++b) {
+    CHECK(std::filesystem::file_size(folder + "/" + std::to_string(b)) == files.Size(b));
+  }
   for (size_t b = 0; b < kBuckets; ++b) {
     const std::string all = ReadAll(files, b, 1 + rng() % 100);
     CHECK(files.Size(b) == all.size());

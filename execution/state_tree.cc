@@ -519,12 +519,12 @@ class SpilledState {
     return buffer.size() >= kBufferBytes ? Write(bucket) : Status::Ok();
   }
 
-  // Every buffer to its file.
+  // Every buffer to its file, and the files written out.
   Status Flush() {
     for (size_t bucket = 0; bucket < buffers_.size(); ++bucket) {
       if (Status s = Write(bucket); !s.ok()) return s;
     }
-    return Status::Ok();
+    return files_.Flush();
   }
 
   // Visits every key of file `bucket` with its value. REQUIRES: Flush() since the last Add.
@@ -899,7 +899,7 @@ Status BuildStateRoot(const StateScan& scan, NodeHasher& hasher, Hash32* root,
   }
   r.spilled = spilled.has_value();
   // A file of all k bits holds its pass's keys alone: no path to hash again.
-  const bool file_is_pass = spilled.has_value() && spill_bits == bits;
+  bool file_is_pass = spilled.has_value() && spill_bits == bits;
   std::vector<BinarySubtree> level(size_t{1} << bits);
   for (uint64_t prefix = 0; prefix < level.size(); ++prefix) {
     if (bits > 0) {
@@ -910,8 +910,11 @@ Status BuildStateRoot(const StateScan& scan, NodeHasher& hasher, Hash32* root,
         }
       };
       if (spilled.has_value() && !spilled->Read(prefix >> (bits - spill_bits), keep).ok()) {
-        r.not_spilled_because = "a spill file could not be read; the passes walk the state";
+        r.not_spilled_because = "a spill file could not be read; the passes from prefix " +
+                                std::to_string(prefix) + " on walk the state";
+        r.spilled = false;
         spilled.reset();  // removes the folder
+        file_is_pass = false;
         part.clear();
       }
       if (!spilled.has_value()) {

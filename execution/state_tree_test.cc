@@ -582,6 +582,39 @@ TEST_CASE("State tree: the spill folder is made afresh, a spill that cannot be m
   CHECK(walks == 1 + 16);  // 50 keys, 4 a pass: k = 4
   CHECK(report.walks == walks);
   CHECK(report.not_spilled_because.find("the state could not be spilled (state root check: cannot create") == 0);
+  // A spill file cut short while the passes read the files (the first non-empty one
+  // after pass 0's, at pass 0's first hashes): from its pass on they walk the state, and
+  // the root is still right.
+  class CuttingHasher final : public NodeHasher {
+   public:
+    explicit CuttingHasher(std::string dir) : dir_(std::move(dir)) {}
+    Status Hash(std::span<const uint8_t> preimages, size_t n, uint8_t* digests) override {
+      for (size_t b = 1; cut == 0 && b < 16; ++b) {
+        const std::string file = dir_ + "/" + std::to_string(b);
+        if (std::filesystem::exists(file) && std::filesystem::file_size(file) > 0) {
+          std::filesystem::resize_file(file, std::filesystem::file_size(file) - 1);
+          cut = b;
+        }
+      }
+      return cpu_.Hash(preimages, n, digests);
+    }
+    size_t cut = 0;  // the file cut short
+
+   private:
+    std::string dir_;
+    CpuNodeHasher cpu_;
+  };
+  CuttingHasher cutting(spill);
+  walks = 0;
+  REQUIRE(BuildStateRoot(scan, cutting, &root, 4, spill, &report).ok());
+  REQUIRE(cutting.cut > 0);
+  CHECK(root == ReferenceRoot(state));
+  CHECK_FALSE(report.spilled);
+  CHECK(walks == 2 + (16 - cutting.cut));  // counted and spilled; then a walk a pass from the cut
+  CHECK(report.walks == walks);
+  CHECK(report.not_spilled_because == "a spill file could not be read; the passes from prefix " +
+                                          std::to_string(cutting.cut) + " on walk the state");
+  CHECK_FALSE(std::filesystem::exists(spill));
   // A folder whose disk cannot be asked for its free space (its parent does not exist):
   // no files, the passes walk.
   walks = 0;
