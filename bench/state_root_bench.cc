@@ -178,8 +178,8 @@ Status MeasureBlocks(const Flags& flags, CpuEngine& cpu, StateStore& store, std:
 
 // The root rebuilt from nothing over the stored state, checked against the store's: a
 // JSON line with the passes walking the whole state each ("walks") and one with the state
-// spilled to files in `dir` ("spilled", as the daemon's check does), the walks of the
-// store's state counted.
+// spilled to files in `dir` ("spilled", as the daemon's check does), with the walks of
+// the store's state that BuildStateRoot reports.
 Status MeasureRebuild(const Flags& flags, CpuEngine& cpu, const StateStore& store, uint64_t keys,
                       const std::string& dir) {
   for (const bool spilled : {false, true}) {
@@ -187,20 +187,17 @@ Status MeasureRebuild(const Flags& flags, CpuEngine& cpu, const StateStore& stor
     const auto t = Clock::now();
     EngineNodeHasher hasher(cpu);
     Hash32 root;
-    size_t walks = 0;
-    Status s = BuildStateRoot(
-        [&store, &walks](const StateVisitor& v) {
-          ++walks;
-          return store.ScanState(v);
-        },
-        hasher, &root, flags.rebuild_keys_per_pass, spilled ? dir + "/root-check" : std::string());
+    RootBuildReport report;
+    Status s = BuildStateRoot([&store](const StateVisitor& v) { return store.ScanState(v); }, hasher,
+                              &root, flags.rebuild_keys_per_pass,
+                              spilled ? dir + "/root-check" : std::string(), &report);
     if (!s.ok()) return s;
     if (root != store.state_root()) return Status::Internal("the rebuilt root differs");
     std::printf("{\"bench\":\"state_root_rebuild\",\"mode\":\"%s\",\"keys\":%llu,"
                 "\"keys_per_pass\":%zu,\"walks\":%zu,\"threads\":%u,\"seconds\":%.2f,"
                 "\"peak_rss_before_mib\":%.0f,\"peak_rss_after_mib\":%.0f}\n",
                 spilled ? "spilled" : "walks", static_cast<unsigned long long>(keys),
-                flags.rebuild_keys_per_pass, walks, flags.threads, Since(t), peak_before,
+                flags.rebuild_keys_per_pass, report.walks, flags.threads, Since(t), peak_before,
                 bench::PeakRssMiB());
     std::fflush(stdout);
   }

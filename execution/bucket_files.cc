@@ -87,6 +87,10 @@ Status BucketFiles::Failed(const std::string& what_failed, size_t bucket) const 
                           " failed: " + std::strerror(errno));
 }
 
+Status BucketFiles::Reader::CutShort() const {
+  return status_.ok() ? Status::Internal(what_ + ": " + path_ + " is cut short") : status_;
+}
+
 BucketFiles::Reader::Reader(std::FILE* file, std::string path, std::string what)
     : file_(file), path_(std::move(path)), what_(std::move(what)) {}
 
@@ -98,7 +102,7 @@ bool BucketFiles::Reader::Read(void* out, size_t n) {
   if (file_ != nullptr && std::ferror(file_)) {
     status_ = Status::Internal(what_ + ": cannot read " + path_ + ": " + std::strerror(errno));
   } else if (got > 0) {
-    status_ = Status::Internal(what_ + ": " + path_ + " is cut short");
+    status_ = CutShort();
   }
   return false;
 }

@@ -52,8 +52,9 @@ class BucketFiles {
     // (INTERNAL, naming the file).
     bool Read(void* out, size_t n);
     const Status& status() const { return status_; }
-    // The bucket's file, for messages.
-    const std::string& path() const { return path_; }
+    // After a false Read of bytes that had to be there: status() when reading failed,
+    // else INTERNAL "<what>: <file> is cut short" (the bucket ended before them).
+    Status CutShort() const;
 
    private:
     friend class BucketFiles;

@@ -111,11 +111,8 @@ class LeafWriter {
 Status TakeLeaves(BucketFiles& buckets, size_t bucket, std::vector<Leaf>* leaves) {
   leaves->resize(buckets.Size(bucket) / sizeof(Leaf));
   BucketFiles::Reader reader = buckets.Read(bucket);
-  Status s;
-  if (!reader.Read(leaves->data(), leaves->size() * sizeof(Leaf))) {
-    s = reader.status().ok() ? Status::Internal("state import: a temporary leaves file is cut short")
-                             : reader.status();
-  }
+  const Status s =
+      reader.Read(leaves->data(), leaves->size() * sizeof(Leaf)) ? Status::Ok() : reader.CutShort();
   buckets.Remove(bucket);
   return s;
 }

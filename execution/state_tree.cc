@@ -10,6 +10,7 @@
 
 #include "crypto/hashes.h"
 #include "execution/bucket_files.h"
+#include "execution/state_db.h"
 
 namespace chainaccel::exec {
 namespace {
@@ -494,7 +495,7 @@ uint64_t PathPrefix(const Hash32& path, unsigned bits) {
 // BuildStateRoot's state spilled to files by the first `bits` bits of each key's path
 // (bits <= kMaxBits: at most 256 files; BucketFiles), so that its passes read one file
 // each instead of the whole database. A record is the key's and the value's sizes (4
-// bytes each, little-endian) and their bytes. Each file's records are buffered in memory
+// bytes each, big-endian) and their bytes. Each file's records are buffered in memory
 // up to kBufferBytes and appended (256 buffers: 16 MiB at most). The folder is made
 // afresh by Open (anything there before is removed) and removed, with its files, by the
 // destructor.
@@ -512,8 +513,8 @@ class SpilledState {
   Status Add(std::string_view key, std::string_view value) {
     const size_t bucket = PathPrefix(StateKeyPath(key), bits_);
     std::string& buffer = buffers_[bucket];
-    AppendSize(buffer, key.size());
-    AppendSize(buffer, value.size());
+    state_db::AppendBigEndian32(static_cast<uint32_t>(key.size()), &buffer);
+    state_db::AppendBigEndian32(static_cast<uint32_t>(value.size()), &buffer);
     buffer.append(key);
     buffer.append(value);
     return buffer.size() >= kBufferBytes ? Write(bucket) : Status::Ok();
@@ -531,32 +532,16 @@ class SpilledState {
   Status Read(size_t bucket, const StateVisitor& visit) {
     BucketFiles::Reader in = files_.Read(bucket);
     std::string key, value;
-    for (uint32_t key_size, value_size; ReadSize(in, &key_size);) {
-      key.resize(key_size);
-      bool whole = ReadSize(in, &value_size);
-      if (whole) {
-        value.resize(value_size);
-        whole = in.Read(key.data(), key_size) && in.Read(value.data(), value_size);
-      }
-      if (!whole) {
-        return in.status().ok() ? Status::Internal("state root check: " + in.path() + " is cut short")
-                                : in.status();
-      }
+    for (char sizes[8]; in.Read(sizes, 8);) {
+      key.resize(state_db::ParseBigEndian32(std::string_view(sizes, 4)));
+      value.resize(state_db::ParseBigEndian32(std::string_view(sizes + 4, 4)));
+      if (!in.Read(key.data(), key.size()) || !in.Read(value.data(), value.size())) return in.CutShort();
       visit(key, value);
     }
-    return in.status();
+    return in.status();  // OK at the file's end; a record's sizes cut short are not
   }
 
  private:
-  static void AppendSize(std::string& out, size_t size) {
-    for (int i = 0; i < 4; ++i) out.push_back(static_cast<char>((size >> (8 * i)) & 0xFF));
-  }
-  static bool ReadSize(BucketFiles::Reader& in, uint32_t* size) {
-    unsigned char b[4];
-    if (!in.Read(b, 4)) return false;
-    *size = b[0] | (uint32_t{b[1]} << 8) | (uint32_t{b[2]} << 16) | (uint32_t{b[3]} << 24);
-    return true;
-  }
 
   Status Write(size_t bucket) {
     std::string& buffer = buffers_[bucket];
