@@ -80,14 +80,6 @@ CHAINACCEL_HD U256 Bip340Challenge(const uint8_t* r_bytes, const uint8_t* key_by
   return ModReduce<Fn>(e);
 }
 
-// BIP-340's lift_x: the point with abscissa x and even y, refused when x >= p or x^3 + 7
-// is not a square mod p (secp256k1_xonly_pubkey_parse's rules).
-CHAINACCEL_HD bool Bip340LiftX(const uint8_t* x_bytes, AffinePoint& out) {
-  const U256 x = U256FromBytesBE(x_bytes);
-  if (!U256Less(x, Fp::Modulus())) return false;
-  return DecompressPoint(x, /*odd=*/false, out);
-}
-
 // The signature's checks of VerifyBip340Record (after the key's): 64 bytes with r < p
 // and s < n (libsecp256k1 rejects r >= p and s >= n, and the CPU engine names such a
 // rejection ITEM_MALFORMED_SIGNATURE); r and s on success.
@@ -103,10 +95,19 @@ CHAINACCEL_HD ItemStatus Bip340CheckScalars(const uint8_t* record, U256& r, U256
   return ItemStatus::kOk;
 }
 
-// The key's checks: 32 bytes that lift (Bip340LiftX).
-CHAINACCEL_HD bool Bip340ParseKey(const uint8_t* record, AffinePoint& pk) {
+// The key's checks before its square root: 32 bytes, x < p; x on success.
+CHAINACCEL_HD bool Bip340ParseKeyAbscissa(const uint8_t* record, U256& x) {
   if (record[kBip340FlagsOffset] & kBip340FlagBadKeySize) return false;
-  return Bip340LiftX(record + kBip340KeyOffset, pk);
+  x = U256FromBytesBE(record + kBip340KeyOffset);
+  return U256Less(x, Fp::Modulus());
+}
+
+// The key's checks: 32 bytes that lift by BIP-340's lift_x (the point with abscissa x and
+// even y, refused when x >= p or x^3 + 7 is not a square mod p: the rules of
+// secp256k1_xonly_pubkey_parse).
+CHAINACCEL_HD bool Bip340ParseKey(const uint8_t* record, AffinePoint& pk) {
+  U256 x;
+  return Bip340ParseKeyAbscissa(record, x) && DecompressPoint(x, /*odd=*/false, pk);
 }
 
 // secp256k1_schnorrsig_verify's last step: ITEM_INVALID when R is infinity, x(R) != r or
@@ -136,8 +137,8 @@ CHAINACCEL_HD ItemStatus VerifyBip340Record(const uint8_t* record, const uint8_t
 }
 
 // VerifyBip340Record's work in the roles of kernels/secp256k1_split.cuh: the key role
-// lifts P, the scalar role hashes the challenge e and splits -e, the fixed role computes
-// s G; statuses as VerifyBip340Record's, written to statuses[i]. Messages as
+// hands on P as AbscissaPoint(x), the scalar role hashes the challenge e and splits -e,
+// the fixed role lifts x (P's even y) and computes s G; statuses as VerifyBip340Record's, written to statuses[i]. Messages as
 // LaunchBip340Verify takes them: the 32 bytes at digests + 32 i when digests is not
 // null, else bytes [offsets[i], offsets[i + 1]) of messages.
 struct Bip340VerifyRoles : Secp256k1SplitPhases<Bip340VerifyRoles> {
@@ -150,7 +151,9 @@ struct Bip340VerifyRoles : Secp256k1SplitPhases<Bip340VerifyRoles> {
 
   CHAINACCEL_HD const uint8_t* Record(uint64_t i) const { return records + kBip340RecordBytes * i; }
   CHAINACCEL_HD void KeyRole(uint64_t i, SplitParts& parts) const {
-    parts.key_ok = Bip340ParseKey(Record(i), parts.key);
+    U256 x;
+    parts.key_ok = Bip340ParseKeyAbscissa(Record(i), x);
+    if (parts.key_ok) parts.key = AbscissaPoint(x);
   }
   CHAINACCEL_HD void ScalarRole(uint64_t i, SplitParts& parts) const {
     const uint8_t* record = Record(i);
@@ -163,10 +166,14 @@ struct Bip340VerifyRoles : Secp256k1SplitPhases<Bip340VerifyRoles> {
     parts.split = ScalarSplitLambda(ModNeg<Fn>(e));
   }
   CHAINACCEL_HD SplitFixed FixedRole(uint64_t i) const {
+    U256 x;
+    const KeyRoot root = Bip340ParseKeyAbscissa(Record(i), x)
+                             ? DeferredKeyRoot(x, /*odd=*/false)
+                             : WholeKeyRoot();
     U256 r, s;
     const ItemStatus status = Bip340CheckScalars(Record(i), r, s);
-    if (status != ItemStatus::kOk) return SplitFixed{status, JacobianInfinity()};
-    return SplitFixed{status, FixedBaseMul(s, g_table)};
+    if (status != ItemStatus::kOk) return SplitFixed{status, JacobianInfinity(), root};
+    return SplitFixed{status, FixedBaseMul(s, g_table), root};
   }
   CHAINACCEL_HD void Finish(uint64_t i, const SplitFixed& fixed,
                             const SplitParts& parts) const {

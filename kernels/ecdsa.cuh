@@ -41,28 +41,49 @@ inline constexpr int kEcdsaRecoverRecordBytes = 112;
 inline constexpr int kEcdsaRecoverResultBytes = 96;
 inline constexpr int kEcdsaRecoverStatusOffset = 84;
 
-// secp256k1_ec_pubkey_parse: 33 bytes 0x02/0x03 || X (X < p and X^3 + 7 a square; the
-// prefix gives Y's parity), or 65 bytes 0x04/0x06/0x07 || X || Y (X, Y < p, on the curve;
-// hybrid 0x06/0x07 must match Y's parity). Anything else is malformed.
-CHAINACCEL_HD bool ParseSecp256k1PublicKey(const uint8_t* key, int size, AffinePoint& out) {
+// A public key's encoding checked up to its square root: 33 bytes 0x02/0x03 || X with
+// X < p (compressed: `point` holds X, `odd` Y's parity from the prefix; whether X^3 + 7 is
+// a square is still open), or 65 bytes 0x04/0x06/0x07 || X || Y with X, Y < p on the
+// curve (hybrid 0x06/0x07 must match Y's parity): `point` is the key. ok is false for
+// anything else.
+struct Secp256k1KeyEncoding {
+  AffinePoint point;
+  bool ok;
+  bool compressed;
+  bool odd;
+};
+
+CHAINACCEL_HD Secp256k1KeyEncoding ParseSecp256k1KeyEncoding(const uint8_t* key, int size) {
   const U256 p = Fp::Modulus();
+  Secp256k1KeyEncoding out{AffinePoint{U256Zero(), U256Zero()}, false, size == 33, false};
   if (size == 33) {
-    if (key[0] != 0x02 && key[0] != 0x03) return false;
-    const U256 x = U256FromBytesBE(key + 1);
-    if (!U256Less(x, p)) return false;
-    return DecompressPoint(x, key[0] == 0x03, out);
+    if (key[0] != 0x02 && key[0] != 0x03) return out;
+    out.point.x = U256FromBytesBE(key + 1);
+    out.odd = key[0] == 0x03;
+    out.ok = U256Less(out.point.x, p);
+    return out;
   }
   if (size == 65) {
-    if (key[0] != 0x04 && key[0] != 0x06 && key[0] != 0x07) return false;
+    if (key[0] != 0x04 && key[0] != 0x06 && key[0] != 0x07) return out;
     const U256 x = U256FromBytesBE(key + 1);
     const U256 y = U256FromBytesBE(key + 33);
-    if (!U256Less(x, p) || !U256Less(y, p)) return false;
-    if (key[0] != 0x04 && (y.w[0] & 1) != static_cast<uint32_t>(key[0] == 0x07)) return false;
-    if (!U256Equal(ModSqr<Fp>(y), CurveRhs(x))) return false;
-    out = AffinePoint{x, y};
-    return true;
+    if (!U256Less(x, p) || !U256Less(y, p)) return out;
+    if (key[0] != 0x04 && (y.w[0] & 1) != static_cast<uint32_t>(key[0] == 0x07)) return out;
+    if (!U256Equal(ModSqr<Fp>(y), CurveRhs(x))) return out;
+    out.point = AffinePoint{x, y};
+    out.ok = true;
   }
-  return false;
+  return out;
+}
+
+// secp256k1_ec_pubkey_parse: ParseSecp256k1KeyEncoding, and a compressed key's X^3 + 7
+// must be a square. Anything else is malformed.
+CHAINACCEL_HD bool ParseSecp256k1PublicKey(const uint8_t* key, int size, AffinePoint& out) {
+  const Secp256k1KeyEncoding encoding = ParseSecp256k1KeyEncoding(key, size);
+  if (!encoding.ok) return false;
+  if (encoding.compressed) return DecompressPoint(encoding.point.x, encoding.odd, out);
+  out = encoding.point;
+  return true;
 }
 
 // The checks of VerifyEcdsaRecord after the public key's, in its order: signature (1 <=
@@ -119,8 +140,9 @@ CHAINACCEL_HD ItemStatus VerifyEcdsaRecord(const uint8_t* record, const uint8_t*
 }
 
 // VerifyEcdsaRecord's work in the roles of kernels/secp256k1_split.cuh: the key role
-// parses Q, the scalar role splits u2 = r / s, the fixed role computes (z / s) G; statuses
-// as VerifyEcdsaRecord's, written to statuses[i].
+// parses Q (a compressed key up to its abscissa: AbscissaPoint), the scalar role splits
+// u2 = r / s, the fixed role computes a compressed key's y and (z / s) G; statuses as
+// VerifyEcdsaRecord's, written to statuses[i].
 struct EcdsaVerifyRoles : Secp256k1SplitPhases<EcdsaVerifyRoles> {
   const uint8_t* records;
   const uint8_t* digests;  // may be null
@@ -134,10 +156,14 @@ struct EcdsaVerifyRoles : Secp256k1SplitPhases<EcdsaVerifyRoles> {
   CHAINACCEL_HD const uint8_t* Digest(uint64_t i) const {
     return digests != nullptr ? digests + 32 * i : nullptr;
   }
-  CHAINACCEL_HD void KeyRole(uint64_t i, SplitParts& parts) const {
+  CHAINACCEL_HD Secp256k1KeyEncoding KeyEncoding(uint64_t i) const {
     const uint8_t* record = Record(i);
-    parts.key_ok = ParseSecp256k1PublicKey(record + kEcdsaKeyOffset,
-                                           record[kEcdsaKeySizeOffset], parts.key);
+    return ParseSecp256k1KeyEncoding(record + kEcdsaKeyOffset, record[kEcdsaKeySizeOffset]);
+  }
+  CHAINACCEL_HD void KeyRole(uint64_t i, SplitParts& parts) const {
+    const Secp256k1KeyEncoding encoding = KeyEncoding(i);
+    parts.key_ok = encoding.ok;
+    parts.key = encoding.compressed ? AbscissaPoint(encoding.point.x) : encoding.point;
   }
   CHAINACCEL_HD void ScalarRole(uint64_t i, SplitParts& parts) const {
     U256 r, s, z;
@@ -146,10 +172,14 @@ struct EcdsaVerifyRoles : Secp256k1SplitPhases<EcdsaVerifyRoles> {
     if (parts.scalars_ok) parts.split = ScalarSplitLambda(ModMul<Fn>(r, ModInv<Fn>(s)));
   }
   CHAINACCEL_HD SplitFixed FixedRole(uint64_t i) const {
+    const Secp256k1KeyEncoding encoding = KeyEncoding(i);
+    const KeyRoot root = encoding.ok && encoding.compressed
+                             ? DeferredKeyRoot(encoding.point.x, encoding.odd)
+                             : WholeKeyRoot();
     U256 r, s, z;
     const ItemStatus status = EcdsaCheckScalars(Record(i), Digest(i), allow_high_s, r, s, z);
-    if (status != ItemStatus::kOk) return SplitFixed{status, JacobianInfinity()};
-    return SplitFixed{status, FixedBaseMul(ModMul<Fn>(z, ModInv<Fn>(s)), g_table)};
+    if (status != ItemStatus::kOk) return SplitFixed{status, JacobianInfinity(), root};
+    return SplitFixed{status, FixedBaseMul(ModMul<Fn>(z, ModInv<Fn>(s)), g_table), root};
   }
   CHAINACCEL_HD void Finish(uint64_t i, const SplitFixed& fixed,
                             const SplitParts& parts) const {
@@ -228,8 +258,9 @@ CHAINACCEL_HD ItemStatus RecoverEcdsaRecord(const uint8_t* record, bool allow_hi
 }
 
 // RecoverEcdsaRecord's work in the roles of kernels/secp256k1_split.cuh: the key role
-// decompresses R, the scalar role splits u2 = s / r, the fixed role computes (-z / r) G;
-// results as LaunchEcdsaRecover's (kEcdsaRecoverResultBytes an item).
+// hands on R as AbscissaPoint(r), the scalar role splits u2 = s / r, the fixed role
+// decompresses R (its y) and computes (-z / r) G; results as LaunchEcdsaRecover's
+// (kEcdsaRecoverResultBytes an item).
 struct EcdsaRecoverRoles : Secp256k1SplitPhases<EcdsaRecoverRoles> {
   const uint8_t* records;
   bool allow_high_s;
@@ -242,9 +273,9 @@ struct EcdsaRecoverRoles : Secp256k1SplitPhases<EcdsaRecoverRoles> {
   CHAINACCEL_HD void KeyRole(uint64_t i, SplitParts& parts) const {
     int recid;
     U256 r, s, z;
-    parts.key_ok = RecoverCheckScalars(Record(i), allow_high_s, recid, r, s, z) ==
-                       ItemStatus::kOk &&
-                   DecompressPoint(r, recid == 1, parts.key);
+    parts.key_ok =
+        RecoverCheckScalars(Record(i), allow_high_s, recid, r, s, z) == ItemStatus::kOk;
+    if (parts.key_ok) parts.key = AbscissaPoint(r);  // r < n < p
   }
   CHAINACCEL_HD void ScalarRole(uint64_t i, SplitParts& parts) const {
     int recid;
@@ -257,8 +288,10 @@ struct EcdsaRecoverRoles : Secp256k1SplitPhases<EcdsaRecoverRoles> {
     int recid;
     U256 r, s, z;
     const ItemStatus status = RecoverCheckScalars(Record(i), allow_high_s, recid, r, s, z);
-    if (status != ItemStatus::kOk) return SplitFixed{status, JacobianInfinity()};
-    return SplitFixed{status, FixedBaseMul(ModNeg<Fn>(ModMul<Fn>(z, ModInv<Fn>(r))), g_table)};
+    if (status != ItemStatus::kOk) return SplitFixed{status, JacobianInfinity(), WholeKeyRoot()};
+    const KeyRoot root = DeferredKeyRoot(r, recid == 1);
+    return SplitFixed{status, FixedBaseMul(ModNeg<Fn>(ModMul<Fn>(z, ModInv<Fn>(r))), g_table),
+                      root};
   }
   CHAINACCEL_HD void Finish(uint64_t i, const SplitFixed& fixed,
                             const SplitParts& parts) const {
@@ -266,8 +299,9 @@ struct EcdsaRecoverRoles : Secp256k1SplitPhases<EcdsaRecoverRoles> {
     uint8_t* result = results + kEcdsaRecoverResultBytes * i;
     for (int b = 0; b < kEcdsaRecoverStatusOffset; ++b) result[b] = 0;
     if (status == ItemStatus::kOk) {
-      status = parts.key_ok ? WriteRecoveredKey(SumOfSplitParts(fixed, parts), result)
-                            : ItemStatus::kRecoveryFailed;
+      status = SplitKeyFound(fixed, parts)
+                   ? WriteRecoveredKey(SumOfSplitParts(fixed, parts), result)
+                   : ItemStatus::kRecoveryFailed;
     }
     result[kEcdsaRecoverStatusOffset] = static_cast<uint8_t>(status);
   }

@@ -433,21 +433,16 @@ CHAINACCEL_HD JacobianPoint DoubleScalarMul(const U256& u1, const U256& u2, cons
 // doublings between both halves and so does less work in all; the parts finish sooner.
 // kernels/secp256k1_split.cuh runs them.
 
-// k1 * P (endomorphism false) or k2 * phi(P) (true) for one half of a LambdaSplit: the
-// half's magnitude m < 2^128 and sign (negate: -m), by the signed 5-bit windows of
-// DoubleScalarMul over the multiples of +-P with a global Z (of phi(+-P): X times beta).
-CHAINACCEL_HD JacobianPoint GlvHalfMul(const U256& m, bool negate, bool endomorphism,
-                                       const AffinePoint& p) {
-  AffinePoint base = p;
-  if (negate) base.y = ModNeg<Fp>(p.y);
-  AffinePoint multiples[kVariableWindowMultiples];
-  const U256 global_z = MultiplesWithGlobalZ(base, multiples);
-  if (endomorphism) {
-    const U256 beta = Secp256k1Beta();
-    for (int d = 0; d < kVariableWindowMultiples; ++d) {
-      multiples[d].x = ModMul<Fp>(multiples[d].x, beta);
-    }
-  }
+// GlvHalfMul's ladder over `multiples`, MultiplesWithGlobalZ's table of +P (which
+// returned global_z): k1 * P (endomorphism false) or k2 * phi(P) (true) for one half of a
+// LambdaSplit, the half's magnitude m < 2^128 and sign (negate: -m), by the signed 5-bit
+// windows of DoubleScalarMul. -(d P) is d P with Y negated on the same curve of the
+// global Z, so a digit's sign and the half's combine into one negation (the coordinates
+// differ from a table built from -P, the points do not);
+// phi's multiples are P's with X times beta, taken as each is added. `multiples` may be
+// in shared memory (the split kernels' key role builds it while the scalar role inverts).
+CHAINACCEL_HD JacobianPoint GlvHalfLadder(const U256& m, bool negate, bool endomorphism,
+                                          const AffinePoint* multiples, const U256& global_z) {
   int top = kVariableWindowDigits - 1;
   while (top >= 0 && U256BoothDigit5(m, top) == 0) --top;
   JacobianPoint acc = JacobianInfinity();  // on the isomorphic curve of the multiples
@@ -458,12 +453,23 @@ CHAINACCEL_HD JacobianPoint GlvHalfMul(const U256& m, bool negate, bool endomorp
     const int d = U256BoothDigit5(m, i);
     if (d != 0) {
       AffinePoint q = multiples[(d < 0 ? -d : d) - 1];
-      if (d < 0) q.y = ModNeg<Fp>(q.y);
+      if (endomorphism) q.x = ModMul<Fp>(q.x, Secp256k1Beta());
+      if ((d < 0) != negate) q.y = ModNeg<Fp>(q.y);
       acc = PointAddMixed(acc, q);
     }
   }
   acc.z = ModMul<Fp>(acc.z, global_z);
   return acc;
+}
+
+// k1 * P (endomorphism false) or k2 * phi(P) (true) for one half of a LambdaSplit: the
+// half's magnitude m < 2^128 and sign (negate: -m), by the signed 5-bit windows of
+// DoubleScalarMul over the multiples of P with a global Z (GlvHalfLadder).
+CHAINACCEL_HD JacobianPoint GlvHalfMul(const U256& m, bool negate, bool endomorphism,
+                                       const AffinePoint& p) {
+  AffinePoint multiples[kVariableWindowMultiples];
+  const U256 global_z = MultiplesWithGlobalZ(p, multiples);
+  return GlvHalfLadder(m, negate, endomorphism, multiples, global_z);
 }
 
 // The sum of the three parts (any of them may be infinity).

@@ -373,7 +373,59 @@ TEST_CASE("u1 * G + u2 * P equals libsecp256k1's (u1 + u2 k) * G for P = k G", "
     U256ToBytesBE(total, tb);
     CHECK(AffineBytes(got) == LibraryMultiple(tb));
     CHECK(AffineBytes(parts) == LibraryMultiple(tb));
+    // Again with the halves on the abscissa's point, moved back by Z times y as
+    // SumOfSplitParts does: the point of either parity, the y found from x alone.
+    for (const bool odd : {false, true}) {
+      const KeyRoot root = DeferredKeyRoot(p.x, odd);
+      REQUIRE(root.found);
+      const bool is_p = (p.y.w[0] & 1) == static_cast<uint32_t>(odd);
+      const U256 scalar = is_p ? total : ModSub<Fn>(ModAdd<Fn>(u1, u1), total);  // u1 - u2 k
+      const AffinePoint abscissa = AbscissaPoint(p.x);
+      JacobianPoint first = GlvHalfMul(split.m1, split.neg1, false, abscissa);
+      JacobianPoint second = GlvHalfMul(split.m2, split.neg2, true, abscissa);
+      first.z = ModMul<Fp>(first.z, root.y);
+      second.z = ModMul<Fp>(second.z, root.y);
+      const JacobianPoint from_abscissa =
+          SumOfParts(FixedBaseMul(u1, GeneratorTable()), first, second);
+      INFO("odd " << odd);
+      if (U256IsZero(scalar)) {
+        CHECK(IsInfinity(from_abscissa));
+        continue;
+      }
+      REQUIRE_FALSE(IsInfinity(from_abscissa));
+      uint8_t sb[32];
+      U256ToBytesBE(scalar, sb);
+      CHECK(AffineBytes(from_abscissa) == LibraryMultiple(sb));
+    }
   }
+}
+
+TEST_CASE("AbscissaPoint lies on y^2 = x^3 + 7 w^3, and off secp256k1's x give no root",
+          "[secp256k1]") {
+  auto rng = testing::MakeRng("secp256k1 abscissa point");
+  int on_curve = 0, off_curve = 0;
+  for (int i = 0; i < 2000; ++i) {
+    const U256 x = ModReduce<Fp>(RandomU256(rng));
+    const U256 w = CurveRhs(x);
+    REQUIRE_FALSE(U256IsZero(w));  // no point of order 2
+    const AffinePoint a = AbscissaPoint(x);
+    const U256 w3 = ModMul<Fp>(ModSqr<Fp>(w), w);
+    CHECK(U256Equal(ModSqr<Fp>(a.y),
+                    ModAdd<Fp>(ModMul<Fp>(ModSqr<Fp>(a.x), a.x), ModMul<Fp>(U256Small(7), w3))));
+    const KeyRoot root = DeferredKeyRoot(x, (i & 1) != 0);
+    CHECK(root.deferred);
+    AffinePoint decompressed;
+    REQUIRE(root.found == DecompressPoint(x, (i & 1) != 0, decompressed));
+    if (!root.found) {
+      ++off_curve;
+      continue;
+    }
+    ++on_curve;
+    CHECK(U256Equal(root.y, decompressed.y));
+    CHECK(U256Equal(ModSqr<Fp>(root.y), w));
+  }
+  CHECK(on_curve > 800);
+  CHECK(off_curve > 800);
 }
 
 // ---- ECDSA records against the CPU engine -------------------------------------------------
@@ -495,8 +547,9 @@ TEST_CASE("ECDSA records: hand-made edge encodings get the CPU's verdicts",
   Bytes not_on_curve = key.uncompressed;
   not_on_curve[64] ^= 1;
   add(not_on_curve, good, "uncompressed key off the curve");
-  // A compressed key whose x^3 + 7 is not a square, alone and with bad signatures: the
-  // key's verdict comes before the signature's.
+  // A compressed key whose x^3 + 7 is not a square: the split kernels run its halves on
+  // the abscissa's point (AbscissaPoint) and learn only from warp 0's root that there is
+  // no key; the key's verdict still comes before the signature's.
   Bytes x_off_curve = key.compressed;
   AffinePoint unused;
   while (ParseSecp256k1PublicKey(x_off_curve.data(), 33, unused)) ++x_off_curve[32];
