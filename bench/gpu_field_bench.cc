@@ -18,7 +18,13 @@
 // (ladder, layout, count), the two layouts' points compared on every item (Ed25519 by
 // their encodings, secp256k1 coordinate for coordinate).
 //
-//   gpu_field_bench [--counts 1,32,1024,...] [--steps 256] [--runs 5] [--ladder]
+// --inverse: instead, chains of --steps dependent inversions (ModInv's binary extended
+// Euclid, mod p and mod n, x <- x^-1 + 1) one thread a value, beside the same chain of
+// products mod p: latency_ns per inversion and per product at each count, and their
+// ratio ("inverse_over_product": how many products one inversion costs on the critical
+// path when a warp's lanes invert different values).
+//
+//   gpu_field_bench [--counts 1,32,1024,...] [--steps 256] [--runs 5] [--ladder | --inverse]
 #include <cuda_runtime_api.h>
 
 #include <algorithm>
@@ -50,11 +56,12 @@ struct Options {
   uint32_t steps = 256;
   int runs = 5;
   bool ladder = false;
+  bool inverse = false;
 };
 
 [[noreturn]] void Usage(const char* why) {
   std::fprintf(stderr, "gpu_field_bench: %s\nusage: gpu_field_bench [--counts N,N,...] "
-                       "[--steps N] [--runs N] [--ladder]\n", why);
+                       "[--steps N] [--runs N] [--ladder | --inverse]\n", why);
   std::exit(2);
 }
 
@@ -70,11 +77,14 @@ Options ParseOptions(int argc, char** argv) {
       o.runs = std::stoi(value());
     } else if (a == "--ladder") {
       o.ladder = true;
+    } else if (a == "--inverse") {
+      o.inverse = true;
     } else {
       Usage(("unknown argument " + a).c_str());
     }
   });
   if (o.steps == 0 || o.runs <= 0) Usage("--steps and --runs must be positive");
+  if (o.ladder && o.inverse) Usage("--ladder and --inverse are two benches: one at a time");
   return o;
 }
 
@@ -201,6 +211,49 @@ int LadderMain(const Options& o, std::mt19937_64& rng) {
   return SecpHalfLadders(o, rng);
 }
 
+// --inverse: random values below n (so below p too), the products' second operand random
+// below p.
+int InverseMain(const Options& o, std::mt19937_64& rng) {
+  for (size_t count : o.counts) {
+    std::vector<uint32_t> a(8 * count), b(8 * count);
+    for (size_t i = 0; i < a.size(); ++i) {
+      a[i] = static_cast<uint32_t>(rng());
+      b[i] = static_cast<uint32_t>(rng());
+      if (i % 8 == 7) a[i] &= 0x7fffffffu, b[i] &= 0x7fffffffu;  // below n < p
+    }
+    DeviceBuffer<uint32_t> da(a.size()), db(b.size()), out(a.size());
+    da.Upload(a.data(), a.size());
+    db.Upload(b.data(), b.size());
+    const auto time_ns = [&](const char* what, const auto& launch) {
+      const double s = bench::Median(bench::TimeWithEvents(1, o.runs, [&] {
+        const Status st = launch();
+        if (!st.ok()) Usage(st.ToString().c_str());
+      }));
+      std::printf("{\"bench\":\"field_%s_chain\",\"count\":%zu,\"steps\":%u,"
+                  "\"kernel_ms\":%.4f,\"latency_ns\":%.1f}\n",
+                  what, count, o.steps, s * 1e3, s * 1e9 / o.steps);
+      std::fflush(stdout);
+      return s * 1e9 / o.steps;
+    };
+    const double product = time_ns("product", [&] {
+      return kernels::LaunchFieldMulChain(FieldLayout::kOneThread, da.get(), db.get(), out.get(),
+                                          count, o.steps, nullptr);
+    });
+    for (kernels::InverseModulus m :
+         {kernels::InverseModulus::kFieldP, kernels::InverseModulus::kOrderN}) {
+      const bool p = m == kernels::InverseModulus::kFieldP;
+      const double inverse = time_ns(p ? "inverse_p" : "inverse_n", [&] {
+        return kernels::LaunchFieldInverseChain(m, da.get(), out.get(), count, o.steps, nullptr);
+      });
+      std::printf("{\"bench\":\"field_inverse_ratio\",\"modulus\":\"%s\",\"count\":%zu,"
+                  "\"inverse_over_product\":%.1f}\n",
+                  p ? "p" : "n", count, inverse / product);
+    }
+    CudaCheck(cudaDeviceSynchronize(), "cudaDeviceSynchronize");
+  }
+  return 0;
+}
+
 int Main(int argc, char** argv) {
   const Options o = ParseOptions(argc, argv);
   const bench::RunContext run = bench::StartRun();
@@ -209,6 +262,7 @@ int Main(int argc, char** argv) {
               static_cast<unsigned long long>(run.seed));
   std::mt19937_64 rng(run.seed);
   if (o.ladder) return LadderMain(o, rng);
+  if (o.inverse) return InverseMain(o, rng);
   for (size_t count : o.counts) {
     // Random values below p (the top limb's top bit clear: p > 2^255).
     std::vector<uint32_t> a(8 * count), b(8 * count);

@@ -121,6 +121,22 @@ CHAINACCEL_HD ItemStatus Bip340CheckR(const U256& r, const JacobianPoint& rj) {
   return ItemStatus::kOk;
 }
 
+// Bip340CheckR without the inversion, for the split roles, whose fixed role has time for a
+// square root while the halves run: r_root is R's expected y, the even y of the point
+// with abscissa r (DecompressPoint(r, even)), found false when r^3 + 7 has no square
+// root. ITEM_OK exactly when Bip340CheckR's is: the one point with x = r and an even y is
+// (r, y) with y = r_root.y (y is never 0: n is odd), and a Jacobian (X, Y, Z), Z != 0, is
+// it when X = r Z^2 and Y = y Z^3; no point has x = r when r_root was not found.
+CHAINACCEL_HD ItemStatus Bip340CheckRAgainstRoot(const U256& r, const KeyRoot& r_root,
+                                                 const JacobianPoint& rj) {
+  if (IsInfinity(rj) || !r_root.found) return ItemStatus::kInvalid;
+  const U256 z2 = ModSqr<Fp>(rj.z);
+  if (!U256Equal(ModMul<Fp>(r, z2), rj.x)) return ItemStatus::kInvalid;
+  const U256 z3 = ModMul<Fp>(z2, rj.z);
+  if (!U256Equal(ModMul<Fp>(r_root.y, z3), rj.y)) return ItemStatus::kInvalid;
+  return ItemStatus::kOk;
+}
+
 // VerifySchnorrBip340 of the CPU engine, in its order: ITEM_MALFORMED_PUBLIC_KEY unless
 // Bip340ParseKey; then Bip340CheckScalars; then secp256k1_schnorrsig_verify: e = the
 // challenge, R = s G - e P, checked by Bip340CheckR.
@@ -136,12 +152,24 @@ CHAINACCEL_HD ItemStatus VerifyBip340Record(const uint8_t* record, const uint8_t
   return Bip340CheckR(r, DoubleScalarMul(s, ModNeg<Fn>(e), pk, g_table));
 }
 
+// Warp 0's part for BIP-340: SplitFixed and R's expected y (Bip340CheckRAgainstRoot).
+struct Bip340Fixed : SplitFixed {
+  KeyRoot r_root;
+};
+
 // VerifyBip340Record's work in the roles of kernels/secp256k1_split.cuh: the key role
 // hands on P as AbscissaPoint(x), the scalar role hashes the challenge e and splits -e,
-// the fixed role lifts x (P's even y) and computes s G; statuses as VerifyBip340Record's, written to statuses[i]. Messages as
-// LaunchBip340Verify takes them: the 32 bytes at digests + 32 i when digests is not
-// null, else bytes [offsets[i], offsets[i + 1]) of messages.
+// the fixed role lifts x (P's even y), computes s G and lifts r (R's even y, so that the
+// last check needs no inversion of Z: a square root on warp 0, which works beside the
+// halves' ladders, for ModInv's binary Euclid after the sum, on the critical path, whose
+// branches also diverge across the warp's items); statuses as VerifyBip340Record's,
+// written to statuses[i]. Messages as LaunchBip340Verify takes them: the 32 bytes at
+// digests + 32 i when digests is not null, else bytes [offsets[i], offsets[i + 1]) of
+// messages.
 struct Bip340VerifyRoles : Secp256k1SplitPhases<Bip340VerifyRoles> {
+  using Fixed = Bip340Fixed;
+
+
   const uint8_t* records;
   const uint8_t* messages;
   const uint64_t* offsets;
@@ -165,22 +193,25 @@ struct Bip340VerifyRoles : Secp256k1SplitPhases<Bip340VerifyRoles> {
                                    message.data, message.size);
     parts.split = ScalarSplitLambda(ModNeg<Fn>(e));
   }
-  CHAINACCEL_HD SplitFixed FixedRole(uint64_t i) const {
+  CHAINACCEL_HD Bip340Fixed FixedRole(uint64_t i) const {
     U256 x;
     const KeyRoot root = Bip340ParseKeyAbscissa(Record(i), x)
                              ? DeferredKeyRoot(x, /*odd=*/false)
                              : WholeKeyRoot();
     U256 r, s;
     const ItemStatus status = Bip340CheckScalars(Record(i), r, s);
-    if (status != ItemStatus::kOk) return SplitFixed{status, JacobianInfinity(), root};
-    return SplitFixed{status, FixedBaseMul(s, g_table), root};
+    if (status != ItemStatus::kOk) {
+      return Bip340Fixed{{status, JacobianInfinity(), root}, WholeKeyRoot()};
+    }
+    return Bip340Fixed{{status, FixedBaseMul(s, g_table), root},
+                       DeferredKeyRoot(r, /*odd=*/false)};
   }
-  CHAINACCEL_HD void Finish(uint64_t i, const SplitFixed& fixed,
+  CHAINACCEL_HD void Finish(uint64_t i, const Bip340Fixed& fixed,
                             const SplitParts& parts) const {
     ItemStatus status = SplitChecksVerdict(fixed, parts);
     if (status == ItemStatus::kOk) {
-      status = Bip340CheckR(U256FromBytesBE(Record(i) + kBip340ROffset),
-                            SumOfSplitParts(fixed, parts));
+      status = Bip340CheckRAgainstRoot(U256FromBytesBE(Record(i) + kBip340ROffset),
+                                       fixed.r_root, SumOfSplitParts(fixed, parts));
     }
     statuses[i] = static_cast<uint8_t>(status);
   }

@@ -223,6 +223,58 @@ TEST_CASE("Field product chains on the device equal the host's in both layouts",
   }
 }
 
+TEST_CASE("LaunchFieldInverseChain rejects null buffers and unknown moduli", "[lanes]") {
+  CHECK(LaunchFieldInverseChain(InverseModulus::kFieldP, nullptr, nullptr, 0, 5, nullptr).ok());
+  CHECK(LaunchFieldInverseChain(InverseModulus::kOrderN, nullptr, kSomeDevicePointer, 1, 1,
+                                nullptr)
+            .code() == Status::Code::kInvalidArgument);
+  CHECK(LaunchFieldInverseChain(static_cast<InverseModulus>(5), kSomeDevicePointer,
+                                kSomeDevicePointer, 1, 1, nullptr)
+            .code() == Status::Code::kInvalidArgument);
+}
+
+// The inversions on the device against the host's ModInv, and each result's product with
+// its input: 1 (0 for 0).
+template <class M>
+void CheckInverseChainOnDevice(InverseModulus modulus, std::mt19937_64& rng) {
+  for (size_t count : {1, 31, 32, 33, 1025}) {
+    std::vector<U256> a(count);
+    for (size_t i = 0; i < count; ++i) {
+      a[i] = ValueBelowP(rng, i);
+      if (!U256Less(a[i], M::Modulus())) U256Sub(a[i], M::Modulus(), a[i]);
+    }
+    const std::vector<uint32_t> la = Limbs(a);
+    testing::DeviceBuffer<uint32_t> da(la.size()), out(la.size());
+    da.Upload(la.data(), la.size());
+    for (uint32_t steps : {1u, 3u}) {
+      out.Fill(0xEE);
+      REQUIRE(LaunchFieldInverseChain(modulus, da.get(), out.get(), count, steps, nullptr).ok());
+      REQUIRE(cudaDeviceSynchronize() == cudaSuccess);
+      const std::vector<uint32_t> got = out.Download();
+      for (size_t i = 0; i < count; ++i) {
+        U256 x = a[i];
+        for (uint32_t s = 0; s < steps; ++s) x = ModAdd<M>(ModInv<M>(x), U256Small(1));
+        U256 device;
+        for (int k = 0; k < 8; ++k) device.w[k] = got[8 * i + k];
+        INFO("modulus " << int(modulus) << ", value " << i << " of " << count << ", steps "
+                        << steps);
+        REQUIRE(Equal(device, x));
+        if (steps == 1) {  // (x - 1) a = 1, or 0 for a = 0
+          const U256 inverse = ModSub<M>(device, U256Small(1));
+          REQUIRE(Equal(ModMul<M>(inverse, a[i]), U256IsZero(a[i]) ? U256Zero() : U256Small(1)));
+        }
+      }
+    }
+  }
+}
+
+TEST_CASE("Inverse chains on the device equal the host's ModInv mod p and mod n",
+          "[device][lanes]") {
+  auto rng = chainaccel::testing::MakeRng("inverse chain device");
+  CheckInverseChainOnDevice<Fp>(InverseModulus::kFieldP, rng);
+  CheckInverseChainOnDevice<Fn>(InverseModulus::kOrderN, rng);
+}
+
 // The eight-lane product takes any value below 2^256 (the one-thread one wants them below
 // p): values at and above p, and all-ones limbs, against OpenSSL's BN_mod_mul.
 TEST_CASE("Eight-lane product chains on the device take values up to 2^256 - 1", "[device][lanes]") {

@@ -21,10 +21,11 @@
 //   void KeyRole(uint64_t i, SplitParts&) const: sets key_ok and key (the point, or
 //     AbscissaPoint(x) when its y is left to FixedRole);
 //   void ScalarRole(uint64_t i, SplitParts&) const: sets scalars_ok and split;
-//   SplitFixed FixedRole(uint64_t i) const: the scalar checks' status (ScalarRole's
+//   Fixed FixedRole(uint64_t i) const: the scalar checks' status (ScalarRole's
 //     verdict), when OK u1 * G, and the KeyRoot of a key that KeyRole left at its
-//     abscissa;
-//   void Finish(uint64_t i, const SplitFixed&, const SplitParts&) const.
+//     abscissa (Fixed: SplitFixed, or a scheme's type derived from it that carries more
+//     of warp 0's work, such as BIP-340's R);
+//   void Finish(uint64_t i, const Fixed&, const SplitParts&) const.
 #pragma once
 
 #include <cstdint>

@@ -32,8 +32,9 @@ size_t AlignUp(size_t bytes) { return (bytes + kAlign - 1) / kAlign * kAlign; }
 // secp256k1: kAuto, the split layout for chunks of up to 4,096 items, while this batch is
 // alone on the device (H100, kernel-only, 1,024 items: ECDSA 1.92 -> 1.16 ms, recovery
 // 2.18 -> 1.39, BIP-340 1.93 -> 1.23; with the key's square root and multiples off the
-// critical path, 2026-12-07: ECDSA 0.98 ms, recovery 1.24, BIP-340 1.14, and at 4,096
-// items 1.20 / 1.42 / 1.24 ms); one thread a signature when other batches run
+// critical path, 2026-12-07: ECDSA 0.98-1.01 ms, recovery 1.24, BIP-340 1.14, then 0.92
+// without the inversion after its sum; at 4,096 items ECDSA 1.13-1.20, recovery 1.42,
+// BIP-340 1.03); one thread a signature when other batches run
 // beside it, where the split layout's extra work costs throughput (through gRPC, 64
 // clients x 1,024 items, 8 batches in flight: ECDSA 7.7 -> 4.8 M/s with it;
 // bench/RESULTS.md, 2026-12-05, third session).

@@ -34,6 +34,16 @@ __global__ void FieldMulChainOneThread(const uint32_t* a, const uint32_t* b, uin
   for (int k = 0; k < 8; ++k) out[8 * i + k] = x.w[k];
 }
 
+template <class M>
+__global__ void FieldInverseChain(const uint32_t* a, uint32_t* out, size_t count,
+                                  uint32_t steps) {
+  const size_t i = blockIdx.x * static_cast<size_t>(blockDim.x) + threadIdx.x;
+  if (i >= count) return;
+  U256 x = LoadValue(a, i);
+  for (uint32_t s = 0; s < steps; ++s) x = ModAdd<M>(ModInv<M>(x), U256Small(1));
+  for (int k = 0; k < 8; ++k) out[8 * i + k] = x.w[k];
+}
+
 // Every lane of a warp runs the products (their shuffles need the whole warp); a group
 // past `count` works on zeros and stores nothing.
 __global__ void FieldMulChainEightLanes(const uint32_t* a, const uint32_t* b, uint32_t* out,
@@ -251,6 +261,26 @@ Status LaunchFieldMulChain(FieldLayout layout, const uint32_t* a, const uint32_t
     FieldMulChainEightLanes<<<blocks, kThreadsPerBlock, 0, stream>>>(a, b, out, count, steps);
   }
   return CheckLaunch("LaunchFieldMulChain", stream);
+}
+
+Status LaunchFieldInverseChain(InverseModulus modulus, const uint32_t* a, uint32_t* out,
+                               size_t count, uint32_t steps, cudaStream_t stream) {
+  if (modulus != InverseModulus::kFieldP && modulus != InverseModulus::kOrderN) {
+    return Status::InvalidArgument("LaunchFieldInverseChain: unknown modulus");
+  }
+  if (count == 0 || steps == 0) return Status::Ok();
+  if (a == nullptr || out == nullptr) {
+    return Status::InvalidArgument("LaunchFieldInverseChain: null pointer");
+  }
+  const unsigned blocks = count > (size_t{1} << 40) ? 0 : GridBlocks(count, kThreadsPerBlock);
+  if (blocks == 0) return Status::InvalidArgument("LaunchFieldInverseChain: count too large");
+  ClearLastCudaError();
+  if (modulus == InverseModulus::kFieldP) {
+    FieldInverseChain<Fp><<<blocks, kThreadsPerBlock, 0, stream>>>(a, out, count, steps);
+  } else {
+    FieldInverseChain<Fn><<<blocks, kThreadsPerBlock, 0, stream>>>(a, out, count, steps);
+  }
+  return CheckLaunch("LaunchFieldInverseChain", stream);
 }
 
 }  // namespace chainaccel::kernels

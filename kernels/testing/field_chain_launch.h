@@ -35,6 +35,19 @@ enum class FieldLayout : uint8_t {
 Status LaunchFieldMulChain(FieldLayout layout, const uint32_t* a, const uint32_t* b,
                            uint32_t* out, size_t count, uint32_t steps, cudaStream_t stream);
 
+// The modulus of an inverse chain: secp256k1's field prime p or its group order n.
+enum class InverseModulus : uint8_t {
+  kFieldP = 0,
+  kOrderN = 1,
+};
+// out[i] = the end of `steps` dependent inversions x <- ModInv(x) + 1 mod m from x = a[i]
+// (u256.cuh's ModInv: the binary extended Euclid, as the signature kernels invert), one
+// thread a value, for i < count: one inversion's latency along a chain, where the lanes
+// of a warp take their own data-dependent paths (compare LaunchFieldMulChain's products).
+// REQUIRES: a[i] < m; a and out hold count * 8 limbs each, not overlapping.
+Status LaunchFieldInverseChain(InverseModulus modulus, const uint32_t* a, uint32_t* out,
+                               size_t count, uint32_t steps, cudaStream_t stream);
+
 // The products of u256.cuh as the signature kernels run them on the device (the PTX
 // carry chains of u256_chains.cuh), for a differential test against the host's C++:
 // for i < count, out[kModularProductLimbs * i ...] holds, in this order,

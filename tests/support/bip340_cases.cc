@@ -145,6 +145,10 @@ void AddBip340AdversarialCases(std::mt19937_64& rng, SignatureBatch* batch) {
   Bytes s_is_n = good;
   std::copy(kSecp256k1Order.begin(), kSecp256k1Order.end(), s_is_n.begin() + 32);
   batch->Add(message, XOffTheCurve(rng), s_is_n, "key x not on the curve and s = n");
+  batch->Add(message, key.x_only, SchnorrWithWrongR(key, message, good, Bip340WrongR::kNegated),
+             "R with the right x and the odd y (s = 2 e d - s)");
+  batch->Add(message, key.x_only, SchnorrWithWrongR(key, message, good, Bip340WrongR::kInfinite),
+             "R at infinity (s = e d)");
   batch->Add(Bytes(), key.x_only, good, "message emptied");
   batch->Add(message, key.x_only, good, "the valid signature the others are made from");
 }

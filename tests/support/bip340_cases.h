@@ -24,8 +24,10 @@ void AddBip340CorruptedCases(std::mt19937_64& rng, size_t count, SignatureBatch*
 // 2^256 - 1 or off the curve, and of 0, 31 or 33 bytes; r = 0, p, p + 1, 2^256 - 1 or
 // not an x on the curve; s = 0, n - 1, n, n + 1, 2^256 - 1; all-zero and all-0xff
 // signatures; signatures of 0, 63 and 65 bytes; a bad key with a bad signature (x too
-// large, and x off the curve); the message emptied. kBip340AdversarialCount items.
-inline constexpr size_t kBip340AdversarialCount = 28;
+// large, and x off the curve); s making R = s G - e P the point with abscissa r and the
+// odd y, or infinity (SchnorrWithWrongR); the message emptied. kBip340AdversarialCount
+// items.
+inline constexpr size_t kBip340AdversarialCount = 30;
 void AddBip340AdversarialCases(std::mt19937_64& rng, SignatureBatch* batch);
 
 // `count` items: the adversarial ones first when count >= kBip340AdversarialCount, then

@@ -6,6 +6,7 @@
 #include <secp256k1_schnorrsig.h>
 #include <sodium.h>
 
+#include <algorithm>
 #include <stdexcept>
 
 #include "tests/support/random.h"
@@ -102,6 +103,38 @@ Bytes SignSchnorr(const Secp256k1Key& key, ByteView message, std::mt19937_64& rn
                                          &keypair, &params),
         "schnorrsig_sign_custom");
   return sig;
+}
+
+Bytes SchnorrWithWrongR(const Secp256k1Key& key, ByteView message, ByteView signature,
+                        Bip340WrongR which) {
+  const secp256k1_context* ctx = Context();
+  secp256k1_keypair keypair;
+  Check(secp256k1_keypair_create(ctx, &keypair, key.secret.data()), "keypair_create");
+  secp256k1_xonly_pubkey x_only;
+  int odd = 0;
+  Check(secp256k1_keypair_xonly_pub(ctx, &x_only, &odd, &keypair), "keypair_xonly_pub");
+  Bytes ed = key.secret;  // d, then e d
+  if (odd) Check(secp256k1_ec_seckey_negate(ctx, ed.data()), "seckey_negate");
+  Bytes preimage(signature.begin(), signature.begin() + 32);  // r || P || m
+  preimage.insert(preimage.end(), key.x_only.begin(), key.x_only.end());
+  preimage.insert(preimage.end(), message.begin(), message.end());
+  static constexpr char kTag[] = "BIP0340/challenge";
+  uint8_t e[32];
+  Check(secp256k1_tagged_sha256(ctx, e, reinterpret_cast<const uint8_t*>(kTag), sizeof(kTag) - 1,
+                                preimage.data(), preimage.size()),
+        "tagged_sha256");
+  // e >= n (a chance of ~2^-128) or e d = 0 would fail these, and the caller's test.
+  Check(secp256k1_ec_seckey_tweak_mul(ctx, ed.data(), e), "seckey_tweak_mul");
+  Bytes out(signature.begin(), signature.end());
+  if (which == Bip340WrongR::kNegated) {
+    Bytes minus_s(signature.begin() + 32, signature.end());
+    Check(secp256k1_ec_seckey_negate(ctx, minus_s.data()), "seckey_negate");
+    const Bytes once = ed;
+    Check(secp256k1_ec_seckey_tweak_add(ctx, ed.data(), once.data()), "seckey_tweak_add");
+    Check(secp256k1_ec_seckey_tweak_add(ctx, ed.data(), minus_s.data()), "seckey_tweak_add");
+  }
+  std::copy(ed.begin(), ed.end(), out.begin() + 32);
+  return out;
 }
 
 Bytes SignRecoverable(const Secp256k1Key& key, ByteView hash32, uint8_t v_offset) {

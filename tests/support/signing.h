@@ -39,6 +39,14 @@ Bytes SignEcdsaCompact(const Secp256k1Key& key, ByteView hash32);
 Bytes SignEcdsaDer(const Secp256k1Key& key, ByteView hash32);
 // BIP-340 signature of a message of any length.
 Bytes SignSchnorr(const Secp256k1Key& key, ByteView message, std::mt19937_64& rng);
+// The BIP-340 signature (r, s) of `key` on `message` with s replaced so that R = s G - e P
+// is not the signature's R though r and e stay: kNegated, s = 2 e d - s (R is the point
+// with abscissa r and the odd y); kInfinite, s = e d (R is the point at infinity). d is
+// the secret of P with its even y, e the challenge of r || P || m. Both verify false.
+// REQUIRES: `signature` is key's valid signature of `message`.
+enum class Bip340WrongR { kNegated, kInfinite };
+Bytes SchnorrWithWrongR(const Secp256k1Key& key, ByteView message, ByteView signature,
+                        Bip340WrongR which);
 // r || s || v with v = recovery id + v_offset (0 or 27).
 Bytes SignRecoverable(const Secp256k1Key& key, ByteView hash32, uint8_t v_offset);
 
