@@ -169,7 +169,6 @@ struct Bip340Fixed : SplitFixed {
 struct Bip340VerifyRoles : Secp256k1SplitPhases<Bip340VerifyRoles> {
   using Fixed = Bip340Fixed;
 
-
   const uint8_t* records;
   const uint8_t* messages;
   const uint64_t* offsets;
