@@ -861,14 +861,19 @@ Status BuildStateRoot(const StateScan& scan, NodeHasher& hasher, Hash32* root,
   RootBuildReport local;
   RootBuildReport& r = report != nullptr ? *report : local;
   r = RootBuildReport{};
+  // Every walk of the state goes through here, so that the report counts each one (a
+  // spill that fails after its walk included).
+  const StateScan walk = [&scan, &r](const StateVisitor& visit) {
+    ++r.walks;
+    return scan(visit);
+  };
   WriteSet part;
   size_t keys = 0;
   uint64_t spill_bytes = 0;  // the spill files' size: each record's sizes, key and value
-  Status s = scan([&](std::string_view k, std::string_view v) {
+  Status s = walk([&](std::string_view k, std::string_view v) {
     if (++keys <= keys_per_pass) part.emplace_back(std::string(k), std::string(v));
     spill_bytes += 8 + k.size() + v.size();
   });
-  ++r.walks;
   if (!s.ok()) return s;
   unsigned bits = 0;
   while (bits < 24 && (keys >> bits) > keys_per_pass) ++bits;
@@ -878,8 +883,7 @@ Status BuildStateRoot(const StateScan& scan, NodeHasher& hasher, Hash32* root,
   std::optional<SpilledState> spilled;
   const unsigned spill_bits = std::min(bits, SpilledState::kMaxBits);
   if (bits > 0 && !spill_dir.empty()) {
-    r.not_spilled_because = SpillState(scan, spill_dir, spill_bits, spill_bytes, &spilled, &s);
-    if (spilled.has_value()) ++r.walks;
+    r.not_spilled_because = SpillState(walk, spill_dir, spill_bits, spill_bytes, &spilled, &s);
     if (!s.ok()) return s;  // the walk itself failed
   }
   r.spilled = spilled.has_value();
@@ -903,8 +907,7 @@ Status BuildStateRoot(const StateScan& scan, NodeHasher& hasher, Hash32* root,
         part.clear();
       }
       if (!spilled.has_value()) {
-        s = scan(keep);
-        ++r.walks;
+        s = walk(keep);
         if (!s.ok()) return s;
       }
     }
