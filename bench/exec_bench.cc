@@ -45,13 +45,15 @@
 // peak resident memory; then (unless --pipelined off) --rounds more blocks pipelined
 // (BeginBlock of block h + 1 before FinishBlock of block h) and the pipeline's rate
 // (exec_scale_pipelined). "--cache-bytes N" sizes the block path's state cache
-// (ExecutionOptions::state_cache_bytes; the daemon's 256 MiB by default);
+// (ExecutionOptions::state_cache_bytes; the daemon's 256 MiB by default), which is
+// warmed from the committed tree when the block path opens, after the import, as the
+// daemon warms it at start (an exec_scale_warm line; "--warm-cache off": left cold);
 // "--import-threads N" the import's threads (every hardware thread by default).
 //
 // Usage: exec_bench [--txs N] [--rounds R] [--threads 1,2,4,8,16] [--workloads a,b,c]
 //                   [--profile B] [--proof-block N] [--proofs P] [--aot on|off]
 //                   [--accounts 1e5,1e6,1e7] [--fill import|blocks] [--cache-bytes N]
-//                   [--pipelined on|off]
+//                   [--pipelined on|off] [--warm-cache on|off]
 #include <algorithm>
 #include <array>
 #include <chrono>
@@ -111,6 +113,9 @@ struct Options {
   std::vector<uint64_t> accounts = {100000, 1000000};
   // The block path's state cache ("pipeline", "scale", "proofs").
   size_t cache_bytes = StateStore::kDefaultCacheBytes;
+  // The block path's node cache filled from the committed tree when it opens, as the
+  // daemon does (ExecutionOptions::warm_state_cache_on_open); "--warm-cache off": cold.
+  bool warm_cache = true;
   // "scale": how the state is made: "import" (ImportState, block 1) or "blocks" (blocks of
   // 10^5 balances through the store's block path).
   std::string fill = "import";
@@ -543,9 +548,9 @@ void HostScaling(const Options& options) {
 struct BlockPath {
   // `before_open` (when set) is called with the database's folder and the token's address
   // before the engine opens it, and so before the token is deployed.
-  BlockPath(size_t executor_threads, bool aot_tier, size_t state_cache_bytes,
+  BlockPath(size_t executor_threads, bool aot_tier, size_t state_cache_bytes, bool warm_cache,
             const std::function<void(const std::string& db, const Hash32& token)>& before_open = {})
-      : threads(executor_threads), aot(aot_tier), cache_bytes(state_cache_bytes) {
+      : threads(executor_threads), aot(aot_tier), cache_bytes(state_cache_bytes), warm(warm_cache) {
     std::vector<Engine*> engines{&cpu};
     for (Engine* gpu : gpus.engines()) engines.push_back(gpu);
     scheduler = std::make_unique<HybridScheduler>(engines, HybridScheduler::Options{});
@@ -567,6 +572,7 @@ struct BlockPath {
     eo.executor = ExecutorKind::kBlockStm;
     eo.threads = threads;
     eo.state_cache_bytes = cache_bytes;
+    eo.warm_state_cache_on_open = warm;
     if (aot) {
       eo.aot = AotOptions{};
       eo.aot->cache_dir = dir.Sub("aot");
@@ -603,6 +609,7 @@ struct BlockPath {
   const size_t threads;
   const bool aot;
   const size_t cache_bytes;
+  const bool warm;
 };
 
 size_t OkCount(const BlockResult& r) {
@@ -617,7 +624,7 @@ size_t OkCount(const BlockResult& r) {
 void Pipeline(const Options& options) {
   const size_t n = options.txs;
   BlockPath path(*std::max_element(options.threads.begin(), options.threads.end()), options.aot,
-                 options.cache_bytes);
+                 options.cache_bytes, options.warm_cache);
   std::mt19937_64 rng(7);
   std::vector<testing::Account> senders, receivers;
   for (size_t i = 0; i < n; ++i) {
@@ -847,7 +854,20 @@ void Scale(const Options& options) {
       };
     }
     BlockPath path(*std::max_element(options.threads.begin(), options.threads.end()), options.aot,
-                   options.cache_bytes, import);
+                   options.cache_bytes, options.warm_cache, import);
+    if (const auto& warm = path.engine->warm_up(); warm.has_value()) {
+      bench::CheckStatus("exec_bench", warm->status);
+      const auto& r = warm->report;
+      std::printf(
+          "{\"bench\":\"exec_scale_warm\",\"accounts\":%llu,\"nodes\":%llu,\"cache_mib\":%.1f,"
+          "\"node_cache_capacity_mib\":%.1f,\"whole_levels\":%u,\"whole_tree\":%s,"
+          "\"seconds\":%.3f}\n",
+          static_cast<unsigned long long>(accounts), static_cast<unsigned long long>(r.nodes),
+          static_cast<double>(r.cache_bytes) / (1 << 20),
+          static_cast<double>(r.cache_capacity) / (1 << 20), r.whole_levels,
+          r.whole_tree ? "true" : "false", r.seconds);
+      std::fflush(stdout);
+    }
     double seconds = 0;
     path.Execute({}, &seconds);  // the deployment's block
     if (options.fill == "blocks") fill_seconds = FillState(path, accounts, senders);
@@ -1016,7 +1036,7 @@ std::vector<testing::Account> ProofSetup(BlockPath& path, const testing::TestVer
 
 void ProofPipeline(const Options& options) {
   BlockPath path(*std::max_element(options.threads.begin(), options.threads.end()), options.aot,
-                 options.cache_bytes);
+                 options.cache_bytes, options.warm_cache);
   std::mt19937_64 rng(11);
   testing::TestVerifyingKey key(kProofSignals, 12);
   const size_t n = options.proof_block_txs;
@@ -1065,6 +1085,8 @@ Options ParseOptions(int argc, char** argv) {
       o.proofs = std::stoul(value);
     } else if (flag == "--aot") {
       o.aot = value == "on";
+    } else if (flag == "--warm-cache") {
+      o.warm_cache = value != "off";
     } else if (flag == "--cache-bytes") {
       o.cache_bytes = std::stoull(value);
     } else if (flag == "--accounts") {

@@ -107,6 +107,11 @@ Status ExecutionEngine::Open(const ExecutionOptions& options, Engine* engine,
                               " does not hash to the committed root");
     }
   }
+  if (options.warm_state_cache_on_open) {
+    CacheWarmUp warm;
+    warm.status = e->store_->WarmNodeCache(&warm.report);
+    e->warm_up_ = std::move(warm);
+  }
   switch (options.executor) {
     case ExecutorKind::kSequential:
       e->executor_ = NewSequentialExecutor(options.limits);

@@ -58,6 +58,11 @@ struct ExecutionOptions {
   // The bytes of the cache in front of the state database's reads (state values and the
   // state tree's nodes; execution/state_cache.h); 0: none, every read goes to RocksDB.
   size_t state_cache_bytes = StateStore::kDefaultCacheBytes;
+  // On open, fill the node cache with the committed tree's upper levels
+  // (StateStore::WarmNodeCache: O(min(tree, cache)) reads), so that the first blocks'
+  // root updates do not read from the database what later blocks would find cached.
+  // A warm-up that fails does not fail Open: warm_up() says why; blocks read what it left.
+  bool warm_state_cache_on_open = true;
   // The ahead-of-time tier (docs/execution.md, "Contract tiers"); unset: the interpreter
   // only. When set (its tools present: AotToolsPresent), every contract is queued for
   // compilation when deployed and, at open, every contract already deployed; the
@@ -189,6 +194,13 @@ class ExecutionEngine {
   // How Open's full root check (verify_state_root_on_open) read the state; nullopt when it
   // did not run. Set once by Open.
   const std::optional<RootBuildReport>& root_check() const { return root_check_; }
+  // What Open's warm-up of the node cache (warm_state_cache_on_open) did, and its status;
+  // nullopt when it did not run. Set once by Open.
+  struct CacheWarmUp {
+    StateStore::NodeCacheWarmReport report;
+    Status status;
+  };
+  const std::optional<CacheWarmUp>& warm_up() const { return warm_up_; }
 
   // The state root of a state built from nothing (docs/execution.md, "State root"), its
   // large levels hashed on `engine`.
@@ -243,6 +255,7 @@ class ExecutionEngine {
 
   const ExecutionOptions options_;
   std::optional<RootBuildReport> root_check_;  // written by Open only
+  std::optional<CacheWarmUp> warm_up_;         // written by Open only
   Engine* const engine_;
   std::unique_ptr<BlockExecutor> executor_;
 

@@ -256,6 +256,15 @@ TEST_CASE("ExecutionEngine refuses a database whose state does not match its roo
   options.db_path = dir.path();
   std::unique_ptr<ExecutionEngine> e;
   REQUIRE(ExecutionEngine::Open(options, &cpu, &e).ok());
+  // The node cache was warmed at open (the default): the tree of two keys is one node.
+  REQUIRE(e->warm_up().has_value());
+  CHECK(e->warm_up()->status.ok());
+  CHECK(e->warm_up()->report.whole_tree);
+  CHECK(e->warm_up()->report.nodes == 1);
+  e.reset();
+  options.warm_state_cache_on_open = false;
+  REQUIRE(ExecutionEngine::Open(options, &cpu, &e).ok());
+  CHECK_FALSE(e->warm_up().has_value());
   e.reset();
   options.verify_state_root_on_open = true;
   Status s = ExecutionEngine::Open(options, &cpu, &e);

@@ -35,6 +35,10 @@ bool NodeCache::Lookup(const NodePosition& position, VersionedNode* out) {
   return hit && decoded;
 }
 
+size_t NodeCache::Charge(const TreeNode& node) {
+  return kKeyBytes + 8 + node.EncodedBytes() + StateCache::kEntryOverhead;
+}
+
 void NodeCache::Insert(const NodePosition& position, const VersionedNode& node) {
   Insert(EncodedNode(position, node));
 }

@@ -49,6 +49,9 @@ class NodeCache {
   };
   // Insert of an encoded node, moved into the cache.
   void Insert(EncodedNode&& node);
+  // The bytes an entry of `node` is charged: its position, version and record, and
+  // StateCache::kEntryOverhead.
+  static size_t Charge(const TreeNode& node);
   // Drops the entry of `position`, if any.
   void Erase(const NodePosition& position);
 

@@ -548,6 +548,77 @@ void StateStore::ReleaseSnapshot() {
   snapshot_ = nullptr;
 }
 
+// The least a node other than the root is charged in the node cache (NodeCache::Charge
+// of a record of two child slots: 5 + 2 x 40 bytes). WarmNodeCache gathers no more of the
+// next level's names than could still fit at this charge.
+constexpr size_t kMinNodeCharge = 34 + 8 + 5 + 2 * 40 + StateCache::kEntryOverhead;
+// WarmNodeCache reads a level in batches of this many nodes (a batch's nodes are held
+// decoded, ~1.3 KB each).
+constexpr size_t kWarmBatchNodes = 8192;
+
+Status StateStore::WarmNodeCache(NodeCacheWarmReport* report) {
+  const auto start = std::chrono::steady_clock::now();
+  *report = {};
+  const NodeCache::Stats before = nodes_->stats();
+  report->cache_capacity = before.capacity;
+  const auto finish = [&](Status s) {
+    report->cache_bytes = nodes_->stats().bytes;
+    report->seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+    return s;
+  };
+  if (root_version_ == 0) {  // the empty tree: no node
+    report->whole_tree = true;
+    return finish(Status::Ok());
+  }
+  if (db_ == nullptr) return finish(ClosedAfterFailure());
+  const auto budget = static_cast<size_t>(static_cast<double>(before.capacity) * kWarmFill);
+  size_t bytes = before.bytes;  // charged, counted here as nodes go in
+  StoreNodeReader reader(db_.get(), snapshot_, *nodes_, *workers_);
+  std::vector<NodeRef> level{NodeRef{NodePosition{}, root_version_}}, next;
+  std::vector<std::optional<VersionedNode>> nodes;
+  bool whole = true;  // `level` names every node of its depth
+  while (!level.empty()) {
+    next.clear();
+    bool next_whole = whole;
+    for (size_t begin = 0; begin < level.size(); begin += kWarmBatchNodes) {
+      const auto batch = std::span<const NodeRef>(level).subspan(
+          begin, std::min(kWarmBatchNodes, level.size() - begin));
+      Status s = reader.ReadBatch(batch, &nodes);
+      if (!s.ok()) return finish(s);
+      // Below a level named in part, nothing is gathered: the cache fills first.
+      const size_t max_next = whole && bytes < budget ? (budget - bytes) / kMinNodeCharge : 0;
+      for (size_t i = 0; i < batch.size(); ++i) {
+        if (!nodes[i]) return finish(MissingNode(batch[i]));
+        const size_t charge = NodeCache::Charge(nodes[i]->node);
+        if (bytes + charge > budget) return finish(Status::Ok());
+        nodes_->Insert(batch[i].position, *nodes[i]);
+        bytes += charge;
+        ++report->nodes;
+        for (unsigned slot = 0; slot < kTreeNodeSlots; ++slot) {
+          const TreeNode::Slot& child = nodes[i]->node.slots[slot];
+          if (child.kind != TreeNode::Slot::Kind::kChild) continue;
+          if (next.size() < max_next) {
+            next.push_back(NodeRef{ChildPosition(batch[i].position, slot), child.version});
+          } else {
+            next_whole = false;
+          }
+        }
+      }
+    }
+    report->whole_levels += whole;
+    whole = next_whole;
+    level.swap(next);
+  }
+  report->whole_tree = whole;
+  return finish(Status::Ok());
+}
+
+Status StateStore::MissingNode(const NodeRef& ref) const {
+  return Status::Internal("state database " + path_ + " is inconsistent: the tree's node at depth " +
+                          std::to_string(ref.position.depth) + " of version " +
+                          std::to_string(ref.version) + ", which its parent names, is missing");
+}
+
 Status StateStore::ScanState(const StateVisitor& visit) const {
   if (db_ == nullptr) return ClosedAfterFailure();
   rocksdb::ReadOptions options;

@@ -140,6 +140,28 @@ class StateStore final : public StateReader {
   Status UpdateTree(const WriteSet& writes, NodeHasher& hasher, TreeUpdate* update,
                     const TreeUpdate* below = nullptr);
 
+  // What WarmNodeCache did.
+  struct NodeCacheWarmReport {
+    uint64_t nodes = 0;          // nodes read and cached
+    size_t cache_bytes = 0;      // the node cache's charged bytes after it
+    size_t cache_capacity = 0;   // and its size (half of the caches' bytes)
+    unsigned whole_levels = 0;   // node levels (4 binary levels each) cached whole, the root's first
+    bool whole_tree = false;     // every node of the committed tree is cached
+    double seconds = 0;
+  };
+  // Fills the node cache with the committed tree's nodes breadth-first from the root, a
+  // level of nodes at a time (each in batches read as the tree update's read-ahead
+  // reads: MultiGets in the committed snapshot on the writers' threads), until the whole
+  // tree is cached or the cache is kWarmFill full: the upper levels, which every block
+  // reads, first, and no entry evicted for a deeper one. Costs O(min(tree, cache)) reads
+  // (docs/execution.md, "The state cache"); holds the next level's node names meanwhile,
+  // at most ~a sixth of the cache's size. INTERNAL when a read fails or a node its parent
+  // names is missing (what was cached stays: it is the committed tree's). A shard
+  // fuller than the average may evict a few entries of a small cache.
+  // REQUIRES: exclusive access (as Apply); nothing else uses the writers' pool.
+  static constexpr double kWarmFill = 0.9;
+  Status WarmNodeCache(NodeCacheWarmReport* report);
+
   // Walks the whole committed state in key order (a RocksDB iterator over the "s"
   // records of the committed snapshot; O(state)): a StateScan for BuildStateRoot. While
   // the database, after a refused write, holds (some of) the refused block, the values
@@ -244,6 +266,8 @@ class StateStore final : public StateReader {
   // read fails.
   Status ReadLatest(std::string_view key, std::optional<std::string>* value,
                     bool fill_cache = true) const;
+  // INTERNAL: the tree's node `ref`, which its parent names, is not in the database.
+  Status MissingNode(const NodeRef& ref) const;
   // Counts a failed read of Get and keeps its error.
   void NoteReadFailure(const Status& s) const;
   // Reads take a snapshot of the database as it is now (the committed block); releases

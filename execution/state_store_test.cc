@@ -1,6 +1,7 @@
 #include "execution/state_store.h"
 
 #include <catch2/catch.hpp>
+#include <rocksdb/db.h>
 
 #include <array>
 #include <map>
@@ -232,6 +233,113 @@ WriteSet RandomBlock(std::mt19937_64& rng, size_t keys, size_t size) {
     }
   }
   return WriteSet(block.begin(), block.end());
+}
+
+// Commits `blocks` as blocks 1, 2, ... into a new store in `dir`.
+void CommitBlocks(const std::string& dir, const std::vector<WriteSet>& blocks) {
+  std::unique_ptr<StateStore> store;
+  REQUIRE(StateStore::Open(dir, &store).ok());
+  for (size_t h = 1; h <= blocks.size(); ++h) REQUIRE(store->Commit(h, blocks[h - 1]).ok());
+}
+
+// The node cache's misses while `store` commits `block` as its next.
+uint64_t NodeMissesOfCommit(StateStore& store, const WriteSet& block) {
+  constexpr auto kNode = static_cast<size_t>(StateCache::Kind::kNode);
+  const uint64_t before = store.cache_stats().misses[kNode];
+  REQUIRE(store.Commit(store.height() + 1, block).ok());
+  return store.cache_stats().misses[kNode] - before;
+}
+
+TEST_CASE("StateStore::WarmNodeCache caches the committed tree from its root down, within "
+          "kWarmFill of the nodes' half",
+          "[store][cache]") {
+  auto rng = chainaccel::testing::MakeRng("warm node cache");
+  std::vector<WriteSet> blocks;
+  for (int h = 0; h < 6; ++h) blocks.push_back(RandomBlock(rng, 20000, 5000));
+  const WriteSet next = RandomBlock(rng, 20000, 5000);
+  testing::TempDir dir;
+  CommitBlocks(dir.path(), blocks);
+  size_t reachable = 0;
+  REQUIRE(testing::CheckLatestTree(dir.path(), &reachable).ok());
+  REQUIRE(reachable > 1000);
+
+  // The reference: the same blocks, the next one on a cold cache, which reads every node
+  // of its changed paths from the database.
+  testing::TempDir cold_dir;
+  CommitBlocks(cold_dir.path(), blocks);
+  std::unique_ptr<StateStore> cold;
+  REQUIRE(StateStore::Open(cold_dir.path(), &cold).ok());
+  const uint64_t cold_misses = NodeMissesOfCommit(*cold, next);
+  CHECK(cold_misses > 100);
+
+  SECTION("a cache that holds the tree: every node, and the next block misses none") {
+    std::unique_ptr<StateStore> store;
+    REQUIRE(StateStore::Open(dir.path(), &store, nullptr, size_t{128} << 20).ok());
+    StateStore::NodeCacheWarmReport report;
+    REQUIRE(store->WarmNodeCache(&report).ok());
+    CHECK(report.whole_tree);
+    CHECK(report.nodes == reachable);
+    CHECK(report.whole_levels >= 3);
+    CHECK(report.cache_capacity == size_t{64} << 20);
+    CHECK(store->cache_stats().entries == reachable);
+    CHECK(store->cache_stats().evictions == 0);
+    CHECK(NodeMissesOfCommit(*store, next) == 0);
+    CHECK(store->state_root() == cold->state_root());
+  }
+  SECTION("a cache for a third of the tree: the upper levels, fewer misses, the same root") {
+    // ~440 bytes a node charged (docs/execution.md, "The state cache"): the nodes' half
+    // holds about a third of them.
+    const size_t cache_bytes = 2 * reachable * 440 / 3;
+    std::unique_ptr<StateStore> store;
+    REQUIRE(StateStore::Open(dir.path(), &store, nullptr, cache_bytes).ok());
+    StateStore::NodeCacheWarmReport report;
+    REQUIRE(store->WarmNodeCache(&report).ok());
+    INFO("nodes " << report.nodes << " of " << reachable << ", bytes " << report.cache_bytes
+                  << " of " << report.cache_capacity);
+    CHECK_FALSE(report.whole_tree);
+    CHECK(report.whole_levels >= 2);
+    CHECK(report.nodes > reachable / 5);
+    CHECK(report.nodes < reachable);
+    CHECK(report.cache_bytes <= static_cast<size_t>(static_cast<double>(report.cache_capacity) *
+                                                    StateStore::kWarmFill));
+    CHECK(NodeMissesOfCommit(*store, next) < cold_misses);
+    CHECK(store->state_root() == cold->state_root());
+  }
+  SECTION("no cache: nothing cached, nothing read") {
+    std::unique_ptr<StateStore> store;
+    REQUIRE(StateStore::Open(dir.path(), &store, nullptr, 0).ok());
+    StateStore::NodeCacheWarmReport report;
+    REQUIRE(store->WarmNodeCache(&report).ok());
+    CHECK(report.nodes == 0);
+    CHECK_FALSE(report.whole_tree);
+    CHECK(report.whole_levels == 0);
+  }
+  SECTION("a node its parent names is missing: INTERNAL naming it, the store still opens") {
+    {
+      // Every record of the deepest nodes goes.
+      rocksdb::DB* raw = nullptr;
+      REQUIRE(rocksdb::DB::Open(rocksdb::Options(), dir.path(), &raw).ok());
+      std::unique_ptr<rocksdb::DB> db(raw);
+      // "t" || depth (2, big-endian) || prefix || version: the deepest sort last.
+      std::unique_ptr<rocksdb::Iterator> it(db->NewIterator(rocksdb::ReadOptions()));
+      std::vector<std::string> deepest;
+      for (it->Seek("t"); it->Valid() && it->key().starts_with("t"); it->Next()) {
+        const std::string key = it->key().ToString();
+        if (!deepest.empty() && key.compare(0, 3, deepest.back(), 0, 3) != 0) deepest.clear();
+        deepest.push_back(key);
+      }
+      REQUIRE(!deepest.empty());
+      for (const std::string& key : deepest) REQUIRE(db->Delete(rocksdb::WriteOptions(), key).ok());
+    }
+    std::unique_ptr<StateStore> store;
+    REQUIRE(StateStore::Open(dir.path(), &store, nullptr, size_t{128} << 20).ok());
+    StateStore::NodeCacheWarmReport report;
+    const Status s = store->WarmNodeCache(&report);
+    CHECK(s.code() == Status::Code::kInternal);
+    CHECK(s.message().find("which its parent names, is missing") != std::string::npos);
+    CHECK(report.nodes > 0);
+    CHECK_FALSE(report.whole_tree);
+  }
 }
 
 TEST_CASE("StateStore: a tree update on top of an uncommitted block, beside its Persist, "

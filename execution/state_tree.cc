@@ -44,10 +44,14 @@ Status ForEachChangedSlot(Changes changes, unsigned depth, Visit visit) {
   return Status::Ok();
 }
 
+}  // namespace
+
 NodePosition ChildPosition(const NodePosition& parent, unsigned slot) {
   return NodePosition{static_cast<uint16_t>(parent.depth + kTreeNodeLevels),
                       ChildPrefix(parent.prefix, parent.depth, slot)};
 }
+
+namespace {
 
 // The committed nodes an update reads, read ahead a level at a time from the root, each
 // level in one NodeReader::LatestBatch, then served from memory. The update reads the

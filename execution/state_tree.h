@@ -107,6 +107,9 @@ inline unsigned PathSlot(const Hash32& path, unsigned depth) {
   return depth % 8 == 0 ? byte >> 4 : byte & 0x0F;
 }
 
+// The position of the child node in slot `slot` of the node at `parent`.
+NodePosition ChildPosition(const NodePosition& parent, unsigned slot);
+
 struct VersionedNode {
   TreeNode node;
   uint64_t version = 0;  // the height that wrote it

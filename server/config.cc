@@ -140,6 +140,7 @@ Status LoadConfigFile(const std::string& path, Config* config) {
                         "gpu_engines_per_device", "gpu_wait_spin_us",
                         "scheduler", "execution_db", "executor", "execution_threads",
                         "execution_verify_root_on_open", "execution_state_cache_bytes",
+                        "execution_warm_state_cache",
                         "execution_aot",
                         "execution_aot_cache_dir", "execution_aot_build_seconds",
                         "memory_trim_seconds", "tls", "auth", "admin_engine_control", "proof"},
@@ -164,6 +165,9 @@ Status LoadConfigFile(const std::string& path, Config* config) {
   }
   if (s.ok()) {
     s = Read(root, "execution_state_cache_bytes", path, &config->execution_state_cache_bytes);
+  }
+  if (s.ok()) {
+    s = Read(root, "execution_warm_state_cache", path, &config->execution_warm_state_cache);
   }
   if (s.ok()) s = Read(root, "execution_aot", path, &config->execution_aot);
   if (s.ok()) s = Read(root, "execution_aot_cache_dir", path, &config->execution_aot_cache_dir);

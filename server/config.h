@@ -147,6 +147,10 @@ struct Config {
   // The bytes of the cache in front of the execution state's database reads (state
   // values and state-tree nodes; docs/execution.md, "The state cache"); 0: none.
   size_t execution_state_cache_bytes = size_t{256} << 20;
+  // On start, fill the state-tree half of that cache from the committed tree, upper
+  // levels first, up to 90% of it (O(min(tree, cache)) reads; docs/execution.md, "The
+  // state cache").
+  bool execution_warm_state_cache = true;
   // The ahead-of-time contract tier (docs/execution.md, "Contract tiers"): "auto" (on
   // when wasm2c, the C compiler and wasm-rt.h are present, else the interpreter only),
   // "on" (refuse to start without them) or "off" (the interpreter only).

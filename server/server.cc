@@ -128,6 +128,20 @@ Status ConfigureAot(const Config& config, Metrics* metrics, exec::ExecutionOptio
   return Status::Ok();
 }
 
+// The start-up warm-up of the state tree's cache, in the log.
+void LogWarmUp(const exec::ExecutionEngine::CacheWarmUp& warm) {
+  const auto& r = warm.report;
+  const std::string levels = r.whole_tree ? "the whole tree"
+                                          : std::to_string(r.whole_levels) + " levels whole";
+  if (!warm.status.ok()) {
+    spdlog::warn("state tree cache warm-up stopped after {} nodes: {} (blocks read the rest from the database)",
+                 r.nodes, warm.status.message());
+    return;
+  }
+  spdlog::info("state tree cache warmed: {} nodes, {} of its {} MiB, {}, in {:.2f} s", r.nodes,
+               r.cache_bytes >> 20, r.cache_capacity >> 20, levels, r.seconds);
+}
+
 }  // namespace
 
 struct Server::Impl {
@@ -234,6 +248,7 @@ Status Server::Start() {
                                                      : impl.cpu->info().threads;
     options.verify_state_root_on_open = config_.execution_verify_root_on_open;
     options.state_cache_bytes = config_.execution_state_cache_bytes;
+    options.warm_state_cache_on_open = config_.execution_warm_state_cache;
     s = ConfigureAot(config_, impl.metrics.get(), &options);
     if (!s.ok()) return s;
     impl.scheduled = std::make_unique<ScheduledEngine>(*impl.scheduler);
@@ -254,6 +269,7 @@ Status Server::Start() {
                                   : "without spill files: " + check->not_spilled_because;
       spdlog::info("state root checked against the stored state: {} walks of it, {}", check->walks, how);
     }
+    if (const auto& warm = impl.execution->warm_up(); warm.has_value()) LogWarmUp(*warm);
   }
   impl.state.scheduler = impl.scheduler.get();
   impl.state.hybrid_scheduler = impl.scheduler.get();

@@ -21,7 +21,7 @@ TEST_CASE("LoadConfigFile reads every key over the defaults", "[config]") {
   Config c;
   const std::string path = WriteTemp(
       "listen: 0.0.0.0:7000\nmetrics_listen: ''\nthreads: 3\ndata_dir: /tmp/x\n"
-      "shutdown_grace_seconds: 5\ngpu_wait_spin_us: 200\n"
+      "shutdown_grace_seconds: 5\ngpu_wait_spin_us: 200\nexecution_warm_state_cache: false\n"
       "scheduler:\n  placement: load_balance\n  batching: false\n  max_queue_delay_ms: 2.5\n"
       "  max_batch_items:\n    signature_verify: 4096\n  max_queued_items: 999\n"
       "  calibration_seconds: 0\n  auto_cpu_max_host_load: 0.75\n  auto_cpu_time_ratio: 0.8\n"
@@ -35,6 +35,7 @@ TEST_CASE("LoadConfigFile reads every key over the defaults", "[config]") {
   CHECK(c.data_dir == "/tmp/x");
   CHECK(c.shutdown_grace_seconds == 5);
   CHECK(c.gpu_wait_spin_us == 200);
+  CHECK_FALSE(c.execution_warm_state_cache);
   CHECK(c.scheduler.placement == "load_balance");
   CHECK_FALSE(c.scheduler.batching);
   CHECK(c.scheduler.max_queue_delay_ms == 2.5);
@@ -192,6 +193,7 @@ TEST_CASE("The shipped default config loads and validates", "[config]") {
   CHECK(c.metrics_listen == "127.0.0.1:9464");
   CHECK(c.executor == "adaptive");
   CHECK(c.execution_db.empty());
+  CHECK(c.execution_warm_state_cache);
   CHECK(c.proof.max_circuit_bytes == (8ull << 30));
 }
 
