@@ -18,11 +18,11 @@
 // (ladder, layout, count), the two layouts' points compared on every item (Ed25519 by
 // their encodings, secp256k1 coordinate for coordinate).
 //
-// --inverse: instead, chains of --steps dependent inversions (ModInv's binary extended
-// Euclid, mod p and mod n, x <- x^-1 + 1) one thread a value, beside the same chain of
-// products mod p: latency_ns per inversion and per product at each count, and their
-// ratio ("inverse_over_product": how many products one inversion costs on the critical
-// path when a warp's lanes invert different values).
+// --inverse: instead, chains of --steps dependent inversions (x <- x^-1 + 1, mod p and
+// mod n; ModInv's binary extended Euclid, and WarpModInv's one inversion for a warp) one
+// thread a value, beside the same chain of products mod p: latency_ns per inversion and
+// per product at each count, and their ratio ("inverse_over_product": how many products
+// one inversion costs on the critical path when a warp's lanes invert different values).
 //
 //   gpu_field_bench [--counts 1,32,1024,...] [--steps 256] [--runs 5] [--ladder | --inverse]
 #include <cuda_runtime_api.h>
@@ -241,13 +241,19 @@ int InverseMain(const Options& o, std::mt19937_64& rng) {
     });
     for (kernels::InverseModulus m :
          {kernels::InverseModulus::kFieldP, kernels::InverseModulus::kOrderN}) {
-      const bool p = m == kernels::InverseModulus::kFieldP;
-      const double inverse = time_ns(p ? "inverse_p" : "inverse_n", [&] {
-        return kernels::LaunchFieldInverseChain(m, da.get(), out.get(), count, o.steps, nullptr);
-      });
-      std::printf("{\"bench\":\"field_inverse_ratio\",\"modulus\":\"%s\",\"count\":%zu,"
-                  "\"inverse_over_product\":%.1f}\n",
-                  p ? "p" : "n", count, inverse / product);
+      for (kernels::InverseMethod method :
+           {kernels::InverseMethod::kEuclid, kernels::InverseMethod::kWarp}) {
+        const bool p = m == kernels::InverseModulus::kFieldP;
+        const bool warp = method == kernels::InverseMethod::kWarp;
+        const std::string what = std::string(warp ? "warp_inverse_" : "inverse_") + (p ? "p" : "n");
+        const double inverse = time_ns(what.c_str(), [&] {
+          return kernels::LaunchFieldInverseChain(m, method, da.get(), out.get(), count, o.steps,
+                                                  nullptr);
+        });
+        std::printf("{\"bench\":\"field_inverse_ratio\",\"modulus\":\"%s\",\"method\":\"%s\","
+                    "\"count\":%zu,\"inverse_over_product\":%.1f}\n",
+                    p ? "p" : "n", warp ? "warp" : "euclid", count, inverse / product);
+      }
     }
     CudaCheck(cudaDeviceSynchronize(), "cudaDeviceSynchronize");
   }

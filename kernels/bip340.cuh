@@ -205,14 +205,14 @@ struct Bip340VerifyRoles : Secp256k1SplitPhases<Bip340VerifyRoles> {
     return Bip340Fixed{{status, FixedBaseMul(s, g_table), root},
                        DeferredKeyRoot(r, /*odd=*/false)};
   }
-  CHAINACCEL_HD void Finish(uint64_t i, const Bip340Fixed& fixed,
-                            const SplitParts& parts) const {
+  CHAINACCEL_HD void Finish(uint64_t i, const Bip340Fixed& fixed, const SplitParts& parts,
+                            bool store) const {
     ItemStatus status = SplitChecksVerdict(fixed, parts);
     if (status == ItemStatus::kOk) {
       status = Bip340CheckRAgainstRoot(U256FromBytesBE(Record(i) + kBip340ROffset),
                                        fixed.r_root, SumOfSplitParts(fixed, parts));
     }
-    statuses[i] = static_cast<uint8_t>(status);
+    if (store) statuses[i] = static_cast<uint8_t>(status);
   }
 };
 

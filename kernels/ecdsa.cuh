@@ -24,6 +24,7 @@
 #include "kernels/keccak256.cuh"
 #include "kernels/secp256k1.cuh"
 #include "kernels/secp256k1_split.cuh"
+#include "kernels/warp_inverse.cuh"
 
 namespace chainaccel::kernels {
 
@@ -169,7 +170,9 @@ struct EcdsaVerifyRoles : Secp256k1SplitPhases<EcdsaVerifyRoles> {
     U256 r, s, z;
     parts.scalars_ok =
         EcdsaCheckScalars(Record(i), Digest(i), allow_high_s, r, s, z) == ItemStatus::kOk;
-    if (parts.scalars_ok) parts.split = ScalarSplitLambda(ModMul<Fn>(r, ModInv<Fn>(s)));
+    // Every lane of the warp inverts (kernels/warp_inverse.cuh): 1 where the checks failed.
+    const U256 w = WarpModInv<Fn>(parts.scalars_ok ? s : U256Small(1));
+    if (parts.scalars_ok) parts.split = ScalarSplitLambda(ModMul<Fn>(r, w));
   }
   CHAINACCEL_HD SplitFixed FixedRole(uint64_t i) const {
     const Secp256k1KeyEncoding encoding = KeyEncoding(i);
@@ -178,17 +181,19 @@ struct EcdsaVerifyRoles : Secp256k1SplitPhases<EcdsaVerifyRoles> {
                              : WholeKeyRoot();
     U256 r, s, z;
     const ItemStatus status = EcdsaCheckScalars(Record(i), Digest(i), allow_high_s, r, s, z);
+    // Every lane of warp 0 inverts (kernels/warp_inverse.cuh): 1 where the checks failed.
+    const U256 w = WarpModInv<Fn>(status == ItemStatus::kOk ? s : U256Small(1));
     if (status != ItemStatus::kOk) return SplitFixed{status, JacobianInfinity(), root};
-    return SplitFixed{status, FixedBaseMul(ModMul<Fn>(z, ModInv<Fn>(s)), g_table), root};
+    return SplitFixed{status, FixedBaseMul(ModMul<Fn>(z, w), g_table), root};
   }
-  CHAINACCEL_HD void Finish(uint64_t i, const SplitFixed& fixed,
-                            const SplitParts& parts) const {
+  CHAINACCEL_HD void Finish(uint64_t i, const SplitFixed& fixed, const SplitParts& parts,
+                            bool store) const {
     ItemStatus status = SplitChecksVerdict(fixed, parts);
     if (status == ItemStatus::kOk) {
       status = EcdsaCheckR(U256FromBytesBE(Record(i) + kEcdsaROffset),
                            SumOfSplitParts(fixed, parts));
     }
-    statuses[i] = static_cast<uint8_t>(status);
+    if (store) statuses[i] = static_cast<uint8_t>(status);
   }
 };
 
@@ -217,11 +222,8 @@ CHAINACCEL_HD ItemStatus RecoverCheckScalars(const uint8_t* record, bool allow_h
   return ItemStatus::kOk;
 }
 
-// The recovered key Q (refused at infinity) written as X || Y and keccak256(X ||
-// Y)[12, 32) into result, which the caller zeroed.
-CHAINACCEL_HD ItemStatus WriteRecoveredKey(const JacobianPoint& qj, uint8_t* result) {
-  if (IsInfinity(qj)) return ItemStatus::kRecoveryFailed;
-  const AffinePoint q = ToAffine(qj);
+// The recovered key q written as X || Y and keccak256(X || Y)[12, 32) into result.
+CHAINACCEL_HD void WriteRecoveredAffine(const AffinePoint& q, uint8_t* result) {
   uint8_t key[64];
   U256ToBytesBE(q.x, key);
   U256ToBytesBE(q.y, key + 32);
@@ -235,6 +237,13 @@ CHAINACCEL_HD ItemStatus WriteRecoveredKey(const JacobianPoint& qj, uint8_t* res
   Keccak256DigestBytes(digest, hash);
   for (int i = 0; i < 64; ++i) result[i] = key[i];
   for (int i = 0; i < 20; ++i) result[64 + i] = hash[12 + i];
+}
+
+// The recovered key Q (refused at infinity) written as WriteRecoveredAffine writes it
+// into result, which the caller zeroed.
+CHAINACCEL_HD ItemStatus WriteRecoveredKey(const JacobianPoint& qj, uint8_t* result) {
+  if (IsInfinity(qj)) return ItemStatus::kRecoveryFailed;
+  WriteRecoveredAffine(ToAffine(qj), result);
   return ItemStatus::kOk;
 }
 
@@ -282,27 +291,36 @@ struct EcdsaRecoverRoles : Secp256k1SplitPhases<EcdsaRecoverRoles> {
     U256 r, s, z;
     parts.scalars_ok =
         RecoverCheckScalars(Record(i), allow_high_s, recid, r, s, z) == ItemStatus::kOk;
-    if (parts.scalars_ok) parts.split = ScalarSplitLambda(ModMul<Fn>(s, ModInv<Fn>(r)));
+    // Every lane of the warp inverts (kernels/warp_inverse.cuh): 1 where the checks failed.
+    const U256 ri = WarpModInv<Fn>(parts.scalars_ok ? r : U256Small(1));
+    if (parts.scalars_ok) parts.split = ScalarSplitLambda(ModMul<Fn>(s, ri));
   }
   CHAINACCEL_HD SplitFixed FixedRole(uint64_t i) const {
     int recid;
     U256 r, s, z;
     const ItemStatus status = RecoverCheckScalars(Record(i), allow_high_s, recid, r, s, z);
+    // Every lane of warp 0 inverts (kernels/warp_inverse.cuh): 1 where the checks failed.
+    const U256 ri = WarpModInv<Fn>(status == ItemStatus::kOk ? r : U256Small(1));
     if (status != ItemStatus::kOk) return SplitFixed{status, JacobianInfinity(), WholeKeyRoot()};
     const KeyRoot root = DeferredKeyRoot(r, recid == 1);
-    return SplitFixed{status, FixedBaseMul(ModNeg<Fn>(ModMul<Fn>(z, ModInv<Fn>(r))), g_table),
-                      root};
+    return SplitFixed{status, FixedBaseMul(ModNeg<Fn>(ModMul<Fn>(z, ri)), g_table), root};
   }
-  CHAINACCEL_HD void Finish(uint64_t i, const SplitFixed& fixed,
-                            const SplitParts& parts) const {
+  // The sum's affine form needs Z^-1: every lane of warp 0 inverts together
+  // (WarpModInv; 1 where there is no finite sum), so Finish runs on every lane.
+  CHAINACCEL_HD void Finish(uint64_t i, const SplitFixed& fixed, const SplitParts& parts,
+                            bool store) const {
     ItemStatus status = fixed.status;
+    if (status == ItemStatus::kOk && !SplitKeyFound(fixed, parts)) {
+      status = ItemStatus::kRecoveryFailed;
+    }
+    const JacobianPoint sum =
+        status == ItemStatus::kOk ? SumOfSplitParts(fixed, parts) : JacobianInfinity();
+    if (status == ItemStatus::kOk && IsInfinity(sum)) status = ItemStatus::kRecoveryFailed;
+    const U256 zi = WarpModInv<Fp>(status == ItemStatus::kOk ? sum.z : U256Small(1));
+    if (!store) return;
     uint8_t* result = results + kEcdsaRecoverResultBytes * i;
     for (int b = 0; b < kEcdsaRecoverStatusOffset; ++b) result[b] = 0;
-    if (status == ItemStatus::kOk) {
-      status = SplitKeyFound(fixed, parts)
-                   ? WriteRecoveredKey(SumOfSplitParts(fixed, parts), result)
-                   : ItemStatus::kRecoveryFailed;
-    }
+    if (status == ItemStatus::kOk) WriteRecoveredAffine(AffineWithInverse(sum, zi), result);
     result[kEcdsaRecoverStatusOffset] = static_cast<uint8_t>(status);
   }
 };

@@ -610,8 +610,8 @@ struct Ed25519VerifyRoles {
     if (f.attempt) f.s_b = EdAddFixedBaseMul(EdIdentity(), c.s, table);
     return f;
   }
-  CHAINACCEL_HD void Finish(uint64_t i, const EdSplitFixed& fixed,
-                            const EdSplitParts& parts) const {
+  CHAINACCEL_HD void Finish(uint64_t i, const EdSplitFixed& fixed, const EdSplitParts& parts,
+                            bool store) const {
     ItemStatus status = fixed.failure;
     if (fixed.attempt && parts.product_ok && parts.r_ok) {
       const EdPoint p = EdAdd(parts.scaled_key, fixed.s_b);
@@ -620,7 +620,7 @@ struct Ed25519VerifyRoles {
         status = ItemStatus::kOk;
       }
     }
-    statuses[i] = static_cast<uint8_t>(status);
+    if (store) statuses[i] = static_cast<uint8_t>(status);
   }
 };
 

@@ -224,19 +224,26 @@ TEST_CASE("Field product chains on the device equal the host's in both layouts",
 }
 
 TEST_CASE("LaunchFieldInverseChain rejects null buffers and unknown moduli", "[lanes]") {
-  CHECK(LaunchFieldInverseChain(InverseModulus::kFieldP, nullptr, nullptr, 0, 5, nullptr).ok());
-  CHECK(LaunchFieldInverseChain(InverseModulus::kOrderN, nullptr, kSomeDevicePointer, 1, 1,
-                                nullptr)
-            .code() == Status::Code::kInvalidArgument);
-  CHECK(LaunchFieldInverseChain(static_cast<InverseModulus>(5), kSomeDevicePointer,
-                                kSomeDevicePointer, 1, 1, nullptr)
+  for (InverseMethod method : {InverseMethod::kEuclid, InverseMethod::kWarp}) {
+    CHECK(LaunchFieldInverseChain(InverseModulus::kFieldP, method, nullptr, nullptr, 0, 5, nullptr)
+              .ok());
+    CHECK(LaunchFieldInverseChain(InverseModulus::kOrderN, method, nullptr, kSomeDevicePointer, 1,
+                                  1, nullptr)
+              .code() == Status::Code::kInvalidArgument);
+    CHECK(LaunchFieldInverseChain(static_cast<InverseModulus>(5), method, kSomeDevicePointer,
+                                  kSomeDevicePointer, 1, 1, nullptr)
+              .code() == Status::Code::kInvalidArgument);
+  }
+  CHECK(LaunchFieldInverseChain(InverseModulus::kFieldP, static_cast<InverseMethod>(9),
+                                kSomeDevicePointer, kSomeDevicePointer, 1, 1, nullptr)
             .code() == Status::Code::kInvalidArgument);
 }
 
 // The inversions on the device against the host's ModInv, and each result's product with
 // its input: 1 (0 for 0).
 template <class M>
-void CheckInverseChainOnDevice(InverseModulus modulus, std::mt19937_64& rng) {
+void CheckInverseChainOnDevice(InverseModulus modulus, InverseMethod method,
+                               std::mt19937_64& rng) {
   for (size_t count : {1, 31, 32, 33, 1025}) {
     std::vector<U256> a(count);
     for (size_t i = 0; i < count; ++i) {
@@ -248,7 +255,8 @@ void CheckInverseChainOnDevice(InverseModulus modulus, std::mt19937_64& rng) {
     da.Upload(la.data(), la.size());
     for (uint32_t steps : {1u, 3u}) {
       out.Fill(0xEE);
-      REQUIRE(LaunchFieldInverseChain(modulus, da.get(), out.get(), count, steps, nullptr).ok());
+      REQUIRE(LaunchFieldInverseChain(modulus, method, da.get(), out.get(), count, steps, nullptr)
+                  .ok());
       REQUIRE(cudaDeviceSynchronize() == cudaSuccess);
       const std::vector<uint32_t> got = out.Download();
       for (size_t i = 0; i < count; ++i) {
@@ -256,8 +264,8 @@ void CheckInverseChainOnDevice(InverseModulus modulus, std::mt19937_64& rng) {
         for (uint32_t s = 0; s < steps; ++s) x = ModAdd<M>(ModInv<M>(x), U256Small(1));
         U256 device;
         for (int k = 0; k < 8; ++k) device.w[k] = got[8 * i + k];
-        INFO("modulus " << int(modulus) << ", value " << i << " of " << count << ", steps "
-                        << steps);
+        INFO("modulus " << int(modulus) << ", method " << int(method) << ", value " << i
+                        << " of " << count << ", steps " << steps);
         REQUIRE(Equal(device, x));
         if (steps == 1) {  // (x - 1) a = 1, or 0 for a = 0
           const U256 inverse = ModSub<M>(device, U256Small(1));
@@ -268,11 +276,16 @@ void CheckInverseChainOnDevice(InverseModulus modulus, std::mt19937_64& rng) {
   }
 }
 
+// Both methods; the warp's (WarpModInv) with zeros among the lanes (ValueBelowP's edges:
+// every seventh value), warps cut short by `count`, and the lane whose value is the
+// product's only factor besides ones.
 TEST_CASE("Inverse chains on the device equal the host's ModInv mod p and mod n",
           "[device][lanes]") {
   auto rng = chainaccel::testing::MakeRng("inverse chain device");
-  CheckInverseChainOnDevice<Fp>(InverseModulus::kFieldP, rng);
-  CheckInverseChainOnDevice<Fn>(InverseModulus::kOrderN, rng);
+  for (InverseMethod method : {InverseMethod::kEuclid, InverseMethod::kWarp}) {
+    CheckInverseChainOnDevice<Fp>(InverseModulus::kFieldP, method, rng);
+    CheckInverseChainOnDevice<Fn>(InverseModulus::kOrderN, method, rng);
+  }
 }
 
 // The eight-lane product takes any value below 2^256 (the one-thread one wants them below

@@ -296,11 +296,16 @@ CHAINACCEL_HD_CALLED JacobianPoint PointAdd(JacobianPoint p, JacobianPoint q) {
   return out;
 }
 
-// (X / Z^2, Y / Z^3). REQUIRES: p is not infinity.
-CHAINACCEL_HD AffinePoint ToAffine(const JacobianPoint& p) {
-  const U256 zi = ModInv<Fp>(p.z);
+// (X / Z^2, Y / Z^3) given zi = Z^-1 (computed elsewhere, such as with a warp's others:
+// WarpModInv). REQUIRES: p is not infinity.
+CHAINACCEL_HD AffinePoint AffineWithInverse(const JacobianPoint& p, const U256& zi) {
   const U256 zi2 = ModSqr<Fp>(zi);
   return AffinePoint{ModMul<Fp>(p.x, zi2), ModMul<Fp>(p.y, ModMul<Fp>(zi2, zi))};
+}
+
+// (X / Z^2, Y / Z^3). REQUIRES: p is not infinity.
+CHAINACCEL_HD AffinePoint ToAffine(const JacobianPoint& p) {
+  return AffineWithInverse(p, ModInv<Fp>(p.z));
 }
 
 // The fixed-base table of G: entry [255 * j + d - 1] (j < 32, 1 <= d <= 255) is

@@ -25,7 +25,10 @@
 //     verdict), when OK u1 * G, and the KeyRoot of a key that KeyRole left at its
 //     abscissa (Fixed: SplitFixed, or a scheme's type derived from it that carries more
 //     of warp 0's work, such as BIP-340's R);
-//   void Finish(uint64_t i, const Fixed&, const SplitParts&) const.
+//   void Finish(uint64_t i, const Fixed&, const SplitParts&, bool store) const.
+// Every lane of a warp runs its role (kernels/split_verify.cuh), so a role inverts with
+// its warp's others (WarpModInv): the scalar role's inverse mod n, the fixed role's, and
+// recovery's Z^-1 in Finish.
 #pragma once
 
 #include <cstdint>

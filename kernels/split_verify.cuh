@@ -15,7 +15,9 @@
 //   void FirstPhase(int role, uint64_t i, Parts&, Carried&) const   (role 1 or 2)
 //   void SecondPhase(int role, uint64_t i, Parts&, Carried&) const  (role 1 or 2)
 //   Fixed FixedRole(uint64_t i) const
-//   void Finish(uint64_t i, const Fixed&, const Parts&) const: writes item i's result.
+//   void Finish(uint64_t i, const Fixed&, const Parts&, bool store) const: item i's
+//     result, written when `store` (false: a lane past the batch's end, which computes
+//     with its warp and writes nothing).
 // and optionally, for roles 1 and 2 run by a quad of lanes each (kernels/quad_u256.cuh:
 //   the four lanes of a quad call the role's functions together, each holding one lane of
 //   the quad values; on the host one call steps all four):
@@ -92,12 +94,15 @@ CHAINACCEL_HD void RunSplitRolesInOrder(const Roles& roles, uint64_t i) {
   const typename Roles::Fixed fixed = roles.FixedRole(i);
   roles.SecondPhase(1, i, parts, carried1);
   roles.SecondPhase(2, i, parts, carried2);
-  roles.Finish(i, fixed, parts);
+  roles.Finish(i, fixed, parts, true);
 }
 
 #if defined(__CUDACC__)
 // The split kernel of a scheme: blocks of SplitGeometry<Roles>::kThreadsPerBlock threads,
-// 32 items a block (lanes past `count` in the last block take part in the barriers only).
+// 32 items a block. In the last block, the lanes past `count` run their role on the last
+// item (roles 1 and 2 into their own Parts, warp 0 into its own Fixed, and Finish with
+// `store` false), so that every phase may use a warp's collectives (WarpModInv) with
+// every lane present.
 template <class Roles>
 __global__ void __launch_bounds__(SplitGeometry<Roles>::kThreadsPerBlock,
                                   SplitGeometry<Roles>::kMinBlocksPerSm)
@@ -110,19 +115,19 @@ __global__ void __launch_bounds__(SplitGeometry<Roles>::kThreadsPerBlock,
   const bool active = i < count;
   typename Roles::Parts& parts = shared_parts[seat.item];
   typename Roles::Fixed fixed{};
+  const uint64_t item = active ? i : count - 1;
   if (role == 0) {
-    if (active) fixed = roles.FixedRole(i);
+    fixed = roles.FixedRole(item);
   } else {
     typename Roles::Carried carried;
-    if (active) roles.FirstPhase(role, i, parts, carried);
+    roles.FirstPhase(role, item, parts, carried);
     // Named barrier 1 of roles 1 and 2, in its unaligned form (barrier.sync, not
-    // bar.sync): the last block's lanes past `count` may arrive while their warp's other
-    // lanes are still in FirstPhase.
+    // bar.sync): a warp's lanes may arrive at different times.
     asm volatile("barrier.sync 1, %0;" ::"n"(Geometry::kThreadsPerBlock - 32) : "memory");
-    if (active) roles.SecondPhase(role, i, parts, carried);
+    roles.SecondPhase(role, item, parts, carried);
   }
   __syncthreads();
-  if (role == 0 && active) roles.Finish(i, fixed, parts);
+  if (role == 0) roles.Finish(item, fixed, parts, active);
 }
 
 // Enqueues SplitVerifyKernel<Roles> on `blocks` blocks (GridBlocks(count,

@@ -34,7 +34,9 @@ size_t AlignUp(size_t bytes) { return (bytes + kAlign - 1) / kAlign * kAlign; }
 // 2.18 -> 1.39, BIP-340 1.93 -> 1.23; with the key's square root and multiples off the
 // critical path, 2026-12-07: ECDSA 0.98-1.01 ms, recovery 1.24, BIP-340 1.14, then 0.92
 // without the inversion after its sum; at 4,096 items ECDSA 1.13-1.20, recovery 1.42,
-// BIP-340 1.03); one thread a signature when other batches run
+// BIP-340 1.03; with one inversion a warp instead of one a lane, 2026-12-07 04:26 UTC:
+// ECDSA 1.03 -> 0.89 ms, recovery 1.25 -> 0.98 at 1,024 items, 1.16 -> 0.98 and
+// 1.40 -> 1.07 at 4,096); one thread a signature when other batches run
 // beside it, where the split layout's extra work costs throughput (through gRPC, 64
 // clients x 1,024 items, 8 batches in flight: ECDSA 7.7 -> 4.8 M/s with it;
 // bench/RESULTS.md, 2026-12-05, third session).

@@ -9,6 +9,7 @@
 #include "kernels/launch_check.h"
 #include "kernels/secp256k1.cuh"
 #include "kernels/secp256k1_quad.cuh"
+#include "kernels/warp_inverse.cuh"
 
 namespace chainaccel::kernels {
 namespace {
@@ -42,6 +43,19 @@ __global__ void FieldInverseChain(const uint32_t* a, uint32_t* out, size_t count
   U256 x = LoadValue(a, i);
   for (uint32_t s = 0; s < steps; ++s) x = ModAdd<M>(ModInv<M>(x), U256Small(1));
   for (int k = 0; k < 8; ++k) out[8 * i + k] = x.w[k];
+}
+
+// Every lane runs the chain (WarpModInv needs the whole warp); lanes past `count` on 1.
+template <class M>
+__global__ void FieldWarpInverseChain(const uint32_t* a, uint32_t* out, size_t count,
+                                      uint32_t steps) {
+  const size_t i = blockIdx.x * static_cast<size_t>(blockDim.x) + threadIdx.x;
+  const bool live = i < count;
+  U256 x = live ? LoadValue(a, i) : U256Small(1);
+  for (uint32_t s = 0; s < steps; ++s) x = ModAdd<M>(WarpModInv<M>(x), U256Small(1));
+  if (live) {
+    for (int k = 0; k < 8; ++k) out[8 * i + k] = x.w[k];
+  }
 }
 
 // Every lane of a warp runs the products (their shuffles need the whole warp); a group
@@ -263,10 +277,13 @@ Status LaunchFieldMulChain(FieldLayout layout, const uint32_t* a, const uint32_t
   return CheckLaunch("LaunchFieldMulChain", stream);
 }
 
-Status LaunchFieldInverseChain(InverseModulus modulus, const uint32_t* a, uint32_t* out,
-                               size_t count, uint32_t steps, cudaStream_t stream) {
+Status LaunchFieldInverseChain(InverseModulus modulus, InverseMethod method, const uint32_t* a,
+                               uint32_t* out, size_t count, uint32_t steps, cudaStream_t stream) {
   if (modulus != InverseModulus::kFieldP && modulus != InverseModulus::kOrderN) {
     return Status::InvalidArgument("LaunchFieldInverseChain: unknown modulus");
+  }
+  if (method != InverseMethod::kEuclid && method != InverseMethod::kWarp) {
+    return Status::InvalidArgument("LaunchFieldInverseChain: unknown method");
   }
   if (count == 0 || steps == 0) return Status::Ok();
   if (a == nullptr || out == nullptr) {
@@ -275,10 +292,13 @@ Status LaunchFieldInverseChain(InverseModulus modulus, const uint32_t* a, uint32
   const unsigned blocks = count > (size_t{1} << 40) ? 0 : GridBlocks(count, kThreadsPerBlock);
   if (blocks == 0) return Status::InvalidArgument("LaunchFieldInverseChain: count too large");
   ClearLastCudaError();
-  if (modulus == InverseModulus::kFieldP) {
-    FieldInverseChain<Fp><<<blocks, kThreadsPerBlock, 0, stream>>>(a, out, count, steps);
+  const bool p = modulus == InverseModulus::kFieldP;
+  if (method == InverseMethod::kEuclid) {
+    (p ? FieldInverseChain<Fp> : FieldInverseChain<Fn>)<<<blocks, kThreadsPerBlock, 0, stream>>>(
+        a, out, count, steps);
   } else {
-    FieldInverseChain<Fn><<<blocks, kThreadsPerBlock, 0, stream>>>(a, out, count, steps);
+    (p ? FieldWarpInverseChain<Fp>
+       : FieldWarpInverseChain<Fn>)<<<blocks, kThreadsPerBlock, 0, stream>>>(a, out, count, steps);
   }
   return CheckLaunch("LaunchFieldInverseChain", stream);
 }

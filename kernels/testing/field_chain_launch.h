@@ -40,13 +40,19 @@ enum class InverseModulus : uint8_t {
   kFieldP = 0,
   kOrderN = 1,
 };
-// out[i] = the end of `steps` dependent inversions x <- ModInv(x) + 1 mod m from x = a[i]
-// (u256.cuh's ModInv: the binary extended Euclid, as the signature kernels invert), one
-// thread a value, for i < count: one inversion's latency along a chain, where the lanes
-// of a warp take their own data-dependent paths (compare LaunchFieldMulChain's products).
+// How an inverse chain inverts: u256.cuh's ModInv (the binary extended Euclid, whose
+// lanes take their own data-dependent paths), or warp_inverse.cuh's WarpModInv (one
+// ModInv for the warp's 32 values, Montgomery's trick).
+enum class InverseMethod : uint8_t {
+  kEuclid = 0,
+  kWarp = 1,
+};
+// out[i] = the end of `steps` dependent inversions x <- x^-1 + 1 mod m from x = a[i], one
+// thread a value, for i < count: one inversion's latency along a chain (compare
+// LaunchFieldMulChain's products). kWarp's lanes past `count` invert 1 and store nothing.
 // REQUIRES: a[i] < m; a and out hold count * 8 limbs each, not overlapping.
-Status LaunchFieldInverseChain(InverseModulus modulus, const uint32_t* a, uint32_t* out,
-                               size_t count, uint32_t steps, cudaStream_t stream);
+Status LaunchFieldInverseChain(InverseModulus modulus, InverseMethod method, const uint32_t* a,
+                               uint32_t* out, size_t count, uint32_t steps, cudaStream_t stream);
 
 // The products of u256.cuh as the signature kernels run them on the device (the PTX
 // carry chains of u256_chains.cuh), for a differential test against the host's C++:
