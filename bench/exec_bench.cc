@@ -48,12 +48,14 @@
 // (ExecutionOptions::state_cache_bytes; the daemon's 256 MiB by default), which is
 // warmed from the committed tree when the block path opens, after the import, as the
 // daemon warms it at start (an exec_scale_warm line; "--warm-cache off": left cold);
+// "--tree-threads N" the state tree update's threads (the store's default: 8, or every
+// hardware thread where there are more);
 // "--import-threads N" the import's threads (every hardware thread by default).
 //
 // Usage: exec_bench [--txs N] [--rounds R] [--threads 1,2,4,8,16] [--workloads a,b,c]
 //                   [--profile B] [--proof-block N] [--proofs P] [--aot on|off]
 //                   [--accounts 1e5,1e6,1e7] [--fill import|blocks] [--cache-bytes N]
-//                   [--pipelined on|off] [--warm-cache on|off]
+//                   [--pipelined on|off] [--warm-cache on|off] [--tree-threads N]
 #include <algorithm>
 #include <array>
 #include <chrono>
@@ -116,6 +118,8 @@ struct Options {
   // The block path's node cache filled from the committed tree when it opens, as the
   // daemon does (ExecutionOptions::warm_state_cache_on_open); "--warm-cache off": cold.
   bool warm_cache = true;
+  // The state tree update's threads (ExecutionOptions::tree_threads; 0: the default).
+  size_t tree_threads = 0;
   // "scale": how the state is made: "import" (ImportState, block 1) or "blocks" (blocks of
   // 10^5 balances through the store's block path).
   std::string fill = "import";
@@ -548,9 +552,14 @@ void HostScaling(const Options& options) {
 struct BlockPath {
   // `before_open` (when set) is called with the database's folder and the token's address
   // before the engine opens it, and so before the token is deployed.
-  BlockPath(size_t executor_threads, bool aot_tier, size_t state_cache_bytes, bool warm_cache,
-            const std::function<void(const std::string& db, const Hash32& token)>& before_open = {})
-      : threads(executor_threads), aot(aot_tier), cache_bytes(state_cache_bytes), warm(warm_cache) {
+  // Block-STM at the most of options.threads; the tier, cache and tree options as given.
+  explicit BlockPath(const Options& options,
+                     const std::function<void(const std::string& db, const Hash32& token)>& before_open = {})
+      : threads(*std::max_element(options.threads.begin(), options.threads.end())),
+        aot(options.aot),
+        cache_bytes(options.cache_bytes),
+        warm(options.warm_cache),
+        tree_threads(options.tree_threads) {
     std::vector<Engine*> engines{&cpu};
     for (Engine* gpu : gpus.engines()) engines.push_back(gpu);
     scheduler = std::make_unique<HybridScheduler>(engines, HybridScheduler::Options{});
@@ -573,6 +582,7 @@ struct BlockPath {
     eo.threads = threads;
     eo.state_cache_bytes = cache_bytes;
     eo.warm_state_cache_on_open = warm;
+    eo.tree_threads = tree_threads;
     if (aot) {
       eo.aot = AotOptions{};
       eo.aot->cache_dir = dir.Sub("aot");
@@ -610,6 +620,7 @@ struct BlockPath {
   const bool aot;
   const size_t cache_bytes;
   const bool warm;
+  const size_t tree_threads;
 };
 
 size_t OkCount(const BlockResult& r) {
@@ -623,8 +634,7 @@ size_t OkCount(const BlockResult& r) {
 // went.
 void Pipeline(const Options& options) {
   const size_t n = options.txs;
-  BlockPath path(*std::max_element(options.threads.begin(), options.threads.end()), options.aot,
-                 options.cache_bytes, options.warm_cache);
+  BlockPath path(options);
   std::mt19937_64 rng(7);
   std::vector<testing::Account> senders, receivers;
   for (size_t i = 0; i < n; ++i) {
@@ -801,7 +811,7 @@ void PrintScaleBlock(const Options& options, const BlockPath& path, uint64_t acc
       "\"txs\":%zu,\"ok\":%zu,\"threads\":%zu,\"cpu_engine_threads\":%u,\"gpus\":%zu,"
       "\"seconds\":%.6f,\"tps\":%.0f,\"verify_s\":%.6f,\"execute_s\":%.6f,"
       "\"root_s\":%.6f,\"commit_s\":%.6f,\"root_changes_s\":%.6f,\"root_read_ahead_s\":%.6f,"
-      "\"root_update_s\":%.6f,\"root_hash_s\":%.6f,\"persist_s\":%.6f,\"commit_wait_s\":%.6f,"
+      "\"root_update_s\":%.6f,\"root_hash_s\":%.6f,\"root_hasher_s\":%.6f,\"persist_s\":%.6f,\"commit_wait_s\":%.6f,"
       "\"persist_old_values_s\":%.6f,\"persist_encode_s\":%.6f,\"persist_marker_build_s\":%.6f,"
       "\"persist_intent_s\":%.6f,\"persist_parts_s\":%.6f,\"persist_marker_write_s\":%.6f,"
       "\"cache_mib\":%.0f,\"cache_hit_rate\":%.3f,\"rss_mib\":%.0f,\"peak_rss_mib\":%.0f,"
@@ -813,7 +823,7 @@ void PrintScaleBlock(const Options& options, const BlockPath& path, uint64_t acc
       static_cast<double>(n) / seconds, r.timings.verify_seconds, r.timings.execute_seconds,
       r.timings.root_seconds, r.timings.commit_seconds, r.timings.root_phases.changes_s,
       r.timings.root_phases.read_ahead_s, r.timings.root_phases.update_s,
-      r.timings.root_phases.hash_s, r.timings.persist_seconds, r.timings.pipeline_wait_seconds,
+      r.timings.root_phases.hash_s, r.timings.root_phases.hasher_s, r.timings.persist_seconds, r.timings.pipeline_wait_seconds,
       r.timings.persist_phases.old_values_s, r.timings.persist_phases.encode_s,
       r.timings.persist_phases.marker_build_s, r.timings.persist_phases.intent_s,
       r.timings.persist_phases.parts_s, r.timings.persist_phases.marker_write_s,
@@ -853,8 +863,7 @@ void Scale(const Options& options) {
         fill_seconds = ImportAccounts(db, token, accounts, senders, options.import_threads);
       };
     }
-    BlockPath path(*std::max_element(options.threads.begin(), options.threads.end()), options.aot,
-                   options.cache_bytes, options.warm_cache, import);
+    BlockPath path(options, import);
     if (const auto& warm = path.engine->warm_up(); warm.has_value()) {
       bench::CheckStatus("exec_bench", warm->status);
       const auto& r = warm->report;
@@ -1035,8 +1044,7 @@ std::vector<testing::Account> ProofSetup(BlockPath& path, const testing::TestVer
 }
 
 void ProofPipeline(const Options& options) {
-  BlockPath path(*std::max_element(options.threads.begin(), options.threads.end()), options.aot,
-                 options.cache_bytes, options.warm_cache);
+  BlockPath path(options);
   std::mt19937_64 rng(11);
   testing::TestVerifyingKey key(kProofSignals, 12);
   const size_t n = options.proof_block_txs;
@@ -1085,6 +1093,8 @@ Options ParseOptions(int argc, char** argv) {
       o.proofs = std::stoul(value);
     } else if (flag == "--aot") {
       o.aot = value == "on";
+    } else if (flag == "--tree-threads") {
+      o.tree_threads = std::stoul(value);
     } else if (flag == "--warm-cache") {
       o.warm_cache = value != "off";
     } else if (flag == "--cache-bytes") {

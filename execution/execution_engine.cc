@@ -84,7 +84,7 @@ Status ExecutionEngine::Open(const ExecutionOptions& options, Engine* engine,
   // Nothing else sees e yet; held so that the analysis sees store_ read under mu_.
   WriterMutexLock lock(e->mu_);
   Status s = StateStore::Open(options.db_path, &e->store_, options.storage_env,
-                              options.state_cache_bytes);
+                              options.state_cache_bytes, options.tree_threads);
   if (!s.ok()) return s;
   // StateStore::Open checked that the tree holds the committed root (O(1)). The full
   // check, opt-in: the stored state must hash to it (one write batch holds both, so

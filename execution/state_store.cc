@@ -10,6 +10,7 @@
 #include <chrono>
 #include <cstdlib>
 #include <cstring>
+#include <thread>
 #include <unordered_map>
 
 #include "execution/state_db.h"
@@ -411,11 +412,11 @@ struct StateStore::WriteScratch {
   }
 };
 
-StateStore::StateStore(size_t cache_bytes)
+StateStore::StateStore(size_t cache_bytes, size_t tree_threads)
     : scratch_(std::make_unique<WriteScratch>()),
       cache_(std::make_unique<StateCache>(cache_bytes - cache_bytes / 2)),
       nodes_(std::make_unique<NodeCache>(cache_bytes / 2)),
-      workers_(std::make_unique<WorkerPool>(kWriterThreads)),
+      workers_(std::make_unique<WorkerPool>(tree_threads != 0 ? tree_threads : DefaultTreeThreads())),
       persist_workers_(std::make_unique<WorkerPool>(kWriterThreads)) {}
 
 StateStore::StorageStats StateStore::storage_stats() const {
@@ -455,9 +456,13 @@ StateCache::Stats StateStore::cache_stats() const {
 
 StateStore::~StateStore() { ReleaseSnapshot(); }
 
+size_t StateStore::DefaultTreeThreads() {
+  return std::max<size_t>(kWriterThreads, std::thread::hardware_concurrency());
+}
+
 Status StateStore::Open(const std::string& path, std::unique_ptr<StateStore>* out,
-                        rocksdb::Env* env, size_t cache_bytes) {
-  std::unique_ptr<StateStore> store(new StateStore(cache_bytes));
+                        rocksdb::Env* env, size_t cache_bytes, size_t tree_threads) {
+  std::unique_ptr<StateStore> store(new StateStore(cache_bytes, tree_threads));
   store->path_ = path;
   store->env_ = env;
   Status st = OpenDb(path, env, &store->db_);

@@ -101,8 +101,14 @@ class StateStore final : public StateReader {
   // tree's root record or root node does not match the committed root (the state itself
   // is not hashed; ExecutionOptions::verify_state_root_on_open does that), and for a
   // database whose state import did not finish (execution/state_import.h).
+  // `tree_threads`: the tree update's threads (its read-ahead, its hash batches'
+  // preparation, WarmNodeCache); 0 for DefaultTreeThreads().
   static Status Open(const std::string& path, std::unique_ptr<StateStore>* out,
-                     rocksdb::Env* env = nullptr, size_t cache_bytes = kDefaultCacheBytes);
+                     rocksdb::Env* env = nullptr, size_t cache_bytes = kDefaultCacheBytes,
+                     size_t tree_threads = 0);
+  // kWriterThreads, or every hardware thread where there are more: a cached node's
+  // lookup in the read-ahead waits mostly for memory, which more threads overlap.
+  static size_t DefaultTreeThreads();
   ~StateStore() override;
 
   uint64_t height() const { return height_; }
@@ -259,7 +265,7 @@ class StateStore final : public StateReader {
   Status Recover();
 
  private:
-  explicit StateStore(size_t cache_bytes);
+  StateStore(size_t cache_bytes, size_t tree_threads);
 
   // The latest committed value of `key` (nullopt: absent): the cache, else the database
   // at the committed snapshot (which fill_cache puts in the cache). INTERNAL when the
@@ -334,8 +340,8 @@ class StateStore final : public StateReader {
   const std::unique_ptr<StateCache> cache_;
   // The latest tree's nodes, bounded; thread-safe. Filled and pruned by Apply only.
   const std::unique_ptr<NodeCache> nodes_;
-  // The writers' threads (the calling one and kWriterThreads - 1 helpers): workers_ the
-  // tree update's (its read-ahead and node hashing preparation), persist_workers_
+  // The writers' threads (the calling one and helpers): workers_ the tree update's (its
+  // read-ahead and node hashing preparation; Open's tree_threads), persist_workers_
   // Persist's reads and encodes and Apply's cache inserts, so that a tree update runs
   // beside the commit of the block below it. Each used by one writer at a time. Eight,
   // beyond a 2-core host's cores too: a cached node's lookup is mostly a wait for memory,

@@ -424,7 +424,9 @@ class Updater {
         }
       }
     });
+    const auto start = std::chrono::steady_clock::now();
     Status s = hasher.Hash(preimages, total, digests.data());
+    out_->phases.hasher_s += std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
     if (!s.ok()) return s;
     ForEachNode(nodes.size(), [&](size_t k) {
       const uint8_t* d = digests.data() + size_t{offsets[k]} * 32;

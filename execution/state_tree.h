@@ -189,12 +189,15 @@ struct TreeUpdate {
   std::vector<NodePosition> removed;
   // Where the update's time went, in seconds: the changes' paths and value hashes, the
   // read-ahead of the committed nodes on the changed paths, making the new nodes, and
-  // hashing them (the hasher's calls and the subtrees' preparation).
+  // hashing them (the hasher's calls and the subtrees' preparation); within hash_s, the
+  // hasher's calls alone (NodeHasher::Hash: the engine's batches, or the small rounds
+  // hashed on the calling thread).
   struct Phases {
     double changes_s = 0;
     double read_ahead_s = 0;
     double update_s = 0;
     double hash_s = 0;
+    double hasher_s = 0;
   } phases;
 
   // Releases the memory of a vector that holds more than `keep_bytes` (a caller that keeps
