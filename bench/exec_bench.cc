@@ -48,8 +48,7 @@
 // (ExecutionOptions::state_cache_bytes; the daemon's 256 MiB by default), which is
 // warmed from the committed tree when the block path opens, after the import, as the
 // daemon warms it at start (an exec_scale_warm line; "--warm-cache off": left cold);
-// "--tree-threads N" the state tree update's threads (the store's default: 8, or every
-// hardware thread where there are more);
+// "--tree-threads N" the state tree update's threads (the store's default: 8);
 // "--import-threads N" the import's threads (every hardware thread by default).
 //
 // Usage: exec_bench [--txs N] [--rounds R] [--threads 1,2,4,8,16] [--workloads a,b,c]

@@ -63,8 +63,8 @@ struct ExecutionOptions {
   // root updates do not read from the database what later blocks would find cached.
   // A warm-up that fails does not fail Open: warm_up() says why; blocks read what it left.
   bool warm_state_cache_on_open = true;
-  // The state tree update's threads (StateStore::Open's tree_threads); 0: kWriterThreads
-  // or every hardware thread where there are more.
+  // The state tree update's threads (StateStore::Open's tree_threads); 0: the store's
+  // default (8).
   size_t tree_threads = 0;
   // The ahead-of-time tier (docs/execution.md, "Contract tiers"); unset: the interpreter
   // only. When set (its tools present: AotToolsPresent), every contract is queued for

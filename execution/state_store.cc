@@ -10,7 +10,6 @@
 #include <chrono>
 #include <cstdlib>
 #include <cstring>
-#include <thread>
 #include <unordered_map>
 
 #include "execution/state_db.h"
@@ -416,7 +415,7 @@ StateStore::StateStore(size_t cache_bytes, size_t tree_threads)
     : scratch_(std::make_unique<WriteScratch>()),
       cache_(std::make_unique<StateCache>(cache_bytes - cache_bytes / 2)),
       nodes_(std::make_unique<NodeCache>(cache_bytes / 2)),
-      workers_(std::make_unique<WorkerPool>(tree_threads != 0 ? tree_threads : DefaultTreeThreads())),
+      workers_(std::make_unique<WorkerPool>(tree_threads != 0 ? tree_threads : kWriterThreads)),
       persist_workers_(std::make_unique<WorkerPool>(kWriterThreads)) {}
 
 StateStore::StorageStats StateStore::storage_stats() const {
@@ -455,10 +454,6 @@ StateCache::Stats StateStore::cache_stats() const {
 }
 
 StateStore::~StateStore() { ReleaseSnapshot(); }
-
-size_t StateStore::DefaultTreeThreads() {
-  return std::max<size_t>(kWriterThreads, std::thread::hardware_concurrency());
-}
 
 Status StateStore::Open(const std::string& path, std::unique_ptr<StateStore>* out,
                         rocksdb::Env* env, size_t cache_bytes, size_t tree_threads) {

@@ -102,13 +102,11 @@ class StateStore final : public StateReader {
   // is not hashed; ExecutionOptions::verify_state_root_on_open does that), and for a
   // database whose state import did not finish (execution/state_import.h).
   // `tree_threads`: the tree update's threads (its read-ahead, its hash batches'
-  // preparation, WarmNodeCache); 0 for DefaultTreeThreads().
+  // preparation, WarmNodeCache); 0 for kWriterThreads (16 on the 16-core host were no
+  // faster: bench/EXEC_RESULTS.md, 2026-12-07).
   static Status Open(const std::string& path, std::unique_ptr<StateStore>* out,
                      rocksdb::Env* env = nullptr, size_t cache_bytes = kDefaultCacheBytes,
                      size_t tree_threads = 0);
-  // kWriterThreads, or every hardware thread where there are more: a cached node's
-  // lookup in the read-ahead waits mostly for memory, which more threads overlap.
-  static size_t DefaultTreeThreads();
   ~StateStore() override;
 
   uint64_t height() const { return height_; }

@@ -278,8 +278,13 @@ class Updater {
       Status s = HashLevel(levels[l], hasher);
       if (!s.ok()) return s;
     }
-    out_->written.reserve(pending_.size());
-    for (const Pending& p : pending_) out_->written.push_back({p.position, p.node});
+    // The new nodes out, on the workers (~1.3 KB a node: 48,000 of them took 14 ms on one
+    // thread of the 2-core VM); the elements a kept `written` already holds are
+    // overwritten, not built again.
+    out_->written.resize(pending_.size());
+    ForEachNode(pending_.size(), [&](size_t k) {
+      out_->written[k] = {pending_[k].position, pending_[k].node};
+    });
     out_->root = TreeRoot{};
     if (root.kind == Sub::Kind::kEmpty) return Status::Ok();
     out_->root = TreeRoot{root.kind == Sub::Kind::kNew ? pending_[root.index].hash : pending_.back().hash, height_};
@@ -806,11 +811,14 @@ Status UpdateWithBuffers(const NodeReader& reader, const TreeRoot& committed, ui
                          const WriteSet& writes, NodeHasher& hasher, TreeUpdate* out,
                          TreeUpdateScratch::Buffers& buffers, WorkerPool* workers) {
   out->root = committed;
-  out->written.clear();
+  // `written` is resized and filled by Updater::Finish (its kept elements reused).
   out->stale.clear();
   out->removed.clear();
   out->phases = TreeUpdate::Phases{};
-  if (writes.empty()) return Status::Ok();
+  if (writes.empty()) {
+    out->written.clear();
+    return Status::Ok();
+  }
   using Clock = std::chrono::steady_clock;
   const auto since = [](Clock::time_point t) { return std::chrono::duration<double>(Clock::now() - t).count(); };
   auto t = Clock::now();
@@ -853,12 +861,11 @@ Status UpdateWithBuffers(const NodeReader& reader, const TreeRoot& committed, ui
 Status UpdateStateTree(const NodeReader& reader, const TreeRoot& committed, uint64_t height,
                        const WriteSet& writes, NodeHasher& hasher, TreeUpdate* out,
                        TreeUpdateScratch* scratch, WorkerPool* workers) {
-  if (scratch == nullptr) {
-    TreeUpdateScratch own;
-    return UpdateWithBuffers(reader, committed, height, writes, hasher, out, own.buffers(), workers);
-  }
+  std::optional<TreeUpdateScratch> own;
+  if (scratch == nullptr) scratch = &own.emplace();
   Status s = UpdateWithBuffers(reader, committed, height, writes, hasher, out, scratch->buffers(), workers);
-  scratch->buffers().ReleaseLarge(TreeUpdateScratch::kKeepBytes);
+  if (!s.ok()) out->written.clear();  // nothing half made is left for a caller to read
+  if (!own) scratch->buffers().ReleaseLarge(TreeUpdateScratch::kKeepBytes);
   return s;
 }
 
