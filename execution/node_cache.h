@@ -6,7 +6,8 @@
 // with StateCache's bookkeeping.
 //
 // As StateCache, the cache never decides what is current: the store inserts the nodes a
-// block writes, and erases the ones it makes stale, in its exclusive step.
+// block writes, and erases the ones it makes stale, in its exclusive step, and at start
+// the committed tree's nodes from the root down (StateStore::WarmNodeCache).
 //
 // Thread-safe: every method may be called from any thread at once.
 #pragma once

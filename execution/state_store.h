@@ -336,7 +336,8 @@ class StateStore final : public StateReader {
   // State values (and absences), bounded; thread-safe. Filled by reads, overwritten by
   // Apply.
   const std::unique_ptr<StateCache> cache_;
-  // The latest tree's nodes, bounded; thread-safe. Filled and pruned by Apply only.
+  // The latest tree's nodes, bounded; thread-safe. Filled and pruned by Apply, filled
+  // at start by WarmNodeCache.
   const std::unique_ptr<NodeCache> nodes_;
   // The writers' threads (the calling one and helpers): workers_ the tree update's (its
   // read-ahead and node hashing preparation; Open's tree_threads), persist_workers_
