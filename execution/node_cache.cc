@@ -11,7 +11,7 @@ namespace {
 constexpr auto kNode = StateCache::Kind::kNode;
 
 // u16 depth || prefix: the entry's key.
-constexpr size_t kKeyBytes = 34;
+constexpr size_t kKeyBytes = NodeCache::kPositionBytes;
 struct Key {
   explicit Key(const NodePosition& p) {
     std::memcpy(bytes.data(), &p.depth, 2);
@@ -33,10 +33,6 @@ bool NodeCache::Lookup(const NodePosition& position, VersionedNode* out) {
     decoded = true;
   });
   return hit && decoded;
-}
-
-size_t NodeCache::Charge(const TreeNode& node) {
-  return kKeyBytes + 8 + node.EncodedBytes() + StateCache::kEntryOverhead;
 }
 
 void NodeCache::Insert(const NodePosition& position, const VersionedNode& node) {

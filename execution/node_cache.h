@@ -52,9 +52,16 @@ class NodeCache {
   void Insert(EncodedNode&& node);
   // The bytes an entry of `node` is charged: its position, version and record, and
   // StateCache::kEntryOverhead.
-  static size_t Charge(const TreeNode& node);
+  static size_t Charge(const TreeNode& node) { return ChargeOfRecord(node.EncodedBytes()); }
+  // The same for a record of `record_bytes`.
+  static constexpr size_t ChargeOfRecord(size_t record_bytes) {
+    return kPositionBytes + 8 + record_bytes + StateCache::kEntryOverhead;
+  }
   // Drops the entry of `position`, if any.
   void Erase(const NodePosition& position);
+
+  // An entry's key: the position's depth (2 bytes) and prefix (32).
+  static constexpr size_t kPositionBytes = 34;
 
   struct Stats {
     uint64_t hits = 0;

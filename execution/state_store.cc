@@ -548,10 +548,10 @@ void StateStore::ReleaseSnapshot() {
   snapshot_ = nullptr;
 }
 
-// The least a node other than the root is charged in the node cache (NodeCache::Charge
-// of a record of two child slots: 5 + 2 x 40 bytes). WarmNodeCache gathers no more of the
-// next level's names than could still fit at this charge.
-constexpr size_t kMinNodeCharge = 34 + 8 + 5 + 2 * 40 + StateCache::kEntryOverhead;
+// The least a node other than the root is charged in the node cache: a record of two
+// child slots (5 + 2 x 40 bytes). WarmNodeCache gathers no more of the next level's
+// names than could still fit at this charge.
+constexpr size_t kMinNodeCharge = NodeCache::ChargeOfRecord(5 + 2 * 40);
 // WarmNodeCache reads a level in batches of this many nodes (a batch's nodes are held
 // decoded, ~1.3 KB each).
 constexpr size_t kWarmBatchNodes = 8192;
