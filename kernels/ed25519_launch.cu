@@ -18,7 +18,8 @@ namespace {
 // 15.7-16.1 only with its Euclid replaced by a free (wrong) reduction. Point operations
 // stay inlined here: called (CHAINACCEL_HD_CALLED, as secp256k1's are) they made this
 // kernel 7 % slower at 2^20 signatures (H100: 12.1 against 13.0 M/s; "Called point
-// operations").
+// operations"). Since the field arithmetic lost its branches (2026-12-07) this kernel runs
+// 15.1 M/s there, bound by instruction fetch (ncu: 54 % of a warp's stalls; kernels/NOTES.md).
 constexpr int kEd25519ThreadsPerBlock = 128;
 constexpr int kEd25519MinBlocksPerSm = 4;
 

@@ -134,6 +134,43 @@ def square_chains(single):
     return chains + [double, diagonal]
 
 
+def fold_chains():
+    """r[0, 9) = t[0, 8) + t[8, 16) * k0 (a one-limb reduction's first fold, k0 < 2^32):
+    r starts as t's low half and a zero ninth limb; the lo halves of t_{8+i} k0 go in at
+    limb i in one chain, the hi halves at limb i + 1 in another. The value is below
+    2^256 (1 + k0), so the carry out of limb 8 is zero and not kept."""
+    lo, hi = Chain(), Chain()
+    for i in range(8):
+        lo.op("mad.lo.cc.u32" if i == 0 else "madc.lo.cc.u32", f"r{i}", f"t{8 + i}", "k0", f"r{i}")
+        hi.op("mad.hi.cc.u32" if i == 0 else ("madc.hi.cc.u32" if i < 7 else "madc.hi.u32"),
+              f"r{i + 1}", f"t{8 + i}", "k0", f"r{i + 1}")
+    lo.op("addc.u32", "r8", "r8", "0")
+    return [lo, hi]
+
+
+def add_small_chain():
+    """r[0, 8) += k0, the carry on through limb 7; the caller knows the sum fits in 256
+    bits, so the carry out of limb 7 is not kept."""
+    chain = Chain()
+    chain.op("add.cc.u32", "r0", "r0", "k0")
+    for i in range(1, 8):
+        chain.op("addc.cc.u32" if i < 7 else "addc.u32", f"r{i}", f"r{i}", "0")
+    return [chain]
+
+
+def add_sub_chains():
+    """o = a + b and o = a - b over 8 limbs, the carry (0 or 1) or the borrow (0 or all
+    ones) of limb 7 in k0: one chain each, where nvcc makes a 64-bit addition, shift and
+    mask of every limb of u256.cuh's C++ loops."""
+    add, sub = Chain(), Chain()
+    for i in range(8):
+        add.op("add.cc.u32" if i == 0 else "addc.cc.u32", f"o{i}", f"a{i}", f"b{i}")
+        sub.op("sub.cc.u32" if i == 0 else "subc.cc.u32", f"o{i}", f"a{i}", f"b{i}")
+    add.op("addc.u32", "k0", "0", "0")
+    sub.op("subc.u32", "k0", "0", "0")
+    return add, sub
+
+
 # ---- the simulator: the PTX semantics of the opcodes above, on the emitted strings ----
 
 def simulate(chains, inputs):
@@ -143,7 +180,7 @@ def simulate(chains, inputs):
         for (opcode, dest, *srcs) in chain.ops:
             vals = [int(s) & MASK if s.lstrip("-").isdigit() else regs[s] for s in srcs]
             name, *mods = opcode.split(".")
-            if name in ("madc", "addc"):
+            if name in ("madc", "addc", "subc"):
                 if cf is None:
                     raise AssertionError(f"{opcode} reads a carry no instruction set")
                 carry_in = cf
@@ -153,10 +190,15 @@ def simulate(chains, inputs):
                 p = vals[0] * vals[1]
                 half = p & MASK if mods[0] == "lo" else p >> 32
                 s = half + vals[2] + carry_in
+            elif name in ("sub", "subc"):  # the flag is the borrow
+                s = vals[0] - vals[1] - carry_in
             else:
                 s = vals[0] + vals[1] + carry_in
             regs[dest] = s & MASK
-            cf = s >> 32 if "cc" in mods else None
+            if name in ("sub", "subc"):
+                cf = (1 if s < 0 else 0) if "cc" in mods else None
+            else:
+                cf = s >> 32 if "cc" in mods else None
     return regs
 
 
@@ -190,6 +232,51 @@ def check(kind, chains, values):
                 raise AssertionError(f"{kind}: {a:#x} * {b:#x} gave {got:#x}")
 
 
+def check_fold(fold, add_small, values):
+    fold = [parse_statement(emit_statement(c)) for c in fold]
+    add_small = [parse_statement(emit_statement(c)) for c in add_small]
+    rng = random.Random(20261207)
+    for k in [38, 1, MASK, 977]:
+        for low in values:
+            for high in values[::5]:
+                inputs = {f"t{i}": x for i, x in enumerate(limbs(low) + limbs(high))}
+                inputs.update({f"r{i}": x for i, x in enumerate(limbs(low))})
+                inputs.update({"r8": 0, "k0": k})
+                regs = simulate(fold, inputs)
+                got = sum(regs[f"r{i}"] << (32 * i) for i in range(9))
+                if got != low + high * k:
+                    raise AssertionError(f"fold: {low:#x} + {high:#x} * {k} gave {got:#x}")
+    for r in values:
+        for x in [0, 1, 19, 1482, MASK, rng.getrandbits(32)]:
+            if r + x >= 2**256:
+                continue
+            inputs = {f"r{i}": v for i, v in enumerate(limbs(r))}
+            inputs["k0"] = x
+            regs = simulate(add_small, inputs)
+            got = sum(regs[f"r{i}"] << (32 * i) for i in range(8))
+            if got != r + x:
+                raise AssertionError(f"add small: {r:#x} + {x:#x} gave {got:#x}")
+
+
+def check_add_sub(add, sub, values):
+    add, sub = parse_statement(emit_statement(add)), parse_statement(emit_statement(sub))
+    for a in values:
+        for b in values[::3]:
+            inputs = {f"a{i}": x for i, x in enumerate(limbs(a))}
+            inputs.update({f"b{i}": x for i, x in enumerate(limbs(b))})
+            inputs.update({f"o{i}": 0 for i in range(8)})
+            inputs["k0"] = 0
+            regs = simulate([add], inputs)
+            got = sum(regs[f"o{i}"] << (32 * i) for i in range(8)) + (regs["k0"] << 256)
+            if got != a + b:
+                raise AssertionError(f"add: {a:#x} + {b:#x} gave {got:#x}")
+            regs = simulate([sub], inputs)
+            got = sum(regs[f"o{i}"] << (32 * i) for i in range(8))
+            borrow = regs["k0"]
+            if got != (a - b) % 2**256 or borrow != (MASK if a < b else 0):
+                raise AssertionError(f"sub: {a:#x} - {b:#x} gave {got:#x}, borrow {borrow:#x}")
+
+
 def test_values():
     rng = random.Random(20261205)
     p = 2**256 - 2**32 - 977
@@ -217,7 +304,7 @@ def emit_statement(chain):
     for (opcode, dest, *srcs) in chain.ops:
         args = ", ".join(s if s.lstrip("-").isdigit() else f"%{index[s]}" for s in (dest, *srcs))
         lines.append(f'"{opcode} {args};\\n\\t"')
-    c_name = lambda n: f"{n[0]}[{n[1:]}]" if n[0] in "eo" else f"{n[0]}.w[{n[1:]}]"
+    c_name = lambda n: f"{n[0]}[{n[1:]}]" if n[0] in "eortk" else f"{n[0]}.w[{n[1:]}]"
     outs = ", ".join(f'"+&r"({c_name(n)})' for n in written)
     ins = ", ".join(f'"r"({c_name(n)})' for n in read_only)
     body = "\n      ".join(lines)
@@ -236,12 +323,12 @@ def emit_function(signature, chains):
     return "\n".join(out)
 
 
-def header_text(mul, sqr):
+def header_text(mul, sqr, fold, add_small, add, sub):
     return f"""// Generated by kernels/gen_u256_chains.py: do not edit; change the generator and run it
 // (lint/u256_chains checks that this file is what it writes, and simulates every chain).
 //
-// u256.cuh's wide product and square as PTX carry chains, for the device only: each limb
-// product is one mad.lo and one madc.hi with the carry in the flag, where the C++ loops of
+// u256.cuh's wide product and square, its 256-bit addition and subtraction and the
+// one-limb reduction's folds as PTX carry chains, for the device only: each limb product is one mad.lo and one madc.hi with the carry in the flag, where the C++ loops of
 // u256.cuh take a 64-bit product and separate 64-bit additions. The scheme and why every
 // chain is one asm statement: the generator's docstring.
 #pragma once
@@ -258,6 +345,41 @@ namespace chainaccel::kernels {{
 
 // t[0, 16) = a * a.
 {emit_function("__device__ __forceinline__ void U256SqrWideChains(const U256& a, uint32_t t[16])", sqr)}
+
+// r[0, 9) = t[0, 8) + t[8, 16) * c: the first fold of ModReduceWideOneLimb.
+__device__ __forceinline__ void U256FoldOneLimbChains(const uint32_t t[16], uint32_t c, uint32_t r[9]) {{
+  const uint32_t k[1] = {{c}};
+  CHAINACCEL_UNROLL
+  for (int i = 0; i < 8; ++i) r[i] = t[i];
+  r[8] = 0;
+{chr(10).join(emit_statement(c) for c in fold)}
+}}
+
+// out = a + b; returns the carry out of bit 255.
+__device__ __forceinline__ uint32_t U256AddChains(const U256& a, const U256& b, U256& out) {{
+  uint32_t o[8] = {{}};
+  uint32_t k[1] = {{}};
+{emit_statement(add)}
+  CHAINACCEL_UNROLL
+  for (int i = 0; i < 8; ++i) out.w[i] = o[i];
+  return k[0];
+}}
+
+// out = a - b; returns the borrow (1 when a < b).
+__device__ __forceinline__ uint32_t U256SubChains(const U256& a, const U256& b, U256& out) {{
+  uint32_t o[8] = {{}};
+  uint32_t k[1] = {{}};
+{emit_statement(sub)}
+  CHAINACCEL_UNROLL
+  for (int i = 0; i < 8; ++i) out.w[i] = o[i];
+  return k[0] & 1;
+}}
+
+// r[0, 8) += x. REQUIRES: the sum is below 2^256.
+__device__ __forceinline__ void U256AddSmallChains(uint32_t r[8], uint32_t x) {{
+  const uint32_t k[1] = {{x}};
+{chr(10).join(emit_statement(c) for c in add_small)}
+}}
 
 }}  // namespace chainaccel::kernels
 
@@ -304,8 +426,13 @@ def main():
     mul, sqr = product_chains(single), square_chains(single)
     check("mul", mul, values[:60] + values[-40:])
     check("sqr", sqr, values)
-    counts = {"mul": sum(len(c.ops) for c in mul), "sqr": sum(len(c.ops) for c in sqr)}
-    text = header_text(mul, sqr)
+    fold, add_small = fold_chains(), add_small_chain()
+    check_fold(fold, add_small, values)
+    add, sub = add_sub_chains()
+    check_add_sub(add, sub, values)
+    counts = {"mul": sum(len(c.ops) for c in mul), "sqr": sum(len(c.ops) for c in sqr),
+              "fold": sum(len(c.ops) for c in fold), "add": len(add.ops), "sub": len(sub.ops)}
+    text = header_text(mul, sqr, fold, add_small, add, sub)
     if "--check" in sys.argv:
         if HEADER.read_text() != text:
             print(f"{HEADER} differs from the generator's output: run {sys.argv[0]}")

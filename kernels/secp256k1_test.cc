@@ -80,6 +80,8 @@ void CheckModularArithmetic(const char* name) {
     const Bn ba = ToBn(a_raw);
     REQUIRE(BN_nnmod(expected.get(), ba.get(), m.get(), ctx) == 1);
     REQUIRE(U256Equal(a, FromBn(expected.get())));
+    REQUIRE(BN_mod_sub(expected.get(), ToBn(U256Zero()).get(), ToBn(a).get(), m.get(), ctx) == 1);
+    CHECK(U256Equal(ModNeg<M>(a), FromBn(expected.get())));
     for (size_t k = 0; k < operands.size(); k += 7) {
       const U256 b = ModReduce<M>(operands[k]);
       const Bn bb = ToBn(b);
@@ -126,6 +128,51 @@ TEST_CASE("Scalar arithmetic mod n matches OpenSSL", "[secp256k1]") {
 
 TEST_CASE("Field arithmetic mod 2^255 - 19 matches OpenSSL", "[ed25519]") {
   CheckModularArithmetic<Ed25519Field>("ed25519 field");
+}
+
+// ModReduceWideOneLimb's branchless steps at their edges: a low half around p, 2p and
+// 2^255 (where the last step subtracts p or not, and where bit 255 folds), with high
+// halves 0, 1 and all ones (the largest first fold), against BN_nnmod.
+TEST_CASE("Wide reduction mod 2^255 - 19 at the edges of its folds", "[ed25519]") {
+  BN_CTX* ctx = BN_CTX_new();
+  const U256 p = Ed25519Field::Modulus();
+  // 2^256 = 2p + 38: the reduction's one-limb constant.
+  U256 twice_p;
+  REQUIRE(U256Add(p, p, twice_p) == 0);
+  U256 check;
+  REQUIRE(U256Add(twice_p, U256Small(Ed25519Field::C(0)), check) == 1);
+  REQUIRE(U256IsZero(check));
+  U256 top = U256Zero();
+  top.w[7] = 0x80000000;
+  std::vector<U256> lows;
+  for (const U256& base : {p, twice_p, top, U256Zero()}) {
+    for (uint32_t delta : {0u, 1u, 18u, 19u, 20u, 37u, 38u, 39u, 1500u}) {
+      U256 above, below;
+      U256Add(base, U256Small(delta), above);
+      U256Sub(base, U256Small(delta), below);
+      lows.push_back(above);
+      lows.push_back(below);
+    }
+  }
+  U256 ones;
+  for (auto& w : ones.w) w = 0xFFFFFFFF;
+  const Bn m = ToBn(p);
+  Bn expected(BN_new()), wide_bn(BN_new());
+  for (const U256& high : {U256Zero(), U256Small(1), top, ones}) {
+    for (const U256& low : lows) {
+      uint32_t wide[16];
+      for (int i = 0; i < 8; ++i) {
+        wide[i] = low.w[i];
+        wide[8 + i] = high.w[i];
+      }
+      REQUIRE(BN_lshift(wide_bn.get(), ToBn(high).get(), 256) == 1);
+      REQUIRE(BN_add(wide_bn.get(), wide_bn.get(), ToBn(low).get()) == 1);
+      REQUIRE(BN_nnmod(expected.get(), wide_bn.get(), m.get(), ctx) == 1);
+      INFO("high " << BN_bn2hex(ToBn(high).get()) << " low " << BN_bn2hex(ToBn(low).get()));
+      CHECK(U256Equal(ModReduceWide<Ed25519Field>(wide), FromBn(expected.get())));
+    }
+  }
+  BN_CTX_free(ctx);
 }
 
 TEST_CASE("Half order and square roots", "[secp256k1]") {

@@ -126,8 +126,13 @@ CHAINACCEL_HD int U256BoothDigit5(const U256& a, int i) {
   return static_cast<int>((v >> 1) + (v & 1)) - static_cast<int>(32 * (v >> 5));
 }
 
-// out = a + b; returns the carry out of bit 255.
+// out = a + b; returns the carry out of bit 255. On the device: a PTX carry chain
+// (u256_chains.cuh), one instruction a limb, where nvcc's PTX of this loop has a 64-bit
+// sum, shift and mask a limb.
 CHAINACCEL_HD uint32_t U256Add(const U256& a, const U256& b, U256& out) {
+#if CHAINACCEL_U256_CHAINS
+  return U256AddChains(a, b, out);
+#else
   uint64_t carry = 0;
   CHAINACCEL_UNROLL
   for (int i = 0; i < 8; ++i) {
@@ -136,10 +141,14 @@ CHAINACCEL_HD uint32_t U256Add(const U256& a, const U256& b, U256& out) {
     carry >>= 32;
   }
   return static_cast<uint32_t>(carry);
+#endif
 }
 
-// out = a - b; returns the borrow (1 when a < b).
+// out = a - b; returns the borrow (1 when a < b). On the device: a PTX borrow chain.
 CHAINACCEL_HD uint32_t U256Sub(const U256& a, const U256& b, U256& out) {
+#if CHAINACCEL_U256_CHAINS
+  return U256SubChains(a, b, out);
+#else
   int64_t borrow = 0;
   CHAINACCEL_UNROLL
   for (int i = 0; i < 8; ++i) {
@@ -148,6 +157,17 @@ CHAINACCEL_HD uint32_t U256Sub(const U256& a, const U256& b, U256& out) {
     borrow = d >> 32;  // 0 or -1
   }
   return static_cast<uint32_t>(-borrow);
+#endif
+}
+
+// `if_true` when `pick`, else `if_false`, limb by limb without a branch (the lanes of a
+// warp take both sides of a data-dependent branch one after the other).
+CHAINACCEL_HD U256 U256Select(bool pick, const U256& if_true, const U256& if_false) {
+  const uint32_t mask = 0u - static_cast<uint32_t>(pick);
+  U256 r;
+  CHAINACCEL_UNROLL
+  for (int i = 0; i < 8; ++i) r.w[i] = (if_true.w[i] & mask) | (if_false.w[i] & ~mask);
+  return r;
 }
 
 // t[0, 16) = a * b. On the device: the PTX carry chains of u256_chains.cuh (unless built
@@ -276,15 +296,32 @@ CHAINACCEL_HD U256 ModReduceWidePseudoMersenne(const uint32_t t[16]) {
   return ModReduce<M>(out);  // one subtraction at most here
 }
 
-// t mod m for m = 2^256 - c0 with a one-limb c0 (kCLimbs == 1: 2^255 - 19 as 2^256 - 38).
-// H * 2^256 = H * c0: one fold leaves a carry below c0 + 1, a second leaves at most one
-// more 2^256, which a third adds as c0 into limbs that are then small. Fully unrolled:
-// no limb array is indexed by a runtime value, so nothing goes to local memory (the
-// generic loop below did, and ran Ed25519 verification at 40% of this speed on the H100).
+// t mod m for m = 2^255 - c0 / 2 with a one-limb c0 (kCLimbs == 1: Ed25519's 2^255 - 19,
+// c0 = 38, so 2^256 = 2m + c0 and 2^255 = m + c0 / 2). H * 2^256 = H * c0: one fold
+// leaves t < 2^256 + c0 * 2^256, whose bits from 255 up (q <= 2 c0 + 1) fold again as
+// q * c0 / 2 into the low 255 bits: r < 2^255 + (c0 + 1) c0 / 2. Then r >= m exactly when
+// r + c0 / 2 has bit 255 set, and r - m is that sum without the bit. No branch: a loop
+// subtracting m while r >= m (ModReduce) made the lanes of a warp part after every product,
+// about half of them subtracting. On the device the folds are PTX carry chains
+// (u256_chains.cuh). Fully unrolled: no limb array is indexed by a runtime value, so
+// nothing goes to local memory (the generic loop below did, and ran Ed25519
+// verification at 40% of this speed on the H100).
 template <class M>
 CHAINACCEL_HD U256 ModReduceWideOneLimb(const uint32_t t[16]) {
-  const uint64_t c0 = M::C(0);
-  uint32_t r[8];
+  const uint32_t c0 = M::C(0);
+  const uint32_t half_c0 = c0 / 2;
+  uint32_t r[9];  // t folded once: below 2^256 (c0 + 1)
+  U256 low;       // r's low 255 bits, with the bits above folded in
+  U256 r_minus_m;  // low + c0 / 2, bit 255 then cleared
+#if CHAINACCEL_U256_CHAINS
+  U256FoldOneLimbChains(t, c0, r);
+  const uint32_t q = r[8] << 1 | r[7] >> 31;  // the value's bits from 255 up
+  r[7] &= 0x7FFFFFFF;
+  U256AddSmallChains(r, q * half_c0);
+  CHAINACCEL_UNROLL
+  for (int i = 0; i < 8; ++i) low.w[i] = r_minus_m.w[i] = r[i];
+  U256AddSmallChains(r_minus_m.w, half_c0);
+#else
   uint64_t carry = 0;
   CHAINACCEL_UNROLL
   for (int i = 0; i < 8; ++i) {
@@ -292,30 +329,27 @@ CHAINACCEL_HD U256 ModReduceWideOneLimb(const uint32_t t[16]) {
     r[i] = static_cast<uint32_t>(carry);
     carry >>= 32;
   }
-  carry = static_cast<uint64_t>(r[0]) + carry * c0;  // carry <= c0 here
-  r[0] = static_cast<uint32_t>(carry);
-  carry >>= 32;
+  r[8] = static_cast<uint32_t>(carry);
+  const uint32_t q = r[8] << 1 | r[7] >> 31;
+  r[7] &= 0x7FFFFFFF;
+  carry = static_cast<uint64_t>(q) * half_c0;
   CHAINACCEL_UNROLL
-  for (int i = 1; i < 8; ++i) {
+  for (int i = 0; i < 8; ++i) {
     carry += r[i];
-    r[i] = static_cast<uint32_t>(carry);
+    low.w[i] = static_cast<uint32_t>(carry);
     carry >>= 32;
   }
-  if (carry != 0) {  // r wrapped past 2^256, so r < c0 * (c0 + 1) now: add c0 once more
-    carry = static_cast<uint64_t>(r[0]) + c0;
-    r[0] = static_cast<uint32_t>(carry);
-    carry >>= 32;
-    CHAINACCEL_UNROLL
-    for (int i = 1; i < 8; ++i) {
-      carry += r[i];
-      r[i] = static_cast<uint32_t>(carry);
-      carry >>= 32;
-    }
-  }
-  U256 out;
+  carry = half_c0;
   CHAINACCEL_UNROLL
-  for (int i = 0; i < 8; ++i) out.w[i] = r[i];
-  return ModReduce<M>(out);
+  for (int i = 0; i < 8; ++i) {
+    carry += low.w[i];
+    r_minus_m.w[i] = static_cast<uint32_t>(carry);
+    carry >>= 32;
+  }
+#endif
+  const bool at_least_m = (r_minus_m.w[7] >> 31) != 0;
+  r_minus_m.w[7] &= 0x7FFFFFFF;
+  return U256Select(at_least_m, r_minus_m, low);
 }
 
 // t mod m for any other m = 2^256 - c (c of up to five limbs: secp256k1's group order).
@@ -403,15 +437,6 @@ CHAINACCEL_HD U256 ModSqr(const U256& a) {
   return ModReduceWide<M>(t);
 }
 
-// `if_true` when `pick`, else `if_false`, limb by limb without a branch (the lanes of a
-// warp take both sides of a data-dependent branch one after the other).
-CHAINACCEL_HD U256 U256Select(bool pick, const U256& if_true, const U256& if_false) {
-  const uint32_t mask = 0u - static_cast<uint32_t>(pick);
-  U256 r;
-  CHAINACCEL_UNROLL
-  for (int i = 0; i < 8; ++i) r.w[i] = (if_true.w[i] & mask) | (if_false.w[i] & ~mask);
-  return r;
-}
 
 // REQUIRES (these three): a, b < m.
 // a + b - m is taken when a + b carried out of 2^256 or did not borrow from m: both the
@@ -432,9 +457,10 @@ CHAINACCEL_HD U256 ModSub(const U256& a, const U256& b) {
   return U256Select(borrow != 0, wrapped, difference);
 }
 
+// -a mod m: 0 - a wraps to m - a, and 0 stays 0 (no borrow), so no test of a is needed.
 template <class M>
 CHAINACCEL_HD U256 ModNeg(const U256& a) {
-  return U256IsZero(a) ? a : ModSub<M>(U256Zero(), a);
+  return ModSub<M>(U256Zero(), a);
 }
 
 // z^(2^k) mod m (k squarings).

@@ -13,16 +13,17 @@ namespace {
 // CPU: cpu_engine_bench and gpu_signature_bench's CPU rows on the 16-core Xeon of the
 // H200 lease (bench/RESULTS.md, 2026-12-03): SHA-256 of 1 M 32-byte messages 0.18 s on
 // one thread (1.5 units each), Ed25519 5.3 s and ECDSA 4.4 s for 1 M on 16 threads.
-// GPU signatures: gpu_signature_bench on the H100 through the engine, 2026-12-06 05:49 UTC
-// (bench/RESULTS.md, second session; secp256k1's point operations called, PTX carry
-// chains, branchless ModAdd, 3 blocks an SM): per 2^20 items ECDSA 84.5 ms, recovery
-// 92.4 ms, BIP-340 70.8 ms (32-byte messages), Ed25519 85 ms (81 ms kernel-only plus the
-// engine's staging); 1,024 items one thread a signature in 1.5 / 1.8 / 1.5 / 2.5 ms
-// kernel-only (the floor up to ~4,000 items), ~0.1 ms more through the engine. A batch
-// alone on the device splits each secp256k1 signature over three threads (1.2 / 1.4 /
-// 1.2 ms at 1,024 items), and Ed25519 runs on quads of lanes while the device holds up to
-// 16,384 items (0.82 ms kernel-only at 1,024); the priors keep the one-thread figures,
-// the layout of batches under load, and the calibration and online fit refine them.
+// GPU signatures: gpu_signature_bench on the H100 through the engine, 2026-12-07 07:30 -
+// 07:47 UTC (bench/RESULTS.md; the field arithmetic's additions, subtractions and
+// Ed25519's reduction as PTX chains without branches): per 2^20 items ECDSA 70.6 ms,
+// recovery 78.0 ms, BIP-340 60.8 ms (32-byte messages), Ed25519 74.0 ms (69.5 ms
+// kernel-only plus the engine's staging); 1,024 items one thread a signature in 1.33 /
+// 1.56 / 1.35 / 1.92 ms kernel-only (the floor up to ~4,000 items), ~0.1 ms more through
+// the engine. A batch alone on the device splits each secp256k1 signature over three
+// threads (0.79 / 0.86 / 0.80 ms at 1,024 items through the engine), and Ed25519 runs on
+// quads of lanes while the device holds up to 16,384 items (0.59 ms kernel-only at
+// 1,024); the priors keep the one-thread figures, the layout of batches under load, and
+// the calibration and online fit refine them.
 // The H200 measured the same kernels' predecessors within ~2 % of the H100 (same GH100
 // compute). Other GPU lines: gpu_merkle_bench (2^24 leaves in 13-28 ms); hashes end to
 // end including the copies.
@@ -42,10 +43,10 @@ constexpr std::array<Prior, kCostClassCount> kPriors{{
     {2.0e-7, 1e-4, 2e-9},  // merkle_verify/bitcoin
     {2.0e-7, 1e-4, 2e-9},  // merkle_verify/rfc6962
     {5.0e-7, 1e-4, 3e-9},  // merkle_verify/oz_keccak_sorted
-    {8.5e-5, 2.7e-3, 8.0e-8},  // signature_verify/ed25519
-    {7.0e-5, 1.6e-3, 7.9e-8},  // signature_verify/ecdsa_secp256k1
-    {7.0e-5, 1.6e-3, 6.6e-8},  // signature_verify/schnorr_bip340
-    {7.2e-5, 1.9e-3, 8.6e-8},  // signature_recover/ecdsa_secp256k1
+    {8.5e-5, 2.0e-3, 7.1e-8},  // signature_verify/ed25519
+    {7.0e-5, 1.4e-3, 6.7e-8},  // signature_verify/ecdsa_secp256k1
+    {7.0e-5, 1.4e-3, 5.8e-8},  // signature_verify/schnorr_bip340
+    {7.2e-5, 1.7e-3, 7.4e-8},  // signature_recover/ecdsa_secp256k1
     // Groth16 (work units: MSM points, G2 as three). Estimates until the first batches
     // refine them: Pippenger on one core ~3 us a point at 2^16; a GPU MSM of 2^24 points
     // ~0.1 s (issue 13's floor).
