@@ -160,6 +160,16 @@ CHAINACCEL_HD uint32_t U256Sub(const U256& a, const U256& b, U256& out) {
 #endif
 }
 
+// r += x for a one-limb x. REQUIRES: the sum is below 2^256. On the device a carry chain
+// with no carry out (u256_chains.cuh).
+CHAINACCEL_HD void U256AddSmall(U256& r, uint32_t x) {
+#if CHAINACCEL_U256_CHAINS
+  U256AddSmallChains(r.w, x);
+#else
+  U256Add(r, U256Small(x), r);
+#endif
+}
+
 // `if_true` when `pick`, else `if_false`, limb by limb without a branch (the lanes of a
 // warp take both sides of a data-dependent branch one after the other).
 CHAINACCEL_HD U256 U256Select(bool pick, const U256& if_true, const U256& if_false) {
@@ -309,18 +319,9 @@ CHAINACCEL_HD U256 ModReduceWidePseudoMersenne(const uint32_t t[16]) {
 template <class M>
 CHAINACCEL_HD U256 ModReduceWideOneLimb(const uint32_t t[16]) {
   const uint32_t c0 = M::C(0);
-  const uint32_t half_c0 = c0 / 2;
   uint32_t r[9];  // t folded once: below 2^256 (c0 + 1)
-  U256 low;       // r's low 255 bits, with the bits above folded in
-  U256 r_minus_m;  // low + c0 / 2, bit 255 then cleared
 #if CHAINACCEL_U256_CHAINS
   U256FoldOneLimbChains(t, c0, r);
-  const uint32_t q = r[8] << 1 | r[7] >> 31;  // the value's bits from 255 up
-  r[7] &= 0x7FFFFFFF;
-  U256AddSmallChains(r, q * half_c0);
-  CHAINACCEL_UNROLL
-  for (int i = 0; i < 8; ++i) low.w[i] = r_minus_m.w[i] = r[i];
-  U256AddSmallChains(r_minus_m.w, half_c0);
 #else
   uint64_t carry = 0;
   CHAINACCEL_UNROLL
@@ -330,23 +331,15 @@ CHAINACCEL_HD U256 ModReduceWideOneLimb(const uint32_t t[16]) {
     carry >>= 32;
   }
   r[8] = static_cast<uint32_t>(carry);
-  const uint32_t q = r[8] << 1 | r[7] >> 31;
-  r[7] &= 0x7FFFFFFF;
-  carry = static_cast<uint64_t>(q) * half_c0;
-  CHAINACCEL_UNROLL
-  for (int i = 0; i < 8; ++i) {
-    carry += r[i];
-    low.w[i] = static_cast<uint32_t>(carry);
-    carry >>= 32;
-  }
-  carry = half_c0;
-  CHAINACCEL_UNROLL
-  for (int i = 0; i < 8; ++i) {
-    carry += low.w[i];
-    r_minus_m.w[i] = static_cast<uint32_t>(carry);
-    carry >>= 32;
-  }
 #endif
+  const uint32_t q = r[8] << 1 | r[7] >> 31;  // the value's bits from 255 up
+  U256 low;  // r's low 255 bits, with the bits above folded in
+  CHAINACCEL_UNROLL
+  for (int i = 0; i < 8; ++i) low.w[i] = r[i];
+  low.w[7] &= 0x7FFFFFFF;
+  U256AddSmall(low, q * (c0 / 2));
+  U256 r_minus_m = low;  // low + c0 / 2, bit 255 then cleared
+  U256AddSmall(r_minus_m, c0 / 2);
   const bool at_least_m = (r_minus_m.w[7] >> 31) != 0;
   r_minus_m.w[7] &= 0x7FFFFFFF;
   return U256Select(at_least_m, r_minus_m, low);

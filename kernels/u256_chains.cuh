@@ -2,9 +2,10 @@
 // (lint/u256_chains checks that this file is what it writes, and simulates every chain).
 //
 // u256.cuh's wide product and square, its 256-bit addition and subtraction and the
-// one-limb reduction's folds as PTX carry chains, for the device only: each limb product is one mad.lo and one madc.hi with the carry in the flag, where the C++ loops of
-// u256.cuh take a 64-bit product and separate 64-bit additions. The scheme and why every
-// chain is one asm statement: the generator's docstring.
+// one-limb reduction's folds as PTX carry chains, for the device only: each limb product
+// is one mad.lo and one madc.hi with the carry in the flag, where the C++ loops of u256.cuh
+// take a 64-bit product and separate 64-bit additions. The scheme and why every chain is
+// one asm statement: the generator's docstring.
 #pragma once
 
 #if defined(__CUDA_ARCH__)
