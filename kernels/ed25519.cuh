@@ -89,6 +89,26 @@ struct EdPrecomputed {
 
 CHAINACCEL_HD EdPoint EdIdentity() { return EdPoint{U256Zero(), U256Small(1), U256Small(1), U256Zero()}; }
 
+// The field operations of the point formulas below, in two precisions. FeExact: results
+// below p (u256.cuh's ModMul and the rest), for points that are compared, encoded or
+// handed to other code. FeWeak: results below 2p, congruent mod p (u256.cuh's weak
+// arithmetic), for the inner steps of a ladder, whose point EdReduceWeak brings below p
+// at its end. Either takes the other's values.
+struct FeExact {
+  CHAINACCEL_HD static U256 Mul(const U256& a, const U256& b) { return ModMul<Fe>(a, b); }
+  CHAINACCEL_HD static U256 Sqr(const U256& a) { return ModSqr<Fe>(a); }
+  CHAINACCEL_HD static U256 Add(const U256& a, const U256& b) { return ModAdd<Fe>(a, b); }
+  CHAINACCEL_HD static U256 Sub(const U256& a, const U256& b) { return ModSub<Fe>(a, b); }
+  CHAINACCEL_HD static U256 Neg(const U256& a) { return ModNeg<Fe>(a); }
+};
+struct FeWeak {
+  CHAINACCEL_HD static U256 Mul(const U256& a, const U256& b) { return ModMulWeak<Fe>(a, b); }
+  CHAINACCEL_HD static U256 Sqr(const U256& a) { return ModSqrWeak<Fe>(a); }
+  CHAINACCEL_HD static U256 Add(const U256& a, const U256& b) { return ModAddWeak<Fe>(a, b); }
+  CHAINACCEL_HD static U256 Sub(const U256& a, const U256& b) { return ModSubWeak<Fe>(a, b); }
+  CHAINACCEL_HD static U256 Neg(const U256& a) { return ModSubWeak<Fe>(U256Zero(), a); }
+};
+
 // A point cached for repeated addition: Y + X, Y - X, 2d T, 2Z.
 struct EdCached {
   U256 y_plus_x, y_minus_x, t2d, z2;
@@ -101,15 +121,15 @@ CHAINACCEL_HD EdCached EdToCached(const EdPoint& p) {
 
 // P + Q with Q cached (add-2008-hwcd-3, complete): 8 products. negate: P - Q instead (Y + X
 // and Y - X of Q trade places, 2dT changes sign), without a copy of Q.
+template <class F = FeExact>
 CHAINACCEL_HD EdPoint EdAddCached(const EdPoint& p, const EdCached& q, bool negate = false) {
-  const U256 a = ModMul<Fe>(ModSub<Fe>(p.y, p.x), negate ? q.y_plus_x : q.y_minus_x);
-  const U256 b = ModMul<Fe>(ModAdd<Fe>(p.y, p.x), negate ? q.y_minus_x : q.y_plus_x);
-  U256 c = ModMul<Fe>(p.t, q.t2d);
-  if (negate) c = ModNeg<Fe>(c);
-  const U256 d = ModMul<Fe>(p.z, q.z2);
-  const U256 e = ModSub<Fe>(b, a), f = ModSub<Fe>(d, c), g = ModAdd<Fe>(d, c),
-             h = ModAdd<Fe>(b, a);
-  return EdPoint{ModMul<Fe>(e, f), ModMul<Fe>(g, h), ModMul<Fe>(f, g), ModMul<Fe>(e, h)};
+  const U256 a = F::Mul(F::Sub(p.y, p.x), negate ? q.y_plus_x : q.y_minus_x);
+  const U256 b = F::Mul(F::Add(p.y, p.x), negate ? q.y_minus_x : q.y_plus_x);
+  U256 c = F::Mul(p.t, q.t2d);
+  if (negate) c = F::Neg(c);
+  const U256 d = F::Mul(p.z, q.z2);
+  const U256 e = F::Sub(b, a), f = F::Sub(d, c), g = F::Add(d, c), h = F::Add(b, a);
+  return EdPoint{F::Mul(e, f), F::Mul(g, h), F::Mul(f, g), F::Mul(e, h)};
 }
 
 // P + Q (complete).
@@ -118,31 +138,36 @@ CHAINACCEL_HD EdPoint EdAdd(const EdPoint& p, const EdPoint& q) {
 }
 
 // P + Q with Q precomputed (Z = 1): 7 products.
+template <class F = FeExact>
 CHAINACCEL_HD EdPoint EdAddPrecomputed(const EdPoint& p, const EdPrecomputed& q) {
-  const U256 a = ModMul<Fe>(ModSub<Fe>(p.y, p.x), q.y_minus_x);
-  const U256 b = ModMul<Fe>(ModAdd<Fe>(p.y, p.x), q.y_plus_x);
-  const U256 c = ModMul<Fe>(p.t, q.t2d);
-  const U256 d = ModAdd<Fe>(p.z, p.z);
-  const U256 e = ModSub<Fe>(b, a), f = ModSub<Fe>(d, c), g = ModAdd<Fe>(d, c),
-             h = ModAdd<Fe>(b, a);
-  return EdPoint{ModMul<Fe>(e, f), ModMul<Fe>(g, h), ModMul<Fe>(f, g), ModMul<Fe>(e, h)};
+  const U256 a = F::Mul(F::Sub(p.y, p.x), q.y_minus_x);
+  const U256 b = F::Mul(F::Add(p.y, p.x), q.y_plus_x);
+  const U256 c = F::Mul(p.t, q.t2d);
+  const U256 d = F::Add(p.z, p.z);
+  const U256 e = F::Sub(b, a), f = F::Sub(d, c), g = F::Add(d, c), h = F::Add(b, a);
+  return EdPoint{F::Mul(e, f), F::Mul(g, h), F::Mul(f, g), F::Mul(e, h)};
 }
 
 // 2P (dbl-2008-hwcd with a = -1; it reads X, Y, Z only). kWithT = false leaves T unset
 // (zero), saving a product, for a result that is only doubled again.
-template <bool kWithT = true>
+template <bool kWithT = true, class F = FeExact>
 CHAINACCEL_HD EdPoint EdDouble(const EdPoint& p) {
-  const U256 a = ModSqr<Fe>(p.x);
-  const U256 b = ModSqr<Fe>(p.y);
-  const U256 zz = ModSqr<Fe>(p.z);
-  const U256 c = ModAdd<Fe>(zz, zz);
-  const U256 d = ModNeg<Fe>(a);
-  const U256 e = ModSub<Fe>(ModSub<Fe>(ModSqr<Fe>(ModAdd<Fe>(p.x, p.y)), a), b);
-  const U256 g = ModAdd<Fe>(d, b);
-  const U256 f = ModSub<Fe>(g, c);
-  const U256 h = ModSub<Fe>(d, b);
-  return EdPoint{ModMul<Fe>(e, f), ModMul<Fe>(g, h), ModMul<Fe>(f, g),
-                 kWithT ? ModMul<Fe>(e, h) : U256Zero()};
+  const U256 a = F::Sqr(p.x);
+  const U256 b = F::Sqr(p.y);
+  const U256 zz = F::Sqr(p.z);
+  const U256 c = F::Add(zz, zz);
+  const U256 d = F::Neg(a);
+  const U256 e = F::Sub(F::Sub(F::Sqr(F::Add(p.x, p.y)), a), b);
+  const U256 g = F::Add(d, b);
+  const U256 f = F::Sub(g, c);
+  const U256 h = F::Sub(d, b);
+  return EdPoint{F::Mul(e, f), F::Mul(g, h), F::Mul(f, g), kWithT ? F::Mul(e, h) : U256Zero()};
+}
+
+// P with every coordinate below p (a point of the FeWeak formulas, made exact).
+CHAINACCEL_HD EdPoint EdReduceWeak(const EdPoint& p) {
+  return EdPoint{ModReduceWeak<Fe>(p.x), ModReduceWeak<Fe>(p.y), ModReduceWeak<Fe>(p.z),
+                 ModReduceWeak<Fe>(p.t)};
 }
 
 CHAINACCEL_HD EdPoint EdNegate(const EdPoint& p) {
@@ -153,21 +178,28 @@ CHAINACCEL_HD bool EdIsIdentity(const EdPoint& p) {
   return U256IsZero(p.x) && U256Equal(p.y, p.z);
 }
 
-// z^(2^250 - 1) and z^11, the common head of FeInvert and FePow22523: the addition chain
-// 2, 9, 11, 2^5 - 1, 2^10 - 1, 2^20 - 1, 2^40 - 1, 2^50 - 1, 2^100 - 1, 2^200 - 1,
-// 2^250 - 1 (254 squarings and 11 products; a 4-bit window takes 252 and 77).
+// z^(2^k) with weak squares (FeWeak: below 2p, congruent mod p).
+CHAINACCEL_HD U256 FeSqrTimesWeak(U256 z, int k) {
+  for (int i = 0; i < k; ++i) z = ModSqrWeak<Fe>(z);
+  return z;
+}
+
+// z^(2^250 - 1) and z^11, the common head of FeInvert and FePow22523, both weak (below 2p,
+// congruent mod p; their callers' last product is exact): the addition chain 2, 9, 11,
+// 2^5 - 1, 2^10 - 1, 2^20 - 1, 2^40 - 1, 2^50 - 1, 2^100 - 1, 2^200 - 1, 2^250 - 1 (254
+// squarings and 11 products; a 4-bit window takes 252 and 77).
 CHAINACCEL_HD U256 FePow2p250m1(const U256& z, U256& z11) {
-  const U256 z2 = ModSqr<Fe>(z);
-  const U256 z9 = ModMul<Fe>(ModSqrTimes<Fe>(z2, 2), z);
-  z11 = ModMul<Fe>(z9, z2);
-  const U256 e5 = ModMul<Fe>(ModSqr<Fe>(z11), z9);  // 2^5 - 1
-  const U256 e10 = ModMul<Fe>(ModSqrTimes<Fe>(e5, 5), e5);
-  const U256 e20 = ModMul<Fe>(ModSqrTimes<Fe>(e10, 10), e10);
-  const U256 e40 = ModMul<Fe>(ModSqrTimes<Fe>(e20, 20), e20);
-  const U256 e50 = ModMul<Fe>(ModSqrTimes<Fe>(e40, 10), e10);
-  const U256 e100 = ModMul<Fe>(ModSqrTimes<Fe>(e50, 50), e50);
-  const U256 e200 = ModMul<Fe>(ModSqrTimes<Fe>(e100, 100), e100);
-  return ModMul<Fe>(ModSqrTimes<Fe>(e200, 50), e50);
+  const U256 z2 = ModSqrWeak<Fe>(z);
+  const U256 z9 = ModMulWeak<Fe>(FeSqrTimesWeak(z2, 2), z);
+  z11 = ModMulWeak<Fe>(z9, z2);
+  const U256 e5 = ModMulWeak<Fe>(ModSqrWeak<Fe>(z11), z9);  // 2^5 - 1
+  const U256 e10 = ModMulWeak<Fe>(FeSqrTimesWeak(e5, 5), e5);
+  const U256 e20 = ModMulWeak<Fe>(FeSqrTimesWeak(e10, 10), e10);
+  const U256 e40 = ModMulWeak<Fe>(FeSqrTimesWeak(e20, 20), e20);
+  const U256 e50 = ModMulWeak<Fe>(FeSqrTimesWeak(e40, 10), e10);
+  const U256 e100 = ModMulWeak<Fe>(FeSqrTimesWeak(e50, 50), e50);
+  const U256 e200 = ModMulWeak<Fe>(FeSqrTimesWeak(e100, 100), e100);
+  return ModMulWeak<Fe>(FeSqrTimesWeak(e200, 50), e50);
 }
 
 // z^(p - 2) = z^-1 (0 for 0). Not u256.cuh's binary Euclid ModInv: that one saves ~6 % of
@@ -178,14 +210,14 @@ CHAINACCEL_HD U256 FePow2p250m1(const U256& z, U256& z11) {
 CHAINACCEL_HD U256 FeInvert(const U256& z) {
   U256 z11;
   const U256 e250 = FePow2p250m1(z, z11);
-  return ModMul<Fe>(ModSqrTimes<Fe>(e250, 5), z11);  // 2^255 - 32 + 11
+  return ModMul<Fe>(FeSqrTimesWeak(e250, 5), z11);  // 2^255 - 32 + 11
 }
 
 // z^((p - 5) / 8) = z^(2^252 - 3), the exponent of the square root in decoding.
 CHAINACCEL_HD U256 FePow22523(const U256& z) {
   U256 z11;
   const U256 e250 = FePow2p250m1(z, z11);
-  return ModMul<Fe>(ModSqrTimes<Fe>(e250, 2), z);  // 2^252 - 4 + 1
+  return ModMul<Fe>(FeSqrTimesWeak(e250, 2), z);  // 2^252 - 4 + 1
 }
 
 // The 32-byte encoding: y little-endian, the sign (parity) of x in the top bit.
@@ -309,38 +341,39 @@ CHAINACCEL_HD void EdCachedMultiples(const EdPoint& p,
 }
 
 // [32]P, one window's doublings: four of the five skip T (only an addition reads it).
+template <class F = FeExact>
 CHAINACCEL_HD EdPoint EdWindowDoublings(EdPoint p) {
-  p = EdDouble<false>(p);
-  p = EdDouble<false>(p);
-  p = EdDouble<false>(p);
-  p = EdDouble<false>(p);
-  return EdDouble<true>(p);
+  p = EdDouble<false, F>(p);
+  p = EdDouble<false, F>(p);
+  p = EdDouble<false, F>(p);
+  p = EdDouble<false, F>(p);
+  return EdDouble<true, F>(p);
 }
 
 // b * P for b < 2^254 (little-endian limbs) from P's cached multiples: signed 5-bit
 // windows (at most 51 additions where unsigned 4-bit windows took 64; four of each five
 // doublings skip T). The windows are fixed, not wNAF, so the lanes of a warp add at the
-// same steps.
+// same steps. The ladder's steps are weak (FeWeak); the result is exact.
 CHAINACCEL_HD EdPoint EdWindowedMul(const U256& b,
                                     const EdCached (&multiples)[kEdVariableWindowMultiples]) {
   EdPoint acc = EdIdentity();
   for (int i = kEdVariableWindowDigits - 1; i >= 0; --i) {
-    acc = EdWindowDoublings(acc);
+    acc = EdWindowDoublings<FeWeak>(acc);
     const int d = U256BoothDigit5(b, i);
     // One addition for either sign, so that lanes of both signs add together.
-    if (d != 0) acc = EdAddCached(acc, multiples[(d < 0 ? -d : d) - 1], d < 0);
+    if (d != 0) acc = EdAddCached<FeWeak>(acc, multiples[(d < 0 ? -d : d) - 1], d < 0);
   }
-  return acc;
+  return EdReduceWeak(acc);
 }
 
 // acc + a * B for a < 2^256 from the table (Ed25519BaseTable's entries): one mixed
-// addition per non-zero byte of a.
+// addition per non-zero byte of a, weak (FeWeak); the result is exact.
 CHAINACCEL_HD EdPoint EdAddFixedBaseMul(EdPoint acc, const U256& a, const EdPrecomputed* table) {
   for (int j = 0; j < kEd25519TableWindows; ++j) {
     const uint32_t d = (a.w[j / 4] >> (8 * (j % 4))) & 0xFF;
-    if (d != 0) acc = EdAddPrecomputed(acc, table[kEd25519TableDigits * j + d - 1]);
+    if (d != 0) acc = EdAddPrecomputed<FeWeak>(acc, table[kEd25519TableDigits * j + d - 1]);
   }
-  return acc;
+  return EdReduceWeak(acc);
 }
 
 // a * B + b * P for scalars a < 2^256 and b < 2^254: EdWindowedMul, then a * B added.

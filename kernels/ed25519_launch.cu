@@ -18,8 +18,11 @@ namespace {
 // 15.7-16.1 only with its Euclid replaced by a free (wrong) reduction. Point operations
 // stay inlined here: called (CHAINACCEL_HD_CALLED, as secp256k1's are) they made this
 // kernel 7 % slower at 2^20 signatures (H100: 12.1 against 13.0 M/s; "Called point
-// operations"). Since the field arithmetic lost its branches (2026-12-07) this kernel runs
-// 15.1 M/s there, bound by instruction fetch (ncu: 54 % of a warp's stalls; kernels/NOTES.md).
+// operations"). Since the field arithmetic lost its branches (2026-12-07) this kernel ran
+// 15.1 M/s there, bound by instruction fetch (ncu: 54 % of a warp's stalls); with its
+// ladders in weak arithmetic (ed25519.cuh's FeWeak, the same day) 16.1-16.4 M/s, 663 k
+// warp instructions a verification against 754 k (ptxas: 128 registers, 8 bytes spilled;
+// kernels/NOTES.md, "Weak arithmetic in the Ed25519 ladders").
 constexpr int kEd25519ThreadsPerBlock = 128;
 constexpr int kEd25519MinBlocksPerSm = 4;
 

@@ -175,6 +175,89 @@ TEST_CASE("Wide reduction mod 2^255 - 19 at the edges of its folds", "[ed25519]"
   BN_CTX_free(ctx);
 }
 
+// u256.cuh's weak arithmetic mod 2^255 - 19 (the Ed25519 ladders' inner steps): results
+// below 2p and congruent to OpenSSL's, for operands anywhere below 2p (sums and
+// differences) or 2^256 (products), the edges around p, 2p and 2^255 among them, and
+// ModReduceWeak bringing any 256-bit value below p; then long random chains of weak
+// operations against the exact ones.
+TEST_CASE("Weak arithmetic mod 2^255 - 19 stays below 2p and matches OpenSSL", "[ed25519]") {
+  using M = Ed25519Field;
+  auto rng = testing::MakeRng("ed25519 weak");
+  BN_CTX* ctx = BN_CTX_new();
+  const U256 p = M::Modulus();
+  U256 twice_p, top = U256Zero(), ones;
+  U256Add(p, p, twice_p);
+  top.w[7] = 0x80000000;
+  for (auto& w : ones.w) w = 0xFFFFFFFF;
+  std::vector<U256> weak;  // below 2p
+  for (const U256& base : {U256Zero(), p, top, twice_p}) {
+    for (uint32_t delta : {1u, 2u, 19u, 20u, 38u, 39u, 1500u}) {
+      U256 v;
+      U256Sub(base, U256Small(delta), v);
+      if (!U256IsZero(base) && U256Less(v, twice_p)) weak.push_back(v);
+      U256Add(base, U256Small(delta), v);
+      if (U256Less(v, twice_p)) weak.push_back(v);
+    }
+  }
+  weak.push_back(U256Zero());
+  weak.push_back(p);
+  for (int i = 0; i < 100; ++i) {
+    U256 v = RandomU256(rng);
+    if (U256Less(v, twice_p)) weak.push_back(v);
+  }
+  const Bn m = ToBn(p);
+  const Bn two_p = ToBn(twice_p);
+  Bn expected(BN_new());
+  auto check = [&](const U256& got, const BIGNUM* value, const char* what) {
+    INFO(what << " got " << BN_bn2hex(ToBn(got).get()));
+    CHECK(U256Less(got, twice_p));
+    REQUIRE(BN_nnmod(expected.get(), value, m.get(), ctx) == 1);
+    CHECK(U256Equal(ModReduceWeak<M>(got), FromBn(expected.get())));
+  };
+  Bn value(BN_new());
+  for (const U256& a : weak) {
+    for (const U256& b : weak) {
+      const Bn ba = ToBn(a), bb = ToBn(b);
+      REQUIRE(BN_add(value.get(), ba.get(), bb.get()) == 1);
+      check(ModAddWeak<M>(a, b), value.get(), "add");
+      REQUIRE(BN_sub(value.get(), ba.get(), bb.get()) == 1);
+      check(ModSubWeak<M>(a, b), value.get(), "sub");
+      REQUIRE(BN_mul(value.get(), ba.get(), bb.get(), ctx) == 1);
+      check(ModMulWeak<M>(a, b), value.get(), "mul");
+    }
+    const Bn ba = ToBn(a);
+    REQUIRE(BN_mul(value.get(), ba.get(), ba.get(), ctx) == 1);
+    check(ModSqrWeak<M>(a), value.get(), "sqr");
+  }
+  // Products of any 256-bit operands, and ModReduceWeak of any 256-bit value.
+  for (const U256& a : {ones, top, twice_p, RandomU256(rng)}) {
+    for (const U256& b : {ones, U256Small(2), RandomU256(rng)}) {
+      REQUIRE(BN_mul(value.get(), ToBn(a).get(), ToBn(b).get(), ctx) == 1);
+      check(ModMulWeak<M>(a, b), value.get(), "mul of wide operands");
+    }
+    REQUIRE(BN_nnmod(expected.get(), ToBn(a).get(), m.get(), ctx) == 1);
+    CHECK(U256Equal(ModReduceWeak<M>(a), FromBn(expected.get())));
+  }
+  // Chains: the same random program of products, squares, sums, differences and
+  // negations, weak and exact, agree at every step once reduced.
+  for (int chain = 0; chain < 200; ++chain) {
+    U256 weak_x = ModReduce<M>(RandomU256(rng)), exact_x = weak_x;
+    const U256 y = ModReduce<M>(RandomU256(rng));
+    for (int step = 0; step < 100; ++step) {
+      switch (rng() % 5) {
+        case 0: weak_x = ModMulWeak<M>(weak_x, y); exact_x = ModMul<M>(exact_x, y); break;
+        case 1: weak_x = ModSqrWeak<M>(weak_x); exact_x = ModSqr<M>(exact_x); break;
+        case 2: weak_x = ModAddWeak<M>(weak_x, weak_x); exact_x = ModAdd<M>(exact_x, exact_x); break;
+        case 3: weak_x = ModSubWeak<M>(weak_x, y); exact_x = ModSub<M>(exact_x, y); break;
+        default: weak_x = ModSubWeak<M>(U256Zero(), weak_x); exact_x = ModNeg<M>(exact_x); break;
+      }
+      REQUIRE(U256Less(weak_x, twice_p));
+      REQUIRE(U256Equal(ModReduceWeak<M>(weak_x), exact_x));
+    }
+  }
+  BN_CTX_free(ctx);
+}
+
 TEST_CASE("Half order and square roots", "[secp256k1]") {
   U256 doubled;
   U256Add(Secp256k1HalfOrder(), Secp256k1HalfOrder(), doubled);

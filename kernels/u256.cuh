@@ -307,17 +307,20 @@ CHAINACCEL_HD U256 ModReduceWidePseudoMersenne(const uint32_t t[16]) {
 }
 
 // t mod m for m = 2^255 - c0 / 2 with a one-limb c0 (kCLimbs == 1: Ed25519's 2^255 - 19,
-// c0 = 38, so 2^256 = 2m + c0 and 2^255 = m + c0 / 2). H * 2^256 = H * c0: one fold
-// leaves t < 2^256 + c0 * 2^256, whose bits from 255 up (q <= 2 c0 + 1) fold again as
-// q * c0 / 2 into the low 255 bits: r < 2^255 + (c0 + 1) c0 / 2. Then r >= m exactly when
-// r + c0 / 2 has bit 255 set, and r - m is that sum without the bit. No branch: a loop
-// subtracting m while r >= m (ModReduce) made the lanes of a warp part after every product,
-// about half of them subtracting. On the device the folds are PTX carry chains
+// c0 = 38, so 2^256 = 2m + c0 and 2^255 = m + c0 / 2), in two steps:
+// ModReduceWideOneLimbWeak: H * 2^256 = H * c0: one fold leaves t < 2^256 + c0 * 2^256,
+// whose bits from 255 up (q <= 2 c0 + 1) fold again as q * c0 / 2 into the low 255 bits:
+// r < 2^255 + (c0 + 1) c0, congruent to t (below 2m: a weak result, which products
+// and ModAddWeak / ModSubWeak take as they are). ModReduceOneLimbFinal: r >= m exactly
+// when r + c0 / 2 has bit 255 set, and r - m is that sum without the bit. No branch: a
+// loop subtracting m while r >= m (ModReduce) made the lanes of a warp part after every
+// product, about half of them subtracting. On the device the folds are PTX carry chains
 // (u256_chains.cuh). Fully unrolled: no limb array is indexed by a runtime value, so
 // nothing goes to local memory (the generic loop below did, and ran Ed25519
 // verification at 40% of this speed on the H100).
 template <class M>
-CHAINACCEL_HD U256 ModReduceWideOneLimb(const uint32_t t[16]) {
+CHAINACCEL_HD U256 ModReduceWideOneLimbWeak(const uint32_t t[16]) {
+  static_assert(M::kCLimbs == 1);
   const uint32_t c0 = M::C(0);
   uint32_t r[9];  // t folded once: below 2^256 (c0 + 1)
 #if CHAINACCEL_U256_CHAINS
@@ -338,11 +341,22 @@ CHAINACCEL_HD U256 ModReduceWideOneLimb(const uint32_t t[16]) {
   for (int i = 0; i < 8; ++i) low.w[i] = r[i];
   low.w[7] &= 0x7FFFFFFF;
   U256AddSmall(low, q * (c0 / 2));
-  U256 r_minus_m = low;  // low + c0 / 2, bit 255 then cleared
-  U256AddSmall(r_minus_m, c0 / 2);
+  return low;
+}
+
+// r mod m for r < 2^255 + (c0 + 1) c0 (ModReduceWideOneLimbWeak's results).
+template <class M>
+CHAINACCEL_HD U256 ModReduceOneLimbFinal(const U256& r) {
+  U256 r_minus_m = r;  // r + c0 / 2, bit 255 then cleared
+  U256AddSmall(r_minus_m, M::C(0) / 2);
   const bool at_least_m = (r_minus_m.w[7] >> 31) != 0;
   r_minus_m.w[7] &= 0x7FFFFFFF;
-  return U256Select(at_least_m, r_minus_m, low);
+  return U256Select(at_least_m, r_minus_m, r);
+}
+
+template <class M>
+CHAINACCEL_HD U256 ModReduceWideOneLimb(const uint32_t t[16]) {
+  return ModReduceOneLimbFinal<M>(ModReduceWideOneLimbWeak<M>(t));
 }
 
 // t mod m for any other m = 2^256 - c (c of up to five limbs: secp256k1's group order).
@@ -414,22 +428,82 @@ inline thread_local ModOpCounts mod_op_counts;
   } while (0)
 #endif
 
-template <class M>
+// How a product comes back: below m (kFull), or weak (kWeak, one-limb m only: below 2m,
+// congruent mod m; ModMulWeak below).
+enum class Reduction { kFull, kWeak };
+
+template <class M, Reduction R>
+CHAINACCEL_HD U256 ModReduceWideTo(uint32_t t[16]) {
+  if constexpr (R == Reduction::kWeak) {
+    return ModReduceWideOneLimbWeak<M>(t);
+  } else {
+    return ModReduceWide<M>(t);
+  }
+}
+
+template <class M, Reduction R = Reduction::kFull>
 CHAINACCEL_HD U256 ModMul(const U256& a, const U256& b) {
   CHAINACCEL_COUNT_MOD_OP(M, mul);
   uint32_t t[16];
   U256MulWide(a, b, t);
-  return ModReduceWide<M>(t);
+  return ModReduceWideTo<M, R>(t);
 }
 
-template <class M>
+template <class M, Reduction R = Reduction::kFull>
 CHAINACCEL_HD U256 ModSqr(const U256& a) {
   CHAINACCEL_COUNT_MOD_OP(M, sqr);
   uint32_t t[16];
   U256SqrWide(a, t);
-  return ModReduceWide<M>(t);
+  return ModReduceWideTo<M, R>(t);
 }
 
+
+// Weak arithmetic for a one-limb modulus m = 2^255 - c0 / 2 (Ed25519's field): values
+// below 2m = 2^256 - c0, congruent mod m, for the inner steps of a ladder or a power,
+// where a full reduction after every operation is work no one reads (~20 of a product's
+// ~300 instructions on the device). A weak value must be brought below m
+// (ModReduceWeak) before it is compared, tested for zero or encoded.
+// a * b and a * a, for any a, b < 2^256: below 2^255 + (c0 + 1) c0 < 2m.
+template <class M>
+CHAINACCEL_HD U256 ModMulWeak(const U256& a, const U256& b) {
+  return ModMul<M, Reduction::kWeak>(a, b);
+}
+
+template <class M>
+CHAINACCEL_HD U256 ModSqrWeak(const U256& a) {
+  return ModSqr<M, Reduction::kWeak>(a);
+}
+
+// a + b for a, b < 2m: below 2m. a + b < 4m; when it reaches 2m = 2^256 - c0, adding c0
+// carries out of bit 255 (or a + b did already), and that sum's low 256 bits are a + b - 2m.
+template <class M>
+CHAINACCEL_HD U256 ModAddWeak(const U256& a, const U256& b) {
+  U256 sum, less_2m;
+  const uint32_t carry = U256Add(a, b, sum);
+  const uint32_t carry_c0 = U256Add(sum, U256Small(M::C(0)), less_2m);
+  return U256Select((carry | carry_c0) != 0, less_2m, sum);
+}
+
+// a - b for a, b < 2m: below 2m. When a < b, a - b + 2m is in (0, 2m); the wrapped
+// difference a - b + 2^256 is at least c0 + 1, so taking c0 from it does not borrow.
+template <class M>
+CHAINACCEL_HD U256 ModSubWeak(const U256& a, const U256& b) {
+  U256 difference;
+  const uint32_t borrow = U256Sub(a, b, difference);
+  U256Sub(difference, U256Small(borrow * M::C(0)), difference);
+  return difference;
+}
+
+// a mod m for any a < 2^256 (a weak value brought below m): bit 255 folded as c0 / 2,
+// then ModReduceOneLimbFinal.
+template <class M>
+CHAINACCEL_HD U256 ModReduceWeak(const U256& a) {
+  U256 r = a;
+  const uint32_t top = r.w[7] >> 31;
+  r.w[7] &= 0x7FFFFFFF;
+  U256AddSmall(r, top * (M::C(0) / 2));
+  return ModReduceOneLimbFinal<M>(r);
+}
 
 // REQUIRES (these three): a, b < m.
 // a + b - m is taken when a + b carried out of 2^256 or did not borrow from m: both the

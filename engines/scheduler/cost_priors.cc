@@ -16,10 +16,11 @@ namespace {
 // GPU signatures: gpu_signature_bench on the H100 through the engine, 2026-12-07 07:30 -
 // 07:47 UTC (bench/RESULTS.md; the field arithmetic's additions, subtractions and
 // Ed25519's reduction as PTX chains without branches): per 2^20 items ECDSA 70.6 ms,
-// recovery 78.0 ms, BIP-340 60.8 ms (32-byte messages), Ed25519 74.0 ms (69.5 ms
-// kernel-only plus the engine's staging); 1,024 items one thread a signature in 1.33 /
-// 1.56 / 1.35 / 1.92 ms kernel-only (the floor up to ~4,000 items), ~0.1 ms more through
-// the engine. A batch alone on the device splits each secp256k1 signature over three
+// recovery 78.0 ms, BIP-340 60.8 ms (32-byte messages); Ed25519 69.0 ms (64.2 ms
+// kernel-only plus the engine's staging; its ladders in weak arithmetic, 09:50 UTC, same
+// day); 1,024 items one thread a signature in 1.33 / 1.56 / 1.35 / 1.92 ms kernel-only
+// (the floor up to ~4,000 items; Ed25519's before the weak arithmetic, which took ~7 %
+// off its 2^20 time), ~0.1 ms more through the engine. A batch alone on the device splits each secp256k1 signature over three
 // threads (0.79 / 0.86 / 0.80 ms at 1,024 items through the engine), and Ed25519 runs on
 // quads of lanes while the device holds up to 16,384 items (0.59 ms kernel-only at
 // 1,024); the priors keep the one-thread figures, the layout of batches under load, and
@@ -43,7 +44,7 @@ constexpr std::array<Prior, kCostClassCount> kPriors{{
     {2.0e-7, 1e-4, 2e-9},  // merkle_verify/bitcoin
     {2.0e-7, 1e-4, 2e-9},  // merkle_verify/rfc6962
     {5.0e-7, 1e-4, 3e-9},  // merkle_verify/oz_keccak_sorted
-    {8.5e-5, 2.0e-3, 7.1e-8},  // signature_verify/ed25519
+    {8.5e-5, 2.0e-3, 6.6e-8},  // signature_verify/ed25519
     {7.0e-5, 1.4e-3, 6.7e-8},  // signature_verify/ecdsa_secp256k1
     {7.0e-5, 1.4e-3, 5.8e-8},  // signature_verify/schnorr_bip340
     {7.2e-5, 1.7e-3, 7.4e-8},  // signature_recover/ecdsa_secp256k1
