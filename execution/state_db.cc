@@ -159,12 +159,18 @@ Status OpenDb(const std::string& path, rocksdb::Env* env, std::unique_ptr<rocksd
     // quarter as many level-0 tables to compact as at 64 MiB), up to four of them so
     // that writers go on while full ones are flushed, and flushes and compactions on
     // every core, each compaction split over the cores too. RocksDB's write throttling
-    // is off: by default it slows writers to 16 MB/s once level 0 holds 20 tables. On the
-    // 16-core host, 16 writers took 28.5 s to write 10^7 state records (~35 MB/s), where
-    // the 2-core VM's two took 16.3 s; throttling is the likely cause (not confirmed on
-    // the host yet; neutral on the VM: 10^7 keys through --import-state in ~21 s with
-    // these settings and without). The import waits for the compactions to
-    // catch up at its end instead (state_import.cc, WaitForCompactions).
+    // is off: by default it slows writers to 16 MB/s once level 0 holds 20 tables; the
+    // import waits for the compactions to catch up at its end instead (state_import.cc,
+    // WaitForCompactions).
+    // Unordered writes: each writer inserts its batch into the memtable on its own
+    // thread, beside the others, once RocksDB has given it its sequence numbers. In the
+    // default ordered mode a write group holds one 8 MiB batch (groups stop growing at 1
+    // MiB) and the groups insert one after another: the import's threads wrote as one
+    // (16-core host, 10^7 keys: read 23-28 s with 16 threads, 26 s with 4). Unordered:
+    // read 4.0-4.3 s with 16, the import 11-14 s against 34-43 s; a 256 MiB group cap
+    // instead, 21-22 s (bench/EXEC_RESULTS.md, "Unordered writes in the import"). What
+    // unordered writes give up, a reader's view that holds either all of a batch or none
+    // of it, no one uses here: nothing reads the database until the import has ended.
     const int cores = static_cast<int>(std::max(2u, std::thread::hardware_concurrency()));
     options.write_buffer_size = size_t{256} << 20;
     options.max_write_buffer_number = 4;
@@ -174,6 +180,7 @@ Status OpenDb(const std::string& path, rocksdb::Env* env, std::unique_ptr<rocksd
     options.level0_stop_writes_trigger = 1 << 20;
     options.soft_pending_compaction_bytes_limit = 0;
     options.hard_pending_compaction_bytes_limit = 0;
+    options.unordered_write = true;  // needs allow_concurrent_memtable_write, the default
   }
   // The folder must exist before LOG opens in it (RocksDB creates it only after).
   if (!read_only) (void)options.env->CreateDirIfMissing(path);
