@@ -122,7 +122,10 @@ __global__ void __launch_bounds__(SplitGeometry<Roles>::kThreadsPerBlock,
     typename Roles::Carried carried;
     roles.FirstPhase(role, item, parts, carried);
     // Named barrier 1 of roles 1 and 2, in its unaligned form (barrier.sync, not
-    // bar.sync): a warp's lanes may arrive at different times.
+    // bar.sync): a warp's lanes may arrive at different times. compute-sanitizer's
+    // racecheck does not follow a barrier with a thread count: it may report hazards
+    // between SecondPhase's stores and Finish's loads, across the block barrier below
+    // (false positives: kernels/experiments/racecheck_named_barrier.cu).
     asm volatile("barrier.sync 1, %0;" ::"n"(Geometry::kThreadsPerBlock - 32) : "memory");
     roles.SecondPhase(role, item, parts, carried);
   }
