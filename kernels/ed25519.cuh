@@ -178,28 +178,22 @@ CHAINACCEL_HD bool EdIsIdentity(const EdPoint& p) {
   return U256IsZero(p.x) && U256Equal(p.y, p.z);
 }
 
-// z^(2^k) with weak squares (FeWeak: below 2p, congruent mod p).
-CHAINACCEL_HD U256 FeSqrTimesWeak(U256 z, int k) {
-  for (int i = 0; i < k; ++i) z = ModSqrWeak<Fe>(z);
-  return z;
-}
-
 // z^(2^250 - 1) and z^11, the common head of FeInvert and FePow22523, both weak (below 2p,
 // congruent mod p; their callers' last product is exact): the addition chain 2, 9, 11,
 // 2^5 - 1, 2^10 - 1, 2^20 - 1, 2^40 - 1, 2^50 - 1, 2^100 - 1, 2^200 - 1, 2^250 - 1 (254
 // squarings and 11 products; a 4-bit window takes 252 and 77).
 CHAINACCEL_HD U256 FePow2p250m1(const U256& z, U256& z11) {
   const U256 z2 = ModSqrWeak<Fe>(z);
-  const U256 z9 = ModMulWeak<Fe>(FeSqrTimesWeak(z2, 2), z);
+  const U256 z9 = ModMulWeak<Fe>(ModSqrTimes<Fe, Reduction::kWeak>(z2, 2), z);
   z11 = ModMulWeak<Fe>(z9, z2);
   const U256 e5 = ModMulWeak<Fe>(ModSqrWeak<Fe>(z11), z9);  // 2^5 - 1
-  const U256 e10 = ModMulWeak<Fe>(FeSqrTimesWeak(e5, 5), e5);
-  const U256 e20 = ModMulWeak<Fe>(FeSqrTimesWeak(e10, 10), e10);
-  const U256 e40 = ModMulWeak<Fe>(FeSqrTimesWeak(e20, 20), e20);
-  const U256 e50 = ModMulWeak<Fe>(FeSqrTimesWeak(e40, 10), e10);
-  const U256 e100 = ModMulWeak<Fe>(FeSqrTimesWeak(e50, 50), e50);
-  const U256 e200 = ModMulWeak<Fe>(FeSqrTimesWeak(e100, 100), e100);
-  return ModMulWeak<Fe>(FeSqrTimesWeak(e200, 50), e50);
+  const U256 e10 = ModMulWeak<Fe>(ModSqrTimes<Fe, Reduction::kWeak>(e5, 5), e5);
+  const U256 e20 = ModMulWeak<Fe>(ModSqrTimes<Fe, Reduction::kWeak>(e10, 10), e10);
+  const U256 e40 = ModMulWeak<Fe>(ModSqrTimes<Fe, Reduction::kWeak>(e20, 20), e20);
+  const U256 e50 = ModMulWeak<Fe>(ModSqrTimes<Fe, Reduction::kWeak>(e40, 10), e10);
+  const U256 e100 = ModMulWeak<Fe>(ModSqrTimes<Fe, Reduction::kWeak>(e50, 50), e50);
+  const U256 e200 = ModMulWeak<Fe>(ModSqrTimes<Fe, Reduction::kWeak>(e100, 100), e100);
+  return ModMulWeak<Fe>(ModSqrTimes<Fe, Reduction::kWeak>(e200, 50), e50);
 }
 
 // z^(p - 2) = z^-1 (0 for 0). Not u256.cuh's binary Euclid ModInv: that one saves ~6 % of
@@ -210,14 +204,14 @@ CHAINACCEL_HD U256 FePow2p250m1(const U256& z, U256& z11) {
 CHAINACCEL_HD U256 FeInvert(const U256& z) {
   U256 z11;
   const U256 e250 = FePow2p250m1(z, z11);
-  return ModMul<Fe>(FeSqrTimesWeak(e250, 5), z11);  // 2^255 - 32 + 11
+  return ModMul<Fe>(ModSqrTimes<Fe, Reduction::kWeak>(e250, 5), z11);  // 2^255 - 32 + 11
 }
 
 // z^((p - 5) / 8) = z^(2^252 - 3), the exponent of the square root in decoding.
 CHAINACCEL_HD U256 FePow22523(const U256& z) {
   U256 z11;
   const U256 e250 = FePow2p250m1(z, z11);
-  return ModMul<Fe>(FeSqrTimesWeak(e250, 2), z);  // 2^252 - 4 + 1
+  return ModMul<Fe>(ModSqrTimes<Fe, Reduction::kWeak>(e250, 2), z);  // 2^252 - 4 + 1
 }
 
 // The 32-byte encoding: y little-endian, the sign (parity) of x in the top bit.

@@ -530,10 +530,10 @@ CHAINACCEL_HD U256 ModNeg(const U256& a) {
   return ModSub<M>(U256Zero(), a);
 }
 
-// z^(2^k) mod m (k squarings).
-template <class M>
+// z^(2^k) mod m (k squarings; with Reduction::kWeak, weak squares: ModSqrWeak).
+template <class M, Reduction R = Reduction::kFull>
 CHAINACCEL_HD U256 ModSqrTimes(U256 z, int k) {
-  for (int i = 0; i < k; ++i) z = ModSqr<M>(z);
+  for (int i = 0; i < k; ++i) z = ModSqr<M, R>(z);
   return z;
 }
 

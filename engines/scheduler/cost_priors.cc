@@ -20,11 +20,11 @@ namespace {
 // kernel-only plus the engine's staging; its ladders in weak arithmetic, 09:50 UTC, same
 // day); 1,024 items one thread a signature in 1.33 / 1.56 / 1.35 / 1.92 ms kernel-only
 // (the floor up to ~4,000 items; Ed25519's before the weak arithmetic, which took ~7 %
-// off its 2^20 time), ~0.1 ms more through the engine. A batch alone on the device splits each secp256k1 signature over three
-// threads (0.79 / 0.86 / 0.80 ms at 1,024 items through the engine), and Ed25519 runs on
-// quads of lanes while the device holds up to 16,384 items (0.59 ms kernel-only at
-// 1,024); the priors keep the one-thread figures, the layout of batches under load, and
-// the calibration and online fit refine them.
+// off its 2^20 time), ~0.1 ms more through the engine. A batch alone on the device
+// splits each secp256k1 signature over three threads (0.79 / 0.86 / 0.80 ms at 1,024
+// items through the engine), and Ed25519 runs on quads of lanes while the device holds up
+// to 16,384 items (0.57 ms kernel-only at 1,024); the priors keep the one-thread figures,
+// the layout of batches under load, and the calibration and online fit refine them.
 // The H200 measured the same kernels' predecessors within ~2 % of the H100 (same GH100
 // compute). Other GPU lines: gpu_merkle_bench (2^24 leaves in 13-28 ms); hashes end to
 // end including the copies.
