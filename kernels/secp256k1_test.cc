@@ -206,7 +206,6 @@ TEST_CASE("Weak arithmetic mod 2^255 - 19 stays below 2p and matches OpenSSL", "
     if (U256Less(v, twice_p)) weak.push_back(v);
   }
   const Bn m = ToBn(p);
-  const Bn two_p = ToBn(twice_p);
   Bn expected(BN_new());
   auto check = [&](const U256& got, const BIGNUM* value, const char* what) {
     INFO(what << " got " << BN_bn2hex(ToBn(got).get()));
