@@ -26,7 +26,8 @@
 # JSON lines (one per run, tagged with "batching" and "step") go to $OUT/scheduler.jsonl;
 # the daemon's scheduler metrics after each daemon to $OUT/metrics_<batching>.txt.
 # DAEMON: the daemon binary (carry/bin/chainacceld), e.g. another build's for a side-by-side
-# run; BUILD_TAG, when set, adds "build":"<tag>" to every JSON line.
+# run; DAEMON_CONFIG: a config file for every daemon that the step does not give one of its
+# own; BUILD_TAG, when set, adds "build":"<tag>" to every JSON line.
 # CHANNELS: the connections of every bench run that does not choose them (4).
 # Usage: bash scripts/device-scheduler-bench.sh [batching] [sweep] [balance] [knobs] [diagnose]
 #        [channels] [large]
@@ -45,10 +46,10 @@ metrics=""
 
 start_daemon() {  # start_daemon <batching true|false> [name] [config file]
   rm -f "$work/ready"
-  local name="${2:-$1}"
+  local name="${2:-$1}" config="${3:-${DAEMON_CONFIG:-}}"
   "${DAEMON:-carry/bin/chainacceld}" --listen 127.0.0.1:0 --metrics-listen 127.0.0.1:0 \
     --data-dir "$work/data-$name" --ready-file "$work/ready" --batching "$1" \
-    ${3:+--config "$3"} --log-level info > "$out/daemon_$name.log" 2>&1 &
+    ${config:+--config "$config"} --log-level info > "$out/daemon_$name.log" 2>&1 &
   pid=$!
   for _ in $(seq 1 300); do [ -s "$work/ready" ] && break; sleep 0.1; done
   address="$(sed -n 's/^grpc=//p' "$work/ready")"

@@ -35,11 +35,8 @@ CallFrame::CallFrame(ServingState& state, grpc::CallbackServerContext* context,
 grpc::ServerUnaryReactor* CallFrame::Finish(const Status& given) {
   Status status = given;
   if (status.ok()) {
-    bool own_buffer = false;
-    const grpc::Status serialized = grpc::SerializationTraits<google::protobuf::Message>::Serialize(
-        *response_, raw_response_, &own_buffer);
-    if (!serialized.ok()) {
-      status = Status::Internal("cannot serialize the response: " + serialized.error_message());
+    if (!SerializeWithPool(*response_, state_.field_buffers, raw_response_)) {
+      status = Status::Internal("cannot serialize the response");
     }
   }
   const double seconds =

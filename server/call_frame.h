@@ -32,6 +32,7 @@
 #include "core/thread_pool.h"
 #include "server/call_admission.h"
 #include "server/metrics.h"
+#include "server/pooled_fields.h"
 #include "server/serving_state.h"
 
 namespace chainaccel::server {
@@ -54,7 +55,9 @@ class CallFrame {
   // guarded and the call lacks the credentials (server/authorizer.h).
   const Status& admission() const { return admission_.status(); }
 
-  // Parses the request bytes into a new M on the call's arena (*out). INVALID_ARGUMENT
+  // Parses the request bytes into a new M on the call's arena (*out), its large bytes
+  // fields into buffers of the state's field_buffers pool, given back when the call ends
+  // (server/pooled_fields.h). Called once. INVALID_ARGUMENT
   // names the field ("transactions[1].function is not valid UTF-8") when a `string`
   // field is not valid UTF-8, else the message type when the bytes are not one.
   template <typename M>
@@ -92,6 +95,7 @@ class CallFrame {
   Status GivenUp() const;
 
   google::protobuf::Arena arena_;
+  PooledFields pooled_fields_;  // of the request on arena_, so destroyed before it
   ServingState& state_;
   grpc::CallbackServerContext* context_;
   grpc::ServerUnaryReactor* reactor_;

@@ -1,8 +1,6 @@
 // Template definitions for server/call_frame.h.
 #pragma once
 
-#include <grpcpp/impl/codegen/proto_utils.h>
-
 #include <utility>
 
 #include "server/call_frame.h"
@@ -13,9 +11,7 @@ namespace chainaccel::server {
 template <typename M>
 Status CallFrame::ParseRequest(const M** out) {
   M* message = google::protobuf::Arena::CreateMessage<M>(&arena_);
-  // Deserialize consumes the buffer it is given: give it a copy (slices are shared).
-  grpc::ByteBuffer copy(raw_request_);
-  if (!grpc::SerializationTraits<M>::Deserialize(&copy, message).ok()) {
+  if (!pooled_fields_.Parse(raw_request_, message, state_.field_buffers.get())) {
     // protobuf refuses `string` fields that are not valid UTF-8: name the field.
     const std::string field = FindInvalidUtf8Field(*message->GetDescriptor(), RequestBytes());
     if (!field.empty()) return Status::InvalidArgument(field + " is not valid UTF-8");

@@ -143,7 +143,8 @@ Status LoadConfigFile(const std::string& path, Config* config) {
                         "execution_warm_state_cache",
                         "execution_aot",
                         "execution_aot_cache_dir", "execution_aot_build_seconds",
-                        "memory_trim_seconds", "tls", "auth", "admin_engine_control", "proof"},
+                        "memory_trim_seconds", "request_buffer_cache_bytes", "tls", "auth",
+                        "admin_engine_control", "proof"},
                        path);
   if (s.ok()) s = Read(root, "listen", path, &config->listen);
   if (s.ok()) s = Read(root, "metrics_listen", path, &config->metrics_listen);
@@ -175,6 +176,9 @@ Status LoadConfigFile(const std::string& path, Config* config) {
     s = Read(root, "execution_aot_build_seconds", path, &config->execution_aot_build_seconds);
   }
   if (s.ok()) s = Read(root, "memory_trim_seconds", path, &config->memory_trim_seconds);
+  if (s.ok()) {
+    s = Read(root, "request_buffer_cache_bytes", path, &config->request_buffer_cache_bytes);
+  }
   if (s.ok()) s = Read(root, "admin_engine_control", path, &config->admin_engine_control);
   if (!s.ok()) return s;
   if (const YAML::Node node = root["scheduler"]) {

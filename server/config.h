@@ -169,6 +169,11 @@ struct Config {
   // How often the daemon, when idle after load, returns freed heap memory to the system
   // (server/memory_trimmer.h); 0 never.
   double memory_trim_seconds = 5;
+  // Most bytes of buffers kept between requests for their large bytes fields and large
+  // responses (server/field_buffer_pool.h); a kept buffer unused for memory_trim_seconds
+  // is freed (never when that is 0). 0: none kept, every large field and response goes
+  // into memory mapped for it.
+  size_t request_buffer_cache_bytes = size_t{1} << 30;
   // Whether AdminService.SetEngineEnabled may take engines out of service and back
   // (guarded by auth.methods as well).
   bool admin_engine_control = false;

@@ -29,10 +29,14 @@ uint64_t ResidentBytes() {
 }
 
 MemoryTrimmer::MemoryTrimmer(std::function<uint64_t()> in_flight,
-                             std::chrono::milliseconds interval)
+                             std::chrono::milliseconds interval, std::function<void()> on_tick)
     : in_flight_(std::move(in_flight)),
+      on_tick_(std::move(on_tick)),
       baseline_bytes_(ResidentBytes()),
-      thread_(interval, [this] { TrimIfIdle(); }) {}
+      thread_(interval, [this] {
+        if (on_tick_) on_tick_();
+        TrimIfIdle();
+      }) {}
 
 MemoryTrimmer::~MemoryTrimmer() = default;
 

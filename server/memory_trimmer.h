@@ -20,8 +20,10 @@ namespace chainaccel::server {
 class MemoryTrimmer {
  public:
   // `in_flight` tells how many requests are being served (called from the trimmer's
-  // thread). REQUIRES: interval > 0.
-  MemoryTrimmer(std::function<uint64_t()> in_flight, std::chrono::milliseconds interval);
+  // thread); `on_tick`, when set, runs first on every tick (the daemon frees the request
+  // buffers its FieldBufferPool kept unused for an interval). REQUIRES: interval > 0.
+  MemoryTrimmer(std::function<uint64_t()> in_flight, std::chrono::milliseconds interval,
+                std::function<void()> on_tick = {});
   ~MemoryTrimmer();
 
   MemoryTrimmer(const MemoryTrimmer&) = delete;
@@ -36,6 +38,7 @@ class MemoryTrimmer {
 
  private:
   const std::function<uint64_t()> in_flight_;
+  const std::function<void()> on_tick_;
   std::atomic<uint64_t> trims_{0};
   std::atomic<uint64_t> baseline_bytes_{0};  // resident size after the last trim
   PeriodicThread thread_;  // last: started after the members it uses

@@ -277,6 +277,10 @@ Status Server::Start() {
   impl.state.metrics = impl.metrics.get();
   impl.state.authorizer = impl.authorizer.get();
   impl.state.limits = config_.limits;
+  if (config_.request_buffer_cache_bytes > 0) {
+    impl.state.field_buffers =
+        std::make_shared<FieldBufferPool>(config_.request_buffer_cache_bytes);
+  }
 
   impl.hash_service = std::make_unique<HashServiceImpl>(impl.state);
   impl.merkle_service = std::make_unique<MerkleServiceImpl>(impl.state);
@@ -312,9 +316,12 @@ Status Server::Start() {
   LogListenerSecurity(config_, grpc_address_, *impl.authorizer);
   if (config_.memory_trim_seconds > 0) {
     KeepLargeBlocksMapped();
+    const auto interval =
+        std::chrono::milliseconds(static_cast<int64_t>(config_.memory_trim_seconds * 1000));
     impl.memory_trimmer = std::make_unique<MemoryTrimmer>(
-        [&impl] { return impl.state.in_flight.load(); },
-        std::chrono::milliseconds(static_cast<int64_t>(config_.memory_trim_seconds * 1000)));
+        [&impl] { return impl.state.in_flight.load(); }, interval, [&impl, interval] {
+          if (impl.state.field_buffers) impl.state.field_buffers->FreeUnusedFor(interval);
+        });
   }
   // "" is the whole server; each service also answers for itself.
   auto* health = impl.grpc_server->GetHealthCheckService();

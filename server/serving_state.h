@@ -6,6 +6,7 @@
 #include <atomic>
 #include <chrono>
 #include <cstdint>
+#include <memory>
 #include <string_view>
 
 #include "engines/scheduler/hybrid_scheduler.h"
@@ -13,6 +14,7 @@
 #include "core/task.h"
 #include "server/authorizer.h"
 #include "server/client_counts.h"
+#include "server/field_buffer_pool.h"
 #include "server/limits.h"
 #include "server/metrics.h"
 
@@ -46,6 +48,9 @@ struct ServingState {
   // The same scheduler, for AdminService.GetScheduler.
   HybridScheduler* hybrid_scheduler = nullptr;
   Metrics* metrics = nullptr;
+  // Storage for requests' large bytes fields, kept between requests
+  // (server/field_buffer_pool.h); null: none kept.
+  std::shared_ptr<FieldBufferPool> field_buffers;
   // Who may call the guarded methods; null: every method open.
   const Authorizer* authorizer = nullptr;
   // AdminService.SetEngineEnabled answers only when set (config admin_engine_control).

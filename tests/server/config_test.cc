@@ -22,6 +22,7 @@ TEST_CASE("LoadConfigFile reads every key over the defaults", "[config]") {
   const std::string path = WriteTemp(
       "listen: 0.0.0.0:7000\nmetrics_listen: ''\nthreads: 3\ndata_dir: /tmp/x\n"
       "shutdown_grace_seconds: 5\ngpu_wait_spin_us: 200\nexecution_warm_state_cache: false\n"
+      "request_buffer_cache_bytes: 0\n"
       "scheduler:\n  placement: load_balance\n  batching: false\n  max_queue_delay_ms: 2.5\n"
       "  max_batch_items:\n    signature_verify: 4096\n  max_queued_items: 999\n"
       "  calibration_seconds: 0\n  auto_cpu_max_host_load: 0.75\n  auto_cpu_time_ratio: 0.8\n"
@@ -36,6 +37,7 @@ TEST_CASE("LoadConfigFile reads every key over the defaults", "[config]") {
   CHECK(c.shutdown_grace_seconds == 5);
   CHECK(c.gpu_wait_spin_us == 200);
   CHECK_FALSE(c.execution_warm_state_cache);
+  CHECK(c.request_buffer_cache_bytes == 0);
   CHECK(c.scheduler.placement == "load_balance");
   CHECK_FALSE(c.scheduler.batching);
   CHECK(c.scheduler.max_queue_delay_ms == 2.5);
