@@ -14,7 +14,7 @@ std::string FieldBufferPool::Take(size_t size) {
     // one beside it maps memory of its own.
     if (it != kept_.end() && it->first / 2 <= size) {
       buffer = std::move(it->second.buffer);
-      kept_bytes_ -= it->first;
+      SetKeptBytes(kept_bytes_ - it->first);
       kept_.erase(it);
     }
   }
@@ -34,13 +34,13 @@ void FieldBufferPool::Give(std::string buffer) {
       for (auto it = kept_.begin(); it != kept_.end(); ++it) {
         if (it->second.since < oldest->second.since) oldest = it;
       }
-      kept_bytes_ -= oldest->first;
+      SetKeptBytes(kept_bytes_ - oldest->first);
       evicted.push_back(std::move(oldest->second.buffer));
       kept_.erase(oldest);
     }
     buffer.clear();
     kept_.emplace(capacity, Kept{std::move(buffer), Clock::now()});
-    kept_bytes_ += capacity;
+    SetKeptBytes(kept_bytes_ + capacity);
   }
 }
 
@@ -59,9 +59,14 @@ size_t FieldBufferPool::FreeUnusedFor(Clock::duration age) {
       freed.push_back(std::move(it->second.buffer));
       it = kept_.erase(it);
     }
-    kept_bytes_ -= bytes;
+    SetKeptBytes(kept_bytes_ - bytes);
   }
   return bytes;
+}
+
+void FieldBufferPool::SetKeptBytes(size_t bytes) {
+  kept_bytes_ = bytes;
+  if (on_kept_bytes_) on_kept_bytes_(bytes);
 }
 
 size_t FieldBufferPool::kept_bytes() const {

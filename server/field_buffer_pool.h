@@ -13,8 +13,10 @@
 
 #include <chrono>
 #include <cstddef>
+#include <functional>
 #include <map>
 #include <string>
+#include <utility>
 
 #include "core/mutex.h"
 #include "core/thread_annotations.h"
@@ -26,7 +28,10 @@ class FieldBufferPool {
   using Clock = std::chrono::steady_clock;
 
   // Keeps at most `max_bytes` of buffers (their capacity) between requests.
-  explicit FieldBufferPool(size_t max_bytes) : max_bytes_(max_bytes) {}
+  // `on_kept_bytes`, when set, is told the bytes kept whenever they change (with the
+  // pool's lock held: it must not call the pool).
+  explicit FieldBufferPool(size_t max_bytes, std::function<void(size_t)> on_kept_bytes = {})
+      : max_bytes_(max_bytes), on_kept_bytes_(std::move(on_kept_bytes)) {}
 
   FieldBufferPool(const FieldBufferPool&) = delete;
   FieldBufferPool& operator=(const FieldBufferPool&) = delete;
@@ -53,7 +58,11 @@ class FieldBufferPool {
     Clock::time_point since;
   };
 
+  // Sets kept_bytes_ and tells on_kept_bytes_.
+  void SetKeptBytes(size_t bytes) CHAINACCEL_REQUIRES(mu_);
+
   const size_t max_bytes_;
+  const std::function<void(size_t)> on_kept_bytes_;
   mutable Mutex mu_;
   std::multimap<size_t, Kept> kept_ CHAINACCEL_GUARDED_BY(mu_);  // by capacity
   size_t kept_bytes_ CHAINACCEL_GUARDED_BY(mu_) = 0;

@@ -247,6 +247,7 @@ struct Metrics::Families {
   prometheus::Family<prometheus::Counter>& sent;
   prometheus::Gauge& in_flight;
   prometheus::Gauge& gpu_degraded;
+  prometheus::Gauge& request_buffer_cache;
   prometheus::Counter& blocks;
   prometheus::Gauge& height;
   prometheus::Family<prometheus::Counter>& transactions;
@@ -296,6 +297,12 @@ Metrics::Metrics()
           .Name("chainaccel_gpu_degraded")
           .Help("1 while GPUs are expected and none is in service (every batch runs on the "
                 "CPU)")
+          .Register(*registry_)
+          .Add({}),
+      prometheus::BuildGauge()
+          .Name("chainaccel_request_buffer_cache_bytes")
+          .Help("Buffers kept between requests for their large fields and responses "
+                "(request_buffer_cache_bytes)")
           .Register(*registry_)
           .Add({}),
       prometheus::BuildCounter()
@@ -415,6 +422,13 @@ void Metrics::SetScheduler(const HybridScheduler* scheduler) {
 void Metrics::AddInFlight(double delta) { families_->in_flight.Increment(delta); }
 
 void Metrics::SetGpuDegraded(bool degraded) { families_->gpu_degraded.Set(degraded ? 1 : 0); }
+
+std::function<void(size_t)> Metrics::RequestBufferCacheGauge() {
+  // The registry owns the gauge: held by the function, it outlives the Metrics.
+  return [registry = registry_, gauge = &families_->request_buffer_cache](size_t bytes) {
+    gauge->Set(static_cast<double>(bytes));
+  };
+}
 
 void Metrics::SetProofCircuits(size_t circuits, uint64_t bytes, uint64_t evictions_total) {
   families_->proof_circuits.Set(static_cast<double>(circuits));

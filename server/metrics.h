@@ -81,6 +81,10 @@ class Metrics {
   void AddInFlight(double delta);
   // chainaccel_gpu_degraded (GpuReadiness).
   void SetGpuDegraded(bool degraded);
+  // Sets chainaccel_request_buffer_cache_bytes (FieldBufferPool's on_kept_bytes); may be
+  // called after the Metrics is gone (a response's pooled buffer can be given back after
+  // the server).
+  std::function<void(size_t)> RequestBufferCacheGauge();
 
   // ProofService's circuit registry: circuits and their bytes now, and the evictions
   // since start (a running total; only its growth is added to the counter).

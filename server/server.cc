@@ -278,8 +278,8 @@ Status Server::Start() {
   impl.state.authorizer = impl.authorizer.get();
   impl.state.limits = config_.limits;
   if (config_.request_buffer_cache_bytes > 0) {
-    impl.state.field_buffers =
-        std::make_shared<FieldBufferPool>(config_.request_buffer_cache_bytes);
+    impl.state.field_buffers = std::make_shared<FieldBufferPool>(
+        config_.request_buffer_cache_bytes, impl.metrics->RequestBufferCacheGauge());
   }
 
   impl.hash_service = std::make_unique<HashServiceImpl>(impl.state);

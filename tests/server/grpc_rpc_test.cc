@@ -256,6 +256,18 @@ TEST_CASE("Large requests and responses go through kept buffers and back, result
       INFO("cache " << cache_bytes << " round " << round);
       CHECK(response.digests() == expected);
     }
+    // The request's buffers (1.25 MB) are back in the pool once a call has finished, or
+    // none is kept (the response's come back when gRPC has sent it: no later than that).
+    const std::string metrics = HttpGet(t.server().metrics_address(), "/metrics");
+    const std::string gauge = "\nchainaccel_request_buffer_cache_bytes ";
+    const size_t at = metrics.find(gauge);
+    REQUIRE(at != std::string::npos);
+    const double kept = std::stod(metrics.substr(at + gauge.size()));
+    if (cache_bytes == 0) {
+      CHECK(kept == 0);
+    } else {
+      CHECK(kept >= 1.25e6);
+    }
   }
 }
 
