@@ -54,8 +54,10 @@ class BatchCall final : public CallFrame {
 
 // One batch RPC from start to finish: admission, parsing, placement, `decode`, submit,
 // `encode`, serialization.
-//   decode(const Request&, Response*, T& task, std::vector<ItemStatus>& item_statuses)
-//     -> Status fills the task from the request (and sizes outputs in the response);
+//   decode(const Request&, Response*, T& task, std::vector<ItemStatus>& item_statuses
+//          [, const SizeBytesField& size_bytes]) -> Status fills the task from the request
+//     (and sizes outputs in the response: with size_bytes, when it takes it, a large one
+//     goes into the call's kept buffers, CallFrame::SizeResponseBytes);
 //   encode(const T& task, const std::vector<ItemStatus>& item_statuses,
 //          const std::string& engine, Response*) fills the response once the task ran.
 // Returns the reactor the handler must return.

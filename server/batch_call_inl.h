@@ -1,7 +1,10 @@
 // Template definitions for server/batch_call.h.
 #pragma once
 
+#include <string>
+#include <type_traits>
 #include <utility>
+#include <vector>
 
 #include "server/batch_call.h"
 #include "server/decode.h"
@@ -24,7 +27,17 @@ grpc::ServerUnaryReactor* ServeBatch(ServingState& state, grpc::CallbackServerCo
   if (s.ok()) s = call->ParseRequest(&request);
   if (s.ok()) s = DecodePlacement(request->placement(), &placement);
   if (s.ok()) s = DecodePriority(request->priority(), &priority);
-  if (s.ok()) s = decode(*request, response, task, call->item_statuses());
+  if (s.ok()) {
+    if constexpr (std::is_invocable_v<Decode, const Request&, Response*, T&,
+                                      std::vector<ItemStatus>&, const SizeBytesField&>) {
+      const SizeBytesField size_bytes = [call](std::string* field, size_t size) {
+        call->SizeResponseBytes(field, size);
+      };
+      s = decode(*request, response, task, call->item_statuses(), size_bytes);
+    } else {
+      s = decode(*request, response, task, call->item_statuses());
+    }
+  }
   if (!s.ok()) return call->Finish(s);
   return call->Submit(placement, priority, [call, &task, response, encode = std::move(encode)](
                                      const std::string& engine) {

@@ -68,6 +68,12 @@ class CallFrame {
   template <typename M>
   M* NewResponse();
 
+  // Makes a bytes field of the response `size` zero bytes, in a kept buffer when it is
+  // large (PooledFields::SizeBytes), given back when the call ends.
+  void SizeResponseBytes(std::string* field, size_t size) {
+    pooled_fields_.SizeBytes(field, size, state_.field_buffers.get());
+  }
+
   // The items the call adds to its counters when it finishes OK (default 0).
   void set_items(uint64_t items) { items_ = items; }
 

@@ -224,15 +224,25 @@ Status DecodeRoot(const std::string& root, Hash32* out) {
   return Status::Ok();
 }
 
+// *field as `size` zero bytes, through `size_bytes` when set.
+void SizeBytes(const SizeBytesField& size_bytes, std::string* field, size_t size) {
+  if (size_bytes) {
+    size_bytes(field, size);
+  } else {
+    field->resize(size);
+  }
+}
+
 }  // namespace
 
 Status DecodeHashRequest(const v1::HashRequest& request, const Limits& limits,
-                         v1::HashResponse* response, HashTask* task) {
+                         v1::HashResponse* response, HashTask* task,
+                         const SizeBytesField& size_bytes) {
   Status s = DecodeHashAlgorithm(request.algorithm(), &task->algorithm);
   if (s.ok()) s = DecodeByteBatch(request.messages(), "messages", limits, &task->messages);
   if (!s.ok()) return s;
   std::string* digests = response->mutable_digests();
-  digests->resize(task->messages.size() * 32);
+  SizeBytes(size_bytes, digests, task->messages.size() * 32);
   task->digests = reinterpret_cast<uint8_t*>(digests->data());
   return Status::Ok();
 }
@@ -351,7 +361,7 @@ Status DecodeVerifyRequest(const v1::VerifyRequest& request, const Limits& limit
 
 Status DecodeRecoverRequest(const v1::RecoverRequest& request, const Limits& limits,
                             v1::RecoverResponse* response, std::vector<ItemStatus>* statuses,
-                            SignatureRecoverTask* task) {
+                            SignatureRecoverTask* task, const SizeBytesField& size_bytes) {
   PackedItems hashes, signatures;
   Status s = DecodeFixed(request.hashes(), 32, "hashes", limits, &hashes);
   if (s.ok()) s = CheckNotEmpty(hashes.size(), "hashes");
@@ -363,8 +373,8 @@ Status DecodeRecoverRequest(const v1::RecoverRequest& request, const Limits& lim
   task->hashes = hashes.data().data();
   task->signatures = signatures.data().data();
   task->allow_high_s = request.allow_high_s();
-  response->mutable_public_keys()->resize(n * 64);
-  response->mutable_addresses()->resize(n * 20);
+  SizeBytes(size_bytes, response->mutable_public_keys(), n * 64);
+  SizeBytes(size_bytes, response->mutable_addresses(), n * 20);
   task->public_keys = reinterpret_cast<uint8_t*>(response->mutable_public_keys()->data());
   task->addresses = reinterpret_cast<uint8_t*>(response->mutable_addresses()->data());
   statuses->assign(n, ItemStatus::kUnspecified);

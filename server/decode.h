@@ -7,6 +7,8 @@
 // The views point into the request message, which must outlive them.
 #pragma once
 
+#include <functional>
+#include <string>
 #include <string_view>
 
 #include "chainaccel/v1/common.pb.h"
@@ -35,9 +37,14 @@ Status DecodePlacement(v1::Placement placement, Placement* out);
 // INVALID_ARGUMENT "priority: unknown value N" for values outside the enum.
 Status DecodePriority(v1::Priority priority, Priority* out);
 
-// The request as a task whose outputs point into *response (sized here).
+// Makes a response's bytes field `size` zero bytes (BatchCall: in the call's kept
+// buffers when large); empty: a plain resize.
+using SizeBytesField = std::function<void(std::string* field, size_t size)>;
+
+// The request as a task whose outputs point into *response (sized here, by `size_bytes`).
 Status DecodeHashRequest(const v1::HashRequest& request, const Limits& limits,
-                         v1::HashResponse* response, HashTask* task);
+                         v1::HashResponse* response, HashTask* task,
+                         const SizeBytesField& size_bytes = {});
 Status DecodeBuildTreeRequest(const v1::BuildTreeRequest& request, const Limits& limits,
                               MerkleBuildTask* task);
 // Statuses go to `statuses` (resized here; the caller copies them into the response).
@@ -45,9 +52,10 @@ Status DecodeVerifyProofsRequest(const v1::VerifyProofsRequest& request, const L
                                  std::vector<ItemStatus>* statuses, MerkleVerifyTask* task);
 Status DecodeVerifyRequest(const v1::VerifyRequest& request, const Limits& limits,
                            std::vector<ItemStatus>* statuses, SignatureVerifyTask* task);
+// Keys and addresses go into *response (sized here, by `size_bytes`).
 Status DecodeRecoverRequest(const v1::RecoverRequest& request, const Limits& limits,
                             v1::RecoverResponse* response, std::vector<ItemStatus>* statuses,
-                            SignatureRecoverTask* task);
+                            SignatureRecoverTask* task, const SizeBytesField& size_bytes = {});
 
 // Writes statuses into a repeated ItemStatus field, returns the number of ITEM_OK.
 uint64_t EncodeItemStatuses(const std::vector<ItemStatus>& statuses,

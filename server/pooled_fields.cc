@@ -78,6 +78,7 @@ void PlacePoolBuffers(CodedInputStream& in, Message* message, int depth, FieldBu
 }  // namespace
 
 PooledFields::~PooledFields() {
+  for (std::string* field : sized_) pool_->Give(std::move(*field));
   for (const auto& [message, field] : fields_) {
     std::string scratch;
     const std::string& held = message->GetReflection()->GetStringReference(*message, field, &scratch);
@@ -86,6 +87,18 @@ PooledFields::~PooledFields() {
     if (&held == &scratch || held.capacity() < kMinPooledFieldBytes) continue;
     pool_->Give(std::move(const_cast<std::string&>(held)));
   }
+}
+
+void PooledFields::SizeBytes(std::string* field, size_t size, FieldBufferPool* pool) {
+  if (pool == nullptr || size < kMinPooledFieldBytes) {
+    field->resize(size);
+    return;
+  }
+  pool_ = pool;
+  std::string buffer = pool->Take(size);
+  buffer.resize(size);  // zeroes: an item an engine leaves unwritten reads as zeros
+  field->swap(buffer);
+  sized_.push_back(field);
 }
 
 bool PooledFields::Parse(const grpc::ByteBuffer& bytes, Message* message, FieldBufferPool* pool) {

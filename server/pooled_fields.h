@@ -1,6 +1,6 @@
 // PooledFields: parses a request whose large bytes fields take their storage from a
-// FieldBufferPool (server/field_buffer_pool.h), and gives that storage back when it is
-// destroyed.
+// FieldBufferPool (server/field_buffer_pool.h), sizes a response's large outputs in such
+// storage too, and gives it back when it is destroyed.
 //
 // Before protobuf parses the request, a scan of its wire bytes (tags and lengths only,
 // payloads skipped) finds every singular bytes field of at least kMinPooledFieldBytes,
@@ -21,6 +21,7 @@
 
 #include <cstddef>
 #include <memory>
+#include <string>
 #include <utility>
 #include <vector>
 
@@ -46,11 +47,18 @@ class PooledFields {
   bool Parse(const grpc::ByteBuffer& bytes, google::protobuf::Message* message,
              FieldBufferPool* pool);
 
+  // Makes *field `size` zero bytes: a buffer from *pool when `size` is at least
+  // kMinPooledFieldBytes (given back when this object is destroyed, as the request's are),
+  // else a plain resize. For a response's outputs (a recovery's 64 MB of keys). `pool`
+  // null: a plain resize. REQUIRES: *field outlives this object; one pool per object.
+  void SizeBytes(std::string* field, size_t size, FieldBufferPool* pool);
+
  private:
   FieldBufferPool* pool_ = nullptr;
-  // The fields holding a pool's buffer.
+  // The request's fields holding a pool's buffer.
   std::vector<std::pair<google::protobuf::Message*, const google::protobuf::FieldDescriptor*>>
       fields_;
+  std::vector<std::string*> sized_;  // SizeBytes' fields holding a pool's buffer
 };
 
 // Serializes `message` into *out as one slice whose storage comes from *pool and goes

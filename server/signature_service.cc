@@ -27,8 +27,8 @@ grpc::ServerUnaryReactor* SignatureServiceImpl::Recover(grpc::CallbackServerCont
   return ServeBatch<v1::RecoverRequest, v1::RecoverResponse, SignatureRecoverTask>(
       state_, context, "Recover", TaskType::kSignatureRecover, request, response,
       [this](const v1::RecoverRequest& r, v1::RecoverResponse* out, SignatureRecoverTask& task,
-             std::vector<ItemStatus>& statuses) {
-        return DecodeRecoverRequest(r, state_.limits, out, &statuses, &task);
+             std::vector<ItemStatus>& statuses, const SizeBytesField& size_bytes) {
+        return DecodeRecoverRequest(r, state_.limits, out, &statuses, &task, size_bytes);
       },
       [](const SignatureRecoverTask&, const std::vector<ItemStatus>& statuses,
          const std::string& engine, v1::RecoverResponse* out) {

@@ -246,6 +246,14 @@ TEST_CASE("Large requests and responses go through kept buffers and back, result
   *request.mutable_messages() = Pack(items, true);
   std::string expected;
   for (const std::string& m : items) expected += Sha256(m);
+  // A recovery whose keys (4,100 x 64 bytes) are sized in a kept buffer too.
+  testing::Secp256k1Signer signer(rng);
+  v1::RecoverRequest recover;
+  for (int i = 0; i < 4100; ++i) {
+    const std::string hash = RandomBytes(rng, 32);
+    recover.mutable_hashes()->append(hash);
+    recover.mutable_signatures()->append(signer.SignRecoverable(hash));
+  }
   for (const size_t cache_bytes : {size_t{1} << 30, size_t{0}}) {
     Config config = TestServer::DefaultConfig();
     config.request_buffer_cache_bytes = cache_bytes;
@@ -255,6 +263,17 @@ TEST_CASE("Large requests and responses go through kept buffers and back, result
       REQUIRE(t.hash->Hash(Context().get(), request, &response).ok());
       INFO("cache " << cache_bytes << " round " << round);
       CHECK(response.digests() == expected);
+      v1::RecoverResponse recovered;
+      REQUIRE(t.signature->Recover(Context().get(), recover, &recovered).ok());
+      CHECK(recovered.recovered_count() == 4100);
+      REQUIRE(recovered.public_keys().size() == 4100 * 64);
+      REQUIRE(recovered.addresses().size() == 4100 * 20);
+      int wrong = 0;
+      for (int i = 0; i < 4100; ++i) {
+        wrong += recovered.public_keys().substr(64 * i, 64) != signer.uncompressed_key.substr(1) ||
+                 recovered.addresses().substr(20 * i, 20) != signer.address;
+      }
+      CHECK(wrong == 0);
     }
     // The request's buffers (1.25 MB) are back in the pool once a call has finished, or
     // none is kept (the response's come back when gRPC has sent it: no later than that).

@@ -232,6 +232,31 @@ TEST_CASE("a pooled parse agrees with protobuf on oneofs and repeated bytes",
   CHECK(pool.kept_bytes() > 0);
 }
 
+TEST_CASE("SizeBytes gives a large output field zeroed pooled storage, and takes it back",
+          "[pooled_fields]") {
+  FieldBufferPool pool(size_t{64} << 20);
+  std::string kept;
+  kept.reserve(kLarge + 10);
+  kept.assign(kLarge + 10, 'x');  // a used buffer: SizeBytes must zero it
+  const char* kept_data = kept.data();
+  pool.Give(std::move(kept));
+  v1::RecoverResponse response;
+  {
+    PooledFields fields;
+    fields.SizeBytes(response.mutable_public_keys(), kLarge, &pool);
+    fields.SizeBytes(response.mutable_addresses(), 100, &pool);  // small: plain
+    CHECK(response.public_keys().data() == kept_data);
+    CHECK(response.public_keys() == std::string(kLarge, '\0'));
+    CHECK(response.addresses() == std::string(100, '\0'));
+    CHECK(pool.kept_bytes() == 0);
+  }
+  CHECK(pool.kept_bytes() >= kLarge);
+  CHECK(response.public_keys().empty());  // back in the pool
+  PooledFields no_pool;
+  no_pool.SizeBytes(response.mutable_public_keys(), kLarge, nullptr);
+  CHECK(response.public_keys().size() == kLarge);
+}
+
 TEST_CASE("a large response is serialized into one pooled slice that comes back to the pool",
           "[pooled_fields]") {
   std::mt19937_64 rng(17);
