@@ -49,12 +49,15 @@
 // warmed from the committed tree when the block path opens, after the import, as the
 // daemon warms it at start (an exec_scale_warm line; "--warm-cache off": left cold);
 // "--tree-threads N" the state tree update's threads (the store's default: 8);
+// "--tree-nodes-in-log on" writes the tree's nodes in RocksDB's log as before they were
+// kept out of it (to measure what that saves);
 // "--import-threads N" the import's threads (every hardware thread by default).
 //
 // Usage: exec_bench [--txs N] [--rounds R] [--threads 1,2,4,8,16] [--workloads a,b,c]
 //                   [--profile B] [--proof-block N] [--proofs P] [--aot on|off]
 //                   [--accounts 1e5,1e6,1e7] [--fill import|blocks] [--cache-bytes N]
 //                   [--pipelined on|off] [--warm-cache on|off] [--tree-threads N]
+//                   [--tree-nodes-in-log on|off]
 #include <algorithm>
 #include <array>
 #include <chrono>
@@ -119,6 +122,8 @@ struct Options {
   bool warm_cache = true;
   // The state tree update's threads (ExecutionOptions::tree_threads; 0: the default).
   size_t tree_threads = 0;
+  // The tree's nodes in RocksDB's log as before (ExecutionOptions::tree_nodes_in_log).
+  bool tree_nodes_in_log = false;
   // "scale": how the state is made: "import" (ImportState, block 1) or "blocks" (blocks of
   // 10^5 balances through the store's block path).
   std::string fill = "import";
@@ -558,7 +563,8 @@ struct BlockPath {
         aot(options.aot),
         cache_bytes(options.cache_bytes),
         warm(options.warm_cache),
-        tree_threads(options.tree_threads) {
+        tree_threads(options.tree_threads),
+        tree_nodes_in_log(options.tree_nodes_in_log) {
     std::vector<Engine*> engines{&cpu};
     for (Engine* gpu : gpus.engines()) engines.push_back(gpu);
     scheduler = std::make_unique<HybridScheduler>(engines, HybridScheduler::Options{});
@@ -582,6 +588,7 @@ struct BlockPath {
     eo.state_cache_bytes = cache_bytes;
     eo.warm_state_cache_on_open = warm;
     eo.tree_threads = tree_threads;
+    eo.tree_nodes_in_log = tree_nodes_in_log;
     if (aot) {
       eo.aot = AotOptions{};
       eo.aot->cache_dir = dir.Sub("aot");
@@ -620,6 +627,7 @@ struct BlockPath {
   const size_t cache_bytes;
   const bool warm;
   const size_t tree_threads;
+  const bool tree_nodes_in_log;
 };
 
 size_t OkCount(const BlockResult& r) {
@@ -806,7 +814,7 @@ void PrintScaleBlock(const Options& options, const BlockPath& path, uint64_t acc
   const size_t n = options.txs;
   std::printf(
       "{\"bench\":\"exec_scale\",\"accounts\":%llu,\"fill_s\":%.1f,\"round\":%zu,"
-      "\"pipelined\":%s,\"on_uncommitted\":%s,"
+      "\"tree_nodes_in_log\":%s,\"pipelined\":%s,\"on_uncommitted\":%s,"
       "\"txs\":%zu,\"ok\":%zu,\"threads\":%zu,\"cpu_engine_threads\":%u,\"gpus\":%zu,"
       "\"seconds\":%.6f,\"tps\":%.0f,\"verify_s\":%.6f,\"execute_s\":%.6f,"
       "\"root_s\":%.6f,\"commit_s\":%.6f,\"root_changes_s\":%.6f,\"root_read_ahead_s\":%.6f,"
@@ -817,7 +825,7 @@ void PrintScaleBlock(const Options& options, const BlockPath& path, uint64_t acc
       "\"db_level0_files\":%llu,\"db_immutable_memtables\":%llu,\"db_pending_compaction_mib\":%.0f,"
       "\"db_tables_mib\":%.0f,\"db_log_mib\":%.1f,\"db_write_stall_s\":%.6f}\n",
       static_cast<unsigned long long>(accounts), fill_seconds, round,
-      pipelined ? "true" : "false", r.pipelined ? "true" : "false", n, OkCount(r), path.threads,
+      options.tree_nodes_in_log ? "true" : "false", pipelined ? "true" : "false", r.pipelined ? "true" : "false", n, OkCount(r), path.threads,
       path.cpu.info().threads, path.gpus.engines().size(), seconds,
       static_cast<double>(n) / seconds, r.timings.verify_seconds, r.timings.execute_seconds,
       r.timings.root_seconds, r.timings.commit_seconds, r.timings.root_phases.changes_s,
@@ -1094,6 +1102,8 @@ Options ParseOptions(int argc, char** argv) {
       o.aot = value == "on";
     } else if (flag == "--tree-threads") {
       o.tree_threads = std::stoul(value);
+    } else if (flag == "--tree-nodes-in-log") {
+      o.tree_nodes_in_log = value == "on";
     } else if (flag == "--warm-cache") {
       o.warm_cache = value != "off";
     } else if (flag == "--cache-bytes") {

@@ -84,8 +84,10 @@ Status ExecutionEngine::Open(const ExecutionOptions& options, Engine* engine,
   // Nothing else sees e yet; held so that the analysis sees store_ read under mu_.
   WriterMutexLock lock(e->mu_);
   Status s = StateStore::Open(options.db_path, &e->store_, options.storage_env,
-                              options.state_cache_bytes, options.tree_threads);
+                              options.state_cache_bytes, options.tree_threads,
+                              options.tree_nodes_in_log);
   if (!s.ok()) return s;
+  e->rebuilt_tree_blocks_ = e->store_->rebuilt_tree_blocks();
   // StateStore::Open checked that the tree holds the committed root (O(1)). The full
   // check, opt-in: the stored state must hash to it (one write batch holds both, so
   // anything else is a damaged database).

@@ -66,6 +66,9 @@ struct ExecutionOptions {
   // The state tree update's threads (StateStore::Open's tree_threads); 0: the store's
   // default (8).
   size_t tree_threads = 0;
+  // The tree's node records in RocksDB's log, as before they were kept out of it
+  // (StateStore::Open's tree_nodes_in_log): for measurements only.
+  bool tree_nodes_in_log = false;
   // The ahead-of-time tier (docs/execution.md, "Contract tiers"); unset: the interpreter
   // only. When set (its tools present: AotToolsPresent), every contract is queued for
   // compilation when deployed and, at open, every contract already deployed; the
@@ -197,6 +200,9 @@ class ExecutionEngine {
   // How Open's full root check (verify_state_root_on_open) read the state; nullopt when it
   // did not run. Set once by Open.
   const std::optional<RootBuildReport>& root_check() const { return root_check_; }
+  // The blocks whose tree nodes Open rebuilt: a crash had left them unflushed
+  // (StateStore::rebuilt_tree_blocks; 0 after a clean stop). Set once by Open.
+  uint64_t rebuilt_tree_blocks() const { return rebuilt_tree_blocks_; }
   // What Open's warm-up of the node cache (warm_state_cache_on_open) did, and its status;
   // nullopt when it did not run. Set once by Open.
   struct CacheWarmUp {
@@ -259,6 +265,7 @@ class ExecutionEngine {
   const ExecutionOptions options_;
   std::optional<RootBuildReport> root_check_;  // written by Open only
   std::optional<CacheWarmUp> warm_up_;         // written by Open only
+  uint64_t rebuilt_tree_blocks_ = 0;           // written by Open only
   Engine* const engine_;
   std::unique_ptr<BlockExecutor> executor_;
 

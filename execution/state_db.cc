@@ -4,6 +4,7 @@
 #include <rocksdb/db.h>
 #include <rocksdb/env.h>
 #include <rocksdb/filter_policy.h>
+#include <rocksdb/listener.h>
 #include <rocksdb/options.h>
 #include <rocksdb/slice_transform.h>
 #include <rocksdb/table.h>
@@ -127,7 +128,7 @@ Status FromRocks(const rocksdb::Status& s, std::string_view what) {
 }
 
 Status OpenDb(const std::string& path, rocksdb::Env* env, std::unique_ptr<rocksdb::DB>* db,
-              OpenMode mode) {
+              OpenMode mode, std::shared_ptr<rocksdb::EventListener> listener) {
   const bool read_only = mode == OpenMode::kReadOnly;
   rocksdb::Options options;
   options.create_if_missing = true;
@@ -182,6 +183,29 @@ Status OpenDb(const std::string& path, rocksdb::Env* env, std::unique_ptr<rocksd
     options.hard_pending_compaction_bytes_limit = 0;
     options.unordered_write = true;  // needs allow_concurrent_memtable_write, the default
   }
+  // A close leaves the memtables to the log, as a crash does: the tree's node records,
+  // written outside the log, are flushed by a clean close only (~StateStore), so that a
+  // test can close the store as a crash would (StateStore::CloseAsCrash).
+  options.avoid_flush_during_shutdown = true;
+  if (mode == OpenMode::kReadWrite) {
+    // A block's parts (its state values in the log, its tree nodes outside it: ~7·10^4
+    // records at 10^7 accounts) are written on 8 threads at once, and each forms a write
+    // group of its own (groups stop growing at 1 MiB), which in RocksDB's ordered mode
+    // insert into the memtable one after another. Unordered, each writer inserts beside
+    // the others once its group has its sequence numbers and its log record: the parts
+    // took 0.036-0.045 s against 0.160-0.166 s, the whole synced write 0.145-0.147 s
+    // against 0.268-0.279 s (16-core host, 10^7 accounts, medians of 5 blocks, one lease;
+    // a 256 MiB group cap instead: 0.086 and 0.188 s; bench/EXEC_RESULTS.md, "Tree nodes
+    // outside the log"). What it gives up is a snapshot's immutability while writes are
+    // in flight (a write numbered below the snapshot may show up in it later): the store
+    // takes its snapshots only between blocks, with no write in flight (StateStore::Apply,
+    // Open, Recover), and its reads without a snapshot read records no write in flight
+    // changes (versioned nodes, undo logs and roots of committed heights). The log keeps
+    // its order: a block's intent, parts and marker are each written after the one before
+    // returned.
+    options.unordered_write = true;  // needs allow_concurrent_memtable_write, the default
+  }
+  if (listener != nullptr) options.listeners.push_back(std::move(listener));
   // The folder must exist before LOG opens in it (RocksDB creates it only after).
   if (!read_only) (void)options.env->CreateDirIfMissing(path);
   options.info_log = std::make_shared<InfoLog>(path + "/LOG");

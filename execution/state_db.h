@@ -16,6 +16,7 @@
 namespace rocksdb {
 class DB;
 class Env;
+class EventListener;
 class Status;
 }
 
@@ -30,6 +31,13 @@ inline constexpr std::string_view kGenesisKey = "m:genesis";
 // "m:import": written (synced) before an import's first record and removed by its last
 // batch; a database that holds it is an import that did not finish, which Open refuses.
 inline constexpr std::string_view kImportKey = "m:import";
+// "m:tree" -> u64be(height): every tree node record of the blocks up to that height is in
+// the database's tables. Blocks write their nodes outside the write-ahead log, so a crash
+// loses the nodes still in memtables; opening rebuilds those blocks' nodes from their undo
+// logs (StateStore). Written outside the log after each block's nodes (so it reaches the
+// tables with them, never before), and inside it where it must go down (an undone block)
+// or be set at once (a database opened without it: its nodes were all logged).
+inline constexpr std::string_view kTreeHeightKey = "m:tree";
 
 // RocksDB's write counters since `db` opened (its "rocksdb.dbstats" map): the time user
 // writes spent held by write stalls (db.user_write_stall_micros) and the bytes written to
@@ -80,9 +88,12 @@ enum class OpenMode {
 
 // Opens (creating it if missing, unless read-only) the database at `path` through `env`
 // (null: RocksDB's default) with the store's table options (Bloom filters, partitioned
-// indexes, a 32 MiB block cache) and its own diagnostics log (<path>/LOG). INTERNAL with
-// RocksDB's message when it fails.
+// indexes, a 32 MiB block cache) and its own diagnostics log (<path>/LOG); `listener`
+// (may be null) hears of its flushes. Closing it does not flush its memtables (what they
+// hold outside the log is lost, as in a crash): a store that closes cleanly flushes first.
+// INTERNAL with RocksDB's message when it fails.
 Status OpenDb(const std::string& path, rocksdb::Env* env, std::unique_ptr<rocksdb::DB>* db,
-              OpenMode mode = OpenMode::kReadWrite);
+              OpenMode mode = OpenMode::kReadWrite,
+              std::shared_ptr<rocksdb::EventListener> listener = nullptr);
 
 }  // namespace chainaccel::exec::state_db

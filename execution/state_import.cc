@@ -370,6 +370,7 @@ Status Finish(rocksdb::DB& db, const Hash32& root) {
   last.Put(std::string(kRootKey), View(root));
   last.Put(Prefixed('r', BigEndian64(kImportHeight)), View(root));
   last.Put(std::string(kGenesisKey), BigEndian64(kImportHeight));
+  last.Put(std::string(kTreeHeightKey), BigEndian64(kImportHeight));  // flushed above
   last.Delete(std::string(kImportKey));
   rocksdb::WriteOptions synced;
   synced.sync = true;

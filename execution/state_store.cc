@@ -2,6 +2,7 @@
 
 #include <rocksdb/db.h>
 #include <rocksdb/env.h>
+#include <rocksdb/listener.h>
 #include <rocksdb/options.h>
 #include <rocksdb/write_batch.h>
 
@@ -330,14 +331,29 @@ class StoreNodeReader final : public NodeReader {
 
 // The tree after a block that is updated but not applied yet (ExecutionEngine's
 // pipeline): that block's new nodes (version = its height) from its update, the older
-// versions from the committed tree's reader. The index of the new nodes is built once,
-// in the constructor (~7·10^4 nodes for a block of 10^4 transfers over 10^7 accounts).
+// versions from the committed tree's reader. The index of the new nodes (~7·10^4 for a
+// block of 10^4 transfers over 10^7 accounts) is built once, in the constructor, in one
+// shard a thread of `workers`; a large batch is looked up and copied out on those threads
+// too. On one thread both took a block executed on an uncommitted one twice the
+// read-ahead of a block executed alone (16-core host, 10^7 accounts: 0.11-0.20 s against
+// 0.05-0.07 s, bench/EXEC_RESULTS.md, "Tree nodes outside the log").
 class PendingNodeReader final : public NodeReader {
  public:
-  PendingNodeReader(const TreeUpdate& below, uint64_t below_height, const NodeReader& committed)
-      : below_height_(below_height), committed_(committed) {
-    written_.reserve(below.written.size());
-    for (const auto& [p, node] : below.written) written_.emplace(p, &node);
+  // A batch of at least 2 x kMinRefsPerThread refs is split over threads.
+  static constexpr size_t kMinRefsPerThread = 1024;
+
+  PendingNodeReader(const TreeUpdate& below, uint64_t below_height, const NodeReader& committed,
+                    WorkerPool& workers)
+      : below_height_(below_height), committed_(committed), workers_(workers),
+        written_(workers.threads()) {
+    const size_t shards = written_.size();
+    (void)RunOnAll(workers_, [&](size_t t) {
+      written_[t].reserve(below.written.size() / shards + 16);
+      for (const auto& [p, node] : below.written) {
+        if (ShardOf(p) == t) written_[t].emplace(p, &node);
+      }
+      return Status::Ok();
+    });
   }
 
   Status Read(const NodeRef& ref, std::optional<VersionedNode>* out) const override {
@@ -347,31 +363,49 @@ class PendingNodeReader final : public NodeReader {
   Status ReadBatch(std::span<const NodeRef> refs,
                    std::vector<std::optional<VersionedNode>>* out) const override {
     out->assign(refs.size(), std::nullopt);
+    // The block below's nodes, copied out where the refs name them.
+    std::vector<uint8_t> is_older(refs.size());
+    ForRanges(&workers_, refs.size(), kMinRefsPerThread, [&](size_t, size_t begin, size_t end) {
+      for (size_t i = begin; i < end; ++i) {
+        if (refs[i].version != below_height_) {
+          is_older[i] = 1;
+          continue;
+        }
+        // A version of the block below names one of its new nodes; none there is missing.
+        const auto& shard = written_[ShardOf(refs[i].position)];
+        if (auto it = shard.find(refs[i].position); it != shard.end()) {
+          (*out)[i] = VersionedNode{*it->second, below_height_};
+        }
+      }
+    });
     std::vector<NodeRef> older;
     std::vector<size_t> older_index;
     for (size_t i = 0; i < refs.size(); ++i) {
-      if (refs[i].version != below_height_) {
-        older.push_back(refs[i]);
-        older_index.push_back(i);
-        continue;
-      }
-      // A version of the block below names one of its new nodes; none there is missing.
-      if (auto it = written_.find(refs[i].position); it != written_.end()) {
-        (*out)[i] = VersionedNode{*it->second, below_height_};
-      }
+      if (!is_older[i]) continue;
+      older.push_back(refs[i]);
+      older_index.push_back(i);
     }
     if (older.empty()) return Status::Ok();
     std::vector<std::optional<VersionedNode>> read;
     Status s = committed_.ReadBatch(older, &read);
     if (!s.ok()) return s;
-    for (size_t k = 0; k < older.size(); ++k) (*out)[older_index[k]] = std::move(read[k]);
+    ForRanges(&workers_, older.size(), kMinRefsPerThread, [&](size_t, size_t begin, size_t end) {
+      for (size_t k = begin; k < end; ++k) (*out)[older_index[k]] = std::move(read[k]);
+    });
     return Status::Ok();
   }
 
  private:
+  // The hash's bits mixed: its low bits are a prefix's first ones, zero at depth 4.
+  size_t ShardOf(const NodePosition& p) const {
+    return ((NodePositionHash()(p) * 0x9e3779b97f4a7c15ull) >> 40) % written_.size();
+  }
+
   const uint64_t below_height_;
   const NodeReader& committed_;
-  std::unordered_map<NodePosition, const TreeNode*, NodePositionHash> written_;
+  WorkerPool& workers_;
+  // The block below's new nodes by position, in shards by NodePositionHash.
+  std::vector<std::unordered_map<NodePosition, const TreeNode*, NodePositionHash>> written_;
 };
 
 Status ClosedAfterFailure() {
@@ -392,6 +426,7 @@ struct StateStore::WriteScratch {
   // the writers' threads, the marker (height, root, stale index, pruning).
   rocksdb::WriteBatch intent;
   std::vector<rocksdb::WriteBatch> parts = std::vector<rocksdb::WriteBatch>(kWriterThreads);
+  std::vector<rocksdb::WriteBatch> node_parts = std::vector<rocksdb::WriteBatch>(kWriterThreads);
   rocksdb::WriteBatch marker;
   std::string undo;  // Persist's undo log
   TreeUpdateScratch tree;      // UpdateTree's (it releases its own large buffers)
@@ -404,11 +439,31 @@ struct StateStore::WriteScratch {
     for (rocksdb::WriteBatch* b : {&intent, &marker}) {
       if (b->GetDataSize() > kKeepBytes) *b = rocksdb::WriteBatch();
     }
-    for (rocksdb::WriteBatch& part : parts) {
-      if (part.GetDataSize() > kKeepBytes / kWriterThreads) part = rocksdb::WriteBatch();
+    for (auto* list : {&parts, &node_parts}) {
+      for (rocksdb::WriteBatch& part : *list) {
+        if (part.GetDataSize() > kKeepBytes / kWriterThreads) part = rocksdb::WriteBatch();
+      }
     }
     if (undo.capacity() > kKeepBytes) std::string().swap(undo);
   }
+};
+
+// RocksDB's flushes, as the largest sequence number in the tables: a block's tree nodes
+// (written outside the log) are durable once its "m:tree" write's number is flushed.
+// RocksDB installs a column family's flushed memtables in their order, so every write
+// numbered below a flushed one is in the tables too.
+class StateStore::FlushedSequence final : public rocksdb::EventListener {
+ public:
+  void OnFlushCompleted(rocksdb::DB*, const rocksdb::FlushJobInfo& info) override {
+    uint64_t seen = largest_.load(std::memory_order_relaxed);
+    while (info.largest_seqno > seen &&
+           !largest_.compare_exchange_weak(seen, info.largest_seqno, std::memory_order_release)) {
+    }
+  }
+  uint64_t largest() const { return largest_.load(std::memory_order_acquire); }
+
+ private:
+  std::atomic<uint64_t> largest_{0};
 };
 
 StateStore::StateStore(size_t cache_bytes, size_t tree_threads)
@@ -453,14 +508,36 @@ StateCache::Stats StateStore::cache_stats() const {
   return s;
 }
 
-StateStore::~StateStore() { ReleaseSnapshot(); }
+StateStore::~StateStore() {
+  ReleaseSnapshot();
+  if (db_ != nullptr && !close_as_crash_ && !write_failed_) {
+    // The tree's latest nodes are in the memtables only (outside the log): flushed, the
+    // next open has nothing to rebuild. A read-only instance refuses (it holds none).
+    rocksdb::FlushOptions flush;
+    flush.wait = true;
+    (void)db_->Flush(flush);
+  }
+}
+
+void StateStore::CloseAsCrash(std::unique_ptr<StateStore> store) {
+  if (store != nullptr) store->close_as_crash_ = true;
+}
+
+Status StateStore::OpenWritableDb() {
+  flushed_ = std::make_shared<FlushedSequence>();
+  unflushed_trees_.clear();
+  flush_requested_ = false;
+  return OpenDb(path_, env_, &db_, OpenMode::kReadWrite, flushed_);
+}
 
 Status StateStore::Open(const std::string& path, std::unique_ptr<StateStore>* out,
-                        rocksdb::Env* env, size_t cache_bytes, size_t tree_threads) {
+                        rocksdb::Env* env, size_t cache_bytes, size_t tree_threads,
+                        bool tree_nodes_in_log) {
   std::unique_ptr<StateStore> store(new StateStore(cache_bytes, tree_threads));
   store->path_ = path;
   store->env_ = env;
-  Status st = OpenDb(path, env, &store->db_);
+  store->tree_nodes_in_log_ = tree_nodes_in_log;
+  Status st = store->OpenWritableDb();
   if (!st.ok()) return st;
   uint64_t height = 0;
   st = ReadHeightAndRoot(*store->db_, path, &height, &store->root_);
@@ -472,6 +549,7 @@ Status StateStore::Open(const std::string& path, std::unique_ptr<StateStore>* ou
   std::optional<std::string> log;
   st = store->UncommittedBlockLog(height, &log);
   if (st.ok() && log) st = store->UndoReplayedBlock(*log);
+  if (st.ok()) st = store->RebuildUnflushedTree();
   if (!st.ok()) return st;
   st = CheckTreeRoot(*store->db_, path, store->height_, store->root_, &store->root_version_);
   if (!st.ok()) return st;
@@ -702,8 +780,18 @@ Status StateStore::Prove(std::string_view key, uint64_t height, std::optional<st
     std::optional<VersionedNode> n;
     if (p.depth == 0) {
       s = SeekNode(*it, p, height, &n);  // the root: the latest record at or below height
+      // A read-only instance's rebuilt nodes (memory_nodes_): a later root there wins.
+      const std::string bound = NodePrefixKey(p) + BigEndian64(height);
+      auto m = memory_nodes_.upper_bound(bound);
+      if (s.ok() && m != memory_nodes_.begin()) {
+        --m;
+        const uint64_t v = m->first.size() == kNodeKeyBytes && m->first.starts_with(NodePrefixKey(p))
+                               ? ParseBigEndian64(std::string_view(m->first).substr(35))
+                               : 0;
+        if (v > 0 && (!n || v > n->version)) s = DecodeNodeRecord(m->second, NodeRef{p, v}, &n);
+      }
     } else {
-      s = GetNode(*db_, NodeRef{p, version}, &n);
+      s = ReadNode(NodeRef{p, version}, &n);
     }
     if (!s.ok()) return s;
     std::array<BinarySubtree, 2 * kTreeNodeSlots> subtrees;
@@ -750,7 +838,7 @@ Status StateStore::UpdateTree(const WriteSet& writes, NodeHasher& hasher, TreeUp
                            update, &scratch_->tree, workers_.get());
   }
   const auto t = std::chrono::steady_clock::now();
-  const PendingNodeReader reader(*below, height_ + 1, committed);
+  const PendingNodeReader reader(*below, height_ + 1, committed, *workers_);
   const double index_s =
       std::chrono::duration<double>(std::chrono::steady_clock::now() - t).count();
   Status s = UpdateStateTree(reader, below->root, height_ + 2, writes, hasher, update,
@@ -841,6 +929,7 @@ Status StateStore::Persist(uint64_t height, const WriteSet& writes, const TreeUp
                                       " on top of height " + std::to_string(height_));
   }
   if (write_failed_) return WriteFailed(CommitOf(height), NotRecovered());
+  if (Status s = BoundUnflushedTree(height); !s.ok()) return s;
   persist_phases_ = PersistPhases{};
   auto lap = [t = std::chrono::steady_clock::now()](double* phase) mutable {
     const auto now = std::chrono::steady_clock::now();
@@ -910,17 +999,21 @@ Status StateStore::Persist(uint64_t height, const WriteSet& writes, const TreeUp
   lap(&persist_phases_.intent_s);
 
   // 2. The state values and the new nodes, in parts built and written on threads at once,
-  // each part a run of keys in order. The parts are built in parallel; RocksDB inserts
-  // concurrent writers' batches into its memtable in parallel only when they share a
-  // write group, which its default 1 MiB group cap keeps multi-MiB parts from doing, but
-  // a 256 MiB cap measured no faster on the 16-core host (bench/EXEC_RESULTS.md, "The
-  // write-group cap on the host").
+  // each part a run of keys in order: the values in the log, the nodes outside it (a
+  // crash loses those not flushed yet, and opening rebuilds them: RebuildUnflushedTree),
+  // which takes ~9/10 of a block's bytes out of the log at 10^7 accounts. The parts are
+  // built in parallel; RocksDB inserts concurrent writers' batches into its memtable in
+  // parallel only when they share a write group, which its default 1 MiB group cap keeps
+  // multi-MiB parts from doing, but a 256 MiB cap measured no faster on the 16-core host
+  // (bench/EXEC_RESULTS.md, "The write-group cap on the host").
   const size_t items = writes.size() + nodes.size();
   std::fill(results.begin(), results.end(), Status::Ok());
   ForRanges(persist_workers_.get(), items, kMinItemsPerWriteThread,
       [&](size_t t, size_t begin, size_t end) {
         rocksdb::WriteBatch& part = scratch_->parts[t];
+        rocksdb::WriteBatch& node_part = scratch_->node_parts[t];
         part.Clear();
+        node_part.Clear();
         for (size_t k = begin; k < end; ++k) {
           if (k < writes.size()) {
             const auto& [key, value] = writes[k];
@@ -931,12 +1024,22 @@ Status StateStore::Persist(uint64_t height, const WriteSet& writes, const TreeUp
             }
           } else {
             const size_t n = k - writes.size();
-            part.Put(NodeKey(update.written[order[n]].first, height), nodes[n].record());
+            node_part.Put(NodeKey(update.written[order[n]].first, height), nodes[n].record());
           }
         }
-        results[t] = Write(&part, /*sync=*/false, CommitOf(height));
+        if (part.Count() > 0) results[t] = Write(&part, /*sync=*/false, CommitOf(height));
+        if (results[t].ok() && node_part.Count() > 0) {
+          results[t] = Write(&node_part, /*sync=*/false, CommitOf(height), tree_nodes_in_log_);
+        }
       });
   if (Status s = FirstError(results); !s.ok()) return s;
+  // After the nodes, outside the log too: in the tables only once they are.
+  rocksdb::WriteBatch tree_height;
+  tree_height.Put(std::string(kTreeHeightKey), BigEndian64(height));
+  if (Status s = Write(&tree_height, /*sync=*/false, CommitOf(height), tree_nodes_in_log_); !s.ok()) {
+    return s;
+  }
+  unflushed_trees_.emplace_back(height, db_->GetLatestSequenceNumber());
   lap(&persist_phases_.parts_s);
 
   // 3. The marker, synced: with it everything before it in the log is durable.
@@ -1022,10 +1125,12 @@ Status StateStore::NotRecovered() {
       "the database has not recovered from an earlier write failure (StateStore::Recover)");
 }
 
-Status StateStore::Write(rocksdb::WriteBatch* batch, bool sync, const std::string& what) {
+Status StateStore::Write(rocksdb::WriteBatch* batch, bool sync, const std::string& what,
+                         bool log) {
   if (write_failed_) return WriteFailed(what, NotRecovered());
   rocksdb::WriteOptions options;
   options.sync = sync;
+  options.disableWAL = !log;
   // A part of a block written beside the others: its keys are a run in order, so the
   // memtable's concurrent insert starts each key from where the last one went.
   options.memtable_insert_hint_per_batch = !sync;
@@ -1037,12 +1142,14 @@ Status StateStore::Write(rocksdb::WriteBatch* batch, bool sync, const std::strin
 
 Status StateStore::Recover() {
   if (!write_failed_) return Status::Ok();
+  memory_nodes_.clear();
+  refused_block_.clear();  // of the instance closed now (LoadRefusedBlock reads it again)
   // RocksDB takes no write after a failed log append or sync, and DB::Resume refuses
   // such an error (its severity is fatal): close and reopen. Opening replays the log up
   // to its last whole record and starts a new one.
   ReleaseSnapshot();
   db_.reset();
-  Status s = OpenDb(path_, env_, &db_);
+  Status s = OpenWritableDb();
   if (!s.ok()) {
     // Reopening writes (a new log, a flush of what the log held); while that fails, a
     // read-only instance serves the reads. It may hold the refused block: the values it
@@ -1050,6 +1157,9 @@ Status StateStore::Recover() {
     // below height_ consults that log.
     if (!OpenDb(path_, env_, &db_, OpenMode::kReadOnly).ok()) db_.reset();
     if (db_ != nullptr && !LoadRefusedBlock().ok()) db_.reset();
+    // Without the nodes the closed instance had not flushed, proofs of its last blocks
+    // would fail: rebuilt in memory (when that fails, such proofs answer INTERNAL).
+    if (db_ != nullptr && !RebuildUnflushedTree(/*in_memory=*/true).ok()) memory_nodes_.clear();
     return Status::Internal("the database has not recovered from an earlier write failure: " +
                             s.message());
   }
@@ -1069,13 +1179,21 @@ Status StateStore::Recover() {
     s = Status::Internal("reopened at height " + std::to_string(height) + ", not at height " +
                          std::to_string(height_));
   }
+  // The nodes of blocks not flushed before the failure may be gone with the memtables.
+  if (s.ok()) s = RebuildUnflushedTree();
   if (!s.ok()) {
-    // The database may still hold the refused block (its undo failed).
-    if (!LoadRefusedBlock().ok()) db_.reset();
+    // The database may still hold the refused block (its undo failed), and lack the
+    // nodes of the blocks before it (their rebuild was not written).
+    if (!LoadRefusedBlock().ok()) {
+      db_.reset();
+    } else if (!RebuildUnflushedTree(/*in_memory=*/true).ok()) {
+      memory_nodes_.clear();
+    }
     return Status::Internal("the database has not recovered from an earlier write failure: " +
                             s.message());
   }
   refused_block_.clear();
+  memory_nodes_.clear();
   write_failed_ = false;
   TakeSnapshot();
   return Status::Ok();
@@ -1154,9 +1272,192 @@ Status StateStore::UndoReplayedBlock(std::string_view log) {
   if (!s.ok()) return s;
   batch.Put(std::string(kHeightKey), BigEndian64(height_));
   batch.Put(std::string(kRootKey), rocksdb::Slice(View(root_).data(), 32));
+  // The undone block's "m:tree" may have reached the tables (with some of its nodes): a
+  // block written again at its height must not be taken as flushed.
+  uint64_t tree_height = 0;
+  bool present = false;
+  s = ReadTreeHeight(&tree_height, &present);
+  if (!s.ok()) return s;
+  if (present && tree_height > height_) batch.Put(std::string(kTreeHeightKey), BigEndian64(height_));
   rocksdb::WriteOptions options;
   options.sync = true;
   return FromRocks(db_->Write(options, &batch), "undo the refused block " + std::to_string(height));
+}
+
+Status StateStore::ReadTreeHeight(uint64_t* tree_height, bool* present) const {
+  std::string v;
+  rocksdb::Status rs = db_->Get(rocksdb::ReadOptions(), std::string(kTreeHeightKey), &v);
+  *present = rs.ok();
+  *tree_height = rs.ok() ? ParseBigEndian64(v) : 0;
+  if (rs.ok() && v.size() != 8) return Status::Internal("state database " + path_ + ": a malformed m:tree");
+  return rs.ok() || rs.IsNotFound() ? Status::Ok() : FromRocks(rs, "read the flushed tree's height");
+}
+
+Status StateStore::ReadNode(const NodeRef& ref, std::optional<VersionedNode>* out) const {
+  Status s = GetNode(*db_, ref, out);
+  if (!s.ok() || *out || memory_nodes_.empty()) return s;
+  auto it = memory_nodes_.find(NodeKey(ref.position, ref.version));
+  return it == memory_nodes_.end() ? Status::Ok() : DecodeNodeRecord(it->second, ref, out);
+}
+
+namespace {
+
+// The tree's nodes for a rebuild in memory: the records rebuilt so far (`memory`: "t" key
+// -> record), else `base`'s.
+class MemoryNodeReader final : public NodeReader {
+ public:
+  MemoryNodeReader(const std::map<std::string, std::string, std::less<>>& memory, const NodeReader& base)
+      : memory_(memory), base_(base) {}
+
+  Status Read(const NodeRef& ref, std::optional<VersionedNode>* out) const override {
+    return ReadOneInBatch(*this, ref, out);
+  }
+
+  Status ReadBatch(std::span<const NodeRef> refs,
+                   std::vector<std::optional<VersionedNode>>* out) const override {
+    Status s = base_.ReadBatch(refs, out);
+    for (size_t i = 0; s.ok() && i < refs.size(); ++i) {
+      if ((*out)[i]) continue;
+      auto it = memory_.find(NodeKey(refs[i].position, refs[i].version));
+      if (it != memory_.end()) s = DecodeNodeRecord(it->second, refs[i], &(*out)[i]);
+    }
+    return s;
+  }
+
+ private:
+  const std::map<std::string, std::string, std::less<>>& memory_;
+  const NodeReader& base_;
+};
+
+}  // namespace
+
+Status StateStore::RebuildUnflushedTree(bool in_memory) {
+  rebuilt_tree_blocks_ = 0;
+  uint64_t tree_height = 0;
+  bool present = false;
+  Status s = ReadTreeHeight(&tree_height, &present);
+  if (!s.ok()) return s;
+  rocksdb::WriteOptions synced;
+  synced.sync = true;
+  if (!present || tree_height > height_) {
+    // Written before "m:tree" existed (every node logged), or a block above height_ (one
+    // that did not commit, undone): the tree is whole up to height_.
+    if (in_memory) return Status::Ok();
+    return FromRocks(db_->Put(synced, std::string(kTreeHeightKey), BigEndian64(height_)),
+                     "record the flushed tree's height");
+  }
+  if (tree_height == height_) return Status::Ok();
+  const std::string where = "state database " + path_ + ": rebuilding the tree nodes of blocks " +
+                            std::to_string(tree_height + 1) + " to " + std::to_string(height_) +
+                            " (not flushed before a crash)";
+  if (tree_height < genesis_height_ || height_ - tree_height > kHistory) {
+    return Status::Internal(where + ": the undo logs do not reach back to block " +
+                            std::to_string(tree_height));
+  }
+  // Each block's writes, newest first: block h wrote the keys of its undo log, with the
+  // values block h's successors replaced (their undo logs) or, for keys no later block
+  // wrote, the current ones (those of height_: before a refused block db_ may hold).
+  std::vector<WriteSet> blocks(height_ - tree_height);
+  std::unordered_map<std::string, std::optional<std::string>> later;
+  if (in_memory) later.insert(refused_block_.begin(), refused_block_.end());
+  for (uint64_t h = height_; h > tree_height; --h) {
+    std::string log;
+    rocksdb::Status rs = db_->Get(rocksdb::ReadOptions(), Prefixed('u', BigEndian64(h)), &log);
+    if (rs.IsNotFound()) return Status::Internal(where + ": block " + std::to_string(h) + " has no undo log");
+    if (!rs.ok()) return FromRocks(rs, where);
+    WriteSet& writes = blocks[h - tree_height - 1];
+    Status read;
+    s = ForEachUndo(log, [&](std::string_view key, const std::string_view* old) {
+      std::optional<std::string> value;
+      if (auto it = later.find(std::string(key)); it != later.end()) {
+        value = it->second;
+      } else if (read.ok()) {
+        std::string v;
+        rocksdb::Status got = db_->Get(rocksdb::ReadOptions(), Prefixed('s', key), &v);
+        if (got.ok()) value = std::move(v);
+        if (!got.ok() && !got.IsNotFound()) read = FromRocks(got, where);
+      }
+      writes.emplace_back(std::string(key), std::move(value));
+      later[std::string(key)] = old ? std::optional<std::string>(*old) : std::nullopt;
+    });
+    if (s.ok()) s = read;
+    if (!s.ok()) return s;
+  }
+  // The tree of block tree_height, whole in the tables, then each block's update on it.
+  TreeRoot root;
+  if (tree_height > 0) {
+    std::string v;
+    rocksdb::Status rs = db_->Get(rocksdb::ReadOptions(), Prefixed('r', BigEndian64(tree_height)), &v);
+    if (!rs.ok() || v.size() != 32) {
+      return rs.ok() || rs.IsNotFound() ? Status::Internal(where + ": no root of block " + std::to_string(tree_height))
+                                        : FromRocks(rs, where);
+    }
+    std::memcpy(root.hash.data(), v.data(), 32);
+  }
+  if (root.hash != kEmptyStateRoot) {
+    std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(rocksdb::ReadOptions()));
+    std::optional<VersionedNode> node;
+    s = SeekNode(*it, NodePosition{}, tree_height, &node);
+    if (!s.ok()) return s;
+    if (!node || node->node.Hash() != root.hash) {
+      return Status::Internal(where + ": the root node of block " + std::to_string(tree_height) +
+                              " is missing or does not hash to its root");
+    }
+    root.version = node->version;
+  }
+  StoreNodeReader stored(db_.get(), nullptr, *nodes_, *workers_);
+  MemoryNodeReader reader(memory_nodes_, stored);
+  CpuNodeHasher hasher;
+  TreeUpdate update;
+  for (uint64_t h = tree_height + 1; h <= height_; ++h) {
+    s = UpdateStateTree(reader, root, h, blocks[h - tree_height - 1], hasher, &update, &scratch_->tree,
+                        workers_.get());
+    if (!s.ok()) return Status::Internal(where + ": " + s.message());
+    std::string recorded;
+    rocksdb::Status rs = db_->Get(rocksdb::ReadOptions(), Prefixed('r', BigEndian64(h)), &recorded);
+    if (!rs.ok() && !rs.IsNotFound()) return FromRocks(rs, where);
+    if (!rs.ok() || recorded != View(update.root.hash)) {
+      return Status::Internal(where + ": block " + std::to_string(h) +
+                              "'s rebuilt root differs from its recorded root");
+    }
+    if (in_memory) {
+      for (const auto& [p, node] : update.written) memory_nodes_[NodeKey(p, h)] = node.Encode();
+    } else {
+      rocksdb::WriteBatch batch;
+      for (const auto& [p, node] : update.written) batch.Put(NodeKey(p, h), node.Encode());
+      batch.Put(std::string(kTreeHeightKey), BigEndian64(h));
+      rocksdb::WriteOptions options;
+      options.sync = h == height_;
+      rs = db_->Write(options, &batch);
+      if (!rs.ok()) return FromRocks(rs, where);
+    }
+    root = update.root;
+    ++rebuilt_tree_blocks_;
+  }
+  update.ReleaseLarge(0);
+  return Status::Ok();
+}
+
+Status StateStore::BoundUnflushedTree(uint64_t height) {
+  const uint64_t flushed = flushed_ != nullptr ? flushed_->largest() : 0;
+  while (!unflushed_trees_.empty() && unflushed_trees_.front().second <= flushed) {
+    unflushed_trees_.pop_front();
+    flush_requested_ = false;
+  }
+  if (unflushed_trees_.empty()) return Status::Ok();
+  // Heights persisted in order (a refused block's again, after its first try's entry).
+  const uint64_t unflushed = unflushed_trees_.back().first - unflushed_trees_.front().first + 1;
+  rocksdb::FlushOptions flush;
+  flush.wait = unflushed >= kMaxUnflushedTreeBlocks;
+  if (!flush.wait && (flush_requested_ || unflushed < kMaxUnflushedTreeBlocks / 2)) return Status::Ok();
+  rocksdb::Status rs = db_->Flush(flush);
+  if (!rs.ok()) {
+    write_failed_ = true;
+    return WriteFailed(CommitOf(height), FromRocks(rs, "flush the tree's nodes"));
+  }
+  flush_requested_ = !flush.wait;
+  if (flush.wait) unflushed_trees_.clear();
+  return Status::Ok();
 }
 
 void StateStore::Apply(uint64_t height, const WriteSet& writes, const TreeUpdate& update) {

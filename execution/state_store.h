@@ -17,6 +17,8 @@
 //                                  replaced or made unreachable by block `height`
 //   "r" || height (8)           -> the state root after block `height`
 //   "y" || height (8)           -> positions of the nodes block `height` wrote (the last block's)
+//   "m:tree"                    -> the height up to which every block's tree nodes are
+//                                  in the tables (state_db.h, kTreeHeightKey)
 // A block commits in three steps (Persist): an intent batch (its undo log and the
 // positions of its new nodes), then its state writes and tree nodes in parts built and
 // written on several threads at once, then a
@@ -25,7 +27,12 @@
 // leaves the marker with all of the block, or none of the block, or its intent and some
 // of its parts: the store then opens at the last committed block and undoes what is
 // there of the later one with its undo log (UndoReplayedBlock), so nothing of a block
-// that did not commit stays visible. The state tree
+// that did not commit stays visible. The tree's node records are the exception: they go
+// to the memtables only, outside the log (~9/10 of a block's bytes at 10^7 accounts),
+// followed by "m:tree"; a crash loses those not flushed to tables yet, and opening
+// rebuilds them (RebuildUnflushedTree): each such block's writes come back from the undo
+// logs, its tree update is run again and must give the block's recorded root. At most
+// kMaxUnflushedTreeBlocks blocks' nodes are left unflushed. The state tree
 // (execution/state_tree.h) keeps every version a read at the kept heights needs; older
 // records are deleted by the block that makes them unneeded. A contract's code hash is
 // state like any other, under its code key (execution/tx/contract_code.h), written by
@@ -59,6 +66,7 @@
 
 #include <atomic>
 #include <cstdint>
+#include <deque>
 #include <map>
 #include <memory>
 #include <optional>
@@ -90,6 +98,14 @@ class StateStore final : public StateReader {
  public:
   // Undo logs kept: state can be read at heights [height - kHistory, height].
   static constexpr uint64_t kHistory = 256;
+  // The most blocks whose tree nodes are in memtables only (outside the log): a block
+  // beyond it flushes them first, half of it asks for a flush in the background.
+  // RocksDB's own 64 MiB memtables flush every block or two at 10^6-10^7 accounts, so
+  // this bounds small blocks: what opening after a crash rebuilds (each block a tree
+  // update), and it keeps the rebuilt blocks within the undo logs kept and above the
+  // records pruning deletes (kHistory).
+  static constexpr uint64_t kMaxUnflushedTreeBlocks = 64;
+  static_assert(kMaxUnflushedTreeBlocks < kHistory);
   // The caches' default size (config execution_state_cache_bytes): half for state values
   // (StateCache), half for the tree's nodes (NodeCache).
   static constexpr size_t kDefaultCacheBytes = size_t{256} << 20;
@@ -104,10 +120,22 @@ class StateStore final : public StateReader {
   // `tree_threads`: the tree update's threads (its read-ahead, its hash batches'
   // preparation, WarmNodeCache); 0 for kWriterThreads (16 on the 16-core host were no
   // faster: bench/EXEC_RESULTS.md, 2026-12-07).
+  // Blocks whose tree nodes a crash had lost are rebuilt first (RebuildUnflushedTree):
+  // INTERNAL when that fails or gives another root than the block's recorded one.
+  // `tree_nodes_in_log`: write the tree's nodes in the log as earlier versions did (for
+  // measurements of what keeping them out saves; nothing to rebuild after a crash then).
   static Status Open(const std::string& path, std::unique_ptr<StateStore>* out,
                      rocksdb::Env* env = nullptr, size_t cache_bytes = kDefaultCacheBytes,
-                     size_t tree_threads = 0);
+                     size_t tree_threads = 0, bool tree_nodes_in_log = false);
+  // Flushes the memtables (the tree's latest nodes) to tables and closes the database.
   ~StateStore() override;
+  // Closes `store` as a crash of its process would leave the database: its memtables are
+  // not flushed, so the tree nodes in them (written outside the log) are lost, while what
+  // the log holds stays (the system keeps a killed process's appends). For tests of the
+  // rebuild; the daemon's `kill -9` tests do it for real.
+  static void CloseAsCrash(std::unique_ptr<StateStore> store);
+  // The blocks whose tree nodes the last Open or Recover rebuilt (0: none was missing).
+  uint64_t rebuilt_tree_blocks() const { return rebuilt_tree_blocks_; }
 
   uint64_t height() const { return height_; }
   // The committed state root; before the first block, the empty state's (32 zero bytes).
@@ -282,10 +310,32 @@ class StateStore final : public StateReader {
   // instance, or an undo that failed), loads the values it replaced from its undo log
   // into refused_block_, which reads then consult first; else clears it.
   Status LoadRefusedBlock();
-  // Writes `batch` (with `sync`: and syncs the log); INTERNAL naming `what` when RocksDB
-  // refuses it (then needs_recovery()), or without trying while needs_recovery().
-  // Thread-safe: the parts of a block are written on several threads at once.
-  Status Write(rocksdb::WriteBatch* batch, bool sync, const std::string& what);
+  // Writes `batch` (with `sync`: and syncs the log; without `log`: to the memtable only,
+  // outside the log, which a crash loses until it is flushed); INTERNAL naming `what`
+  // when RocksDB refuses it (then needs_recovery()), or without trying while
+  // needs_recovery(). Thread-safe: the parts of a block are written on several threads at
+  // once.
+  Status Write(rocksdb::WriteBatch* batch, bool sync, const std::string& what, bool log = true);
+  // Opens db_ for writing with a new flushed_ listening to it (no block's nodes are
+  // unflushed in it until the next Persist).
+  Status OpenWritableDb();
+  // Where the database's "m:tree" says the flushed tree ends (*present false: a database
+  // written before "m:tree" existed, whose nodes were all logged).
+  Status ReadTreeHeight(uint64_t* tree_height, bool* present) const;
+  // Rebuilds the node records of blocks (m:tree, height_] from their undo logs and the
+  // state (the blocks' writes, newest first, then their tree updates oldest first, each
+  // checked against its "r" root record), written in the log and synced with "m:tree" =
+  // height_; sets "m:tree" where it is missing. `in_memory` (db_ a read-only instance
+  // after a failure): into memory_nodes_ instead, with the values before a refused block
+  // that db_ holds from refused_block_. INTERNAL when an undo log is missing, a read
+  // fails or a rebuilt root differs.
+  Status RebuildUnflushedTree(bool in_memory = false);
+  // The record `ref` names, from db_ or memory_nodes_ (nullopt: in neither).
+  Status ReadNode(const NodeRef& ref, std::optional<VersionedNode>* out) const;
+  // Before block `height` is written: lets flushes that completed move the flushed tree's
+  // height up, and keeps at most kMaxUnflushedTreeBlocks blocks of nodes unflushed.
+  // INTERNAL when a flush it waits for fails.
+  Status BoundUnflushedTree(uint64_t height);
   // Whether the database, whose m:height record says `db_height`, holds block height_ + 1
   // that did not commit, or part of it: its marker (db_height == height_ + 1: only its
   // sync failed), or its undo log without the marker (its commit stopped before it; a
@@ -309,6 +359,7 @@ class StateStore final : public StateReader {
   static Status NotRecovered();
 
   struct WriteScratch;
+  class FlushedSequence;  // a RocksDB listener: the largest sequence number flushed
 
   std::string path_;
   rocksdb::Env* env_ = nullptr;  // the storage seam; null: RocksDB's default
@@ -351,9 +402,25 @@ class StateStore final : public StateReader {
   // While db_ holds a refused block (LoadRefusedBlock): the values before it of the
   // keys it wrote (nullopt: absent). Changed only with exclusive access.
   std::map<std::string, std::optional<std::string>, std::less<>> refused_block_;
+  // While db_ is a read-only instance after a failure: the tree's node records it lacks
+  // (written outside the log and not flushed before the failure), rebuilt in memory so
+  // that proofs at every kept height go on; "t" key -> record. Changed only with
+  // exclusive access (Recover).
+  std::map<std::string, std::string, std::less<>> memory_nodes_;
   // Deployments staged for the next block ("c" records): address -> code hash.
   std::map<Hash32, Hash32> staged_;
   PersistPhases persist_phases_;  // the last Persist's
+  // The tree nodes outside the log (exclusive access, as Persist's, except flushed_'s
+  // counter, which RocksDB's flush threads move): flushed_ follows db_'s flushes; each
+  // persisted block whose nodes may be in memtables only (height, the sequence number
+  // its "m:tree" write reached), oldest first; a background flush asked for since the
+  // oldest of them.
+  std::shared_ptr<FlushedSequence> flushed_;
+  std::deque<std::pair<uint64_t, uint64_t>> unflushed_trees_;
+  bool flush_requested_ = false;
+  uint64_t rebuilt_tree_blocks_ = 0;
+  bool close_as_crash_ = false;
+  bool tree_nodes_in_log_ = false;  // Open's
   mutable std::atomic<uint64_t> read_failures_{0};
   mutable Mutex read_error_mu_;
   mutable Status last_read_error_ CHAINACCEL_GUARDED_BY(read_error_mu_);

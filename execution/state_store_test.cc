@@ -346,7 +346,9 @@ TEST_CASE("StateStore: a tree update on top of an uncommitted block, beside its 
           "equals the update after it",
           "[store][pipeline]") {
   auto rng = chainaccel::testing::MakeRng("state store on top");
-  const size_t keys = GENERATE(size_t{50}, size_t{5000});
+  // 40,000 keys: levels of more than 2 x PendingNodeReader::kMinRefsPerThread refs, which
+  // the reader of the block below looks up on several threads.
+  const size_t keys = GENERATE(size_t{50}, size_t{5000}, size_t{40000});
   const size_t size = keys / 5;
   testing::TempDir one_dir, piped_dir;
   std::unique_ptr<StateStore> one, piped;

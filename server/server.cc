@@ -262,6 +262,11 @@ Status Server::Start() {
                  impl.execution->height(), options.db_path, config_.executor, options.threads,
                  options.aot ? "the ahead-of-time tier, cache " + options.aot->cache_dir
                              : std::string("the interpreter"));
+    if (const uint64_t rebuilt = impl.execution->rebuilt_tree_blocks(); rebuilt > 0) {
+      spdlog::warn("state tree: rebuilt the nodes of the last {} blocks from their undo logs "
+                   "(not flushed before the daemon stopped without closing the database)",
+                   rebuilt);
+    }
     if (const auto& check = impl.execution->root_check(); check.has_value()) {
       const std::string how = check->spilled ? "from spill files"
                               : check->not_spilled_because.empty()
