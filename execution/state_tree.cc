@@ -460,15 +460,20 @@ class Updater {
   WorkerPool* const workers_;
 };
 
-// The changes of `writes`, sorted by path, into *changes.
-void ChangesOf(const WriteSet& writes, std::vector<Change>* out) {
+// The changes of `writes`, sorted by path, into *changes; their two SHA-256s a key on
+// `workers` (may be null), at least kMinChangesPerThread keys a thread: ~0.5 us a key, so
+// a block of 3·10^4 changed keys spent 0.015-0.022 s here on one thread (16-core host).
+constexpr size_t kMinChangesPerThread = 2048;
+void ChangesOf(const WriteSet& writes, std::vector<Change>* out, WorkerPool* workers) {
   std::vector<Change>& changes = *out;
-  changes.clear();
-  changes.reserve(writes.size());
-  for (const auto& [key, value] : writes) {
-    changes.push_back(Change{StateKeyPath(key),
-                             value ? std::optional<Hash32>(StateValueHash(*value)) : std::nullopt});
-  }
+  changes.resize(writes.size());
+  ForRanges(workers, writes.size(), kMinChangesPerThread, [&](size_t, size_t begin, size_t end) {
+    for (size_t k = begin; k < end; ++k) {
+      const auto& [key, value] = writes[k];
+      changes[k] = Change{StateKeyPath(key),
+                          value ? std::optional<Hash32>(StateValueHash(*value)) : std::nullopt};
+    }
+  });
   std::sort(changes.begin(), changes.end(),
             [](const Change& x, const Change& y) { return x.path < y.path; });
 }
@@ -822,7 +827,7 @@ Status UpdateWithBuffers(const NodeReader& reader, const TreeRoot& committed, ui
   using Clock = std::chrono::steady_clock;
   const auto since = [](Clock::time_point t) { return std::chrono::duration<double>(Clock::now() - t).count(); };
   auto t = Clock::now();
-  ChangesOf(writes, &buffers.changes);
+  ChangesOf(writes, &buffers.changes, workers);
   out->phases.changes_s = since(t);
   const Changes changes = buffers.changes;
   PrefetchedNodes nodes(reader, buffers.prefetch);
