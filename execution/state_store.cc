@@ -1272,13 +1272,8 @@ Status StateStore::UndoReplayedBlock(std::string_view log) {
   if (!s.ok()) return s;
   batch.Put(std::string(kHeightKey), BigEndian64(height_));
   batch.Put(std::string(kRootKey), rocksdb::Slice(View(root_).data(), 32));
-  // The undone block's "m:tree" may have reached the tables (with some of its nodes): a
-  // block written again at its height must not be taken as flushed.
-  uint64_t tree_height = 0;
-  bool present = false;
-  s = ReadTreeHeight(&tree_height, &present);
-  if (!s.ok()) return s;
-  if (present && tree_height > height_) batch.Put(std::string(kTreeHeightKey), BigEndian64(height_));
+  // The undone block's "m:tree" may have reached the tables (with some of its nodes);
+  // RebuildUnflushedTree, which follows every undo, lowers it to height_.
   rocksdb::WriteOptions options;
   options.sync = true;
   return FromRocks(db_->Write(options, &batch), "undo the refused block " + std::to_string(height));

@@ -325,7 +325,8 @@ class StateStore final : public StateReader {
   // Rebuilds the node records of blocks (m:tree, height_] from their undo logs and the
   // state (the blocks' writes, newest first, then their tree updates oldest first, each
   // checked against its "r" root record), written in the log and synced with "m:tree" =
-  // height_; sets "m:tree" where it is missing. `in_memory` (db_ a read-only instance
+  // height_; sets "m:tree" to height_ where it is missing or above height_ (a block
+  // that did not commit, undone before). `in_memory` (db_ a read-only instance
   // after a failure): into memory_nodes_ instead, with the values before a refused block
   // that db_ holds from refused_block_. INTERNAL when an undo log is missing, a read
   // fails or a rebuilt root differs.
