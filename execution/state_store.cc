@@ -1001,7 +1001,7 @@ Status StateStore::Persist(uint64_t height, const WriteSet& writes, const TreeUp
   // 2. The state values and the new nodes, in parts built and written on threads at once,
   // each part a run of keys in order: the values in the log, the nodes outside it (a
   // crash loses those not flushed yet, and opening rebuilds them: RebuildUnflushedTree),
-  // which takes ~9/10 of a block's bytes out of the log at 10^7 accounts. The parts are
+  // which takes ~4/5 of a block's bytes out of the log at 10^7 accounts. The parts are
   // built in parallel; RocksDB inserts concurrent writers' batches into its memtable in
   // parallel only when they share a write group, which its default 1 MiB group cap keeps
   // multi-MiB parts from doing, but a 256 MiB cap measured no faster on the 16-core host

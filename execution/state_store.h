@@ -28,7 +28,7 @@
 // of its parts: the store then opens at the last committed block and undoes what is
 // there of the later one with its undo log (UndoReplayedBlock), so nothing of a block
 // that did not commit stays visible. The tree's node records are the exception: they go
-// to the memtables only, outside the log (~9/10 of a block's bytes at 10^7 accounts),
+// to the memtables only, outside the log (they were ~4/5 of its log at 10^7 accounts),
 // followed by "m:tree"; a crash loses those not flushed to tables yet, and opening
 // rebuilds them (RebuildUnflushedTree): each such block's writes come back from the undo
 // logs, its tree update is run again and must give the block's recorded root. At most
