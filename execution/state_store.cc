@@ -1378,7 +1378,8 @@ Status StateStore::RebuildUnflushedTree(bool in_memory) {
     if (s.ok()) s = read;
     if (!s.ok()) return s;
   }
-  // The tree of block tree_height, whole in the tables, then each block's update on it.
+  // The tree of block tree_height, whole in the tables (its root record and root node,
+  // as Open checks them), then each block's update on it.
   TreeRoot root;
   if (tree_height > 0) {
     std::string v;
@@ -1389,17 +1390,8 @@ Status StateStore::RebuildUnflushedTree(bool in_memory) {
     }
     std::memcpy(root.hash.data(), v.data(), 32);
   }
-  if (root.hash != kEmptyStateRoot) {
-    std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(rocksdb::ReadOptions()));
-    std::optional<VersionedNode> node;
-    s = SeekNode(*it, NodePosition{}, tree_height, &node);
-    if (!s.ok()) return s;
-    if (!node || node->node.Hash() != root.hash) {
-      return Status::Internal(where + ": the root node of block " + std::to_string(tree_height) +
-                              " is missing or does not hash to its root");
-    }
-    root.version = node->version;
-  }
+  s = CheckTreeRoot(*db_, path_, tree_height, root.hash, &root.version);
+  if (!s.ok()) return Status::Internal(where + ": " + s.message());
   StoreNodeReader stored(db_.get(), nullptr, *nodes_, *workers_);
   MemoryNodeReader reader(memory_nodes_, stored);
   CpuNodeHasher hasher;
