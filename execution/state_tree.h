@@ -178,7 +178,7 @@ struct TreeRoot {
 
 struct TreeUpdate {
   TreeRoot root;
-  // New records, version = the block's height.
+  // New records, version = the block's height, in key order: by depth, then prefix.
   std::vector<std::pair<NodePosition, TreeNode>> written;
   // Records of the committed tree replaced or made unreachable by the block: (position,
   // version written).

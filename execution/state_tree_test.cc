@@ -296,6 +296,17 @@ std::vector<std::string> RecordsOf(const TreeUpdate& update) {
   return records;
 }
 
+// Whether `update.written` is in key order (depth, then prefix), each position once, as
+// UpdateStateTree documents and the commit relies on to write without sorting.
+bool WrittenInKeyOrder(const TreeUpdate& update) {
+  return std::adjacent_find(update.written.begin(), update.written.end(),
+                            [](const auto& x, const auto& y) {
+                              const NodePosition& a = x.first;
+                              const NodePosition& b = y.first;
+                              return a.depth != b.depth ? a.depth > b.depth : a.prefix >= b.prefix;
+                            }) == update.written.end();
+}
+
 TEST_CASE("State tree: an update that reuses its buffers and its TreeUpdate equals a fresh one",
           "[tree]") {
   std::mt19937_64 rng = chainaccel::testing::MakeRng("state tree scratch");
@@ -319,6 +330,8 @@ TEST_CASE("State tree: an update that reuses its buffers and its TreeUpdate equa
     CHECK(reused.root.version == fresh.root.version);
     CHECK(reused.root.hash == ReferenceRoot(state));
     CHECK(RecordsOf(reused) == RecordsOf(fresh));
+    CHECK(WrittenInKeyOrder(reused));
+    CHECK(WrittenInKeyOrder(fresh));
     // `removed`: exactly the stale positions not written again.
     std::set<std::string> expected_removed, removed;
     for (const auto& [position, version] : fresh.stale) {
