@@ -24,6 +24,7 @@
 #include "execution/state_store.h"
 #include "execution/testing/temp_dir.h"
 #include "execution/testing/tree_records.h"
+#include "execution/worker_pool.h"
 #include "execution/tx/state_proof.h"
 #include "tests/support/random.h"
 
@@ -350,6 +351,66 @@ TEST_CASE("State tree: an update that reuses its buffers and its TreeUpdate equa
     fresh_root = fresh.root;
     reused_root = reused.root;
   }
+}
+
+// Records of an update in the order it lists them, to compare two updates exactly.
+std::vector<std::string> ListedRecordsOf(const TreeUpdate& update) {
+  std::vector<std::string> records;
+  const auto at = [](const NodePosition& p) {
+    return std::to_string(p.depth) + std::string(p.prefix.begin(), p.prefix.end());
+  };
+  for (const auto& [position, node] : update.written) records.push_back("w" + at(position) + node.Encode());
+  for (const auto& [position, version] : update.stale) records.push_back("s" + at(position) + std::to_string(version));
+  for (const NodePosition& position : update.removed) records.push_back("r" + at(position));
+  return records;
+}
+
+TEST_CASE("State tree: an update walked in lanes on threads lists what one walk lists",
+          "[tree]") {
+  std::mt19937_64 rng = chainaccel::testing::MakeRng("state tree lanes");
+  CpuNodeHasher hasher;
+  WorkerPool workers(4);
+  MemoryTree one_tree, lanes_tree;
+  TreeUpdateScratch one_scratch, lanes_scratch;
+  TreeRoot one_root, lanes_root;
+  State state;
+  uint64_t height = 0;
+  const auto block = [&](const WriteSet& writes) {
+    ++height;
+    INFO("height " << height << ", " << writes.size() << " changes");
+    TreeUpdate one, lanes;
+    REQUIRE(UpdateStateTree(one_tree, one_root, height, writes, hasher, &one, &one_scratch).ok());
+    REQUIRE(UpdateStateTree(lanes_tree, lanes_root, height, writes, hasher, &lanes, &lanes_scratch,
+                            &workers).ok());
+    ApplyTo(state, writes);
+    CHECK(lanes.root.hash == ReferenceRoot(state));
+    CHECK(lanes.root.hash == one.root.hash);
+    CHECK(lanes.root.version == one.root.version);
+    CHECK(ListedRecordsOf(lanes) == ListedRecordsOf(one));
+    CHECK(WrittenInKeyOrder(lanes));
+    one_tree.Apply(one, height);
+    lanes_tree.Apply(lanes, height);
+    one_root = one.root;
+    lanes_root = lanes.root;
+  };
+  // Blocks of at least 4,096 changes (Updater::kMinChangesForLanes) walk the root's slots
+  // in lanes; removals among them, small blocks between them.
+  for (size_t n : {6000, 9000, 30, 5000, 12000}) block(RandomBlock(rng, 20000, n));
+  // Every key but one removed (the root collapses to one leaf), then all of them, then a
+  // refill: the lanes' edges.
+  WriteMap all_but_one;
+  for (const auto& [key, value] : state) all_but_one[key] = std::nullopt;
+  REQUIRE(all_but_one.size() >= 4096);
+  all_but_one.erase(all_but_one.begin());
+  block(ToWriteSet(std::move(all_but_one)));
+  CHECK(state.size() == 1);
+  block(RandomBlock(rng, 20000, 8000));
+  WriteMap all;
+  for (const auto& [key, value] : state) all[key] = std::nullopt;
+  block(ToWriteSet(std::move(all)));
+  CHECK(state.empty());
+  CHECK(lanes_root.hash == kEmptyStateRoot);
+  block(RandomBlock(rng, 20000, 8000));
 }
 
 // `count` keys whose paths start with the first `bits` bits of `base`'s path (mined: ~2^bits
