@@ -774,27 +774,12 @@ Status StateStore::Prove(std::string_view key, uint64_t height, std::optional<st
     std::memcpy(root->data(), v.data(), 32);
   }
   const Hash32 path = StateKeyPath(key);
-  std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(rocksdb::ReadOptions()));
   NodePosition p;
   Hash32 expected = *root;
   uint64_t version = 0;  // below the root: the version the parent's slot names
   while (expected != kEmptyStateRoot) {
     std::optional<VersionedNode> n;
-    if (p.depth == 0) {
-      s = SeekNode(*it, p, height, &n);  // the root: the latest record at or below height
-      // A read-only instance's rebuilt nodes (memory_nodes_): a later root there wins.
-      const std::string bound = NodePrefixKey(p) + BigEndian64(height);
-      auto m = memory_nodes_.upper_bound(bound);
-      if (s.ok() && m != memory_nodes_.begin()) {
-        --m;
-        const uint64_t v = m->first.size() == kNodeKeyBytes && m->first.starts_with(NodePrefixKey(p))
-                               ? ParseBigEndian64(std::string_view(m->first).substr(35))
-                               : 0;
-        if (v > 0 && (!n || v > n->version)) s = DecodeNodeRecord(m->second, NodeRef{p, v}, &n);
-      }
-    } else {
-      s = ReadNode(NodeRef{p, version}, &n);
-    }
+    s = p.depth == 0 ? ReadRootNode(height, &n) : ReadNode(NodeRef{p, version}, &n);
     if (!s.ok()) return s;
     std::array<BinarySubtree, 2 * kTreeNodeSlots> subtrees;
     if (n) n->node.BinarySubtrees(&subtrees);
@@ -1336,6 +1321,23 @@ Status StateStore::ReadTreeHeight(uint64_t* tree_height, bool* present) const {
   *tree_height = rs.ok() ? ParseBigEndian64(v) : 0;
   if (rs.ok() && v.size() != 8) return Status::Internal("state database " + path_ + ": a malformed m:tree");
   return rs.ok() || rs.IsNotFound() ? Status::Ok() : FromRocks(rs, "read the flushed tree's height");
+}
+
+Status StateStore::ReadRootNode(uint64_t height, std::optional<VersionedNode>* out) const {
+  const NodePosition root{};
+  std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(rocksdb::ReadOptions()));
+  Status s = SeekNode(*it, root, height, out);
+  if (!s.ok() || memory_nodes_.empty()) return s;
+  // The latest root record in memory_nodes_ at or below `height`; a later one than the
+  // database's wins.
+  const std::string prefix = NodePrefixKey(root);
+  auto m = memory_nodes_.upper_bound(prefix + BigEndian64(height));
+  if (m == memory_nodes_.begin()) return s;
+  --m;
+  if (m->first.size() != kNodeKeyBytes || !m->first.starts_with(prefix)) return s;
+  const uint64_t version = ParseBigEndian64(std::string_view(m->first).substr(35));
+  if (version == 0 || (*out && version <= (*out)->version)) return s;
+  return DecodeNodeRecord(m->second, NodeRef{root, version}, out);
 }
 
 Status StateStore::ReadNode(const NodeRef& ref, std::optional<VersionedNode>* out) const {

@@ -333,6 +333,9 @@ class StateStore final : public StateReader {
   Status RebuildUnflushedTree(bool in_memory = false);
   // The record `ref` names, from db_ or memory_nodes_ (nullopt: in neither).
   Status ReadNode(const NodeRef& ref, std::optional<VersionedNode>* out) const;
+  // The tree's root node at `height`: the latest root record written at or below it, in
+  // db_ or memory_nodes_ (the later of the two; nullopt: in neither).
+  Status ReadRootNode(uint64_t height, std::optional<VersionedNode>* out) const;
   // Before block `height` is written: lets flushes that completed move the flushed tree's
   // height up, and keeps at most kMaxUnflushedTreeBlocks blocks of nodes unflushed.
   // INTERNAL when a flush it waits for fails.
