@@ -431,11 +431,10 @@ struct StateStore::WriteScratch {
   std::string undo;  // Persist's undo log
   TreeUpdateScratch tree;      // UpdateTree's (it releases its own large buffers)
   // Persist's block's new nodes, encoded once for its batch and for the node cache (in key
-  // order), and that block's height (0: none encoded); nodes_cached: Persist has moved
-  // them into the node cache already.
+  // order), and the height of the block whose nodes Persist has moved into the node cache
+  // (0: none), which Apply then leaves alone.
   std::vector<NodeCache::EncodedNode> nodes;
-  uint64_t nodes_height = 0;
-  bool nodes_cached = false;
+  uint64_t cached_nodes_height = 0;
 
   void DropLarge() {
     for (rocksdb::WriteBatch* b : {&intent, &marker}) {
@@ -1044,12 +1043,10 @@ Status StateStore::WriteMarkerCachingNodes(uint64_t height, const TreeUpdate& up
   // exact versions (StoreNodeReader takes an entry of another version as a miss, and
   // nothing else reads it), no record of this block's height is read before Apply, and a
   // position it replaces or removes is read, if at all, from the database meanwhile.
+  static_assert(kWriterThreads >= 2, "a helper beside the marker's write");
   std::vector<NodeCache::EncodedNode>& nodes = scratch_->nodes;
   const size_t helpers = persist_workers_->threads() - 1;
-  const bool beside = helpers > 0 && scratch_->nodes_height == height &&
-                      nodes.size() == update.written.size();
   Status s;
-  if (!beside) return Write(marker, /*sync=*/true, CommitOf(height));
   persist_workers_->Run(helpers + 1, [&](size_t t) {
     if (t == 0) {
       s = Write(marker, /*sync=*/true, CommitOf(height));
@@ -1062,7 +1059,7 @@ Status StateStore::WriteMarkerCachingNodes(uint64_t height, const TreeUpdate& up
       for (const NodePosition& p : update.removed) nodes_->Erase(p);
     }
   });
-  scratch_->nodes_cached = true;
+  scratch_->cached_nodes_height = s.ok() ? height : 0;
   if (!s.ok()) {
     // The block is not committed: its entries are of no committed tree. Readers would
     // never take them (a committed tree names a version of this height only where a block
@@ -1097,8 +1094,6 @@ std::vector<uint32_t> StateStore::EncodeNodes(uint64_t height, const TreeUpdate&
           nodes[k] = NodeCache::EncodedNode(p, VersionedNode{node, height});
         }
       });
-  scratch_->nodes_height = height;
-  scratch_->nodes_cached = false;
   return order;
 }
 
@@ -1511,27 +1506,18 @@ void StateStore::Apply(uint64_t height, const WriteSet& writes, const TreeUpdate
     Hash32 address;
     if (ParseContractCodeKey(key, &address)) staged_.erase(address);
   }
-  std::vector<NodeCache::EncodedNode>& nodes = scratch_->nodes;
-  const bool cached = scratch_->nodes_height == height && scratch_->nodes_cached;
-  if (!cached) {
+  // Persist moved the block's nodes into the node cache during the marker's sync; not after
+  // Persist (REQUIRES), they are encoded and inserted here.
+  if (scratch_->cached_nodes_height != height) {
     for (const NodePosition& p : update.removed) nodes_->Erase(p);  // written ones are replaced
-  }
-  if (cached) {
-    // Persist moved them in during the marker's sync.
-  } else if (scratch_->nodes_height == height && nodes.size() == update.written.size()) {
-    ForRanges(persist_workers_.get(), nodes.size(), kMinItemsPerWriteThread,
-        [&](size_t, size_t begin, size_t end) {
-          for (size_t k = begin; k < end; ++k) nodes_->Insert(std::move(nodes[k]));
-        });
-  } else {  // not after Persist (REQUIRES): encode them here
     for (const auto& [p, node] : update.written) nodes_->Insert(p, VersionedNode{node, height});
   }
+  std::vector<NodeCache::EncodedNode>& nodes = scratch_->nodes;
   nodes.clear();
   if (nodes.capacity() * sizeof(NodeCache::EncodedNode) > WriteScratch::kKeepBytes) {
     std::vector<NodeCache::EncodedNode>().swap(nodes);
   }
-  scratch_->nodes_height = 0;
-  scratch_->nodes_cached = false;
+  scratch_->cached_nodes_height = 0;
   height_ = height;
   root_ = update.root.hash;
   root_version_ = update.root.version;

@@ -351,12 +351,13 @@ class StateStore final : public StateReader {
   // log `log` and its list of tree nodes.
   Status UndoReplayedBlock(std::string_view log);
   // Block `height`'s new nodes in key order (depth, then prefix), encoded into the
-  // scratch for the commit's parts and Apply; returns their indices in update.written.
+  // scratch for the commit's parts and the node cache; returns their indices in
+  // update.written.
   std::vector<uint32_t> EncodeNodes(uint64_t height, const TreeUpdate& update);
   // Persist's last write: block `height`'s `marker`, synced, while the writers' helpers
-  // move the block's encoded nodes (EncodeNodes) into the node cache and drop its
-  // removed positions there; when the write fails, the block's positions are dropped
-  // from the cache again. INTERNAL as Write.
+  // move the block's encoded nodes into the node cache and drop its removed positions
+  // there; when the write fails, the block's positions are dropped from the cache again.
+  // REQUIRES: EncodeNodes(height, update) just before. INTERNAL as Write.
   Status WriteMarkerCachingNodes(uint64_t height, const TreeUpdate& update,
                                  rocksdb::WriteBatch* marker);
   // Adds block `height`'s stale index, root record and pruning to its marker `batch`.

@@ -331,14 +331,14 @@ class Updater {
     // The lanes of the root's slots in slot order, then lane 0 (only the root when there
     // are others).
     size_t total = 0;
-    for (size_t lane = 1; lane <= lanes_used_ + 1; ++lane) {
-      const uint32_t id = lane <= lanes_used_ ? static_cast<uint32_t>(lane) : 0;
-      const std::vector<Pending>& nodes = id == 0 ? pending_ : b_.lanes[id - 1].pending;
+    const auto add_lane = [&](uint32_t lane, const std::vector<Pending>& nodes) {
       for (size_t i = 0; i < nodes.size(); ++i) {
-        levels[nodes[i].position.depth / kTreeNodeLevels].push_back(id << kIndexBits | static_cast<uint32_t>(i));
+        levels[nodes[i].position.depth / kTreeNodeLevels].push_back(lane << kIndexBits | static_cast<uint32_t>(i));
       }
       total += nodes.size();
-    }
+    };
+    for (uint32_t lane = 1; lane <= lanes_used_; ++lane) add_lane(lane, b_.lanes[lane - 1].pending);
+    add_lane(0, pending_);
     for (size_t l = levels.size(); l-- > 0;) {
       Status s = HashLevel(levels[l], hasher);
       if (!s.ok()) return s;
