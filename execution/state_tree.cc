@@ -213,19 +213,29 @@ class Updater {
     std::vector<Change>* rebuilt;
     PrefetchedNodes::Cursors cursors{};
   };
+  // How a new node's binary subtrees (heap order: 1 its own, 16 + s slot s) get their
+  // hashes: bit i of `hashed` says subtree i is hashed; from[i] names the subtree whose
+  // hash is subtree i's: i itself when hashed or a slot of a child node (the slot holds
+  // its hash), the slot of a lone leaf moved up to i, 0 when i is empty (zero hash).
+  // rank[i]: a hashed subtree's place among those its round hashes in the node.
+  struct HashPlan {
+    uint32_t hashed = 0;
+    std::array<uint8_t, 2 * kTreeNodeSlots> from{};
+    std::array<uint8_t, 2 * kTreeNodeSlots> rank{};
+  };
   // Memory kept from one update to the next (TreeUpdateScratch).
   struct Buffers {
     std::vector<Pending> pending;                  // lane 0's nodes
     std::vector<Change> rebuilt;                   // lane 0's Rebuild leaves
     std::vector<LaneBuffers> lanes;                // lanes 1, 2, ...
     std::vector<std::vector<uint32_t>> by_level;   // Finish's nodes by depth / 4
-    std::vector<std::array<BinarySubtree, 2 * kTreeNodeSlots>> subtrees;  // a level's
-    // HashRound's: per node of the level, the heap indices of its subtrees to hash this
-    // round (bit i: subtree i) and where its first one goes in the batch.
-    std::vector<uint32_t> to_hash;
-    std::vector<uint32_t> offsets;
+    // HashNodes': per new node (in key order), its plan and where its first digest of
+    // each round goes in its round's part of `digests`; a round's preimages.
+    std::vector<HashPlan> plans;
+    std::vector<std::array<uint32_t, kTreeNodeLevels + 1>> firsts;
     std::vector<uint8_t> preimages, digests;
-    std::vector<uint32_t> key_order;  // Finish's: the new nodes in key order
+    std::vector<uint32_t> key_order;     // Finish's: the new nodes in key order,
+    std::vector<size_t> level_starts;    // depth l's from level_starts[l]
   };
 
   Updater(const PrefetchedNodes& reader, uint64_t height, TreeUpdate* out, Buffers& buffers,
@@ -339,21 +349,26 @@ class Updater {
     };
     for (uint32_t lane = 1; lane <= lanes_used_; ++lane) add_lane(lane, b_.lanes[lane - 1].pending);
     add_lane(0, pending_);
-    for (size_t l = levels.size(); l-- > 0;) {
-      Status s = HashLevel(levels[l], hasher);
-      if (!s.ok()) return s;
-    }
-    // The new nodes out in key order, on the workers (~1.3 KB a node: 48,000 of them took
-    // 14 ms on one thread of the 2-core VM); the elements a kept `written` already holds
-    // are overwritten, not built again. A depth's nodes are in `levels` by prefix already:
-    // a walk goes through a node's slots in order and adds a node after everything below
-    // it, so of two nodes of one depth the one under the lower slot of their common
-    // ancestor comes first, and the lanes are taken in slot order. Taking the depths in
-    // order gives key order, which the commit writes in, without sorting (a sort of 7·10^4
-    // positions took 18-27 ms on one thread of the 2-core VM).
+    // The new nodes in key order: a depth's nodes are in `levels` by prefix already (a walk
+    // goes through a node's slots in order and adds a node after everything below it, so
+    // of two nodes of one depth the one under the lower slot of their common ancestor comes
+    // first, and the lanes are taken in slot order); taking the depths in order gives key
+    // order, which the commit writes in, without sorting (a sort of 7·10^4 positions took
+    // 18-27 ms on one thread of the 2-core VM).
     std::vector<uint32_t>& order = b_.key_order;
+    std::vector<size_t>& starts = b_.level_starts;
     order.clear();
-    for (const std::vector<uint32_t>& level : levels) order.insert(order.end(), level.begin(), level.end());
+    starts.clear();
+    for (const std::vector<uint32_t>& level : levels) {
+      starts.push_back(order.size());
+      order.insert(order.end(), level.begin(), level.end());
+    }
+    starts.push_back(order.size());
+    Status s = HashNodes(order, starts, hasher);
+    if (!s.ok()) return s;
+    // Out on the workers (~1.3 KB a node: 48,000 of them took 14 ms on one thread of the
+    // 2-core VM); the elements a kept `written` already holds are overwritten, not built
+    // again.
     out_->written.resize(total);
     ForEachNode(total, [&](size_t k) {
       const Pending& p = Node(order[k]);
@@ -483,96 +498,165 @@ class Updater {
     return Sub{Sub::Kind::kNew, lane.id << kIndexBits | static_cast<uint32_t>(index), {}, {}};
   }
 
-  // Hashes the nodes of one depth (their new children hashed already): the leaves in one
-  // hasher call, then each binary level, deepest first, in one. The work on each node
-  // (its slots, the joins, its preimages and digests) is spread over the workers.
-  Status HashLevel(const std::vector<uint32_t>& nodes, NodeHasher& hasher) {
-    if (nodes.empty()) return Status::Ok();
-    auto& subtrees = b_.subtrees;
-    auto& to_hash = b_.to_hash;
-    subtrees.resize(nodes.size());
-    to_hash.resize(nodes.size());
-    ForEachNode(nodes.size(), [&](size_t k) {
-      Pending& p = Node(nodes[k]);
-      uint32_t leaves = 0;
-      for (unsigned s = 0; s < kTreeNodeSlots; ++s) {
-        TreeNode::Slot& slot = p.node.slots[s];
-        BinarySubtree& t = subtrees[k][kTreeNodeSlots + s];
-        if (p.child[s] != kNoChild) slot.a = Node(p.child[s]).hash;
-        t = BinarySubtree{};
-        if (slot.kind == TreeNode::Slot::Kind::kChild) t = {BinarySubtree::Kind::kInternal, 0, slot.a};
-        if (slot.kind == TreeNode::Slot::Kind::kLeaf) {
-          t = {BinarySubtree::Kind::kLeaf, static_cast<uint8_t>(s), {}};
-          leaves |= 1u << (kTreeNodeSlots + s);
-        }
+  // The rounds of hasher calls over the new nodes' binary subtrees: round 0 hashes every
+  // leaf slot of every new node at once (a leaf's hash needs nothing else); then, from the
+  // deepest depth up, round r (1-4) hashes the depth's joins of binary level 4 - r (its
+  // subtrees 16 >> r up to 32 >> r in heap order), round 4 giving each node its hash.
+  static constexpr unsigned kHashRounds = kTreeNodeLevels + 1;
+  // The subtrees (bit i: subtree i in heap order, 16 + s for slot s) that round r hashes.
+  static constexpr uint32_t RoundSubtrees(unsigned r) {
+    return static_cast<uint32_t>((uint64_t{1} << (2 * kTreeNodeSlots >> r)) -
+                                 (uint64_t{1} << (kTreeNodeSlots >> r)));
+  }
+  static constexpr unsigned RoundOf(unsigned subtree) {
+    return kTreeNodeLevels + 1 - static_cast<unsigned>(std::bit_width(subtree));
+  }
+
+  // Hashes every new node: plans each node's subtrees (which are hashed, and whose digest
+  // each one's hash is) in one pass; hashes all the leaf slots in one hasher call; then each
+  // depth from the deepest up in four calls, a pass over the depth's nodes writing each
+  // call's preimages straight from the digests of the calls before. `order` lists the
+  // nodes by depth, depth l's at [starts[l], starts[l + 1]).
+  Status HashNodes(const std::vector<uint32_t>& order, const std::vector<size_t>& starts,
+                   NodeHasher& hasher) {
+    const size_t n = order.size();
+    if (n == 0) return Status::Ok();
+    b_.plans.resize(n);
+    b_.firsts.resize(n);
+    ForEachNode(n, [&](size_t k) { PlanNode(Node(order[k]), k); });
+    // Where each node's digests of each round go: rounds one after another in `digests`,
+    // the nodes in `order` within a round.
+    std::array<uint32_t, kHashRounds> total{};
+    for (size_t k = 0; k < n; ++k) {
+      for (unsigned r = 0; r < kHashRounds; ++r) {
+        const uint32_t count = b_.firsts[k][r];
+        b_.firsts[k][r] = total[r];
+        total[r] += count;
       }
-      to_hash[k] = leaves;
-    });
-    Status s = HashRound(nodes, hasher);
-    for (unsigned first = kTreeNodeSlots / 2; s.ok() && first >= 1; first /= 2) {
-      ForEachNode(nodes.size(), [&](size_t k) {
-        auto& t = subtrees[k];
-        uint32_t joined = 0;
-        for (unsigned i = first; i < 2 * first; ++i) {
-          bool needs_hash = false;
-          t[i] = JoinSubtrees(t[2 * i], t[2 * i + 1], &needs_hash);
-          if (needs_hash) joined |= 1u << i;
-        }
-        to_hash[k] = joined;
+    }
+    uint32_t all = 0;
+    for (unsigned r = 0; r < kHashRounds; ++r) {
+      round_start_[r] = all;
+      all += total[r];
+    }
+    if (b_.digests.size() < size_t{all} * 32) b_.digests.resize(size_t{all} * 32);  // grown only
+    const auto first = [&](size_t k, unsigned r) { return k < n ? b_.firsts[k][r] : total[r]; };
+    Status s = HashRound(order, 0, 0, n, total[0], hasher);
+    for (size_t l = starts.size() - 1; s.ok() && l-- > 0;) {
+      const size_t begin = starts[l], end = starts[l + 1];
+      if (begin == end) continue;
+      for (unsigned r = 1; s.ok() && r < kHashRounds; ++r) {
+        s = HashRound(order, r, begin, end, first(end, r) - first(begin, r), hasher);
+      }
+      if (!s.ok()) break;
+      ForEachNode(end - begin, [&](size_t i) {
+        const size_t k = begin + i;
+        Pending& p = Node(order[k]);
+        std::memcpy(p.hash.data(), SubtreeHash(k, p, 1), 32);
       });
-      s = HashRound(nodes, hasher);
     }
-    if (!s.ok()) return s;
-    for (uint32_t k = 0; k < nodes.size(); ++k) Node(nodes[k]).hash = subtrees[k][1].hash;
-    return Status::Ok();
+    return s;
   }
 
-  // Hashes, in one hasher call, the level's subtrees that to_hash lists: a leaf's (0x00 ||
-  // key path || value hash) at a slot, an internal one's (0x01 || left || right) above.
-  Status HashRound(const std::vector<uint32_t>& nodes, NodeHasher& hasher) {
-    const auto& to_hash = b_.to_hash;
-    auto& offsets = b_.offsets;
-    offsets.resize(nodes.size());
-    uint32_t total = 0;
-    for (size_t k = 0; k < nodes.size(); ++k) {
-      offsets[k] = total;
-      total += static_cast<uint32_t>(std::popcount(to_hash[k]));
+  // One node's plan (b_.plans[k]) and its count of subtrees to hash in each round
+  // (b_.firsts[k], made offsets by HashNodes): the shape of its binary subtrees follows
+  // from its slots' kinds alone, by JoinKinds.
+  void PlanNode(const Pending& p, size_t k) {
+    using K = BinarySubtree::Kind;
+    HashPlan& plan = b_.plans[k];
+    std::array<K, 2 * kTreeNodeSlots> kind;
+    uint32_t hashed = 0;
+    for (unsigned s = 0; s < kTreeNodeSlots; ++s) {
+      const unsigned i = kTreeNodeSlots + s;
+      const TreeNode::Slot::Kind slot = p.node.slots[s].kind;
+      kind[i] = slot == TreeNode::Slot::Kind::kChild  ? K::kInternal
+                : slot == TreeNode::Slot::Kind::kLeaf ? K::kLeaf
+                                                      : K::kEmpty;
+      plan.from[i] = kind[i] == K::kEmpty ? 0 : static_cast<uint8_t>(i);
+      if (kind[i] == K::kLeaf) hashed |= 1u << i;
     }
-    if (total == 0) return Status::Ok();
-    auto& subtrees = b_.subtrees;
+    for (unsigned i = kTreeNodeSlots; i-- > 1;) {
+      switch (JoinKinds(kind[2 * i], kind[2 * i + 1])) {
+        case JoinedSubtree::kLeft:
+          kind[i] = kind[2 * i];
+          plan.from[i] = plan.from[2 * i];
+          break;
+        case JoinedSubtree::kRight:
+          kind[i] = kind[2 * i + 1];
+          plan.from[i] = plan.from[2 * i + 1];
+          break;
+        case JoinedSubtree::kInternal:
+          kind[i] = K::kInternal;
+          plan.from[i] = static_cast<uint8_t>(i);
+          hashed |= 1u << i;
+          break;
+      }
+    }
+    plan.hashed = hashed;
+    for (unsigned r = 0; r < kHashRounds; ++r) {
+      uint8_t rank = 0;
+      for (uint32_t bits = hashed & RoundSubtrees(r); bits != 0; bits &= bits - 1) {
+        plan.rank[std::countr_zero(bits)] = rank++;
+      }
+      b_.firsts[k][r] = rank;
+    }
+  }
+
+  // Hashes, in one hasher call, the `count` subtrees that round r hashes in the nodes
+  // order[begin..end): a leaf's preimage (0x00 || key path || value hash) for round 0, an
+  // internal one's (0x01 || left hash || right hash) above. Round 1 first gives each
+  // node's slots of new children their hashes (a deeper depth's round 4 made them).
+  Status HashRound(const std::vector<uint32_t>& order, unsigned r, size_t begin, size_t end,
+                   uint32_t count, NodeHasher& hasher) {
+    if (count == 0 && r != 1) return Status::Ok();
+    // Grown only: a resize down and up again would zero the batch's bytes every round.
     std::vector<uint8_t>& preimages = b_.preimages;
-    std::vector<uint8_t>& digests = b_.digests;
-    preimages.resize(size_t{total} * kTreeNodePreimageBytes);
-    digests.resize(size_t{total} * 32);
-    ForEachNode(nodes.size(), [&](size_t k) {
-      uint8_t* p = preimages.data() + size_t{offsets[k]} * kTreeNodePreimageBytes;
-      for (uint32_t bits = to_hash[k]; bits != 0; bits &= bits - 1, p += kTreeNodePreimageBytes) {
-        const unsigned i = static_cast<unsigned>(std::countr_zero(bits));
-        if (i >= kTreeNodeSlots) {
-          const TreeNode::Slot& slot = Node(nodes[k]).node.slots[i - kTreeNodeSlots];
-          p[0] = kLeafDomain;
-          std::memcpy(p + 1, slot.a.data(), 32);
-          std::memcpy(p + 33, slot.b.data(), 32);
+    const size_t bytes = size_t{count} * kTreeNodePreimageBytes;
+    if (preimages.size() < bytes) preimages.resize(bytes);
+    const uint32_t base = b_.firsts[begin][r];
+    ForEachNode(end - begin, [&](size_t i) {
+      const size_t k = begin + i;
+      Pending& p = Node(order[k]);
+      if (r == 1) {
+        for (unsigned s = 0; s < kTreeNodeSlots; ++s) {
+          if (p.child[s] != kNoChild) p.node.slots[s].a = Node(p.child[s]).hash;
+        }
+      }
+      uint8_t* out = preimages.data() + size_t{b_.firsts[k][r] - base} * kTreeNodePreimageBytes;
+      const uint32_t bits = b_.plans[k].hashed & RoundSubtrees(r);
+      for (uint32_t left = bits; left != 0; left &= left - 1, out += kTreeNodePreimageBytes) {
+        const unsigned sub = static_cast<unsigned>(std::countr_zero(left));
+        if (r == 0) {
+          const TreeNode::Slot& slot = p.node.slots[sub - kTreeNodeSlots];
+          out[0] = kLeafDomain;
+          std::memcpy(out + 1, slot.a.data(), 32);
+          std::memcpy(out + 33, slot.b.data(), 32);
         } else {
-          p[0] = kInternalDomain;
-          std::memcpy(p + 1, subtrees[k][2 * i].hash.data(), 32);
-          std::memcpy(p + 33, subtrees[k][2 * i + 1].hash.data(), 32);
+          out[0] = kInternalDomain;
+          std::memcpy(out + 1, SubtreeHash(k, p, 2 * sub), 32);
+          std::memcpy(out + 33, SubtreeHash(k, p, 2 * sub + 1), 32);
         }
       }
     });
+    if (count == 0) return Status::Ok();
     const auto start = std::chrono::steady_clock::now();
-    Status s = hasher.Hash(preimages, total, digests.data());
+    Status s = hasher.Hash(std::span<const uint8_t>(preimages).first(bytes), count,
+                           b_.digests.data() + size_t{round_start_[r] + base} * 32);
     out_->phases.hasher_s += std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
-    if (!s.ok()) return s;
-    ForEachNode(nodes.size(), [&](size_t k) {
-      const uint8_t* d = digests.data() + size_t{offsets[k]} * 32;
-      for (uint32_t bits = to_hash[k]; bits != 0; bits &= bits - 1, d += 32) {
-        std::memcpy(subtrees[k][std::countr_zero(bits)].hash.data(), d, 32);
-      }
-    });
-    return Status::Ok();
+    return s;
   }
 
+  // The hash of subtree `sub` of the node order[k] (p), its round hashed already: zero
+  // when empty, a child slot's hash, or the digest of the subtree its plan names.
+  const uint8_t* SubtreeHash(size_t k, const Pending& p, unsigned sub) const {
+    static constexpr Hash32 kZero{};
+    const HashPlan& plan = b_.plans[k];
+    const unsigned from = plan.from[sub];
+    if (from == 0) return kZero.data();
+    if ((plan.hashed >> from & 1) == 0) return p.node.slots[from - kTreeNodeSlots].a.data();
+    const unsigned r = RoundOf(from);
+    return b_.digests.data() + size_t{round_start_[r] + b_.firsts[k][r] + plan.rank[from]} * 32;
+  }
   // Calls f(k) for k < n on the workers, at least kMinNodesPerThread nodes a thread (a
   // node's share of a round is ~0.1-1 us; waking a pool thread a few microseconds).
   static constexpr size_t kMinNodesPerThread = 512;
@@ -591,6 +675,7 @@ class Updater {
   WorkerPool* const workers_;
   Lane root_lane_;
   size_t lanes_used_ = 0;  // lanes besides lane 0 that UpdateRoot walked
+  std::array<uint32_t, kHashRounds> round_start_{};  // HashNodes': each round's first digest
 };
 
 // The changes of `writes`, sorted by path, into *changes; their two SHA-256s a key on
@@ -785,12 +870,11 @@ Status NodeReader::ReadBatch(std::span<const NodeRef> refs,
 }
 
 BinarySubtree JoinSubtrees(const BinarySubtree& left, const BinarySubtree& right, bool* needs_hash) {
-  using K = BinarySubtree::Kind;
-  *needs_hash = false;
-  if (left.kind == K::kEmpty && right.kind != K::kInternal) return right;
-  if (right.kind == K::kEmpty && left.kind == K::kLeaf) return left;
-  *needs_hash = true;
-  return BinarySubtree{K::kInternal, 0, {}};
+  const JoinedSubtree joined = JoinKinds(left.kind, right.kind);
+  *needs_hash = joined == JoinedSubtree::kInternal;
+  if (joined == JoinedSubtree::kLeft) return left;
+  if (joined == JoinedSubtree::kRight) return right;
+  return BinarySubtree{BinarySubtree::Kind::kInternal, 0, {}};
 }
 
 void TreeNode::BinarySubtrees(std::array<BinarySubtree, 2 * kTreeNodeSlots>* out) const {
@@ -926,12 +1010,12 @@ struct TreeUpdateScratch::Buffers {
     ReleaseIfLarger(update.pending, keep_bytes);
     ReleaseIfLarger(update.rebuilt, keep_bytes);
     for (std::vector<uint32_t>& level : update.by_level) ReleaseIfLarger(level, keep_bytes);
-    ReleaseIfLarger(update.subtrees, keep_bytes);
-    ReleaseIfLarger(update.to_hash, keep_bytes);
-    ReleaseIfLarger(update.offsets, keep_bytes);
+    ReleaseIfLarger(update.plans, keep_bytes);
+    ReleaseIfLarger(update.firsts, keep_bytes);
     ReleaseIfLarger(update.preimages, keep_bytes);
     ReleaseIfLarger(update.digests, keep_bytes);
     ReleaseIfLarger(update.key_order, keep_bytes);
+    ReleaseIfLarger(update.level_starts, keep_bytes);
     for (Updater::LaneBuffers& lane : update.lanes) {
       ReleaseIfLarger(lane.pending, keep_bytes);
       ReleaseIfLarger(lane.stale, keep_bytes);

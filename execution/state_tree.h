@@ -65,9 +65,20 @@ struct BinarySubtree {
   Hash32 hash{};          // zero when empty
 };
 
-// The subtree over two sibling subtrees by the tree's rules: empty over two empty ones, a
-// leaf over a leaf and an empty one, else an internal node (*needs_hash set: the caller
-// hashes 0x01 || left.hash || right.hash into the result's hash).
+// Which subtree two siblings join into, by the tree's rules: the right one when the left is
+// empty and the right is not internal (empty over two empty ones, a leaf over an empty one
+// and the leaf), the left one when it is a leaf and the right is empty, else a new
+// internal node over both.
+enum class JoinedSubtree : uint8_t { kLeft, kRight, kInternal };
+constexpr JoinedSubtree JoinKinds(BinarySubtree::Kind left, BinarySubtree::Kind right) {
+  using K = BinarySubtree::Kind;
+  if (left == K::kEmpty && right != K::kInternal) return JoinedSubtree::kRight;
+  if (right == K::kEmpty && left == K::kLeaf) return JoinedSubtree::kLeft;
+  return JoinedSubtree::kInternal;
+}
+
+// The subtree over two sibling subtrees by JoinKinds' rule (*needs_hash set for a new
+// internal node: the caller hashes 0x01 || left.hash || right.hash into its hash).
 BinarySubtree JoinSubtrees(const BinarySubtree& left, const BinarySubtree& right, bool* needs_hash);
 
 // A node's record: 16 slots, each empty, a leaf (a = key path, b = value hash) or a child
