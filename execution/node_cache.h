@@ -1,6 +1,6 @@
 // NodeCache: the bounded cache of the state tree's latest nodes by position, in front of
 // the state database's versioned node records (StateStore; docs/execution.md, "The state
-// cache"). Beside the StateCache of state values, with the same sharded LRU: a node's
+// cache"). Beside the StateCache of state values, with the same sharded CLOCK: a node's
 // record has a variable size (a 16-ary node: 5 bytes, then 64 a leaf slot and 40 a child
 // slot), so an entry is its position (34 bytes), its record and its version, charged
 // with StateCache's bookkeeping.

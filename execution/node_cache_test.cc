@@ -155,7 +155,7 @@ TEST_CASE("NodeCache: random inserts, erases and lookups agree with a map", "[ca
 }
 
 // Recently used entries survive a stream of one-time inserts better than unused ones
-// (an LRU: a lookup makes its entry the most recent).
+// (a CLOCK: a lookup marks its entry used, and the hand spares a marked entry once).
 TEST_CASE("NodeCache: entries in use outlive a scan", "[cache]") {
   auto rng = testing::MakeRng("node cache lru");
   NodeCache cache(1024 * 1024);
@@ -177,8 +177,8 @@ TEST_CASE("NodeCache: entries in use outlive a scan", "[cache]") {
     VersionedNode out;
     if (cache.Lookup(p, &out)) ++hot_left;
   }
-  // 10,000 one-time inserts into ~3,000 entries' room (~330 bytes each): an LRU keeps the
-  // 200 touched every round; a FIFO would keep none of them.
+  // 10,000 one-time inserts into a few thousand entries' room: a CLOCK keeps
+  // the 200 touched every round; a FIFO would keep none of them.
   CHECK(hot_left > 150);
 }
 

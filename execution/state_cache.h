@@ -6,11 +6,17 @@
 // nodes have a cache of their own, NodeCache, whose counters the store reports under
 // Kind::kNode).
 //
-// Sharded LRU: kShards shards, each with its own mutex, list in recency order and hash
-// index, and an equal share of the capacity; a key's shard is chosen by its hash. A
-// lookup or insert locks one shard only, so Block-STM's threads reading different keys
-// rarely wait for each other. An entry is charged its key, its value and kEntryOverhead;
-// an insert past the shard's share evicts that shard's least recently used entries.
+// Sharded CLOCK: kShards shards, each with its own mutex, entries in a slab, an
+// open-addressing hash index (linear probing) of them, and an equal share of the
+// capacity; a key's shard is chosen by its hash. A lookup or insert locks one shard only,
+// so Block-STM's threads reading different keys rarely wait for each other. A lookup
+// marks its entry used; an insert past the shard's share evicts by the clock: a hand
+// goes round the slab, giving a used entry a second chance (its mark cleared) and
+// evicting the first unmarked one, never the entry being inserted. So an entry used since
+// the hand last passed outlives one that was not, as in an LRU, without moving anything
+// on a hit (the LRU list this replaced cost a hit four to six cache misses: its bucket,
+// hash node, list node and neighbours). An entry is charged its key, its value and
+// kEntryOverhead.
 //
 // The cache never decides what is current: the store inserts what it read from its
 // committed snapshot, and overwrites the block's writes when it applies a block (the
@@ -23,11 +29,10 @@
 #include <cstddef>
 #include <cstdint>
 #include <functional>
-#include <list>
 #include <optional>
 #include <string>
 #include <string_view>
-#include <unordered_map>
+#include <vector>
 
 #include "core/mutex.h"
 #include "core/thread_annotations.h"
@@ -44,10 +49,10 @@ class StateCache {
   // Shards: 64 keeps a 16-thread executor's collisions on a shard rare (16 readers over
   // 64 shards) at a small fixed cost (64 mutexes and maps).
   static constexpr size_t kShards = 64;
-  // The bytes an entry costs beyond its key and value, on 64-bit glibc: the list node
-  // (80 with the allocator's header), the buffer of key and value (16 of header and
-  // rounding), the hash index's node (64) and its share of the buckets (16).
-  static constexpr size_t kEntryOverhead = 176;
+  // The bytes an entry costs beyond its key and value, on 64-bit glibc: its slab entry
+  // (48) and the slab's room to grow (up to as much again), its index slot (8, at a load
+  // of 0.35-0.7), the heap buffer of key and value (16 of header and rounding).
+  static constexpr size_t kEntryOverhead = 112;
 
   // A cache of at most `capacity_bytes` (each shard capacity_bytes / kShards); 0 caches
   // nothing (every read goes to the database).
@@ -62,8 +67,9 @@ class StateCache {
   // under the shard's lock, so `read` must be short and must not call the cache.
   using Reader = std::function<void(const std::string_view* value)>;
   bool Lookup(Kind kind, std::string_view key, const Reader& read);
-  // Caches `value` (nullptr: the key is absent) for `key`, replacing any entry of it, as
-  // the most recently used. An entry over the shard's share is not cached.
+  // Caches `value` (nullptr: the key is absent) for `key`, replacing any entry of it (a
+  // replacement is marked used, a new key starts unmarked). An entry over the
+  // shard's share is not cached.
   void Insert(Kind kind, std::string_view key, const std::string* value);
   // Insert of a present value without a copy: `key_and_value` is the key (its first
   // key_size bytes) followed by the value, and becomes the entry's buffer.
@@ -84,39 +90,52 @@ class StateCache {
 
  private:
   struct Entry {
-    Kind kind;
-    bool present;
-    uint32_t key_size;
-    size_t charge;
     std::string bytes;  // the key, then the value
+    uint64_t hash = 0;
+    uint32_t key_size = 0;
+    Kind kind = Kind::kValue;
+    bool present = false;  // false: the key is cached as absent
+    bool in_use = false;   // false: a free place in the slab
+    bool used = false;     // looked up since the clock's hand last passed it
     std::string_view key() const { return {bytes.data(), key_size}; }
+    size_t charge() const { return bytes.size() + kEntryOverhead; }
   };
-  using Lru = std::list<Entry>;  // most recently used first
-  struct IndexKey {
-    Kind kind;
-    std::string_view key;  // into the entry's bytes (lookups: the caller's key)
-    bool operator==(const IndexKey& o) const { return kind == o.kind && key == o.key; }
+  // An index slot: the entry's place in the slab + 1 (0: an empty slot) and the low 32
+  // bits of its hash, which choose its home slot and spare most key comparisons.
+  struct Slot {
+    uint32_t tag = 0;
+    uint32_t entry = 0;
   };
-  struct IndexKeyHash {
-    size_t operator()(const IndexKey& k) const {
-      return std::hash<std::string_view>()(k.key) ^ static_cast<size_t>(k.kind);
-    }
-  };
+  static constexpr size_t kNotFound = SIZE_MAX;
   struct alignas(64) Shard {
     mutable Mutex mu;
-    Lru lru CHAINACCEL_GUARDED_BY(mu);
-    std::unordered_map<IndexKey, Lru::iterator, IndexKeyHash> index CHAINACCEL_GUARDED_BY(mu);
+    std::vector<Entry> entries CHAINACCEL_GUARDED_BY(mu);
+    std::vector<uint32_t> free CHAINACCEL_GUARDED_BY(mu);  // places of entries not in use
+    std::vector<Slot> slots CHAINACCEL_GUARDED_BY(mu);     // a power of two, or empty
+    size_t count CHAINACCEL_GUARDED_BY(mu) = 0;            // entries in use
+    size_t hand CHAINACCEL_GUARDED_BY(mu) = 0;             // the clock's
     size_t bytes CHAINACCEL_GUARDED_BY(mu) = 0;
     uint64_t hits[2] CHAINACCEL_GUARDED_BY(mu) = {0, 0};
     uint64_t misses[2] CHAINACCEL_GUARDED_BY(mu) = {0, 0};
     uint64_t evictions CHAINACCEL_GUARDED_BY(mu) = 0;
   };
 
-  Shard& ShardOf(const IndexKey& key) { return shards_[IndexKeyHash()(key) % kShards]; }
-  // Both Inserts: `e` (its charge set) as the most recently used entry of its key.
+  static uint64_t HashOf(Kind kind, std::string_view key) {
+    return std::hash<std::string_view>()(key) ^ static_cast<uint64_t>(kind);
+  }
+  // The shard by the hash's top bits (the index uses the low ones).
+  Shard& ShardOf(uint64_t hash) { return shards_[(hash >> 32) % kShards]; }
+  // Both Inserts: `e` (its hash set) as an entry of its key, replacing any.
   void InsertEntry(Entry&& e);
-  // Removes `it` from `shard`'s list and index. REQUIRES: shard.mu held.
-  static void Remove(Shard& shard, Lru::iterator it) CHAINACCEL_REQUIRES(shard.mu);
+  // The index slot of the entry of (kind, key, hash), or kNotFound. REQUIRES: shard.mu.
+  static size_t Find(const Shard& shard, Kind kind, std::string_view key, uint64_t hash)
+      CHAINACCEL_REQUIRES(shard.mu);
+  // Removes the entry at `slot` of the index from the index and the slab.
+  static void RemoveAt(Shard& shard, size_t slot) CHAINACCEL_REQUIRES(shard.mu);
+  // Evicts by the clock until the shard is within its share, sparing the entry at `keep`.
+  void Evict(Shard& shard, size_t keep) CHAINACCEL_REQUIRES(shard.mu);
+  // Doubles the index (from 16 slots) when one more entry would load it past 0.7.
+  static void GrowIndex(Shard& shard) CHAINACCEL_REQUIRES(shard.mu);
 
   const size_t capacity_;
   const size_t shard_capacity_;
