@@ -14,9 +14,9 @@
 // goes round the slab, giving a used entry a second chance (its mark cleared) and
 // evicting the first unmarked one, never the entry being inserted. So an entry used since
 // the hand last passed outlives one that was not, as in an LRU, without moving anything
-// on a hit (the LRU list this replaced cost a hit four to six cache misses: its bucket,
-// hash node, list node and neighbours). An entry is charged its key, its value and
-// kEntryOverhead.
+// on a hit (the LRU this replaced walked a std::unordered_map bucket and moved a list
+// node, touching its neighbours, on every hit: 11% of a 2-core VM profile of the block
+// path at 10^6 accounts). An entry is charged its key, its value and kEntryOverhead.
 //
 // The cache never decides what is current: the store inserts what it read from its
 // committed snapshot, and overwrites the block's writes when it applies a block (the
