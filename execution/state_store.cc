@@ -335,11 +335,12 @@ class StoreNodeReader final : public NodeReader {
 // transfers over 10^7 accounts) are found by binary search in the update's `written`,
 // which is in key order (TreeUpdate's contract, checked in the constructor: an update
 // out of order fails every read with INTERNAL), each search starting at the last one's
-// place when the refs come in key order too, as a level read ahead does. A large batch is looked up and copied out on `workers`' threads.
-// Before, a hash index of them built in the constructor and a batch looked up on one
-// thread took a block executed on an uncommitted one twice the read-ahead of a block
-// executed alone (16-core host, 10^7 accounts: 0.11-0.20 s against 0.05-0.07 s,
-// bench/EXEC_RESULTS.md, "Tree nodes outside the log").
+// place when the refs come in key order too, as a level read ahead does. A large batch
+// is looked up and copied out on `workers`' threads. Before, a hash index of them built
+// in the constructor and a batch looked up on one thread took a block executed on an
+// uncommitted one twice the read-ahead of a block executed alone (16-core host, 10^7
+// accounts: 0.11-0.20 s against 0.05-0.07 s, bench/EXEC_RESULTS.md, "Tree nodes outside
+// the log").
 class PendingNodeReader final : public NodeReader {
  public:
   // A batch of at least 2 x kMinRefsPerThread refs is split over threads.
@@ -347,11 +348,8 @@ class PendingNodeReader final : public NodeReader {
 
   PendingNodeReader(const TreeUpdate& below, uint64_t below_height, const NodeReader& committed,
                     WorkerPool& workers)
-      : below_height_(below_height), committed_(committed), workers_(workers), written_(below.written) {
-    for (size_t i = 1; in_key_order_ && i < written_.size(); ++i) {
-      in_key_order_ = !KeyLess(written_[i].first, written_[i - 1].first);
-    }
-  }
+      : below_height_(below_height), committed_(committed), workers_(workers), written_(below.written),
+        in_key_order_(below.WrittenInKeyOrder()) {}
 
   Status Read(const NodeRef& ref, std::optional<VersionedNode>* out) const override {
     return ReadOneInBatch(*this, ref, out);
@@ -373,11 +371,11 @@ class PendingNodeReader final : public NodeReader {
         }
         // A version of the block below names one of its new nodes; none there is missing.
         const NodePosition& p = refs[i].position;
-        if (last != nullptr && KeyLess(p, *last)) from = 0;  // refs out of key order
+        if (last != nullptr && NodeKeyLess(p, *last)) from = 0;  // refs out of key order
         from = Find(p, from);
         last = &p;
-        if (from < written_.size() && At(from).first == p) {
-          (*out)[i] = VersionedNode{At(from).second, below_height_};
+        if (from < written_.size() && written_[from].first == p) {
+          (*out)[i] = VersionedNode{written_[from].second, below_height_};
         }
       }
     });
@@ -399,24 +397,19 @@ class PendingNodeReader final : public NodeReader {
   }
 
  private:
-  // Key order: by depth, then prefix.
-  static bool KeyLess(const NodePosition& a, const NodePosition& b) {
-    return a.depth != b.depth ? a.depth < b.depth : a.prefix < b.prefix;
-  }
-  const std::pair<NodePosition, TreeNode>& At(size_t i) const { return written_[i]; }
   // The first place at or after `from` whose node is not before `p` in key order: a
   // galloping search from `from`, which a batch in key order finds a few places on.
   size_t Find(const NodePosition& p, size_t from) const {
     const size_t n = written_.size();
     size_t lo = from, step = 1;
-    while (lo + step <= n && KeyLess(At(lo + step - 1).first, p)) {
+    while (lo + step <= n && NodeKeyLess(written_[lo + step - 1].first, p)) {
       lo += step;
       step *= 2;
     }
     size_t hi = std::min(lo + step, n);
     while (lo < hi) {
       const size_t mid = lo + (hi - lo) / 2;
-      if (KeyLess(At(mid).first, p)) {
+      if (NodeKeyLess(written_[mid].first, p)) {
         lo = mid + 1;
       } else {
         hi = mid;
@@ -429,7 +422,7 @@ class PendingNodeReader final : public NodeReader {
   const NodeReader& committed_;
   WorkerPool& workers_;
   const std::vector<std::pair<NodePosition, TreeNode>>& written_;
-  bool in_key_order_ = true;  // as TreeUpdate promises: checked once, else every read fails
+  const bool in_key_order_;  // as TreeUpdate promises: checked once, else every read fails
 };
 
 Status ClosedAfterFailure() {
@@ -1100,13 +1093,10 @@ std::vector<uint32_t> StateStore::EncodeNodes(uint64_t height, const TreeUpdate&
   // them in that order; an update made otherwise is sorted here.
   std::vector<uint32_t> order(update.written.size());
   for (uint32_t i = 0; i < order.size(); ++i) order[i] = i;
-  const auto key_order = [&](uint32_t x, uint32_t y) {
-    const NodePosition& a = update.written[x].first;
-    const NodePosition& b = update.written[y].first;
-    return a.depth != b.depth ? a.depth < b.depth : a.prefix < b.prefix;
-  };
-  if (!std::is_sorted(order.begin(), order.end(), key_order)) {
-    std::sort(order.begin(), order.end(), key_order);
+  if (!update.WrittenInKeyOrder()) {
+    std::sort(order.begin(), order.end(), [&](uint32_t x, uint32_t y) {
+      return NodeKeyLess(update.written[x].first, update.written[y].first);
+    });
   }
   std::vector<NodeCache::EncodedNode>& nodes = scratch_->nodes;
   nodes.clear();

@@ -1028,6 +1028,11 @@ struct TreeUpdateScratch::Buffers {
 TreeUpdateScratch::TreeUpdateScratch() : buffers_(std::make_unique<Buffers>()) {}
 TreeUpdateScratch::~TreeUpdateScratch() = default;
 
+bool TreeUpdate::WrittenInKeyOrder() const {
+  return std::is_sorted(written.begin(), written.end(),
+                        [](const auto& x, const auto& y) { return NodeKeyLess(x.first, y.first); });
+}
+
 void TreeUpdate::ReleaseLarge(size_t keep_bytes) {
   ReleaseIfLarger(written, keep_bytes);
   ReleaseIfLarger(removed, keep_bytes);

@@ -42,6 +42,12 @@ struct NodePosition {
   bool operator==(const NodePosition& o) const { return depth == o.depth && prefix == o.prefix; }
 };
 
+// Key order of node positions: by depth, then prefix (TreeUpdate::written's order, and
+// the node records' in the database).
+inline bool NodeKeyLess(const NodePosition& a, const NodePosition& b) {
+  return a.depth != b.depth ? a.depth < b.depth : a.prefix < b.prefix;
+}
+
 struct NodePositionHash {
   size_t operator()(const NodePosition& p) const {
     size_t h;
@@ -189,8 +195,10 @@ struct TreeRoot {
 
 struct TreeUpdate {
   TreeRoot root;
-  // New records, version = the block's height, in key order: by depth, then prefix.
+  // New records, version = the block's height, in key order (NodeKeyLess).
   std::vector<std::pair<NodePosition, TreeNode>> written;
+  // Whether `written` is in key order, as UpdateStateTree makes it (one pass).
+  bool WrittenInKeyOrder() const;
   // Records of the committed tree replaced or made unreachable by the block: (position,
   // version written).
   std::vector<std::pair<NodePosition, uint64_t>> stale;
