@@ -81,11 +81,7 @@ void StateCache::InsertEntry(Entry&& e) {
   const uint32_t tag = static_cast<uint32_t>(e.hash);
   shard.entries[place] = std::move(e);
   GrowIndex(shard);
-  const size_t mask = shard.slots.size() - 1;
-  size_t i = tag & mask;
-  while (shard.slots[i].entry != 0) i = (i + 1) & mask;
-  shard.slots[i] = Slot{tag, place + 1};
-  ++shard.count;
+  PlaceSlot(shard.slots, Slot{tag, place + 1});
   shard.bytes += charge;
   Evict(shard, place);
 }
@@ -117,7 +113,6 @@ void StateCache::RemoveAt(Shard& shard, size_t slot) {
   std::string().swap(e.bytes);  // the memory goes back now, not when the place is reused
   e.in_use = false;
   shard.free.push_back(place);
-  --shard.count;
   // Backward-shift deletion: each slot after it in its run moves into the hole unless its
   // home lies cyclically in (hole, slot], so every entry stays reachable from its home
   // without tombstones.
@@ -151,16 +146,20 @@ void StateCache::Evict(Shard& shard, size_t keep) {
 }
 
 void StateCache::GrowIndex(Shard& shard) {
-  if (10 * (shard.count + 1) <= 7 * shard.slots.size()) return;
+  // The entry about to be placed is in the slab already, so InUse counts it.
+  if (10 * InUse(shard) <= 7 * shard.slots.size()) return;
   std::vector<Slot> old = std::move(shard.slots);
   shard.slots.assign(old.empty() ? 16 : 2 * old.size(), Slot{});
-  const size_t mask = shard.slots.size() - 1;
   for (const Slot& s : old) {
-    if (s.entry == 0) continue;
-    size_t i = s.tag & mask;
-    while (shard.slots[i].entry != 0) i = (i + 1) & mask;
-    shard.slots[i] = s;
+    if (s.entry != 0) PlaceSlot(shard.slots, s);
   }
+}
+
+void StateCache::PlaceSlot(std::vector<Slot>& slots, Slot slot) {
+  const size_t mask = slots.size() - 1;
+  size_t i = slot.tag & mask;
+  while (slots[i].entry != 0) i = (i + 1) & mask;
+  slots[i] = slot;
 }
 
 StateCache::Stats StateCache::stats() const {
@@ -173,7 +172,7 @@ StateCache::Stats StateCache::stats() const {
       s.misses[i] += shard.misses[i];
     }
     s.evictions += shard.evictions;
-    s.entries += shard.count;
+    s.entries += InUse(shard);
     s.bytes += shard.bytes;
   }
   return s;

@@ -112,7 +112,6 @@ class StateCache {
     std::vector<Entry> entries CHAINACCEL_GUARDED_BY(mu);
     std::vector<uint32_t> free CHAINACCEL_GUARDED_BY(mu);  // places of entries not in use
     std::vector<Slot> slots CHAINACCEL_GUARDED_BY(mu);     // a power of two, or empty
-    size_t count CHAINACCEL_GUARDED_BY(mu) = 0;            // entries in use
     size_t hand CHAINACCEL_GUARDED_BY(mu) = 0;             // the clock's
     size_t bytes CHAINACCEL_GUARDED_BY(mu) = 0;
     uint64_t hits[2] CHAINACCEL_GUARDED_BY(mu) = {0, 0};
@@ -136,6 +135,12 @@ class StateCache {
   void Evict(Shard& shard, size_t keep) CHAINACCEL_REQUIRES(shard.mu);
   // Doubles the index (from 16 slots) when one more entry would load it past 0.7.
   static void GrowIndex(Shard& shard) CHAINACCEL_REQUIRES(shard.mu);
+  // Puts `slot` in the first empty slot of `slots` from its home on (one is empty).
+  static void PlaceSlot(std::vector<Slot>& slots, Slot slot);
+  // The entries in use: the slab less its free places.
+  static size_t InUse(const Shard& shard) CHAINACCEL_REQUIRES(shard.mu) {
+    return shard.entries.size() - shard.free.size();
+  }
 
   const size_t capacity_;
   const size_t shard_capacity_;
