@@ -14,5 +14,5 @@ target_link_libraries(state_root_bench PRIVATE chainaccel_execution_testing chai
 # in bench/EXEC_RESULTS.md, "Where the synced write goes").
 find_package(RocksDB CONFIG REQUIRED)  # its imported target is scoped to this folder
 add_executable(block_write_bench "${CMAKE_CURRENT_LIST_DIR}/block_write_bench.cc")
-target_link_libraries(block_write_bench PRIVATE RocksDB::rocksdb-shared chainaccel_warnings)
+target_link_libraries(block_write_bench PRIVATE ${CHAINACCEL_ROCKSDB} chainaccel_warnings)
 target_include_directories(block_write_bench PRIVATE "${PROJECT_SOURCE_DIR}")

@@ -33,13 +33,16 @@ build_packages=(
   clang libclang-rt-14-dev
 )
 # The shared libraries of chainacceld and chainaccel, and nothing else: libgrpc++1.51
-# brings libgrpc29, libabsl and c-ares; libspdlog1.10 brings libfmt9. The test
-# deploy/runtime_libraries checks this list against the libraries the built binaries load.
+# brings libgrpc29, libabsl and c-ares; libspdlog1.10 brings libfmt9. RocksDB is linked
+# statically (CHAINACCEL_STATIC_ROCKSDB, CMakeLists.txt): what it loads is its compression
+# libraries. The test deploy/runtime_libraries checks this list against the libraries the
+# built binaries load.
 runtime_packages=(
   ca-certificates
   libgrpc++1.51 libprotobuf32 libspdlog1.10
   libprometheus-cpp-core1.0 libprometheus-cpp-pull1.0
-  libsecp256k1-1 libsodium23 libssl3 libcrypto++8 libyaml-cpp0.7 librocksdb7.8
+  libsecp256k1-1 libsodium23 libssl3 libcrypto++8 libyaml-cpp0.7
+  libsnappy1v5 liblz4-1 libzstd1 libbz2-1.0 zlib1g
 )
 # Tests only: promtool (deploy/prometheus_rules) and the Prometheus server that
 # deploy/prometheus_live runs against a live daemon. Its package does not start it.
